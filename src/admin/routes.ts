@@ -1,0 +1,6 @@
+// The admin API under /__admin.
+import type { FastifyPluginAsync } from 'fastify';
+
+export const adminRoutes: FastifyPluginAsync = async (app) => {
+  app.get('/health', async () => ({ status: 'ok', sessions: app.mock.sessions.size, uptime_seconds: Math.round(process.uptime()) }));
+};

@@ -1,0 +1,65 @@
+// Turns everything that goes wrong, Fastify's own errors included, into Cint's envelope.
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  CintError, badRequest, contentTooLarge, envelope, internalError, routeNotFound, unsupportedMediaType,
+} from './errors.js';
+import { HEADER_NAMES } from './operations.js';
+import { invalidParamsFrom, type HttpPart } from './validation.js';
+import { SessionFullError } from '../sessions/store.js';
+
+export function sendCintError(reply: FastifyReply, error: CintError): FastifyReply {
+  reply.code(error.status).headers(error.headers).type('application/json; charset=utf-8');
+  if (error.status === 429 || error.status === 503) {
+    if (!reply.hasHeader('retry-after')) reply.header('retry-after', '1');
+  }
+  return reply.send(error.body);
+}
+
+/** Maps a thrown value to the CintError the client should see. */
+export function toCintError(error: unknown, request: FastifyRequest, bodyLimit: number): CintError {
+  if (error instanceof CintError) return error;
+  if (error instanceof SessionFullError) return new CintError(409, error.message);
+  const fastifyError = error as Partial<FastifyError>;
+  if (fastifyError.validation) {
+    const part = (fastifyError.validationContext ?? 'body') as HttpPart;
+    return badRequest(invalidParamsFrom(fastifyError.validation as never, part,
+      part === 'headers' ? (name) => HEADER_NAMES[name] ?? name : undefined));
+  }
+  switch (fastifyError.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return unsupportedMediaType(request.headers['content-type']);
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return contentTooLarge(bodyLimit);
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return badRequest([{ name: 'body', reason: `the request body is not valid JSON: ${fastifyError.message ?? ''}`.trim() }],
+        'the request body is not valid JSON');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return badRequest([{ name: 'Content-Length', reason: 'the Content-Length header does not match the body' }]);
+    case 'FST_ERR_NOT_FOUND':
+      return routeNotFound(request.method, request.url);
+    default:
+      break;
+  }
+  if (error instanceof SyntaxError) {
+    return badRequest([{ name: 'body', reason: `the request body is not valid JSON: ${error.message}` }], 'the request body is not valid JSON');
+  }
+  const status = fastifyError.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new CintError(status, fastifyError.message);
+  }
+  return internalError();
+}
+
+export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): void {
+  app.setErrorHandler((error, request, reply) => {
+    const cintError = toCintError(error, request, bodyLimit);
+    if (cintError.status >= 500) {
+      request.log.error({ err: error, error_id: cintError.body.id }, 'unexpected error inside the mock');
+    }
+    return sendCintError(reply, cintError);
+  });
+  app.setNotFoundHandler((request, reply) => sendCintError(reply, routeNotFound(request.method, request.url)));
+}
+
+export { envelope };

@@ -1,0 +1,86 @@
+// Cint's error envelope, built in one place: every error the mock sends goes through here.
+import { randomUUID } from 'node:crypto';
+
+export interface InvalidParam {
+  name: string;
+  reason: string;
+}
+
+export interface CintErrorBody {
+  id: string;
+  object: string;
+  detail: string;
+  invalid_params?: InvalidParam[];
+  /** Only on 429: the spec's TooManyRequestsProblemDetails names its message `details`. */
+  details?: string;
+}
+
+/** The `object` and default `detail` per status, as Cint's document gives them in its examples. */
+export const ERROR_DEFAULTS: Readonly<Record<number, { object: string; detail: string }>> = Object.freeze({
+  400: { object: 'bad_request_error', detail: 'request had validation errors' },
+  401: { object: 'authorization_error', detail: 'no valid authorization provided for this operation' },
+  403: { object: 'authorization_error', detail: "you don't have the right permissions to perform this operation" },
+  404: { object: 'not_found_error', detail: 'resource not found' },
+  405: { object: 'method_not_allowed_error', detail: 'the method is not allowed for this resource' },
+  409: { object: 'conflict_error', detail: 'this operation causes conflict(s) on the resources' },
+  412: {
+    object: 'precondition_failed_error',
+    detail: 'The resource has been modified since you last retrieved it. Please fetch the latest version and try your request again.',
+  },
+  413: { object: 'content_too_large_error', detail: 'the request body is larger than the server accepts' },
+  415: { object: 'unsupported_media_type_error', detail: "The 'Content-Type' header is incorrectly set" },
+  422: { object: 'invalid_state_error', detail: 'The entity does not meet the required state.' },
+  429: { object: 'too_many_requests_problem_details', detail: 'rate limit exceeded, retry after the delay in Retry-After' },
+  500: { object: 'unexpected_internal_error', detail: 'an internal error has led to the failure of this operation' },
+  503: { object: 'service_unavailable_error', detail: 'the service is temporarily unavailable, retry after the delay in Retry-After' },
+});
+
+/** Any status gets an envelope: documented ones their own, others a name derived from the class. */
+export function errorDefaults(status: number): { object: string; detail: string } {
+  return ERROR_DEFAULTS[status] ?? (status >= 500
+    ? { object: 'unexpected_internal_error', detail: `the server answered ${status}` }
+    : { object: 'bad_request_error', detail: `the request was refused with ${status}` });
+}
+
+/** A Cint error to be sent: thrown by handlers and hooks, turned into a reply by the error handler. */
+export class CintError extends Error {
+  readonly status: number;
+  readonly body: CintErrorBody;
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(status: number, detail?: string, extra: { invalid_params?: InvalidParam[]; headers?: Record<string, string> } = {}) {
+    const defaults = errorDefaults(status);
+    super(detail ?? defaults.detail);
+    this.name = 'CintError';
+    this.status = status;
+    this.body = envelope(status, detail, extra.invalid_params);
+    this.headers = extra.headers ?? {};
+  }
+}
+
+export function envelope(status: number, detail?: string, invalidParams?: InvalidParam[]): CintErrorBody {
+  const defaults = errorDefaults(status);
+  const body: CintErrorBody = { id: randomUUID(), object: defaults.object, detail: detail ?? defaults.detail };
+  if (invalidParams && invalidParams.length > 0) body.invalid_params = invalidParams;
+  if (status === 429) body.details = body.detail;
+  return body;
+}
+
+export const badRequest = (invalidParams: InvalidParam[], detail = 'request had validation errors') =>
+  new CintError(400, detail, { invalid_params: invalidParams });
+export const unauthorized = (detail?: string) => new CintError(401, detail);
+export const forbidden = (detail?: string) => new CintError(403, detail);
+/** Cint names the path parameter that found nothing: "project_id: the specified resource was not found". */
+export const notFound = (param: string) => new CintError(404, `${param}: the specified resource was not found`);
+export const routeNotFound = (method: string, url: string) =>
+  new CintError(404, `no route matches ${method} ${url.split('?')[0]}`);
+export const conflict = (detail: string) => new CintError(409, detail);
+export const preconditionFailed = (detail?: string) => new CintError(412, detail);
+export const contentTooLarge = (limit: number) =>
+  new CintError(413, `the request body is larger than the ${limit} bytes the server accepts`);
+export const unsupportedMediaType = (contentType: string | undefined) =>
+  new CintError(415, contentType
+    ? `The 'Content-Type' header is incorrectly set '${contentType}'; use 'application/json'`
+    : "The 'Content-Type' header is missing; use 'application/json'");
+export const invalidState = (detail: string) => new CintError(422, detail);
+export const internalError = () => new CintError(500);

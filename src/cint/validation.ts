@@ -1,0 +1,90 @@
+// Request validation against the schemas taken from Cint's document, and the mapping of validation
+// failures to Cint's invalid_params: one entry per failing field, named as the client sent it.
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormatsImport from 'ajv-formats';
+import type { FastifySchemaCompiler } from 'fastify';
+import type { InvalidParam } from './errors.js';
+
+// ajv-formats is CommonJS with a default export.
+const addFormats = addFormatsImport as unknown as typeof addFormatsImport.default;
+
+function makeAjv(coerceTypes: boolean | 'array'): Ajv {
+  const ajv = new Ajv({
+    allErrors: true,
+    coerceTypes,
+    useDefaults: true,
+    strict: false,
+    // Cint's rates have multipleOf 0.01; without a precision 0.07 would not be a multiple of 0.01.
+    multipleOfPrecision: 9,
+  });
+  addFormats(ajv);
+  return ajv;
+}
+
+// A JSON body is taken as sent: a number where a string belongs is an error, not coerced.
+const bodyAjv = makeAjv(false);
+// Path, query and headers arrive as strings and are read as the schema's types.
+const textAjv = makeAjv('array');
+
+export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) =>
+  (httpPart === 'body' ? bodyAjv : textAjv).compile(schema as object);
+
+export function compileTextValidator(schema: object): ValidateFunction {
+  return textAjv.compile(schema);
+}
+
+export type HttpPart = 'body' | 'params' | 'querystring' | 'headers';
+
+/** The field an ajv error is about: `fielding_specification.start_at`, `allocations[0].id`. */
+function fieldName(error: ErrorObject, part: HttpPart, rename: (name: string) => string): string {
+  const segments = error.instancePath.split('/').slice(1).map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'));
+  if (error.keyword === 'required') segments.push(String(error.params.missingProperty));
+  let name = '';
+  for (const segment of segments) name += /^\d+$/.test(segment) ? `[${segment}]` : name ? `.${segment}` : segment;
+  if (!name) return part === 'body' ? 'body' : part;
+  return rename(name);
+}
+
+function reasonFor(error: ErrorObject, name: string): string {
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'required': return `'${name}' is required.`;
+    case 'type': return `'${name}' must be of type ${String(params.type).replace(',', ' or ')}.`;
+    case 'minLength': return Number(params.limit) === 1 ? `'${name}' must not be empty.` : `'${name}' must be at least ${String(params.limit)} characters long.`;
+    case 'maxLength': return `'${name}' must be at most ${String(params.limit)} characters long.`;
+    case 'pattern': return `'${name}' must match the pattern ${String(params.pattern)}.`;
+    case 'format': return `'${name}' must be a valid ${String(params.format)}.`;
+    case 'enum': return `'${name}' must be one of: ${(params.allowedValues as unknown[]).map(String).join(', ')}.`;
+    case 'const': return `'${name}' must be ${JSON.stringify(params.allowedValue)}.`;
+    case 'minimum': case 'maximum': case 'exclusiveMinimum': case 'exclusiveMaximum':
+      return `'${name}' must be ${String(params.comparison)} ${String(params.limit)}.`;
+    case 'multipleOf': return `'${name}' must be a multiple of ${String(params.multipleOf)}.`;
+    case 'minItems': return `'${name}' must have at least ${String(params.limit)} items.`;
+    case 'maxItems': return `'${name}' must have at most ${String(params.limit)} items.`;
+    case 'additionalProperties': return `'${String(params.additionalProperty)}' is not a known field of '${name}'.`;
+    case 'anyOf': case 'oneOf': return `'${name}' does not match any of the allowed shapes.`;
+    default: return `'${name}' ${error.message ?? 'is invalid'}.`;
+  }
+}
+
+/**
+ * Turns ajv's errors into invalid_params. Union branches produce several errors per field; the first
+ * specific one is kept (a "must be null" from a nullable union says nothing useful).
+ */
+export function invalidParamsFrom(errors: readonly ErrorObject[], part: HttpPart, rename: (name: string) => string = (name) => name): InvalidParam[] {
+  const byName = new Map<string, ErrorObject[]>();
+  for (const error of errors) {
+    const name = fieldName(error, part, rename);
+    const list = byName.get(name) ?? [];
+    list.push(error);
+    byName.set(name, list);
+  }
+  const result: InvalidParam[] = [];
+  for (const [name, list] of byName) {
+    const specific = list.filter((error) => error.keyword !== 'anyOf' && error.keyword !== 'oneOf'
+      && !(error.keyword === 'type' && (error.params as { type?: string }).type === 'null'));
+    result.push({ name, reason: reasonFor(specific[0] ?? list[0]!, name) });
+  }
+  // A field reported for a branch of a union may also appear under a child path; keep the list stable.
+  return result;
+}

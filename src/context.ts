@@ -1,0 +1,24 @@
+// What the mock knows about a request as it moves through the hooks, kept on the request.
+import type { Identity } from './auth/tokens.js';
+import type { OperationId } from './cint/operations.js';
+import type { Session } from './sessions/store.js';
+
+export interface RequestContext {
+  operationId: OperationId | null;
+  sessionId: string;
+  session: Session | null;
+  identity: Identity | null;
+  traceparent: string;
+  tracestate: string | undefined;
+  /** Set when the answer came from a replayed idempotency key. */
+  replayed: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    cint: RequestContext;
+  }
+  interface FastifyContextConfig {
+    operationId?: OperationId;
+  }
+}

@@ -1,0 +1,32 @@
+// The headers Cint's document makes mandatory: Cint-API-Version everywhere, Idempotency-Key and
+// If-Match where an operation requires them. Missing or malformed ones are a 400 with invalid_params.
+import type { FastifyInstance } from 'fastify';
+import type { ValidateFunction } from 'ajv';
+import { badRequest } from '../cint/errors.js';
+import { HEADER_NAMES, operations, type OperationId } from '../cint/operations.js';
+import { compileTextValidator, invalidParamsFrom } from '../cint/validation.js';
+
+const API_VERSION = /^\d{4}-\d{2}-\d{2}$/;
+
+export function requiredHeaders(app: FastifyInstance): void {
+  // Compiled once at start, one validator per operation.
+  const validators = new Map<OperationId, ValidateFunction>();
+  for (const op of operations) {
+    if ('headers' in op.schemas) validators.set(op.id, compileTextValidator(op.schemas.headers));
+  }
+
+  app.addHook('preValidation', async (request) => {
+    const id = request.cint.operationId;
+    if (!id) return;
+    const validate = validators.get(id);
+    const headers = { ...request.headers };
+    const params = validate && !validate(headers)
+      ? invalidParamsFrom(validate.errors ?? [], 'headers', (name) => HEADER_NAMES[name] ?? name)
+      : [];
+    const version = request.headers['cint-api-version'];
+    if (typeof version === 'string' && !API_VERSION.test(version)) {
+      params.push({ name: 'Cint-API-Version', reason: "'Cint-API-Version' must be a date in the format YYYY-MM-DD." });
+    }
+    if (params.length > 0) throw badRequest(params);
+  });
+}

@@ -1,0 +1,125 @@
+// Projects: list_account_projects, create_project, get_project_by_id, update_project.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+
+import { requireIfMatch } from '../cint/etag.js';
+import * as spec from '../cint/spec.generated.js';
+import { appendId, findProject } from '../sessions/lookup.js';
+import { paginate } from '../sessions/pagination.js';
+import { humanReadableId, newId, type Project, type Session } from '../sessions/store.js';
+import { highlight, pageSizeOf, sessionOf } from './shared.js';
+
+function projectView(project: Project) {
+  return {
+    id: project.id,
+    human_readable_id: project.human_readable_id,
+    name: project.name,
+    project_manager_id: project.project_manager_id,
+    account_id: project.account_id,
+    ...(project.project_customer_reference_number ? { project_customer_reference_number: project.project_customer_reference_number } : {}),
+  };
+}
+
+function projectListItem(session: Session, project: Project, search: string | undefined) {
+  const targetGroupIds = session.targetGroupsByProject.get(project.id) ?? [];
+  const targetGroups = targetGroupIds.map((id) => session.targetGroups.get(id)).filter((group) => group !== undefined);
+  const references = targetGroups.map((group) => group.spec.target_group_customer_reference_number)
+    .filter((reference): reference is string => typeof reference === 'string');
+  return {
+    id: project.id,
+    human_readable_id: project.human_readable_id,
+    account_id: project.account_id,
+    ...(project.project_customer_reference_number ? { project_customer_reference_number: project.project_customer_reference_number } : {}),
+    name: project.name,
+    ...(search ? { highlighted_name: highlight(project.name, search) } : {}),
+    target_group_human_readable_ids: targetGroups.map((group) => group.human_readable_id),
+    target_group_count: targetGroups.length,
+    status: 'active' as const,
+    last_activity_at: project.last_activity_at,
+    statistics: {
+      filling_goal: targetGroups.reduce((sum, group) => sum + Math.round(Number(group.spec.completes_goal) || 0), 0),
+      current_completes: 0,
+      current_prescreens: 0,
+      incidence_rate_median: 0,
+      length_of_interview_median_seconds: 0,
+      conversion_rate_average: 0,
+      drop_off_rate_average: 0,
+    },
+    ...(references.length ? { target_group_customer_reference_numbers: references } : {}),
+  };
+}
+
+export const projectRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/v1/demand/accounts/:account_id/projects', {
+    schema: { params: spec.ListAccountProjectsParams, querystring: spec.ListAccountProjectsQuery },
+    config: { operationId: 'list_account_projects' },
+  }, async (request) => {
+    const session = sessionOf(request);
+    const { account_id: accountId } = request.params;
+    const query = request.query;
+    const search = (query.search_string ?? query.name)?.toLowerCase();
+    // Cint lists every project as active: the mock has no way to make one inactive.
+    if (query.status === 'inactive') {
+      return { projects: [], url: `/accounts/${accountId}/projects`, has_more: false, next_cursor: null };
+    }
+    const page = paginate(session.projectsByAccount.get(accountId) ?? [], (id) => session.projects.get(id), {
+      pageSize: pageSizeOf(query.page_size), startAfter: query.start_after, endBefore: query.end_before,
+    }, (project) => (!query.project_manager_id || project.project_manager_id.toLowerCase() === query.project_manager_id.toLowerCase())
+      && (!search || project.name.toLowerCase().includes(search)));
+    return {
+      projects: page.items.map((project) => projectListItem(session, project, search)),
+      url: `/accounts/${accountId}/projects`,
+      has_more: page.hasMore,
+      next_cursor: page.nextCursor,
+    };
+  });
+
+  app.post('/v1/demand/accounts/:account_id/projects', {
+    schema: { params: spec.CreateProjectParams, body: spec.CreateProjectBody },
+    config: { operationId: 'create_project' },
+  }, async (request, reply) => {
+    const session = sessionOf(request);
+    session.reserve();
+    const now = new Date().toISOString();
+    const project: Project = {
+      id: newId(),
+      human_readable_id: humanReadableId(6),
+      account_id: request.params.account_id,
+      name: request.body.name,
+      project_manager_id: request.body.project_manager_id,
+      project_customer_reference_number: request.body.project_customer_reference_number ?? null,
+      created_at: now,
+      last_activity_at: now,
+      etag: session.nextEtag(),
+    };
+    session.projects.set(project.id, project);
+    appendId(session.projectsByAccount, project.account_id, project.id);
+    // Cint documents 202 Accepted here (its status-code page says "200 or similar"): the spec wins.
+    return reply.code(202).header('etag', project.etag).send({ id: project.id });
+  });
+
+  app.get('/v1/demand/accounts/:account_id/projects/:project_id', {
+    schema: { params: spec.GetProjectByIdParams },
+    config: { operationId: 'get_project_by_id' },
+  }, async (request, reply) => {
+    const project = findProject(sessionOf(request), request.params.account_id, request.params.project_id);
+    return reply.header('etag', project.etag).send(projectView(project));
+  });
+
+  app.put('/v1/demand/accounts/:account_id/projects/:project_id', {
+    schema: { params: spec.UpdateProjectParams, body: spec.UpdateProjectBody },
+    config: { operationId: 'update_project' },
+  }, async (request, reply) => {
+    const session = sessionOf(request);
+    const project = findProject(session, request.params.account_id, request.params.project_id);
+    requireIfMatch(request.headers['if-match'], project.etag);
+    project.name = request.body.name;
+    project.project_manager_id = request.body.project_manager_id;
+    project.project_customer_reference_number = request.body.project_customer_reference_number;
+    project.last_activity_at = new Date().toISOString();
+    project.etag = session.nextEtag();
+    return reply.header('etag', project.etag)
+      .header('idempotency-key', request.headers['idempotency-key'])
+      .send({ id: project.id, human_readable_id: project.human_readable_id });
+  });
+};
+

@@ -1,0 +1,37 @@
+// Small pieces the Cint routes share.
+import { createHash } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import { badRequest, internalError } from '../cint/errors.js';
+import type { Session } from '../sessions/store.js';
+
+export const MAX_PAGE_SIZE = 1000;
+
+/** The request's session; authentication sets it for every Cint route. */
+export function sessionOf(request: FastifyRequest): Session {
+  const session = request.cint.session;
+  if (!session) throw internalError();
+  return session;
+}
+
+/** Cint defaults page_size to 10 and documents no bounds; the mock takes 1 to 1000. */
+export function pageSizeOf(pageSize: number | undefined): number {
+  const size = pageSize ?? 10;
+  if (size < 1 || size > MAX_PAGE_SIZE) {
+    throw badRequest([{ name: 'page_size', reason: `'page_size' must be between 1 and ${MAX_PAGE_SIZE}.` }]);
+  }
+  return size;
+}
+
+/** Cint's highlighted_name: the matched part of a name wrapped in <em>. */
+export function highlight(name: string, search: string): string {
+  const at = name.toLowerCase().indexOf(search.toLowerCase());
+  if (at < 0) return name;
+  return `${name.slice(0, at)}<em>${name.slice(at, at + search.length)}</em>${name.slice(at + search.length)}`;
+}
+
+/** A stable UUID for a client, for Cint's created_by / last_changed_by fields. */
+export function userIdOf(clientId: string): string {
+  const hex = createHash('sha256').update(clientId).digest('hex');
+  const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}

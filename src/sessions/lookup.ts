@@ -1,0 +1,29 @@
+// Finding a session's objects by the ids in a path; each miss is Cint's 404 naming the parameter.
+import { notFound } from '../cint/errors.js';
+import type { FieldingRun, Project, Session, TargetGroup } from './store.js';
+
+export function findProject(session: Session, accountId: number, projectId: string): Project {
+  const project = session.projects.get(projectId);
+  if (!project || project.account_id !== accountId) throw notFound('project_id');
+  return project;
+}
+
+export function findTargetGroup(session: Session, accountId: number, projectId: string, targetGroupId: string): TargetGroup {
+  findProject(session, accountId, projectId);
+  const targetGroup = session.targetGroups.get(targetGroupId);
+  if (!targetGroup || targetGroup.project_id !== projectId) throw notFound('target_group_id');
+  return targetGroup;
+}
+
+export function findFieldingRun(session: Session, accountId: number, projectId: string, targetGroupId: string, runId: string): FieldingRun {
+  findTargetGroup(session, accountId, projectId, targetGroupId);
+  const run = session.runs.get(runId);
+  if (!run || run.target_group_id !== targetGroupId) throw notFound('fielding_run_id');
+  return run;
+}
+
+export function appendId<K>(index: Map<K, string[]>, key: K, id: string): void {
+  const ids = index.get(key);
+  if (ids) ids.push(id);
+  else index.set(key, [id]);
+}

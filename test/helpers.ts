@@ -1,0 +1,134 @@
+// Shared test helpers: an app per test file, tokens, Cint headers, fixtures from Cint's document, and
+// assertions on the exact error envelope and on the spec's response schemas.
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { Ajv } from 'ajv';
+import addFormatsImport from 'ajv-formats';
+import type { LightMyRequestResponse } from 'fastify';
+import { buildApp, type MockApp } from '../src/app.js';
+import { makeConfig, type ConfigInput } from '../src/config.js';
+
+const require = createRequire(import.meta.url);
+const addFormats = addFormatsImport as unknown as typeof addFormatsImport.default;
+
+interface FixtureResponse { schema?: object; headers: { name: string; required: boolean }[] }
+interface Fixtures {
+  version: string;
+  operations: Record<string, { method: string; path: string; requestExample?: unknown; responses: Record<string, FixtureResponse> }>;
+}
+export const fixtures: Fixtures = require('./fixtures/cint-responses.json');
+
+export const API_VERSION = '2025-12-18';
+export const ACCOUNT = 101;
+export const MANAGER_ID = 'b551326b-ac9d-4d32-8823-4f025787dab9';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+
+export async function makeApp(overrides: ConfigInput = {}): Promise<MockApp> {
+  const app = await buildApp(makeConfig(overrides));
+  await app.ready();
+  return app;
+}
+
+export async function tokenFor(app: MockApp, clientId: string, accounts?: number[]): Promise<string> {
+  const response = await app.inject({
+    method: 'POST', url: '/oauth/token',
+    payload: { client_id: clientId, client_secret: 'secret', grant_type: 'client_credentials', audience: 'https://api.cint.com', ...(accounts ? { accounts } : {}) },
+  });
+  assert.equal(response.statusCode, 200, response.body);
+  return response.json().access_token as string;
+}
+
+/** A client of the mock with its own token, so each test has its own session. */
+export async function clientOf(app: MockApp, clientId = `client-${Math.random().toString(36).slice(2)}`, accounts?: number[]) {
+  const token = await tokenFor(app, clientId, accounts);
+  const headers = (extra: Record<string, string> = {}) => ({ authorization: `Bearer ${token}`, 'cint-api-version': API_VERSION, ...extra });
+  let keys = 0;
+  const idempotencyKey = () => `${clientId}-${(keys += 1)}`;
+  return { clientId, token, headers, idempotencyKey };
+}
+
+export const projectsUrl = (account = ACCOUNT) => `/v1/demand/accounts/${account}/projects`;
+export const targetGroupsUrl = (projectId: string, account = ACCOUNT) => `${projectsUrl(account)}/${projectId}/target-groups`;
+export const runsUrl = (projectId: string, targetGroupId: string, account = ACCOUNT) =>
+  `${targetGroupsUrl(projectId, account)}/${targetGroupId}/fielding-runs`;
+export const launchUrl = (projectId: string, targetGroupId: string, account = ACCOUNT) =>
+  `${targetGroupsUrl(projectId, account)}/${targetGroupId}/fielding-run-jobs/launch-from-draft`;
+
+export function projectBody(overrides: Record<string, unknown> = {}) {
+  return { ...(fixtures.operations.create_project!.requestExample as object), ...overrides };
+}
+
+/**
+ * Cint's own create_target_group example, with the two parts where it breaks its own schema mended:
+ * pacing.increment_interval "string" is not a duration, and open_exchange_allocations sends null where
+ * the schema requires arrays.
+ */
+export function targetGroupBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const body = structuredClone(fixtures.operations.create_target_group!.requestExample) as Record<string, any>;
+  body.fielding_assistant_assignment.pacing = { type: 'linear', increment_interval: 'PT1H' };
+  body.allocations.open_exchange_allocations.blocked_supplier_ids = [];
+  body.allocations.open_exchange_allocations.groups = [];
+  return { ...body, ...overrides };
+}
+
+export const futureDate = (days = 30) => new Date(Date.now() + days * 86_400_000).toISOString();
+
+/** Asserts the exact Cint envelope: {id (UUID), object, detail, invalid_params?} and nothing else. */
+export function assertCintError(response: LightMyRequestResponse, status: number, object: string,
+  expected: { detail?: string | RegExp; invalid_params?: { name: string; reason?: string | RegExp }[] } = {}) {
+  assert.equal(response.statusCode, status, response.body);
+  assert.match(String(response.headers['content-type']), /^application\/json/);
+  const body = response.json();
+  const allowed = status === 429 ? ['id', 'object', 'detail', 'invalid_params', 'details'] : ['id', 'object', 'detail', 'invalid_params'];
+  assert.deepEqual(Object.keys(body).filter((key) => !allowed.includes(key)), [], `unexpected keys in ${response.body}`);
+  assert.match(body.id, UUID);
+  assert.equal(body.object, object);
+  assert.equal(typeof body.detail, 'string');
+  if (expected.detail instanceof RegExp) assert.match(body.detail, expected.detail);
+  else if (expected.detail !== undefined) assert.equal(body.detail, expected.detail);
+  if (expected.invalid_params) {
+    assert.ok(Array.isArray(body.invalid_params), `no invalid_params in ${response.body}`);
+    for (const param of expected.invalid_params) {
+      const found = body.invalid_params.find((candidate: { name: string }) => candidate.name === param.name);
+      assert.ok(found, `no invalid_params entry for ${param.name} in ${response.body}`);
+      if (param.reason instanceof RegExp) assert.match(found.reason, param.reason);
+      else if (param.reason !== undefined) assert.equal(found.reason, param.reason);
+    }
+  } else {
+    assert.equal(body.invalid_params, undefined, `unexpected invalid_params in ${response.body}`);
+  }
+  // Every envelope is Cint's Error schema (the 400 response of any operation uses it).
+  assertMatchesSpec('create_project', 400, body);
+  return body;
+}
+
+const ajv = new Ajv({ allErrors: true, strict: false, multipleOfPrecision: 9 });
+addFormats(ajv);
+const compiled = new Map<string, ReturnType<Ajv['compile']>>();
+
+/**
+ * Asserts that a body validates against the response schema Cint documents for that operation and
+ * status (from test/fixtures/cint-responses.json), and that the documented required headers are there.
+ */
+export function assertMatchesSpec(operationId: string, status: number, body: unknown, strictStatus = true, headers?: Record<string, unknown>) {
+  const response = fixtures.operations[operationId]?.responses[String(status)];
+  if (!response) {
+    if (strictStatus) assert.fail(`${operationId} documents no ${status} response`);
+    return;
+  }
+  if (response.schema) {
+    const key = `${operationId}:${status}`;
+    let validate = compiled.get(key);
+    if (!validate) {
+      validate = ajv.compile(response.schema);
+      compiled.set(key, validate);
+    }
+    assert.ok(validate(body), `${operationId} ${status} body does not match the spec: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(body).slice(0, 500)}`);
+  }
+  if (headers) {
+    for (const header of response.headers) {
+      if (header.required) assert.ok(headers[header.name] !== undefined, `${operationId} ${status} is missing the documented ${header.name} header`);
+    }
+  }
+}
