@@ -65,7 +65,10 @@ export function projectBody(overrides: Record<string, unknown> = {}) {
  * the schema requires arrays.
  */
 export function targetGroupBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  const body = structuredClone(fixtures.operations.create_target_group!.requestExample) as Record<string, any>;
+  const body = structuredClone(fixtures.operations.create_target_group!.requestExample) as Record<string, unknown> & {
+    fielding_assistant_assignment: { pacing: unknown };
+    allocations: { open_exchange_allocations: { blocked_supplier_ids: unknown; groups: unknown } };
+  };
   body.fielding_assistant_assignment.pacing = { type: 'linear', increment_interval: 'PT1H' };
   body.allocations.open_exchange_allocations.blocked_supplier_ids = [];
   body.allocations.open_exchange_allocations.groups = [];
@@ -131,4 +134,61 @@ export function assertMatchesSpec(operationId: string, status: number, body: unk
       if (header.required) assert.ok(headers[header.name] !== undefined, `${operationId} ${status} is missing the documented ${header.name} header`);
     }
   }
+}
+
+export type Client = Awaited<ReturnType<typeof clientOf>>;
+
+/** Creates a project as `client` and returns its id and ETag. */
+export async function createProject(app: MockApp, client: Client, overrides: Record<string, unknown> = {}, account = ACCOUNT) {
+  const response = await app.inject({
+    method: 'POST', url: projectsUrl(account), headers: client.headers({ 'idempotency-key': client.idempotencyKey() }), payload: projectBody(overrides),
+  });
+  assert.equal(response.statusCode, 202, response.body);
+  return { id: response.json().id as string, etag: String(response.headers.etag) };
+}
+
+/** Creates a draft target group in `projectId` and returns its id. */
+export async function createTargetGroup(app: MockApp, client: Client, projectId: string, overrides: Record<string, unknown> = {}): Promise<string> {
+  const response = await app.inject({
+    method: 'POST', url: targetGroupsUrl(projectId), headers: client.headers(), payload: targetGroupBody(overrides),
+  });
+  assert.equal(response.statusCode, 201, response.body);
+  return response.json().id as string;
+}
+
+/** The body of get_launch_fielding_run_from_draft_job, as the tests read it. */
+export interface LaunchJobBody {
+  job_id: string;
+  status: 'Completed' | 'Failed' | 'Processing';
+  created_at: string;
+  created_by: string;
+  created_fielding_run_id?: string;
+  failure_reason?: { code: string; description: string };
+  job_trace_id?: string;
+}
+
+/** Launches a target group from draft and reads the job the Location header points at. */
+export async function launch(app: MockApp, client: Client, projectId: string, targetGroupId: string) {
+  const response = await app.inject({
+    method: 'POST', url: launchUrl(projectId, targetGroupId),
+    headers: client.headers({ 'idempotency-key': client.idempotencyKey() }), payload: { end_fielding_at: futureDate() },
+  });
+  assert.equal(response.statusCode, 201, response.body);
+  const location = String(response.headers.location);
+  const job = await app.inject({ method: 'GET', url: location, headers: client.headers() });
+  assert.equal(job.statusCode, 200, job.body);
+  return { location, job: job.json() as LaunchJobBody };
+}
+
+/** A project with a draft target group launched into a live fielding run. */
+export async function liveRun(app: MockApp, client: Client) {
+  const project = await createProject(app, client);
+  const targetGroupId = await createTargetGroup(app, client, project.id);
+  const { job } = await launch(app, client, project.id, targetGroupId);
+  assert.equal(job.status, 'Completed', JSON.stringify(job));
+  const runId = String(job.created_fielding_run_id);
+  const runUrl = `${runsUrl(project.id, targetGroupId)}/${runId}`;
+  const run = await app.inject({ method: 'GET', url: runUrl, headers: client.headers() });
+  assert.equal(run.statusCode, 200, run.body);
+  return { projectId: project.id, targetGroupId, runId, runUrl, etag: String(run.headers.etag) };
 }

@@ -5,7 +5,7 @@ import { Type } from '@sinclair/typebox';
 
 export const CINT_API_VERSION = '2025-12-18';
 
-export const AccountID = Type.Integer();
+export const AccountID = Type.Integer({"minimum":-2147483648,"maximum":2147483647});
 
 export const UserID = Type.String({"format":"uuid"});
 
@@ -54,7 +54,7 @@ export const MonetaryAmountRequestModel = Type.Object({
 
 export const TargetGroupClientCpiMonetaryAmountRequestModel = MonetaryAmountRequestModel;
 
-export const TargetGroupClientID = Type.Union([Type.Integer(), Type.Null()]);
+export const TargetGroupClientID = Type.Union([Type.Integer({"minimum":-2147483648,"maximum":2147483647}), Type.Null()]);
 
 export const TargetGroupFieldingSpecification = Type.Object({
   start_at: Type.String({"format":"date-time"}),

@@ -83,7 +83,11 @@ export function invalidParamsFrom(errors: readonly ErrorObject[], part: HttpPart
   for (const [name, list] of byName) {
     const specific = list.filter((error) => error.keyword !== 'anyOf' && error.keyword !== 'oneOf'
       && !(error.keyword === 'type' && (error.params as { type?: string }).type === 'null'));
-    result.push({ name, reason: reasonFor(specific[0] ?? list[0]!, name) });
+    // A union of literals fails once per literal: say every allowed value, not just the first.
+    const allowed = specific.length > 1 && specific.every((error) => error.keyword === 'const')
+      ? specific.map((error) => String((error.params as { allowedValue?: unknown }).allowedValue))
+      : null;
+    result.push({ name, reason: allowed ? `'${name}' must be one of: ${allowed.join(', ')}.` : reasonFor(specific[0] ?? list[0]!, name) });
   }
   // A field reported for a branch of a union may also appear under a child path; keep the list stable.
   return result;

@@ -6,7 +6,7 @@ import { badRequest, invalidState, notFound } from '../cint/errors.js';
 import { requireIfMatch } from '../cint/etag.js';
 import * as spec from '../cint/spec.generated.js';
 import { appendId, findFieldingRun, findTargetGroup } from '../sessions/lookup.js';
-import { newId, type FieldingRun, type FieldingRunStatus, type LaunchJob, type Session } from '../sessions/store.js';
+import { newId, type FieldingRun, type FieldingRunStatus, type LaunchJob } from '../sessions/store.js';
 import { sessionOf, userIdOf } from './shared.js';
 
 const RUN_PATH = '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/fielding-runs/:fielding_run_id';
@@ -16,10 +16,24 @@ function runView(run: FieldingRun) {
   return view;
 }
 
-function failedJob(session: Session, targetGroupId: string, createdBy: string, code: string, description: string): LaunchJob {
+// Cint's examples show created_fielding_run_id, failure_reason and job_trace_id as null, but its schema
+// types them as non-nullable: a client generated from the schema rejects null, so an empty one is left out.
+function jobView(job: LaunchJob) {
+  const { account_id: _account, project_id: _project, target_group_id: _targetGroup, created_fielding_run_id: runId, failure_reason: failure, job_trace_id: traceId, ...view } = job;
+  return {
+    ...view,
+    ...(runId !== null ? { created_fielding_run_id: runId } : {}),
+    ...(failure !== null ? { failure_reason: failure } : {}),
+    ...(traceId !== null ? { job_trace_id: traceId } : {}),
+  };
+}
+
+interface JobPlace { account_id: number; project_id: string; target_group_id: string }
+
+function failedJob(place: JobPlace, createdBy: string, code: string, description: string): LaunchJob {
   return {
     job_id: newId(),
-    target_group_id: targetGroupId,
+    ...place,
     created_fielding_run_id: null,
     created_at: new Date().toISOString(),
     created_by: createdBy,
@@ -47,16 +61,19 @@ export const fieldingRunRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (endAt.getTime() <= Date.now()) {
       throw badRequest([{ name: 'end_fielding_at', reason: "'end_fielding_at' must be in the future." }]);
     }
-    session.reserve(2);
     const createdBy = userIdOf(request.cint.identity?.clientId ?? request.cint.sessionId);
     // The operation documents no 404: an unknown target group is reported by the job, as Cint does.
     let job: LaunchJob;
+    const place: JobPlace = { account_id: accountId, project_id: projectId, target_group_id: targetGroupId };
     const group = session.projects.get(projectId)?.account_id === accountId ? session.targetGroups.get(targetGroupId) : undefined;
     if (!group || group.project_id !== projectId) {
-      job = failedJob(session, targetGroupId, createdBy, 'TargetGroupNotFound', `target group ${targetGroupId} was not found in project ${projectId}`);
+      session.reserve(1);
+      job = failedJob(place, createdBy, 'TargetGroupNotFound', `target group ${targetGroupId} was not found in project ${projectId}`);
     } else if (group.status !== 'draft') {
-      job = failedJob(session, targetGroupId, createdBy, 'TargetGroupInvalidState', `target group ${targetGroupId} is ${group.status}; only a draft can be launched`);
+      session.reserve(1);
+      job = failedJob(place, createdBy, 'TargetGroupInvalidState', `target group ${targetGroupId} is ${group.status}; only a draft can be launched`);
     } else {
+      session.reserve(2);
       const now = new Date().toISOString();
       const run: FieldingRun = {
         id: newId(),
@@ -74,7 +91,7 @@ export const fieldingRunRoutes: FastifyPluginAsyncTypebox = async (app) => {
       group.status = 'live';
       group.updated_at = now;
       job = {
-        job_id: newId(), target_group_id: group.id, created_fielding_run_id: run.id, created_at: now,
+        job_id: newId(), ...place, created_fielding_run_id: run.id, created_at: now,
         created_by: createdBy, status: 'Completed', failure_reason: null, job_trace_id: null,
       };
     }
@@ -90,10 +107,8 @@ export const fieldingRunRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const session = sessionOf(request);
     const { account_id: accountId, project_id: projectId, target_group_id: targetGroupId, job_id: jobId } = request.params;
     const job = session.jobs.get(jobId);
-    const projectOk = session.projects.get(projectId)?.account_id === accountId;
-    if (!job || job.target_group_id !== targetGroupId || (job.status === 'Completed' && !projectOk)) throw notFound('job_id');
-    const { target_group_id: _targetGroup, ...view } = job;
-    return view;
+    if (!job || job.account_id !== accountId || job.project_id !== projectId || job.target_group_id !== targetGroupId) throw notFound('job_id');
+    return jobView(job);
   });
 
   app.get('/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/fielding-runs', {

@@ -6,7 +6,7 @@ import * as spec from '../cint/spec.generated.js';
 import { appendId, findProject } from '../sessions/lookup.js';
 import { paginate } from '../sessions/pagination.js';
 import { humanReadableId, newId, type Project, type Session } from '../sessions/store.js';
-import { highlight, pageSizeOf, sessionOf } from './shared.js';
+import { cursorOf, highlight, pageSizeOf, sessionOf } from './shared.js';
 
 function projectView(project: Project) {
   return {
@@ -62,7 +62,7 @@ export const projectRoutes: FastifyPluginAsyncTypebox = async (app) => {
       return { projects: [], url: `/accounts/${accountId}/projects`, has_more: false, next_cursor: null };
     }
     const page = paginate(session.projectsByAccount.get(accountId) ?? [], (id) => session.projects.get(id), {
-      pageSize: pageSizeOf(query.page_size), startAfter: query.start_after, endBefore: query.end_before,
+      pageSize: pageSizeOf(query.page_size), startAfter: cursorOf('start_after', query.start_after), endBefore: cursorOf('end_before', query.end_before),
     }, (project) => (!query.project_manager_id || project.project_manager_id.toLowerCase() === query.project_manager_id.toLowerCase())
       && (!search || project.name.toLowerCase().includes(search)));
     return {

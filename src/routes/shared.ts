@@ -22,6 +22,16 @@ export function pageSizeOf(pageSize: number | undefined): number {
   return size;
 }
 
+const CURSOR = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+
+/** A list cursor is the id of an item from an earlier page (a ULID); anything else is a 400. */
+export function cursorOf(name: 'start_after' | 'end_before', value: string | undefined): string | undefined {
+  if (value !== undefined && !CURSOR.test(value)) {
+    throw badRequest([{ name, reason: `'${name}' must be a next_cursor value from an earlier page.` }]);
+  }
+  return value;
+}
+
 /** Cint's highlighted_name: the matched part of a name wrapped in <em>. */
 export function highlight(name: string, search: string): string {
   const at = name.toLowerCase().indexOf(search.toLowerCase());

@@ -5,7 +5,7 @@ import * as spec from '../cint/spec.generated.js';
 import { appendId, findProject, findTargetGroup } from '../sessions/lookup.js';
 import { paginate } from '../sessions/pagination.js';
 import { humanReadableId, newId, type TargetGroup } from '../sessions/store.js';
-import { highlight, pageSizeOf, sessionOf } from './shared.js';
+import { cursorOf, highlight, pageSizeOf, sessionOf } from './shared.js';
 
 // Cint takes business_unit_id as a string but returns it as an integer: only digits can be both.
 function checkBusinessUnit(body: { business_unit_id: string }): void {
@@ -15,7 +15,7 @@ function checkBusinessUnit(body: { business_unit_id: string }): void {
 }
 
 function targetGroupView(group: TargetGroup) {
-  const { business_unit_id: businessUnit, profiling: _profiling, ...rest } = group.spec;
+  const { business_unit_id: businessUnit, ...rest } = group.spec;
   return {
     ...rest,
     human_readable_id: group.human_readable_id,
@@ -69,7 +69,7 @@ export const targetGroupRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const readableIds = query.human_readable_ids ? new Set(query.human_readable_ids) : null;
     const references = query.target_group_customer_reference_numbers ? new Set(query.target_group_customer_reference_numbers) : null;
     const page = paginate(session.targetGroupsByProject.get(projectId) ?? [], (id) => session.targetGroups.get(id), {
-      pageSize: pageSizeOf(query.page_size), startAfter: query.start_after, endBefore: query.end_before,
+      pageSize: pageSizeOf(query.page_size), startAfter: cursorOf('start_after', query.start_after), endBefore: cursorOf('end_before', query.end_before),
     }, (group) => (!statuses || statuses.has(group.status))
       && (!search || String(group.spec.name).toLowerCase().includes(search))
       && (!readableIds || readableIds.has(group.human_readable_id))

@@ -54,6 +54,8 @@ export interface FieldingRun {
 
 export interface LaunchJob {
   job_id: string;
+  account_id: number;
+  project_id: string;
   target_group_id: string;
   created_fielding_run_id: string | null;
   created_at: string;

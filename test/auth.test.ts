@@ -1,0 +1,184 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createSigner } from 'fast-jwt';
+import type { MockApp } from '../src/app.js';
+import { makeConfig } from '../src/config.js';
+import { API_VERSION, ACCOUNT, assertCintError, assertMatchesSpec, clientOf, makeApp, projectsUrl } from './helpers.js';
+
+const DEFAULT_SECRET = makeConfig().jwtSecret;
+const FOREIGN_SECRET = 'a-key-the-mock-has-never-seen-0123456789';
+const now = () => Math.floor(Date.now() / 1000);
+
+function signWith(secret: string, claims: Record<string, unknown>): string {
+  return createSigner({ key: secret, algorithm: 'HS256' })(claims);
+}
+
+const listWith = (app: MockApp, authorization: string | undefined, account = ACCOUNT) => app.inject({
+  method: 'GET', url: projectsUrl(account),
+  headers: { 'cint-api-version': API_VERSION, ...(authorization === undefined ? {} : { authorization }) },
+});
+
+describe('POST /oauth/token', () => {
+  let app: MockApp;
+  before(async () => { app = await makeApp(); });
+  after(() => app.close());
+
+  it('issues a bearer token for the client-credentials grant', async () => {
+    const response = await app.inject({
+      method: 'POST', url: '/oauth/token',
+      payload: { client_id: 'acme', client_secret: 'anything', grant_type: 'client_credentials', audience: 'https://api.cint.com' },
+    });
+    assert.equal(response.statusCode, 200, response.body);
+    const body = response.json();
+    assert.deepEqual(Object.keys(body).sort(), ['access_token', 'expires_in', 'token_type']);
+    assert.equal(body.expires_in, 86400);
+    assert.equal(body.token_type, 'Bearer');
+    assert.match(body.access_token, /^[\w-]+\.[\w-]+\.[\w-]+$/);
+    assert.equal((await listWith(app, `Bearer ${body.access_token}`)).statusCode, 200);
+  });
+
+  it('accepts the form-urlencoded body OAuth clients send', async () => {
+    const response = await app.inject({
+      method: 'POST', url: '/oauth/token',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'client_id=acme&client_secret=anything&grant_type=client_credentials&audience=https%3A%2F%2Fapi.cint.com',
+    });
+    assert.equal(response.statusCode, 200, response.body);
+    assert.equal(response.json().token_type, 'Bearer');
+    assert.equal((await listWith(app, `Bearer ${response.json().access_token}`)).statusCode, 200);
+  });
+
+  it('a wrong grant_type is 400', async () => {
+    const response = await app.inject({
+      method: 'POST', url: '/oauth/token', payload: { client_id: 'acme', client_secret: 'anything', grant_type: 'password' },
+    });
+    assert.equal(response.statusCode, 400, response.body);
+    assert.equal(response.json().error, 'unsupported_grant_type');
+    assert.equal(response.json().object, 'bad_request_error');
+  });
+
+  describe('with configured clients', () => {
+    let configured: MockApp;
+    before(async () => {
+      configured = await makeApp({ clients: [{ client_id: 'acme', client_secret: 's3cret-value', accounts: [ACCOUNT] }] });
+    });
+    after(() => configured.close());
+
+    const request = (clientId: string, secret: string) => configured.inject({
+      method: 'POST', url: '/oauth/token', payload: { client_id: clientId, client_secret: secret, grant_type: 'client_credentials' },
+    });
+
+    it('the right secret gets a token', async () => {
+      const response = await request('acme', 's3cret-value');
+      assert.equal(response.statusCode, 200, response.body);
+      assert.equal((await listWith(configured, `Bearer ${response.json().access_token}`)).statusCode, 200);
+    });
+
+    it('a wrong secret is 401 access_denied', async () => {
+      const response = await request('acme', 'wrong-secret');
+      assert.equal(response.statusCode, 401, response.body);
+      assert.equal(response.json().error, 'access_denied');
+      assert.equal(response.json().error_description, 'Unauthorized');
+    });
+
+    it('an unknown client is 401 access_denied', async () => {
+      const response = await request('stranger', 's3cret-value');
+      assert.equal(response.statusCode, 401, response.body);
+      assert.equal(response.json().error, 'access_denied');
+      assert.equal(response.json().error_description, 'Unauthorized');
+    });
+
+    it('the client\'s configured accounts bound its token', async () => {
+      const token = (await request('acme', 's3cret-value')).json().access_token;
+      assertCintError(await listWith(configured, `Bearer ${token}`, 202), 403, 'authorization_error');
+    });
+  });
+});
+
+describe('bearer tokens (authMode verify)', () => {
+  let app: MockApp;
+  before(async () => { app = await makeApp(); });
+  after(() => app.close());
+
+  it('a missing Authorization header is 401 authorization_error', async () => {
+    const body = assertCintError(await listWith(app, undefined), 401, 'authorization_error', {
+      detail: 'no valid authorization provided for this operation',
+    });
+    assertMatchesSpec('list_account_projects', 401, body);
+  });
+
+  it('a scheme other than Bearer is 401', async () => {
+    assertCintError(await listWith(app, 'Basic YWNtZTpzZWNyZXQ='), 401, 'authorization_error', {
+      detail: "the Authorization header must be 'Bearer <token>'",
+    });
+  });
+
+  it('a malformed token is 401', async () => {
+    assertCintError(await listWith(app, 'Bearer not-a-jwt'), 401, 'authorization_error', { detail: 'the bearer token is malformed' });
+  });
+
+  it('a token signed with another key is 401', async () => {
+    const token = signWith(FOREIGN_SECRET, { client_id: 'forger', exp: now() + 3600 });
+    assertCintError(await listWith(app, `Bearer ${token}`), 401, 'authorization_error', { detail: 'the bearer token signature is invalid' });
+  });
+
+  it('an unsigned (alg none) token is 401', async () => {
+    const token = createSigner({ algorithm: 'none' })({ client_id: 'unsigned', exp: now() + 3600 });
+    assertCintError(await listWith(app, `Bearer ${token}`), 401, 'authorization_error');
+  });
+
+  it('an expired token is 401', async () => {
+    const token = signWith(DEFAULT_SECRET, { client_id: 'late', iat: now() - 7200, exp: now() - 3600 });
+    assertCintError(await listWith(app, `Bearer ${token}`), 401, 'authorization_error', {
+      detail: 'the bearer token has expired; request a new one',
+    });
+  });
+
+  it('an unexpired token signed with the mock\'s key is accepted', async () => {
+    const token = signWith(DEFAULT_SECRET, { client_id: 'hand-made', exp: now() + 3600 });
+    assert.equal((await listWith(app, `Bearer ${token}`)).statusCode, 200);
+  });
+
+  it('a token that does not grant the path\'s account is 403 authorization_error', async () => {
+    const client = await clientOf(app, undefined, [202]);
+    const denied = await app.inject({ method: 'GET', url: projectsUrl(ACCOUNT), headers: client.headers() });
+    const body = assertCintError(denied, 403, 'authorization_error', { detail: /does not grant account 101/ });
+    assertMatchesSpec('list_account_projects', 403, body);
+    const allowed = await app.inject({ method: 'GET', url: projectsUrl(202), headers: client.headers() });
+    assert.equal(allowed.statusCode, 200, allowed.body);
+  });
+});
+
+describe('authMode decode', () => {
+  let app: MockApp;
+  before(async () => { app = await makeApp({ authMode: 'decode' }); });
+  after(() => app.close());
+
+  it('accepts a foreign, well-formed, unexpired JWT', async () => {
+    const token = signWith(FOREIGN_SECRET, { sub: 'staging-client@clients', exp: now() + 3600 });
+    assert.equal((await listWith(app, `Bearer ${token}`)).statusCode, 200);
+  });
+
+  it('rejects an expired one', async () => {
+    const token = signWith(FOREIGN_SECRET, { sub: 'staging-client@clients', iat: now() - 7200, exp: now() - 3600 });
+    assertCintError(await listWith(app, `Bearer ${token}`), 401, 'authorization_error', {
+      detail: 'the bearer token has expired; request a new one',
+    });
+  });
+
+  it('rejects a malformed one', async () => {
+    assertCintError(await listWith(app, 'Bearer abc.def'), 401, 'authorization_error', { detail: 'the bearer token is malformed' });
+  });
+});
+
+describe('authMode off', () => {
+  let app: MockApp;
+  before(async () => { app = await makeApp({ authMode: 'off' }); });
+  after(() => app.close());
+
+  it('needs no token', async () => {
+    const response = await listWith(app, undefined);
+    assert.equal(response.statusCode, 200, response.body);
+    assertMatchesSpec('list_account_projects', 200, response.json());
+  });
+});

@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { MockApp } from '../src/app.js';
+import {
+  assertCintError, clientOf, createProject, createTargetGroup, futureDate, launchUrl, makeApp, projectBody, projectsUrl, runsUrl,
+  type Client,
+} from './helpers.js';
+
+describe('Idempotency-Key', () => {
+  let app: MockApp;
+  before(async () => { app = await makeApp(); });
+  after(() => app.close());
+
+  const create = (client: Client, key: string, body: Record<string, unknown> = projectBody()) =>
+    app.inject({ method: 'POST', url: projectsUrl(), headers: client.headers({ 'idempotency-key': key }), payload: body });
+  const listIds = async (client: Client) =>
+    (await app.inject({ method: 'GET', url: projectsUrl(), headers: client.headers() })).json().projects.map((project: { id: string }) => project.id);
+
+  it('the same key with the same request replays the first response and creates nothing', async () => {
+    const client = await clientOf(app);
+    const first = await create(client, 'key-1');
+    assert.equal(first.statusCode, 202, first.body);
+    assert.equal(first.headers['idempotent-replayed'], undefined);
+
+    const again = await create(client, 'key-1');
+    assert.equal(again.statusCode, 202, again.body);
+    assert.equal(again.json().id, first.json().id);
+    assert.equal(again.headers.etag, first.headers.etag);
+    assert.equal(again.headers['idempotent-replayed'], 'true');
+    assert.match(String(again.headers['content-type']), /^application\/json/);
+    assert.deepEqual(await listIds(client), [first.json().id]);
+  });
+
+  it('the same body with its fields in another order is the same request', async () => {
+    const client = await clientOf(app);
+    const { name, project_manager_id: manager, project_customer_reference_number: reference } = projectBody() as Record<string, unknown>;
+    const first = await create(client, 'key-order', { name, project_manager_id: manager, project_customer_reference_number: reference });
+    const again = await create(client, 'key-order', { project_customer_reference_number: reference, project_manager_id: manager, name });
+    assert.equal(again.statusCode, 202, again.body);
+    assert.equal(again.json().id, first.json().id);
+  });
+
+  it('the same key with a different request is 409 conflict_error', async () => {
+    const client = await clientOf(app);
+    const first = await create(client, 'key-2', projectBody({ name: 'First request' }));
+    assert.equal(first.statusCode, 202);
+    assertCintError(await create(client, 'key-2', projectBody({ name: 'Second request' })), 409, 'conflict_error', {
+      detail: /Idempotency-Key 'key-2' was already used for a different request/,
+    });
+    assert.deepEqual(await listIds(client), [first.json().id]);
+  });
+
+  it('keys are per session: another client may use the same key', async () => {
+    const alice = await clientOf(app);
+    const bob = await clientOf(app);
+    const fromAlice = await create(alice, 'shared-key');
+    const fromBob = await create(bob, 'shared-key');
+    assert.equal(fromBob.statusCode, 202, fromBob.body);
+    assert.equal(fromBob.headers['idempotent-replayed'], undefined);
+    assert.notEqual(fromBob.json().id, fromAlice.json().id);
+    assert.deepEqual(await listIds(bob), [fromBob.json().id]);
+  });
+
+  it('a refused request does not use up its key', async () => {
+    const client = await clientOf(app);
+    assertCintError(await create(client, 'key-3', projectBody({ name: 'abc' })), 400, 'bad_request_error', {
+      invalid_params: [{ name: 'name' }],
+    });
+    const fixed = await create(client, 'key-3', projectBody({ name: 'Long enough now' }));
+    assert.equal(fixed.statusCode, 202, fixed.body);
+    assert.equal(fixed.headers['idempotent-replayed'], undefined);
+    const again = await create(client, 'key-3', projectBody({ name: 'Long enough now' }));
+    assert.equal(again.headers['idempotent-replayed'], 'true');
+    assert.equal(again.json().id, fixed.json().id);
+  });
+
+  it('a replayed launch points at the same job and launches nothing more', async () => {
+    const client = await clientOf(app);
+    const project = await createProject(app, client);
+    const targetGroupId = await createTargetGroup(app, client, project.id);
+    const request = () => app.inject({
+      method: 'POST', url: launchUrl(project.id, targetGroupId),
+      headers: client.headers({ 'idempotency-key': 'launch-1' }), payload: { end_fielding_at: endAt },
+    });
+    const endAt = futureDate();
+    const first = await request();
+    const again = await request();
+    assert.equal(first.statusCode, 201, first.body);
+    assert.equal(again.statusCode, 201, again.body);
+    assert.equal(again.headers.location, first.headers.location);
+    assert.equal(again.headers['idempotent-replayed'], 'true');
+    const runs = await app.inject({ method: 'GET', url: runsUrl(project.id, targetGroupId), headers: client.headers() });
+    assert.equal(runs.json().data.length, 1);
+  });
+});

@@ -1,0 +1,143 @@
+// Every refusal before a handler runs — headers, JSON, content type, size, routes, path params — is
+// Cint's envelope, never Fastify's default {statusCode, error, message}.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { MockApp } from '../src/app.js';
+import {
+  ACCOUNT, assertCintError, clientOf, liveRun, makeApp, projectBody, projectsUrl, type Client,
+} from './helpers.js';
+
+describe('request validation', () => {
+  let app: MockApp;
+  before(async () => { app = await makeApp(); });
+  after(() => app.close());
+
+  const createWith = (client: Client, headers: Record<string, string>, payload: unknown, drop: string[] = []) => {
+    const all: Record<string, string> = client.headers({ 'idempotency-key': client.idempotencyKey(), ...headers });
+    for (const name of drop) delete all[name];
+    return app.inject({ method: 'POST', url: projectsUrl(), headers: all, payload: payload as string });
+  };
+
+  it('a missing Cint-API-Version is 400 naming Cint-API-Version', async () => {
+    const client = await clientOf(app);
+    const response = await app.inject({ method: 'GET', url: projectsUrl(), headers: { authorization: `Bearer ${client.token}` } });
+    assertCintError(response, 400, 'bad_request_error', {
+      invalid_params: [{ name: 'Cint-API-Version', reason: "'Cint-API-Version' is required." }],
+    });
+  });
+
+  it('a malformed Cint-API-Version is 400 naming Cint-API-Version', async () => {
+    const client = await clientOf(app);
+    const response = await app.inject({ method: 'GET', url: projectsUrl(), headers: client.headers({ 'cint-api-version': 'latest' }) });
+    assertCintError(response, 400, 'bad_request_error', {
+      invalid_params: [{ name: 'Cint-API-Version', reason: "'Cint-API-Version' must be a date in the format YYYY-MM-DD." }],
+    });
+  });
+
+  it('a missing Idempotency-Key on create_project is 400 naming Idempotency-Key', async () => {
+    const client = await clientOf(app);
+    assertCintError(await createWith(client, {}, projectBody(), ['idempotency-key']), 400, 'bad_request_error', {
+      invalid_params: [{ name: 'Idempotency-Key', reason: "'Idempotency-Key' is required." }],
+    });
+  });
+
+  it('malformed JSON is 400 naming the body', async () => {
+    const client = await clientOf(app);
+    const response = await createWith(client, { 'content-type': 'application/json' }, '{"name": "Unfinished');
+    assertCintError(response, 400, 'bad_request_error', { detail: 'the request body is not valid JSON', invalid_params: [{ name: 'body' }] });
+  });
+
+  it('a missing body where one is required is 400', async () => {
+    const client = await clientOf(app);
+    const response = await createWith(client, { 'content-type': 'application/json' }, '');
+    assertCintError(response, 400, 'bad_request_error', { invalid_params: [{ name: 'body' }] });
+  });
+
+  it('a Content-Type other than JSON is 415 unsupported_media_type_error', async () => {
+    const client = await clientOf(app);
+    assertCintError(await createWith(client, { 'content-type': 'text/plain' }, 'name=Plain text project'), 415, 'unsupported_media_type_error', {
+      detail: /text\/plain/,
+    });
+    // The OAuth route reads forms; the Cint routes do not.
+    assertCintError(await createWith(client, { 'content-type': 'application/x-www-form-urlencoded' }, 'name=Form+project'), 415, 'unsupported_media_type_error');
+  });
+
+  it('application/json with a charset is JSON', async () => {
+    const client = await clientOf(app);
+    const response = await createWith(client, { 'content-type': 'application/json; charset=utf-8' }, JSON.stringify(projectBody()));
+    assert.equal(response.statusCode, 202, response.body);
+  });
+
+  it('a body over the limit is 413 content_too_large_error', async () => {
+    const small = await makeApp({ bodyLimitBytes: 2048 });
+    try {
+      const client = await clientOf(small);
+      const response = await small.inject({
+        method: 'POST', url: projectsUrl(), headers: client.headers({ 'idempotency-key': client.idempotencyKey() }),
+        payload: projectBody({ name: 'x'.repeat(4096) }),
+      });
+      assertCintError(response, 413, 'content_too_large_error', { detail: /2048 bytes/ });
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('an unknown route is 404 not_found_error', async () => {
+    const client = await clientOf(app);
+    const response = await app.inject({ method: 'GET', url: '/v1/demand/accounts/101/surveys', headers: client.headers() });
+    assertCintError(response, 404, 'not_found_error', { detail: 'no route matches GET /v1/demand/accounts/101/surveys' });
+    assertCintError(await app.inject({ method: 'DELETE', url: projectsUrl() }), 404, 'not_found_error');
+  });
+
+  it('a path parameter that is not a ULID is 400 naming it', async () => {
+    const client = await clientOf(app);
+    const response = await app.inject({ method: 'GET', url: `${projectsUrl()}/not-a-ulid`, headers: client.headers() });
+    assertCintError(response, 400, 'bad_request_error', {
+      invalid_params: [{ name: 'project_id', reason: "'project_id' must match the pattern ^[0-9A-Z]{26}$." }],
+    });
+    const tg = await app.inject({ method: 'GET', url: `${projectsUrl()}/01K40T69E63BHTT9MAJYRBQ8HY/target-groups/lowercase01k40t69e63bhtt9maj`, headers: client.headers() });
+    assertCintError(tg, 400, 'bad_request_error', { invalid_params: [{ name: 'target_group_id' }] });
+  });
+
+  it('an account_id that is not an integer is 400 naming account_id', async () => {
+    const client = await clientOf(app);
+    const response = await app.inject({ method: 'GET', url: '/v1/demand/accounts/acme/projects', headers: client.headers() });
+    assertCintError(response, 400, 'bad_request_error', {
+      invalid_params: [{ name: 'account_id', reason: "'account_id' must be of type integer." }],
+    });
+  });
+
+  it('a number where a string belongs is not coerced', async () => {
+    const client = await clientOf(app);
+    assertCintError(await createWith(client, {}, projectBody({ name: 1234567 })), 400, 'bad_request_error', {
+      invalid_params: [{ name: 'name', reason: "'name' must be of type string." }],
+    });
+  });
+
+  it('an empty body with Content-Type application/json is accepted where none is needed (pause)', async () => {
+    const client = await clientOf(app);
+    const run = await liveRun(app, client);
+    const response = await app.inject({
+      method: 'POST', url: `${run.runUrl}/pause`,
+      headers: client.headers({ 'if-match': run.etag, 'content-type': 'application/json' }), payload: '',
+    });
+    assert.equal(response.statusCode, 204, response.body);
+  });
+
+  it('a non-JSON Content-Type is refused before the body is read, on any route', async () => {
+    const client = await clientOf(app);
+    const run = await liveRun(app, client);
+    const response = await app.inject({
+      method: 'POST', url: `${run.runUrl}/pause`,
+      headers: client.headers({ 'if-match': run.etag, 'content-type': 'application/xml' }), payload: '<pause/>',
+    });
+    assertCintError(response, 415, 'unsupported_media_type_error');
+  });
+
+  it('authentication is checked before headers and body', async () => {
+    const response = await app.inject({
+      method: 'POST', url: projectsUrl(ACCOUNT), headers: { 'content-type': 'application/json' }, payload: '{not json',
+    });
+    assertCintError(response, 401, 'authorization_error');
+  });
+});
