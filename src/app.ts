@@ -6,8 +6,10 @@ import { registerErrorHandling } from './cint/error-handler.js';
 import { validatorCompiler } from './cint/validation.js';
 import { TokenService } from './auth/tokens.js';
 import { SessionStore } from './sessions/store.js';
+import { ScenarioCatalog } from './scenarios/catalog.js';
 import { requestContext } from './hooks/context.js';
 import { authentication } from './hooks/authentication.js';
+import { scenarioEngine } from './hooks/scenario.js';
 import { requiredHeaders } from './hooks/required-headers.js';
 import { idempotency } from './hooks/idempotency.js';
 import { requestLog } from './hooks/request-log.js';
@@ -22,6 +24,7 @@ export interface MockServices {
   config: Config;
   sessions: SessionStore;
   tokens: TokenService;
+  scenarios: ScenarioCatalog;
 }
 
 declare module 'fastify' {
@@ -58,18 +61,21 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       maxIdempotencyKeys: config.maxIdempotencyKeysPerSession,
     }),
     tokens: new TokenService(config),
+    scenarios: await ScenarioCatalog.fromConfig(config, app.log),
   };
   app.decorate('mock', services);
+  app.addHook('onClose', async () => services.scenarios.close());
   app.decorateRequest('cint', null as never);
 
   app.setValidatorCompiler(validatorCompiler);
   registerErrorHandling(app, config.bodyLimitBytes);
   registerJsonParsing(app);
 
-  // Request order: context -> authentication (401/403) -> required headers (400) -> validation (400)
-  // -> idempotency replay -> route handler -> one log line.
+  // Request order: context -> authentication (401/403) -> scenario (a scripted answer, or on) ->
+  // required headers (400) -> validation (400) -> idempotency replay -> route handler -> one log line.
   requestContext(app);
   authentication(app);
+  scenarioEngine(app);
   requiredHeaders(app);
   idempotency(app);
   requestLog(app);

@@ -3,31 +3,41 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, configFromEnv, makeConfig, type ConfigInput } from './config.js';
 import { listen } from './server.js';
+import { ScenarioError, validateScenarioFolder } from './scenarios/load.js';
 
 export const EXIT = { ok: 0, badConfig: 1, startFailed: 2 } as const;
 
 const HELP = `cint-mock: a mock of the Cint Exchange Demand API (2025-12-18)
 
 Usage: cint-mock [options]
+       cint-mock validate [DIR]   check a folder of scenario files (default: --scenarios, else the
+                                  built-in ones); exit code 1 when any file has a problem
 
 Options (each also settable by the environment variable shown):
   --port N            port to listen on; 0 picks a free one (PORT, default 8080)
   --host HOST         address to bind (HOST, default 127.0.0.1)
   --auth-mode MODE    verify | decode | off (CINT_MOCK_AUTH_MODE, default verify)
   --log-level LEVEL   fatal|error|warn|info|debug|trace|silent (LOG_LEVEL, default info)
+  --scenarios DIR     a folder of your scenario files, on top of the built-in ones (CINT_MOCK_SCENARIOS_DIR)
+  --scenario NAME     the scenario every session starts with (CINT_MOCK_SCENARIO, default none)
   -h, --help          this text
 
 When it is ready it prints one JSON line on stdout: {"event":"listening","url":"http://HOST:PORT"}.
-Logs go to stderr. Exit codes: 0 stopped cleanly, 1 bad configuration, 2 could not start.`;
+Logs go to stderr. Exit codes: 0 stopped cleanly, 1 bad configuration or scenario file, 2 could not start.`;
 
-function flagsToInput(argv: string[]): ConfigInput & { help?: boolean } {
-  const { values } = parseArgs({
+type CliInput = ConfigInput & { help?: boolean; command?: string[] };
+
+function flagsToInput(argv: string[]): CliInput {
+  const { values, positionals } = parseArgs({
     args: argv,
+    allowPositionals: true,
     options: {
       port: { type: 'string' },
       host: { type: 'string' },
       'auth-mode': { type: 'string' },
       'log-level': { type: 'string' },
+      scenarios: { type: 'string' },
+      scenario: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -37,19 +47,37 @@ function flagsToInput(argv: string[]): ConfigInput & { help?: boolean } {
   if (values.host !== undefined) input.host = values.host;
   if (values['auth-mode'] !== undefined) input.authMode = values['auth-mode'];
   if (values['log-level'] !== undefined) input.logLevel = values['log-level'];
+  if (values.scenarios !== undefined) input.scenariosDir = values.scenarios;
+  if (values.scenario !== undefined) input.scenario = values.scenario;
   if (values.help) input.help = true;
-  return input as ConfigInput & { help?: boolean };
+  if (positionals.length > 0) {
+    if (positionals[0] !== 'validate' || positionals.length > 2) throw new TypeError(`unknown command: ${positionals.join(' ')} (try --help)`);
+    input.command = positionals;
+  }
+  return input as CliInput;
+}
+
+/** `cint-mock validate [DIR]`: every problem on stderr, a summary on stdout. */
+async function validate(dir: string | undefined): Promise<never> {
+  const outcome = await validateScenarioFolder(dir);
+  if (outcome.ok) {
+    process.stdout.write(`${outcome.dir}: ${outcome.names.length} scenario${outcome.names.length === 1 ? '' : 's'} valid (${outcome.names.join(', ')})\n`);
+    process.exit(EXIT.ok);
+  }
+  process.stderr.write(`cint-mock: ${outcome.error.message}\n`);
+  process.exit(EXIT.badConfig);
 }
 
 async function main(): Promise<void> {
   let config;
   try {
-    const { help, ...flags } = flagsToInput(process.argv.slice(2));
+    const { help, command, ...flags } = flagsToInput(process.argv.slice(2));
     if (help) {
       process.stdout.write(`${HELP}\n`);
       return;
     }
     config = makeConfig({ ...configFromEnv(), ...flags });
+    if (command) await validate(command[1] ?? config.scenariosDir);
   } catch (error) {
     process.stderr.write(`cint-mock: ${error instanceof ConfigError || error instanceof TypeError ? error.message : String(error)}\n`);
     process.exit(EXIT.badConfig);
@@ -66,6 +94,11 @@ async function main(): Promise<void> {
   try {
     mock = await listen(config, logger);
   } catch (error) {
+    // A broken scenario file is the user's configuration: exit 1 with every problem it has.
+    if (error instanceof ScenarioError) {
+      process.stderr.write(`cint-mock: ${error.message}\n`);
+      process.exit(EXIT.badConfig);
+    }
     process.stderr.write(`cint-mock: could not start: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(EXIT.startFailed);
   }

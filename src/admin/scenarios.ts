@@ -1,0 +1,91 @@
+// Admin API for scenarios: list them, reload them from disk, and choose one per session.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { badRequest } from '../cint/errors.js';
+import { formatProblem } from '../scenarios/load.js';
+
+const SessionParams = Type.Object({
+  id: Type.String({ minLength: 1, maxLength: 128, description: 'the session id: a client id or an X-Mock-Session name' }),
+});
+
+const ScenarioSummary = Type.Object({
+  name: Type.String(),
+  description: Type.String(),
+  origin: Type.Union([Type.Literal('builtin'), Type.Literal('user')]),
+  file: Type.String(),
+  seed: Type.Union([Type.Integer(), Type.String(), Type.Null()]),
+  rules: Type.Integer(),
+});
+
+const ScenarioChoice = Type.Object({
+  session: Type.String(),
+  scenario: Type.Union([Type.String(), Type.Null()], { description: 'null: the realistic behaviour' }),
+  chosen_by: Type.Union([Type.Literal('session'), Type.Literal('default')]),
+});
+
+const ScenarioList = Type.Object({ default: Type.Union([Type.String(), Type.Null()]), scenarios: Type.Array(ScenarioSummary) });
+
+const tags = ['scenarios'];
+
+export const scenarioAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const catalog = app.mock.scenarios;
+
+  const listing = () => ({
+    default: catalog.defaultName,
+    scenarios: catalog.list().map(({ scenario, origin }) => ({
+      name: scenario.name,
+      description: scenario.description,
+      origin,
+      file: scenario.file,
+      seed: scenario.seed,
+      rules: scenario.rules.length,
+    })),
+  });
+
+  app.get('/scenarios', {
+    schema: { tags, summary: 'The scenarios loaded, built-in and the user folder, with their descriptions', response: { 200: ScenarioList } },
+  }, async () => listing());
+
+  app.post('/scenarios/reload', {
+    schema: { tags, summary: 'Read the scenario folders again now; on any problem the scenarios in use stay', response: { 200: ScenarioList } },
+  }, async () => {
+    const outcome = await catalog.reload();
+    if (!outcome.ok) {
+      throw badRequest(outcome.error.problems.map((problem) => ({ name: problem.file, reason: formatProblem(problem) })),
+        'the scenario files have problems; the scenarios in use are unchanged');
+    }
+    return listing();
+  });
+
+  app.get('/sessions/:id/scenario', {
+    schema: { tags, summary: 'The scenario answering a session\'s requests', params: SessionParams, response: { 200: ScenarioChoice } },
+  }, async (request) => ({ session: request.params.id, ...catalog.choiceOf(request.params.id) }));
+
+  app.put('/sessions/:id/scenario', {
+    schema: {
+      tags,
+      summary: 'Choose the scenario for a session (null: the realistic behaviour); its progress starts afresh',
+      params: SessionParams,
+      body: Type.Object({ scenario: Type.Union([Type.String({ minLength: 1 }), Type.Null()]) }, { additionalProperties: false }),
+      response: { 200: ScenarioChoice },
+    },
+  }, async (request) => {
+    const { id } = request.params;
+    const name = request.body.scenario;
+    if (name !== null && !catalog.get(name)) {
+      throw badRequest([{ name: 'scenario', reason: `'scenario' names no scenario: ${JSON.stringify(name)}; known scenarios: ${catalog.names().join(', ')}.` }],
+        `unknown scenario ${JSON.stringify(name)}`);
+    }
+    catalog.choose(id, name);
+    const session = app.mock.sessions.peek(id);
+    if (session) catalog.restart(session);
+    return { session: id, ...catalog.choiceOf(id) };
+  });
+
+  app.delete('/sessions/:id/scenario', {
+    schema: { tags, summary: 'Forget a session\'s choice: it gets the default scenario again', params: SessionParams },
+  }, async (request, reply) => {
+    catalog.forget(request.params.id);
+    return reply.code(204).send();
+  });
+};

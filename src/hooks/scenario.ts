@@ -1,0 +1,170 @@
+// Asks the scenario engine how each Cint request is answered, and answers as scripted when a rule (or
+// a Prism-style `Prefer: code=NNN`) says so. Runs in preValidation: after authentication and body
+// parsing, so rules see the JSON body, and before the required-headers check and validation, so a
+// scripted answer does not depend on the request being valid.
+import type { ServerResponse } from 'node:http';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { badRequest, CintError } from '../cint/errors.js';
+import { sendCintError } from '../cint/error-handler.js';
+import { operation, type OperationId } from '../cint/operations.js';
+import type { CompiledScenario, CompiledStep, RequestFacts } from '../scenarios/compile.js';
+import { decideResponse } from '../scenarios/decide.js';
+import { breakConnection } from '../scenarios/faults.js';
+import type { Session } from '../sessions/store.js';
+
+export const SCENARIO_HEADER = 'x-mock-scenario';
+
+const PREFER_CODE = /(?:^|[\s,;])code\s*=\s*"?([^\s,;"]*)"?/i;
+
+export function scenarioEngine(app: FastifyInstance): void {
+  const catalog = app.mock.scenarios;
+  /** Passthrough answers that keep the realistic body but change its status or add headers. */
+  const adjusted = new WeakMap<FastifyRequest, CompiledStep>();
+
+  app.addHook('preValidation', async (request, reply) => {
+    const context = request.cint;
+    const operationId = context.operationId;
+    const session = context.session;
+    if (!operationId || !session) return;
+    context.scenario = null;
+
+    const preferred = preferredStatus(request.headers.prefer);
+    if (preferred !== null) {
+      context.scenario = { name: `Prefer: code=${preferred}`, rule: -1 };
+      return answer(request, reply, operationId, preferStep(preferred), 0);
+    }
+
+    const scenario = scenarioFor(request, session);
+    const rules = scenario?.byOperation.get(operationId);
+    if (!scenario || !rules) return;
+    const decision = decideResponse(rules, factsOf(request, operationId), catalog.stateOf(session, scenario));
+    if (!decision) return;
+    context.scenario = { name: scenario.name, rule: decision.rule };
+    return answer(request, reply, operationId, decision.step, decision.delayMs);
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    const step = adjusted.get(request);
+    if (!step) return payload;
+    reply.headers(step.headers);
+    // Only a realistic success changes status: a 404 for an unknown id stays a 404.
+    if (step.status !== null && reply.statusCode >= 200 && reply.statusCode < 300) reply.code(step.status);
+    return payload;
+  });
+
+  function scenarioFor(request: FastifyRequest, session: Session): CompiledScenario | null {
+    const header = request.headers[SCENARIO_HEADER];
+    if (header === undefined) return catalog.scenarioOf(session.id);
+    const name = Array.isArray(header) ? header[0] ?? '' : header;
+    const loaded = catalog.get(name);
+    if (!loaded) {
+      throw badRequest([{ name: 'X-Mock-Scenario', reason: `'X-Mock-Scenario' names no scenario: ${JSON.stringify(name)}; known scenarios: ${catalog.names().join(', ')}.` }],
+        `unknown scenario ${JSON.stringify(name)}`);
+    }
+    return loaded.scenario;
+  }
+
+  async function answer(request: FastifyRequest, reply: FastifyReply, operationId: OperationId, step: CompiledStep, delayMs: number) {
+    if (delayMs > 0 && !(await stillOpenAfter(delayMs, reply.raw))) {
+      // The client gave up while it waited: there is no one left to answer.
+      reply.hijack();
+      return reply;
+    }
+    switch (step.kind) {
+      case 'passthrough':
+        if (step.status !== null || Object.keys(step.headers).length > 0) adjusted.set(request, step);
+        return undefined;
+      case 'respond':
+        return sendScripted(reply, operationId, step);
+      case 'fault': {
+        const status = step.status ?? successStatusWithBody(operationId);
+        request.log.info({ session: request.cint.sessionId, operation: operationId, scenario: request.cint.scenario, fault: step.fault }, `scenario fault: ${step.fault}`);
+        breakConnection(request, reply, step.fault!, { status, headers: step.headers, traceparent: request.cint.traceparent });
+        return reply;
+      }
+    }
+  }
+}
+
+/** A scripted status: Cint's envelope (with the rule's fields over it) for 4xx/5xx, the rule's body otherwise. */
+function sendScripted(reply: FastifyReply, operationId: OperationId, step: CompiledStep): FastifyReply {
+  const status = step.status!;
+  if (status >= 400) {
+    const error = new CintError(status, defaultDetail(status, operationId), { headers: { ...step.headers } });
+    if (step.body !== undefined) {
+      const fields = step.body as Record<string, unknown>;
+      Object.assign(error.body, fields);
+      // 429's envelope repeats its message as `details`; keep the two together when the rule sets one.
+      if (status === 429 && typeof fields.detail === 'string' && fields.details === undefined) error.body.details = fields.detail;
+    }
+    return sendCintError(reply, error);
+  }
+  reply.code(status).headers(step.headers);
+  if (typeof step.body === 'string' && step.headers['content-type']) return reply.send(step.body);
+  return reply.type('application/json; charset=utf-8').send(JSON.stringify(step.body));
+}
+
+/** Cint names the parameter that found nothing; other statuses take the envelope's default detail. */
+function defaultDetail(status: number, operationId: OperationId): string | undefined {
+  if (status !== 404) return undefined;
+  const params = operation(operationId).path.split('/').filter((segment) => segment.startsWith(':'));
+  const last = params[params.length - 1];
+  return last ? `${last.slice(1)}: the specified resource was not found` : undefined;
+}
+
+function successStatusWithBody(operationId: OperationId): number {
+  const status = operation(operationId).successStatus;
+  return status === 204 ? 200 : status;
+}
+
+/** `Prefer: code=503` (Prism's convention); other preferences are ignored. */
+function preferredStatus(header: string | string[] | undefined): number | null {
+  if (header === undefined) return null;
+  const match = PREFER_CODE.exec(Array.isArray(header) ? header.join(', ') : header);
+  if (!match) return null;
+  const status = Number(match[1]);
+  if (!/^\d{3}$/.test(match[1] ?? '') || status < 200 || status > 599) {
+    throw badRequest([{ name: 'Prefer', reason: `'Prefer' code must be an HTTP status from 200 to 599, as in 'Prefer: code=503'; got ${JSON.stringify(match[1])}.` }]);
+  }
+  return status;
+}
+
+const preferSteps = new Map<number, CompiledStep>();
+
+/** Prefer's answer is the step a rule `respond: { status: NNN }` would give. */
+function preferStep(status: number): CompiledStep {
+  let step = preferSteps.get(status);
+  if (!step) {
+    step = Object.freeze({
+      kind: status >= 400 ? 'respond' : 'passthrough', status, body: undefined, fault: null,
+      headers: Object.freeze({}), delayMs: null, times: Infinity, probability: 1,
+    });
+    preferSteps.set(status, step);
+  }
+  return step;
+}
+
+function factsOf(request: FastifyRequest, operationId: OperationId): RequestFacts {
+  return {
+    operationId,
+    params: request.params as RequestFacts['params'],
+    query: request.query as RequestFacts['query'],
+    headers: request.headers,
+    body: request.body,
+  };
+}
+
+/** Waits, unless the connection closes first: true when it is still worth answering. */
+function stillOpenAfter(ms: number, response: ServerResponse): Promise<boolean> {
+  return new Promise((resolve) => {
+    const onClose = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      response.off('close', onClose);
+      resolve(true);
+    }, ms);
+    response.once('close', onClose);
+  });
+}

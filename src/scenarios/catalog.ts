@@ -1,0 +1,191 @@
+// The loaded scenarios and who uses which: the set (swapped whole on reload, so a request never sees
+// half of one), each session's choice, and each session's progress through its scenarios.
+import { EventEmitter } from 'node:events';
+import { watch, type FSWatcher } from 'node:fs';
+import { LRUCache } from 'lru-cache';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from '../config.js';
+import type { Session } from '../sessions/store.js';
+import type { CompiledScenario } from './compile.js';
+import { newScenarioState, type ScenarioState } from './decide.js';
+import {
+  BUILTIN_SCENARIOS_DIR, loadScenarioFolders, ScenarioError, type LoadedScenario, type ScenarioFolder, type ScenarioSet,
+} from './load.js';
+
+export interface ScenarioCatalogOptions {
+  /** The user's folder, added on top of the built-in one (same name: the user's wins). */
+  userDir?: string | undefined;
+  /** Overrides the built-in folder (tests). */
+  builtinDir?: string;
+  /** The scenario every session starts with; none means the realistic behaviour. */
+  defaultScenario?: string | undefined;
+  /** Session choices remembered (least recently used forgotten first). */
+  maxSessions: number;
+  log?: FastifyBaseLogger;
+}
+
+export type ReloadOutcome = { ok: true; scenarios: number } | { ok: false; error: ScenarioError };
+
+/** A session's scenario and where the choice came from. */
+export interface ScenarioChoice {
+  scenario: string | null;
+  chosen_by: 'session' | 'default';
+}
+
+const RELOAD_DEBOUNCE_MS = 100;
+
+export class ScenarioCatalog extends EventEmitter<{ reloaded: [ScenarioSet]; 'reload-failed': [ScenarioError] }> {
+  private set: ScenarioSet;
+  private readonly choices: LRUCache<string, { name: string | null }>;
+  private readonly states = new WeakMap<Session, Map<string, ScenarioState>>();
+  private readonly watchers: FSWatcher[] = [];
+  private debounce: NodeJS.Timeout | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly folders: readonly ScenarioFolder[],
+    readonly defaultName: string | null,
+    set: ScenarioSet,
+    maxSessions: number,
+    private readonly log: FastifyBaseLogger | undefined,
+  ) {
+    super();
+    this.set = set;
+    this.choices = new LRUCache({ max: maxSessions });
+  }
+
+  /** Loads the folders; throws ScenarioError when a file, or the default scenario's name, is wrong. */
+  static async open(options: ScenarioCatalogOptions): Promise<ScenarioCatalog> {
+    const folders: ScenarioFolder[] = [{ dir: options.builtinDir ?? BUILTIN_SCENARIOS_DIR, origin: 'builtin' }];
+    if (options.userDir) folders.push({ dir: options.userDir, origin: 'user' });
+    const defaultName = options.defaultScenario ?? null;
+    const set = checkDefault(await loadScenarioFolders(folders), defaultName);
+    return new ScenarioCatalog(folders, defaultName, set, options.maxSessions, options.log);
+  }
+
+  /** The catalog a mock's configuration asks for, watching its folders when `watchScenarios` is on. */
+  static async fromConfig(config: Pick<Config, 'scenariosDir' | 'scenario' | 'watchScenarios' | 'maxSessions'>, log?: FastifyBaseLogger): Promise<ScenarioCatalog> {
+    const catalog = await ScenarioCatalog.open({
+      userDir: config.scenariosDir, defaultScenario: config.scenario, maxSessions: config.maxSessions, ...(log ? { log } : {}),
+    });
+    if (config.watchScenarios) catalog.watch();
+    return catalog;
+  }
+
+  get(name: string): LoadedScenario | undefined {
+    return this.set.scenarios.get(name);
+  }
+
+  names(): string[] {
+    return [...this.set.scenarios.keys()].sort();
+  }
+
+  list(): LoadedScenario[] {
+    return this.names().map((name) => this.set.scenarios.get(name)!);
+  }
+
+  // ---- Choosing -------------------------------------------------------------------------------
+
+  /** A session's choice: a scenario name, or null for the realistic behaviour whatever the default. */
+  choose(sessionId: string, name: string | null): void {
+    this.choices.set(sessionId, { name });
+  }
+
+  /** Forgets a session's progress through every scenario: sequences and random streams start afresh. */
+  restart(session: Session): void {
+    this.states.delete(session);
+  }
+
+  /** Back to the default scenario. */
+  forget(sessionId: string): void {
+    this.choices.delete(sessionId);
+  }
+
+  choiceOf(sessionId: string): ScenarioChoice {
+    const choice = this.choices.get(sessionId);
+    return choice ? { scenario: choice.name, chosen_by: 'session' } : { scenario: this.defaultName, chosen_by: 'default' };
+  }
+
+  /** The scenario that answers a session's requests (its choice, else the default), if any. */
+  scenarioOf(sessionId: string): CompiledScenario | null {
+    const choice = this.choices.get(sessionId);
+    const name = choice ? choice.name : this.defaultName;
+    return name === null ? null : this.set.scenarios.get(name)?.scenario ?? null;
+  }
+
+  /**
+   * A session's progress through a scenario: step counters and its random stream. Kept with the Session
+   * object, so it goes when the session is reset or evicted; a scenario edited on disk starts afresh.
+   */
+  stateOf(session: Session, scenario: CompiledScenario): ScenarioState {
+    let perSession = this.states.get(session);
+    if (!perSession) {
+      perSession = new Map();
+      this.states.set(session, perSession);
+    }
+    let state = perSession.get(scenario.name);
+    if (!state || state.scenario !== scenario) {
+      state = newScenarioState(scenario, session.id);
+      perSession.set(scenario.name, state);
+    }
+    return state;
+  }
+
+  // ---- Reloading ------------------------------------------------------------------------------
+
+  /** Reads the folders again; on success the new set replaces the old at once, else the old one stays. */
+  reload(): Promise<ReloadOutcome> {
+    const run = this.queue.then(() => this.reloadNow());
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async reloadNow(): Promise<ReloadOutcome> {
+    try {
+      const next = checkDefault(await loadScenarioFolders(this.folders, this.set), this.defaultName);
+      this.set = next;
+      this.log?.info({ scenarios: next.scenarios.size }, 'scenarios reloaded');
+      this.emit('reloaded', next);
+      return { ok: true, scenarios: next.scenarios.size };
+    } catch (error) {
+      if (!(error instanceof ScenarioError)) throw error;
+      this.log?.error({ problems: error.problems }, `scenario reload failed, the last good scenarios stay in use: ${error.message}`);
+      this.emit('reload-failed', error);
+      return { ok: false, error };
+    }
+  }
+
+  /** Reloads shortly after any change in the folders. The watchers never keep the process alive. */
+  watch(): void {
+    if (this.watchers.length > 0) return;
+    for (const folder of this.folders) {
+      try {
+        const watcher = watch(folder.dir, { persistent: false }, () => this.scheduleReload());
+        watcher.on('error', (error) => this.log?.warn({ err: error, dir: folder.dir }, 'stopped watching a scenario folder'));
+        this.watchers.push(watcher);
+      } catch (error) {
+        this.log?.warn({ err: error, dir: folder.dir }, 'cannot watch a scenario folder; edits need POST /__admin/scenarios/reload');
+      }
+    }
+  }
+
+  private scheduleReload(): void {
+    clearTimeout(this.debounce);
+    this.debounce = setTimeout(() => void this.reload(), RELOAD_DEBOUNCE_MS);
+  }
+
+  close(): void {
+    clearTimeout(this.debounce);
+    for (const watcher of this.watchers.splice(0)) watcher.close();
+  }
+}
+
+function checkDefault(set: ScenarioSet, name: string | null): ScenarioSet {
+  if (name !== null && !set.scenarios.has(name)) {
+    throw new ScenarioError([{
+      file: '(configuration)', line: null, column: null, rule: null, field: 'scenario',
+      expected: `the name of a scenario (${[...set.scenarios.keys()].sort().join(', ')})`, found: JSON.stringify(name),
+    }]);
+  }
+  return set;
+}

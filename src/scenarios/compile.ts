@@ -1,0 +1,373 @@
+// Turns a checked scenario file into rules ready for the hot path: each rule resolved at load to the
+// operations it can answer (a method and path become operation ids too), its matchers compiled to
+// closures, and the rules indexed by operation id in file order. Mistakes the schema cannot see
+// (a path no operation serves, a step that can never answer) are reported here, with their field.
+import { operation, operations, type Operation, type OperationId } from '../cint/operations.js';
+import type { AfterLastStep, FaultName, MatchData, RuleData, ScenarioFileData, StepData, ValueMatcherData } from './schema.js';
+import { describeValue, isPlainObject, nearestName, type FieldPath, type Issue } from './validate.js';
+
+/** What the engine looks at in a request. */
+export interface RequestFacts {
+  readonly operationId: OperationId;
+  readonly params: Readonly<Record<string, string | undefined>>;
+  readonly query: Readonly<Record<string, string | string[] | undefined>>;
+  /** Header names in lower case, as Node gives them. */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: unknown;
+}
+
+export interface CompiledStep {
+  /**
+   * respond: send `status` (an error envelope for 4xx/5xx, `body` for 2xx/3xx); passthrough: run the
+   * realistic handler, its success sent with `status` when set; fault: break the connection.
+   */
+  readonly kind: 'respond' | 'passthrough' | 'fault';
+  readonly status: number | null;
+  /** A 2xx/3xx body, or the fields merged over a 4xx/5xx envelope; undefined when none. */
+  readonly body: unknown;
+  readonly fault: FaultName | null;
+  readonly headers: Readonly<Record<string, string>>;
+  /** [min, max] milliseconds, or null for no delay. */
+  readonly delayMs: readonly [number, number] | null;
+  /** Requests this step answers before the next takes over; Infinity when it has no `times`. */
+  readonly times: number;
+  readonly probability: number;
+}
+
+export interface CompiledRule {
+  /** The rule's index in the file's `rules`, counting from 0 as in error messages. */
+  readonly index: number;
+  readonly operations: readonly OperationId[];
+  readonly matches: (facts: RequestFacts) => boolean;
+  readonly steps: readonly CompiledStep[];
+  readonly after: AfterLastStep;
+}
+
+export interface CompiledScenario {
+  readonly name: string;
+  readonly description: string;
+  readonly file: string;
+  /** The seed as written, or null when outcomes are not reproducible. */
+  readonly seed: number | string | null;
+  readonly rules: readonly CompiledRule[];
+  /** Rules that can answer each operation, in file order: the hot path reads only its operation's list. */
+  readonly byOperation: ReadonlyMap<OperationId, readonly CompiledRule[]>;
+}
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const NO_BODY_STATUSES = new Set([204, 205, 304]);
+const always = () => true;
+
+/**
+ * Compiles a checked file. `skipRules` are rules the schema already found wrong: the others are still
+ * compiled so that one run reports every problem in the file.
+ */
+export function compileScenario(data: ScenarioFileData, name: string, file: string, skipRules: ReadonlySet<number> = new Set()): { scenario: CompiledScenario | null; issues: Issue[] } {
+  const issues: Issue[] = [];
+  const rules: CompiledRule[] = [];
+  data.rules.forEach((rule, index) => {
+    if (skipRules.has(index)) return;
+    const compiled = compileRule(rule, index, ['rules', index], issues);
+    if (compiled) rules.push(compiled);
+  });
+  if (issues.length > 0 || skipRules.size > 0) return { scenario: null, issues };
+
+  const byOperation = new Map<OperationId, CompiledRule[]>();
+  for (const rule of rules) {
+    for (const id of rule.operations) {
+      const list = byOperation.get(id) ?? [];
+      list.push(rule);
+      byOperation.set(id, list);
+    }
+  }
+  const scenario: CompiledScenario = Object.freeze({
+    name,
+    description: data.description,
+    file,
+    seed: data.seed ?? null,
+    rules: Object.freeze(rules),
+    byOperation,
+  });
+  return { scenario, issues };
+}
+
+function compileRule(rule: RuleData, index: number, at: FieldPath, issues: Issue[]): CompiledRule | null {
+  const before = issues.length;
+  const resolved = resolveOperations(rule.match, [...at, 'match'], issues);
+  const steps = compileSteps(rule, at, issues);
+  const matches = resolved ? compileMatchers(rule.match, resolved.pathParams, [...at, 'match'], issues) : null;
+  if (!resolved || !matches || issues.length > before) return null;
+  return Object.freeze({
+    index,
+    operations: Object.freeze(resolved.operations),
+    matches,
+    steps,
+    after: rule.after ?? 'fall_through',
+  });
+}
+
+// ---- Which operations a match can answer -------------------------------------------------------
+
+interface Resolved {
+  operations: OperationId[];
+  /** Literal path segments that stand where an operation has a parameter, per operation. */
+  pathParams: Map<OperationId, [string, string][]>;
+}
+
+function resolveOperations(match: MatchData, at: FieldPath, issues: Issue[]): Resolved | null {
+  if (match.operation === undefined && match.method === undefined && match.path === undefined) {
+    issues.push({ path: [...at, 'operation'], expected: 'an operation (an id, a list of ids, or "*"), a method or a path', found: 'nothing', missing: true });
+    return null;
+  }
+  let candidates: readonly Operation[] = operations;
+
+  if (match.operation !== undefined) {
+    const ids = Array.isArray(match.operation) ? match.operation : [match.operation];
+    if (ids.includes('*') && ids.length > 1) {
+      issues.push({ path: [...at, 'operation'], expected: 'operation ids, or "*" alone (it already means every operation)', found: describeValue(ids) });
+      return null;
+    }
+    if (!ids.includes('*')) candidates = ids.map((id) => operation(id as OperationId));
+  }
+
+  if (match.method !== undefined) {
+    const methods = new Set(Array.isArray(match.method) ? match.method : [match.method]);
+    const kept = candidates.filter((op) => methods.has(op.method));
+    if (kept.length === 0) {
+      const served = [...new Set(candidates.map((op) => op.method))].join(', ');
+      issues.push({ path: [...at, 'method'], expected: `a method of the operations matched (${served})`, found: describeValue(match.method) });
+      return null;
+    }
+    candidates = kept;
+  }
+
+  const pathParams = new Map<OperationId, [string, string][]>();
+  if (match.path !== undefined) {
+    if (match.path.includes('?')) {
+      issues.push({ path: [...at, 'path'], expected: 'a path without a query string (match the query with `query:`)', found: describeValue(match.path) });
+      return null;
+    }
+    const template = segmentsOf(match.path);
+    const kept: Operation[] = [];
+    for (const op of candidates) {
+      const literals = matchTemplate(template, segmentsOf(op.path));
+      if (literals) {
+        kept.push(op);
+        if (literals.length > 0) pathParams.set(op.id, literals);
+      }
+    }
+    if (kept.length === 0) {
+      const pool = candidates.length > 0 ? candidates : operations;
+      const nearest = nearestName(match.path, pool.map((op) => op.path), true);
+      issues.push({
+        path: [...at, 'path'],
+        expected: `a path the Cint API serves${match.method || match.operation ? ' for the method and operation given' : ''}${nearest ? ` (nearest: ${nearest})` : ''}`,
+        found: describeValue(match.path),
+      });
+      return null;
+    }
+    candidates = kept;
+  }
+
+  if (match.params) {
+    for (const name of Object.keys(match.params)) {
+      const kept = candidates.filter((op) => `${op.path}/`.includes(`/:${name}/`));
+      if (kept.length === 0) {
+        const known = [...new Set(candidates.flatMap((op) => paramNamesOf(op.path)))];
+        issues.push({
+          path: [...at, 'params', name],
+          expected: `a path parameter of the operations matched (${known.join(', ') || 'none'})`,
+          found: `${JSON.stringify(name)}${nearestName(name, known) ? ` (did you mean ${JSON.stringify(nearestName(name, known))}?)` : ''}`,
+          atKey: true,
+        });
+        return null;
+      }
+      candidates = kept;
+    }
+  }
+  return { operations: candidates.map((op) => op.id), pathParams };
+}
+
+function segmentsOf(path: string): string[] {
+  const trimmed = path.length > 1 ? path.replace(/\/+$/, '') : path;
+  return trimmed.split('/').slice(1);
+}
+
+function paramNamesOf(path: string): string[] {
+  return segmentsOf(path).filter((segment) => segment.startsWith(':')).map((segment) => segment.slice(1));
+}
+
+const TEMPLATE_PARAM = /^(?::[A-Za-z_]\w*|\{[A-Za-z_]\w*\})$/;
+
+/** Null when the template cannot match the operation's path; else the literal values it requires. */
+function matchTemplate(template: string[], route: string[]): [string, string][] | null {
+  if (template.length !== route.length) return null;
+  const literals: [string, string][] = [];
+  for (let i = 0; i < template.length; i += 1) {
+    const want = template[i]!;
+    const have = route[i]!;
+    if (TEMPLATE_PARAM.test(want)) {
+      if (!have.startsWith(':')) return null;
+    } else if (have.startsWith(':')) {
+      literals.push([have.slice(1), decodeURIComponent(want)]);
+    } else if (want !== have) {
+      return null;
+    }
+  }
+  return literals;
+}
+
+// ---- Request matchers ---------------------------------------------------------------------------
+
+type ValueTest = (value: string | string[] | undefined) => boolean;
+
+function compileMatchers(match: MatchData, pathParams: Map<OperationId, [string, string][]>, at: FieldPath, issues: Issue[]): (facts: RequestFacts) => boolean {
+  const checks: ((facts: RequestFacts) => boolean)[] = [];
+  if (pathParams.size > 0) {
+    checks.push((facts) => (pathParams.get(facts.operationId) ?? []).every(([name, value]) => facts.params[name] === value));
+  }
+  for (const [name, matcher] of Object.entries(match.params ?? {})) {
+    const test = compileValue(matcher, [...at, 'params', name], issues);
+    checks.push((facts) => test(facts.params[name]));
+  }
+  for (const [name, matcher] of Object.entries(match.query ?? {})) {
+    const test = compileValue(matcher, [...at, 'query', name], issues);
+    checks.push((facts) => test(facts.query[name]));
+  }
+  for (const [name, matcher] of Object.entries(match.headers ?? {})) {
+    const test = compileValue(matcher, [...at, 'headers', name], issues);
+    const lower = name.toLowerCase();
+    checks.push((facts) => test(facts.headers[lower]));
+  }
+  if (match.body !== undefined) {
+    const pattern = match.body;
+    checks.push((facts) => bodyMatches(pattern, facts.body));
+  }
+  if (checks.length === 0) return always;
+  if (checks.length === 1) return checks[0]!;
+  return (facts) => {
+    for (const check of checks) if (!check(facts)) return false;
+    return true;
+  };
+}
+
+function compileValue(matcher: ValueMatcherData, at: FieldPath, issues: Issue[]): ValueTest {
+  const anyOf = (test: (value: string) => boolean): ValueTest =>
+    (value) => value !== undefined && (Array.isArray(value) ? value.some(test) : test(value));
+  if (Array.isArray(matcher)) {
+    const allowed = new Set(matcher.map(String));
+    return anyOf((value) => allowed.has(value));
+  }
+  if (isPlainObject(matcher)) {
+    if ('present' in matcher) {
+      const present = matcher.present;
+      return (value) => (value !== undefined) === present;
+    }
+    try {
+      const pattern = new RegExp(matcher.matches);
+      return anyOf((value) => pattern.test(value));
+    } catch (error) {
+      issues.push({ path: [...at, 'matches'], expected: 'a valid regular expression', found: `${JSON.stringify(matcher.matches)} (${(error as Error).message})` });
+      return () => false;
+    }
+  }
+  const wanted = String(matcher);
+  return anyOf((value) => value === wanted);
+}
+
+/**
+ * A partial deep match: every field of the pattern must be in the body and match; a list in the
+ * pattern matches a list whose items include, for each pattern item, one that matches it.
+ */
+export function bodyMatches(pattern: unknown, actual: unknown): boolean {
+  if (Array.isArray(pattern)) {
+    return Array.isArray(actual) && pattern.every((wanted) => actual.some((item) => bodyMatches(wanted, item)));
+  }
+  if (isPlainObject(pattern)) {
+    if (!isPlainObject(actual)) return false;
+    for (const key of Object.keys(pattern)) {
+      if (!Object.hasOwn(actual, key) || !bodyMatches(pattern[key], actual[key])) return false;
+    }
+    return true;
+  }
+  return pattern === actual;
+}
+
+// ---- Steps --------------------------------------------------------------------------------------
+
+function compileSteps(rule: RuleData, at: FieldPath, issues: Issue[]): CompiledStep[] {
+  const list = Array.isArray(rule.respond) ? rule.respond : [rule.respond];
+  const stepPath = (index: number): FieldPath => (Array.isArray(rule.respond) ? [...at, 'respond', index] : [...at, 'respond']);
+  const steps = list.map((step, index) => compileStep(step, stepPath(index), issues));
+  steps.forEach((step, index) => {
+    if (index < steps.length - 1 && step.times === Infinity) {
+      issues.push({
+        path: [...stepPath(index), 'times'],
+        expected: 'times on every step but the last (a step without times answers forever, so the steps after it would never answer)',
+        found: 'nothing',
+        missing: true,
+      });
+    }
+  });
+  const last = steps[steps.length - 1];
+  if (rule.after !== undefined && last && last.times === Infinity) {
+    issues.push({
+      path: [...at, 'after'],
+      expected: 'no `after` here: the last step has no times, so it answers forever and there is no after',
+      found: describeValue(rule.after),
+      atKey: true,
+    });
+  }
+  return steps;
+}
+
+function compileStep(step: StepData, at: FieldPath, issues: Issue[]): CompiledStep {
+  const data = step === 'passthrough' ? { passthrough: true as const } : step;
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(data.headers ?? {})) {
+    const text = String(value);
+    if (!HEADER_NAME.test(name)) {
+      issues.push({ path: [...at, 'headers', name], expected: 'a header name (letters, digits and !#$%&\'*+.^_`|~-)', found: JSON.stringify(name), atKey: true });
+    } else if (/[\r\n\0]/.test(text)) {
+      issues.push({ path: [...at, 'headers', name], expected: 'a header value on one line', found: describeValue(value) });
+    } else {
+      headers[name.toLowerCase()] = text;
+    }
+  }
+  let delayMs: [number, number] | null = null;
+  if (data.delay_ms !== undefined) {
+    delayMs = Array.isArray(data.delay_ms) ? [data.delay_ms[0], data.delay_ms[1]] : [data.delay_ms, data.delay_ms];
+    if (delayMs[0] > delayMs[1]) {
+      issues.push({ path: [...at, 'delay_ms'], expected: '[min, max] with min no greater than max', found: describeValue(data.delay_ms) });
+    }
+  }
+  const common = {
+    headers: Object.freeze(headers),
+    delayMs: delayMs && delayMs[1] > 0 ? Object.freeze(delayMs) : null,
+    times: data.times ?? Infinity,
+    probability: data.probability ?? 1,
+  };
+
+  if ('fault' in data) {
+    if (data.status !== undefined && data.fault !== 'malformed_body') {
+      issues.push({ path: [...at, 'status'], expected: `no status with fault ${data.fault} (only malformed_body sends one)`, found: String(data.status), atKey: true });
+    }
+    if (data.status !== undefined && NO_BODY_STATUSES.has(data.status)) {
+      issues.push({ path: [...at, 'status'], expected: 'a status that carries a body (malformed_body sends one)', found: String(data.status) });
+    }
+    return Object.freeze({ kind: 'fault', status: data.status ?? null, body: undefined, fault: data.fault, ...common });
+  }
+  if ('passthrough' in data) {
+    return Object.freeze({ kind: 'passthrough', status: null, body: undefined, fault: null, ...common });
+  }
+  const { status, body } = data;
+  if (body !== undefined && NO_BODY_STATUSES.has(status)) {
+    issues.push({ path: [...at, 'body'], expected: `no body with status ${status} (it has none)`, found: describeValue(body), atKey: true });
+  }
+  if (status >= 400 && body !== undefined && !isPlainObject(body)) {
+    issues.push({ path: [...at, 'body'], expected: "an object of fields merged over Cint's error envelope (id, object, detail, invalid_params)", found: describeValue(body) });
+  }
+  // A success status without a body keeps the realistic answer and changes only its status.
+  const kind = status < 400 && body === undefined ? 'passthrough' : 'respond';
+  return Object.freeze({ kind, status, body, fault: null, ...common });
+}

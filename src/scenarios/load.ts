@@ -1,0 +1,212 @@
+// Reads scenario folders (YAML or JSON, one scenario per file, named by the file's stem) into a set of
+// compiled scenarios, or fails with every problem found, each naming file, line, field, expected, found.
+import { existsSync } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { compileScenario, type CompiledScenario } from './compile.js';
+import { ScenarioFile } from './schema.js';
+import { checkAgainst, isPlainObject, type FieldPath, type Issue } from './validate.js';
+
+/** scenarios/ at the package root, from src/scenarios (tsx) or dist/src/scenarios (built). */
+export const BUILTIN_SCENARIOS_DIR = ((): string => {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const candidates = [resolve(here, '../../scenarios'), resolve(here, '../../../scenarios')];
+  return candidates.find((candidate) => existsSync(candidate)) ?? candidates[0]!;
+})();
+
+export const SCENARIO_EXTENSIONS = ['.yaml', '.yml', '.json'];
+const SCENARIO_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+export type ScenarioOrigin = 'builtin' | 'user';
+
+export interface ScenarioFolder {
+  dir: string;
+  origin: ScenarioOrigin;
+}
+
+export interface LoadedScenario {
+  scenario: CompiledScenario;
+  origin: ScenarioOrigin;
+  /** The file's text, so a reload can keep the compiled scenario (and sessions' progress) of an unchanged file. */
+  text: string;
+}
+
+export interface ScenarioSet {
+  readonly scenarios: ReadonlyMap<string, LoadedScenario>;
+}
+
+/** One thing wrong in a scenario file. Rules count from 0, lines and columns from 1. */
+export interface ScenarioProblem {
+  file: string;
+  line: number | null;
+  column: number | null;
+  rule: number | null;
+  field: string;
+  expected: string;
+  found: string;
+}
+
+export function formatProblem(problem: ScenarioProblem): string {
+  const where = problem.line === null ? problem.file : `${problem.file}:${problem.line}:${problem.column ?? 1}`;
+  return `${where}: ${problem.field}: expected ${problem.expected}, found ${problem.found}`;
+}
+
+export class ScenarioError extends Error {
+  constructor(readonly problems: readonly ScenarioProblem[]) {
+    super(`${problems.length === 1 ? 'a problem' : `${problems.length} problems`} in the scenarios:\n${problems.map((problem) => `  ${formatProblem(problem)}`).join('\n')}`);
+    this.name = 'ScenarioError';
+  }
+}
+
+/** `rules[1].respond[0].status` */
+export function formatField(path: FieldPath): string {
+  if (path.length === 0) return '(the file)';
+  let text = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') text += `[${segment}]`;
+    else if (/^[\w$-]+$/.test(segment)) text += text ? `.${segment}` : segment;
+    else text += `[${JSON.stringify(segment)}]`;
+  }
+  return text;
+}
+
+/** Parses, checks and compiles one file's text. */
+export function parseScenario(text: string, file: string, name: string): { scenario: CompiledScenario | null; problems: ScenarioProblem[] } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    // The first syntax error only: the parser's later ones are mostly its confusion after the first.
+    return {
+      scenario: null,
+      problems: doc.errors.slice(0, 1).map((error) => ({
+        file,
+        line: error.linePos?.[0].line ?? null,
+        column: error.linePos?.[0].col ?? null,
+        rule: null,
+        field: '(syntax)',
+        expected: 'valid YAML or JSON',
+        found: (error.message.split('\n')[0] ?? error.code).replace(/ at line \d+, column \d+:?$/, ''),
+      })),
+    };
+  }
+  const problem = (issue: Issue): ScenarioProblem => {
+    const position = locate(doc, lineCounter, issue);
+    return {
+      file,
+      line: position.line,
+      column: position.col,
+      rule: issue.path[0] === 'rules' && typeof issue.path[1] === 'number' ? issue.path[1] : null,
+      field: formatField(issue.path),
+      expected: issue.expected,
+      found: issue.found,
+    };
+  };
+  const data: unknown = doc.toJS({ maxAliasCount: 1000 });
+  const issues = checkAgainst(ScenarioFile, data);
+  if (issues.length === 0) {
+    const compiled = compileScenario(data as never, name, file);
+    return { scenario: compiled.scenario, problems: compiled.issues.map(problem).sort(inFileOrder) };
+  }
+  // The rules the schema accepted are still compiled, so one run reports every problem in the file.
+  const rules = isPlainObject(data) && Array.isArray(data.rules) ? data.rules : null;
+  const wrongRules = new Set(issues.map((issue) => (issue.path[0] === 'rules' ? issue.path[1] : undefined)).filter((index) => typeof index === 'number'));
+  const semantic = rules && !issues.some((issue) => issue.path.length <= 1 && issue.path[0] === 'rules')
+    ? compileScenario({ description: '', rules } as never, name, file, wrongRules).issues
+    : [];
+  return { scenario: null, problems: [...issues, ...semantic].map(problem).sort(inFileOrder) };
+}
+
+function inFileOrder(a: ScenarioProblem, b: ScenarioProblem): number {
+  return (a.line ?? Infinity) - (b.line ?? Infinity) || (a.column ?? 0) - (b.column ?? 0);
+}
+
+/** Where an issue is in the file: the value at its path, its key for a name problem, its parent when missing. */
+function locate(doc: Document, lineCounter: LineCounter, issue: Issue): { line: number; col: number } {
+  const path = issue.missing ? issue.path.slice(0, -1) : issue.path;
+  let node: unknown = doc.contents;
+  let key: Node | null = null;
+  let reached = 0;
+  for (const segment of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((item) => (isScalar(item.key) ? String(item.key.value) : String(item.key)) === String(segment));
+      if (!pair) break;
+      key = isScalar(pair.key) ? pair.key : null;
+      node = pair.value;
+    } else if (isSeq(node) && typeof segment === 'number' && node.items[segment] !== undefined) {
+      key = null;
+      node = node.items[segment];
+    } else {
+      break;
+    }
+    reached += 1;
+  }
+  let target: Node | null = key;
+  if (reached === path.length && issue.atKey && key) target = key;
+  else if ((node as Node | null)?.range) target = node as Node;
+  const offset = target?.range?.[0] ?? 0;
+  return lineCounter.linePos(offset);
+}
+
+/** Loads every folder, later folders overriding earlier ones by name; throws ScenarioError listing every problem. */
+export async function loadScenarioFolders(folders: readonly ScenarioFolder[], previous?: ScenarioSet): Promise<ScenarioSet> {
+  const problems: ScenarioProblem[] = [];
+  const scenarios = new Map<string, LoadedScenario>();
+  const previousByFile = new Map<string, LoadedScenario>();
+  for (const loaded of previous?.scenarios.values() ?? []) previousByFile.set(loaded.scenario.file, loaded);
+
+  for (const folder of folders) {
+    let names: string[];
+    try {
+      names = (await readdir(folder.dir)).sort();
+    } catch (error) {
+      problems.push({
+        file: folder.dir, line: null, column: null, rule: null, field: '(folder)',
+        expected: 'a readable folder of scenario files', found: (error as NodeJS.ErrnoException).code ?? String(error),
+      });
+      continue;
+    }
+    const inThisFolder = new Map<string, string>();
+    for (const entry of names) {
+      const extension = extname(entry).toLowerCase();
+      if (entry.startsWith('.') || !SCENARIO_EXTENSIONS.includes(extension)) continue;
+      const file = join(folder.dir, entry);
+      const text = await readFile(file, 'utf8').catch(() => null);
+      if (text === null || !(await stat(file).then((info) => info.isFile(), () => false))) continue;
+      const name = basename(entry, extname(entry));
+      if (!SCENARIO_NAME.test(name)) {
+        problems.push({ file, line: null, column: null, rule: null, field: '(file name)', expected: 'a name of letters, digits, ".", "_" and "-", starting with a letter or digit', found: JSON.stringify(name) });
+        continue;
+      }
+      const clash = inThisFolder.get(name);
+      if (clash) {
+        problems.push({ file, line: null, column: null, rule: null, field: '(file name)', expected: `one file per scenario name (${basename(clash)} is also named ${JSON.stringify(name)})`, found: JSON.stringify(entry) });
+        continue;
+      }
+      inThisFolder.set(name, file);
+      const kept = previousByFile.get(file);
+      if (kept && kept.text === text && kept.origin === folder.origin) {
+        scenarios.set(name, kept);
+        continue;
+      }
+      const parsed = parseScenario(text, file, name);
+      problems.push(...parsed.problems);
+      if (parsed.scenario) scenarios.set(name, { scenario: parsed.scenario, origin: folder.origin, text });
+    }
+  }
+  if (problems.length > 0) throw new ScenarioError(problems);
+  return Object.freeze({ scenarios });
+}
+
+/** Checks one folder on its own (the built-in one when none is given), as `cint-mock validate` does. */
+export async function validateScenarioFolder(dir = BUILTIN_SCENARIOS_DIR): Promise<
+  { ok: true; dir: string; names: string[] } | { ok: false; dir: string; error: ScenarioError }> {
+  try {
+    const set = await loadScenarioFolders([{ dir, origin: 'user' }]);
+    return { ok: true, dir, names: [...set.scenarios.keys()].sort() };
+  } catch (error) {
+    if (error instanceof ScenarioError) return { ok: false, dir, error };
+    throw error;
+  }
+}

@@ -1,0 +1,169 @@
+// The scenario file format as one TypeBox schema: it checks files at load, types the compiler's input
+// and is emitted as schemas/scenario.schema.json for editors (npm run scenario-schema).
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { operationIds, operations } from '../cint/operations.js';
+
+export const FAULTS = ['connection_reset', 'empty_response', 'malformed_body', 'hang'] as const;
+export type FaultName = (typeof FAULTS)[number];
+
+export const AFTER = ['fall_through', 'repeat', 'restart'] as const;
+export type AfterLastStep = (typeof AFTER)[number];
+
+const METHODS = [...new Set(operations.map((op) => op.method as string))].sort();
+
+const literals = <T extends string>(values: readonly T[]) => values.map((value) => Type.Literal(value));
+
+const Scalar = Type.Union([Type.String(), Type.Number(), Type.Boolean()], { title: 'a string, number or boolean' });
+
+export const ValueMatcher = Type.Union([
+  Scalar,
+  Type.Array(Scalar, { minItems: 1, title: 'a list of values', description: 'matches when the value is any one of these' }),
+  Type.Object({
+    matches: Type.String({ minLength: 1, description: 'a regular expression (JavaScript syntax, not anchored)' }),
+  }, { additionalProperties: false, title: '{ matches: REGEX }' }),
+  Type.Object({
+    present: Type.Boolean({ description: 'true: the value is there, whatever it is; false: it is absent' }),
+  }, { additionalProperties: false, title: '{ present: true|false }' }),
+], {
+  title: 'a value, a list of values, { matches: REGEX } or { present: true|false }',
+  description: 'Compared with the request value as text: 101 matches "101". A list matches any of its values.',
+});
+
+const ValueMatchers = (what: string) => Type.Record(Type.String({ minLength: 1 }), ValueMatcher, {
+  title: `an object of ${what} names to values`,
+});
+
+export const OperationName = Type.Union(literals(['*', ...operationIds]), {
+  title: 'a Cint operation id or "*"',
+  description: 'A Cint operation id (as in its OpenAPI document), or "*" for every operation',
+});
+
+const Method = Type.Union(literals(METHODS), { title: `an HTTP method (${METHODS.join(', ')})` });
+
+export const Match = Type.Object({
+  operation: Type.Optional(Type.Union([
+    OperationName,
+    Type.Array(OperationName, { minItems: 1, title: 'a list of Cint operation ids' }),
+  ], { title: 'a Cint operation id, a list of them, or "*"' })),
+  method: Type.Optional(Type.Union([Method, Type.Array(Method, { minItems: 1 })], { title: `an HTTP method (${METHODS.join(', ')}) or a list of them` })),
+  path: Type.Optional(Type.String({
+    pattern: '^/',
+    title: 'a path template starting with /',
+    description: 'e.g. /v1/demand/accounts/:account_id/projects; :name or {name} stands for any one segment, a literal segment must be equal',
+  })),
+  params: Type.Optional(ValueMatchers('path parameter')),
+  query: Type.Optional(ValueMatchers('query parameter')),
+  headers: Type.Optional(ValueMatchers('header')),
+  body: Type.Optional(Type.Unknown({
+    description: 'A partial deep match of the JSON body: every field given must be there and equal; '
+      + 'a list matches when each of its items matches some item of the request list',
+  })),
+}, {
+  additionalProperties: false,
+  minProperties: 1,
+  title: 'a match: operation, method, path, params, query, headers, body',
+  description: 'Which requests the rule answers: by operation (or method and path), narrowed by params, query, headers and body',
+});
+
+const Milliseconds = Type.Integer({ minimum: 0, maximum: 600_000, title: 'milliseconds from 0 to 600000' });
+const Delay = Type.Union([
+  Milliseconds,
+  Type.Tuple([Milliseconds, Milliseconds], { title: '[min, max] in milliseconds' }),
+], { title: 'milliseconds, or [min, max] for a random delay in that range', description: 'Wait this long before answering' });
+
+const Headers = Type.Record(Type.String({ minLength: 1 }), Type.Union([Type.String(), Type.Number()]), {
+  title: 'an object of header names to values',
+  description: 'Headers added to the answer',
+});
+
+const Times = Type.Integer({
+  minimum: 1,
+  title: 'an integer of at least 1',
+  description: 'How many requests this step answers before the next step takes over; without it the step answers forever',
+});
+
+const Probability = Type.Number({
+  minimum: 0,
+  maximum: 1,
+  title: 'a number from 0 to 1',
+  description: "The chance this step answers a matching request, drawn from the session's seeded random stream; otherwise the rule steps aside for that request",
+});
+
+/** Fields every kind of step may carry. */
+const stepCommon = {
+  headers: Type.Optional(Headers),
+  delay_ms: Type.Optional(Delay),
+  times: Type.Optional(Times),
+  probability: Type.Optional(Probability),
+};
+
+export const StatusStep = Type.Object({
+  status: Type.Integer({ minimum: 200, maximum: 599, title: 'an HTTP status from 200 to 599' }),
+  body: Type.Optional(Type.Unknown({
+    description: "4xx/5xx: fields merged over Cint's error envelope. 2xx/3xx: the whole body sent; without it the realistic answer is sent with this status",
+  })),
+  ...stepCommon,
+}, { additionalProperties: false, title: 'a status step' });
+
+export const PassthroughStep = Type.Object({
+  passthrough: Type.Literal(true, { description: 'The realistic behaviour' }),
+  ...stepCommon,
+}, { additionalProperties: false, title: 'a passthrough step' });
+
+export const FaultStep = Type.Object({
+  fault: Type.Union(literals(FAULTS), { title: `a fault (${FAULTS.join(', ')})` }),
+  status: Type.Optional(Type.Integer({
+    minimum: 200, maximum: 599, title: 'an HTTP status from 200 to 599',
+    description: "malformed_body only: the status sent before the broken body (default: the operation's success status)",
+  })),
+  ...stepCommon,
+}, { additionalProperties: false, title: 'a fault step' });
+
+export const Step = Type.Union([
+  Type.Literal('passthrough', { description: 'The realistic behaviour' }),
+  StatusStep,
+  PassthroughStep,
+  FaultStep,
+], { title: 'a step: "passthrough", or an object with status, passthrough: true or fault' });
+
+export const Respond = Type.Union([
+  Step,
+  Type.Array(Step, { minItems: 1, title: 'a list of steps' }),
+], { title: 'a step or a list of steps', description: 'One answer, or a sequence of steps each used `times` times' });
+
+export const Rule = Type.Object({
+  match: Match,
+  respond: Respond,
+  after: Type.Optional(Type.Union(literals(AFTER), {
+    title: `what happens once the last step has used its times (${AFTER.join(', ')})`,
+    description: 'fall_through (default): the rule steps aside and later rules or the realistic behaviour answer; '
+      + 'repeat: the last step keeps answering; restart: the sequence starts again from its first step',
+  })),
+}, { additionalProperties: false, title: 'a rule: match, respond, after' });
+
+export const ScenarioFile = Type.Object({
+  $schema: Type.Optional(Type.String({ description: 'The JSON Schema of this format, for editors' })),
+  description: Type.String({ minLength: 1, title: 'a non-empty string', description: 'What the scenario does, in a sentence; shown by GET /__admin/scenarios' }),
+  seed: Type.Optional(Type.Union([Type.Integer(), Type.String({ minLength: 1 })], {
+    title: 'an integer or a string',
+    description: "Makes probabilities and random delays reproducible: each session draws from its own stream seeded by this and the session's id",
+  })),
+  rules: Type.Array(Rule, { title: 'a list of rules', description: 'Tried in order; the first rule that matches a request answers it; no match means the realistic behaviour' }),
+}, { additionalProperties: false, title: 'a scenario: description, seed, rules' });
+
+export type ScenarioFileData = Static<typeof ScenarioFile>;
+export type RuleData = Static<typeof Rule>;
+export type MatchData = Static<typeof Match>;
+export type StepData = Static<typeof Step>;
+export type ValueMatcherData = Static<typeof ValueMatcher>;
+
+/** The JSON Schema of scenario files, as committed in schemas/scenario.schema.json. */
+export function scenarioJsonSchema(): Record<string, unknown> {
+  const schema = JSON.parse(JSON.stringify(ScenarioFile as TSchema)) as Record<string, unknown>;
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    ...schema,
+    title: 'cint-mock scenario',
+    description: 'A cint-mock scenario file: an ordered list of rules that script the answers of the Cint Demand API mock. See docs/scenarios.md.',
+  };
+}

@@ -1,0 +1,228 @@
+// Checks a parsed scenario file against the TypeBox schema and explains each failure as a person would:
+// the field, what was expected there and what was found. A union reports the branch the value was
+// evidently aiming at, so `fault: hangg` says "expected a fault (...)", not "matches no alternative".
+import type { TSchema } from '@sinclair/typebox';
+
+export type FieldPath = readonly (string | number)[];
+
+export interface Issue {
+  path: FieldPath;
+  expected: string;
+  found: string;
+  /** The problem is the field's name (an unknown field), so point at the key, not its value. */
+  atKey?: boolean;
+  /** The field is missing, so point at the object that should hold it. */
+  missing?: boolean;
+}
+
+interface Schema {
+  type?: string;
+  const?: unknown;
+  anyOf?: Schema[];
+  title?: string;
+  properties?: Record<string, Schema>;
+  patternProperties?: Record<string, Schema>;
+  required?: string[];
+  additionalProperties?: boolean;
+  minProperties?: number;
+  items?: Schema | Schema[];
+  minItems?: number;
+  maxItems?: number;
+  minLength?: number;
+  pattern?: string;
+  minimum?: number;
+  maximum?: number;
+}
+
+export function checkAgainst(schema: TSchema, value: unknown, path: FieldPath = []): Issue[] {
+  return check(schema as Schema, value, path);
+}
+
+function check(schema: Schema, value: unknown, path: FieldPath): Issue[] {
+  if (schema.anyOf) return checkUnion(schema, value, path);
+  if ('const' in schema) return value === schema.const ? [] : [mismatch(path, schema, value)];
+  switch (schema.type) {
+    case 'object': return checkObject(schema, value, path);
+    case 'array': return checkArray(schema, value, path);
+    case 'string':
+      if (typeof value !== 'string') return [mismatch(path, schema, value)];
+      if (schema.minLength !== undefined && value.length < schema.minLength) return [mismatch(path, schema, value)];
+      if (schema.pattern !== undefined && !new RegExp(schema.pattern).test(value)) return [mismatch(path, schema, value)];
+      return [];
+    case 'integer':
+    case 'number':
+      if (typeof value !== 'number' || !Number.isFinite(value)) return [mismatch(path, schema, value)];
+      if (schema.type === 'integer' && !Number.isInteger(value)) return [mismatch(path, schema, value)];
+      if (schema.minimum !== undefined && value < schema.minimum) return [mismatch(path, schema, value)];
+      if (schema.maximum !== undefined && value > schema.maximum) return [mismatch(path, schema, value)];
+      return [];
+    case 'boolean':
+      return typeof value === 'boolean' ? [] : [mismatch(path, schema, value)];
+    default:
+      return [];
+  }
+}
+
+function checkObject(schema: Schema, value: unknown, path: FieldPath): Issue[] {
+  if (!isPlainObject(value)) return [mismatch(path, schema, value)];
+  const issues: Issue[] = [];
+  const properties = schema.properties ?? {};
+  const keys = Object.keys(value);
+  if (schema.minProperties !== undefined && keys.length < schema.minProperties) issues.push(mismatch(path, schema, value));
+  for (const name of schema.required ?? []) {
+    if (value[name] === undefined) {
+      issues.push({ path: [...path, name], expected: describeSchema(properties[name] ?? {}), found: 'nothing', missing: true });
+    }
+  }
+  const patterns = Object.entries(schema.patternProperties ?? {}).map(([pattern, item]) => [new RegExp(pattern), item] as const);
+  for (const key of keys) {
+    const property = properties[key];
+    if (property) {
+      if (value[key] !== undefined) issues.push(...check(property, value[key], [...path, key]));
+      continue;
+    }
+    const patterned = patterns.find(([pattern]) => pattern.test(key));
+    if (patterned) {
+      issues.push(...check(patterned[1], value[key], [...path, key]));
+    } else if (schema.additionalProperties === false) {
+      const known = Object.keys(properties).filter((name) => name !== '$schema');
+      const nearest = nearestName(key, known);
+      issues.push({
+        path: [...path, key],
+        expected: `one of the fields ${known.join(', ')}`,
+        found: `${JSON.stringify(key)}${nearest ? ` (did you mean ${JSON.stringify(nearest)}?)` : ''}`,
+        atKey: true,
+      });
+    }
+  }
+  return issues;
+}
+
+function checkArray(schema: Schema, value: unknown, path: FieldPath): Issue[] {
+  if (!Array.isArray(value)) return [mismatch(path, schema, value)];
+  if ((schema.minItems !== undefined && value.length < schema.minItems) || (schema.maxItems !== undefined && value.length > schema.maxItems)) {
+    return [mismatch(path, schema, value)];
+  }
+  const issues: Issue[] = [];
+  value.forEach((item, index) => {
+    const itemSchema = Array.isArray(schema.items) ? schema.items[index] : schema.items;
+    if (itemSchema) issues.push(...check(itemSchema, item, [...path, index]));
+  });
+  return issues;
+}
+
+function checkUnion(schema: Schema, value: unknown, path: FieldPath): Issue[] {
+  const branches = schema.anyOf ?? [];
+  let best: { branch: Schema; issues: Issue[] } | undefined;
+  for (const branch of branches) {
+    if (!accepts(branch, value)) continue;
+    const issues = check(branch, value, path);
+    if (issues.length === 0) return [];
+    if (!best || issues.length < best.issues.length) best = { branch, issues };
+  }
+  // A literal the value did not equal, or an object without the field that says which shape it is:
+  // the value was aiming at none of the branches in particular, so name them all.
+  if (!best || isLiteral(best.branch) || best.issues.some((issue) => issue.missing && issue.path.length === path.length + 1)) {
+    const issue = mismatch(path, schema, value);
+    const nearest = typeof value === 'string' ? nearestName(value, literalValues(schema), true) : undefined;
+    if (nearest) issue.found += ` (did you mean ${JSON.stringify(nearest)}?)`;
+    return [issue];
+  }
+  return best.issues;
+}
+
+/** Whether the value is of the JSON type the branch describes (its details aside). */
+function accepts(schema: Schema, value: unknown): boolean {
+  if (schema.anyOf) return schema.anyOf.some((branch) => accepts(branch, value));
+  if ('const' in schema) return typeof value === typeof schema.const;
+  switch (schema.type) {
+    case 'object': return isPlainObject(value);
+    case 'array': return Array.isArray(value);
+    case 'string': return typeof value === 'string';
+    case 'integer':
+    case 'number': return typeof value === 'number';
+    case 'boolean': return typeof value === 'boolean';
+    default: return true;
+  }
+}
+
+function isLiteral(schema: Schema): boolean {
+  return 'const' in schema || (schema.anyOf?.every(isLiteral) ?? false);
+}
+
+function literalValues(schema: Schema): string[] {
+  if ('const' in schema) return typeof schema.const === 'string' ? [schema.const] : [];
+  return (schema.anyOf ?? []).flatMap(literalValues);
+}
+
+function mismatch(path: FieldPath, schema: Schema, value: unknown): Issue {
+  return { path, expected: describeSchema(schema), found: describeValue(value) };
+}
+
+export function describeSchema(schema: Schema): string {
+  if (schema.title) return schema.title;
+  if ('const' in schema) return JSON.stringify(schema.const);
+  if (schema.anyOf) return schema.anyOf.map(describeSchema).join(' or ');
+  switch (schema.type) {
+    case 'string': return schema.minLength ? 'a non-empty string' : 'a string';
+    case 'integer':
+    case 'number': {
+      const noun = schema.type === 'integer' ? 'an integer' : 'a number';
+      if (schema.minimum !== undefined && schema.maximum !== undefined) return `${noun} from ${schema.minimum} to ${schema.maximum}`;
+      if (schema.minimum !== undefined) return `${noun} of at least ${schema.minimum}`;
+      return noun;
+    }
+    case 'boolean': return 'true or false';
+    case 'array': return 'a list';
+    case 'object': return 'an object';
+    default: return 'anything';
+  }
+}
+
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const json = JSON.stringify(value);
+  if (json.length <= 60) return json;
+  if (Array.isArray(value)) return `a list of ${value.length} items`;
+  if (isPlainObject(value)) return `an object with the fields ${Object.keys(value).join(', ')}`;
+  return `${json.slice(0, 57)}...`;
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The candidate closest to `name` by edit distance: any (`always`), or only one close enough to be a typo. */
+export function nearestName(name: string, candidates: readonly string[], always = false): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  let bestScore = Infinity;
+  const wanted = name.toLowerCase();
+  for (const candidate of candidates) {
+    const lower = candidate.toLowerCase();
+    const distance = editDistance(wanted, lower);
+    // A shared beginning counts: "get_projct" is nearer get_project_by_id than create_project.
+    let prefix = 0;
+    while (prefix < wanted.length && wanted[prefix] === lower[prefix]) prefix += 1;
+    const score = distance - prefix / 2;
+    if (score < bestScore) {
+      best = candidate;
+      bestDistance = distance;
+      bestScore = score;
+    }
+  }
+  if (best === undefined || bestDistance === 0) return undefined;
+  return always || bestDistance <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}

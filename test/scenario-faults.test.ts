@@ -1,0 +1,143 @@
+// Faults break the connection itself, so these tests use a real socket.
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { startMock, type RunningMock } from '../src/server.js';
+import { API_VERSION, projectsUrl } from './helpers.js';
+import { removeFolder, scenarioFolder } from './scenario-helpers.js';
+
+const PROJECT = '01K40T69E63BHTT9MAJYRBQ8HY';
+const RUN_URL = `${projectsUrl()}/${PROJECT}/target-groups/${PROJECT}/fielding-runs/${PROJECT}`;
+
+const files = {
+  'faults.yaml': `
+description: one fault per operation
+rules:
+  - match: { operation: list_account_projects }
+    respond: { fault: connection_reset }
+  - match: { operation: get_project_by_id }
+    respond: { fault: empty_response }
+  - match: { operation: get_list_target_groups }
+    respond: { fault: malformed_body }
+  - match: { operation: get_target_group }
+    respond: { fault: malformed_body, status: 500, headers: { X-Broken: "yes" } }
+  - match: { operation: pause_fielding_run }
+    respond: { fault: malformed_body }
+  - match: { operation: get_fielding_run }
+    respond: { fault: hang }
+  - match: { operation: get_fielding_runs_by_target_group_id }
+    respond: { passthrough: true, delay_ms: 60000 }
+`,
+};
+
+interface Outcome { response?: IncomingMessage; body?: string; error?: NodeJS.ErrnoException }
+
+/** One request on its own connection; resolves with the response and body, or the socket error. */
+function send(mock: RunningMock, token: string, path: string, options: { method?: string; timeoutMs?: number } = {}): Promise<Outcome> & { sent: Promise<void> } {
+  let markSent!: () => void;
+  const sent = new Promise<void>((resolve) => { markSent = resolve; });
+  const outcome = new Promise<Outcome>((resolve) => {
+    const request = httpRequest(`${mock.url}${path}`, {
+      method: options.method ?? 'GET',
+      agent: false,
+      headers: { authorization: `Bearer ${token}`, 'cint-api-version': API_VERSION },
+      ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
+    }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => { body += chunk; });
+      response.on('end', () => resolve({ response, body }));
+      response.on('error', (error) => resolve({ response, body, error }));
+    });
+    request.on('error', (error) => resolve({ error }));
+    request.on('timeout', () => request.destroy(Object.assign(new Error('the client gave up'), { code: 'CLIENT_TIMEOUT' })));
+    request.on('finish', markSent);
+    request.end();
+  });
+  return Object.assign(outcome, { sent });
+}
+
+describe('scenario faults', () => {
+  let mock: RunningMock;
+  let dir: string;
+  let token: string;
+
+  before(async () => {
+    dir = await scenarioFolder(files);
+    mock = await startMock({ scenariosDir: dir, watchScenarios: false, scenario: 'faults', shutdownGraceMs: 100 });
+    const response = await fetch(`${mock.url}/oauth/token`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ client_id: 'fault-client', client_secret: 's', grant_type: 'client_credentials' }),
+    });
+    token = ((await response.json()) as { access_token: string }).access_token;
+  });
+  after(async () => {
+    await mock.close();
+    await removeFolder(dir);
+  });
+
+  it('connection_reset: the connection is reset (ECONNRESET) with no answer', async () => {
+    const { response, error } = await send(mock, token, projectsUrl());
+    assert.equal(response, undefined);
+    assert.equal(error?.code, 'ECONNRESET');
+    assert.doesNotMatch(error?.message ?? '', /socket hang up/);
+  });
+
+  it('empty_response: the connection is closed before any byte of an answer', async () => {
+    const { response, error } = await send(mock, token, `${projectsUrl()}/${PROJECT}`);
+    assert.equal(response, undefined);
+    assert.match(error?.message ?? '', /socket hang up/);
+  });
+
+  it("malformed_body: the operation's success status and JSON headers, then a body no JSON parser accepts", async () => {
+    const { response, body } = await send(mock, token, `${projectsUrl()}/${PROJECT}/target-groups`);
+    assert.equal(response?.statusCode, 200);
+    assert.match(String(response?.headers['content-type']), /^application\/json/);
+    assert.equal(Number(response?.headers['content-length']), Buffer.byteLength(body ?? ''));
+    assert.match(String(response?.headers.traceparent), /^00-/);
+    assert.ok(body && body.length > 0);
+    assert.throws(() => JSON.parse(body ?? ''), SyntaxError);
+  });
+
+  it('malformed_body with a status and headers; 200 for an operation whose success has no body', async () => {
+    const scripted = await send(mock, token, `${projectsUrl()}/${PROJECT}/target-groups/${PROJECT}`);
+    assert.equal(scripted.response?.statusCode, 500);
+    assert.equal(scripted.response?.headers['x-broken'], 'yes');
+    assert.throws(() => JSON.parse(scripted.body ?? ''), SyntaxError);
+
+    const pause = await send(mock, token, `${RUN_URL}/pause`, { method: 'POST' });
+    assert.equal(pause.response?.statusCode, 200, 'pause answers 204, which cannot carry a body');
+    assert.throws(() => JSON.parse(pause.body ?? ''), SyntaxError);
+  });
+
+  it('hang: no answer ever comes; the client gives up on its own', async () => {
+    const { response, error } = await send(mock, token, RUN_URL, { timeoutMs: 200 });
+    assert.equal(response, undefined);
+    assert.equal(error?.code, 'CLIENT_TIMEOUT');
+  });
+
+  it('hang and long delays do not hold up a graceful shutdown', { timeout: 20_000 }, async () => {
+    const ownDir = await scenarioFolder(files);
+    const own = await startMock({ scenariosDir: ownDir, watchScenarios: false, scenario: 'faults', shutdownGraceMs: 50 });
+    try {
+      const tokenResponse = await fetch(`${own.url}/oauth/token`, {
+        method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ client_id: 'shutdown-client', client_secret: 's', grant_type: 'client_credentials' }),
+      });
+      const ownToken = ((await tokenResponse.json()) as { access_token: string }).access_token;
+      const requestsSeen = once(own.app.server, 'request');
+      const hanging = send(own, ownToken, RUN_URL);
+      const delayed = send(own, ownToken, `${projectsUrl()}/${PROJECT}/target-groups/${PROJECT}/fielding-runs`);
+      await Promise.all([hanging.sent, delayed.sent, requestsSeen]);
+      await own.close();
+      const [hung, waited] = await Promise.all([hanging, delayed]);
+      assert.equal(hung.response, undefined);
+      assert.ok(hung.error, 'the hanging request was cut');
+      assert.ok(waited.error || (waited.response?.statusCode ?? 0) >= 500, 'the delayed request was cut or refused');
+    } finally {
+      await own.close();
+      await removeFolder(ownDir);
+    }
+  });
+});

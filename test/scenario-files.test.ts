@@ -1,0 +1,262 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { Ajv } from 'ajv';
+import { parse } from 'yaml';
+import {
+  BUILTIN_SCENARIOS_DIR, ScenarioError, formatProblem, loadScenarioFolders, parseScenario, validateScenarioFolder,
+  type ScenarioProblem,
+} from '../src/scenarios/load.js';
+import { scenarioJsonSchema } from '../src/scenarios/schema.js';
+import { removeFolder, scenarioFolder } from './scenario-helpers.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+function problemsOf(text: string, file = 'broken.yaml'): ScenarioProblem[] {
+  const parsed = parseScenario(text, file, 'broken');
+  assert.equal(parsed.scenario, null, 'the file is refused');
+  return parsed.problems;
+}
+
+describe('scenario file problems', () => {
+  it('name the file, line and column, the rule, the field, what was expected and what was found', () => {
+    const problems = problemsOf(`description: broken
+rules:
+  - match: { operation: list_account_projects }
+    respond: { status: 503 }
+  - match: { operation: get_projct }
+    respond:
+      - status: abc
+        times: 2
+      - passthrough
+`);
+    assert.deepEqual(problems, [{
+      file: 'broken.yaml', line: 5, column: 25, rule: 1, field: 'rules[1].match.operation',
+      expected: 'a Cint operation id, a list of them, or "*"', found: '"get_projct" (did you mean "get_project_by_id"?)',
+    }, {
+      file: 'broken.yaml', line: 7, column: 17, rule: 1, field: 'rules[1].respond[0].status',
+      expected: 'an HTTP status from 200 to 599', found: '"abc"',
+    }]);
+    assert.equal(formatProblem(problems[0]!),
+      'broken.yaml:5:25: rules[1].match.operation: expected a Cint operation id, a list of them, or "*", found "get_projct" (did you mean "get_project_by_id"?)');
+  });
+
+  it('report a missing field at the object that should hold it', () => {
+    const [problem] = problemsOf('rules: []\n');
+    assert.equal(formatProblem(problem!), 'broken.yaml:1:1: description: expected a non-empty string, found nothing');
+  });
+
+  it('report an unknown field at its name, with the likely intended one', () => {
+    const problems = problemsOf(`description: typo
+rules:
+  - match: { operation: "*" }
+    respnd: { status: 500 }
+`);
+    assert.deepEqual(problems.map(formatProblem), [
+      'broken.yaml:3:5: rules[0].respond: expected a step or a list of steps, found nothing',
+      'broken.yaml:4:5: rules[0].respnd: expected one of the fields match, respond, after, found "respnd" (did you mean "respond"?)',
+    ]);
+  });
+
+  it('name the fault, the step shape, the fields that do not go together', () => {
+    const problems = problemsOf(`description: shapes
+rules:
+  - match: { operation: "*" }
+    respond: { fault: hangg }
+  - match: { operation: "*" }
+    respond: { statuss: 500 }
+  - match: { operation: "*" }
+    respond: { status: 503, passthrough: true }
+  - match: { operation: "*" }
+    respond: { fault: hang, status: 500 }
+`).map(formatProblem);
+    assert.deepEqual(problems, [
+      'broken.yaml:4:23: rules[0].respond.fault: expected a fault (connection_reset, empty_response, malformed_body, hang), found "hangg" (did you mean "hang"?)',
+      'broken.yaml:6:14: rules[1].respond: expected a step: "passthrough", or an object with status, passthrough: true or fault, found {"statuss":500}',
+      'broken.yaml:8:29: rules[2].respond.passthrough: expected one of the fields status, body, headers, delay_ms, times, probability, found "passthrough"',
+      'broken.yaml:10:29: rules[3].respond.status: expected no status with fault hang (only malformed_body sends one), found 500',
+    ]);
+  });
+
+  it('catch what the schema cannot: paths, parameters, methods, unreachable steps, bodies, regular expressions', () => {
+    const problems = problemsOf(`description: semantics
+rules:
+  - match: { method: GET, path: /v1/demand/accounts/:account_id/projcts }
+    respond: { status: 500 }
+  - match: { operation: create_project, params: { project_id: x } }
+    respond: { status: 500 }
+  - match: { operation: create_project, method: GET }
+    respond: { status: 500 }
+  - match: { operation: "*" }
+    respond: [ { status: 503 }, passthrough ]
+  - match: { operation: "*" }
+    respond: { status: 204, body: { a: 1 }, delay_ms: [5, 1] }
+  - match: { operation: "*", headers: { x-a: { matches: "(" } } }
+    respond: { status: 500, times: 1 }
+    after: restart
+  - match: { operation: "*" }
+    respond: passthrough
+    after: repeat
+`).map(formatProblem);
+    assert.deepEqual(problems, [
+      'broken.yaml:3:33: rules[0].match.path: expected a path the Cint API serves for the method and operation given (nearest: /v1/demand/accounts/:account_id/projects), found "/v1/demand/accounts/:account_id/projcts"',
+      'broken.yaml:5:51: rules[1].match.params.project_id: expected a path parameter of the operations matched (account_id), found "project_id"',
+      'broken.yaml:7:49: rules[2].match.method: expected a method of the operations matched (POST), found "GET"',
+      'broken.yaml:10:16: rules[3].respond[0].times: expected times on every step but the last (a step without times answers forever, so the steps after it would never answer), found nothing',
+      'broken.yaml:12:29: rules[4].respond.body: expected no body with status 204 (it has none), found {"a":1}',
+      'broken.yaml:12:55: rules[4].respond.delay_ms: expected [min, max] with min no greater than max, found [5,1]',
+      'broken.yaml:13:57: rules[5].match.headers.x-a.matches: expected a valid regular expression, found "(" (Invalid regular expression: /(/: Unterminated group)',
+      'broken.yaml:18:5: rules[6].after: expected no `after` here: the last step has no times, so it answers forever and there is no after, found "repeat"',
+    ]);
+  });
+
+  it('give JSON files their lines too', () => {
+    const problems = problemsOf(JSON.stringify({ description: 'json', rules: [{ match: { operation: '*' }, respond: { status: 99 } }] }, null, 2), 'broken.json');
+    assert.equal(formatProblem(problems[0]!), 'broken.json:9:19: rules[0].respond.status: expected an HTTP status from 200 to 599, found 99');
+  });
+
+  it('report the first YAML syntax error with its position', () => {
+    const [problem] = problemsOf('description: [unclosed\nrules: []\n');
+    assert.equal(problem?.line, 2);
+    assert.equal(problem?.field, '(syntax)');
+    assert.equal(problem?.expected, 'valid YAML or JSON');
+  });
+});
+
+describe('scenario folders', () => {
+  it('the built-in folder is valid', async () => {
+    const outcome = await validateScenarioFolder();
+    assert.ok(outcome.ok, outcome.ok ? '' : outcome.error.message);
+    assert.ok(outcome.names.includes('flaky'));
+  });
+
+  it('a folder with problems throws one error listing all of them, file by file', async () => {
+    const dir = await scenarioFolder({
+      'a.yaml': 'description: a\nrules:\n  - match: { operation: nope }\n    respond: { status: 500 }\n',
+      'b.json': '{ "description": "b", "rules": "none" }',
+      'c.yml': 'description: c\nrules: []\n',
+      'c.yaml': 'description: c again\nrules: []\n',
+      'bad name!.yaml': 'description: x\nrules: []\n',
+      'notes.txt': 'not a scenario',
+    });
+    try {
+      await assert.rejects(loadScenarioFolders([{ dir, origin: 'user' }]), (error: unknown) => {
+        assert.ok(error instanceof ScenarioError);
+        const lines = error.message.split('\n');
+        assert.equal(lines[0], '4 problems in the scenarios:');
+        assert.match(lines[1]!, /^ {2}.*a\.yaml:3:25: rules\[0\]\.match\.operation: expected a Cint operation id, a list of them, or "\*", found "nope"/);
+        assert.match(lines[2]!, /^ {2}.*b\.json:1:32: rules: expected a list of rules, found "none"$/);
+        assert.match(lines[3]!, /^ {2}.*bad name!\.yaml: \(file name\): expected a name of letters, digits/);
+        assert.match(lines[4]!, /^ {2}.*c\.yml: \(file name\): expected one file per scenario name \(c\.yaml is also named "c"\), found "c\.yml"$/);
+        return true;
+      });
+    } finally {
+      await removeFolder(dir);
+    }
+  });
+
+  it('a missing folder is a problem too', async () => {
+    await assert.rejects(loadScenarioFolders([{ dir: '/nonexistent/cint-mock-scenarios', origin: 'user' }]), /\/nonexistent\/cint-mock-scenarios: \(folder\): expected a readable folder of scenario files, found ENOENT/);
+  });
+});
+
+describe('the JSON Schema of scenario files', () => {
+  it('schemas/scenario.schema.json is generated from the TypeBox schema and up to date (npm run scenario-schema)', async () => {
+    const committed = JSON.parse(await readFile(join(ROOT, 'schemas/scenario.schema.json'), 'utf8'));
+    assert.deepEqual(committed, scenarioJsonSchema());
+  });
+
+  it('accepts every built-in scenario, and refuses a broken one, as an editor would', async () => {
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    const validate = ajv.compile(scenarioJsonSchema());
+    for (const file of await readdir(BUILTIN_SCENARIOS_DIR)) {
+      const data = parse(await readFile(join(BUILTIN_SCENARIOS_DIR, file), 'utf8'));
+      assert.ok(validate(data), `${file}: ${ajv.errorsText(validate.errors)}`);
+    }
+    assert.equal(validate({ description: 'x', rules: [{ match: { operation: 'nope' }, respond: { status: 500 } }] }), false);
+    assert.equal(validate({ description: 'x', rules: [{ match: { operation: '*' }, respond: { fault: 'hang', colour: 'red' } }] }), false);
+  });
+});
+
+describe('docs/scenarios.md', () => {
+  it('every scenario example in it loads without a problem', async () => {
+    const text = await readFile(join(ROOT, 'docs/scenarios.md'), 'utf8');
+    let checked = 0;
+    for (const [, block = ''] of text.matchAll(/```yaml\n([\s\S]*?)```/g)) {
+      // Reference sketches (with "...") and fragments without a respond are not scenarios.
+      if (!block.includes('respond:') || /:\s*\.\.\.\s*(#|$)/m.test(block)) continue;
+      const source = /^description:/m.test(block) ? block : /^rules:/m.test(block) ? `description: x\n${block}` : `description: x\nrules:\n${block}`;
+      const parsed = parseScenario(source, 'docs/scenarios.md', 'example');
+      assert.deepEqual(parsed.problems.map(formatProblem), [], source);
+      checked += 1;
+    }
+    assert.ok(checked >= 7, `only ${checked} examples found`);
+  });
+});
+
+function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+      cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'silent', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      // A server that started when it should not have: stop it so the test fails instead of hanging.
+      if (stdout.includes('"listening"')) child.kill('SIGTERM');
+    });
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('the command line', () => {
+  let good: string;
+  let bad: string;
+  before(async () => {
+    good = await scenarioFolder({ 'mine.yaml': 'description: mine\nrules:\n  - match: { operation: "*" }\n    respond: { status: 500 }\n' });
+    bad = await scenarioFolder({ 'broken.yaml': 'description: broken\nrules:\n  - match: { operation: "*" }\n    respond: { status: 99 }\n' });
+  });
+  after(async () => {
+    await removeFolder(good);
+    await removeFolder(bad);
+  });
+
+  it('cint-mock validate DIR exits 0 for a valid folder', async () => {
+    const { code, stdout } = await runCli(['validate', good]);
+    assert.equal(code, 0);
+    assert.equal(stdout, `${good}: 1 scenario valid (mine)\n`);
+  });
+
+  it('cint-mock validate DIR exits 1 and prints every problem', async () => {
+    const { code, stderr } = await runCli(['validate', bad]);
+    assert.equal(code, 1);
+    assert.equal(stderr, `cint-mock: a problem in the scenarios:\n  ${join(bad, 'broken.yaml')}:4:24: rules[0].respond.status: expected an HTTP status from 200 to 599, found 99\n`);
+  });
+
+  it('cint-mock validate with no folder checks the built-in scenarios', async () => {
+    const { code, stdout } = await runCli(['validate']);
+    assert.equal(code, 0);
+    assert.match(stdout, /12 scenarios valid/);
+  });
+
+  it('a broken scenario file at start exits 1 with the message', async () => {
+    const { code, stderr, stdout } = await runCli(['--port', '0', '--scenarios', bad]);
+    assert.equal(code, 1);
+    assert.equal(stdout, '');
+    assert.match(stderr, /broken\.yaml:4:24: rules\[0\]\.respond\.status: expected an HTTP status from 200 to 599, found 99/);
+  });
+
+  it('an unknown --scenario at start exits 1 naming the known ones (also through the environment)', async () => {
+    const flag = await runCli(['--port', '0', '--scenarios', good, '--scenario', 'nope']);
+    assert.equal(flag.code, 1);
+    assert.match(flag.stderr, /scenario: expected the name of a scenario \(.*mine.*\), found "nope"/);
+    const env = await runCli(['--port', '0'], { CINT_MOCK_SCENARIO: 'nope' });
+    assert.equal(env.code, 1);
+  });
+});

@@ -1,0 +1,220 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { MockApp } from '../src/app.js';
+import { buildApp } from '../src/app.js';
+import { makeConfig } from '../src/config.js';
+import { API_VERSION, ULID, assertCintError, assertMatchesSpec, clientOf, projectBody, projectsUrl } from './helpers.js';
+import { appWithScenarios, clientUsing, removeFolder, scenarioFolder } from './scenario-helpers.js';
+
+const PROJECT = '01K40T69E63BHTT9MAJYRBQ8HY';
+
+const statusRule = (status: number, extra = '') => `
+description: every operation answers ${status}
+rules:
+  - match: { operation: "*" }
+    respond: { status: ${status} ${extra} }
+`;
+
+const files: Record<string, string> = {
+  'merged.yaml': `
+description: fields merged over the envelope, and headers
+rules:
+  - match: { operation: create_project }
+    respond:
+      status: 400
+      headers: { X-Request-Cost: 3 }
+      body:
+        detail: name is taken
+        invalid_params:
+          - { name: name, reason: "'name' must be unique in the account." }
+  - match: { operation: list_account_projects }
+    respond:
+      status: 503
+      headers: { Retry-After: "120" }
+  - match: { operation: get_project_by_id }
+    respond:
+      status: 429
+      body: { detail: slow down }
+`,
+  'success-bodies.yaml': `
+description: scripted success bodies and statuses
+rules:
+  - match: { operation: list_account_projects }
+    respond:
+      status: 200
+      body: { projects: [], url: /accounts/101/projects, has_more: false, next_cursor: null }
+      headers: { X-Scripted: "yes" }
+  - match: { operation: get_project_by_id }
+    respond: { status: 204 }
+  - match: { operation: create_project }
+    respond: { status: 200 }
+  - match: { operation: get_list_target_groups }
+    respond: { status: 301, body: {}, headers: { Location: /v1/elsewhere } }
+`,
+  'passthrough-forms.yaml': `
+description: passthrough with headers and a delay
+rules:
+  - match: { operation: list_account_projects }
+    respond: { passthrough: true, headers: { X-Mock-Note: realistic }, delay_ms: 40 }
+  - match: { operation: get_project_by_id }
+    respond: passthrough
+  - match: { operation: "*" }
+    respond: { status: 500 }
+`,
+};
+for (const status of [400, 401, 403, 404, 409, 412, 422, 429, 500, 503]) files[`status-${status}.yaml`] = statusRule(status);
+
+describe('scenario responses', () => {
+  let app: MockApp;
+  let close: () => Promise<void>;
+  before(async () => { ({ app, close } = await appWithScenarios(files)); });
+  after(() => close());
+
+  const expected: Record<number, { object: string; detail: string }> = {
+    400: { object: 'bad_request_error', detail: 'request had validation errors' },
+    401: { object: 'authorization_error', detail: 'no valid authorization provided for this operation' },
+    403: { object: 'authorization_error', detail: "you don't have the right permissions to perform this operation" },
+    404: { object: 'not_found_error', detail: 'project_id: the specified resource was not found' },
+    409: { object: 'conflict_error', detail: 'this operation causes conflict(s) on the resources' },
+    412: { object: 'precondition_failed_error', detail: 'The resource has been modified since you last retrieved it. Please fetch the latest version and try your request again.' },
+    422: { object: 'invalid_state_error', detail: 'The entity does not meet the required state.' },
+    429: { object: 'too_many_requests_problem_details', detail: 'rate limit exceeded, retry after the delay in Retry-After' },
+    500: { object: 'unexpected_internal_error', detail: 'an internal error has led to the failure of this operation' },
+    503: { object: 'service_unavailable_error', detail: 'the service is temporarily unavailable, retry after the delay in Retry-After' },
+  };
+
+  for (const [status, { object, detail }] of Object.entries(expected)) {
+    it(`status ${status}: Cint's envelope with a fresh id, its object and detail`, async () => {
+      const client = await clientUsing(app, `status-${status}`);
+      const first = await app.inject({ method: 'GET', url: `${projectsUrl()}/${PROJECT}`, headers: client.headers() });
+      const second = await app.inject({ method: 'GET', url: `${projectsUrl()}/${PROJECT}`, headers: client.headers() });
+      const body = assertCintError(first, Number(status), object, { detail });
+      assert.notEqual(body.id, second.json().id, 'each answer has its own id');
+      assert.match(String(first.headers.traceparent), /^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
+      if (status === '429') assert.equal(body.details, detail);
+      if (status === '429' || status === '503') assert.equal(first.headers['retry-after'], '1');
+      else assert.equal(first.headers['retry-after'], undefined);
+    });
+  }
+
+  it('a 404 names the last id parameter of the operation', async () => {
+    const client = await clientUsing(app, 'status-404');
+    const response = await app.inject({ method: 'GET', url: `${projectsUrl()}/${PROJECT}/target-groups/${PROJECT}/fielding-runs/${PROJECT}`, headers: client.headers() });
+    assertCintError(response, 404, 'not_found_error', { detail: 'fielding_run_id: the specified resource was not found' });
+  });
+
+  it("the rule's body fields are merged over the envelope and its headers added", async () => {
+    const client = await clientUsing(app, 'merged');
+    const created = await app.inject({ method: 'POST', url: projectsUrl(), headers: client.headers({ 'idempotency-key': 'k' }), payload: projectBody() });
+    assertCintError(created, 400, 'bad_request_error', {
+      detail: 'name is taken', invalid_params: [{ name: 'name', reason: "'name' must be unique in the account." }],
+    });
+    assert.equal(created.headers['x-request-cost'], '3');
+
+    const listed = await app.inject({ method: 'GET', url: projectsUrl(), headers: client.headers() });
+    assertCintError(listed, 503, 'service_unavailable_error');
+    assert.equal(listed.headers['retry-after'], '120');
+
+    const limited = await app.inject({ method: 'GET', url: `${projectsUrl()}/${PROJECT}`, headers: client.headers() });
+    const body = assertCintError(limited, 429, 'too_many_requests_problem_details', { detail: 'slow down' });
+    assert.equal(body.details, 'slow down');
+  });
+
+  it('a 2xx or 3xx with a body sends that body as JSON, with the headers', async () => {
+    const client = await clientUsing(app, 'success-bodies');
+    const listed = await app.inject({ method: 'GET', url: projectsUrl(), headers: client.headers() });
+    assert.equal(listed.statusCode, 200);
+    assert.match(String(listed.headers['content-type']), /^application\/json/);
+    assert.equal(listed.headers['x-scripted'], 'yes');
+    assert.deepEqual(listed.json(), { projects: [], url: '/accounts/101/projects', has_more: false, next_cursor: null });
+    assertMatchesSpec('list_account_projects', 200, listed.json());
+
+    const moved = await app.inject({ method: 'GET', url: `${projectsUrl()}/${PROJECT}/target-groups`, headers: client.headers() });
+    assert.equal(moved.statusCode, 301);
+    assert.equal(moved.headers.location, '/v1/elsewhere');
+    assert.deepEqual(moved.json(), {});
+  });
+
+  it('a 2xx without a body runs the realistic handler and sends its answer with that status', async () => {
+    const client = await clientUsing(app, 'success-bodies');
+    const created = await app.inject({ method: 'POST', url: projectsUrl(), headers: client.headers({ 'idempotency-key': 'k' }), payload: projectBody() });
+    assert.equal(created.statusCode, 200, 'create_project documents 202; the rule asks for 200');
+    assert.match(created.json().id, ULID);
+    assert.match(String(created.headers.etag), /^W\//);
+
+    // The project was really created: 204 on the read proves the handler ran, and sends no body.
+    const read = await app.inject({ method: 'GET', url: `${projectsUrl()}/${created.json().id}`, headers: client.headers() });
+    assert.equal(read.statusCode, 204);
+    assert.equal(read.body, '');
+    assert.equal(read.headers['content-type'], undefined);
+  });
+
+  it("a 2xx without a body does not turn the realistic handler's error into a success", async () => {
+    const client = await clientUsing(app, 'success-bodies');
+    const read = await app.inject({ method: 'GET', url: `${projectsUrl()}/${PROJECT}`, headers: client.headers() });
+    assertCintError(read, 404, 'not_found_error', { detail: 'project_id: the specified resource was not found' });
+  });
+
+  it('passthrough: the realistic answer, with the rule\'s headers, after its delay', async () => {
+    const client = await clientUsing(app, 'passthrough-forms');
+    const started = Date.now();
+    const listed = await app.inject({ method: 'GET', url: projectsUrl(), headers: client.headers() });
+    assert.equal(listed.statusCode, 200);
+    assert.equal(listed.headers['x-mock-note'], 'realistic');
+    assert.ok(Date.now() - started >= 35, 'the answer waited for its delay');
+    assertMatchesSpec('list_account_projects', 200, listed.json());
+
+    const read = await app.inject({ method: 'GET', url: `${projectsUrl()}/${PROJECT}`, headers: client.headers() });
+    assertCintError(read, 404, 'not_found_error', { detail: 'project_id: the specified resource was not found' });
+  });
+
+  it('a scripted answer bypasses validation; a passthrough does not', async () => {
+    const client = await clientUsing(app, 'passthrough-forms');
+    const noVersion = { authorization: client.headers().authorization };
+    const scripted = await app.inject({ method: 'POST', url: projectsUrl(), headers: noVersion, payload: { nonsense: true } });
+    assertCintError(scripted, 500, 'unexpected_internal_error');
+    const passed = await app.inject({ method: 'GET', url: projectsUrl(), headers: noVersion });
+    assertCintError(passed, 400, 'bad_request_error', { invalid_params: [{ name: 'Cint-API-Version' }] });
+  });
+
+  it('authentication comes first: an invalid token gets 401 whatever the scenario says', async () => {
+    const client = await clientUsing(app, 'status-500');
+    const response = await app.inject({ method: 'GET', url: projectsUrl(), headers: { authorization: 'Bearer nope', 'cint-api-version': API_VERSION, 'x-mock-session': client.clientId } });
+    assertCintError(response, 401, 'authorization_error');
+  });
+});
+
+describe('the request context records which rule answered', () => {
+  it('sets request.cint.scenario to the scenario and rule index, or null', async () => {
+    const dir = await scenarioFolder({
+      'two-rules.yaml': `
+description: two rules
+rules:
+  - match: { operation: get_project_by_id }
+    respond: { status: 500 }
+  - match: { operation: list_account_projects }
+    respond: { status: 503 }
+`,
+    });
+    const app = await buildApp(makeConfig({ scenariosDir: dir, watchScenarios: false, scenario: 'two-rules' }));
+    const seen: unknown[] = [];
+    app.addHook('onResponse', async (request) => { seen.push(request.cint?.scenario); });
+    await app.ready();
+    try {
+      const client = await clientOf(app);
+      await app.inject({ method: 'GET', url: projectsUrl(), headers: client.headers() });
+      await app.inject({ method: 'GET', url: `${projectsUrl()}/${PROJECT}`, headers: client.headers() });
+      await app.inject({ method: 'GET', url: `${projectsUrl()}/${PROJECT}/target-groups`, headers: client.headers() });
+      await app.inject({ method: 'GET', url: projectsUrl(), headers: client.headers({ prefer: 'code=409' }) });
+      assert.deepEqual(seen.slice(-4), [
+        { name: 'two-rules', rule: 1 },
+        { name: 'two-rules', rule: 0 },
+        null,
+        { name: 'Prefer: code=409', rule: -1 },
+      ]);
+    } finally {
+      await app.close();
+      await removeFolder(dir);
+    }
+  });
+});
