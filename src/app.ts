@@ -13,6 +13,8 @@ import { scenarioEngine } from './hooks/scenario.js';
 import { requiredHeaders } from './hooks/required-headers.js';
 import { idempotency } from './hooks/idempotency.js';
 import { requestLog } from './hooks/request-log.js';
+import { journal } from './hooks/journal.js';
+import { JournalStore } from './journal/journal.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { projectRoutes } from './routes/projects.js';
 import { targetGroupRoutes } from './routes/target-groups.js';
@@ -25,6 +27,9 @@ export interface MockServices {
   sessions: SessionStore;
   tokens: TokenService;
   scenarios: ScenarioCatalog;
+  journals: JournalStore;
+  /** Called when the admin API deletes a session: its scenario choice goes with it. */
+  onSessionDeleted?: (sessionId: string) => void;
 }
 
 declare module 'fastify' {
@@ -62,7 +67,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     }),
     tokens: new TokenService(config),
     scenarios: await ScenarioCatalog.fromConfig(config, app.log),
+    journals: new JournalStore(config.journalSize),
   };
+  services.onSessionDeleted = (sessionId) => services.scenarios.forget(sessionId);
   app.decorate('mock', services);
   app.addHook('onClose', async () => services.scenarios.close());
   app.decorateRequest('cint', null as never);
@@ -72,13 +79,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerJsonParsing(app);
 
   // Request order: context -> authentication (401/403) -> scenario (a scripted answer, or on) ->
-  // required headers (400) -> validation (400) -> idempotency replay -> route handler -> one log line.
+  // required headers (400) -> validation (400) -> idempotency replay -> route handler -> one log line
+  // and one journal entry.
   requestContext(app);
   authentication(app);
   scenarioEngine(app);
   requiredHeaders(app);
   idempotency(app);
   requestLog(app);
+  journal(app);
 
   await app.register(oauthRoutes);
   await app.register(projectRoutes);

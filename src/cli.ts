@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // cint-mock's command line: flags -> config -> start. The only place that calls process.exit.
 import { parseArgs } from 'node:util';
-import { ConfigError, configFromEnv, makeConfig, type ConfigInput } from './config.js';
+import { ConfigError, configFromEnv, configFromFile, makeConfig, type ConfigInput } from './config.js';
 import { listen } from './server.js';
 import { ScenarioError, validateScenarioFolder } from './scenarios/load.js';
 
@@ -20,12 +20,13 @@ Options (each also settable by the environment variable shown):
   --log-level LEVEL   fatal|error|warn|info|debug|trace|silent (LOG_LEVEL, default info)
   --scenarios DIR     a folder of your scenario files, on top of the built-in ones (CINT_MOCK_SCENARIOS_DIR)
   --scenario NAME     the scenario every session starts with (CINT_MOCK_SCENARIO, default none)
+  --config FILE       a YAML or JSON file of options (CINT_MOCK_CONFIG); flags and environment win over it
   -h, --help          this text
 
 When it is ready it prints one JSON line on stdout: {"event":"listening","url":"http://HOST:PORT"}.
 Logs go to stderr. Exit codes: 0 stopped cleanly, 1 bad configuration or scenario file, 2 could not start.`;
 
-type CliInput = ConfigInput & { help?: boolean; command?: string[] };
+type CliInput = ConfigInput & { help?: boolean; command?: string[]; configFile?: string };
 
 function flagsToInput(argv: string[]): CliInput {
   const { values, positionals } = parseArgs({
@@ -38,6 +39,7 @@ function flagsToInput(argv: string[]): CliInput {
       'log-level': { type: 'string' },
       scenarios: { type: 'string' },
       scenario: { type: 'string' },
+      config: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -49,6 +51,7 @@ function flagsToInput(argv: string[]): CliInput {
   if (values['log-level'] !== undefined) input.logLevel = values['log-level'];
   if (values.scenarios !== undefined) input.scenariosDir = values.scenarios;
   if (values.scenario !== undefined) input.scenario = values.scenario;
+  if (values.config !== undefined) input.configFile = values.config;
   if (values.help) input.help = true;
   if (positionals.length > 0) {
     if (positionals[0] !== 'validate' || positionals.length > 2) throw new TypeError(`unknown command: ${positionals.join(' ')} (try --help)`);
@@ -71,12 +74,14 @@ async function validate(dir: string | undefined): Promise<never> {
 async function main(): Promise<void> {
   let config;
   try {
-    const { help, command, ...flags } = flagsToInput(process.argv.slice(2));
+    const { help, command, configFile: fileFlag, ...flags } = flagsToInput(process.argv.slice(2));
     if (help) {
       process.stdout.write(`${HELP}\n`);
       return;
     }
-    config = makeConfig({ ...configFromEnv(), ...flags });
+    const { configFile: fileEnv, ...env } = configFromEnv() as ConfigInput & { configFile?: string };
+    const configFile = fileFlag ?? fileEnv;
+    config = makeConfig({ ...(configFile ? configFromFile(configFile) : {}), ...env, ...flags });
     if (command) await validate(command[1] ?? config.scenariosDir);
   } catch (error) {
     process.stderr.write(`cint-mock: ${error instanceof ConfigError || error instanceof TypeError ? error.message : String(error)}\n`);

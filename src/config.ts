@@ -1,7 +1,9 @@
 // Every option cint-mock has, as one TypeBox schema: flags, environment and defaults are merged into
 // one frozen Config, checked once at start.
-import { Type, type Static } from '@sinclair/typebox';
+import { readFileSync } from 'node:fs';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { parse as parseYaml } from 'yaml';
 
 export const AuthMode = Type.Union([Type.Literal('verify'), Type.Literal('decode'), Type.Literal('off')], {
   description: 'verify: tokens must be signed by this mock; decode: any well-formed, unexpired JWT; off: no token needed',
@@ -45,14 +47,20 @@ export class ConfigError extends Error {
   }
 }
 
+function describeErrors(schema: TSchema, value: unknown): string[] {
+  const lines = [...Value.Errors(schema, value)].map((error) => {
+    const path = error.path.slice(1).replaceAll('/', '.') || '(root)';
+    const unknown = error.message.startsWith('Unexpected property') ? ` (known options: ${Object.keys(ConfigSchema.properties).join(', ')})` : '';
+    return `  ${path}: ${error.message}${unknown} (got ${JSON.stringify(error.value)})`;
+  });
+  return [...new Set(lines)];
+}
+
 /** Defaults filled in, values checked; throws ConfigError naming every offending option. */
 export function makeConfig(input: ConfigInput = {}): Config {
   const candidate = Value.Default(ConfigSchema, Value.Clone(input));
-  const errors = [...Value.Errors(ConfigSchema, candidate)];
-  if (errors.length > 0) {
-    const lines = errors.map((error) => `  ${error.path.slice(1).replaceAll('/', '.') || '(root)'}: ${error.message} (got ${JSON.stringify(error.value)})`);
-    throw new ConfigError(`invalid configuration:\n${[...new Set(lines)].join('\n')}`);
-  }
+  const lines = describeErrors(ConfigSchema, candidate);
+  if (lines.length > 0) throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   return Object.freeze(candidate as Static<typeof ConfigSchema>);
 }
 
@@ -85,6 +93,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput
     if (raw !== undefined && raw !== '') input[key] = raw;
   }
   if (env.CINT_MOCK_CLIENTS) input.clients = parseJsonOption('CINT_MOCK_CLIENTS', env.CINT_MOCK_CLIENTS);
+  if (env.CINT_MOCK_CONFIG) input.configFile = env.CINT_MOCK_CONFIG;
   return Value.Convert(ConfigSchema, input) as ConfigInput;
 }
 
@@ -94,4 +103,32 @@ export function parseJsonOption(name: string, raw: string): unknown {
   } catch {
     throw new ConfigError(`invalid configuration:\n  ${name}: expected JSON, got ${JSON.stringify(raw)}`);
   }
+}
+
+const PartialConfig = Type.Partial(ConfigSchema, { additionalProperties: false });
+
+/**
+ * Options from a YAML or JSON config file (the same names as the schema: port, authMode, clients, …),
+ * checked on their own so that an error names the file. Flags and environment variables win over it.
+ */
+export function configFromFile(file: string): ConfigInput {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read the config file ${file}: ${(error as Error).message}`);
+  }
+  let data: unknown;
+  try {
+    data = parseYaml(text);
+  } catch (error) {
+    throw new ConfigError(`the config file ${file} is not valid YAML or JSON: ${(error as Error).message}`);
+  }
+  if (data === null || data === undefined) return {};
+  if (typeof data !== 'object' || Array.isArray(data)) {
+    throw new ConfigError(`invalid config file ${file}:\n  (root): expected an object of options, got ${JSON.stringify(data)}`);
+  }
+  const lines = describeErrors(PartialConfig, data);
+  if (lines.length > 0) throw new ConfigError(`invalid config file ${file}:\n${lines.join('\n')}`);
+  return data as ConfigInput;
 }

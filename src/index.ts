@@ -1,6 +1,10 @@
-// cint-mock's public API: start a mock, build the app for inject-style tests, and their types.
+// cint-mock's public API: start a mock (or build its app for inject-style tests), control it from a
+// test suite, and the types that go with them. Nothing else is exported.
 export { buildApp, type BuildOptions, type MockApp } from './app.js';
 export { startMock, type RunningMock, type StartOptions } from './server.js';
+export { controlOf, ScenarioNotFoundError, type MockControl, type TokenOptions } from './control.js';
 export { makeConfig, ConfigError, type Config, type ConfigInput } from './config.js';
 export { operationIds, type OperationId } from './cint/operations.js';
+export type { JournalEntry, JournalFilter } from './journal/journal.js';
+export type { ScenarioChoice } from './scenarios/catalog.js';
 export type { CintErrorBody, InvalidParam } from './cint/errors.js';

@@ -2,8 +2,9 @@
 import type { FastifyServerOptions } from 'fastify';
 import { buildApp, type MockApp } from './app.js';
 import { makeConfig, type Config, type ConfigInput } from './config.js';
+import { controlOf, type MockControl } from './control.js';
 
-export interface RunningMock {
+export interface RunningMock extends MockControl {
   /** The base URL, e.g. http://127.0.0.1:41873 */
   url: string;
   port: number;
@@ -32,6 +33,7 @@ export async function listen(config: Config, logger?: FastifyServerOptions['logg
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   let closing: Promise<void> | undefined;
   return {
+    ...controlOf(app),
     url, port, app, config,
     close: () => {
       closing ??= closeGracefully(app, config.shutdownGraceMs);

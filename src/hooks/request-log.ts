@@ -3,10 +3,12 @@ import type { FastifyInstance } from 'fastify';
 
 export function requestLog(app: FastifyInstance): void {
   app.addHook('onResponse', async (request, reply) => {
-    request.log.info({
+    // Health checks come every few seconds from Docker and load balancers: keep them out of info logs.
+    const level = request.url === '/__admin/health' ? 'debug' : 'info';
+    request.log[level]({
       method: request.method,
       url: request.url,
-      session: request.cint?.sessionId,
+      session: request.cint?.session ? request.cint.sessionId : undefined,
       operation: request.cint?.operationId ?? undefined,
       status: reply.statusCode,
       duration_ms: Math.round(reply.elapsedTime * 100) / 100,

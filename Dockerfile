@@ -1,0 +1,35 @@
+# cint-mock: a mock of the Cint Exchange Demand API. Multi-stage: compile TypeScript, install the
+# production dependencies alone, then a slim image that runs as the non-root node user.
+FROM node:24-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+FROM node:24-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+
+FROM node:24-bookworm-slim
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=8080 \
+    CINT_MOCK_SCENARIOS_DIR=/scenarios \
+    LOG_LEVEL=info
+WORKDIR /app
+COPY --from=deps --chown=node:node /app/node_modules ./node_modules
+COPY --from=build --chown=node:node /app/dist/src ./dist/src
+COPY --chown=node:node package.json ./
+COPY --chown=node:node scenarios ./scenarios
+# Mount your own scenario files here: they are added on top of the built-in ones and hot-reloaded.
+RUN mkdir -p /scenarios && chown node:node /scenarios
+VOLUME ["/scenarios"]
+USER node
+EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/__admin/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# node runs as PID 1 and handles SIGTERM itself: in-flight requests drain, then it exits.
+CMD ["node", "dist/src/cli.js"]

@@ -1,0 +1,99 @@
+// Admin API for sessions: list, reset, delete, and each session's request journal and counts.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { notFound } from '../cint/errors.js';
+
+const SessionParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128, description: 'the session id: a client id or an X-Mock-Session name' }) });
+
+const SessionSummary = Type.Object({
+  id: Type.String(),
+  created_at: Type.String({ format: 'date-time' }),
+  last_seen_at: Type.String({ format: 'date-time' }),
+  requests: Type.Integer(),
+  objects: Type.Integer(),
+});
+
+const JournalQuery = Type.Object({
+  operation: Type.Optional(Type.String({ description: 'a Cint operation id' })),
+  status: Type.Optional(Type.Integer({ minimum: 100, maximum: 599 })),
+  method: Type.Optional(Type.String()),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),
+});
+
+const JournalEntry = Type.Object({
+  request_id: Type.String(),
+  at: Type.String({ format: 'date-time' }),
+  session: Type.String(),
+  operation: Type.Union([Type.String(), Type.Null()]),
+  method: Type.String(),
+  path: Type.String(),
+  query: Type.Record(Type.String(), Type.Unknown()),
+  status: Type.Integer(),
+  duration_ms: Type.Number(),
+  scenario: Type.Union([Type.Object({ name: Type.String(), rule: Type.Integer() }), Type.Null()]),
+  replayed: Type.Boolean(),
+  body: Type.Optional(Type.Unknown()),
+});
+
+const tags = ['sessions'];
+
+export const sessionAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { sessions, journals } = app.mock;
+
+  app.get('/sessions', {
+    schema: { tags, summary: 'List the sessions held in memory, most recently used first', response: { 200: Type.Object({ sessions: Type.Array(SessionSummary) }) } },
+  }, async () => ({ sessions: sessions.list() }));
+
+  app.delete('/sessions', {
+    schema: { tags, summary: 'Forget every session (all state, journals and counters)' },
+  }, async (_request, reply) => {
+    sessions.clear();
+    return reply.code(204).send();
+  });
+
+  app.get('/sessions/:id', {
+    schema: { tags, summary: "A session's summary", params: SessionParams, response: { 200: SessionSummary } },
+  }, async (request) => {
+    const session = sessions.peek(request.params.id);
+    if (!session) throw notFound('id');
+    return sessions.list().find((summary) => summary.id === session.id)!;
+  });
+
+  app.post('/sessions/:id/reset', {
+    schema: { tags, summary: "Reset a session's state: its objects, idempotency keys, journal and scenario counters", params: SessionParams },
+  }, async (request, reply) => {
+    sessions.delete(request.params.id);
+    return reply.code(204).send();
+  });
+
+  app.delete('/sessions/:id', {
+    schema: { tags, summary: 'Delete a session: its state and its scenario choice', params: SessionParams },
+  }, async (request, reply) => {
+    sessions.delete(request.params.id);
+    app.mock.onSessionDeleted?.(request.params.id);
+    return reply.code(204).send();
+  });
+
+  app.get('/sessions/:id/journal', {
+    schema: {
+      tags, summary: "The session's requests, newest first", params: SessionParams, querystring: JournalQuery,
+      response: { 200: Type.Object({ entries: Type.Array(JournalEntry) }) },
+    },
+  }, async (request) => {
+    const session = sessions.peek(request.params.id);
+    return { entries: session ? journals.of(session).entries(request.query) : [] };
+  });
+
+  app.get('/sessions/:id/counts', {
+    schema: {
+      tags, summary: 'How many requests the session made, by operation and status', params: SessionParams,
+      querystring: Type.Object({ operation: Type.Optional(Type.String()), status: Type.Optional(Type.Integer()) }),
+      response: { 200: Type.Object({ count: Type.Integer(), by_operation: Type.Record(Type.String(), Type.Record(Type.String(), Type.Integer())) }) },
+    },
+  }, async (request) => {
+    const session = sessions.peek(request.params.id);
+    if (!session) return { count: 0, by_operation: {} };
+    const journal = journals.of(session);
+    return { count: journal.count(request.query), by_operation: journal.summary() };
+  });
+};

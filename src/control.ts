@@ -1,0 +1,68 @@
+// The programmatic control of a mock, for test suites: tokens, scenario choice, resets, the journal.
+// Works the same on an in-process app (inject-style tests) and on a listening server.
+import type { MockApp } from './app.js';
+import type { JournalEntry, JournalFilter } from './journal/journal.js';
+import type { ScenarioChoice } from './scenarios/catalog.js';
+
+export interface TokenOptions {
+  /** Accounts the token grants; every account when absent. */
+  accounts?: readonly number[];
+  ttlSeconds?: number;
+}
+
+export interface MockControl {
+  /** A bearer token for `clientId`, signed by this mock; the client id is also its session id. */
+  token(clientId: string, options?: TokenOptions): string;
+  /** Headers for a Cint request as `clientId`: Authorization and Cint-API-Version. */
+  headers(clientId: string, options?: TokenOptions): Record<string, string>;
+  /** The scenario a session's requests get from now on; null for the realistic behaviour. */
+  useScenario(sessionId: string, scenario: string | null): void;
+  scenarioOf(sessionId: string): ScenarioChoice;
+  /** Names and descriptions of the loaded scenarios. */
+  scenarios(): { name: string; description: string }[];
+  /** Forgets one session's state (objects, keys, journal, scenario progress), or every session's. */
+  reset(sessionId?: string): void;
+  /** A session's requests, newest first. */
+  journal(sessionId: string, filter?: JournalFilter): JournalEntry[];
+  /** How many requests a session made, e.g. count('ci', { operation: 'create_project' }). */
+  count(sessionId: string, filter?: Pick<JournalFilter, 'operation' | 'status'>): number;
+}
+
+export class ScenarioNotFoundError extends Error {
+  constructor(name: string, known: readonly string[]) {
+    super(`no scenario named ${JSON.stringify(name)}; known: ${known.join(', ')}`);
+    this.name = 'ScenarioNotFoundError';
+  }
+}
+
+export function controlOf(app: MockApp): MockControl {
+  const { sessions, scenarios, tokens, journals } = app.mock;
+  const token = (clientId: string, options: TokenOptions = {}) => tokens.issue({
+    clientId, accounts: options.accounts ?? null, ...(options.ttlSeconds ? { ttlSeconds: options.ttlSeconds } : {}),
+  }).access_token;
+  return {
+    token,
+    headers: (clientId, options) => ({ authorization: `Bearer ${token(clientId, options)}`, 'cint-api-version': '2025-12-18' }),
+    useScenario(sessionId, scenario) {
+      if (scenario !== null && !scenarios.get(scenario)) throw new ScenarioNotFoundError(scenario, scenarios.names());
+      scenarios.choose(sessionId, scenario);
+      // As the admin PUT does: a newly chosen scenario starts from its first step.
+      const session = sessions.peek(sessionId);
+      if (session) scenarios.restart(session);
+    },
+    scenarioOf: (sessionId) => scenarios.choiceOf(sessionId),
+    scenarios: () => scenarios.list().map(({ scenario }) => ({ name: scenario.name, description: scenario.description })),
+    reset(sessionId) {
+      if (sessionId === undefined) sessions.clear();
+      else sessions.delete(sessionId);
+    },
+    journal(sessionId, filter) {
+      const session = sessions.peek(sessionId);
+      return session ? journals.of(session).entries(filter) : [];
+    },
+    count(sessionId, filter) {
+      const session = sessions.peek(sessionId);
+      return session ? journals.of(session).count(filter) : 0;
+    },
+  };
+}
