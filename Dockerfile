@@ -1,6 +1,7 @@
 # cint-mock: a mock of the Cint Exchange Demand API. Multi-stage: compile TypeScript, install the
 # production dependencies alone, then a slim image that runs as the non-root node user.
 FROM node:24-bookworm-slim AS build
+ENV NPM_CONFIG_UPDATE_NOTIFIER=false
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
@@ -9,6 +10,7 @@ COPY src ./src
 RUN npm run build
 
 FROM node:24-bookworm-slim AS deps
+ENV NPM_CONFIG_UPDATE_NOTIFIER=false
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund

@@ -70,6 +70,18 @@ echo "$headers" | grep -q '^HTTP/1.1 503' || fail "the mounted scenario was not 
 echo "$headers" | grep -qi '^retry-after: 7' || fail "the mounted scenario's Retry-After is missing"
 echo "container-check: the mounted scenario folder is used"
 
+# Hot reload in the mounted folder: an edit on the host is answered within a second or two.
+sed -i 's/Retry-After: "7"/Retry-After: "9"/' "$scenarios/ci-mounted.yaml"
+reloaded=
+for _ in $(seq 1 50); do
+  if curl -s -D - -o /dev/null "${auth[@]}" -H 'x-mock-scenario: ci-mounted' "$api/projects/$project" | grep -qi '^retry-after: 9'; then
+    reloaded=yes; break
+  fi
+  sleep 0.1
+done
+[ -n "$reloaded" ] || fail "an edit in the mounted scenario folder was not picked up within 5 s"
+echo "container-check: an edit in the mounted folder is hot-reloaded"
+
 start=$(date +%s%N)
 docker stop -t 10 "$name" >/dev/null
 elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
