@@ -30,6 +30,7 @@ export interface MockServices {
   journals: JournalStore;
   /** Called when the admin API deletes a session: its scenario choice goes with it. */
   onSessionDeleted?: (sessionId: string) => void;
+  onAllSessionsDeleted?: () => void;
 }
 
 declare module 'fastify' {
@@ -70,6 +71,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     journals: new JournalStore(config.journalSize),
   };
   services.onSessionDeleted = (sessionId) => services.scenarios.forget(sessionId);
+  services.onAllSessionsDeleted = () => services.scenarios.forgetAll();
   app.decorate('mock', services);
   app.addHook('onClose', async () => services.scenarios.close());
   app.decorateRequest('cint', null as never);

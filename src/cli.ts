@@ -45,7 +45,8 @@ function flagsToInput(argv: string[]): CliInput {
     strict: true,
   });
   const input: Record<string, unknown> = {};
-  if (values.port !== undefined) input.port = Number(values.port);
+  // Only digits are a port: Number('') is 0 (a random port) and Number('abc') NaN, which the error would show as null.
+  if (values.port !== undefined) input.port = /^\d+$/.test(values.port) ? Number(values.port) : values.port;
   if (values.host !== undefined) input.host = values.host;
   if (values['auth-mode'] !== undefined) input.authMode = values['auth-mode'];
   if (values['log-level'] !== undefined) input.logLevel = values['log-level'];
@@ -79,9 +80,8 @@ async function main(): Promise<void> {
       process.stdout.write(`${HELP}\n`);
       return;
     }
-    const { configFile: fileEnv, ...env } = configFromEnv() as ConfigInput & { configFile?: string };
-    const configFile = fileFlag ?? fileEnv;
-    config = makeConfig({ ...(configFile ? configFromFile(configFile) : {}), ...env, ...flags });
+    const configFile = fileFlag ?? (process.env.CINT_MOCK_CONFIG || undefined);
+    config = makeConfig({ ...(configFile ? configFromFile(configFile) : {}), ...configFromEnv(), ...flags });
     if (command) await validate(command[1] ?? config.scenariosDir);
   } catch (error) {
     process.stderr.write(`cint-mock: ${error instanceof ConfigError || error instanceof TypeError ? error.message : String(error)}\n`);

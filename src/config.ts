@@ -2,7 +2,7 @@
 // one frozen Config, checked once at start.
 import { readFileSync } from 'node:fs';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
+import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 
 export const AuthMode = Type.Union([Type.Literal('verify'), Type.Literal('decode'), Type.Literal('off')], {
@@ -47,11 +47,25 @@ export class ConfigError extends Error {
   }
 }
 
+/** TypeBox's message, with what would have been accepted where it does not say: known keys, allowed values. */
+function explain(error: ValueError): string {
+  if (error.type === ValueErrorType.ObjectAdditionalProperties) {
+    // The schema is the object the key was found in: a client's fields for clients[0].x, the options at the top.
+    return `${error.message} (known ${error.schema === ConfigSchema || error.schema === PartialConfig ? 'options' : 'fields'}: ${Object.keys(error.schema.properties ?? {}).join(', ')})`;
+  }
+  if (error.type === ValueErrorType.Union) {
+    const branches = (error.schema.anyOf ?? []) as TSchema[];
+    if (branches.length > 0 && branches.every((branch) => branch.const !== undefined)) {
+      return `Expected one of ${branches.map((branch) => JSON.stringify(branch.const)).join(', ')}`;
+    }
+  }
+  return error.message;
+}
+
 function describeErrors(schema: TSchema, value: unknown): string[] {
   const lines = [...Value.Errors(schema, value)].map((error) => {
     const path = error.path.slice(1).replaceAll('/', '.') || '(root)';
-    const unknown = error.message.startsWith('Unexpected property') ? ` (known options: ${Object.keys(ConfigSchema.properties).join(', ')})` : '';
-    return `  ${path}: ${error.message}${unknown} (got ${JSON.stringify(error.value)})`;
+    return `  ${path}: ${explain(error)} (got ${JSON.stringify(error.value)})`;
   });
   return [...new Set(lines)];
 }
@@ -93,7 +107,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput
     if (raw !== undefined && raw !== '') input[key] = raw;
   }
   if (env.CINT_MOCK_CLIENTS) input.clients = parseJsonOption('CINT_MOCK_CLIENTS', env.CINT_MOCK_CLIENTS);
-  if (env.CINT_MOCK_CONFIG) input.configFile = env.CINT_MOCK_CONFIG;
   return Value.Convert(ConfigSchema, input) as ConfigInput;
 }
 

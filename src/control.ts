@@ -58,7 +58,8 @@ export function controlOf(app: MockApp): MockControl {
     },
     journal(sessionId, filter) {
       const session = sessions.peek(sessionId);
-      return session ? journals.of(session).entries(filter) : [];
+      // Copies: a caller's edits never reach the journal.
+      return session ? journals.of(session).entries(filter).map((entry) => structuredClone(entry)) : [];
     },
     count(sessionId, filter) {
       const session = sessions.peek(sessionId);

@@ -20,7 +20,8 @@ export interface StartOptions extends ConfigInput {
 
 export async function startMock(options: StartOptions = {}): Promise<RunningMock> {
   const { logger, ...input } = options;
-  const config = makeConfig({ port: 0, ...input });
+  // `port: undefined` means the default too: a suite's own default, 0, not the CLI's 8080.
+  const config = makeConfig({ ...input, port: input.port ?? 0 });
   return listen(config, logger);
 }
 

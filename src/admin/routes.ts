@@ -8,8 +8,8 @@ import { scenarioAdminRoutes } from './scenarios.js';
 import { sessionAdminRoutes } from './sessions.js';
 
 function tokenMatches(request: FastifyRequest, expected: string): boolean {
-  const header = request.headers.authorization ?? '';
-  const given = Buffer.from(header.replace(/^Bearer\s+/i, ''));
+  const match = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '');
+  const given = Buffer.from(match?.[1] ?? '');
   const wanted = Buffer.from(expected);
   return given.length === wanted.length && timingSafeEqual(given, wanted);
 }

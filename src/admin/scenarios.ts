@@ -3,10 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { badRequest } from '../cint/errors.js';
 import { formatProblem } from '../scenarios/load.js';
-
-const SessionParams = Type.Object({
-  id: Type.String({ minLength: 1, maxLength: 128, description: 'the session id: a client id or an X-Mock-Session name' }),
-});
+import { NoContent, SessionParams } from './schemas.js';
 
 const ScenarioSummary = Type.Object({
   name: Type.String(),
@@ -83,9 +80,9 @@ export const scenarioAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.delete('/sessions/:id/scenario', {
-    schema: { tags, summary: 'Forget a session\'s choice: it gets the default scenario again', params: SessionParams },
+    schema: { tags, summary: 'Forget a session\'s choice: it gets the default scenario again', params: SessionParams, response: { 204: NoContent } },
   }, async (request, reply) => {
     catalog.forget(request.params.id);
-    return reply.code(204).send();
+    return reply.code(204).send(null);
   });
 };

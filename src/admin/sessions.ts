@@ -2,8 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { notFound } from '../cint/errors.js';
-
-const SessionParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128, description: 'the session id: a client id or an X-Mock-Session name' }) });
+import { NoContent, SessionParams } from './schemas.js';
 
 const SessionSummary = Type.Object({
   id: Type.String(),
@@ -45,10 +44,11 @@ export const sessionAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async () => ({ sessions: sessions.list() }));
 
   app.delete('/sessions', {
-    schema: { tags, summary: 'Forget every session (all state, journals and counters)' },
+    schema: { tags, summary: 'Forget every session: state, journals, counters and scenario choices', response: { 204: NoContent } },
   }, async (_request, reply) => {
     sessions.clear();
-    return reply.code(204).send();
+    app.mock.onAllSessionsDeleted?.();
+    return reply.code(204).send(null);
   });
 
   app.get('/sessions/:id', {
@@ -60,18 +60,18 @@ export const sessionAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.post('/sessions/:id/reset', {
-    schema: { tags, summary: "Reset a session's state: its objects, idempotency keys, journal and scenario counters", params: SessionParams },
+    schema: { tags, summary: "Reset a session's state: its objects, idempotency keys, journal and scenario counters", params: SessionParams, response: { 204: NoContent } },
   }, async (request, reply) => {
     sessions.delete(request.params.id);
-    return reply.code(204).send();
+    return reply.code(204).send(null);
   });
 
   app.delete('/sessions/:id', {
-    schema: { tags, summary: 'Delete a session: its state and its scenario choice', params: SessionParams },
+    schema: { tags, summary: 'Delete a session: its state and its scenario choice', params: SessionParams, response: { 204: NoContent } },
   }, async (request, reply) => {
     sessions.delete(request.params.id);
     app.mock.onSessionDeleted?.(request.params.id);
-    return reply.code(204).send();
+    return reply.code(204).send(null);
   });
 
   app.get('/sessions/:id/journal', {

@@ -101,6 +101,11 @@ export class ScenarioCatalog extends EventEmitter<{ reloaded: [ScenarioSet]; 're
     this.choices.delete(sessionId);
   }
 
+  /** Every session back to the default scenario. */
+  forgetAll(): void {
+    this.choices.clear();
+  }
+
   choiceOf(sessionId: string): ScenarioChoice {
     const choice = this.choices.get(sessionId);
     return choice ? { scenario: choice.name, chosen_by: 'session' } : { scenario: this.defaultName, chosen_by: 'default' };

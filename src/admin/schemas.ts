@@ -1,0 +1,9 @@
+// Schemas shared by the admin routes: a session id in the path, and the empty answer of a 204.
+import { Type } from '@sinclair/typebox';
+
+export const SessionParams = Type.Object({
+  id: Type.String({ minLength: 1, maxLength: 128, description: 'the session id: a client id or an X-Mock-Session name' }),
+});
+
+/** Documents a 204 as such: without it @fastify/swagger would describe the route as a 200. */
+export const NoContent = Type.Null({ description: 'Done; no body' });

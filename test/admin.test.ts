@@ -1,0 +1,367 @@
+// The admin API under /__admin: health, sessions (list, get, reset, delete), the journal and counts,
+// the admin token and turning the API off, and the OpenAPI document that describes it.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { MockApp } from '../src/app.js';
+import type { JournalEntry } from '../src/journal/journal.js';
+import {
+  assertCintError, clientOf, createProject, makeApp, projectBody, projectsUrl, type Client,
+} from './helpers.js';
+
+// Well-formed project ids that no session holds.
+const MISSING = '01K40T69E63BHTT9MAJYRBQ8HY';
+const OTHER_MISSING = '01K40T69E63BHTT9MAJYRBQ8HZ';
+
+const admin = (app: MockApp, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: object, headers: Record<string, string> = {}) =>
+  app.inject({ method, url: `/__admin${url}`, headers, ...(payload ? { payload } : {}) });
+
+const journalOf = async (app: MockApp, session: string, query = ''): Promise<JournalEntry[]> => {
+  const response = await admin(app, 'GET', `/sessions/${session}/journal${query}`);
+  assert.equal(response.statusCode, 200, response.body);
+  return response.json().entries as JournalEntry[];
+};
+
+const getProject = (app: MockApp, client: Client, id: string) =>
+  app.inject({ method: 'GET', url: `${projectsUrl()}/${id}`, headers: client.headers() });
+
+describe('admin API: health and sessions', () => {
+  let app: MockApp;
+  before(async () => { app = await makeApp({ watchScenarios: false }); });
+  after(() => app.close());
+
+  it('GET /__admin/health is 200', async () => {
+    const response = await admin(app, 'GET', '/health');
+    assert.equal(response.statusCode, 200, response.body);
+    assert.equal(response.json().status, 'ok');
+  });
+
+  it('GET /__admin/sessions lists a session once it has made a request', async () => {
+    const client = await clientOf(app);
+    const ids = async () => ((await admin(app, 'GET', '/sessions')).json().sessions as { id: string }[]).map((session) => session.id);
+    assert.ok(!(await ids()).includes(client.clientId));
+    await createProject(app, client);
+    const sessions = (await admin(app, 'GET', '/sessions')).json().sessions as { id: string; requests: number; objects: number }[];
+    const mine = sessions.find((session) => session.id === client.clientId);
+    assert.ok(mine, JSON.stringify(sessions));
+    assert.equal(mine.requests, 1);
+    assert.equal(mine.objects, 1);
+
+    // Most recently used first.
+    const later = await clientOf(app);
+    await createProject(app, later);
+    const order = (await ids()).filter((id) => id === later.clientId || id === client.clientId);
+    assert.deepEqual(order, [later.clientId, client.clientId]);
+  });
+
+  it('GET /__admin/sessions/:id gives the summary, or 404 for a session never seen', async () => {
+    const client = await clientOf(app);
+    await createProject(app, client);
+    await createProject(app, client);
+    const response = await admin(app, 'GET', `/sessions/${client.clientId}`);
+    assert.equal(response.statusCode, 200, response.body);
+    const summary = response.json();
+    assert.equal(summary.id, client.clientId);
+    assert.equal(summary.requests, 2);
+    assert.equal(summary.objects, 2);
+    assert.ok(!Number.isNaN(Date.parse(summary.created_at)));
+    assert.ok(Date.parse(summary.last_seen_at) >= Date.parse(summary.created_at));
+    assertCintError(await admin(app, 'GET', '/sessions/never-seen-session'), 404, 'not_found_error', { detail: 'id: the specified resource was not found' });
+  });
+
+  it('POST /__admin/sessions/:id/reset empties the session but keeps its scenario choice', async () => {
+    const client = await clientOf(app);
+    const project = await createProject(app, client);
+    const chosen = await admin(app, 'PUT', `/sessions/${client.clientId}/scenario`, { scenario: 'happy-path' });
+    assert.equal(chosen.statusCode, 200, chosen.body);
+    assert.equal((await journalOf(app, client.clientId)).length, 1);
+
+    const reset = await admin(app, 'POST', `/sessions/${client.clientId}/reset`);
+    assert.equal(reset.statusCode, 204, reset.body);
+    assert.equal(reset.body, '');
+    assert.deepEqual(await journalOf(app, client.clientId), []);
+    assertCintError(await getProject(app, client, project.id), 404, 'not_found_error', { detail: 'project_id: the specified resource was not found' });
+    // The 404 just made is the only entry of the fresh journal.
+    assert.deepEqual((await journalOf(app, client.clientId)).map((entry) => entry.status), [404]);
+    const choice = await admin(app, 'GET', `/sessions/${client.clientId}/scenario`);
+    assert.deepEqual(choice.json(), { session: client.clientId, scenario: 'happy-path', chosen_by: 'session' });
+  });
+
+  it('DELETE /__admin/sessions/:id empties the session and forgets its scenario choice', async () => {
+    const client = await clientOf(app);
+    const project = await createProject(app, client);
+    await admin(app, 'PUT', `/sessions/${client.clientId}/scenario`, { scenario: 'happy-path' });
+
+    const deleted = await admin(app, 'DELETE', `/sessions/${client.clientId}`);
+    assert.equal(deleted.statusCode, 204, deleted.body);
+    assertCintError(await admin(app, 'GET', `/sessions/${client.clientId}`), 404, 'not_found_error');
+    assert.deepEqual(await journalOf(app, client.clientId), []);
+    const choice = await admin(app, 'GET', `/sessions/${client.clientId}/scenario`);
+    assert.deepEqual(choice.json(), { session: client.clientId, scenario: null, chosen_by: 'default' });
+    assertCintError(await getProject(app, client, project.id), 404, 'not_found_error');
+  });
+
+  it('DELETE /__admin/sessions forgets every session and every scenario choice', async () => {
+    const own = await makeApp({ watchScenarios: false });
+    try {
+      const alice = await clientOf(own);
+      const bob = await clientOf(own);
+      const fromAlice = await createProject(own, alice);
+      const fromBob = await createProject(own, bob);
+      await admin(own, 'PUT', `/sessions/${alice.clientId}/scenario`, { scenario: 'flaky' });
+      const cleared = await admin(own, 'DELETE', '/sessions');
+      assert.equal(cleared.statusCode, 204, cleared.body);
+      assert.deepEqual((await admin(own, 'GET', '/sessions')).json(), { sessions: [] });
+      assertCintError(await getProject(own, alice, fromAlice.id), 404, 'not_found_error');
+      assertCintError(await getProject(own, bob, fromBob.id), 404, 'not_found_error');
+      const choice = await admin(own, 'GET', `/sessions/${alice.clientId}/scenario`);
+      assert.deepEqual(choice.json(), { session: alice.clientId, scenario: null, chosen_by: 'default' });
+    } finally {
+      await own.close();
+    }
+  });
+});
+
+describe('admin API: journal and counts', () => {
+  let app: MockApp;
+  before(async () => { app = await makeApp({ watchScenarios: false }); });
+  after(() => app.close());
+
+  it('lists a session\'s requests newest first, with operation, status, method, path and small bodies', async () => {
+    const client = await clientOf(app);
+    const project = await createProject(app, client, { name: 'Journal study' });
+    await getProject(app, client, project.id);
+    await getProject(app, client, MISSING);
+    await app.inject({ method: 'GET', url: `${projectsUrl()}?page_size=5`, headers: client.headers() });
+
+    const entries = await journalOf(app, client.clientId);
+    assert.deepEqual(entries.map((entry) => [entry.operation, entry.method, entry.status]), [
+      ['list_account_projects', 'GET', 200],
+      ['get_project_by_id', 'GET', 404],
+      ['get_project_by_id', 'GET', 200],
+      ['create_project', 'POST', 202],
+    ]);
+    const [listed, , read, created] = entries as [JournalEntry, JournalEntry, JournalEntry, JournalEntry];
+    assert.equal(listed.path, projectsUrl());
+    // The query as validated, so read as the schema's types.
+    assert.deepEqual(listed.query, { page_size: 5 });
+    assert.equal(read.path, `${projectsUrl()}/${project.id}`);
+    assert.equal(read.body, undefined);
+    assert.deepEqual(created.body, projectBody({ name: 'Journal study' }));
+    for (const entry of entries) {
+      assert.equal(entry.session, client.clientId);
+      assert.equal(entry.scenario, null);
+      assert.equal(entry.replayed, false);
+      assert.equal(typeof entry.request_id, 'string');
+      assert.ok(!Number.isNaN(Date.parse(entry.at)));
+      assert.ok(entry.duration_ms >= 0);
+    }
+  });
+
+  it('keeps a large body out of the journal', async () => {
+    const client = await clientOf(app);
+    const response = await app.inject({
+      method: 'POST', url: projectsUrl(), headers: client.headers({ 'idempotency-key': 'big' }), payload: projectBody({ project_customer_reference_number: 'x'.repeat(5000) }),
+    });
+    const [entry] = await journalOf(app, client.clientId);
+    assert.equal(entry?.status, response.statusCode);
+    assert.equal(entry?.body, '[body omitted: larger than the journal keeps]');
+  });
+
+  it('filters by operation, status, method and limit', async () => {
+    const client = await clientOf(app);
+    const first = await createProject(app, client);
+    await createProject(app, client);
+    await getProject(app, client, first.id);
+    await getProject(app, client, MISSING);
+    await getProject(app, client, OTHER_MISSING);
+
+    const pick = (entries: JournalEntry[]) => entries.map((entry) => `${entry.operation} ${entry.status}`);
+    assert.deepEqual(pick(await journalOf(app, client.clientId, '?operation=create_project')), ['create_project 202', 'create_project 202']);
+    assert.deepEqual(pick(await journalOf(app, client.clientId, '?status=404')), ['get_project_by_id 404', 'get_project_by_id 404']);
+    assert.deepEqual(pick(await journalOf(app, client.clientId, '?method=post')), ['create_project 202', 'create_project 202']);
+    assert.deepEqual(pick(await journalOf(app, client.clientId, '?operation=get_project_by_id&status=200')), ['get_project_by_id 200']);
+    const limited = await journalOf(app, client.clientId, '?limit=2');
+    assert.deepEqual(limited.map((entry) => entry.path), [`${projectsUrl()}/${OTHER_MISSING}`, `${projectsUrl()}/${MISSING}`]);
+    assertCintError(await admin(app, 'GET', `/sessions/${client.clientId}/journal?limit=0`), 400, 'bad_request_error', { invalid_params: [{ name: 'limit' }] });
+  });
+
+  it('records which scenario rule answered, and idempotent replays', async () => {
+    const client = await clientOf(app);
+    await admin(app, 'PUT', `/sessions/${client.clientId}/scenario`, { scenario: 'flaky' });
+    const create = () => app.inject({ method: 'POST', url: projectsUrl(), headers: client.headers({ 'idempotency-key': 'same-key' }), payload: projectBody() });
+    const statuses = [];
+    for (let i = 0; i < 4; i += 1) statuses.push((await create()).statusCode);
+    assert.deepEqual(statuses, [503, 503, 202, 202]);
+
+    const entries = await journalOf(app, client.clientId);
+    assert.deepEqual(entries.map((entry) => [entry.status, entry.replayed]), [[202, true], [202, false], [503, false], [503, false]]);
+    assert.deepEqual(entries[2]?.scenario, { name: 'flaky', rule: 0 });
+    assert.deepEqual(entries[3]?.scenario, { name: 'flaky', rule: 0 });
+  });
+
+  it('GET /__admin/sessions/:id/counts counts by operation and status', async () => {
+    const client = await clientOf(app);
+    const project = await createProject(app, client);
+    await createProject(app, client);
+    await getProject(app, client, project.id);
+    await getProject(app, client, MISSING);
+
+    const counts = await admin(app, 'GET', `/sessions/${client.clientId}/counts`);
+    assert.equal(counts.statusCode, 200, counts.body);
+    assert.deepEqual(counts.json(), {
+      count: 4,
+      by_operation: { create_project: { 202: 2 }, get_project_by_id: { 200: 1, 404: 1 } },
+    });
+    const count = async (query: string) => (await admin(app, 'GET', `/sessions/${client.clientId}/counts${query}`)).json().count;
+    assert.equal(await count('?operation=create_project'), 2);
+    assert.equal(await count('?status=404'), 1);
+    assert.equal(await count('?operation=get_project_by_id&status=200'), 1);
+    assert.equal(await count('?operation=delete_project'), 0);
+    assert.deepEqual((await admin(app, 'GET', '/sessions/never-seen-session/counts')).json(), { count: 0, by_operation: {} });
+  });
+
+  it('a session\'s journal and counts never show another session\'s requests', async () => {
+    const alice = await clientOf(app);
+    const bob = await clientOf(app);
+    await createProject(app, alice);
+    await createProject(app, alice);
+    await app.inject({ method: 'GET', url: projectsUrl(), headers: bob.headers() });
+
+    assert.deepEqual((await journalOf(app, alice.clientId)).map((entry) => entry.operation), ['create_project', 'create_project']);
+    assert.deepEqual((await journalOf(app, bob.clientId)).map((entry) => entry.operation), ['list_account_projects']);
+    assert.ok((await journalOf(app, bob.clientId)).every((entry) => entry.session === bob.clientId));
+    assert.equal((await admin(app, 'GET', `/sessions/${bob.clientId}/counts?operation=create_project`)).json().count, 0);
+  });
+
+  it('keeps only the journalSize newest entries, while counts stay exact', async () => {
+    const small = await makeApp({ journalSize: 3, watchScenarios: false });
+    try {
+      const client = await clientOf(small);
+      for (let i = 0; i < 5; i += 1) await createProject(small, client, { name: `Project number ${i}` });
+      await getProject(small, client, MISSING);
+      const entries = await journalOf(small, client.clientId);
+      assert.deepEqual(entries.map((entry) => entry.operation), ['get_project_by_id', 'create_project', 'create_project']);
+      assert.deepEqual(entries.slice(1).map((entry) => (entry.body as { name: string }).name), ['Project number 4', 'Project number 3']);
+      const counts = (await admin(small, 'GET', `/sessions/${client.clientId}/counts`)).json();
+      assert.deepEqual(counts, { count: 6, by_operation: { create_project: { 202: 5 }, get_project_by_id: { 404: 1 } } });
+    } finally {
+      await small.close();
+    }
+  });
+});
+
+describe('admin API: the admin token, and turning the API off', () => {
+  let app: MockApp;
+  before(async () => { app = await makeApp({ adminToken: 'admin-secret', watchScenarios: false }); });
+  after(() => app.close());
+
+  const routes: ['GET' | 'POST' | 'PUT' | 'DELETE', string, object?][] = [
+    ['GET', '/sessions'],
+    ['GET', '/sessions/someone/journal'],
+    ['GET', '/sessions/someone/counts'],
+    ['GET', '/scenarios'],
+    ['PUT', '/sessions/someone/scenario', { scenario: 'flaky' }],
+    ['DELETE', '/sessions'],
+    ['GET', '/openapi.json'],
+  ];
+
+  it('health stays open', async () => {
+    assert.equal((await admin(app, 'GET', '/health')).statusCode, 200);
+  });
+
+  it('without the token, or with a wrong one, every admin route is 401 in Cint\'s envelope', async () => {
+    for (const [method, url, payload] of routes) {
+      assertCintError(await admin(app, method, url, payload), 401, 'authorization_error', { detail: /admin token/ });
+      assertCintError(await admin(app, method, url, payload, { authorization: 'Bearer wrong-secret' }), 401, 'authorization_error');
+      assertCintError(await admin(app, method, url, payload, { authorization: 'Bearer admin-secret-but-longer' }), 401, 'authorization_error');
+      assertCintError(await admin(app, method, url, payload, { authorization: 'admin-secret' }), 401, 'authorization_error');
+    }
+  });
+
+  it('Cint\'s routes do not need the admin token', async () => {
+    const client = await clientOf(app);
+    await createProject(app, client);
+  });
+
+  it('with Authorization: Bearer <admin token> the admin routes answer', async () => {
+    const auth = { authorization: 'Bearer admin-secret' };
+    for (const [method, url, payload] of routes) {
+      const response = await admin(app, method, url, payload, auth);
+      assert.ok(response.statusCode === 200 || response.statusCode === 204, `${method} ${url}: ${response.statusCode} ${response.body}`);
+    }
+  });
+
+  it('adminEnabled: false removes the admin API (404 in Cint\'s envelope) but keeps health', async () => {
+    const closed = await makeApp({ adminEnabled: false, watchScenarios: false });
+    try {
+      assert.equal((await admin(closed, 'GET', '/health')).statusCode, 200);
+      for (const [method, url, payload] of routes) {
+        assertCintError(await admin(closed, method, url, payload), 404, 'not_found_error');
+      }
+    } finally {
+      await closed.close();
+    }
+  });
+});
+
+describe('admin API: its OpenAPI document', () => {
+  let app: MockApp;
+  before(async () => { app = await makeApp({ watchScenarios: false }); });
+  after(() => app.close());
+
+  interface Operation { parameters?: { name: string; in: string; required?: boolean; schema?: object }[]; responses: Record<string, { description?: string }> }
+  const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
+
+  it('GET /__admin/openapi.json is an OpenAPI 3 document of the admin paths only', async () => {
+    const response = await admin(app, 'GET', '/openapi.json');
+    assert.equal(response.statusCode, 200, response.body);
+    const document = response.json() as { openapi: string; info: { title: string; version: string }; paths: Record<string, Record<string, Operation>> };
+    assert.match(document.openapi, /^3\.\d+\.\d+$/);
+    assert.equal(typeof document.info.title, 'string');
+    assert.equal(typeof document.info.version, 'string');
+
+    // The structure OpenAPI 3 requires of each operation: described responses keyed by status, and a
+    // required path parameter for each template segment.
+    for (const [path, item] of Object.entries(document.paths)) {
+      assert.match(path, /^\//);
+      const templated = [...path.matchAll(/\{([^}]+)\}/g)].map((match) => match[1]);
+      for (const [method, operation] of Object.entries(item)) {
+        assert.ok(METHODS.includes(method), `${path}: ${method} is not an HTTP method`);
+        const where = `${method.toUpperCase()} ${path}`;
+        assert.ok(Object.keys(operation.responses).length > 0, `${where} has no responses`);
+        for (const [status, described] of Object.entries(operation.responses)) {
+          assert.match(status, /^([1-5]\d\d|[1-5]XX|default)$/, where);
+          assert.equal(typeof described.description, 'string', `${where} ${status} has no description`);
+        }
+        const parameters = operation.parameters ?? [];
+        for (const parameter of parameters) {
+          assert.ok(['path', 'query', 'header', 'cookie'].includes(parameter.in), `${where}: ${parameter.name} in ${parameter.in}`);
+          assert.ok(parameter.schema, `${where}: ${parameter.name} has no schema`);
+        }
+        const inPath = parameters.filter((parameter) => parameter.in === 'path');
+        assert.deepEqual(inPath.map((parameter) => parameter.name).sort(), [...templated].sort(), `${where}: path parameters`);
+        assert.ok(inPath.every((parameter) => parameter.required === true), `${where}: path parameters must be required`);
+      }
+    }
+
+    const paths = Object.keys(document.paths);
+    for (const path of [
+      '/__admin/sessions', '/__admin/sessions/{id}', '/__admin/sessions/{id}/reset', '/__admin/sessions/{id}/journal',
+      '/__admin/sessions/{id}/counts', '/__admin/sessions/{id}/scenario', '/__admin/scenarios', '/__admin/scenarios/reload',
+    ]) {
+      assert.ok(paths.includes(path), `${path} is not in ${paths.join(', ')}`);
+    }
+    assert.deepEqual(paths.filter((path) => !path.startsWith('/__admin/')), []);
+    assert.ok(!paths.includes('/__admin/openapi.json'));
+    const journalParameters = (document.paths['/__admin/sessions/{id}/journal']!.get!.parameters ?? []).map((parameter) => `${parameter.in}:${parameter.name}`);
+    for (const name of ['path:id', 'query:operation', 'query:status', 'query:method', 'query:limit']) assert.ok(journalParameters.includes(name), name);
+
+    // Each route's documented status is the one it answers with.
+    const documented = (path: string, method: string) => Object.keys(document.paths[path]![method]!.responses);
+    assert.deepEqual(documented('/__admin/sessions', 'get'), ['200']);
+    assert.deepEqual(documented('/__admin/sessions', 'delete'), ['204']);
+    assert.deepEqual(documented('/__admin/sessions/{id}/reset', 'post'), ['204']);
+    assert.deepEqual(documented('/__admin/sessions/{id}', 'delete'), ['204']);
+    assert.deepEqual(documented('/__admin/sessions/{id}/scenario', 'delete'), ['204']);
+  });
+});
