@@ -324,20 +324,12 @@ for (const op of operations) {
 }
 const usedRefs = new Set();
 const collect = (node) => {
-  for (const ref of refsOfRaw(node)) {
+  for (const ref of refsOf(node)) {
     if (usedRefs.has(ref)) continue;
     usedRefs.add(ref);
     collect(lookup(ref));
   }
 };
-function refsOfRaw(node, found = new Set()) {
-  if (Array.isArray(node)) node.forEach((item) => refsOfRaw(item, found));
-  else if (node && typeof node === 'object') {
-    if (typeof node.$ref === 'string') found.add(node.$ref);
-    Object.values(node).forEach((value) => refsOfRaw(value, found));
-  }
-  return found;
-}
 collect(trimmedPaths);
 const trimmedComponents = { securitySchemes: doc.components.securitySchemes };
 for (const ref of [...usedRefs].sort()) {
