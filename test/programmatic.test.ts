@@ -179,3 +179,53 @@ describe('closing and many mocks in one process', () => {
     }
   });
 });
+
+describe('shutdown drains in-flight requests', () => {
+  it('a request in flight at close() gets its answer; one pipelined behind it gets Cint\'s 503', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { connect } = await import('node:net');
+    const dir = mkdtempSync(join(tmpdir(), 'cint-mock-drain-'));
+    writeFileSync(join(dir, 'slow-list.yaml'), [
+      'description: list_account_projects answers after 400 ms.',
+      'rules:',
+      '  - match: { operation: list_account_projects }',
+      '    respond: { passthrough: true, delay_ms: 400 }',
+      '',
+    ].join('\n'));
+    const mock = await startMock({ scenariosDir: dir, scenario: 'slow-list', watchScenarios: false });
+    try {
+      const headers = Object.entries(mock.headers('draining')).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+      const request = `GET ${projectsUrl()} HTTP/1.1\r\nhost: localhost\r\n${headers}\r\n`;
+      const socket = connect(mock.port, '127.0.0.1');
+      let received = '';
+      socket.setEncoding('utf8').on('data', (chunk: string) => { received += chunk; });
+      const ended = new Promise((resolve) => socket.on('close', resolve));
+      socket.write(request);
+      // The session exists once the request is past routing and authentication: it is in flight.
+      const deadline = Date.now() + 5000;
+      while (!mock.app.mock.sessions.has('draining')) {
+        assert.ok(Date.now() < deadline, 'the request never reached the server');
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      const closed = mock.close();
+      socket.write(request);
+      await closed;
+      await ended;
+      const responses = received.split(/(?=HTTP\/1\.1 )/);
+      assert.equal(responses.length, 2, received);
+      assert.match(responses[0]!, /^HTTP\/1\.1 200 /);
+      assert.match(responses[0]!, /"projects":\[\]/);
+      assert.match(responses[1]!, /^HTTP\/1\.1 503 /);
+      assert.match(responses[1]!, /retry-after: 1/i);
+      const body = JSON.parse(responses[1]!.slice(responses[1]!.indexOf('\r\n\r\n') + 4)) as Record<string, unknown>;
+      assert.deepEqual(Object.keys(body).sort(), ['detail', 'id', 'object']);
+      assert.equal(body.object, 'service_unavailable_error');
+      await assert.rejects(fetch(`${mock.url}/__admin/health`));
+    } finally {
+      await mock.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

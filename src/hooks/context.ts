@@ -1,9 +1,13 @@
 // Starts each request's context and puts the trace headers on every response.
 import type { FastifyInstance } from 'fastify';
+import { CintError } from '../cint/errors.js';
 import { isTraceparent, newTraceparent } from '../cint/trace.js';
 
 export function requestContext(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request) => {
+  let closing = false;
+  app.addHook('preClose', async () => { closing = true; });
+
+  app.addHook('onRequest', async (request, reply) => {
     const incoming = request.headers.traceparent;
     const tracestate = request.headers.tracestate;
     request.cint = {
@@ -15,6 +19,12 @@ export function requestContext(app: FastifyInstance): void {
       tracestate: typeof tracestate === 'string' && isTraceparent(incoming) ? tracestate : undefined,
       replayed: false,
     };
+    // A request that reaches a draining server (pipelined, or on a busy keep-alive connection) is told to
+    // go elsewhere, in Cint's envelope; requests already past this point finish normally.
+    if (closing) {
+      reply.header('connection', 'close');
+      throw new CintError(503, 'the server is shutting down; retry the request', { headers: { 'retry-after': '1' } });
+    }
   });
 
   app.addHook('onSend', async (request, reply, payload) => {
