@@ -2,7 +2,7 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config.js';
-import { registerErrorHandling } from './cint/error-handler.js';
+import { clientErrorHandler, frameworkError, registerErrorHandling } from './cint/error-handler.js';
 import { validatorCompiler } from './cint/validation.js';
 import { TokenService } from './auth/tokens.js';
 import { SessionStore } from './sessions/store.js';
@@ -56,6 +56,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     genReqId: () => Math.random().toString(36).slice(2, 12),
     // While shutting down, hooks/context.ts answers new requests with Cint's 503 (Fastify's own is not the envelope).
     return503OnClosing: false,
+    frameworkErrors: frameworkError,
+    clientErrorHandler,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<TypeBoxTypeProvider>();

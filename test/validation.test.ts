@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { MockApp } from '../src/app.js';
+import { startMock } from '../src/server.js';
 import {
   ACCOUNT, assertCintError, clientOf, liveRun, makeApp, projectBody, projectsUrl, type Client,
 } from './helpers.js';
@@ -139,5 +140,50 @@ describe('request validation', () => {
       method: 'POST', url: projectsUrl(ACCOUNT), headers: { 'content-type': 'application/json' }, payload: '{not json',
     });
     assertCintError(response, 401, 'authorization_error');
+  });
+});
+
+describe('requests refused before routing still get the envelope', () => {
+  let app: MockApp;
+  before(async () => { app = await makeApp(); });
+  after(() => app.close());
+
+  it('a path that is not valid percent-encoding is 400 naming the path', async () => {
+    const client = await clientOf(app);
+    const response = await app.inject({ method: 'GET', url: `${projectsUrl()}/%E0%A4%A`, headers: client.headers() });
+    assertCintError(response, 400, 'bad_request_error', { invalid_params: [{ name: 'path' }] });
+  });
+
+  /** Writes raw bytes to a listening mock and reads what comes back until the server closes. */
+  async function raw(bytes: string): Promise<{ status: number; headers: string; body: Record<string, unknown> }> {
+    const { connect } = await import('node:net');
+    const mock = await startMock();
+    try {
+      const socket = connect(mock.port, '127.0.0.1');
+      let received = '';
+      socket.setEncoding('utf8').on('data', (chunk: string) => { received += chunk; });
+      const closed = new Promise((resolve) => socket.on('close', resolve));
+      socket.on('error', () => undefined);
+      socket.end(bytes);
+      await closed;
+      const [head = '', body = ''] = received.split('\r\n\r\n');
+      return { status: Number(head.split(' ')[1]), headers: head, body: JSON.parse(body) as Record<string, unknown> };
+    } finally {
+      await mock.close();
+    }
+  }
+
+  it('bytes that are not HTTP get 400 in the envelope', async () => {
+    const answer = await raw('GARBAGE\r\n\r\n');
+    assert.equal(answer.status, 400, answer.headers);
+    assert.deepEqual(Object.keys(answer.body).sort(), ['detail', 'id', 'object']);
+    assert.equal(answer.body.object, 'bad_request_error');
+  });
+
+  it('headers larger than Node accepts get 431 in the envelope', async () => {
+    const answer = await raw(`GET ${projectsUrl()} HTTP/1.1\r\nhost: localhost\r\nx-padding: ${'a'.repeat(20_000)}\r\n\r\n`);
+    assert.equal(answer.status, 431, answer.headers);
+    assert.deepEqual(Object.keys(answer.body).sort(), ['detail', 'id', 'object']);
+    assert.equal(answer.body.object, 'request_header_fields_too_large_error');
   });
 });

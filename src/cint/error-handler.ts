@@ -1,4 +1,6 @@
 // Turns everything that goes wrong, Fastify's own errors included, into Cint's envelope.
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   CintError, badRequest, contentTooLarge, envelope, internalError, routeNotFound, unsupportedMediaType,
@@ -60,6 +62,32 @@ export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): 
     return sendCintError(reply, cintError);
   });
   app.setNotFoundHandler((request, reply) => sendCintError(reply, routeNotFound(request.method, request.url)));
+}
+
+/**
+ * Errors Fastify meets before a request has a route (a path that is not valid percent-encoding):
+ * answered in the envelope like every other error.
+ */
+export function frameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const cintError = error.code === 'FST_ERR_BAD_URL'
+    ? badRequest([{ name: 'path', reason: `the path is not valid percent-encoding: ${request.url.split('?')[0]}` }], 'the request URL is malformed')
+    : new CintError(typeof error.statusCode === 'number' ? error.statusCode : 400, error.message);
+  void sendCintError(reply, cintError);
+}
+
+/**
+ * Requests Node's HTTP parser rejects (garbage, headers too large, too slow) never reach Fastify's
+ * hooks: the raw answer is still Cint's envelope.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const body = JSON.stringify(envelope(status, status === 400 ? 'the request is not valid HTTP' : undefined));
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`
+      + `Content-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy();
 }
 
 export { envelope };
