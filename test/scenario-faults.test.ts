@@ -117,6 +117,26 @@ describe('scenario faults', () => {
     assert.equal(error?.code, 'CLIENT_TIMEOUT');
   });
 
+  it('every faulted call is in the journal and the counts: status 0 and the fault when no status went out', async () => {
+    const own = mock.token('fault-journal');
+    await send(mock, own, projectsUrl());
+    await send(mock, own, `${projectsUrl()}/${PROJECT}`);
+    await send(mock, own, `${projectsUrl()}/${PROJECT}/target-groups`);
+    const deadline = Date.now() + 5000;
+    while (mock.count('fault-journal') < 3) {
+      assert.ok(Date.now() < deadline, `journal: ${JSON.stringify(mock.journal('fault-journal'))}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const entries = mock.journal('fault-journal').map((entry) => [entry.operation, entry.status, entry.fault ?? null]);
+    assert.deepEqual(entries, [
+      ['get_list_target_groups', 200, null],
+      ['get_project_by_id', 0, 'empty_response'],
+      ['list_account_projects', 0, 'connection_reset'],
+    ]);
+    assert.equal(mock.count('fault-journal', { operation: 'list_account_projects' }), 1);
+    assert.equal(mock.count('fault-journal', { status: 0 }), 2);
+  });
+
   it('hang and long delays do not hold up a graceful shutdown', { timeout: 20_000 }, async () => {
     const ownDir = await scenarioFolder(files);
     const own = await startMock({ scenariosDir: ownDir, watchScenarios: false, scenario: 'faults', shutdownGraceMs: 50 });

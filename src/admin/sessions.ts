@@ -31,6 +31,7 @@ const JournalEntry = Type.Object({
   duration_ms: Type.Number(),
   scenario: Type.Union([Type.Object({ name: Type.String(), rule: Type.Integer() }), Type.Null()]),
   replayed: Type.Boolean(),
+  fault: Type.Optional(Type.String({ description: 'a scenario fault that broke the connection; status is then 0' })),
   body: Type.Optional(Type.Unknown()),
 });
 

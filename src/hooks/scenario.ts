@@ -10,6 +10,7 @@ import { operation, type OperationId } from '../cint/operations.js';
 import type { CompiledScenario, CompiledStep, RequestFacts } from '../scenarios/compile.js';
 import { decideResponse } from '../scenarios/decide.js';
 import { breakConnection } from '../scenarios/faults.js';
+import { recordRequest } from './journal.js';
 import type { Session } from '../sessions/store.js';
 
 export const SCENARIO_HEADER = 'x-mock-scenario';
@@ -80,6 +81,8 @@ export function scenarioEngine(app: FastifyInstance): void {
         const status = step.status ?? successStatusWithBody(operationId);
         request.log.info({ session: request.cint.sessionId, operation: operationId, scenario: request.cint.scenario, fault: step.fault }, `scenario fault: ${step.fault}`);
         breakConnection(request, reply, step.fault!, { status, headers: step.headers, traceparent: request.cint.traceparent });
+        // malformed_body sends a status and is journaled when its response finishes; the others send none.
+        if (step.fault !== 'malformed_body') recordRequest(app, request, 0, reply.elapsedTime, step.fault!);
         return reply;
       }
     }

@@ -15,6 +15,8 @@ export interface JournalEntry {
   /** The scenario rule that answered, when one did. */
   scenario: { name: string; rule: number } | null;
   replayed: boolean;
+  /** A scenario fault that answered by breaking the connection (status is then 0). */
+  fault?: string;
   /** The JSON request body, when it was small enough to keep (JOURNAL_BODY_LIMIT characters). */
   body?: unknown;
 }
