@@ -1,6 +1,7 @@
 // The programmatic control of a mock, for test suites: tokens, scenario choice, resets, the journal.
 // Works the same on an in-process app (inject-style tests) and on a listening server.
 import type { MockApp } from './app.js';
+import { CINT_API_VERSION } from './cint/operations.js';
 import type { JournalEntry, JournalFilter } from './journal/journal.js';
 import type { ScenarioChoice } from './scenarios/catalog.js';
 
@@ -42,7 +43,7 @@ export function controlOf(app: MockApp): MockControl {
   }).access_token;
   return {
     token,
-    headers: (clientId, options) => ({ authorization: `Bearer ${token(clientId, options)}`, 'cint-api-version': '2025-12-18' }),
+    headers: (clientId, options) => ({ authorization: `Bearer ${token(clientId, options)}`, 'cint-api-version': CINT_API_VERSION }),
     useScenario(sessionId, scenario) {
       if (scenario !== null && !scenarios.get(scenario)) throw new ScenarioNotFoundError(scenario, scenarios.names());
       scenarios.choose(sessionId, scenario);

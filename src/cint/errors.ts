@@ -73,7 +73,8 @@ export const badRequest = (invalidParams: InvalidParam[], detail = 'request had 
 export const unauthorized = (detail?: string) => new CintError(401, detail);
 export const forbidden = (detail?: string) => new CintError(403, detail);
 /** Cint names the path parameter that found nothing: "project_id: the specified resource was not found". */
-export const notFound = (param: string) => new CintError(404, `${param}: the specified resource was not found`);
+export const notFoundDetail = (param: string) => `${param}: the specified resource was not found`;
+export const notFound = (param: string) => new CintError(404, notFoundDetail(param));
 export const routeNotFound = (method: string, url: string) =>
   new CintError(404, `no route matches ${method} ${url.split('?')[0]}`);
 export const conflict = (detail: string) => new CintError(409, detail);

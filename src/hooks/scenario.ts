@@ -4,7 +4,7 @@
 // scripted answer does not depend on the request being valid.
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { badRequest, CintError } from '../cint/errors.js';
+import { badRequest, CintError, notFoundDetail } from '../cint/errors.js';
 import { sendCintError } from '../cint/error-handler.js';
 import { operation, type OperationId } from '../cint/operations.js';
 import type { CompiledScenario, CompiledStep, RequestFacts } from '../scenarios/compile.js';
@@ -112,7 +112,7 @@ function defaultDetail(status: number, operationId: OperationId): string | undef
   if (status !== 404) return undefined;
   const params = operation(operationId).path.split('/').filter((segment) => segment.startsWith(':'));
   const last = params[params.length - 1];
-  return last ? `${last.slice(1)}: the specified resource was not found` : undefined;
+  return last ? notFoundDetail(last.slice(1)) : undefined;
 }
 
 function successStatusWithBody(operationId: OperationId): number {
