@@ -28,9 +28,6 @@ export interface MockServices {
   tokens: TokenService;
   scenarios: ScenarioCatalog;
   journals: JournalStore;
-  /** Called when the admin API deletes a session: its scenario choice goes with it. */
-  onSessionDeleted?: (sessionId: string) => void;
-  onAllSessionsDeleted?: () => void;
 }
 
 declare module 'fastify' {
@@ -73,8 +70,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     scenarios: await ScenarioCatalog.fromConfig(config, app.log),
     journals: new JournalStore(config.journalSize),
   };
-  services.onSessionDeleted = (sessionId) => services.scenarios.forget(sessionId);
-  services.onAllSessionsDeleted = () => services.scenarios.forgetAll();
   app.decorate('mock', services);
   app.addHook('onClose', async () => services.scenarios.close());
   app.decorateRequest('cint', null as never);

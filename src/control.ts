@@ -1,6 +1,6 @@
 // The programmatic control of a mock, for test suites: tokens, scenario choice, resets, the journal.
 // Works the same on an in-process app (inject-style tests) and on a listening server.
-import type { MockApp } from './app.js';
+import type { MockApp, MockServices } from './app.js';
 import { CINT_API_VERSION } from './cint/operations.js';
 import type { JournalEntry, JournalFilter } from './journal/journal.js';
 import type { ScenarioChoice } from './scenarios/catalog.js';
@@ -36,6 +36,17 @@ export class ScenarioNotFoundError extends Error {
   }
 }
 
+/**
+ * Makes `scenario` the session's choice (null: the realistic behaviour) and restarts its progress, so a
+ * newly chosen scenario starts from its first step. Shared by the admin API and the programmatic one.
+ */
+export function chooseScenario({ sessions, scenarios }: MockServices, sessionId: string, scenario: string | null): void {
+  if (scenario !== null && !scenarios.get(scenario)) throw new ScenarioNotFoundError(scenario, scenarios.names());
+  scenarios.choose(sessionId, scenario);
+  const session = sessions.peek(sessionId);
+  if (session) scenarios.restart(session);
+}
+
 export function controlOf(app: MockApp): MockControl {
   const { sessions, scenarios, tokens, journals } = app.mock;
   const token = (clientId: string, options: TokenOptions = {}) => tokens.issue({
@@ -44,13 +55,7 @@ export function controlOf(app: MockApp): MockControl {
   return {
     token,
     headers: (clientId, options) => ({ authorization: `Bearer ${token(clientId, options)}`, 'cint-api-version': CINT_API_VERSION }),
-    useScenario(sessionId, scenario) {
-      if (scenario !== null && !scenarios.get(scenario)) throw new ScenarioNotFoundError(scenario, scenarios.names());
-      scenarios.choose(sessionId, scenario);
-      // As the admin PUT does: a newly chosen scenario starts from its first step.
-      const session = sessions.peek(sessionId);
-      if (session) scenarios.restart(session);
-    },
+    useScenario: (sessionId, scenario) => chooseScenario(app.mock, sessionId, scenario),
     scenarioOf: (sessionId) => scenarios.choiceOf(sessionId),
     scenarios: () => scenarios.list().map(({ scenario }) => ({ name: scenario.name, description: scenario.description })),
     reset(sessionId) {

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { badRequest } from '../cint/errors.js';
 import { formatProblem } from '../scenarios/load.js';
+import { chooseScenario, ScenarioNotFoundError } from '../control.js';
 import { NoContent, SessionParams } from './schemas.js';
 
 const ScenarioSummary = Type.Object({
@@ -69,13 +70,13 @@ export const scenarioAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => {
     const { id } = request.params;
     const name = request.body.scenario;
-    if (name !== null && !catalog.get(name)) {
+    try {
+      chooseScenario(app.mock, id, name);
+    } catch (error) {
+      if (!(error instanceof ScenarioNotFoundError)) throw error;
       throw badRequest([{ name: 'scenario', reason: `'scenario' names no scenario: ${JSON.stringify(name)}; known scenarios: ${catalog.names().join(', ')}.` }],
         `unknown scenario ${JSON.stringify(name)}`);
     }
-    catalog.choose(id, name);
-    const session = app.mock.sessions.peek(id);
-    if (session) catalog.restart(session);
     return { session: id, ...catalog.choiceOf(id) };
   });
 

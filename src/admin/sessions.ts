@@ -38,7 +38,7 @@ const JournalEntry = Type.Object({
 const tags = ['sessions'];
 
 export const sessionAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { sessions, journals } = app.mock;
+  const { sessions, journals, scenarios } = app.mock;
 
   app.get('/sessions', {
     schema: { tags, summary: 'List the sessions held in memory, most recently used first', response: { 200: Type.Object({ sessions: Type.Array(SessionSummary) }) } },
@@ -48,16 +48,16 @@ export const sessionAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { tags, summary: 'Forget every session: state, journals, counters and scenario choices', response: { 204: NoContent } },
   }, async (_request, reply) => {
     sessions.clear();
-    app.mock.onAllSessionsDeleted?.();
+    scenarios.forgetAll();
     return reply.code(204).send(null);
   });
 
   app.get('/sessions/:id', {
     schema: { tags, summary: "A session's summary", params: SessionParams, response: { 200: SessionSummary } },
   }, async (request) => {
-    const session = sessions.peek(request.params.id);
-    if (!session) throw notFound('id');
-    return sessions.list().find((summary) => summary.id === session.id)!;
+    const summary = sessions.summary(request.params.id);
+    if (!summary) throw notFound('id');
+    return summary;
   });
 
   app.post('/sessions/:id/reset', {
@@ -71,7 +71,7 @@ export const sessionAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { tags, summary: 'Delete a session: its state and its scenario choice', params: SessionParams, response: { 204: NoContent } },
   }, async (request, reply) => {
     sessions.delete(request.params.id);
-    app.mock.onSessionDeleted?.(request.params.id);
+    scenarios.forget(request.params.id);
     return reply.code(204).send(null);
   });
 

@@ -172,12 +172,22 @@ export class SessionStore {
   }
 
   list(): SessionSummary[] {
-    return [...this.sessions.values()].map((session) => ({
-      id: session.id,
-      created_at: session.createdAt.toISOString(),
-      last_seen_at: session.lastSeenAt.toISOString(),
-      requests: session.requestCount,
-      objects: session.objectCount,
-    }));
+    return [...this.sessions.values()].map(summaryOf);
   }
+
+  /** One session's summary, without marking it used; undefined when it is not held. */
+  summary(id: string): SessionSummary | undefined {
+    const session = this.sessions.peek(id);
+    return session ? summaryOf(session) : undefined;
+  }
+}
+
+function summaryOf(session: Session): SessionSummary {
+  return {
+    id: session.id,
+    created_at: session.createdAt.toISOString(),
+    last_seen_at: session.lastSeenAt.toISOString(),
+    requests: session.requestCount,
+    objects: session.objectCount,
+  };
 }
