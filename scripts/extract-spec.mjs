@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// Mirrors Cint's published OpenAPI document into code: the TypeBox request schemas and the operation
-// table the mock serves (src/cint/spec.generated.ts), and the response schemas the tests check bodies
-// against (test/fixtures/cint-responses.json). Run with `npm run spec`; `npm run spec -- --check`
-// fails when the committed files differ from what the document gives.
+// Mirrors Cint's published OpenAPI document into code, for all of its operations: the TypeBox request
+// schemas and the operation table the mock registers its routes from (src/cint/spec.generated.ts); the
+// response schemas, documented headers and schema-fitting examples the mock answers from and the tests
+// check against (src/cint/responses.generated.ts); and client types for the tests' generated client.
+// Run with `npm run spec`; `npm run spec -- --check` fails when a committed file differs from what the
+// document gives.
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,14 +14,6 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const specPath = process.env.CINT_SPEC ?? join(root, '..', 'shared', 'cint-demand-openapi.yml');
 const check = process.argv.includes('--check');
 
-/** The operations cint-mock serves, in the order the README lists them. */
-export const COVERED = [
-  'list_account_projects', 'create_project', 'get_project_by_id', 'update_project',
-  'get_list_target_groups', 'create_target_group', 'get_target_group', 'update_target_group',
-  'create_launch_fielding_run_from_draft_job', 'get_launch_fielding_run_from_draft_job',
-  'get_fielding_runs_by_target_group_id', 'get_fielding_run',
-  'pause_fielding_run', 'resume_fielding_run', 'complete_fielding_run',
-];
 
 // Formats ajv-formats knows; Cint's own (ulid, etag, float, int) carry no extra rule that their
 // pattern or type does not already state, so they are dropped rather than made up; int32 becomes bounds.
@@ -69,7 +63,16 @@ function normalize(schema) {
   if (schema.enum && out.type !== undefined && out.type !== 'object') { out.enum = [...schema.enum]; }
   if (schema.type && schema.enum) out.type = schema.type;
   for (const key of KEPT_KEYWORDS) {
-    if (schema[key] !== undefined) out = attach(out, key, schema[key]);
+    if (schema[key] !== undefined && typeof schema[key] !== 'boolean') out = attach(out, key, schema[key]);
+  }
+  // OpenAPI 3.0's boolean exclusiveMinimum/Maximum turn the plain bound exclusive (JSON Schema's form).
+  if (schema.exclusiveMinimum === true && schema.minimum !== undefined) {
+    const { minimum, ...rest } = out;
+    out = { ...rest, exclusiveMinimum: minimum };
+  }
+  if (schema.exclusiveMaximum === true && schema.maximum !== undefined) {
+    const { maximum, ...rest } = out;
+    out = { ...rest, exclusiveMaximum: maximum };
   }
   if (schema.format && KEPT_FORMATS.has(schema.format)) out = attach(out, 'format', schema.format);
   // int32 is a real bound: account_id 99999999999999999999 is not an account.
@@ -134,14 +137,6 @@ function componentOrder(roots) {
   return order;
 }
 
-function inline(node) {
-  if (Array.isArray(node)) return node.map(inline);
-  if (node && typeof node === 'object') {
-    if (typeof node.$ref === 'string') return inline(normalizeComponent(node.$ref));
-    return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, inline(value)]));
-  }
-  return node;
-}
 
 // ---- TypeBox emitter -------------------------------------------------------------------------
 const lit = (value) => JSON.stringify(value);
@@ -153,9 +148,12 @@ const STRING_KEYS = ['minLength', 'maxLength', 'pattern', 'format', 'default'];
 const NUMBER_KEYS = ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf', 'default'];
 const ARRAY_KEYS = ['minItems', 'maxItems', 'uniqueItems', 'default'];
 
+/** A component's name as a TypeScript identifier (Cint's names include a few like `schemas-TargetGroupStatus`). */
+const ident = (name) => name.replace(/[^A-Za-z0-9_$]/g, '_');
+
 function emit(node, depth = 1) {
   const pad = '  '.repeat(depth);
-  if (node.$ref) return node.$ref;
+  if (node.$ref) return ident(node.$ref);
   if (node.allOf) {
     const extra = Object.fromEntries(Object.entries(node).filter(([key]) => key !== 'allOf'));
     const parts = node.allOf.map((part) => emit(part, depth));
@@ -164,7 +162,7 @@ function emit(node, depth = 1) {
   }
   if (node.anyOf) return `Type.Union([${node.anyOf.map((part) => emit(part, depth)).join(', ')}]${options(node, ['default'])})`;
   if (node.enum) {
-    const literals = node.enum.map((value) => `Type.Literal(${lit(value)})`);
+    const literals = node.enum.map((value) => (value === null ? 'Type.Null()' : `Type.Literal(${lit(value)})`));
     return literals.length === 1 ? literals[0] : `Type.Union([${literals.join(', ')}]${options(node, ['default'])})`;
   }
   switch (node.type) {
@@ -191,51 +189,222 @@ function emit(node, depth = 1) {
 }
 
 // ---- Operations ------------------------------------------------------------------------------
+const METHODS = ['get', 'put', 'post', 'delete', 'patch'];
+const deref = (node) => (node?.$ref ? lookup(node.$ref) : node);
+// Headers the body parser or the authentication step checks: Content-Type picks the parser (a 415 when
+// it is wrong) and Authorization is the token; neither is validated again as a header parameter.
+const PARSER_HEADERS = new Set(['content-type', 'authorization']);
+
 const operations = [];
 for (const [path, item] of Object.entries(doc.paths)) {
-  for (const [method, op] of Object.entries(item)) {
-    if (!op || typeof op !== 'object' || !COVERED.includes(op.operationId)) continue;
-    const parameters = [...(item.parameters ?? []), ...(op.parameters ?? [])]
-      .map((param) => (param.$ref ? lookup(param.$ref) : param));
-    const bodySchema = op.requestBody?.content?.['application/json']?.schema;
+  for (const method of METHODS) {
+    const op = item[method];
+    if (!op) continue;
+    const parameters = [...(item.parameters ?? []), ...(op.parameters ?? [])].map(deref);
+    const requestBody = deref(op.requestBody);
+    const [bodyContentType, bodyContent] = Object.entries(requestBody?.content ?? {})[0] ?? [null, null];
+    const jsonBody = bodyContentType === 'application/json' ? bodyContent.schema : undefined;
     const responses = Object.entries(op.responses).map(([status, response]) => {
-      const resolved = response.$ref ? lookup(response.$ref) : response;
+      const resolved = deref(response);
       const content = resolved.content?.['application/json'];
-      const headers = Object.entries(resolved.headers ?? {}).map(([name, header]) => {
-        const value = header.$ref ? lookup(header.$ref) : header;
-        return { name: name.toLowerCase(), required: value.required === true };
-      });
-      return { status: Number(status), schema: content?.schema ? normalize(content.schema) : undefined, headers, example: content?.example };
+      const headers = Object.entries(resolved.headers ?? {}).map(([name, header]) => ({ name: name.toLowerCase(), required: deref(header).required === true }));
+      const example = content?.example ?? Object.values(content?.examples ?? {}).map(deref)[0]?.value;
+      return {
+        status: Number(status), raw: content?.schema, schema: content?.schema ? normalize(content.schema) : undefined,
+        schemaName: content?.schema?.$ref ? refName(content.schema.$ref) : null, headers, example,
+      };
     });
+    const header = (name) => parameters.find((param) => param.in === 'header' && param.name.toLowerCase() === name);
+    const need = (name) => { const found = header(name); return found ? (found.required ? 'required' : 'optional') : null; };
     operations.push({
       id: op.operationId, method: method.toUpperCase(), specPath: path,
-      path: `/v1${path.replace(/\{([^}]+)\}/g, ':$1')}`,
+      // The Fulfillment operations live on Cint's S2S host without /v1; everything else is under /v1.
+      path: `${op.servers ? '' : '/v1'}${path.replace(/\{([^}]+)\}/g, ':$1')}`,
       tag: op.tags?.[0] ?? '',
       summary: op.summary ?? '',
-      parameters, bodySchema: bodySchema ? normalize(bodySchema) : undefined,
-      bodyRequired: op.requestBody?.required === true && bodySchema !== undefined,
-      bodyExample: op.requestBody?.content?.['application/json']?.example
-        ?? (bodySchema?.$ref ? lookup(bodySchema.$ref).example : undefined),
+      security: op.security && op.security.length === 0 ? 'api-key' : 'bearer',
+      parameters: parameters.filter((param) => !(param.in === 'header' && PARSER_HEADERS.has(param.name.toLowerCase()))),
+      bodySchema: jsonBody ? normalize(jsonBody) : undefined,
+      bodyContentType,
+      bodyRequired: requestBody?.required === true && bodyContentType !== null,
+      bodyExample: bodyContent ? (bodyContent.example ?? Object.values(bodyContent.examples ?? {}).map(deref)[0]?.value
+        ?? deref(bodyContent.schema)?.example) : undefined,
+      idempotencyKey: need('idempotency-key'),
+      ifMatch: need('if-match'),
       responses,
     });
   }
 }
-operations.sort((a, b) => COVERED.indexOf(a.id) - COVERED.indexOf(b.id));
-if (operations.length !== COVERED.length) {
-  const missing = COVERED.filter((id) => !operations.some((op) => op.id === id));
-  throw new Error(`extract-spec: operations missing from the document: ${missing.join(', ')}`);
-}
 
-const camel = (id) => id.replace(/(^|_)([a-z])/g, (_, __, ch) => ch.toUpperCase());
+const camel = (id) => id.replace(/(^|_)([a-z0-9])/g, (_, __, ch) => ch.toUpperCase());
 const paramsSchema = (op, where) => {
   const params = op.parameters.filter((param) => param.in === where);
   if (!params.length) return undefined;
+  const key = (param) => (where === 'header' ? param.name.toLowerCase() : param.name);
   return {
     type: 'object',
-    properties: Object.fromEntries(params.map((param) => [where === 'header' ? param.name.toLowerCase() : param.name, normalize(param.schema)])),
-    required: params.filter((param) => param.required).map((param) => (where === 'header' ? param.name.toLowerCase() : param.name)),
+    properties: Object.fromEntries(params.map((param) => [key(param), normalize(param.schema)])),
+    required: params.filter((param) => param.required).map(key),
   };
 };
+
+// ---- Example bodies that fit their schema ---------------------------------------------------------
+// Cint's examples break their own schemas here and there (nulls where none are allowed, "string" for a
+// duration, ids that are not ULIDs), and 52 success answers have no example at all. fit() walks the
+// schema, keeps what of the example is valid and makes up the rest from the schema's own examples,
+// formats and patterns, deterministically, so the generated files do not change between runs.
+const rawComponent = (ref) => lookup(ref);
+const PATTERN_VALUES = {
+  '^[0-9A-Z]{26}$': '01JPVZD75DW4KRP7MPFMF6KGZX',
+  '^([a-z]*_)*([a-z]*)$': 'not_found_error',
+  '^[a-zA-Z0-9\\-_ ]*$': 'REF-001',
+  '^[a-z]{3}$': 'eng',
+  '^[a-z]{2}$': 'us',
+  '^Validation error.*?$': 'Validation error: the request is not valid',
+};
+const FORMAT_VALUES = {
+  'date-time': '2025-12-18T09:00:00.000Z', date: '2025-12-18', uuid: '3fa85f64-5717-4562-b3fc-2c963f66afa6',
+  uri: 'https://example.com/cint-mock', 'uri-reference': '/cint-mock', duration: 'P1D', email: 'user@example.com',
+};
+
+function rawResolve(schema) {
+  let node = schema;
+  while (node?.$ref) node = rawComponent(node.$ref);
+  return node ?? {};
+}
+
+function stringFits(schema, value) {
+  if (typeof value !== 'string') return false;
+  if (schema.enum && !schema.enum.includes(value)) return false;
+  if (schema.minLength !== undefined && value.length < schema.minLength) return false;
+  if (schema.maxLength !== undefined && value.length > schema.maxLength) return false;
+  if (schema.pattern && !new RegExp(schema.pattern, 'u').test(value)) return false;
+  if (schema.format && formatCheck[schema.format] && !formatCheck[schema.format](value)) return false;
+  return true;
+}
+const formatCheck = {
+  'date-time': (value) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i.test(value),
+  date: (value) => /^\d{4}-\d{2}-\d{2}$/.test(value),
+  uuid: (value) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value),
+  uri: (value) => /^[a-z][a-z0-9+.-]*:[^\s{}<>"|\\^`]*$/i.test(value),
+  duration: (value) => /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/.test(value),
+  email: (value) => /^[^@\s]+@[^@\s]+$/.test(value),
+};
+
+function numberFits(schema, value) {
+  if (typeof value !== 'number' || Number.isNaN(value)) return false;
+  if (schema.type === 'integer' && !Number.isInteger(value)) return false;
+  if (schema.enum && !schema.enum.includes(value)) return false;
+  if (schema.minimum !== undefined && value < schema.minimum) return false;
+  if (schema.maximum !== undefined && value > schema.maximum) return false;
+  if (schema.exclusiveMinimum !== undefined && value <= schema.exclusiveMinimum) return false;
+  if (schema.exclusiveMaximum !== undefined && value >= schema.exclusiveMaximum) return false;
+  return true;
+}
+
+/** The branch of a oneOf/anyOf that a value most likely meant: its const or enum discriminator, then its type. */
+function pickBranch(branches, value) {
+  const resolved = branches.map(rawResolve);
+  if (value === null) {
+    const nullable = resolved.findIndex((branch) => branch.type === 'null' || branch.nullable);
+    if (nullable >= 0) return branches[nullable];
+  }
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    let best = 0;
+    let bestScore = -Infinity;
+    resolved.forEach((branch, index) => {
+      const props = collectProperties(branch);
+      let score = 0;
+      for (const [key, prop] of Object.entries(props)) {
+        const resolvedProp = rawResolve(prop);
+        if (key in value) score += 1;
+        if (resolvedProp.enum && key in value) score += resolvedProp.enum.includes(value[key]) ? 10 : -100;
+      }
+      for (const key of Object.keys(value)) if (!(key in props)) score -= 1;
+      if (score > bestScore) { best = index; bestScore = score; }
+    });
+    return branches[best];
+  }
+  const typeOf = Array.isArray(value) ? 'array' : typeof value;
+  const byType = resolved.findIndex((branch) => branch.type === typeOf || (typeOf === 'number' && branch.type === 'integer' && Number.isInteger(value)));
+  return branches[byType >= 0 ? byType : 0];
+}
+
+function collectProperties(schema) {
+  const node = rawResolve(schema);
+  if (node.allOf) return Object.assign({}, ...node.allOf.map(collectProperties));
+  return node.properties ?? {};
+}
+
+function fit(schema, value, depth = 0) {
+  const node = rawResolve(schema);
+  const nullable = node.nullable === true || (node.allOf ?? []).some(isOnlyNullable);
+  if (value === null && nullable) return null;
+  if (value === undefined && node.example !== undefined && depth < 40) return fit(schema, structuredClone(node.example), depth + 1);
+  if (node.allOf) {
+    const parts = node.allOf.filter((part) => !isOnlyNullable(part));
+    if (parts.length === 1) return fit({ ...parts[0], ...(node.example !== undefined ? {} : {}) }, value, depth + 1);
+    const merged = { type: 'object', properties: collectProperties(node), required: [...new Set(parts.flatMap((part) => rawResolve(part).required ?? []))] };
+    return fit(merged, value, depth + 1);
+  }
+  if (node.oneOf || node.anyOf) return fit(pickBranch(node.oneOf ?? node.anyOf, value), value, depth + 1);
+  const type = node.type ?? (node.properties ? 'object' : node.enum ? typeof node.enum[0] : undefined);
+  switch (type) {
+    case 'object': {
+      const source = value && typeof value === 'object' && !Array.isArray(value) ? value : {};
+      const required = new Set(node.required ?? []);
+      // Made up from nothing, an object gets every field (a list item without its fields helps no one);
+      // deep down, only the required ones, so recursive schemas end.
+      const generating = value === undefined && depth < 12;
+      const out = {};
+      for (const [key, prop] of Object.entries(node.properties ?? {})) {
+        if (source[key] !== undefined) {
+          const fitted = fit(prop, source[key], depth + 1);
+          if (fitted !== undefined) out[key] = fitted;
+        } else if ((required.has(key) || generating) && depth < 30) {
+          out[key] = fit(prop, undefined, depth + 1);
+        }
+      }
+      if (node.additionalProperties && typeof node.additionalProperties === 'object') {
+        for (const [key, extra] of Object.entries(source)) if (!(key in out)) out[key] = fit(node.additionalProperties, extra, depth + 1);
+      }
+      return out;
+    }
+    case 'array': {
+      if (Array.isArray(value)) {
+        const items = value.map((item) => fit(node.items ?? {}, item, depth + 1)).filter((item) => item !== undefined);
+        if (items.length >= (node.minItems ?? 0)) return items.slice(0, node.maxItems ?? items.length);
+      }
+      return depth < 20 ? Array.from({ length: Math.max(1, node.minItems ?? 1) }, () => fit(node.items ?? {}, undefined, depth + 1)) : [];
+    }
+    case 'string': {
+      if (stringFits(node, value)) return value;
+      if (typeof value === 'number' && stringFits(node, String(value))) return String(value);
+      if (node.enum) return node.enum[0];
+      if (node.default !== undefined && stringFits(node, node.default)) return node.default;
+      if (node.pattern && PATTERN_VALUES[node.pattern] !== undefined) return PATTERN_VALUES[node.pattern];
+      if (node.format && FORMAT_VALUES[node.format] !== undefined) return FORMAT_VALUES[node.format];
+      const text = 'string';
+      return text.padEnd(node.minLength ?? 0, 'x').slice(0, node.maxLength ?? text.length + (node.minLength ?? 0));
+    }
+    case 'integer':
+    case 'number': {
+      if (numberFits(node, value)) return value;
+      if (typeof value === 'string' && value.trim() !== '' && numberFits(node, Number(value))) return Number(value);
+      if (node.enum) return node.enum[0];
+      if (node.default !== undefined && numberFits(node, node.default)) return node.default;
+      const low = node.minimum ?? (node.exclusiveMinimum !== undefined ? node.exclusiveMinimum + 1 : 1);
+      return Math.min(low, node.maximum ?? low);
+    }
+    case 'boolean':
+      if (typeof value === 'boolean') return value;
+      return node.default ?? false;
+    case 'null':
+      return null;
+    default:
+      return value === undefined ? null : value;
+  }
+}
 
 const requestRoots = [];
 const opBlocks = operations.map((op) => {
@@ -252,11 +421,15 @@ const opBlocks = operations.map((op) => {
     `    path: '${op.path}',`,
     `    tag: ${lit(op.tag)},`,
     `    summary: ${lit(op.summary)},`,
+    `    security: '${op.security}',`,
     `    successStatus: ${success.status},`,
     `    statuses: ${lit(op.responses.map((response) => response.status))},`,
-    `    successHeaders: ${lit(success.headers.filter((header) => !['traceparent', 'tracestate'].includes(header.name)).map((header) => header.name))},`,
+    `    successHeaders: ${lit(success.headers.filter((header) => header.required && !['traceparent', 'tracestate'].includes(header.name)).map((header) => header.name))},`,
     `    requiredHeaders: ${lit(op.parameters.filter((param) => param.in === 'header' && param.required).map((param) => param.name))},`,
+    `    bodyContentType: ${lit(op.bodyContentType)},`,
     `    bodyRequired: ${op.bodyRequired},`,
+    `    idempotencyKey: ${lit(op.idempotencyKey)},`,
+    `    ifMatch: ${lit(op.ifMatch)},`,
     `    schemas: {`,
     params ? `      params: ${name}Params,` : '',
     query ? `      querystring: ${name}Query,` : '',
@@ -283,7 +456,7 @@ const ts = [
   '',
   `export const CINT_API_VERSION = '${doc.info.version}';`,
   '',
-  ...components.map((name) => `export const ${name} = ${emit(normalizeComponent(name), 0)};\n`),
+  ...components.map((name) => `export const ${ident(name)} = ${emit(normalizeComponent(name), 0)};\n`),
   ...opBlocks.flatMap((block) => [...block.consts, '']),
   'export const operationTable = {',
   ...opBlocks.flatMap((block) => block.lines),
@@ -291,21 +464,59 @@ const ts = [
   '',
 ].join('\n');
 
-const fixtures = {
-  version: doc.info.version,
-  operations: Object.fromEntries(operations.map((op) => [op.id, {
-    method: op.method, path: op.path,
-    ...(op.bodyExample !== undefined ? { requestExample: op.bodyExample } : {}),
-    responses: Object.fromEntries(op.responses.map((response) => [response.status, {
-      headers: response.headers,
-      ...(response.schema ? { schema: inline(response.schema) } : {}),
-      ...(response.example !== undefined ? { example: response.example } : {}),
-    }])),
-  }])),
+// ---- Responses: schemas, required headers and fitted examples, for the mock and its tests -----------
+const toAjvRefs = (node) => {
+  if (Array.isArray(node)) return node.map(toAjvRefs);
+  if (node && typeof node === 'object') {
+    if (typeof node.$ref === 'string') return { $ref: `cint#/definitions/${node.$ref}` };
+    return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, toAjvRefs(value)]));
+  }
+  return node;
 };
-const json = JSON.stringify(fixtures, null, 1) + '\n';
+const responseRoots = operations.flatMap((op) => op.responses.map((response) => response.schema).filter(Boolean));
+const definitions = Object.fromEntries(componentOrder(responseRoots).sort().map((name) => [name, toAjvRefs(normalizeComponent(name))]));
 
-// ---- A trimmed OpenAPI document of the covered operations, and client types generated from it ---
+const { Ajv } = await import('ajv');
+const { default: addFormats } = await import('ajv-formats');
+const ajv = new Ajv({ strict: false, allErrors: false, multipleOfPrecision: 9 });
+addFormats(ajv);
+ajv.addSchema({ $id: 'cint', definitions });
+const unfit = [];
+const responseTable = Object.fromEntries(operations.map((op) => {
+  const statuses = Object.fromEntries(op.responses.map((response) => {
+    const schema = response.schema ? toAjvRefs(response.schema) : undefined;
+    let example;
+    if (response.status < 400 && response.raw) {
+      example = fit(response.raw, response.example === undefined ? undefined : structuredClone(response.example));
+      if (!ajv.validate(schema, example)) unfit.push(`${op.id} ${response.status}: ${ajv.errorsText(ajv.errors)}`);
+    }
+    return [response.status, {
+      ...(response.schemaName ? { schemaName: response.schemaName } : {}),
+      headers: response.headers,
+      ...(schema ? { schema } : {}),
+      ...(example !== undefined ? { example } : {}),
+    }];
+  }));
+  let requestExample;
+  if (op.bodyExample !== undefined) requestExample = op.bodyExample;
+  return [op.id, { ...(requestExample !== undefined ? { requestExample } : {}), responses: statuses }];
+}));
+if (unfit.length && !check) console.error(`extract-spec: examples that still break their schema:\n  ${unfit.join('\n  ')}`);
+
+const responsesTs = [
+  '// Generated by scripts/extract-spec.mjs from Cint\'s Demand API OpenAPI document (version ' + doc.info.version + ').',
+  '// Per operation and status: the response schema (refs into `responseDefinitions`, registered with ajv as',
+  '// "cint"), the documented headers, and for successes an example that fits its schema. The mock answers',
+  '// from these; the tests check every answer against them. Do not edit by hand: run `npm run spec`.',
+  "import type { ResponseTable } from './responses.js';",
+  '',
+  `export const responseDefinitions: Record<string, object> = JSON.parse(${lit(JSON.stringify(definitions))});`,
+  '',
+  `export const responseTable: ResponseTable = JSON.parse(${lit(JSON.stringify(responseTable))});`,
+  '',
+].join('\n');
+
+// ---- Client types generated from the document, without its prose ------------------------------------
 // The tests drive the mock with a client generated from Cint's document (openapi-typescript types +
 // openapi-fetch), so "a client generated from the spec" is checked for real, on a fresh clone too.
 const DROPPED = new Set(['description', 'summary', 'externalDocs', 'x-codeSamples', 'x-readme']);
@@ -340,15 +551,13 @@ const trimmed = strip({
   openapi: doc.openapi, info: { title: doc.info.title, version: doc.info.version },
   servers: doc.servers, security: doc.security, paths: trimmedPaths, components: trimmedComponents,
 });
-const trimmedJson = JSON.stringify(trimmed, null, 1) + '\n';
 const { default: openapiTS, astToString } = await import('openapi-typescript');
 const clientTypes = '// Generated by scripts/extract-spec.mjs with openapi-typescript from the trimmed copy of Cint\'s document.\n'
   + '/* eslint-disable */\n' + astToString(await openapiTS(structuredClone(trimmed)));
 
 const outputs = [
   [join(root, 'src', 'cint', 'spec.generated.ts'), ts],
-  [join(root, 'test', 'fixtures', 'cint-responses.json'), json],
-  [join(root, 'test', 'fixtures', 'cint-demand-trimmed.openapi.json'), trimmedJson],
+  [join(root, 'src', 'cint', 'responses.generated.ts'), responsesTs],
   [join(root, 'test', 'fixtures', 'cint-demand-client.d.ts'), clientTypes],
 ];
 let stale = false;

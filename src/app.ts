@@ -8,17 +8,10 @@ import { TokenService } from './auth/tokens.js';
 import { SessionStore } from './sessions/store.js';
 import { ScenarioCatalog } from './scenarios/catalog.js';
 import { requestContext } from './hooks/context.js';
-import { authentication } from './hooks/authentication.js';
-import { scenarioEngine } from './hooks/scenario.js';
-import { requiredHeaders } from './hooks/required-headers.js';
-import { idempotency } from './hooks/idempotency.js';
 import { requestLog } from './hooks/request-log.js';
-import { journal } from './hooks/journal.js';
 import { JournalStore } from './journal/journal.js';
 import { oauthRoutes } from './routes/oauth.js';
-import { projectRoutes } from './routes/projects.js';
-import { targetGroupRoutes } from './routes/target-groups.js';
-import { fieldingRunRoutes } from './routes/fielding-runs.js';
+import { cintApi } from './api/plugin.js';
 import { adminRoutes } from './admin/routes.js';
 import './context.js';
 
@@ -78,21 +71,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerErrorHandling(app, config.bodyLimitBytes);
   registerJsonParsing(app);
 
-  // Request order: context -> authentication (401/403) -> scenario (a scripted answer, or on) ->
-  // required headers (400) -> validation (400) -> idempotency replay -> route handler -> one log line
-  // and one journal entry.
+  // Every request: its context (trace headers, draining) and one log line. The Cint API's own pipeline
+  // (api/plugin.ts) runs for its routes only.
   requestContext(app);
-  authentication(app);
-  scenarioEngine(app);
-  requiredHeaders(app);
-  idempotency(app);
   requestLog(app);
-  journal(app);
 
   await app.register(oauthRoutes);
-  await app.register(projectRoutes);
-  await app.register(targetGroupRoutes);
-  await app.register(fieldingRunRoutes);
+  await app.register(cintApi, { bodyLimit: config.bodyLimitBytes });
   await app.register(adminRoutes, { prefix: '/__admin' });
   return app;
 }

@@ -1,22 +1,17 @@
 // Shared test helpers: an app per test file, tokens, Cint headers, fixtures from Cint's document, and
 // assertions on the exact error envelope and on the spec's response schemas.
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { Ajv } from 'ajv';
 import addFormatsImport from 'ajv-formats';
 import type { LightMyRequestResponse } from 'fastify';
 import { buildApp, type MockApp } from '../src/app.js';
 import { makeConfig, type ConfigInput } from '../src/config.js';
+import { responseDefinitions, responseTable } from '../src/cint/responses.generated.js';
 
-const require = createRequire(import.meta.url);
 const addFormats = addFormatsImport as unknown as typeof addFormatsImport.default;
 
-interface FixtureResponse { schema?: object; headers: { name: string; required: boolean }[] }
-interface Fixtures {
-  version: string;
-  operations: Record<string, { method: string; path: string; requestExample?: unknown; responses: Record<string, FixtureResponse> }>;
-}
-export const fixtures: Fixtures = require('./fixtures/cint-responses.json');
+/** What Cint's document says of each operation: its request example and its responses (generated). */
+export const fixtures = { operations: responseTable };
 
 export const API_VERSION = '2025-12-18';
 export const ACCOUNT = 101;
@@ -108,11 +103,12 @@ export function assertCintError(response: LightMyRequestResponse, status: number
 
 const ajv = new Ajv({ allErrors: true, strict: false, multipleOfPrecision: 9 });
 addFormats(ajv);
+ajv.addSchema({ $id: 'cint', definitions: responseDefinitions });
 const compiled = new Map<string, ReturnType<Ajv['compile']>>();
 
 /**
  * Asserts that a body validates against the response schema Cint documents for that operation and
- * status (from test/fixtures/cint-responses.json), and that the documented required headers are there.
+ * status (from src/cint/responses.generated.ts), and that the documented required headers are there.
  */
 export function assertMatchesSpec(operationId: string, status: number, body: unknown, strictStatus = true, headers?: Record<string, unknown>) {
   const response = fixtures.operations[operationId]?.responses[String(status)];

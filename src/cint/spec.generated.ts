@@ -9,41 +9,102 @@ export const AccountID = Type.Integer({"minimum":-2147483648,"maximum":214748364
 
 export const UserID = Type.String({"format":"uuid"});
 
-export const ProjectStatus = Type.Union([Type.Literal("active"), Type.Literal("inactive")]);
+export const TemplateID = Type.String();
 
-export const IdempotencyKey = Type.String({"maxLength":255});
+export const UpdateAccountAllocationTemplateAssociation = Type.Object({
+  template_id: TemplateID,
+});
 
-export const ProjectInfo = Type.Object({
-  name: Type.String({"minLength":5,"maxLength":128}),
-  project_manager_id: Type.String({"format":"uuid"}),
-  project_customer_reference_number: Type.Optional(Type.String({"minLength":3,"maxLength":128,"pattern":"^[a-zA-Z0-9\\-_ ]*$"})),
+export const IdempotencyKeyULID = Type.String();
+
+export const AllocationTemplateExchangeSupplier = Type.Object({
+  type: Type.Literal("exchange"),
+  percentage_max: Type.Integer({"minimum":0,"maximum":100}),
+  percentage_min: Type.Union([Type.Integer({"minimum":0,"maximum":100}), Type.Null()]),
+});
+
+export const AllocationTemplateSupplier = Type.Object({
+  supplier_id: Type.Integer({"minimum":0}),
+});
+
+export const AllocationTemplateGroupSupplier = Type.Object({
+  type: Type.Literal("group"),
+  name: Type.String(),
+  percentage_max: Type.Integer({"minimum":0,"maximum":100}),
+  percentage_min: Type.Union([Type.Integer({"minimum":0,"maximum":100}), Type.Null()]),
+  suppliers: Type.Array(AllocationTemplateSupplier),
+});
+
+export const AllocationTemplateBlockedSupplier = Type.Object({
+  type: Type.Literal("blocked"),
+  suppliers: Type.Array(AllocationTemplateSupplier),
+});
+
+export const AllocationTemplateCreateRequest = Type.Object({
+  name: Type.String({"minLength":3,"maxLength":128}),
+  supply_allocations: Type.Array(Type.Union([AllocationTemplateExchangeSupplier, AllocationTemplateGroupSupplier, AllocationTemplateBlockedSupplier])),
+});
+
+export const LocaleCode = Type.String();
+
+export const AllocationTemplateUpdateRequest = Type.Object({
+  name: Type.String({"minLength":3,"maxLength":128}),
+  supply_allocations: Type.Array(Type.Union([AllocationTemplateExchangeSupplier, AllocationTemplateGroupSupplier, AllocationTemplateBlockedSupplier])),
+});
+
+export const ExclusionGroupTag = Type.String({"maxLength":128});
+
+export const ExclusionGroupDescription = Type.String({"maxLength":500});
+
+export const CreateExclusionGroupRequest = Type.Object({
+  tag: ExclusionGroupTag,
+  description: ExclusionGroupDescription,
+});
+
+export const ExclusionGroupID = Type.String({"pattern":"^[0-9A-Z]{26}$"});
+
+export const UpdateExclusionGroupRequest = Type.Object({
+  tag: Type.Optional(ExclusionGroupTag),
+  description: Type.Optional(ExclusionGroupDescription),
+});
+
+export const TargetGroupID = Type.String({"pattern":"^[0-9A-Z]{26}$"});
+
+export const AddTargetGroupExclusionGroupRequest = Type.Object({
+  data: Type.Optional(Type.Array(TargetGroupID, {"maxItems":100})),
+});
+
+export const RemoveTargetGroupExclusionGroupRequest = Type.Object({
+  data: Type.Optional(Type.Array(TargetGroupID)),
 });
 
 export const ProjectID = Type.String({"pattern":"^[0-9A-Z]{26}$"});
 
-export const ProjectInfoUpdate = Type.Object({
-  name: Type.String({"minLength":5,"maxLength":128}),
-  project_manager_id: UserID,
-  project_customer_reference_number: Type.Union([Type.String({"minLength":3,"maxLength":128,"pattern":"^[a-zA-Z0-9\\-_ ]*$"}), Type.Null()]),
+export const TargetGroupExclusionAPIStatusPair = Type.Object({
+  target_group_id: Type.Optional(Type.String()),
+  project_exclusion_enabled: Type.Optional(Type.Boolean()),
 });
 
-export const TargetGroupHumanReadableID = Type.String({"minLength":7,"maxLength":7});
+export const BulkTargetGroupProjectExclusionStatus = Type.Array(TargetGroupExclusionAPIStatusPair);
 
-export const TargetGroupCustomerReferenceNumber = Type.String({"minLength":3,"maxLength":128,"pattern":"^[a-zA-Z0-9\\-_ ]*$"});
+export const ExclusionEntityTypeWithRsidAndAccessRespondentGuid = Type.Union([Type.Literal("RSID"), Type.Literal("ACCESS_RESPONDENT_GUID")]);
 
-export const TargetGroupStatus = Type.Union([Type.Literal("draft"), Type.Literal("scheduled"), Type.Literal("live"), Type.Literal("paused"), Type.Literal("completed"), Type.Literal("archived")]);
+export const JobID = Type.String();
 
-export const TargetGroupName = Type.String({"minLength":5,"maxLength":128});
+export const RespondentActivityExclusionsIdObjectRequest = Type.Object({
+  type: Type.Union([Type.Literal("target-group"), Type.Literal("project")]),
+  id: Type.String(),
+  duration: Type.Optional(Type.String({"format":"duration","default":"P90D"})),
+});
 
-export const BusinessUnitIDWithReference = Type.String();
+export const RespondentActivityExclusionsList = Type.Array(RespondentActivityExclusionsIdObjectRequest);
 
-export const LocaleCodeWithReference = Type.String();
+export const SetRespondentActivityExclusionsRequest = Type.Object({
+  duration: Type.Optional(Type.String({"format":"duration","default":"P90D"})),
+  respondent_activity_exclusions: RespondentActivityExclusionsList,
+});
 
-export const TargetGroupCollectsPII = Type.Boolean();
-
-export const StudyTypeCodeWithReference = Type.String({"default":"adhoc"});
-
-export const IndustryCodeWithReference = Type.String({"default":"other"});
+export const BusinessUnitID = Type.String();
 
 export const CurrencyCode = Type.String();
 
@@ -52,44 +113,150 @@ export const MonetaryAmountRequestModel = Type.Object({
   currency_code: Type.Optional(CurrencyCode),
 });
 
-export const TargetGroupClientCpiMonetaryAmountRequestModel = MonetaryAmountRequestModel;
+export const RateCardPredictionConfig = Type.Object({
+  type: Type.Literal("rate_card"),
+  maximum_cpi: Type.Optional(MonetaryAmountRequestModel),
+  cpi_boost: Type.Optional(MonetaryAmountRequestModel),
+  country_code: Type.String(),
+  expected_length_of_interview_minutes: Type.Integer({"minimum":1,"maximum":45}),
+  expected_incidence_rate: Type.Number({"minimum":0,"maximum":1,"multipleOf":0.01}),
+});
 
-export const TargetGroupClientID = Type.Union([Type.Integer({"minimum":-2147483648,"maximum":2147483647}), Type.Null()]);
+export const DynamicPricingPredictionConfig = Type.Object({
+  type: Type.Literal("dynamic"),
+  user_requested_cpi: MonetaryAmountRequestModel,
+});
+
+export const GetRedactedPricePredictionRequest = Type.Object({
+  config: Type.Union([RateCardPredictionConfig, DynamicPricingPredictionConfig]),
+});
 
 export const TargetGroupFieldingSpecification = Type.Object({
   start_at: Type.String({"format":"date-time"}),
   end_at: Type.String({"format":"date-time"}),
 });
 
-export const CompletesGoal = Type.Number({"minimum":1});
+export const QuestionID = Type.Integer();
 
-export const TargetGroupExpectedLengthOfInterview = Type.Integer({"minimum":1,"maximum":45});
-
-export const TargetGroupExpectedIncidenceRate = Type.Number({"minimum":0,"maximum":1,"multipleOf":0.01});
-
-export const ExclusionEntityType = Type.Union([Type.Literal("RID"), Type.Literal("CID")]);
-
-export const ExclusionEntityID = Type.String();
-
-export const ExclusionEntityList = Type.Object({
-  entity_type: Type.Optional(ExclusionEntityType),
-  entity_ids: Type.Optional(Type.Array(ExclusionEntityID)),
+export const ProfileTargetsSelectionConditionsV3 = Type.Object({
+  object: Type.Literal("selection"),
+  question_id: QuestionID,
+  option: Type.String(),
 });
 
-export const TargetGroupExclusionObject = Type.Object({
-  enabled: Type.Optional(Type.Boolean()),
-  list: Type.Optional(Type.Array(ExclusionEntityList)),
+export const ProfileTargetsRangeConditionsV3 = Type.Object({
+  object: Type.Literal("range"),
+  question_id: QuestionID,
+  min: Type.Integer({"minimum":1,"maximum":99}),
+  max: Type.Integer({"minimum":1,"maximum":99}),
 });
 
-export const RespondentActivityExclusionsIDsListRequest = Type.Object({
-  type: Type.Union([Type.Literal("target-group"), Type.Literal("project")]),
-  id: Type.String(),
-  duration: Type.Optional(Type.String({"format":"duration","default":"P90D"})),
+export const ProfileTargetsOpenEndedConditionsV3 = Type.Union([Type.Object({
+  object: Type.Literal("open_ended"),
+  question_id: QuestionID,
+  allow_all_values: Type.Literal(true),
+  open_ended_values: Type.Union([Type.Array(Type.String(), {"minItems":0,"maxItems":0}), Type.Null()]),
+}), Type.Object({
+  object: Type.Literal("open_ended"),
+  question_id: QuestionID,
+  allow_all_values: Type.Literal(false),
+  open_ended_values: Type.Array(Type.String(), {"minItems":1,"maxItems":10000}),
+})]);
+
+export const InterlockProfileConditionsV3 = Type.Union([ProfileTargetsSelectionConditionsV3, ProfileTargetsRangeConditionsV3, ProfileTargetsOpenEndedConditionsV3]);
+
+export const FeasibilityRequestQuotaDetailsV3 = Type.Object({
+  name: Type.Optional(Type.String()),
+  conditions: Type.Array(InterlockProfileConditionsV3, {"minItems":1}),
+  quota: Type.Optional(Type.Union([Type.Object({
+    completes_goal_percentage: Type.Optional(Type.Number({"minimum":0,"maximum":100,"multipleOf":0.01})),
+  }), Type.Object({
+    completes_goal: Type.Optional(Type.Integer({"minimum":0})),
+  })])),
 });
 
-export const TargetGroupRespondentActivityExclusionsRequest = Type.Array(RespondentActivityExclusionsIDsListRequest);
+export const FeasibilityRequestQuotaV3 = Type.Array(FeasibilityRequestQuotaDetailsV3, {"minItems":1});
 
-export const TargetGroupIndustryLockoutCodeWithReference = Type.String();
+export const FeasibilityRequestDraftRegularProfileV3 = Type.Union([Type.Object({
+  object: Type.Literal("regular"),
+  quotas_enabled: Type.Boolean(),
+  targets: FeasibilityRequestQuotaV3,
+}), Type.Object({
+  object: Type.Literal("blended"),
+  blended_type: Type.Optional(Type.Union([Type.Literal("interlock"), Type.Literal("control")])),
+  quotas_enabled: Type.Boolean(),
+  targets: FeasibilityRequestQuotaV3,
+})]);
+
+export const TargetGroupFeasibilityRequestOpenExchangeAllocationsGroup = Type.Object({
+  group_name: Type.String(),
+  min_percentage: Type.Integer(),
+  max_percentage: Type.Integer(),
+  suppliers: Type.Array(Type.String()),
+  supplier_id: Type.Optional(Type.String()),
+});
+
+export const TargetGroupFeasibilityRequestOpenExchangeAllocations = Type.Object({
+  blocked_supplier_ids: Type.Array(Type.String()),
+  exchange_min_percentage: Type.Integer(),
+  exchange_max_percentage: Type.Integer(),
+  groups: Type.Array(TargetGroupFeasibilityRequestOpenExchangeAllocationsGroup),
+});
+
+export const TargetGroupFeasibilityRequestPrivateExchangeAllocationsGroup = Type.Object({
+  group_name: Type.String(),
+  min_percentage: Type.Integer(),
+  max_percentage: Type.Integer(),
+  supplier_id: Type.String(),
+});
+
+export const TargetGroupFeasibilityRequestPrivateExchangeAllocations = Type.Object({
+  blocked_supplier_ids: Type.Array(Type.String()),
+  groups: Type.Array(TargetGroupFeasibilityRequestPrivateExchangeAllocationsGroup),
+});
+
+export const TargetGroupFeasibilityRequestAllocationSpecification = Type.Object({
+  open_exchange_allocations: TargetGroupFeasibilityRequestOpenExchangeAllocations,
+  private_exchange_allocations: TargetGroupFeasibilityRequestPrivateExchangeAllocations,
+});
+
+export const CalculateTargetGroupFeasibilityRequest = Type.Object({
+  business_unit_id: Type.Integer(),
+  locale: Type.String(),
+  collects_pii: Type.Optional(Type.Boolean()),
+  expected_incidence_rate: Type.Number({"maximum":1,"exclusiveMinimum":0}),
+  expected_length_of_interview_minutes: Type.Integer({"minimum":1,"maximum":45}),
+  completes_goal: Type.Integer({"minimum":1,"maximum":10000}),
+  fielding_specification: TargetGroupFieldingSpecification,
+  step_days: Type.Optional(Type.Number({"minimum":0})),
+  cost_per_interview: Type.Optional(MonetaryAmountRequestModel),
+  price: Type.Optional(MonetaryAmountRequestModel),
+  rate_card_price_boost: Type.Optional(MonetaryAmountRequestModel),
+  profiling: Type.Optional(Type.Object({
+    profile_adjustment_type: Type.String(),
+    profiles: Type.Array(FeasibilityRequestDraftRegularProfileV3),
+  })),
+  allocations: Type.Optional(TargetGroupFeasibilityRequestAllocationSpecification),
+});
+
+export const CalculateTargetGroupFeasibilityByIdRequest = Type.Object({
+  locale: Type.Optional(Type.String()),
+  collects_pii: Type.Optional(Type.Boolean()),
+  incidence_rate: Type.Optional(Type.Number({"maximum":1,"exclusiveMinimum":0})),
+  length_of_interview: Type.Optional(Type.Integer({"minimum":1,"maximum":45})),
+  completes_goal: Type.Optional(Type.Integer({"minimum":1,"maximum":10000})),
+  start_at: Type.Optional(Type.String({"format":"date-time"})),
+  end_at: Type.Optional(Type.String({"format":"date-time"})),
+  step_days: Type.Optional(Type.Number({"minimum":0})),
+  cost_per_interview: Type.Optional(MonetaryAmountRequestModel),
+  price: Type.Optional(MonetaryAmountRequestModel),
+  rate_card_price_boost: Type.Optional(MonetaryAmountRequestModel),
+  profiling: Type.Optional(Type.Object({
+    profile_adjustment_type: Type.Optional(Type.Union([Type.Literal("percentage"), Type.Literal("nominal")])),
+    profiles: Type.Optional(Type.Array(FeasibilityRequestDraftRegularProfileV3)),
+  })),
+  allocations: Type.Optional(TargetGroupFeasibilityRequestAllocationSpecification),
+});
 
 export const MonetaryAmount = Type.Object({
   value: Type.Optional(Type.String()),
@@ -145,39 +312,97 @@ export const FieldingAssistantModulesAssignmentRequestModel = Type.Object({
   soft_launch: Type.Optional(ModuleSoftLaunch),
 });
 
-export const ProfileTemplateIdWithProfileAdjustmentType = Type.Object({
-  template_id: Type.String({"format":"uuid"}),
-  profile_adjustment_type: Type.Literal("percentage"),
+export const IdempotencyKey = Type.String({"maxLength":255});
+
+export const TargetGroupIds = Type.Array(TargetGroupID, {"minItems":1});
+
+export const CreateBulkCompleteTargetGroupJobRequest = Type.Object({
+  target_group_ids: TargetGroupIds,
 });
 
-export const QuestionID = Type.Integer();
-
-export const ProfileTargetsSelectionConditionsV3 = Type.Object({
-  object: Type.Literal("selection"),
-  question_id: QuestionID,
-  option: Type.String(),
+export const CreateBulkLaunchTargetGroupJobRequest = Type.Object({
+  target_group_ids: TargetGroupIds,
 });
 
-export const ProfileTargetsRangeConditionsV3 = Type.Object({
-  object: Type.Literal("range"),
-  question_id: QuestionID,
-  min: Type.Integer({"minimum":1,"maximum":99}),
-  max: Type.Integer({"minimum":1,"maximum":99}),
+export const CreateBulkPauseTargetGroupJobRequest = Type.Object({
+  target_group_ids: TargetGroupIds,
 });
 
-export const ProfileTargetsOpenEndedConditionsV3 = Type.Union([Type.Object({
-  object: Type.Literal("open_ended"),
-  question_id: QuestionID,
-  allow_all_values: Type.Literal(true),
-  open_ended_values: Type.Union([Type.Array(Type.String(), {"minItems":0,"maxItems":0}), Type.Null()]),
+export const CreateBulkRelaunchTargetGroupJobRequest = Type.Object({
+  target_group_ids: TargetGroupIds,
+});
+
+export const CreateBulkResumeTargetGroupJobRequest = Type.Object({
+  target_group_ids: TargetGroupIds,
+});
+
+export const CreateLaunchFieldingRunFromDraftJobRequest = Type.Object({
+  end_fielding_at: Type.String({"format":"date-time"}),
+});
+
+export const CreateScheduleFieldingRunFromDraftJobRequest = Type.Object({
+  start_fielding_at: Type.String({"format":"date-time"}),
+  end_fielding_at: Type.String({"format":"date-time"}),
+});
+
+export const FieldingRunID = Type.String();
+
+export const UpdateFieldingRunRequest = Type.Object({
+  start_fielding_at: Type.String({"format":"date-time"}),
+  end_fielding_at: Type.String({"format":"date-time"}),
+});
+
+export const SuggestDaysRequest = Type.Object({
+  locale: LocaleCode,
+  collects_pii: Type.Optional(Type.Boolean()),
+  price: MonetaryAmountRequestModel,
+  length_of_interview: Type.Integer({"minimum":1,"maximum":45}),
+  incidence_rate: Type.Number({"minimum":0,"maximum":1}),
+  completes: Type.Integer({"minimum":1}),
+});
+
+export const ProfileIDV2 = Type.String();
+
+export const CompletesGoal = Type.Number({"minimum":1});
+
+export const ProfileID = Type.String();
+
+export const FillingGoalUpdateRequestV3 = Type.Union([Type.Object({
+  completes_goal: CompletesGoal,
+  profiles: Type.Optional(Type.Union([Type.Array(Type.Object({
+    profile_id: Type.Optional(ProfileID),
+    quotas: Type.Optional(Type.Array(Type.Object({
+      quota_id: Type.Optional(Type.String()),
+      completes_goal: Type.Optional(CompletesGoal),
+    }))),
+  }), {"minItems":0,"maxItems":0}), Type.Null()])),
 }), Type.Object({
-  object: Type.Literal("open_ended"),
-  question_id: QuestionID,
-  allow_all_values: Type.Literal(false),
-  open_ended_values: Type.Array(Type.String(), {"minItems":1,"maxItems":10000}),
+  completes_goal: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
+  profiles: Type.Array(Type.Object({
+    profile_id: ProfileID,
+    targets: Type.Array(Type.Object({
+      id: Type.String(),
+      quota: Type.Object({
+        completes_goal: CompletesGoal,
+      }),
+    }), {"minItems":1,"maxItems":200}),
+  }), {"minItems":1,"maxItems":1500}),
+}), Type.Object({
+  completes_goal: CompletesGoal,
+  profiles: Type.Array(Type.Object({
+    profile_id: ProfileID,
+    targets: Type.Array(Type.Object({
+      id: Type.String(),
+      quota: Type.Object({
+        completes_goal: CompletesGoal,
+      }),
+    }), {"minItems":1,"maxItems":200}),
+  }), {"minItems":1,"maxItems":1500}),
 })]);
 
-export const InterlockProfileConditionsV3 = Type.Union([ProfileTargetsSelectionConditionsV3, ProfileTargetsRangeConditionsV3, ProfileTargetsOpenEndedConditionsV3]);
+export const BatchProfileDeletionRequestV3 = Type.Object({
+  profile_ids: Type.Array(ProfileIDV2, {"minItems":1}),
+});
 
 export const RequestDraftQuotaNominalV3 = Type.Object({
   conditions: Type.Array(InterlockProfileConditionsV3, {"minItems":1}),
@@ -215,6 +440,266 @@ export const RequestDraftRegularProfileV3 = Type.Union([Type.Object({
   targets: RequestDraftQuotaV3,
 })]);
 
+export const ManageProfilesRequestV3 = Type.Union([Type.Object({
+  completes_goal: CompletesGoal,
+  profiling: Type.Object({
+    template_id: Type.String(),
+    profile_adjustment_type: Type.Literal("percentage"),
+  }),
+}), Type.Object({
+  completes_goal: CompletesGoal,
+  profiling: Type.Object({
+    template_id: Type.String(),
+    profile_adjustment_type: Type.Literal("percentage"),
+    profiles: Type.Array(RequestDraftRegularProfileV3, {"minItems":1}),
+  }),
+}), Type.Object({
+  completes_goal: CompletesGoal,
+  profiling: Type.Object({
+    profile_adjustment_type: Type.Literal("percentage"),
+    profiles: Type.Array(RequestDraftRegularProfileV3, {"minItems":1}),
+  }),
+}), Type.Object({
+  completes_goal: CompletesGoal,
+  profiling: Type.Object({
+    profile_adjustment_type: Type.Literal("nominal"),
+    profiles: Type.Array(RequestDraftRegularProfileV3, {"minItems":1}),
+  }),
+})]);
+
+export const WebhookURL = Type.String();
+
+export const WebhookEventType = Type.Union([Type.Literal("target-group-updated"), Type.Literal("quota-fill-registered"), Type.Literal("session-updated")]);
+
+export const WebhookEventTypes = Type.Array(WebhookEventType);
+
+export const WebhookID = Type.String();
+
+export const WebhookEventsDeliveryStatus = Type.Union([Type.Literal("pending"), Type.Literal("delivering"), Type.Literal("delivered"), Type.Literal("undelivered"), Type.Literal("bounced"), Type.Literal("expired")]);
+
+export const TimeStamp = Type.String({"format":"date-time"});
+
+export const GenerateDraftInterlockedProfileRequestV3 = Type.Object({
+  locale: Type.String(),
+  completes_goal: CompletesGoal,
+  start_at: Type.String(),
+  end_at: Type.String(),
+  collects_pii: Type.Boolean(),
+  profiling: Type.Object({
+    profile_adjustment_type: Type.Union([Type.Literal("percentage"), Type.Literal("nominal")]),
+    profiles: Type.Array(RequestDraftRegularProfileV3, {"minItems":2,"maxItems":3}),
+  }),
+});
+
+export const ValidateProfilesRequestV3 = Type.Object({
+  locale: Type.String(),
+  completes_goal: CompletesGoal,
+  profiling: Type.Object({
+    profile_adjustment_type: Type.Union([Type.Literal("percentage"), Type.Literal("nominal")]),
+    profiles: Type.Array(RequestDraftRegularProfileV3, {"minItems":1}),
+  }),
+});
+
+export const PanelDistributionRequestV3 = Type.Union([Type.Object({
+  locale: Type.String(),
+  completes_goal: CompletesGoal,
+  profile_adjustment_type: Type.Literal("percentage"),
+  start_at: Type.String(),
+  end_at: Type.String(),
+  collects_pii: Type.Optional(Type.Boolean()),
+  profile: RequestDraftRegularProfileV3,
+}), Type.Object({
+  locale: Type.String(),
+  completes_goal: CompletesGoal,
+  profile_adjustment_type: Type.Literal("nominal"),
+  start_at: Type.String(),
+  end_at: Type.String(),
+  collects_pii: Type.Optional(Type.Boolean()),
+  profile: RequestDraftRegularProfileV3,
+})]);
+
+export const TemplateQuotaDetailsV3 = Type.Union([Type.Object({
+  name: Type.Optional(Type.String()),
+  text: Type.Optional(Type.String()),
+  text_translated: Type.Optional(Type.String()),
+  conditions: Type.Array(InterlockProfileConditionsV3, {"minItems":1}),
+  quota: Type.Object({
+    completes_goal_percentage: Type.Number({"minimum":0,"maximum":100,"multipleOf":0.01}),
+  }),
+}), Type.Object({
+  name: Type.Optional(Type.String()),
+  text: Type.Optional(Type.String()),
+  text_translated: Type.Optional(Type.String()),
+  conditions: Type.Array(InterlockProfileConditionsV3, {"minItems":1}),
+})]);
+
+export const TemplatesQuotaV3 = Type.Array(TemplateQuotaDetailsV3, {"minItems":1});
+
+export const TemplateRegularProfiles = Type.Object({
+  object: Type.Literal("regular"),
+  name: Type.Optional(Type.String()),
+  description: Type.Optional(Type.String()),
+  quotas_enabled: Type.Boolean(),
+  targets: TemplatesQuotaV3,
+});
+
+export const ProfilingTemplate = Type.Object({
+  profile_adjustment_type: Type.Literal("percentage"),
+  profiles: Type.Array(TemplateRegularProfiles, {"minItems":1}),
+});
+
+export const ProfileTemplateRequest = Type.Object({
+  name: Type.Optional(Type.String()),
+  description: Type.Optional(Type.String()),
+  label: Type.Optional(Type.String()),
+  locales: Type.Optional(Type.Array(LocaleCode)),
+  profiling: Type.Optional(ProfilingTemplate),
+});
+
+export const ProfileTemplateID = Type.String({"format":"uuid"});
+
+export const ProjectStatus = Type.Union([Type.Literal("active"), Type.Literal("inactive")]);
+
+export const ProjectInfo = Type.Object({
+  name: Type.String({"minLength":5,"maxLength":128}),
+  project_manager_id: Type.String({"format":"uuid"}),
+  project_customer_reference_number: Type.Optional(Type.String({"minLength":3,"maxLength":128,"pattern":"^[a-zA-Z0-9\\-_ ]*$"})),
+});
+
+export const ProjectInfoUpdate = Type.Object({
+  name: Type.String({"minLength":5,"maxLength":128}),
+  project_manager_id: UserID,
+  project_customer_reference_number: Type.Union([Type.String({"minLength":3,"maxLength":128,"pattern":"^[a-zA-Z0-9\\-_ ]*$"}), Type.Null()]),
+});
+
+export const NextCursorULID = Type.String({"pattern":"^[0-9A-Z]{26}$"});
+
+export const RequestID = Type.String({"pattern":"^[0-9A-Z]{26}$"});
+
+export const ReconciliationDownloadType = Type.Union([Type.Literal("submitted-rids"), Type.Literal("expired-rids"), Type.Literal("invalid-rids"), Type.Literal("remaining-project-completes")]);
+
+export const RecontactUploadJobEntityType = Type.Union([Type.Literal("RSID"), Type.Literal("RESPONDENT_ID"), Type.Literal("RID"), Type.Literal("RESPONSE_ID")]);
+
+export const ReportType = Type.Union([Type.Literal("completes"), Type.Literal("reconciliations-status"), Type.Literal("reconciliation-eligible-rids"), Type.Literal("sample-bought"), Type.Literal("respondent-analysis"), Type.Literal("term-details")]);
+
+export const Level = Type.Union([Type.Literal("account"), Type.Literal("project"), Type.Literal("target_group"), Type.Literal("business_unit")]);
+
+export const Status = Type.Union([Type.Literal("processing"), Type.Literal("failed"), Type.Literal("completed")]);
+
+export const ReportId = Type.String({"pattern":"^[0-9A-Z]{26}$"});
+
+export const ReportGenerationRequest = Type.Object({
+  filter: Type.Optional(Type.Union([Type.Literal("business_unit"), Type.Literal("target_group"), Type.Literal("project"), Type.Null()])),
+  start_date: Type.Optional(Type.String()),
+  end_date: Type.Optional(Type.String()),
+  filter_ids: Type.Optional(Type.Array(Type.String())),
+  report_options: Type.Optional(Type.Union([Type.Object({
+    include_respondent_answers: Type.Optional(Type.Union([Type.Boolean(), Type.Null()])),
+    link_type: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
+  }), Type.Null()])),
+  email_recipients: Type.Optional(Type.Array(Type.String(), {"minItems":1,"maxItems":5})),
+});
+
+export const UploadLiveRespondentUniqueCodesRequest = Type.Object({
+  respondent_unique_codes: Type.Array(Type.String({"minLength":1,"maxLength":128}), {"minItems":1,"maxItems":20000}),
+});
+
+export const UploadTestRespondentUniqueCodesRequest = Type.Object({
+  respondent_unique_codes: Type.Array(Type.String({"minLength":1,"maxLength":128}), {"minItems":1,"maxItems":20000}),
+});
+
+export const respondent_fillfilment_transition_request = Type.Object({
+  id: Type.String(),
+  status: Type.Integer(),
+});
+
+export const SupplierIds = Type.Array(Type.String());
+
+export const SupplyAllocationUpdateRequest = Type.Object({
+  open_exchange_allocations: Type.Object({
+    blocked_supplier_ids: SupplierIds,
+    exchange_min_percentage: Type.Integer({"minimum":0,"maximum":100}),
+    exchange_max_percentage: Type.Integer({"minimum":0,"maximum":100}),
+    groups: Type.Array(Type.Object({
+      group_id: Type.Optional(Type.String()),
+      group_name: Type.String(),
+      min_percentage: Type.Integer({"minimum":0,"maximum":100}),
+      max_percentage: Type.Integer({"minimum":0,"maximum":100}),
+      supplier_ids: SupplierIds,
+    })),
+  }),
+  private_exchange_allocations: Type.Object({
+    blocked_supplier_ids: SupplierIds,
+    groups: Type.Array(Type.Object({
+      group_id: Type.Optional(Type.String()),
+      group_name: Type.String(),
+      min_percentage: Type.Integer({"minimum":0,"maximum":100}),
+      max_percentage: Type.Integer({"minimum":0,"maximum":100}),
+      supplier_id: Type.String(),
+    })),
+  }),
+});
+
+export const CreateBulkUpdateTargetGroupProjectManagerJobRequest = Type.Object({
+  project_manager_id: Type.Optional(UserID),
+  target_group_ids: Type.Optional(TargetGroupIds),
+});
+
+export const TargetGroupHumanReadableID = Type.String({"minLength":7,"maxLength":7});
+
+export const TargetGroupCustomerReferenceNumber = Type.String({"minLength":3,"maxLength":128,"pattern":"^[a-zA-Z0-9\\-_ ]*$"});
+
+export const TargetGroupStatus = Type.Union([Type.Literal("draft"), Type.Literal("scheduled"), Type.Literal("live"), Type.Literal("paused"), Type.Literal("completed"), Type.Literal("archived")]);
+
+export const TargetGroupName = Type.String({"minLength":5,"maxLength":128});
+
+export const BusinessUnitIDWithReference = Type.String();
+
+export const LocaleCodeWithReference = Type.String();
+
+export const TargetGroupCollectsPII = Type.Boolean();
+
+export const StudyTypeCodeWithReference = Type.String({"default":"adhoc"});
+
+export const IndustryCodeWithReference = Type.String({"default":"other"});
+
+export const TargetGroupClientCpiMonetaryAmountRequestModel = MonetaryAmountRequestModel;
+
+export const TargetGroupClientID = Type.Union([Type.Integer({"minimum":-2147483648,"maximum":2147483647}), Type.Null()]);
+
+export const TargetGroupExpectedLengthOfInterview = Type.Integer({"minimum":1,"maximum":45});
+
+export const TargetGroupExpectedIncidenceRate = Type.Number({"minimum":0,"maximum":1,"multipleOf":0.01});
+
+export const ExclusionEntityType = Type.Union([Type.Literal("RID"), Type.Literal("CID")]);
+
+export const ExclusionEntityID = Type.String();
+
+export const ExclusionEntityList = Type.Object({
+  entity_type: Type.Optional(ExclusionEntityType),
+  entity_ids: Type.Optional(Type.Array(ExclusionEntityID)),
+});
+
+export const TargetGroupExclusionObject = Type.Object({
+  enabled: Type.Optional(Type.Boolean()),
+  list: Type.Optional(Type.Array(ExclusionEntityList)),
+});
+
+export const RespondentActivityExclusionsIDsListRequest = Type.Object({
+  type: Type.Union([Type.Literal("target-group"), Type.Literal("project")]),
+  id: Type.String(),
+  duration: Type.Optional(Type.String({"format":"duration","default":"P90D"})),
+});
+
+export const TargetGroupRespondentActivityExclusionsRequest = Type.Array(RespondentActivityExclusionsIDsListRequest);
+
+export const TargetGroupIndustryLockoutCodeWithReference = Type.String();
+
+export const ProfileTemplateIdWithProfileAdjustmentType = Type.Object({
+  template_id: Type.String({"format":"uuid"}),
+  profile_adjustment_type: Type.Literal("percentage"),
+});
+
 export const ProfilingDraftRequest = Type.Object({
   profile_adjustment_type: Type.Union([Type.Literal("percentage"), Type.Literal("nominal")]),
   profiles: Type.Array(RequestDraftRegularProfileV3, {"minItems":1}),
@@ -227,8 +712,6 @@ export const ProfilingDraftRequestWithTemplate = Type.Object({
 });
 
 export const ProfilingRequest = Type.Union([ProfileTemplateIdWithProfileAdjustmentType, ProfilingDraftRequest, ProfilingDraftRequestWithTemplate, Type.Union([Type.Object({}), Type.Null()])]);
-
-export const SupplierIds = Type.Array(Type.String());
 
 export const CreateDraftAllocationSpecificationGroupRequest = Type.Object({
   open_exchange_allocations: Type.Object({
@@ -308,10 +791,6 @@ export const CreateDraftTargetGroupRequest = Type.Object({
   target_group_customer_reference_number: Type.Optional(Type.Union([TargetGroupCustomerReferenceNumber, Type.Null()])),
 });
 
-export const TargetGroupID = Type.String({"pattern":"^[0-9A-Z]{26}$"});
-
-export const BusinessUnitID = Type.String();
-
 export const UpdateDraftSupplyAllocationGroupRequest = Type.Object({
   open_exchange_allocations: Type.Object({
     blocked_supplier_ids: SupplierIds,
@@ -364,13 +843,983 @@ export const UpdateDraftTargetGroupRequest = Type.Object({
   target_group_customer_reference_number: Type.Optional(Type.Union([TargetGroupCustomerReferenceNumber, Type.Null()])),
 });
 
-export const CreateLaunchFieldingRunFromDraftJobRequest = Type.Object({
-  end_fielding_at: Type.String({"format":"date-time"}),
+export const TargetGroupIndustryLockoutCode = Type.String();
+
+export const TargetGroupLiveUrl = Type.String();
+
+export const TargetGroupTestUrl = Type.String();
+
+export const TargetGroupDetailsUpdateRequest = Type.Object({
+  name: TargetGroupName,
+  project_manager_id: UserID,
+  expected_length_of_interview_minutes: TargetGroupExpectedLengthOfInterview,
+  expected_incidence_rate: TargetGroupExpectedIncidenceRate,
+  industry_lockout_code: TargetGroupIndustryLockoutCode,
+  live_url: TargetGroupLiveUrl,
+  test_url: TargetGroupTestUrl,
+  target_group_customer_reference_number: Type.Optional(Type.Union([TargetGroupCustomerReferenceNumber, Type.Null()])),
+  client_cost_per_interview_note: Type.Optional(TargetGroupClientCpiMonetaryAmountRequestModel),
 });
 
-export const JobID = Type.String();
+export const TargetGroupCpiRequestModel = MonetaryAmountRequestModel;
 
-export const FieldingRunID = Type.String();
+export const CostPerInterviewUpdateRequest = Type.Object({
+  target_group_cpi: TargetGroupCpiRequestModel,
+});
+
+export const FillingStrategy = Type.Union([Type.Literal("automated"), Type.Literal("prescreens"), Type.Literal("completes")]);
+
+export const FillingStrategyUpdateRequest = Type.Object({
+  filling_strategy: FillingStrategy,
+});
+
+export const TargetGroupSearchString = Type.String();
+
+export const schemas_TargetGroupStatus = Type.Array(TargetGroupStatus);
+
+export const TargetGroupCountry = Type.Array(Type.String({"pattern":"^[a-z]{2}$"}));
+
+export const TargetGroupLanguage = Type.Array(Type.String({"pattern":"^[a-z]{3}$"}));
+
+export const ComputeTargetGroupTransitionsFilters = Type.Object({
+  status: Type.Optional(schemas_TargetGroupStatus),
+  country: Type.Optional(TargetGroupCountry),
+  language: Type.Optional(TargetGroupLanguage),
+});
+
+export const ComputeTargetGroupTransitionsRequest = Type.Object({
+  search_string: Type.Optional(TargetGroupSearchString),
+  filters: Type.Optional(ComputeTargetGroupTransitionsFilters),
+  included_target_group_ids: Type.Optional(TargetGroupIds),
+  excluded_target_group_ids: Type.Optional(TargetGroupIds),
+});
+
+export const TargetGroupChangeType = Type.Union([Type.Literal("business_unit_change"), Type.Literal("collects_pii_change"), Type.Literal("cpi_change"), Type.Literal("cpi_note_change"), Type.Literal("currency_change"), Type.Literal("expected_incidence_rate_change"), Type.Literal("expected_length_of_interview_minutes_change"), Type.Literal("external_name_change"), Type.Literal("fielding_period_end_date_change"), Type.Literal("fielding_period_start_date_change"), Type.Literal("filling_goal_change"), Type.Literal("filling_strategy_change"), Type.Literal("industry_lockout_code_change"), Type.Literal("live_url_change"), Type.Literal("locale_change"), Type.Literal("name_change"), Type.Literal("pacing_adaptive_increment_interval_change"), Type.Literal("pacing_assistance_change"), Type.Literal("pacing_gemini_exposed_target_group_id_change"), Type.Literal("pacing_linear_increment_interval_change"), Type.Literal("pricing_assistance_change"), Type.Literal("pricing_dynamic_maximum_cpi_change"), Type.Literal("pricing_dynamic_minimum_cpi_change"), Type.Literal("pricing_dynamic_total_budget_change"), Type.Literal("pricing_dynamic_unlock_max_budget_usage_change"), Type.Literal("pricing_rate_card_boost_cpi_change"), Type.Literal("pricing_rate_card_maximum_cpi_change"), Type.Literal("project_id_change"), Type.Literal("project_manager_change"), Type.Literal("quota_overlay_assisted_change"), Type.Literal("quota_overlay_balance_fill_change"), Type.Literal("quota_overlay_prevent_overfilling_change"), Type.Literal("soft_launch_assisted_change"), Type.Literal("soft_launch_demographics_strictness_percentage_change"), Type.Literal("soft_launch_end_date_change"), Type.Literal("soft_launch_filling_goal_percentage_change"), Type.Literal("status_change"), Type.Literal("study_type_change"), Type.Literal("target_group_customer_reference_number_change"), Type.Literal("test_url_change"), Type.Literal("user_requested_cpi_change"), Type.Literal("private_exchange_cpi_change")]);
+
+export const GetUserAccountsHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const GetAccountUsersParams = Type.Object({
+  account_id: AccountID,
+});
+export const GetAccountUsersQuery = Type.Object({
+  user_type: Type.Optional(Type.Literal("project_manager")),
+});
+export const GetAccountUsersHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const GetAccountServiceClientsParams = Type.Object({
+  account_id: AccountID,
+});
+export const GetAccountServiceClientsQuery = Type.Object({
+  user_type: Type.Optional(Type.Literal("project_manager")),
+});
+export const GetAccountServiceClientsHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const GetUserAccountBusinessUnitIdParams = Type.Object({
+  account_id: AccountID,
+  user_id: UserID,
+});
+export const GetUserAccountBusinessUnitIdHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const GetAccountAllocationTemplateAssociationParams = Type.Object({
+  account_id: AccountID,
+});
+export const GetAccountAllocationTemplateAssociationHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const SetAccountAllocationTemplateAssociationParams = Type.Object({
+  account_id: AccountID,
+});
+export const SetAccountAllocationTemplateAssociationHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+  "if-match": Type.String(),
+});
+export const SetAccountAllocationTemplateAssociationBody = UpdateAccountAllocationTemplateAssociation;
+
+export const ListAccountAllocationTemplatesParams = Type.Object({
+  account_id: AccountID,
+});
+export const ListAccountAllocationTemplatesQuery = Type.Object({
+  page_size: Type.Optional(Type.Integer({"default":10})),
+  start_after: Type.Optional(Type.String()),
+  end_before: Type.Optional(Type.String()),
+});
+export const ListAccountAllocationTemplatesHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const CreateAccountAllocationTemplateParams = Type.Object({
+  account_id: AccountID,
+});
+export const CreateAccountAllocationTemplateHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+  "idempotency-key": IdempotencyKeyULID,
+});
+export const CreateAccountAllocationTemplateBody = AllocationTemplateCreateRequest;
+
+export const GetAccountAllocationTemplateByTemplateIdParams = Type.Object({
+  account_id: AccountID,
+  template_id: TemplateID,
+});
+export const GetAccountAllocationTemplateByTemplateIdQuery = Type.Object({
+  locale: Type.Optional(LocaleCode),
+});
+export const GetAccountAllocationTemplateByTemplateIdHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const UpdateAccountAllocationTemplateParams = Type.Object({
+  account_id: AccountID,
+  template_id: TemplateID,
+});
+export const UpdateAccountAllocationTemplateHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+  "if-match": Type.Optional(Type.String()),
+});
+export const UpdateAccountAllocationTemplateBody = AllocationTemplateUpdateRequest;
+
+export const DeleteAccountAllocationTemplateParams = Type.Object({
+  account_id: AccountID,
+  template_id: TemplateID,
+});
+export const DeleteAccountAllocationTemplateHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const ListGlobalAllocationTemplatesQuery = Type.Object({
+  page_size: Type.Optional(Type.Integer({"default":10})),
+  start_after: Type.Optional(Type.String()),
+  end_before: Type.Optional(Type.String()),
+});
+export const ListGlobalAllocationTemplatesHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const GetGlobalAllocationTemplateByTemplateIdParams = Type.Object({
+  template_id: TemplateID,
+});
+export const GetGlobalAllocationTemplateByTemplateIdQuery = Type.Object({
+  locale: Type.Optional(LocaleCode),
+});
+export const GetGlobalAllocationTemplateByTemplateIdHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const GetSystemAllocationTemplateQuery = Type.Object({
+  locale: LocaleCode,
+});
+export const GetSystemAllocationTemplateHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const GetBusinessUnitsParams = Type.Object({
+  account_id: AccountID,
+});
+export const GetBusinessUnitsHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const GetClientsParams = Type.Object({
+  account_id: AccountID,
+});
+export const GetClientsQuery = Type.Object({
+  page_size: Type.Optional(Type.Integer({"default":10})),
+  page_number: Type.Optional(Type.Integer({"minimum":0,"default":0})),
+});
+export const GetClientsHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const GetCountriesHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const GetIndustriesHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const GetIndustryLockoutsHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const GetIntegrationUseCasesHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const GetLocalesHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const GetStudyTypesHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const GetSuppliersHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const GetExclusionGroupsByAccountIdParams = Type.Object({
+  account_id: AccountID,
+});
+export const GetExclusionGroupsByAccountIdQuery = Type.Object({
+  page_size: Type.Optional(Type.Integer({"default":1000})),
+  start_after: Type.Optional(Type.String()),
+  end_before: Type.Optional(Type.String()),
+});
+export const GetExclusionGroupsByAccountIdHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const CreateExclusionGroupParams = Type.Object({
+  account_id: AccountID,
+});
+export const CreateExclusionGroupHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+export const CreateExclusionGroupBody = CreateExclusionGroupRequest;
+
+export const GetExclusionGroupByIdParams = Type.Object({
+  account_id: AccountID,
+  exclusion_group_id: ExclusionGroupID,
+});
+export const GetExclusionGroupByIdHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const UpdateExclusionGroupByIdParams = Type.Object({
+  account_id: AccountID,
+  exclusion_group_id: ExclusionGroupID,
+});
+export const UpdateExclusionGroupByIdHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+export const UpdateExclusionGroupByIdBody = UpdateExclusionGroupRequest;
+
+export const DeleteExclusionGroupByIdParams = Type.Object({
+  account_id: AccountID,
+  exclusion_group_id: ExclusionGroupID,
+});
+export const DeleteExclusionGroupByIdHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const GetExclusionGroupTargetGroupExclusionsParams = Type.Object({
+  account_id: AccountID,
+  exclusion_group_id: ExclusionGroupID,
+});
+export const GetExclusionGroupTargetGroupExclusionsQuery = Type.Object({
+  page_size: Type.Optional(Type.Integer({"default":1000})),
+  start_after: Type.Optional(Type.String()),
+  end_before: Type.Optional(Type.String()),
+});
+export const GetExclusionGroupTargetGroupExclusionsHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const AddTargetGroupsToExclusionGroupParams = Type.Object({
+  account_id: AccountID,
+  exclusion_group_id: ExclusionGroupID,
+});
+export const AddTargetGroupsToExclusionGroupHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+export const AddTargetGroupsToExclusionGroupBody = AddTargetGroupExclusionGroupRequest;
+
+export const RemoveTargetGroupsFromExclusionGroupParams = Type.Object({
+  account_id: AccountID,
+  exclusion_group_id: ExclusionGroupID,
+});
+export const RemoveTargetGroupsFromExclusionGroupHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+export const RemoveTargetGroupsFromExclusionGroupBody = RemoveTargetGroupExclusionGroupRequest;
+
+export const UpdateBulkTargetGroupExclusionsApiParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+});
+export const UpdateBulkTargetGroupExclusionsApiHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+export const UpdateBulkTargetGroupExclusionsApiBody = BulkTargetGroupProjectExclusionStatus;
+
+export const GetExclusionByProjectApiParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+});
+export const GetExclusionByProjectApiHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const GetTargetGroupExclusionPolicyApiParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+  target_group_id: TargetGroupID,
+});
+export const GetTargetGroupExclusionPolicyApiHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const GetTargetGroupAccessRespondentGuidExclusionListApiPaginatedParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+  target_group_id: TargetGroupID,
+});
+export const GetTargetGroupAccessRespondentGuidExclusionListApiPaginatedQuery = Type.Object({
+  page_size: Type.Optional(Type.Integer({"default":1000})),
+  start_after: Type.Optional(Type.String()),
+  end_before: Type.Optional(Type.String()),
+});
+export const GetTargetGroupAccessRespondentGuidExclusionListApiPaginatedHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const ExclusionCreateRemoveAllRespondentsJobParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+  target_group_id: TargetGroupID,
+});
+export const ExclusionCreateRemoveAllRespondentsJobQuery = Type.Object({
+  entity_type: ExclusionEntityTypeWithRsidAndAccessRespondentGuid,
+});
+export const ExclusionCreateRemoveAllRespondentsJobHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const GetAllRespondentExclusionsRemovalJobParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+  target_group_id: TargetGroupID,
+  job_id: JobID,
+});
+export const GetAllRespondentExclusionsRemovalJobHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const ExclusionCreateUploadRidsByFileJobParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+  target_group_id: TargetGroupID,
+});
+export const ExclusionCreateUploadRidsByFileJobQuery = Type.Object({
+  entity_type: ExclusionEntityTypeWithRsidAndAccessRespondentGuid,
+});
+export const ExclusionCreateUploadRidsByFileJobHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const GetRespondentExclusionsUploadByFileJobParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+  target_group_id: TargetGroupID,
+  job_id: JobID,
+});
+export const GetRespondentExclusionsUploadByFileJobHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const GetExclusionsOverviewParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+  target_group_id: TargetGroupID,
+});
+export const GetExclusionsOverviewHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const GetTargetGroupRsidExclusionListApiPaginatedParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+  target_group_id: TargetGroupID,
+});
+export const GetTargetGroupRsidExclusionListApiPaginatedQuery = Type.Object({
+  page_size: Type.Optional(Type.Integer({"default":1000})),
+  start_after: Type.Optional(Type.String()),
+  end_before: Type.Optional(Type.String()),
+});
+export const GetTargetGroupRsidExclusionListApiPaginatedHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const GetExclusionGroupsForTargetGroupParams = Type.Object({
+  account_id: AccountID,
+  target_group_id: TargetGroupID,
+});
+export const GetExclusionGroupsForTargetGroupQuery = Type.Object({
+  page_size: Type.Optional(Type.Integer({"default":10})),
+  start_after: Type.Optional(Type.String()),
+  end_before: Type.Optional(Type.String()),
+});
+export const GetExclusionGroupsForTargetGroupHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const GetTargetGroupRespondentActivityExclusionsParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+  target_group_id: TargetGroupID,
+});
+export const GetTargetGroupRespondentActivityExclusionsHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const SetTargetGroupRespondentActivityExclusionsParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+  target_group_id: TargetGroupID,
+});
+export const SetTargetGroupRespondentActivityExclusionsHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+export const SetTargetGroupRespondentActivityExclusionsBody = SetRespondentActivityExclusionsRequest;
+
+export const GeneratePricePredictionParams = Type.Object({
+  account_id: AccountID,
+  business_unit_id: BusinessUnitID,
+});
+export const GeneratePricePredictionHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+export const GeneratePricePredictionBody = GetRedactedPricePredictionRequest;
+
+export const GetTargetGroupPriceParams = Type.Object({
+  account_id: AccountID,
+  business_unit_id: BusinessUnitID,
+  target_group_id: TargetGroupID,
+});
+export const GetTargetGroupPriceHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const CalculateTargetGroupFeasibilityParams = Type.Object({
+  account_id: AccountID,
+});
+export const CalculateTargetGroupFeasibilityHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+export const CalculateTargetGroupFeasibilityBody = CalculateTargetGroupFeasibilityRequest;
+
+export const CalculateTargetGroupFeasibilityByIdParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+  target_group_id: TargetGroupID,
+});
+export const CalculateTargetGroupFeasibilityByIdHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+export const CalculateTargetGroupFeasibilityByIdBody = CalculateTargetGroupFeasibilityByIdRequest;
+
+export const GetFieldingAssistantAssignmentParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+  target_group_id: TargetGroupID,
+});
+export const GetFieldingAssistantAssignmentHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const CreateOrUpdateFieldingAssistantAssignmentParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+  target_group_id: TargetGroupID,
+});
+export const CreateOrUpdateFieldingAssistantAssignmentHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+  "if-match": Type.Optional(Type.String()),
+  "if-none-match": Type.Optional(Type.String()),
+});
+export const CreateOrUpdateFieldingAssistantAssignmentBody = FieldingAssistantModulesAssignmentRequestModel;
+
+export const CreateBulkCompleteTargetGroupsJobParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+});
+export const CreateBulkCompleteTargetGroupsJobHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+  "idempotency-key": IdempotencyKey,
+});
+export const CreateBulkCompleteTargetGroupsJobBody = CreateBulkCompleteTargetGroupJobRequest;
+
+export const GetBulkCompleteTargetGroupsJobParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+  job_id: JobID,
+});
+export const GetBulkCompleteTargetGroupsJobHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const CreateBulkLaunchTargetGroupsJobParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+});
+export const CreateBulkLaunchTargetGroupsJobHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+  "idempotency-key": IdempotencyKey,
+});
+export const CreateBulkLaunchTargetGroupsJobBody = CreateBulkLaunchTargetGroupJobRequest;
+
+export const GetBulkLaunchTargetGroupsJobParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+  job_id: JobID,
+});
+export const GetBulkLaunchTargetGroupsJobHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const CreateBulkPauseTargetGroupsJobParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+});
+export const CreateBulkPauseTargetGroupsJobHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+  "idempotency-key": IdempotencyKey,
+});
+export const CreateBulkPauseTargetGroupsJobBody = CreateBulkPauseTargetGroupJobRequest;
+
+export const GetBulkPauseTargetGroupsJobParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+  job_id: JobID,
+});
+export const GetBulkPauseTargetGroupsJobHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const CreateBulkRelaunchTargetGroupsJobParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+});
+export const CreateBulkRelaunchTargetGroupsJobHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+  "idempotency-key": IdempotencyKey,
+});
+export const CreateBulkRelaunchTargetGroupsJobBody = CreateBulkRelaunchTargetGroupJobRequest;
+
+export const GetBulkRelaunchTargetGroupsJobParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+  job_id: JobID,
+});
+export const GetBulkRelaunchTargetGroupsJobHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const CreateBulkResumeTargetGroupsJobParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+});
+export const CreateBulkResumeTargetGroupsJobHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+  "idempotency-key": IdempotencyKey,
+});
+export const CreateBulkResumeTargetGroupsJobBody = CreateBulkResumeTargetGroupJobRequest;
+
+export const GetBulkResumeTargetGroupsJobParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+  job_id: JobID,
+});
+export const GetBulkResumeTargetGroupsJobHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const CreateLaunchFieldingRunFromDraftJobParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+  target_group_id: TargetGroupID,
+});
+export const CreateLaunchFieldingRunFromDraftJobHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+  "idempotency-key": IdempotencyKey,
+});
+export const CreateLaunchFieldingRunFromDraftJobBody = CreateLaunchFieldingRunFromDraftJobRequest;
+
+export const GetLaunchFieldingRunFromDraftJobParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+  target_group_id: TargetGroupID,
+  job_id: JobID,
+});
+export const GetLaunchFieldingRunFromDraftJobHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const CreateScheduleFieldingRunFromDraftJobParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+  target_group_id: TargetGroupID,
+});
+export const CreateScheduleFieldingRunFromDraftJobHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+  "idempotency-key": IdempotencyKey,
+});
+export const CreateScheduleFieldingRunFromDraftJobBody = CreateScheduleFieldingRunFromDraftJobRequest;
+
+export const GetScheduleFieldingRunFromDraftJobParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+  target_group_id: TargetGroupID,
+  job_id: JobID,
+});
+export const GetScheduleFieldingRunFromDraftJobHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const GetFieldingRunsByTargetGroupIdParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+  target_group_id: TargetGroupID,
+});
+export const GetFieldingRunsByTargetGroupIdHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const GetFieldingRunParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+  target_group_id: TargetGroupID,
+  fielding_run_id: FieldingRunID,
+});
+export const GetFieldingRunHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const UpdateFieldingRunParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+  target_group_id: TargetGroupID,
+  fielding_run_id: FieldingRunID,
+});
+export const UpdateFieldingRunHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+  "if-match": Type.String(),
+});
+export const UpdateFieldingRunBody = UpdateFieldingRunRequest;
+
+export const CompleteFieldingRunParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+  target_group_id: TargetGroupID,
+  fielding_run_id: FieldingRunID,
+});
+export const CompleteFieldingRunHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+  "if-match": Type.String(),
+});
+
+export const LaunchNowFieldingRunParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+  target_group_id: TargetGroupID,
+  fielding_run_id: FieldingRunID,
+});
+export const LaunchNowFieldingRunHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+  "if-match": Type.String(),
+});
+
+export const PauseFieldingRunParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+  target_group_id: TargetGroupID,
+  fielding_run_id: FieldingRunID,
+});
+export const PauseFieldingRunHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+  "if-match": Type.String(),
+});
+
+export const RelaunchFieldingRunParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+  target_group_id: TargetGroupID,
+  fielding_run_id: FieldingRunID,
+});
+export const RelaunchFieldingRunHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+  "if-match": Type.String(),
+});
+
+export const ResumeFieldingRunParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+  target_group_id: TargetGroupID,
+  fielding_run_id: FieldingRunID,
+});
+export const ResumeFieldingRunHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+  "if-match": Type.String(),
+});
+
+export const SuggestDaysHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+export const SuggestDaysBody = SuggestDaysRequest;
+
+export const SuggestTimeRangeQuery = Type.Object({
+  days: Type.Optional(Type.Integer({"minimum":1})),
+  start: Type.Optional(Type.String({"format":"date-time"})),
+  end: Type.Optional(Type.String({"format":"date-time"})),
+  locale: Type.Optional(LocaleCode),
+});
+export const SuggestTimeRangeHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const ListProfilesParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+  target_group_id: TargetGroupID,
+});
+export const ListProfilesHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const GetProfileParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+  target_group_id: TargetGroupID,
+  profile_id: ProfileIDV2,
+});
+export const GetProfileHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const UpdateProfileFillingGoalParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+  target_group_id: TargetGroupID,
+});
+export const UpdateProfileFillingGoalHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+export const UpdateProfileFillingGoalBody = FillingGoalUpdateRequestV3;
+
+export const BatchDeleteProfilesParams = Type.Object({
+  project_id: ProjectID,
+  account_id: AccountID,
+  target_group_id: TargetGroupID,
+});
+export const BatchDeleteProfilesHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+export const BatchDeleteProfilesBody = BatchProfileDeletionRequestV3;
+
+export const ManageTargetGroupProfilesParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+  target_group_id: TargetGroupID,
+});
+export const ManageTargetGroupProfilesHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+export const ManageTargetGroupProfilesBody = ManageProfilesRequestV3;
+
+export const GetWebhooksParams = Type.Object({
+  account_id: AccountID,
+});
+export const GetWebhooksQuery = Type.Object({
+  page_size: Type.Optional(Type.Integer({"default":10})),
+  start_after: Type.Optional(Type.String()),
+  end_before: Type.Optional(Type.String()),
+});
+export const GetWebhooksHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const CreateWebhookParams = Type.Object({
+  account_id: AccountID,
+});
+export const CreateWebhookHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+export const CreateWebhookBody = Type.Object({
+  url: WebhookURL,
+  events: WebhookEventTypes,
+});
+
+export const GetWebhookParams = Type.Object({
+  account_id: AccountID,
+  webhook_id: WebhookID,
+});
+export const GetWebhookHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const UpdateWebhookParams = Type.Object({
+  account_id: AccountID,
+  webhook_id: WebhookID,
+});
+export const UpdateWebhookHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+  "if-match": Type.Optional(Type.String()),
+});
+export const UpdateWebhookBody = Type.Object({
+  url: Type.Optional(WebhookURL),
+  events: Type.Optional(WebhookEventTypes),
+});
+
+export const DeleteWebhookParams = Type.Object({
+  account_id: AccountID,
+  webhook_id: WebhookID,
+});
+export const DeleteWebhookHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+  "if-match": Type.Optional(Type.String()),
+});
+
+export const ListWebhookEventsHistoryParams = Type.Object({
+  account_id: AccountID,
+  webhook_id: WebhookID,
+});
+export const ListWebhookEventsHistoryQuery = Type.Object({
+  delivery_status: Type.Optional(Type.Array(WebhookEventsDeliveryStatus)),
+  type: Type.Optional(WebhookEventTypes),
+  end_time: Type.Optional(TimeStamp),
+  start_time: TimeStamp,
+  created_at_sort_order: Type.Optional(Type.Union([Type.Literal("asc"), Type.Literal("desc")], {"default":"asc"})),
+  page_size: Type.Optional(Type.Integer({"default":10})),
+  start_after: Type.Optional(Type.String()),
+  end_before: Type.Optional(Type.String()),
+});
+export const ListWebhookEventsHistoryHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const RegenerateWebhookSecretParams = Type.Object({
+  account_id: AccountID,
+  webhook_id: WebhookID,
+});
+export const RegenerateWebhookSecretHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const GetWebhookEventsParams = Type.Object({
+  account_id: AccountID,
+});
+export const GetWebhookEventsHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const GenerateBlendedProfileParams = Type.Object({
+  account_id: AccountID,
+});
+export const GenerateBlendedProfileHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+export const GenerateBlendedProfileBody = GenerateDraftInterlockedProfileRequestV3;
+
+export const ValidateProfilesParams = Type.Object({
+  account_id: AccountID,
+});
+export const ValidateProfilesHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+export const ValidateProfilesBody = ValidateProfilesRequestV3;
+
+export const AccountQuestionsTranslationParams = Type.Object({
+  account_id: AccountID,
+});
+export const AccountQuestionsTranslationQuery = Type.Object({
+  id: Type.Optional(Type.String()),
+  locale: Type.String(),
+  translation_language: Type.Optional(Type.String()),
+  query: Type.Optional(Type.String()),
+  allow_custom_quals: Type.Optional(Type.Boolean()),
+  only_custom_quals: Type.Optional(Type.Boolean()),
+  end_before: Type.Optional(Type.String()),
+  start_after: Type.Optional(Type.String()),
+  page_size: Type.Optional(Type.Integer({"default":10})),
+});
+export const AccountQuestionsTranslationHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const ListAllQuestionCategoriesHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const GetPanelDistributionByProfileParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+  target_group_id: TargetGroupID,
+  profile_id: ProfileIDV2,
+});
+export const GetPanelDistributionByProfileHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const GetPanelDistributionDraftParams = Type.Object({
+  account_id: AccountID,
+});
+export const GetPanelDistributionDraftHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+export const GetPanelDistributionDraftBody = PanelDistributionRequestV3;
+
+export const ListProfileTemplatesParams = Type.Object({
+  account_id: AccountID,
+});
+export const ListProfileTemplatesQuery = Type.Object({
+  page_size: Type.Optional(Type.Integer({"default":10})),
+  start_after: Type.Optional(Type.String()),
+  end_before: Type.Optional(Type.String()),
+  order: Type.Optional(Type.Union([Type.Literal("desc"), Type.Literal("asc")], {"default":"desc"})),
+  scope: Type.Optional(Type.Union([Type.Literal("global"), Type.Literal("account")])),
+  locales: Type.Optional(Type.String()),
+});
+export const ListProfileTemplatesHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const CreateProfileTemplateParams = Type.Object({
+  account_id: AccountID,
+});
+export const CreateProfileTemplateHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+export const CreateProfileTemplateBody = ProfileTemplateRequest;
+
+export const GetProfileTemplateParams = Type.Object({
+  account_id: AccountID,
+  profile_template_id: ProfileTemplateID,
+});
+export const GetProfileTemplateQuery = Type.Object({
+  locales: Type.Optional(Type.String()),
+});
+export const GetProfileTemplateHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const EditProfileTemplateParams = Type.Object({
+  account_id: AccountID,
+  profile_template_id: ProfileTemplateID,
+});
+export const EditProfileTemplateHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+export const EditProfileTemplateBody = ProfileTemplateRequest;
+
+export const DeleteProfileTemplateParams = Type.Object({
+  account_id: AccountID,
+  profile_template_id: ProfileTemplateID,
+});
+export const DeleteProfileTemplateQuery = Type.Object({
+  locales: Type.Optional(Type.String()),
+});
+export const DeleteProfileTemplateHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
 
 export const ListAccountProjectsParams = Type.Object({
   account_id: AccountID,
@@ -415,6 +1864,399 @@ export const UpdateProjectHeaders = Type.Object({
   "idempotency-key": IdempotencyKey,
 });
 export const UpdateProjectBody = ProjectInfoUpdate;
+
+export const ProjectOverviewParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+});
+export const ProjectOverviewHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const GetReconciliationsByAccountIdParams = Type.Object({
+  account_id: AccountID,
+});
+export const GetReconciliationsByAccountIdQuery = Type.Object({
+  name: Type.Optional(Type.String()),
+  page_size: Type.Optional(Type.Integer({"default":10})),
+  start_after: Type.Optional(Type.String()),
+  end_before: Type.Optional(Type.String()),
+  status: Type.Optional(Type.String()),
+  submitted_by_user_id: Type.Optional(UserID),
+  next_cursor: Type.Optional(NextCursorULID),
+});
+export const GetReconciliationsByAccountIdHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const PostReconciliationsParams = Type.Object({
+  account_id: AccountID,
+});
+export const PostReconciliationsQuery = Type.Object({
+  name: Type.Optional(Type.String()),
+});
+export const PostReconciliationsHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+  "idempotency-key": Type.Optional(Type.String()),
+});
+
+export const GetReconciliationByRequestIdParams = Type.Object({
+  account_id: AccountID,
+  request_id: RequestID,
+});
+export const GetReconciliationByRequestIdHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const GetTargetGroupsByRequestIdParams = Type.Object({
+  account_id: AccountID,
+  request_id: RequestID,
+});
+export const GetTargetGroupsByRequestIdQuery = Type.Object({
+  page_size: Type.Optional(Type.Integer({"default":10})),
+  start_after: Type.Optional(Type.String()),
+});
+export const GetTargetGroupsByRequestIdHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const GetTargetGroupByRequestIdAndTargetGroupIdParams = Type.Object({
+  account_id: AccountID,
+  request_id: RequestID,
+  target_group_id: TargetGroupID,
+});
+export const GetTargetGroupByRequestIdAndTargetGroupIdHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const GetReconDownloadsParams = Type.Object({
+  account_id: AccountID,
+  request_id: RequestID,
+  download_type: ReconciliationDownloadType,
+});
+export const GetReconDownloadsHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const GetEligibleTargetGroupsParams = Type.Object({
+  account_id: AccountID,
+});
+export const GetEligibleTargetGroupsQuery = Type.Object({
+  page_size: Type.Optional(Type.Integer({"default":10})),
+  start_after: Type.Optional(Type.String()),
+  due_month: Type.Optional(Type.Union([Type.Literal("current_month"), Type.Literal("next_month")], {"default":"current_month"})),
+  name: Type.Optional(Type.String()),
+  status: Type.Optional(Type.String()),
+  project_name: Type.Optional(Type.String()),
+  project_manager_id: Type.Optional(Type.String()),
+});
+export const GetEligibleTargetGroupsHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const PostReconciliationsCompletesParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+});
+export const PostReconciliationsCompletesQuery = Type.Object({
+  name: Type.Optional(Type.String()),
+});
+export const PostReconciliationsCompletesHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+  "idempotency-key": Type.Optional(Type.String()),
+});
+
+export const RequestReconciliationReasonCodesParams = Type.Object({
+  account_id: AccountID,
+});
+export const RequestReconciliationReasonCodesHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const CreateAllRecontactRsidsRemovalJobParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+  target_group_id: TargetGroupID,
+});
+export const CreateAllRecontactRsidsRemovalJobHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const RecontactsRemoveAllRsidsJobStatusParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+  target_group_id: TargetGroupID,
+  job_id: JobID,
+});
+export const RecontactsRemoveAllRsidsJobStatusHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const RecontactCreateUploadRsidsByFileJobParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+  target_group_id: TargetGroupID,
+});
+export const RecontactCreateUploadRsidsByFileJobHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const GetRecontactsRsidsUploadFileJobStatusParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+  target_group_id: TargetGroupID,
+  job_id: JobID,
+});
+export const GetRecontactsRsidsUploadFileJobStatusHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const RecontactListUploadRespondentsByFileJobsParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+  target_group_id: TargetGroupID,
+});
+export const RecontactListUploadRespondentsByFileJobsQuery = Type.Object({
+  page_size: Type.Optional(Type.Integer({"default":10})),
+  start_after: Type.Optional(Type.String()),
+});
+export const RecontactListUploadRespondentsByFileJobsHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const RecontactCreateUploadRespondentsByFileJobParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+  target_group_id: TargetGroupID,
+});
+export const RecontactCreateUploadRespondentsByFileJobQuery = Type.Object({
+  entity_type: RecontactUploadJobEntityType,
+});
+export const RecontactCreateUploadRespondentsByFileJobHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const GetRecontactUploadRespondentsByFileJobParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+  target_group_id: TargetGroupID,
+  job_id: JobID,
+});
+export const GetRecontactUploadRespondentsByFileJobHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const RecontactDownloadJobFileParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+  target_group_id: TargetGroupID,
+  job_id: JobID,
+});
+export const RecontactDownloadJobFileHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const GetRecontactsOverviewParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+  target_group_id: TargetGroupID,
+});
+export const GetRecontactsOverviewHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const GetTargetGroupRsidRecontactListParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+  target_group_id: TargetGroupID,
+});
+export const GetTargetGroupRsidRecontactListQuery = Type.Object({
+  page_size: Type.Optional(Type.Integer({"default":10})),
+  start_after: Type.Optional(Type.String()),
+  end_before: Type.Optional(Type.String()),
+});
+export const GetTargetGroupRsidRecontactListHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const ReportRequestsParams = Type.Object({
+  account_id: AccountID,
+});
+export const ReportRequestsQuery = Type.Object({
+  report_type: Type.Optional(ReportType),
+  end_before: Type.Optional(Type.String()),
+  start_after: Type.Optional(Type.String()),
+  page_size: Type.Optional(Type.Integer({"default":10})),
+  level: Type.Optional(Level),
+  Status: Type.Optional(Status),
+});
+export const ReportRequestsHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const DownloadReportV2Params = Type.Object({
+  account_id: AccountID,
+  report_id: ReportId,
+});
+export const DownloadReportV2Headers = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const ShareReportParams = Type.Object({
+  account_id: AccountID,
+  report_id: ReportId,
+});
+export const ShareReportQuery = Type.Object({
+  report_type: Type.Optional(ReportType),
+});
+export const ShareReportHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const ReportStatusParams = Type.Object({
+  account_id: AccountID,
+  report_id: ReportId,
+});
+export const ReportStatusHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const GenerateReportParams = Type.Object({
+  account_id: AccountID,
+  report_type: ReportType,
+});
+export const GenerateReportHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+export const GenerateReportBody = ReportGenerationRequest;
+
+export const UploadLiveRespondentUniqueCodesParams = Type.Object({
+  account_id: AccountID,
+  target_group_id: TargetGroupID,
+});
+export const UploadLiveRespondentUniqueCodesHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+export const UploadLiveRespondentUniqueCodesBody = UploadLiveRespondentUniqueCodesRequest;
+
+export const GetLiveRespondentUniqueCodesStatsParams = Type.Object({
+  account_id: AccountID,
+  target_group_id: TargetGroupID,
+});
+export const GetLiveRespondentUniqueCodesStatsHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const DeleteUnconsumedLiveRespondentUniqueCodesParams = Type.Object({
+  account_id: AccountID,
+  target_group_id: TargetGroupID,
+});
+export const DeleteUnconsumedLiveRespondentUniqueCodesHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const UploadTestRespondentUniqueCodesParams = Type.Object({
+  account_id: AccountID,
+  target_group_id: TargetGroupID,
+});
+export const UploadTestRespondentUniqueCodesHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+export const UploadTestRespondentUniqueCodesBody = UploadTestRespondentUniqueCodesRequest;
+
+export const GetTestRespondentUniqueCodesStatsParams = Type.Object({
+  account_id: AccountID,
+  target_group_id: TargetGroupID,
+});
+export const GetTestRespondentUniqueCodesStatsHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const DeleteUnconsumedTestRespondentUniqueCodesParams = Type.Object({
+  account_id: AccountID,
+  target_group_id: TargetGroupID,
+});
+export const DeleteUnconsumedTestRespondentUniqueCodesHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const GetRespondentStatusParams = Type.Object({
+  RID: Type.String(),
+});
+
+export const UpdateRespondentStatusBody = respondent_fillfilment_transition_request;
+
+export const GetAccountAllocationTemplateForBusinessUnitIdParams = Type.Object({
+  account_id: AccountID,
+  business_unit_id: BusinessUnitID,
+  template_id: TemplateID,
+});
+export const GetAccountAllocationTemplateForBusinessUnitIdQuery = Type.Object({
+  locale: LocaleCode,
+});
+export const GetAccountAllocationTemplateForBusinessUnitIdHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const GetGlobalAllocationTemplateByIdForBusinessUnitIdParams = Type.Object({
+  account_id: AccountID,
+  business_unit_id: BusinessUnitID,
+  template_id: TemplateID,
+});
+export const GetGlobalAllocationTemplateByIdForBusinessUnitIdQuery = Type.Object({
+  locale: LocaleCode,
+});
+export const GetGlobalAllocationTemplateByIdForBusinessUnitIdHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const GetSystemAllocationTemplateByBusinessUnitIdParams = Type.Object({
+  account_id: AccountID,
+  business_unit_id: BusinessUnitID,
+});
+export const GetSystemAllocationTemplateByBusinessUnitIdQuery = Type.Object({
+  locale: LocaleCode,
+});
+export const GetSystemAllocationTemplateByBusinessUnitIdHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const GetTargetGroupAllocationSpecificationParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+  target_group_id: TargetGroupID,
+});
+export const GetTargetGroupAllocationSpecificationHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const UpdateTargetGroupAllocationSpecificationParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+  target_group_id: TargetGroupID,
+});
+export const UpdateTargetGroupAllocationSpecificationHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+export const UpdateTargetGroupAllocationSpecificationBody = SupplyAllocationUpdateRequest;
+
+export const CreateBulkUpdateTargetGroupProjectManagerJobParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+});
+export const CreateBulkUpdateTargetGroupProjectManagerJobHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+export const CreateBulkUpdateTargetGroupProjectManagerJobBody = CreateBulkUpdateTargetGroupProjectManagerJobRequest;
+
+export const GetBulkUpdateTargetGroupProjectManagerJobParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+  job_id: JobID,
+});
+export const GetBulkUpdateTargetGroupProjectManagerJobHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
 
 export const GetListTargetGroupsParams = Type.Object({
   account_id: AccountID,
@@ -466,212 +2308,1348 @@ export const UpdateTargetGroupHeaders = Type.Object({
 });
 export const UpdateTargetGroupBody = UpdateDraftTargetGroupRequest;
 
-export const CreateLaunchFieldingRunFromDraftJobParams = Type.Object({
+export const GetTargetGroupDetailsParams = Type.Object({
   account_id: AccountID,
   project_id: ProjectID,
   target_group_id: TargetGroupID,
 });
-export const CreateLaunchFieldingRunFromDraftJobHeaders = Type.Object({
-  "cint-api-version": Type.String(),
-  "idempotency-key": IdempotencyKey,
-});
-export const CreateLaunchFieldingRunFromDraftJobBody = CreateLaunchFieldingRunFromDraftJobRequest;
-
-export const GetLaunchFieldingRunFromDraftJobParams = Type.Object({
-  account_id: AccountID,
-  project_id: ProjectID,
-  target_group_id: TargetGroupID,
-  job_id: JobID,
-});
-export const GetLaunchFieldingRunFromDraftJobHeaders = Type.Object({
+export const GetTargetGroupDetailsHeaders = Type.Object({
   "cint-api-version": Type.String(),
 });
 
-export const GetFieldingRunsByTargetGroupIdParams = Type.Object({
+export const UpdateLaunchedTargetGroupDetailsParams = Type.Object({
   account_id: AccountID,
   project_id: ProjectID,
   target_group_id: TargetGroupID,
 });
-export const GetFieldingRunsByTargetGroupIdHeaders = Type.Object({
+export const UpdateLaunchedTargetGroupDetailsHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+export const UpdateLaunchedTargetGroupDetailsBody = TargetGroupDetailsUpdateRequest;
+
+export const GetRateCardParams = Type.Object({
+  account_id: AccountID,
+  business_unit_id: BusinessUnitID,
+});
+export const GetRateCardQuery = Type.Object({
+  country_code: Type.String(),
+});
+export const GetRateCardHeaders = Type.Object({
   "cint-api-version": Type.String(),
 });
 
-export const GetFieldingRunParams = Type.Object({
+export const GetTargetGroupRateCardParams = Type.Object({
   account_id: AccountID,
   project_id: ProjectID,
   target_group_id: TargetGroupID,
-  fielding_run_id: FieldingRunID,
 });
-export const GetFieldingRunHeaders = Type.Object({
+export const GetTargetGroupRateCardHeaders = Type.Object({
   "cint-api-version": Type.String(),
 });
 
-export const PauseFieldingRunParams = Type.Object({
+export const UpdateCostPerInterviewParams = Type.Object({
   account_id: AccountID,
   project_id: ProjectID,
   target_group_id: TargetGroupID,
-  fielding_run_id: FieldingRunID,
 });
-export const PauseFieldingRunHeaders = Type.Object({
+export const UpdateCostPerInterviewHeaders = Type.Object({
   "cint-api-version": Type.String(),
-  "if-match": Type.String(),
+});
+export const UpdateCostPerInterviewBody = CostPerInterviewUpdateRequest;
+
+export const UpdateFillingStrategyParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+  target_group_id: TargetGroupID,
+});
+export const UpdateFillingStrategyHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+export const UpdateFillingStrategyBody = FillingStrategyUpdateRequest;
+
+export const ComputeTargetGroupTransitionsParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+});
+export const ComputeTargetGroupTransitionsHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+export const ComputeTargetGroupTransitionsBody = ComputeTargetGroupTransitionsRequest;
+
+export const GetTargetGroupOverviewParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+  target_group_id: TargetGroupID,
+});
+export const GetTargetGroupOverviewHeaders = Type.Object({
+  "cint-api-version": Type.String(),
 });
 
-export const ResumeFieldingRunParams = Type.Object({
-  account_id: AccountID,
-  project_id: ProjectID,
+export const GetTargetGroupOverviewByTargetGroupIdParams = Type.Object({
   target_group_id: TargetGroupID,
-  fielding_run_id: FieldingRunID,
 });
-export const ResumeFieldingRunHeaders = Type.Object({
+export const GetTargetGroupOverviewByTargetGroupIdHeaders = Type.Object({
   "cint-api-version": Type.String(),
-  "if-match": Type.String(),
 });
 
-export const CompleteFieldingRunParams = Type.Object({
+export const GetTargetGroupPerformanceParams = Type.Object({
   account_id: AccountID,
   project_id: ProjectID,
   target_group_id: TargetGroupID,
-  fielding_run_id: FieldingRunID,
 });
-export const CompleteFieldingRunHeaders = Type.Object({
+export const GetTargetGroupPerformanceHeaders = Type.Object({
   "cint-api-version": Type.String(),
-  "if-match": Type.String(),
+});
+
+export const GetTargetGroupCompletesAggregatedByIntervalParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+  target_group_id: TargetGroupID,
+});
+export const GetTargetGroupCompletesAggregatedByIntervalQuery = Type.Object({
+  aggregation_interval: Type.Optional(Type.String()),
+});
+export const GetTargetGroupCompletesAggregatedByIntervalHeaders = Type.Object({
+  "cint-api-version": Type.String(),
+});
+
+export const GetTargetGroupChangelogParams = Type.Object({
+  account_id: AccountID,
+  project_id: ProjectID,
+  target_group_id: TargetGroupID,
+});
+export const GetTargetGroupChangelogQuery = Type.Object({
+  page_size: Type.Optional(Type.Integer({"default":50})),
+  start_after: Type.Optional(Type.String()),
+  end_before: Type.Optional(Type.String()),
+  change_types: Type.Optional(Type.Array(TargetGroupChangeType)),
+});
+export const GetTargetGroupChangelogHeaders = Type.Object({
+  "cint-api-version": Type.String(),
 });
 
 export const operationTable = {
-  list_account_projects: {
-    id: 'list_account_projects',
+  get_user_accounts: {
+    id: 'get_user_accounts',
     method: 'GET',
-    path: '/v1/demand/accounts/:account_id/projects',
-    tag: "Projects",
-    summary: "List projects for an account",
+    path: '/v1/accounts',
+    tag: "Accounts",
+    summary: "List all accounts",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      headers: GetUserAccountsHeaders,
+    },
+  },
+  get_account_users: {
+    id: 'get_account_users',
+    method: 'GET',
+    path: '/v1/accounts/:account_id/users',
+    tag: "Accounts",
+    summary: "List all users for an account",
+    security: 'bearer',
     successStatus: 200,
     statuses: [200,400,401,403,404,500],
     successHeaders: [],
     requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
     bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
     schemas: {
-      params: ListAccountProjectsParams,
-      querystring: ListAccountProjectsQuery,
-      headers: ListAccountProjectsHeaders,
+      params: GetAccountUsersParams,
+      querystring: GetAccountUsersQuery,
+      headers: GetAccountUsersHeaders,
     },
   },
-  create_project: {
-    id: 'create_project',
-    method: 'POST',
-    path: '/v1/demand/accounts/:account_id/projects',
-    tag: "Projects",
-    summary: "Create a new project",
-    successStatus: 202,
-    statuses: [202,400,401,403,404,500],
-    successHeaders: ["etag"],
-    requiredHeaders: ["Cint-API-Version","idempotency-key"],
-    bodyRequired: true,
-    schemas: {
-      params: CreateProjectParams,
-      headers: CreateProjectHeaders,
-      body: CreateProjectBody,
-    },
-  },
-  get_project_by_id: {
-    id: 'get_project_by_id',
+  get_account_service_clients: {
+    id: 'get_account_service_clients',
     method: 'GET',
-    path: '/v1/demand/accounts/:account_id/projects/:project_id',
-    tag: "Projects",
-    summary: "Retrieve a project",
+    path: '/v1/accounts/:account_id/service-clients',
+    tag: "Accounts",
+    summary: "List all service clients for an account",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetAccountServiceClientsParams,
+      querystring: GetAccountServiceClientsQuery,
+      headers: GetAccountServiceClientsHeaders,
+    },
+  },
+  get_user_account_business_unit_id: {
+    id: 'get_user_account_business_unit_id',
+    method: 'GET',
+    path: '/v1/accounts/:account_id/users/:user_id/business-units',
+    tag: "Accounts",
+    summary: "Get default business unit assigned to user",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetUserAccountBusinessUnitIdParams,
+      headers: GetUserAccountBusinessUnitIdHeaders,
+    },
+  },
+  get_account_allocation_template_association: {
+    id: 'get_account_allocation_template_association',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/allocation-template-association',
+    tag: "Allocation Templates Admin",
+    summary: "Retrieves the default allocation template for an account",
+    security: 'bearer',
     successStatus: 200,
     statuses: [200,400,401,403,404,500],
     successHeaders: ["etag"],
     requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
     bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
     schemas: {
-      params: GetProjectByIdParams,
-      headers: GetProjectByIdHeaders,
+      params: GetAccountAllocationTemplateAssociationParams,
+      headers: GetAccountAllocationTemplateAssociationHeaders,
     },
   },
-  update_project: {
-    id: 'update_project',
+  set_account_allocation_template_association: {
+    id: 'set_account_allocation_template_association',
     method: 'PUT',
-    path: '/v1/demand/accounts/:account_id/projects/:project_id',
-    tag: "Projects",
-    summary: "Update a project",
-    successStatus: 200,
-    statuses: [200,400,401,403,404,412,500],
-    successHeaders: ["idempotency-key"],
-    requiredHeaders: ["Cint-API-Version","If-Match","idempotency-key"],
+    path: '/v1/demand/accounts/:account_id/allocation-template-association',
+    tag: "Allocation Templates Admin",
+    summary: "Assigns a default allocation template to an account",
+    security: 'bearer',
+    successStatus: 204,
+    statuses: [204,400,401,403,404,412,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version","If-Match"],
+    bodyContentType: "application/json",
     bodyRequired: true,
+    idempotencyKey: null,
+    ifMatch: "required",
     schemas: {
-      params: UpdateProjectParams,
-      headers: UpdateProjectHeaders,
-      body: UpdateProjectBody,
+      params: SetAccountAllocationTemplateAssociationParams,
+      headers: SetAccountAllocationTemplateAssociationHeaders,
+      body: SetAccountAllocationTemplateAssociationBody,
     },
   },
-  get_list_target_groups: {
-    id: 'get_list_target_groups',
+  list_account_allocation_templates: {
+    id: 'list_account_allocation_templates',
     method: 'GET',
-    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups',
-    tag: "Target Groups",
-    summary: "List target groups for a project",
+    path: '/v1/demand/accounts/:account_id/allocation-templates',
+    tag: "Allocation Templates Admin",
+    summary: "Lists allocation templates for an account",
+    security: 'bearer',
     successStatus: 200,
-    statuses: [200,400,401,403,404,500],
+    statuses: [200,400,401,403,500],
     successHeaders: [],
     requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
     bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
     schemas: {
-      params: GetListTargetGroupsParams,
-      querystring: GetListTargetGroupsQuery,
-      headers: GetListTargetGroupsHeaders,
+      params: ListAccountAllocationTemplatesParams,
+      querystring: ListAccountAllocationTemplatesQuery,
+      headers: ListAccountAllocationTemplatesHeaders,
     },
   },
-  create_target_group: {
-    id: 'create_target_group',
+  create_account_allocation_template: {
+    id: 'create_account_allocation_template',
     method: 'POST',
-    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups',
-    tag: "Target Groups",
-    summary: "Create a target group in draft status",
+    path: '/v1/demand/accounts/:account_id/allocation-templates',
+    tag: "Allocation Templates Admin",
+    summary: "Create an allocation template",
+    security: 'bearer',
     successStatus: 201,
     statuses: [201,400,401,403,404,500],
-    successHeaders: [],
-    requiredHeaders: ["Cint-API-Version"],
+    successHeaders: ["location"],
+    requiredHeaders: ["Cint-API-Version","idempotency-key"],
+    bodyContentType: "application/json",
     bodyRequired: true,
+    idempotencyKey: "required",
+    ifMatch: null,
     schemas: {
-      params: CreateTargetGroupParams,
-      headers: CreateTargetGroupHeaders,
-      body: CreateTargetGroupBody,
+      params: CreateAccountAllocationTemplateParams,
+      headers: CreateAccountAllocationTemplateHeaders,
+      body: CreateAccountAllocationTemplateBody,
     },
   },
-  get_target_group: {
-    id: 'get_target_group',
+  get_account_allocation_template_by_template_id: {
+    id: 'get_account_allocation_template_by_template_id',
     method: 'GET',
-    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id',
-    tag: "Target Groups",
-    summary: "Retrieve a draft target group",
+    path: '/v1/demand/accounts/:account_id/allocation-templates/:template_id',
+    tag: "Allocation Templates Admin",
+    summary: "Retrieve an allocation template by ID",
+    security: 'bearer',
     successStatus: 200,
-    statuses: [200,301,400,401,403,404,500],
+    statuses: [200,400,401,403,404,500],
+    successHeaders: ["etag"],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetAccountAllocationTemplateByTemplateIdParams,
+      querystring: GetAccountAllocationTemplateByTemplateIdQuery,
+      headers: GetAccountAllocationTemplateByTemplateIdHeaders,
+    },
+  },
+  update_account_allocation_template: {
+    id: 'update_account_allocation_template',
+    method: 'PUT',
+    path: '/v1/demand/accounts/:account_id/allocation-templates/:template_id',
+    tag: "Allocation Templates Admin",
+    summary: "Update an allocation template",
+    security: 'bearer',
+    successStatus: 204,
+    statuses: [204,400,401,403,404,412,500],
     successHeaders: [],
     requiredHeaders: ["Cint-API-Version"],
-    bodyRequired: false,
+    bodyContentType: "application/json",
+    bodyRequired: true,
+    idempotencyKey: null,
+    ifMatch: "optional",
     schemas: {
-      params: GetTargetGroupParams,
-      headers: GetTargetGroupHeaders,
+      params: UpdateAccountAllocationTemplateParams,
+      headers: UpdateAccountAllocationTemplateHeaders,
+      body: UpdateAccountAllocationTemplateBody,
     },
   },
-  update_target_group: {
-    id: 'update_target_group',
-    method: 'PUT',
-    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id',
-    tag: "Target Groups",
-    summary: "Update a target group in draft status",
+  delete_account_allocation_template: {
+    id: 'delete_account_allocation_template',
+    method: 'DELETE',
+    path: '/v1/demand/accounts/:account_id/allocation-templates/:template_id',
+    tag: "Allocation Templates Admin",
+    summary: "Delete an allocation template",
+    security: 'bearer',
     successStatus: 204,
     statuses: [204,400,401,403,404,500],
     successHeaders: [],
     requiredHeaders: ["Cint-API-Version"],
-    bodyRequired: true,
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
     schemas: {
-      params: UpdateTargetGroupParams,
-      headers: UpdateTargetGroupHeaders,
-      body: UpdateTargetGroupBody,
+      params: DeleteAccountAllocationTemplateParams,
+      headers: DeleteAccountAllocationTemplateHeaders,
+    },
+  },
+  list_global_allocation_templates: {
+    id: 'list_global_allocation_templates',
+    method: 'GET',
+    path: '/v1/demand/allocation-templates',
+    tag: "Allocation Templates Admin",
+    summary: "Lists global allocation templates",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      querystring: ListGlobalAllocationTemplatesQuery,
+      headers: ListGlobalAllocationTemplatesHeaders,
+    },
+  },
+  get_global_allocation_template_by_template_id: {
+    id: 'get_global_allocation_template_by_template_id',
+    method: 'GET',
+    path: '/v1/demand/allocation-templates/:template_id',
+    tag: "Allocation Templates Admin",
+    summary: "Retrieves a global allocation template by ID",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: ["etag"],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetGlobalAllocationTemplateByTemplateIdParams,
+      querystring: GetGlobalAllocationTemplateByTemplateIdQuery,
+      headers: GetGlobalAllocationTemplateByTemplateIdHeaders,
+    },
+  },
+  get_system_allocation_template: {
+    id: 'get_system_allocation_template',
+    method: 'GET',
+    path: '/v1/demand/system-allocation-template',
+    tag: "Allocation Templates Admin",
+    summary: "Retrieves the system allocation template",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      querystring: GetSystemAllocationTemplateQuery,
+      headers: GetSystemAllocationTemplateHeaders,
+    },
+  },
+  get_business_units: {
+    id: 'get_business_units',
+    method: 'GET',
+    path: '/v1/accounts/:account_id/business-units',
+    tag: "Definitions",
+    summary: "Lists business units for an account",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetBusinessUnitsParams,
+      headers: GetBusinessUnitsHeaders,
+    },
+  },
+  get_clients: {
+    id: 'get_clients',
+    method: 'GET',
+    path: '/v1/accounts/:account_id/clients',
+    tag: "Definitions",
+    summary: "Lists clients for an account",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetClientsParams,
+      querystring: GetClientsQuery,
+      headers: GetClientsHeaders,
+    },
+  },
+  get_countries: {
+    id: 'get_countries',
+    method: 'GET',
+    path: '/v1/countries',
+    tag: "Definitions",
+    summary: "Lists all countries",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      headers: GetCountriesHeaders,
+    },
+  },
+  get_industries: {
+    id: 'get_industries',
+    method: 'GET',
+    path: '/v1/industries',
+    tag: "Definitions",
+    summary: "Lists all industries",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      headers: GetIndustriesHeaders,
+    },
+  },
+  get_industry_lockouts: {
+    id: 'get_industry_lockouts',
+    method: 'GET',
+    path: '/v1/industry-lockouts',
+    tag: "Definitions",
+    summary: "Lists all industry lockouts",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      headers: GetIndustryLockoutsHeaders,
+    },
+  },
+  get_integration_use_cases: {
+    id: 'get_integration_use_cases',
+    method: 'GET',
+    path: '/v1/integration-use-cases',
+    tag: "Definitions",
+    summary: "List all supported integration cases",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      headers: GetIntegrationUseCasesHeaders,
+    },
+  },
+  get_locales: {
+    id: 'get_locales',
+    method: 'GET',
+    path: '/v1/locales',
+    tag: "Definitions",
+    summary: "Lists all locales",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      headers: GetLocalesHeaders,
+    },
+  },
+  get_study_types: {
+    id: 'get_study_types',
+    method: 'GET',
+    path: '/v1/study-types',
+    tag: "Definitions",
+    summary: "Lists study types",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      headers: GetStudyTypesHeaders,
+    },
+  },
+  get_suppliers: {
+    id: 'get_suppliers',
+    method: 'GET',
+    path: '/v1/suppliers',
+    tag: "Definitions",
+    summary: "Lists suppliers",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      headers: GetSuppliersHeaders,
+    },
+  },
+  get_exclusion_groups_by_account_id: {
+    id: 'get_exclusion_groups_by_account_id',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/exclusion-groups',
+    tag: "Respondent Exclusions",
+    summary: "Lists exclusion groups for an account",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetExclusionGroupsByAccountIdParams,
+      querystring: GetExclusionGroupsByAccountIdQuery,
+      headers: GetExclusionGroupsByAccountIdHeaders,
+    },
+  },
+  create_exclusion_group: {
+    id: 'create_exclusion_group',
+    method: 'POST',
+    path: '/v1/demand/accounts/:account_id/exclusion-groups',
+    tag: "Respondent Exclusions",
+    summary: "Creates an exclusion group",
+    security: 'bearer',
+    successStatus: 201,
+    statuses: [201,400,401,403,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: "application/json",
+    bodyRequired: true,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: CreateExclusionGroupParams,
+      headers: CreateExclusionGroupHeaders,
+      body: CreateExclusionGroupBody,
+    },
+  },
+  get_exclusion_group_by_id: {
+    id: 'get_exclusion_group_by_id',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/exclusion-groups/:exclusion_group_id',
+    tag: "Respondent Exclusions",
+    summary: "Retrieves exclusion group by ID",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetExclusionGroupByIdParams,
+      headers: GetExclusionGroupByIdHeaders,
+    },
+  },
+  update_exclusion_group_by_id: {
+    id: 'update_exclusion_group_by_id',
+    method: 'PUT',
+    path: '/v1/demand/accounts/:account_id/exclusion-groups/:exclusion_group_id',
+    tag: "Respondent Exclusions",
+    summary: "Updates exclusion group by ID",
+    security: 'bearer',
+    successStatus: 204,
+    statuses: [204,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: "application/json",
+    bodyRequired: true,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: UpdateExclusionGroupByIdParams,
+      headers: UpdateExclusionGroupByIdHeaders,
+      body: UpdateExclusionGroupByIdBody,
+    },
+  },
+  delete_exclusion_group_by_id: {
+    id: 'delete_exclusion_group_by_id',
+    method: 'DELETE',
+    path: '/v1/demand/accounts/:account_id/exclusion-groups/:exclusion_group_id',
+    tag: "Respondent Exclusions",
+    summary: "Delete an Exclusion Group by its ID if it has no associated Target Groups",
+    security: 'bearer',
+    successStatus: 204,
+    statuses: [204,400,401,403,404,409,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: DeleteExclusionGroupByIdParams,
+      headers: DeleteExclusionGroupByIdHeaders,
+    },
+  },
+  get_exclusion_group_target_group_exclusions: {
+    id: 'get_exclusion_group_target_group_exclusions',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/exclusion-groups/:exclusion_group_id/target-groups',
+    tag: "Respondent Exclusions",
+    summary: "Lists target groups in an exclusion group",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetExclusionGroupTargetGroupExclusionsParams,
+      querystring: GetExclusionGroupTargetGroupExclusionsQuery,
+      headers: GetExclusionGroupTargetGroupExclusionsHeaders,
+    },
+  },
+  add_target_groups_to_exclusion_group: {
+    id: 'add_target_groups_to_exclusion_group',
+    method: 'POST',
+    path: '/v1/demand/accounts/:account_id/exclusion-groups/:exclusion_group_id/target-groups/add',
+    tag: "Respondent Exclusions",
+    summary: "Add Target Groups to an Exclusion Group",
+    security: 'bearer',
+    successStatus: 204,
+    statuses: [204,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: "application/json",
+    bodyRequired: true,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: AddTargetGroupsToExclusionGroupParams,
+      headers: AddTargetGroupsToExclusionGroupHeaders,
+      body: AddTargetGroupsToExclusionGroupBody,
+    },
+  },
+  remove_target_groups_from_exclusion_group: {
+    id: 'remove_target_groups_from_exclusion_group',
+    method: 'POST',
+    path: '/v1/demand/accounts/:account_id/exclusion-groups/:exclusion_group_id/target-groups/remove',
+    tag: "Respondent Exclusions",
+    summary: "Remove Target Groups from an Exclusion Group",
+    security: 'bearer',
+    successStatus: 204,
+    statuses: [204,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: "application/json",
+    bodyRequired: true,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: RemoveTargetGroupsFromExclusionGroupParams,
+      headers: RemoveTargetGroupsFromExclusionGroupHeaders,
+      body: RemoveTargetGroupsFromExclusionGroupBody,
+    },
+  },
+  update_bulk_target_group_exclusions_api: {
+    id: 'update_bulk_target_group_exclusions_api',
+    method: 'PUT',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/exclusion-policies',
+    tag: "Respondent Exclusions",
+    summary: "Update Target Group Project Exclusion Status",
+    security: 'bearer',
+    successStatus: 204,
+    statuses: [204,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: "application/json",
+    bodyRequired: true,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: UpdateBulkTargetGroupExclusionsApiParams,
+      headers: UpdateBulkTargetGroupExclusionsApiHeaders,
+      body: UpdateBulkTargetGroupExclusionsApiBody,
+    },
+  },
+  get_exclusion_by_project_api: {
+    id: 'get_exclusion_by_project_api',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/exclusions',
+    tag: "Respondent Exclusions",
+    summary: "Lists project exclusion statuses for target groups",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetExclusionByProjectApiParams,
+      headers: GetExclusionByProjectApiHeaders,
+    },
+  },
+  get_target_group_exclusion_policy_api: {
+    id: 'get_target_group_exclusion_policy_api',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/exclusion-policy',
+    tag: "Respondent Exclusions",
+    summary: "Retrieves the project exclusion status for a target group",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetTargetGroupExclusionPolicyApiParams,
+      headers: GetTargetGroupExclusionPolicyApiHeaders,
+    },
+  },
+  get_target_group_access_respondent_guid_exclusion_list_api_paginated: {
+    id: 'get_target_group_access_respondent_guid_exclusion_list_api_paginated',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/exclusions/access-respondent-guid/paginated',
+    tag: "Respondent Exclusions",
+    summary: "Lists excluded Access Respondent GUIDs for a target group",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetTargetGroupAccessRespondentGuidExclusionListApiPaginatedParams,
+      querystring: GetTargetGroupAccessRespondentGuidExclusionListApiPaginatedQuery,
+      headers: GetTargetGroupAccessRespondentGuidExclusionListApiPaginatedHeaders,
+    },
+  },
+  exclusion_create_remove_all_respondents_job: {
+    id: 'exclusion_create_remove_all_respondents_job',
+    method: 'POST',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/exclusions/jobs/remove-all-respondents',
+    tag: "Respondent Exclusions",
+    summary: "Creates a job to remove all respondent exclusions by type",
+    security: 'bearer',
+    successStatus: 201,
+    statuses: [201,400,401,403,404,409,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: ExclusionCreateRemoveAllRespondentsJobParams,
+      querystring: ExclusionCreateRemoveAllRespondentsJobQuery,
+      headers: ExclusionCreateRemoveAllRespondentsJobHeaders,
+    },
+  },
+  get_all_respondent_exclusions_removal_job: {
+    id: 'get_all_respondent_exclusions_removal_job',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/exclusions/jobs/remove-all-respondents/:job_id',
+    tag: "Respondent Exclusions",
+    summary: "Retrieve remove all respondent exclusions job status",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetAllRespondentExclusionsRemovalJobParams,
+      headers: GetAllRespondentExclusionsRemovalJobHeaders,
+    },
+  },
+  exclusion_create_upload_rids_by_file_job: {
+    id: 'exclusion_create_upload_rids_by_file_job',
+    method: 'POST',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/exclusions/jobs/upload-respondents-by-file',
+    tag: "Respondent Exclusions",
+    summary: "Creates a job to upload a file of respondent exclusions",
+    security: 'bearer',
+    successStatus: 201,
+    statuses: [201,400,401,403,404,409,413,415,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: "multipart/form-data",
+    bodyRequired: true,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: ExclusionCreateUploadRidsByFileJobParams,
+      querystring: ExclusionCreateUploadRidsByFileJobQuery,
+      headers: ExclusionCreateUploadRidsByFileJobHeaders,
+    },
+  },
+  get_respondent_exclusions_upload_by_file_job: {
+    id: 'get_respondent_exclusions_upload_by_file_job',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/exclusions/jobs/upload-respondents-by-file/:job_id',
+    tag: "Respondent Exclusions",
+    summary: "Retrieve RID upload job status",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetRespondentExclusionsUploadByFileJobParams,
+      headers: GetRespondentExclusionsUploadByFileJobHeaders,
+    },
+  },
+  get_exclusions_overview: {
+    id: 'get_exclusions_overview',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/exclusions/overview',
+    tag: "Respondent Exclusions",
+    summary: "Retrieves the number of currently excluded response IDs (RSID) on a target group.",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetExclusionsOverviewParams,
+      headers: GetExclusionsOverviewHeaders,
+    },
+  },
+  get_target_group_rsid_exclusion_list_api_paginated: {
+    id: 'get_target_group_rsid_exclusion_list_api_paginated',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/exclusions/rsid/paginated',
+    tag: "Respondent Exclusions",
+    summary: "Lists excluded Respondent IDs (RSIDs) for a target group",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetTargetGroupRsidExclusionListApiPaginatedParams,
+      querystring: GetTargetGroupRsidExclusionListApiPaginatedQuery,
+      headers: GetTargetGroupRsidExclusionListApiPaginatedHeaders,
+    },
+  },
+  get_exclusion_groups_for_target_group: {
+    id: 'get_exclusion_groups_for_target_group',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/target-groups/:target_group_id/exclusion-groups',
+    tag: "Respondent Exclusions",
+    summary: "Lists the exclusion groups of a specific target group",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetExclusionGroupsForTargetGroupParams,
+      querystring: GetExclusionGroupsForTargetGroupQuery,
+      headers: GetExclusionGroupsForTargetGroupHeaders,
+    },
+  },
+  get_target_group_respondent_activity_exclusions: {
+    id: 'get_target_group_respondent_activity_exclusions',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/respondent-activity-exclusions',
+    tag: "Respondent Exclusions",
+    summary: "Retrieves respondent activity exclusions for a target group",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetTargetGroupRespondentActivityExclusionsParams,
+      headers: GetTargetGroupRespondentActivityExclusionsHeaders,
+    },
+  },
+  set_target_group_respondent_activity_exclusions: {
+    id: 'set_target_group_respondent_activity_exclusions',
+    method: 'PUT',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/respondent-activity-exclusions',
+    tag: "Respondent Exclusions",
+    summary: "Set the respondent activity exclusions for a target group",
+    security: 'bearer',
+    successStatus: 204,
+    statuses: [204,400,401,403,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: "application/json",
+    bodyRequired: true,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: SetTargetGroupRespondentActivityExclusionsParams,
+      headers: SetTargetGroupRespondentActivityExclusionsHeaders,
+      body: SetTargetGroupRespondentActivityExclusionsBody,
+    },
+  },
+  generate_price_prediction: {
+    id: 'generate_price_prediction',
+    method: 'POST',
+    path: '/v1/demand/accounts/:account_id/business-units/:business_unit_id/generate-price-prediction',
+    tag: "Exclusive Endpoints",
+    summary: "Generates a price prediction",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: "application/json",
+    bodyRequired: true,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GeneratePricePredictionParams,
+      headers: GeneratePricePredictionHeaders,
+      body: GeneratePricePredictionBody,
+    },
+  },
+  get_target_group_price: {
+    id: 'get_target_group_price',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/business-units/:business_unit_id/target-groups/:target_group_id/price',
+    tag: "Exclusive Endpoints",
+    summary: "Retrieves the pricing details for a target group",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetTargetGroupPriceParams,
+      headers: GetTargetGroupPriceHeaders,
+    },
+  },
+  calculate_target_group_feasibility: {
+    id: 'calculate_target_group_feasibility',
+    method: 'POST',
+    path: '/v1/demand/accounts/:account_id/target-groups/calculate-feasibility',
+    tag: "Feasibility",
+    summary: "Calculates feasibility for a draft target group",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,422,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: "application/json",
+    bodyRequired: true,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: CalculateTargetGroupFeasibilityParams,
+      headers: CalculateTargetGroupFeasibilityHeaders,
+      body: CalculateTargetGroupFeasibilityBody,
+    },
+  },
+  calculate_target_group_feasibility_by_id: {
+    id: 'calculate_target_group_feasibility_by_id',
+    method: 'POST',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/calculate-feasibility',
+    tag: "Feasibility",
+    summary: "Calculates feasibility for a non-draft target group",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,422,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: "application/json",
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: CalculateTargetGroupFeasibilityByIdParams,
+      headers: CalculateTargetGroupFeasibilityByIdHeaders,
+      body: CalculateTargetGroupFeasibilityByIdBody,
+    },
+  },
+  get_fielding_assistant_assignment: {
+    id: 'get_fielding_assistant_assignment',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/fielding-assistant-assignment',
+    tag: "Fielding Assistant",
+    summary: "Retrieves the Fielding Assistant assignment for a target group",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: ["etag"],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetFieldingAssistantAssignmentParams,
+      headers: GetFieldingAssistantAssignmentHeaders,
+    },
+  },
+  create_or_update_fielding_assistant_assignment: {
+    id: 'create_or_update_fielding_assistant_assignment',
+    method: 'PUT',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/fielding-assistant-assignment',
+    tag: "Fielding Assistant",
+    summary: "Create or update the Fielding Assistant assignment",
+    security: 'bearer',
+    successStatus: 204,
+    statuses: [204,400,401,403,404,412,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: "application/json",
+    bodyRequired: true,
+    idempotencyKey: null,
+    ifMatch: "optional",
+    schemas: {
+      params: CreateOrUpdateFieldingAssistantAssignmentParams,
+      headers: CreateOrUpdateFieldingAssistantAssignmentHeaders,
+      body: CreateOrUpdateFieldingAssistantAssignmentBody,
+    },
+  },
+  create_bulk_complete_target_groups_job: {
+    id: 'create_bulk_complete_target_groups_job',
+    method: 'POST',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/batch-jobs/complete-fielding-runs-by-target-group-id',
+    tag: "Fielding (Batch)",
+    summary: "Creates a job to complete multiple target groups",
+    security: 'bearer',
+    successStatus: 201,
+    statuses: [201,400,401,403,404,500],
+    successHeaders: ["location"],
+    requiredHeaders: ["Cint-API-Version","idempotency-key"],
+    bodyContentType: "application/json",
+    bodyRequired: true,
+    idempotencyKey: "required",
+    ifMatch: null,
+    schemas: {
+      params: CreateBulkCompleteTargetGroupsJobParams,
+      headers: CreateBulkCompleteTargetGroupsJobHeaders,
+      body: CreateBulkCompleteTargetGroupsJobBody,
+    },
+  },
+  get_bulk_complete_target_groups_job: {
+    id: 'get_bulk_complete_target_groups_job',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/batch-jobs/complete-fielding-runs-by-target-group-id/:job_id',
+    tag: "Fielding (Batch)",
+    summary: "Retrieves a bulk \"complete\" job status",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetBulkCompleteTargetGroupsJobParams,
+      headers: GetBulkCompleteTargetGroupsJobHeaders,
+    },
+  },
+  create_bulk_launch_target_groups_job: {
+    id: 'create_bulk_launch_target_groups_job',
+    method: 'POST',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/batch-jobs/launch-fielding-runs-by-target-group-id',
+    tag: "Fielding (Batch)",
+    summary: "Creates a job to launch multiple target groups",
+    security: 'bearer',
+    successStatus: 201,
+    statuses: [201,400,401,403,404,500],
+    successHeaders: ["location"],
+    requiredHeaders: ["Cint-API-Version","idempotency-key"],
+    bodyContentType: "application/json",
+    bodyRequired: true,
+    idempotencyKey: "required",
+    ifMatch: null,
+    schemas: {
+      params: CreateBulkLaunchTargetGroupsJobParams,
+      headers: CreateBulkLaunchTargetGroupsJobHeaders,
+      body: CreateBulkLaunchTargetGroupsJobBody,
+    },
+  },
+  get_bulk_launch_target_groups_job: {
+    id: 'get_bulk_launch_target_groups_job',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/batch-jobs/launch-fielding-runs-by-target-group-id/:job_id',
+    tag: "Fielding (Batch)",
+    summary: "Retrieves a bulk \"launch\" job status",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetBulkLaunchTargetGroupsJobParams,
+      headers: GetBulkLaunchTargetGroupsJobHeaders,
+    },
+  },
+  create_bulk_pause_target_groups_job: {
+    id: 'create_bulk_pause_target_groups_job',
+    method: 'POST',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/batch-jobs/pause-fielding-runs-by-target-group-id',
+    tag: "Fielding (Batch)",
+    summary: "Creates a job to pause multiple target groups",
+    security: 'bearer',
+    successStatus: 201,
+    statuses: [201,400,401,403,404,500],
+    successHeaders: ["location"],
+    requiredHeaders: ["Cint-API-Version","idempotency-key"],
+    bodyContentType: "application/json",
+    bodyRequired: true,
+    idempotencyKey: "required",
+    ifMatch: null,
+    schemas: {
+      params: CreateBulkPauseTargetGroupsJobParams,
+      headers: CreateBulkPauseTargetGroupsJobHeaders,
+      body: CreateBulkPauseTargetGroupsJobBody,
+    },
+  },
+  get_bulk_pause_target_groups_job: {
+    id: 'get_bulk_pause_target_groups_job',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/batch-jobs/pause-fielding-runs-by-target-group-id/:job_id',
+    tag: "Fielding (Batch)",
+    summary: "Retrieves a bulk \"pause\" job status",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetBulkPauseTargetGroupsJobParams,
+      headers: GetBulkPauseTargetGroupsJobHeaders,
+    },
+  },
+  create_bulk_relaunch_target_groups_job: {
+    id: 'create_bulk_relaunch_target_groups_job',
+    method: 'POST',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/batch-jobs/relaunch-fielding-runs-by-target-group-id',
+    tag: "Fielding (Batch)",
+    summary: "Creates a job to relaunch multiple target groups",
+    security: 'bearer',
+    successStatus: 201,
+    statuses: [201,400,401,403,404,500],
+    successHeaders: ["location"],
+    requiredHeaders: ["Cint-API-Version","idempotency-key"],
+    bodyContentType: "application/json",
+    bodyRequired: true,
+    idempotencyKey: "required",
+    ifMatch: null,
+    schemas: {
+      params: CreateBulkRelaunchTargetGroupsJobParams,
+      headers: CreateBulkRelaunchTargetGroupsJobHeaders,
+      body: CreateBulkRelaunchTargetGroupsJobBody,
+    },
+  },
+  get_bulk_relaunch_target_groups_job: {
+    id: 'get_bulk_relaunch_target_groups_job',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/batch-jobs/relaunch-fielding-runs-by-target-group-id/:job_id',
+    tag: "Fielding (Batch)",
+    summary: "Retrieves a bulk \"relaunch\" job status",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetBulkRelaunchTargetGroupsJobParams,
+      headers: GetBulkRelaunchTargetGroupsJobHeaders,
+    },
+  },
+  create_bulk_resume_target_groups_job: {
+    id: 'create_bulk_resume_target_groups_job',
+    method: 'POST',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/batch-jobs/resume-fielding-runs-by-target-group-id',
+    tag: "Fielding (Batch)",
+    summary: "Creates a job to resume multiple target groups",
+    security: 'bearer',
+    successStatus: 201,
+    statuses: [201,400,401,403,404,500],
+    successHeaders: ["location"],
+    requiredHeaders: ["Cint-API-Version","idempotency-key"],
+    bodyContentType: "application/json",
+    bodyRequired: true,
+    idempotencyKey: "required",
+    ifMatch: null,
+    schemas: {
+      params: CreateBulkResumeTargetGroupsJobParams,
+      headers: CreateBulkResumeTargetGroupsJobHeaders,
+      body: CreateBulkResumeTargetGroupsJobBody,
+    },
+  },
+  get_bulk_resume_target_groups_job: {
+    id: 'get_bulk_resume_target_groups_job',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/batch-jobs/resume-fielding-runs-by-target-group-id/:job_id',
+    tag: "Fielding (Batch)",
+    summary: "Retrieves a bulk \"resume\" job status",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetBulkResumeTargetGroupsJobParams,
+      headers: GetBulkResumeTargetGroupsJobHeaders,
     },
   },
   create_launch_fielding_run_from_draft_job: {
@@ -680,11 +3658,15 @@ export const operationTable = {
     path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/fielding-run-jobs/launch-from-draft',
     tag: "Fielding",
     summary: "Job to launch a draft target group",
+    security: 'bearer',
     successStatus: 201,
     statuses: [201,400,401,403,429,500],
     successHeaders: ["location"],
     requiredHeaders: ["Cint-API-Version","idempotency-key"],
+    bodyContentType: "application/json",
     bodyRequired: true,
+    idempotencyKey: "required",
+    ifMatch: null,
     schemas: {
       params: CreateLaunchFieldingRunFromDraftJobParams,
       headers: CreateLaunchFieldingRunFromDraftJobHeaders,
@@ -697,14 +3679,59 @@ export const operationTable = {
     path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/fielding-run-jobs/launch-from-draft/:job_id',
     tag: "Fielding",
     summary: "Retrieves a \"launch from draft\" job status",
+    security: 'bearer',
     successStatus: 200,
     statuses: [200,400,401,403,404,429,500],
     successHeaders: [],
     requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
     bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
     schemas: {
       params: GetLaunchFieldingRunFromDraftJobParams,
       headers: GetLaunchFieldingRunFromDraftJobHeaders,
+    },
+  },
+  create_schedule_fielding_run_from_draft_job: {
+    id: 'create_schedule_fielding_run_from_draft_job',
+    method: 'POST',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/fielding-run-jobs/schedule-from-draft',
+    tag: "Fielding",
+    summary: "Schedules a draft target group to go live",
+    security: 'bearer',
+    successStatus: 201,
+    statuses: [201,400,401,403,429,500],
+    successHeaders: ["location"],
+    requiredHeaders: ["Cint-API-Version","idempotency-key"],
+    bodyContentType: "application/json",
+    bodyRequired: true,
+    idempotencyKey: "required",
+    ifMatch: null,
+    schemas: {
+      params: CreateScheduleFieldingRunFromDraftJobParams,
+      headers: CreateScheduleFieldingRunFromDraftJobHeaders,
+      body: CreateScheduleFieldingRunFromDraftJobBody,
+    },
+  },
+  get_schedule_fielding_run_from_draft_job: {
+    id: 'get_schedule_fielding_run_from_draft_job',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/fielding-run-jobs/schedule-from-draft/:job_id',
+    tag: "Fielding",
+    summary: "Retrieves a \"schedule from draft\" job status",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,429,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetScheduleFieldingRunFromDraftJobParams,
+      headers: GetScheduleFieldingRunFromDraftJobHeaders,
     },
   },
   get_fielding_runs_by_target_group_id: {
@@ -713,11 +3740,15 @@ export const operationTable = {
     path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/fielding-runs',
     tag: "Fielding",
     summary: "Lists the fielding runs for a target group",
+    security: 'bearer',
     successStatus: 200,
     statuses: [200,400,401,403,404,429,500],
     successHeaders: [],
     requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
     bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
     schemas: {
       params: GetFieldingRunsByTargetGroupIdParams,
       headers: GetFieldingRunsByTargetGroupIdHeaders,
@@ -729,46 +3760,39 @@ export const operationTable = {
     path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/fielding-runs/:fielding_run_id',
     tag: "Fielding",
     summary: "Retrieves a fielding run",
+    security: 'bearer',
     successStatus: 200,
     statuses: [200,400,401,403,404,429,500],
     successHeaders: ["etag"],
     requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
     bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
     schemas: {
       params: GetFieldingRunParams,
       headers: GetFieldingRunHeaders,
     },
   },
-  pause_fielding_run: {
-    id: 'pause_fielding_run',
-    method: 'POST',
-    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/fielding-runs/:fielding_run_id/pause',
+  update_fielding_run: {
+    id: 'update_fielding_run',
+    method: 'PUT',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/fielding-runs/:fielding_run_id',
     tag: "Fielding",
-    summary: "Pauses a fielding run",
-    successStatus: 204,
-    statuses: [204,400,401,403,404,412,422,429,500],
+    summary: "Updates a fielding run",
+    security: 'bearer',
+    successStatus: 202,
+    statuses: [202,400,401,403,404,412,422,429,500],
     successHeaders: ["etag"],
     requiredHeaders: ["Cint-API-Version","If-Match"],
-    bodyRequired: false,
+    bodyContentType: "application/json",
+    bodyRequired: true,
+    idempotencyKey: null,
+    ifMatch: "required",
     schemas: {
-      params: PauseFieldingRunParams,
-      headers: PauseFieldingRunHeaders,
-    },
-  },
-  resume_fielding_run: {
-    id: 'resume_fielding_run',
-    method: 'POST',
-    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/fielding-runs/:fielding_run_id/resume',
-    tag: "Fielding",
-    summary: "Resumes a fielding run",
-    successStatus: 204,
-    statuses: [204,400,401,403,404,412,422,429,500],
-    successHeaders: ["etag"],
-    requiredHeaders: ["Cint-API-Version","If-Match"],
-    bodyRequired: false,
-    schemas: {
-      params: ResumeFieldingRunParams,
-      headers: ResumeFieldingRunHeaders,
+      params: UpdateFieldingRunParams,
+      headers: UpdateFieldingRunHeaders,
+      body: UpdateFieldingRunBody,
     },
   },
   complete_fielding_run: {
@@ -777,14 +3801,1862 @@ export const operationTable = {
     path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/fielding-runs/:fielding_run_id/complete',
     tag: "Fielding",
     summary: "Completes a fielding run",
+    security: 'bearer',
     successStatus: 204,
     statuses: [204,400,401,403,404,412,422,429,500],
     successHeaders: ["etag"],
     requiredHeaders: ["Cint-API-Version","If-Match"],
+    bodyContentType: null,
     bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: "required",
     schemas: {
       params: CompleteFieldingRunParams,
       headers: CompleteFieldingRunHeaders,
+    },
+  },
+  launch_now_fielding_run: {
+    id: 'launch_now_fielding_run',
+    method: 'POST',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/fielding-runs/:fielding_run_id/launch-now',
+    tag: "Fielding",
+    summary: "Launches fielding run immediately",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,412,422,429,500],
+    successHeaders: ["etag"],
+    requiredHeaders: ["Cint-API-Version","If-Match"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: "required",
+    schemas: {
+      params: LaunchNowFieldingRunParams,
+      headers: LaunchNowFieldingRunHeaders,
+    },
+  },
+  pause_fielding_run: {
+    id: 'pause_fielding_run',
+    method: 'POST',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/fielding-runs/:fielding_run_id/pause',
+    tag: "Fielding",
+    summary: "Pauses a fielding run",
+    security: 'bearer',
+    successStatus: 204,
+    statuses: [204,400,401,403,404,412,422,429,500],
+    successHeaders: ["etag"],
+    requiredHeaders: ["Cint-API-Version","If-Match"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: "required",
+    schemas: {
+      params: PauseFieldingRunParams,
+      headers: PauseFieldingRunHeaders,
+    },
+  },
+  relaunch_fielding_run: {
+    id: 'relaunch_fielding_run',
+    method: 'POST',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/fielding-runs/:fielding_run_id/relaunch',
+    tag: "Fielding",
+    summary: "Relaunches a fielding run",
+    security: 'bearer',
+    successStatus: 204,
+    statuses: [204,400,401,403,404,412,422,429,500],
+    successHeaders: ["etag"],
+    requiredHeaders: ["Cint-API-Version","If-Match"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: "required",
+    schemas: {
+      params: RelaunchFieldingRunParams,
+      headers: RelaunchFieldingRunHeaders,
+    },
+  },
+  resume_fielding_run: {
+    id: 'resume_fielding_run',
+    method: 'POST',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/fielding-runs/:fielding_run_id/resume',
+    tag: "Fielding",
+    summary: "Resumes a fielding run",
+    security: 'bearer',
+    successStatus: 204,
+    statuses: [204,400,401,403,404,412,422,429,500],
+    successHeaders: ["etag"],
+    requiredHeaders: ["Cint-API-Version","If-Match"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: "required",
+    schemas: {
+      params: ResumeFieldingRunParams,
+      headers: ResumeFieldingRunHeaders,
+    },
+  },
+  suggest_days: {
+    id: 'suggest_days',
+    method: 'POST',
+    path: '/v1/demand/intelligent-calendar/suggest-days',
+    tag: "Intelligent Calendar",
+    summary: "Suggest the required fielding time for a target group",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: "application/json",
+    bodyRequired: true,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      headers: SuggestDaysHeaders,
+      body: SuggestDaysBody,
+    },
+  },
+  suggest_time_range: {
+    id: 'suggest_time_range',
+    method: 'GET',
+    path: '/v1/demand/intelligent-calendar/suggest-time-range',
+    tag: "Intelligent Calendar",
+    summary: "Suggests an optimal fielding time range for a locale",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      querystring: SuggestTimeRangeQuery,
+      headers: SuggestTimeRangeHeaders,
+    },
+  },
+  list_profiles: {
+    id: 'list_profiles',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/profiles',
+    tag: "Manage Profiles for Launched Target Groups",
+    summary: "List profiles for a target group",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: ListProfilesParams,
+      headers: ListProfilesHeaders,
+    },
+  },
+  get_profile: {
+    id: 'get_profile',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/profiles/:profile_id',
+    tag: "Manage Profiles for Launched Target Groups",
+    summary: "Retrieve a profile",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetProfileParams,
+      headers: GetProfileHeaders,
+    },
+  },
+  update_profile_filling_goal: {
+    id: 'update_profile_filling_goal',
+    method: 'PUT',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/profiles/completes-goal',
+    tag: "Manage Profiles for Launched Target Groups",
+    summary: "Update completes goal on a target group and its profiles",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,422,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: "application/json",
+    bodyRequired: true,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: UpdateProfileFillingGoalParams,
+      headers: UpdateProfileFillingGoalHeaders,
+      body: UpdateProfileFillingGoalBody,
+    },
+  },
+  batch_delete_profiles: {
+    id: 'batch_delete_profiles',
+    method: 'POST',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/profiles/delete-profiles',
+    tag: "Manage Profiles for Launched Target Groups",
+    summary: "Delete profiles",
+    security: 'bearer',
+    successStatus: 204,
+    statuses: [204,400,401,403,404,422,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: "application/json",
+    bodyRequired: true,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: BatchDeleteProfilesParams,
+      headers: BatchDeleteProfilesHeaders,
+      body: BatchDeleteProfilesBody,
+    },
+  },
+  manage_target_group_profiles: {
+    id: 'manage_target_group_profiles',
+    method: 'POST',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/profiles/manage-profiles',
+    tag: "Manage Profiles for Launched Target Groups",
+    summary: "Manage a target group's profiles",
+    security: 'bearer',
+    successStatus: 201,
+    statuses: [201,400,422,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: "application/json",
+    bodyRequired: true,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: ManageTargetGroupProfilesParams,
+      headers: ManageTargetGroupProfilesHeaders,
+      body: ManageTargetGroupProfilesBody,
+    },
+  },
+  get_webhooks: {
+    id: 'get_webhooks',
+    method: 'GET',
+    path: '/v1/accounts/:account_id/webhooks',
+    tag: "Notifications Webhooks",
+    summary: "Lists all webhooks for an account",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetWebhooksParams,
+      querystring: GetWebhooksQuery,
+      headers: GetWebhooksHeaders,
+    },
+  },
+  create_webhook: {
+    id: 'create_webhook',
+    method: 'POST',
+    path: '/v1/accounts/:account_id/webhooks',
+    tag: "Notifications Webhooks",
+    summary: "Creates a new webhook for an account",
+    security: 'bearer',
+    successStatus: 201,
+    statuses: [201,400,401,403,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: "application/json",
+    bodyRequired: true,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: CreateWebhookParams,
+      headers: CreateWebhookHeaders,
+      body: CreateWebhookBody,
+    },
+  },
+  get_webhook: {
+    id: 'get_webhook',
+    method: 'GET',
+    path: '/v1/accounts/:account_id/webhooks/:webhook_id',
+    tag: "Notifications Webhooks",
+    summary: "Retrieves a webhook for an account",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,401,403,404,500],
+    successHeaders: ["etag"],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetWebhookParams,
+      headers: GetWebhookHeaders,
+    },
+  },
+  update_webhook: {
+    id: 'update_webhook',
+    method: 'PUT',
+    path: '/v1/accounts/:account_id/webhooks/:webhook_id',
+    tag: "Notifications Webhooks",
+    summary: "Updates a webhook for an account",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: "application/json",
+    bodyRequired: true,
+    idempotencyKey: null,
+    ifMatch: "optional",
+    schemas: {
+      params: UpdateWebhookParams,
+      headers: UpdateWebhookHeaders,
+      body: UpdateWebhookBody,
+    },
+  },
+  delete_webhook: {
+    id: 'delete_webhook',
+    method: 'DELETE',
+    path: '/v1/accounts/:account_id/webhooks/:webhook_id',
+    tag: "Notifications Webhooks",
+    summary: "Deletes a webhook for an account",
+    security: 'bearer',
+    successStatus: 204,
+    statuses: [204,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: "optional",
+    schemas: {
+      params: DeleteWebhookParams,
+      headers: DeleteWebhookHeaders,
+    },
+  },
+  list_webhook_events_history: {
+    id: 'list_webhook_events_history',
+    method: 'GET',
+    path: '/v1/accounts/:account_id/webhooks/:webhook_id/events-history',
+    tag: "Notifications Webhooks",
+    summary: "Returns webhook events history for replay and debugging purposes",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: ListWebhookEventsHistoryParams,
+      querystring: ListWebhookEventsHistoryQuery,
+      headers: ListWebhookEventsHistoryHeaders,
+    },
+  },
+  regenerate_webhook_secret: {
+    id: 'regenerate_webhook_secret',
+    method: 'POST',
+    path: '/v1/accounts/:account_id/webhooks/:webhook_id/regenerate-secret',
+    tag: "Notifications Webhooks",
+    summary: "Regenerates the secret for a webhook",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: RegenerateWebhookSecretParams,
+      headers: RegenerateWebhookSecretHeaders,
+    },
+  },
+  get_webhook_events: {
+    id: 'get_webhook_events',
+    method: 'GET',
+    path: '/v1/accounts/:account_id/webhooks-events',
+    tag: "Notifications Webhooks",
+    summary: "List all available webhook event types",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetWebhookEventsParams,
+      headers: GetWebhookEventsHeaders,
+    },
+  },
+  generate_blended_profile: {
+    id: 'generate_blended_profile',
+    method: 'POST',
+    path: '/v1/demand/accounts/:account_id/drafts/generate-blended-profile',
+    tag: "Profiling Helper",
+    summary: "Generates a blended profile from regular profiles",
+    security: 'bearer',
+    successStatus: 201,
+    statuses: [201,400,401,403,404,422,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: "application/json",
+    bodyRequired: true,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GenerateBlendedProfileParams,
+      headers: GenerateBlendedProfileHeaders,
+      body: GenerateBlendedProfileBody,
+    },
+  },
+  validate_profiles: {
+    id: 'validate_profiles',
+    method: 'POST',
+    path: '/v1/demand/accounts/:account_id/profiles/validate',
+    tag: "Profiling Helper",
+    summary: "Validates a profile",
+    security: 'bearer',
+    successStatus: 204,
+    statuses: [204,400,401,403,422,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: "application/json",
+    bodyRequired: true,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: ValidateProfilesParams,
+      headers: ValidateProfilesHeaders,
+      body: ValidateProfilesBody,
+    },
+  },
+  account_questions_translation: {
+    id: 'account_questions_translation',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/questions-translation',
+    tag: "Profiling Library",
+    summary: "Lists all available questions, answers, and conditions.",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: AccountQuestionsTranslationParams,
+      querystring: AccountQuestionsTranslationQuery,
+      headers: AccountQuestionsTranslationHeaders,
+    },
+  },
+  list_all_question_categories: {
+    id: 'list_all_question_categories',
+    method: 'GET',
+    path: '/v1/demand/questions/categories',
+    tag: "Profiling Library",
+    summary: "Lists all available question categories",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      headers: ListAllQuestionCategoriesHeaders,
+    },
+  },
+  get_panel_distribution_by_profile: {
+    id: 'get_panel_distribution_by_profile',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/profiles/:profile_id/supplier-quota-distribution',
+    tag: "Profiling Quotas By Supplier",
+    summary: "Retrieves the supplier distribution for a profile",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetPanelDistributionByProfileParams,
+      headers: GetPanelDistributionByProfileHeaders,
+    },
+  },
+  get_panel_distribution_draft: {
+    id: 'get_panel_distribution_draft',
+    method: 'POST',
+    path: '/v1/demand/accounts/:account_id/supplier-quota-distribution/draft',
+    tag: "Profiling Quotas By Supplier",
+    summary: "Calculates the supplier distribution for a new target group",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: "application/json",
+    bodyRequired: true,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetPanelDistributionDraftParams,
+      headers: GetPanelDistributionDraftHeaders,
+      body: GetPanelDistributionDraftBody,
+    },
+  },
+  list_profile_templates: {
+    id: 'list_profile_templates',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/profiling-templates',
+    tag: "Profiling Templates",
+    summary: "List profile templates",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: ListProfileTemplatesParams,
+      querystring: ListProfileTemplatesQuery,
+      headers: ListProfileTemplatesHeaders,
+    },
+  },
+  create_profile_template: {
+    id: 'create_profile_template',
+    method: 'POST',
+    path: '/v1/demand/accounts/:account_id/profiling-templates',
+    tag: "Profiling Templates",
+    summary: "Create a profile template",
+    security: 'bearer',
+    successStatus: 201,
+    statuses: [201,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: "application/json",
+    bodyRequired: true,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: CreateProfileTemplateParams,
+      headers: CreateProfileTemplateHeaders,
+      body: CreateProfileTemplateBody,
+    },
+  },
+  get_profile_template: {
+    id: 'get_profile_template',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/profiling-templates/:profile_template_id',
+    tag: "Profiling Templates",
+    summary: "Get a profile template",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetProfileTemplateParams,
+      querystring: GetProfileTemplateQuery,
+      headers: GetProfileTemplateHeaders,
+    },
+  },
+  edit_profile_template: {
+    id: 'edit_profile_template',
+    method: 'PUT',
+    path: '/v1/demand/accounts/:account_id/profiling-templates/:profile_template_id',
+    tag: "Profiling Templates",
+    summary: "Edit a profile template",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: "application/json",
+    bodyRequired: true,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: EditProfileTemplateParams,
+      headers: EditProfileTemplateHeaders,
+      body: EditProfileTemplateBody,
+    },
+  },
+  delete_profile_template: {
+    id: 'delete_profile_template',
+    method: 'DELETE',
+    path: '/v1/demand/accounts/:account_id/profiling-templates/:profile_template_id',
+    tag: "Profiling Templates",
+    summary: "Delete a profile template",
+    security: 'bearer',
+    successStatus: 204,
+    statuses: [204,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: DeleteProfileTemplateParams,
+      querystring: DeleteProfileTemplateQuery,
+      headers: DeleteProfileTemplateHeaders,
+    },
+  },
+  list_account_projects: {
+    id: 'list_account_projects',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/projects',
+    tag: "Projects",
+    summary: "List projects for an account",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: ListAccountProjectsParams,
+      querystring: ListAccountProjectsQuery,
+      headers: ListAccountProjectsHeaders,
+    },
+  },
+  create_project: {
+    id: 'create_project',
+    method: 'POST',
+    path: '/v1/demand/accounts/:account_id/projects',
+    tag: "Projects",
+    summary: "Create a new project",
+    security: 'bearer',
+    successStatus: 202,
+    statuses: [202,400,401,403,404,500],
+    successHeaders: ["etag"],
+    requiredHeaders: ["Cint-API-Version","idempotency-key"],
+    bodyContentType: "application/json",
+    bodyRequired: true,
+    idempotencyKey: "required",
+    ifMatch: null,
+    schemas: {
+      params: CreateProjectParams,
+      headers: CreateProjectHeaders,
+      body: CreateProjectBody,
+    },
+  },
+  get_project_by_id: {
+    id: 'get_project_by_id',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id',
+    tag: "Projects",
+    summary: "Retrieve a project",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: ["etag"],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetProjectByIdParams,
+      headers: GetProjectByIdHeaders,
+    },
+  },
+  update_project: {
+    id: 'update_project',
+    method: 'PUT',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id',
+    tag: "Projects",
+    summary: "Update a project",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,412,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version","If-Match","idempotency-key"],
+    bodyContentType: "application/json",
+    bodyRequired: true,
+    idempotencyKey: "required",
+    ifMatch: "required",
+    schemas: {
+      params: UpdateProjectParams,
+      headers: UpdateProjectHeaders,
+      body: UpdateProjectBody,
+    },
+  },
+  project_overview: {
+    id: 'project_overview',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/overview',
+    tag: "Projects",
+    summary: "Retrieve a project summary",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: ProjectOverviewParams,
+      headers: ProjectOverviewHeaders,
+    },
+  },
+  get_reconciliations_by_account_id: {
+    id: 'get_reconciliations_by_account_id',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/reconciliations',
+    tag: "Reconciliations",
+    summary: "List submitted reconciliations by account ID",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetReconciliationsByAccountIdParams,
+      querystring: GetReconciliationsByAccountIdQuery,
+      headers: GetReconciliationsByAccountIdHeaders,
+    },
+  },
+  post_reconciliations: {
+    id: 'post_reconciliations',
+    method: 'POST',
+    path: '/v1/demand/accounts/:account_id/reconciliations',
+    tag: "Reconciliations",
+    summary: "Submit a list of RIDs for positive or negative reconciliation",
+    security: 'bearer',
+    successStatus: 202,
+    statuses: [202,400,401,403,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: "text/csv",
+    bodyRequired: true,
+    idempotencyKey: "optional",
+    ifMatch: null,
+    schemas: {
+      params: PostReconciliationsParams,
+      querystring: PostReconciliationsQuery,
+      headers: PostReconciliationsHeaders,
+    },
+  },
+  get_reconciliation_by_request_id: {
+    id: 'get_reconciliation_by_request_id',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/reconciliations/:request_id',
+    tag: "Reconciliations",
+    summary: "Retrieve a reconciliation request by ID",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetReconciliationByRequestIdParams,
+      headers: GetReconciliationByRequestIdHeaders,
+    },
+  },
+  get_target_groups_by_request_id: {
+    id: 'get_target_groups_by_request_id',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/reconciliations/:request_id/target-groups',
+    tag: "Reconciliations",
+    summary: "List target groups for a reconciliation submission",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetTargetGroupsByRequestIdParams,
+      querystring: GetTargetGroupsByRequestIdQuery,
+      headers: GetTargetGroupsByRequestIdHeaders,
+    },
+  },
+  get_target_group_by_request_id_and_target_group_id: {
+    id: 'get_target_group_by_request_id_and_target_group_id',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/reconciliations/:request_id/target-groups/:target_group_id',
+    tag: "Reconciliations",
+    summary: "Retrieve a target group's reconciliation details from a submission",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetTargetGroupByRequestIdAndTargetGroupIdParams,
+      headers: GetTargetGroupByRequestIdAndTargetGroupIdHeaders,
+    },
+  },
+  get_recon_downloads: {
+    id: 'get_recon_downloads',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/reconciliations/:request_id/downloads/:download_type',
+    tag: "Reconciliations",
+    summary: "Download a reconciliation result file",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetReconDownloadsParams,
+      headers: GetReconDownloadsHeaders,
+    },
+  },
+  get_eligible_target_groups: {
+    id: 'get_eligible_target_groups',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/reconciliations/eligible-target-groups',
+    tag: "Reconciliations",
+    summary: "List target groups eligible for reconciliation",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetEligibleTargetGroupsParams,
+      querystring: GetEligibleTargetGroupsQuery,
+      headers: GetEligibleTargetGroupsHeaders,
+    },
+  },
+  post_reconciliations_completes: {
+    id: 'post_reconciliations_completes',
+    method: 'POST',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/reconciliations/completes',
+    tag: "Reconciliations",
+    summary: "Submit a list of RIDs for positive reconciliation",
+    security: 'bearer',
+    successStatus: 202,
+    statuses: [202,400,401,403,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: "text/csv",
+    bodyRequired: true,
+    idempotencyKey: "optional",
+    ifMatch: null,
+    schemas: {
+      params: PostReconciliationsCompletesParams,
+      querystring: PostReconciliationsCompletesQuery,
+      headers: PostReconciliationsCompletesHeaders,
+    },
+  },
+  request_reconciliation_reason_codes: {
+    id: 'request_reconciliation_reason_codes',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/reconciliations/reason-codes',
+    tag: "Reconciliations",
+    summary: "List reconciliation reason codes and details",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: RequestReconciliationReasonCodesParams,
+      headers: RequestReconciliationReasonCodesHeaders,
+    },
+  },
+  create_all_recontact_rsids_removal_job: {
+    id: 'create_all_recontact_rsids_removal_job',
+    method: 'POST',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/recontacts/jobs/remove-all-rsids',
+    tag: "Recontacts",
+    summary: "Create a job to remove all recontact respondent IDs",
+    security: 'bearer',
+    successStatus: 201,
+    statuses: [201,400,401,403,404,409,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: CreateAllRecontactRsidsRemovalJobParams,
+      headers: CreateAllRecontactRsidsRemovalJobHeaders,
+    },
+  },
+  recontacts_remove_all_rsids_job_status: {
+    id: 'recontacts_remove_all_rsids_job_status',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/recontacts/jobs/remove-all-rsids/:job_id',
+    tag: "Recontacts",
+    summary: "Get information on a remove all Recontact opportunities job",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: RecontactsRemoveAllRsidsJobStatusParams,
+      headers: RecontactsRemoveAllRsidsJobStatusHeaders,
+    },
+  },
+  recontact_create_upload_rsids_by_file_job: {
+    id: 'recontact_create_upload_rsids_by_file_job',
+    method: 'POST',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/recontacts/jobs/upload-rsids-by-file',
+    tag: "Recontacts",
+    summary: "Create a job to upload respondent IDs by file",
+    security: 'bearer',
+    successStatus: 201,
+    statuses: [201,400,401,403,404,409,413,415,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: "multipart/form-data",
+    bodyRequired: true,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: RecontactCreateUploadRsidsByFileJobParams,
+      headers: RecontactCreateUploadRsidsByFileJobHeaders,
+    },
+  },
+  get_recontacts_rsids_upload_file_job_status: {
+    id: 'get_recontacts_rsids_upload_file_job_status',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/recontacts/jobs/upload-rsids-by-file/:job_id',
+    tag: "Recontacts",
+    summary: "Get an upload-by-file job status",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetRecontactsRsidsUploadFileJobStatusParams,
+      headers: GetRecontactsRsidsUploadFileJobStatusHeaders,
+    },
+  },
+  recontact_list_upload_respondents_by_file_jobs: {
+    id: 'recontact_list_upload_respondents_by_file_jobs',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/recontacts/jobs/upload-respondents-by-file',
+    tag: "Recontacts",
+    summary: "List Recontact upload-by-file jobs",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: RecontactListUploadRespondentsByFileJobsParams,
+      querystring: RecontactListUploadRespondentsByFileJobsQuery,
+      headers: RecontactListUploadRespondentsByFileJobsHeaders,
+    },
+  },
+  recontact_create_upload_respondents_by_file_job: {
+    id: 'recontact_create_upload_respondents_by_file_job',
+    method: 'POST',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/recontacts/jobs/upload-respondents-by-file',
+    tag: "Recontacts",
+    summary: "Create a job to upload Recontact opportunities by file",
+    security: 'bearer',
+    successStatus: 201,
+    statuses: [201,400,401,403,404,409,413,415,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: "multipart/form-data",
+    bodyRequired: true,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: RecontactCreateUploadRespondentsByFileJobParams,
+      querystring: RecontactCreateUploadRespondentsByFileJobQuery,
+      headers: RecontactCreateUploadRespondentsByFileJobHeaders,
+    },
+  },
+  get_recontact_upload_respondents_by_file_job: {
+    id: 'get_recontact_upload_respondents_by_file_job',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/recontacts/jobs/upload-respondents-by-file/:job_id',
+    tag: "Recontacts",
+    summary: "Retrieve the status of a Recontact upload-by-file job",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetRecontactUploadRespondentsByFileJobParams,
+      headers: GetRecontactUploadRespondentsByFileJobHeaders,
+    },
+  },
+  recontact_download_job_file: {
+    id: 'recontact_download_job_file',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/recontacts/jobs/upload-respondents-by-file/:job_id/download',
+    tag: "Recontacts",
+    summary: "Download the file associated with a Recontact upload job",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: RecontactDownloadJobFileParams,
+      headers: RecontactDownloadJobFileHeaders,
+    },
+  },
+  get_recontacts_overview: {
+    id: 'get_recontacts_overview',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/recontacts/overview',
+    tag: "Recontacts",
+    summary: "Get recontact overview for a target group",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetRecontactsOverviewParams,
+      headers: GetRecontactsOverviewHeaders,
+    },
+  },
+  get_target_group_rsid_recontact_list: {
+    id: 'get_target_group_rsid_recontact_list',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/recontacts/rsids',
+    tag: "Recontacts",
+    summary: "List recontact respondent IDs",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetTargetGroupRsidRecontactListParams,
+      querystring: GetTargetGroupRsidRecontactListQuery,
+      headers: GetTargetGroupRsidRecontactListHeaders,
+    },
+  },
+  report_requests: {
+    id: 'report_requests',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/reports',
+    tag: "Reports",
+    summary: "List report requests",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: ReportRequestsParams,
+      querystring: ReportRequestsQuery,
+      headers: ReportRequestsHeaders,
+    },
+  },
+  download_report_v2: {
+    id: 'download_report_v2',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/reports/:report_id/download',
+    tag: "Reports",
+    summary: "Download a report",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: DownloadReportV2Params,
+      headers: DownloadReportV2Headers,
+    },
+  },
+  share_report: {
+    id: 'share_report',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/reports/:report_id/share',
+    tag: "Reports",
+    summary: "Get a shareable report link",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: ShareReportParams,
+      querystring: ShareReportQuery,
+      headers: ShareReportHeaders,
+    },
+  },
+  report_status: {
+    id: 'report_status',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/reports/:report_id/status',
+    tag: "Reports",
+    summary: "Report Request Status",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: ReportStatusParams,
+      headers: ReportStatusHeaders,
+    },
+  },
+  generate_report: {
+    id: 'generate_report',
+    method: 'POST',
+    path: '/v1/demand/accounts/:account_id/reports/:report_type',
+    tag: "Reports",
+    summary: "Generate a report",
+    security: 'bearer',
+    successStatus: 202,
+    statuses: [202,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: "application/json",
+    bodyRequired: true,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GenerateReportParams,
+      headers: GenerateReportHeaders,
+      body: GenerateReportBody,
+    },
+  },
+  upload_live_respondent_unique_codes: {
+    id: 'upload_live_respondent_unique_codes',
+    method: 'POST',
+    path: '/v1/demand/accounts/:account_id/target-groups/:target_group_id/respondent-unique-codes/live',
+    tag: "Respondent Unique Codes",
+    summary: "Upload live respondent unique codes",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,429,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: "application/json",
+    bodyRequired: true,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: UploadLiveRespondentUniqueCodesParams,
+      headers: UploadLiveRespondentUniqueCodesHeaders,
+      body: UploadLiveRespondentUniqueCodesBody,
+    },
+  },
+  get_live_respondent_unique_codes_stats: {
+    id: 'get_live_respondent_unique_codes_stats',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/target-groups/:target_group_id/respondent-unique-codes/live/stats',
+    tag: "Respondent Unique Codes",
+    summary: "Get live respondent unique code stats",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,429,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetLiveRespondentUniqueCodesStatsParams,
+      headers: GetLiveRespondentUniqueCodesStatsHeaders,
+    },
+  },
+  delete_unconsumed_live_respondent_unique_codes: {
+    id: 'delete_unconsumed_live_respondent_unique_codes',
+    method: 'DELETE',
+    path: '/v1/demand/accounts/:account_id/target-groups/:target_group_id/respondent-unique-codes/live/unconsumed',
+    tag: "Respondent Unique Codes",
+    summary: "Delete all unconsumed live respondent unique codes",
+    security: 'bearer',
+    successStatus: 204,
+    statuses: [204,400,401,403,404,429,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: DeleteUnconsumedLiveRespondentUniqueCodesParams,
+      headers: DeleteUnconsumedLiveRespondentUniqueCodesHeaders,
+    },
+  },
+  upload_test_respondent_unique_codes: {
+    id: 'upload_test_respondent_unique_codes',
+    method: 'POST',
+    path: '/v1/demand/accounts/:account_id/target-groups/:target_group_id/respondent-unique-codes/test',
+    tag: "Respondent Unique Codes",
+    summary: "Upload test respondent unique codes",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,429,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: "application/json",
+    bodyRequired: true,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: UploadTestRespondentUniqueCodesParams,
+      headers: UploadTestRespondentUniqueCodesHeaders,
+      body: UploadTestRespondentUniqueCodesBody,
+    },
+  },
+  get_test_respondent_unique_codes_stats: {
+    id: 'get_test_respondent_unique_codes_stats',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/target-groups/:target_group_id/respondent-unique-codes/test/stats',
+    tag: "Respondent Unique Codes",
+    summary: "Get test respondent unique code stats",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,429,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetTestRespondentUniqueCodesStatsParams,
+      headers: GetTestRespondentUniqueCodesStatsHeaders,
+    },
+  },
+  delete_unconsumed_test_respondent_unique_codes: {
+    id: 'delete_unconsumed_test_respondent_unique_codes',
+    method: 'DELETE',
+    path: '/v1/demand/accounts/:account_id/target-groups/:target_group_id/respondent-unique-codes/test/unconsumed',
+    tag: "Respondent Unique Codes",
+    summary: "Delete all unconsumed test respondent unique codes",
+    security: 'bearer',
+    successStatus: 204,
+    statuses: [204,400,401,403,404,429,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: DeleteUnconsumedTestRespondentUniqueCodesParams,
+      headers: DeleteUnconsumedTestRespondentUniqueCodesHeaders,
+    },
+  },
+  get_respondent_status: {
+    id: 'get_respondent_status',
+    method: 'GET',
+    path: '/v1/fulfillment/respondents/:RID',
+    tag: "Fulfillment",
+    summary: "Retrieve a respondent's session status",
+    security: 'api-key',
+    successStatus: 200,
+    statuses: [200,404,422],
+    successHeaders: [],
+    requiredHeaders: [],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetRespondentStatusParams,
+    },
+  },
+  update_respondent_status: {
+    id: 'update_respondent_status',
+    method: 'POST',
+    path: '/v1/fulfillment/respondents/transition',
+    tag: "Fulfillment",
+    summary: "Update a respondent's status",
+    security: 'api-key',
+    successStatus: 200,
+    statuses: [200,404,422],
+    successHeaders: [],
+    requiredHeaders: [],
+    bodyContentType: "application/json",
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      body: UpdateRespondentStatusBody,
+    },
+  },
+  get_account_allocation_template_for_business_unit_id: {
+    id: 'get_account_allocation_template_for_business_unit_id',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/business-units/:business_unit_id/account-allocation-templates/:template_id',
+    tag: "Target Group Allocations",
+    summary: "Retrieves an account allocation template",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: ["etag"],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetAccountAllocationTemplateForBusinessUnitIdParams,
+      querystring: GetAccountAllocationTemplateForBusinessUnitIdQuery,
+      headers: GetAccountAllocationTemplateForBusinessUnitIdHeaders,
+    },
+  },
+  get_global_allocation_template_by_id_for_business_unit_id: {
+    id: 'get_global_allocation_template_by_id_for_business_unit_id',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/business-units/:business_unit_id/global-allocation-templates/:template_id',
+    tag: "Target Group Allocations",
+    summary: "Fetch a global allocation template for a business unit and locale",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetGlobalAllocationTemplateByIdForBusinessUnitIdParams,
+      querystring: GetGlobalAllocationTemplateByIdForBusinessUnitIdQuery,
+      headers: GetGlobalAllocationTemplateByIdForBusinessUnitIdHeaders,
+    },
+  },
+  get_system_allocation_template_by_business_unit_id: {
+    id: 'get_system_allocation_template_by_business_unit_id',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/business-units/:business_unit_id/system-allocation-template',
+    tag: "Target Group Allocations",
+    summary: "Get the system allocation template",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetSystemAllocationTemplateByBusinessUnitIdParams,
+      querystring: GetSystemAllocationTemplateByBusinessUnitIdQuery,
+      headers: GetSystemAllocationTemplateByBusinessUnitIdHeaders,
+    },
+  },
+  get_target_group_allocation_specification: {
+    id: 'get_target_group_allocation_specification',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/allocation-specification',
+    tag: "Target Group Allocations",
+    summary: "Get target group allocations",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetTargetGroupAllocationSpecificationParams,
+      headers: GetTargetGroupAllocationSpecificationHeaders,
+    },
+  },
+  update_target_group_allocation_specification: {
+    id: 'update_target_group_allocation_specification',
+    method: 'PUT',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/allocation-specification',
+    tag: "Target Group Allocations",
+    summary: "Updates target group allocations",
+    security: 'bearer',
+    successStatus: 204,
+    statuses: [204,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: "application/json",
+    bodyRequired: true,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: UpdateTargetGroupAllocationSpecificationParams,
+      headers: UpdateTargetGroupAllocationSpecificationHeaders,
+      body: UpdateTargetGroupAllocationSpecificationBody,
+    },
+  },
+  create_bulk_update_target_group_project_manager_job: {
+    id: 'create_bulk_update_target_group_project_manager_job',
+    method: 'POST',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/batch-jobs/update-target-group-project-managers',
+    tag: "Target Groups (Batch)",
+    summary: "Create a bulk update target group project managers job",
+    security: 'bearer',
+    successStatus: 201,
+    statuses: [201,400,401,403,404,500],
+    successHeaders: ["location"],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: "application/json",
+    bodyRequired: true,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: CreateBulkUpdateTargetGroupProjectManagerJobParams,
+      headers: CreateBulkUpdateTargetGroupProjectManagerJobHeaders,
+      body: CreateBulkUpdateTargetGroupProjectManagerJobBody,
+    },
+  },
+  get_bulk_update_target_group_project_manager_job: {
+    id: 'get_bulk_update_target_group_project_manager_job',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/batch-jobs/update-target-group-project-managers/:job_id',
+    tag: "Target Groups (Batch)",
+    summary: "Retrieves a bulk update target group project managers job",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetBulkUpdateTargetGroupProjectManagerJobParams,
+      headers: GetBulkUpdateTargetGroupProjectManagerJobHeaders,
+    },
+  },
+  get_list_target_groups: {
+    id: 'get_list_target_groups',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups',
+    tag: "Target Groups",
+    summary: "List target groups for a project",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetListTargetGroupsParams,
+      querystring: GetListTargetGroupsQuery,
+      headers: GetListTargetGroupsHeaders,
+    },
+  },
+  create_target_group: {
+    id: 'create_target_group',
+    method: 'POST',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups',
+    tag: "Target Groups",
+    summary: "Create a target group in draft status",
+    security: 'bearer',
+    successStatus: 201,
+    statuses: [201,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: "application/json",
+    bodyRequired: true,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: CreateTargetGroupParams,
+      headers: CreateTargetGroupHeaders,
+      body: CreateTargetGroupBody,
+    },
+  },
+  get_target_group: {
+    id: 'get_target_group',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id',
+    tag: "Target Groups",
+    summary: "Retrieve a draft target group",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,301,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetTargetGroupParams,
+      headers: GetTargetGroupHeaders,
+    },
+  },
+  update_target_group: {
+    id: 'update_target_group',
+    method: 'PUT',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id',
+    tag: "Target Groups",
+    summary: "Update a target group in draft status",
+    security: 'bearer',
+    successStatus: 204,
+    statuses: [204,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: "application/json",
+    bodyRequired: true,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: UpdateTargetGroupParams,
+      headers: UpdateTargetGroupHeaders,
+      body: UpdateTargetGroupBody,
+    },
+  },
+  get_target_group_details: {
+    id: 'get_target_group_details',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/details',
+    tag: "Target Groups",
+    summary: "Retrieve target group details",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetTargetGroupDetailsParams,
+      headers: GetTargetGroupDetailsHeaders,
+    },
+  },
+  update_launched_target_group_details: {
+    id: 'update_launched_target_group_details',
+    method: 'PUT',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/details',
+    tag: "Target Groups",
+    summary: "Update launched target group details",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: "application/json",
+    bodyRequired: true,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: UpdateLaunchedTargetGroupDetailsParams,
+      headers: UpdateLaunchedTargetGroupDetailsHeaders,
+      body: UpdateLaunchedTargetGroupDetailsBody,
+    },
+  },
+  get_rate_card: {
+    id: 'get_rate_card',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/business-units/:business_unit_id/rate-card',
+    tag: "Target Groups",
+    summary: "Retrieve a rate card",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetRateCardParams,
+      querystring: GetRateCardQuery,
+      headers: GetRateCardHeaders,
+    },
+  },
+  get_target_group_rate_card: {
+    id: 'get_target_group_rate_card',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/rate-card',
+    tag: "Target Groups",
+    summary: "Retrieve a target group's rate card",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetTargetGroupRateCardParams,
+      headers: GetTargetGroupRateCardHeaders,
+    },
+  },
+  update_cost_per_interview: {
+    id: 'update_cost_per_interview',
+    method: 'PUT',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/cost-per-interview',
+    tag: "Target Groups",
+    summary: "Update target group cost per interview",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: "application/json",
+    bodyRequired: true,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: UpdateCostPerInterviewParams,
+      headers: UpdateCostPerInterviewHeaders,
+      body: UpdateCostPerInterviewBody,
+    },
+  },
+  update_filling_strategy: {
+    id: 'update_filling_strategy',
+    method: 'PUT',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/filling-strategy',
+    tag: "Target Groups",
+    summary: "Update target group filling strategy",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,405,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: "application/json",
+    bodyRequired: true,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: UpdateFillingStrategyParams,
+      headers: UpdateFillingStrategyHeaders,
+      body: UpdateFillingStrategyBody,
+    },
+  },
+  compute_target_group_transitions: {
+    id: 'compute_target_group_transitions',
+    method: 'POST',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/compute-target-group-transitions',
+    tag: "Target Groups",
+    summary: "Compute available target group transitions",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: "application/json",
+    bodyRequired: true,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: ComputeTargetGroupTransitionsParams,
+      headers: ComputeTargetGroupTransitionsHeaders,
+      body: ComputeTargetGroupTransitionsBody,
+    },
+  },
+  get_target_group_overview: {
+    id: 'get_target_group_overview',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/overview',
+    tag: "Target Groups",
+    summary: "Retrieve basic attributes and stats for a target group",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetTargetGroupOverviewParams,
+      headers: GetTargetGroupOverviewHeaders,
+    },
+  },
+  get_target_group_overview_by_target_group_id: {
+    id: 'get_target_group_overview_by_target_group_id',
+    method: 'GET',
+    path: '/v1/demand/target-groups/:target_group_id/overview',
+    tag: "Target Groups",
+    summary: "Retrieve basic attributes and stats for a target group by ID",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetTargetGroupOverviewByTargetGroupIdParams,
+      headers: GetTargetGroupOverviewByTargetGroupIdHeaders,
+    },
+  },
+  get_target_group_performance: {
+    id: 'get_target_group_performance',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/performance',
+    tag: "Target Groups",
+    summary: "Retrieve a target group's performance metrics",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetTargetGroupPerformanceParams,
+      headers: GetTargetGroupPerformanceHeaders,
+    },
+  },
+  get_target_group_completes_aggregated_by_interval: {
+    id: 'get_target_group_completes_aggregated_by_interval',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/completes-aggregated-by-interval',
+    tag: "Target Groups",
+    summary: "Retrieve a target group's collected completes",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetTargetGroupCompletesAggregatedByIntervalParams,
+      querystring: GetTargetGroupCompletesAggregatedByIntervalQuery,
+      headers: GetTargetGroupCompletesAggregatedByIntervalHeaders,
+    },
+  },
+  get_target_group_changelog: {
+    id: 'get_target_group_changelog',
+    method: 'GET',
+    path: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/changelog',
+    tag: "Target Groups",
+    summary: "Retrieve a target group's Changelog",
+    security: 'bearer',
+    successStatus: 200,
+    statuses: [200,400,401,403,404,500],
+    successHeaders: [],
+    requiredHeaders: ["Cint-API-Version"],
+    bodyContentType: null,
+    bodyRequired: false,
+    idempotencyKey: null,
+    ifMatch: null,
+    schemas: {
+      params: GetTargetGroupChangelogParams,
+      querystring: GetTargetGroupChangelogQuery,
+      headers: GetTargetGroupChangelogHeaders,
     },
   },
 } as const;

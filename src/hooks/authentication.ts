@@ -1,16 +1,27 @@
 // Authentication (401) and account access (403) for Cint routes; also picks the request's session.
 import type { FastifyInstance } from 'fastify';
+import type { Identity } from '../auth/tokens.js';
 import { badRequest, forbidden, unauthorized } from '../cint/errors.js';
+import { operation } from '../cint/operations.js';
 
 export const SESSION_HEADER = 'x-mock-session';
 const SESSION_NAME = /^[A-Za-z0-9._:@-]{1,128}$/;
 
 export function authentication(app: FastifyInstance): void {
   app.addHook('onRequest', async (request) => {
-    if (!request.cint.operationId) return;
-    const outcome = app.mock.tokens.authenticate(request.headers.authorization);
-    if (!outcome.ok) throw unauthorized(outcome.detail);
-    const identity = outcome.identity;
+    const authorization = request.headers.authorization;
+    let identity: Identity | null;
+    if (operation(request.cint.operationId!).security === 'api-key') {
+      // The Fulfillment operations take Cint's S2S API key, not a token: any key is accepted, and a
+      // bearer token of the mock's still picks its client's session.
+      if (!authorization) throw unauthorized('no API key provided for this operation: send it in the Authorization header');
+      const outcome = authorization.startsWith('Bearer ') ? app.mock.tokens.authenticate(authorization) : null;
+      identity = outcome?.ok ? outcome.identity : null;
+    } else {
+      const outcome = app.mock.tokens.authenticate(authorization);
+      if (!outcome.ok) throw unauthorized(outcome.detail);
+      identity = outcome.identity;
+    }
     request.cint.identity = identity;
 
     const named = request.headers[SESSION_HEADER];

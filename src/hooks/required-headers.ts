@@ -16,8 +16,7 @@ export function requiredHeaders(app: FastifyInstance): void {
   }
 
   app.addHook('preValidation', async (request) => {
-    const id = request.cint.operationId;
-    if (!id) return;
+    const id = request.cint.operationId!;
     const validate = validators.get(id);
     const headers = { ...request.headers };
     const params = validate && !validate(headers)

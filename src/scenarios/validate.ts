@@ -200,7 +200,10 @@ export function nearestName(name: string, candidates: readonly string[], always 
   const wanted = name.toLowerCase();
   for (const candidate of candidates) {
     const lower = candidate.toLowerCase();
-    const distance = editDistance(wanted, lower);
+    // A misspelt beginning of a longer id counts too: "get_projct" is nearer get_project_by_id than
+    // get_profile, with 158 operation ids to choose from.
+    const head = Math.min(editDistance(wanted, lower.slice(0, wanted.length)), editDistance(wanted, lower.slice(0, wanted.length + 1))) + 1;
+    const distance = Math.min(editDistance(wanted, lower), head);
     // A shared beginning counts: "get_projct" is nearer get_project_by_id than create_project.
     let prefix = 0;
     while (prefix < wanted.length && wanted[prefix] === lower[prefix]) prefix += 1;

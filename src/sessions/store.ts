@@ -65,6 +65,16 @@ export interface LaunchJob {
   job_trace_id: string | null;
 }
 
+/** An object of one of the API's other collections (webhooks, templates, jobs...), kept generically. */
+export interface StoredResource {
+  id: string;
+  /** The request bodies that made and changed it, merged: what reads of it give back. */
+  fields: Record<string, unknown>;
+  etag: string;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface StoredResponse {
   fingerprint: string;
   operationId: string;
@@ -95,6 +105,11 @@ export class Session {
   readonly runs = new Map<string, FieldingRun>();
   readonly runsByTargetGroup = new Map<string, string[]>();
   readonly jobs = new Map<string, LaunchJob>();
+  /** The generic collections, by collection key (path template and scope), each by id in creation order. */
+  readonly resources = new Map<string, Map<string, StoredResource>>();
+  /** Singleton sub-resources (an assignment, a specification) set by PUT and read by GET, by path. */
+  readonly singletons = new Map<string, StoredResource>();
+  resourceCount = 0;
   readonly idempotency: LRUCache<string, StoredResponse>;
   readonly createdAt = new Date();
   lastSeenAt = new Date();
@@ -106,7 +121,7 @@ export class Session {
   }
 
   get objectCount(): number {
-    return this.projects.size + this.targetGroups.size + this.runs.size + this.jobs.size;
+    return this.projects.size + this.targetGroups.size + this.runs.size + this.jobs.size + this.resourceCount + this.singletons.size;
   }
 
   /** A weak ETag, unique within the session, for a resource that just changed. */

@@ -1,11 +1,10 @@
 // Target groups: get_list_target_groups, create_target_group, get_target_group, update_target_group.
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { badRequest } from '../cint/errors.js';
-import * as spec from '../cint/spec.generated.js';
 import { appendId, findProject, findTargetGroup } from '../sessions/lookup.js';
 import { paginate } from '../sessions/pagination.js';
 import { humanReadableId, newId, type TargetGroup } from '../sessions/store.js';
-import { cursorOf, highlight, pageSizeOf, sessionOf } from './shared.js';
+import type { Handlers } from './handler.js';
+import { cursorOf, highlight, pageSizeOf } from './shared.js';
 
 // Cint takes business_unit_id as a string but returns it as an integer: only digits can be both.
 function checkBusinessUnit(body: { business_unit_id: string }): void {
@@ -55,15 +54,10 @@ function targetGroupListItem(group: TargetGroup, search: string | undefined) {
   };
 }
 
-export const targetGroupRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  app.get('/v1/demand/accounts/:account_id/projects/:project_id/target-groups', {
-    schema: { params: spec.GetListTargetGroupsParams, querystring: spec.GetListTargetGroupsQuery },
-    config: { operationId: 'get_list_target_groups' },
-  }, async (request) => {
-    const session = sessionOf(request);
-    const { account_id: accountId, project_id: projectId } = request.params;
+export const targetGroupHandlers = {
+  get_list_target_groups: ({ session, params, query }) => {
+    const { account_id: accountId, project_id: projectId } = params;
     findProject(session, accountId, projectId);
-    const query = request.query;
     const search = (query.search_string ?? query.name)?.toLowerCase();
     const statuses = query.status ? new Set<string>(query.status) : null;
     const readableIds = query.human_readable_ids ? new Set(query.human_readable_ids) : null;
@@ -77,20 +71,18 @@ export const targetGroupRoutes: FastifyPluginAsyncTypebox = async (app) => {
       && (!query.project_manager_id || String(group.spec.project_manager_id).toLowerCase() === query.project_manager_id.toLowerCase())
       && (query.exclusion_status === undefined || ((group.spec.exclusion as { enabled?: boolean } | undefined)?.enabled === true) === query.exclusion_status));
     return {
-      url: `/accounts/${accountId}/projects/${projectId}/target-groups`,
-      has_more: page.hasMore,
-      next_cursor: page.nextCursor,
-      target_groups: page.items.map((group) => targetGroupListItem(group, search)),
+      body: {
+        url: `/accounts/${accountId}/projects/${projectId}/target-groups`,
+        has_more: page.hasMore,
+        next_cursor: page.nextCursor,
+        target_groups: page.items.map((group) => targetGroupListItem(group, search)),
+      },
     };
-  });
+  },
 
-  app.post('/v1/demand/accounts/:account_id/projects/:project_id/target-groups', {
-    schema: { params: spec.CreateTargetGroupParams, body: spec.CreateTargetGroupBody },
-    config: { operationId: 'create_target_group' },
-  }, async (request, reply) => {
-    const session = sessionOf(request);
-    const project = findProject(session, request.params.account_id, request.params.project_id);
-    checkBusinessUnit(request.body);
+  create_target_group: ({ session, params, body }) => {
+    const project = findProject(session, params.account_id, params.project_id);
+    checkBusinessUnit(body);
     session.reserve();
     const now = new Date().toISOString();
     const group: TargetGroup = {
@@ -100,31 +92,22 @@ export const targetGroupRoutes: FastifyPluginAsyncTypebox = async (app) => {
       status: 'draft',
       created_at: now,
       updated_at: now,
-      spec: structuredClone(request.body) as Record<string, unknown>,
+      spec: structuredClone(body) as Record<string, unknown>,
     };
     session.targetGroups.set(group.id, group);
     appendId(session.targetGroupsByProject, project.id, group.id);
     project.last_activity_at = now;
-    return reply.code(201).send({ id: group.id });
-  });
+    return { body: { id: group.id } };
+  },
 
-  app.get('/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id', {
-    schema: { params: spec.GetTargetGroupParams },
-    config: { operationId: 'get_target_group' },
-  }, async (request) => {
-    const { account_id: accountId, project_id: projectId, target_group_id: targetGroupId } = request.params;
-    return targetGroupView(findTargetGroup(sessionOf(request), accountId, projectId, targetGroupId));
-  });
+  get_target_group: ({ session, params }) =>
+    ({ body: targetGroupView(findTargetGroup(session, params.account_id, params.project_id, params.target_group_id)) }),
 
-  app.put('/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id', {
-    schema: { params: spec.UpdateTargetGroupParams, body: spec.UpdateTargetGroupBody },
-    config: { operationId: 'update_target_group' },
-  }, async (request, reply) => {
-    const { account_id: accountId, project_id: projectId, target_group_id: targetGroupId } = request.params;
-    const group = findTargetGroup(sessionOf(request), accountId, projectId, targetGroupId);
-    checkBusinessUnit(request.body);
-    group.spec = structuredClone(request.body) as Record<string, unknown>;
+  update_target_group: ({ session, params, body }) => {
+    const group = findTargetGroup(session, params.account_id, params.project_id, params.target_group_id);
+    checkBusinessUnit(body);
+    group.spec = structuredClone(body) as Record<string, unknown>;
     group.updated_at = new Date().toISOString();
-    return reply.code(204).send();
-  });
-};
+    return {};
+  },
+} satisfies Handlers;

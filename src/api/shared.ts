@@ -1,17 +1,8 @@
-// Small pieces the Cint routes share.
+// Small pieces the Cint handlers share.
 import { createHash } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
-import { badRequest, internalError } from '../cint/errors.js';
-import type { Session } from '../sessions/store.js';
+import { badRequest } from '../cint/errors.js';
 
 export const MAX_PAGE_SIZE = 1000;
-
-/** The request's session; authentication sets it for every Cint route. */
-export function sessionOf(request: FastifyRequest): Session {
-  const session = request.cint.session;
-  if (!session) throw internalError();
-  return session;
-}
 
 /** Cint defaults page_size to 10 and documents no bounds; the mock takes 1 to 1000. */
 export function pageSizeOf(pageSize: number | undefined): number {

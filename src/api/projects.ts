@@ -1,12 +1,10 @@
 // Projects: list_account_projects, create_project, get_project_by_id, update_project.
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-
 import { requireIfMatch } from '../cint/etag.js';
-import * as spec from '../cint/spec.generated.js';
 import { appendId, findProject } from '../sessions/lookup.js';
 import { paginate } from '../sessions/pagination.js';
 import { humanReadableId, newId, type Project, type Session } from '../sessions/store.js';
-import { cursorOf, highlight, pageSizeOf, sessionOf } from './shared.js';
+import type { Handlers } from './handler.js';
+import { cursorOf, highlight, pageSizeOf } from './shared.js';
 
 function projectView(project: Project) {
   return {
@@ -48,78 +46,64 @@ function projectListItem(session: Session, project: Project, search: string | un
   };
 }
 
-export const projectRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  app.get('/v1/demand/accounts/:account_id/projects', {
-    schema: { params: spec.ListAccountProjectsParams, querystring: spec.ListAccountProjectsQuery },
-    config: { operationId: 'list_account_projects' },
-  }, async (request) => {
-    const session = sessionOf(request);
-    const { account_id: accountId } = request.params;
-    const query = request.query;
+export const projectHandlers = {
+  list_account_projects: ({ session, params, query }) => {
+    const { account_id: accountId } = params;
     const search = (query.search_string ?? query.name)?.toLowerCase();
     // Cint lists every project as active: the mock has no way to make one inactive.
     if (query.status === 'inactive') {
-      return { projects: [], url: `/accounts/${accountId}/projects`, has_more: false, next_cursor: null };
+      return { body: { projects: [], url: `/accounts/${accountId}/projects`, has_more: false, next_cursor: null } };
     }
     const page = paginate(session.projectsByAccount.get(accountId) ?? [], (id) => session.projects.get(id), {
       pageSize: pageSizeOf(query.page_size), startAfter: cursorOf('start_after', query.start_after), endBefore: cursorOf('end_before', query.end_before),
     }, (project) => (!query.project_manager_id || project.project_manager_id.toLowerCase() === query.project_manager_id.toLowerCase())
       && (!search || project.name.toLowerCase().includes(search)));
     return {
-      projects: page.items.map((project) => projectListItem(session, project, search)),
-      url: `/accounts/${accountId}/projects`,
-      has_more: page.hasMore,
-      next_cursor: page.nextCursor,
+      body: {
+        projects: page.items.map((project) => projectListItem(session, project, search)),
+        url: `/accounts/${accountId}/projects`,
+        has_more: page.hasMore,
+        next_cursor: page.nextCursor,
+      },
     };
-  });
+  },
 
-  app.post('/v1/demand/accounts/:account_id/projects', {
-    schema: { params: spec.CreateProjectParams, body: spec.CreateProjectBody },
-    config: { operationId: 'create_project' },
-  }, async (request, reply) => {
-    const session = sessionOf(request);
+  // Cint documents 202 Accepted here (its status-code page says "200 or similar"): the spec wins.
+  create_project: ({ session, params, body }) => {
     session.reserve();
     const now = new Date().toISOString();
     const project: Project = {
       id: newId(),
       human_readable_id: humanReadableId(6),
-      account_id: request.params.account_id,
-      name: request.body.name,
-      project_manager_id: request.body.project_manager_id,
-      project_customer_reference_number: request.body.project_customer_reference_number ?? null,
+      account_id: params.account_id,
+      name: body.name,
+      project_manager_id: body.project_manager_id,
+      project_customer_reference_number: body.project_customer_reference_number ?? null,
       created_at: now,
       last_activity_at: now,
       etag: session.nextEtag(),
     };
     session.projects.set(project.id, project);
     appendId(session.projectsByAccount, project.account_id, project.id);
-    // Cint documents 202 Accepted here (its status-code page says "200 or similar"): the spec wins.
-    return reply.code(202).header('etag', project.etag).send({ id: project.id });
-  });
+    return { headers: { etag: project.etag }, body: { id: project.id } };
+  },
 
-  app.get('/v1/demand/accounts/:account_id/projects/:project_id', {
-    schema: { params: spec.GetProjectByIdParams },
-    config: { operationId: 'get_project_by_id' },
-  }, async (request, reply) => {
-    const project = findProject(sessionOf(request), request.params.account_id, request.params.project_id);
-    return reply.header('etag', project.etag).send(projectView(project));
-  });
+  get_project_by_id: ({ session, params }) => {
+    const project = findProject(session, params.account_id, params.project_id);
+    return { headers: { etag: project.etag }, body: projectView(project) };
+  },
 
-  app.put('/v1/demand/accounts/:account_id/projects/:project_id', {
-    schema: { params: spec.UpdateProjectParams, body: spec.UpdateProjectBody },
-    config: { operationId: 'update_project' },
-  }, async (request, reply) => {
-    const session = sessionOf(request);
-    const project = findProject(session, request.params.account_id, request.params.project_id);
-    requireIfMatch(request.headers['if-match'], project.etag);
-    project.name = request.body.name;
-    project.project_manager_id = request.body.project_manager_id;
-    project.project_customer_reference_number = request.body.project_customer_reference_number;
+  update_project: ({ session, params, headers, body }) => {
+    const project = findProject(session, params.account_id, params.project_id);
+    requireIfMatch(headers['if-match'], project.etag);
+    project.name = body.name;
+    project.project_manager_id = body.project_manager_id;
+    project.project_customer_reference_number = body.project_customer_reference_number;
     project.last_activity_at = new Date().toISOString();
     project.etag = session.nextEtag();
-    return reply.header('etag', project.etag)
-      .header('idempotency-key', request.headers['idempotency-key'])
-      .send({ id: project.id, human_readable_id: project.human_readable_id });
-  });
-};
-
+    return {
+      headers: { etag: project.etag, 'idempotency-key': String(headers['idempotency-key']) },
+      body: { id: project.id, human_readable_id: project.human_readable_id },
+    };
+  },
+} satisfies Handlers;

@@ -1,0 +1,235 @@
+// The generic handler: how an operation without a handler of its own answers, planned once from the
+// operation table. Collections (a POST that creates, an item path below it) keep what clients create
+// per session; singletons (a GET and a PUT on one path) keep what was put; every other operation
+// answers its documented example with the request's ids in it. Ids in the path must name objects the
+// session holds, or the answer is Cint's 404 naming the parameter.
+import { randomUUID } from 'node:crypto';
+import { notFound } from '../cint/errors.js';
+import { requireIfMatch } from '../cint/etag.js';
+import type { Operation, OperationId } from '../cint/operations.js';
+import type { Session, StoredResource } from '../sessions/store.js';
+import { newId } from '../sessions/store.js';
+import { answerFrom, responseFields } from './answers.js';
+import type { Handler, HandlerInput, HandlerOutput } from './handler.js';
+
+export interface Family {
+  /** The path of one item, e.g. /v1/accounts/:account_id/webhooks/:webhook_id */
+  itemPath: string;
+  idParam: string;
+  /** The path parameters that scope the collection (all of the item path's but the id). */
+  scopeParams: string[];
+  newId: () => string | number;
+}
+
+type Role = 'create' | 'list' | 'read' | 'update' | 'delete' | 'singleton-read' | 'singleton-write' | 'other';
+
+interface Plan {
+  role: Role;
+  family?: Family;
+  /** Families whose items this operation's path reaches into: each must exist. */
+  within: Family[];
+}
+
+const segments = (path: string) => path.split('/').filter(Boolean);
+const paramsOf = (path: string) => segments(path).filter((segment) => segment.startsWith(':')).map((segment) => segment.slice(1));
+
+/** Operations that create into a collection whose item path is not simply theirs plus an id. */
+const CREATES_INTO: Partial<Record<OperationId, { itemPath: string; idParam: string }>> = {
+  generate_report: { itemPath: '/v1/demand/accounts/:account_id/reports/:report_id', idParam: 'report_id' },
+  post_reconciliations_completes: { itemPath: '/v1/demand/accounts/:account_id/reconciliations/:request_id', idParam: 'request_id' },
+};
+
+function idMaker(operations: readonly Operation[], itemPath: string, idParam: string): () => string | number {
+  const reader = operations.find((op) => op.path === itemPath || op.path.startsWith(`${itemPath}/`));
+  const schema = (reader?.schemas as { params?: { properties?: Record<string, { pattern?: string; format?: string; type?: string }> } } | undefined)
+    ?.params?.properties?.[idParam];
+  if (schema?.type === 'integer' || schema?.type === 'number') {
+    let next = 1000;
+    return () => (next += 1);
+  }
+  if (schema?.format === 'uuid') return () => randomUUID();
+  return () => newId();
+}
+
+/** Plans every operation that has no handler of its own. */
+export function planOperations(operations: readonly Operation[], handled: ReadonlySet<string>): Map<OperationId, Plan> {
+  const open = operations.filter((op) => !handled.has(op.id));
+  const families = new Map<string, Family>();
+  const familyOfCreate = new Map<OperationId, Family>();
+  for (const op of open) {
+    if (op.method !== 'POST') continue;
+    const into = CREATES_INTO[op.id];
+    const item = into ?? (() => {
+      const child = operations.find((other) => other.method !== 'POST' && segments(other.path).length === segments(op.path).length + 1
+        && other.path.startsWith(`${op.path}/:`) && !handled.has(other.id));
+      return child ? { itemPath: child.path, idParam: segments(child.path).at(-1)!.slice(1) } : undefined;
+    })();
+    if (!item) continue;
+    const family = families.get(item.itemPath) ?? {
+      itemPath: item.itemPath, idParam: item.idParam,
+      scopeParams: paramsOf(item.itemPath).filter((name) => name !== item.idParam),
+      newId: idMaker(operations, item.itemPath, item.idParam),
+    };
+    families.set(item.itemPath, family);
+    familyOfCreate.set(op.id, family);
+  }
+
+  const plans = new Map<OperationId, Plan>();
+  for (const op of open) {
+    const within = [...families.values()].filter((family) => op.path === family.itemPath || op.path.startsWith(`${family.itemPath}/`));
+    const created = familyOfCreate.get(op.id);
+    const own = families.get(op.path);
+    const listed = [...families.values()].find((family) => segments(family.itemPath).slice(0, -1).join('/') === segments(op.path).join('/'));
+    const twin = operations.find((other) => other !== op && other.path === op.path && !handled.has(other.id));
+    let role: Role = 'other';
+    let family: Family | undefined;
+    if (created) { role = 'create'; family = created; }
+    else if (own && op.method === 'GET') { role = 'read'; family = own; }
+    else if (own && op.method === 'PUT') { role = 'update'; family = own; }
+    else if (own && op.method === 'DELETE') { role = 'delete'; family = own; }
+    else if (listed && op.method === 'GET') { role = 'list'; family = listed; }
+    else if (!own && twin && op.method === 'GET' && twin.method === 'PUT') role = 'singleton-read';
+    else if (!own && twin && op.method === 'PUT' && twin.method === 'GET') role = 'singleton-write';
+    plans.set(op.id, { role, ...(family ? { family } : {}), within: role === 'create' ? within.filter((f) => f !== family) : within });
+  }
+  return plans;
+}
+
+type Params = Record<string, string | number>;
+
+function collectionKey(family: Family, params: Params): string {
+  return `${family.itemPath}|${family.scopeParams.map((name) => String(params[name])).join('|')}`;
+}
+
+function findResource(session: Session, family: Family, params: Params): StoredResource {
+  const resource = session.resources.get(collectionKey(family, params))?.get(String(params[family.idParam]));
+  if (!resource) throw notFound(family.idParam);
+  return resource;
+}
+
+/** The session's own objects named in the path must exist, and belong together. */
+export function checkPathObjects(session: Session, params: Params): void {
+  const accountId = params.account_id;
+  const projectId = params.project_id as string | undefined;
+  if (projectId !== undefined) {
+    const project = session.projects.get(projectId);
+    if (!project || (accountId !== undefined && project.account_id !== accountId)) throw notFound('project_id');
+  }
+  const targetGroupId = params.target_group_id as string | undefined;
+  if (targetGroupId !== undefined) {
+    const group = session.targetGroups.get(targetGroupId);
+    const project = group ? session.projects.get(group.project_id) : undefined;
+    if (!group || !project || (projectId !== undefined && group.project_id !== projectId)
+      || (accountId !== undefined && project.account_id !== accountId)) throw notFound('target_group_id');
+  }
+  const runId = params.fielding_run_id as string | undefined;
+  if (runId !== undefined) {
+    const run = session.runs.get(runId);
+    if (!run || run.target_group_id !== targetGroupId) throw notFound('fielding_run_id');
+  }
+}
+
+function fieldsOf(body: unknown): Record<string, unknown> {
+  return body && typeof body === 'object' && !Array.isArray(body) ? structuredClone(body) as Record<string, unknown> : {};
+}
+
+/** A weak ETag for an answer that has no stored version: the same body gives the same tag. */
+function contentEtag(body: unknown): string {
+  const text = JSON.stringify(body) ?? '';
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i += 1) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return `W/"${(hash >>> 0).toString(16)}"`;
+}
+
+export function genericHandler(op: Operation, plan: Plan): Handler {
+  const success = op.successStatus;
+  const wantsEtag = (op.successHeaders as readonly string[]).includes('etag');
+  const wantsLocation = (op.successHeaders as readonly string[]).includes('location');
+  const idField = (family: Family) => {
+    const fields = responseFields(op.id, success);
+    return fields.has(family.idParam) ? family.idParam : fields.has('id') ? 'id' : family.idParam;
+  };
+
+  return (input: HandlerInput): HandlerOutput => {
+    const session = input.session;
+    const params = (input.params ?? {}) as Params;
+    checkPathObjects(session, params);
+    for (const family of plan.within) findResource(session, family, params);
+    const ifMatch = input.headers['if-match'];
+    const headers: Record<string, string> = {};
+    const answer = (overlay: Record<string, unknown>, etag?: string, items?: Record<string, unknown>[]): HandlerOutput => {
+      const body = answerFrom(op.id, success, { ...params, ...overlay }, items ? { entries: items } : undefined);
+      if (wantsEtag) headers.etag = etag ?? contentEtag(body);
+      return { status: success, headers, body };
+    };
+    const now = new Date().toISOString();
+
+    switch (plan.role) {
+      case 'create': {
+        const family = plan.family!;
+        session.reserve();
+        const id = family.newId();
+        const resource: StoredResource = { id: String(id), fields: fieldsOf(input.body), etag: session.nextEtag(), created_at: now, updated_at: now };
+        const key = collectionKey(family, params);
+        let collection = session.resources.get(key);
+        if (!collection) session.resources.set(key, (collection = new Map()));
+        collection.set(resource.id, resource);
+        session.resourceCount += 1;
+        if (wantsLocation) headers.location = `${input.path}/${resource.id}`;
+        return answer({ ...resource.fields, [idField(family)]: id, created_at: now, updated_at: now }, resource.etag);
+      }
+      case 'read': {
+        const family = plan.family!;
+        const resource = findResource(session, family, params);
+        return answer({ ...resource.fields, [idField(family)]: params[family.idParam], created_at: resource.created_at, updated_at: resource.updated_at }, resource.etag);
+      }
+      case 'update': {
+        const family = plan.family!;
+        const resource = findResource(session, family, params);
+        requireIfMatch(ifMatch, resource.etag);
+        Object.assign(resource.fields, fieldsOf(input.body));
+        resource.etag = session.nextEtag();
+        resource.updated_at = now;
+        return answer({ ...resource.fields, [idField(family)]: params[family.idParam], created_at: resource.created_at, updated_at: now }, resource.etag);
+      }
+      case 'delete': {
+        const family = plan.family!;
+        const resource = findResource(session, family, params);
+        requireIfMatch(ifMatch, resource.etag);
+        session.resources.get(collectionKey(family, params))?.delete(resource.id);
+        session.resourceCount -= 1;
+        return { status: success, headers };
+      }
+      case 'list': {
+        const family = plan.family!;
+        const collection = session.resources.get(collectionKey(family, params));
+        const entries = [...(collection?.values() ?? [])].map((resource) => ({ ...resource.fields, [family.idParam]: resource.id, id: resource.id }));
+        return answer({ has_more: false }, undefined, entries);
+      }
+      case 'singleton-read': {
+        const stored = session.singletons.get(input.path);
+        return answer(stored?.fields ?? {}, stored?.etag);
+      }
+      case 'singleton-write': {
+        let stored = session.singletons.get(input.path);
+        if (stored) requireIfMatch(ifMatch, stored.etag);
+        if (!stored) {
+          session.reserve();
+          stored = { id: input.path, fields: {}, etag: '', created_at: now, updated_at: now };
+          session.singletons.set(input.path, stored);
+        }
+        Object.assign(stored.fields, fieldsOf(input.body));
+        stored.etag = session.nextEtag();
+        stored.updated_at = now;
+        return answer(stored.fields, stored.etag);
+      }
+      default: {
+        const resource = plan.within.length ? findResource(session, plan.within.at(-1)!, params) : undefined;
+        const run = params.fielding_run_id !== undefined ? session.runs.get(String(params.fielding_run_id)) : undefined;
+        if (run) requireIfMatch(ifMatch, run.etag);
+        else if (resource) requireIfMatch(ifMatch, resource.etag);
+        return answer(resource?.fields ?? {}, resource?.etag);
+      }
+    }
+  };
+}

@@ -1,0 +1,36 @@
+// What an operation's handler sees and returns: data in, data out. The plugin (api/plugin.ts) turns a
+// request into a HandlerInput and a HandlerOutput into the answer; handlers never touch the reply.
+import type { Static, TSchema } from '@sinclair/typebox';
+import type { Identity } from '../auth/tokens.js';
+import type { Operation, OperationId } from '../cint/operations.js';
+import type { operationTable } from '../cint/spec.generated.js';
+import type { Session } from '../sessions/store.js';
+
+type Schemas<Id extends OperationId> = (typeof operationTable)[Id]['schemas'];
+type Part<Id extends OperationId, K extends string> = Schemas<Id> extends { [P in K]: infer S extends TSchema } ? Static<S> : undefined;
+
+export interface HandlerInput<Id extends OperationId = OperationId> {
+  operation: Operation;
+  session: Session;
+  identity: Identity | null;
+  /** Who the session's changes are attributed to (created_by, last_changed_by). */
+  actor: string;
+  params: Part<Id, 'params'>;
+  query: Part<Id, 'querystring'>;
+  headers: Record<string, string | string[] | undefined>;
+  body: Part<Id, 'body'>;
+  /** The request path without its query string. */
+  path: string;
+}
+
+export interface HandlerOutput {
+  /** The operation's documented success status when left out. */
+  status?: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+}
+
+export type Handler<Id extends OperationId = OperationId> = (input: HandlerInput<Id>) => HandlerOutput | Promise<HandlerOutput>;
+
+/** Handlers of their own, keyed by operation id; the others get the generic handler. */
+export type Handlers = { [Id in OperationId]?: Handler<Id> };

@@ -1,0 +1,72 @@
+// The Cint Demand API: every operation in Cint's document, registered from the operation table, in one
+// encapsulated plugin so its hooks run for these routes only. A request reads top to bottom:
+//   authenticate and pick the session (onRequest) -> decide: a scripted answer, a fault, or on
+//   (preValidation) -> required headers and content type -> schema validation -> idempotent replay
+//   (preHandler) -> the operation's handler -> stamp headers (onSend) -> one journal entry (onResponse).
+// /oauth/token and /__admin are sibling plugins and pay for none of it.
+import multipart from '@fastify/multipart';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { operations, type Operation } from '../cint/operations.js';
+import { authentication } from '../hooks/authentication.js';
+import { idempotency } from '../hooks/idempotency.js';
+import { journal } from '../hooks/journal.js';
+import { requiredHeaders } from '../hooks/required-headers.js';
+import { scenarioEngine } from '../hooks/scenario.js';
+import { fieldingRunHandlers } from './fielding-runs.js';
+import { genericHandler, planOperations } from './generic.js';
+import type { Handler, HandlerInput, Handlers } from './handler.js';
+import { projectHandlers } from './projects.js';
+import { userIdOf } from './shared.js';
+import { targetGroupHandlers } from './target-groups.js';
+
+export const handlers: Handlers = { ...projectHandlers, ...targetGroupHandlers, ...fieldingRunHandlers };
+
+export async function cintApi(app: FastifyInstance, options: { bodyLimit: number }): Promise<void> {
+  // Reconciliations arrive as CSV text; uploads as multipart/form-data with a `file` part.
+  app.addContentTypeParser(['text/csv', 'application/csv'], { parseAs: 'string' }, (_request, body, done) => done(null, body));
+  await app.register(multipart, { attachFieldsToBody: 'keyValues', limits: { fileSize: options.bodyLimit, files: 1, fields: 10 } });
+
+  authentication(app);
+  scenarioEngine(app);
+  requiredHeaders(app);
+  idempotency(app);
+  journal(app);
+
+  const plans = planOperations(operations, new Set(Object.keys(handlers)));
+  for (const op of operations) {
+    const handler = (handlers[op.id] as Handler | undefined) ?? genericHandler(op, plans.get(op.id)!);
+    app.route({
+      method: op.method,
+      url: op.path,
+      schema: op.schemas,
+      config: { operationId: op.id },
+      handler: respond(op, handler),
+    });
+  }
+}
+
+function respond(op: Operation, handler: Handler) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const output = await handler(inputOf(op, request));
+    const status = output.status ?? op.successStatus;
+    reply.code(status);
+    if (output.headers) reply.headers(output.headers);
+    if (output.body === undefined || status === 204) return reply.send();
+    return reply.send(output.body);
+  };
+}
+
+function inputOf(op: Operation, request: FastifyRequest): HandlerInput {
+  const context = request.cint;
+  return {
+    operation: op,
+    session: context.session!,
+    identity: context.identity,
+    actor: userIdOf(context.identity?.clientId ?? context.sessionId),
+    params: request.params as never,
+    query: request.query as never,
+    headers: request.headers,
+    body: request.body as never,
+    path: request.url.split('?')[0] ?? request.url,
+  };
+}
