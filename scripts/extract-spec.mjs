@@ -225,6 +225,7 @@ for (const [path, item] of Object.entries(doc.paths)) {
       security: op.security && op.security.length === 0 ? 'api-key' : 'bearer',
       parameters: parameters.filter((param) => !(param.in === 'header' && PARSER_HEADERS.has(param.name.toLowerCase()))),
       bodySchema: jsonBody ? normalize(jsonBody) : undefined,
+      bodyRaw: jsonBody,
       bodyContentType,
       bodyRequired: requestBody?.required === true && bodyContentType !== null,
       bodyExample: bodyContent ? (bodyContent.example ?? Object.values(bodyContent.examples ?? {}).map(deref)[0]?.value
@@ -295,10 +296,10 @@ function numberFits(schema, value) {
   if (typeof value !== 'number' || Number.isNaN(value)) return false;
   if (schema.type === 'integer' && !Number.isInteger(value)) return false;
   if (schema.enum && !schema.enum.includes(value)) return false;
-  if (schema.minimum !== undefined && value < schema.minimum) return false;
-  if (schema.maximum !== undefined && value > schema.maximum) return false;
-  if (schema.exclusiveMinimum !== undefined && value <= schema.exclusiveMinimum) return false;
-  if (schema.exclusiveMaximum !== undefined && value >= schema.exclusiveMaximum) return false;
+  if (schema.minimum !== undefined && (schema.exclusiveMinimum === true ? value <= schema.minimum : value < schema.minimum)) return false;
+  if (schema.maximum !== undefined && (schema.exclusiveMaximum === true ? value >= schema.maximum : value > schema.maximum)) return false;
+  if (typeof schema.exclusiveMinimum === 'number' && value <= schema.exclusiveMinimum) return false;
+  if (typeof schema.exclusiveMaximum === 'number' && value >= schema.exclusiveMaximum) return false;
   return true;
 }
 
@@ -375,7 +376,8 @@ function fit(schema, value, depth = 0) {
         const items = value.map((item) => fit(node.items ?? {}, item, depth + 1)).filter((item) => item !== undefined);
         if (items.length >= (node.minItems ?? 0)) return items.slice(0, node.maxItems ?? items.length);
       }
-      return depth < 20 ? Array.from({ length: Math.max(1, node.minItems ?? 1) }, () => fit(node.items ?? {}, undefined, depth + 1)) : [];
+      const length = Math.min(Math.max(1, node.minItems ?? 1), node.maxItems ?? Infinity);
+      return depth < 20 ? Array.from({ length }, () => fit(node.items ?? {}, undefined, depth + 1)) : [];
     }
     case 'string': {
       if (stringFits(node, value)) return value;
@@ -393,12 +395,15 @@ function fit(schema, value, depth = 0) {
       if (typeof value === 'string' && value.trim() !== '' && numberFits(node, Number(value))) return Number(value);
       if (node.enum) return node.enum[0];
       if (node.default !== undefined && numberFits(node, node.default)) return node.default;
-      const low = node.minimum ?? (node.exclusiveMinimum !== undefined ? node.exclusiveMinimum + 1 : 1);
+      if (node.exclusiveMinimum === true && node.minimum !== undefined) {
+        return node.maximum !== undefined ? (node.minimum + node.maximum) / 2 : node.minimum + 1;
+      }
+      const low = node.minimum ?? (typeof node.exclusiveMinimum === 'number' ? node.exclusiveMinimum + 1 : 1);
       return Math.min(low, node.maximum ?? low);
     }
     case 'boolean':
-      if (typeof value === 'boolean') return value;
-      return node.default ?? false;
+      if (typeof value === 'boolean' && (!node.enum || node.enum.includes(value))) return value;
+      return node.enum?.[0] ?? node.default ?? false;
     case 'null':
       return null;
     default:
@@ -431,33 +436,59 @@ const opBlocks = operations.map((op) => {
     `    idempotencyKey: ${lit(op.idempotencyKey)},`,
     `    ifMatch: ${lit(op.ifMatch)},`,
     `    schemas: {`,
-    params ? `      params: ${name}Params,` : '',
-    query ? `      querystring: ${name}Query,` : '',
-    headers ? `      headers: ${name}Headers,` : '',
-    op.bodySchema ? `      body: ${name}Body,` : '',
+    params ? `      params: requestSchemas.${name}Params,` : '',
+    query ? `      querystring: requestSchemas.${name}Query,` : '',
+    headers ? `      headers: requestSchemas.${name}Headers,` : '',
+    op.bodySchema ? `      body: requestSchemas.${name}Body,` : '',
     `    },`,
     `  },`,
   ].filter(Boolean);
-  const consts = [
-    params && `export const ${name}Params = ${emit(params, 0)};`,
-    query && `export const ${name}Query = ${emit(query, 0)};`,
-    headers && `export const ${name}Headers = ${emit(headers, 0)};`,
-    op.bodySchema && `export const ${name}Body = ${emit(op.bodySchema, 0)};`,
+  const parts = [
+    params && [`${name}Params`, params],
+    query && [`${name}Query`, query],
+    headers && [`${name}Headers`, headers],
+    op.bodySchema && [`${name}Body`, op.bodySchema],
   ].filter(Boolean);
-  return { lines, consts };
+  const consts = parts.map(([constName, schema]) => `const ${constName} = ${emit(schema, 0)};`);
+  return { lines, consts, parts };
 });
 
 const components = componentOrder(requestRoots);
+
+/** A normalized schema with every component reference replaced by the component itself. */
+function inlineRefs(node) {
+  if (Array.isArray(node)) return node.map(inlineRefs);
+  if (node && typeof node === 'object') {
+    if (typeof node.$ref === 'string') return inlineRefs(normalizeComponent(node.$ref));
+    return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, inlineRefs(value)]));
+  }
+  return node;
+}
+const requestJson = Object.fromEntries(opBlocks.flatMap((block) => block.parts).map(([name, schema]) => [name, inlineRefs(schema)]));
+
+// The request schemas are written twice, on purpose: as TypeBox code inside a function that is never
+// called, which gives handlers their static types, and as plain JSON Schema, which is what the server
+// loads. Building ~160 operations' schemas with TypeBox at start took a third of the start-up time.
 const ts = [
   '// Generated by scripts/extract-spec.mjs from Cint\'s Demand API OpenAPI document (version ' + doc.info.version + ').',
   '// Do not edit by hand: run `npm run spec` after the document changes.',
   '/* eslint-disable */',
-  "import { Type } from '@sinclair/typebox';",
   '',
   `export const CINT_API_VERSION = '${doc.info.version}';`,
   '',
-  ...components.map((name) => `export const ${ident(name)} = ${emit(normalizeComponent(name), 0)};\n`),
+  '// Only for the types below: TypeBox is not loaded at run time by this module.',
+  "declare const Type: typeof import('@sinclair/typebox').Type;",
+  '',
+  '/** Never called: its return type is the request schemas\' TypeBox types (for Static<>). */',
+  'function requestSchemaTypes() {',
+  ...components.map((name) => `const ${ident(name)} = ${emit(normalizeComponent(name), 0)};\n`),
   ...opBlocks.flatMap((block) => [...block.consts, '']),
+  `return { ${opBlocks.flatMap((block) => block.parts.map(([name]) => name)).join(', ')} };`,
+  '}',
+  '',
+  'type RequestSchemas = ReturnType<typeof requestSchemaTypes>;',
+  `const requestSchemas = JSON.parse(${lit(JSON.stringify(requestJson))}) as RequestSchemas;`,
+  '',
   'export const operationTable = {',
   ...opBlocks.flatMap((block) => block.lines),
   '} as const;',
@@ -473,7 +504,7 @@ const toAjvRefs = (node) => {
   }
   return node;
 };
-const responseRoots = operations.flatMap((op) => op.responses.map((response) => response.schema).filter(Boolean));
+const responseRoots = operations.flatMap((op) => [...op.responses.map((response) => response.schema), op.bodySchema].filter(Boolean));
 const definitions = Object.fromEntries(componentOrder(responseRoots).sort().map((name) => [name, toAjvRefs(normalizeComponent(name))]));
 
 const { Ajv } = await import('ajv');
@@ -497,9 +528,23 @@ const responseTable = Object.fromEntries(operations.map((op) => {
       ...(example !== undefined ? { example } : {}),
     }];
   }));
-  let requestExample;
-  if (op.bodyExample !== undefined) requestExample = op.bodyExample;
-  return [op.id, { ...(requestExample !== undefined ? { requestExample } : {}), responses: statuses }];
+  const requestExample = op.bodyExample;
+  // Where the document's request example is missing or breaks the request schema, one that fits it:
+  // what a client would send after reading the schema. The mock never reads it; its tests do.
+  let validRequestExample;
+  if (op.bodyRaw && op.bodyContentType === 'application/json') {
+    const requestSchema = toAjvRefs(op.bodySchema);
+    if (requestExample === undefined || !ajv.validate(requestSchema, requestExample)) {
+      const fitted = fit(op.bodyRaw, requestExample === undefined ? undefined : structuredClone(requestExample));
+      if (ajv.validate(requestSchema, fitted)) validRequestExample = fitted;
+      else unfit.push(`${op.id} request: ${ajv.errorsText(ajv.errors)}`);
+    }
+  }
+  return [op.id, {
+    ...(requestExample !== undefined ? { requestExample } : {}),
+    ...(validRequestExample !== undefined ? { validRequestExample } : {}),
+    responses: statuses,
+  }];
 }));
 if (unfit.length && !check) console.error(`extract-spec: examples that still break their schema:\n  ${unfit.join('\n  ')}`);
 

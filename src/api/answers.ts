@@ -8,10 +8,17 @@ import type { DocumentedResponse } from '../cint/responses.js';
 
 const addFormats = addFormatsImport as unknown as typeof addFormatsImport.default;
 
-// One ajv for response schemas, compiled lazily per operation and status: most are never needed.
-const ajv = new Ajv({ strict: false, allErrors: true, multipleOfPrecision: 9 });
-addFormats(ajv);
-ajv.addSchema({ $id: 'cint', definitions: responseDefinitions });
+// One ajv for response schemas, made on first use and compiled lazily per operation and status: most
+// are never needed, and a mock that only answers scripted errors never needs it at all.
+let responseAjv: Ajv | undefined;
+function ajvForResponses(): Ajv {
+  if (!responseAjv) {
+    responseAjv = new Ajv({ strict: false, allErrors: true, multipleOfPrecision: 9, validateSchema: false });
+    addFormats(responseAjv);
+    responseAjv.addSchema({ $id: 'cint', definitions: responseDefinitions });
+  }
+  return responseAjv;
+}
 
 const validators = new Map<string, ValidateFunction | null>();
 const exampleTexts = new Map<string, string | null>();
@@ -42,7 +49,7 @@ function validatorFor(operationId: string, status: number): ValidateFunction | n
   let validate = validators.get(key);
   if (validate === undefined) {
     const schema = documentedResponse(operationId, status)?.schema;
-    validate = schema ? ajv.compile(schema) : null;
+    validate = schema ? ajvForResponses().compile(schema) : null;
     validators.set(key, validate);
   }
   return validate;
@@ -87,7 +94,7 @@ type Json = Record<string, unknown>;
  * the list field of the example replaced by one item per entry, each an example item with the entry
  * over it. Fields that make the answer invalid go back to the example's.
  */
-export function answerFrom(operationId: string, status: number, overlay: Json, items?: { field?: string; entries: Json[] }): unknown {
+export function answerFrom(operationId: string, status: number, overlay: Json, items?: { field?: string; entries: Json[] }, keep: readonly string[] = []): unknown {
   const base = exampleBody(operationId, status);
   if (!base || typeof base !== 'object' || Array.isArray(base)) return base;
   const example = base as Json;
@@ -108,7 +115,10 @@ export function answerFrom(operationId: string, status: number, overlay: Json, i
       });
     }
   }
-  return repaired(operationId, status, candidate, example, listField, exampleItem);
+  const answer = repaired(operationId, status, candidate, example, listField, exampleItem) as Json;
+  // An object's own id is never swapped for the example's, whatever the schema says of its format.
+  for (const key of keep) if (fields.has(key) && overlay[key] !== undefined) answer[key] = overlay[key];
+  return answer;
 }
 
 function repaired(operationId: string, status: number, candidate: Json, example: Json, listField: string | undefined, exampleItem: Json): unknown {

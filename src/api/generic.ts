@@ -158,7 +158,8 @@ export function genericHandler(op: Operation, plan: Plan): Handler {
     const ifMatch = input.headers['if-match'];
     const headers: Record<string, string> = {};
     const answer = (overlay: Record<string, unknown>, etag?: string, items?: Record<string, unknown>[]): HandlerOutput => {
-      const body = answerFrom(op.id, success, { ...params, ...overlay }, items ? { entries: items } : undefined);
+      const keep = plan.family ? [idField(plan.family)] : [];
+      const body = answerFrom(op.id, success, { ...params, ...overlay }, items ? { entries: items } : undefined, keep);
       if (wantsEtag) headers.etag = etag ?? contentEtag(body);
       return { status: success, headers, body };
     };

@@ -5,7 +5,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import {
   CintError, badRequest, contentTooLarge, envelope, internalError, routeNotFound, unsupportedMediaType,
 } from './errors.js';
-import { HEADER_NAMES } from './operations.js';
+import { HEADER_NAMES, operation } from './operations.js';
 import { invalidParamsFrom, type HttpPart } from './validation.js';
 import { SessionFullError } from '../sessions/store.js';
 
@@ -53,13 +53,25 @@ export function toCintError(error: unknown, request: FastifyRequest, bodyLimit: 
   return internalError();
 }
 
+/**
+ * The Fulfillment operations document 422, not 400, for a request they cannot process: a request that
+ * fails validation there is answered 422 with the same invalid_params.
+ */
+function asDocumented(error: CintError, request: FastifyRequest): CintError {
+  const id = request.cint?.operationId;
+  if (error.status !== 400 || !id) return error;
+  const statuses = operation(id).statuses as readonly number[];
+  if (statuses.includes(400) || !statuses.includes(422)) return error;
+  return new CintError(422, error.body.detail, { ...(error.body.invalid_params ? { invalid_params: error.body.invalid_params } : {}), headers: { ...error.headers } });
+}
+
 export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): void {
   app.setErrorHandler((error, request, reply) => {
     const cintError = toCintError(error, request, bodyLimit);
     if (cintError.status >= 500) {
       request.log.error({ err: error, error_id: cintError.body.id }, 'unexpected error inside the mock');
     }
-    return sendCintError(reply, cintError);
+    return sendCintError(reply, asDocumented(cintError, request));
   });
   app.setNotFoundHandler((request, reply) => sendCintError(reply, routeNotFound(request.method, request.url)));
 }

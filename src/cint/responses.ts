@@ -13,7 +13,10 @@ export interface DocumentedResponse {
 }
 
 export interface DocumentedOperation {
+  /** The document's request example, as it is. */
   requestExample?: unknown;
+  /** Where that example is missing or breaks the request schema: one that fits it. */
+  validRequestExample?: unknown;
   responses: Record<string, DocumentedResponse>;
 }
 
