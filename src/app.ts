@@ -13,7 +13,6 @@ import { JournalStore } from './journal/journal.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { cintApi } from './api/plugin.js';
 import { adminRoutes } from './admin/routes.js';
-import './context.js';
 
 export interface MockServices {
   config: Config;
@@ -21,12 +20,6 @@ export interface MockServices {
   tokens: TokenService;
   scenarios: ScenarioCatalog;
   journals: JournalStore;
-}
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    mock: MockServices;
-  }
 }
 
 export interface BuildOptions {

@@ -18,12 +18,3 @@ export interface RequestContext {
    */
   scenario?: { name: string; rule: number } | null;
 }
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    cint: RequestContext;
-  }
-  interface FastifyContextConfig {
-    operationId?: OperationId;
-  }
-}

@@ -187,3 +187,15 @@ describe('every operation of the document', () => {
 // generate_report: its 202 body's report_id is both `format: uuid` and the ULID pattern ^[0-9A-Z]{26}$, and
 // report_status takes it as a ULID; no id can be both, so the mock answers ULIDs and that one body breaks the format.
 const IMPOSSIBLE: string[] = ['generate_report'];
+
+describe('the package types', () => {
+  it('do not augment the user\'s own fastify types: the decorations live in a .d.ts the build does not ship', async () => {
+    const { readdir, readFile } = await import('node:fs/promises');
+    const files = (await readdir(new URL('../src', import.meta.url), { recursive: true })).filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'));
+    const augmenting: string[] = [];
+    for (const file of files) {
+      if ((await readFile(new URL(`../src/${file}`, import.meta.url), 'utf8')).includes("declare module 'fastify'")) augmenting.push(file);
+    }
+    assert.deepEqual(augmenting, []);
+  });
+});

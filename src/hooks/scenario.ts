@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { badRequest, CintError, notFoundDetail } from '../cint/errors.js';
 import { sendCintError } from '../cint/error-handler.js';
 import { operation, type OperationId } from '../cint/operations.js';
+import { documentedResponse } from '../api/answers.js';
 import type { CompiledScenario, CompiledStep, RequestFacts } from '../scenarios/compile.js';
 import { decideResponse } from '../scenarios/decide.js';
 import { breakConnection } from '../scenarios/faults.js';
@@ -76,7 +77,7 @@ export function scenarioEngine(app: FastifyInstance): void {
         if (step.status !== null || Object.keys(step.headers).length > 0) adjusted.set(request, step);
         return undefined;
       case 'respond':
-        return sendScripted(reply, operationId, step);
+        return sendScripted(request, reply, operationId, step);
       case 'fault': {
         const status = step.status ?? successStatusWithBody(operationId);
         request.log.info({ session: request.cint.sessionId, operation: operationId, scenario: request.cint.scenario, fault: step.fault }, `scenario fault: ${step.fault}`);
@@ -90,8 +91,14 @@ export function scenarioEngine(app: FastifyInstance): void {
 }
 
 /** A scripted status: Cint's envelope (with the rule's fields over it) for 4xx/5xx, the rule's body otherwise. */
-function sendScripted(reply: FastifyReply, operationId: OperationId, step: CompiledStep): FastifyReply {
+function sendScripted(request: FastifyRequest, reply: FastifyReply, operationId: OperationId, step: CompiledStep): FastifyReply {
   const status = step.status!;
+  if (status >= 300 && status < 400 && step.body === undefined) {
+    // A redirect: get_target_group's 301 points at the launched target group's details.
+    const path = request.url.split('?')[0] ?? request.url;
+    reply.code(status).header('location', operationId === 'get_target_group' ? `${path}/details` : path).headers(step.headers);
+    return reply.send();
+  }
   if (status >= 400) {
     const error = new CintError(status, defaultDetail(status, operationId), { headers: { ...step.headers } });
     if (step.body !== undefined) {
@@ -107,8 +114,14 @@ function sendScripted(reply: FastifyReply, operationId: OperationId, step: Compi
   return reply.type('application/json; charset=utf-8').send(JSON.stringify(step.body));
 }
 
-/** Cint names the parameter that found nothing; other statuses take the envelope's default detail. */
+/**
+ * Cint names the parameter that found nothing; the profiling operations' 422 schema wants its detail to
+ * start with "Validation error"; other statuses take the envelope's default detail.
+ */
 function defaultDetail(status: number, operationId: OperationId): string | undefined {
+  if (status === 422 && /Demographics$/.test(documentedResponse(operationId, 422)?.schemaName ?? '')) {
+    return 'Validation error: the request does not meet the profiling rules';
+  }
   if (status !== 404) return undefined;
   const params = operation(operationId).path.split('/').filter((segment) => segment.startsWith(':'));
   const last = params[params.length - 1];
@@ -139,7 +152,7 @@ function preferStep(status: number): CompiledStep {
   let step = preferSteps.get(status);
   if (!step) {
     step = Object.freeze({
-      kind: status >= 400 ? 'respond' : 'passthrough', status, body: undefined, fault: null,
+      kind: status >= 300 ? 'respond' : 'passthrough', status, body: undefined, fault: null,
       headers: Object.freeze({}), delayMs: null, times: Infinity, probability: 1,
     });
     preferSteps.set(status, step);
