@@ -70,7 +70,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   requestLog(app);
 
   await app.register(oauthRoutes);
-  await app.register(cintApi, { bodyLimit: config.bodyLimitBytes });
+  await app.register(cintApi, { bodyLimit: config.bodyLimitBytes, referenceData: config.referenceData });
   await app.register(adminRoutes, { prefix: '/__admin' });
   return app;
 }

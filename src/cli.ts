@@ -20,6 +20,9 @@ Options (each also settable by the environment variable shown):
   --log-level LEVEL   fatal|error|warn|info|debug|trace|silent (LOG_LEVEL, default info)
   --scenarios DIR     a folder of your scenario files, on top of the built-in ones (CINT_MOCK_SCENARIOS_DIR)
   --scenario NAME     the scenario every session starts with (CINT_MOCK_SCENARIO, default none)
+  --reference-data FILE
+                      your reference data (countries, locales, suppliers...), YAML or JSON: operation id
+                      -> the body that read answers (CINT_MOCK_REFERENCE_DATA, default the document's)
   --config FILE       a YAML or JSON file of options (CINT_MOCK_CONFIG); flags and environment win over it
   -h, --help          this text
 
@@ -39,6 +42,7 @@ function flagsToInput(argv: string[]): CliInput {
       'log-level': { type: 'string' },
       scenarios: { type: 'string' },
       scenario: { type: 'string' },
+      'reference-data': { type: 'string' },
       config: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -52,6 +56,7 @@ function flagsToInput(argv: string[]): CliInput {
   if (values['log-level'] !== undefined) input.logLevel = values['log-level'];
   if (values.scenarios !== undefined) input.scenariosDir = values.scenarios;
   if (values.scenario !== undefined) input.scenario = values.scenario;
+  if (values['reference-data'] !== undefined) input.referenceData = values['reference-data'];
   if (values.config !== undefined) input.configFile = values.config;
   if (values.help) input.help = true;
   if (positionals.length > 0) {

@@ -35,6 +35,7 @@ export const ConfigSchema = Type.Object({
   adminToken: Type.Optional(Type.String({ minLength: 1, description: 'when set, /__admin (but health) needs Authorization: Bearer <adminToken>' })),
   adminEnabled: Type.Boolean({ default: true, description: 'false removes the admin API, but health' }),
   journalSize: Type.Integer({ minimum: 0, default: 1000, description: 'requests remembered per session in the journal' }),
+  referenceData: Type.Optional(Type.String({ minLength: 1, description: "a YAML or JSON file of the user's reference data: operation id -> the body that read answers" })),
 }, { additionalProperties: false });
 
 export type Config = Readonly<Static<typeof ConfigSchema>>;
@@ -97,6 +98,7 @@ const ENV: Record<string, keyof Static<typeof ConfigSchema>> = {
   CINT_MOCK_ADMIN_TOKEN: 'adminToken',
   CINT_MOCK_ADMIN_ENABLED: 'adminEnabled',
   CINT_MOCK_JOURNAL_SIZE: 'journalSize',
+  CINT_MOCK_REFERENCE_DATA: 'referenceData',
 };
 
 /** Options from the environment, converted to the schema's types (a bad value is reported by makeConfig). */

@@ -3,7 +3,7 @@
 // per session; singletons (a GET and a PUT on one path) keep what was put; every other operation
 // answers its documented example with the request's ids in it. Ids in the path must name objects the
 // session holds, or the answer is Cint's 404 naming the parameter.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { notFound } from '../cint/errors.js';
 import { requireIfMatch } from '../cint/etag.js';
 import type { Operation, OperationId } from '../cint/operations.js';
@@ -133,6 +133,8 @@ function fieldsOf(body: unknown): Record<string, unknown> {
   return body && typeof body === 'object' && !Array.isArray(body) ? structuredClone(body) as Record<string, unknown> : {};
 }
 
+const newSecret = () => randomBytes(32).toString('base64');
+
 /** A weak ETag for an answer that has no stored version: the same body gives the same tag. */
 function contentEtag(body: unknown): string {
   const text = JSON.stringify(body) ?? '';
@@ -141,7 +143,8 @@ function contentEtag(body: unknown): string {
   return `W/"${(hash >>> 0).toString(16)}"`;
 }
 
-export function genericHandler(op: Operation, plan: Plan): Handler {
+/** `reference`: the JSON text of the user's own answer for this read (see api/reference-data.ts). */
+export function genericHandler(op: Operation, plan: Plan, reference?: string): Handler {
   const success = op.successStatus;
   const wantsEtag = (op.successHeaders as readonly string[]).includes('etag');
   const wantsLocation = (op.successHeaders as readonly string[]).includes('location');
@@ -171,6 +174,8 @@ export function genericHandler(op: Operation, plan: Plan): Handler {
         session.reserve();
         const id = family.newId();
         const resource: StoredResource = { id: String(id), fields: fieldsOf(input.body), etag: session.nextEtag(), created_at: now, updated_at: now };
+        // A webhook's signing secret is the client's to keep: made here, never the example's.
+        if (responseFields(op.id, success).has('secret')) resource.fields.secret = newSecret();
         const key = collectionKey(family, params);
         let collection = session.resources.get(key);
         if (!collection) session.resources.set(key, (collection = new Map()));
@@ -225,10 +230,17 @@ export function genericHandler(op: Operation, plan: Plan): Handler {
         return answer(stored.fields, stored.etag);
       }
       default: {
+        if (reference !== undefined) return { status: success, headers, body: JSON.parse(reference) };
         const resource = plan.within.length ? findResource(session, plan.within.at(-1)!, params) : undefined;
         const run = params.fielding_run_id !== undefined ? session.runs.get(String(params.fielding_run_id)) : undefined;
         if (run) requireIfMatch(ifMatch, run.etag);
         else if (resource) requireIfMatch(ifMatch, resource.etag);
+        // An action on an item that answers a secret (regenerate_webhook_secret) makes a new one.
+        if (resource && op.method === 'POST' && responseFields(op.id, success).has('secret')) {
+          resource.fields.secret = newSecret();
+          resource.etag = session.nextEtag();
+          resource.updated_at = now;
+        }
         return answer(resource?.fields ?? {}, resource?.etag);
       }
     }

@@ -16,12 +16,14 @@ import { fieldingRunHandlers } from './fielding-runs.js';
 import { genericHandler, planOperations } from './generic.js';
 import type { Handler, HandlerInput, Handlers } from './handler.js';
 import { projectHandlers } from './projects.js';
+import { loadReferenceData } from './reference-data.js';
 import { userIdOf } from './shared.js';
 import { targetGroupHandlers } from './target-groups.js';
 
 export const handlers: Handlers = { ...projectHandlers, ...targetGroupHandlers, ...fieldingRunHandlers };
 
-export async function cintApi(app: FastifyInstance, options: { bodyLimit: number }): Promise<void> {
+export async function cintApi(app: FastifyInstance, options: { bodyLimit: number; referenceData?: string | undefined }): Promise<void> {
+  const referenceData = loadReferenceData(options.referenceData);
   // Reconciliations arrive as CSV text; uploads as multipart/form-data with a `file` part.
   app.addContentTypeParser(['text/csv', 'application/csv'], { parseAs: 'string' }, (_request, body, done) => done(null, body));
   await app.register(multipart, { attachFieldsToBody: 'keyValues', limits: { fileSize: options.bodyLimit, files: 1, fields: 10 } });
@@ -34,7 +36,7 @@ export async function cintApi(app: FastifyInstance, options: { bodyLimit: number
 
   const plans = planOperations(operations, new Set(Object.keys(handlers)));
   for (const op of operations) {
-    const handler = (handlers[op.id] as Handler | undefined) ?? genericHandler(op, plans.get(op.id)!);
+    const handler = (handlers[op.id] as Handler | undefined) ?? genericHandler(op, plans.get(op.id)!, referenceData.get(op.id));
     app.route({
       method: op.method,
       url: op.path,

@@ -2,11 +2,15 @@
 // If-Match where an operation requires them. Missing or malformed ones are a 400 with invalid_params.
 import type { FastifyInstance } from 'fastify';
 import type { ValidateFunction } from 'ajv';
-import { badRequest } from '../cint/errors.js';
-import { HEADER_NAMES, operations, type OperationId } from '../cint/operations.js';
+import { badRequest, CintError } from '../cint/errors.js';
+import { HEADER_NAMES, operation, operations, type OperationId } from '../cint/operations.js';
 import { compileTextValidator, invalidParamsFrom } from '../cint/validation.js';
 
 const API_VERSION = /^\d{4}-\d{2}-\d{2}$/;
+
+const mediaType = (header: string) => header.split(';')[0]!.trim().toLowerCase();
+// Cint's reconciliation uploads name both CSV media types (ReconPostContentType).
+const acceptedTypes = (documented: string) => (documented === 'text/csv' ? ['text/csv', 'application/csv'] : [documented]);
 
 export function requiredHeaders(app: FastifyInstance): void {
   // Compiled once at start, one validator per operation.
@@ -17,6 +21,12 @@ export function requiredHeaders(app: FastifyInstance): void {
 
   app.addHook('preValidation', async (request) => {
     const id = request.cint.operationId!;
+    // Every parser is open to every Cint route; each operation takes the one content type it documents.
+    const contentType = request.headers['content-type'];
+    const expected = operation(id).bodyContentType;
+    if (contentType !== undefined && expected !== null && !acceptedTypes(expected).includes(mediaType(contentType))) {
+      throw new CintError(415, `The 'Content-Type' header is incorrectly set '${contentType}'; this operation takes '${expected}'`);
+    }
     const validate = validators.get(id);
     const headers = { ...request.headers };
     const params = validate && !validate(headers)

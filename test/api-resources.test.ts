@@ -1,0 +1,175 @@
+// The operations without a handler of their own, over HTTP: collections keep what clients create
+// (webhooks, reports, batch jobs, uploads, reconciliations), singletons keep what is put, ids in paths
+// must name the session's objects, and a user's reference data file replaces the document's examples.
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { MockApp } from '../src/app.js';
+import { ConfigError } from '../src/config.js';
+import { startMock, type RunningMock } from '../src/server.js';
+import {
+  ACCOUNT, assertCintError, assertMatchesSpec, clientOf, createProject, createTargetGroup, makeApp, type Client,
+} from './helpers.js';
+
+const webhooksUrl = `/v1/accounts/${ACCOUNT}/webhooks`;
+
+describe('webhooks: a collection kept per session', () => {
+  let app: MockApp;
+  let client: Client;
+  before(async () => {
+    app = await makeApp();
+    client = await clientOf(app);
+  });
+  after(async () => app.close());
+
+  it('creates, reads, lists, updates with If-Match, regenerates the secret and deletes', async () => {
+    const created = await app.inject({ method: 'POST', url: webhooksUrl, headers: client.headers(), payload: { url: 'https://client.example/hooks', events: ['target-group-updated'] } });
+    assert.equal(created.statusCode, 201, created.body);
+    const webhook = created.json();
+    assertMatchesSpec('create_webhook', 201, webhook);
+    assert.equal(webhook.url, 'https://client.example/hooks');
+    assert.notEqual(webhook.secret, 'FP7UPZpATKBcYJj4va95PYud+a3gCidRERiLO+9MoFE=', 'the secret is made, not the example');
+
+    const read = await app.inject({ method: 'GET', url: `${webhooksUrl}/${webhook.id}`, headers: client.headers() });
+    assert.equal(read.statusCode, 200);
+    assertMatchesSpec('get_webhook', 200, read.json(), true, read.headers);
+    assert.equal(read.json().id, webhook.id);
+    assert.equal(read.json().url, 'https://client.example/hooks');
+    const etag = String(read.headers.etag);
+
+    const listed = await app.inject({ method: 'GET', url: webhooksUrl, headers: client.headers() });
+    assertMatchesSpec('get_webhooks', 200, listed.json());
+    assert.deepEqual(listed.json().webhooks.map((item: { id: string }) => item.id), [webhook.id]);
+
+    const body = { url: 'https://client.example/v2', events: ['target-group-updated'] };
+    const stale = await app.inject({ method: 'PUT', url: `${webhooksUrl}/${webhook.id}`, headers: client.headers({ 'if-match': 'W/"0"' }), payload: body });
+    assertCintError(stale, 412, 'precondition_failed_error');
+    const updated = await app.inject({ method: 'PUT', url: `${webhooksUrl}/${webhook.id}`, headers: client.headers({ 'if-match': etag }), payload: body });
+    assert.equal(updated.statusCode, 200, updated.body);
+    assert.equal(updated.json().url, 'https://client.example/v2');
+
+    const regenerated = await app.inject({ method: 'POST', url: `${webhooksUrl}/${webhook.id}/regenerate-secret`, headers: client.headers() });
+    assert.equal(regenerated.statusCode, 200, regenerated.body);
+    assert.notEqual(regenerated.json().secret, webhook.secret);
+
+    const deleted = await app.inject({ method: 'DELETE', url: `${webhooksUrl}/${webhook.id}`, headers: client.headers() });
+    assert.equal(deleted.statusCode, 204);
+    const gone = await app.inject({ method: 'GET', url: `${webhooksUrl}/${webhook.id}`, headers: client.headers() });
+    assertCintError(gone, 404, 'not_found_error', { detail: 'webhook_id: the specified resource was not found' });
+  });
+
+  it('keeps one client\'s webhooks from another', async () => {
+    const created = await app.inject({ method: 'POST', url: webhooksUrl, headers: client.headers(), payload: { url: 'https://client.example/mine', events: ['target-group-updated'] } });
+    const other = await clientOf(app);
+    const read = await app.inject({ method: 'GET', url: `${webhooksUrl}/${created.json().id}`, headers: other.headers() });
+    assertCintError(read, 404, 'not_found_error');
+    const listed = await app.inject({ method: 'GET', url: webhooksUrl, headers: other.headers() });
+    assert.deepEqual(listed.json().webhooks, []);
+  });
+
+  it('refuses a body that breaks the schema with invalid_params', async () => {
+    const response = await app.inject({ method: 'POST', url: webhooksUrl, headers: client.headers(), payload: { url: 'https://client.example/hooks' } });
+    assertCintError(response, 400, 'bad_request_error', { invalid_params: [{ name: 'events' }] });
+  });
+});
+
+describe('jobs, reports and target-group sub-resources', () => {
+  let app: MockApp;
+  let client: Client;
+  let projectId: string;
+  let targetGroupId: string;
+  before(async () => {
+    app = await makeApp();
+    client = await clientOf(app);
+    projectId = (await createProject(app, client)).id;
+    targetGroupId = await createTargetGroup(app, client, projectId);
+  });
+  after(async () => app.close());
+
+  it('a batch job answers 201 with a Location that reads the job back', async () => {
+    const url = `/v1/demand/accounts/${ACCOUNT}/projects/${projectId}/batch-jobs/pause-fielding-runs-by-target-group-id`;
+    const created = await app.inject({ method: 'POST', url, headers: client.headers({ 'idempotency-key': client.idempotencyKey() }), payload: { target_group_ids: [targetGroupId] } });
+    assert.equal(created.statusCode, 201, created.body);
+    const location = String(created.headers.location);
+    assert.match(location, new RegExp(`^${url}/[0-9A-Z]{26}$`));
+    const job = await app.inject({ method: 'GET', url: location, headers: client.headers() });
+    assert.equal(job.statusCode, 200, job.body);
+    assertMatchesSpec('get_bulk_pause_target_groups_job', 200, job.json());
+    const missing = await app.inject({ method: 'GET', url: `${url}/01JPVZD75DW4KRP7MPFMF6KGZX`, headers: client.headers() });
+    assertCintError(missing, 404, 'not_found_error', { detail: 'job_id: the specified resource was not found' });
+  });
+
+  it('a report is generated, then its status and download read it by id', async () => {
+    const generated = await app.inject({
+      method: 'POST', url: `/v1/demand/accounts/${ACCOUNT}/reports/completes`, headers: client.headers(),
+      payload: { start_date: '2025-11-01', end_date: '2025-11-30', filter: 'project', filter_ids: [projectId] },
+    });
+    assert.equal(generated.statusCode, 202, generated.body);
+    const reportId = generated.json().report_id as string;
+    for (const part of ['status', 'download', 'share']) {
+      const read = await app.inject({ method: 'GET', url: `/v1/demand/accounts/${ACCOUNT}/reports/${reportId}/${part}`, headers: client.headers() });
+      assert.equal(read.statusCode, 200, `${part}: ${read.body}`);
+    }
+  });
+
+  it('an upload takes a multipart file with its boundary, and refuses other content types with 415', async () => {
+    const url = `/v1/demand/accounts/${ACCOUNT}/projects/${projectId}/target-groups/${targetGroupId}/recontacts/jobs/upload-respondents-by-file?entity_type=RID`;
+    const boundary = '----cint-mock-test';
+    const payload = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="ids.csv"\r\nContent-Type: text/csv\r\n\r\n0F1CE179-A917-49FF-9D50-B05FC91F7BD4\n\r\n--${boundary}--\r\n`;
+    const uploaded = await app.inject({ method: 'POST', url, headers: client.headers({ 'content-type': `multipart/form-data; boundary=${boundary}` }), payload });
+    assert.equal(uploaded.statusCode, 201, uploaded.body);
+    const json = await app.inject({ method: 'POST', url, headers: client.headers(), payload: { file: 'x' } });
+    assertCintError(json, 415, 'unsupported_media_type_error');
+  });
+
+  it('reconciliations take CSV text', async () => {
+    const posted = await app.inject({
+      method: 'POST', url: `/v1/demand/accounts/${ACCOUNT}/reconciliations`,
+      headers: client.headers({ 'content-type': 'text/csv' }), payload: '0F1CE179-A917-49FF-9D50-B05FC91F7BD4,11\n',
+    });
+    assert.equal(posted.statusCode, 202, posted.body);
+    assertMatchesSpec('post_reconciliations', 202, posted.json());
+  });
+
+  it('a singleton keeps what was put, with an ETag that If-Match must name', async () => {
+    const url = `/v1/demand/accounts/${ACCOUNT}/projects/${projectId}/target-groups/${targetGroupId}/fielding-assistant-assignment`;
+    const assignment = { quota_overlay: { prevent_overfill: true, balance_fill: false } };
+    const put = await app.inject({ method: 'PUT', url, headers: client.headers(), payload: assignment });
+    assert.equal(put.statusCode, 204, put.body);
+    const read = await app.inject({ method: 'GET', url, headers: client.headers() });
+    assert.equal(read.statusCode, 200);
+    assert.deepEqual(read.json().quota_overlay, assignment.quota_overlay);
+    assertMatchesSpec('get_fielding_assistant_assignment', 200, read.json(), true, read.headers);
+    const stale = await app.inject({ method: 'PUT', url, headers: client.headers({ 'if-match': 'W/"0"' }), payload: assignment });
+    assertCintError(stale, 412, 'precondition_failed_error');
+  });
+
+  it('a sub-resource of an unknown target group is 404 naming target_group_id', async () => {
+    const response = await app.inject({ method: 'GET', url: `/v1/demand/accounts/${ACCOUNT}/projects/${projectId}/target-groups/01JPVZD75DW4KRP7MPFMF6KGZX/overview`, headers: client.headers() });
+    assertCintError(response, 404, 'not_found_error', { detail: 'target_group_id: the specified resource was not found' });
+  });
+});
+
+describe('reference data', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cint-mock-reference-'));
+  let mock: RunningMock;
+  after(async () => mock?.close());
+
+  it('answers the document\'s examples by default, and a user\'s file instead when given', async () => {
+    const file = join(dir, 'reference.yaml');
+    writeFileSync(file, 'get_countries:\n  countries:\n    - { id: 752, code: SE, name: Sweden }\n');
+    mock = await startMock({ referenceData: file, authMode: 'off' });
+    const response = await fetch(`${mock.url}/v1/countries`, { headers: { 'cint-api-version': '2025-12-18' } });
+    assert.equal(response.status, 200);
+    assert.deepEqual(await response.json(), { countries: [{ id: 752, code: 'SE', name: 'Sweden' }] });
+  });
+
+  it('refuses at start a file whose bodies break the documented schema, naming the operation', async () => {
+    const file = join(dir, 'broken.json');
+    writeFileSync(file, JSON.stringify({ get_countries: { countries: [{ id: 'not a number' }] }, get_nothing: {} }));
+    await assert.rejects(startMock({ referenceData: file }), (error: Error) => error instanceof ConfigError
+      && /get_countries: the body does not match/.test(error.message) && /get_nothing: not an operation id/.test(error.message));
+  });
+});
