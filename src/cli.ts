@@ -104,8 +104,8 @@ async function main(): Promise<void> {
   try {
     mock = await listen(config, logger);
   } catch (error) {
-    // A broken scenario file is the user's configuration: exit 1 with every problem it has.
-    if (error instanceof ScenarioError) {
+    // A broken scenario or reference data file is the user's configuration: exit 1 with every problem it has.
+    if (error instanceof ScenarioError || error instanceof ConfigError) {
       process.stderr.write(`cint-mock: ${error.message}\n`);
       process.exit(EXIT.badConfig);
     }

@@ -134,6 +134,13 @@ describe('the cint-mock command', { concurrency: true }, () => {
     assert.match(stderr, /maxSessions: Expected integer \(got "many"\)/);
   });
 
+  it('a reference data file whose body breaks the schema exits 1 naming the file and the operation', async () => {
+    const path = configFile('reference.yaml', 'get_countries:\n  countries: [{ id: not-a-number }]\n');
+    const cli = runCli(['--port', '0', '--reference-data', path]);
+    assert.deepEqual(await cli.exited(), { code: 1, signal: null });
+    assert.match(cli.stderr(), /invalid reference data in .*reference\.yaml:\n  get_countries: the body does not match the documented 200 schema/);
+  });
+
   it('a valid YAML config file is applied', async () => {
     const path = configFile('open.yaml', 'authMode: off\nlogLevel: warn\n');
     const cli = runCli(['--port', '0', '--config', path]);
