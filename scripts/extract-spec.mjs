@@ -200,7 +200,9 @@ for (const [path, item] of Object.entries(doc.paths)) {
   for (const method of METHODS) {
     const op = item[method];
     if (!op) continue;
-    const parameters = [...(item.parameters ?? []), ...(op.parameters ?? [])].map(deref);
+    // An operation's own parameter replaces the path item's of the same name and place (OpenAPI 3.0).
+    const byPlace = new Map([...(item.parameters ?? []), ...(op.parameters ?? [])].map(deref).map((param) => [`${param.in} ${param.name.toLowerCase()}`, param]));
+    const parameters = [...byPlace.values()];
     const requestBody = deref(op.requestBody);
     const [bodyContentType, bodyContent] = Object.entries(requestBody?.content ?? {})[0] ?? [null, null];
     const jsonBody = bodyContentType === 'application/json' ? bodyContent.schema : undefined;
@@ -219,7 +221,7 @@ for (const [path, item] of Object.entries(doc.paths)) {
     operations.push({
       id: op.operationId, method: method.toUpperCase(), specPath: path,
       // The Fulfillment operations live on Cint's S2S host without /v1; everything else is under /v1.
-      path: `${op.servers ? '' : '/v1'}${path.replace(/\{([^}]+)\}/g, ':$1')}`,
+      path: `${op.servers ?? item.servers ? '' : '/v1'}${path.replace(/\{([^}]+)\}/g, ':$1')}`,
       tag: op.tags?.[0] ?? '',
       summary: op.summary ?? '',
       security: op.security && op.security.length === 0 ? 'api-key' : 'bearer',
@@ -546,6 +548,18 @@ const responseTable = Object.fromEntries(operations.map((op) => {
     responses: statuses,
   }];
 }));
+// Every request schema must compile: the server compiles them on first use, where a broken one would
+// be a 500 for a client instead of a failure here.
+const textAjv = new Ajv({ strict: false, coerceTypes: 'array', multipleOfPrecision: 9 });
+addFormats(textAjv);
+for (const [name, schema] of Object.entries(requestJson)) {
+  try {
+    textAjv.compile(schema);
+  } catch (error) {
+    console.error(`extract-spec: the request schema ${name} does not compile: ${error.message}`);
+    process.exit(1);
+  }
+}
 if (unfit.length && !check) console.error(`extract-spec: examples that still break their schema:\n  ${unfit.join('\n  ')}`);
 
 const responsesTs = [

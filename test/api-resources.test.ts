@@ -173,3 +173,26 @@ describe('reference data', () => {
       && /get_countries: the body does not match/.test(error.message) && /get_nothing: not an operation id/.test(error.message));
   });
 });
+
+describe('fulfillment, on Cint\'s S2S paths', () => {
+  let app: MockApp;
+  before(async () => { app = await makeApp(); });
+  after(async () => app.close());
+  const url = '/fulfillment/respondents/6780395e-94fa-1eb7-612c-d2e19af42758';
+
+  it('is served under /fulfillment without /v1, with an API key and no Cint-API-Version', async () => {
+    const response = await app.inject({ method: 'GET', url, headers: { authorization: 's2s-api-key' } });
+    assert.equal(response.statusCode, 200, response.body);
+    assertMatchesSpec('get_respondent_status', 200, response.json());
+    assert.equal(response.json().id, '6780395e-94fa-1eb7-612c-d2e19af42758');
+  });
+
+  it('needs the API key', async () => {
+    assertCintError(await app.inject({ method: 'GET', url }), 401, 'authorization_error');
+  });
+
+  it('answers a body it cannot validate with its documented 422', async () => {
+    const response = await app.inject({ method: 'POST', url: '/fulfillment/respondents/transition', headers: { authorization: 's2s-api-key' }, payload: { id: 5 } });
+    assertCintError(response, 422, 'bad_request_error', { invalid_params: [{ name: 'id' }] });
+  });
+});

@@ -138,7 +138,7 @@ describe('the cint-mock command', { concurrency: true }, () => {
     const path = configFile('reference.yaml', 'get_countries:\n  countries: [{ id: not-a-number }]\n');
     const cli = runCli(['--port', '0', '--reference-data', path]);
     assert.deepEqual(await cli.exited(), { code: 1, signal: null });
-    assert.match(cli.stderr(), /invalid reference data in .*reference\.yaml:\n  get_countries: the body does not match the documented 200 schema/);
+    assert.match(cli.stderr(), /invalid reference data in .*reference\.yaml:\n {2}get_countries: the body does not match the documented 200 schema/);
   });
 
   it('a valid YAML config file is applied', async () => {

@@ -151,6 +151,7 @@ describe('every operation of the document', () => {
       const answer = await call(op);
       const outcome: Outcome = { op: op.id, status: answer.status, ok: true };
       try {
+        assert.ok(answer.status < 500, `a ${answer.status} nothing asked for: ${String(JSON.stringify(answer.json)).slice(0, 300)}`);
         assert.ok((op.statuses as readonly number[]).includes(answer.status), `undocumented status ${answer.status}: ${String(JSON.stringify(answer.json)).slice(0, 300)}`);
         if (answer.status !== 204 && answer.status !== 301) assertMatchesSpec(op.id, answer.status, answer.json, true, answer.headers);
       } catch (error) {

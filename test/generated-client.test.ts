@@ -5,7 +5,8 @@ import { after, before, describe, it } from 'node:test';
 import createClient from 'openapi-fetch';
 import type { paths } from './fixtures/cint-demand-client.js';
 import { startMock, type RunningMock } from '../src/server.js';
-import { API_VERSION, MANAGER_ID, assertMatchesSpec, futureDate, targetGroupBody } from './helpers.js';
+import { operations } from '../src/cint/operations.js';
+import { API_VERSION, MANAGER_ID, assertMatchesSpec, fixtures, futureDate, targetGroupBody } from './helpers.js';
 
 const headersOf = (response: Response) => Object.fromEntries(response.headers.entries());
 
@@ -131,5 +132,79 @@ describe('a client generated from Cint\'s OpenAPI document', () => {
     });
     assert.equal(wrongTransition.response.status, 422);
     assertMatchesSpec('pause_fielding_run', 422, wrongTransition.error);
+  });
+});
+
+/**
+ * One operation (or a create and its read) of every tag of the document, through the same generated
+ * client: the client's types accept each call as the document describes it, and each answer is one the
+ * document allows, valid against its schema.
+ */
+describe('a client generated from Cint\'s OpenAPI document, across every tag', () => {
+  let mock: RunningMock;
+  before(async () => { mock = await startMock(); });
+  after(() => mock.close());
+
+  it('walks one operation of each of the 25 tags', async () => {
+    const issued = await fetch(`${mock.url}/oauth/token`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ client_id: 'generated-client-tags', client_secret: 's', grant_type: 'client_credentials' }),
+    });
+    const { access_token: token } = await issued.json() as { access_token: string };
+    const client = createClient<paths>({ baseUrl: `${mock.url}/v1`, headers: { authorization: `Bearer ${token}` } });
+    const header = { 'Cint-API-Version': API_VERSION };
+    const account = { account_id: 101 };
+    const example = (id: string) => (fixtures.operations[id]!.validRequestExample ?? fixtures.operations[id]!.requestExample) as never;
+    const tags = new Set<string>();
+    const check = (operationId: string, answer: { response: Response; data?: unknown }) => {
+      const op = operations.find((candidate) => candidate.id === operationId)!;
+      assert.equal(answer.response.status, op.successStatus, `${operationId}: ${answer.response.status}`);
+      assertMatchesSpec(operationId, op.successStatus, answer.data, true, headersOf(answer.response));
+      tags.add(op.tag);
+    };
+
+    const project = await client.POST('/demand/accounts/{account_id}/projects', { params: { path: account, header: { ...header, 'idempotency-key': 'tags-1' } }, body: { name: 'Every tag study', project_manager_id: MANAGER_ID } });
+    check('create_project', project);
+    const projectPath = { ...account, project_id: project.data!.id! };
+    const group = await client.POST('/demand/accounts/{account_id}/projects/{project_id}/target-groups', { params: { path: projectPath, header }, body: targetGroupBody() as never });
+    check('create_target_group', group);
+    const groupPath = { ...projectPath, target_group_id: group.data!.id };
+
+    check('get_user_accounts', await client.GET('/accounts', { params: { header } }));
+    check('list_account_allocation_templates', await client.GET('/demand/accounts/{account_id}/allocation-templates', { params: { path: account, header } }));
+    check('get_countries', await client.GET('/countries', { params: { header } }));
+    check('get_exclusion_groups_by_account_id', await client.GET('/demand/accounts/{account_id}/exclusion-groups', { params: { path: account, header } }));
+    check('generate_price_prediction', await client.POST('/demand/accounts/{account_id}/business-units/{business_unit_id}/generate-price-prediction', { params: { path: { ...account, business_unit_id: '1234' }, header }, body: example('generate_price_prediction') }));
+    check('calculate_target_group_feasibility', await client.POST('/demand/accounts/{account_id}/target-groups/calculate-feasibility', { params: { path: account, header }, body: example('calculate_target_group_feasibility') }));
+    check('get_fielding_assistant_assignment', await client.GET('/demand/accounts/{account_id}/projects/{project_id}/target-groups/{target_group_id}/fielding-assistant-assignment', { params: { path: groupPath, header } }));
+    const batch = await client.POST('/demand/accounts/{account_id}/projects/{project_id}/batch-jobs/pause-fielding-runs-by-target-group-id', { params: { path: projectPath, header: { ...header, 'idempotency-key': 'tags-2' } }, body: { target_group_ids: [groupPath.target_group_id] } as never, parseAs: 'text' });
+    check('create_bulk_pause_target_groups_job', { response: batch.response });
+    check('get_fielding_runs_by_target_group_id', await client.GET('/demand/accounts/{account_id}/projects/{project_id}/target-groups/{target_group_id}/fielding-runs', { params: { path: groupPath, header } }));
+    check('suggest_days', await client.POST('/demand/intelligent-calendar/suggest-days', { params: { header }, body: example('suggest_days') }));
+    check('list_profiles', await client.GET('/demand/accounts/{account_id}/projects/{project_id}/target-groups/{target_group_id}/profiles', { params: { path: groupPath, header } }));
+    const webhook = await client.POST('/accounts/{account_id}/webhooks', { params: { path: account, header }, body: { url: 'https://client.example/hooks', events: ['target-group-updated'] } });
+    check('create_webhook', webhook);
+    check('get_webhook', await client.GET('/accounts/{account_id}/webhooks/{webhook_id}', { params: { path: { ...account, webhook_id: webhook.data!.id! }, header } }));
+    check('generate_blended_profile', await client.POST('/demand/accounts/{account_id}/drafts/generate-blended-profile', { params: { path: account, header }, body: example('generate_blended_profile') }));
+    check('list_all_question_categories', await client.GET('/demand/questions/categories', { params: { header } }));
+    check('get_panel_distribution_draft', await client.POST('/demand/accounts/{account_id}/supplier-quota-distribution/draft', { params: { path: account, header }, body: example('get_panel_distribution_draft') }));
+    const template = await client.POST('/demand/accounts/{account_id}/profiling-templates', { params: { path: account, header }, body: example('create_profile_template') });
+    check('create_profile_template', template);
+    check('get_eligible_target_groups', await client.GET('/demand/accounts/{account_id}/reconciliations/eligible-target-groups', { params: { path: account, header } }));
+    check('get_recontacts_overview', await client.GET('/demand/accounts/{account_id}/projects/{project_id}/target-groups/{target_group_id}/recontacts/overview', { params: { path: groupPath, header } }));
+    check('report_requests', await client.GET('/demand/accounts/{account_id}/reports', { params: { path: account, header } }));
+    check('get_live_respondent_unique_codes_stats', await client.GET('/demand/accounts/{account_id}/target-groups/{target_group_id}/respondent-unique-codes/live/stats', { params: { path: { ...account, target_group_id: groupPath.target_group_id }, header } }));
+    check('get_target_group_allocation_specification', await client.GET('/demand/accounts/{account_id}/projects/{project_id}/target-groups/{target_group_id}/allocation-specification', { params: { path: groupPath, header } }));
+    const manager = await client.POST('/demand/accounts/{account_id}/projects/{project_id}/batch-jobs/update-target-group-project-managers', { params: { path: projectPath, header: { ...header, 'idempotency-key': 'tags-3' } }, body: example('create_bulk_update_target_group_project_manager_job'), parseAs: 'text' });
+    check('create_bulk_update_target_group_project_manager_job', { response: manager.response });
+    check('get_target_group_overview', await client.GET('/demand/accounts/{account_id}/projects/{project_id}/target-groups/{target_group_id}/overview', { params: { path: groupPath, header } }));
+
+    // Fulfillment lives on Cint's S2S host without /v1, with an API key: a client of its own.
+    const s2s = createClient<paths>({ baseUrl: mock.url, headers: { authorization: 's2s-api-key' } });
+    check('get_respondent_status', await s2s.GET('/fulfillment/respondents/{RID}', { params: { path: { RID: '6780395e-94fa-1eb7-612c-d2e19af42758' }, header: { Authorization: 's2s-api-key' } } }));
+
+    const allTags = new Set(operations.map((op) => op.tag));
+    assert.deepEqual([...allTags].filter((tag) => !tags.has(tag)), []);
+    assert.equal(allTags.size, 25);
   });
 });

@@ -62,7 +62,10 @@ function asDocumented(error: CintError, request: FastifyRequest): CintError {
   if (error.status !== 400 || !id) return error;
   const statuses = operation(id).statuses as readonly number[];
   if (statuses.includes(400) || !statuses.includes(422)) return error;
-  return new CintError(422, error.body.detail, { ...(error.body.invalid_params ? { invalid_params: error.body.invalid_params } : {}), headers: { ...error.headers } });
+  const unprocessable = new CintError(422, error.body.detail, { ...(error.body.invalid_params ? { invalid_params: error.body.invalid_params } : {}), headers: { ...error.headers } });
+  // Still a validation failure: its object says so, whatever the status.
+  unprocessable.body.object = 'bad_request_error';
+  return unprocessable;
 }
 
 export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): void {
