@@ -101,6 +101,19 @@ describe('jobs, reports and target-group sub-resources', () => {
     assertCintError(missing, 404, 'not_found_error', { detail: 'job_id: the specified resource was not found' });
   });
 
+  it('a batch job replays under its Idempotency-Key: the same Location, no second job', async () => {
+    const url = `/v1/demand/accounts/${ACCOUNT}/projects/${projectId}/batch-jobs/resume-fielding-runs-by-target-group-id`;
+    const headers = client.headers({ 'idempotency-key': 'batch-resume-1' });
+    const first = await app.inject({ method: 'POST', url, headers, payload: { target_group_ids: [targetGroupId] } });
+    const again = await app.inject({ method: 'POST', url, headers, payload: { target_group_ids: [targetGroupId] } });
+    assert.equal(first.statusCode, 201, first.body);
+    assert.equal(again.statusCode, 201);
+    assert.equal(again.headers.location, first.headers.location);
+    assert.equal(again.headers['idempotent-replayed'], 'true');
+    const conflicting = await app.inject({ method: 'POST', url, headers, payload: { target_group_ids: ['01JPVZD75DW4KRP7MPFMF6KGZX'] } });
+    assertCintError(conflicting, 409, 'conflict_error');
+  });
+
   it('a report is generated, then its status and download read it by id', async () => {
     const generated = await app.inject({
       method: 'POST', url: `/v1/demand/accounts/${ACCOUNT}/reports/completes`, headers: client.headers(),
