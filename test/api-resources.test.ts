@@ -209,3 +209,48 @@ describe('fulfillment, on Cint\'s S2S paths', () => {
     assertCintError(response, 422, 'bad_request_error', { invalid_params: [{ name: 'id' }] });
   });
 });
+
+describe('a target group seen from its details, overviews and changelog', () => {
+  let app: MockApp;
+  let client: Client;
+  before(async () => {
+    app = await makeApp();
+    client = await clientOf(app);
+  });
+  after(async () => app.close());
+
+  it('reflect what the session holds, and every change leaves a changelog entry', async () => {
+    const project = await createProject(app, client);
+    const groupUrl = `/v1/demand/accounts/${ACCOUNT}/projects/${project.id}/target-groups`;
+    const targetGroupId = await createTargetGroup(app, client, project.id, { name: 'Before the change' });
+    const url = `${groupUrl}/${targetGroupId}`;
+    const current = (await app.inject({ method: 'GET', url, headers: client.headers() })).json();
+    const { human_readable_id: _h, pricing_model: _p, created_at: _c, ...body } = current;
+    const renamed = await app.inject({ method: 'PUT', url, headers: client.headers(), payload: { ...body, business_unit_id: String(body.business_unit_id), name: 'After the change' } });
+    assert.equal(renamed.statusCode, 204, renamed.body);
+
+    const details = await app.inject({ method: 'GET', url: `${url}/details`, headers: client.headers() });
+    assert.equal(details.statusCode, 200);
+    assertMatchesSpec('get_target_group_details', 200, details.json());
+    assert.equal(details.json().id, targetGroupId);
+    assert.equal(details.json().name, 'After the change');
+
+    const overview = await app.inject({ method: 'GET', url: `${url}/overview`, headers: client.headers() });
+    assertMatchesSpec('get_target_group_overview', 200, overview.json());
+    assert.equal(overview.json().target_group_name, 'After the change');
+    assert.equal(overview.json().status, 'draft');
+    const byId = await app.inject({ method: 'GET', url: `/v1/demand/target-groups/${targetGroupId}/overview`, headers: client.headers() });
+    assertMatchesSpec('get_target_group_overview_by_target_group_id', 200, byId.json());
+    assert.equal(byId.json().project_id, project.id);
+
+    const projectOverview = await app.inject({ method: 'GET', url: `/v1/demand/accounts/${ACCOUNT}/projects/${project.id}/overview`, headers: client.headers() });
+    assertMatchesSpec('project_overview', 200, projectOverview.json());
+    assert.equal(projectOverview.json().id, project.id);
+
+    const changelog = await app.inject({ method: 'GET', url: `${url}/changelog`, headers: client.headers() });
+    assertMatchesSpec('get_target_group_changelog', 200, changelog.json());
+    const entries = changelog.json().changelog as { changes: { object: string; new_value: unknown; old_value: unknown }[] }[];
+    assert.equal(entries.length, 1, JSON.stringify(entries));
+    assert.deepEqual(entries[0]!.changes, [{ object: 'name_change', new_value: 'After the change', old_value: 'Before the change' }]);
+  });
+});

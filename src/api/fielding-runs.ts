@@ -6,6 +6,7 @@ import { requireIfMatch } from '../cint/etag.js';
 import { appendId, findFieldingRun, findTargetGroup } from '../sessions/lookup.js';
 import { newId, type FieldingRun, type FieldingRunStatus, type LaunchJob } from '../sessions/store.js';
 import type { Handler, HandlerInput, Handlers } from './handler.js';
+import { recordChanges } from './target-group-views.js';
 
 function runView(run: FieldingRun) {
   const { etag: _etag, target_group_id: _targetGroup, ...view } = run;
@@ -68,6 +69,7 @@ function transition<Id extends RunAction>(action: Action): Handler<Id> {
     run.etag = session.nextEtag();
     const group = session.targetGroups.get(targetGroupId);
     if (group) {
+      recordChanges(group, actor, { status: group.status }, { status: to });
       group.status = to;
       group.updated_at = now;
     }
@@ -108,6 +110,7 @@ export const fieldingRunHandlers = {
       };
       session.runs.set(run.id, run);
       appendId(session.runsByTargetGroup, group.id, run.id);
+      recordChanges(group, actor, { status: group.status }, { status: 'live' });
       group.status = 'live';
       group.updated_at = now;
       job = {

@@ -19,8 +19,9 @@ import { projectHandlers } from './projects.js';
 import { loadReferenceData } from './reference-data.js';
 import { userIdOf } from './shared.js';
 import { targetGroupHandlers } from './target-groups.js';
+import { targetGroupViewHandlers } from './target-group-views.js';
 
-export const handlers: Handlers = { ...projectHandlers, ...targetGroupHandlers, ...fieldingRunHandlers };
+export const handlers: Handlers = { ...projectHandlers, ...targetGroupHandlers, ...targetGroupViewHandlers, ...fieldingRunHandlers };
 
 export async function cintApi(app: FastifyInstance, options: { bodyLimit: number; referenceData?: string | undefined }): Promise<void> {
   const referenceData = loadReferenceData(options.referenceData);

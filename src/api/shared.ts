@@ -30,8 +30,20 @@ export function highlight(name: string, search: string): string {
   return `${name.slice(0, at)}<em>${name.slice(at, at + search.length)}</em>${name.slice(at + search.length)}`;
 }
 
-/** A stable UUID for a client, for Cint's created_by / last_changed_by fields. */
+const userIds = new Map<string, string>();
+
+/** A stable UUID for a client, for Cint's created_by / last_changed_by fields (remembered: it is asked per request). */
 export function userIdOf(clientId: string): string {
+  let id = userIds.get(clientId);
+  if (id === undefined) {
+    if (userIds.size >= 10_000) userIds.clear();
+    id = uuidFromHash(clientId);
+    userIds.set(clientId, id);
+  }
+  return id;
+}
+
+function uuidFromHash(clientId: string): string {
   const hex = createHash('sha256').update(clientId).digest('hex');
   const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;

@@ -4,6 +4,7 @@ import { appendId, findProject, findTargetGroup } from '../sessions/lookup.js';
 import { paginate } from '../sessions/pagination.js';
 import { humanReadableId, newId, type TargetGroup } from '../sessions/store.js';
 import type { Handlers } from './handler.js';
+import { recordChanges } from './target-group-views.js';
 import { cursorOf, highlight, pageSizeOf } from './shared.js';
 
 // Cint takes business_unit_id as a string but returns it as an integer: only digits can be both.
@@ -93,6 +94,7 @@ export const targetGroupHandlers = {
       created_at: now,
       updated_at: now,
       spec: structuredClone(body) as Record<string, unknown>,
+      changelog: [],
     };
     session.targetGroups.set(group.id, group);
     appendId(session.targetGroupsByProject, project.id, group.id);
@@ -103,10 +105,12 @@ export const targetGroupHandlers = {
   get_target_group: ({ session, params }) =>
     ({ body: targetGroupView(findTargetGroup(session, params.account_id, params.project_id, params.target_group_id)) }),
 
-  update_target_group: ({ session, params, body }) => {
+  update_target_group: ({ session, params, body, actor }) => {
     const group = findTargetGroup(session, params.account_id, params.project_id, params.target_group_id);
     checkBusinessUnit(body);
+    const before = group.spec;
     group.spec = structuredClone(body) as Record<string, unknown>;
+    recordChanges(group, actor, before, group.spec);
     group.updated_at = new Date().toISOString();
     return {};
   },

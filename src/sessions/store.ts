@@ -36,6 +36,8 @@ export interface TargetGroup {
   updated_at: string;
   /** The request body as the client sent it (after validation and the schema's defaults). */
   spec: Record<string, unknown>;
+  /** get_target_group_changelog's entries, oldest first: one per change a client made. */
+  changelog: Record<string, unknown>[];
 }
 
 export type FieldingRunStatus = 'scheduled' | 'live' | 'paused' | 'completed';
