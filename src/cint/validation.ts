@@ -34,9 +34,9 @@ function lazyValidator(ajv: Ajv, schema: object): ValidateFunction {
   let compiled: ValidateFunction | undefined;
   const validate = ((data: unknown) => {
     compiled ??= ajv.compile(schema);
-    const valid = compiled(data);
+    if (compiled(data)) return true;
     validate.errors = compiled.errors;
-    return valid;
+    return false;
   }) as ValidateFunction;
   validate.errors = null;
   return validate;
