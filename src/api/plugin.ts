@@ -25,9 +25,8 @@ export const handlers: Handlers = { ...projectHandlers, ...targetGroupHandlers, 
 
 export async function cintApi(app: FastifyInstance, options: { bodyLimit: number; referenceData?: string | undefined }): Promise<void> {
   const referenceData = loadReferenceData(options.referenceData);
-  // Reconciliations arrive as CSV text; uploads as multipart/form-data with a `file` part.
+  // Reconciliations arrive as CSV text.
   app.addContentTypeParser(['text/csv', 'application/csv'], { parseAs: 'string' }, (_request, body, done) => done(null, body));
-  await app.register(multipart, { attachFieldsToBody: 'keyValues', limits: { fileSize: options.bodyLimit, files: 1, fields: 10 } });
 
   authentication(app);
   scenarioEngine(app);
@@ -36,9 +35,9 @@ export async function cintApi(app: FastifyInstance, options: { bodyLimit: number
   journal(app);
 
   const plans = planOperations(operations, new Set(Object.keys(handlers)));
-  for (const op of operations) {
+  const register = (scope: FastifyInstance, op: Operation) => {
     const handler = (handlers[op.id] as Handler | undefined) ?? genericHandler(op, plans.get(op.id)!, referenceData.get(op.id));
-    app.route({
+    scope.route({
       method: op.method,
       url: op.path,
       // Headers are checked by hooks/required-headers.ts, before the body, with the document's names.
@@ -46,7 +45,15 @@ export async function cintApi(app: FastifyInstance, options: { bodyLimit: number
       config: { operationId: op.id },
       handler: respond(op, handler),
     });
-  }
+  };
+  const isUpload = (op: Operation) => op.bodyContentType === 'multipart/form-data';
+  for (const op of operations) if (!isUpload(op)) register(app, op);
+  // The uploads (a `file` part in multipart/form-data) in a scope of their own: @fastify/multipart adds
+  // two hooks to every route it is registered for, and only these three need them.
+  await app.register(async (uploads) => {
+    await uploads.register(multipart, { attachFieldsToBody: 'keyValues', limits: { fileSize: options.bodyLimit, files: 1, fields: 10 } });
+    for (const op of operations) if (isUpload(op)) register(uploads, op);
+  });
 }
 
 function routeSchemas(op: Operation) {
