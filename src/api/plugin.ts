@@ -72,18 +72,19 @@ function respond(op: Operation, handler: Handler) {
   };
 }
 
+/** One class, so every handler input has the same shape; actor and path are worked out only when asked. */
+class Input implements HandlerInput {
+  constructor(readonly operation: Operation, private readonly request: FastifyRequest) {}
+  get session() { return this.request.cint.session!; }
+  get identity() { return this.request.cint.identity; }
+  get actor() { return userIdOf(this.request.cint.identity?.clientId ?? this.request.cint.sessionId); }
+  get params() { return this.request.params as never; }
+  get query() { return this.request.query as never; }
+  get headers() { return this.request.headers; }
+  get body() { return this.request.body as never; }
+  get path() { return this.request.url.split('?')[0] ?? this.request.url; }
+}
+
 function inputOf(op: Operation, request: FastifyRequest): HandlerInput {
-  const context = request.cint;
-  return {
-    operation: op,
-    session: context.session!,
-    identity: context.identity,
-    // Most reads need neither: worked out only when a handler asks.
-    get actor() { return userIdOf(context.identity?.clientId ?? context.sessionId); },
-    params: request.params as never,
-    query: request.query as never,
-    headers: request.headers,
-    body: request.body as never,
-    get path() { return request.url.split('?')[0] ?? request.url; },
-  };
+  return new Input(op, request);
 }
