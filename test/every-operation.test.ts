@@ -200,3 +200,34 @@ describe('the package types', () => {
     assert.deepEqual(augmenting, []);
   });
 });
+
+describe('no answer that nothing asked for', () => {
+  it('answers every operation, with the session\'s real ids and with unknown ones, bad bodies and stale If-Match, without a 5xx', async () => {
+    const { makeApp, clientOf, createProject, createTargetGroup, launch } = await import('./helpers.js');
+    const app = await makeApp();
+    const client = await clientOf(app);
+    const projectId = (await createProject(app, client)).id;
+    const targetGroupId = await createTargetGroup(app, client, projectId);
+    const { job } = await launch(app, client, projectId, targetGroupId);
+    const real: Record<string, string> = { account_id: '101', project_id: projectId, target_group_id: targetGroupId, fielding_run_id: String(job.created_fielding_run_id) };
+    const unknown = '01JPVZD75DW4KRP7MPFMF6KGZX';
+    const payloads = [undefined, '{}', '[]', '{"name":{"deep":[1,{"x":null}]},"id":5,"events":"nope"}', 'not json'];
+    const refused: string[] = [];
+    let key = 0;
+    for (const op of operations) {
+      for (const ids of [real, {}]) {
+        const url = op.path.replace(/:([A-Za-z_]+)/g, (_, name: string) => (name === 'account_id' ? '101' : (ids as Record<string, string>)[name] ?? unknown));
+        for (const payload of payloads) {
+          for (const ifMatch of ['W/"999"', '*']) {
+            const headers = client.headers({ 'idempotency-key': `sweep-${(key += 1)}`, 'if-match': ifMatch, ...(payload !== undefined ? { 'content-type': 'application/json' } : {}) });
+            const response = await app.inject({ method: op.method, url, headers, ...(payload !== undefined ? { payload } : {}) });
+            if (response.statusCode >= 500) refused.push(`${op.id} ${payload} ${ifMatch}: ${response.statusCode} ${response.body.slice(0, 160)}`);
+            else assert.ok(response.statusCode < 300 || response.json().object, `${op.id}: ${response.statusCode} without the envelope: ${response.body.slice(0, 160)}`);
+          }
+        }
+      }
+    }
+    await app.close();
+    assert.deepEqual(refused, []);
+  });
+});
