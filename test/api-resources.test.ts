@@ -69,6 +69,26 @@ describe('webhooks: a collection kept per session', () => {
     assert.deepEqual(listed.json().webhooks, []);
   });
 
+  it('lists newest first, a page at a time, the last id of a page being start_after for the next', async () => {
+    const own = await clientOf(app);
+    const ids: string[] = [];
+    for (const name of ['one', 'two', 'three']) {
+      const created = await app.inject({ method: 'POST', url: webhooksUrl, headers: own.headers(), payload: { url: `https://client.example/${name}`, events: ['target-group-updated'] } });
+      ids.push(created.json().id);
+    }
+    const first = await app.inject({ method: 'GET', url: `${webhooksUrl}?page_size=2`, headers: own.headers() });
+    assertMatchesSpec('get_webhooks', 200, first.json());
+    assert.deepEqual(first.json().webhooks.map((item: { id: string }) => item.id), [ids[2], ids[1]]);
+    assert.equal(first.json().has_more, true);
+    // Cint's WebhooksList has no next_cursor: the last id of a page is the cursor for the next.
+    assert.equal(first.json().next_cursor, undefined);
+    const second = await app.inject({ method: 'GET', url: `${webhooksUrl}?page_size=2&start_after=${ids[1]}`, headers: own.headers() });
+    assert.deepEqual(second.json().webhooks.map((item: { id: string }) => item.id), [ids[0]]);
+    assert.equal(second.json().has_more, false);
+    const unknown = await app.inject({ method: 'GET', url: `${webhooksUrl}?start_after=01JPVZD75DW4KRP7MPFMF6KGZX`, headers: own.headers() });
+    assertCintError(unknown, 400, 'bad_request_error', { invalid_params: [{ name: 'start_after' }] });
+  });
+
   it('refuses a body that breaks the schema with invalid_params', async () => {
     const response = await app.inject({ method: 'POST', url: webhooksUrl, headers: client.headers(), payload: { url: 'https://client.example/hooks' } });
     assertCintError(response, 400, 'bad_request_error', { invalid_params: [{ name: 'events' }] });

@@ -4,7 +4,8 @@
 // answers its documented example with the request's ids in it. Ids in the path must name objects the
 // session holds, or the answer is Cint's 404 naming the parameter.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { notFound } from '../cint/errors.js';
+import { badRequest, notFound } from '../cint/errors.js';
+import { pageSizeOf } from './shared.js';
 import { requireIfMatch } from '../cint/etag.js';
 import type { Operation, OperationId } from '../cint/operations.js';
 import type { Session, StoredResource } from '../sessions/store.js';
@@ -133,6 +134,31 @@ function fieldsOf(body: unknown): Record<string, unknown> {
   return body && typeof body === 'object' && !Array.isArray(body) ? structuredClone(body) as Record<string, unknown> : {};
 }
 
+interface PageQuery { page_size?: number; start_after?: string; end_before?: string }
+
+/**
+ * A page of a collection, newest first like Cint's lists: `page_size` (10 by default, 1 to 1000),
+ * `start_after` the id of the last item of the page before, `end_before` of the first of the page after.
+ * A cursor that names no object of the collection is a 400. Collections are small, so this scans.
+ */
+function pageOf(items: StoredResource[], query: PageQuery): { items: StoredResource[]; hasMore: boolean; nextCursor: string | null } {
+  const size = pageSizeOf(query.page_size);
+  let from = 0;
+  let to = items.length;
+  for (const name of ['start_after', 'end_before'] as const) {
+    const cursor = query[name];
+    if (cursor === undefined) continue;
+    const at = items.findIndex((item) => item.id === cursor);
+    if (at < 0) throw badRequest([{ name, reason: `'${name}' must be a next_cursor value from an earlier page.` }]);
+    if (name === 'start_after') from = at + 1;
+    else to = at;
+  }
+  const window = query.end_before !== undefined && query.start_after === undefined ? items.slice(Math.max(from, to - size), to) : items.slice(from, Math.min(to, from + size));
+  const last = window.at(-1);
+  const hasMore = last !== undefined && items.indexOf(last) < items.length - 1;
+  return { items: window, hasMore, nextCursor: hasMore && last ? last.id : null };
+}
+
 const newSecret = () => randomBytes(32).toString('base64');
 
 /** A weak ETag for an answer that has no stored version: the same body gives the same tag. */
@@ -209,8 +235,9 @@ export function genericHandler(op: Operation, plan: Plan, reference?: string): H
       case 'list': {
         const family = plan.family!;
         const collection = session.resources.get(collectionKey(family, params));
-        const entries = [...(collection?.values() ?? [])].map((resource) => ({ ...resource.fields, [family.idParam]: resource.id, id: resource.id }));
-        return answer({ has_more: false }, undefined, entries);
+        const page = pageOf([...(collection?.values() ?? [])].reverse(), (input.query ?? {}) as PageQuery);
+        const entries = page.items.map((resource) => ({ ...resource.fields, [family.idParam]: resource.id, id: resource.id }));
+        return answer({ has_more: page.hasMore, next_cursor: page.nextCursor ?? '' }, undefined, entries);
       }
       case 'singleton-read': {
         const stored = session.singletons.get(input.path);
