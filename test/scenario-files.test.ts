@@ -118,6 +118,17 @@ rules:
     assert.equal(formatProblem(problems[0]!), 'broken.json:9:19: rules[0].respond.status: expected an HTTP status from 200 to 599, found 99');
   });
 
+  it('read .json files as JSON: single quotes and trailing commas that YAML would take are errors with their line and column', () => {
+    const [quoted] = problemsOf("{\n  'description': 'single quotes',\n  \"rules\": []\n}\n", 'quoted.json');
+    assert.equal(formatProblem(quoted!), "quoted.json:2:3: (syntax): expected valid JSON, found Expected property name or '}' in JSON at position 4");
+    const [trailing] = problemsOf('{\n  "description": "trailing comma",\n  "rules": [],\n}\n', 'trailing.json');
+    assert.equal(trailing?.line, 4);
+    assert.equal(trailing?.column, 1);
+    assert.equal(trailing?.expected, 'valid JSON');
+    // The same text as .yaml is YAML, and valid.
+    assert.ok(parseScenario('{\n  "description": "trailing comma",\n  "rules": [],\n}\n', 'trailing.yaml', 'trailing').scenario);
+  });
+
   it('report the first YAML syntax error with its position', () => {
     const [problem] = problemsOf('description: [unclosed\nrules: []\n');
     assert.equal(problem?.line, 2);

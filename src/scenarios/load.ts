@@ -72,8 +72,32 @@ export function formatField(path: FieldPath): string {
   return text;
 }
 
+/** JSON's own syntax error, with its line and column, or null when the text is valid JSON. */
+function checkJson(text: string, file: string): ScenarioProblem | null {
+  try {
+    JSON.parse(text);
+    return null;
+  } catch (error) {
+    const message = (error as Error).message;
+    const position = Number(/at position (\d+)/.exec(message)?.[1] ?? NaN);
+    const before = Number.isNaN(position) ? null : text.slice(0, position).split('\n');
+    return {
+      file,
+      line: before ? before.length : null,
+      column: before ? before.at(-1)!.length + 1 : null,
+      rule: null,
+      field: '(syntax)',
+      expected: 'valid JSON',
+      found: message.replace(/ \(line \d+ column \d+\)$/, ''),
+    };
+  }
+}
+
 /** Parses, checks and compiles one file's text. */
 export function parseScenario(text: string, file: string, name: string): { scenario: CompiledScenario | null; problems: ScenarioProblem[] } {
+  // A .json file is JSON: YAML would take single quotes and trailing commas that JSON refuses.
+  const jsonProblem = file.toLowerCase().endsWith('.json') ? checkJson(text, file) : null;
+  if (jsonProblem) return { scenario: null, problems: [jsonProblem] };
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
