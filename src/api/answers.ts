@@ -28,10 +28,6 @@ export function documentedResponse(operationId: string, status: number): Documen
   return responseTable[operationId]?.responses[String(status)];
 }
 
-export function documentedRequestExample(operationId: string): unknown {
-  return responseTable[operationId]?.requestExample;
-}
-
 /** A fresh copy of the fitted example for this answer, or undefined when the answer has no body. */
 export function exampleBody(operationId: string, status: number): unknown {
   const key = `${operationId} ${status}`;

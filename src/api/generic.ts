@@ -8,6 +8,7 @@ import { badRequest, notFound } from '../cint/errors.js';
 import { pageSizeOf } from './shared.js';
 import { requireIfMatch } from '../cint/etag.js';
 import type { Operation, OperationId } from '../cint/operations.js';
+import { findFieldingRun, findProject, findTargetGroup, findTargetGroupById } from '../sessions/lookup.js';
 import type { Session, StoredResource } from '../sessions/store.js';
 import { newId } from '../sessions/store.js';
 import { answerFrom, responseFields } from './answers.js';
@@ -109,25 +110,16 @@ function findResource(session: Session, family: Family, params: Params): StoredR
 }
 
 /** The session's own objects named in the path must exist, and belong together. */
-export function checkPathObjects(session: Session, params: Params): void {
-  const accountId = params.account_id;
+function checkPathObjects(session: Session, params: Params): void {
+  const accountId = params.account_id as number | undefined;
   const projectId = params.project_id as string | undefined;
-  if (projectId !== undefined) {
-    const project = session.projects.get(projectId);
-    if (!project || (accountId !== undefined && project.account_id !== accountId)) throw notFound('project_id');
-  }
   const targetGroupId = params.target_group_id as string | undefined;
-  if (targetGroupId !== undefined) {
-    const group = session.targetGroups.get(targetGroupId);
-    const project = group ? session.projects.get(group.project_id) : undefined;
-    if (!group || !project || (projectId !== undefined && group.project_id !== projectId)
-      || (accountId !== undefined && project.account_id !== accountId)) throw notFound('target_group_id');
-  }
   const runId = params.fielding_run_id as string | undefined;
-  if (runId !== undefined) {
-    const run = session.runs.get(runId);
-    if (!run || run.target_group_id !== targetGroupId) throw notFound('fielding_run_id');
-  }
+  // Every path that names a run or a project also names the account (and a run's, its target group).
+  if (runId !== undefined) findFieldingRun(session, accountId!, projectId!, targetGroupId!, runId);
+  else if (projectId !== undefined && targetGroupId !== undefined) findTargetGroup(session, accountId!, projectId, targetGroupId);
+  else if (projectId !== undefined) findProject(session, accountId!, projectId);
+  else if (targetGroupId !== undefined) findTargetGroupById(session, accountId, targetGroupId);
 }
 
 function fieldsOf(body: unknown): Record<string, unknown> {
@@ -174,10 +166,12 @@ export function genericHandler(op: Operation, plan: Plan, reference?: string): H
   const success = op.successStatus;
   const wantsEtag = (op.successHeaders as readonly string[]).includes('etag');
   const wantsLocation = (op.successHeaders as readonly string[]).includes('location');
-  const idField = (family: Family) => {
-    const fields = responseFields(op.id, success);
-    return fields.has(family.idParam) ? family.idParam : fields.has('id') ? 'id' : family.idParam;
-  };
+  const fields = responseFields(op.id, success);
+  // The answer's field that carries the object's own id: `webhook_id`, `report_id`, or plain `id`.
+  const idField = plan.family && !fields.has(plan.family.idParam) && fields.has('id') ? 'id' : plan.family?.idParam;
+  const keep = idField ? [idField] : [];
+  // A webhook's signing secret is the client's to keep: made on creation and by regenerate-secret.
+  const answersSecret = fields.has('secret');
 
   return (input: HandlerInput): HandlerOutput => {
     const session = input.session;
@@ -187,7 +181,6 @@ export function genericHandler(op: Operation, plan: Plan, reference?: string): H
     const ifMatch = input.headers['if-match'];
     const headers: Record<string, string> = {};
     const answer = (overlay: Record<string, unknown>, etag?: string, items?: Record<string, unknown>[]): HandlerOutput => {
-      const keep = plan.family ? [idField(plan.family)] : [];
       const body = answerFrom(op.id, success, { ...params, ...overlay }, items ? { entries: items } : undefined, keep);
       if (wantsEtag) headers.etag = etag ?? contentEtag(body);
       return { status: success, headers, body };
@@ -200,20 +193,19 @@ export function genericHandler(op: Operation, plan: Plan, reference?: string): H
         session.reserve();
         const id = family.newId();
         const resource: StoredResource = { id: String(id), fields: fieldsOf(input.body), etag: session.nextEtag(), created_at: now, updated_at: now };
-        // A webhook's signing secret is the client's to keep: made here, never the example's.
-        if (responseFields(op.id, success).has('secret')) resource.fields.secret = newSecret();
+        if (answersSecret) resource.fields.secret = newSecret();
         const key = collectionKey(family, params);
         let collection = session.resources.get(key);
         if (!collection) session.resources.set(key, (collection = new Map()));
         collection.set(resource.id, resource);
         session.resourceCount += 1;
         if (wantsLocation) headers.location = `${input.path}/${resource.id}`;
-        return answer({ ...resource.fields, [idField(family)]: id, created_at: now, updated_at: now }, resource.etag);
+        return answer({ ...resource.fields, [idField!]: id, created_at: now, updated_at: now }, resource.etag);
       }
       case 'read': {
         const family = plan.family!;
         const resource = findResource(session, family, params);
-        return answer({ ...resource.fields, [idField(family)]: params[family.idParam], created_at: resource.created_at, updated_at: resource.updated_at }, resource.etag);
+        return answer({ ...resource.fields, [idField!]: params[family.idParam], created_at: resource.created_at, updated_at: resource.updated_at }, resource.etag);
       }
       case 'update': {
         const family = plan.family!;
@@ -222,7 +214,7 @@ export function genericHandler(op: Operation, plan: Plan, reference?: string): H
         Object.assign(resource.fields, fieldsOf(input.body));
         resource.etag = session.nextEtag();
         resource.updated_at = now;
-        return answer({ ...resource.fields, [idField(family)]: params[family.idParam], created_at: resource.created_at, updated_at: now }, resource.etag);
+        return answer({ ...resource.fields, [idField!]: params[family.idParam], created_at: resource.created_at, updated_at: now }, resource.etag);
       }
       case 'delete': {
         const family = plan.family!;
@@ -263,7 +255,7 @@ export function genericHandler(op: Operation, plan: Plan, reference?: string): H
         if (run) requireIfMatch(ifMatch, run.etag);
         else if (resource) requireIfMatch(ifMatch, resource.etag);
         // An action on an item that answers a secret (regenerate_webhook_secret) makes a new one.
-        if (resource && op.method === 'POST' && responseFields(op.id, success).has('secret')) {
+        if (resource && op.method === 'POST' && answersSecret) {
           resource.fields.secret = newSecret();
           resource.etag = session.nextEtag();
           resource.updated_at = now;

@@ -2,9 +2,8 @@
 // holds: its details, its overview (and the one by target group id), the project's overview, and the
 // changelog, which gets an entry for every change a client makes (see recordChanges).
 import { randomUUID } from 'node:crypto';
-import { findProject, findTargetGroup } from '../sessions/lookup.js';
+import { findProject, findTargetGroup, findTargetGroupById } from '../sessions/lookup.js';
 import type { Project, Session, TargetGroup } from '../sessions/store.js';
-import { notFound } from '../cint/errors.js';
 import { answerFrom } from './answers.js';
 import type { Handlers } from './handler.js';
 
@@ -84,10 +83,8 @@ export const targetGroupViewHandlers = {
   },
 
   get_target_group_overview_by_target_group_id: ({ session, params, operation }) => {
-    const group = session.targetGroups.get(params.target_group_id);
-    const project = group && session.projects.get(group.project_id);
-    if (!group || !project) throw notFound('target_group_id');
-    return { body: answerFrom(operation.id, 200, overviewOf(project, group), undefined, ['project_id']) };
+    const group = findTargetGroupById(session, undefined, params.target_group_id);
+    return { body: answerFrom(operation.id, 200, overviewOf(session.projects.get(group.project_id)!, group), undefined, ['project_id']) };
   },
 
   project_overview: ({ session, params, operation }) => {

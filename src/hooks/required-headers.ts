@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ValidateFunction } from 'ajv';
 import { badRequest, CintError } from '../cint/errors.js';
-import { HEADER_NAMES, operation, operations, type OperationId } from '../cint/operations.js';
+import { HEADER_NAMES, operations, type OperationId } from '../cint/operations.js';
 import { compileTextValidator, invalidParamsFrom } from '../cint/validation.js';
 
 const API_VERSION = /^\d{4}-\d{2}-\d{2}$/;
@@ -13,19 +13,21 @@ const mediaType = (header: string) => header.split(';')[0]!.trim().toLowerCase()
 const acceptedTypes = (documented: string) => (documented === 'text/csv' ? ['text/csv', 'application/csv'] : [documented]);
 
 export function requiredHeaders(app: FastifyInstance): void {
-  // Compiled once at start, one validator per operation.
+  // Made once at start, per operation: its header validator and the content types its body may have.
   const validators = new Map<OperationId, ValidateFunction>();
+  const bodyTypes = new Map<OperationId, readonly string[]>();
   for (const op of operations) {
     if ('headers' in op.schemas) validators.set(op.id, compileTextValidator(op.schemas.headers));
+    if (op.bodyContentType !== null) bodyTypes.set(op.id, acceptedTypes(op.bodyContentType));
   }
 
   app.addHook('preValidation', async (request) => {
     const id = request.cint.operationId!;
     // Every parser is open to every Cint route; each operation takes the one content type it documents.
     const contentType = request.headers['content-type'];
-    const expected = operation(id).bodyContentType;
-    if (contentType !== undefined && expected !== null && !acceptedTypes(expected).includes(mediaType(contentType))) {
-      throw new CintError(415, `The 'Content-Type' header is incorrectly set '${contentType}'; this operation takes '${expected}'`);
+    const accepted = bodyTypes.get(id);
+    if (contentType !== undefined && accepted !== undefined && !accepted.includes(mediaType(contentType))) {
+      throw new CintError(415, `The 'Content-Type' header is incorrectly set '${contentType}'; this operation takes '${accepted[0]}'`);
     }
     const validate = validators.get(id);
     const headers = { ...request.headers };

@@ -15,6 +15,17 @@ export function findTargetGroup(session: Session, accountId: number, projectId: 
   return targetGroup;
 }
 
+/**
+ * A target group named without its project (`/accounts/{a}/target-groups/{t}/…`,
+ * `/demand/target-groups/{t}/overview`): it must be the session's, and in the account when one is named.
+ */
+export function findTargetGroupById(session: Session, accountId: number | undefined, targetGroupId: string): TargetGroup {
+  const targetGroup = session.targetGroups.get(targetGroupId);
+  const project = targetGroup ? session.projects.get(targetGroup.project_id) : undefined;
+  if (!targetGroup || !project || (accountId !== undefined && project.account_id !== accountId)) throw notFound('target_group_id');
+  return targetGroup;
+}
+
 export function findFieldingRun(session: Session, accountId: number, projectId: string, targetGroupId: string, runId: string): FieldingRun {
   findTargetGroup(session, accountId, projectId, targetGroupId);
   const run = session.runs.get(runId);
