@@ -114,6 +114,16 @@ function normalizeComponent(name) {
   return normalizedComponents.get(name);
 }
 
+/** A copy of `node` with every `{$ref}` replaced by what `replace` makes of the component name. */
+function mapRefs(node, replace) {
+  if (Array.isArray(node)) return node.map((item) => mapRefs(item, replace));
+  if (node && typeof node === 'object') {
+    if (typeof node.$ref === 'string') return replace(node.$ref);
+    return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, mapRefs(value, replace)]));
+  }
+  return node;
+}
+
 function refsOf(node, found = new Set()) {
   if (Array.isArray(node)) node.forEach((item) => refsOf(item, found));
   else if (node && typeof node === 'object') {
@@ -256,7 +266,6 @@ const paramsSchema = (op, where) => {
 // duration, ids that are not ULIDs), and 52 success answers have no example at all. fit() walks the
 // schema, keeps what of the example is valid and makes up the rest from the schema's own examples,
 // formats and patterns, deterministically, so the generated files do not change between runs.
-const rawComponent = (ref) => lookup(ref);
 const PATTERN_VALUES = {
   '^[0-9A-Z]{26}$': '01JPVZD75DW4KRP7MPFMF6KGZX',
   '^([a-z]*_)*([a-z]*)$': 'not_found_error',
@@ -272,7 +281,7 @@ const FORMAT_VALUES = {
 
 function rawResolve(schema) {
   let node = schema;
-  while (node?.$ref) node = rawComponent(node.$ref);
+  while (node?.$ref) node = lookup(node.$ref);
   return node ?? {};
 }
 
@@ -346,7 +355,7 @@ function fit(schema, value, depth = 0) {
   if (value === undefined && node.example !== undefined && depth < 40) return fit(schema, structuredClone(node.example), depth + 1);
   if (node.allOf) {
     const parts = node.allOf.filter((part) => !isOnlyNullable(part));
-    if (parts.length === 1) return fit({ ...parts[0], ...(node.example !== undefined ? {} : {}) }, value, depth + 1);
+    if (parts.length === 1) return fit(parts[0], value, depth + 1);
     const merged = { type: 'object', properties: collectProperties(node), required: [...new Set(parts.flatMap((part) => rawResolve(part).required ?? []))] };
     return fit(merged, value, depth + 1);
   }
@@ -458,14 +467,7 @@ const opBlocks = operations.map((op) => {
 const components = componentOrder(requestRoots);
 
 /** A normalized schema with every component reference replaced by the component itself. */
-function inlineRefs(node) {
-  if (Array.isArray(node)) return node.map(inlineRefs);
-  if (node && typeof node === 'object') {
-    if (typeof node.$ref === 'string') return inlineRefs(normalizeComponent(node.$ref));
-    return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, inlineRefs(value)]));
-  }
-  return node;
-}
+const inlineRefs = (node) => mapRefs(node, (name) => inlineRefs(normalizeComponent(name)));
 const requestJson = Object.fromEntries(opBlocks.flatMap((block) => block.parts).map(([name, schema]) => [name, inlineRefs(schema)]));
 
 // The request schemas are written twice, on purpose: as TypeBox code inside a function that is never
@@ -498,14 +500,7 @@ const ts = [
 ].join('\n');
 
 // ---- Responses: schemas, required headers and fitted examples, for the mock and its tests -----------
-const toAjvRefs = (node) => {
-  if (Array.isArray(node)) return node.map(toAjvRefs);
-  if (node && typeof node === 'object') {
-    if (typeof node.$ref === 'string') return { $ref: `cint#/definitions/${node.$ref}` };
-    return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, toAjvRefs(value)]));
-  }
-  return node;
-};
+const toAjvRefs = (node) => mapRefs(node, (name) => ({ $ref: `cint#/definitions/${name}` }));
 const responseRoots = operations.flatMap((op) => [...op.responses.map((response) => response.schema), op.bodySchema].filter(Boolean));
 const definitions = Object.fromEntries(componentOrder(responseRoots).sort().map((name) => [name, toAjvRefs(normalizeComponent(name))]));
 
