@@ -1,6 +1,7 @@
 // buildApp(config): registers the mock's pieces in request order; no logic of its own.
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import SerializerSelector from '@fastify/fast-json-stringify-compiler';
 import type { Config } from './config.js';
 import { clientErrorHandler, frameworkError, registerErrorHandling } from './cint/error-handler.js';
 import { validatorCompiler } from './cint/validation.js';
@@ -43,6 +44,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     clientErrorHandler,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true },
+    schemaController: { compilersFactory: { buildSerializer: lazySerializers } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const services: MockServices = {
@@ -73,6 +75,18 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(cintApi, { bodyLimit: config.bodyLimitBytes, referenceData: config.referenceData });
   await app.register(adminRoutes, { prefix: '/__admin' });
   return app;
+}
+
+/**
+ * Fastify's own response serializers (fast-json-stringify), each built when its route first answers
+ * rather than at start: the admin API's schemas took about 25 ms to compile, before any request.
+ */
+function lazySerializers(...factoryArgs: Parameters<ReturnType<typeof SerializerSelector>>) {
+  const compile = SerializerSelector()(...factoryArgs);
+  return (route: Parameters<typeof compile>[0]) => {
+    let serialize: ReturnType<typeof compile> | undefined;
+    return (doc: unknown) => (serialize ??= compile(route))(doc);
+  };
 }
 
 function registerJsonParsing(app: FastifyInstance): void {
