@@ -32,7 +32,13 @@ interface Plan {
   within: Family[];
 }
 
-const segments = (path: string) => path.split('/').filter(Boolean);
+const segmentsOfPath = new Map<string, readonly string[]>();
+/** A path's segments, split once per path: planning compares every operation's path with the others'. */
+const segments = (path: string): readonly string[] => {
+  let split = segmentsOfPath.get(path);
+  if (!split) segmentsOfPath.set(path, (split = path.split('/').filter(Boolean)));
+  return split;
+};
 const paramsOf = (path: string) => segments(path).filter((segment) => segment.startsWith(':')).map((segment) => segment.slice(1));
 
 /** Operations that create into a collection whose item path is not simply theirs plus an id. */
@@ -81,7 +87,7 @@ export function planOperations(operations: readonly Operation[], handled: Readon
     const within = [...families.values()].filter((family) => op.path === family.itemPath || op.path.startsWith(`${family.itemPath}/`));
     const created = familyOfCreate.get(op.id);
     const own = families.get(op.path);
-    const listed = [...families.values()].find((family) => segments(family.itemPath).slice(0, -1).join('/') === segments(op.path).join('/'));
+    const listed = [...families.values()].find((family) => family.itemPath.slice(0, family.itemPath.lastIndexOf('/')) === op.path);
     const twin = operations.find((other) => other !== op && other.path === op.path && !handled.has(other.id));
     let role: Role = 'other';
     let family: Family | undefined;
