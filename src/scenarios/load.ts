@@ -27,8 +27,10 @@ export interface ScenarioFolder {
 }
 
 export interface LoadedScenario {
-  scenario: CompiledScenario;
+  /** Compiled on first read for the built-in files (they are checked by the tests, not at each start). */
+  readonly scenario: CompiledScenario;
   origin: ScenarioOrigin;
+  file: string;
   /** The file's text, so a reload can keep the compiled scenario (and sessions' progress) of an unchanged file. */
   text: string;
 }
@@ -178,7 +180,7 @@ export async function loadScenarioFolders(folders: readonly ScenarioFolder[], pr
   const problems: ScenarioProblem[] = [];
   const scenarios = new Map<string, LoadedScenario>();
   const previousByFile = new Map<string, LoadedScenario>();
-  for (const loaded of previous?.scenarios.values() ?? []) previousByFile.set(loaded.scenario.file, loaded);
+  for (const loaded of previous?.scenarios.values() ?? []) previousByFile.set(loaded.file, loaded);
 
   for (const folder of folders) {
     let names: string[];
@@ -214,13 +216,35 @@ export async function loadScenarioFolders(folders: readonly ScenarioFolder[], pr
         scenarios.set(name, kept);
         continue;
       }
+      if (folder.origin === 'builtin') {
+        scenarios.set(name, builtinScenario(text, file, name));
+        continue;
+      }
       const parsed = parseScenario(text, file, name);
       problems.push(...parsed.problems);
-      if (parsed.scenario) scenarios.set(name, { scenario: parsed.scenario, origin: folder.origin, text });
+      if (parsed.scenario) scenarios.set(name, { scenario: parsed.scenario, origin: folder.origin, file, text });
     }
   }
   if (problems.length > 0) throw new ScenarioError(problems);
   return Object.freeze({ scenarios });
+}
+
+/**
+ * A built-in scenario, parsed when a session first uses it or the admin API lists it: parsing the twelve
+ * YAML files took about 30 ms of every start. They ship with the package and a test checks each one
+ * (`cint-mock validate` does too), so a problem here is a broken install, thrown at first use.
+ */
+function builtinScenario(text: string, file: string, name: string): LoadedScenario {
+  let compiled: CompiledScenario | undefined;
+  return {
+    origin: 'builtin', file, text,
+    get scenario() {
+      if (compiled) return compiled;
+      const parsed = parseScenario(text, file, name);
+      if (!parsed.scenario) throw new ScenarioError(parsed.problems);
+      return (compiled = parsed.scenario);
+    },
+  };
 }
 
 /** Checks one folder on its own (the built-in one when none is given), as `cint-mock validate` does. */
