@@ -157,6 +157,25 @@ describe('jobs, reports and target-group sub-resources', () => {
     assertCintError(json, 415, 'unsupported_media_type_error');
   });
 
+  it('an upload that cannot be read is a 400 or 413 in the envelope, and the server goes on', async () => {
+    const url = `/v1/demand/accounts/${ACCOUNT}/projects/${projectId}/target-groups/${targetGroupId}/exclusions/jobs/upload-respondents-by-file?entity_type=RSID`;
+    const multipart = (boundary: string, parts: string[]) => `${parts.map((part) => `--${boundary}\r\n${part}\r\n`).join('')}--${boundary}--\r\n`;
+    const file = (name: string, text: string) => `Content-Disposition: form-data; name="${name}"; filename="${name}.csv"\r\nContent-Type: text/csv\r\n\r\n${text}`;
+    const post = (contentType: string, payload: string) => app.inject({ method: 'POST', url, headers: client.headers({ 'content-type': contentType }), payload });
+    const limit = 1048576; // the default bodyLimitBytes
+
+    const tooLarge = await post('multipart/form-data; boundary=b', multipart('b', [file('file', 'A'.repeat(limit + 1))]));
+    assertCintError(tooLarge, 413, 'content_too_large_error', { detail: `the request body is larger than the ${limit} bytes the server accepts` });
+    const twoFiles = await post('multipart/form-data; boundary=b', multipart('b', [file('file', 'a'), file('more', 'b')]));
+    assertCintError(twoFiles, 400, 'bad_request_error', { invalid_params: [{ name: 'file', reason: 'Only one file may be uploaded.' }] });
+    const noBoundary = await post('multipart/form-data', multipart('b', [file('file', 'a')]));
+    assertCintError(noBoundary, 400, 'bad_request_error', { detail: /^the multipart body could not be read: / });
+
+    const fine = await post('multipart/form-data; boundary=b', multipart('b', [file('file', '0F1CE179-A917-49FF-9D50-B05FC91F7BD4')]));
+    assert.equal(fine.statusCode, 201, fine.body);
+    assertMatchesSpec('exclusion_create_upload_rids_by_file_job', 201, fine.json());
+  });
+
   it('reconciliations take CSV text', async () => {
     const posted = await app.inject({
       method: 'POST', url: `/v1/demand/accounts/${ACCOUNT}/reconciliations`,

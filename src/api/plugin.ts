@@ -4,7 +4,6 @@
 //   (preValidation) -> required headers and content type -> schema validation -> idempotent replay
 //   (preHandler) -> the operation's handler -> stamp headers (onSend) -> one journal entry (onResponse).
 // /oauth/token and /__admin are sibling plugins and pay for none of it.
-import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { operations, type Operation } from '../cint/operations.js';
 import { authentication } from '../hooks/authentication.js';
@@ -16,6 +15,7 @@ import { fieldingRunHandlers } from './fielding-runs.js';
 import { genericHandler, planOperations } from './generic.js';
 import type { Handler, HandlerInput, Handlers } from './handler.js';
 import { projectHandlers } from './projects.js';
+import { acceptUploads } from './multipart.js';
 import { loadReferenceData } from './reference-data.js';
 import { userIdOf } from './shared.js';
 import { targetGroupHandlers } from './target-groups.js';
@@ -43,15 +43,15 @@ export async function cintApi(app: FastifyInstance, options: { bodyLimit: number
       // Headers are checked by hooks/required-headers.ts, before the body, with the document's names.
       schema: routeSchemas(op),
       config: { operationId: op.id },
+      exposeHeadRoute: false,
       handler: respond(op, handler),
     });
   };
   const isUpload = (op: Operation) => op.bodyContentType === 'multipart/form-data';
   for (const op of operations) if (!isUpload(op)) register(app, op);
-  // The uploads (a `file` part in multipart/form-data) in a scope of their own: @fastify/multipart adds
-  // two hooks to every route it is registered for, and only these three need them.
+  // The uploads (a `file` part in multipart/form-data) in a scope of their own, the only routes that read it.
   await app.register(async (uploads) => {
-    await uploads.register(multipart, { attachFieldsToBody: 'keyValues', limits: { fileSize: options.bodyLimit, files: 1, fields: 10 } });
+    acceptUploads(uploads, { bytes: options.bodyLimit, fields: 10 });
     for (const op of operations) if (isUpload(op)) register(uploads, op);
   });
 }
