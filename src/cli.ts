@@ -77,6 +77,20 @@ async function validate(dir: string | undefined): Promise<never> {
   process.exit(EXIT.badConfig);
 }
 
+/**
+ * Readable logs for a terminal, written in-process (no worker thread). pino-pretty is loaded only when
+ * asked for, and may be left out of a production install: then the logs stay JSON, with a warning.
+ */
+async function prettyStream(): Promise<NodeJS.WritableStream | undefined> {
+  try {
+    const { default: pretty } = await import('pino-pretty');
+    return pretty({ destination: 2, sync: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' });
+  } catch {
+    process.stderr.write('cint-mock: pino-pretty is not installed; logs stay JSON\n');
+    return undefined;
+  }
+}
+
 async function main(): Promise<void> {
   let config;
   try {
@@ -94,12 +108,7 @@ async function main(): Promise<void> {
   }
 
   const pretty = config.logPretty ?? process.stderr.isTTY === true;
-  const logger = {
-    level: config.logLevel,
-    ...(pretty
-      ? { transport: { target: 'pino-pretty', options: { destination: 2, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } } }
-      : { stream: process.stderr }),
-  };
+  const logger = { level: config.logLevel, stream: (pretty && (await prettyStream())) || process.stderr };
   let mock;
   try {
     mock = await listen(config, logger);
