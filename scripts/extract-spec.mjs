@@ -478,6 +478,8 @@ const ts = [
   '// Do not edit by hand: run `npm run spec` after the document changes.',
   '/* eslint-disable */',
   '',
+  "import { readGeneratedJson } from './generated-data.js';",
+  '',
   `export const CINT_API_VERSION = '${doc.info.version}';`,
   '',
   '// Only for the types below: TypeBox is not loaded at run time by this module.',
@@ -491,7 +493,7 @@ const ts = [
   '}',
   '',
   'type RequestSchemas = ReturnType<typeof requestSchemaTypes>;',
-  `const requestSchemas = JSON.parse(${lit(JSON.stringify(requestJson))}) as RequestSchemas;`,
+  "const requestSchemas = readGeneratedJson('spec.generated.json') as RequestSchemas;",
   '',
   'export const operationTable = {',
   ...opBlocks.flatMap((block) => block.lines),
@@ -562,11 +564,18 @@ const responsesTs = [
   '// Per operation and status: the response schema (refs into `responseDefinitions`, registered with ajv as',
   '// "cint"), the documented headers, and for successes an example that fits its schema. The mock answers',
   '// from these; the tests check every answer against them. Do not edit by hand: run `npm run spec`.',
+  '// The data is in responses.generated.json, read when first asked for: few requests need it.',
+  "import { readGeneratedJson } from './generated-data.js';",
   "import type { ResponseTable } from './responses.js';",
   '',
-  `export const responseDefinitions: Record<string, object> = JSON.parse(${lit(JSON.stringify(definitions))});`,
+  'let data: { definitions: Record<string, object>; table: ResponseTable } | undefined;',
+  "const read = () => (data ??= readGeneratedJson('responses.generated.json') as NonNullable<typeof data>);",
   '',
-  `export const responseTable: ResponseTable = JSON.parse(${lit(JSON.stringify(responseTable))});`,
+  '/** Response schemas by name, for ajv. */',
+  'export const responseDefinitions = (): Record<string, object> => read().definitions;',
+  '',
+  '/** Per operation id: its responses by status. */',
+  'export const responseTable = (): ResponseTable => read().table;',
   '',
 ].join('\n');
 
@@ -640,6 +649,9 @@ const operationsMd = [
 const outputs = [
   [join(root, 'src', 'cint', 'spec.generated.ts'), ts],
   [join(root, 'src', 'cint', 'responses.generated.ts'), responsesTs],
+  // Data as JSON files, not string literals in the modules: compiling ~650 KB of literals cost 20 ms a start.
+  [join(root, 'src', 'cint', 'spec.generated.json'), `${JSON.stringify(requestJson)}\n`],
+  [join(root, 'src', 'cint', 'responses.generated.json'), `${JSON.stringify({ definitions, table: responseTable })}\n`],
   [join(root, 'test', 'fixtures', 'cint-demand-client.d.ts'), clientTypes],
   [join(root, 'docs', 'operations.md'), operationsMd],
 ];

@@ -62,7 +62,7 @@ describe('every operation of the document', () => {
   /** The document's example body, or (`fitting`) one that fits the request schema where it does not. */
   let fitting = false;
   const bodyFor = (op: Operation): { body?: BodyInit; type?: string } => {
-    const documented = responseTable[op.id];
+    const documented = responseTable()[op.id];
     let example = fitting ? documented?.validRequestExample ?? documented?.requestExample : documented?.requestExample;
     // Launch and schedule dates must be in the future, whatever day the document was written.
     if (example && typeof example === 'object' && 'end_fielding_at' in example) {

@@ -11,7 +11,7 @@ import { responseDefinitions, responseTable } from '../src/cint/responses.genera
 const addFormats = addFormatsImport as unknown as typeof addFormatsImport.default;
 
 /** What Cint's document says of each operation: its request example and its responses (generated). */
-export const fixtures = { operations: responseTable };
+export const fixtures = { operations: responseTable() };
 
 export const API_VERSION = '2025-12-18';
 export const ACCOUNT = 101;
@@ -103,7 +103,7 @@ export function assertCintError(response: LightMyRequestResponse, status: number
 
 const ajv = new Ajv({ allErrors: true, strict: false, multipleOfPrecision: 9 });
 addFormats(ajv);
-ajv.addSchema({ $id: 'cint', definitions: responseDefinitions });
+ajv.addSchema({ $id: 'cint', definitions: responseDefinitions() });
 const compiled = new Map<string, ReturnType<Ajv['compile']>>();
 
 /**

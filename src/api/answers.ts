@@ -15,7 +15,7 @@ function ajvForResponses(): Ajv {
   if (!responseAjv) {
     responseAjv = new Ajv({ strict: false, allErrors: true, multipleOfPrecision: 9, validateSchema: false });
     addFormats(responseAjv);
-    responseAjv.addSchema({ $id: 'cint', definitions: responseDefinitions });
+    responseAjv.addSchema({ $id: 'cint', definitions: responseDefinitions() });
   }
   return responseAjv;
 }
@@ -25,7 +25,7 @@ const exampleTexts = new Map<string, string | null>();
 const propertySets = new Map<string, ReadonlySet<string>>();
 
 export function documentedResponse(operationId: string, status: number): DocumentedResponse | undefined {
-  return responseTable[operationId]?.responses[String(status)];
+  return responseTable()[operationId]?.responses[String(status)];
 }
 
 /** A fresh copy of the fitted example for this answer, or undefined when the answer has no body. */
@@ -60,7 +60,7 @@ export function fitsSchema(operationId: string, status: number, body: unknown): 
 function resolve(schema: unknown): Record<string, unknown> {
   let node = schema as Record<string, unknown> | undefined;
   for (let hops = 0; node && typeof node.$ref === 'string' && hops < 20; hops += 1) {
-    node = responseDefinitions[(node.$ref as string).replace('cint#/definitions/', '')] as Record<string, unknown> | undefined;
+    node = responseDefinitions()[(node.$ref as string).replace('cint#/definitions/', '')] as Record<string, unknown> | undefined;
   }
   return node ?? {};
 }

@@ -1,14 +1,22 @@
-// Bundles the command line (src/cli.ts and everything it imports, dependencies included) into one file,
-// dist/src/cli.js, over the file tsc wrote there. Node 20's module loader spends about 200 ms finding,
-// reading and compiling the ~400 files of the server's dependencies one by one; one file loads in a
-// fraction of that, so `node dist/src/cli.js` (and the image) start about a third faster. The library
-// entry (dist/src/index.js, for suites that start the mock in-process) stays unbundled.
-//   node scripts/bundle-cli.mjs          # run by `npm run build`, after tsc
+// The build after tsc (`npm run build`): the generated data files beside the compiled modules, and the
+// command line bundled into one file.
+//
+// The bundle: src/cli.ts and everything it imports, dependencies included, into dist/src/cli.js, over
+// the file tsc wrote there. Node 20's module loader spends about 200 ms finding, reading and compiling
+// the ~400 files of the server's dependencies one by one; one file loads in a fraction of that, so
+// `node dist/src/cli.js` (and the image) start about a third faster. The library entry
+// (dist/src/index.js, for suites that start the mock in-process) stays unbundled.
+//   node scripts/finish-build.mjs          # run by `npm run build`, after tsc
 import { build } from 'esbuild';
-import { rm } from 'node:fs/promises';
+import { copyFile, readdir, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+
+// src/cint/*.generated.json: tsc copies only what is imported, and these are read (src/cint/generated-data.ts).
+for (const name of await readdir(new URL('../src/cint/', import.meta.url))) {
+  if (name.endsWith('.generated.json')) await copyFile(new URL(`../src/cint/${name}`, import.meta.url), new URL(`../dist/src/cint/${name}`, import.meta.url));
+}
 
 await build({
   absWorkingDir: root,
