@@ -1,5 +1,6 @@
-# cint-mock: a mock of the Cint Exchange Demand API. Multi-stage: compile TypeScript, install the
-# production dependencies alone, then a slim image that runs as the non-root node user.
+# cint-mock: a mock of the Cint Exchange Demand API. Multi-stage: compile TypeScript and bundle the
+# command line, install the production dependencies alone, then a slim image that runs as the non-root
+# node user.
 FROM node:24-bookworm-slim AS build
 ENV NPM_CONFIG_UPDATE_NOTIFIER=false
 WORKDIR /app
@@ -7,6 +8,7 @@ COPY package.json package-lock.json .npmrc ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY scripts/finish-build.mjs ./scripts/
 RUN npm run build
 
 FROM node:24-bookworm-slim AS deps

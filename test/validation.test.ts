@@ -90,6 +90,14 @@ describe('request validation', () => {
     assertCintError(await app.inject({ method: 'DELETE', url: projectsUrl() }), 404, 'not_found_error');
   });
 
+  it('HEAD is not an operation of the API: 404 like any method a path does not document, no body', async () => {
+    const client = await clientOf(app);
+    const response = await app.inject({ method: 'HEAD', url: projectsUrl(), headers: client.headers() });
+    assert.equal(response.statusCode, 404);
+    assert.match(String(response.headers['content-type']), /^application\/json/);
+    assert.equal(response.body, '');
+  });
+
   it('a path parameter that is not a ULID is 400 naming it', async () => {
     const client = await clientOf(app);
     const response = await app.inject({ method: 'GET', url: `${projectsUrl()}/not-a-ulid`, headers: client.headers() });
