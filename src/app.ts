@@ -51,6 +51,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     config,
     sessions: new SessionStore({
       maxSessions: config.maxSessions,
+      maxSessionsPerClient: config.maxSessionsPerClient,
       maxObjects: config.maxObjectsPerSession,
       maxIdempotencyKeys: config.maxIdempotencyKeysPerSession,
     }),

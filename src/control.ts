@@ -11,22 +11,28 @@ export interface TokenOptions {
   ttlSeconds?: number;
 }
 
+/**
+ * Sessions are named as clients name them: a client id (its default session) or an X-Mock-Session name.
+ * A name is scoped inside the client that uses it; where several clients use one name, `clientId`
+ * picks one (null: the session shared by name), and without it writes apply to all of them and reads
+ * throw AmbiguousSessionError.
+ */
 export interface MockControl {
   /** A bearer token for `clientId`, signed by this mock; the client id is also its session id. */
   token(clientId: string, options?: TokenOptions): string;
   /** Headers for a Cint request as `clientId`: Authorization and Cint-API-Version. */
   headers(clientId: string, options?: TokenOptions): Record<string, string>;
   /** The scenario a session's requests get from now on; null for the realistic behaviour. */
-  useScenario(sessionId: string, scenario: string | null): void;
-  scenarioOf(sessionId: string): ScenarioChoice;
+  useScenario(sessionId: string, scenario: string | null, clientId?: string | null): void;
+  scenarioOf(sessionId: string, clientId?: string | null): ScenarioChoice;
   /** Names and descriptions of the loaded scenarios. */
   scenarios(): { name: string; description: string }[];
   /** Forgets one session's state (objects, keys, journal, scenario progress), or every session's. */
-  reset(sessionId?: string): void;
+  reset(sessionId?: string, clientId?: string | null): void;
   /** A session's requests, newest first. */
-  journal(sessionId: string, filter?: JournalFilter): JournalEntry[];
+  journal(sessionId: string, filter?: JournalFilter & { clientId?: string | null }): JournalEntry[];
   /** How many requests a session made, e.g. count('ci', { operation: 'create_project' }). */
-  count(sessionId: string, filter?: Pick<JournalFilter, 'operation' | 'status'>): number;
+  count(sessionId: string, filter?: Pick<JournalFilter, 'operation' | 'status'> & { clientId?: string | null }): number;
 }
 
 export class ScenarioNotFoundError extends Error {
@@ -40,11 +46,10 @@ export class ScenarioNotFoundError extends Error {
  * Makes `scenario` the session's choice (null: the realistic behaviour) and restarts its progress, so a
  * newly chosen scenario starts from its first step. Shared by the admin API and the programmatic one.
  */
-export function chooseScenario({ sessions, scenarios }: MockServices, sessionId: string, scenario: string | null): void {
+export function chooseScenario({ sessions, scenarios }: MockServices, sessionId: string, scenario: string | null, clientId?: string | null): void {
   if (scenario !== null && !scenarios.get(scenario)) throw new ScenarioNotFoundError(scenario, scenarios.names());
-  scenarios.choose(sessionId, scenario);
-  const session = sessions.peek(sessionId);
-  if (session) scenarios.restart(session);
+  scenarios.choose(sessionId, scenario, clientId);
+  for (const session of sessions.named(sessionId, clientId)) scenarios.restart(session);
 }
 
 export function controlOf(app: MockApp): MockControl {
@@ -55,20 +60,20 @@ export function controlOf(app: MockApp): MockControl {
   return {
     token,
     headers: (clientId, options) => ({ authorization: `Bearer ${token(clientId, options)}`, 'cint-api-version': CINT_API_VERSION }),
-    useScenario: (sessionId, scenario) => chooseScenario(app.mock, sessionId, scenario),
-    scenarioOf: (sessionId) => scenarios.choiceOf(sessionId),
+    useScenario: (sessionId, scenario, clientId) => chooseScenario(app.mock, sessionId, scenario, clientId),
+    scenarioOf: (sessionId, clientId) => scenarios.choiceOf(sessionId, clientId),
     scenarios: () => scenarios.list().map(({ scenario }) => ({ name: scenario.name, description: scenario.description })),
-    reset(sessionId) {
+    reset(sessionId, clientId) {
       if (sessionId === undefined) sessions.clear();
-      else sessions.delete(sessionId);
+      else sessions.delete(sessionId, clientId);
     },
-    journal(sessionId, filter) {
-      const session = sessions.peek(sessionId);
+    journal(sessionId, { clientId, ...filter } = {}) {
+      const session = sessions.find(sessionId, clientId);
       // Copies: a caller's edits never reach the journal.
       return session ? journals.of(session).entries(filter).map((entry) => structuredClone(entry)) : [];
     },
-    count(sessionId, filter) {
-      const session = sessions.peek(sessionId);
+    count(sessionId, { clientId, ...filter } = {}) {
+      const session = sessions.find(sessionId, clientId);
       return session ? journals.of(session).count(filter) : 0;
     },
   };

@@ -28,6 +28,10 @@ export async function startMock(options: StartOptions = {}): Promise<RunningMock
 export async function listen(config: Config, logger?: FastifyServerOptions['logger']): Promise<RunningMock> {
   const app = await buildApp(config, { logger: logger ?? false });
   await app.listen({ port: config.port, host: config.host });
+  if (config.adminEnabled && !config.adminToken && !isLoopback(config.host)) {
+    app.log.warn({ host: config.host },
+      'the admin API has no token and the server listens beyond this machine: anyone who reaches it can reset every session; set adminToken (CINT_MOCK_ADMIN_TOKEN)');
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
@@ -52,4 +56,8 @@ async function closeGracefully(app: MockApp, graceMs: number): Promise<void> {
   } finally {
     clearTimeout(timer);
   }
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }

@@ -29,6 +29,8 @@ describe('makeConfig', () => {
       tokenTtlSeconds: 86400,
       clients: [],
       maxSessions: 1000,
+      maxSessionsPerClient: 100,
+      shareNamedSessions: false,
       maxObjectsPerSession: 10000,
       maxIdempotencyKeysPerSession: 1000,
       bodyLimitBytes: 1048576,

@@ -32,17 +32,15 @@ describe('sessions', () => {
     assert.deepEqual(await listIds(bob), [fromBob.id]);
   });
 
-  it('two tokens naming the same X-Mock-Session share it', async () => {
-    const session = `shared-${Math.random().toString(36).slice(2)}`;
+  it('two tokens naming the same X-Mock-Session get a session each (a name is scoped inside its client id)', async () => {
+    const session = `same-name-${Math.random().toString(36).slice(2)}`;
     const alice = await clientOf(app);
     const bob = await clientOf(app);
     const created = await createIn(alice, session);
     assert.equal(created.statusCode, 202, created.body);
-    const read = await getProject(bob, created.json().id, { 'x-mock-session': session });
-    assert.equal(read.statusCode, 200, read.body);
-    assert.deepEqual(await listIds(bob, { 'x-mock-session': session }), [created.json().id]);
-    // Without the header, bob is back in his own session.
-    assertCintError(await getProject(bob, created.json().id), 404, 'not_found_error');
+    assertCintError(await getProject(bob, created.json().id, { 'x-mock-session': session }), 404, 'not_found_error');
+    assert.deepEqual(await listIds(bob, { 'x-mock-session': session }), []);
+    assert.deepEqual(await listIds(alice, { 'x-mock-session': session }), [created.json().id]);
   });
 
   it('one token with different X-Mock-Session values has separate sessions', async () => {

@@ -21,8 +21,8 @@ describe('bounded memory under sustained traffic', () => {
   function assertWithinLimits(when: string) {
     const { sessions, journals } = app.mock;
     assert.ok(sessions.size <= LIMITS.maxSessions, `${when}: ${sessions.size} sessions held`);
-    for (const { id } of sessions.list()) {
-      const session = sessions.peek(id)!;
+    for (const { id, client_id: clientId } of sessions.list()) {
+      const session = sessions.find(id, clientId)!;
       assert.ok(journals.of(session).entries().length <= LIMITS.journalSize, `${when}: journal of ${id}`);
       assert.ok(session.idempotency.size <= LIMITS.maxIdempotencyKeysPerSession, `${when}: idempotency keys of ${id}`);
       assert.ok(session.objectCount <= LIMITS.maxObjectsPerSession, `${when}: objects of ${id}`);
@@ -61,7 +61,7 @@ describe('bounded memory under sustained traffic', () => {
     // The hot sessions were all kept, and each one's limits were reached, not just approached.
     const { sessions, journals, scenarios } = app.mock;
     for (let h = 0; h < HOT_SESSIONS; h += 1) {
-      const session = sessions.peek(`hot-${h}`);
+      const session = sessions.find(`hot-${h}`);
       assert.ok(session, `hot-${h} was evicted`);
       const journal = journals.of(session);
       assert.equal(journal.entries().length, LIMITS.journalSize);

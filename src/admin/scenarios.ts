@@ -4,7 +4,7 @@ import { Type } from '@sinclair/typebox';
 import { badRequest } from '../cint/errors.js';
 import { formatProblem } from '../scenarios/load.js';
 import { chooseScenario, ScenarioNotFoundError } from '../control.js';
-import { NoContent, SessionParams } from './schemas.js';
+import { NoContent, SessionParams, SessionQuery } from './schemas.js';
 
 const ScenarioSummary = Type.Object({
   name: Type.String(),
@@ -55,35 +55,38 @@ export const scenarioAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return listing();
   });
 
+  // Without client_id a choice is for the name: every client's session of that name, now and later.
   app.get('/sessions/:id/scenario', {
-    schema: { tags, summary: 'The scenario answering a session\'s requests', params: SessionParams, response: { 200: ScenarioChoice } },
-  }, async (request) => ({ session: request.params.id, ...catalog.choiceOf(request.params.id) }));
+    schema: { tags, summary: 'The scenario answering a session\'s requests', params: SessionParams, querystring: SessionQuery, response: { 200: ScenarioChoice } },
+  }, async (request) => ({ session: request.params.id, ...catalog.choiceOf(request.params.id, request.query.client_id) }));
 
   app.put('/sessions/:id/scenario', {
     schema: {
       tags,
       summary: 'Choose the scenario for a session (null: the realistic behaviour); its progress starts afresh',
       params: SessionParams,
+      querystring: SessionQuery,
       body: Type.Object({ scenario: Type.Union([Type.String({ minLength: 1 }), Type.Null()]) }, { additionalProperties: false }),
       response: { 200: ScenarioChoice },
     },
   }, async (request) => {
     const { id } = request.params;
+    const clientId = request.query.client_id;
     const name = request.body.scenario;
     try {
-      chooseScenario(app.mock, id, name);
+      chooseScenario(app.mock, id, name, clientId);
     } catch (error) {
       if (!(error instanceof ScenarioNotFoundError)) throw error;
       throw badRequest([{ name: 'scenario', reason: `'scenario' names no scenario: ${JSON.stringify(name)}; known scenarios: ${catalog.names().join(', ')}.` }],
         `unknown scenario ${JSON.stringify(name)}`);
     }
-    return { session: id, ...catalog.choiceOf(id) };
+    return { session: id, ...catalog.choiceOf(id, clientId) };
   });
 
   app.delete('/sessions/:id/scenario', {
-    schema: { tags, summary: 'Forget a session\'s choice: it gets the default scenario again', params: SessionParams, response: { 204: NoContent } },
+    schema: { tags, summary: 'Forget a session\'s choice: it gets the default scenario again', params: SessionParams, querystring: SessionQuery, response: { 204: NoContent } },
   }, async (request, reply) => {
-    catalog.forget(request.params.id);
+    catalog.forget(request.params.id, request.query.client_id);
     return reply.code(204).send(null);
   });
 };

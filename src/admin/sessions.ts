@@ -1,11 +1,13 @@
 // Admin API for sessions: list, reset, delete, and each session's request journal and counts.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { notFound } from '../cint/errors.js';
-import { NoContent, SessionParams } from './schemas.js';
+import { conflict, notFound } from '../cint/errors.js';
+import { AmbiguousSessionError, summaryOf, type Session, type SessionStore } from '../sessions/store.js';
+import { NoContent, SessionParams, SessionQuery } from './schemas.js';
 
 const SessionSummary = Type.Object({
-  id: Type.String(),
+  id: Type.String({ description: 'the name clients use: a client id, or an X-Mock-Session name' }),
+  client_id: Type.Union([Type.String(), Type.Null()], { description: 'the client it belongs to; null when shared by name' }),
   created_at: Type.String({ format: 'date-time' }),
   last_seen_at: Type.String({ format: 'date-time' }),
   requests: Type.Integer(),
@@ -13,6 +15,7 @@ const SessionSummary = Type.Object({
 });
 
 const JournalQuery = Type.Object({
+  ...SessionQuery.properties,
   operation: Type.Optional(Type.String({ description: 'a Cint operation id' })),
   status: Type.Optional(Type.Integer({ minimum: 100, maximum: 599 })),
   method: Type.Optional(Type.String()),
@@ -37,6 +40,16 @@ const JournalEntry = Type.Object({
 
 const tags = ['sessions'];
 
+/** The one session a name (and client id) names; 409 when several clients use the name. */
+export function oneSession(sessions: SessionStore, name: string, clientId: string | undefined): Session | undefined {
+  try {
+    return sessions.find(name, clientId);
+  } catch (error) {
+    if (error instanceof AmbiguousSessionError) throw conflict(error.message);
+    throw error;
+  }
+}
+
 export const sessionAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { sessions, journals, scenarios } = app.mock;
 
@@ -53,25 +66,31 @@ export const sessionAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.get('/sessions/:id', {
-    schema: { tags, summary: "A session's summary", params: SessionParams, response: { 200: SessionSummary } },
+    schema: { tags, summary: "A session's summary", params: SessionParams, querystring: SessionQuery, response: { 200: SessionSummary } },
   }, async (request) => {
-    const summary = sessions.summary(request.params.id);
-    if (!summary) throw notFound('id');
-    return summary;
+    const session = oneSession(sessions, request.params.id, request.query.client_id);
+    if (!session) throw notFound('id');
+    return summaryOf(session);
   });
 
   app.post('/sessions/:id/reset', {
-    schema: { tags, summary: "Reset a session's state: its objects, idempotency keys, journal and scenario counters", params: SessionParams, response: { 204: NoContent } },
+    schema: {
+      tags, summary: "Reset a session's state: its objects, idempotency keys, journal and scenario counters (every client's of that name without client_id)",
+      params: SessionParams, querystring: SessionQuery, response: { 204: NoContent },
+    },
   }, async (request, reply) => {
-    sessions.delete(request.params.id);
+    sessions.delete(request.params.id, request.query.client_id);
     return reply.code(204).send(null);
   });
 
   app.delete('/sessions/:id', {
-    schema: { tags, summary: 'Delete a session: its state and its scenario choice', params: SessionParams, response: { 204: NoContent } },
+    schema: {
+      tags, summary: "Delete a session: its state and its scenario choice (every client's of that name without client_id)",
+      params: SessionParams, querystring: SessionQuery, response: { 204: NoContent },
+    },
   }, async (request, reply) => {
-    sessions.delete(request.params.id);
-    scenarios.forget(request.params.id);
+    sessions.delete(request.params.id, request.query.client_id);
+    scenarios.forget(request.params.id, request.query.client_id);
     return reply.code(204).send(null);
   });
 
@@ -81,20 +100,22 @@ export const sessionAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: Type.Object({ entries: Type.Array(JournalEntry) }) },
     },
   }, async (request) => {
-    const session = sessions.peek(request.params.id);
-    return { entries: session ? journals.of(session).entries(request.query) : [] };
+    const { client_id: clientId, ...filter } = request.query;
+    const session = oneSession(sessions, request.params.id, clientId);
+    return { entries: session ? journals.of(session).entries(filter) : [] };
   });
 
   app.get('/sessions/:id/counts', {
     schema: {
       tags, summary: 'How many requests the session made, by operation and status', params: SessionParams,
-      querystring: Type.Object({ operation: Type.Optional(Type.String()), status: Type.Optional(Type.Integer()) }),
+      querystring: Type.Object({ ...SessionQuery.properties, operation: Type.Optional(Type.String()), status: Type.Optional(Type.Integer()) }),
       response: { 200: Type.Object({ count: Type.Integer(), by_operation: Type.Record(Type.String(), Type.Record(Type.String(), Type.Integer())) }) },
     },
   }, async (request) => {
-    const session = sessions.peek(request.params.id);
+    const { client_id: clientId, ...filter } = request.query;
+    const session = oneSession(sessions, request.params.id, clientId);
     if (!session) return { count: 0, by_operation: {} };
     const journal = journals.of(session);
-    return { count: journal.count(request.query), by_operation: journal.summary() };
+    return { count: journal.count(filter), by_operation: journal.summary() };
   });
 };

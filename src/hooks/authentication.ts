@@ -8,6 +8,7 @@ export const SESSION_HEADER = 'x-mock-session';
 const SESSION_NAME = /^[A-Za-z0-9._:@-]{1,128}$/;
 
 export function authentication(app: FastifyInstance): void {
+  const shareNamed = app.mock.config.shareNamedSessions;
   app.addHook('onRequest', async (request) => {
     const authorization = request.headers.authorization;
     let identity: Identity | null;
@@ -24,16 +25,21 @@ export function authentication(app: FastifyInstance): void {
     }
     request.cint.identity = identity;
 
+    // A client's sessions are its own: the default one is named by its client id, and a name it gives in
+    // X-Mock-Session is scoped inside its client id, so another client naming the same session gets its
+    // own. Shared by name only without a token (auth off) or when the instance says so.
     const named = request.headers[SESSION_HEADER];
+    let owner = identity?.clientId ?? null;
     if (named !== undefined) {
       if (typeof named !== 'string' || !SESSION_NAME.test(named)) {
         throw badRequest([{ name: 'X-Mock-Session', reason: "'X-Mock-Session' must be 1 to 128 letters, digits or . _ : @ -" }]);
       }
       request.cint.sessionId = named;
+      if (shareNamed) owner = null;
     } else {
-      request.cint.sessionId = identity?.clientId ?? 'anonymous';
+      request.cint.sessionId = owner ?? 'anonymous';
     }
-    const session = app.mock.sessions.get(request.cint.sessionId);
+    const session = app.mock.sessions.get(request.cint.sessionId, owner);
     session.requestCount += 1;
     request.cint.session = session;
 

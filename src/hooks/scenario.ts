@@ -56,7 +56,7 @@ export function scenarioEngine(app: FastifyInstance): void {
 
   function scenarioFor(request: FastifyRequest, session: Session): CompiledScenario | null {
     const header = request.headers[SCENARIO_HEADER];
-    if (header === undefined) return catalog.scenarioOf(session.id);
+    if (header === undefined) return catalog.scenarioOf(session);
     const name = Array.isArray(header) ? header[0] ?? '' : header;
     const loaded = catalog.get(name);
     if (!loaded) {

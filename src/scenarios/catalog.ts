@@ -5,7 +5,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { LRUCache } from 'lru-cache';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
-import type { Session } from '../sessions/store.js';
+import { sessionKey, type Session } from '../sessions/store.js';
 import type { CompiledScenario } from './compile.js';
 import { newScenarioState, type ScenarioState } from './decide.js';
 import {
@@ -86,9 +86,14 @@ export class ScenarioCatalog extends EventEmitter<{ reloaded: [ScenarioSet]; 're
 
   // ---- Choosing -------------------------------------------------------------------------------
 
-  /** A session's choice: a scenario name, or null for the realistic behaviour whatever the default. */
-  choose(sessionId: string, name: string | null): void {
-    this.choices.set(sessionId, { name });
+  /**
+   * A session's choice: a scenario name, or null for the realistic behaviour whatever the default. With
+   * a client id (null: the shared session) it is that client's session's; without, every session of
+   * that name's, whichever client it belongs to, unless one has a choice of its own.
+   */
+  choose(name: string, scenario: string | null, clientId?: string | null): void {
+    if (clientId === undefined) this.forget(name);
+    this.choices.set(choiceKey(name, clientId), { name: scenario });
   }
 
   /** Forgets a session's progress through every scenario: sequences and random streams start afresh. */
@@ -96,9 +101,14 @@ export class ScenarioCatalog extends EventEmitter<{ reloaded: [ScenarioSet]; 're
     this.states.delete(session);
   }
 
-  /** Back to the default scenario. */
-  forget(sessionId: string): void {
-    this.choices.delete(sessionId);
+  /** Back to the default scenario: the name's choice and its clients' own choices, or one client's. */
+  forget(name: string, clientId?: string | null): void {
+    if (clientId !== undefined) {
+      this.choices.delete(choiceKey(name, clientId));
+      return;
+    }
+    this.choices.delete(choiceKey(name));
+    for (const key of this.choices.keys()) if (key.endsWith(`\u0000${name}`)) this.choices.delete(key);
   }
 
   /** Every session back to the default scenario. */
@@ -106,14 +116,14 @@ export class ScenarioCatalog extends EventEmitter<{ reloaded: [ScenarioSet]; 're
     this.choices.clear();
   }
 
-  choiceOf(sessionId: string): ScenarioChoice {
-    const choice = this.choices.get(sessionId);
+  choiceOf(name: string, clientId?: string | null): ScenarioChoice {
+    const choice = (clientId !== undefined ? this.choices.get(choiceKey(name, clientId)) : undefined) ?? this.choices.get(choiceKey(name));
     return choice ? { scenario: choice.name, chosen_by: 'session' } : { scenario: this.defaultName, chosen_by: 'default' };
   }
 
-  /** The scenario that answers a session's requests (its choice, else the default), if any. */
-  scenarioOf(sessionId: string): CompiledScenario | null {
-    const choice = this.choices.get(sessionId);
+  /** The scenario that answers a session's requests (its own choice, its name's, else the default), if any. */
+  scenarioOf(session: Session): CompiledScenario | null {
+    const choice = this.choices.get(session.id) ?? this.choices.get(choiceKey(session.name));
     const name = choice ? choice.name : this.defaultName;
     return name === null ? null : this.set.scenarios.get(name)?.scenario ?? null;
   }
@@ -130,7 +140,7 @@ export class ScenarioCatalog extends EventEmitter<{ reloaded: [ScenarioSet]; 're
     }
     let state = perSession.get(scenario.name);
     if (!state || state.scenario !== scenario) {
-      state = newScenarioState(scenario, session.id);
+      state = newScenarioState(scenario, session.name);
       perSession.set(scenario.name, state);
     }
     return state;
@@ -193,4 +203,9 @@ function checkDefault(set: ScenarioSet, name: string | null): ScenarioSet {
     }]);
   }
   return set;
+}
+
+/** A choice for one client's session (its session key), or for a name (no client id given). */
+function choiceKey(name: string, clientId?: string | null): string {
+  return clientId === undefined || clientId === null ? name : sessionKey(name, clientId);
 }

@@ -118,7 +118,11 @@ export class Session {
   requestCount = 0;
   private revision = 0;
 
-  constructor(readonly id: string, private readonly limits: SessionLimits) {
+  /**
+   * `id` is the store's key (sessionKey(name, clientId)); `name` what the client called it (its
+   * X-Mock-Session, else its client id); `clientId` the client it belongs to, null when shared by name.
+   */
+  constructor(readonly id: string, private readonly limits: SessionLimits, readonly name: string = id, readonly clientId: string | null = null) {
     this.idempotency = new LRUCache({ max: limits.maxIdempotencyKeys });
   }
 
@@ -139,45 +143,113 @@ export class Session {
 
 export interface SessionStoreOptions extends SessionLimits {
   maxSessions: number;
+  /** Sessions one client id may hold; a client's new session past it evicts that client's least recently used one. */
+  maxSessionsPerClient: number;
 }
 
 export interface SessionSummary {
+  /** The session's name: its X-Mock-Session, or the client id for a client's default session. */
   id: string;
+  /** The client it belongs to; null when shared by name (auth off, shareNamedSessions, or no token). */
+  client_id: string | null;
   created_at: string;
   last_seen_at: string;
   requests: number;
   objects: number;
 }
 
+/**
+ * The store's key for a session: a name is scoped inside its client, so two clients naming the same
+ * session get two sessions. Names cannot hold a NUL, so no key of one client meets another's.
+ */
+export function sessionKey(name: string, clientId: string | null): string {
+  return clientId === null ? name : `${clientId}\u0000${name}`;
+}
+
+/** Thrown when a name without a client id names the sessions of several clients. */
+export class AmbiguousSessionError extends Error {
+  constructor(readonly sessionName: string, readonly clientIds: readonly (string | null)[]) {
+    super(`several clients use the session name ${JSON.stringify(sessionName)} (${clientIds.map((id) => (id === null ? 'shared' : id)).join(', ')}); name the client with client_id`);
+    this.name = 'AmbiguousSessionError';
+  }
+}
+
 export class SessionStore {
   private readonly sessions: LRUCache<string, Session>;
+  /** Keys by name, and by client, so the admin API finds sessions by the names clients use. */
+  private readonly byName = new Map<string, Set<string>>();
+  private readonly byClient = new Map<string, Set<string>>();
 
   constructor(private readonly options: SessionStoreOptions) {
-    this.sessions = new LRUCache({ max: options.maxSessions });
+    this.sessions = new LRUCache({
+      max: options.maxSessions,
+      dispose: (session) => {
+        unindex(this.byName, session.name, session.id);
+        if (session.clientId !== null) unindex(this.byClient, session.clientId, session.id);
+      },
+    });
   }
 
-  /** The session for `id`, created on first use; marks it as the most recently used. */
-  get(id: string): Session {
-    let session = this.sessions.get(id);
+  /**
+   * The session `name` of `clientId` (null: shared by name), created on first use; marks it as the most
+   * recently used. A client at its cap gives up its own least recently used session, never another's.
+   */
+  get(name: string, clientId: string | null = null): Session {
+    const key = sessionKey(name, clientId);
+    let session = this.sessions.get(key);
     if (!session) {
-      session = new Session(id, this.options);
-      this.sessions.set(id, session);
+      if (clientId !== null) this.makeRoomFor(clientId);
+      session = new Session(key, this.options, name, clientId);
+      this.sessions.set(key, session);
+      index(this.byName, name, key);
+      if (clientId !== null) index(this.byClient, clientId, key);
     }
     session.lastSeenAt = new Date();
     return session;
   }
 
-  peek(id: string): Session | undefined {
-    return this.sessions.peek(id);
+  private makeRoomFor(clientId: string): void {
+    const own = this.byClient.get(clientId);
+    while (own && own.size >= this.options.maxSessionsPerClient) {
+      let oldest: Session | undefined;
+      for (const key of own) {
+        const session = this.sessions.peek(key);
+        if (session && (!oldest || session.lastSeenAt < oldest.lastSeenAt)) oldest = session;
+      }
+      if (!oldest) break;
+      this.sessions.delete(oldest.id);
+    }
   }
 
-  has(id: string): boolean {
-    return this.sessions.has(id);
+  /** The sessions called `name`: of one client when `clientId` is given (null: the shared one), else of every client. */
+  named(name: string, clientId?: string | null): Session[] {
+    if (clientId !== undefined) {
+      const session = this.sessions.peek(sessionKey(name, clientId));
+      return session ? [session] : [];
+    }
+    return [...(this.byName.get(name) ?? [])].map((key) => this.sessions.peek(key)).filter((session) => session !== undefined);
   }
 
-  /** Forget a session's state; the next request starts it afresh. */
-  delete(id: string): boolean {
-    return this.sessions.delete(id);
+  /** The one session called `name` (of `clientId` when given); undefined when none; AmbiguousSessionError when several clients use the name. */
+  find(name: string, clientId?: string | null): Session | undefined {
+    const found = this.named(name, clientId);
+    if (found.length > 1) throw new AmbiguousSessionError(name, found.map((session) => session.clientId));
+    return found[0];
+  }
+
+  peek(key: string): Session | undefined {
+    return this.sessions.peek(key);
+  }
+
+  has(key: string): boolean {
+    return this.sessions.has(key);
+  }
+
+  /** Forget the sessions called `name` (of `clientId` when given); the next request starts afresh. */
+  delete(name: string, clientId?: string | null): boolean {
+    let deleted = false;
+    for (const session of this.named(name, clientId)) deleted = this.sessions.delete(session.id) || deleted;
+    return deleted;
   }
 
   clear(): void {
@@ -191,17 +263,25 @@ export class SessionStore {
   list(): SessionSummary[] {
     return [...this.sessions.values()].map(summaryOf);
   }
-
-  /** One session's summary, without marking it used; undefined when it is not held. */
-  summary(id: string): SessionSummary | undefined {
-    const session = this.sessions.peek(id);
-    return session ? summaryOf(session) : undefined;
-  }
 }
 
-function summaryOf(session: Session): SessionSummary {
+function index(map: Map<string, Set<string>>, name: string, key: string): void {
+  let keys = map.get(name);
+  if (!keys) map.set(name, (keys = new Set()));
+  keys.add(key);
+}
+
+function unindex(map: Map<string, Set<string>>, name: string, key: string): void {
+  const keys = map.get(name);
+  if (!keys) return;
+  keys.delete(key);
+  if (keys.size === 0) map.delete(name);
+}
+
+export function summaryOf(session: Session): SessionSummary {
   return {
-    id: session.id,
+    id: session.name,
+    client_id: session.clientId,
     created_at: session.createdAt.toISOString(),
     last_seen_at: session.lastSeenAt.toISOString(),
     requests: session.requestCount,
