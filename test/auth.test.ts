@@ -128,15 +128,56 @@ describe('bearer tokens (authMode verify)', () => {
   });
 
   it('an expired token is 401', async () => {
-    const token = signWith(DEFAULT_SECRET, { client_id: 'late', iat: now() - 7200, exp: now() - 3600 });
+    const token = signWith(DEFAULT_SECRET, { client_id: 'late', iss: 'cint-mock', aud: 'https://api.luc.id', iat: now() - 7200, exp: now() - 3600 });
     assertCintError(await listWith(app, `Bearer ${token}`), 401, 'authorization_error', {
       detail: 'the bearer token has expired; request a new one',
     });
   });
 
-  it('an unexpired token signed with the mock\'s key is accepted', async () => {
-    const token = signWith(DEFAULT_SECRET, { client_id: 'hand-made', exp: now() + 3600 });
+  it('an unexpired token signed with the mock\'s key, by its issuer for this API, is accepted', async () => {
+    const token = signWith(DEFAULT_SECRET, { client_id: 'hand-made', iss: 'cint-mock', aud: 'https://api.luc.id', exp: now() + 3600 });
     assert.equal((await listWith(app, `Bearer ${token}`)).statusCode, 200);
+  });
+
+  it('checks the claims a resource server checks, with 60 s of clock tolerance', async () => {
+    const good = { client_id: 'claims', iss: 'cint-mock', aud: 'https://api.cint.com', iat: now(), exp: now() + 3600 };
+    const refused: [Record<string, unknown>, string][] = [
+      [{ ...good, aud: 'https://api.example.com' }, 'the bearer token is not for this API (aud must be one of https://api.luc.id, https://api.cint.com)'],
+      [{ ...good, aud: undefined }, 'the bearer token names no audience (aud)'],
+      [{ ...good, iss: 'https://auth.example.com/' }, 'the bearer token was not issued by this server (iss)'],
+      [{ ...good, iss: undefined }, 'the bearer token names no issuer (iss)'],
+      [{ ...good, exp: undefined }, 'the bearer token has no expiry (exp)'],
+      [{ ...good, exp: now() - 61 }, 'the bearer token has expired; request a new one'],
+      [{ ...good, nbf: now() + 120 }, 'the bearer token is not valid yet'],
+      [{ ...good, iat: now() + 120 }, 'the bearer token was issued in the future (iat)'],
+      [{ ...good, accounts: 101 }, "the bearer token's accounts claim must be a list of account ids"],
+      [{ ...good, accounts: ['all'] }, "the bearer token's accounts claim must be a list of account ids"],
+    ];
+    for (const [claims, detail] of refused) {
+      const token = signWith(DEFAULT_SECRET, JSON.parse(JSON.stringify(claims)) as Record<string, unknown>);
+      assertCintError(await listWith(app, `Bearer ${token}`), 401, 'authorization_error', { detail });
+    }
+    // Within the tolerance: a clock 30 s apart either way is no reason to refuse.
+    for (const claims of [{ ...good, exp: now() - 30 }, { ...good, iat: now() + 30, nbf: now() + 30 }]) {
+      assert.equal((await listWith(app, `Bearer ${signWith(DEFAULT_SECRET, claims)}`)).statusCode, 200, JSON.stringify(claims));
+    }
+  });
+
+  it('the token endpoint gives tokens for https://api.luc.id by default and refuses an unknown audience', async () => {
+    const issue = (audience?: string) => app.inject({
+      method: 'POST', url: '/oauth/token',
+      payload: { client_id: 'aud-check', client_secret: 's', grant_type: 'client_credentials', ...(audience ? { audience } : {}) },
+    });
+    const plain = await issue();
+    assert.equal(plain.statusCode, 200);
+    const claims = JSON.parse(Buffer.from(plain.json().access_token.split('.')[1], 'base64url').toString()) as Record<string, unknown>;
+    assert.equal(claims.aud, 'https://api.luc.id');
+    assert.equal(claims.iss, 'cint-mock');
+    assert.equal((await issue('https://api.luc.id')).statusCode, 200);
+    const unknown = await issue('https://api.example.com');
+    assert.equal(unknown.statusCode, 403);
+    assert.equal(unknown.json().error, 'access_denied');
+    assert.equal(unknown.json().error_description, 'Service not found: https://api.example.com');
   });
 
   it('a token that does not grant the path\'s account is 403 authorization_error', async () => {
@@ -168,6 +209,21 @@ describe('authMode decode', () => {
 
   it('rejects a malformed one', async () => {
     assertCintError(await listWith(app, 'Bearer abc.def'), 401, 'authorization_error', { detail: 'the bearer token is malformed' });
+  });
+
+  it('checks the time claims and the accounts claim, not the issuer or audience', async () => {
+    const good = { sub: 'staging-client@clients', iss: 'https://auth.example.com/', aud: 'anything', exp: now() + 3600 };
+    assert.equal((await listWith(app, `Bearer ${signWith(FOREIGN_SECRET, good)}`)).statusCode, 200);
+    const refused: [Record<string, unknown>, string][] = [
+      [{ ...good, exp: undefined }, 'the bearer token has no expiry (exp)'],
+      [{ ...good, nbf: now() + 120 }, 'the bearer token is not valid yet'],
+      [{ ...good, iat: now() + 120 }, 'the bearer token was issued in the future (iat)'],
+      [{ ...good, accounts: 'all' }, "the bearer token's accounts claim must be a list of account ids"],
+    ];
+    for (const [claims, detail] of refused) {
+      const token = signWith(FOREIGN_SECRET, JSON.parse(JSON.stringify(claims)) as Record<string, unknown>);
+      assertCintError(await listWith(app, `Bearer ${token}`), 401, 'authorization_error', { detail });
+    }
   });
 });
 

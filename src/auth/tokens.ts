@@ -20,6 +20,18 @@ export interface IssueOptions {
 
 export const ISSUER = 'cint-mock';
 
+/**
+ * The audiences a token may be for: Cint's guide has clients ask auth.cint.com for
+ * `https://api.luc.id`; the document's server is `https://api.cint.com`. The first is the default.
+ */
+export const AUDIENCES = ['https://api.luc.id', 'https://api.cint.com'] as const;
+
+/** Seconds a token's time claims may be off by: clocks of a client and a server are never quite one. */
+export const CLOCK_TOLERANCE_SECONDS = 60;
+
+/** A token the mock will not take, with the detail its 401 gives. */
+class ClaimError extends Error {}
+
 export class TokenService {
   private readonly sign: (payload: Record<string, unknown>) => string;
   private readonly verify: (token: string) => Record<string, unknown>;
@@ -28,7 +40,13 @@ export class TokenService {
   constructor(private readonly config: Pick<Config, 'jwtSecret' | 'tokenTtlSeconds' | 'authMode'>) {
     this.sign = createSigner({ key: config.jwtSecret, algorithm: 'HS256', iss: ISSUER });
     // The cache keeps verification off the hot path for clients that reuse their token.
-    this.verify = createVerifier({ key: config.jwtSecret, algorithms: ['HS256'], cache: 1000 });
+    // Checked as a resource server checks an authorization server's tokens: signature, issuer, audience,
+    // an expiry (required), not before; then checkClaims() for iat and the accounts claim.
+    this.verify = createVerifier({
+      key: config.jwtSecret, algorithms: ['HS256'], cache: 1000,
+      allowedIss: ISSUER, allowedAud: [...AUDIENCES], requiredClaims: ['exp', 'iss', 'aud'],
+      clockTolerance: CLOCK_TOLERANCE_SECONDS * 1000,
+    });
   }
 
   issue(options: IssueOptions): { access_token: string; expires_in: number; token_type: 'Bearer' } {
@@ -40,7 +58,7 @@ export class TokenService {
       iat: now,
       exp: now + ttl,
     };
-    if (options.audience) payload.aud = options.audience;
+    payload.aud = options.audience ?? AUDIENCES[0];
     if (options.scopes) payload.scope = options.scopes;
     if (options.accounts) payload.accounts = [...options.accounts];
     return { access_token: this.sign(payload), expires_in: ttl, token_type: 'Bearer' };
@@ -54,34 +72,57 @@ export class TokenService {
     if (!match?.[1]) return { ok: false, detail: "the Authorization header must be 'Bearer <token>'" };
     const token = match[1];
     try {
-      const claims = this.config.authMode === 'verify' ? this.verify(token) : this.decodeUnexpired(token);
-      return { ok: true, identity: identityOf(claims) };
+      const claims = this.config.authMode === 'verify' ? this.verify(token) : this.decodeInTime(token);
+      return { ok: true, identity: identityOf(checkClaims(claims)) };
     } catch (error) {
       return { ok: false, detail: describeTokenError(error) };
     }
   }
 
-  private decodeUnexpired(token: string): Record<string, unknown> {
+  /** decode mode: a token from elsewhere, unsigned as far as the mock knows, but still within its times. */
+  private decodeInTime(token: string): Record<string, unknown> {
     const claims = this.decode(token) as Record<string, unknown>;
-    if (typeof claims.exp === 'number' && claims.exp * 1000 <= Date.now()) {
-      throw new TokenError(TokenError.codes.expired, 'The token has expired.');
-    }
+    const now = Date.now() / 1000;
+    if (typeof claims.exp !== 'number') throw new ClaimError('the bearer token has no expiry (exp)');
+    if (claims.exp + CLOCK_TOLERANCE_SECONDS <= now) throw new TokenError(TokenError.codes.expired, 'The token has expired.');
+    if (typeof claims.nbf === 'number' && claims.nbf - CLOCK_TOLERANCE_SECONDS > now) throw new TokenError(TokenError.codes.inactive, 'The token is not active yet.');
     return claims;
   }
+}
+
+/** What every mode checks beyond the signature and expiry: an issue time not in the future, a well-formed accounts claim. */
+function checkClaims(claims: Record<string, unknown>): Record<string, unknown> {
+  if (claims.iat !== undefined && (typeof claims.iat !== 'number' || claims.iat - CLOCK_TOLERANCE_SECONDS > Date.now() / 1000)) {
+    throw new ClaimError('the bearer token was issued in the future (iat)');
+  }
+  if (claims.accounts !== undefined && !(Array.isArray(claims.accounts) && claims.accounts.every((account) => Number.isInteger(account)))) {
+    throw new ClaimError('the bearer token\'s accounts claim must be a list of account ids');
+  }
+  return claims;
 }
 
 function identityOf(claims: Record<string, unknown>): Identity {
   const raw = claims.client_id ?? claims.azp ?? claims.sub;
   const clientId = typeof raw === 'string' && raw.length > 0 ? raw.replace(/@clients$/, '') : 'anonymous';
-  const accounts = Array.isArray(claims.accounts)
-    ? claims.accounts.map(Number).filter((account) => Number.isInteger(account))
-    : null;
+  const accounts = Array.isArray(claims.accounts) ? (claims.accounts as number[]) : null;
   return { clientId, accounts };
 }
 
 function describeTokenError(error: unknown): string {
+  if (error instanceof ClaimError) return error.message;
   const code = error instanceof TokenError ? error.code : undefined;
+  const message = error instanceof Error ? error.message : '';
   switch (code) {
+    case TokenError.codes.missingRequiredClaim:
+      for (const [claim, detail] of [['exp', 'the bearer token has no expiry (exp)'], ['iss', 'the bearer token names no issuer (iss)'], ['aud', 'the bearer token names no audience (aud)']]) {
+        if (new RegExp(`\\b${claim}\\b`).test(message)) return detail!;
+      }
+      return 'the bearer token is missing a required claim';
+    case TokenError.codes.invalidClaimValue:
+    case TokenError.codes.invalidClaimType:
+      if (/\baud\b/.test(message)) return `the bearer token is not for this API (aud must be one of ${AUDIENCES.join(', ')})`;
+      if (/\biss\b/.test(message)) return 'the bearer token was not issued by this server (iss)';
+      return 'the bearer token has an invalid claim';
     case TokenError.codes.expired: return 'the bearer token has expired; request a new one';
     case TokenError.codes.invalidSignature: return 'the bearer token signature is invalid';
     case TokenError.codes.inactive: return 'the bearer token is not valid yet';

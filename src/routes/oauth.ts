@@ -3,6 +3,7 @@
 import formbody from '@fastify/formbody';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { envelope } from '../cint/errors.js';
+import { AUDIENCES } from '../auth/tokens.js';
 
 interface TokenRequest {
   client_id?: unknown;
@@ -15,7 +16,7 @@ interface TokenRequest {
   accounts?: unknown;
 }
 
-function oauthError(reply: FastifyReply, status: 400 | 401, error: string, description: string) {
+function oauthError(reply: FastifyReply, status: 400 | 401 | 403, error: string, description: string) {
   return reply.code(status).send({ ...envelope(status, description), error, error_description: description });
 }
 
@@ -47,6 +48,11 @@ export const oauthRoutes: FastifyPluginAsync = async (app) => {
         return oauthError(reply, 401, 'access_denied', 'Unauthorized');
       }
       accounts = client.accounts ?? accounts;
+    }
+    // The audience names the API the token is for: Cint's guide says https://api.luc.id; the document's
+    // server, https://api.cint.com, is taken too. Another is refused as Auth0 (Cint's auth.cint.com) does.
+    if (body.audience !== undefined && !(AUDIENCES as readonly unknown[]).includes(body.audience)) {
+      return oauthError(reply, 403, 'access_denied', `Service not found: ${String(body.audience)}`);
     }
     const scopes = typeof body.auth_scopes === 'string' ? body.auth_scopes : typeof body.scope === 'string' ? body.scope : undefined;
     return reply.send(app.mock.tokens.issue({
