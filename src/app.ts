@@ -5,6 +5,8 @@ import SerializerSelector from '@fastify/fast-json-stringify-compiler';
 import type { Config } from './config.js';
 import { clientErrorHandler, frameworkError, registerErrorHandling } from './cint/error-handler.js';
 import { validatorCompiler } from './cint/validation.js';
+import { badRequest } from './cint/errors.js';
+import { excessiveNesting, MAX_JSON_DEPTH } from './cint/json-depth.js';
 import { TokenService } from './auth/tokens.js';
 import { SessionStore } from './sessions/store.js';
 import { ScenarioCatalog } from './scenarios/catalog.js';
@@ -99,6 +101,11 @@ function registerJsonParsing(app: FastifyInstance): void {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if (body === '' || (typeof body === 'string' && body.trim() === '')) {
       done(null, undefined);
+      return;
+    }
+    const tooDeep = excessiveNesting(body as string);
+    if (tooDeep >= 0) {
+      done(badRequest([{ name: 'body', reason: `The body nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep (at character ${tooDeep}).` }], 'the request body nests too deeply'), undefined);
       return;
     }
     parseJson(request, body as string, done);

@@ -48,6 +48,30 @@ describe('request validation', () => {
     assertCintError(response, 400, 'bad_request_error', { detail: 'the request body is not valid JSON', invalid_params: [{ name: 'body' }] });
   });
 
+  it('a body nested deeper than 64 levels is 400 before anything is stored; 64 levels and brackets in strings are fine', async () => {
+    const client = await clientOf(app);
+    const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
+    const withExtra = (extra: string) => JSON.stringify(projectBody()).replace(/}$/, `,"extra":${extra}}`);
+    for (const depth of [64, 5000, 100000]) {
+      const key = `deep-${depth}`;
+      const refused = await app.inject({ method: 'POST', url: projectsUrl(), headers: client.headers({ 'idempotency-key': key, 'content-type': 'application/json' }), payload: withExtra(nested(depth)) });
+      assertCintError(refused, 400, 'bad_request_error', {
+        detail: 'the request body nests too deeply',
+        invalid_params: [{ name: 'body', reason: /^The body nests objects and arrays more than 64 levels deep \(at character \d+\)\.$/ }],
+      });
+      // The key was not used up: the same key with a fine body creates the project.
+      const retried = await app.inject({ method: 'POST', url: projectsUrl(), headers: client.headers({ 'idempotency-key': key }), payload: projectBody() });
+      assert.equal(retried.statusCode, 202, retried.body);
+    }
+    const listed = await app.inject({ method: 'GET', url: projectsUrl(), headers: client.headers() });
+    assert.equal(listed.json().projects.length, 3, 'one project per retried key, none from the refused bodies');
+    // The object itself is level 1: an extra field nested 63 deep makes 64 levels.
+    const deepest = await app.inject({ method: 'POST', url: projectsUrl(), headers: client.headers({ 'idempotency-key': 'deep-ok', 'content-type': 'application/json' }), payload: withExtra(nested(63)) });
+    assert.equal(deepest.statusCode, 202, deepest.body);
+    const brackets = await app.inject({ method: 'POST', url: projectsUrl(), headers: client.headers({ 'idempotency-key': 'brackets', 'content-type': 'application/json' }), payload: withExtra(JSON.stringify(`[{\\"${'['.repeat(500)}`)) });
+    assert.equal(brackets.statusCode, 202, brackets.body);
+  });
+
   it('a missing body where one is required is 400', async () => {
     const client = await clientOf(app);
     const response = await createWith(client, { 'content-type': 'application/json' }, '');

@@ -1,0 +1,29 @@
+// How deep a JSON text nests, found before it is parsed: objects and arrays nested thousands deep make
+// every recursive walk after the parse (validation, copies, serialisation) overflow the stack. Cint's
+// deepest request schema nests about ten levels; a body nested deeper than MAX_JSON_DEPTH is refused.
+
+/** Objects and arrays inside one another that a body may hold. */
+export const MAX_JSON_DEPTH = 64;
+
+/** The offset of the bracket that opens level max + 1, or -1 when the text nests no deeper than max. */
+export function excessiveNesting(text: string, max = MAX_JSON_DEPTH): number {
+  // Too short to be that deep: most bodies end here.
+  if (text.length <= max * 2) return -1;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const code = text.charCodeAt(i);
+    if (inString) {
+      if (code === 0x5c) i += 1; // a backslash escapes the next character
+      else if (code === 0x22) inString = false;
+    } else if (code === 0x22) {
+      inString = true;
+    } else if (code === 0x7b || code === 0x5b) {
+      depth += 1;
+      if (depth > max) return i;
+    } else if (code === 0x7d || code === 0x5d) {
+      depth -= 1;
+    }
+  }
+  return -1;
+}
