@@ -217,12 +217,52 @@ describe('shutdown drains in-flight requests', () => {
       assert.equal(responses.length, 2, received);
       assert.match(responses[0]!, /^HTTP\/1\.1 200 /);
       assert.match(responses[0]!, /"projects":\[\]/);
+      // The connection stays open for the request behind; the last answer on it closes it.
+      assert.doesNotMatch(responses[0]!, /\r\nconnection: close\r\n/i);
       assert.match(responses[1]!, /^HTTP\/1\.1 503 /);
+      assert.match(responses[1]!, /\r\nconnection: close\r\n/i);
       assert.match(responses[1]!, /retry-after: 1/i);
       const body = JSON.parse(responses[1]!.slice(responses[1]!.indexOf('\r\n\r\n') + 4)) as Record<string, unknown>;
       assert.deepEqual(Object.keys(body).sort(), ['detail', 'id', 'object']);
       assert.equal(body.object, 'service_unavailable_error');
       await assert.rejects(fetch(`${mock.url}/__admin/health`));
+    } finally {
+      await mock.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('an answer given while draining says Connection: close, so a pooled client does not reuse the socket', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { request } = await import('node:http');
+    const dir = mkdtempSync(join(tmpdir(), 'cint-mock-drain-'));
+    writeFileSync(join(dir, 'slow-list.yaml'), [
+      'description: list_account_projects answers after 300 ms.',
+      'rules:',
+      '  - match: { operation: list_account_projects }',
+      '    respond: { passthrough: true, delay_ms: 300 }',
+      '',
+    ].join('\n'));
+    const mock = await startMock({ scenariosDir: dir, scenario: 'slow-list', watchScenarios: false });
+    try {
+      const agent = new (await import('node:http')).Agent({ keepAlive: true });
+      const answered = new Promise<{ status: number; connection: string | undefined }>((resolve, reject) => {
+        request(`${mock.url}${projectsUrl()}`, { agent, headers: mock.headers('pooled') }, (response) => {
+          response.resume();
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, connection: response.headers.connection }));
+        }).on('error', reject).end();
+      });
+      const deadline = Date.now() + 5000;
+      while (mock.app.mock.sessions.named('pooled').length === 0) {
+        assert.ok(Date.now() < deadline, 'the request never reached the server');
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      const closed = mock.close();
+      assert.deepEqual(await answered, { status: 200, connection: 'close' });
+      await closed;
+      agent.destroy();
     } finally {
       await mock.close();
       rmSync(dir, { recursive: true, force: true });

@@ -1,11 +1,15 @@
 // Starts each request's context and puts the trace headers on every response.
-import type { FastifyInstance } from 'fastify';
+import type { Socket } from 'node:net';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { CintError } from '../cint/errors.js';
 import { isTraceparent, newTraceparent } from '../cint/trace.js';
 
 export function requestContext(app: FastifyInstance): void {
   let closing = false;
   app.addHook('preClose', async () => { closing = true; });
+  // While draining, the last request that arrived on each connection: answers go out in arrival order,
+  // so only its answer closes the connection, and requests pipelined behind an earlier one get theirs.
+  const lastArrived = new WeakMap<Socket, FastifyRequest>();
 
   app.addHook('onRequest', async (request, reply) => {
     const incoming = request.headers.traceparent;
@@ -22,7 +26,7 @@ export function requestContext(app: FastifyInstance): void {
     // A request that reaches a draining server (pipelined, or on a busy keep-alive connection) is told to
     // go elsewhere, in Cint's envelope; requests already past this point finish normally.
     if (closing) {
-      reply.header('connection', 'close');
+      lastArrived.set(request.raw.socket, request);
       throw new CintError(503, 'the server is shutting down; retry the request', { headers: { 'retry-after': '1' } });
     }
   });
@@ -32,6 +36,12 @@ export function requestContext(app: FastifyInstance): void {
     const traceparent = request.cint?.traceparent ?? newTraceparent();
     reply.header('traceparent', traceparent);
     if (request.cint?.tracestate) reply.header('tracestate', request.cint.tracestate);
+    // Draining: the last answer on a connection closes it, so a pooled client opens a new one (to the
+    // next instance) instead of sending its next request down a socket about to close.
+    if (closing) {
+      const last = lastArrived.get(request.raw.socket);
+      if (last === undefined || last === request) reply.header('connection', 'close');
+    }
     return payload;
   });
 }
