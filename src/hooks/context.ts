@@ -11,7 +11,7 @@ export function requestContext(app: FastifyInstance): void {
   // so only its answer closes the connection, and requests pipelined behind an earlier one get theirs.
   const lastArrived = new WeakMap<Socket, FastifyRequest>();
 
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', async (request) => {
     const incoming = request.headers.traceparent;
     const tracestate = request.headers.tracestate;
     request.cint = {
