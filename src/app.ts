@@ -38,6 +38,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // Fastify's own two lines per request are replaced by the one line of hooks/request-log.ts.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     bodyLimit: config.bodyLimitBytes,
+    // Slow or stalled clients are cut (408 in the envelope, from clientErrorHandler): headers and the
+    // whole request each have a deadline, checked every second or sooner (Node's default is 30 s).
+    requestTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: config.headersTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, Math.ceil(config.headersTimeoutMs / 4)),
+    },
     requestIdHeader: 'x-request-id',
     genReqId: () => Math.random().toString(36).slice(2, 12),
     // While shutting down, hooks/context.ts answers new requests with Cint's 503 (Fastify's own is not the envelope).

@@ -28,6 +28,9 @@ export const ConfigSchema = Type.Object({
   maxObjectsPerSession: Type.Integer({ minimum: 1, default: 10000 }),
   maxIdempotencyKeysPerSession: Type.Integer({ minimum: 1, default: 1000 }),
   bodyLimitBytes: Type.Integer({ minimum: 1024, default: 1048576 }),
+  headersTimeoutMs: Type.Integer({ minimum: 100, default: 10000, description: "how long a client may take to send a request's headers; then 408 and the connection closes" }),
+  requestTimeoutMs: Type.Integer({ minimum: 100, default: 30000, description: 'how long a client may take to send a whole request, body included; then 408 and the connection closes' }),
+  keepAliveTimeoutMs: Type.Integer({ minimum: 100, default: 72000, description: 'how long an idle keep-alive connection stays open' }),
   logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)), { default: 'info' }),
   logPretty: Type.Optional(Type.Boolean({ description: 'pretty logs; defaults to whether stdout is a terminal' })),
   shutdownGraceMs: Type.Integer({ minimum: 0, default: 1500 }),
@@ -77,6 +80,11 @@ function describeErrors(schema: TSchema, value: unknown): string[] {
 export function makeConfig(input: ConfigInput = {}): Config {
   const candidate = Value.Default(ConfigSchema, Value.Clone(input));
   const lines = describeErrors(ConfigSchema, candidate);
+  const timeouts = candidate as Partial<Static<typeof ConfigSchema>>;
+  if (lines.length === 0 && timeouts.headersTimeoutMs! > timeouts.requestTimeoutMs!) {
+    // Node refuses a headers timeout longer than the request timeout: the headers are part of the request.
+    lines.push(`  headersTimeoutMs: expected at most requestTimeoutMs (${timeouts.requestTimeoutMs}), got ${timeouts.headersTimeoutMs}`);
+  }
   if (lines.length > 0) throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   return Object.freeze(candidate as Static<typeof ConfigSchema>);
 }
@@ -93,6 +101,9 @@ const ENV: Record<string, keyof Static<typeof ConfigSchema>> = {
   CINT_MOCK_MAX_OBJECTS_PER_SESSION: 'maxObjectsPerSession',
   CINT_MOCK_MAX_IDEMPOTENCY_KEYS: 'maxIdempotencyKeysPerSession',
   CINT_MOCK_BODY_LIMIT_BYTES: 'bodyLimitBytes',
+  CINT_MOCK_HEADERS_TIMEOUT_MS: 'headersTimeoutMs',
+  CINT_MOCK_REQUEST_TIMEOUT_MS: 'requestTimeoutMs',
+  CINT_MOCK_KEEP_ALIVE_TIMEOUT_MS: 'keepAliveTimeoutMs',
   LOG_LEVEL: 'logLevel',
   CINT_MOCK_LOG_PRETTY: 'logPretty',
   CINT_MOCK_SHUTDOWN_GRACE_MS: 'shutdownGraceMs',
