@@ -1,9 +1,10 @@
 // buildApp(config): registers the mock's pieces in request order; no logic of its own.
+import type { Socket } from 'node:net';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import SerializerSelector from '@fastify/fast-json-stringify-compiler';
 import type { Config } from './config.js';
-import { clientErrorHandler, frameworkError, registerErrorHandling } from './cint/error-handler.js';
+import { clientErrorHandler, frameworkError, rawAnswer, registerErrorHandling } from './cint/error-handler.js';
 import { validatorCompiler } from './cint/validation.js';
 import { badRequest } from './cint/errors.js';
 import { excessiveNesting, MAX_JSON_DEPTH } from './cint/json-depth.js';
@@ -45,6 +46,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     http: {
       headersTimeout: config.headersTimeoutMs,
       connectionsCheckingInterval: Math.min(1000, Math.ceil(config.headersTimeoutMs / 4)),
+      // Node would answer a missing Host with a bare 400; hooks/context.ts answers it in the envelope.
+      requireHostHeader: false,
     },
     requestIdHeader: 'x-request-id',
     genReqId: () => Math.random().toString(36).slice(2, 12),
@@ -56,6 +59,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     routerOptions: { ignoreTrailingSlash: true },
     schemaController: { compilersFactory: { buildSerializer: lazySerializers } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // CONNECT (a proxy's method) never reaches Fastify: Node hands the socket over, and without a
+  // listener closes it silently. It gets Cint's envelope like any method the API does not have.
+  app.server.on('connect', (_request, socket: Socket) => {
+    rawAnswer(socket, 405, 'CONNECT is not supported: this is an HTTP API, not a proxy', { allow: 'GET, POST, PUT, DELETE' });
+  });
 
   const services: MockServices = {
     config,

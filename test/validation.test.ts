@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { MockApp } from '../src/app.js';
-import { startMock } from '../src/server.js';
+import type { ConfigInput } from '../src/config.js';
+import { startMock, type RunningMock } from '../src/server.js';
 import {
   ACCOUNT, assertCintError, clientOf, liveRun, makeApp, projectBody, projectsUrl, type Client,
 } from './helpers.js';
@@ -186,24 +187,71 @@ describe('requests refused before routing still get the envelope', () => {
     assertCintError(response, 400, 'bad_request_error', { invalid_params: [{ name: 'path' }] });
   });
 
-  /** Writes raw bytes to a listening mock and reads what comes back until the server closes. */
-  async function raw(bytes: string): Promise<{ status: number; headers: string; body: Record<string, unknown> }> {
+  /** Writes raw bytes to a listening mock and reads every answer that comes back until the server closes. */
+  async function rawAll(bytes: string | ((mock: RunningMock) => string), options: ConfigInput = {}): Promise<{ status: number; headers: string; body: Record<string, unknown> }[]> {
     const { connect } = await import('node:net');
-    const mock = await startMock();
+    const mock = await startMock({ watchScenarios: false, ...options });
     try {
       const socket = connect(mock.port, '127.0.0.1');
       let received = '';
       socket.setEncoding('utf8').on('data', (chunk: string) => { received += chunk; });
       const closed = new Promise((resolve) => socket.on('close', resolve));
       socket.on('error', () => undefined);
-      socket.end(bytes);
+      socket.end(typeof bytes === 'string' ? bytes : bytes(mock));
       await closed;
-      const [head = '', body = ''] = received.split('\r\n\r\n');
-      return { status: Number(head.split(' ')[1]), headers: head, body: JSON.parse(body) as Record<string, unknown> };
+      return received.split(/(?=HTTP\/1\.1 \d{3} )/).map((answer) => {
+        const [head = '', body = ''] = answer.split('\r\n\r\n');
+        return { status: Number(head.split(' ')[1]), headers: head, body: JSON.parse(body) as Record<string, unknown> };
+      });
     } finally {
       await mock.close();
     }
   }
+  const raw = async (bytes: string) => (await rawAll(bytes))[0]!;
+  const assertEnvelope = (answer: { headers: string; body: Record<string, unknown> }, object: string) => {
+    assert.match(answer.headers, /\r\ncontent-type: application\/json/i);
+    assert.deepEqual(Object.keys(answer.body).filter((key) => key !== 'invalid_params').sort(), ['detail', 'id', 'object']);
+    assert.equal(answer.body.object, object);
+  };
+  const cintRequest = (mock: RunningMock, first: string, extra = '') =>
+    `${first}\r\nhost: localhost\r\n${Object.entries(mock.headers('raw-client')).map(([name, value]) => `${name}: ${value}\r\n`).join('')}${extra}\r\n`;
+
+  it('a request without Host (HTTP/1.1 requires one) gets 400 in the envelope naming Host', async () => {
+    const [answer] = await rawAll((mock) => cintRequest(mock, `GET ${projectsUrl()} HTTP/1.1`).replace('host: localhost\r\n', ''));
+    assert.equal(answer!.status, 400, answer!.headers);
+    assertEnvelope(answer!, 'bad_request_error');
+    assert.deepEqual(answer!.body.invalid_params, [{ name: 'Host', reason: "'Host' is required in HTTP/1.1." }]);
+  });
+
+  it('CONNECT gets 405 in the envelope with Allow, not a silent close', async () => {
+    const answer = await raw('CONNECT example.com:443 HTTP/1.1\r\nhost: example.com:443\r\n\r\n');
+    assert.equal(answer.status, 405, answer.headers);
+    assert.match(answer.headers, /\r\nallow: GET, POST, PUT, DELETE\r\n/i);
+    assertEnvelope(answer, 'method_not_allowed_error');
+  });
+
+  it('a valid request pipelined before garbage gets its own answer, then the 400', async () => {
+    const answers = await rawAll((mock) => `${cintRequest(mock, `GET ${projectsUrl()} HTTP/1.1`)}\u0000\u0001 not HTTP\r\n\r\n`);
+    assert.deepEqual(answers.map((answer) => answer.status), [200, 400]);
+    assert.deepEqual(answers[0]!.body.projects, []);
+    assertEnvelope(answers[1]!, 'bad_request_error');
+  });
+
+  it('a body over the limit gets 413 in the envelope, sent whole, with a length or chunked, all sent or not', async () => {
+    const post = (mock: RunningMock, framing: string, body: string) =>
+      cintRequest(mock, `POST ${projectsUrl()} HTTP/1.1`, `content-type: application/json\r\nidempotency-key: big\r\n${framing}\r\n`) + body;
+    const cases: ((mock: RunningMock) => string)[] = [
+      (mock) => post(mock, 'content-length: 5000', `{"name":"${'x'.repeat(4990)}"}`),
+      (mock) => post(mock, 'content-length: 100000', 'x'.repeat(3000)),
+      (mock) => post(mock, 'transfer-encoding: chunked', `${'1000\r\n'.concat('x'.repeat(4096), '\r\n').repeat(2)}0\r\n\r\n`),
+    ];
+    for (const bytes of cases) {
+      const [answer] = await rawAll(bytes, { bodyLimitBytes: 2048 });
+      assert.equal(answer!.status, 413, answer!.headers);
+      assertEnvelope(answer!, 'content_too_large_error');
+      assert.equal(answer!.body.detail, 'the request body is larger than the 2048 bytes the server accepts');
+    }
+  });
 
   it('bytes that are not HTTP get 400 in the envelope', async () => {
     const answer = await raw('GARBAGE\r\n\r\n');

@@ -1,5 +1,5 @@
 // Turns everything that goes wrong, Fastify's own errors included, into Cint's envelope.
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
@@ -92,17 +92,39 @@ export function frameworkError(error: FastifyError, request: FastifyRequest, rep
 
 /**
  * Requests Node's HTTP parser rejects (garbage, headers too large, too slow) never reach Fastify's
- * hooks: the raw answer is still Cint's envelope.
+ * hooks: the raw answer is still Cint's envelope. Requests that came before the bad bytes on the same
+ * connection (pipelined) get their own answers first.
  */
 export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-  const body = JSON.stringify(envelope(status, status === 400 ? 'the request is not valid HTTP' : undefined));
-  if (socket.writable) {
-    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`
-      + `Content-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`);
+  rawAnswer(socket, status, status === 400 ? 'the request is not valid HTTP' : undefined);
+}
+
+/**
+ * Writes an envelope straight to a socket and closes it, after the answer being written on it, if
+ * any (`_httpMessage`, Node's response in progress on this socket, for a request received whole), and
+ * any queued behind that one.
+ */
+export function rawAnswer(socket: Socket, status: number, detail?: string, headers: Record<string, string> = {}): void {
+  const inProgress = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+  // Only a request received whole is waited for: one cut off mid-body (a timeout) is the one refused.
+  if (inProgress && !inProgress.writableFinished && inProgress.req?.complete) {
+    inProgress.once('finish', () => setImmediate(() => rawAnswer(socket, status, detail, headers)));
+    inProgress.once('close', () => setImmediate(() => { if (!socket.destroyed) rawAnswer(socket, status, detail, headers); }));
+    return;
   }
-  socket.destroy();
+  if (socket.destroyed) return;
+  const body = JSON.stringify(envelope(status, detail));
+  if (socket.writable) {
+    const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`
+      + `Content-Type: application/json; charset=utf-8\r\n${extra}Connection: close\r\n\r\n${body}`);
+  }
+  // Closed once written: destroying at once could drop the answer still in the socket's buffer.
+  socket.end();
+  if (socket.writableFinished) socket.destroy();
+  else socket.once('finish', () => socket.destroy());
 }
 
 export { envelope };

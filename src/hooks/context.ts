@@ -1,7 +1,7 @@
 // Starts each request's context and puts the trace headers on every response.
 import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { CintError } from '../cint/errors.js';
+import { badRequest, CintError } from '../cint/errors.js';
 import { isTraceparent, newTraceparent } from '../cint/trace.js';
 
 export function requestContext(app: FastifyInstance): void {
@@ -23,6 +23,10 @@ export function requestContext(app: FastifyInstance): void {
       tracestate: typeof tracestate === 'string' && isTraceparent(incoming) ? tracestate : undefined,
       replayed: false,
     };
+    // HTTP/1.1 requires a Host header (Node's own refusal of it is a bare 400, switched off in app.ts).
+    if (request.headers.host === undefined && request.raw.httpVersion === '1.1') {
+      throw badRequest([{ name: 'Host', reason: "'Host' is required in HTTP/1.1." }], 'the Host header is missing');
+    }
     // A request that reaches a draining server (pipelined, or on a busy keep-alive connection) is told to
     // go elsewhere, in Cint's envelope; requests already past this point finish normally.
     if (closing) {
