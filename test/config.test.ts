@@ -40,6 +40,7 @@ describe('makeConfig', () => {
       logLevel: 'info',
       shutdownGraceMs: 1500,
       watchScenarios: true,
+      watchPollMs: 0,
       adminEnabled: true,
       journalSize: 1000,
     });

@@ -65,6 +65,47 @@ describe('hot reload', () => {
     }
   });
 
+  it('files that are not scenarios (a log, a dot file, other extensions) cause no reload', { timeout: 20_000 }, async () => {
+    const dir = await scenarioFolder({ 'live.yaml': everything(500) });
+    const app = await makeApp({ scenariosDir: dir, scenario: 'live' });
+    try {
+      let reloads = 0;
+      app.mock.scenarios.on('reloaded', () => { reloads += 1; });
+      for (let i = 0; i < 8; i += 1) {
+        await writeFiles(dir, { 'mock.log': `line ${i}\n`.repeat(i + 1), '.live.yaml.swp': `swap ${i}`, 'notes.txt': `n ${i}` });
+        await new Promise((resolve) => setTimeout(resolve, 60));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      assert.equal(reloads, 0, 'no reload for files the loader ignores');
+
+      const client = await clientOf(app);
+      await writeFiles(dir, { 'live.yaml': everything(503) });
+      await eventually(async () => (await app.inject({ method: 'GET', url: projectsUrl(), headers: client.headers() })).statusCode === 503, 5000, 'the scenario edit to be picked up');
+      assert.ok(reloads >= 1 && reloads <= 2, `${reloads} reloads for one edit`);
+    } finally {
+      await app.close();
+      await removeFolder(dir);
+    }
+  });
+
+  it('polling mode (watchPollMs) picks up an edit without file events', { timeout: 20_000 }, async () => {
+    const dir = await scenarioFolder({ 'live.yaml': everything(500) });
+    const app = await makeApp({ scenariosDir: dir, scenario: 'live', watchPollMs: 100 });
+    try {
+      const client = await clientOf(app);
+      const status = async () => (await app.inject({ method: 'GET', url: projectsUrl(), headers: client.headers() })).statusCode;
+      assert.equal(await status(), 500);
+      await new Promise((resolve) => setTimeout(resolve, 150)); // the first poll has read the folder
+      await writeFiles(dir, { 'live.yaml': everything(503) });
+      await eventually(async () => (await status()) === 503, 5000, 'the poll to pick up the edit');
+      await writeFiles(dir, { 'added.yaml': everything(418) });
+      await eventually(() => app.mock.scenarios.get('added') !== undefined, 5000, 'the poll to pick up a new file');
+    } finally {
+      await app.close();
+      await removeFolder(dir);
+    }
+  });
+
   it('POST /__admin/scenarios/reload reports the problems and keeps the scenarios in use', async () => {
     const dir = await scenarioFolder({ 'live.yaml': everything(500) });
     const app = await makeApp({ scenariosDir: dir, scenario: 'live', watchScenarios: false });

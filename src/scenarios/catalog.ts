@@ -2,6 +2,8 @@
 // half of one), each session's choice, and each session's progress through its scenarios.
 import { EventEmitter } from 'node:events';
 import { watch, type FSWatcher } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { extname, join } from 'node:path';
 import { LRUCache } from 'lru-cache';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
@@ -9,7 +11,7 @@ import { sessionKey, type Session } from '../sessions/store.js';
 import type { CompiledScenario } from './compile.js';
 import { newScenarioState, type ScenarioState } from './decide.js';
 import {
-  BUILTIN_SCENARIOS_DIR, loadScenarioFolders, ScenarioError, type LoadedScenario, type ScenarioFolder, type ScenarioSet,
+  BUILTIN_SCENARIOS_DIR, loadScenarioFolders, SCENARIO_EXTENSIONS, ScenarioError, type LoadedScenario, type ScenarioFolder, type ScenarioSet,
 } from './load.js';
 
 export interface ScenarioCatalogOptions {
@@ -40,6 +42,7 @@ export class ScenarioCatalog extends EventEmitter<{ reloaded: [ScenarioSet]; 're
   private readonly states = new WeakMap<Session, Map<string, ScenarioState>>();
   private readonly watchers: FSWatcher[] = [];
   private debounce: NodeJS.Timeout | undefined;
+  private poller: NodeJS.Timeout | undefined;
   private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(
@@ -64,11 +67,11 @@ export class ScenarioCatalog extends EventEmitter<{ reloaded: [ScenarioSet]; 're
   }
 
   /** The catalog a mock's configuration asks for, watching its folders when `watchScenarios` is on. */
-  static async fromConfig(config: Pick<Config, 'scenariosDir' | 'scenario' | 'watchScenarios' | 'maxSessions'>, log?: FastifyBaseLogger): Promise<ScenarioCatalog> {
+  static async fromConfig(config: Pick<Config, 'scenariosDir' | 'scenario' | 'watchScenarios' | 'watchPollMs' | 'maxSessions'>, log?: FastifyBaseLogger): Promise<ScenarioCatalog> {
     const catalog = await ScenarioCatalog.open({
       userDir: config.scenariosDir, defaultScenario: config.scenario, maxSessions: config.maxSessions, ...(log ? { log } : {}),
     });
-    if (config.watchScenarios) catalog.watch();
+    if (config.watchScenarios) catalog.watch({ pollMs: config.watchPollMs });
     return catalog;
   }
 
@@ -170,12 +173,23 @@ export class ScenarioCatalog extends EventEmitter<{ reloaded: [ScenarioSet]; 're
     }
   }
 
-  /** Reloads shortly after any change in the folders. The watchers never keep the process alive. */
-  watch(): void {
-    if (this.watchers.length > 0) return;
+  /**
+   * Reloads shortly after a scenario file (.yaml, .yml, .json, not a dot file) in the folders changes:
+   * other files (a log written into the folder, an editor's swap file) are ignored. With `pollMs`, the
+   * folders are read every pollMs instead of watched, for mounts that deliver no file events (Docker
+   * Desktop, WSL2). Neither keeps the process alive.
+   */
+  watch(options: { pollMs?: number } = {}): void {
+    if (this.watchers.length > 0 || this.poller) return;
+    if (options.pollMs) {
+      this.poll(options.pollMs);
+      return;
+    }
     for (const folder of this.folders) {
       try {
-        const watcher = watch(folder.dir, { persistent: false }, () => this.scheduleReload());
+        const watcher = watch(folder.dir, { persistent: false }, (_event, filename) => {
+          if (isScenarioFileName(filename)) this.scheduleReload();
+        });
         watcher.on('error', (error) => this.log?.warn({ err: error, dir: folder.dir }, 'stopped watching a scenario folder'));
         this.watchers.push(watcher);
       } catch (error) {
@@ -189,10 +203,51 @@ export class ScenarioCatalog extends EventEmitter<{ reloaded: [ScenarioSet]; 're
     this.debounce = setTimeout(() => void this.reload(), RELOAD_DEBOUNCE_MS);
   }
 
+  private poll(intervalMs: number): void {
+    let last: string | undefined;
+    let busy = false;
+    const check = async () => {
+      if (busy) return;
+      busy = true;
+      try {
+        const now = await this.folderSignature();
+        if (last !== undefined && now !== last) this.scheduleReload();
+        last = now;
+      } finally {
+        busy = false;
+      }
+    };
+    void check();
+    this.poller = setInterval(() => void check(), intervalMs);
+    this.poller.unref();
+  }
+
+  /** The scenario files of every folder with their sizes and times: a change to any changes it. */
+  private async folderSignature(): Promise<string> {
+    const parts: string[] = [];
+    for (const folder of this.folders) {
+      const names = await readdir(folder.dir).catch(() => [] as string[]);
+      for (const name of names.filter(isScenarioFileName).sort()) {
+        const info = await stat(join(folder.dir, name)).catch(() => null);
+        parts.push(`${folder.dir}/${name}:${info?.size ?? -1}:${info?.mtimeMs ?? -1}`);
+      }
+    }
+    return parts.join('\n');
+  }
+
   close(): void {
     clearTimeout(this.debounce);
+    clearInterval(this.poller);
+    this.poller = undefined;
     for (const watcher of this.watchers.splice(0)) watcher.close();
   }
+}
+
+/** A file the scenario loader reads: a .yaml, .yml or .json that is not a dot file. Unknown (null): yes. */
+function isScenarioFileName(name: string | Buffer | null): boolean {
+  if (name === null) return true;
+  const text = String(name);
+  return !text.startsWith('.') && SCENARIO_EXTENSIONS.includes(extname(text).toLowerCase());
 }
 
 function checkDefault(set: ScenarioSet, name: string | null): ScenarioSet {
