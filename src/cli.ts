@@ -129,6 +129,17 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+  // Under `npm start`, a SIGTERM ends npm without passing it on, and the server would go on listening
+  // on its own: when run by an npm script, it stops when the process that started it is gone.
+  if (process.env.npm_lifecycle_event) {
+    const parent = process.ppid;
+    const watchParent = setInterval(() => {
+      if (process.ppid === parent) return;
+      clearInterval(watchParent);
+      stop('npm exited');
+    }, 250);
+    watchParent.unref();
+  }
 }
 
 void main();

@@ -176,6 +176,27 @@ describe('the cint-mock command', { concurrency: true }, () => {
     }
   });
 
+  it('run by an npm script, it stops when the process that started it is gone (npm does not pass SIGTERM on)', async () => {
+    // npm runs a script as `sh -c '<command>'`; killing that shell is what a SIGTERM to npm amounts to.
+    const env: NodeJS.ProcessEnv = { ...process.env, npm_lifecycle_event: 'start' };
+    for (const name of Object.keys(env)) if (/^(PORT|HOST|LOG_LEVEL|CINT_MOCK_.*)$/.test(name)) delete env[name];
+    const shell = spawn('sh', ['-c', `"${process.execPath}" --import tsx src/cli.ts --port 0 --log-level silent & wait`], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'ignore'] });
+    started.push(shell);
+    let stdout = '';
+    shell.stdout!.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
+    // The pipe closes when its last writer, the server, has exited.
+    const serverGone = once(shell.stdout!, 'close');
+    await withinDeadline(new Promise<void>((resolve) => {
+      const check = () => (stdout.includes('\n') ? resolve() : setTimeout(check, 20));
+      check();
+    }), 'ready line');
+    const { url } = JSON.parse(stdout.split('\n')[0]!) as { url: string };
+    assert.equal((await fetch(`${url}/__admin/health`)).status, 200);
+    shell.kill('SIGKILL');
+    await withinDeadline(serverGone, 'server exit after its parent died');
+    await assert.rejects(fetch(`${url}/__admin/health`));
+  });
+
   it('--help prints the usage and exits 0', async () => {
     const cli = runCli(['--help']);
     assert.deepEqual(await cli.exited(), { code: 0, signal: null });
