@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // cint-mock's command line: flags -> config -> start. The only place that calls process.exit.
 import { parseArgs } from 'node:util';
-import { ConfigError, configFromEnv, configFromFile, makeConfig, type ConfigInput } from './config.js';
+import { ConfigError, configFromEnv, configFromFile, ENV_NAMES, envSources, makeConfig, type ConfigInput, type ConfigSources } from './config.js';
 import { listen } from './server.js';
 import { ScenarioError, validateScenarioFolder } from './scenarios/load.js';
+import { nearestName } from './scenarios/validate.js';
 
 export const EXIT = { ok: 0, badConfig: 1, startFailed: 2 } as const;
 
@@ -30,6 +31,12 @@ When it is ready it prints one JSON line on stdout: {"event":"listening","url":"
 Logs go to stderr. Exit codes: 0 stopped cleanly, 1 bad configuration or scenario file, 2 could not start.`;
 
 type CliInput = ConfigInput & { help?: boolean; command?: string[]; configFile?: string };
+
+/** The flag that sets each option, for error messages. */
+const FLAG_OF: Record<string, string> = {
+  port: '--port', host: '--host', authMode: '--auth-mode', logLevel: '--log-level',
+  scenariosDir: '--scenarios', scenario: '--scenario', referenceData: '--reference-data',
+};
 
 function flagsToInput(argv: string[]): CliInput {
   const { values, positionals } = parseArgs({
@@ -99,8 +106,20 @@ async function main(): Promise<void> {
       process.stdout.write(`${HELP}\n`);
       return;
     }
+    for (const name of Object.keys(process.env)) {
+      if (!name.startsWith('CINT_MOCK_') || ENV_NAMES.includes(name)) continue;
+      const nearest = nearestName(name, ENV_NAMES);
+      process.stderr.write(`cint-mock: ignoring the unknown environment variable ${name}${nearest ? `; did you mean ${nearest}?` : ''}\n`);
+    }
     const configFile = fileFlag ?? (process.env.CINT_MOCK_CONFIG || undefined);
-    config = makeConfig({ ...(configFile ? configFromFile(configFile) : {}), ...configFromEnv(), ...flags });
+    const fromFile = configFile ? configFromFile(configFile) : {};
+    // Each option's error names what the user wrote: the flag, else the variable, else the file's key.
+    const sources: ConfigSources = {
+      ...Object.fromEntries(Object.keys(fromFile).map((key) => [key, `${configFile}: ${key}`])),
+      ...envSources(),
+      ...Object.fromEntries(Object.keys(flags).map((key) => [key, FLAG_OF[key] ?? key])),
+    };
+    config = makeConfig({ ...fromFile, ...configFromEnv(), ...flags }, sources);
     if (command) await validate(command[1] ?? config.scenariosDir);
   } catch (error) {
     process.stderr.write(`cint-mock: ${error instanceof ConfigError || error instanceof TypeError ? error.message : String(error)}\n`);

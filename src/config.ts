@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
+import { nearestName } from './scenarios/validate.js';
 
 export const AuthMode = Type.Union([Type.Literal('verify'), Type.Literal('decode'), Type.Literal('off')], {
   description: 'verify: tokens must be signed by this mock; decode: any well-formed, unexpired JWT; off: no token needed',
@@ -58,7 +59,10 @@ export class ConfigError extends Error {
 function explain(error: ValueError): string {
   if (error.type === ValueErrorType.ObjectAdditionalProperties) {
     // The schema is the object the key was found in: a client's fields for clients[0].x, the options at the top.
-    return `${error.message} (known ${error.schema === ConfigSchema || error.schema === PartialConfig ? 'options' : 'fields'}: ${Object.keys(error.schema.properties ?? {}).join(', ')})`;
+    const known = Object.keys(error.schema.properties ?? {});
+    const nearest = nearestName(error.path.split('/').at(-1) ?? '', known);
+    const hint = nearest ? `; did you mean ${nearest}?` : '';
+    return `${error.message}${hint} (known ${error.schema === ConfigSchema || error.schema === PartialConfig ? 'options' : 'fields'}: ${known.join(', ')})`;
   }
   if (error.type === ValueErrorType.Union) {
     const branches = (error.schema.anyOf ?? []) as TSchema[];
@@ -69,22 +73,31 @@ function explain(error: ValueError): string {
   return error.message;
 }
 
-function describeErrors(schema: TSchema, value: unknown): string[] {
+/** Where each option was given, as the user wrote it: `--port`, `CINT_MOCK_MAX_SESSIONS`, `cint-mock.yaml: maxSessions`. */
+export type ConfigSources = Partial<Record<keyof Static<typeof ConfigSchema>, string>>;
+
+function describeErrors(schema: TSchema, value: unknown, sources: ConfigSources = {}): string[] {
   const lines = [...Value.Errors(schema, value)].map((error) => {
     const path = error.path.slice(1).replaceAll('/', '.') || '(root)';
-    return `  ${path}: ${explain(error)} (got ${JSON.stringify(error.value)})`;
+    return `  ${labelOf(path, sources)}: ${explain(error)} (got ${JSON.stringify(error.value)})`;
   });
   return [...new Set(lines)];
 }
 
-/** Defaults filled in, values checked; throws ConfigError naming every offending option. */
-export function makeConfig(input: ConfigInput = {}): Config {
+/** An option's path, after the flag, variable or file key that gave it when that is known. */
+function labelOf(path: string, sources: ConfigSources): string {
+  const source = sources[path.split('.')[0] as keyof ConfigSources];
+  return source ? `${source} (${path})` : path;
+}
+
+/** Defaults filled in, values checked; throws ConfigError naming every offending option, as the user gave it. */
+export function makeConfig(input: ConfigInput = {}, sources: ConfigSources = {}): Config {
   const candidate = Value.Default(ConfigSchema, Value.Clone(input));
-  const lines = describeErrors(ConfigSchema, candidate);
+  const lines = describeErrors(ConfigSchema, candidate, sources);
   const timeouts = candidate as Partial<Static<typeof ConfigSchema>>;
   if (lines.length === 0 && timeouts.headersTimeoutMs! > timeouts.requestTimeoutMs!) {
     // Node refuses a headers timeout longer than the request timeout: the headers are part of the request.
-    lines.push(`  headersTimeoutMs: expected at most requestTimeoutMs (${timeouts.requestTimeoutMs}), got ${timeouts.headersTimeoutMs}`);
+    lines.push(`  ${labelOf('headersTimeoutMs', sources)}: expected at most requestTimeoutMs (${timeouts.requestTimeoutMs}), got ${timeouts.headersTimeoutMs}`);
   }
   if (lines.length > 0) throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   return Object.freeze(candidate as Static<typeof ConfigSchema>);
@@ -117,6 +130,17 @@ const ENV: Record<string, keyof Static<typeof ConfigSchema>> = {
   CINT_MOCK_JOURNAL_SIZE: 'journalSize',
   CINT_MOCK_REFERENCE_DATA: 'referenceData',
 };
+
+/** Every environment variable the mock reads. */
+export const ENV_NAMES: readonly string[] = [...Object.keys(ENV), 'CINT_MOCK_CLIENTS', 'CINT_MOCK_CONFIG'];
+
+/** The environment variables that give options, by option: for errors that name what the user set. */
+export function envSources(env: NodeJS.ProcessEnv = process.env): ConfigSources {
+  const sources: ConfigSources = {};
+  for (const [name, key] of Object.entries(ENV)) if (env[name] !== undefined && env[name] !== '') sources[key] = name;
+  if (env.CINT_MOCK_CLIENTS) sources.clients = 'CINT_MOCK_CLIENTS';
+  return sources;
+}
 
 /** Options from the environment, converted to the schema's types (a bad value is reported by makeConfig). */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput {

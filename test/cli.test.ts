@@ -43,11 +43,12 @@ async function withinDeadline<T>(promise: Promise<T>, what: string): Promise<T> 
 }
 
 /** Runs the CLI from source with an environment free of the mock's own variables. */
-function runCli(args: string[]): Cli {
+function runCli(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Cli {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
     if (!/^(PORT|HOST|LOG_LEVEL|CINT_MOCK_.*)$/.test(name)) env[name] = value;
   }
+  Object.assign(env, extraEnv);
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   started.push(child);
   let stdout = '';
@@ -113,9 +114,24 @@ describe('the cint-mock command', { concurrency: true }, () => {
   it('bad flag values exit 1 naming each option and the value given', async () => {
     const cli = runCli(['--port', 'eighty', '--auth-mode', 'nope']);
     assert.deepEqual(await cli.exited(), { code: 1, signal: null });
-    assert.match(cli.stderr(), /^ {2}authMode: .*\(got "nope"\)$/m);
-    assert.match(cli.stderr(), /^ {2}port: .*\(got "eighty"\)$/m);
+    assert.match(cli.stderr(), /^ {2}--auth-mode \(authMode\): Expected one of "verify", "decode", "off" \(got "nope"\)$/m);
+    assert.match(cli.stderr(), /^ {2}--port \(port\): .*\(got "eighty"\)$/m);
     assert.equal(cli.stdout(), '');
+  });
+
+  it('errors name the variable or the file key the user wrote, and suggest the nearest name', async () => {
+    const fromEnv = runCli(['--port', '0'], { CINT_MOCK_MAX_SESSIONS: 'lots', CINT_MOCK_MAX_SESION: '3' });
+    assert.deepEqual(await fromEnv.exited(), { code: 1, signal: null });
+    assert.match(fromEnv.stderr(), /^ {2}CINT_MOCK_MAX_SESSIONS \(maxSessions\): Expected integer \(got "lots"\)$/m);
+    assert.match(fromEnv.stderr(), /^cint-mock: ignoring the unknown environment variable CINT_MOCK_MAX_SESION; did you mean CINT_MOCK_MAX_SESSIONS\?$/m);
+
+    const typo = runCli(['--port', '0', '--config', configFile('typo.yaml', 'maxSesions: 3\n')]);
+    assert.deepEqual(await typo.exited(), { code: 1, signal: null });
+    assert.match(typo.stderr(), /typo\.yaml:\n {2}maxSesions: Unexpected property; did you mean maxSessions\?/);
+
+    const scenario = runCli(['--port', '0', '--scenario', 'flakey']);
+    assert.deepEqual(await scenario.exited(), { code: 1, signal: null });
+    assert.match(scenario.stderr(), /found "flakey" \(did you mean "flaky"\?\)/);
   });
 
   it('an unknown flag exits 1', async () => {

@@ -134,7 +134,7 @@ describe('configFromFile', () => {
     const message = configErrorOf(() => configFromFile(path));
     assert.ok(message.includes(path), message);
     assert.match(message, /^ {2}port: Expected integer \(got "eighty"\)$/m);
-    assert.match(message, /^ {2}authMod: Unexpected property \(known options: /m);
+    assert.match(message, /^ {2}authMod: Unexpected property; did you mean authMode\? \(known options: /m);
     assert.match(message, /^ {2}journalSize: .*\(got -3\)$/m);
   });
 

@@ -10,6 +10,7 @@ import type { Config } from '../config.js';
 import { sessionKey, type Session } from '../sessions/store.js';
 import type { CompiledScenario } from './compile.js';
 import { newScenarioState, type ScenarioState } from './decide.js';
+import { nearestName } from './validate.js';
 import {
   BUILTIN_SCENARIOS_DIR, loadScenarioFolders, SCENARIO_EXTENSIONS, ScenarioError, type LoadedScenario, type ScenarioFolder, type ScenarioSet,
 } from './load.js';
@@ -254,7 +255,8 @@ function checkDefault(set: ScenarioSet, name: string | null): ScenarioSet {
   if (name !== null && !set.scenarios.has(name)) {
     throw new ScenarioError([{
       file: '(configuration)', line: null, column: null, rule: null, field: 'scenario',
-      expected: `the name of a scenario (${[...set.scenarios.keys()].sort().join(', ')})`, found: JSON.stringify(name),
+      expected: `the name of a scenario (${[...set.scenarios.keys()].sort().join(', ')})`,
+      found: `${JSON.stringify(name)}${((nearest) => (nearest ? ` (did you mean ${JSON.stringify(nearest)}?)` : ''))(nearestName(name, [...set.scenarios.keys()]))}`,
     }]);
   }
   return set;

@@ -215,7 +215,7 @@ export function nearestName(name: string, candidates: readonly string[], always 
     }
   }
   if (best === undefined || bestDistance === 0) return undefined;
-  return always || bestDistance <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined;
+  return always || bestDistance <= Math.max(2, Math.floor(Math.min(best.length, name.length) / 3)) ? best : undefined;
 }
 
 function editDistance(a: string, b: string): number {
