@@ -76,7 +76,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     }),
     tokens: new TokenService(config),
     scenarios: await ScenarioCatalog.fromConfig(config, app.log),
-    journals: new JournalStore(config.journalSize),
+    journals: new JournalStore(config.journalSize, config.journalBytes),
   };
   app.decorate('mock', services);
   app.addHook('onClose', async () => services.scenarios.close());

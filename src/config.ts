@@ -42,6 +42,7 @@ export const ConfigSchema = Type.Object({
   adminToken: Type.Optional(Type.String({ minLength: 1, description: 'when set, /__admin (but health) needs Authorization: Bearer <adminToken>' })),
   adminEnabled: Type.Boolean({ default: true, description: 'false removes the admin API, but health' }),
   journalSize: Type.Integer({ minimum: 0, default: 1000, description: 'requests remembered per session in the journal' }),
+  journalBytes: Type.Integer({ minimum: 0, default: 262144, description: 'bytes of journal entries kept per session (bodies over 4 KB are left out); the oldest go first' }),
   referenceData: Type.Optional(Type.String({ minLength: 1, description: "a YAML or JSON file of the user's reference data: operation id -> the body that read answers" })),
 }, { additionalProperties: false });
 
@@ -128,6 +129,7 @@ const ENV: Record<string, keyof Static<typeof ConfigSchema>> = {
   CINT_MOCK_ADMIN_TOKEN: 'adminToken',
   CINT_MOCK_ADMIN_ENABLED: 'adminEnabled',
   CINT_MOCK_JOURNAL_SIZE: 'journalSize',
+  CINT_MOCK_JOURNAL_BYTES: 'journalBytes',
   CINT_MOCK_REFERENCE_DATA: 'referenceData',
 };
 

@@ -43,6 +43,7 @@ describe('makeConfig', () => {
       watchPollMs: 0,
       adminEnabled: true,
       journalSize: 1000,
+      journalBytes: 262144,
     });
     assert.ok(Object.isFrozen(config));
   });

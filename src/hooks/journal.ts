@@ -1,11 +1,14 @@
 // Records every Cint request in its session's journal once the response has gone out.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { JOURNAL_BODY_LIMIT } from '../journal/journal.js';
+import { entryBytes, JOURNAL_BODY_LIMIT, JOURNAL_PATH_LIMIT, type JournalEntry } from '../journal/journal.js';
 
-function keptBody(body: unknown): unknown {
-  if (body === undefined || body === null) return undefined;
-  const text = JSON.stringify(body);
-  return text !== undefined && text.length <= JOURNAL_BODY_LIMIT ? body : '[body omitted: larger than the journal keeps]';
+/** The body as the journal keeps it, and its size in characters: bodies over JOURNAL_BODY_LIMIT are left out. */
+function keptBody(body: unknown): { body?: unknown; chars: number } {
+  if (body === undefined || body === null) return { chars: 0 };
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  if (text === undefined) return { chars: 0 };
+  if (text.length > JOURNAL_BODY_LIMIT) return { body: `[body omitted: ${text.length} characters, more than the ${JOURNAL_BODY_LIMIT} the journal keeps]`, chars: 100 };
+  return { body, chars: text.length };
 }
 
 /**
@@ -15,22 +18,24 @@ function keptBody(body: unknown): unknown {
 export function recordRequest(app: FastifyInstance, request: FastifyRequest, status: number, durationMs: number, fault?: string): void {
   const context = request.cint;
   if (!context?.session) return;
-  const body = keptBody(request.body);
-  app.mock.journals.of(context.session).record({
+  const kept = keptBody(request.body);
+  const path = request.url.split('?')[0] ?? request.url;
+  const entry: JournalEntry = {
     request_id: request.id,
     at: new Date().toISOString(),
     session: context.sessionId,
     operation: context.operationId,
     method: request.method,
-    path: request.url.split('?')[0] ?? request.url,
+    path: path.length > JOURNAL_PATH_LIMIT ? `${path.slice(0, JOURNAL_PATH_LIMIT)}…` : path,
     query: { ...(request.query as Record<string, unknown>) },
     status,
     duration_ms: Math.round(durationMs * 100) / 100,
     scenario: context.scenario ?? null,
     replayed: context.replayed,
     ...(fault ? { fault } : {}),
-    ...(body !== undefined ? { body } : {}),
-  });
+    ...(kept.body !== undefined ? { body: kept.body } : {}),
+  };
+  app.mock.journals.of(context.session).record(entry, entryBytes(entry, kept.chars));
 }
 
 export function journal(app: FastifyInstance): void {

@@ -1,5 +1,5 @@
-// The request journal: what each session asked and what it got, newest first. Entries are kept in a
-// ring of fixed size per session; counts are exact however many entries the ring has dropped.
+// The request journal: what each session asked and what it got, newest first. Each session keeps at
+// most journalSize entries and journalBytes bytes of them; counts are exact however many were dropped.
 import type { Session } from '../sessions/store.js';
 
 export interface JournalEntry {
@@ -29,32 +29,58 @@ export interface JournalFilter {
 }
 
 export const JOURNAL_BODY_LIMIT = 4096;
+/** Characters of a request's path the journal keeps. */
+export const JOURNAL_PATH_LIMIT = 2048;
+/** What an entry costs beyond its body, path and query: its other fields and the objects holding them. */
+const ENTRY_OVERHEAD_BYTES = 320;
 
+/** About how many bytes an entry holds in memory (strings as UTF-16 code units, counted once). */
+export function entryBytes(entry: JournalEntry, bodyChars: number): number {
+  return ENTRY_OVERHEAD_BYTES + 2 * (bodyChars + entry.path.length + entry.request_id.length + JSON.stringify(entry.query).length);
+}
+
+/**
+ * A session's newest requests: at most `capacity` entries and `maxBytes` bytes, the oldest dropped first.
+ */
 export class Journal {
-  private readonly ring: (JournalEntry | undefined)[];
-  private next = 0;
-  private stored = 0;
+  private entriesKept: JournalEntry[] = [];
+  private sizes: number[] = [];
+  /** Index of the oldest entry still kept: dropped entries are cut off the arrays now and then, not one by one. */
+  private head = 0;
+  private bytes = 0;
   private readonly counts = new Map<string, number>();
 
-  constructor(readonly capacity: number) {
-    this.ring = new Array<JournalEntry | undefined>(capacity);
+  constructor(readonly capacity: number, readonly maxBytes = Infinity) {}
+
+  /** Bytes the kept entries hold, about. */
+  get size(): number {
+    return this.bytes;
   }
 
-  record(entry: JournalEntry): void {
+  record(entry: JournalEntry, bytes = entryBytes(entry, 0)): void {
     const key = `${entry.operation ?? ''} ${entry.status}`;
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
-    if (this.capacity === 0) return;
-    this.ring[this.next] = entry;
-    this.next = (this.next + 1) % this.capacity;
-    this.stored = Math.min(this.stored + 1, this.capacity);
+    if (this.capacity === 0 || bytes > this.maxBytes) return;
+    this.entriesKept.push(entry);
+    this.sizes.push(bytes);
+    this.bytes += bytes;
+    while (this.entriesKept.length - this.head > this.capacity || this.bytes > this.maxBytes) {
+      this.bytes -= this.sizes[this.head]!;
+      this.head += 1;
+    }
+    if (this.head > 64 && this.head * 2 > this.entriesKept.length) {
+      this.entriesKept = this.entriesKept.slice(this.head);
+      this.sizes = this.sizes.slice(this.head);
+      this.head = 0;
+    }
   }
 
   /** Entries newest first, filtered. */
   entries(filter: JournalFilter = {}): JournalEntry[] {
     const out: JournalEntry[] = [];
     const limit = filter.limit ?? this.capacity;
-    for (let i = 1; i <= this.stored && out.length < limit; i += 1) {
-      const entry = this.ring[(this.next - i + this.capacity) % this.capacity]!;
+    for (let i = this.entriesKept.length - 1; i >= this.head && out.length < limit; i -= 1) {
+      const entry = this.entriesKept[i]!;
       if (filter.operation !== undefined && entry.operation !== filter.operation) continue;
       if (filter.status !== undefined && entry.status !== filter.status) continue;
       if (filter.method !== undefined && entry.method !== filter.method.toUpperCase()) continue;
@@ -91,12 +117,12 @@ export class Journal {
 export class JournalStore {
   private readonly journals = new WeakMap<Session, Journal>();
 
-  constructor(readonly capacity: number) {}
+  constructor(readonly capacity: number, readonly maxBytes = Infinity) {}
 
   of(session: Session): Journal {
     let journal = this.journals.get(session);
     if (!journal) {
-      journal = new Journal(this.capacity);
+      journal = new Journal(this.capacity, this.maxBytes);
       this.journals.set(session, journal);
     }
     return journal;
