@@ -72,6 +72,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       maxSessions: config.maxSessions,
       maxSessionsPerClient: config.maxSessionsPerClient,
       maxObjects: config.maxObjectsPerSession,
+      maxBytes: config.maxSessionBytes,
       maxIdempotencyKeys: config.maxIdempotencyKeysPerSession,
     }),
     tokens: new TokenService(config),

@@ -32,6 +32,7 @@ describe('makeConfig', () => {
       maxSessionsPerClient: 100,
       shareNamedSessions: false,
       maxObjectsPerSession: 10000,
+      maxSessionBytes: 4194304,
       maxIdempotencyKeysPerSession: 1000,
       bodyLimitBytes: 1048576,
       headersTimeoutMs: 10000,

@@ -12,6 +12,7 @@ const SessionSummary = Type.Object({
   last_seen_at: Type.String({ format: 'date-time' }),
   requests: Type.Integer(),
   objects: Type.Integer(),
+  bytes: Type.Integer({ description: 'bytes of stored request data it holds, counted against maxSessionBytes' }),
 });
 
 const JournalQuery = Type.Object({

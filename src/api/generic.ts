@@ -10,7 +10,7 @@ import { requireIfMatch } from '../cint/etag.js';
 import type { Operation, OperationId } from '../cint/operations.js';
 import { findFieldingRun, findProject, findTargetGroup, findTargetGroupById } from '../sessions/lookup.js';
 import type { Session, StoredResource } from '../sessions/store.js';
-import { newId } from '../sessions/store.js';
+import { jsonBytes, newId } from '../sessions/store.js';
 import { answerFrom, responseFields } from './answers.js';
 import type { Handler, HandlerInput, HandlerOutput } from './handler.js';
 
@@ -198,8 +198,10 @@ export function genericHandler(op: Operation, plan: Plan, reference?: string): H
         const family = plan.family!;
         session.reserve();
         const id = family.newId();
-        const resource: StoredResource = { id: String(id), fields: fieldsOf(input.body), etag: session.nextEtag(), created_at: now, updated_at: now };
+        const resource: StoredResource = { id: String(id), fields: fieldsOf(input.body), etag: '', created_at: now, updated_at: now };
         if (answersSecret) resource.fields.secret = newSecret();
+        session.resize(resource, jsonBytes(resource.fields));
+        resource.etag = session.nextEtag();
         const key = collectionKey(family, params);
         let collection = session.resources.get(key);
         if (!collection) session.resources.set(key, (collection = new Map()));
@@ -217,7 +219,9 @@ export function genericHandler(op: Operation, plan: Plan, reference?: string): H
         const family = plan.family!;
         const resource = findResource(session, family, params);
         requireIfMatch(ifMatch, resource.etag);
-        Object.assign(resource.fields, fieldsOf(input.body));
+        const fields = { ...resource.fields, ...fieldsOf(input.body) };
+        session.resize(resource, jsonBytes(fields));
+        resource.fields = fields;
         resource.etag = session.nextEtag();
         resource.updated_at = now;
         return answer({ ...resource.fields, [idField!]: params[family.idParam], created_at: resource.created_at, updated_at: now }, resource.etag);
@@ -228,6 +232,7 @@ export function genericHandler(op: Operation, plan: Plan, reference?: string): H
         requireIfMatch(ifMatch, resource.etag);
         session.resources.get(collectionKey(family, params))?.delete(resource.id);
         session.resourceCount -= 1;
+        session.release(resource);
         return { status: success, headers };
       }
       case 'list': {
@@ -244,12 +249,16 @@ export function genericHandler(op: Operation, plan: Plan, reference?: string): H
       case 'singleton-write': {
         let stored = session.singletons.get(input.path);
         if (stored) requireIfMatch(ifMatch, stored.etag);
+        const fields = { ...stored?.fields, ...fieldsOf(input.body) };
         if (!stored) {
           session.reserve();
           stored = { id: input.path, fields: {}, etag: '', created_at: now, updated_at: now };
+          session.resize(stored, jsonBytes(fields));
           session.singletons.set(input.path, stored);
+        } else {
+          session.resize(stored, jsonBytes(fields));
         }
-        Object.assign(stored.fields, fieldsOf(input.body));
+        stored.fields = fields;
         stored.etag = session.nextEtag();
         stored.updated_at = now;
         return answer(stored.fields, stored.etag);

@@ -6,6 +6,7 @@
 // /oauth/token and /__admin are sibling plugins and pay for none of it.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { operations, type Operation } from '../cint/operations.js';
+import { pruneUnknown } from '../cint/prune.js';
 import { authentication } from '../hooks/authentication.js';
 import { idempotency } from '../hooks/idempotency.js';
 import { journal } from '../hooks/journal.js';
@@ -81,7 +82,9 @@ class Input implements HandlerInput {
   get params() { return this.request.params as never; }
   get query() { return this.request.query as never; }
   get headers() { return this.request.headers; }
-  get body() { return this.request.body as never; }
+  /** The body without the fields Cint's schema does not have (src/cint/prune.ts), worked out once. */
+  get body() { return (this.prunedBody ??= { value: pruneUnknown((this.operation.schemas as { body?: object }).body, this.request.body) }).value as never; }
+  private prunedBody: { value: unknown } | undefined;
   get path() { return this.request.url.split('?')[0] ?? this.request.url; }
 }
 

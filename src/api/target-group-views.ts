@@ -36,7 +36,12 @@ export function recordChanges(group: TargetGroup, actor: string, before: Record<
   }
   if (changes.length === 0) return;
   group.changelog.push({ id: randomUUID(), occurred_at: new Date().toISOString(), user: { type: 'las_user', las_user_id: actor }, changes });
+  // The newest entries only: a target group changed all day long keeps a bounded history.
+  if (group.changelog.length > CHANGELOG_LIMIT) group.changelog.splice(0, group.changelog.length - CHANGELOG_LIMIT);
 }
+
+/** Changelog entries kept per target group. */
+export const CHANGELOG_LIMIT = 500;
 
 function progressOf(group: TargetGroup) {
   return { current_completes: 0, current_prescreens: 0, filling_goal: Math.max(1, Math.round(Number(group.spec.completes_goal) || 1)), filling_strategy: 'completes' };

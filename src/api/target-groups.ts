@@ -2,7 +2,7 @@
 import { badRequest } from '../cint/errors.js';
 import { appendId, findProject, findTargetGroup } from '../sessions/lookup.js';
 import { paginate } from '../sessions/pagination.js';
-import { humanReadableId, newId, type TargetGroup } from '../sessions/store.js';
+import { humanReadableId, jsonBytes, newId, type TargetGroup } from '../sessions/store.js';
 import type { Handlers } from './handler.js';
 import { recordChanges } from './target-group-views.js';
 import { cursorOf, highlight, pageSizeOf } from './shared.js';
@@ -85,6 +85,7 @@ export const targetGroupHandlers = {
     const project = findProject(session, params.account_id, params.project_id);
     checkBusinessUnit(body);
     session.reserve();
+    const spec = structuredClone(body) as Record<string, unknown>;
     const now = new Date().toISOString();
     const group: TargetGroup = {
       id: newId(),
@@ -93,9 +94,10 @@ export const targetGroupHandlers = {
       status: 'draft',
       created_at: now,
       updated_at: now,
-      spec: structuredClone(body) as Record<string, unknown>,
+      spec,
       changelog: [],
     };
+    session.resize(group, jsonBytes(spec));
     session.targetGroups.set(group.id, group);
     appendId(session.targetGroupsByProject, project.id, group.id);
     project.last_activity_at = now;
@@ -109,7 +111,9 @@ export const targetGroupHandlers = {
     const group = findTargetGroup(session, params.account_id, params.project_id, params.target_group_id);
     checkBusinessUnit(body);
     const before = group.spec;
-    group.spec = structuredClone(body) as Record<string, unknown>;
+    const spec = structuredClone(body) as Record<string, unknown>;
+    session.resize(group, jsonBytes(spec) + jsonBytes(group.changelog));
+    group.spec = spec;
     recordChanges(group, actor, before, group.spec);
     group.updated_at = new Date().toISOString();
     return {};

@@ -88,15 +88,24 @@ export interface StoredResponse {
 export interface SessionLimits {
   /** Projects, target groups, runs and jobs one session may hold. */
   maxObjects: number;
+  /** Bytes of stored request data (target groups' bodies, the generic collections' fields) one session may hold. */
+  maxBytes: number;
   /** Idempotency keys remembered per session (least recently used forgotten first). */
   maxIdempotencyKeys: number;
 }
 
-/** Thrown when a session already holds as many objects as it may. */
+/** Thrown when a session already holds as many objects, or bytes of them, as it may. */
 export class SessionFullError extends Error {
-  constructor(readonly limit: number) {
-    super(`this session holds the maximum of ${limit} objects; reset it (DELETE /__admin/sessions/{id}) or raise maxObjectsPerSession`);
+  constructor(readonly limit: number, unit: 'objects' | 'bytes' = 'objects') {
+    super(unit === 'objects'
+      ? `this session holds the maximum of ${limit} objects; reset it (DELETE /__admin/sessions/{id}) or raise maxObjectsPerSession`
+      : `this session would hold more than the maximum of ${limit} bytes of stored data; reset it (DELETE /__admin/sessions/{id}) or raise maxSessionBytes`);
   }
+}
+
+/** The bytes of `value` as JSON: what the session counts against maxSessionBytes. */
+export function jsonBytes(value: unknown): number {
+  return value === undefined ? 0 : Buffer.byteLength(JSON.stringify(value));
 }
 
 export class Session {
@@ -139,6 +148,27 @@ export class Session {
   reserve(count = 1): void {
     if (this.objectCount + count > this.limits.maxObjects) throw new SessionFullError(this.limits.maxObjects);
   }
+
+  /** Bytes of stored data the session holds (see jsonBytes). */
+  storedBytes = 0;
+  private readonly sizes = new WeakMap<object, number>();
+
+  /**
+   * Counts `object` as holding `bytes` from now on, in place of what it held: called before the change
+   * is made, so a change past maxSessionBytes throws SessionFullError and nothing is half done.
+   */
+  resize(object: object, bytes: number): void {
+    const before = this.sizes.get(object) ?? 0;
+    if (bytes > before && this.storedBytes - before + bytes > this.limits.maxBytes) throw new SessionFullError(this.limits.maxBytes, 'bytes');
+    this.storedBytes += bytes - before;
+    this.sizes.set(object, bytes);
+  }
+
+  /** An object that is gone no longer counts. */
+  release(object: object): void {
+    this.storedBytes -= this.sizes.get(object) ?? 0;
+    this.sizes.delete(object);
+  }
 }
 
 export interface SessionStoreOptions extends SessionLimits {
@@ -150,6 +180,8 @@ export interface SessionStoreOptions extends SessionLimits {
 export interface SessionSummary {
   /** The session's name: its X-Mock-Session, or the client id for a client's default session. */
   id: string;
+  /** Bytes of stored data it holds (counted against maxSessionBytes). */
+  bytes: number;
   /** The client it belongs to; null when shared by name (auth off, shareNamedSessions, or no token). */
   client_id: string | null;
   created_at: string;
@@ -286,5 +318,6 @@ export function summaryOf(session: Session): SessionSummary {
     last_seen_at: session.lastSeenAt.toISOString(),
     requests: session.requestCount,
     objects: session.objectCount,
+    bytes: session.storedBytes,
   };
 }
