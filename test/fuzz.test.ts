@@ -2,13 +2,17 @@
 // with a status, in Cint's envelope when it is an error, never a 5xx nobody asked for, and keeps
 // running. CI runs a bounded count; `npm run fuzz` runs as many as FUZZ_RUNS says (100,000 by default).
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { MockApp } from '../src/app.js';
 import { operations, type Operation } from '../src/cint/operations.js';
+import { startMock, type RunningMock } from '../src/server.js';
 import { API_VERSION, ACCOUNT, clientOf, fixtures, liveRun, makeApp } from './helpers.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 1500);
+/** Raw connections: fewer, each one a socket. */
+const SOCKET_RUNS = Math.max(1, Math.round(Number(process.env.FUZZ_SOCKET_RUNS ?? RUNS / 10)));
 const SEED = Number(process.env.FUZZ_SEED ?? 20261203);
 const ENVELOPE_KEYS = new Set(['id', 'object', 'detail', 'invalid_params', 'details']);
 
@@ -116,5 +120,97 @@ describe('fuzzed requests', () => {
     // Still answering.
     const health = await app.inject({ method: 'GET', url: '/__admin/health' });
     assert.equal(health.statusCode, 200);
+  });
+});
+
+/**
+ * The HTTP/1.1 answers read off a byte stream: status, headers, body (by Content-Length or chunked).
+ * `methods` are the requests' methods in order: an answer to a HEAD has no body whatever its headers say.
+ */
+function readAnswers(text: string, methods: string[]): { status: number; headers: Record<string, string>; body: string }[] {
+  const answers: { status: number; headers: Record<string, string>; body: string }[] = [];
+  let rest = text;
+  while (rest.length > 0) {
+    const end = rest.indexOf('\r\n\r\n');
+    assert.ok(rest.startsWith('HTTP/1.1 ') && end > 0, `not an HTTP answer: ${JSON.stringify(rest.slice(0, 200))}`);
+    const [statusLine, ...lines] = rest.slice(0, end).split('\r\n');
+    const headers: Record<string, string> = {};
+    for (const line of lines) headers[line.slice(0, line.indexOf(':')).toLowerCase()] = line.slice(line.indexOf(':') + 1).trim();
+    rest = rest.slice(end + 4);
+    // An interim answer (100 Continue to an Expect) has no body and is not the request's answer.
+    if (/^HTTP\/1\.1 1\d\d /.test(statusLine!)) continue;
+    let body = '';
+    if (methods[answers.length] === 'HEAD' && (rest === '' || rest.startsWith('HTTP/1.1 '))) {
+      // No body follows (a HEAD refused as not HTTP at all gets one, which the test above lets through).
+    } else if (headers['content-length'] !== undefined) {
+      const length = Number(headers['content-length']);
+      body = rest.slice(0, length);
+      rest = rest.slice(length);
+    } else if (headers['transfer-encoding'] === 'chunked') {
+      for (;;) {
+        const lineEnd = rest.indexOf('\r\n');
+        const size = parseInt(rest.slice(0, lineEnd), 16);
+        rest = rest.slice(lineEnd + 2);
+        if (size === 0) { rest = rest.slice(2); break; }
+        body += rest.slice(0, size);
+        rest = rest.slice(size + 2);
+      }
+    }
+    answers.push({ status: Number(statusLine!.split(' ')[1]), headers, body });
+  }
+  return answers;
+}
+
+describe('fuzzed connections (real socket)', () => {
+  let mock: RunningMock;
+  let requestHeaders: string;
+  before(async () => {
+    mock = await startMock({ watchScenarios: false, bodyLimitBytes: 65536, headersTimeoutMs: 1000, requestTimeoutMs: 2000 });
+    requestHeaders = Object.entries(mock.headers('socket-fuzzer')).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+  });
+  after(() => mock.close());
+
+  const line = fc.oneof(
+    fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'HEAD', 'OPTIONS', 'CONNECT', 'TRACE', 'BREW', 'G ET', '').chain((method) => fc.record({
+      method: fc.constant(method),
+      target: fc.oneof(fc.constantFrom(...operations.map((op) => op.path.replace(/:[a-z_]+/g, String(ACCOUNT)))), fc.string({ maxLength: 60 }), fc.constantFrom('*', 'http://example.com/x', '/%', '/\u0000')),
+      version: fc.constantFrom('HTTP/1.1', 'HTTP/1.1', 'HTTP/1.0', 'HTTP/2.0', 'HTTP/9', 'http/1.1', ''),
+    })).map(({ method, target, version }) => `${method} ${target} ${version}`),
+    fc.string({ maxLength: 80 }),
+  );
+  const headerLines = fc.array(fc.oneof(
+    fc.constantFrom('host: localhost', 'content-type: application/json', 'content-length: 5', 'content-length: -1', 'content-length: 99999999',
+      'content-length: abc', 'transfer-encoding: chunked', 'transfer-encoding: gzip', 'expect: 100-continue', 'connection: close', 'x-mock-session: fuzz'),
+    fc.string({ maxLength: 60 }).map((text) => `x-fuzz: ${text}`),
+    fc.string({ maxLength: 60 }),
+  ), { maxLength: 6 });
+  const rawRequest = fc.record({ line, headers: headerLines, auth: fc.boolean(), body: fc.oneof(fc.string({ maxLength: 200 }), fc.constantFrom('', '0\r\n\r\n', '5\r\nhello\r\n0\r\n\r\n', '{"name":"x"}')) })
+    .map(({ line: first, headers, auth, body }) => `${first}\r\n${auth ? requestHeaders : ''}${headers.map((header) => `${header}\r\n`).join('')}\r\n${body}`);
+
+  it(`${SOCKET_RUNS} generated connections: each gets an answer, every error in the envelope (seed ${SEED})`, { timeout: 600_000 }, async () => {
+    await fc.assert(fc.asyncProperty(fc.array(rawRequest, { minLength: 1, maxLength: 3 }), async (requests) => {
+      const bytes = requests.join('');
+      const socket = connect(mock.port, '127.0.0.1');
+      let received = '';
+      socket.setEncoding('latin1').on('data', (chunk: string) => { received += chunk; });
+      socket.on('error', () => undefined);
+      const closed = new Promise((resolve) => socket.on('close', resolve));
+      socket.end(bytes, 'latin1');
+      // The timeouts (2 s) bound a request that never completes; a little more, and no answer is a failure.
+      const done = await Promise.race([closed.then(() => true), new Promise((resolve) => setTimeout(() => resolve(false), 4000))]);
+      socket.destroy();
+      assert.ok(done, `the connection was still open after 4 s: ${JSON.stringify(bytes.slice(0, 200))}`);
+      // Empty lines before a request line are skipped (RFC 9112 2.2): only them is no request, nothing to answer.
+      if (/^[\r\n]*$/.test(bytes)) return;
+      assert.ok(received.length > 0, `no answer to ${JSON.stringify(bytes.slice(0, 300))}`);
+      for (const answer of readAnswers(received, requests.map((request) => request.split(' ')[0]!))) {
+        assert.ok(answer.status < 500 || answer.status === 503, `an unasked-for ${answer.status} to ${JSON.stringify(bytes.slice(0, 300))}: ${answer.body}`);
+        if (answer.status >= 400 && answer.body !== '') {
+          const parsed = JSON.parse(answer.body) as Record<string, unknown>;
+          assert.deepEqual(Object.keys(parsed).filter((key) => !ENVELOPE_KEYS.has(key)), [], `not the envelope: ${answer.body}`);
+          assert.equal(typeof parsed.object, 'string');
+        }
+      }
+    }), { numRuns: SOCKET_RUNS, seed: SEED, endOnFailure: true });
   });
 });
