@@ -1,82 +1,134 @@
-// Memory bounded in bytes, not only in counts: fields Cint's schema does not have are not stored, and a
-// session holds at most maxSessionBytes of stored data (409 past it, with nothing half done).
+// Memory bounded in bytes, not only in counts, over a real socket: fields Cint's schema does not have
+// are not stored, a session holds at most maxSessionBytes of stored data (409 past it, nothing half
+// done), the journal at most journalBytes, and a body nested too deep is refused before anything is kept.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  ACCOUNT, assertCintError, clientOf, createProject, createTargetGroup, makeApp, targetGroupBody, targetGroupsUrl,
-} from './helpers.js';
+import { startMock, type RunningMock } from '../src/server.js';
+import { ACCOUNT, projectBody, projectsUrl, targetGroupBody, targetGroupsUrl } from './helpers.js';
 
-const summaryOf = async (app: Awaited<ReturnType<typeof makeApp>>, clientId: string) =>
-  (await app.inject({ method: 'GET', url: `/__admin/sessions/${clientId}` })).json() as { bytes: number; objects: number };
+type Answer = { status: number; json: Record<string, unknown>; text: string };
 
-describe('stored bytes', () => {
+function clientOn(mock: RunningMock, clientId: string) {
+  let keys = 0;
+  return async (method: string, path: string, body?: unknown, extra: Record<string, string> = {}): Promise<Answer> => {
+    const response = await fetch(`${mock.url}${path}`, {
+      method,
+      headers: {
+        ...mock.headers(clientId), ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(method === 'POST' || method === 'PUT' ? { 'idempotency-key': `${clientId}-${(keys += 1)}` } : {}), ...extra,
+      },
+      ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+    });
+    const text = await response.text();
+    return { status: response.status, text, json: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
+  };
+}
+
+const summaryOf = async (mock: RunningMock, clientId: string) =>
+  (await (await fetch(`${mock.url}/__admin/sessions/${clientId}`)).json()) as { bytes: number; objects: number };
+
+function assertEnvelope(answer: Answer, status: number, object: string, detail?: string | RegExp) {
+  assert.equal(answer.status, status, answer.text);
+  assert.deepEqual(Object.keys(answer.json).filter((key) => key !== 'invalid_params').sort(), ['detail', 'id', 'object']);
+  assert.equal(answer.json.object, object);
+  if (typeof detail === 'string') assert.equal(answer.json.detail, detail);
+  else if (detail) assert.match(String(answer.json.detail), detail);
+}
+
+describe('stored bytes (real socket)', () => {
   it('unknown fields are dropped before storing: 150 target groups with a 900 KB unknown field hold their own ~9 KB each, not 135 MB', async () => {
-    const app = await makeApp({ watchScenarios: false });
+    const mock = await startMock({ watchScenarios: false });
     try {
-      const client = await clientOf(app);
-      const project = await createProject(app, client);
+      const call = clientOn(mock, 'unknown-fields');
+      const project = await call('POST', projectsUrl(), projectBody());
+      const projectId = project.json.id as string;
       const junk = 'j'.repeat(900_000);
       let id = '';
-      for (let i = 0; i < 150; i += 1) id = await createTargetGroup(app, client, project.id, { name: `Target group ${i}`, junk_field: junk, nested: { more: junk.slice(0, 10) } });
-      const summary = await summaryOf(app, client.clientId);
+      for (let i = 0; i < 150; i += 1) {
+        const created = await call('POST', targetGroupsUrl(projectId), targetGroupBody({ name: `Target group ${i}`, junk_field: junk, nested: { more: 'x' } }));
+        assert.equal(created.status, 201, created.text);
+        id = created.json.id as string;
+      }
+      const summary = await summaryOf(mock, 'unknown-fields');
       assert.ok(summary.bytes < 150 * (JSON.stringify(targetGroupBody()).length + 500), `${summary.bytes} bytes stored`);
-      const read = await app.inject({ method: 'GET', url: `${targetGroupsUrl(project.id)}/${id}`, headers: client.headers() });
-      assert.equal(read.statusCode, 200, read.body);
-      assert.ok(!read.body.includes('jjjjjjjjjj'), 'the unknown field is not read back');
+      const read = await call('GET', `${targetGroupsUrl(projectId)}/${id}`);
+      assert.equal(read.status, 200, read.text);
+      assert.ok(!read.text.includes('jjjjjjjjjj'), 'the unknown field is not read back');
 
       // A webhook's unknown field is not kept either; its known fields are.
-      const webhook = await app.inject({
-        method: 'POST', url: `/v1/accounts/${ACCOUNT}/webhooks`, headers: client.headers(),
-        payload: { url: 'https://client.example/hooks', events: ['target-group-updated'], extra: junk },
-      });
-      assert.equal(webhook.statusCode, 201, webhook.body);
-      const hook = await app.inject({ method: 'GET', url: `/v1/accounts/${ACCOUNT}/webhooks/${webhook.json().id as string}`, headers: client.headers() });
-      assert.equal(hook.json().url, 'https://client.example/hooks');
-      assert.equal(hook.json().extra, undefined);
-      assert.ok((await summaryOf(app, client.clientId)).bytes - summary.bytes < 2_000);
+      const webhook = await call('POST', `/v1/accounts/${ACCOUNT}/webhooks`, { url: 'https://client.example/hooks', events: ['target-group-updated'], extra: junk });
+      assert.equal(webhook.status, 201, webhook.text);
+      const hook = await call('GET', `/v1/accounts/${ACCOUNT}/webhooks/${webhook.json.id as string}`);
+      assert.equal(hook.json.url, 'https://client.example/hooks');
+      assert.equal(hook.json.extra, undefined);
+      assert.ok((await summaryOf(mock, 'unknown-fields')).bytes - summary.bytes < 2_000);
     } finally {
-      await app.close();
+      await mock.close();
     }
   });
 
   it('a session past maxSessionBytes gets 409 saying so, nothing is stored, and a delete makes room', async () => {
-    const app = await makeApp({ maxSessionBytes: 30_000, watchScenarios: false });
+    const mock = await startMock({ maxSessionBytes: 30_000, watchScenarios: false });
     try {
-      const client = await clientOf(app);
-      const project = await createProject(app, client);
-      const create = (i: number) => app.inject({ method: 'POST', url: targetGroupsUrl(project.id), headers: client.headers(), payload: targetGroupBody({ name: `Target group ${i}` }) });
+      const call = clientOn(mock, 'full');
+      const projectId = (await call('POST', projectsUrl(), projectBody())).json.id as string;
+      const create = (i: number) => call('POST', targetGroupsUrl(projectId), targetGroupBody({ name: `Target group ${i}` }));
       let created = 0;
       let refused = await create(0);
-      while (refused.statusCode === 201 && created < 20) {
+      while (refused.status === 201 && created < 20) {
         created += 1;
         refused = await create(created);
       }
       assert.ok(created >= 1 && created < 20, `${created} target groups fitted in 30,000 bytes`);
-      assertCintError(refused, 409, 'conflict_error', {
-        detail: 'this session would hold more than the maximum of 30000 bytes of stored data; reset it (DELETE /__admin/sessions/{id}) or raise maxSessionBytes',
-      });
-      const before = await summaryOf(app, client.clientId);
+      assertEnvelope(refused, 409, 'conflict_error',
+        'this session would hold more than the maximum of 30000 bytes of stored data; reset it (DELETE /__admin/sessions/{id}) or raise maxSessionBytes');
+      const before = await summaryOf(mock, 'full');
       assert.ok(before.bytes <= 30_000);
-      const again = await create(99);
-      assert.equal(again.statusCode, 409);
-      const after = await summaryOf(app, client.clientId);
+      assert.equal((await create(99)).status, 409);
+      const after = await summaryOf(mock, 'full');
       assert.deepEqual([after.bytes, after.objects], [before.bytes, before.objects], 'nothing was stored');
-      const listed = await app.inject({ method: 'GET', url: targetGroupsUrl(project.id), headers: client.headers() });
-      assert.equal(listed.json().target_groups.length, created);
+      assert.equal(((await call('GET', targetGroupsUrl(projectId))).json.target_groups as unknown[]).length, created);
 
       // The generic collections count too, and a delete gives the bytes back.
       const hooks = `/v1/accounts/${ACCOUNT}/webhooks`;
-      const tooBig = await app.inject({ method: 'POST', url: hooks, headers: client.headers(), payload: { url: `https://client.example/${'p'.repeat(25000)}`, events: ['target-group-updated'] } });
-      assertCintError(tooBig, 409, 'conflict_error', { detail: /maximum of 30000 bytes/ });
-      const small = await app.inject({ method: 'POST', url: hooks, headers: client.headers(), payload: { url: 'https://client.example/h', events: ['target-group-updated'] } });
-      assert.equal(small.statusCode, 201, small.body);
-      const withHook = (await summaryOf(app, client.clientId)).bytes;
-      assert.ok(withHook > before.bytes);
-      const deleted = await app.inject({ method: 'DELETE', url: `${hooks}/${small.json().id as string}`, headers: client.headers() });
-      assert.equal(deleted.statusCode, 204);
-      assert.equal((await summaryOf(app, client.clientId)).bytes, before.bytes);
+      assertEnvelope(await call('POST', hooks, { url: `https://client.example/${'p'.repeat(25000)}`, events: ['target-group-updated'] }), 409, 'conflict_error', /maximum of 30000 bytes/);
+      const small = await call('POST', hooks, { url: 'https://client.example/h', events: ['target-group-updated'] });
+      assert.equal(small.status, 201, small.text);
+      assert.ok((await summaryOf(mock, 'full')).bytes > before.bytes);
+      assert.equal((await call('DELETE', `${hooks}/${small.json.id as string}`)).status, 204);
+      assert.equal((await summaryOf(mock, 'full')).bytes, before.bytes);
     } finally {
-      await app.close();
+      await mock.close();
+    }
+  });
+
+  it('a flood of requests keeps at most journalBytes of journal per session, oldest first, counts exact', async () => {
+    const mock = await startMock({ journalBytes: 40_000, watchScenarios: false });
+    try {
+      const call = clientOn(mock, 'journal-flood');
+      // Bodies of about 3.5 KB (an unknown field the journal still shows as sent): each entry holds about 7.5 KB.
+      for (let i = 0; i < 40; i += 1) assert.equal((await call('POST', projectsUrl(), projectBody({ name: `Project ${i}`, notes: 'r'.repeat(3500) }))).status, 202);
+      const journal = (await (await fetch(`${mock.url}/__admin/sessions/journal-flood/journal`)).json()) as { entries: { body: { name: string } }[] };
+      assert.ok(journal.entries.length >= 3 && journal.entries.length <= 6, `${journal.entries.length} entries kept`);
+      assert.equal(journal.entries[0]!.body.name, 'Project 39', 'the newest is kept');
+      assert.ok(mock.app.mock.journals.of(mock.app.mock.sessions.find('journal-flood')!).size <= 40_000);
+      assert.equal(((await (await fetch(`${mock.url}/__admin/sessions/journal-flood/counts`)).json()) as { count: number }).count, 40);
+    } finally {
+      await mock.close();
+    }
+  });
+
+  it('a body nested thousands deep is 400 and leaves nothing behind: no object, the key unused, the server answering', async () => {
+    const mock = await startMock({ watchScenarios: false });
+    try {
+      const call = clientOn(mock, 'deep');
+      const deep = JSON.stringify(projectBody()).replace(/}$/, `,"extra":${'['.repeat(20_000)}${']'.repeat(20_000)}}`);
+      assertEnvelope(await call('POST', projectsUrl(), deep, { 'idempotency-key': 'deep-key' }), 400, 'bad_request_error', 'the request body nests too deeply');
+      assert.deepEqual((await call('GET', projectsUrl())).json.projects, []);
+      assert.equal((await call('POST', projectsUrl(), projectBody(), { 'idempotency-key': 'deep-key' })).status, 202, 'the key was not used up');
+      assert.equal(((await call('GET', projectsUrl())).json.projects as unknown[]).length, 1);
+    } finally {
+      await mock.close();
     }
   });
 });
