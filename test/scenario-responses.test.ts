@@ -174,7 +174,7 @@ describe('scenario responses', () => {
     const scripted = await app.inject({ method: 'POST', url: projectsUrl(), headers: noVersion, payload: { nonsense: true } });
     assertCintError(scripted, 500, 'unexpected_internal_error');
     const passed = await app.inject({ method: 'GET', url: projectsUrl(), headers: noVersion });
-    assertCintError(passed, 400, 'bad_request_error', { invalid_params: [{ name: 'Cint-API-Version' }] });
+    assertCintError(passed, 403, 'required_header_missing');
   });
 
   it('authentication comes first: an invalid token gets 401 whatever the scenario says', async () => {

@@ -20,12 +20,14 @@ describe('request validation', () => {
     return app.inject({ method: 'POST', url: projectsUrl(), headers: all, payload: payload as string });
   };
 
-  it('a missing Cint-API-Version is 400 naming Cint-API-Version', async () => {
+  it('a missing Cint-API-Version is 403 required_header_missing, as Cint\'s versioning page says', async () => {
     const client = await clientOf(app);
-    const response = await app.inject({ method: 'GET', url: projectsUrl(), headers: { authorization: `Bearer ${client.token}` } });
-    assertCintError(response, 400, 'bad_request_error', {
-      invalid_params: [{ name: 'Cint-API-Version', reason: "'Cint-API-Version' is required." }],
-    });
+    for (const [method, url] of [['GET', projectsUrl()], ['POST', projectsUrl()], ['GET', '/v1/demand/accounts/101/projects/01K40T69E63BHTT9MAJYRBQ8HY']] as const) {
+      const response = await app.inject({ method, url, headers: { authorization: `Bearer ${client.token}`, 'idempotency-key': 'v' }, ...(method === 'POST' ? { payload: projectBody() } : {}) });
+      assertCintError(response, 403, 'required_header_missing', {
+        detail: "The 'Cint-API-Version' header is missing and is required on every request; send the API version, e.g. 'Cint-API-Version: 2025-12-18'",
+      });
+    }
   });
 
   it('a malformed Cint-API-Version is 400 naming Cint-API-Version', async () => {

@@ -50,12 +50,13 @@ export class CintError extends Error {
   readonly body: CintErrorBody;
   readonly headers: Readonly<Record<string, string>>;
 
-  constructor(status: number, detail?: string, extra: { invalid_params?: InvalidParam[]; headers?: Record<string, string> } = {}) {
+  constructor(status: number, detail?: string, extra: { invalid_params?: InvalidParam[]; headers?: Record<string, string>; object?: string } = {}) {
     const defaults = errorDefaults(status);
     super(detail ?? defaults.detail);
     this.name = 'CintError';
     this.status = status;
     this.body = envelope(status, detail, extra.invalid_params);
+    if (extra.object) this.body.object = extra.object;
     this.headers = extra.headers ?? {};
   }
 }
@@ -86,4 +87,8 @@ export const unsupportedMediaType = (contentType: string | undefined) =>
     ? `The 'Content-Type' header is incorrectly set '${contentType}'; use 'application/json'`
     : "The 'Content-Type' header is missing; use 'application/json'");
 export const invalidState = (detail: string) => new CintError(422, detail);
+/** Cint's versioning page: no version header is an access question, 403 `required_header_missing`. */
+export const versionHeaderMissing = () => new CintError(403,
+  "The 'Cint-API-Version' header is missing and is required on every request; send the API version, e.g. 'Cint-API-Version: 2025-12-18'",
+  { object: 'required_header_missing' });
 export const internalError = () => new CintError(500);

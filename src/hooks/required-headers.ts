@@ -1,8 +1,9 @@
 // The headers Cint's document makes mandatory: Cint-API-Version everywhere, Idempotency-Key and
-// If-Match where an operation requires them. Missing or malformed ones are a 400 with invalid_params.
+// If-Match where an operation requires them. A missing Cint-API-Version is Cint's 403
+// required_header_missing; other missing or malformed ones are a 400 with invalid_params.
 import type { FastifyInstance } from 'fastify';
 import type { ValidateFunction } from 'ajv';
-import { badRequest, CintError } from '../cint/errors.js';
+import { badRequest, CintError, versionHeaderMissing } from '../cint/errors.js';
 import { HEADER_NAMES, operations, type OperationId } from '../cint/operations.js';
 import { compileTextValidator, invalidParamsFrom } from '../cint/validation.js';
 
@@ -16,9 +17,11 @@ export function requiredHeaders(app: FastifyInstance): void {
   // Made once at start, per operation: its header validator and the content types its body may have.
   const validators = new Map<OperationId, ValidateFunction>();
   const bodyTypes = new Map<OperationId, readonly string[]>();
+  const versionRequired = new Set<OperationId>();
   for (const op of operations) {
     if ('headers' in op.schemas) validators.set(op.id, compileTextValidator(op.schemas.headers));
     if (op.bodyContentType !== null) bodyTypes.set(op.id, acceptedTypes(op.bodyContentType));
+    if ((op.requiredHeaders as readonly string[]).some((name) => name.toLowerCase() === 'cint-api-version')) versionRequired.add(op.id);
   }
 
   app.addHook('preValidation', async (request) => {
@@ -30,6 +33,8 @@ export function requiredHeaders(app: FastifyInstance): void {
       throw new CintError(415, `The 'Content-Type' header is incorrectly set '${contentType}'; this operation takes '${accepted[0]}'`);
     }
     const validate = validators.get(id);
+    // The operations that document the header (all but Fulfillment's) refuse a request without it as Cint does.
+    if (request.headers['cint-api-version'] === undefined && validate && versionRequired.has(id)) throw versionHeaderMissing();
     const headers = { ...request.headers };
     const params = validate && !validate(headers)
       ? invalidParamsFrom(validate.errors ?? [], 'headers', (name) => HEADER_NAMES[name] ?? name)
