@@ -205,6 +205,31 @@ describe('fielding runs', () => {
       }
     });
 
+    it('the ETag is the run\'s version: If-Match built from `version` (5, "5" or W/"5") works, every change bumps both', async () => {
+      const client = await clientOf(app);
+      const run = await liveRun(app, client);
+      const first = await read(client, run.runUrl);
+      assert.equal(first.json().version, 1);
+      assert.equal(first.headers.etag, 'W/"1"');
+      const paused = await act(client, run.runUrl, 'pause', String(first.json().version));
+      assert.equal(paused.statusCode, 204, paused.body);
+      assert.equal(paused.headers.etag, 'W/"2"');
+      const resumed = await act(client, run.runUrl, 'resume', '"2"');
+      assert.equal(resumed.statusCode, 204, resumed.body);
+      assertCintError(await act(client, run.runUrl, 'pause', 'W/"2"'), 412, 'precondition_failed_error');
+
+      // update_fielding_run (202) makes the next version too, and answers its ETag.
+      const updated = await app.inject({
+        method: 'PUT', url: run.runUrl, headers: client.headers({ 'if-match': 'W/"3"', 'idempotency-key': client.idempotencyKey() }),
+        payload: { start_fielding_at: new Date().toISOString(), end_fielding_at: new Date(Date.now() + 86_400_000).toISOString() },
+      });
+      assert.equal(updated.statusCode, 202, updated.body);
+      assert.equal(updated.headers.etag, 'W/"4"');
+      const current = await read(client, run.runUrl);
+      assert.equal(current.json().version, 4);
+      assert.equal(current.headers.etag, 'W/"4"');
+    });
+
     it('completes a paused run', async () => {
       const client = await clientOf(app);
       const run = await liveRun(app, client);

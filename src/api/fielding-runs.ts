@@ -51,6 +51,20 @@ const TRANSITIONS: Record<Action, { from: FieldingRunStatus[]; to: FieldingRunSt
 
 type RunAction = 'pause_fielding_run' | 'resume_fielding_run' | 'complete_fielding_run';
 
+/**
+ * A run's ETag is its version, W/"<version>": Cint's pages tell clients to send "the fielding run's
+ * current version" in If-Match, so one built from the `version` field (5, "5" or W/"5") matches too.
+ */
+export const etagOfVersion = (version: number) => `W/"${version}"`;
+
+/** Every change to a run makes a new version, and with it a new ETag. */
+export function bumpVersion(run: FieldingRun, actor: string, now = new Date().toISOString()): void {
+  run.version += 1;
+  run.etag = etagOfVersion(run.version);
+  run.last_changed_at = now;
+  run.last_changed_by = actor;
+}
+
 function transition<Id extends RunAction>(action: Action): Handler<Id> {
   return ({ session, params: anyParams, headers, actor }) => {
     const params = anyParams as HandlerInput<'pause_fielding_run'>['params'];
@@ -63,10 +77,7 @@ function transition<Id extends RunAction>(action: Action): Handler<Id> {
     }
     const now = new Date().toISOString();
     run.status = to;
-    run.version += 1;
-    run.last_changed_at = now;
-    run.last_changed_by = actor;
-    run.etag = session.nextEtag();
+    bumpVersion(run, actor, now);
     const group = session.targetGroups.get(targetGroupId);
     if (group) {
       recordChanges(group, actor, { status: group.status }, { status: to });
@@ -106,7 +117,7 @@ export const fieldingRunHandlers = {
         end_fielding_at: endAt.toISOString(),
         status: 'live',
         version: 1,
-        etag: session.nextEtag(),
+        etag: etagOfVersion(1),
       };
       session.runs.set(run.id, run);
       appendId(session.runsByTargetGroup, group.id, run.id);

@@ -11,6 +11,7 @@ import type { Operation, OperationId } from '../cint/operations.js';
 import { findFieldingRun, findProject, findTargetGroup, findTargetGroupById } from '../sessions/lookup.js';
 import type { Session, StoredResource } from '../sessions/store.js';
 import { jsonBytes, newId } from '../sessions/store.js';
+import { bumpVersion } from './fielding-runs.js';
 import { answerFrom, responseFields } from './answers.js';
 import type { Handler, HandlerInput, HandlerOutput } from './handler.js';
 
@@ -269,6 +270,12 @@ export function genericHandler(op: Operation, plan: Plan, reference?: string): H
         const run = params.fielding_run_id !== undefined ? session.runs.get(String(params.fielding_run_id)) : undefined;
         if (run) requireIfMatch(ifMatch, run.etag);
         else if (resource) requireIfMatch(ifMatch, resource.etag);
+        // A write to a run (update, relaunch, launch now) makes its next version: the answer's ETag.
+        if (run && op.method !== 'GET') {
+          bumpVersion(run, input.actor, now);
+          if (wantsEtag) headers.etag = run.etag;
+          return { status: success, headers, body: answerFrom(op.id, success, { ...params }, undefined, keep) };
+        }
         // An action on an item that answers a secret (regenerate_webhook_secret) makes a new one.
         if (resource && op.method === 'POST' && answersSecret) {
           resource.fields.secret = newSecret();

@@ -2,7 +2,9 @@
 // W/ prefix; "*" matches any current version.
 import { preconditionFailed } from './errors.js';
 
-const opaque = (tag: string) => tag.trim().replace(/^W\//, '');
+// W/"5", "5" and 5 name the same version: a client building If-Match from a run's `version` field
+// may leave out the quotes or the weak prefix.
+const opaque = (tag: string) => tag.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
 
 export function ifMatchSatisfied(header: string, current: string): boolean {
   return header.split(',').some((tag) => tag.trim() === '*' || opaque(tag) === opaque(current));
