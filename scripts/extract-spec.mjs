@@ -256,10 +256,19 @@ const paramsSchema = (op, where) => {
   const key = (param) => (where === 'header' ? param.name.toLowerCase() : param.name);
   return {
     type: 'object',
-    properties: Object.fromEntries(params.map((param) => [key(param), normalize(param.schema)])),
+    properties: Object.fromEntries(params.map((param) => [key(param), withStatedRange(param, normalize(param.schema))])),
     required: params.filter((param) => param.required).map(key),
   };
 };
+
+// Some bounds are stated only in a parameter's description: page_size "between 1 and 100" (1000 for
+// PageSize1000, 50 for the changelog). The document's words are its schema too: they become
+// minimum/maximum, so the validator refuses what the description rules out.
+function withStatedRange(param, schema) {
+  const range = /between (\d+) and (\d+)/i.exec(param.description ?? '');
+  if (!range || schema.type !== 'integer' || schema.minimum !== undefined || schema.maximum !== undefined) return schema;
+  return { ...schema, minimum: Number(range[1]), maximum: Number(range[2]) };
+}
 
 // ---- Example bodies that fit their schema ---------------------------------------------------------
 // Cint's examples break their own schemas here and there (nulls where none are allowed, "string" for a

@@ -143,6 +143,19 @@ describe('request validation', () => {
     });
   });
 
+  it('page_size takes what the document says: 1 to 100 for most lists, 1 to 1000 where it says so', async () => {
+    const client = await clientOf(app);
+    const list = (url: string) => app.inject({ method: 'GET', url, headers: client.headers() });
+    assert.equal((await list(`${projectsUrl()}?page_size=100`)).statusCode, 200);
+    for (const size of [0, 101, 1000]) {
+      assertCintError(await list(`${projectsUrl()}?page_size=${size}`), 400, 'bad_request_error', { invalid_params: [{ name: 'page_size' }] });
+    }
+    // get_exclusion_groups_by_account_id's PageSize1000: "between 1 and 1000".
+    const groups = `/v1/demand/accounts/${ACCOUNT}/exclusion-groups`;
+    assert.equal((await list(`${groups}?page_size=1000`)).statusCode, 200);
+    assertCintError(await list(`${groups}?page_size=1001`), 400, 'bad_request_error', { invalid_params: [{ name: 'page_size' }] });
+  });
+
   it('a number where a string belongs is not coerced', async () => {
     const client = await clientOf(app);
     assertCintError(await createWith(client, {}, projectBody({ name: 1234567 })), 400, 'bad_request_error', {

@@ -4,7 +4,10 @@ import { badRequest } from '../cint/errors.js';
 
 export const MAX_PAGE_SIZE = 1000;
 
-/** Cint defaults page_size to 10 and documents no bounds; the mock takes 1 to 1000. */
+/**
+ * Cint defaults page_size to 10. Each operation's bounds (1–100 for most, 1–1000 or 1–50 where the
+ * document says so) are in its query schema, checked before a handler runs; this is the last guard.
+ */
 export function pageSizeOf(pageSize: number | undefined): number {
   const size = pageSize ?? 10;
   if (size < 1 || size > MAX_PAGE_SIZE) {

@@ -954,7 +954,7 @@ const ListAccountAllocationTemplatesParams = Type.Object({
   account_id: AccountID,
 });
 const ListAccountAllocationTemplatesQuery = Type.Object({
-  page_size: Type.Optional(Type.Integer({"default":10})),
+  page_size: Type.Optional(Type.Integer({"minimum":1,"maximum":100,"default":10})),
   start_after: Type.Optional(Type.String()),
   end_before: Type.Optional(Type.String()),
 });
@@ -1001,7 +1001,7 @@ const DeleteAccountAllocationTemplateHeaders = Type.Object({
 });
 
 const ListGlobalAllocationTemplatesQuery = Type.Object({
-  page_size: Type.Optional(Type.Integer({"default":10})),
+  page_size: Type.Optional(Type.Integer({"minimum":1,"maximum":100,"default":10})),
   start_after: Type.Optional(Type.String()),
   end_before: Type.Optional(Type.String()),
 });
@@ -1037,7 +1037,7 @@ const GetClientsParams = Type.Object({
   account_id: AccountID,
 });
 const GetClientsQuery = Type.Object({
-  page_size: Type.Optional(Type.Integer({"default":10})),
+  page_size: Type.Optional(Type.Integer({"minimum":1,"maximum":100,"default":10})),
   page_number: Type.Optional(Type.Integer({"minimum":0,"default":0})),
 });
 const GetClientsHeaders = Type.Object({
@@ -1076,7 +1076,7 @@ const GetExclusionGroupsByAccountIdParams = Type.Object({
   account_id: AccountID,
 });
 const GetExclusionGroupsByAccountIdQuery = Type.Object({
-  page_size: Type.Optional(Type.Integer({"default":1000})),
+  page_size: Type.Optional(Type.Integer({"minimum":1,"maximum":1000,"default":1000})),
   start_after: Type.Optional(Type.String()),
   end_before: Type.Optional(Type.String()),
 });
@@ -1122,7 +1122,7 @@ const GetExclusionGroupTargetGroupExclusionsParams = Type.Object({
   exclusion_group_id: ExclusionGroupID,
 });
 const GetExclusionGroupTargetGroupExclusionsQuery = Type.Object({
-  page_size: Type.Optional(Type.Integer({"default":1000})),
+  page_size: Type.Optional(Type.Integer({"minimum":1,"maximum":1000,"default":1000})),
   start_after: Type.Optional(Type.String()),
   end_before: Type.Optional(Type.String()),
 });
@@ -1180,7 +1180,7 @@ const GetTargetGroupAccessRespondentGuidExclusionListApiPaginatedParams = Type.O
   target_group_id: TargetGroupID,
 });
 const GetTargetGroupAccessRespondentGuidExclusionListApiPaginatedQuery = Type.Object({
-  page_size: Type.Optional(Type.Integer({"default":1000})),
+  page_size: Type.Optional(Type.Integer({"minimum":1,"maximum":1000,"default":1000})),
   start_after: Type.Optional(Type.String()),
   end_before: Type.Optional(Type.String()),
 });
@@ -1247,7 +1247,7 @@ const GetTargetGroupRsidExclusionListApiPaginatedParams = Type.Object({
   target_group_id: TargetGroupID,
 });
 const GetTargetGroupRsidExclusionListApiPaginatedQuery = Type.Object({
-  page_size: Type.Optional(Type.Integer({"default":1000})),
+  page_size: Type.Optional(Type.Integer({"minimum":1,"maximum":1000,"default":1000})),
   start_after: Type.Optional(Type.String()),
   end_before: Type.Optional(Type.String()),
 });
@@ -1260,7 +1260,7 @@ const GetExclusionGroupsForTargetGroupParams = Type.Object({
   target_group_id: TargetGroupID,
 });
 const GetExclusionGroupsForTargetGroupQuery = Type.Object({
-  page_size: Type.Optional(Type.Integer({"default":10})),
+  page_size: Type.Optional(Type.Integer({"minimum":1,"maximum":100,"default":10})),
   start_after: Type.Optional(Type.String()),
   end_before: Type.Optional(Type.String()),
 });
@@ -1635,7 +1635,7 @@ const GetWebhooksParams = Type.Object({
   account_id: AccountID,
 });
 const GetWebhooksQuery = Type.Object({
-  page_size: Type.Optional(Type.Integer({"default":10})),
+  page_size: Type.Optional(Type.Integer({"minimum":1,"maximum":100,"default":10})),
   start_after: Type.Optional(Type.String()),
   end_before: Type.Optional(Type.String()),
 });
@@ -1694,7 +1694,7 @@ const ListWebhookEventsHistoryQuery = Type.Object({
   end_time: Type.Optional(TimeStamp),
   start_time: TimeStamp,
   created_at_sort_order: Type.Optional(Type.Union([Type.Literal("asc"), Type.Literal("desc")], {"default":"asc"})),
-  page_size: Type.Optional(Type.Integer({"default":10})),
+  page_size: Type.Optional(Type.Integer({"minimum":1,"maximum":100,"default":10})),
   start_after: Type.Optional(Type.String()),
   end_before: Type.Optional(Type.String()),
 });
@@ -1745,7 +1745,7 @@ const AccountQuestionsTranslationQuery = Type.Object({
   only_custom_quals: Type.Optional(Type.Boolean()),
   end_before: Type.Optional(Type.String()),
   start_after: Type.Optional(Type.String()),
-  page_size: Type.Optional(Type.Integer({"default":10})),
+  page_size: Type.Optional(Type.Integer({"minimum":1,"maximum":100,"default":10})),
 });
 const AccountQuestionsTranslationHeaders = Type.Object({
   "cint-api-version": Type.String(),
@@ -1777,7 +1777,7 @@ const ListProfileTemplatesParams = Type.Object({
   account_id: AccountID,
 });
 const ListProfileTemplatesQuery = Type.Object({
-  page_size: Type.Optional(Type.Integer({"default":10})),
+  page_size: Type.Optional(Type.Integer({"minimum":1,"maximum":100,"default":10})),
   start_after: Type.Optional(Type.String()),
   end_before: Type.Optional(Type.String()),
   order: Type.Optional(Type.Union([Type.Literal("desc"), Type.Literal("asc")], {"default":"desc"})),
@@ -1837,7 +1837,7 @@ const ListAccountProjectsQuery = Type.Object({
   search_string: Type.Optional(Type.String({"minLength":5,"maxLength":128})),
   end_before: Type.Optional(Type.String()),
   start_after: Type.Optional(Type.String()),
-  page_size: Type.Optional(Type.Integer({"default":10})),
+  page_size: Type.Optional(Type.Integer({"minimum":1,"maximum":100,"default":10})),
 });
 const ListAccountProjectsHeaders = Type.Object({
   "cint-api-version": Type.String(),
@@ -1884,7 +1884,7 @@ const GetReconciliationsByAccountIdParams = Type.Object({
 });
 const GetReconciliationsByAccountIdQuery = Type.Object({
   name: Type.Optional(Type.String()),
-  page_size: Type.Optional(Type.Integer({"default":10})),
+  page_size: Type.Optional(Type.Integer({"minimum":1,"maximum":100,"default":10})),
   start_after: Type.Optional(Type.String()),
   end_before: Type.Optional(Type.String()),
   status: Type.Optional(Type.String()),
@@ -1919,7 +1919,7 @@ const GetTargetGroupsByRequestIdParams = Type.Object({
   request_id: RequestID,
 });
 const GetTargetGroupsByRequestIdQuery = Type.Object({
-  page_size: Type.Optional(Type.Integer({"default":10})),
+  page_size: Type.Optional(Type.Integer({"minimum":1,"maximum":100,"default":10})),
   start_after: Type.Optional(Type.String()),
 });
 const GetTargetGroupsByRequestIdHeaders = Type.Object({
@@ -1948,7 +1948,7 @@ const GetEligibleTargetGroupsParams = Type.Object({
   account_id: AccountID,
 });
 const GetEligibleTargetGroupsQuery = Type.Object({
-  page_size: Type.Optional(Type.Integer({"default":10})),
+  page_size: Type.Optional(Type.Integer({"minimum":1,"maximum":100,"default":10})),
   start_after: Type.Optional(Type.String()),
   due_month: Type.Optional(Type.Union([Type.Literal("current_month"), Type.Literal("next_month")], {"default":"current_month"})),
   name: Type.Optional(Type.String()),
@@ -2023,7 +2023,7 @@ const RecontactListUploadRespondentsByFileJobsParams = Type.Object({
   target_group_id: TargetGroupID,
 });
 const RecontactListUploadRespondentsByFileJobsQuery = Type.Object({
-  page_size: Type.Optional(Type.Integer({"default":10})),
+  page_size: Type.Optional(Type.Integer({"minimum":1,"maximum":100,"default":10})),
   start_after: Type.Optional(Type.String()),
 });
 const RecontactListUploadRespondentsByFileJobsHeaders = Type.Object({
@@ -2077,7 +2077,7 @@ const GetTargetGroupRsidRecontactListParams = Type.Object({
   target_group_id: TargetGroupID,
 });
 const GetTargetGroupRsidRecontactListQuery = Type.Object({
-  page_size: Type.Optional(Type.Integer({"default":10})),
+  page_size: Type.Optional(Type.Integer({"minimum":1,"maximum":100,"default":10})),
   start_after: Type.Optional(Type.String()),
   end_before: Type.Optional(Type.String()),
 });
@@ -2092,7 +2092,7 @@ const ReportRequestsQuery = Type.Object({
   report_type: Type.Optional(ReportType),
   end_before: Type.Optional(Type.String()),
   start_after: Type.Optional(Type.String()),
-  page_size: Type.Optional(Type.Integer({"default":10})),
+  page_size: Type.Optional(Type.Integer({"minimum":1,"maximum":100,"default":10})),
   level: Type.Optional(Level),
   Status: Type.Optional(Status),
 });
@@ -2271,7 +2271,7 @@ const GetListTargetGroupsParams = Type.Object({
 const GetListTargetGroupsQuery = Type.Object({
   end_before: Type.Optional(Type.String()),
   start_after: Type.Optional(Type.String()),
-  page_size: Type.Optional(Type.Integer({"default":10})),
+  page_size: Type.Optional(Type.Integer({"minimum":1,"maximum":100,"default":10})),
   exclusion_status: Type.Optional(Type.Boolean()),
   name: Type.Optional(Type.String()),
   search_string: Type.Optional(Type.String()),
@@ -2425,7 +2425,7 @@ const GetTargetGroupChangelogParams = Type.Object({
   target_group_id: TargetGroupID,
 });
 const GetTargetGroupChangelogQuery = Type.Object({
-  page_size: Type.Optional(Type.Integer({"default":50})),
+  page_size: Type.Optional(Type.Integer({"minimum":1,"maximum":50,"default":50})),
   start_after: Type.Optional(Type.String()),
   end_before: Type.Optional(Type.String()),
   change_types: Type.Optional(Type.Array(TargetGroupChangeType)),
