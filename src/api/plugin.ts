@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { operations, type Operation } from '../cint/operations.js';
 import { pruneUnknown } from '../cint/prune.js';
 import { authentication } from '../hooks/authentication.js';
+import { businessUnitIds } from '../hooks/business-unit.js';
 import { idempotency } from '../hooks/idempotency.js';
 import { journal } from '../hooks/journal.js';
 import { requiredHeaders } from '../hooks/required-headers.js';
@@ -32,6 +33,7 @@ export async function cintApi(app: FastifyInstance, options: { bodyLimit: number
   authentication(app);
   scenarioEngine(app);
   requiredHeaders(app);
+  businessUnitIds(app);
   idempotency(app);
   journal(app);
 
