@@ -190,6 +190,43 @@ describe('bearer tokens (authMode verify)', () => {
   });
 });
 
+describe('Cint\'s token request as documented, and the expired-token status', () => {
+  it('takes auth_scopes (default app:api) and its older name lucid_scopes', async () => {
+    const app = await makeApp({ watchScenarios: false });
+    try {
+      const scopeOf = async (extra: Record<string, unknown>) => {
+        const response = await app.inject({
+          method: 'POST', url: '/oauth/token',
+          payload: { client_id: 'scopes', client_secret: 's', grant_type: 'client_credentials', audience: 'https://api.luc.id', ...extra },
+        });
+        assert.equal(response.statusCode, 200, response.body);
+        assert.deepEqual(Object.keys(response.json()).sort(), ['access_token', 'expires_in', 'token_type']);
+        return (JSON.parse(Buffer.from(response.json().access_token.split('.')[1], 'base64url').toString()) as { scope?: string }).scope;
+      };
+      assert.equal(await scopeOf({}), 'app:api');
+      assert.equal(await scopeOf({ auth_scopes: 'app:api app:reports' }), 'app:api app:reports');
+      assert.equal(await scopeOf({ lucid_scopes: 'app:legacy' }), 'app:legacy');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('expiredTokenStatus: 403 answers an expired token as Cint\'s auth page says; other failures stay 401', async () => {
+    const app = await makeApp({ expiredTokenStatus: 403, watchScenarios: false });
+    try {
+      const expired = signWith(DEFAULT_SECRET, { client_id: 'late', iss: 'cint-mock', aud: 'https://api.luc.id', iat: now() - 7200, exp: now() - 3600 });
+      const body = assertCintError(await listWith(app, `Bearer ${expired}`), 403, 'authorization_error', {
+        detail: "you don't have the right permissions to perform this operation",
+      });
+      assertMatchesSpec('list_account_projects', 403, body);
+      assertCintError(await listWith(app, 'Bearer not-a-jwt'), 401, 'authorization_error');
+      assertCintError(await listWith(app, undefined), 401, 'authorization_error');
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe('authMode decode', () => {
   let app: MockApp;
   before(async () => { app = await makeApp({ authMode: 'decode' }); });

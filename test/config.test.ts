@@ -27,6 +27,7 @@ describe('makeConfig', () => {
       authMode: 'verify',
       jwtSecret: 'cint-mock-development-secret-change-me',
       tokenTtlSeconds: 86400,
+      expiredTokenStatus: 401,
       clients: [],
       maxSessions: 1000,
       maxSessionsPerClient: 100,

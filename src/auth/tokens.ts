@@ -8,7 +8,7 @@ export interface Identity {
   accounts: readonly number[] | null;
 }
 
-export type AuthOutcome = { ok: true; identity: Identity | null } | { ok: false; detail: string };
+export type AuthOutcome = { ok: true; identity: Identity | null } | { ok: false; detail: string; expired?: boolean };
 
 export interface IssueOptions {
   clientId: string;
@@ -75,7 +75,7 @@ export class TokenService {
       const claims = this.config.authMode === 'verify' ? this.verify(token) : this.decodeInTime(token);
       return { ok: true, identity: identityOf(checkClaims(claims)) };
     } catch (error) {
-      return { ok: false, detail: describeTokenError(error) };
+      return { ok: false, detail: describeTokenError(error), ...(error instanceof TokenError && error.code === TokenError.codes.expired ? { expired: true } : {}) };
     }
   }
 

@@ -11,6 +11,8 @@ interface TokenRequest {
   grant_type?: unknown;
   audience?: unknown;
   auth_scopes?: unknown;
+  /** The older name of auth_scopes, still sent by clients of earlier revisions. */
+  lucid_scopes?: unknown;
   scope?: unknown;
   /** A mock extension: the accounts the token grants, when the client is not configured. */
   accounts?: unknown;
@@ -54,12 +56,13 @@ export const oauthRoutes: FastifyPluginAsync = async (app) => {
     if (body.audience !== undefined && !(AUDIENCES as readonly unknown[]).includes(body.audience)) {
       return oauthError(reply, 403, 'access_denied', `Service not found: ${String(body.audience)}`);
     }
-    const scopes = typeof body.auth_scopes === 'string' ? body.auth_scopes : typeof body.scope === 'string' ? body.scope : undefined;
+    // Cint documents auth_scopes (default app:api); lucid_scopes is its older name; OAuth libraries send scope.
+    const scopes = [body.auth_scopes, body.lucid_scopes, body.scope].find((value): value is string => typeof value === 'string') ?? 'app:api';
     return reply.send(app.mock.tokens.issue({
       clientId: body.client_id,
       accounts,
       ...(typeof body.audience === 'string' ? { audience: body.audience } : {}),
-      ...(scopes ? { scopes } : {}),
+      scopes,
     }));
   });
 };
