@@ -1,5 +1,6 @@
 // Every option cint-mock has, as one TypeBox schema: flags, environment and defaults are merged into
 // one frozen Config, checked once at start.
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
@@ -20,7 +21,7 @@ export const ConfigSchema = Type.Object({
   port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
   host: Type.String({ minLength: 1, default: '127.0.0.1' }),
   authMode: Type.Union(AuthMode.anyOf, { default: 'verify' }),
-  jwtSecret: Type.String({ minLength: 16, default: 'cint-mock-development-secret-change-me' }),
+  jwtSecret: Type.Optional(Type.String({ minLength: 16, description: "the HS256 key of the mock's tokens; when absent, a random one for this instance alone" })),
   tokenTtlSeconds: Type.Integer({ minimum: 1, default: 86400 }),
   expiredTokenStatus: Type.Union([Type.Literal(401), Type.Literal(403)], { default: 401, description: "the status for an expired token: 401 (Cint's status page) or 403 authorization_error (Cint's auth page)" }),
   clients: Type.Array(ClientConfig, { default: [] }),
@@ -48,7 +49,7 @@ export const ConfigSchema = Type.Object({
   referenceData: Type.Optional(Type.String({ minLength: 1, description: "a YAML or JSON file of the user's reference data: operation id -> the body that read answers" })),
 }, { additionalProperties: false });
 
-export type Config = Readonly<Static<typeof ConfigSchema>>;
+export type Config = Readonly<Static<typeof ConfigSchema> & { jwtSecret: string }>;
 export type ConfigInput = Partial<Static<typeof ConfigSchema>>;
 
 export class ConfigError extends Error {
@@ -103,7 +104,9 @@ export function makeConfig(input: ConfigInput = {}, sources: ConfigSources = {})
     lines.push(`  ${labelOf('headersTimeoutMs', sources)}: expected at most requestTimeoutMs (${timeouts.requestTimeoutMs}), got ${timeouts.headersTimeoutMs}`);
   }
   if (lines.length > 0) throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
-  return Object.freeze(candidate as Static<typeof ConfigSchema>);
+  // A key of its own per instance unless one is given: two mocks never take each other's tokens by accident.
+  timeouts.jwtSecret ??= randomBytes(32).toString('base64url');
+  return Object.freeze(candidate as Config);
 }
 
 const ENV: Record<string, keyof Static<typeof ConfigSchema>> = {

@@ -2,10 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createSigner } from 'fast-jwt';
 import type { MockApp } from '../src/app.js';
-import { makeConfig } from '../src/config.js';
 import { API_VERSION, ACCOUNT, assertCintError, assertMatchesSpec, clientOf, makeApp, projectsUrl } from './helpers.js';
 
-const DEFAULT_SECRET = makeConfig().jwtSecret;
 const FOREIGN_SECRET = 'a-key-the-mock-has-never-seen-0123456789';
 const now = () => Math.floor(Date.now() / 1000);
 
@@ -128,14 +126,14 @@ describe('bearer tokens (authMode verify)', () => {
   });
 
   it('an expired token is 401', async () => {
-    const token = signWith(DEFAULT_SECRET, { client_id: 'late', iss: 'cint-mock', aud: 'https://api.luc.id', iat: now() - 7200, exp: now() - 3600 });
+    const token = signWith(app.mock.config.jwtSecret, { client_id: 'late', iss: 'cint-mock', aud: 'https://api.luc.id', iat: now() - 7200, exp: now() - 3600 });
     assertCintError(await listWith(app, `Bearer ${token}`), 401, 'authorization_error', {
       detail: 'the bearer token has expired; request a new one',
     });
   });
 
   it('an unexpired token signed with the mock\'s key, by its issuer for this API, is accepted', async () => {
-    const token = signWith(DEFAULT_SECRET, { client_id: 'hand-made', iss: 'cint-mock', aud: 'https://api.luc.id', exp: now() + 3600 });
+    const token = signWith(app.mock.config.jwtSecret, { client_id: 'hand-made', iss: 'cint-mock', aud: 'https://api.luc.id', exp: now() + 3600 });
     assert.equal((await listWith(app, `Bearer ${token}`)).statusCode, 200);
   });
 
@@ -154,12 +152,12 @@ describe('bearer tokens (authMode verify)', () => {
       [{ ...good, accounts: ['all'] }, "the bearer token's accounts claim must be a list of account ids"],
     ];
     for (const [claims, detail] of refused) {
-      const token = signWith(DEFAULT_SECRET, JSON.parse(JSON.stringify(claims)) as Record<string, unknown>);
+      const token = signWith(app.mock.config.jwtSecret, JSON.parse(JSON.stringify(claims)) as Record<string, unknown>);
       assertCintError(await listWith(app, `Bearer ${token}`), 401, 'authorization_error', { detail });
     }
     // Within the tolerance: a clock 30 s apart either way is no reason to refuse.
     for (const claims of [{ ...good, exp: now() - 30 }, { ...good, iat: now() + 30, nbf: now() + 30 }]) {
-      assert.equal((await listWith(app, `Bearer ${signWith(DEFAULT_SECRET, claims)}`)).statusCode, 200, JSON.stringify(claims));
+      assert.equal((await listWith(app, `Bearer ${signWith(app.mock.config.jwtSecret, claims)}`)).statusCode, 200, JSON.stringify(claims));
     }
   });
 
@@ -214,7 +212,7 @@ describe('Cint\'s token request as documented, and the expired-token status', ()
   it('expiredTokenStatus: 403 answers an expired token as Cint\'s auth page says; other failures stay 401', async () => {
     const app = await makeApp({ expiredTokenStatus: 403, watchScenarios: false });
     try {
-      const expired = signWith(DEFAULT_SECRET, { client_id: 'late', iss: 'cint-mock', aud: 'https://api.luc.id', iat: now() - 7200, exp: now() - 3600 });
+      const expired = signWith(app.mock.config.jwtSecret, { client_id: 'late', iss: 'cint-mock', aud: 'https://api.luc.id', iat: now() - 7200, exp: now() - 3600 });
       const body = assertCintError(await listWith(app, `Bearer ${expired}`), 403, 'authorization_error', {
         detail: "you don't have the right permissions to perform this operation",
       });

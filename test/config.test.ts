@@ -21,11 +21,14 @@ function configErrorOf(run: () => unknown): string {
 describe('makeConfig', () => {
   it('fills in the defaults and freezes the result', () => {
     const config = makeConfig();
-    assert.deepEqual({ ...config }, {
+    assert.match(config.jwtSecret, /^[A-Za-z0-9_-]{43}$/);
+    assert.notEqual(makeConfig().jwtSecret, config.jwtSecret, 'each instance a key of its own');
+    assert.equal(makeConfig({ jwtSecret: 'a-secret-of-my-own-0123' }).jwtSecret, 'a-secret-of-my-own-0123');
+    assert.deepEqual({ ...config, jwtSecret: '(random)' }, {
       port: 8080,
       host: '127.0.0.1',
       authMode: 'verify',
-      jwtSecret: 'cint-mock-development-secret-change-me',
+      jwtSecret: '(random)',
       tokenTtlSeconds: 86400,
       expiredTokenStatus: 401,
       clients: [],
