@@ -10,7 +10,7 @@ import type { MockApp } from '../src/app.js';
 import { ConfigError } from '../src/config.js';
 import { startMock, type RunningMock } from '../src/server.js';
 import {
-  ACCOUNT, assertCintError, assertMatchesSpec, clientOf, createProject, createTargetGroup, makeApp, type Client,
+  ACCOUNT, assertCintError, assertMatchesSpec, clientOf, createProject, createTargetGroup, launch, makeApp, type Client,
 } from './helpers.js';
 
 const webhooksUrl = `/v1/accounts/${ACCOUNT}/webhooks`;
@@ -268,6 +268,18 @@ describe('a target group seen from its details, overviews and changelog', () => 
     const renamed = await app.inject({ method: 'PUT', url, headers: client.headers(), payload: { ...body, business_unit_id: String(body.business_unit_id), name: 'After the change' } });
     assert.equal(renamed.statusCode, 204, renamed.body);
 
+    // A draft has no details yet: 404 saying so. Launched, it has them, and get_target_group redirects there.
+    const draftDetails = await app.inject({ method: 'GET', url: `${url}/details`, headers: client.headers() });
+    assertCintError(draftDetails, 404, 'not_found_error', { detail: /^target_group_id: the specified resource was not found: target group \S+ is a draft, and has details once it is launched or scheduled/ });
+    const launched = await launch(app, client, project.id, targetGroupId);
+    assert.equal(launched.job.status, 'Completed');
+    const moved = await app.inject({ method: 'GET', url, headers: client.headers() });
+    assert.equal(moved.statusCode, 301);
+    assert.equal(moved.headers.location, `${url}/details`);
+    assert.equal(moved.body, '');
+    const refused = await app.inject({ method: 'PUT', url, headers: client.headers(), payload: { ...body, business_unit_id: String(body.business_unit_id), name: 'Too late for this' } });
+    assertCintError(refused, 400, 'bad_request_error', { detail: /^target group \S+ is live, and only a draft can be updated here; change a launched target group with update_launched_target_group_details/ });
+
     const details = await app.inject({ method: 'GET', url: `${url}/details`, headers: client.headers() });
     assert.equal(details.statusCode, 200);
     assertMatchesSpec('get_target_group_details', 200, details.json());
@@ -277,7 +289,7 @@ describe('a target group seen from its details, overviews and changelog', () => 
     const overview = await app.inject({ method: 'GET', url: `${url}/overview`, headers: client.headers() });
     assertMatchesSpec('get_target_group_overview', 200, overview.json());
     assert.equal(overview.json().target_group_name, 'After the change');
-    assert.equal(overview.json().status, 'draft');
+    assert.equal(overview.json().status, 'live');
     const byId = await app.inject({ method: 'GET', url: `/v1/demand/target-groups/${targetGroupId}/overview`, headers: client.headers() });
     assertMatchesSpec('get_target_group_overview_by_target_group_id', 200, byId.json());
     assert.equal(byId.json().project_id, project.id);
@@ -289,7 +301,8 @@ describe('a target group seen from its details, overviews and changelog', () => 
     const changelog = await app.inject({ method: 'GET', url: `${url}/changelog`, headers: client.headers() });
     assertMatchesSpec('get_target_group_changelog', 200, changelog.json());
     const entries = changelog.json().changelog as { changes: { object: string; new_value: unknown; old_value: unknown }[] }[];
-    assert.equal(entries.length, 1, JSON.stringify(entries));
-    assert.deepEqual(entries[0]!.changes, [{ object: 'name_change', new_value: 'After the change', old_value: 'Before the change' }]);
+    assert.equal(entries.length, 2, JSON.stringify(entries));
+    assert.deepEqual(entries[1]!.changes, [{ object: 'name_change', new_value: 'After the change', old_value: 'Before the change' }]);
+    assert.equal(entries[0]!.changes[0]!.object, 'status_change');
   });
 });

@@ -230,12 +230,17 @@ describe('fielding runs', () => {
       assert.equal(current.headers.etag, 'W/"4"');
     });
 
-    it('completes a paused run', async () => {
+    it('a paused run cannot be completed (the document\'s own error example): 422, and after a resume it can', async () => {
       const client = await clientOf(app);
       const run = await liveRun(app, client);
       const paused = await act(client, run.runUrl, 'pause', run.etag);
       assert.equal(paused.statusCode, 204);
-      const completed = await act(client, run.runUrl, 'complete', String(paused.headers.etag));
+      assertCintError(await act(client, run.runUrl, 'complete', String(paused.headers.etag)), 422, 'invalid_state_error', {
+        detail: 'Cannot complete a fielding run which is paused; complete needs a run that is live or scheduled.',
+      });
+      const resumed = await act(client, run.runUrl, 'resume', String(paused.headers.etag));
+      assert.equal(resumed.statusCode, 204, resumed.body);
+      const completed = await act(client, run.runUrl, 'complete', String(resumed.headers.etag));
       assert.equal(completed.statusCode, 204, completed.body);
     });
 
@@ -264,7 +269,7 @@ describe('fielding runs', () => {
       const run = await liveRun(app, client);
       assert.equal((await act(client, run.runUrl, 'complete', run.etag)).statusCode, 204);
       const body = assertCintError(await act(client, run.runUrl, 'complete', '*'), 422, 'invalid_state_error', {
-        detail: 'Cannot complete a fielding run which is completed; complete needs a run that is live or paused.',
+        detail: 'Cannot complete a fielding run which is completed; complete needs a run that is live or scheduled.',
       });
       assertMatchesSpec('complete_fielding_run', 422, body);
     });

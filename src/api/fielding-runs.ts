@@ -46,7 +46,8 @@ type Action = 'pause' | 'resume' | 'complete';
 const TRANSITIONS: Record<Action, { from: FieldingRunStatus[]; to: FieldingRunStatus }> = {
   pause: { from: ['live'], to: 'paused' },
   resume: { from: ['paused'], to: 'live' },
-  complete: { from: ['live', 'paused'], to: 'completed' },
+  // The document's own error example: a paused run cannot be completed (resume it first).
+  complete: { from: ['live', 'scheduled'], to: 'completed' },
 };
 
 type RunAction = 'pause_fielding_run' | 'resume_fielding_run' | 'complete_fielding_run';
@@ -74,6 +75,9 @@ function transition<Id extends RunAction>(action: Action): Handler<Id> {
     const { from, to } = TRANSITIONS[action];
     if (!from.includes(run.status)) {
       throw invalidState(`Cannot ${action} a fielding run which is ${run.status}; ${action} needs a run that is ${from.join(' or ')}.`);
+    }
+    if (action === 'resume' && Date.parse(run.end_fielding_at) <= Date.now()) {
+      throw invalidState(`Cannot resume a fielding run whose end date (${run.end_fielding_at}) has passed; relaunch the target group with a new end date.`);
     }
     const now = new Date().toISOString();
     run.status = to;

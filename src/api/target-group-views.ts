@@ -2,6 +2,7 @@
 // holds: its details, its overview (and the one by target group id), the project's overview, and the
 // changelog, which gets an entry for every change a client makes (see recordChanges).
 import { randomUUID } from 'node:crypto';
+import { CintError, notFoundDetail } from '../cint/errors.js';
 import { findProject, findTargetGroup, findTargetGroupById } from '../sessions/lookup.js';
 import type { Project, Session, TargetGroup } from '../sessions/store.js';
 import { answerFrom } from './answers.js';
@@ -63,18 +64,28 @@ function overviewOf(project: Project, group: TargetGroup) {
   };
 }
 
+/** A target group that is no longer a draft; a draft's details are a 404 saying so. */
+function launchedTargetGroup(session: Session, accountId: number, projectId: string, targetGroupId: string): TargetGroup {
+  const group = findTargetGroup(session, accountId, projectId, targetGroupId);
+  if (group.status === 'draft') {
+    throw new CintError(404, `${notFoundDetail('target_group_id')}: target group ${targetGroupId} is a draft, and has details once it is launched or scheduled (read the draft with get_target_group)`);
+  }
+  return group;
+}
+
 function detailsOf(group: TargetGroup) {
   return { ...group.spec, id: group.id, human_readable_id: group.human_readable_id, created_at: group.created_at };
 }
 
 export const targetGroupViewHandlers = {
+  // A target group has details once it is launched or scheduled: a draft's are not found (404).
   get_target_group_details: ({ session, params, operation }) => {
-    const group = findTargetGroup(session, params.account_id, params.project_id, params.target_group_id);
+    const group = launchedTargetGroup(session, params.account_id, params.project_id, params.target_group_id);
     return { body: answerFrom(operation.id, 200, detailsOf(group), undefined, ['id']) };
   },
 
   update_launched_target_group_details: ({ session, params, body, actor, operation }) => {
-    const group = findTargetGroup(session, params.account_id, params.project_id, params.target_group_id);
+    const group = launchedTargetGroup(session, params.account_id, params.project_id, params.target_group_id);
     const before = { ...group.spec };
     Object.assign(group.spec, body as Record<string, unknown>);
     group.updated_at = new Date().toISOString();

@@ -104,11 +104,20 @@ export const targetGroupHandlers = {
     return { body: { id: group.id } };
   },
 
-  get_target_group: ({ session, params }) =>
-    ({ body: targetGroupView(findTargetGroup(session, params.account_id, params.project_id, params.target_group_id)) }),
+  // A draft is read here; once launched or scheduled the target group lives at its details (301).
+  get_target_group: ({ session, params, path }) => {
+    const group = findTargetGroup(session, params.account_id, params.project_id, params.target_group_id);
+    if (group.status !== 'draft') return { status: 301, headers: { location: `${path}/details` } };
+    return { body: targetGroupView(group) };
+  },
 
+  // Only a draft is updated here (a launched one through update_launched_target_group_details); the
+  // operation documents no 409 or 422, so the refusal is its 400 with a detail saying why.
   update_target_group: ({ session, params, body, actor }) => {
     const group = findTargetGroup(session, params.account_id, params.project_id, params.target_group_id);
+    if (group.status !== 'draft') {
+      throw badRequest([], `target group ${group.id} is ${group.status}, and only a draft can be updated here; change a launched target group with update_launched_target_group_details (PUT …/details)`);
+    }
     checkBusinessUnit(body);
     const before = group.spec;
     const spec = structuredClone(body) as Record<string, unknown>;
