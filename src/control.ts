@@ -4,6 +4,7 @@ import type { MockApp, MockServices } from './app.js';
 import { CINT_API_VERSION } from './cint/operations.js';
 import type { JournalEntry, JournalFilter } from './journal/journal.js';
 import type { ScenarioChoice } from './scenarios/catalog.js';
+import { clockOf, moveClock, type ClockChange } from './sessions/clock.js';
 
 export interface TokenOptions {
   /** Accounts the token grants; every account when absent. */
@@ -33,6 +34,11 @@ export interface MockControl {
   journal(sessionId: string, filter?: JournalFilter & { clientId?: string | null }): JournalEntry[];
   /** How many requests a session made, e.g. count('ci', { operation: 'create_project' }). */
   count(sessionId: string, filter?: Pick<JournalFilter, 'operation' | 'status'> & { clientId?: string | null }): number;
+  /**
+   * Reads or moves a session's clock: clock('ci', { advance: 'P3D' }), { set: '2030-01-31T12:00:00Z' },
+   * { reset: true }; runs whose end has come are completed. The session must have made a request.
+   */
+  clock(sessionId: string, change?: ClockChange, clientId?: string | null): { now: string; offset_ms: number };
 }
 
 export class ScenarioNotFoundError extends Error {
@@ -75,6 +81,12 @@ export function controlOf(app: MockApp): MockControl {
     count(sessionId, { clientId, ...filter } = {}) {
       const session = sessions.find(sessionId, clientId);
       return session ? journals.of(session).count(filter) : 0;
+    },
+    clock(sessionId, change, clientId) {
+      const session = sessions.find(sessionId, clientId);
+      if (!session) throw new Error(`no session named ${JSON.stringify(sessionId)} yet: it starts with its first request`);
+      if (change) moveClock(session, change);
+      return clockOf(session);
     },
   };
 }

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { MockApp } from '../src/app.js';
+import { controlOf } from '../src/control.js';
 import {
-  ULID, assertCintError, assertMatchesSpec, clientOf, createProject, createTargetGroup, futureDate, launch, launchUrl, liveRun,
+  ACCOUNT, ULID, assertCintError, assertMatchesSpec, clientOf, createProject, createTargetGroup, futureDate, launch, launchUrl, liveRun,
   makeApp, runsUrl, type Client,
 } from './helpers.js';
 
@@ -180,6 +181,54 @@ describe('fielding runs', () => {
       const project = await createProject(app, client);
       const response = await app.inject({ method: 'GET', url: runsUrl(project.id, UNKNOWN_ID), headers: client.headers() });
       assertCintError(response, 404, 'not_found_error', { detail: 'target_group_id: the specified resource was not found' });
+    });
+  });
+
+  describe('the session clock', () => {
+    it('a run whose end has passed by the session clock is completed, and its target group with it; no waiting', async () => {
+      const client = await clientOf(app);
+      const run = await liveRun(app, client); // ends in futureDate()'s days
+      const admin = (method: 'GET' | 'POST', payload?: unknown) => app.inject({ method, url: `/__admin/sessions/${client.clientId}/clock`, ...(payload ? { payload } : {}) });
+      const before = (await admin('GET')).json();
+      assert.equal(before.offset_ms, 0);
+      const end = Date.parse((await read(client, run.runUrl)).json().end_fielding_at as string);
+
+      const moved = await admin('POST', { set: new Date(end - 3_600_000).toISOString() });
+      assert.equal(moved.statusCode, 200, moved.body);
+      assert.equal((await read(client, run.runUrl)).json().status, 'live', 'an hour before the end it is still live');
+      assert.equal((await admin('POST', { advance: 'PT2H' })).statusCode, 200);
+      const ended = await read(client, run.runUrl);
+      assert.equal(ended.json().status, 'completed');
+      assert.equal(ended.json().version, 2);
+      assert.equal(ended.headers.etag, 'W/"2"');
+      const group = await app.inject({ method: 'GET', url: `/v1/demand/accounts/${ACCOUNT}/projects/${run.projectId}/target-groups/${run.targetGroupId}/overview`, headers: client.headers() });
+      assert.equal(group.json().status, 'completed');
+      assertCintError(await act(client, run.runUrl, 'pause', 'W/"2"'), 422, 'invalid_state_error');
+
+      // A launch is checked against the session's clock too: a date in the real future may be its past.
+      const project = await createProject(app, client);
+      const targetGroupId = await createTargetGroup(app, client, project.id);
+      const launchAt = await app.inject({
+        method: 'POST', url: launchUrl(project.id, targetGroupId), headers: client.headers({ 'idempotency-key': client.idempotencyKey() }),
+        payload: { end_fielding_at: new Date(end - 60_000).toISOString() },
+      });
+      assertCintError(launchAt, 400, 'bad_request_error', { invalid_params: [{ name: 'end_fielding_at' }] });
+
+      assert.equal((await admin('POST', { reset: true })).json().offset_ms, 0);
+      assertCintError(await admin('POST', { advance: 'one day' }), 400, 'bad_request_error', { invalid_params: [{ name: 'advance', reason: /ISO 8601 duration/ }] });
+    });
+
+    it('a paused run past its end cannot be resumed; the programmatic API moves the clock too', async () => {
+      const client = await clientOf(app);
+      const run = await liveRun(app, client);
+      const paused = await act(client, run.runUrl, 'pause', run.etag);
+      assert.equal(paused.statusCode, 204);
+      const { now } = controlOf(app).clock(client.clientId, { advance: 'P400D' });
+      assert.ok(Date.parse(now) > Date.now() + 399 * 86_400_000);
+      const ended = await read(client, run.runUrl);
+      assert.equal(ended.json().status, 'completed', 'a paused run ends at its end date too');
+      assertCintError(await act(client, run.runUrl, 'resume', String(ended.headers.etag)), 422, 'invalid_state_error', { detail: /^Cannot resume a fielding run which is completed/ });
+      assert.throws(() => controlOf(app).clock('no-such-session'), /no session named "no-such-session" yet/);
     });
   });
 

@@ -1,7 +1,8 @@
 // Admin API for sessions: list, reset, delete, and each session's request journal and counts.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { conflict, notFound } from '../cint/errors.js';
+import { badRequest, conflict, notFound } from '../cint/errors.js';
+import { clockOf, moveClock, type ClockChange } from '../sessions/clock.js';
 import { AmbiguousSessionError, summaryOf, type Session, type SessionStore } from '../sessions/store.js';
 import { NoContent, SessionParams, SessionQuery } from './schemas.js';
 
@@ -104,6 +105,38 @@ export const sessionAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const { client_id: clientId, ...filter } = request.query;
     const session = oneSession(sessions, request.params.id, clientId);
     return { entries: session ? journals.of(session).entries(filter) : [] };
+  });
+
+  const Clock = Type.Object({ session: Type.String(), now: Type.String({ format: 'date-time' }), offset_ms: Type.Number() });
+  const ClockChangeBody = Type.Union([
+    Type.Object({ advance: Type.String({ description: 'an ISO 8601 duration: P1D, PT2H30M, P2W' }) }, { additionalProperties: false }),
+    Type.Object({ set: Type.String({ description: 'the instant the clock shows from now on' }) }, { additionalProperties: false }),
+    Type.Object({ reset: Type.Literal(true) }, { additionalProperties: false }),
+  ]);
+
+  app.get('/sessions/:id/clock', {
+    schema: { tags, summary: "The session's clock: what time it is for its runs", params: SessionParams, querystring: SessionQuery, response: { 200: Clock } },
+  }, async (request) => {
+    const session = oneSession(sessions, request.params.id, request.query.client_id);
+    if (!session) throw notFound('id');
+    return { session: session.name, ...clockOf(session) };
+  });
+
+  app.post('/sessions/:id/clock', {
+    schema: {
+      tags, summary: "Move the session's clock: {advance: 'P1D'}, {set: '2030-01-31T12:00:00Z'} or {reset: true}; runs whose end has come complete",
+      params: SessionParams, querystring: SessionQuery, body: ClockChangeBody, response: { 200: Clock },
+    },
+  }, async (request) => {
+    const session = oneSession(sessions, request.params.id, request.query.client_id);
+    if (!session) throw notFound('id');
+    try {
+      moveClock(session, request.body as ClockChange);
+    } catch (error) {
+      if (error instanceof RangeError) throw badRequest([{ name: Object.keys(request.body)[0]!, reason: error.message }], 'the clock change is not valid');
+      throw error;
+    }
+    return { session: session.name, ...clockOf(session) };
   });
 
   app.get('/sessions/:id/counts', {

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { badRequest, invalidState, notFound } from '../cint/errors.js';
 import { requireIfMatch } from '../cint/etag.js';
+import { watchRun } from '../sessions/clock.js';
 import { appendId, findFieldingRun, findTargetGroup } from '../sessions/lookup.js';
 import { newId, type FieldingRun, type FieldingRunStatus, type LaunchJob } from '../sessions/store.js';
 import type { Handler, HandlerInput, Handlers } from './handler.js';
@@ -76,12 +77,13 @@ function transition<Id extends RunAction>(action: Action): Handler<Id> {
     if (!from.includes(run.status)) {
       throw invalidState(`Cannot ${action} a fielding run which is ${run.status}; ${action} needs a run that is ${from.join(' or ')}.`);
     }
-    if (action === 'resume' && Date.parse(run.end_fielding_at) <= Date.now()) {
+    if (action === 'resume' && Date.parse(run.end_fielding_at) <= session.now()) {
       throw invalidState(`Cannot resume a fielding run whose end date (${run.end_fielding_at}) has passed; relaunch the target group with a new end date.`);
     }
-    const now = new Date().toISOString();
+    const now = new Date(session.now()).toISOString();
     run.status = to;
     bumpVersion(run, actor, now);
+    watchRun(session, run);
     const group = session.targetGroups.get(targetGroupId);
     if (group) {
       recordChanges(group, actor, { status: group.status }, { status: to });
@@ -96,7 +98,7 @@ export const fieldingRunHandlers = {
   create_launch_fielding_run_from_draft_job: ({ session, params, body, actor, path }) => {
     const { account_id: accountId, project_id: projectId, target_group_id: targetGroupId } = params;
     const endAt = new Date(body.end_fielding_at);
-    if (endAt.getTime() <= Date.now()) {
+    if (endAt.getTime() <= session.now()) {
       throw badRequest([{ name: 'end_fielding_at', reason: "'end_fielding_at' must be in the future." }]);
     }
     // The operation documents no 404: an unknown target group is reported by the job, as Cint does.
@@ -111,7 +113,7 @@ export const fieldingRunHandlers = {
       job = failedJob(place, actor, 'TargetGroupInvalidState', `target group ${targetGroupId} is ${group.status}; only a draft can be launched`);
     } else {
       session.reserve(2);
-      const now = new Date().toISOString();
+      const now = new Date(session.now()).toISOString();
       const run: FieldingRun = {
         id: newId(),
         target_group_id: group.id,
@@ -124,6 +126,7 @@ export const fieldingRunHandlers = {
         etag: etagOfVersion(1),
       };
       session.runs.set(run.id, run);
+      watchRun(session, run);
       appendId(session.runsByTargetGroup, group.id, run.id);
       recordChanges(group, actor, { status: group.status }, { status: 'live' });
       group.status = 'live';

@@ -12,6 +12,7 @@ import { findFieldingRun, findProject, findTargetGroup, findTargetGroupById } fr
 import type { Session, StoredResource } from '../sessions/store.js';
 import { jsonBytes, newId } from '../sessions/store.js';
 import { bumpVersion } from './fielding-runs.js';
+import { watchRun } from '../sessions/clock.js';
 import { answerFrom, responseFields } from './answers.js';
 import type { Handler, HandlerInput, HandlerOutput } from './handler.js';
 
@@ -272,7 +273,12 @@ export function genericHandler(op: Operation, plan: Plan, reference?: string): H
         else if (resource) requireIfMatch(ifMatch, resource.etag);
         // A write to a run (update, relaunch, launch now) makes its next version: the answer's ETag.
         if (run && op.method !== 'GET') {
+          // update_fielding_run moves the run's dates; the session's clock ends it at the new end.
+          const dates = input.body as { start_fielding_at?: unknown; end_fielding_at?: unknown } | undefined;
+          if (typeof dates?.end_fielding_at === 'string') run.end_fielding_at = new Date(dates.end_fielding_at).toISOString();
+          if (typeof dates?.start_fielding_at === 'string') run.start_fielding_at = new Date(dates.start_fielding_at).toISOString();
           bumpVersion(run, input.actor, now);
+          watchRun(session, run);
           if (wantsEtag) headers.etag = run.etag;
           return { status: success, headers, body: answerFrom(op.id, success, { ...params }, undefined, keep) };
         }

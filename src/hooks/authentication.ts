@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Identity } from '../auth/tokens.js';
 import { badRequest, forbidden, unauthorized } from '../cint/errors.js';
 import { operation } from '../cint/operations.js';
+import { settle } from '../sessions/clock.js';
 
 export const SESSION_HEADER = 'x-mock-session';
 const SESSION_NAME = /^[A-Za-z0-9._:@-]{1,128}$/;
@@ -47,6 +48,8 @@ export function authentication(app: FastifyInstance): void {
     }
     const session = app.mock.sessions.get(request.cint.sessionId, owner);
     session.requestCount += 1;
+    // What the session's clock says has happened since its last request (runs that ended).
+    settle(session);
     request.cint.session = session;
 
     const account = (request.params as { account_id?: string }).account_id;

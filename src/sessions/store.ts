@@ -149,6 +149,19 @@ export class Session {
     if (this.objectCount + count > this.limits.maxObjects) throw new SessionFullError(this.limits.maxObjects);
   }
 
+  /**
+   * The session's clock: the real clock moved by `clockOffsetMs`, so a test can let days pass without
+   * waiting (the admin API's /sessions/{id}/clock, the programmatic clock()). Runs end by it.
+   */
+  clockOffsetMs = 0;
+
+  now(): number {
+    return Date.now() + this.clockOffsetMs;
+  }
+
+  /** The earliest instant at which a run of this session changes by itself (its end); Infinity: none. */
+  nextRunChangeAt = Infinity;
+
   /** Bytes of stored data the session holds (see jsonBytes). */
   storedBytes = 0;
   private readonly sizes = new WeakMap<object, number>();
