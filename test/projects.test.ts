@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { MockApp } from '../src/app.js';
 import {
-  ACCOUNT, MANAGER_ID, ULID, assertCintError, assertMatchesSpec, clientOf, createProject, makeApp, projectBody, projectsUrl,
+  ACCOUNT, MANAGER_ID, ULID, assertCintError, assertMatchesSpec, clientOf, createProject, createTargetGroup, makeApp, projectBody, projectsUrl,
   type Client,
 } from './helpers.js';
 
@@ -141,6 +141,21 @@ describe('projects', () => {
       assert.equal(body.projects.length, 1);
       assert.equal(body.projects[0].id, tracker.id);
       assert.equal(body.projects[0].highlighted_name, 'Brand <em>Tracker</em> Wave 2');
+    });
+
+    it('search_string also finds a project by its human-readable id, or by a target group\'s name or human-readable id', async () => {
+      const client = await clientOf(app);
+      const alpha = await createProject(app, client, { name: 'Alpha study' });
+      const beta = await createProject(app, client, { name: 'Beta study' });
+      const groupId = await createTargetGroup(app, client, beta.id, { name: 'Nordic panel women' });
+      const ids = async (search: string) => ((await list(client, `?search_string=${encodeURIComponent(search)}`)).json().projects as { id: string }[]).map((project) => project.id);
+      const alphaRead = (await app.inject({ method: 'GET', url: `${projectsUrl()}/${alpha.id}`, headers: client.headers() })).json();
+      assert.deepEqual(await ids(String(alphaRead.human_readable_id).toLowerCase()), [alpha.id]);
+      assert.deepEqual(await ids('nordic panel'), [beta.id]);
+      const group = (await app.inject({ method: 'GET', url: `${projectsUrl()}/${beta.id}/target-groups/${groupId}`, headers: client.headers() })).json();
+      assert.deepEqual(await ids(String(group.human_readable_id)), [beta.id]);
+      const groups = (await app.inject({ method: 'GET', url: `${projectsUrl()}/${beta.id}/target-groups?search_string=${String(group.human_readable_id)}`, headers: client.headers() })).json();
+      assert.deepEqual(groups.target_groups.map((item: { id: string }) => item.id), [groupId]);
     });
 
     it('filters by project_manager_id', async () => {

@@ -46,6 +46,18 @@ function projectListItem(session: Session, project: Project, search: string | un
   };
 }
 
+/**
+ * search_string finds a project by its name or human-readable id, or by the name or human-readable id
+ * of one of its target groups (Cint's list page says so).
+ */
+function projectMatches(session: Session, project: Project, search: string): boolean {
+  if (project.name.toLowerCase().includes(search) || project.human_readable_id.toLowerCase().includes(search)) return true;
+  return (session.targetGroupsByProject.get(project.id) ?? []).some((id) => {
+    const group = session.targetGroups.get(id);
+    return group !== undefined && (String(group.spec.name).toLowerCase().includes(search) || group.human_readable_id.toLowerCase().includes(search));
+  });
+}
+
 export const projectHandlers = {
   list_account_projects: ({ session, params, query }) => {
     const { account_id: accountId } = params;
@@ -57,7 +69,7 @@ export const projectHandlers = {
     const page = paginate(session.projectsByAccount.get(accountId) ?? [], (id) => session.projects.get(id), {
       pageSize: pageSizeOf(query.page_size), startAfter: cursorOf('start_after', query.start_after), endBefore: cursorOf('end_before', query.end_before),
     }, (project) => (!query.project_manager_id || project.project_manager_id.toLowerCase() === query.project_manager_id.toLowerCase())
-      && (!search || project.name.toLowerCase().includes(search)));
+      && (!search || projectMatches(session, project, search)));
     return {
       body: {
         projects: page.items.map((project) => projectListItem(session, project, search)),

@@ -66,7 +66,7 @@ export const targetGroupHandlers = {
     const page = paginate(session.targetGroupsByProject.get(projectId) ?? [], (id) => session.targetGroups.get(id), {
       pageSize: pageSizeOf(query.page_size), startAfter: cursorOf('start_after', query.start_after), endBefore: cursorOf('end_before', query.end_before),
     }, (group) => (!statuses || statuses.has(group.status))
-      && (!search || String(group.spec.name).toLowerCase().includes(search))
+      && (!search || String(group.spec.name).toLowerCase().includes(search) || group.human_readable_id.toLowerCase().includes(search))
       && (!readableIds || readableIds.has(group.human_readable_id))
       && (!references || references.has(String(group.spec.target_group_customer_reference_number)))
       && (!query.project_manager_id || String(group.spec.project_manager_id).toLowerCase() === query.project_manager_id.toLowerCase())
