@@ -5,7 +5,7 @@ import { badRequest, invalidState, notFound } from '../cint/errors.js';
 import { requireIfMatch } from '../cint/etag.js';
 import { watchRun } from '../sessions/clock.js';
 import { appendId, findFieldingRun, findTargetGroup } from '../sessions/lookup.js';
-import { newId, type FieldingRun, type FieldingRunStatus, type LaunchJob } from '../sessions/store.js';
+import { bumpVersion, etagOfVersion, newId, type FieldingRun, type FieldingRunStatus, type LaunchJob } from '../sessions/store.js';
 import type { Handler, HandlerInput, Handlers } from './handler.js';
 import { recordChanges } from './target-group-views.js';
 
@@ -53,20 +53,6 @@ const TRANSITIONS: Record<Action, { from: FieldingRunStatus[]; to: FieldingRunSt
 
 type RunAction = 'pause_fielding_run' | 'resume_fielding_run' | 'complete_fielding_run';
 
-/**
- * A run's ETag is its version, W/"<version>": Cint's pages tell clients to send "the fielding run's
- * current version" in If-Match, so one built from the `version` field (5, "5" or W/"5") matches too.
- */
-export const etagOfVersion = (version: number) => `W/"${version}"`;
-
-/** Every change to a run makes a new version, and with it a new ETag. */
-export function bumpVersion(run: FieldingRun, actor: string, now = new Date().toISOString()): void {
-  run.version += 1;
-  run.etag = etagOfVersion(run.version);
-  run.last_changed_at = now;
-  run.last_changed_by = actor;
-}
-
 function transition<Id extends RunAction>(action: Action): Handler<Id> {
   return ({ session, params: anyParams, headers, actor }) => {
     const params = anyParams as HandlerInput<'pause_fielding_run'>['params'];
@@ -82,7 +68,7 @@ function transition<Id extends RunAction>(action: Action): Handler<Id> {
     }
     const now = new Date(session.now()).toISOString();
     run.status = to;
-    bumpVersion(run, actor, now);
+    bumpVersion(run, now, actor);
     watchRun(session, run);
     const group = session.targetGroups.get(targetGroupId);
     if (group) {

@@ -10,8 +10,7 @@ import { requireIfMatch } from '../cint/etag.js';
 import type { Operation, OperationId } from '../cint/operations.js';
 import { findFieldingRun, findProject, findTargetGroup, findTargetGroupById } from '../sessions/lookup.js';
 import type { Session, StoredResource } from '../sessions/store.js';
-import { jsonBytes, newId } from '../sessions/store.js';
-import { bumpVersion } from './fielding-runs.js';
+import { bumpVersion, jsonBytes, newId } from '../sessions/store.js';
 import { watchRun } from '../sessions/clock.js';
 import { answerFrom, responseFields } from './answers.js';
 import type { Handler, HandlerInput, HandlerOutput } from './handler.js';
@@ -252,14 +251,11 @@ export function genericHandler(op: Operation, plan: Plan, reference?: string): H
         let stored = session.singletons.get(input.path);
         if (stored) requireIfMatch(ifMatch, stored.etag);
         const fields = { ...stored?.fields, ...fieldsOf(input.body) };
-        if (!stored) {
-          session.reserve();
-          stored = { id: input.path, fields: {}, etag: '', created_at: now, updated_at: now };
-          session.resize(stored, jsonBytes(fields));
-          session.singletons.set(input.path, stored);
-        } else {
-          session.resize(stored, jsonBytes(fields));
-        }
+        const isNew = stored === undefined;
+        if (isNew) session.reserve();
+        stored ??= { id: input.path, fields: {}, etag: '', created_at: now, updated_at: now };
+        session.resize(stored, jsonBytes(fields));
+        if (isNew) session.singletons.set(input.path, stored);
         stored.fields = fields;
         stored.etag = session.nextEtag();
         stored.updated_at = now;
@@ -277,7 +273,7 @@ export function genericHandler(op: Operation, plan: Plan, reference?: string): H
           const dates = input.body as { start_fielding_at?: unknown; end_fielding_at?: unknown } | undefined;
           if (typeof dates?.end_fielding_at === 'string') run.end_fielding_at = new Date(dates.end_fielding_at).toISOString();
           if (typeof dates?.start_fielding_at === 'string') run.start_fielding_at = new Date(dates.start_fielding_at).toISOString();
-          bumpVersion(run, input.actor, now);
+          bumpVersion(run, now, input.actor);
           watchRun(session, run);
           if (wantsEtag) headers.etag = run.etag;
           return { status: success, headers, body: answerFrom(op.id, success, { ...params }, undefined, keep) };

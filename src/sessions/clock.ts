@@ -2,7 +2,7 @@
 // run whose end_fielding_at has passed is completed, and its target group with it, as Cint's runs are.
 // Worked out when a request of the session arrives and something is due, not by timers.
 import { randomUUID } from 'node:crypto';
-import type { FieldingRun, Session } from './store.js';
+import { bumpVersion, type FieldingRun, type Session } from './store.js';
 
 /** Completes the session's runs whose end has come by its clock; cheap when nothing is due. */
 export function settle(session: Session): void {
@@ -25,9 +25,7 @@ export function watchRun(session: Session, run: FieldingRun): void {
 
 function complete(session: Session, run: FieldingRun, at: string): void {
   run.status = 'completed';
-  run.version += 1;
-  run.etag = `W/"${run.version}"`;
-  run.last_changed_at = at;
+  bumpVersion(run, at);
   const group = session.targetGroups.get(run.target_group_id);
   if (group && group.status !== 'completed') {
     // Cint's changelog names a user for every entry: the one who last changed the run.

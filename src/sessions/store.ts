@@ -54,6 +54,23 @@ export interface FieldingRun {
   etag: string;
 }
 
+/**
+ * A run's ETag is its version, W/"<version>": Cint's pages tell clients to send "the fielding run's
+ * current version" in If-Match, so one built from the `version` field (5, "5" or W/"5") matches too.
+ */
+export const etagOfVersion = (version: number) => `W/"${version}"`;
+
+/**
+ * Every change to a run makes a new version, and with it a new ETag; `actor` is who made it (a run
+ * that ends by the clock keeps the last one who changed it).
+ */
+export function bumpVersion(run: FieldingRun, at: string, actor = run.last_changed_by): void {
+  run.version += 1;
+  run.etag = etagOfVersion(run.version);
+  run.last_changed_at = at;
+  run.last_changed_by = actor;
+}
+
 export interface LaunchJob {
   job_id: string;
   account_id: number;
@@ -280,14 +297,6 @@ export class SessionStore {
     const found = this.named(name, clientId);
     if (found.length > 1) throw new AmbiguousSessionError(name, found.map((session) => session.clientId));
     return found[0];
-  }
-
-  peek(key: string): Session | undefined {
-    return this.sessions.peek(key);
-  }
-
-  has(key: string): boolean {
-    return this.sessions.has(key);
   }
 
   /** Forget the sessions called `name` (of `clientId` when given); the next request starts afresh. */
