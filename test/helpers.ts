@@ -6,6 +6,7 @@ import addFormatsImport from 'ajv-formats';
 import type { LightMyRequestResponse } from 'fastify';
 import { buildApp, type MockApp } from '../src/app.js';
 import { makeConfig, type ConfigInput } from '../src/config.js';
+import type { RunningMock } from '../src/server.js';
 import { responseDefinitions, responseTable } from '../src/cint/responses.generated.js';
 
 const addFormats = addFormatsImport as unknown as typeof addFormatsImport.default;
@@ -187,4 +188,29 @@ export async function liveRun(app: MockApp, client: Client) {
   const run = await app.inject({ method: 'GET', url: runUrl, headers: client.headers() });
   assert.equal(run.statusCode, 200, run.body);
   return { projectId: project.id, targetGroupId, runId, runUrl, etag: String(run.headers.etag) };
+}
+
+export interface SocketAnswer { status: number; headers: Headers; text: string; json: Record<string, unknown> }
+
+/**
+ * A client of a listening mock (startMock) over a real socket: its own token, a session when named,
+ * JSON bodies (a string is sent as it is), a new Idempotency-Key on each POST and PUT unless given.
+ */
+export function socketClient(mock: RunningMock, clientId: string) {
+  let keys = 0;
+  return async (method: string, path: string, { session, body, headers = {} }: { session?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<SocketAnswer> => {
+    const response = await fetch(`${mock.url}${path}`, {
+      method,
+      headers: {
+        ...mock.headers(clientId),
+        ...(session ? { 'x-mock-session': session } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(method === 'POST' || method === 'PUT' ? { 'idempotency-key': `${clientId}-${(keys += 1)}` } : {}),
+        ...headers,
+      },
+      ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+    });
+    const text = await response.text();
+    return { status: response.status, headers: response.headers, text, json: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
+  };
 }

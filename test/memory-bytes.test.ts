@@ -4,30 +4,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { startMock, type RunningMock } from '../src/server.js';
-import { ACCOUNT, projectBody, projectsUrl, targetGroupBody, targetGroupsUrl } from './helpers.js';
-
-type Answer = { status: number; json: Record<string, unknown>; text: string };
-
-function clientOn(mock: RunningMock, clientId: string) {
-  let keys = 0;
-  return async (method: string, path: string, body?: unknown, extra: Record<string, string> = {}): Promise<Answer> => {
-    const response = await fetch(`${mock.url}${path}`, {
-      method,
-      headers: {
-        ...mock.headers(clientId), ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...(method === 'POST' || method === 'PUT' ? { 'idempotency-key': `${clientId}-${(keys += 1)}` } : {}), ...extra,
-      },
-      ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
-    });
-    const text = await response.text();
-    return { status: response.status, text, json: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
-  };
-}
+import { ACCOUNT, projectBody, projectsUrl, socketClient, targetGroupBody, targetGroupsUrl, type SocketAnswer } from './helpers.js';
 
 const summaryOf = async (mock: RunningMock, clientId: string) =>
   (await (await fetch(`${mock.url}/__admin/sessions/${clientId}`)).json()) as { bytes: number; objects: number };
 
-function assertEnvelope(answer: Answer, status: number, object: string, detail?: string | RegExp) {
+function assertEnvelope(answer: SocketAnswer, status: number, object: string, detail?: string | RegExp) {
   assert.equal(answer.status, status, answer.text);
   assert.deepEqual(Object.keys(answer.json).filter((key) => key !== 'invalid_params').sort(), ['detail', 'id', 'object']);
   assert.equal(answer.json.object, object);
@@ -39,13 +21,13 @@ describe('stored bytes (real socket)', () => {
   it('unknown fields are dropped before storing: 150 target groups with a 900 KB unknown field hold their own ~9 KB each, not 135 MB', async () => {
     const mock = await startMock({ watchScenarios: false });
     try {
-      const call = clientOn(mock, 'unknown-fields');
-      const project = await call('POST', projectsUrl(), projectBody());
+      const call = socketClient(mock, 'unknown-fields');
+      const project = await call('POST', projectsUrl(), { body: projectBody() });
       const projectId = project.json.id as string;
       const junk = 'j'.repeat(900_000);
       let id = '';
       for (let i = 0; i < 150; i += 1) {
-        const created = await call('POST', targetGroupsUrl(projectId), targetGroupBody({ name: `Target group ${i}`, junk_field: junk, nested: { more: 'x' } }));
+        const created = await call('POST', targetGroupsUrl(projectId), { body: targetGroupBody({ name: `Target group ${i}`, junk_field: junk, nested: { more: 'x' } }) });
         assert.equal(created.status, 201, created.text);
         id = created.json.id as string;
       }
@@ -56,7 +38,7 @@ describe('stored bytes (real socket)', () => {
       assert.ok(!read.text.includes('jjjjjjjjjj'), 'the unknown field is not read back');
 
       // A webhook's unknown field is not kept either; its known fields are.
-      const webhook = await call('POST', `/v1/accounts/${ACCOUNT}/webhooks`, { url: 'https://client.example/hooks', events: ['target-group-updated'], extra: junk });
+      const webhook = await call('POST', `/v1/accounts/${ACCOUNT}/webhooks`, { body: { url: 'https://client.example/hooks', events: ['target-group-updated'], extra: junk } });
       assert.equal(webhook.status, 201, webhook.text);
       const hook = await call('GET', `/v1/accounts/${ACCOUNT}/webhooks/${webhook.json.id as string}`);
       assert.equal(hook.json.url, 'https://client.example/hooks');
@@ -70,9 +52,9 @@ describe('stored bytes (real socket)', () => {
   it('a session past maxSessionBytes gets 409 saying so, nothing is stored, and a delete makes room', async () => {
     const mock = await startMock({ maxSessionBytes: 30_000, watchScenarios: false });
     try {
-      const call = clientOn(mock, 'full');
-      const projectId = (await call('POST', projectsUrl(), projectBody())).json.id as string;
-      const create = (i: number) => call('POST', targetGroupsUrl(projectId), targetGroupBody({ name: `Target group ${i}` }));
+      const call = socketClient(mock, 'full');
+      const projectId = (await call('POST', projectsUrl(), { body: projectBody() })).json.id as string;
+      const create = (i: number) => call('POST', targetGroupsUrl(projectId), { body: targetGroupBody({ name: `Target group ${i}` }) });
       let created = 0;
       let refused = await create(0);
       while (refused.status === 201 && created < 20) {
@@ -91,8 +73,8 @@ describe('stored bytes (real socket)', () => {
 
       // The generic collections count too, and a delete gives the bytes back.
       const hooks = `/v1/accounts/${ACCOUNT}/webhooks`;
-      assertEnvelope(await call('POST', hooks, { url: `https://client.example/${'p'.repeat(25000)}`, events: ['target-group-updated'] }), 409, 'conflict_error', /maximum of 30000 bytes/);
-      const small = await call('POST', hooks, { url: 'https://client.example/h', events: ['target-group-updated'] });
+      assertEnvelope(await call('POST', hooks, { body: { url: `https://client.example/${'p'.repeat(25000)}`, events: ['target-group-updated'] } }), 409, 'conflict_error', /maximum of 30000 bytes/);
+      const small = await call('POST', hooks, { body: { url: 'https://client.example/h', events: ['target-group-updated'] } });
       assert.equal(small.status, 201, small.text);
       assert.ok((await summaryOf(mock, 'full')).bytes > before.bytes);
       assert.equal((await call('DELETE', `${hooks}/${small.json.id as string}`)).status, 204);
@@ -105,9 +87,9 @@ describe('stored bytes (real socket)', () => {
   it('a flood of requests keeps at most journalBytes of journal per session, oldest first, counts exact', async () => {
     const mock = await startMock({ journalBytes: 40_000, watchScenarios: false });
     try {
-      const call = clientOn(mock, 'journal-flood');
+      const call = socketClient(mock, 'journal-flood');
       // Bodies of about 3.5 KB (an unknown field the journal still shows as sent): each entry holds about 7.5 KB.
-      for (let i = 0; i < 40; i += 1) assert.equal((await call('POST', projectsUrl(), projectBody({ name: `Project ${i}`, notes: 'r'.repeat(3500) }))).status, 202);
+      for (let i = 0; i < 40; i += 1) assert.equal((await call('POST', projectsUrl(), { body: projectBody({ name: `Project ${i}`, notes: 'r'.repeat(3500) }) })).status, 202);
       const journal = (await (await fetch(`${mock.url}/__admin/sessions/journal-flood/journal`)).json()) as { entries: { body: { name: string } }[] };
       assert.ok(journal.entries.length >= 3 && journal.entries.length <= 6, `${journal.entries.length} entries kept`);
       assert.equal(journal.entries[0]!.body.name, 'Project 39', 'the newest is kept');
@@ -121,11 +103,11 @@ describe('stored bytes (real socket)', () => {
   it('a body nested thousands deep is 400 and leaves nothing behind: no object, the key unused, the server answering', async () => {
     const mock = await startMock({ watchScenarios: false });
     try {
-      const call = clientOn(mock, 'deep');
+      const call = socketClient(mock, 'deep');
       const deep = JSON.stringify(projectBody()).replace(/}$/, `,"extra":${'['.repeat(20_000)}${']'.repeat(20_000)}}`);
-      assertEnvelope(await call('POST', projectsUrl(), deep, { 'idempotency-key': 'deep-key' }), 400, 'bad_request_error', 'the request body nests too deeply');
+      assertEnvelope(await call('POST', projectsUrl(), { body: deep, headers: { 'idempotency-key': 'deep-key' } }), 400, 'bad_request_error', 'the request body nests too deeply');
       assert.deepEqual((await call('GET', projectsUrl())).json.projects, []);
-      assert.equal((await call('POST', projectsUrl(), projectBody(), { 'idempotency-key': 'deep-key' })).status, 202, 'the key was not used up');
+      assert.equal((await call('POST', projectsUrl(), { body: projectBody(), headers: { 'idempotency-key': 'deep-key' } })).status, 202, 'the key was not used up');
       assert.equal(((await call('GET', projectsUrl())).json.projects as unknown[]).length, 1);
     } finally {
       await mock.close();

@@ -1,6 +1,11 @@
 // The programmatic API, used the way a test suite would: startMock() and its control (tokens, scenarios,
 // resets, the journal and counts), controlOf() on an inject-only app, and close().
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import {
@@ -181,20 +186,37 @@ describe('closing and many mocks in one process', () => {
 });
 
 describe('shutdown drains in-flight requests', () => {
-  it('a request in flight at close() gets its answer; one pipelined behind it gets Cint\'s 503', async () => {
-    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const { connect } = await import('node:net');
+  /** A listening mock whose list_account_projects answers after `delayMs`, in a scenario folder of its own. */
+  async function slowListMock(delayMs: number): Promise<{ mock: RunningMock; cleanup(): Promise<void> }> {
     const dir = mkdtempSync(join(tmpdir(), 'cint-mock-drain-'));
     writeFileSync(join(dir, 'slow-list.yaml'), [
-      'description: list_account_projects answers after 400 ms.',
+      `description: list_account_projects answers after ${delayMs} ms.`,
       'rules:',
       '  - match: { operation: list_account_projects }',
-      '    respond: { passthrough: true, delay_ms: 400 }',
+      `    respond: { passthrough: true, delay_ms: ${delayMs} }`,
       '',
     ].join('\n'));
     const mock = await startMock({ scenariosDir: dir, scenario: 'slow-list', watchScenarios: false });
+    return {
+      mock,
+      cleanup: async () => {
+        await mock.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+
+  /** Resolves once a request of `session` is past routing and authentication: it is in flight. */
+  async function inFlight(mock: RunningMock, session: string): Promise<void> {
+    const deadline = Date.now() + 5000;
+    while (mock.app.mock.sessions.named(session).length === 0) {
+      assert.ok(Date.now() < deadline, 'the request never reached the server');
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  it('a request in flight at close() gets its answer; one pipelined behind it gets Cint\'s 503', async () => {
+    const { mock, cleanup } = await slowListMock(400);
     try {
       const headers = Object.entries(mock.headers('draining')).map(([name, value]) => `${name}: ${value}\r\n`).join('');
       const request = `GET ${projectsUrl()} HTTP/1.1\r\nhost: localhost\r\n${headers}\r\n`;
@@ -203,12 +225,7 @@ describe('shutdown drains in-flight requests', () => {
       socket.setEncoding('utf8').on('data', (chunk: string) => { received += chunk; });
       const ended = new Promise((resolve) => socket.on('close', resolve));
       socket.write(request);
-      // The session exists once the request is past routing and authentication: it is in flight.
-      const deadline = Date.now() + 5000;
-      while (mock.app.mock.sessions.named('draining').length === 0) {
-        assert.ok(Date.now() < deadline, 'the request never reached the server');
-        await new Promise((resolve) => setImmediate(resolve));
-      }
+      await inFlight(mock, 'draining');
       const closed = mock.close();
       socket.write(request);
       await closed;
@@ -227,45 +244,27 @@ describe('shutdown drains in-flight requests', () => {
       assert.equal(body.object, 'service_unavailable_error');
       await assert.rejects(fetch(`${mock.url}/__admin/health`));
     } finally {
-      await mock.close();
-      rmSync(dir, { recursive: true, force: true });
+      await cleanup();
     }
   });
 
   it('an answer given while draining says Connection: close, so a pooled client does not reuse the socket', async () => {
-    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const { request } = await import('node:http');
-    const dir = mkdtempSync(join(tmpdir(), 'cint-mock-drain-'));
-    writeFileSync(join(dir, 'slow-list.yaml'), [
-      'description: list_account_projects answers after 300 ms.',
-      'rules:',
-      '  - match: { operation: list_account_projects }',
-      '    respond: { passthrough: true, delay_ms: 300 }',
-      '',
-    ].join('\n'));
-    const mock = await startMock({ scenariosDir: dir, scenario: 'slow-list', watchScenarios: false });
+    const { mock, cleanup } = await slowListMock(300);
     try {
-      const agent = new (await import('node:http')).Agent({ keepAlive: true });
+      const agent = new Agent({ keepAlive: true });
       const answered = new Promise<{ status: number; connection: string | undefined }>((resolve, reject) => {
-        request(`${mock.url}${projectsUrl()}`, { agent, headers: mock.headers('pooled') }, (response) => {
+        httpRequest(`${mock.url}${projectsUrl()}`, { agent, headers: mock.headers('pooled') }, (response) => {
           response.resume();
           response.on('end', () => resolve({ status: response.statusCode ?? 0, connection: response.headers.connection }));
         }).on('error', reject).end();
       });
-      const deadline = Date.now() + 5000;
-      while (mock.app.mock.sessions.named('pooled').length === 0) {
-        assert.ok(Date.now() < deadline, 'the request never reached the server');
-        await new Promise((resolve) => setImmediate(resolve));
-      }
+      await inFlight(mock, 'pooled');
       const closed = mock.close();
       assert.deepEqual(await answered, { status: 200, connection: 'close' });
       await closed;
       agent.destroy();
     } finally {
-      await mock.close();
-      rmSync(dir, { recursive: true, force: true });
+      await cleanup();
     }
   });
 });

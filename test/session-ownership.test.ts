@@ -5,30 +5,13 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { startMock, type RunningMock } from '../src/server.js';
-import { ACCOUNT, API_VERSION, projectBody } from './helpers.js';
+import { ACCOUNT, projectBody, socketClient } from './helpers.js';
 
 type Json = Record<string, unknown>;
 
-/** A client of a listening mock: its own token, HTTP over a socket. */
-async function clientOn(mock: RunningMock, clientId: string) {
-  const token = mock.token(clientId);
-  let keys = 0;
-  const call = async (method: string, path: string, { session, body, headers = {} }: { session?: string; body?: unknown; headers?: Record<string, string> } = {}) => {
-    const response = await fetch(`${mock.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`, 'cint-api-version': API_VERSION,
-        ...(session ? { 'x-mock-session': session } : {}),
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...(method === 'POST' || method === 'PUT' ? { 'idempotency-key': `${clientId}-${(keys += 1)}` } : {}),
-        ...headers,
-      },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await response.text();
-    return { status: response.status, headers: response.headers, json: (text ? JSON.parse(text) : null) as Json };
-  };
-  return { clientId, call };
+/** A client of a listening mock, over a real socket. */
+function clientOn(mock: RunningMock, clientId: string) {
+  return { clientId, call: socketClient(mock, clientId) };
 }
 
 const projects = `/v1/demand/accounts/${ACCOUNT}/projects`;
