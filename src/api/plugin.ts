@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { operations, type Operation } from '../cint/operations.js';
 import { pruneUnknown } from '../cint/prune.js';
 import { authentication } from '../hooks/authentication.js';
-import { businessUnitIds } from '../hooks/business-unit.js';
+import { businessUnitHook } from '../hooks/business-unit.js';
 import { idempotency } from '../hooks/idempotency.js';
 import { journal } from '../hooks/journal.js';
 import { requiredHeaders } from '../hooks/required-headers.js';
@@ -33,14 +33,15 @@ export async function cintApi(app: FastifyInstance, options: { bodyLimit: number
   authentication(app);
   scenarioEngine(app);
   requiredHeaders(app);
-  businessUnitIds(app);
   idempotency(app);
   journal(app);
 
   const plans = planOperations(operations, new Set(Object.keys(handlers)));
   const register = (scope: FastifyInstance, op: Operation) => {
     const handler = (handlers[op.id] as Handler | undefined) ?? genericHandler(op, plans.get(op.id)!, referenceData.get(op.id));
+    const normalize = businessUnitHook(op);
     scope.route({
+      ...(normalize ? { preValidation: normalize } : {}),
       method: op.method,
       url: op.path,
       // Headers are checked by hooks/required-headers.ts, before the body, with the document's names.

@@ -35,7 +35,7 @@ export function recordRequest(app: FastifyInstance, request: FastifyRequest, sta
     ...(fault ? { fault } : {}),
     ...(kept.body !== undefined ? { body: kept.body } : {}),
   };
-  app.mock.journals.of(context.session).record(entry, entryBytes(entry, kept.chars));
+  app.mock.journals.of(context.session).record(entry, entryBytes(kept.chars, request.url.length));
 }
 
 export function journal(app: FastifyInstance): void {

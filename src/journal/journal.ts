@@ -34,9 +34,12 @@ export const JOURNAL_PATH_LIMIT = 2048;
 /** What an entry costs beyond its body, path and query: its other fields and the objects holding them. */
 const ENTRY_OVERHEAD_BYTES = 320;
 
-/** About how many bytes an entry holds in memory (strings as UTF-16 code units, counted once). */
-export function entryBytes(entry: JournalEntry, bodyChars: number): number {
-  return ENTRY_OVERHEAD_BYTES + 2 * (bodyChars + entry.path.length + entry.request_id.length + JSON.stringify(entry.query).length);
+/**
+ * About how many bytes an entry holds in memory (strings as UTF-16 code units): its body's characters
+ * and its URL's (path and query, kept as the path and the parsed query), with its other fields.
+ */
+export function entryBytes(bodyChars: number, urlChars: number): number {
+  return ENTRY_OVERHEAD_BYTES + 2 * (bodyChars + urlChars);
 }
 
 /**
@@ -57,7 +60,7 @@ export class Journal {
     return this.bytes;
   }
 
-  record(entry: JournalEntry, bytes = entryBytes(entry, 0)): void {
+  record(entry: JournalEntry, bytes = entryBytes(0, entry.path.length)): void {
     const key = `${entry.operation ?? ''} ${entry.status}`;
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
     if (this.capacity === 0 || bytes > this.maxBytes) return;
