@@ -9,7 +9,8 @@ import { validatorCompiler } from './cint/validation.js';
 import { badRequest } from './cint/errors.js';
 import { excessiveNesting, MAX_JSON_DEPTH } from './cint/json-depth.js';
 import { TokenService } from './auth/tokens.js';
-import { SessionStore } from './sessions/store.js';
+import { SessionStore, type JobTiming } from './sessions/store.js';
+import { durationMs } from './sessions/clock.js';
 import { ScenarioCatalog } from './scenarios/catalog.js';
 import { requestContext } from './hooks/context.js';
 import { requestLog } from './hooks/request-log.js';
@@ -24,6 +25,8 @@ export interface MockServices {
   tokens: TokenService;
   scenarios: ScenarioCatalog;
   journals: JournalStore;
+  /** How long jobs take unless a session says otherwise (jobPolls, jobDuration). */
+  jobTiming: JobTiming;
 }
 
 export interface BuildOptions {
@@ -78,6 +81,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     tokens: new TokenService(config),
     scenarios: await ScenarioCatalog.fromConfig(config, app.log),
     journals: new JournalStore(config.journalSize, config.journalBytes),
+    jobTiming: { polls: config.jobPolls, durationMs: durationMs(config.jobDuration) ?? 0 },
   };
   app.decorate('mock', services);
   app.addHook('onClose', async () => services.scenarios.close());

@@ -7,6 +7,9 @@ import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value'
 import { parse as parseYaml } from 'yaml';
 import { nearestName } from './scenarios/validate.js';
 
+/** An ISO 8601 duration of weeks, days, hours, minutes and seconds (P1D, PT2H30M, PT0.5S); sessions/clock.ts reads it. */
+export const DURATION_PATTERN = '^P(?!$)(?:(\\d+)W)?(?:(\\d+)D)?(?:T(?=\\d)(?:(\\d+)H)?(?:(\\d+)M)?(?:(\\d+(?:\\.\\d+)?)S)?)?$';
+
 export const AuthMode = Type.Union([Type.Literal('verify'), Type.Literal('decode'), Type.Literal('off')], {
   description: 'verify: tokens must be signed by this mock; decode: any well-formed, unexpired JWT; off: no token needed',
 });
@@ -46,6 +49,8 @@ export const ConfigSchema = Type.Object({
   adminEnabled: Type.Boolean({ default: true, description: 'false removes the admin API, but health' }),
   journalSize: Type.Integer({ minimum: 0, default: 1000, description: 'requests remembered per session in the journal' }),
   journalBytes: Type.Integer({ minimum: 0, default: 262144, description: 'bytes of journal entries kept per session (bodies over 4 KB are left out); the oldest go first' }),
+  jobPolls: Type.Integer({ minimum: 0, maximum: 1000, default: 0, description: "polls of a job's status that answer Processing before it may end (launch, schedule, batch, upload, removal and report jobs); 0: it may end at once" }),
+  jobDuration: Type.String({ pattern: DURATION_PATTERN, default: 'PT0S', description: "time on the session's clock a job takes before it may end, an ISO 8601 duration (PT5S, PT2M); PT0S: none" }),
   referenceData: Type.Optional(Type.String({ minLength: 1, description: "a YAML or JSON file of the user's reference data: operation id -> the body that read answers" })),
 }, { additionalProperties: false });
 
@@ -138,6 +143,8 @@ const ENV: Record<string, keyof Static<typeof ConfigSchema>> = {
   CINT_MOCK_JOURNAL_SIZE: 'journalSize',
   CINT_MOCK_JOURNAL_BYTES: 'journalBytes',
   CINT_MOCK_REFERENCE_DATA: 'referenceData',
+  CINT_MOCK_JOB_POLLS: 'jobPolls',
+  CINT_MOCK_JOB_DURATION: 'jobDuration',
 };
 
 /** Every environment variable the mock reads. */

@@ -1,6 +1,7 @@
 // What the mock knows about a request as it moves through the hooks, kept on the request.
 import type { Identity } from './auth/tokens.js';
 import type { OperationId } from './cint/operations.js';
+import type { JobScript } from './sessions/jobs.js';
 import type { Session } from './sessions/store.js';
 
 export interface RequestContext {
@@ -17,4 +18,6 @@ export interface RequestContext {
    * let the realistic behaviour answer; `{ name: 'Prefer: code=NNN', rule: -1 }` for a Prefer header.
    */
   scenario?: { name: string; rule: number } | null;
+  /** A scenario's `job` step: how the job this request creates behaves. */
+  jobScript?: JobScript | null;
 }

@@ -4,7 +4,7 @@ import type { MockApp, MockServices } from './app.js';
 import { CINT_API_VERSION } from './cint/operations.js';
 import type { JournalEntry, JournalFilter } from './journal/journal.js';
 import type { ScenarioChoice } from './scenarios/catalog.js';
-import { clockOf, moveClock, type ClockChange } from './sessions/clock.js';
+import { clockOf, jobTimingView, moveClock, setJobTiming, type ClockChange, type JobTimingChangeData } from './sessions/clock.js';
 
 export interface TokenOptions {
   /** Accounts the token grants; every account when absent. */
@@ -39,6 +39,11 @@ export interface MockControl {
    * { reset: true }; runs whose end has come are completed. The session must have made a request.
    */
   clock(sessionId: string, change?: ClockChange, clientId?: string | null): { now: string; offset_ms: number };
+  /**
+   * Reads or sets how long a session's jobs stay Processing: jobs('ci', { polls: 2 }), { duration: 'PT30S' }
+   * (on the session's clock), { reset: true } for the instance's jobPolls and jobDuration.
+   */
+  jobs(sessionId: string, change?: JobTimingChangeData, clientId?: string | null): { polls: number; duration: string; source: 'session' | 'instance' };
 }
 
 export class ScenarioNotFoundError extends Error {
@@ -87,6 +92,13 @@ export function controlOf(app: MockApp): MockControl {
       if (!session) throw new Error(`no session named ${JSON.stringify(sessionId)} yet: it starts with its first request`);
       if (change) moveClock(session, change);
       return clockOf(session);
+    },
+    jobs(sessionId, change, clientId) {
+      const session = sessions.find(sessionId, clientId);
+      if (!session) throw new Error(`no session named ${JSON.stringify(sessionId)} yet: it starts with its first request`);
+      if (change) setJobTiming(session, app.mock.jobTiming, change);
+      const { session: _name, ...view } = jobTimingView(session, app.mock.jobTiming);
+      return view;
     },
   };
 }

@@ -28,6 +28,8 @@ describe('makeConfig', () => {
       port: 8080,
       host: '127.0.0.1',
       authMode: 'verify',
+      jobPolls: 0,
+      jobDuration: 'PT0S',
       jwtSecret: '(random)',
       tokenTtlSeconds: 86400,
       expiredTokenStatus: 401,

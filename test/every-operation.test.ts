@@ -49,8 +49,11 @@ describe('every operation of the document', () => {
   // A draft target group for the operations that read or change drafts only (a launched one is a 301 / 400 there).
   const DRAFT_ONLY = new Set(['get_target_group', 'update_target_group']);
   let draftTargetGroupId = '';
+  // A scheduled run for launch now, which starts scheduled runs only (the walk's other run is live).
+  let scheduled: { target_group_id: string; fielding_run_id: string } | undefined;
   const idAt = (op: Operation, name: string, at: number) => {
     if (name === 'target_group_id' && DRAFT_ONLY.has(op.id) && draftTargetGroupId) return draftTargetGroupId;
+    if (op.id === 'launch_now_fielding_run' && scheduled && (name === 'target_group_id' || name === 'fielding_run_id')) return scheduled[name];
     const above = op.path.slice(0, at - 1);
     return created.get(above) ?? ids[name] ?? valueFor(partOf(op, 'params')?.properties?.[name]);
   };
@@ -131,6 +134,15 @@ describe('every operation of the document', () => {
     const job = await fetch(`${mock.url}${launched.headers.get('location')}`, { headers: headersFor(byId.get('get_launch_fielding_run_from_draft_job')!) });
     ids.fielding_run_id = String((await job.json() as { created_fielding_run_id: string }).created_fielding_run_id);
     draftTargetGroupId = '';
+    scheduled = undefined;
+    const toSchedule = String(((await call(byId.get('create_target_group')!)).json as { id: string }).id);
+    const schedule = byId.get('create_schedule_fielding_run_from_draft_job')!;
+    const scheduling = await fetch(urlFor(schedule).replace(ids.target_group_id, toSchedule), {
+      method: 'POST', headers: headersFor(schedule, { 'content-type': 'application/json' }),
+      body: JSON.stringify({ start_fielding_at: futureDate(1), end_fielding_at: futureDate(30) }),
+    });
+    const scheduleJob = await fetch(`${mock.url}${scheduling.headers.get('location')}`, { headers: headersFor(byId.get('get_schedule_fielding_run_from_draft_job')!) });
+    scheduled = { target_group_id: toSchedule, fielding_run_id: String((await scheduleJob.json() as { created_fielding_run_id: string }).created_fielding_run_id) };
     draftTargetGroupId = String(((await call(byId.get('create_target_group')!)).json as { id: string }).id);
     // Every other id comes from the operation that creates it: a POST to the path just above it.
     for (const op of operations) {

@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { badRequest, conflict, notFound } from '../cint/errors.js';
-import { clockOf, moveClock, type ClockChange } from '../sessions/clock.js';
+import { clockOf, jobTimingView, moveClock, setJobTiming, type ClockChange, type JobTimingChangeData } from '../sessions/clock.js';
 import { AmbiguousSessionError, summaryOf, type Session, type SessionStore } from '../sessions/store.js';
 import { NoContent, SessionParams, SessionQuery } from './schemas.js';
 
@@ -137,6 +137,45 @@ export const sessionAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       throw error;
     }
     return { session: session.name, ...clockOf(session) };
+  });
+
+  const JobTimingView = Type.Object({
+    session: Type.String(),
+    polls: Type.Integer({ description: "polls of a job's status that answer Processing before it may end" }),
+    duration: Type.String({ description: "time on the session's clock a job takes, as an ISO 8601 duration" }),
+    source: Type.Union([Type.Literal('session'), Type.Literal('instance')], { description: "session: set for this session; instance: the instance's jobPolls and jobDuration" }),
+  });
+  const JobTimingChange = Type.Union([
+    Type.Object({
+      polls: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
+      duration: Type.Optional(Type.String({ description: 'an ISO 8601 duration: PT5S, PT2M' })),
+    }, { additionalProperties: false, minProperties: 1 }),
+    Type.Object({ reset: Type.Literal(true) }, { additionalProperties: false }),
+  ]);
+
+  app.get('/sessions/:id/jobs', {
+    schema: { tags, summary: "How long the session's jobs stay Processing", params: SessionParams, querystring: SessionQuery, response: { 200: JobTimingView } },
+  }, async (request) => {
+    const session = oneSession(sessions, request.params.id, request.query.client_id);
+    if (!session) throw notFound('id');
+    return jobTimingView(session, app.mock.jobTiming);
+  });
+
+  app.put('/sessions/:id/jobs', {
+    schema: {
+      tags, summary: "Set how long the session's jobs stay Processing: {polls: 2, duration: 'PT30S'}, or {reset: true} for the instance's",
+      params: SessionParams, querystring: SessionQuery, body: JobTimingChange, response: { 200: JobTimingView },
+    },
+  }, async (request) => {
+    const session = oneSession(sessions, request.params.id, request.query.client_id);
+    if (!session) throw notFound('id');
+    try {
+      setJobTiming(session, app.mock.jobTiming, request.body as JobTimingChangeData);
+    } catch (error) {
+      if (error instanceof RangeError) throw badRequest([{ name: 'duration', reason: error.message }], 'the job timing is not valid');
+      throw error;
+    }
+    return jobTimingView(session, app.mock.jobTiming);
   });
 
   app.get('/sessions/:id/counts', {

@@ -9,10 +9,11 @@ import { pageSizeOf } from './shared.js';
 import { requireIfMatch } from '../cint/etag.js';
 import type { Operation, OperationId } from '../cint/operations.js';
 import { findFieldingRun, findProject, findTargetGroup, findTargetGroupById } from '../sessions/lookup.js';
-import type { Session, StoredResource } from '../sessions/store.js';
-import { bumpVersion, jsonBytes, newId } from '../sessions/store.js';
-import { watchRun } from '../sessions/clock.js';
-import { answerFrom, responseFields } from './answers.js';
+import type { Job, Session, StoredResource } from '../sessions/store.js';
+import { jsonBytes, newId } from '../sessions/store.js';
+import { answerFrom, fitsSchema, responseFields } from './answers.js';
+import { JOB_KINDS } from '../cint/jobs.js';
+import { createJob, pollJob } from '../sessions/jobs.js';
 import type { Handler, HandlerInput, HandlerOutput } from './handler.js';
 
 export interface Family {
@@ -158,6 +159,36 @@ function pageOf(items: StoredResource[], query: PageQuery): { items: StoredResou
   return { items: window, hasMore, nextCursor: hasMore && last ? last.id : null };
 }
 
+/** The job `id` names when `op` reads its status, polled; undefined otherwise. */
+function jobStatusOf(session: Session, op: Operation, id: string): Job | undefined {
+  const job = session.jobs.get(id);
+  if (!job || JOB_KINDS[job.operation as OperationId]?.status !== op.id) return undefined;
+  pollJob(session, job);
+  return job;
+}
+
+/**
+ * A status answer saying what the job says: its status in the words of its kind, when it ended and why
+ * it failed. Fields that do not apply are null where the schema allows null, and left out otherwise.
+ */
+function jobAnswer(op: Operation, body: unknown, job: Job): unknown {
+  const answer = body as Record<string, unknown>;
+  const words = JOB_KINDS[job.operation as OperationId]!.words;
+  answer.status = job.status === 'Processing' ? words.processing : job.status === 'Completed' ? words.completed : words.failed;
+  if ('message' in answer) answer.message = job.status === 'Processing' ? 'Report generation is in progress.' : 'Job successful';
+  if (!('job_id' in answer)) return answer;
+  Object.assign(answer, { job_id: job.job_id, created_at: job.created_at, created_by: job.created_by });
+  const fields: Record<string, unknown> = {
+    completed_at: job.finished_at, failure_reason: job.failure_reason, partial_success_reason: null, job_trace_id: job.job_trace_id,
+  };
+  for (const [field, value] of Object.entries(fields)) {
+    if (!(field in answer)) continue;
+    answer[field] = value;
+    if (value === null && !fitsSchema(op.id, op.successStatus, answer)) delete answer[field];
+  }
+  return answer;
+}
+
 const newSecret = () => randomBytes(32).toString('base64');
 
 /** A weak ETag for an answer that has no stored version: the same body gives the same tag. */
@@ -203,6 +234,9 @@ export function genericHandler(op: Operation, plan: Plan, reference?: string): H
         if (answersSecret) resource.fields.secret = newSecret();
         session.resize(resource, jsonBytes(resource.fields));
         resource.etag = session.nextEtag();
+        if (JOB_KINDS[op.id]) {
+          createJob(session, { id: resource.id, operation: op.id, scope: '', actor: input.actor, work: { kind: 'record' }, timing: input.jobTiming, script: input.jobScript });
+        }
         const key = collectionKey(family, params);
         let collection = session.resources.get(key);
         if (!collection) session.resources.set(key, (collection = new Map()));
@@ -214,7 +248,9 @@ export function genericHandler(op: Operation, plan: Plan, reference?: string): H
       case 'read': {
         const family = plan.family!;
         const resource = findResource(session, family, params);
-        return answer({ ...resource.fields, [idField!]: params[family.idParam], created_at: resource.created_at, updated_at: resource.updated_at }, resource.etag);
+        const read = answer({ ...resource.fields, [idField!]: params[family.idParam], created_at: resource.created_at, updated_at: resource.updated_at }, resource.etag);
+        const job = jobStatusOf(session, op, resource.id);
+        return job ? { ...read, body: jobAnswer(op, read.body, job) } : read;
       }
       case 'update': {
         const family = plan.family!;
@@ -264,20 +300,10 @@ export function genericHandler(op: Operation, plan: Plan, reference?: string): H
       default: {
         if (reference !== undefined) return { status: success, headers, body: JSON.parse(reference) };
         const resource = plan.within.length ? findResource(session, plan.within.at(-1)!, params) : undefined;
-        const run = params.fielding_run_id !== undefined ? session.runs.get(String(params.fielding_run_id)) : undefined;
-        if (run) requireIfMatch(ifMatch, run.etag);
-        else if (resource) requireIfMatch(ifMatch, resource.etag);
-        // A write to a run (update, relaunch, launch now) makes its next version: the answer's ETag.
-        if (run && op.method !== 'GET') {
-          // update_fielding_run moves the run's dates; the session's clock ends it at the new end.
-          const dates = input.body as { start_fielding_at?: unknown; end_fielding_at?: unknown } | undefined;
-          if (typeof dates?.end_fielding_at === 'string') run.end_fielding_at = new Date(dates.end_fielding_at).toISOString();
-          if (typeof dates?.start_fielding_at === 'string') run.start_fielding_at = new Date(dates.start_fielding_at).toISOString();
-          bumpVersion(run, now, input.actor);
-          watchRun(session, run);
-          if (wantsEtag) headers.etag = run.etag;
-          return { status: success, headers, body: answerFrom(op.id, success, { ...params }, undefined, keep) };
-        }
+        // A report's status is its job's.
+        const job = resource && jobStatusOf(session, op, resource.id);
+        if (job) return { status: success, headers, body: jobAnswer(op, answer(resource.fields, resource.etag).body, job) };
+        if (resource) requireIfMatch(ifMatch, resource.etag);
         // An action on an item that answers a secret (regenerate_webhook_secret) makes a new one.
         if (resource && op.method === 'POST' && answersSecret) {
           resource.fields.secret = newSecret();

@@ -4,7 +4,8 @@ import type { Static, TSchema } from '@sinclair/typebox';
 import type { Identity } from '../auth/tokens.js';
 import type { Operation, OperationId } from '../cint/operations.js';
 import type { operationTable } from '../cint/spec.generated.js';
-import type { Session } from '../sessions/store.js';
+import type { JobScript } from '../sessions/jobs.js';
+import type { JobTiming, Session } from '../sessions/store.js';
 
 type Schemas<Id extends OperationId> = (typeof operationTable)[Id]['schemas'];
 type Part<Id extends OperationId, K extends string> = Schemas<Id> extends { [P in K]: infer S extends TSchema } ? Static<S> : undefined;
@@ -21,6 +22,10 @@ export interface HandlerInput<Id extends OperationId = OperationId> {
   body: Part<Id, 'body'>;
   /** The request path without its query string. */
   path: string;
+  /** How long a job this request creates takes: the session's setting, else the instance's. */
+  jobTiming: JobTiming;
+  /** What a scenario's `job` step asks of the job this request creates; null when none. */
+  jobScript: JobScript | null;
 }
 
 export interface HandlerOutput {

@@ -14,6 +14,7 @@ import { journal } from '../hooks/journal.js';
 import { requiredHeaders } from '../hooks/required-headers.js';
 import { scenarioEngine } from '../hooks/scenario.js';
 import { fieldingRunHandlers } from './fielding-runs.js';
+import { jobHandlers } from './jobs.js';
 import { genericHandler, planOperations } from './generic.js';
 import type { Handler, HandlerInput, Handlers } from './handler.js';
 import { projectHandlers } from './projects.js';
@@ -23,7 +24,7 @@ import { userIdOf } from './shared.js';
 import { targetGroupHandlers } from './target-groups.js';
 import { targetGroupViewHandlers } from './target-group-views.js';
 
-export const handlers: Handlers = { ...projectHandlers, ...targetGroupHandlers, ...targetGroupViewHandlers, ...fieldingRunHandlers };
+export const handlers: Handlers = { ...projectHandlers, ...targetGroupHandlers, ...targetGroupViewHandlers, ...fieldingRunHandlers, ...jobHandlers };
 
 export async function cintApi(app: FastifyInstance, options: { bodyLimit: number; referenceData?: string | undefined }): Promise<void> {
   const referenceData = loadReferenceData(options.referenceData);
@@ -89,6 +90,8 @@ class Input implements HandlerInput {
   get body() { return (this.prunedBody ??= { value: pruneUnknown((this.operation.schemas as { body?: object }).body, this.request.body) }).value as never; }
   private prunedBody: { value: unknown } | undefined;
   get path() { return this.request.url.split('?')[0] ?? this.request.url; }
+  get jobTiming() { return this.session.jobTiming ?? this.request.server.mock.jobTiming; }
+  get jobScript() { return this.request.cint.jobScript ?? null; }
 }
 
 function inputOf(op: Operation, request: FastifyRequest): HandlerInput {

@@ -73,6 +73,9 @@ export function scenarioEngine(app: FastifyInstance): void {
       return reply;
     }
     switch (step.kind) {
+      case 'job':
+        request.cint.jobScript = step.job;
+      // falls through: the realistic handler makes the job
       case 'passthrough':
         if (step.status !== null || Object.keys(step.headers).length > 0) adjusted.set(request, step);
         return undefined;
@@ -152,7 +155,7 @@ function preferStep(status: number): CompiledStep {
   let step = preferSteps.get(status);
   if (!step) {
     step = Object.freeze({
-      kind: status >= 300 ? 'respond' : 'passthrough', status, body: undefined, fault: null,
+      kind: status >= 300 ? 'respond' : 'passthrough', status, body: undefined, fault: null, job: null,
       headers: Object.freeze({}), delayMs: null, times: Infinity, probability: 1,
     });
     preferSteps.set(status, step);

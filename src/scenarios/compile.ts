@@ -2,9 +2,15 @@
 // operations it can answer (a method and path become operation ids too), its matchers compiled to
 // closures, and the rules indexed by operation id in file order. Mistakes the schema cannot see
 // (a path no operation serves, a step that can never answer) are reported here, with their field.
+import type { Static } from '@sinclair/typebox';
 import { operation, operations, type Operation, type OperationId } from '../cint/operations.js';
-import type { AfterLastStep, FaultName, MatchData, RuleData, ScenarioFileData, StepData, ValueMatcherData } from './schema.js';
+import { JOB_KINDS, JOB_OPERATIONS } from '../cint/jobs.js';
+import type { JobScript } from '../sessions/jobs.js';
+import type { JobFailure } from '../sessions/store.js';
+import type { AfterLastStep, FaultName, JobStep, MatchData, RuleData, ScenarioFileData, StepData, ValueMatcherData } from './schema.js';
 import { describeValue, isPlainObject, nearestName, type FieldPath, type Issue } from './validate.js';
+
+type JobStepData = Static<typeof JobStep>;
 
 /** What the engine looks at in a request. */
 export interface RequestFacts {
@@ -21,7 +27,7 @@ export interface CompiledStep {
    * respond: send `status` (an error envelope for 4xx/5xx, `body` for 2xx/3xx); passthrough: run the
    * realistic handler, its success sent with `status` when set; fault: break the connection.
    */
-  readonly kind: 'respond' | 'passthrough' | 'fault';
+  readonly kind: 'respond' | 'passthrough' | 'fault' | 'job';
   readonly status: number | null;
   /** A 2xx/3xx body, or the fields merged over a 4xx/5xx envelope; undefined when none. */
   readonly body: unknown;
@@ -32,6 +38,8 @@ export interface CompiledStep {
   /** Requests this step answers before the next takes over; Infinity when it has no `times`. */
   readonly times: number;
   readonly probability: number;
+  /** job: the realistic handler runs, and the job it makes behaves as this says. */
+  readonly job: JobScript | null;
 }
 
 export interface CompiledRule {
@@ -94,7 +102,7 @@ export function compileScenario(data: ScenarioFileData, name: string, file: stri
 function compileRule(rule: RuleData, index: number, at: FieldPath, issues: Issue[]): CompiledRule | null {
   const before = issues.length;
   const resolved = resolveOperations(rule.match, [...at, 'match'], issues);
-  const steps = compileSteps(rule, at, issues);
+  const steps = compileSteps(rule, at, issues, resolved?.operations ?? []);
   const matches = resolved ? compileMatchers(rule.match, resolved.pathParams, [...at, 'match'], issues) : null;
   if (!resolved || !matches || issues.length > before) return null;
   return Object.freeze({
@@ -295,10 +303,10 @@ export function bodyMatches(pattern: unknown, actual: unknown): boolean {
 
 // ---- Steps --------------------------------------------------------------------------------------
 
-function compileSteps(rule: RuleData, at: FieldPath, issues: Issue[]): CompiledStep[] {
+function compileSteps(rule: RuleData, at: FieldPath, issues: Issue[], matched: readonly OperationId[]): CompiledStep[] {
   const list = Array.isArray(rule.respond) ? rule.respond : [rule.respond];
   const stepPath = (index: number): FieldPath => (Array.isArray(rule.respond) ? [...at, 'respond', index] : [...at, 'respond']);
-  const steps = list.map((step, index) => compileStep(step, stepPath(index), issues));
+  const steps = list.map((step, index) => compileStep(step, stepPath(index), issues, matched));
   steps.forEach((step, index) => {
     if (index < steps.length - 1 && step.times === Infinity) {
       issues.push({
@@ -321,7 +329,7 @@ function compileSteps(rule: RuleData, at: FieldPath, issues: Issue[]): CompiledS
   return steps;
 }
 
-function compileStep(step: StepData, at: FieldPath, issues: Issue[]): CompiledStep {
+function compileStep(step: StepData, at: FieldPath, issues: Issue[], matched: readonly OperationId[]): CompiledStep {
   const data = step === 'passthrough' ? { passthrough: true as const } : step;
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(data.headers ?? {})) {
@@ -355,10 +363,13 @@ function compileStep(step: StepData, at: FieldPath, issues: Issue[]): CompiledSt
     if (data.status !== undefined && NO_BODY_STATUSES.has(data.status)) {
       issues.push({ path: [...at, 'status'], expected: 'a status that carries a body (malformed_body sends one)', found: String(data.status) });
     }
-    return Object.freeze({ kind: 'fault', status: data.status ?? null, body: undefined, fault: data.fault, ...common });
+    return Object.freeze({ kind: 'fault', status: data.status ?? null, body: undefined, fault: data.fault, job: null, ...common });
   }
   if ('passthrough' in data) {
-    return Object.freeze({ kind: 'passthrough', status: null, body: undefined, fault: null, ...common });
+    return Object.freeze({ kind: 'passthrough', status: null, body: undefined, fault: null, job: null, ...common });
+  }
+  if ('job' in data) {
+    return Object.freeze({ kind: 'job', status: null, body: undefined, fault: null, job: compileJob(data.job, [...at, 'job'], issues, matched), ...common });
   }
   const { status, body } = data;
   if (body !== undefined && NO_BODY_STATUSES.has(status)) {
@@ -369,5 +380,38 @@ function compileStep(step: StepData, at: FieldPath, issues: Issue[]): CompiledSt
   }
   // A success status without a body keeps the realistic answer and changes only its status.
   const kind = status < 400 && body === undefined ? 'passthrough' : 'respond';
-  return Object.freeze({ kind, status, body, fault: null, ...common });
+  return Object.freeze({ kind, status, body, fault: null, job: null, ...common });
+}
+
+/**
+ * A job step answers only operations that create jobs, and fails a job only with a code the document
+ * names for every kind of job the rule matches, so a scripted failure is one a client can meet.
+ */
+function compileJob(data: JobStepData['job'], at: FieldPath, issues: Issue[], matched: readonly OperationId[]): JobScript | null {
+  const notJobs = matched.filter((id) => !JOB_KINDS[id]);
+  if (matched.length === 0 || notJobs.length > 0) {
+    issues.push({
+      path: at, atKey: true,
+      expected: `a rule whose match names only operations that create jobs (${JOB_OPERATIONS.join(', ')})`,
+      found: notJobs.length > 0 ? `a rule that also matches ${notJobs.slice(0, 3).join(', ')}${notJobs.length > 3 ? ', …' : ''}` : 'a rule that matches no operation',
+    });
+    return null;
+  }
+  let fail: JobFailure | null = null;
+  if (data.fail !== undefined) {
+    const code = typeof data.fail === 'string' ? data.fail : data.fail.code;
+    const kinds = matched.map((id) => JOB_KINDS[id]!);
+    const codes = Object.keys(kinds[0]!.failures).filter((name) => kinds.every((kind) => name in kind.failures));
+    if (!codes.includes(code)) {
+      const nearest = nearestName(code, codes);
+      issues.push({
+        path: typeof data.fail === 'string' ? [...at, 'fail'] : [...at, 'fail', 'code'],
+        expected: codes.length > 0 ? `a failure code the document names for ${matched.join(', ')}: ${codes.join(', ')}` : `no fail: the document names no failure for ${matched.join(', ')}`,
+        found: `${JSON.stringify(code)}${nearest ? ` (did you mean ${JSON.stringify(nearest)}?)` : ''}`,
+      });
+      return null;
+    }
+    fail = { code, description: (typeof data.fail === 'object' ? data.fail.description : undefined) ?? kinds[0]!.failures[code]! };
+  }
+  return Object.freeze({ polls: data.processing_polls ?? null, fail });
 }

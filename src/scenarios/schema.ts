@@ -119,12 +119,35 @@ export const FaultStep = Type.Object({
   ...stepCommon,
 }, { additionalProperties: false, title: 'a fault step' });
 
+export const JobFailureData = Type.Union([
+  Type.String({ minLength: 1, title: 'a failure code', description: "One of the codes Cint's document names for this kind of job (TargetGroupInvalidState, InvalidFieldingDates, StatusTransitionNotAllowed, JobExecutionStartMessageFailed, …), with the document's description" }),
+  Type.Object({
+    code: Type.String({ minLength: 1, title: 'a failure code' }),
+    description: Type.Optional(Type.String({ minLength: 1, description: "What failure_reason.description says; the document's when left out" })),
+  }, { additionalProperties: false, title: '{ code, description? }' }),
+], { title: 'a failure code, or { code, description }' });
+
+export const JobStep = Type.Object({
+  job: Type.Object({
+    processing_polls: Type.Optional(Type.Integer({
+      minimum: 0, maximum: 1000, title: 'an integer from 0 to 1000',
+      description: "Polls of the job's status that answer Processing before it ends (instead of jobPolls)",
+    })),
+    fail: Type.Optional(JobFailureData),
+  }, {
+    additionalProperties: false, minProperties: 1, title: '{ processing_polls?, fail? }',
+    description: 'The request is handled realistically and makes its job; the job stays Processing for processing_polls polls, then ends Failed with `fail` (when given) or as its work goes',
+  }),
+  ...stepCommon,
+}, { additionalProperties: false, title: 'a job step' });
+
 export const Step = Type.Union([
   Type.Literal('passthrough', { description: 'The realistic behaviour' }),
   StatusStep,
   PassthroughStep,
   FaultStep,
-], { title: 'a step: "passthrough", or an object with status, passthrough: true or fault' });
+  JobStep,
+], { title: 'a step: "passthrough", or an object with status, passthrough: true, fault or job' });
 
 export const Respond = Type.Union([
   Step,

@@ -1,46 +1,28 @@
-// Time passing in a session: its clock (Session.now) and what changes when it moves. A live or paused
-// run whose end_fielding_at has passed is completed, and its target group with it, as Cint's runs are.
-// Worked out when a request of the session arrives and something is due, not by timers.
-import { randomUUID } from 'node:crypto';
-import { bumpVersion, type FieldingRun, type Session } from './store.js';
+// Time passing in a session: its clock (Session.now) and what changes when it moves. Jobs whose time
+// has come end; a scheduled run whose start has come goes live; a live or paused run whose end has
+// passed is completed, and its target group with it, as Cint's runs are. Worked out when a request of
+// the session arrives (or its clock moves) and something is due, not by timers.
+import { DURATION_PATTERN } from '../config.js';
+import { endDueJobs } from './jobs.js';
+import { passTime } from './lifecycle.js';
+import type { JobTiming, Session } from './store.js';
 
-/** Completes the session's runs whose end has come by its clock; cheap when nothing is due. */
+/** Brings the session's runs and jobs up to its clock; cheap when nothing is due. */
 export function settle(session: Session): void {
   const now = session.now();
-  if (now < session.nextRunChangeAt) return;
-  let next = Infinity;
-  for (const run of session.runs.values()) {
-    if (run.status === 'completed') continue;
-    const end = Date.parse(run.end_fielding_at);
-    if (end <= now) complete(session, run, new Date(end).toISOString());
-    else next = Math.min(next, end);
-  }
-  session.nextRunChangeAt = next;
+  if (now < session.nextChangeAt) return;
+  // Jobs first: a launch that ended an hour ago made a run the hour since may have moved on.
+  let next = endDueJobs(session, now);
+  for (const run of session.runs.values()) next = Math.min(next, passTime(session, run, now));
+  session.nextChangeAt = next;
 }
 
-/** A run that may change by itself later: the session looks again at its end. */
-export function watchRun(session: Session, run: FieldingRun): void {
-  if (run.status !== 'completed') session.nextRunChangeAt = Math.min(session.nextRunChangeAt, Date.parse(run.end_fielding_at));
-}
-
-function complete(session: Session, run: FieldingRun, at: string): void {
-  run.status = 'completed';
-  bumpVersion(run, at);
-  const group = session.targetGroups.get(run.target_group_id);
-  if (group && group.status !== 'completed') {
-    // Cint's changelog names a user for every entry: the one who last changed the run.
-    group.changelog.push({ id: randomUUID(), occurred_at: at, user: { type: 'las_user', las_user_id: run.last_changed_by }, changes: [{ object: 'status_change', new_value: 'completed', old_value: group.status }] });
-    group.status = 'completed';
-    group.updated_at = at;
-  }
-}
-
-const DURATION = /^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
+const DURATION = new RegExp(DURATION_PATTERN);
 
 /** Milliseconds in an ISO 8601 duration of weeks, days, hours, minutes and seconds (P1D, PT2H30M, P2W); null when it is not one. */
 export function durationMs(text: string): number | null {
   const match = DURATION.exec(text);
-  if (!match || text === 'P' || text.endsWith('T')) return null;
+  if (!match) return null;
   const [, weeks, days, hours, minutes, seconds] = match.map((part) => Number(part ?? 0));
   return ((((weeks! * 7 + days!) * 24 + hours!) * 60 + minutes!) * 60 + seconds!) * 1000;
 }
@@ -66,4 +48,28 @@ export function moveClock(session: Session, change: ClockChange): void {
 
 export function clockOf(session: Session): { now: string; offset_ms: number } {
   return { now: new Date(session.now()).toISOString(), offset_ms: session.clockOffsetMs };
+}
+
+/** A change to how long a session's jobs take; `reset` goes back to the instance's. */
+export type JobTimingChangeData = { polls?: number; duration?: string } | { reset: true };
+
+/** Sets the session's job timing, starting from what it has now; throws a RangeError for a duration that is not one. */
+export function setJobTiming(session: Session, instance: JobTiming, change: JobTimingChangeData): void {
+  if ('reset' in change) {
+    session.jobTiming = null;
+    return;
+  }
+  const current = session.jobTiming ?? instance;
+  let durationMsValue = current.durationMs;
+  if (change.duration !== undefined) {
+    const ms = durationMs(change.duration);
+    if (ms === null) throw new RangeError(`'duration' must be an ISO 8601 duration of weeks, days, hours, minutes and seconds (PT5S, PT2M), got ${JSON.stringify(change.duration)}`);
+    durationMsValue = ms;
+  }
+  session.jobTiming = { polls: change.polls ?? current.polls, durationMs: durationMsValue };
+}
+
+export function jobTimingView(session: Session, instance: JobTiming): { session: string; polls: number; duration: string; source: 'session' | 'instance' } {
+  const timing = session.jobTiming ?? instance;
+  return { session: session.name, polls: timing.polls, duration: `PT${timing.durationMs / 1000}S`, source: session.jobTiming ? 'session' : 'instance' };
 }

@@ -71,18 +71,55 @@ export function bumpVersion(run: FieldingRun, at: string, actor = run.last_chang
   run.last_changed_by = actor;
 }
 
-export interface LaunchJob {
+export type JobStatus = 'Processing' | 'Completed' | 'Failed';
+
+export interface JobFailure { code: string; description: string }
+
+/**
+ * What a job does when it ends, as data: launch or schedule a draft, move each listed target group's
+ * run (a batch), or nothing but report that it ran (uploads, removals, reports: kept generically).
+ */
+export type JobWork =
+  | { kind: 'launch'; end_fielding_at: string }
+  | { kind: 'schedule'; start_fielding_at: string; end_fielding_at: string }
+  | { kind: 'batch'; action: BatchAction; target_group_ids: string[] }
+  | { kind: 'assign_manager'; project_manager_id: string | null; target_group_ids: string[] }
+  | { kind: 'record' };
+
+export type BatchAction = 'launch' | 'pause' | 'resume' | 'complete' | 'relaunch';
+
+/** One target group a batch job could not move, and why. */
+export interface BatchFailure { target_group_id: string; failure_reason: JobFailure }
+
+/** An asynchronous job: created by a POST, polled at its Location until it ends Completed or Failed. */
+export interface Job {
   job_id: string;
-  account_id: number;
-  project_id: string;
-  target_group_id: string;
-  created_fielding_run_id: string | null;
+  /** The operation that created it. */
+  operation: string;
+  /** The path's ids it was created under (account, project, target group): its status path must name the same. */
+  scope: string;
   created_at: string;
   created_by: string;
-  status: 'Completed' | 'Failed' | 'Processing';
-  failure_reason: { code: string; description: string } | null;
+  status: JobStatus;
+  /** Polls still to answer Processing before it may end. */
+  pollsLeft: number;
+  /** When it may end, by the session's clock (ms). */
+  readyAt: number;
+  /** A failure a scenario scripted: it ends Failed with this whatever its work would do. */
+  scripted: JobFailure | null;
+  work: JobWork;
+  finished_at: string | null;
+  failure_reason: JobFailure | null;
   job_trace_id: string | null;
+  /** Launch and schedule: the run it made. */
+  created_fielding_run_id: string | null;
+  /** Batch jobs: the target groups moved (or already there), and those that could not be. */
+  updated: string[] | null;
+  failed: BatchFailure[] | null;
 }
+
+/** How long a session's jobs stay Processing: polls answered so, and time on the session's clock. */
+export interface JobTiming { polls: number; durationMs: number }
 
 /** An object of one of the API's other collections (webhooks, templates, jobs...), kept generically. */
 export interface StoredResource {
@@ -132,7 +169,7 @@ export class Session {
   readonly targetGroupsByProject = new Map<string, string[]>();
   readonly runs = new Map<string, FieldingRun>();
   readonly runsByTargetGroup = new Map<string, string[]>();
-  readonly jobs = new Map<string, LaunchJob>();
+  readonly jobs = new Map<string, Job>();
   /** The generic collections, by collection key (path template and scope), each by id in creation order. */
   readonly resources = new Map<string, Map<string, StoredResource>>();
   /** Singleton sub-resources (an assignment, a specification) set by PUT and read by GET, by path. */
@@ -176,8 +213,14 @@ export class Session {
     return Date.now() + this.clockOffsetMs;
   }
 
-  /** The earliest instant at which a run of this session changes by itself (its end); Infinity: none. */
-  nextRunChangeAt = Infinity;
+  /**
+   * The earliest instant at which something of this session changes by itself (a run starts or ends, a
+   * job is due); Infinity: nothing. The clock looks at the session's runs and jobs only from then on.
+   */
+  nextChangeAt = Infinity;
+
+  /** How long this session's jobs take; null: the instance's jobPolls and jobDuration. */
+  jobTiming: JobTiming | null = null;
 
   /** Bytes of stored data the session holds (see jsonBytes). */
   storedBytes = 0;

@@ -1,0 +1,101 @@
+// The fielding run's lifecycle: which state each action leaves from and where it goes, and what time
+// does by itself (a scheduled run goes live at its start, a live or paused one completes at its end).
+// A target group's status follows its run's. Used by the single-run operations (a refusal is their
+// 422), the batch jobs (a refusal is a failed target group) and the session's clock.
+import { addChangelogEntry } from './changelog.js';
+import { appendId } from './lookup.js';
+import { bumpVersion, etagOfVersion, newId, type FieldingRun, type FieldingRunStatus, type Session, type TargetGroup } from './store.js';
+
+export type RunAction = 'pause' | 'resume' | 'complete' | 'relaunch' | 'launch_now';
+
+const TRANSITIONS: Record<RunAction, { verb: string; from: readonly FieldingRunStatus[]; to: FieldingRunStatus }> = {
+  pause: { verb: 'pause', from: ['live'], to: 'paused' },
+  resume: { verb: 'resume', from: ['paused'], to: 'live' },
+  // The document's own error example: a paused run cannot be completed (resume it first).
+  complete: { verb: 'complete', from: ['live', 'scheduled'], to: 'completed' },
+  relaunch: { verb: 'relaunch', from: ['completed'], to: 'live' },
+  launch_now: { verb: 'launch now', from: ['scheduled'], to: 'live' },
+};
+
+export const isoAt = (ms: number) => new Date(ms).toISOString();
+
+/** Why `action` cannot be done to `run` now (a sentence for a 422 or a batch failure); null when it can. */
+export function refusal(session: Session, run: FieldingRun, action: RunAction): string | null {
+  const { verb, from } = TRANSITIONS[action];
+  if (!from.includes(run.status)) return `Cannot ${verb} a fielding run which is ${run.status}; ${verb} needs a run that is ${from.join(' or ')}.`;
+  // Resume and relaunch only while the end date (and the completes goal) is not reached.
+  if ((action === 'resume' || action === 'relaunch') && Date.parse(run.end_fielding_at) <= session.now()) {
+    return `Cannot ${verb} a fielding run whose end date (${run.end_fielding_at}) has passed; a run is ${action === 'resume' ? 'resumed' : 'relaunched'} only before its end date.`;
+  }
+  return null;
+}
+
+/** Does `action` (refusal() said it may be done): launch now moves the dates, keeping the run's length. */
+export function act(session: Session, run: FieldingRun, action: RunAction, actor: string): void {
+  const now = session.now();
+  if (action === 'launch_now') {
+    const length = Date.parse(run.end_fielding_at) - Date.parse(run.start_fielding_at);
+    run.start_fielding_at = isoAt(now);
+    run.end_fielding_at = isoAt(now + length);
+  }
+  setStatus(session, run, TRANSITIONS[action].to, isoAt(now), actor);
+}
+
+/** A run's new status (and its target group's), as its next version; `actor` is who did it (none: time did). */
+export function setStatus(session: Session, run: FieldingRun, status: FieldingRunStatus, at: string, actor?: string): void {
+  run.status = status;
+  bumpVersion(run, at, actor);
+  watchRun(session, run);
+  const group = session.targetGroups.get(run.target_group_id);
+  if (group) moveTargetGroup(group, status, at, actor ?? run.last_changed_by);
+}
+
+function moveTargetGroup(group: TargetGroup, status: FieldingRunStatus, at: string, user: string): void {
+  if (group.status === status) return;
+  // Cint's changelog names a user for every entry: for a change time made, the one who last changed the run.
+  addChangelogEntry(group, user, at, [{ object: 'status_change', new_value: status, old_value: group.status }]);
+  group.status = status;
+  group.updated_at = at;
+}
+
+/** A draft's first run: live from `at` (launch), or scheduled to start later (schedule). */
+export function startRun(session: Session, group: TargetGroup, dates: { start: string; end: string }, status: 'live' | 'scheduled', actor: string, at: string): FieldingRun {
+  const run: FieldingRun = {
+    id: newId(), target_group_id: group.id, last_changed_at: at, last_changed_by: actor,
+    start_fielding_at: dates.start, end_fielding_at: dates.end, status, version: 1, etag: etagOfVersion(1),
+  };
+  session.runs.set(run.id, run);
+  appendId(session.runsByTargetGroup, group.id, run.id);
+  moveTargetGroup(group, status, at, actor);
+  watchRun(session, run);
+  return run;
+}
+
+/** The target group's run: Cint keeps at most one. */
+export function runOf(session: Session, group: TargetGroup): FieldingRun | undefined {
+  const ids = session.runsByTargetGroup.get(group.id);
+  return ids ? session.runs.get(ids[ids.length - 1]!) : undefined;
+}
+
+/** When the run next changes by itself: its start while scheduled, its end while live or paused. */
+function nextChangeOf(run: FieldingRun): number {
+  if (run.status === 'scheduled') return Date.parse(run.start_fielding_at);
+  if (run.status === 'completed') return Infinity;
+  return Date.parse(run.end_fielding_at);
+}
+
+/** A run that may change by itself later: the session's clock looks again then. */
+export function watchRun(session: Session, run: FieldingRun): void {
+  session.nextChangeAt = Math.min(session.nextChangeAt, nextChangeOf(run));
+}
+
+/** Moves the run along by the session's clock: scheduled → live at its start, → completed at its end. Returns when it next changes. */
+export function passTime(session: Session, run: FieldingRun, now: number): number {
+  if (run.status === 'scheduled' && Date.parse(run.start_fielding_at) <= now) {
+    setStatus(session, run, 'live', run.start_fielding_at);
+  }
+  if ((run.status === 'live' || run.status === 'paused') && Date.parse(run.end_fielding_at) <= now) {
+    setStatus(session, run, 'completed', isoAt(Date.parse(run.end_fielding_at)));
+  }
+  return nextChangeOf(run);
+}
