@@ -316,7 +316,8 @@ describe('jobs', () => {
 
     it("an exclusions job says Processing, then Cint's word for success there, Success", async () => {
       const client = await clientOf(app);
-      const { projectId, targetGroupId } = await liveRun(app, client);
+      const { id: projectId } = await createProject(app, client);
+      const targetGroupId = await createTargetGroup(app, client, projectId);
       const jobs = `${targetGroupsUrl(projectId)}/${targetGroupId}/exclusions/jobs/remove-all-respondents`;
       const created = await app.inject({ method: 'POST', url: `${jobs}?entity_type=RSID`, headers: client.headers() });
       const location = `${jobs}/${created.json().job_id}`;
