@@ -228,7 +228,8 @@ export function genericHandler(op: Operation, plan: Plan, reference?: string): H
     switch (plan.role) {
       case 'create': {
         const family = plan.family!;
-        session.reserve();
+        // A job's creation holds two objects: what was sent, and the job that reports on it.
+        session.reserve(JOB_KINDS[op.id] ? 2 : 1);
         const id = family.newId();
         const resource: StoredResource = { id: String(id), fields: fieldsOf(input.body), etag: '', created_at: now, updated_at: now };
         if (answersSecret) resource.fields.secret = newSecret();
