@@ -13,9 +13,10 @@
 // 2. Load: each target is a server of its own, started afresh for each round (RSS read after its start,
 //    before any request, and after its load run), checked with one request, then loaded by autocannon
 //    in a process of its own: a warm-up that is not counted, then BENCH_SECONDS. The targets alternate
-//    over BENCH_ROUNDS rounds, the order rotated each round; the report gives medians and ratios to bare
-//    Fastify measured in the same run. With taskset and two CPUs, servers run on one CPU, autocannon and
-//    this process on the other.
+//    over BENCH_ROUNDS rounds, the order rotated each round; the report gives medians, and ratios to bare
+//    Fastify as the median of each round's ratio (the target against the bare server of the same round: the
+//    machine's load moves between rounds). With taskset and two CPUs, servers run on one CPU, autocannon
+//    and this process on the other.
 // Logging on means pino at info on stderr for both servers, and the bench sends each server's stderr to
 // a file. The bench fails when a target answers wrongly, never because a goal is not met. Every child is
 // killed at the end, on failure and on Ctrl-C too; each start, poll, request and load run has a deadline.
@@ -280,6 +281,13 @@ interface Sample {
   unexpected: string | undefined;
 }
 
+/** A figure of a sample, for ratios. */
+type Pick = (sample: Sample) => number | undefined;
+const rps: Pick = (sample) => sample.load.requestsPerSecond;
+const p99: Pick = (sample) => sample.load.p99;
+const rssStart: Pick = (sample) => sample.rssStartMb;
+const rssAfter: Pick = (sample) => sample.rssAfterMb;
+
 async function countLines(file: string): Promise<{ lines: number; bytes: number }> {
   let lines = 0;
   let bytes = 0;
@@ -349,6 +357,14 @@ const thousands = (value: number) => Math.round(value).toLocaleString('en-US');
 const times = (value: number | undefined) => (value === undefined || !Number.isFinite(value) ? '—' : value.toFixed(2));
 const mb = (value: number | undefined) => (value === undefined ? '—' : value.toFixed(1));
 const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || b === 0 ? undefined : a / b);
+/**
+ * The median over rounds of each round's ratio: a target against its base measured in the same round
+ * (samples[i] is round i for every target), so that a change in the shared machine's load between rounds
+ * cancels out in part, which a ratio of medians taken from different rounds would not.
+ */
+const roundRatios = (row: Row, base: Row, pick: Pick, basePick: Pick = pick) =>
+  row.samples.map((sample, round) => ratio(pick(sample), basePick(base.samples[round]!)));
+const medianRatio = (row: Row, base: Row, pick: Pick, basePick?: Pick) => definedMedian(roundRatios(row, base, pick, basePick));
 const duration = (msTotal: number) => `${Math.floor(msTotal / 60_000)} min ${Math.round((msTotal % 60_000) / 1000)} s`;
 
 interface Row {
@@ -376,7 +392,7 @@ function table(headings: string[], rows: string[][], leftColumns = 1): string[] 
   return [line(headings), ...rows.map(line)];
 }
 
-function report(cold: Record<'bare' | 'mock', ColdStart[]>, rows: Row[], startedAt: number, loadAtStart: string): { text: string; unexpected: number } {
+function report(cold: Record<'bare' | 'mock', ColdStart[]>, rows: Row[], roundLoads: string[], startedAt: number, loadAtStart: string): { text: string; unexpected: number } {
   const lines: string[] = [];
   const byId = (id: string) => rows.find((row) => row.target.id === id)!;
   const bare = byId('bare');
@@ -407,25 +423,34 @@ function report(cold: Record<'bare' | 'mock', ColdStart[]>, rows: Row[], started
 
   lines.push('', `Load: autocannon -c ${connections}, ${warmupSeconds} s warm-up (not counted) then ${seconds} s per target; ${rounds} round${rounds === 1 ? '' : 's'}, medians; `
     + `mock sessions for reads hold ${fillers + 1} projects`);
+  lines.push('Figures are medians over rounds; each ratio is the median of the rounds\' ratios, a target against the bare server measured in the same round.');
   lines.push('× bare: against bare Fastify (logging off); × bare+pino: rows with logging on against bare Fastify + pino; p99 and RSS ratios against the bare server with the same logging');
   lines.push(...table(
     ['target', 'req/s', '× bare', '× bare+pino', 'p99 ms', '× bare p99', 'RSS start MB', '× bare RSS', 'RSS after MB', 'after/start'],
     rows.map((row) => [
-      row.target.label, thousands(row.requestsPerSecond), times(row.requestsPerSecond / bare.requestsPerSecond),
-      row.target.logging && row.target.server === 'mock' ? times(row.requestsPerSecond / barePino.requestsPerSecond) : '',
-      String(row.p99), times(ratio(row.p99, sameLogging(row).p99)),
-      mb(row.rssStartMb), times(ratio(row.rssStartMb, sameLogging(row).rssStartMb)), mb(row.rssAfterMb), times(ratio(row.rssAfterMb, row.rssStartMb)),
+      row.target.label, thousands(row.requestsPerSecond), times(medianRatio(row, bare, rps)),
+      row.target.logging && row.target.server === 'mock' ? times(medianRatio(row, barePino, rps)) : '',
+      String(row.p99), times(medianRatio(row, sameLogging(row), p99)),
+      mb(row.rssStartMb), times(medianRatio(row, sameLogging(row), rssStart)), mb(row.rssAfterMb), times(medianRatio(row, row, rssAfter, rssStart)),
     ]),
   ));
 
-  lines.push('', 'By round (req/s; answers counted in the measured runs)');
+  const bareRates = bare.samples.map((sample) => sample.load.requestsPerSecond);
+  const swing = Math.max(...bareRates) / Math.max(1, Math.min(...bareRates));
+  if (rounds > 1 && swing > 1.2) {
+    lines.push(`NOTE: bare Fastify's req/s moved ${swing.toFixed(1)}× between rounds (1-min load average at each round's start: ${roundLoads.join('; ')}): `
+      + 'the machine\'s load changed during the run; read the ratios as a range (by round, below).');
+  }
+
+  lines.push('', `By round (req/s and × bare of that round; answers counted in the measured runs); 1-min load average at each round's start: ${roundLoads.join('; ')}`);
   let unexpected = 0;
   lines.push(...table(['target', ...Array.from({ length: rounds }, (_, round) => `round ${round + 1}`), 'answers'], rows.map((row) => {
     const statuses = new Map<string, number>();
     for (const sample of row.samples) for (const [code, count] of Object.entries(sample.load.statuses)) statuses.set(code, (statuses.get(code) ?? 0) + count);
     const problems = row.samples.map((sample, round) => sample.unexpected && `round ${round + 1}: ${sample.unexpected}`).filter(Boolean);
     unexpected += problems.length;
-    return [row.target.label, ...row.samples.map((sample) => thousands(sample.load.requestsPerSecond)),
+    const perRound = roundRatios(row, bare, rps);
+    return [row.target.label, ...row.samples.map((sample, round) => `${thousands(sample.load.requestsPerSecond)} ×${times(perRound[round])}`),
       `${[...statuses].map(([code, count]) => `${code}×${thousands(count)}`).join(' ')}${problems.length ? `  <- UNEXPECTED ${problems.join('; ')}` : ''}`];
   })));
 
@@ -433,8 +458,8 @@ function report(cold: Record<'bare' | 'mock', ColdStart[]>, rows: Row[], started
   const goal = (met: boolean) => (met ? 'met' : 'not met');
   const goals: string[][] = [];
   const against = (id: string, base: Row, minimum: number, what: string) => {
-    const value = byId(id).requestsPerSecond / base.requestsPerSecond;
-    goals.push([what, `${times(value)}×`, `≥ ${minimum.toFixed(2)}×`, goal(value >= minimum)]);
+    const value = medianRatio(byId(id), base, rps);
+    goals.push([what, `${times(value)}×`, `≥ ${minimum.toFixed(2)}×`, value === undefined ? 'not measured' : goal(value >= minimum)]);
   };
   against('scripted', bare, 0.8, 'scripted 503, logging off, vs bare');
   against('scripted-log', barePino, 0.9, 'scripted 503, logging on, vs bare+pino');
@@ -453,9 +478,9 @@ function report(cold: Record<'bare' | 'mock', ColdStart[]>, rows: Row[], started
     goals.push([what, `${times(top.value)}× (worst)`, `≤ ${limit.toFixed(2)}×`,
       over.length === 0 ? `met by all ${values.length} targets` : `not met by ${over.length} of ${values.length} targets (worst: ${top.row.target.label})`]);
   };
-  worst('p99 vs bare (same logging)', 2, (row) => ratio(row.p99, sameLogging(row).p99));
-  worst('RSS after start vs bare', 1.5, (row) => ratio(row.rssStartMb, sameLogging(row).rssStartMb));
-  worst('RSS after the run vs after start', 1.2, (row) => ratio(row.rssAfterMb, row.rssStartMb));
+  worst('p99 vs bare (same logging)', 2, (row) => medianRatio(row, sameLogging(row), p99));
+  worst('RSS after start vs bare', 1.5, (row) => medianRatio(row, sameLogging(row), rssStart));
+  worst('RSS after the run vs after start', 1.2, (row) => medianRatio(row, row, rssAfter, rssStart));
   lines.push('', 'Goals from the issue (informational: the bench does not fail on them; p99 and RSS goals over every mock target)');
   lines.push(...table(['', 'measured', 'goal', ''], goals, 4));
   lines.push('', unexpected === 0 ? 'Every answer was the one expected.' : `${unexpected} run(s) did not answer as expected (see UNEXPECTED above)`);
@@ -487,7 +512,9 @@ async function main(): Promise<void> {
   // 2. Load: every target in every round, the order rotated so that no target always comes first or last.
   const samples = new Map<string, Sample[]>(TARGETS.map((target) => [target.id, []]));
   const shift = Math.max(1, Math.floor(TARGETS.length / rounds));
+  const roundLoads: string[] = [];
   for (let round = 0; round < rounds; round += 1) {
+    roundLoads.push(loadAverage().split(' ')[0]!);
     const order = TARGETS.map((_, index) => TARGETS[(index + round * shift) % TARGETS.length]!);
     for (const [index, target] of order.entries()) {
       process.stderr.write(`round ${round + 1}/${rounds} [${String(index + 1).padStart(2)}/${order.length}] ${target.label.padEnd(44)} load ${loadAverage()} … `);
@@ -498,7 +525,7 @@ async function main(): Promise<void> {
     }
   }
 
-  const { text, unexpected } = report(cold, TARGETS.map((target) => summarise(target, samples.get(target.id)!)), startedAt, loadAtStart);
+  const { text, unexpected } = report(cold, TARGETS.map((target) => summarise(target, samples.get(target.id)!)), roundLoads, startedAt, loadAtStart);
   console.log(text);
   if (unexpected > 0) process.exitCode = 1;
 }
