@@ -1,17 +1,33 @@
-// The baseline for `npm run bench`: a bare Fastify server with one route, started in its own process
-// the way the mock is (`node dist/src/cli.js`), so both pay for Node's start and their own module loading.
-//   node bench/bare-server.mjs [PORT]      # or PORT=N; 0 (the default) picks a free port
+// The baseline for `npm run bench`: a bare Fastify server, started in its own process the way the mock
+// is (`node dist/src/cli.js`), so both pay for Node's start and their own module loading.
+//   node bench/bare-server.mjs [PORT] [--log]     # or PORT=N; 0 (the default) picks a free port
+// GET /ok answers 200 (the cold start's first answer). GET /v1/demand/accounts/:account_id/projects/:project_id
+// answers a fixed 503 shaped like Cint's (the envelope and Retry-After), the work a scripted error is
+// measured against. --log: Fastify's request logging (a line per request and one per response) at info,
+// written to stderr, the stream the mock's CLI gives pino; without it there is no logger, Fastify's default.
 // When it is ready it prints one JSON line on stdout, as the mock's CLI does: {"event":"listening","url":…,"port":…}.
 import Fastify from 'fastify';
 
-const raw = process.argv[2] ?? process.env.PORT ?? '0';
-if (!/^\d+$/.test(raw)) {
-  process.stderr.write(`bare-server: the port must be a number, got ${JSON.stringify(raw)}\n`);
+const args = process.argv.slice(2);
+const log = args.includes('--log');
+const unknown = args.filter((arg) => arg.startsWith('-') && arg !== '--log');
+const raw = args.find((arg) => !arg.startsWith('-')) ?? process.env.PORT ?? '0';
+if (unknown.length > 0 || !/^\d+$/.test(raw)) {
+  process.stderr.write(`bare-server: usage: node bench/bare-server.mjs [PORT] [--log] (got ${JSON.stringify(args)})\n`);
   process.exit(1);
 }
 
-const app = Fastify();
+const UNAVAILABLE = Object.freeze({
+  id: '5f0f8c5e-6a1c-4c47-9a5e-0d8a3f6f4b21',
+  object: 'service_unavailable_error',
+  detail: 'the service is temporarily unavailable, retry after the delay in Retry-After',
+});
+
+const app = Fastify({ logger: log ? { level: 'info', stream: process.stderr } : false });
 app.get('/ok', async () => ({ id: '01K40T69E63BHTT9MAJYRBQ8HY', name: 'bare' }));
+app.get('/v1/demand/accounts/:account_id/projects/:project_id', (_request, reply) => {
+  reply.code(503).header('retry-after', '1').send(UNAVAILABLE);
+});
 try {
   await app.listen({ port: Number(raw), host: '127.0.0.1' });
 } catch (error) {

@@ -1,26 +1,35 @@
 // Benchmark: the mock as users run it (`node dist/src/cli.js`, its own process) against a bare Fastify
-// server with one route (bench/bare-server.mjs, also its own process), in the same run on the same
-// machine, so the figures that matter are the ratios, not the absolute numbers (these machines are shared).
-//   npm run bench                                  # builds dist first; 5 cold-start rounds, 5 s per load target
-//   BENCH_SECONDS=10 BENCH_CONNECTIONS=20 BENCH_ROUNDS=9 npm run bench
+// server (bench/bare-server.mjs, also its own process), in the same run on the same machine, so the
+// figures that matter are the ratios, not the absolute numbers (these machines are shared).
+//   npm run bench                                  # builds dist first; about 5 minutes
+//   BENCH_QUICK=1 npm run bench                    # a smoke check: 1 round, 3 s per target, 1 s warm-up
+//   BENCH_SECONDS=10 BENCH_CONNECTIONS=20 BENCH_ROUNDS=5 npm run bench
+//   (also BENCH_WARMUP seconds, BENCH_COLD_ROUNDS, BENCH_START_TIMEOUT_MS; BENCH_PIN=0 runs unpinned)
 //
 // 1. Cold start: from spawn to the first successful answer, polled from the moment of spawn on a port
 //    picked beforehand. The bare server's first answer is GET /ok; the mock's is its first Cint answer,
 //    POST /oauth/token then GET the account's project list (the time of the token is shown too).
 //    Bare and mock alternate, after one warm-up round each that is not counted.
-// 2. Load: autocannon against the bare route, then the mock's get_project_by_id (the session holding
-//    2001 projects, made over HTTP), list_account_projects (page of 10) and `Prefer: code=503`.
-// The mock runs with --log-level silent (the bare server has Fastify's default, no logger). Every child
-// is killed at the end, on failure and on Ctrl-C too; each start, poll and request has a deadline.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+// 2. Load: each target is a server of its own, started afresh for each round (RSS read after its start,
+//    before any request, and after its load run), checked with one request, then loaded by autocannon
+//    in a process of its own: a warm-up that is not counted, then BENCH_SECONDS. The targets alternate
+//    over BENCH_ROUNDS rounds, the order rotated each round; the report gives medians, and ratios to bare
+//    Fastify as the median of each round's ratio (the target against the bare server of the same round: the
+//    machine's load moves between rounds). With taskset and two CPUs, servers run on one CPU, autocannon
+//    and this process on the other.
+// Logging on means pino at info on stderr for both servers, and the bench sends each server's stderr to
+// a file. The bench fails when a target answers wrongly, never because a goal is not met. Every child is
+// killed at the end, on failure and on Ctrl-C too; each start, poll, request and load run has a deadline.
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { availableParallelism } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
+import { atExit, cleanUp, launchServer, stop, withDeadline, type Server } from './children.js';
+import { runLoad, type LoadResult } from './load.js';
+import { loadAverage, placeProcesses, residentMb, type Placement } from './machine.js';
 
 function envInteger(name: string, fallback: number, minimum: number): number {
   const raw = process.env[name];
@@ -30,134 +39,110 @@ function envInteger(name: string, fallback: number, minimum: number): number {
   return value;
 }
 
-const seconds = envInteger('BENCH_SECONDS', 5, 1);
-const connections = envInteger('BENCH_CONNECTIONS', 10, 1);
-const rounds = envInteger('BENCH_ROUNDS', 5, 1);
+const quick = process.env.BENCH_QUICK === '1';
+const seconds = envInteger('BENCH_SECONDS', quick ? 3 : 5, 1);
+const warmupSeconds = envInteger('BENCH_WARMUP', quick ? 1 : 2, 0);
+const connections = envInteger('BENCH_CONNECTIONS', 50, 1);
+const rounds = envInteger('BENCH_ROUNDS', quick ? 1 : 3, 1);
+const coldRounds = envInteger('BENCH_COLD_ROUNDS', quick ? 1 : 5, 1);
 /** How long a server may take from spawn to its first answer (or ready line) before the bench gives up. */
 const startTimeoutMs = envInteger('BENCH_START_TIMEOUT_MS', 20_000, 100);
 const requestTimeoutMs = 5_000;
 const pollIntervalMs = 5;
 const fillers = 2000;
 const fillChunk = 50;
+const manyRules = 10_000;
+const fewRules = 10;
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const mockCli = join(root, 'dist', 'src', 'cli.js');
 const bareScript = join(root, 'bench', 'bare-server.mjs');
-const MOCK_FLAGS = ['--host', '127.0.0.1', '--log-level', 'silent'];
 const ACCOUNT = 101;
 const PROJECT_MANAGER = 'b551326b-ac9d-4d32-8823-4f025787dab9';
 const API_VERSION = { 'cint-api-version': '2025-12-18' };
+const PROJECTS_PATH = `/v1/demand/accounts/${ACCOUNT}/projects`;
+/** The project a scripted 503 is asked for: any id, the rule answers before the route looks. */
+const ANY_PROJECT = '01K40T69E63BHTT9MAJYRBQ8HY';
+
+let placement: Placement;
+let workDir: string;
 
 // ---------------------------------------------------------------------------------------------------
-// Child processes
+// What is measured
 
-type Kind = 'bare' | 'mock';
+type Expect = 'unavailable' | 'project' | 'page';
 
-interface Launched {
-  kind: Kind;
-  child: ChildProcess;
-  /** performance.now() just before spawn. */
-  spawnedAt: number;
-  /** ms from spawn to the ready line, and the URL it names. */
-  ready: Promise<{ ms: number; url: string }>;
-  exited: Promise<string>;
-  /** How it exited, once it has. */
-  exitedHow(): string | undefined;
-  stderrTail(): string;
+interface Target {
+  id: string;
+  label: string;
+  server: 'bare' | 'mock';
+  logging: boolean;
+  /** --auth-mode off: no token. */
+  authOff?: boolean;
+  /** The scenario every session starts with, written to a folder of its own in the temp folder. */
+  scenario?: { name: string; rules: number };
+  /** The session holds 1 + `fillers` projects, made over HTTP before the run. */
+  filled?: boolean;
+  /** GET a project, or the first page of 10 of the account's projects. */
+  path: 'project' | 'list';
+  expect: Expect;
 }
 
-const live = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of live) child.kill('SIGKILL');
-});
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    for (const child of live) child.kill('SIGKILL');
-    process.exit(130);
-  });
-}
+const scripted = { name: 'bench-scripted', rules: 1 };
+const few = { name: `bench-rules-${fewRules}`, rules: fewRules };
+const many = { name: `bench-rules-${manyRules}`, rules: manyRules };
+const TARGETS: Target[] = [
+  { id: 'bare', label: 'bare Fastify, fixed 503 (baseline)', server: 'bare', logging: false, path: 'project', expect: 'unavailable' },
+  { id: 'scripted', label: 'mock scripted 503', server: 'mock', logging: false, scenario: scripted, path: 'project', expect: 'unavailable' },
+  { id: 'scripted-noauth', label: 'mock scripted 503, auth off', server: 'mock', logging: false, authOff: true, scenario: scripted, path: 'project', expect: 'unavailable' },
+  { id: 'get', label: 'mock get_project_by_id 200', server: 'mock', logging: false, filled: true, path: 'project', expect: 'project' },
+  { id: 'list', label: `mock list page 10 of ${fillers + 1}`, server: 'mock', logging: false, filled: true, path: 'list', expect: 'page' },
+  { id: 'rules-few', label: `mock ${fewRules} rules, last one matches`, server: 'mock', logging: false, scenario: few, path: 'project', expect: 'unavailable' },
+  { id: 'rules-many', label: `mock ${manyRules.toLocaleString('en-US')} rules, last one matches`, server: 'mock', logging: false, scenario: many, path: 'project', expect: 'unavailable' },
+  { id: 'bare-log', label: 'bare Fastify + pino info, fixed 503', server: 'bare', logging: true, path: 'project', expect: 'unavailable' },
+  { id: 'scripted-log', label: 'mock scripted 503, log info', server: 'mock', logging: true, scenario: scripted, path: 'project', expect: 'unavailable' },
+  { id: 'get-log', label: 'mock get_project_by_id 200, log info', server: 'mock', logging: true, filled: true, path: 'project', expect: 'project' },
+  { id: 'list-log', label: `mock list page 10 of ${fillers + 1}, log info`, server: 'mock', logging: true, filled: true, path: 'list', expect: 'page' },
+];
 
-// The children get the user's environment without the mock's own variables, so a PORT or a
-// CINT_MOCK_SCENARIO in the shell does not change what is measured.
-const childEnv: NodeJS.ProcessEnv = Object.fromEntries(
-  Object.entries(process.env).filter(([name]) => !name.startsWith('CINT_MOCK_') && !['PORT', 'HOST', 'LOG_LEVEL'].includes(name)),
-);
+/** A project id per rule, ULID-shaped (26 Crockford characters); the request asks for the last. */
+const ruleProjectId = (index: number) => `01K40T69E6${String(index).padStart(16, '0')}`;
 
-function launch(kind: Kind, port: number): Launched {
-  const args = kind === 'mock' ? [mockCli, '--port', String(port), ...MOCK_FLAGS] : [bareScript, String(port)];
-  const spawnedAt = performance.now();
-  const child = spawn(process.execPath, args, { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-  live.add(child);
-  let stderr = '';
-  let how: string | undefined;
-  child.stderr!.setEncoding('utf8');
-  child.stderr!.on('data', (chunk: string) => { stderr = (stderr + chunk).slice(-4000); });
-  const exited = new Promise<string>((resolve) => {
-    child.once('exit', (code, signal) => { how = signal ? `signal ${signal}` : `exit code ${code}`; live.delete(child); resolve(how); });
-    child.once('error', (error) => { how = `spawn error: ${error.message}`; live.delete(child); resolve(how); });
-  });
-  const ready = new Promise<{ ms: number; url: string }>((resolve, reject) => {
-    let buffer = '';
-    child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', (chunk: string) => {
-      const ms = performance.now() - spawnedAt;
-      buffer += chunk;
-      for (let end = buffer.indexOf('\n'); end >= 0; end = buffer.indexOf('\n')) {
-        const line = buffer.slice(0, end);
-        buffer = buffer.slice(end + 1);
-        try {
-          const message = JSON.parse(line) as { event?: unknown; url?: unknown };
-          if (message.event === 'listening' && typeof message.url === 'string') resolve({ ms, url: message.url });
-        } catch {
-          // not the ready line
-        }
-      }
-    });
-    void exited.then((exit) => reject(new Error(`${kind} server exited (${exit}) before it was ready${stderr.trim() ? `:\n${stderr.trim()}` : ''}`)));
-  });
-  ready.catch(() => undefined); // reported where it is awaited
-  return { kind, child, spawnedAt, ready, exited, exitedHow: () => how, stderrTail: () => stderr.trim() };
-}
-
-async function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  const abort = new AbortController();
-  try {
-    return await Promise.race([
-      promise,
-      sleep(Math.max(1, Math.ceil(ms)), undefined, { signal: abort.signal }).then(() => { throw new Error(`${what}: no answer within ${ms} ms`); }),
-    ]);
-  } finally {
-    abort.abort();
+/** Each scenario in a folder of its own, so that no mock compiles another target's 10,000 rules. */
+function writeScenarios(): void {
+  for (const { name, rules } of [scripted, few, many]) {
+    const dir = join(workDir, name);
+    mkdirSync(dir);
+    const list = name === scripted.name
+      ? [{ match: { operation: 'get_project_by_id' }, respond: { status: 503 } }]
+      : Array.from({ length: rules }, (_, index) => ({ match: { operation: 'get_project_by_id', params: { project_id: ruleProjectId(index) } }, respond: { status: 503 } }));
+    writeFileSync(join(dir, `${name}.json`), JSON.stringify({ description: `npm run bench: ${rules} rule(s) on get_project_by_id answering 503`, rules: list }));
   }
 }
 
-/** SIGTERM, then SIGKILL if it has not exited within a few seconds. */
-async function stop(server: Launched): Promise<void> {
-  if (server.exitedHow() !== undefined) return;
-  server.child.kill('SIGTERM');
-  try {
-    await withDeadline(server.exited, 4000, `${server.kind} server shutdown`);
-  } catch {
-    server.child.kill('SIGKILL');
-    await withDeadline(server.exited, 2000, `${server.kind} server kill`).catch(() => undefined);
-  }
+function serverArgs(target: Target, port: number): string[] {
+  if (target.server === 'bare') return [bareScript, String(port), ...(target.logging ? ['--log'] : [])];
+  return [
+    mockCli, '--port', String(port), '--host', '127.0.0.1', '--log-level', target.logging ? 'info' : 'silent',
+    ...(target.authOff ? ['--auth-mode', 'off'] : []),
+    ...(target.scenario ? ['--scenarios', join(workDir, target.scenario.name), '--scenario', target.scenario.name] : []),
+  ];
 }
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve, reject) => { probe.once('error', reject); probe.listen(0, '127.0.0.1', resolve); });
-  const address = probe.address();
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  if (typeof address !== 'object' || !address) throw new Error('could not pick a free port');
-  return address.port;
+/** The mock's command line as the report shows it. */
+function describeArgs(target: Target): string {
+  const short = (arg: string) => (arg.startsWith(workDir) ? `$TMP${arg.slice(workDir.length)}` : arg.startsWith(root) ? arg.slice(root.length) : arg);
+  return serverArgs(target, 0).map(short).join(' ');
 }
 
 // ---------------------------------------------------------------------------------------------------
 // HTTP
 
-async function request(url: string, init: RequestInit = {}, timeoutMs = requestTimeoutMs): Promise<{ status: number; body: string }> {
+interface Answer { status: number; headers: Headers; body: string }
+
+async function request(url: string, init: RequestInit = {}, timeoutMs = requestTimeoutMs): Promise<Answer> {
   const response = await fetch(url, { ...init, signal: AbortSignal.timeout(Math.max(1, Math.ceil(timeoutMs))) });
-  return { status: response.status, body: await response.text() };
+  return { status: response.status, headers: response.headers, body: await response.text() };
 }
 
 async function issueToken(base: string, timeoutMs = requestTimeoutMs): Promise<string | null> {
@@ -180,18 +165,60 @@ function fail(what: string, answer: { status: number; body: string }): never {
   throw new Error(`${what}: HTTP ${answer.status} ${answer.body.slice(0, 300)}`);
 }
 
+/** One project, then `fillers` more in chunks of `fillChunk` at a time; the first one's id. */
+async function fillSession(base: string, headers: Record<string, string>): Promise<string> {
+  const create = (key: string, name: string) => request(`${base}${PROJECTS_PATH}`, {
+    method: 'POST', headers: { ...headers, 'content-type': 'application/json', 'idempotency-key': key },
+    body: JSON.stringify({ name, project_manager_id: PROJECT_MANAGER }),
+  });
+  const created = await create('bench-first', 'Bench project');
+  if (!ok(created)) fail('create_project', created);
+  const { id } = JSON.parse(created.body) as { id: string };
+  for (let start = 0; start < fillers; start += fillChunk) {
+    const answers = await Promise.all(Array.from({ length: Math.min(fillChunk, fillers - start) }, (_, offset) => create(`fill-${start + offset}`, `Filler project ${start + offset}`)));
+    const bad = answers.find((answer) => !ok(answer));
+    if (bad) fail('filling the session', bad);
+  }
+  return id;
+}
+
+/** What is wrong with the answer a target gave, or undefined when it is the one expected. */
+function wrongAnswer(expect: Expect, answer: Answer, projectId: string): string | undefined {
+  let body: Record<string, unknown>;
+  try {
+    body = JSON.parse(answer.body) as Record<string, unknown>;
+  } catch {
+    return `the body is not JSON: ${answer.body.slice(0, 200)}`;
+  }
+  switch (expect) {
+    case 'unavailable': {
+      if (answer.status !== 503) return `expected 503, got ${answer.status}`;
+      if (!/^\d+$/.test(answer.headers.get('retry-after') ?? '')) return `expected a Retry-After of seconds, got ${JSON.stringify(answer.headers.get('retry-after'))}`;
+      if (body.object !== 'service_unavailable_error' || typeof body.id !== 'string' || typeof body.detail !== 'string') return `expected Cint's envelope (id, object service_unavailable_error, detail), got ${answer.body.slice(0, 200)}`;
+      return undefined;
+    }
+    case 'project':
+      if (answer.status !== 200) return `expected 200, got ${answer.status}`;
+      return body.id === projectId ? undefined : `expected project ${projectId}, got ${answer.body.slice(0, 200)}`;
+    case 'page':
+      if (answer.status !== 200) return `expected 200, got ${answer.status}`;
+      return Array.isArray(body.projects) && body.projects.length === 10 && body.has_more === true
+        ? undefined : `expected a page of 10 projects with has_more, got ${answer.body.slice(0, 200)}`;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------
 // 1. Cold start
 
 interface ColdStart { readyMs: number; firstMs: number; cintMs: number }
 
 /** Polls from the moment of spawn until `attempt` succeeds; the ms since spawn when it did. */
-async function pollFromSpawn(server: Launched, deadline: number, attempt: (remainingMs: number) => Promise<boolean>): Promise<number> {
+async function pollFromSpawn(server: Server, deadline: number, attempt: (remainingMs: number) => Promise<boolean>): Promise<number> {
   for (;;) {
     const exit = server.exitedHow();
-    if (exit !== undefined) throw new Error(`${server.kind} server exited (${exit}) before answering${server.stderrTail() ? `:\n${server.stderrTail()}` : ''}`);
+    if (exit !== undefined) throw new Error(`${server.label} exited (${exit}) before answering${server.logTail() ? `:\n${server.logTail()}` : ''}`);
     const remaining = deadline - performance.now();
-    if (remaining <= 0) throw new Error(`${server.kind} server: no successful answer within ${startTimeoutMs} ms of spawn`);
+    if (remaining <= 0) throw new Error(`${server.label}: no successful answer within ${startTimeoutMs} ms of spawn`);
     try {
       if (await attempt(Math.min(remaining, requestTimeoutMs))) return performance.now() - server.spawnedAt;
     } catch {
@@ -201,14 +228,26 @@ async function pollFromSpawn(server: Launched, deadline: number, attempt: (remai
   }
 }
 
-async function coldStart(kind: Kind): Promise<ColdStart> {
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => { probe.once('error', reject); probe.listen(0, '127.0.0.1', resolve); });
+  const address = probe.address();
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  if (typeof address !== 'object' || !address) throw new Error('could not pick a free port');
+  return address.port;
+}
+
+const COLD_BARE: Target = { id: 'cold-bare', label: 'bare server', server: 'bare', logging: false, path: 'project', expect: 'unavailable' };
+const COLD_MOCK: Target = { id: 'cold-mock', label: 'mock', server: 'mock', logging: false, path: 'list', expect: 'page' };
+
+async function coldStart(target: Target): Promise<ColdStart> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const server = launch(kind, port);
+  const server = launchServer(target.label, serverArgs(target, port), { cpu: placement.serverCpu, logFile: join(workDir, `${target.id}.log`), cwd: root });
   try {
     const deadline = server.spawnedAt + startTimeoutMs;
     let result: ColdStart;
-    if (kind === 'bare') {
+    if (target.server === 'bare') {
       const firstMs = await pollFromSpawn(server, deadline, async (ms) => (await request(`${base}/ok`, {}, ms)).status === 200);
       result = { readyMs: 0, firstMs, cintMs: firstMs };
     } else {
@@ -217,11 +256,11 @@ async function coldStart(kind: Kind): Promise<ColdStart> {
         token = (await issueToken(base, ms)) ?? '';
         return token !== '';
       });
-      const list = await request(`${base}/v1/demand/accounts/${ACCOUNT}/projects?page_size=10`, { headers: cintHeaders(token) }, Math.max(1, deadline - performance.now()));
+      const list = await request(`${base}${PROJECTS_PATH}?page_size=10`, { headers: cintHeaders(token) }, Math.max(1, deadline - performance.now()));
       if (list.status !== 200) fail('cold start: the first list_account_projects', list);
       result = { readyMs: 0, firstMs, cintMs: performance.now() - server.spawnedAt };
     }
-    result.readyMs = (await withDeadline(server.ready, Math.max(1, deadline - performance.now()), `${kind} server's ready line`)).ms;
+    result.readyMs = (await withDeadline(server.ready, Math.max(1, deadline - performance.now()), `${target.label}'s ready line`)).ms;
     return result;
   } finally {
     await stop(server);
@@ -231,123 +270,271 @@ async function coldStart(kind: Kind): Promise<ColdStart> {
 // ---------------------------------------------------------------------------------------------------
 // 2. Load
 
-interface LoadRow { name: string; requestsPerSecond: number; p99: number; total: number; non2xx: number; errors: number; expectNon2xx: boolean; statuses: string }
-
-async function load(name: string, url: string, headers: Record<string, string>, expectNon2xx = false): Promise<LoadRow> {
-  process.stderr.write(`  autocannon ${name} …\n`);
-  const result = await autocannon({ url, headers, connections, duration: seconds });
-  const statuses = Object.entries(result.statusCodeStats ?? {}).map(([code, stat]) => `${code}×${stat.count ?? 0}`).join(' ');
-  return {
-    name, requestsPerSecond: result.requests.average, p99: result.latency.p99, total: result.requests.total,
-    non2xx: result.non2xx, errors: result.errors, expectNon2xx, statuses,
-  };
+interface Sample {
+  load: LoadResult;
+  rssStartMb: number | undefined;
+  rssAfterMb: number | undefined;
+  /** Lines and bytes the server wrote to its stderr, start and fill included. */
+  logLines: number;
+  logBytes: number;
+  /** What was not as expected in the run (statuses, errors, log lines), if anything. */
+  unexpected: string | undefined;
 }
 
-async function startForLoad(kind: Kind): Promise<{ server: Launched; url: string }> {
-  const server = launch(kind, 0);
-  const { url } = await withDeadline(server.ready, startTimeoutMs, `${kind} server start`);
-  return { server, url };
+/** A figure of a sample, for ratios. */
+type Pick = (sample: Sample) => number | undefined;
+const rps: Pick = (sample) => sample.load.requestsPerSecond;
+const p99: Pick = (sample) => sample.load.p99;
+const rssStart: Pick = (sample) => sample.rssStartMb;
+const rssAfter: Pick = (sample) => sample.rssAfterMb;
+
+async function countLines(file: string): Promise<{ lines: number; bytes: number }> {
+  let lines = 0;
+  let bytes = 0;
+  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+    bytes += chunk.length;
+    for (let at = chunk.indexOf(10); at >= 0; at = chunk.indexOf(10, at + 1)) lines += 1;
+  }
+  return { lines, bytes };
+}
+
+/** Start the target's server, read its RSS, prepare and check the target, load it, read its RSS again. */
+async function measure(target: Target, round: number): Promise<Sample> {
+  const server = launchServer(target.label, serverArgs(target, 0), { cpu: placement.serverCpu, logFile: join(workDir, `${target.id}-${round}.log`), cwd: root });
+  try {
+    const { url: base } = await withDeadline(server.ready, startTimeoutMs, `${target.label}: start`);
+    const rssStartMb = residentMb(server.child.pid);
+
+    let headers: Record<string, string> = {};
+    if (target.server === 'mock') {
+      const token = target.authOff ? null : await issueToken(base);
+      if (!target.authOff && !token) throw new Error(`${target.label}: the mock did not issue a token`);
+      headers = token ? cintHeaders(token) : { ...API_VERSION };
+    }
+    let projectId = target.scenario && target.scenario.rules > 1 ? ruleProjectId(target.scenario.rules - 1) : ANY_PROJECT;
+    if (target.filled) projectId = await fillSession(base, headers);
+    const url = target.path === 'list' ? `${base}${PROJECTS_PATH}?page_size=10` : `${base}${PROJECTS_PATH}/${projectId}`;
+
+    // One request first: the load figures mean nothing if the answer is not the one expected.
+    const wrong = wrongAnswer(target.expect, await request(url, { headers }), projectId);
+    if (wrong) throw new Error(`${target.label}: ${wrong}`);
+
+    const load = await runLoad({ url, headers, connections, seconds, warmupSeconds, cpu: placement.loadCpu });
+    const rssAfterMb = residentMb(server.child.pid);
+    if (server.exitedHow() !== undefined) throw new Error(`${target.label} exited (${server.exitedHow()}) during its load run${server.logTail() ? `:\n${server.logTail()}` : ''}`);
+    const log = await countLines(server.logFile);
+
+    const problems: string[] = [];
+    const expected = target.expect === 'unavailable' ? '503' : '200';
+    const others = Object.entries(load.statuses).filter(([code]) => code !== expected);
+    if (others.length > 0) problems.push(`statuses other than ${expected}: ${others.map(([code, count]) => `${code}×${count}`).join(' ')}`);
+    if (load.errors > 0 || load.timeouts > 0) problems.push(`${load.errors} connection errors, ${load.timeouts} timeouts`);
+    if (load.total === 0) problems.push('no answers');
+    // Logging on writes a line per request at least; logging off, none per request.
+    if (target.logging && log.lines < load.total) problems.push(`logging on but ${log.lines} log lines for ${load.total} requests`);
+    if (!target.logging && log.lines * 100 > load.total) problems.push(`logging off but ${log.lines} lines on stderr: ${server.logTail().slice(-300)}`);
+    return { load, rssStartMb, rssAfterMb, logLines: log.lines, logBytes: log.bytes, unexpected: problems.length > 0 ? problems.join('; ') : undefined };
+  } finally {
+    await stop(server);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------
+// The report
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 };
+const definedMedian = (values: (number | undefined)[]) => {
+  const known = values.filter((value): value is number => value !== undefined);
+  return known.length > 0 ? median(known) : undefined;
+};
 const ms = (value: number) => `${value.toFixed(0)} ms`;
 const range = (values: number[]) => `${Math.min(...values).toFixed(0)}–${Math.max(...values).toFixed(0)}`;
+const thousands = (value: number) => Math.round(value).toLocaleString('en-US');
+const times = (value: number | undefined) => (value === undefined || !Number.isFinite(value) ? '—' : value.toFixed(2));
+const mb = (value: number | undefined) => (value === undefined ? '—' : value.toFixed(1));
+const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || b === 0 ? undefined : a / b);
+/**
+ * The median over rounds of each round's ratio: a target against its base measured in the same round
+ * (samples[i] is round i for every target), so that a change in the shared machine's load between rounds
+ * cancels out in part, which a ratio of medians taken from different rounds would not.
+ */
+const roundRatios = (row: Row, base: Row, pick: Pick, basePick: Pick = pick) =>
+  row.samples.map((sample, round) => ratio(pick(sample), basePick(base.samples[round]!)));
+const medianRatio = (row: Row, base: Row, pick: Pick, basePick?: Pick) => definedMedian(roundRatios(row, base, pick, basePick));
+const duration = (msTotal: number) => `${Math.floor(msTotal / 60_000)} min ${Math.round((msTotal % 60_000) / 1000)} s`;
+
+interface Row {
+  target: Target;
+  samples: Sample[];
+  requestsPerSecond: number;
+  p99: number;
+  rssStartMb: number | undefined;
+  rssAfterMb: number | undefined;
+}
+
+function summarise(target: Target, samples: Sample[]): Row {
+  return {
+    target, samples,
+    requestsPerSecond: median(samples.map((sample) => sample.load.requestsPerSecond)),
+    p99: median(samples.map((sample) => sample.load.p99)),
+    rssStartMb: definedMedian(samples.map((sample) => sample.rssStartMb)),
+    rssAfterMb: definedMedian(samples.map((sample) => sample.rssAfterMb)),
+  };
+}
+
+function table(headings: string[], rows: string[][], leftColumns = 1): string[] {
+  const widths = headings.map((heading, column) => Math.max(heading.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const line = (cells: string[]) => cells.map((cell, column) => (column < leftColumns ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ').trimEnd();
+  return [line(headings), ...rows.map(line)];
+}
+
+function report(cold: Record<'bare' | 'mock', ColdStart[]>, rows: Row[], roundLoads: string[], startedAt: number, loadAtStart: string): { text: string; unexpected: number } {
+  const lines: string[] = [];
+  const byId = (id: string) => rows.find((row) => row.target.id === id)!;
+  const bare = byId('bare');
+  const barePino = byId('bare-log');
+  /** The bare server a row is compared with for p99 and RSS: the one with the same logging (bare+pino itself: bare). */
+  const sameLogging = (row: Row) => (row.target.logging && row.target.id !== 'bare-log' ? barePino : bare);
+
+  lines.push('', `cint-mock npm run bench, ${new Date().toISOString()}${quick ? ' (BENCH_QUICK=1: a smoke check, not a measurement)' : ''}`);
+  lines.push(`machine: node ${process.version}, ${placement.cpuCount} CPUs (${process.platform} ${process.arch}); ${placement.description}`);
+  lines.push(`load average (1/5/15 min): ${loadAtStart} at start, ${loadAverage()} at end; the bench took ${duration(performance.now() - startedAt)} (after the build)`);
+  lines.push(`servers, each in its own process, started afresh per target and round: bare = node ${describeArgs(bare.target)} [--log]; `
+    + `mock = node ${describeArgs(byId('get').target).replace('silent', 'silent|info')} [--auth-mode off] [--scenarios $TMP/NAME --scenario NAME]`);
+  lines.push(`scenarios: ${scripted.name} (one rule: get_project_by_id → 503); ${few.name} and ${many.name} (a rule per project id on get_project_by_id → 503, `
+    + 'the request matching the last); targets without one get the realistic behaviour');
+  // Per request answered, the warm-up's included (the start line and the check are lost in the rounding).
+  const perRequest = (row: Row, what: 'lines' | 'bytes') => median(row.samples.map((sample) => (what === 'lines' ? sample.logLines : sample.logBytes) / Math.max(1, sample.load.total + sample.load.warmupTotal)));
+  lines.push(`logging on: pino at info on stderr, to a file in ${tmpdir()} (one per server, deleted after its run); per request, bare+pino wrote `
+    + `${perRequest(barePino, 'lines').toFixed(1)} lines (${thousands(perRequest(barePino, 'bytes'))} B), the mock ${perRequest(byId('scripted-log'), 'lines').toFixed(1)} (${thousands(perRequest(byId('scripted-log'), 'bytes'))} B)`);
+
+  lines.push('', `Cold start, spawn → first successful answer: median of ${coldRounds} rounds (min–max), alternating, after 1 warm-up round each`);
+  const describe = (list: ColdStart[], pick: (r: ColdStart) => number) => `${ms(median(list.map(pick)))} (${range(list.map(pick))})`;
+  lines.push(...table(['target', 'first answer', 'first Cint answer', 'ready line'], [
+    ['bare Fastify (GET /ok)', describe(cold.bare, (r) => r.firstMs), '—', ms(median(cold.bare.map((r) => r.readyMs)))],
+    ['mock (POST /oauth/token; GET projects)', describe(cold.mock, (r) => r.firstMs), describe(cold.mock, (r) => r.cintMs), ms(median(cold.mock.map((r) => r.readyMs)))],
+  ]));
+  const bareFirst = median(cold.bare.map((r) => r.firstMs));
+  lines.push(`ratio mock/bare: first answer ${(median(cold.mock.map((r) => r.firstMs)) / bareFirst).toFixed(2)}, first Cint answer ${(median(cold.mock.map((r) => r.cintMs)) / bareFirst).toFixed(2)}`);
+
+  lines.push('', `Load: autocannon -c ${connections}, ${warmupSeconds} s warm-up (not counted) then ${seconds} s per target; ${rounds} round${rounds === 1 ? '' : 's'}, medians; `
+    + `mock sessions for reads hold ${fillers + 1} projects`);
+  lines.push('Figures are medians over rounds; each ratio is the median of the rounds\' ratios, a target against the bare server measured in the same round.');
+  lines.push('× bare: against bare Fastify (logging off); × bare+pino: rows with logging on against bare Fastify + pino; p99 and RSS ratios against the bare server with the same logging');
+  lines.push(...table(
+    ['target', 'req/s', '× bare', '× bare+pino', 'p99 ms', '× bare p99', 'RSS start MB', '× bare RSS', 'RSS after MB', 'after/start'],
+    rows.map((row) => [
+      row.target.label, thousands(row.requestsPerSecond), times(medianRatio(row, bare, rps)),
+      row.target.logging && row.target.server === 'mock' ? times(medianRatio(row, barePino, rps)) : '',
+      String(row.p99), times(medianRatio(row, sameLogging(row), p99)),
+      mb(row.rssStartMb), times(medianRatio(row, sameLogging(row), rssStart)), mb(row.rssAfterMb), times(medianRatio(row, row, rssAfter, rssStart)),
+    ]),
+  ));
+
+  const bareRates = bare.samples.map((sample) => sample.load.requestsPerSecond);
+  const swing = Math.max(...bareRates) / Math.max(1, Math.min(...bareRates));
+  if (rounds > 1 && swing > 1.2) {
+    lines.push(`NOTE: bare Fastify's req/s moved ${swing.toFixed(1)}× between rounds (1-min load average at each round's start: ${roundLoads.join('; ')}): `
+      + 'the machine\'s load changed during the run; read the ratios as a range (by round, below).');
+  }
+
+  lines.push('', `By round (req/s and × bare of that round; answers counted in the measured runs); 1-min load average at each round's start: ${roundLoads.join('; ')}`);
+  let unexpected = 0;
+  lines.push(...table(['target', ...Array.from({ length: rounds }, (_, round) => `round ${round + 1}`), 'answers'], rows.map((row) => {
+    const statuses = new Map<string, number>();
+    for (const sample of row.samples) for (const [code, count] of Object.entries(sample.load.statuses)) statuses.set(code, (statuses.get(code) ?? 0) + count);
+    const problems = row.samples.map((sample, round) => sample.unexpected && `round ${round + 1}: ${sample.unexpected}`).filter(Boolean);
+    unexpected += problems.length;
+    const perRound = roundRatios(row, bare, rps);
+    return [row.target.label, ...row.samples.map((sample, round) => `${thousands(sample.load.requestsPerSecond)} ×${times(perRound[round])}`),
+      `${[...statuses].map(([code, count]) => `${code}×${thousands(count)}`).join(' ')}${problems.length ? `  <- UNEXPECTED ${problems.join('; ')}` : ''}`];
+  })));
+
+  // The issue's goals, for a later change to the server: shown, never failed on.
+  const goal = (met: boolean) => (met ? 'met' : 'not met');
+  const goals: string[][] = [];
+  const against = (id: string, base: Row, minimum: number, what: string) => {
+    const value = medianRatio(byId(id), base, rps);
+    goals.push([what, `${times(value)}×`, `≥ ${minimum.toFixed(2)}×`, value === undefined ? 'not measured' : goal(value >= minimum)]);
+  };
+  against('scripted', bare, 0.8, 'scripted 503, logging off, vs bare');
+  against('scripted-log', barePino, 0.9, 'scripted 503, logging on, vs bare+pino');
+  against('get', bare, 0.7, 'get_project_by_id 200, logging off, vs bare');
+  against('list', bare, 0.7, 'list page of 10, logging off, vs bare');
+  against('rules-many', byId('rules-few'), 0.9, `${manyRules.toLocaleString('en-US')} rules vs ${fewRules} rules`);
+  const mockRows = rows.filter((row) => row.target.server === 'mock');
+  const worst = (what: string, limit: number, pick: (row: Row) => number | undefined) => {
+    const values = mockRows.map((row) => ({ row, value: pick(row) })).filter((entry): entry is { row: Row; value: number } => entry.value !== undefined);
+    if (values.length === 0) {
+      goals.push([what, '—', `≤ ${limit.toFixed(2)}×`, 'not measured']);
+      return;
+    }
+    const over = values.filter((entry) => entry.value > limit);
+    const top = values.reduce((a, b) => (b.value > a.value ? b : a));
+    goals.push([what, `${times(top.value)}× (worst)`, `≤ ${limit.toFixed(2)}×`,
+      over.length === 0 ? `met by all ${values.length} targets` : `not met by ${over.length} of ${values.length} targets (worst: ${top.row.target.label})`]);
+  };
+  worst('p99 vs bare (same logging)', 2, (row) => medianRatio(row, sameLogging(row), p99));
+  worst('RSS after start vs bare', 1.5, (row) => medianRatio(row, sameLogging(row), rssStart));
+  worst('RSS after the run vs after start', 1.2, (row) => medianRatio(row, row, rssAfter, rssStart));
+  lines.push('', 'Goals from the issue (informational: the bench does not fail on them; p99 and RSS goals over every mock target)');
+  lines.push(...table(['', 'measured', 'goal', ''], goals, 4));
+  lines.push('', unexpected === 0 ? 'Every answer was the one expected.' : `${unexpected} run(s) did not answer as expected (see UNEXPECTED above)`);
+  return { text: lines.join('\n'), unexpected };
+}
+
+// ---------------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
+  const startedAt = performance.now();
+  const loadAtStart = loadAverage();
   if (!existsSync(mockCli)) throw new Error(`${mockCli} is missing: run \`npm run build\` first (npm run bench does)`);
-  const header = `node ${process.version}, ${availableParallelism()} CPUs, ${process.platform}; each server in its own process: `
-    + `bare = node bench/bare-server.mjs (no logger), mock = node dist/src/cli.js ${MOCK_FLAGS.join(' ')} (logging off)`;
+  placement = placeProcesses();
+  workDir = mkdtempSync(join(tmpdir(), 'cint-mock-bench-'));
+  atExit(() => rmSync(workDir, { recursive: true, force: true }));
+  writeScenarios();
+  process.stderr.write(`bench: ${placement.description}; load average ${loadAtStart}\n`);
 
   // 1. Cold start, alternating, one warm-up round of each first (disk cache, the bench's own fetch).
-  process.stderr.write(`cold start: 1 warm-up + ${rounds} rounds, bare and mock alternating …\n`);
-  const cold: Record<Kind, ColdStart[]> = { bare: [], mock: [] };
-  for (let round = 0; round <= rounds; round += 1) {
-    for (const kind of ['bare', 'mock'] as const) {
-      const result = await coldStart(kind);
+  process.stderr.write(`cold start: 1 warm-up + ${coldRounds} rounds, bare and mock alternating …\n`);
+  const cold: Record<'bare' | 'mock', ColdStart[]> = { bare: [], mock: [] };
+  for (let round = 0; round <= coldRounds; round += 1) {
+    for (const [kind, target] of [['bare', COLD_BARE], ['mock', COLD_MOCK]] as const) {
+      const result = await coldStart(target);
       if (round > 0) cold[kind].push(result);
     }
   }
 
-  // 2. Load: both servers up, the mock's session filled over HTTP, then one target at a time.
-  process.stderr.write(`load: starting both servers, filling the mock's session with ${fillers + 1} projects …\n`);
-  const bare = await startForLoad('bare');
-  const mock = await startForLoad('mock');
-  const rows: LoadRow[] = [];
-  try {
-    const token = await issueToken(mock.url);
-    if (!token) throw new Error('the mock did not issue a token');
-    const headers = cintHeaders(token);
-    const projects = `${mock.url}/v1/demand/accounts/${ACCOUNT}/projects`;
-    const create = (key: string, name: string) => request(projects, {
-      method: 'POST', headers: { ...headers, 'content-type': 'application/json', 'idempotency-key': key },
-      body: JSON.stringify({ name, project_manager_id: PROJECT_MANAGER }),
-    });
-    const created = await create('bench-first', 'Bench project');
-    if (!ok(created)) fail('create_project', created);
-    const { id } = JSON.parse(created.body) as { id: string };
-    for (let start = 0; start < fillers; start += fillChunk) {
-      const answers = await Promise.all(Array.from({ length: Math.min(fillChunk, fillers - start) }, (_, offset) => create(`fill-${start + offset}`, `Filler project ${start + offset}`)));
-      const bad = answers.find((answer) => !ok(answer));
-      if (bad) fail('filling the session', bad);
+  // 2. Load: every target in every round, the order rotated so that no target always comes first or last.
+  const samples = new Map<string, Sample[]>(TARGETS.map((target) => [target.id, []]));
+  const shift = Math.max(1, Math.floor(TARGETS.length / rounds));
+  const roundLoads: string[] = [];
+  for (let round = 0; round < rounds; round += 1) {
+    roundLoads.push(loadAverage().split(' ')[0]!);
+    const order = TARGETS.map((_, index) => TARGETS[(index + round * shift) % TARGETS.length]!);
+    for (const [index, target] of order.entries()) {
+      process.stderr.write(`round ${round + 1}/${rounds} [${String(index + 1).padStart(2)}/${order.length}] ${target.label.padEnd(44)} load ${loadAverage()} … `);
+      const began = performance.now();
+      const sample = await measure(target, round);
+      samples.get(target.id)!.push(sample);
+      process.stderr.write(`${thousands(sample.load.requestsPerSecond)} req/s, p99 ${sample.load.p99} ms, RSS ${mb(sample.rssStartMb)} → ${mb(sample.rssAfterMb)} MB (${((performance.now() - began) / 1000).toFixed(1)} s)${sample.unexpected ? `  UNEXPECTED: ${sample.unexpected}` : ''}\n`);
     }
-
-    const targets = [
-      { name: 'bare fastify GET /ok', url: `${bare.url}/ok`, headers: {}, status: 200 },
-      { name: 'mock get_project_by_id', url: `${projects}/${id}`, headers, status: 200 },
-      { name: `mock list_account_projects (10 of ${fillers + 1})`, url: `${projects}?page_size=10`, headers, status: 200 },
-      { name: 'mock get_project_by_id Prefer: code=503', url: `${projects}/${id}`, headers: { ...headers, prefer: 'code=503' }, status: 503 },
-    ];
-    // One request each first: the load figures mean nothing if the answer is not the one expected.
-    for (const target of targets) {
-      const answer = await request(target.url, { headers: target.headers });
-      if (answer.status !== target.status) fail(`${target.name}: expected ${target.status}`, answer);
-    }
-    for (const target of targets) rows.push(await load(target.name, target.url, target.headers, target.status !== 200));
-  } finally {
-    await Promise.all([stop(mock.server), stop(bare.server)]);
   }
 
-  // The report.
-  const lines: string[] = [];
-  lines.push('', header, '');
-  lines.push(`Cold start, spawn → first successful answer: median of ${rounds} rounds (min–max), alternating, after 1 warm-up round each`);
-  const coldRow = (label: string, list: ColdStart[], first: string, cint: string) => `${label.padEnd(40)} ${first.padStart(20)} ${cint.padStart(20)} ${ms(median(list.map((r) => r.readyMs))).padStart(12)}`;
-  const describe = (list: ColdStart[], pick: (r: ColdStart) => number) => `${ms(median(list.map(pick)))} (${range(list.map(pick))})`;
-  lines.push(`${'target'.padEnd(40)} ${'first answer'.padStart(20)} ${'first Cint answer'.padStart(20)} ${'ready line'.padStart(12)}`);
-  lines.push(coldRow('bare fastify (GET /ok)', cold.bare, describe(cold.bare, (r) => r.firstMs), '—'));
-  lines.push(coldRow('mock (POST /oauth/token; GET projects)', cold.mock, describe(cold.mock, (r) => r.firstMs), describe(cold.mock, (r) => r.cintMs)));
-  const bareFirst = median(cold.bare.map((r) => r.firstMs));
-  lines.push(`ratio mock/bare: first answer ${(median(cold.mock.map((r) => r.firstMs)) / bareFirst).toFixed(2)}, first Cint answer ${(median(cold.mock.map((r) => r.cintMs)) / bareFirst).toFixed(2)}`);
-  lines.push('');
-  lines.push(`Load: autocannon, ${connections} connections, ${seconds} s per target; the mock's session holds ${fillers + 1} projects`);
-  lines.push(`${'target'.padEnd(42)} ${'req/s'.padStart(7)} ${'p99'.padStart(7)} ${'ratio'.padStart(6)}  non-2xx / total (expected)`);
-  const base = rows[0]!.requestsPerSecond;
-  let surprises = 0;
-  for (const row of rows) {
-    const expected = row.expectNon2xx ? 'all' : 'none';
-    const asExpected = (row.expectNon2xx ? row.non2xx === row.total : row.non2xx === 0) && row.errors === 0;
-    if (!asExpected) surprises += 1;
-    lines.push(`${row.name.padEnd(42)} ${row.requestsPerSecond.toFixed(0).padStart(7)} ${`${row.p99} ms`.padStart(7)} ${(row.requestsPerSecond / base).toFixed(2).padStart(6)}  `
-      + `${row.non2xx} / ${row.total} (${expected})${row.errors ? `, ${row.errors} connection errors` : ''}${asExpected ? '' : `  <- unexpected: ${row.statuses}`}`);
-  }
-  console.log(lines.join('\n'));
-  if (surprises > 0) {
-    console.log(`\n${surprises} load target(s) did not answer as expected`);
-    process.exitCode = 1;
-  }
+  const { text, unexpected } = report(cold, TARGETS.map((target) => summarise(target, samples.get(target.id)!)), roundLoads, startedAt, loadAtStart);
+  console.log(text);
+  if (unexpected > 0) process.exitCode = 1;
 }
 
 try {
   await main();
 } catch (error) {
-  process.stderr.write(`bench failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`\nbench failed: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exitCode = 1;
 } finally {
-  for (const child of live) child.kill('SIGKILL');
+  cleanUp();
 }

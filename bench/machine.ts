@@ -1,0 +1,77 @@
+// What `npm run bench` knows of the machine: where the servers and the load generator run (each pinned
+// to a CPU of its own with taskset when there is one and two CPUs to split), a process's resident memory,
+// and a line describing the machine for the report. These machines are shared: the load average is part
+// of every result.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+
+export interface Placement {
+  /** The CPU the servers run on, or undefined when nothing is pinned. */
+  serverCpu: number | undefined;
+  /** The CPU the load generator (and the bench's own process) runs on, or undefined. */
+  loadCpu: number | undefined;
+  /** For the report: how things were placed, or why they were not pinned. */
+  description: string;
+  /** The CPUs the bench could use before it pinned itself. */
+  cpuCount: number;
+}
+
+/** The CPUs this process may run on (a container's cpuset may not start at 0). */
+function allowedCpus(): number[] {
+  try {
+    const list = /^Cpus_allowed_list:\s*(\S+)\s*$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    if (list) {
+      return list.split(',').flatMap((part) => {
+        const [first, last] = part.split('-').map(Number) as [number, number | undefined];
+        return Array.from({ length: (last ?? first) - first + 1 }, (_, offset) => first + offset);
+      });
+    }
+  } catch {
+    // not Linux: count them
+  }
+  return Array.from({ length: availableParallelism() }, (_, cpu) => cpu);
+}
+
+/**
+ * The servers on the first allowed CPU, the load generator and this process on the second, so that the
+ * load generator never takes CPU time from the server it measures. Unpinned when BENCH_PIN=0, when there
+ * is one CPU or when taskset is missing; the description says which.
+ */
+export function placeProcesses(): Placement {
+  const cpus = allowedCpus();
+  const unpinned = (why: string): Placement => ({ serverCpu: undefined, loadCpu: undefined, cpuCount: cpus.length, description: `not pinned (${why}): servers and load generator share the CPUs` });
+  if (process.env.BENCH_PIN === '0') return unpinned('BENCH_PIN=0');
+  if (cpus.length < 2) return unpinned(`${cpus.length} CPU available`);
+  if (spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status !== 0) return unpinned('taskset not found');
+  const [serverCpu, loadCpu] = cpus as [number, number];
+  // Every thread of this process (the fill and the checks run here; libuv's threads too) onto the load CPU.
+  const self = spawnSync('taskset', ['-a', '-p', '-c', String(loadCpu), String(process.pid)], { encoding: 'utf8' });
+  if (self.status !== 0) return unpinned(`taskset could not pin this process: ${(self.stderr ?? '').trim()}`);
+  return { serverCpu, loadCpu, cpuCount: cpus.length, description: `pinned with taskset: servers on CPU ${serverCpu}, load generator (autocannon, its own process) and the bench on CPU ${loadCpu}` };
+}
+
+/** The command line that runs `command` on `cpu` (through taskset, which execs it: same pid), or as is. */
+export function onCpu(cpu: number | undefined, command: readonly string[]): { file: string; args: string[] } {
+  const [file, ...args] = command as [string, ...string[]];
+  return cpu === undefined ? { file, args } : { file: 'taskset', args: ['-c', String(cpu), file, ...args] };
+}
+
+/** Resident memory in MB: /proc/<pid>/status VmRSS, else `ps -o rss=`; undefined when neither answers. */
+export function residentMb(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const kb = /^VmRSS:\s*(\d+)\s*kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    if (kb) return Number(kb) / 1024;
+  } catch {
+    // no /proc (macOS) or the process is gone
+  }
+  const ps = spawnSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' });
+  const kb = Number((ps.stdout ?? '').trim());
+  return ps.status === 0 && Number.isFinite(kb) && kb > 0 ? kb / 1024 : undefined;
+}
+
+/** The 1, 5 and 15 minute load averages, as the report prints them. */
+export function loadAverage(): string {
+  return loadavg().map((value) => value.toFixed(2)).join(' ');
+}
