@@ -47,7 +47,7 @@ function check(schema: Schema, value: unknown, path: FieldPath): Issue[] {
     case 'string':
       if (typeof value !== 'string') return [mismatch(path, schema, value)];
       if (schema.minLength !== undefined && value.length < schema.minLength) return [mismatch(path, schema, value)];
-      if (schema.pattern !== undefined && !new RegExp(schema.pattern).test(value)) return [mismatch(path, schema, value)];
+      if (schema.pattern !== undefined && !patternOf(schema.pattern).test(value)) return [mismatch(path, schema, value)];
       return [];
     case 'integer':
     case 'number':
@@ -74,7 +74,7 @@ function checkObject(schema: Schema, value: unknown, path: FieldPath): Issue[] {
       issues.push({ path: [...path, name], expected: describeSchema(properties[name] ?? {}), found: 'nothing', missing: true });
     }
   }
-  const patterns = Object.entries(schema.patternProperties ?? {}).map(([pattern, item]) => [new RegExp(pattern), item] as const);
+  const patterns = Object.entries(schema.patternProperties ?? {}).map(([pattern, item]) => [patternOf(pattern), item] as const);
   for (const key of keys) {
     const property = properties[key];
     if (property) {
@@ -112,6 +112,10 @@ function checkArray(schema: Schema, value: unknown, path: FieldPath): Issue[] {
 }
 
 function checkUnion(schema: Schema, value: unknown, path: FieldPath): Issue[] {
+  // A union of literals (the 159 operation ids) is a set lookup: checking each branch in turn built and
+  // described a mismatch per branch, which was most of the time a 10,000-rule file took to load.
+  const allowed = literalSetOf(schema);
+  if (allowed) return allowed.has(value) ? [] : [namingAll(path, schema, value)];
   const branches = schema.anyOf ?? [];
   let best: { branch: Schema; issues: Issue[] } | undefined;
   for (const branch of branches) {
@@ -123,12 +127,43 @@ function checkUnion(schema: Schema, value: unknown, path: FieldPath): Issue[] {
   // A literal the value did not equal, or an object without the field that says which shape it is:
   // the value was aiming at none of the branches in particular, so name them all.
   if (!best || isLiteral(best.branch) || best.issues.some((issue) => issue.missing && issue.path.length === path.length + 1)) {
-    const issue = mismatch(path, schema, value);
-    const nearest = typeof value === 'string' ? nearestName(value, literalValues(schema), true) : undefined;
-    if (nearest) issue.found += ` (did you mean ${JSON.stringify(nearest)}?)`;
-    return [issue];
+    return [namingAll(path, schema, value)];
   }
   return best.issues;
+}
+
+function namingAll(path: FieldPath, schema: Schema, value: unknown): Issue {
+  const issue = mismatch(path, schema, value);
+  const nearest = typeof value === 'string' ? nearestName(value, literalValues(schema), true) : undefined;
+  if (nearest) issue.found += ` (did you mean ${JSON.stringify(nearest)}?)`;
+  return issue;
+}
+
+// Schemas are fixed at load, so what is derived from them is derived once.
+const literalSets = new WeakMap<Schema, ReadonlySet<unknown> | null>();
+const compiledPatterns = new Map<string, RegExp>();
+
+/** The values of a union made only of literals, or null for any other union. */
+function literalSetOf(schema: Schema): ReadonlySet<unknown> | null {
+  let set = literalSets.get(schema);
+  if (set === undefined) {
+    set = isLiteral(schema) ? new Set(allLiterals(schema)) : null;
+    literalSets.set(schema, set);
+  }
+  return set;
+}
+
+function allLiterals(schema: Schema): unknown[] {
+  return 'const' in schema ? [schema.const] : (schema.anyOf ?? []).flatMap(allLiterals);
+}
+
+function patternOf(source: string): RegExp {
+  let pattern = compiledPatterns.get(source);
+  if (!pattern) {
+    pattern = new RegExp(source);
+    compiledPatterns.set(source, pattern);
+  }
+  return pattern;
 }
 
 /** Whether the value is of the JSON type the branch describes (its details aside). */
