@@ -129,6 +129,17 @@ rules:
     assert.ok(parseScenario('{\n  "description": "trailing comma",\n  "rules": [],\n}\n', 'trailing.yaml', 'trailing').scenario);
   });
 
+  it('refuse a key given twice in one JSON object, as YAML files do, at the second one', () => {
+    const [twice] = problemsOf('{\n  "description": "a",\n  "rules": [],\n  "description": "b"\n}\n', 'twice.json');
+    assert.equal(formatProblem(twice!), 'twice.json:4:3: (syntax): expected each key once in an object, found "description" again');
+    const [escaped] = problemsOf('{"description": "a", "rules": [{"match": {"operation": "*", "query": {"a\\"b": 1, "a\\u0022b": 2}}, "respond": {"status": 500}}]}', 'escaped.json');
+    assert.equal(escaped?.found, '"a\\"b" again');
+    // Equal keys in different objects, and key-like text inside strings, are fine.
+    const fine = '{"description": "{\\"rules\\": 1, \\"rules\\": 2}", "rules": [{"match": {"operation": "*", "query": {"x": ["x", "x"]}}, "respond": {"status": 500}},'
+      + ' {"match": {"operation": "*", "query": {"x": "y"}}, "respond": {"status": 500}}]}';
+    assert.ok(parseScenario(fine, 'fine.json', 'fine').scenario);
+  });
+
   it('report the first YAML syntax error with its position', () => {
     const [problem] = problemsOf('description: [unclosed\nrules: []\n');
     assert.equal(problem?.line, 2);
