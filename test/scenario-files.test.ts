@@ -113,6 +113,14 @@ rules:
     ]);
   });
 
+  it('suggest the nearest path segment by segment: literal ids stand where parameters are', () => {
+    const nearest = (path: string) => problemsOf(`description: paths\nrules:\n  - match: { path: "${path}" }\n    respond: { status: 404 }\n`)[0]?.expected;
+    assert.equal(nearest('/v1/demand/accounts/1/projectz/01K40T69E63BHTT9MAJYRBQ8HY'),
+      'a path the Cint API serves (nearest: /v1/demand/accounts/:account_id/projects/:project_id)');
+    assert.equal(nearest('/v1/demand/acounts/101/projects/01K40T69E63BHTT9MAJYRBQ8HY/target-group'),
+      'a path the Cint API serves (nearest: /v1/demand/accounts/:account_id/projects/:project_id/target-groups)');
+  });
+
   it('give JSON files their lines too', () => {
     const problems = problemsOf(JSON.stringify({ description: 'json', rules: [{ match: { operation: '*' }, respond: { status: 99 } }] }, null, 2), 'broken.json');
     assert.equal(formatProblem(problems[0]!), 'broken.json:9:19: rules[0].respond.status: expected an HTTP status from 200 to 599, found 99');
