@@ -36,63 +36,73 @@ export interface OperationRules {
 
 const NONE: readonly number[] = Object.freeze([]);
 
+/** A request value rules could be filed under, while the index is built. */
+interface KeyCandidate {
+  /** The distinct values the operation's rules require of it. */
+  readonly values: Set<string>;
+  /** How many conditions of the operation's rules are on it. */
+  rules: number;
+  /** First seen, for ties. */
+  readonly order: number;
+  /** The key, once some rule is filed under it. */
+  key: { field: ExactField; name: string; byValue: Map<string, number[]> } | null;
+}
+
+/** The request value with the most distinct values splits rules finest; then the one most rules have. */
+function finer(a: KeyCandidate, b: KeyCandidate): boolean {
+  if (a.values.size !== b.values.size) return a.values.size > b.values.size;
+  return a.rules !== b.rules ? a.rules > b.rules : a.order < b.order;
+}
+
 /**
  * Files each rule under one of its exact conditions, or none. Any one is sound: a rule that matches a
  * request meets all its conditions, so it is always among the rules filed under the request's value.
- * The condition chosen is the one on the request value with the most distinct values across the
- * operation's rules (then the one most rules have), so rules spread thinly over few lookups.
+ * The condition chosen is on the request value with the most distinct values across the operation's
+ * rules (then the one most rules have), so rules spread thinly over few lookups.
  */
 export function indexRules(operationId: OperationId, rules: readonly CompiledRule[]): OperationRules {
-  const conditions = rules.map((rule) => [...(rule.pathExact.get(operationId) ?? []), ...rule.exact]);
-  const rank = new Map<string, { values: Set<string>; rules: number; order: number }>();
-  for (const list of conditions) {
-    for (const condition of list) {
-      const id = keyId(condition);
-      let entry = rank.get(id);
-      if (!entry) {
-        entry = { values: new Set(), rules: 0, order: rank.size };
-        rank.set(id, entry);
+  const candidates = new Map<string, KeyCandidate>();
+  const conditions = rules.map((rule) => {
+    const path = rule.pathExact.get(operationId);
+    return (path ? [...path, ...rule.exact] : rule.exact).map((condition) => {
+      const id = `${condition.field}\u0000${condition.name}`;
+      let candidate = candidates.get(id);
+      if (!candidate) {
+        candidate = { values: new Set(), rules: 0, order: candidates.size, key: null };
+        candidates.set(id, candidate);
       }
-      entry.rules += 1;
-      for (const value of condition.values) entry.values.add(value);
-    }
-  }
-  const better = (a: string, b: string): boolean => {
-    const x = rank.get(a)!;
-    const y = rank.get(b)!;
-    return x.values.size !== y.values.size ? x.values.size > y.values.size : x.rules !== y.rules ? x.rules > y.rules : x.order < y.order;
-  };
+      candidate.rules += 1;
+      for (const value of condition.values) candidate.values.add(value);
+      return { condition, candidate };
+    });
+  });
 
   const unkeyed: number[] = [];
-  const keys = new Map<string, { field: ExactField; name: string; byValue: Map<string, number[]> }>();
+  const keys: NonNullable<KeyCandidate['key']>[] = [];
   conditions.forEach((list, position) => {
-    let chosen: ExactCondition | undefined;
-    for (const condition of list) if (!chosen || better(keyId(condition), keyId(chosen))) chosen = condition;
+    let chosen = list[0];
+    for (const entry of list) if (finer(entry.candidate, chosen!.candidate)) chosen = entry;
     if (!chosen) {
       unkeyed.push(position);
       return;
     }
-    const id = keyId(chosen);
-    let key = keys.get(id);
-    if (!key) {
-      key = { field: chosen.field, name: chosen.name, byValue: new Map() };
-      keys.set(id, key);
+    const { condition, candidate } = chosen;
+    if (!candidate.key) {
+      candidate.key = { field: condition.field, name: condition.name, byValue: new Map() };
+      keys.push(candidate.key);
     }
-    for (const value of new Set(chosen.values)) {
-      const filed = key.byValue.get(value);
+    const byValue = candidate.key.byValue;
+    for (const value of condition.values.length === 1 ? condition.values : new Set(condition.values)) {
+      const filed = byValue.get(value);
       if (filed) filed.push(position);
-      else key.byValue.set(value, [position]);
+      else byValue.set(value, [position]);
     }
   });
   return Object.freeze({
     rules,
     unkeyed: Object.freeze(unkeyed),
-    keys: Object.freeze([...keys.values()].map((key) => Object.freeze(key))),
+    keys: Object.freeze(keys.map((key) => Object.freeze(key))),
   });
-}
-
-function keyId(condition: ExactCondition): string {
-  return `${condition.field}\u0000${condition.name}`;
 }
 
 /**
