@@ -113,6 +113,14 @@ rules:
     ]);
   });
 
+  it('suggest the nearest path segment by segment: literal ids stand where parameters are', () => {
+    const nearest = (path: string) => problemsOf(`description: paths\nrules:\n  - match: { path: "${path}" }\n    respond: { status: 404 }\n`)[0]?.expected;
+    assert.equal(nearest('/v1/demand/accounts/1/projectz/01K40T69E63BHTT9MAJYRBQ8HY'),
+      'a path the Cint API serves (nearest: /v1/demand/accounts/:account_id/projects/:project_id)');
+    assert.equal(nearest('/v1/demand/acounts/101/projects/01K40T69E63BHTT9MAJYRBQ8HY/target-group'),
+      'a path the Cint API serves (nearest: /v1/demand/accounts/:account_id/projects/:project_id/target-groups)');
+  });
+
   it('give JSON files their lines too', () => {
     const problems = problemsOf(JSON.stringify({ description: 'json', rules: [{ match: { operation: '*' }, respond: { status: 99 } }] }, null, 2), 'broken.json');
     assert.equal(formatProblem(problems[0]!), 'broken.json:9:19: rules[0].respond.status: expected an HTTP status from 200 to 599, found 99');
@@ -127,6 +135,17 @@ rules:
     assert.equal(trailing?.expected, 'valid JSON');
     // The same text as .yaml is YAML, and valid.
     assert.ok(parseScenario('{\n  "description": "trailing comma",\n  "rules": [],\n}\n', 'trailing.yaml', 'trailing').scenario);
+  });
+
+  it('refuse a key given twice in one JSON object, as YAML files do, at the second one', () => {
+    const [twice] = problemsOf('{\n  "description": "a",\n  "rules": [],\n  "description": "b"\n}\n', 'twice.json');
+    assert.equal(formatProblem(twice!), 'twice.json:4:3: (syntax): expected each key once in an object, found "description" again');
+    const [escaped] = problemsOf('{"description": "a", "rules": [{"match": {"operation": "*", "query": {"a\\"b": 1, "a\\u0022b": 2}}, "respond": {"status": 500}}]}', 'escaped.json');
+    assert.equal(escaped?.found, '"a\\"b" again');
+    // Equal keys in different objects, and key-like text inside strings, are fine.
+    const fine = '{"description": "{\\"rules\\": 1, \\"rules\\": 2}", "rules": [{"match": {"operation": "*", "query": {"x": ["x", "x"]}}, "respond": {"status": 500}},'
+      + ' {"match": {"operation": "*", "query": {"x": "y"}}, "respond": {"status": 500}}]}';
+    assert.ok(parseScenario(fine, 'fine.json', 'fine').scenario);
   });
 
   it('report the first YAML syntax error with its position', () => {

@@ -1,14 +1,16 @@
 // Turns a checked scenario file into rules ready for the hot path: each rule resolved at load to the
 // operations it can answer (a method and path become operation ids too), its matchers compiled to
-// closures, and the rules indexed by operation id in file order. Mistakes the schema cannot see
-// (a path no operation serves, a step that can never answer) are reported here, with their field.
+// closures, and the rules filed by operation id in file order, then by the exact values they require
+// (rule-index.ts). Mistakes the schema cannot see (a path no operation serves, a step that can never
+// answer) are reported here, with their field.
 import type { Static } from '@sinclair/typebox';
 import { operation, operations, type Operation, type OperationId } from '../cint/operations.js';
 import { JOB_KINDS, JOB_OPERATIONS } from '../cint/jobs.js';
 import type { JobScript } from '../sessions/jobs.js';
 import type { JobFailure } from '../sessions/store.js';
 import type { AfterLastStep, FaultName, JobStep, MatchData, RuleData, ScenarioFileData, StepData, ValueMatcherData } from './schema.js';
-import { describeValue, isPlainObject, nearestName, type FieldPath, type Issue } from './validate.js';
+import { indexRules, type ExactCondition, type OperationRules } from './rule-index.js';
+import { describeValue, editDistance, isPlainObject, nearestName, type FieldPath, type Issue } from './validate.js';
 
 type JobStepData = Static<typeof JobStep>;
 
@@ -47,6 +49,10 @@ export interface CompiledRule {
   readonly index: number;
   readonly operations: readonly OperationId[];
   readonly matches: (facts: RequestFacts) => boolean;
+  /** The conditions among `params`, `query` and `headers` that only listed values meet (for the index). */
+  readonly exact: readonly ExactCondition[];
+  /** Literal segments of a `path` template where an operation has a parameter, per operation (for the index). */
+  readonly pathExact: ReadonlyMap<OperationId, readonly ExactCondition[]>;
   readonly steps: readonly CompiledStep[];
   readonly after: AfterLastStep;
 }
@@ -58,8 +64,11 @@ export interface CompiledScenario {
   /** The seed as written, or null when outcomes are not reproducible. */
   readonly seed: number | string | null;
   readonly rules: readonly CompiledRule[];
-  /** Rules that can answer each operation, in file order: the hot path reads only its operation's list. */
-  readonly byOperation: ReadonlyMap<OperationId, readonly CompiledRule[]>;
+  /**
+   * Rules that can answer each operation, in file order and indexed by the values they require: the hot
+   * path reads only its operation's rules, and of those only the ones the request's values can satisfy.
+   */
+  readonly byOperation: ReadonlyMap<OperationId, OperationRules>;
 }
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -80,14 +89,16 @@ export function compileScenario(data: ScenarioFileData, name: string, file: stri
   });
   if (issues.length > 0 || skipRules.size > 0) return { scenario: null, issues };
 
-  const byOperation = new Map<OperationId, CompiledRule[]>();
+  const filed = new Map<OperationId, CompiledRule[]>();
   for (const rule of rules) {
     for (const id of rule.operations) {
-      const list = byOperation.get(id) ?? [];
-      list.push(rule);
-      byOperation.set(id, list);
+      const list = filed.get(id);
+      if (list) list.push(rule);
+      else filed.set(id, [rule]);
     }
   }
+  const byOperation = new Map<OperationId, OperationRules>();
+  for (const [id, list] of filed) byOperation.set(id, indexRules(id, Object.freeze(list)));
   const scenario: CompiledScenario = Object.freeze({
     name,
     description: data.description,
@@ -109,6 +120,8 @@ function compileRule(rule: RuleData, index: number, at: FieldPath, issues: Issue
     index,
     operations: Object.freeze(resolved.operations),
     matches,
+    exact: exactConditions(rule.match),
+    pathExact: pathConditions(resolved.pathParams),
     steps,
     after: rule.after ?? 'fall_through',
   });
@@ -158,7 +171,7 @@ function resolveOperations(match: MatchData, at: FieldPath, issues: Issue[]): Re
     const template = segmentsOf(match.path);
     const kept: Operation[] = [];
     for (const op of candidates) {
-      const literals = matchTemplate(template, segmentsOf(op.path));
+      const literals = matchTemplate(template, routeSegments(op.path));
       if (literals) {
         kept.push(op);
         if (literals.length > 0) pathParams.set(op.id, literals);
@@ -166,7 +179,7 @@ function resolveOperations(match: MatchData, at: FieldPath, issues: Issue[]): Re
     }
     if (kept.length === 0) {
       const pool = candidates.length > 0 ? candidates : operations;
-      const nearest = nearestName(match.path, pool.map((op) => op.path), true);
+      const nearest = nearestPath(template, pool.map((op) => op.path));
       issues.push({
         path: [...at, 'path'],
         expected: `a path the Cint API serves${match.method || match.operation ? ' for the method and operation given' : ''}${nearest ? ` (nearest: ${nearest})` : ''}`,
@@ -201,14 +214,88 @@ function segmentsOf(path: string): string[] {
   return trimmed.split('/').slice(1);
 }
 
+/** The segments of each operation's path, split once: every rule with a `path` is compared with them. */
+const ROUTE_SEGMENTS = new Map(operations.map((op) => [op.path as string, Object.freeze(segmentsOf(op.path))]));
+
+function routeSegments(path: string): readonly string[] {
+  return ROUTE_SEGMENTS.get(path) ?? segmentsOf(path);
+}
+
 function paramNamesOf(path: string): string[] {
   return segmentsOf(path).filter((segment) => segment.startsWith(':')).map((segment) => segment.slice(1));
 }
 
 const TEMPLATE_PARAM = /^(?::[A-Za-z_]\w*|\{[A-Za-z_]\w*\})$/;
 
+/** Segment costs (a template's segment, then a route's) kept across rules: generated files repeat their mistakes. */
+const segmentCosts = new Map<string, Map<string, number>>();
+
+function knownCostsOf(want: string): Map<string, number> {
+  let known = segmentCosts.get(want);
+  if (!known) {
+    if (segmentCosts.size >= 1000) segmentCosts.clear();
+    known = new Map();
+    segmentCosts.set(want, known);
+  }
+  return known;
+}
+
+/**
+ * The operation path nearest a template, segment by segment: a parameter of the path takes any segment,
+ * a mistyped literal segment costs the share of its characters that differ, any other segment that
+ * differs, is missing or is extra costs 1.
+ * Character by character, a project id in the template outweighed the rest (`…/1/projectz/01K…` was
+ * nearest allocation-templates), and 10,000 such rules took minutes to report.
+ */
+function nearestPath(template: string[], paths: readonly string[]): string | undefined {
+  // Per segment of the template: its cost against each segment of the routes, worked out once.
+  const costs = template.map((want) => {
+    const isParam = TEMPLATE_PARAM.test(want);
+    const known = knownCostsOf(want);
+    return (have: string): number => {
+      if (have.startsWith(':') || want === have) return 0;
+      if (isParam) return 1;
+      let cost = known.get(have);
+      if (cost === undefined) {
+        // A typo costs the share of characters it changed; another word, 1.
+        const typo = Math.max(2, Math.floor(Math.min(want.length, have.length) / 3));
+        const distance = editDistance(want.toLowerCase(), have.toLowerCase(), typo + 1);
+        cost = distance <= typo ? distance / Math.max(want.length, have.length) : 1;
+        known.set(have, cost);
+      }
+      return cost;
+    };
+  });
+  let best: string | undefined;
+  let bestCost = Infinity;
+  const routes = paths.map(routeSegments);
+  const longest = Math.max(0, ...routes.map((route) => route.length));
+  let previous = new Float64Array(longest + 1);
+  let current = new Float64Array(longest + 1);
+  routes.forEach((route, index) => {
+    // Edit distance over segments: previous[j] is the cost of the template so far against route[0..j).
+    for (let j = 0; j <= route.length; j += 1) previous[j] = j;
+    for (let i = 1; i <= template.length; i += 1) {
+      const cost = costs[i - 1]!;
+      current[0] = i;
+      for (let j = 1; j <= route.length; j += 1) {
+        current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost(route[j - 1]!));
+      }
+      const done = previous;
+      previous = current;
+      current = done;
+    }
+    const cost = previous[route.length]!;
+    if (cost < bestCost) {
+      best = paths[index];
+      bestCost = cost;
+    }
+  });
+  return best;
+}
+
 /** Null when the template cannot match the operation's path; else the literal values it requires. */
-function matchTemplate(template: string[], route: string[]): [string, string][] | null {
+function matchTemplate(template: string[], route: readonly string[]): [string, string][] | null {
   if (template.length !== route.length) return null;
   const literals: [string, string][] = [];
   for (let i = 0; i < template.length; i += 1) {
@@ -259,13 +346,40 @@ function compileMatchers(match: MatchData, pathParams: Map<OperationId, [string,
   };
 }
 
+/** The values a matcher allows, as text, when it allows only listed values; null for a pattern or `present`. */
+function exactValues(matcher: ValueMatcherData): string[] | null {
+  if (Array.isArray(matcher)) return matcher.map(String);
+  return isPlainObject(matcher) ? null : [String(matcher)];
+}
+
+function exactConditions(match: MatchData): readonly ExactCondition[] {
+  const conditions: ExactCondition[] = [];
+  const add = (field: ExactCondition['field'], matchers: Record<string, ValueMatcherData> | undefined, lowerCase = false) => {
+    for (const [name, matcher] of Object.entries(matchers ?? {})) {
+      const values = exactValues(matcher);
+      if (values) conditions.push(Object.freeze({ field, name: lowerCase ? name.toLowerCase() : name, values: Object.freeze(values) }));
+    }
+  };
+  add('params', match.params);
+  add('query', match.query);
+  add('headers', match.headers, true);
+  return Object.freeze(conditions);
+}
+
+const NO_PATH_CONDITIONS: ReadonlyMap<OperationId, readonly ExactCondition[]> = new Map();
+
+function pathConditions(pathParams: Map<OperationId, [string, string][]>): ReadonlyMap<OperationId, readonly ExactCondition[]> {
+  if (pathParams.size === 0) return NO_PATH_CONDITIONS;
+  const conditions = new Map<OperationId, readonly ExactCondition[]>();
+  for (const [id, literals] of pathParams) {
+    conditions.set(id, Object.freeze(literals.map(([name, value]) => Object.freeze({ field: 'params' as const, name, values: Object.freeze([value]) }))));
+  }
+  return conditions;
+}
+
 function compileValue(matcher: ValueMatcherData, at: FieldPath, issues: Issue[]): ValueTest {
   const anyOf = (test: (value: string) => boolean): ValueTest =>
     (value) => value !== undefined && (Array.isArray(value) ? value.some(test) : test(value));
-  if (Array.isArray(matcher)) {
-    const allowed = new Set(matcher.map(String));
-    return anyOf((value) => allowed.has(value));
-  }
   if (isPlainObject(matcher)) {
     if ('present' in matcher) {
       const present = matcher.present;
@@ -279,8 +393,14 @@ function compileValue(matcher: ValueMatcherData, at: FieldPath, issues: Issue[])
       return () => false;
     }
   }
-  const wanted = String(matcher);
-  return anyOf((value) => value === wanted);
+  // The same values the index files the rule under (exactValues), so the two can never disagree.
+  const values = exactValues(matcher) ?? [];
+  if (values.length === 1) {
+    const wanted = values[0];
+    return anyOf((value) => value === wanted);
+  }
+  const allowed = new Set(values);
+  return anyOf((value) => allowed.has(value));
 }
 
 /**

@@ -3,6 +3,7 @@
 // No I/O: the only effects are on the state it is handed (step counters, the random stream).
 import type { CompiledRule, CompiledScenario, CompiledStep, RequestFacts } from './compile.js';
 import { randomFor, type SeededRandom } from './random.js';
+import { keyedCandidates, type OperationRules } from './rule-index.js';
 
 /** One session's progress through one scenario. */
 export interface ScenarioState {
@@ -34,19 +35,36 @@ export function newScenarioState(scenario: CompiledScenario, sessionId: string):
 /**
  * The first rule that matches and still has a step to give answers; null means the realistic
  * behaviour. A step drawn out by its probability lets the next rules try, and is not used up.
+ *
+ * Only the rules the index leaves as candidates are tried: those filed under the request's own values
+ * and those filed under none. Every other rule requires a value the request does not have, so it would
+ * not match; and a rule that does not match changes nothing (no counter, no draw). Trying the
+ * candidates in file order therefore decides exactly as trying every rule in file order would.
  */
-export function decideResponse(rules: readonly CompiledRule[], facts: RequestFacts, state: ScenarioState): Decision | null {
-  for (const rule of rules) {
-    if (!rule.matches(facts)) continue;
-    const step = currentStep(rule, state);
-    if (!step) continue;
-    if (step.probability < 1 && !(state.random.next() < step.probability)) continue;
-    if (step.times !== Infinity && state.used[rule.index]! < step.times) state.used[rule.index]! += 1;
-    const delay = step.delayMs;
-    const delayMs = delay === null ? 0 : delay[0] === delay[1] ? delay[0] : state.random.between(delay[0], delay[1]);
-    return { rule: rule.index, step, delayMs };
+export function decideResponse(operation: OperationRules, facts: RequestFacts, state: ScenarioState): Decision | null {
+  const { rules, unkeyed } = operation;
+  const keyed = keyedCandidates(operation, facts);
+  // Two ascending lists of positions, walked together: the candidates in file order.
+  let u = 0;
+  let k = 0;
+  while (u < unkeyed.length || k < keyed.length) {
+    const position = k >= keyed.length || (u < unkeyed.length && unkeyed[u]! < keyed[k]!) ? unkeyed[u++]! : keyed[k++]!;
+    const decision = tryRule(rules[position]!, facts, state);
+    if (decision) return decision;
   }
   return null;
+}
+
+/** The rule's answer to the request, or null when it does not match or steps aside. */
+function tryRule(rule: CompiledRule, facts: RequestFacts, state: ScenarioState): Decision | null {
+  if (!rule.matches(facts)) return null;
+  const step = currentStep(rule, state);
+  if (!step) return null;
+  if (step.probability < 1 && !(state.random.next() < step.probability)) return null;
+  if (step.times !== Infinity && state.used[rule.index]! < step.times) state.used[rule.index]! += 1;
+  const delay = step.delayMs;
+  const delayMs = delay === null ? 0 : delay[0] === delay[1] ? delay[0] : state.random.between(delay[0], delay[1]);
+  return { rule: rule.index, step, delayMs };
 }
 
 /** The step that answers the rule's next request, moving on when one is used up; null once the rule is spent. */

@@ -74,51 +74,113 @@ export function formatField(path: FieldPath): string {
   return text;
 }
 
-/** JSON's own syntax error, with its line and column, or null when the text is valid JSON. */
-function checkJson(text: string, file: string): ScenarioProblem | null {
+/** JSON's own syntax error (or a key given twice in an object), with its line and column; else the data. */
+function parseJson(text: string, file: string): { data: unknown } | { problem: ScenarioProblem } {
+  const syntaxProblem = (offset: number | null, expected: string, found: string): { problem: ScenarioProblem } => {
+    const before = offset === null ? null : text.slice(0, offset).split('\n');
+    return {
+      problem: {
+        file, line: before ? before.length : null, column: before ? before.at(-1)!.length + 1 : null, rule: null, field: '(syntax)', expected, found,
+      },
+    };
+  };
+  let data: unknown;
   try {
-    JSON.parse(text);
-    return null;
+    data = JSON.parse(text);
   } catch (error) {
     const message = (error as Error).message;
     const position = Number(/at position (\d+)/.exec(message)?.[1] ?? NaN);
-    const before = Number.isNaN(position) ? null : text.slice(0, position).split('\n');
-    return {
-      file,
-      line: before ? before.length : null,
-      column: before ? before.at(-1)!.length + 1 : null,
-      rule: null,
-      field: '(syntax)',
-      expected: 'valid JSON',
-      found: message.replace(/ \(line \d+ column \d+\)$/, ''),
-    };
+    return syntaxProblem(Number.isNaN(position) ? null : position, 'valid JSON', message.replace(/ \(line \d+ column \d+\)$/, ''));
   }
+  // JSON.parse keeps the last of two equal keys without a word; the YAML reader refuses them, and so does this.
+  const duplicate = firstDuplicateKey(text);
+  if (duplicate) return syntaxProblem(duplicate.offset, 'each key once in an object', `${JSON.stringify(duplicate.key)} again`);
+  return { data };
+}
+
+/**
+ * The first key that an object of the (valid) JSON text has twice, with its offset. One pass over the
+ * text: a string right after `{` or after a `,` inside an object is a key.
+ */
+function firstDuplicateKey(text: string): { key: string; offset: number } | null {
+  const objects: (Set<string> | null)[] = [];
+  let expectKey = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const char = text.charCodeAt(i);
+    if (char === 0x22) { // "
+      const start = i;
+      let escaped = false;
+      for (i += 1; text.charCodeAt(i) !== 0x22; i += 1) {
+        if (text.charCodeAt(i) === 0x5c) { // \
+          escaped = true;
+          i += 1;
+        }
+      }
+      const keys = objects.at(-1);
+      if (expectKey && keys) {
+        const key = escaped ? (JSON.parse(text.slice(start, i + 1)) as string) : text.slice(start + 1, i);
+        if (keys.has(key)) return { key, offset: start };
+        keys.add(key);
+        expectKey = false;
+      }
+    } else if (char === 0x7b) { // {
+      objects.push(new Set());
+      expectKey = true;
+    } else if (char === 0x5b) { // [
+      objects.push(null);
+    } else if (char === 0x7d || char === 0x5d) { // } ]
+      objects.pop();
+    } else if (char === 0x2c) { // ,
+      expectKey = Boolean(objects.at(-1));
+    }
+  }
+  return null;
+}
+
+/** The YAML document of a text and the line of each offset in it: where problems are. */
+interface Located {
+  doc: Document;
+  lineCounter: LineCounter;
+}
+
+function parseYaml(text: string): Located {
+  const lineCounter = new LineCounter();
+  return { doc: parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true }), lineCounter };
 }
 
 /** Parses, checks and compiles one file's text. */
 export function parseScenario(text: string, file: string, name: string): { scenario: CompiledScenario | null; problems: ScenarioProblem[] } {
-  // A .json file is JSON: YAML would take single quotes and trailing commas that JSON refuses.
-  const jsonProblem = file.toLowerCase().endsWith('.json') ? checkJson(text, file) : null;
-  if (jsonProblem) return { scenario: null, problems: [jsonProblem] };
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    // The first syntax error only: the parser's later ones are mostly its confusion after the first.
-    return {
-      scenario: null,
-      problems: doc.errors.slice(0, 1).map((error) => ({
-        file,
-        line: error.linePos?.[0].line ?? null,
-        column: error.linePos?.[0].col ?? null,
-        rule: null,
-        field: '(syntax)',
-        expected: 'valid YAML or JSON',
-        found: (error.message.split('\n')[0] ?? error.code).replace(/ at line \d+, column \d+:?$/, ''),
-      })),
-    };
+  let data: unknown;
+  let located: Located | undefined;
+  if (file.toLowerCase().endsWith('.json')) {
+    // A .json file is JSON: YAML would take single quotes and trailing commas that JSON refuses. JSON.parse
+    // reads it many times faster than the YAML reader, which only runs when a problem needs its position.
+    const parsed = parseJson(text, file);
+    if ('problem' in parsed) return { scenario: null, problems: [parsed.problem] };
+    data = parsed.data;
+  } else {
+    located = parseYaml(text);
+    const { doc } = located;
+    if (doc.errors.length > 0) {
+      // The first syntax error only: the parser's later ones are mostly its confusion after the first.
+      return {
+        scenario: null,
+        problems: doc.errors.slice(0, 1).map((error) => ({
+          file,
+          line: error.linePos?.[0].line ?? null,
+          column: error.linePos?.[0].col ?? null,
+          rule: null,
+          field: '(syntax)',
+          expected: 'valid YAML or JSON',
+          found: (error.message.split('\n')[0] ?? error.code).replace(/ at line \d+, column \d+:?$/, ''),
+        })),
+      };
+    }
+    data = doc.toJS({ maxAliasCount: 1000 });
   }
   const problem = (issue: Issue): ScenarioProblem => {
-    const position = locate(doc, lineCounter, issue);
+    located ??= parseYaml(text);
+    const position = locate(located.doc, located.lineCounter, issue);
     return {
       file,
       line: position.line,
@@ -129,7 +191,6 @@ export function parseScenario(text: string, file: string, name: string): { scena
       found: issue.found,
     };
   };
-  const data: unknown = doc.toJS({ maxAliasCount: 1000 });
   const issues = checkAgainst(ScenarioFile, data);
   if (issues.length === 0) {
     const compiled = compileScenario(data as never, name, file);
