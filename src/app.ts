@@ -16,6 +16,7 @@ import { requestContext } from './hooks/context.js';
 import { requestLog } from './hooks/request-log.js';
 import { JournalStore } from './journal/journal.js';
 import { oauthRoutes } from './routes/oauth.js';
+import { jwksRoute } from './routes/jwks.js';
 import { cintApi } from './api/plugin.js';
 import { adminRoutes } from './admin/routes.js';
 
@@ -97,6 +98,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   requestLog(app);
 
   await app.register(oauthRoutes);
+  if (services.tokens.jwks) await app.register(jwksRoute, { jwks: services.tokens.jwks });
   await app.register(cintApi, { bodyLimit: config.bodyLimitBytes, referenceData: config.referenceData });
   await app.register(adminRoutes, { prefix: '/__admin' });
   return app;

@@ -18,6 +18,12 @@ Options (each also settable by the environment variable shown):
   --port N            port to listen on; 0 picks a free one (PORT, default 8080)
   --host HOST         address to bind (HOST, default 127.0.0.1)
   --auth-mode MODE    verify | decode | off (CINT_MOCK_AUTH_MODE, default verify)
+  --token-algorithm ALG
+                      HS256 | RS256: how tokens are signed; RS256 serves its public key at
+                      /.well-known/jwks.json (CINT_MOCK_TOKEN_ALGORITHM, default HS256)
+  --jwt-private-key-file FILE
+                      with RS256: a PEM file of the RSA private key, so tokens outlive a restart
+                      (CINT_MOCK_JWT_PRIVATE_KEY_FILE, default a key made for this instance alone)
   --log-level LEVEL   fatal|error|warn|info|debug|trace|silent (LOG_LEVEL, default info)
   --scenarios DIR     a folder of your scenario files, on top of the built-in ones (CINT_MOCK_SCENARIOS_DIR)
   --scenario NAME     the scenario every session starts with (CINT_MOCK_SCENARIO, default none)
@@ -35,6 +41,7 @@ type CliInput = ConfigInput & { help?: boolean; command?: string[]; configFile?:
 /** The flag that sets each option, for error messages. */
 const FLAG_OF: Record<string, string> = {
   port: '--port', host: '--host', authMode: '--auth-mode', logLevel: '--log-level',
+  tokenAlgorithm: '--token-algorithm', jwtPrivateKeyFile: '--jwt-private-key-file',
   scenariosDir: '--scenarios', scenario: '--scenario', referenceData: '--reference-data',
 };
 
@@ -46,6 +53,8 @@ function flagsToInput(argv: string[]): CliInput {
       port: { type: 'string' },
       host: { type: 'string' },
       'auth-mode': { type: 'string' },
+      'token-algorithm': { type: 'string' },
+      'jwt-private-key-file': { type: 'string' },
       'log-level': { type: 'string' },
       scenarios: { type: 'string' },
       scenario: { type: 'string' },
@@ -60,6 +69,8 @@ function flagsToInput(argv: string[]): CliInput {
   if (values.port !== undefined) input.port = /^\d+$/.test(values.port) ? Number(values.port) : values.port;
   if (values.host !== undefined) input.host = values.host;
   if (values['auth-mode'] !== undefined) input.authMode = values['auth-mode'];
+  if (values['token-algorithm'] !== undefined) input.tokenAlgorithm = values['token-algorithm'];
+  if (values['jwt-private-key-file'] !== undefined) input.jwtPrivateKeyFile = values['jwt-private-key-file'];
   if (values['log-level'] !== undefined) input.logLevel = values['log-level'];
   if (values.scenarios !== undefined) input.scenariosDir = values.scenarios;
   if (values.scenario !== undefined) input.scenario = values.scenario;

@@ -6,6 +6,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { nearestName } from './scenarios/validate.js';
+import { generateRsaKey, KeyFileError, readRsaKey, type RsaSigningKey } from './auth/keys.js';
 
 /** An ISO 8601 duration of weeks, days, hours, minutes and seconds (P1D, PT2H30M, PT0.5S); sessions/clock.ts reads it. */
 export const DURATION_PATTERN = '^P(?!$)(?:(\\d+)W)?(?:(\\d+)D)?(?:T(?=\\d)(?:(\\d+)H)?(?:(\\d+)M)?(?:(\\d+(?:\\.\\d+)?)S)?)?$';
@@ -25,6 +26,8 @@ export const ConfigSchema = Type.Object({
   host: Type.String({ minLength: 1, default: '127.0.0.1' }),
   authMode: Type.Union(AuthMode.anyOf, { default: 'verify' }),
   jwtSecret: Type.Optional(Type.String({ minLength: 16, description: "the HS256 key of the mock's tokens; when absent, a random one for this instance alone" })),
+  tokenAlgorithm: Type.Union([Type.Literal('HS256'), Type.Literal('RS256')], { default: 'HS256', description: "how the mock signs its tokens: HS256 with jwtSecret, or RS256 with an RSA key whose public half is served at /.well-known/jwks.json" }),
+  jwtPrivateKeyFile: Type.Optional(Type.String({ minLength: 1, description: 'with RS256: a PEM file of the RSA private key (2048 bits or more), so tokens outlive a restart and instances share them; when absent, a key pair made for this instance alone' })),
   tokenTtlSeconds: Type.Integer({ minimum: 1, default: 86400 }),
   expiredTokenStatus: Type.Union([Type.Literal(401), Type.Literal(403)], { default: 401, description: "the status for an expired token: 401 (Cint's status page) or 403 authorization_error (Cint's auth page)" }),
   clients: Type.Array(ClientConfig, { default: [] }),
@@ -54,7 +57,11 @@ export const ConfigSchema = Type.Object({
   referenceData: Type.Optional(Type.String({ minLength: 1, description: "a YAML or JSON file of the user's reference data: operation id -> the body that read answers" })),
 }, { additionalProperties: false });
 
-export type Config = Readonly<Static<typeof ConfigSchema> & { jwtSecret: string }>;
+export type Config = Readonly<Static<typeof ConfigSchema> & {
+  jwtSecret: string;
+  /** With RS256: the key tokens are signed with, read from jwtPrivateKeyFile or made at start. Absent with HS256. */
+  jwtKey?: RsaSigningKey;
+}>;
 export type ConfigInput = Partial<Static<typeof ConfigSchema>>;
 
 export class ConfigError extends Error {
@@ -99,19 +106,47 @@ function labelOf(path: string, sources: ConfigSources): string {
   return source ? `${source} (${path})` : path;
 }
 
+/** The options as makeConfig fills them in. */
+type Candidate = Partial<Static<typeof ConfigSchema>> & { jwtKey?: RsaSigningKey };
+
 /** Defaults filled in, values checked; throws ConfigError naming every offending option, as the user gave it. */
 export function makeConfig(input: ConfigInput = {}, sources: ConfigSources = {}): Config {
   const candidate = Value.Default(ConfigSchema, Value.Clone(input));
   const lines = describeErrors(ConfigSchema, candidate, sources);
-  const timeouts = candidate as Partial<Static<typeof ConfigSchema>>;
-  if (lines.length === 0 && timeouts.headersTimeoutMs! > timeouts.requestTimeoutMs!) {
+  const options = candidate as Candidate;
+  if (lines.length === 0 && options.headersTimeoutMs! > options.requestTimeoutMs!) {
     // Node refuses a headers timeout longer than the request timeout: the headers are part of the request.
-    lines.push(`  ${labelOf('headersTimeoutMs', sources)}: expected at most requestTimeoutMs (${timeouts.requestTimeoutMs}), got ${timeouts.headersTimeoutMs}`);
+    lines.push(`  ${labelOf('headersTimeoutMs', sources)}: expected at most requestTimeoutMs (${options.requestTimeoutMs}), got ${options.headersTimeoutMs}`);
   }
+  if (lines.length === 0) lines.push(...signingKeyErrors(options, sources, input.tokenAlgorithm === undefined));
   if (lines.length > 0) throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   // A key of its own per instance unless one is given: two mocks never take each other's tokens by accident.
-  timeouts.jwtSecret ??= randomBytes(32).toString('base64url');
+  options.jwtSecret ??= randomBytes(32).toString('base64url');
   return Object.freeze(candidate as Config);
+}
+
+/**
+ * The options of one algorithm given with the other are refused rather than ignored: a key file with
+ * HS256 tokens, or a secret with RS256 ones, would not do what its user expects. With RS256 the key is
+ * read, or made (RSA keys take a while to make: only on this path, never for the default HS256).
+ */
+function signingKeyErrors(options: Candidate, sources: ConfigSources, defaulted: boolean): string[] {
+  const algorithm = `${labelOf('tokenAlgorithm', sources)} is ${options.tokenAlgorithm}${defaulted ? ' (the default)' : ''}`;
+  const file = options.jwtPrivateKeyFile;
+  if (options.tokenAlgorithm === 'HS256') {
+    return file === undefined ? [] : [`  ${labelOf('jwtPrivateKeyFile', sources)}: a key for RS256 tokens, but ${algorithm}: set it to RS256 too (got ${JSON.stringify(file)})`];
+  }
+  // The secret's value stays out of the message.
+  if (options.jwtSecret !== undefined) {
+    return [`  ${labelOf('jwtSecret', sources)}: an HS256 key, but ${algorithm}: leave it out (RS256 tokens are signed with the key of jwtPrivateKeyFile, or one made at start)`];
+  }
+  try {
+    options.jwtKey = file === undefined ? generateRsaKey() : readRsaKey(file);
+    return [];
+  } catch (error) {
+    if (!(error instanceof KeyFileError)) throw error;
+    return [`  ${labelOf('jwtPrivateKeyFile', sources)}: ${error.message} (got ${JSON.stringify(file)})`];
+  }
 }
 
 const ENV: Record<string, keyof Static<typeof ConfigSchema>> = {
@@ -119,6 +154,8 @@ const ENV: Record<string, keyof Static<typeof ConfigSchema>> = {
   HOST: 'host',
   CINT_MOCK_AUTH_MODE: 'authMode',
   CINT_MOCK_JWT_SECRET: 'jwtSecret',
+  CINT_MOCK_TOKEN_ALGORITHM: 'tokenAlgorithm',
+  CINT_MOCK_JWT_PRIVATE_KEY_FILE: 'jwtPrivateKeyFile',
   CINT_MOCK_TOKEN_TTL_SECONDS: 'tokenTtlSeconds',
   CINT_MOCK_EXPIRED_TOKEN_STATUS: 'expiredTokenStatus',
   CINT_MOCK_MAX_SESSIONS: 'maxSessions',

@@ -112,9 +112,10 @@ describe('the cint-mock command', { concurrency: true }, () => {
   });
 
   it('bad flag values exit 1 naming each option and the value given', async () => {
-    const cli = runCli(['--port', 'eighty', '--auth-mode', 'nope']);
+    const cli = runCli(['--port', 'eighty', '--auth-mode', 'nope', '--token-algorithm', 'HS512']);
     assert.deepEqual(await cli.exited(), { code: 1, signal: null });
     assert.match(cli.stderr(), /^ {2}--auth-mode \(authMode\): Expected one of "verify", "decode", "off" \(got "nope"\)$/m);
+    assert.match(cli.stderr(), /^ {2}--token-algorithm \(tokenAlgorithm\): Expected one of "HS256", "RS256" \(got "HS512"\)$/m);
     assert.match(cli.stderr(), /^ {2}--port \(port\): .*\(got "eighty"\)$/m);
     assert.equal(cli.stdout(), '');
   });
@@ -132,6 +133,13 @@ describe('the cint-mock command', { concurrency: true }, () => {
     const scenario = runCli(['--port', '0', '--scenario', 'flakey']);
     assert.deepEqual(await scenario.exited(), { code: 1, signal: null });
     assert.match(scenario.stderr(), /found "flakey" \(did you mean "flaky"\?\)/);
+  });
+
+  it('an unreadable key file exits 1 naming the flag', async () => {
+    // The key file is read only with RS256 (with HS256 it is refused as unused): this error shows both flags arrive.
+    const cli = runCli(['--port', '0', '--token-algorithm', 'RS256', '--jwt-private-key-file', join(dir, 'no-such-key.pem')]);
+    assert.deepEqual(await cli.exited(), { code: 1, signal: null });
+    assert.match(cli.stderr(), /^ {2}--jwt-private-key-file \(jwtPrivateKeyFile\): cannot read the key file: ENOENT.*\(got ".*no-such-key\.pem"\)$/m);
   });
 
   it('an unknown flag exits 1', async () => {

@@ -1,6 +1,7 @@
 // Configuration: defaults, every invalid option named, the environment read as the schema's types,
 // and YAML/JSON config files whose errors name the file.
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +32,7 @@ describe('makeConfig', () => {
       jobPolls: 0,
       jobDuration: 'PT0S',
       jwtSecret: '(random)',
+      tokenAlgorithm: 'HS256',
       tokenTtlSeconds: 86400,
       expiredTokenStatus: 401,
       clients: [],
@@ -66,7 +68,7 @@ describe('makeConfig', () => {
 
   it('names every invalid option in one error', () => {
     const invalid: Record<string, unknown> = {
-      port: 70000, host: '', authMode: 'nope', jwtSecret: 'short', tokenTtlSeconds: 0, clients: [{ client_id: '', client_secret: 's', extra: 1 }],
+      port: 70000, host: '', authMode: 'nope', jwtSecret: 'short', tokenAlgorithm: 'ES256', jwtPrivateKeyFile: '', tokenTtlSeconds: 0, clients: [{ client_id: '', client_secret: 's', extra: 1 }],
       maxSessions: 0, maxObjectsPerSession: 0, maxIdempotencyKeysPerSession: 0, bodyLimitBytes: 10, logLevel: 'loud', logPretty: 'yes',
       shutdownGraceMs: -1, scenariosDir: '', scenario: '', watchScenarios: 'sometimes', adminToken: '', adminEnabled: 'no', journalSize: -1,
       bogus: true,
@@ -79,7 +81,63 @@ describe('makeConfig', () => {
     assert.match(message, /^ {2}clients\.0\.extra: Unexpected property \(known fields: client_id, client_secret, accounts\)/m);
     assert.match(message, /^ {2}bogus: Unexpected property \(known options: port, host, authMode/m);
     assert.match(message, /^ {2}authMode: Expected one of "verify", "decode", "off" \(got "nope"\)$/m);
+    assert.match(message, /^ {2}tokenAlgorithm: Expected one of "HS256", "RS256" \(got "ES256"\)$/m);
     assert.match(message, /^ {2}port: .* \(got 70000\)$/m);
+  });
+});
+
+describe('the signing key of RS256 tokens', () => {
+  let dir: string;
+  before(() => { dir = mkdtempSync(join(tmpdir(), 'cint-mock-keys-')); });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const keyFile = (name: string, pem: string | Buffer) => {
+    const path = join(dir, name);
+    writeFileSync(path, pem);
+    return path;
+  };
+  const rsaPem = (modulusLength: number) => generateKeyPairSync('rsa', { modulusLength }).privateKey.export({ type: 'pkcs8', format: 'pem' });
+  const fromEnv = { tokenAlgorithm: 'CINT_MOCK_TOKEN_ALGORITHM', jwtPrivateKeyFile: 'CINT_MOCK_JWT_PRIVATE_KEY_FILE', jwtSecret: 'CINT_MOCK_JWT_SECRET' } as const;
+
+  it('HS256 makes no RSA key; RS256 makes one per instance, or reads the file\'s, the same for every instance', () => {
+    assert.equal(makeConfig().jwtKey, undefined);
+    const made = makeConfig({ tokenAlgorithm: 'RS256' });
+    assert.match(made.jwtKey!.kid, /^[A-Za-z0-9_-]{43}$/);
+    assert.notEqual(makeConfig({ tokenAlgorithm: 'RS256' }).jwtKey!.kid, made.jwtKey!.kid);
+    const file = keyFile('stable.pem', rsaPem(2048));
+    const read = makeConfig({ tokenAlgorithm: 'RS256', jwtPrivateKeyFile: file });
+    assert.deepEqual(makeConfig({ tokenAlgorithm: 'RS256', jwtPrivateKeyFile: file }).jwtKey, read.jwtKey);
+    assert.ok(Object.isFrozen(read));
+  });
+
+  it('an unreadable or unsuitable key file is named as the user gave it', () => {
+    const cases: [string, RegExp][] = [
+      [join(dir, 'missing.pem'), /cannot read the key file: ENOENT/],
+      [keyFile('garbage.pem', 'not a key\n'), /expected an unencrypted PEM private key \(PKCS#1 or PKCS#8\)/],
+      [keyFile('public.pem', generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' })), /expected an unencrypted PEM private key/],
+      [keyFile('ec.pem', generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' })), /expected an RSA private key for RS256, found a key of type ec/],
+      [keyFile('small.pem', rsaPem(1024)), /expected an RSA key of 2048 bits or more, found 1024 bits/],
+    ];
+    for (const [file, reason] of cases) {
+      const message = configErrorOf(() => makeConfig({ tokenAlgorithm: 'RS256', jwtPrivateKeyFile: file }, fromEnv));
+      const line = message.split('\n').find((candidate) => candidate.startsWith('  CINT_MOCK_JWT_PRIVATE_KEY_FILE (jwtPrivateKeyFile): '));
+      assert.ok(line?.endsWith(` (got ${JSON.stringify(file)})`), message);
+      assert.match(line!, reason);
+    }
+    assert.match(configErrorOf(() => makeConfig({ tokenAlgorithm: 'RS256', jwtPrivateKeyFile: join(dir, 'missing.pem') })), /^ {2}jwtPrivateKeyFile: cannot read the key file: /m);
+  });
+
+  it('the options of one algorithm are refused with the other, the secret\'s value left out', () => {
+    const file = keyFile('unused.pem', rsaPem(2048));
+    assert.match(configErrorOf(() => makeConfig({ jwtPrivateKeyFile: file })),
+      /^ {2}jwtPrivateKeyFile: a key for RS256 tokens, but tokenAlgorithm is HS256 \(the default\): set it to RS256 too \(got ".*unused\.pem"\)$/m);
+    assert.match(configErrorOf(() => makeConfig({ tokenAlgorithm: 'HS256', jwtPrivateKeyFile: file })),
+      /^ {2}jwtPrivateKeyFile: a key for RS256 tokens, but tokenAlgorithm is HS256: set it to RS256 too /m);
+    assert.match(configErrorOf(() => makeConfig({ tokenAlgorithm: 'HS256', jwtPrivateKeyFile: file }, fromEnv)),
+      /^ {2}CINT_MOCK_JWT_PRIVATE_KEY_FILE \(jwtPrivateKeyFile\): a key for RS256 tokens, but CINT_MOCK_TOKEN_ALGORITHM \(tokenAlgorithm\) is HS256: /m);
+    const message = configErrorOf(() => makeConfig({ tokenAlgorithm: 'RS256', jwtSecret: 'a-secret-of-my-own-0123' }, fromEnv));
+    assert.match(message, /^ {2}CINT_MOCK_JWT_SECRET \(jwtSecret\): an HS256 key, but CINT_MOCK_TOKEN_ALGORITHM \(tokenAlgorithm\) is RS256: leave it out/m);
+    assert.ok(!message.includes('a-secret-of-my-own-0123'), message);
   });
 });
 
@@ -88,9 +146,11 @@ describe('configFromEnv', () => {
     assert.deepEqual(configFromEnv({
       PORT: '9000', HOST: '0.0.0.0', CINT_MOCK_AUTH_MODE: 'decode', CINT_MOCK_WATCH_SCENARIOS: 'false', CINT_MOCK_ADMIN_ENABLED: 'true',
       CINT_MOCK_JOURNAL_SIZE: '25', CINT_MOCK_MAX_SESSIONS: '7', CINT_MOCK_ADMIN_TOKEN: 'admin-secret', LOG_LEVEL: 'warn', UNRELATED: 'x',
+      CINT_MOCK_TOKEN_ALGORITHM: 'RS256', CINT_MOCK_JWT_PRIVATE_KEY_FILE: '/etc/cint-mock/key.pem',
     }), {
       port: 9000, host: '0.0.0.0', authMode: 'decode', watchScenarios: false, adminEnabled: true,
       journalSize: 25, maxSessions: 7, adminToken: 'admin-secret', logLevel: 'warn',
+      tokenAlgorithm: 'RS256', jwtPrivateKeyFile: '/etc/cint-mock/key.pem',
     });
     assert.deepEqual(configFromEnv({}), {});
     assert.deepEqual(configFromEnv({ PORT: '' }), {});

@@ -1,6 +1,8 @@
-// Bearer tokens: issued by the mock's /oauth/token, checked on every /v1 request in one of three modes.
+// Bearer tokens: issued by the mock's /oauth/token, checked on every /v1 request in one of three modes;
+// signed HS256 with the instance's secret, or RS256 with its RSA key (public half in the JWKS document).
 import { createDecoder, createSigner, createVerifier, TokenError } from 'fast-jwt';
 import type { Config } from '../config.js';
+import type { PublicJwk } from './keys.js';
 
 /** Who is calling: the client the token was issued to and the accounts it may use (null: all). */
 export interface Identity {
@@ -36,14 +38,23 @@ export class TokenService {
   private readonly sign: (payload: Record<string, unknown>) => string;
   private readonly verify: (token: string) => Record<string, unknown>;
   private readonly decode = createDecoder();
+  /** The JWK Set of the instance's RS256 key; null with HS256, whose secret is never published. */
+  readonly jwks: { keys: PublicJwk[] } | null;
 
-  constructor(private readonly config: Pick<Config, 'jwtSecret' | 'tokenTtlSeconds' | 'authMode'>) {
-    this.sign = createSigner({ key: config.jwtSecret, algorithm: 'HS256', iss: ISSUER });
+  constructor(private readonly config: Pick<Config, 'jwtSecret' | 'tokenTtlSeconds' | 'authMode' | 'tokenAlgorithm' | 'jwtKey'>) {
+    const rsa = config.tokenAlgorithm === 'RS256' ? config.jwtKey : undefined;
+    if (config.tokenAlgorithm === 'RS256' && !rsa) throw new Error('tokenAlgorithm RS256 needs the config\'s jwtKey: make the config with makeConfig()');
+    // The verifier takes one algorithm and, for RS256, only the public key: a token signed HS256 (with
+    // the public key as its secret, say) is refused for its algorithm before any key is used.
+    this.sign = rsa
+      ? createSigner({ key: rsa.privateKey, algorithm: 'RS256', kid: rsa.kid, iss: ISSUER })
+      : createSigner({ key: config.jwtSecret, algorithm: 'HS256', iss: ISSUER });
+    this.jwks = rsa ? { keys: [rsa.jwk] } : null;
     // The cache keeps verification off the hot path for clients that reuse their token.
     // Checked as a resource server checks an authorization server's tokens: signature, issuer, audience,
     // an expiry (required), not before; then checkClaims() for iat and the accounts claim.
     this.verify = createVerifier({
-      key: config.jwtSecret, algorithms: ['HS256'], cache: 1000,
+      key: rsa ? rsa.publicKey : config.jwtSecret, algorithms: [config.tokenAlgorithm], cache: 1000,
       allowedIss: ISSUER, allowedAud: [...AUDIENCES], requiredClaims: ['exp', 'iss', 'aud'],
       clockTolerance: CLOCK_TOLERANCE_SECONDS * 1000,
     });
@@ -75,7 +86,7 @@ export class TokenService {
       const claims = this.config.authMode === 'verify' ? this.verify(token) : this.decodeInTime(token);
       return { ok: true, identity: identityOf(checkClaims(claims)) };
     } catch (error) {
-      return { ok: false, detail: describeTokenError(error), ...(error instanceof TokenError && error.code === TokenError.codes.expired ? { expired: true } : {}) };
+      return { ok: false, detail: describeTokenError(error, this.config.tokenAlgorithm), ...(error instanceof TokenError && error.code === TokenError.codes.expired ? { expired: true } : {}) };
     }
   }
 
@@ -108,7 +119,7 @@ function identityOf(claims: Record<string, unknown>): Identity {
   return { clientId, accounts };
 }
 
-function describeTokenError(error: unknown): string {
+function describeTokenError(error: unknown, algorithm: Config['tokenAlgorithm']): string {
   if (error instanceof ClaimError) return error.message;
   const code = error instanceof TokenError ? error.code : undefined;
   const message = error instanceof Error ? error.message : '';
@@ -125,6 +136,7 @@ function describeTokenError(error: unknown): string {
       return 'the bearer token has an invalid claim';
     case TokenError.codes.expired: return 'the bearer token has expired; request a new one';
     case TokenError.codes.invalidSignature: return 'the bearer token signature is invalid';
+    case TokenError.codes.invalidAlgorithm: return `the bearer token must be signed with ${algorithm}, as this server's tokens are`;
     case TokenError.codes.inactive: return 'the bearer token is not valid yet';
     case TokenError.codes.malformed:
     case TokenError.codes.invalidType:
