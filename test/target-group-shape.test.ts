@@ -137,3 +137,87 @@ describe('names trimmed as the document says', () => {
     assert.equal(read.json().name, '  Spaced out  ');
   });
 });
+
+describe('get_list_target_groups: country and language', () => {
+  let app: MockApp;
+  before(async () => { app = await makeApp(); });
+  after(() => app.close());
+
+  const list = (client: Client, projectId: string, query: string) =>
+    app.inject({ method: 'GET', url: `${projectsUrl()}/${projectId}/target-groups${query}`, headers: client.headers() });
+
+  /** A project with four target groups in four locales; the ids by locale. */
+  async function fourLocales(client: Client) {
+    const project = await createProject(app, client);
+    const ids: Record<string, string> = {};
+    for (const locale of ['eng_us', 'spa_us', 'eng_gb', 'fra_ca']) {
+      ids[locale] = await createTargetGroup(app, client, project.id, { locale, name: `Group in ${locale}` });
+    }
+    return { projectId: project.id, ids };
+  }
+
+  /** The locales of the listed target groups, after checking the answer against the document. */
+  async function localesListed(client: Client, projectId: string, query: string): Promise<string[]> {
+    const response = await list(client, projectId, query);
+    assert.equal(response.statusCode, 200, response.body);
+    assertMatchesSpec('get_list_target_groups', 200, response.json(), true, response.headers);
+    return (response.json().target_groups as { locale: string }[]).map((group) => group.locale).sort();
+  }
+
+  it('country matches the locale\'s country, language its language', async () => {
+    const client = await clientOf(app);
+    const { projectId } = await fourLocales(client);
+    assert.deepEqual(await localesListed(client, projectId, '?country=us'), ['eng_us', 'spa_us']);
+    assert.deepEqual(await localesListed(client, projectId, '?language=eng'), ['eng_gb', 'eng_us']);
+    assert.deepEqual(await localesListed(client, projectId, '?language=fra'), ['fra_ca']);
+  });
+
+  it('several values of one filter are alternatives', async () => {
+    const client = await clientOf(app);
+    const { projectId } = await fourLocales(client);
+    assert.deepEqual(await localesListed(client, projectId, '?country=us&country=ca'), ['eng_us', 'fra_ca', 'spa_us']);
+    assert.deepEqual(await localesListed(client, projectId, '?language=spa&language=fra'), ['fra_ca', 'spa_us']);
+  });
+
+  it('a value no target group has matches nothing', async () => {
+    const client = await clientOf(app);
+    const { projectId } = await fourLocales(client);
+    assert.deepEqual(await localesListed(client, projectId, '?country=de'), []);
+    assert.deepEqual(await localesListed(client, projectId, '?language=deu'), []);
+    assert.deepEqual(await localesListed(client, projectId, '?country=gb&language=spa'), []);
+  });
+
+  it('country, language and the other filters all apply together', async () => {
+    const client = await clientOf(app);
+    const { projectId, ids } = await fourLocales(client);
+    assert.deepEqual(await localesListed(client, projectId, '?country=us&language=eng'), ['eng_us']);
+    assert.deepEqual(await localesListed(client, projectId, '?language=eng&search_string=gb'), ['eng_gb']);
+    assert.deepEqual(await localesListed(client, projectId, '?country=us&status=draft'), ['eng_us', 'spa_us']);
+    assert.deepEqual(await localesListed(client, projectId, '?country=us&status=live'), []);
+    // And the page size still counts matches only.
+    const page = (await list(client, projectId, '?country=us&page_size=1')).json();
+    assert.deepEqual(page.target_groups.map((group: { id: string }) => group.id), [ids.spa_us]);
+    assert.equal(page.has_more, true);
+    const next = (await list(client, projectId, `?country=us&page_size=1&start_after=${page.next_cursor}`)).json();
+    assert.deepEqual(next.target_groups.map((group: { id: string }) => group.id), [ids.eng_us]);
+    assert.equal(next.has_more, false);
+  });
+
+  it('a locale sent in upper case is matched all the same', async () => {
+    const client = await clientOf(app);
+    const project = await createProject(app, client);
+    await createTargetGroup(app, client, project.id, { locale: 'ENG_US' });
+    assert.deepEqual(await localesListed(client, project.id, '?country=us&language=eng'), ['ENG_US']);
+  });
+
+  it('the document\'s form is lower case: US or ENG is 400 naming the value', async () => {
+    const client = await clientOf(app);
+    const project = await createProject(app, client);
+    assertCintError(await list(client, project.id, '?country=US'), 400, 'bad_request_error', {
+      invalid_params: [{ name: 'country[0]', reason: "'country[0]' must match the pattern ^[a-z]{2}$." }],
+    });
+    assertCintError(await list(client, project.id, '?language=en'), 400, 'bad_request_error', {
+      invalid_params: [{ name: 'language[0]', reason: "'language[0]' must match the pattern ^[a-z]{3}$." }],
+    });
+  });
+});

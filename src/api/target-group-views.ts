@@ -7,6 +7,7 @@ import { findProject, findTargetGroup, findTargetGroupById } from '../sessions/l
 import type { Project, Session, TargetGroup } from '../sessions/store.js';
 import { answerFrom } from './answers.js';
 import type { Handlers } from './handler.js';
+import { localeParts } from './shared.js';
 
 /** The spec fields the changelog follows, and the change object Cint names for each. */
 const CHANGES: Readonly<Record<string, string>> = {
@@ -49,7 +50,7 @@ function progressOf(group: TargetGroup) {
 }
 
 function overviewOf(project: Project, group: TargetGroup) {
-  const [language, country] = String(group.spec.locale ?? 'eng_us').split('_');
+  const { language, country } = localeParts(group.spec.locale ?? 'eng_us');
   return {
     account_id: project.account_id,
     project_id: project.id,
@@ -58,8 +59,8 @@ function overviewOf(project: Project, group: TargetGroup) {
     project_manager_id: group.spec.project_manager_id,
     progress: progressOf(group),
     status: group.status,
-    country_code: (country ?? 'us').toUpperCase(),
-    language_code: (language ?? 'eng').toUpperCase(),
+    country_code: (country || 'us').toUpperCase(),
+    language_code: (language || 'eng').toUpperCase(),
     created_at: group.created_at,
   };
 }

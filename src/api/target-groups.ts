@@ -5,7 +5,7 @@ import { paginate } from '../sessions/pagination.js';
 import { humanReadableId, jsonBytes, newId, type TargetGroup } from '../sessions/store.js';
 import type { Handlers } from './handler.js';
 import { recordChanges } from './target-group-views.js';
-import { cursorOf, highlight, pageSizeOf } from './shared.js';
+import { cursorOf, highlight, localeParts, pageSizeOf } from './shared.js';
 
 // Cint takes business_unit_id as a string but returns it as an integer: only digits can be both.
 function checkBusinessUnit(body: { business_unit_id: string }): void {
@@ -63,6 +63,9 @@ export const targetGroupHandlers = {
     const statuses = query.status ? new Set<string>(query.status) : null;
     const readableIds = query.human_readable_ids ? new Set(query.human_readable_ids) : null;
     const references = query.target_group_customer_reference_numbers ? new Set(query.target_group_customer_reference_numbers) : null;
+    // The document's country and language values are lower case (^[a-z]{2}$, ^[a-z]{3}$), checked before this runs.
+    const countries = query.country ? new Set<string>(query.country) : null;
+    const languages = query.language ? new Set<string>(query.language) : null;
     const page = paginate(session.targetGroupsByProject.get(projectId) ?? [], (id) => session.targetGroups.get(id), {
       pageSize: pageSizeOf(query.page_size), startAfter: cursorOf('start_after', query.start_after), endBefore: cursorOf('end_before', query.end_before),
     }, (group) => (!statuses || statuses.has(group.status))
@@ -70,7 +73,9 @@ export const targetGroupHandlers = {
       && (!readableIds || readableIds.has(group.human_readable_id))
       && (!references || references.has(String(group.spec.target_group_customer_reference_number)))
       && (!query.project_manager_id || String(group.spec.project_manager_id).toLowerCase() === query.project_manager_id.toLowerCase())
-      && (query.exclusion_status === undefined || ((group.spec.exclusion as { enabled?: boolean } | undefined)?.enabled === true) === query.exclusion_status));
+      && (query.exclusion_status === undefined || ((group.spec.exclusion as { enabled?: boolean } | undefined)?.enabled === true) === query.exclusion_status)
+      && (!countries || countries.has(localeParts(group.spec.locale).country))
+      && (!languages || languages.has(localeParts(group.spec.locale).language)));
     return {
       body: {
         url: `/accounts/${accountId}/projects/${projectId}/target-groups`,
