@@ -5,6 +5,7 @@ import type { Identity } from '../auth/tokens.js';
 import type { Operation, OperationId } from '../cint/operations.js';
 import type { operationTable } from '../cint/spec.generated.js';
 import type { Session } from '../sessions/store.js';
+import type { Directory } from './directory.js';
 
 type Schemas<Id extends OperationId> = (typeof operationTable)[Id]['schemas'];
 type Part<Id extends OperationId, K extends string> = Schemas<Id> extends { [P in K]: infer S extends TSchema } ? Static<S> : undefined;
@@ -21,6 +22,8 @@ export interface HandlerInput<Id extends OperationId = OperationId> {
   body: Part<Id, 'body'>;
   /** The request path without its query string. */
   path: string;
+  /** Names for the ids the API answers with a name beside them (suppliers, accounts). */
+  directory: Directory;
 }
 
 export interface HandlerOutput {

@@ -13,6 +13,7 @@ import { idempotency } from '../hooks/idempotency.js';
 import { journal } from '../hooks/journal.js';
 import { requiredHeaders } from '../hooks/required-headers.js';
 import { scenarioEngine } from '../hooks/scenario.js';
+import { directoryOf, type Directory } from './directory.js';
 import { fieldingRunHandlers } from './fielding-runs.js';
 import { genericHandler, planOperations } from './generic.js';
 import type { Handler, HandlerInput, Handlers } from './handler.js';
@@ -27,6 +28,7 @@ export const handlers: Handlers = { ...projectHandlers, ...targetGroupHandlers, 
 
 export async function cintApi(app: FastifyInstance, options: { bodyLimit: number; referenceData?: string | undefined }): Promise<void> {
   const referenceData = loadReferenceData(options.referenceData);
+  const directory = directoryOf(referenceData);
   // Reconciliations arrive as CSV text.
   app.addContentTypeParser(['text/csv', 'application/csv'], { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
@@ -48,7 +50,7 @@ export async function cintApi(app: FastifyInstance, options: { bodyLimit: number
       schema: routeSchemas(op),
       config: { operationId: op.id },
       exposeHeadRoute: false,
-      handler: respond(op, handler),
+      handler: respond(op, handler, directory),
     });
   };
   const isUpload = (op: Operation) => op.bodyContentType === 'multipart/form-data';
@@ -65,9 +67,9 @@ function routeSchemas(op: Operation) {
   return schemas;
 }
 
-function respond(op: Operation, handler: Handler) {
+function respond(op: Operation, handler: Handler, directory: Directory) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
-    const output = await handler(inputOf(op, request));
+    const output = await handler(new Input(op, request, directory));
     const status = output.status ?? op.successStatus;
     reply.code(status);
     if (output.headers) reply.headers(output.headers);
@@ -78,7 +80,7 @@ function respond(op: Operation, handler: Handler) {
 
 /** One class, so every handler input has the same shape; actor and path are worked out only when asked. */
 class Input implements HandlerInput {
-  constructor(readonly operation: Operation, private readonly request: FastifyRequest) {}
+  constructor(readonly operation: Operation, private readonly request: FastifyRequest, readonly directory: Directory) {}
   get session() { return this.request.cint.session!; }
   get identity() { return this.request.cint.identity; }
   get actor() { return userIdOf(this.request.cint.identity?.clientId ?? this.request.cint.sessionId); }
@@ -89,8 +91,4 @@ class Input implements HandlerInput {
   get body() { return (this.prunedBody ??= { value: pruneUnknown((this.operation.schemas as { body?: object }).body, this.request.body) }).value as never; }
   private prunedBody: { value: unknown } | undefined;
   get path() { return this.request.url.split('?')[0] ?? this.request.url; }
-}
-
-function inputOf(op: Operation, request: FastifyRequest): HandlerInput {
-  return new Input(op, request);
 }
