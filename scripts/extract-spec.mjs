@@ -80,8 +80,44 @@ function normalize(schema) {
     if (schema.minimum === undefined) out = attach(out, 'minimum', -2147483648);
     if (schema.maximum === undefined) out = attach(out, 'maximum', 2147483647);
   }
+  if (TRIMMED.test(schema.description ?? '') && isString(out)) out = attach(out, TRIM_KEYWORD, true);
   if (nullable) out = { anyOf: [out, { type: 'null' }] };
   return out;
+}
+
+// The document says of some strings that leading and trailing whitespace is trimmed ("The name of the
+// project. Any leading or trailing whitespace will be trimmed."). Its words become the keyword `x-trim`
+// on the string's schema, and the request validator trims the value before checking its length and
+// pattern (src/cint/validation.ts): the decision is made here, once, and only those schemas pay for it.
+const TRIMMED = /\b(leading|trailing)\b[^.]*\bwhitespace\b[^.]*\b(trimmed|removed|stripped)\b/i;
+const TRIM_KEYWORD = 'x-trim';
+const isString = (node) => node.type === 'string' || (node.$ref !== undefined && normalizeComponent(node.$ref)?.type === 'string');
+
+/**
+ * A body schema with every string in it marked trimmed: an operation's description that says so
+ * ("Leading and trailing whitespace will be removed") speaks of the strings its body carries. The
+ * components it reaches are inlined, so their other users are not marked.
+ */
+function trimmedStrings(node, depth = 0) {
+  if (!node || typeof node !== 'object' || depth > 30) return node;
+  if (node.$ref) return trimmedStrings(normalizeComponent(node.$ref), depth + 1);
+  if (node.type === 'string') return { ...node, [TRIM_KEYWORD]: true };
+  const out = { ...node };
+  if (node.properties) out.properties = Object.fromEntries(Object.entries(node.properties).map(([key, value]) => [key, trimmedStrings(value, depth + 1)]));
+  if (node.items) out.items = trimmedStrings(node.items, depth + 1);
+  for (const key of ['anyOf', 'allOf']) if (node[key]) out[key] = node[key].map((part) => trimmedStrings(part, depth + 1));
+  return out;
+}
+
+/** Where `node` marks strings trimmed, as field paths (`name`, `respondent_unique_codes[]`). */
+function trimmedFields(node, path = '', depth = 0, found = new Set()) {
+  if (!node || typeof node !== 'object' || depth > 30) return found;
+  if (node.$ref) return trimmedFields(normalizeComponent(node.$ref), path, depth + 1, found);
+  if (node[TRIM_KEYWORD]) found.add(path);
+  for (const [key, value] of Object.entries(node.properties ?? {})) trimmedFields(value, path ? `${path}.${key}` : key, depth + 1, found);
+  if (node.items) trimmedFields(node.items, `${path}[]`, depth + 1, found);
+  for (const part of [...(node.anyOf ?? []), ...(node.allOf ?? [])]) trimmedFields(part, path, depth + 1, found);
+  return found;
 }
 
 function isOnlyNullable(part) {
@@ -236,7 +272,7 @@ for (const [path, item] of Object.entries(doc.paths)) {
       summary: op.summary ?? '',
       security: op.security && op.security.length === 0 ? 'api-key' : 'bearer',
       parameters: parameters.filter((param) => !(param.in === 'header' && PARSER_HEADERS.has(param.name.toLowerCase()))),
-      bodySchema: jsonBody ? normalize(jsonBody) : undefined,
+      bodySchema: jsonBody ? (TRIMMED.test(op.description ?? '') ? trimmedStrings(normalize(jsonBody)) : normalize(jsonBody)) : undefined,
       bodyRaw: jsonBody,
       bodyContentType,
       bodyRequired: requestBody?.required === true && bodyContentType !== null,
@@ -639,6 +675,11 @@ const operationsMd = [
   'scenario rule. Required headers beyond `Authorization` are listed; `Cint-API-Version` is required on all',
   'but the Fulfillment operations. One body cannot be valid, by the document\'s own doing: `generate_report`\'s',
   '`report_id` is both `format: uuid` and the ULID pattern (see the README\'s Decisions).',
+  '',
+  'Strings the document says are trimmed of leading and trailing whitespace; the mock trims them before',
+  'checking their length and pattern, and stores them trimmed:',
+  '',
+  ...operations.flatMap((op) => [...trimmedFields(op.bodySchema)].map((path) => `- \`${op.id}\`: \`${path}\``)),
   '',
   ...tags.flatMap((tag) => [
     `## ${tag}`,

@@ -10,7 +10,7 @@ import type { MockApp } from '../src/app.js';
 import { ConfigError } from '../src/config.js';
 import { startMock, type RunningMock } from '../src/server.js';
 import {
-  ACCOUNT, assertCintError, assertMatchesSpec, clientOf, createProject, createTargetGroup, launch, makeApp, type Client,
+  ACCOUNT, assertCintError, assertMatchesSpec, clientOf, createProject, createTargetGroup, launch, makeApp, targetGroupBody, type Client,
 } from './helpers.js';
 
 const webhooksUrl = `/v1/accounts/${ACCOUNT}/webhooks`;
@@ -263,9 +263,9 @@ describe('a target group seen from its details, overviews and changelog', () => 
     const groupUrl = `/v1/demand/accounts/${ACCOUNT}/projects/${project.id}/target-groups`;
     const targetGroupId = await createTargetGroup(app, client, project.id, { name: 'Before the change' });
     const url = `${groupUrl}/${targetGroupId}`;
-    const current = (await app.inject({ method: 'GET', url, headers: client.headers() })).json();
-    const { human_readable_id: _h, pricing_model: _p, created_at: _c, ...body } = current;
-    const renamed = await app.inject({ method: 'PUT', url, headers: client.headers(), payload: { ...body, business_unit_id: String(body.business_unit_id), name: 'After the change' } });
+    // What get_target_group answers is Cint's response shape (suppliers as objects, ids), not a request body:
+    // the update sends the request's shape again, with the one change.
+    const renamed = await app.inject({ method: 'PUT', url, headers: client.headers(), payload: targetGroupBody({ name: 'After the change' }) });
     assert.equal(renamed.statusCode, 204, renamed.body);
 
     // A draft has no details yet: 404 saying so. Launched, it has them, and get_target_group redirects there.
@@ -277,7 +277,7 @@ describe('a target group seen from its details, overviews and changelog', () => 
     assert.equal(moved.statusCode, 301);
     assert.equal(moved.headers.location, `${url}/details`);
     assert.equal(moved.body, '');
-    const refused = await app.inject({ method: 'PUT', url, headers: client.headers(), payload: { ...body, business_unit_id: String(body.business_unit_id), name: 'Too late for this' } });
+    const refused = await app.inject({ method: 'PUT', url, headers: client.headers(), payload: targetGroupBody({ name: 'Too late for this' }) });
     assertCintError(refused, 400, 'bad_request_error', { detail: /^target group \S+ is live, and only a draft can be updated here; change a launched target group with update_launched_target_group_details/ });
 
     const details = await app.inject({ method: 'GET', url: `${url}/details`, headers: client.headers() });

@@ -133,6 +133,21 @@ export function assertMatchesSpec(operationId: string, status: number, body: unk
   }
 }
 
+/**
+ * Asserts that a value validates against one of the document's named schemas: for a part of an answer
+ * whose schema is a union that also admits almost anything (get_target_group's profiling: "No profiling"
+ * is any object), so the part is checked against the branch it should be.
+ */
+export function assertMatchesDefinition(name: string, value: unknown) {
+  const key = `#${name}`;
+  let validate = compiled.get(key);
+  if (!validate) {
+    validate = ajv.compile({ $ref: `cint#/definitions/${name}` });
+    compiled.set(key, validate);
+  }
+  assert.ok(validate(value), `not a ${name}: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(value).slice(0, 500)}`);
+}
+
 export type Client = Awaited<ReturnType<typeof clientOf>>;
 
 /** Creates a project as `client` and returns its id and ETag. */

@@ -6,6 +6,7 @@ import type { Operation, OperationId } from '../cint/operations.js';
 import type { operationTable } from '../cint/spec.generated.js';
 import type { JobScript } from '../sessions/jobs.js';
 import type { JobTiming, Session } from '../sessions/store.js';
+import type { Directory } from './directory.js';
 
 type Schemas<Id extends OperationId> = (typeof operationTable)[Id]['schemas'];
 type Part<Id extends OperationId, K extends string> = Schemas<Id> extends { [P in K]: infer S extends TSchema } ? Static<S> : undefined;
@@ -26,6 +27,8 @@ export interface HandlerInput<Id extends OperationId = OperationId> {
   jobTiming: JobTiming;
   /** What a scenario's `job` step asks of the job this request creates; null when none. */
   jobScript: JobScript | null;
+  /** Names for the ids the API answers with a name beside them (suppliers, accounts). */
+  directory: Directory;
 }
 
 export interface HandlerOutput {

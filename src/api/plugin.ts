@@ -13,6 +13,7 @@ import { idempotency } from '../hooks/idempotency.js';
 import { journal } from '../hooks/journal.js';
 import { requiredHeaders } from '../hooks/required-headers.js';
 import { scenarioEngine } from '../hooks/scenario.js';
+import { directoryOf, type Directory } from './directory.js';
 import { fieldingRunHandlers } from './fielding-runs.js';
 import { jobHandlers } from './jobs.js';
 import { genericHandler, planOperations } from './generic.js';
@@ -28,6 +29,7 @@ export const handlers: Handlers = { ...projectHandlers, ...targetGroupHandlers, 
 
 export async function cintApi(app: FastifyInstance, options: { bodyLimit: number; referenceData?: string | undefined }): Promise<void> {
   const referenceData = loadReferenceData(options.referenceData);
+  const directory = directoryOf(referenceData);
   // Reconciliations arrive as CSV text.
   app.addContentTypeParser(['text/csv', 'application/csv'], { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
@@ -49,7 +51,7 @@ export async function cintApi(app: FastifyInstance, options: { bodyLimit: number
       schema: routeSchemas(op),
       config: { operationId: op.id },
       exposeHeadRoute: false,
-      handler: respond(op, handler),
+      handler: respond(op, handler, directory),
     });
   };
   const isUpload = (op: Operation) => op.bodyContentType === 'multipart/form-data';
@@ -66,9 +68,9 @@ function routeSchemas(op: Operation) {
   return schemas;
 }
 
-function respond(op: Operation, handler: Handler) {
+function respond(op: Operation, handler: Handler, directory: Directory) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
-    const output = await handler(inputOf(op, request));
+    const output = await handler(new Input(op, request, directory));
     const status = output.status ?? op.successStatus;
     reply.code(status);
     if (output.headers) reply.headers(output.headers);
@@ -79,7 +81,7 @@ function respond(op: Operation, handler: Handler) {
 
 /** One class, so every handler input has the same shape; actor and path are worked out only when asked. */
 class Input implements HandlerInput {
-  constructor(readonly operation: Operation, private readonly request: FastifyRequest) {}
+  constructor(readonly operation: Operation, private readonly request: FastifyRequest, readonly directory: Directory) {}
   get session() { return this.request.cint.session!; }
   get identity() { return this.request.cint.identity; }
   get actor() { return userIdOf(this.request.cint.identity?.clientId ?? this.request.cint.sessionId); }
@@ -92,8 +94,4 @@ class Input implements HandlerInput {
   get path() { return this.request.url.split('?')[0] ?? this.request.url; }
   get jobTiming() { return this.session.jobTiming ?? this.request.server.mock.jobTiming; }
   get jobScript() { return this.request.cint.jobScript ?? null; }
-}
-
-function inputOf(op: Operation, request: FastifyRequest): HandlerInput {
-  return new Input(op, request);
 }

@@ -51,3 +51,13 @@ function uuidFromHash(clientId: string): string {
   const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
+
+/**
+ * A locale code's language and country, lower case: `eng_us` is English (`eng`, the language filter's
+ * ISO 639-3 form) in the United States (`us`, the country filter's ISO 3166 alpha-2 form). The language
+ * comes first and the country last, whatever stands between.
+ */
+export function localeParts(locale: unknown): { language: string; country: string } {
+  const parts = String(locale ?? '').toLowerCase().split('_');
+  return { language: parts[0] ?? '', country: parts.length > 1 ? parts.at(-1)! : '' };
+}

@@ -7,6 +7,8 @@ import { findProject, findTargetGroup, findTargetGroupById } from '../sessions/l
 import type { Project, Session, TargetGroup } from '../sessions/store.js';
 import { answerFrom } from './answers.js';
 import type { Handlers } from './handler.js';
+import { localeParts } from './shared.js';
+import { detailsView } from './target-group-shape.js';
 
 /** The spec fields the changelog follows, and the change object Cint names for each. */
 const CHANGES: Readonly<Record<string, string>> = {
@@ -49,7 +51,7 @@ function progressOf(group: TargetGroup) {
 }
 
 function overviewOf(project: Project, group: TargetGroup) {
-  const [language, country] = String(group.spec.locale ?? 'eng_us').split('_');
+  const { language, country } = localeParts(group.spec.locale ?? 'eng_us');
   return {
     account_id: project.account_id,
     project_id: project.id,
@@ -58,8 +60,8 @@ function overviewOf(project: Project, group: TargetGroup) {
     project_manager_id: group.spec.project_manager_id,
     progress: progressOf(group),
     status: group.status,
-    country_code: (country ?? 'us').toUpperCase(),
-    language_code: (language ?? 'eng').toUpperCase(),
+    country_code: (country || 'us').toUpperCase(),
+    language_code: (language || 'eng').toUpperCase(),
     created_at: group.created_at,
   };
 }
@@ -73,24 +75,20 @@ function launchedTargetGroup(session: Session, accountId: number, projectId: str
   return group;
 }
 
-function detailsOf(group: TargetGroup) {
-  return { ...group.spec, id: group.id, human_readable_id: group.human_readable_id, created_at: group.created_at };
-}
-
 export const targetGroupViewHandlers = {
   // A target group has details once it is launched or scheduled: a draft's are not found (404).
-  get_target_group_details: ({ session, params, operation }) => {
+  get_target_group_details: ({ session, params, directory }) => {
     const group = launchedTargetGroup(session, params.account_id, params.project_id, params.target_group_id);
-    return { body: answerFrom(operation.id, 200, detailsOf(group), undefined, ['id']) };
+    return { body: detailsView(group, params.account_id, directory, true) };
   },
 
-  update_launched_target_group_details: ({ session, params, body, actor, operation }) => {
+  update_launched_target_group_details: ({ session, params, body, actor, directory }) => {
     const group = launchedTargetGroup(session, params.account_id, params.project_id, params.target_group_id);
     const before = { ...group.spec };
     Object.assign(group.spec, body as Record<string, unknown>);
     group.updated_at = new Date().toISOString();
     recordChanges(group, actor, before, group.spec);
-    return { body: answerFrom(operation.id, 200, detailsOf(group), undefined, ['id']) };
+    return { body: detailsView(group, params.account_id, directory, false) };
   },
 
   get_target_group_overview: ({ session, params, operation }) => {

@@ -1,28 +1,47 @@
 // Target groups: get_list_target_groups, create_target_group, get_target_group, update_target_group.
-import { badRequest } from '../cint/errors.js';
+import { badRequest, type InvalidParam } from '../cint/errors.js';
 import { appendId, findProject, findTargetGroup } from '../sessions/lookup.js';
 import { paginate } from '../sessions/pagination.js';
 import { humanReadableId, jsonBytes, newId, type TargetGroup } from '../sessions/store.js';
 import type { Handlers } from './handler.js';
+import { draftView, newProfileIdBase } from './target-group-shape.js';
 import { recordChanges } from './target-group-views.js';
-import { cursorOf, highlight, pageSizeOf } from './shared.js';
+import { cursorOf, highlight, localeParts, pageSizeOf } from './shared.js';
+
+const DIGITS = /^\d{1,9}$/;
 
 // Cint takes business_unit_id as a string but returns it as an integer: only digits can be both.
 function checkBusinessUnit(body: { business_unit_id: string }): void {
-  if (!/^\d{1,9}$/.test(body.business_unit_id)) {
+  if (!DIGITS.test(body.business_unit_id)) {
     throw badRequest([{ name: 'business_unit_id', reason: "'business_unit_id' must be the numeric id of a business unit." }]);
   }
 }
 
-function targetGroupView(group: TargetGroup) {
-  const { business_unit_id: businessUnit, ...rest } = group.spec;
-  return {
-    ...rest,
-    human_readable_id: group.human_readable_id,
-    business_unit_id: Number(businessUnit),
-    pricing_model: 'dynamic' as const,
-    created_at: group.created_at,
+/**
+ * The same for supplier ids: strings in the allocations sent, the integer id of a supplier object in the
+ * allocations read back (get_target_group). Every one that is not digits is named.
+ */
+function checkSupplierIds(body: { allocations?: unknown }): void {
+  const problems: InvalidParam[] = [];
+  const check = (value: unknown, name: string) => {
+    if (typeof value === 'string' && !DIGITS.test(value)) problems.push({ name, reason: `'${name}' must be the numeric id of a supplier.` });
   };
+  const checkAll = (values: unknown, name: string) => {
+    if (Array.isArray(values)) values.forEach((value, index) => check(value, `${name}[${index}]`));
+  };
+  const allocations = body.allocations as Record<string, { blocked_supplier_ids?: unknown; groups?: unknown } | undefined> | undefined;
+  for (const exchange of ['open_exchange_allocations', 'private_exchange_allocations']) {
+    const part = allocations?.[exchange];
+    if (!part) continue;
+    const at = `allocations.${exchange}`;
+    checkAll(part.blocked_supplier_ids, `${at}.blocked_supplier_ids`);
+    if (!Array.isArray(part.groups)) continue;
+    (part.groups as { suppliers?: unknown; supplier_id?: unknown }[]).forEach((group, index) => {
+      checkAll(group?.suppliers, `${at}.groups[${index}].suppliers`);
+      check(group?.supplier_id, `${at}.groups[${index}].supplier_id`);
+    });
+  }
+  if (problems.length) throw badRequest(problems);
 }
 
 function targetGroupListItem(group: TargetGroup, search: string | undefined) {
@@ -63,6 +82,9 @@ export const targetGroupHandlers = {
     const statuses = query.status ? new Set<string>(query.status) : null;
     const readableIds = query.human_readable_ids ? new Set(query.human_readable_ids) : null;
     const references = query.target_group_customer_reference_numbers ? new Set(query.target_group_customer_reference_numbers) : null;
+    // The document's country and language values are lower case (^[a-z]{2}$, ^[a-z]{3}$), checked before this runs.
+    const countries = query.country ? new Set<string>(query.country) : null;
+    const languages = query.language ? new Set<string>(query.language) : null;
     const page = paginate(session.targetGroupsByProject.get(projectId) ?? [], (id) => session.targetGroups.get(id), {
       pageSize: pageSizeOf(query.page_size), startAfter: cursorOf('start_after', query.start_after), endBefore: cursorOf('end_before', query.end_before),
     }, (group) => (!statuses || statuses.has(group.status))
@@ -70,7 +92,9 @@ export const targetGroupHandlers = {
       && (!readableIds || readableIds.has(group.human_readable_id))
       && (!references || references.has(String(group.spec.target_group_customer_reference_number)))
       && (!query.project_manager_id || String(group.spec.project_manager_id).toLowerCase() === query.project_manager_id.toLowerCase())
-      && (query.exclusion_status === undefined || ((group.spec.exclusion as { enabled?: boolean } | undefined)?.enabled === true) === query.exclusion_status));
+      && (query.exclusion_status === undefined || ((group.spec.exclusion as { enabled?: boolean } | undefined)?.enabled === true) === query.exclusion_status)
+      && (!countries || countries.has(localeParts(group.spec.locale).country))
+      && (!languages || languages.has(localeParts(group.spec.locale).language)));
     return {
       body: {
         url: `/accounts/${accountId}/projects/${projectId}/target-groups`,
@@ -84,6 +108,7 @@ export const targetGroupHandlers = {
   create_target_group: ({ session, params, body }) => {
     const project = findProject(session, params.account_id, params.project_id);
     checkBusinessUnit(body);
+    checkSupplierIds(body);
     session.reserve();
     const spec = structuredClone(body) as Record<string, unknown>;
     const now = new Date().toISOString();
@@ -95,9 +120,10 @@ export const targetGroupHandlers = {
       created_at: now,
       updated_at: now,
       spec,
+      profileIdBase: newProfileIdBase(),
       changelog: [],
     };
-    session.resize(group, jsonBytes(spec));
+    session.resize(group, jsonBytes(spec) + jsonBytes(group.profileIdBase));
     session.targetGroups.set(group.id, group);
     appendId(session.targetGroupsByProject, project.id, group.id);
     project.last_activity_at = now;
@@ -105,10 +131,10 @@ export const targetGroupHandlers = {
   },
 
   // A draft is read here; once launched or scheduled the target group lives at its details (301).
-  get_target_group: ({ session, params, path }) => {
+  get_target_group: ({ session, params, path, directory }) => {
     const group = findTargetGroup(session, params.account_id, params.project_id, params.target_group_id);
     if (group.status !== 'draft') return { status: 301, headers: { location: `${path}/details` } };
-    return { body: targetGroupView(group) };
+    return { body: draftView(group, directory) };
   },
 
   // Only a draft is updated here (a launched one through update_launched_target_group_details); the
@@ -119,10 +145,13 @@ export const targetGroupHandlers = {
       throw badRequest([], `target group ${group.id} is ${group.status}, and only a draft can be updated here; change a launched target group with update_launched_target_group_details (PUT …/details)`);
     }
     checkBusinessUnit(body);
+    checkSupplierIds(body);
     const before = group.spec;
     const spec = structuredClone(body) as Record<string, unknown>;
-    session.resize(group, jsonBytes(spec) + jsonBytes(group.changelog));
+    session.resize(group, jsonBytes(spec) + jsonBytes(group.profileIdBase) + jsonBytes(group.changelog));
     group.spec = spec;
+    // The body replaces the draft's, profiles included: they get new ids (the request carries none).
+    group.profileIdBase = newProfileIdBase();
     recordChanges(group, actor, before, group.spec);
     group.updated_at = new Date().toISOString();
     return {};

@@ -13,11 +13,18 @@ type Schema = {
   allOf?: Schema[];
 };
 
-/** Every named property the schema (with its anyOf/oneOf/allOf branches) allows, and whether others are allowed. */
+/**
+ * Every named property the schema (with its anyOf/oneOf/allOf branches) allows, and whether others are
+ * allowed. A name several branches have keeps what any of them allows: a quota is {completes_goal} in
+ * one branch of a target and {completes_goal_percentage} in another, and neither is dropped.
+ */
 function knownProperties(schema: Schema, into: Map<string, Schema> = new Map()): { known: Map<string, Schema>; open: boolean } {
   let open = schema.additionalProperties !== undefined && schema.additionalProperties !== false;
   if (schema.patternProperties) open = true;
-  for (const [name, sub] of Object.entries(schema.properties ?? {})) if (!into.has(name)) into.set(name, sub);
+  for (const [name, sub] of Object.entries(schema.properties ?? {})) {
+    const seen = into.get(name);
+    into.set(name, seen === undefined || seen === sub ? sub : { anyOf: [seen, sub] });
+  }
   for (const branch of [...(schema.anyOf ?? []), ...(schema.oneOf ?? []), ...(schema.allOf ?? [])]) {
     if (knownProperties(branch, into).open) open = true;
   }
@@ -32,7 +39,7 @@ export function pruneUnknown(schema: object | undefined, value: unknown): unknow
   if (!schema) return value;
   const node = schema as Schema;
   if (Array.isArray(value)) {
-    const items = Array.isArray(node.items) ? undefined : node.items ?? firstBranch(node, 'items');
+    const items = Array.isArray(node.items) ? undefined : node.items ?? branchItems(node);
     if (!items) return value;
     return value.map((item) => pruneUnknown(items, item));
   }
@@ -49,10 +56,15 @@ export function pruneUnknown(schema: object | undefined, value: unknown): unknow
   return out;
 }
 
-function firstBranch(schema: Schema, key: 'items'): Schema | undefined {
-  for (const branch of [...(schema.anyOf ?? []), ...(schema.oneOf ?? []), ...(schema.allOf ?? [])]) {
-    const found = branch[key] && !Array.isArray(branch[key]) ? branch[key] as Schema : firstBranch(branch, key);
-    if (found) return found;
-  }
-  return undefined;
+/** The items of an array whose schema is a union of array schemas: what any branch's items allow. */
+function branchItems(schema: Schema): Schema | undefined {
+  const found: Schema[] = [];
+  const collect = (node: Schema) => {
+    for (const branch of [...(node.anyOf ?? []), ...(node.oneOf ?? []), ...(node.allOf ?? [])]) {
+      if (branch.items && !Array.isArray(branch.items)) found.push(branch.items);
+      else collect(branch);
+    }
+  };
+  collect(schema);
+  return found.length <= 1 ? found[0] : { anyOf: found };
 }

@@ -606,14 +606,6 @@ const ReportGenerationRequest = Type.Object({
   email_recipients: Type.Optional(Type.Array(Type.String(), {"minItems":1,"maxItems":5})),
 });
 
-const UploadLiveRespondentUniqueCodesRequest = Type.Object({
-  respondent_unique_codes: Type.Array(Type.String({"minLength":1,"maxLength":128}), {"minItems":1,"maxItems":20000}),
-});
-
-const UploadTestRespondentUniqueCodesRequest = Type.Object({
-  respondent_unique_codes: Type.Array(Type.String({"minLength":1,"maxLength":128}), {"minItems":1,"maxItems":20000}),
-});
-
 const respondent_fillfilment_transition_request = Type.Object({
   id: Type.String(),
   status: Type.Integer(),
@@ -2143,7 +2135,9 @@ const UploadLiveRespondentUniqueCodesParams = Type.Object({
 const UploadLiveRespondentUniqueCodesHeaders = Type.Object({
   "cint-api-version": Type.String(),
 });
-const UploadLiveRespondentUniqueCodesBody = UploadLiveRespondentUniqueCodesRequest;
+const UploadLiveRespondentUniqueCodesBody = Type.Object({
+  respondent_unique_codes: Type.Array(Type.String({"minLength":1,"maxLength":128}), {"minItems":1,"maxItems":20000}),
+});
 
 const GetLiveRespondentUniqueCodesStatsParams = Type.Object({
   account_id: AccountID,
@@ -2168,7 +2162,9 @@ const UploadTestRespondentUniqueCodesParams = Type.Object({
 const UploadTestRespondentUniqueCodesHeaders = Type.Object({
   "cint-api-version": Type.String(),
 });
-const UploadTestRespondentUniqueCodesBody = UploadTestRespondentUniqueCodesRequest;
+const UploadTestRespondentUniqueCodesBody = Type.Object({
+  respondent_unique_codes: Type.Array(Type.String({"minLength":1,"maxLength":128}), {"minItems":1,"maxItems":20000}),
+});
 
 const GetTestRespondentUniqueCodesStatsParams = Type.Object({
   account_id: AccountID,

@@ -1,12 +1,32 @@
 // Request validation against the schemas taken from Cint's document, and the mapping of validation
 // failures to Cint's invalid_params: one entry per failing field, named as the client sent it.
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { Ajv, type ErrorObject, type FuncKeywordDefinition, type ValidateFunction } from 'ajv';
 import addFormatsImport from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
 import type { InvalidParam } from './errors.js';
 
 // ajv-formats is CommonJS with a default export.
 const addFormats = addFormatsImport as unknown as typeof addFormatsImport.default;
+
+/**
+ * Strings Cint says it trims (a project's name: "Any leading or trailing whitespace will be trimmed")
+ * carry `x-trim` in their schema, put there by scripts/extract-spec.mjs from the document's words. The
+ * value is trimmed where it lies before its length and pattern are checked: the keyword has no type, so
+ * ajv runs it before the string keywords, and `modifying` makes ajv read the trimmed value back. Only
+ * the schemas that carry it pay for it.
+ */
+const TRIM_KEYWORD: FuncKeywordDefinition = {
+  keyword: 'x-trim',
+  schemaType: 'boolean',
+  modifying: true,
+  errors: false,
+  validate: (trim: boolean, data: unknown, _schema, context) => {
+    if (trim && typeof data === 'string' && context?.parentData !== undefined) {
+      (context.parentData as Record<string | number, unknown>)[context.parentDataProperty] = data.trim();
+    }
+    return true;
+  },
+};
 
 function makeAjv(coerceTypes: boolean | 'array'): Ajv {
   const ajv = new Ajv({
@@ -21,6 +41,7 @@ function makeAjv(coerceTypes: boolean | 'array'): Ajv {
     multipleOfPrecision: 9,
   });
   addFormats(ajv);
+  ajv.addKeyword(TRIM_KEYWORD);
   return ajv;
 }
 

@@ -6,10 +6,11 @@ import { randomInt } from 'node:crypto';
 
 export const newId = monotonicFactory();
 
-const READABLE = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+/** Crockford's base 32, the alphabet of ULIDs and of human-readable ids. */
+export const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 export function humanReadableId(length: number): string {
   let out = '';
-  for (let i = 0; i < length; i += 1) out += READABLE[randomInt(READABLE.length)];
+  for (let i = 0; i < length; i += 1) out += CROCKFORD[randomInt(CROCKFORD.length)];
   return out;
 }
 
@@ -36,6 +37,11 @@ export interface TargetGroup {
   updated_at: string;
   /** The request body as the client sent it (after validation and the schema's defaults). */
   spec: Record<string, unknown>;
+  /**
+   * Where the ids of the spec's profiles and their targets start (a ULID; see api/target-group-shape.ts).
+   * A request carries none: a new one each time the body is saved, so every read shows the same ids.
+   */
+  profileIdBase: string;
   /** get_target_group_changelog's entries, oldest first: one per change a client made. */
   changelog: Record<string, unknown>[];
 }

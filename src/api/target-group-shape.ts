@@ -1,0 +1,293 @@
+// How a stored target group reads. The session keeps the body the client sent (create_target_group,
+// update_target_group, update_launched_target_group_details), and Cint answers in another shape: supplier
+// ids come back as {id, name}, profiles and their targets carry ids, a quota carries its percentage and
+// its number of completes, allocation groups have ids, and Cint's own fields (pricing_model, links)
+// appear. Each field of get_target_group's schema (FetchTargetGroupResponse + DraftTargetGroupLinks) and
+// of get_target_group_details' (TargetGroupDetails + TargetGroupLinks) is mapped here from the field of
+// the request that holds it, with the document's default where the client left one out.
+import { ulid } from 'ulid';
+import { CROCKFORD, type TargetGroup } from '../sessions/store.js';
+import type { Directory, Supplier } from './directory.js';
+
+type Json = Record<string, unknown>;
+
+const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const objectsOf = (value: unknown): Json[] => (Array.isArray(value) ? value.filter(isObject) : []);
+const listOf = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+
+/** `value` without its undefined fields: what the target group does not have is left out. */
+function defined<T extends Json>(value: T): T {
+  for (const key of Object.keys(value)) if (value[key] === undefined) delete value[key];
+  return value;
+}
+
+/** Left out when null: the request allows null where the response schema does not (live_url, exclusion). */
+const unlessNull = (value: unknown) => (value === null ? undefined : value);
+
+// ---- Ids ------------------------------------------------------------------------------------------
+
+/**
+ * Profiles and their targets get ULIDs from the one stored per target group (TargetGroup.profileIdBase):
+ * the base itself, then its random part plus 1, 2, ..., in the body's order (each profile, then its
+ * targets). Nothing per id is stored, and every read of one save shows the same ids. The base is a random
+ * ULID, not the monotonic factory's, whose next id would be this base plus one.
+ */
+export const newProfileIdBase = (): string => ulid();
+
+function idsFrom(base: string): () => string {
+  const time = base.slice(0, 10);
+  let random = [...base.slice(10)].reduce((value, char) => value * 32n + BigInt(CROCKFORD.indexOf(char)), 0n);
+  return () => {
+    let rest = random;
+    random = (random + 1n) % (1n << 80n);
+    let text = '';
+    for (let i = 0; i < 16; i += 1) {
+      text = CROCKFORD[Number(rest % 32n)]! + text;
+      rest /= 32n;
+    }
+    return time + text;
+  };
+}
+
+// ---- The fields -------------------------------------------------------------------------------------
+
+/** The pricing module's type is the target group's pricing model; without one, the schema's default. */
+function pricingModelOf(spec: Json): 'dynamic' | 'rate_card' {
+  const assignment = spec.fielding_assistant_assignment;
+  const pricing = isObject(assignment) ? assignment.pricing : undefined;
+  return isObject(pricing) && pricing.type === 'rate_card' ? 'rate_card' : 'dynamic';
+}
+
+/**
+ * TargetGroupDetails requires an industry lockout code and the request may leave it out or send null:
+ * `no_lock_out`, the code the document's own examples use for none. The same in both views.
+ */
+const lockoutOf = (spec: Json) => spec.industry_lockout_code ?? 'no_lock_out';
+
+/**
+ * Each exclusion with its duration: P90D when none was sent, and weeks "translated and persisted in
+ * days" (P2W becomes P14D), as the request schema's description says.
+ */
+function activityExclusionsOf(value: unknown) {
+  if (!Array.isArray(value)) return undefined;
+  return objectsOf(value).map((item) => {
+    const duration = typeof item.duration === 'string' ? item.duration : 'P90D';
+    const weeks = /^P(\d+)W$/.exec(duration);
+    return defined({ type: item.type, id: item.id, duration: weeks ? `P${Number(weeks[1]) * 7}D` : duration });
+  });
+}
+
+/**
+ * A link as a URI that `format: uri` accepts. Survey links carry placeholders such as {RID} or [%RID%],
+ * which a URI cannot hold as they are: those characters (and a % that starts no escape) are
+ * percent-encoded, everything else is kept. No link when the target group has no http(s) test URL.
+ */
+function asUri(url: unknown): string | undefined {
+  if (typeof url !== 'string' || !/^https?:\/\/[^\s/]/i.test(url)) return undefined;
+  return url.replace(/%(?![0-9A-Fa-f]{2})|[^A-Za-z0-9\-._~:/?#@!$&'()*+,;=%]/gu, (char) => encodeURIComponent(char));
+}
+
+/** links.test_client_survey is the target group's test URL; the mock has no screener to give a test_screener link for. */
+const linksOf = (spec: Json) => defined({ test_client_survey: asUri(spec.test_url) });
+
+// ---- Profiling ----------------------------------------------------------------------------------------
+
+/**
+ * A quota is sent as a percentage of the completes goal or as a number of completes (by the profiling's
+ * adjustment type); Cint answers both, and the nominal (the same number here).
+ */
+function quotaValues(quota: Json, completesGoal: number): { percentage: number; completes: number } {
+  if (typeof quota.completes_goal_percentage === 'number') {
+    const percentage = quota.completes_goal_percentage;
+    return { percentage, completes: Math.round((percentage * completesGoal) / 100) };
+  }
+  const completes = Math.max(0, Math.round(Number(quota.completes_goal) || 0));
+  return { percentage: Math.min(100, Math.round((completes * 10_000) / completesGoal) / 100), completes };
+}
+
+/** "The API automatically removes duplicate open-ended values" (create_target_group, update_target_group). */
+function conditionOf(condition: Json): Json {
+  if (!Array.isArray(condition.open_ended_values)) return condition;
+  return { ...condition, open_ended_values: [...new Set(condition.open_ended_values)] };
+}
+
+function targetOf(target: Json, id: string, completesGoal: number): Json {
+  const conditions = objectsOf(target.conditions).map(conditionOf);
+  const quota = target.quota;
+  if (!isObject(quota)) return { id, conditions };
+  // The request names a target only through its quota's (deprecated) name, "functionally replaced by the
+  // target.name field": the answer has both.
+  const name = typeof quota.name === 'string' ? quota.name : undefined;
+  const { percentage, completes } = quotaValues(quota, completesGoal);
+  return defined({
+    id, name, conditions,
+    quota: defined({ name, completes_goal_percentage: percentage, quota_nominal: completes, completes_goal: completes }),
+  });
+}
+
+/** A profile sent without a name is named after its question (the mock has no question library to look it up in). */
+function nameOf(profile: Json, targets: Json[]): string {
+  if (typeof profile.name === 'string' && profile.name !== '') return profile.name;
+  const question = objectsOf(targets[0]?.conditions)[0]?.question_id;
+  return question === undefined ? 'Profile' : `Question ${String(question)}`;
+}
+
+function profileOf(profile: Json, nextId: () => string, completesGoal: number): Json {
+  const targets = objectsOf(profile.targets);
+  const name = nameOf(profile, targets);
+  return defined({
+    object: profile.object,
+    id: nextId(),
+    // "If omitted, the system defaults to interlock."
+    blended_type: profile.object === 'blended' ? profile.blended_type ?? 'interlock' : undefined,
+    quotas_enabled: profile.quotas_enabled,
+    name,
+    // Cint's description is the question's text in the locale's language; the mock has only the name.
+    description: name,
+    targets: targets.map((target) => targetOf(target, nextId(), completesGoal)),
+  });
+}
+
+/**
+ * The profiling as Cint answers it, each profile and target with its id. A template without profiles
+ * is answered as sent: the mock has no template library to expand it into the template's profiles.
+ */
+function profilingOf(profiling: unknown, idBase: string, completesGoal: number) {
+  if (!isObject(profiling)) return undefined;
+  const profiles = objectsOf(profiling.profiles);
+  if (profiles.length === 0) {
+    return profiling.template_id === undefined ? undefined : { template_id: profiling.template_id, profile_adjustment_type: profiling.profile_adjustment_type };
+  }
+  const nextId = idsFrom(idBase);
+  return defined({
+    template_id: profiling.template_id,
+    profile_adjustment_type: profiling.profile_adjustment_type,
+    profiles: profiles.map((profile) => profileOf(profile, nextId, completesGoal)),
+  });
+}
+
+// ---- Allocations ----------------------------------------------------------------------------------------
+
+/** Supplier ids are digits (checked when the body is saved); each becomes {id, name} from the directory. */
+const suppliersOf = (ids: unknown, directory: Directory): Supplier[] => listOf(ids).map((id) => directory.supplier(Number(id)));
+
+/**
+ * A group's id: the one the client sent back (update_target_group's groups may carry it), else its
+ * position, counted across the open then the private exchange's groups, so it is the same at every read.
+ */
+const groupIdOf = (group: Json, position: number) => (typeof group.group_id === 'string' && group.group_id !== '' ? group.group_id : String(position));
+
+function openExchangeOf(open: Json, groups: Json[], directory: Directory): Json {
+  const blocked = suppliersOf(open.blocked_supplier_ids, directory);
+  const grouped = groups.map((group) => suppliersOf(group.suppliers, directory));
+  const placed = new Set([...blocked, ...grouped.flat()].map((supplier) => supplier.id));
+  return {
+    // The rest of the exchange: each supplier of the supplier list that is neither blocked nor in a group.
+    exchange_suppliers: directory.suppliers.filter((supplier) => !placed.has(supplier.id)).map((supplier) => ({ ...supplier })),
+    blocked_suppliers: blocked,
+    exchange_min_percentage: open.exchange_min_percentage,
+    exchange_max_percentage: open.exchange_max_percentage,
+    groups: groups.map((group, index) => ({
+      group_id: groupIdOf(group, index + 1),
+      group_name: group.group_name,
+      min_percentage: group.min_percentage,
+      max_percentage: group.max_percentage,
+      suppliers: grouped[index],
+    })),
+  };
+}
+
+function privateExchangeOf(closed: Json, openGroups: number, directory: Directory): Json {
+  return {
+    blocked_suppliers: suppliersOf(closed.blocked_supplier_ids, directory),
+    groups: objectsOf(closed.groups).map((group, index) => ({
+      group_id: groupIdOf(group, openGroups + index + 1),
+      group_name: group.group_name,
+      min_percentage: group.min_percentage,
+      max_percentage: group.max_percentage,
+      supplier: directory.supplier(Number(group.supplier_id)),
+    })),
+  };
+}
+
+function allocationsOf(allocations: unknown, directory: Directory) {
+  if (!isObject(allocations)) return undefined;
+  const open = allocations.open_exchange_allocations;
+  const closed = allocations.private_exchange_allocations;
+  const openGroups = isObject(open) ? objectsOf(open.groups) : [];
+  return defined({
+    open_exchange_allocations: isObject(open) ? openExchangeOf(open, openGroups, directory) : undefined,
+    private_exchange_allocations: isObject(closed) ? privateExchangeOf(closed, openGroups.length, directory) : undefined,
+  });
+}
+
+// ---- The two views ------------------------------------------------------------------------------------
+
+/** get_target_group: a draft, in FetchTargetGroupResponse's shape with DraftTargetGroupLinks' links. */
+export function draftView(group: TargetGroup, directory: Directory): Json {
+  const spec = group.spec;
+  const completesGoal = Math.max(1, Number(spec.completes_goal) || 1);
+  return defined({
+    human_readable_id: group.human_readable_id,
+    name: spec.name,
+    // Sent as a string of digits (checked when saved); this schema has it as an integer.
+    business_unit_id: Number(spec.business_unit_id),
+    locale: spec.locale,
+    collects_pii: spec.collects_pii,
+    study_type_code: spec.study_type_code ?? 'adhoc',
+    industry_code: spec.industry_code ?? 'other',
+    pricing_model: pricingModelOf(spec),
+    cost_per_interview: spec.cost_per_interview,
+    client_cost_per_interview_note: spec.client_cost_per_interview_note,
+    client_id: spec.client_id,
+    project_manager_id: spec.project_manager_id,
+    fielding_specification: spec.fielding_specification,
+    completes_goal: spec.completes_goal,
+    expected_length_of_interview_minutes: spec.expected_length_of_interview_minutes,
+    expected_incidence_rate: spec.expected_incidence_rate,
+    exclusion: unlessNull(spec.exclusion),
+    respondent_activity_exclusions: activityExclusionsOf(spec.respondent_activity_exclusions),
+    industry_lockout_code: lockoutOf(spec),
+    live_url: unlessNull(spec.live_url),
+    test_url: unlessNull(spec.test_url),
+    fielding_assistant_assignment: spec.fielding_assistant_assignment,
+    created_at: group.created_at,
+    profiling: profilingOf(spec.profiling, group.profileIdBase, completesGoal),
+    allocations: allocationsOf(spec.allocations, directory),
+    re_entry_configuration: spec.re_entry_configuration,
+    target_group_customer_reference_number: spec.target_group_customer_reference_number,
+    links: linksOf(spec),
+  });
+}
+
+/**
+ * get_target_group_details (with TargetGroupLinks' links) and update_launched_target_group_details
+ * (without): a launched target group, in TargetGroupDetails' shape.
+ */
+export function detailsView(group: TargetGroup, accountId: number, directory: Directory, withLinks: boolean): Json {
+  const spec = group.spec;
+  return defined({
+    id: group.id,
+    human_readable_id: group.human_readable_id,
+    name: spec.name,
+    account_name: directory.accountName(accountId),
+    // A string here and an integer in get_target_group: the document's two schemas differ, each is followed.
+    business_unit_id: String(spec.business_unit_id),
+    project_manager_id: spec.project_manager_id,
+    study_type_code: spec.study_type_code ?? 'adhoc',
+    industry_code: spec.industry_code ?? 'other',
+    locale: spec.locale,
+    completes_goal: spec.completes_goal,
+    expected_length_of_interview_minutes: spec.expected_length_of_interview_minutes,
+    expected_incidence_rate: spec.expected_incidence_rate,
+    industry_lockout_code: lockoutOf(spec),
+    client_cost_per_interview_note: spec.client_cost_per_interview_note,
+    client_id: spec.client_id,
+    collects_pii: spec.collects_pii,
+    live_url: unlessNull(spec.live_url),
+    test_url: unlessNull(spec.test_url),
+    created_at: group.created_at,
+    target_group_customer_reference_number: spec.target_group_customer_reference_number,
+    links: withLinks ? linksOf(spec) : undefined,
+  });
+}
