@@ -1,8 +1,8 @@
 // What the API says about a target group beyond the target group itself, read from what the session
 // holds: its details, its overview (and the one by target group id), the project's overview, and the
 // changelog, which gets an entry for every change a client makes (see recordChanges).
-import { randomUUID } from 'node:crypto';
 import { CintError, notFoundDetail } from '../cint/errors.js';
+import { addChangelogEntry } from '../sessions/changelog.js';
 import { findProject, findTargetGroup, findTargetGroupById } from '../sessions/lookup.js';
 import type { Project, Session, TargetGroup } from '../sessions/store.js';
 import { answerFrom } from './answers.js';
@@ -29,22 +29,13 @@ const CHANGES: Readonly<Record<string, string>> = {
 const changeValue = (field: string, value: unknown) =>
   (value === undefined ? null : field === 'project_manager_id' ? { las_user_id: value } : value);
 
-/** Adds one changelog entry for what differs between `before` and `after` (nothing when nothing does). */
+/** Adds one changelog entry for the fields that differ between `before` and `after` (nothing when none do). */
 export function recordChanges(group: TargetGroup, actor: string, before: Record<string, unknown>, after: Record<string, unknown>): void {
   const changes = Object.entries(CHANGES)
     .filter(([field]) => after[field] !== undefined && JSON.stringify(before[field]) !== JSON.stringify(after[field]))
     .map(([field, object]) => ({ object, new_value: changeValue(field, after[field]), old_value: changeValue(field, before[field]) }));
-  if (before.status !== after.status && after.status !== undefined) {
-    changes.push({ object: 'status_change', new_value: after.status, old_value: before.status ?? null });
-  }
-  if (changes.length === 0) return;
-  group.changelog.push({ id: randomUUID(), occurred_at: new Date().toISOString(), user: { type: 'las_user', las_user_id: actor }, changes });
-  // The newest entries only: a target group changed all day long keeps a bounded history.
-  if (group.changelog.length > CHANGELOG_LIMIT) group.changelog.splice(0, group.changelog.length - CHANGELOG_LIMIT);
+  addChangelogEntry(group, actor, new Date().toISOString(), changes);
 }
-
-/** Changelog entries kept per target group. */
-export const CHANGELOG_LIMIT = 500;
 
 function progressOf(group: TargetGroup) {
   return { current_completes: 0, current_prescreens: 0, filling_goal: Math.max(1, Math.round(Number(group.spec.completes_goal) || 1)), filling_strategy: 'completes' };
