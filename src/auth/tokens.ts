@@ -55,6 +55,8 @@ export class TokenService {
     // an expiry (required), not before; then checkClaims() for iat and the accounts claim.
     this.verify = createVerifier({
       key: rsa ? rsa.publicKey : config.jwtSecret, algorithms: [config.tokenAlgorithm], cache: 1000,
+      // Keyed by the token itself: fast-jwt's default key is a SHA hash of it, computed on every request.
+      cacheKeyBuilder: (token: string) => token,
       allowedIss: ISSUER, allowedAud: [...AUDIENCES], requiredClaims: ['exp', 'iss', 'aud'],
       clockTolerance: CLOCK_TOLERANCE_SECONDS * 1000,
     });

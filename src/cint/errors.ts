@@ -52,7 +52,12 @@ export class CintError extends Error {
 
   constructor(status: number, detail?: string, extra: { invalid_params?: InvalidParam[]; headers?: Record<string, string>; object?: string } = {}) {
     const defaults = errorDefaults(status);
+    // A Cint error is an answer, not a fault: no stack is captured (capturing one was the largest single
+    // cost of a scripted error), and none could reach a client anyway.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(detail ?? defaults.detail);
+    Error.stackTraceLimit = stackTraceLimit;
     this.name = 'CintError';
     this.status = status;
     this.body = envelope(status, detail, extra.invalid_params);
