@@ -2,9 +2,15 @@
 import type { FastifyInstance } from 'fastify';
 
 export function requestLog(app: FastifyInstance): void {
+  // Which levels write anything, known once: with logging off no line is built at all. (Without a
+  // logger, Fastify's stand-in has no isLevelEnabled and writes nothing.)
+  const log = app.log as { isLevelEnabled?: (level: string) => boolean };
+  const enabled = { info: log.isLevelEnabled?.('info') ?? false, debug: log.isLevelEnabled?.('debug') ?? false };
+  if (!enabled.info && !enabled.debug) return;
   app.addHook('onResponse', async (request, reply) => {
     // Health checks come every few seconds from Docker and load balancers: keep them out of info logs.
     const level = request.url === '/__admin/health' ? 'debug' : 'info';
+    if (!enabled[level]) return;
     request.log[level]({
       method: request.method,
       url: request.url,
