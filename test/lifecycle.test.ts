@@ -7,7 +7,7 @@ import type { MockApp } from '../src/app.js';
 import { controlOf } from '../src/control.js';
 import {
   assertCintError, assertMatchesSpec, clientOf, createProject, createTargetGroup, futureDate, liveRun, makeApp, runsUrl,
-  targetGroupsUrl, type Client,
+  targetGroupBody, targetGroupsUrl, type Client,
 } from './helpers.js';
 
 const DAY = 86_400_000;
@@ -242,6 +242,20 @@ describe('fielding run lifecycles', () => {
       });
       assert.equal((await runOf(client, runUrl)).run.version, 2, 'refusals change nothing');
     });
+  });
+
+  it("a client's own edits are stamped by the session's clock too: a draft updated two days on has that day in its changelog", async () => {
+    const client = await clientOf(app);
+    const project = await createProject(app, client);
+    const targetGroupId = await createTargetGroup(app, client, project.id);
+    const groupUrl = `${targetGroupsUrl(project.id)}/${targetGroupId}`;
+    await advance(client, 'P2D');
+    const updated = await app.inject({ method: 'PUT', url: groupUrl, headers: client.headers(), payload: targetGroupBody({ name: 'Renamed on day two' }) });
+    assert.equal(updated.statusCode, 204, updated.body);
+    const entry = (await get(client, `${groupUrl}/changelog`)).json().changelog[0];
+    assert.equal(entry.changes[0].object, 'name_change');
+    const lag = Date.parse(entry.occurred_at) - Date.now();
+    assert.ok(lag > 2 * DAY - 60_000 && lag <= 2 * DAY, `occurred_at ${entry.occurred_at} is two days on`);
   });
 
   it('the walk a client built from the document makes: draft -> schedule -> live (clock) -> pause -> resume -> complete, through the programmatic clock', async () => {

@@ -223,7 +223,7 @@ export function genericHandler(op: Operation, plan: Plan, reference?: string): H
       if (wantsEtag) headers.etag = etag ?? contentEtag(body);
       return { status: success, headers, body };
     };
-    const now = new Date().toISOString();
+    const now = new Date(session.now()).toISOString();
 
     switch (plan.role) {
       case 'create': {

@@ -5,6 +5,7 @@ import { paginate } from '../sessions/pagination.js';
 import { humanReadableId, newId, type Project, type Session } from '../sessions/store.js';
 import type { Handlers } from './handler.js';
 import { cursorOf, highlight, pageSizeOf } from './shared.js';
+import { isoAt } from '../sessions/lifecycle.js';
 
 function projectView(project: Project) {
   return {
@@ -83,7 +84,7 @@ export const projectHandlers = {
   // Cint documents 202 Accepted here (its status-code page says "200 or similar"): the spec wins.
   create_project: ({ session, params, body }) => {
     session.reserve();
-    const now = new Date().toISOString();
+    const now = isoAt(session.now());
     const project: Project = {
       id: newId(),
       human_readable_id: humanReadableId(6),
@@ -111,7 +112,7 @@ export const projectHandlers = {
     project.name = body.name;
     project.project_manager_id = body.project_manager_id;
     project.project_customer_reference_number = body.project_customer_reference_number;
-    project.last_activity_at = new Date().toISOString();
+    project.last_activity_at = isoAt(session.now());
     project.etag = session.nextEtag();
     return {
       headers: { etag: project.etag, 'idempotency-key': String(headers['idempotency-key']) },

@@ -9,6 +9,7 @@ import { answerFrom } from './answers.js';
 import type { Handlers } from './handler.js';
 import { localeParts } from './shared.js';
 import { detailsView } from './target-group-shape.js';
+import { isoAt } from '../sessions/lifecycle.js';
 
 /** The spec fields the changelog follows, and the change object Cint names for each. */
 const CHANGES: Readonly<Record<string, string>> = {
@@ -30,11 +31,11 @@ const changeValue = (field: string, value: unknown) =>
   (value === undefined ? null : field === 'project_manager_id' ? { las_user_id: value } : value);
 
 /** Adds one changelog entry for the fields that differ between `before` and `after` (nothing when none do). */
-export function recordChanges(group: TargetGroup, actor: string, before: Record<string, unknown>, after: Record<string, unknown>): void {
+export function recordChanges(group: TargetGroup, actor: string, before: Record<string, unknown>, after: Record<string, unknown>, at: string): void {
   const changes = Object.entries(CHANGES)
     .filter(([field]) => after[field] !== undefined && JSON.stringify(before[field]) !== JSON.stringify(after[field]))
     .map(([field, object]) => ({ object, new_value: changeValue(field, after[field]), old_value: changeValue(field, before[field]) }));
-  addChangelogEntry(group, actor, new Date().toISOString(), changes);
+  addChangelogEntry(group, actor, at, changes);
 }
 
 function progressOf(group: TargetGroup) {
@@ -77,8 +78,8 @@ export const targetGroupViewHandlers = {
     const group = launchedTargetGroup(session, params.account_id, params.project_id, params.target_group_id);
     const before = { ...group.spec };
     Object.assign(group.spec, body as Record<string, unknown>);
-    group.updated_at = new Date().toISOString();
-    recordChanges(group, actor, before, group.spec);
+    group.updated_at = isoAt(session.now());
+    recordChanges(group, actor, before, group.spec, group.updated_at);
     return { body: detailsView(group, params.account_id, directory, false) };
   },
 

@@ -7,6 +7,7 @@ import type { Handlers } from './handler.js';
 import { draftView, newProfileIdBase } from './target-group-shape.js';
 import { recordChanges } from './target-group-views.js';
 import { cursorOf, highlight, localeParts, pageSizeOf } from './shared.js';
+import { isoAt } from '../sessions/lifecycle.js';
 
 const DIGITS = /^\d{1,9}$/;
 
@@ -111,7 +112,7 @@ export const targetGroupHandlers = {
     checkSupplierIds(body);
     session.reserve();
     const spec = structuredClone(body) as Record<string, unknown>;
-    const now = new Date().toISOString();
+    const now = isoAt(session.now());
     const group: TargetGroup = {
       id: newId(),
       human_readable_id: humanReadableId(7),
@@ -152,8 +153,8 @@ export const targetGroupHandlers = {
     group.spec = spec;
     // The body replaces the draft's, profiles included: they get new ids (the request carries none).
     group.profileIdBase = newProfileIdBase();
-    recordChanges(group, actor, before, group.spec);
-    group.updated_at = new Date().toISOString();
+    group.updated_at = isoAt(session.now());
+    recordChanges(group, actor, before, group.spec, group.updated_at);
     return {};
   },
 } satisfies Handlers;
