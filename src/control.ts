@@ -68,6 +68,11 @@ export function controlOf(app: MockApp): MockControl {
   const token = (clientId: string, options: TokenOptions = {}) => tokens.issue({
     clientId, accounts: options.accounts ?? null, ...(options.ttlSeconds ? { ttlSeconds: options.ttlSeconds } : {}),
   }).access_token;
+  const existingSession = (sessionId: string, clientId: string | null | undefined) => {
+    const session = sessions.find(sessionId, clientId);
+    if (!session) throw new Error(`no session named ${JSON.stringify(sessionId)} yet: it starts with its first request`);
+    return session;
+  };
   return {
     token,
     headers: (clientId, options) => ({ authorization: `Bearer ${token(clientId, options)}`, 'cint-api-version': CINT_API_VERSION }),
@@ -88,14 +93,12 @@ export function controlOf(app: MockApp): MockControl {
       return session ? journals.of(session).count(filter) : 0;
     },
     clock(sessionId, change, clientId) {
-      const session = sessions.find(sessionId, clientId);
-      if (!session) throw new Error(`no session named ${JSON.stringify(sessionId)} yet: it starts with its first request`);
+      const session = existingSession(sessionId, clientId);
       if (change) moveClock(session, change);
       return clockOf(session);
     },
     jobs(sessionId, change, clientId) {
-      const session = sessions.find(sessionId, clientId);
-      if (!session) throw new Error(`no session named ${JSON.stringify(sessionId)} yet: it starts with its first request`);
+      const session = existingSession(sessionId, clientId);
       if (change) setJobTiming(session, app.mock.jobTiming, change);
       const { session: _name, ...view } = jobTimingView(session, app.mock.jobTiming);
       return view;

@@ -52,6 +52,13 @@ export function oneSession(sessions: SessionStore, name: string, clientId: strin
   }
 }
 
+/** The one session a name (and client id) names, which must exist: 404 naming `id` otherwise. */
+function existingSession(sessions: SessionStore, name: string, clientId: string | undefined): Session {
+  const session = oneSession(sessions, name, clientId);
+  if (!session) throw notFound('id');
+  return session;
+}
+
 export const sessionAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { sessions, journals, scenarios } = app.mock;
 
@@ -70,8 +77,7 @@ export const sessionAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/sessions/:id', {
     schema: { tags, summary: "A session's summary", params: SessionParams, querystring: SessionQuery, response: { 200: SessionSummary } },
   }, async (request) => {
-    const session = oneSession(sessions, request.params.id, request.query.client_id);
-    if (!session) throw notFound('id');
+    const session = existingSession(sessions, request.params.id, request.query.client_id);
     return summaryOf(session);
   });
 
@@ -117,8 +123,7 @@ export const sessionAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/sessions/:id/clock', {
     schema: { tags, summary: "The session's clock: what time it is for its runs", params: SessionParams, querystring: SessionQuery, response: { 200: Clock } },
   }, async (request) => {
-    const session = oneSession(sessions, request.params.id, request.query.client_id);
-    if (!session) throw notFound('id');
+    const session = existingSession(sessions, request.params.id, request.query.client_id);
     return { session: session.name, ...clockOf(session) };
   });
 
@@ -128,8 +133,7 @@ export const sessionAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: SessionParams, querystring: SessionQuery, body: ClockChangeBody, response: { 200: Clock },
     },
   }, async (request) => {
-    const session = oneSession(sessions, request.params.id, request.query.client_id);
-    if (!session) throw notFound('id');
+    const session = existingSession(sessions, request.params.id, request.query.client_id);
     try {
       moveClock(session, request.body as ClockChange);
     } catch (error) {
@@ -156,8 +160,7 @@ export const sessionAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/sessions/:id/jobs', {
     schema: { tags, summary: "How long the session's jobs stay Processing", params: SessionParams, querystring: SessionQuery, response: { 200: JobTimingView } },
   }, async (request) => {
-    const session = oneSession(sessions, request.params.id, request.query.client_id);
-    if (!session) throw notFound('id');
+    const session = existingSession(sessions, request.params.id, request.query.client_id);
     return jobTimingView(session, app.mock.jobTiming);
   });
 
@@ -167,8 +170,7 @@ export const sessionAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: SessionParams, querystring: SessionQuery, body: JobTimingChange, response: { 200: JobTimingView },
     },
   }, async (request) => {
-    const session = oneSession(sessions, request.params.id, request.query.client_id);
-    if (!session) throw notFound('id');
+    const session = existingSession(sessions, request.params.id, request.query.client_id);
     try {
       setJobTiming(session, app.mock.jobTiming, request.body as JobTimingChangeData);
     } catch (error) {
