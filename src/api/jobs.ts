@@ -74,8 +74,9 @@ function fromDraft(kind: 'launch' | 'schedule'): Handler {
   };
 }
 
-function runJobStatus(): Handler {
-  return ({ session, params, operation }) => ({ body: runJobView(polledJob(session, params as unknown as Params, operation.id)) });
+/** A poll of a job's status, answered in its kind's view. */
+function jobStatus(view: (job: Job) => unknown): Handler {
+  return ({ session, params, operation }) => ({ body: view(polledJob(session, params as unknown as Params, operation.id)) });
 }
 
 /** A batch over target groups of one project (a 404 when the project is not the session's); each id once. */
@@ -88,26 +89,23 @@ function batch(action: BatchAction): Handler {
   };
 }
 
-function batchStatus(): Handler {
-  return ({ session, params, operation }) => ({ body: batchJobView(polledJob(session, params as unknown as Params, operation.id)) });
-}
 
 export const jobHandlers = {
   create_launch_fielding_run_from_draft_job: fromDraft('launch'),
-  get_launch_fielding_run_from_draft_job: runJobStatus(),
+  get_launch_fielding_run_from_draft_job: jobStatus(runJobView),
   create_schedule_fielding_run_from_draft_job: fromDraft('schedule'),
-  get_schedule_fielding_run_from_draft_job: runJobStatus(),
+  get_schedule_fielding_run_from_draft_job: jobStatus(runJobView),
 
   create_bulk_launch_target_groups_job: batch('launch'),
-  get_bulk_launch_target_groups_job: batchStatus(),
+  get_bulk_launch_target_groups_job: jobStatus(batchJobView),
   create_bulk_pause_target_groups_job: batch('pause'),
-  get_bulk_pause_target_groups_job: batchStatus(),
+  get_bulk_pause_target_groups_job: jobStatus(batchJobView),
   create_bulk_resume_target_groups_job: batch('resume'),
-  get_bulk_resume_target_groups_job: batchStatus(),
+  get_bulk_resume_target_groups_job: jobStatus(batchJobView),
   create_bulk_complete_target_groups_job: batch('complete'),
-  get_bulk_complete_target_groups_job: batchStatus(),
+  get_bulk_complete_target_groups_job: jobStatus(batchJobView),
   create_bulk_relaunch_target_groups_job: batch('relaunch'),
-  get_bulk_relaunch_target_groups_job: batchStatus(),
+  get_bulk_relaunch_target_groups_job: jobStatus(batchJobView),
 
   create_bulk_update_target_group_project_manager_job: (input) => {
     findProject(input.session, input.params.account_id, input.params.project_id);

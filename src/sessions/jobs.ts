@@ -54,7 +54,7 @@ export function pollJob(session: Session, job: Job): void {
 
 function tryToEnd(session: Session, job: Job, now: number): void {
   if (job.pollsLeft > 0) return;
-  if (job.readyAt <= now) end(session, job, Math.max(job.readyAt, Date.parse(job.created_at)));
+  if (job.readyAt <= now) end(session, job, job.readyAt);
   else session.nextChangeAt = Math.min(session.nextChangeAt, job.readyAt);
 }
 
