@@ -14,6 +14,7 @@ import { jsonBytes, newId } from '../sessions/store.js';
 import { answerFrom, fitsSchema, responseFields } from './answers.js';
 import { JOB_KINDS } from '../cint/jobs.js';
 import { createJob, pollJob } from '../sessions/jobs.js';
+import { isoAt } from '../sessions/lifecycle.js';
 import type { Handler, HandlerInput, HandlerOutput } from './handler.js';
 
 export interface Family {
@@ -223,7 +224,7 @@ export function genericHandler(op: Operation, plan: Plan, reference?: string): H
       if (wantsEtag) headers.etag = etag ?? contentEtag(body);
       return { status: success, headers, body };
     };
-    const now = new Date(session.now()).toISOString();
+    const now = isoAt(session.now());
 
     switch (plan.role) {
       case 'create': {

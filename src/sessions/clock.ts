@@ -4,7 +4,7 @@
 // the session arrives (or its clock moves) and something is due, not by timers.
 import { DURATION_PATTERN } from '../config.js';
 import { endDueJobs } from './jobs.js';
-import { passTime } from './lifecycle.js';
+import { isoAt, passTime } from './lifecycle.js';
 import type { JobTiming, Session } from './store.js';
 
 /** Brings the session's runs and jobs up to its clock; cheap when nothing is due. */
@@ -47,7 +47,7 @@ export function moveClock(session: Session, change: ClockChange): void {
 }
 
 export function clockOf(session: Session): { now: string; offset_ms: number } {
-  return { now: new Date(session.now()).toISOString(), offset_ms: session.clockOffsetMs };
+  return { now: isoAt(session.now()), offset_ms: session.clockOffsetMs };
 }
 
 /** A change to how long a session's jobs take; `reset` goes back to the instance's. */
