@@ -75,3 +75,12 @@ export function residentMb(pid: number | undefined): number | undefined {
 export function loadAverage(): string {
   return loadavg().map((value) => value.toFixed(2)).join(' ');
 }
+
+/** An integer setting from the environment (BENCH_SECONDS, BENCH_RULES, …): `fallback` when unset, an error naming it when not an integer of at least `minimum`. */
+export function envInteger(name: string, fallback: number, minimum: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < minimum) throw new Error(`${name} must be an integer >= ${minimum}, got ${JSON.stringify(raw)}`);
+  return value;
+}

@@ -29,15 +29,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { atExit, cleanUp, launchServer, stop, withDeadline, type Server } from './children.js';
 import { runLoad, type LoadResult } from './load.js';
-import { loadAverage, placeProcesses, residentMb, type Placement } from './machine.js';
-
-function envInteger(name: string, fallback: number, minimum: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < minimum) throw new Error(`${name} must be an integer >= ${minimum}, got ${JSON.stringify(raw)}`);
-  return value;
-}
+import { envInteger, loadAverage, placeProcesses, residentMb, type Placement } from './machine.js';
 
 const quick = process.env.BENCH_QUICK === '1';
 const seconds = envInteger('BENCH_SECONDS', quick ? 3 : 5, 1);

@@ -20,14 +20,7 @@ import type { RequestFacts } from '../src/scenarios/compile.js';
 import { decideResponse, newScenarioState } from '../src/scenarios/decide.js';
 import { loadScenarioFolders, parseScenario } from '../src/scenarios/load.js';
 import type { OperationRules } from '../src/scenarios/rule-index.js';
-
-function envInteger(name: string, fallback: number, minimum: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < minimum) throw new Error(`${name} must be an integer >= ${minimum}, got ${JSON.stringify(raw)}`);
-  return value;
-}
+import { envInteger } from './machine.js';
 
 const manyRules = envInteger('BENCH_RULES', 10_000, 10);
 const rounds = envInteger('BENCH_ROUNDS', 5, 1);
