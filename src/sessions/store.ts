@@ -3,6 +3,7 @@
 import { LRUCache } from 'lru-cache';
 import { monotonicFactory } from 'ulid';
 import { randomInt } from 'node:crypto';
+import type { CintEvent } from './events.js';
 
 export const newId = monotonicFactory();
 
@@ -176,6 +177,8 @@ export class Session {
   readonly runs = new Map<string, FieldingRun>();
   readonly runsByTargetGroup = new Map<string, string[]>();
   readonly jobs = new Map<string, Job>();
+  /** Webhook events of this session's objects, oldest first (sessions/events.ts). */
+  readonly events: CintEvent[] = [];
   /** The generic collections, by collection key (path template and scope), each by id in creation order. */
   readonly resources = new Map<string, Map<string, StoredResource>>();
   /** Singleton sub-resources (an assignment, a specification) set by PUT and read by GET, by path. */
