@@ -17,7 +17,7 @@ import { directoryOf, type Directory } from './directory.js';
 import { fieldingRunHandlers } from './fielding-runs.js';
 import { jobHandlers } from './jobs.js';
 import { genericHandler, planOperations } from './generic.js';
-import type { Handler, HandlerInput, Handlers } from './handler.js';
+import type { Handler, HandlerInput, HandlerOutput, Handlers } from './handler.js';
 import { projectHandlers } from './projects.js';
 import { acceptUploads } from './multipart.js';
 import { loadReferenceData } from './reference-data.js';
@@ -68,14 +68,20 @@ function routeSchemas(op: Operation) {
   return schemas;
 }
 
+/** The route's handler: the operation's handler, data in and data out, and its output sent. Most answer at once; a promise is awaited. */
 function respond(op: Operation, handler: Handler, directory: Directory) {
-  return async (request: FastifyRequest, reply: FastifyReply) => {
-    const output = await handler(new Input(op, request, directory));
+  const send = (reply: FastifyReply, output: HandlerOutput) => {
     const status = output.status ?? op.successStatus;
     reply.code(status);
     if (output.headers) reply.headers(output.headers);
-    if (output.body === undefined || status === 204) return reply.send();
-    return reply.send(output.body);
+    if (output.body === undefined || status === 204) reply.send();
+    else reply.send(output.body);
+  };
+  return (request: FastifyRequest, reply: FastifyReply): Promise<void> | undefined => {
+    const output = handler(new Input(op, request, directory));
+    if (output instanceof Promise) return output.then((resolved) => send(reply, resolved));
+    send(reply, output);
+    return undefined;
   };
 }
 

@@ -39,7 +39,8 @@ export function recordRequest(app: FastifyInstance, request: FastifyRequest, sta
 }
 
 export function journal(app: FastifyInstance): void {
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     recordRequest(app, request, reply.statusCode, reply.elapsedTime);
+    done();
   });
 }
