@@ -4,8 +4,8 @@
 // scripted answer does not depend on the request being valid.
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
-import { badRequest, CintError, notFoundDetail } from '../cint/errors.js';
-import { sendCintError } from '../cint/error-handler.js';
+import { badRequest, envelope, notFoundDetail } from '../cint/errors.js';
+import { sendEnvelope } from '../cint/error-handler.js';
 import { operation, type OperationId } from '../cint/operations.js';
 import { documentedResponse } from '../api/answers.js';
 import type { CompiledScenario, CompiledStep, RequestFacts } from '../scenarios/compile.js';
@@ -127,14 +127,15 @@ function sendScripted(request: FastifyRequest, reply: FastifyReply, operationId:
     return reply.send();
   }
   if (status >= 400) {
-    const error = new CintError(status, defaultDetail(status, operationId), { headers: { ...step.headers } });
+    // The envelope itself, not a CintError: a scripted answer is not an error of the mock's.
+    const body = envelope(status, defaultDetail(status, operationId));
     if (step.body !== undefined) {
       const fields = step.body as Record<string, unknown>;
-      Object.assign(error.body, fields);
+      Object.assign(body, fields);
       // 429's envelope repeats its message as `details`; keep the two together when the rule sets one.
-      if (status === 429 && typeof fields.detail === 'string' && fields.details === undefined) error.body.details = fields.detail;
+      if (status === 429 && typeof fields.detail === 'string' && fields.details === undefined) body.details = fields.detail;
     }
-    return sendCintError(reply, error);
+    return sendEnvelope(reply, status, body, step.headers);
   }
   reply.code(status).headers(step.headers);
   if (typeof step.body === 'string' && step.headers['content-type']) return reply.send(step.body);
