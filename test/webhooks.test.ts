@@ -280,6 +280,35 @@ describe('webhook deliveries', () => {
     }
   });
 
+  it('the admin API lists deliveries and waits for the next one (408 in the envelope when none comes)', async () => {
+    const hooks = await receiver();
+    try {
+      const client = await clientOf(app);
+      const webhook = await createWebhook(app, client, hooks.url);
+      const admin = (path: string) => app.inject({ method: 'GET', url: `/__admin/sessions/${client.clientId}${path}` });
+      const { runUrl, etag } = await liveRun(app, client);
+      const next = await admin(`/deliveries/next?webhook_id=${webhook.id}&timeout_ms=5000`);
+      assert.equal(next.statusCode, 200, next.body);
+      const first = next.json();
+      assert.equal(first.status, 'delivered');
+      assert.equal(first.attempts[0].status_code, 200);
+      assert.ok(isValid({ headers: { 'cint-signature': first.attempts[0].signature }, body: first.body, at: 0 }, webhook.secret));
+      const waiting = admin(`/deliveries/next?webhook_id=${webhook.id}&after=${first.id}&timeout_ms=5000`);
+      assert.equal((await post(client, `${runUrl}/pause`, etag)).statusCode, 204);
+      const second = await waiting;
+      assert.equal(second.statusCode, 200, second.body);
+      assert.equal(JSON.parse(second.json().body).payload.changes[0].new_value, 'paused');
+      const listed = await admin('/deliveries?status=delivered&limit=1');
+      assert.deepEqual(listed.json().deliveries.map((delivery: { id: string }) => delivery.id), [second.json().id]);
+      const none = await admin(`/deliveries/next?after=${second.json().id}&timeout_ms=50`);
+      assertCintError(none, 408, 'request_timeout_error', { detail: /no delivery .* within 50 ms/ });
+      const unknown = await app.inject({ method: 'GET', url: '/__admin/sessions/nobody-here/deliveries/next?timeout_ms=50' });
+      assertCintError(unknown, 404, 'not_found_error', { detail: 'id: the specified resource was not found' });
+    } finally {
+      await hooks.close();
+    }
+  });
+
   it('refuses a webhook URL it cannot POST to, naming url', async () => {
     const client = await clientOf(app);
     for (const url of ['ftp://example.com/hooks', 'not a url', 'https://user:pw@example.com/hooks']) {
@@ -456,6 +485,21 @@ describe('scenario webhook steps', () => {
       const [first, second] = t.hooks.received.slice(1).map((request) => verify(request, t.webhook.secret));
       assert.deepEqual(first, second);
       assert.deepEqual(t.mock.deliveries(t.client.clientId).map((delivery) => delivery.copy), [2, 1, 1]);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('acts on the events of the request it answers: a cost per interview change delivered three times', async () => {
+    const t = await setUp([{ match: { operation: 'update_cost_per_interview' }, respond: { webhook: { duplicate: 3 } } }]);
+    try {
+      const cpiUrl = `${t.runUrl.slice(0, t.runUrl.indexOf('/fielding-runs'))}/cost-per-interview`;
+      const answer = await t.app.inject({ method: 'PUT', url: cpiUrl, headers: t.client.headers(), payload: { target_group_cpi: { value: '3.10', currency_code: 'USD' } } });
+      assert.equal(answer.statusCode, 200, answer.body);
+      await t.hooks.gets(4);
+      const copies = t.hooks.received.slice(1).map((request) => verify(request, t.webhook.secret));
+      assert.deepEqual(copies.map((event) => event.payload.changes[0]!.object), ['user_requested_cpi_change', 'user_requested_cpi_change', 'user_requested_cpi_change']);
+      assert.equal(new Set(copies.map((event) => event.id)).size, 1);
     } finally {
       await t.close();
     }

@@ -116,8 +116,9 @@ export function webhookWrappers(options: { requireHttps: boolean }): Partial<Rec
       const output = await generic(input);
       return { ...output, body: historyPage(input as HandlerInput<'list_webhook_events_history'>) };
     },
-    update_cost_per_interview: (generic) => async (input) => {
-      const output = await generic(input);
+    // Recorded while the handler runs, not after an await: a scenario's webhook step is set for exactly
+    // the synchronous part of the request (api/plugin.ts).
+    update_cost_per_interview: (generic) => (input) => {
       const { session, params, actor } = input as HandlerInput<'update_cost_per_interview'>;
       const group = findTargetGroup(session, params.account_id, params.project_id, params.target_group_id);
       const cpi = (input.body as unknown as { target_group_cpi: { value: string; currency_code?: string } }).target_group_cpi;
@@ -127,7 +128,7 @@ export function webhookWrappers(options: { requireHttps: boolean }): Partial<Rec
         addChangelogEntry(session, group, actor, at, [{ object: 'user_requested_cpi_change', new_value: cpi, old_value: before }]);
         group.updated_at = at;
       }
-      return output;
+      return generic(input);
     },
   };
 }

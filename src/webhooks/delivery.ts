@@ -377,7 +377,11 @@ export class WebhookDeliverer implements SessionEventListener {
     const delivery = lane.ready.shift()!;
     lane.busy = true;
     this.inFlight += 1;
-    void this.attempt(lane, delivery).finally(() => {
+    // attempt() catches what a receiver can cause; this catches the rest, so no delivery can crash the process.
+    void this.attempt(lane, delivery).catch((error: unknown) => {
+      this.log?.error({ err: error, session: lane.owner.session.name, webhook: lane.webhookId }, 'webhook delivery failed unexpectedly');
+      if (!FINAL.has(delivery.status)) this.end(lane, delivery, 'expired', 'not delivered: the mock failed unexpectedly (see its log)');
+    }).finally(() => {
       lane.busy = false;
       this.inFlight -= 1;
       this.pump(lane);
