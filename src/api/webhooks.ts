@@ -8,7 +8,7 @@ import { addChangelogEntry } from '../sessions/changelog.js';
 import { isoAt } from '../sessions/lifecycle.js';
 import { findTargetGroup } from '../sessions/lookup.js';
 import type { Delivery, DeliveryStatus } from '../webhooks/delivery.js';
-import type { Handler, HandlerInput } from './handler.js';
+import type { Handler, HandlerInput, HandlerOutput } from './handler.js';
 import type { OperationId } from '../cint/operations.js';
 
 /** Wraps an operation's generic handler: checks before it, or more done after it. */
@@ -112,9 +112,10 @@ export function webhookWrappers(options: { requireHttps: boolean }): Partial<Rec
       return generic(input);
     },
     // The generic handler finds the webhook (404 naming webhook_id otherwise); the body is its history.
-    list_webhook_events_history: (generic) => async (input) => {
-      const output = await generic(input);
-      return { ...output, body: historyPage(input as HandlerInput<'list_webhook_events_history'>) };
+    list_webhook_events_history: (generic) => (input) => {
+      const withHistory = (output: HandlerOutput): HandlerOutput => ({ ...output, body: historyPage(input as HandlerInput<'list_webhook_events_history'>) });
+      const output = generic(input);
+      return output instanceof Promise ? output.then(withHistory) : withHistory(output);
     },
     // Recorded while the handler runs, not after an await: a scenario's webhook step is set for exactly
     // the synchronous part of the request (api/plugin.ts).
