@@ -97,8 +97,11 @@ export function scenarioEngine(app: FastifyInstance): void {
     const operationId = request.cint.operationId!;
     switch (step.kind) {
       case 'job':
+      case 'webhook':
+        // The realistic handler makes the job, or publishes the events, as the step says.
         request.cint.jobScript = step.job;
-      // falls through: the realistic handler makes the job
+        request.cint.deliveryScript = step.webhook;
+      // falls through
       case 'passthrough':
         if (step.status !== null || Object.keys(step.headers).length > 0) adjusted.set(request, step);
         done();
@@ -180,7 +183,7 @@ function preferStep(status: number): CompiledStep {
   let step = preferSteps.get(status);
   if (!step) {
     step = Object.freeze({
-      kind: status >= 300 ? 'respond' : 'passthrough', status, body: undefined, fault: null, job: null,
+      kind: status >= 300 ? 'respond' : 'passthrough', status, body: undefined, fault: null, job: null, webhook: null,
       headers: Object.freeze({}), delayMs: null, times: Infinity, probability: 1,
     });
     preferSteps.set(status, step);
