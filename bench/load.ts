@@ -14,6 +14,8 @@ export interface LoadOptions {
   seconds: number;
   warmupSeconds: number;
   cpu: number | undefined;
+  /** A number of requests to send instead of `seconds` (no warm-up then). */
+  amount?: number;
 }
 
 export interface LoadResult {
@@ -42,9 +44,11 @@ interface AutocannonJson {
 
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const headerArgs = Object.entries(options.headers).flatMap(([name, value]) => ['-H', `${name}=${value}`]);
-  const warmup = options.warmupSeconds > 0 ? ['-W', '[', '-c', String(options.connections), '-d', String(options.warmupSeconds), ']'] : [];
+  const counted = options.amount !== undefined;
+  const warmup = !counted && options.warmupSeconds > 0 ? ['-W', '[', '-c', String(options.connections), '-d', String(options.warmupSeconds), ']'] : [];
+  const length = counted ? ['-a', String(options.amount)] : ['-d', String(options.seconds)];
   const { file, args } = onCpu(options.cpu, [
-    process.execPath, autocannonCli, '--json', '-c', String(options.connections), '-d', String(options.seconds), ...warmup, ...headerArgs, options.url,
+    process.execPath, autocannonCli, '--json', '-c', String(options.connections), ...length, ...warmup, ...headerArgs, options.url,
   ]);
   const child = spawn(file, args, { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = track(child);
@@ -52,7 +56,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr = (stderr + chunk).slice(-2000); });
-  const deadlineMs = (options.seconds + options.warmupSeconds + 30) * 1000;
+  // A counted run is given 1,000 requests a second at the least.
+  const deadlineMs = ((counted ? options.amount! / 1000 : options.seconds + options.warmupSeconds) + 30) * 1000;
   let exit: string;
   try {
     exit = await withDeadline(exited, deadlineMs, 'autocannon');

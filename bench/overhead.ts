@@ -17,6 +17,9 @@
 //    Fastify as the median of each round's ratio (the target against the bare server of the same round: the
 //    machine's load moves between rounds). With taskset and two CPUs, servers run on one CPU, autocannon
 //    and this process on the other.
+// 3. Memory: bare Fastify, the mock's scripted 503 and its get_project_by_id, each a server of its own
+//    sent 10,000 requests, then BENCH_MEMORY_REQUESTS (1,000,000) in all; RSS after its start, after the
+//    first 10,000 and at the end. Memory that grows with requests rather than levelling off shows here.
 // Logging on means pino at info on stderr for both servers, and the bench sends each server's stderr to
 // a file. The bench fails when a target answers wrongly, never because a goal is not met. Every child is
 // killed at the end, on failure and on Ctrl-C too; each start, poll, request and load run has a deadline.
@@ -37,6 +40,9 @@ const warmupSeconds = envInteger('BENCH_WARMUP', quick ? 1 : 2, 0);
 const connections = envInteger('BENCH_CONNECTIONS', 50, 1);
 const rounds = envInteger('BENCH_ROUNDS', quick ? 1 : 3, 1);
 const coldRounds = envInteger('BENCH_COLD_ROUNDS', quick ? 1 : 5, 1);
+/** The memory run: RSS after the first 10,000 requests and after this many. */
+const memoryRequests = envInteger('BENCH_MEMORY_REQUESTS', quick ? 100_000 : 1_000_000, 20_000);
+const memoryWarmRequests = 10_000;
 /** How long a server may take from spawn to its first answer (or ready line) before the bench gives up. */
 const startTimeoutMs = envInteger('BENCH_START_TIMEOUT_MS', 20_000, 100);
 const requestTimeoutMs = 5_000;
@@ -290,27 +296,32 @@ async function countLines(file: string): Promise<{ lines: number; bytes: number 
   return { lines, bytes };
 }
 
+/** A target's server, started, with the URL and headers its load run sends, checked with one request. */
+async function prepare(target: Target, server: Server): Promise<{ url: string; headers: Record<string, string>; rssStartMb: number | undefined }> {
+  const { url: base } = await withDeadline(server.ready, startTimeoutMs, `${target.label}: start`);
+  const rssStartMb = residentMb(server.child.pid);
+
+  let headers: Record<string, string> = {};
+  if (target.server === 'mock') {
+    const token = target.authOff ? null : await issueToken(base);
+    if (!target.authOff && !token) throw new Error(`${target.label}: the mock did not issue a token`);
+    headers = token ? cintHeaders(token) : { ...API_VERSION };
+  }
+  let projectId = target.scenario && target.scenario.rules > 1 ? ruleProjectId(target.scenario.rules - 1) : ANY_PROJECT;
+  if (target.filled) projectId = await fillSession(base, headers);
+  const url = target.path === 'list' ? `${base}${PROJECTS_PATH}?page_size=10` : `${base}${PROJECTS_PATH}/${projectId}`;
+
+  // One request first: the load figures mean nothing if the answer is not the one expected.
+  const wrong = wrongAnswer(target.expect, await request(url, { headers }), projectId);
+  if (wrong) throw new Error(`${target.label}: ${wrong}`);
+  return { url, headers, rssStartMb };
+}
+
 /** Start the target's server, read its RSS, prepare and check the target, load it, read its RSS again. */
 async function measure(target: Target, round: number): Promise<Sample> {
   const server = launchServer(target.label, serverArgs(target, 0), { cpu: placement.serverCpu, logFile: join(workDir, `${target.id}-${round}.log`), cwd: root });
   try {
-    const { url: base } = await withDeadline(server.ready, startTimeoutMs, `${target.label}: start`);
-    const rssStartMb = residentMb(server.child.pid);
-
-    let headers: Record<string, string> = {};
-    if (target.server === 'mock') {
-      const token = target.authOff ? null : await issueToken(base);
-      if (!target.authOff && !token) throw new Error(`${target.label}: the mock did not issue a token`);
-      headers = token ? cintHeaders(token) : { ...API_VERSION };
-    }
-    let projectId = target.scenario && target.scenario.rules > 1 ? ruleProjectId(target.scenario.rules - 1) : ANY_PROJECT;
-    if (target.filled) projectId = await fillSession(base, headers);
-    const url = target.path === 'list' ? `${base}${PROJECTS_PATH}?page_size=10` : `${base}${PROJECTS_PATH}/${projectId}`;
-
-    // One request first: the load figures mean nothing if the answer is not the one expected.
-    const wrong = wrongAnswer(target.expect, await request(url, { headers }), projectId);
-    if (wrong) throw new Error(`${target.label}: ${wrong}`);
-
+    const { url, headers, rssStartMb } = await prepare(target, server);
     const load = await runLoad({ url, headers, connections, seconds, warmupSeconds, cpu: placement.loadCpu });
     const rssAfterMb = residentMb(server.child.pid);
     if (server.exitedHow() !== undefined) throw new Error(`${target.label} exited (${server.exitedHow()}) during its load run${server.logTail() ? `:\n${server.logTail()}` : ''}`);
@@ -326,6 +337,42 @@ async function measure(target: Target, round: number): Promise<Sample> {
     if (target.logging && log.lines < load.total) problems.push(`logging on but ${log.lines} log lines for ${load.total} requests`);
     if (!target.logging && log.lines * 100 > load.total) problems.push(`logging off but ${log.lines} lines on stderr: ${server.logTail().slice(-300)}`);
     return { load, rssStartMb, rssAfterMb, logLines: log.lines, logBytes: log.bytes, unexpected: problems.length > 0 ? problems.join('; ') : undefined };
+  } finally {
+    await stop(server);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// 3. Memory
+
+interface MemorySample {
+  target: Target;
+  rssStartMb: number | undefined;
+  rssWarmMb: number | undefined;
+  rssEndMb: number | undefined;
+  requests: number;
+  unexpected: string | undefined;
+}
+
+/** RSS after start, after the first 10,000 requests and after memoryRequests in all, of a server of its own. */
+async function memoryRun(target: Target): Promise<MemorySample> {
+  const server = launchServer(target.label, serverArgs(target, 0), { cpu: placement.serverCpu, logFile: join(workDir, `${target.id}-memory.log`), cwd: root });
+  try {
+    const { url, headers, rssStartMb } = await prepare(target, server);
+    const base = { url, headers, connections, seconds: 0, warmupSeconds: 0, cpu: placement.loadCpu };
+    const warm = await runLoad({ ...base, amount: memoryWarmRequests });
+    const rssWarmMb = residentMb(server.child.pid);
+    const rest = await runLoad({ ...base, amount: memoryRequests - memoryWarmRequests });
+    const rssEndMb = residentMb(server.child.pid);
+    if (server.exitedHow() !== undefined) throw new Error(`${target.label} exited (${server.exitedHow()}) during its memory run`);
+    const expected = target.expect === 'unavailable' ? '503' : '200';
+    const problems: string[] = [];
+    for (const run of [warm, rest]) {
+      const others = Object.entries(run.statuses).filter(([code]) => code !== expected);
+      if (others.length > 0) problems.push(`statuses other than ${expected}: ${others.map(([code, count]) => `${code}×${count}`).join(' ')}`);
+      if (run.errors > 0 || run.timeouts > 0) problems.push(`${run.errors} connection errors, ${run.timeouts} timeouts`);
+    }
+    return { target, rssStartMb, rssWarmMb, rssEndMb, requests: warm.total + rest.total, unexpected: problems.length > 0 ? problems.join('; ') : undefined };
   } finally {
     await stop(server);
   }
@@ -384,7 +431,7 @@ function table(headings: string[], rows: string[][], leftColumns = 1): string[] 
   return [line(headings), ...rows.map(line)];
 }
 
-function report(cold: Record<'bare' | 'mock', ColdStart[]>, rows: Row[], roundLoads: string[], startedAt: number, loadAtStart: string): { text: string; unexpected: number } {
+function report(cold: Record<'bare' | 'mock', ColdStart[]>, rows: Row[], memory: MemorySample[], roundLoads: string[], startedAt: number, loadAtStart: string): { text: string; unexpected: number } {
   const lines: string[] = [];
   const byId = (id: string) => rows.find((row) => row.target.id === id)!;
   const bare = byId('bare');
@@ -446,6 +493,13 @@ function report(cold: Record<'bare' | 'mock', ColdStart[]>, rows: Row[], roundLo
       `${[...statuses].map(([code, count]) => `${code}×${thousands(count)}`).join(' ')}${problems.length ? `  <- UNEXPECTED ${problems.join('; ')}` : ''}`];
   })));
 
+  lines.push('', `Memory: a server of its own per target, sent ${thousands(memoryWarmRequests)} requests, then ${thousands(memoryRequests)} in all (autocannon -c ${connections}); RSS (VmRSS)`);
+  lines.push(...table(['target', 'requests', 'RSS start MB', `after ${thousands(memoryWarmRequests)} MB`, 'at the end MB', `end/${thousands(memoryWarmRequests)}`, 'end/start'], memory.map((sample) => {
+    if (sample.unexpected) unexpected += 1;
+    return [sample.target.label, thousands(sample.requests), mb(sample.rssStartMb), mb(sample.rssWarmMb), mb(sample.rssEndMb),
+      times(ratio(sample.rssEndMb, sample.rssWarmMb)), `${times(ratio(sample.rssEndMb, sample.rssStartMb))}${sample.unexpected ? `  <- UNEXPECTED ${sample.unexpected}` : ''}`];
+  })));
+
   // The issue's goals, for a later change to the server: shown, never failed on.
   const goal = (met: boolean) => (met ? 'met' : 'not met');
   const goals: string[][] = [];
@@ -472,7 +526,11 @@ function report(cold: Record<'bare' | 'mock', ColdStart[]>, rows: Row[], roundLo
   };
   worst('p99 vs bare (same logging)', 2, (row) => medianRatio(row, sameLogging(row), p99));
   worst('RSS after start vs bare', 1.5, (row) => medianRatio(row, sameLogging(row), rssStart));
-  worst('RSS after the run vs after start', 1.2, (row) => medianRatio(row, row, rssAfter, rssStart));
+  const mockMemory = memory.filter((sample) => sample.target.server === 'mock');
+  const growth = mockMemory.map((sample) => ({ sample, value: ratio(sample.rssEndMb, sample.rssWarmMb) }));
+  const largest = growth.reduce<{ sample: MemorySample; value: number | undefined } | undefined>((a, b) => (a === undefined || (b.value ?? 0) > (a.value ?? 0) ? b : a), undefined);
+  goals.push([`RSS after ${thousands(memoryRequests)} requests vs after ${thousands(memoryWarmRequests)}`, largest?.value === undefined ? '—' : `${times(largest.value)}× (worst)`, '≤ 1.20×',
+    largest?.value === undefined ? 'not measured' : growth.every((entry) => entry.value !== undefined && entry.value <= 1.2) ? `met by all ${growth.length} targets` : `not met (worst: ${largest.sample.target.label})`]);
   lines.push('', 'Goals from the issue (informational: the bench does not fail on them; p99 and RSS goals over every mock target)');
   lines.push(...table(['', 'measured', 'goal', ''], goals, 4));
   lines.push('', unexpected === 0 ? 'Every answer was the one expected.' : `${unexpected} run(s) did not answer as expected (see UNEXPECTED above)`);
@@ -517,7 +575,18 @@ async function main(): Promise<void> {
     }
   }
 
-  const { text, unexpected } = report(cold, TARGETS.map((target) => summarise(target, samples.get(target.id)!)), roundLoads, startedAt, loadAtStart);
+  // 3. Memory: RSS after 10,000 requests and after memoryRequests.
+  const memory: MemorySample[] = [];
+  for (const id of ['bare', 'scripted', 'get']) {
+    const target = TARGETS.find((candidate) => candidate.id === id)!;
+    process.stderr.write(`memory: ${target.label.padEnd(44)} ${thousands(memoryRequests)} requests, load ${loadAverage()} … `);
+    const began = performance.now();
+    const sample = await memoryRun(target);
+    memory.push(sample);
+    process.stderr.write(`RSS ${mb(sample.rssStartMb)} → ${mb(sample.rssWarmMb)} → ${mb(sample.rssEndMb)} MB (${((performance.now() - began) / 1000).toFixed(1)} s)${sample.unexpected ? `  UNEXPECTED: ${sample.unexpected}` : ''}\n`);
+  }
+
+  const { text, unexpected } = report(cold, TARGETS.map((target) => summarise(target, samples.get(target.id)!)), memory, roundLoads, startedAt, loadAtStart);
   console.log(text);
   if (unexpected > 0) process.exitCode = 1;
 }

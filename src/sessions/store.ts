@@ -204,7 +204,8 @@ export class Session {
   resourceCount = 0;
   readonly idempotency: LRUCache<string, StoredResponse>;
   readonly createdAt = new Date();
-  lastSeenAt = new Date();
+  /** When its last request came (ms): a number, set on every request, so no Date is made for it. */
+  lastSeenAt = Date.now();
   requestCount = 0;
   private revision = 0;
 
@@ -345,7 +346,7 @@ export class SessionStore {
       index(this.byName, name, key);
       if (clientId !== null) index(this.byClient, clientId, key);
     }
-    session.lastSeenAt = new Date();
+    session.lastSeenAt = Date.now();
     return session;
   }
 
@@ -416,7 +417,7 @@ export function summaryOf(session: Session): SessionSummary {
     id: session.name,
     client_id: session.clientId,
     created_at: session.createdAt.toISOString(),
-    last_seen_at: session.lastSeenAt.toISOString(),
+    last_seen_at: new Date(session.lastSeenAt).toISOString(),
     requests: session.requestCount,
     objects: session.objectCount,
     bytes: session.storedBytes,
