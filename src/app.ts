@@ -45,6 +45,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     logger: options.logger ?? false,
     // Fastify's own two lines per request are replaced by the one line of hooks/request-log.ts.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
+    // No child logger per request (pino's child() was a tenth of a logged request's cost): the mock's
+    // few request-scoped lines (hooks/request-log.ts, faults, unexpected errors) name their request_id.
+    childLoggerFactory: (logger) => logger,
     bodyLimit: config.bodyLimitBytes,
     // Slow or stalled clients are cut (408 in the envelope, from clientErrorHandler): headers and the
     // whole request each have a deadline, checked every second or sooner (Node's default is 30 s).

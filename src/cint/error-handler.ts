@@ -77,7 +77,7 @@ export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): 
   app.setErrorHandler((error, request, reply) => {
     const cintError = toCintError(error, request, bodyLimit);
     if (cintError.status >= 500) {
-      request.log.error({ err: error, error_id: cintError.body.id }, 'unexpected error inside the mock');
+      request.log.error({ request_id: request.id, err: error, error_id: cintError.body.id }, 'unexpected error inside the mock');
     }
     return sendCintError(reply, asDocumented(cintError, request));
   });

@@ -17,6 +17,7 @@ export function requestLog(app: FastifyInstance): void {
 
 function writeLine(request: FastifyRequest, reply: FastifyReply, level: 'info' | 'debug'): void {
   request.log[level]({
+    request_id: request.id,
     method: request.method,
     url: request.url,
     session: request.cint?.session ? request.cint.sessionId : undefined,

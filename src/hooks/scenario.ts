@@ -111,7 +111,7 @@ export function scenarioEngine(app: FastifyInstance): void {
         return;
       case 'fault': {
         const status = step.status ?? successStatusWithBody(operationId);
-        request.log.info({ session: request.cint.sessionId, operation: operationId, scenario: request.cint.scenario, fault: step.fault }, `scenario fault: ${step.fault}`);
+        request.log.info({ request_id: request.id, session: request.cint.sessionId, operation: operationId, scenario: request.cint.scenario, fault: step.fault }, `scenario fault: ${step.fault}`);
         breakConnection(request, reply, step.fault!, { status, headers: step.headers, traceparent: request.cint.traceparent });
         // malformed_body sends a status and is journaled when its response finishes; the others send none.
         if (step.fault !== 'malformed_body') recordRequest(app, request, 0, reply.elapsedTime, step.fault!);
