@@ -11,11 +11,13 @@ COPY src ./src
 COPY scripts/finish-build.mjs ./scripts/
 RUN npm run build
 
+# The production dependencies alone: no dev packages, and no optional ones (pino-pretty only formats logs
+# for a terminal; the image logs JSON).
 FROM node:24-bookworm-slim AS deps
 ENV NPM_CONFIG_UPDATE_NOTIFIER=false
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund
 
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production \

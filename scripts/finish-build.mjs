@@ -44,5 +44,8 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
-// tsc's source map described the file this one replaces.
-await rm(new URL('../dist/src/cli.js.map', import.meta.url), { force: true });
+// The package ships no source maps (they would point at src/, which it does not ship): tsc makes none
+// for the build (tsconfig.build.json), and maps left in dist/ by an older build are removed.
+for (const entry of await readdir(new URL('../dist/src/', import.meta.url), { recursive: true })) {
+  if (entry.endsWith('.map')) await rm(new URL(`../dist/src/${entry}`, import.meta.url));
+}
