@@ -27,8 +27,9 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  // pino-pretty is only for a terminal, loaded when asked for, from node_modules (and optional there).
-  external: ['pino-pretty'],
+  // Loaded when asked for, from node_modules: pino-pretty only for a terminal (and optional there),
+  // selfsigned only to make a certificate for HTTPS.
+  external: ['pino-pretty', 'selfsigned'],
   // The CommonJS dependencies inside an ES module: they may call require() for Node's own modules and
   // read __filename/__dirname, which an ES module does not have.
   banner: {
