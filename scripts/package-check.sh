@@ -2,7 +2,7 @@
 # CI: the package as a user installs it. `npm pack`, then `npm install` of the tarball in an empty
 # folder: npm prints no warning about cint-mock itself, the README's and the docs' links resolve inside
 # node_modules/cint-mock, the command line starts and prints its ready line, and both entry points
-# resolve. Needs the npm registry for the dependencies.
+# (cint-mock, cint-mock/testcontainers) resolve. Needs the npm registry for the dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,7 +43,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 const root = 'node_modules/cint-mock';
 const missing = [];
-for (const document of ['README.md', 'docs/scenarios.md', 'docs/operations.md']) {
+for (const document of ['README.md', 'docs/scenarios.md', 'docs/operations.md', 'docs/testcontainers.md']) {
   const text = readFileSync(join(root, document), 'utf8').replace(/^```[\s\S]*?^```/gm, '');
   for (const [, target] of text.matchAll(/\[[^\]]*\]\(([^)\s]+)\)/g)) {
     if (/^[a-z]+:/i.test(target) || target.startsWith('#')) continue;
@@ -57,7 +57,9 @@ if (missing.length > 0) {
 }
 const { startMock } = await import('cint-mock');
 if (typeof startMock !== 'function') throw new Error('cint-mock does not export startMock');
-console.log('package-check: README and docs links resolve in node_modules; the entry point loads');
+const module = import.meta.resolve('cint-mock/testcontainers');
+if (!existsSync(new URL(module))) throw new Error(`cint-mock/testcontainers resolves to ${module}, which does not exist`);
+console.log('package-check: README and docs links resolve in node_modules; cint-mock loads, cint-mock/testcontainers resolves');
 NODE
 
 node_modules/.bin/cint-mock --port 0 --log-level warn >"$work/stdout.log" 2>"$work/stderr.log" &
