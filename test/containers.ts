@@ -1,10 +1,13 @@
 // Whether the container tests can run here: a container engine that answers Testcontainers (Docker, or
-// podman's Docker-compatible API through DOCKER_HOST) and cint-mock's image in it. When either is
-// missing, the tests are skipped with the reason. scripts/container-check.sh runs them in CI against
+// podman's Docker-compatible API through DOCKER_HOST) and an image of cint-mock named by CINT_MOCK_IMAGE
+// in it. When either is missing, the tests are skipped with the reason. scripts/container-check.sh runs them in CI against
 // the image it builds.
 import { getContainerRuntimeClient, ImageName } from 'testcontainers';
 
-/** The image the container tests start: CINT_MOCK_IMAGE, else what `docker build -t cint-mock .` makes. */
+/**
+ * The image the container tests start: CINT_MOCK_IMAGE, which must be given. An image that merely
+ * exists (cint-mock:latest from another commit, say) would test other code than this checkout's.
+ */
 export const IMAGE = process.env.CINT_MOCK_IMAGE || 'cint-mock:latest';
 
 // The suites stop their own containers, and Ryuk's image cannot be pulled where there is no registry
@@ -18,6 +21,9 @@ export async function containerSkipReason(): Promise<string | undefined> {
     client = await withDeadline(getContainerRuntimeClient(), 30_000);
   } catch (error) {
     return `no container engine answers (${(error as Error).message.split('\n')[0]}); set DOCKER_HOST to a Docker or podman socket to run these tests`;
+  }
+  if (!process.env.CINT_MOCK_IMAGE) {
+    return `a container engine answers, but no image is chosen: build one from this checkout and name it, e.g. docker build -t cint-mock . && CINT_MOCK_IMAGE=cint-mock npm test (scripts/container-check.sh does so)`;
   }
   try {
     if (!(await client.image.exists(ImageName.fromString(IMAGE)))) {
