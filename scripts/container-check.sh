@@ -110,6 +110,24 @@ echo "container-check: docker stop took ${elapsed} ms"
 [ "$elapsed" -lt 2000 ] || fail "docker stop took ${elapsed} ms (more than 2 s: SIGTERM not handled?)"
 docker rm -f "$name" >/dev/null 2>&1 || true
 
+# HTTPS with a certificate made at start: the HEALTHCHECK passes over it, and curl trusting the
+# certificate written in the container (read with docker exec) gets an answer.
+docker run -d --name "$name" -e PORT="$port" -e CINT_MOCK_TLS_SELF_SIGNED=localhost \
+  -e CINT_MOCK_TLS_CERT_OUT=/tmp/cint-mock.pem "$image" >/dev/null
+for _ in $(seq 1 100); do
+  docker exec "$name" test -s /tmp/cint-mock.pem 2>/dev/null && break
+  sleep 0.1
+done
+docker exec "$name" cat /tmp/cint-mock.pem >"$work/cint-mock.pem" || fail "the certificate was not written in the container"
+for _ in $(seq 1 100); do
+  curl -fsS --cacert "$work/cint-mock.pem" "https://localhost:$port/__admin/health" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+curl -fsS --cacert "$work/cint-mock.pem" "https://localhost:$port/__admin/health" >/dev/null || fail "no HTTPS answer trusting the container's certificate"
+docker healthcheck run "$name" >/dev/null || fail "HEALTHCHECK did not pass over HTTPS"
+echo "container-check: HTTPS with the certificate made at start; HEALTHCHECK passes over it"
+docker rm -f "$name" >/dev/null 2>&1 || true
+
 # The same image through Testcontainers. With the shim, podman serves its Docker-compatible API on a
 # socket of this run's own (the shim's storage and runtime, so it sees the image just built); its
 # containers get a network of their own and a mapped port, as with Docker.
