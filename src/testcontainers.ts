@@ -23,6 +23,7 @@ export const DEFAULT_IMAGE = 'cint-mock:latest';
 export const CINT_API_VERSION = '2025-12-18';
 /** Where a container given withSelfSignedTls() writes its certificate, read back after the start. */
 const CERTIFICATE_IN_CONTAINER = '/tmp/cint-mock-certificate.pem';
+const REQUEST_TIMEOUT_MS = 30_000;
 
 export interface TokenRequest {
   /** The client secret; any with the default authMode (verify without a client list). */
@@ -207,13 +208,15 @@ export class StartedCintMockContainer extends AbstractStartedContainer {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (admin && this.adminToken) headers.authorization = `Bearer ${this.adminToken}`;
-    const options: RequestOptions & { ca?: string } = { method, headers, ...(this.certificate ? { ca: this.certificate } : {}) };
+    // A bound on each call, so a container that stopped answering fails the test instead of hanging it.
+    const options: RequestOptions & { ca?: string } = { method, headers, timeout: REQUEST_TIMEOUT_MS, ...(this.certificate ? { ca: this.certificate } : {}) };
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((done, fail) => {
       const outgoing = send(url, options, (response: IncomingMessage) => {
         let text = '';
         response.setEncoding('utf8').on('data', (chunk: string) => { text += chunk; }).on('end', () => done({ status: response.statusCode ?? 0, body: text }));
       });
+      outgoing.on('timeout', () => outgoing.destroy(new Error(`${method} ${url.pathname}: no answer from the container within ${REQUEST_TIMEOUT_MS} ms`)));
       outgoing.on('error', fail);
       outgoing.end(body === undefined ? undefined : JSON.stringify(body));
     });
