@@ -27,7 +27,7 @@ export async function containerSkipReason(): Promise<string | undefined> {
   }
   try {
     if (!(await client.image.exists(ImageName.fromString(IMAGE)))) {
-      return `the image ${IMAGE} is not in ${client.info.containerRuntime.host}'s engine: build it with docker build -t ${IMAGE} . (or set CINT_MOCK_IMAGE)`;
+      return `the container engine has no image ${IMAGE}: build it with docker build -t ${IMAGE} . (or set CINT_MOCK_IMAGE)`;
     }
   } catch (error) {
     return `the container engine did not say whether ${IMAGE} exists: ${(error as Error).message}`;
