@@ -19,6 +19,7 @@ import { oauthRoutes } from './routes/oauth.js';
 import { jwksRoute } from './routes/jwks.js';
 import { cintApi } from './api/plugin.js';
 import { adminRoutes } from './admin/routes.js';
+import { WebhookDeliverer } from './webhooks/delivery.js';
 
 export interface MockServices {
   config: Config;
@@ -28,6 +29,8 @@ export interface MockServices {
   journals: JournalStore;
   /** How long jobs take unless a session says otherwise (jobPolls, jobDuration). */
   jobTiming: JobTiming;
+  /** Sends every session's webhook events to its webhooks. */
+  webhooks: WebhookDeliverer;
 }
 
 export interface BuildOptions {
@@ -66,6 +69,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true },
     schemaController: { compilersFactory: { buildSerializer: lazySerializers } },
+    // A failed validation becomes Cint's invalid_params (cint/error-handler.ts) from its errors alone:
+    // Fastify's default message, built for every 400 and never shown, was most of a 400's cost.
+    schemaErrorFormatter: validationFailure,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // CONNECT (a proxy's method) never reaches Fastify: Node hands the socket over, and without a
@@ -74,9 +80,22 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     rawAnswer(socket, 405, 'CONNECT is not supported: this is an HTTP API, not a proxy', { allow: 'GET, POST, PUT, DELETE' });
   });
 
+  const webhooks = new WebhookDeliverer({
+    timeoutMs: config.webhookTimeoutMs,
+    retries: config.webhookRetries,
+    retryBaseMs: config.webhookRetryBaseMs,
+    retryMaxMs: config.webhookRetryMaxMs,
+    circuitFailures: config.webhookCircuitFailures,
+    circuitOpenMs: config.webhookCircuitOpenMs,
+    queueLimit: config.webhookQueueLimit,
+    historyLimit: config.webhookHistoryLimit,
+    concurrency: config.webhookConcurrency,
+  }, app.log);
   const services: MockServices = {
     config,
+    webhooks,
     sessions: new SessionStore({
+      events: webhooks,
       maxSessions: config.maxSessions,
       maxSessionsPerClient: config.maxSessionsPerClient,
       maxObjects: config.maxObjectsPerSession,
@@ -90,6 +109,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   };
   app.decorate('mock', services);
   app.addHook('onClose', async () => services.scenarios.close());
+  // No delivery timer or outbound POST outlives the app.
+  app.addHook('onClose', async () => services.webhooks.close());
   app.decorateRequest('cint', null as never);
 
   app.setValidatorCompiler(validatorCompiler);
@@ -103,9 +124,17 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   await app.register(oauthRoutes);
   if (services.tokens.jwks) await app.register(jwksRoute, { jwks: services.tokens.jwks });
-  await app.register(cintApi, { bodyLimit: config.bodyLimitBytes, referenceData: config.referenceData });
+  await app.register(cintApi, { bodyLimit: config.bodyLimitBytes, referenceData: config.referenceData, webhookRequireHttps: config.webhookRequireHttps });
   await app.register(adminRoutes, { prefix: '/__admin' });
   return app;
+}
+
+function validationFailure(_errors: unknown, dataVar: string): Error {
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  const error = new Error(`the request's ${dataVar} is not valid`);
+  Error.stackTraceLimit = stackTraceLimit;
+  return error;
 }
 
 /**

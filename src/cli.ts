@@ -156,7 +156,8 @@ async function main(): Promise<void> {
   }
 
   const pretty = config.logPretty ?? process.stderr.isTTY === true;
-  const logger = { level: config.logLevel, stream: (pretty && (await prettyStream())) || process.stderr };
+  // Silent writes nothing: no logger at all, so no request pays for a child logger it never writes to.
+  const logger = config.logLevel === 'silent' ? false : { level: config.logLevel, stream: (pretty && (await prettyStream())) || process.stderr };
   let mock;
   try {
     mock = await listen(config, logger);

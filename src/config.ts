@@ -60,6 +60,16 @@ export const ConfigSchema = Type.Object({
   tlsKeyFile: Type.Optional(Type.String({ minLength: 1, description: 'the unencrypted PEM private key of tlsCertFile' })),
   tlsSelfSigned: Type.Optional(Type.String({ minLength: 1, description: 'serve HTTPS with a self-signed certificate made at start for these comma-separated host names and IP addresses (localhost, 127.0.0.1 and ::1 are always added)' })),
   tlsCertOut: Type.Optional(Type.String({ minLength: 1, description: 'with tlsSelfSigned: the file the generated certificate (PEM, no key) is written to, for clients to trust; default a new file in the temporary folder' })),
+  webhookRequireHttps: Type.Boolean({ default: false, description: 'refuse webhook URLs that are not https:// (as Cint does); by default http:// is taken too, for local receivers' }),
+  webhookTimeoutMs: Type.Integer({ minimum: 100, maximum: 600000, default: 5000, description: 'how long a webhook delivery attempt may take, connection to answer, before it counts as failed' }),
+  webhookRetries: Type.Integer({ minimum: 0, maximum: 100, default: 5, description: 'attempts after the first before a delivery is expired' }),
+  webhookRetryBaseMs: Type.Integer({ minimum: 1, maximum: 3600000, default: 1000, description: 'the wait before the first retry; each next retry waits twice as long, at most webhookRetryMaxMs' }),
+  webhookRetryMaxMs: Type.Integer({ minimum: 1, maximum: 86400000, default: 60000, description: 'the longest wait between two attempts of a delivery' }),
+  webhookCircuitFailures: Type.Integer({ minimum: 1, maximum: 10000, default: 10, description: "failed attempts in a row to one webhook that open its circuit: its deliveries are bounced until an attempt after webhookCircuitOpenMs succeeds" }),
+  webhookCircuitOpenMs: Type.Integer({ minimum: 1, maximum: 86400000, default: 30000, description: 'how long an open circuit waits before one delivery is tried again' }),
+  webhookQueueLimit: Type.Integer({ minimum: 1, maximum: 100000, default: 100, description: 'unfinished deliveries one webhook may have; past it a new event is expired at once for that webhook' }),
+  webhookHistoryLimit: Type.Integer({ minimum: 1, maximum: 1000000, default: 1000, description: 'deliveries one session keeps (events history and admin API), the oldest forgotten first' }),
+  webhookConcurrency: Type.Integer({ minimum: 1, maximum: 1000, default: 16, description: 'webhook POSTs in flight at once, across the instance' }),
 }, { additionalProperties: false });
 
 export type Config = Readonly<Static<typeof ConfigSchema> & {
@@ -229,6 +239,16 @@ const ENV: Record<string, keyof Static<typeof ConfigSchema>> = {
   CINT_MOCK_TLS_KEY_FILE: 'tlsKeyFile',
   CINT_MOCK_TLS_SELF_SIGNED: 'tlsSelfSigned',
   CINT_MOCK_TLS_CERT_OUT: 'tlsCertOut',
+  CINT_MOCK_WEBHOOK_REQUIRE_HTTPS: 'webhookRequireHttps',
+  CINT_MOCK_WEBHOOK_TIMEOUT_MS: 'webhookTimeoutMs',
+  CINT_MOCK_WEBHOOK_RETRIES: 'webhookRetries',
+  CINT_MOCK_WEBHOOK_RETRY_BASE_MS: 'webhookRetryBaseMs',
+  CINT_MOCK_WEBHOOK_RETRY_MAX_MS: 'webhookRetryMaxMs',
+  CINT_MOCK_WEBHOOK_CIRCUIT_FAILURES: 'webhookCircuitFailures',
+  CINT_MOCK_WEBHOOK_CIRCUIT_OPEN_MS: 'webhookCircuitOpenMs',
+  CINT_MOCK_WEBHOOK_QUEUE_LIMIT: 'webhookQueueLimit',
+  CINT_MOCK_WEBHOOK_HISTORY_LIMIT: 'webhookHistoryLimit',
+  CINT_MOCK_WEBHOOK_CONCURRENCY: 'webhookConcurrency',
 };
 
 /** Every environment variable the mock reads. */

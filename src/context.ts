@@ -3,6 +3,7 @@ import type { Identity } from './auth/tokens.js';
 import type { OperationId } from './cint/operations.js';
 import type { JobScript } from './sessions/jobs.js';
 import type { Session } from './sessions/store.js';
+import type { DeliveryScript } from './webhooks/delivery.js';
 
 export interface RequestContext {
   operationId: OperationId | null;
@@ -20,4 +21,6 @@ export interface RequestContext {
   scenario?: { name: string; rule: number } | null;
   /** A scenario's `job` step: how the job this request creates behaves. */
   jobScript?: JobScript | null;
+  /** A scenario's `webhook` step: how the events this request publishes are delivered. */
+  deliveryScript?: DeliveryScript | null;
 }

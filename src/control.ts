@@ -5,6 +5,28 @@ import { CINT_API_VERSION } from './cint/operations.js';
 import type { JournalEntry, JournalFilter } from './journal/journal.js';
 import type { ScenarioChoice } from './scenarios/catalog.js';
 import { clockOf, jobTimingView, moveClock, setJobTiming, type ClockChange, type JobTimingChangeData } from './sessions/clock.js';
+import { deliveryView, type DeliveryFilter, type DeliveryStatus, type DeliveryView } from './webhooks/delivery.js';
+
+/** Which deliveries: of one webhook, of one event type, in one status; `limit` of them, newest first. */
+export interface DeliveryListFilter {
+  webhookId?: string;
+  type?: DeliveryFilter['type'];
+  status?: DeliveryStatus;
+  limit?: number;
+  clientId?: string | null;
+}
+
+/** The next delivery: the first made after `after` (a delivery id; the session's first without it). */
+export interface NextDeliveryFilter {
+  webhookId?: string;
+  type?: DeliveryFilter['type'];
+  after?: string;
+  /** Statuses worth answering besides the final ones (delivered, expired), e.g. ['undelivered'] or ['bounced']. */
+  statuses?: DeliveryStatus[];
+  /** How long to wait; 5000 ms by default. */
+  timeoutMs?: number;
+  clientId?: string | null;
+}
 
 export interface TokenOptions {
   /** Accounts the token grants; every account when absent. */
@@ -44,6 +66,14 @@ export interface MockControl {
    * (on the session's clock), { reset: true } for the instance's jobPolls and jobDuration.
    */
   jobs(sessionId: string, change?: JobTimingChangeData, clientId?: string | null): { polls: number; duration: string; source: 'session' | 'instance' };
+  /** A session's webhook deliveries, newest first, each with its attempts: deliveries('ci', { webhookId, status: 'expired' }). */
+  deliveries(sessionId: string, filter?: DeliveryListFilter): DeliveryView[];
+  /**
+   * Waits for the session's next webhook delivery (after `after`, of that webhook and type) to reach a
+   * final status (delivered, expired) or one of `statuses`, and answers it; rejects after `timeoutMs`.
+   * A test awaits it instead of sleeping: `const d = await mock.nextDelivery('ci', { webhookId })`.
+   */
+  nextDelivery(sessionId: string, filter?: NextDeliveryFilter): Promise<DeliveryView>;
 }
 
 export class ScenarioNotFoundError extends Error {
@@ -64,7 +94,7 @@ export function chooseScenario({ sessions, scenarios }: MockServices, sessionId:
 }
 
 export function controlOf(app: MockApp): MockControl {
-  const { sessions, scenarios, tokens, journals } = app.mock;
+  const { sessions, scenarios, tokens, journals, webhooks } = app.mock;
   const token = (clientId: string, options: TokenOptions = {}) => tokens.issue({
     clientId, accounts: options.accounts ?? null, ...(options.ttlSeconds ? { ttlSeconds: options.ttlSeconds } : {}),
   }).access_token;
@@ -102,6 +132,13 @@ export function controlOf(app: MockApp): MockControl {
       if (change) setJobTiming(session, app.mock.jobTiming, change);
       const { session: _name, ...view } = jobTimingView(session, app.mock.jobTiming);
       return view;
+    },
+    deliveries(sessionId, { clientId, ...filter } = {}) {
+      const session = sessions.find(sessionId, clientId);
+      return session ? webhooks.deliveries(session, filter).map(deliveryView) : [];
+    },
+    async nextDelivery(sessionId, { clientId, timeoutMs = 5000, ...filter } = {}) {
+      return deliveryView(await webhooks.next(existingSession(sessionId, clientId), filter, timeoutMs));
     },
   };
 }

@@ -137,6 +137,14 @@ describe('bearer tokens (authMode verify)', () => {
     assert.equal((await listWith(app, `Bearer ${token}`)).statusCode, 200);
   });
 
+  it('a token accepted before is refused once it has expired (accepted tokens are remembered only until their expiry)', async (t) => {
+    const token = signWith(app.mock.config.jwtSecret, { client_id: 'remembered', iss: 'cint-mock', aud: 'https://api.luc.id', exp: now() + 120 });
+    assert.equal((await listWith(app, `Bearer ${token}`)).statusCode, 200);
+    assert.equal((await listWith(app, `Bearer ${token}`)).statusCode, 200);
+    t.mock.timers.enable({ apis: ['Date'], now: Date.now() + 120_000 + 61_000 });
+    assertCintError(await listWith(app, `Bearer ${token}`), 401, 'authorization_error', { detail: 'the bearer token has expired; request a new one' });
+  });
+
   it('checks the claims a resource server checks, with 60 s of clock tolerance', async () => {
     const good = { client_id: 'claims', iss: 'cint-mock', aud: 'https://api.cint.com', iat: now(), exp: now() + 3600 };
     const refused: [Record<string, unknown>, string][] = [

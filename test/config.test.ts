@@ -53,6 +53,16 @@ describe('makeConfig', () => {
       adminEnabled: true,
       journalSize: 1000,
       journalBytes: 262144,
+      webhookRequireHttps: false,
+      webhookTimeoutMs: 5000,
+      webhookRetries: 5,
+      webhookRetryBaseMs: 1000,
+      webhookRetryMaxMs: 60000,
+      webhookCircuitFailures: 10,
+      webhookCircuitOpenMs: 30000,
+      webhookQueueLimit: 100,
+      webhookHistoryLimit: 1000,
+      webhookConcurrency: 16,
     });
     assert.ok(Object.isFrozen(config));
   });

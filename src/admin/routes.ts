@@ -6,6 +6,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { unauthorized } from '../cint/errors.js';
 import { scenarioAdminRoutes } from './scenarios.js';
 import { sessionAdminRoutes } from './sessions.js';
+import { webhookAdminRoutes } from './webhooks.js';
 
 function tokenMatches(request: FastifyRequest, expected: string): boolean {
   const match = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '');
@@ -37,12 +38,14 @@ export const adminRoutes: FastifyPluginAsync = async (app) => {
         tags: [
           { name: 'sessions', description: "Each client's world: state, journal and counts" },
           { name: 'scenarios', description: 'Scenario files and which session uses which' },
+          { name: 'webhooks', description: "Each session's webhook deliveries and their attempts" },
         ],
         ...(adminToken ? { components: { securitySchemes: { adminToken: { type: 'http', scheme: 'bearer' } } }, security: [{ adminToken: [] }] } : {}),
       },
     });
     await admin.register(sessionAdminRoutes);
     await admin.register(scenarioAdminRoutes);
+    await admin.register(webhookAdminRoutes);
     admin.get('/openapi.json', { schema: { hide: true } }, async () => admin.swagger());
   });
 };

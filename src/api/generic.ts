@@ -10,7 +10,7 @@ import { requireIfMatch } from '../cint/etag.js';
 import type { Operation, OperationId } from '../cint/operations.js';
 import { findFieldingRun, findProject, findTargetGroup, findTargetGroupById } from '../sessions/lookup.js';
 import type { Job, Session, StoredResource } from '../sessions/store.js';
-import { jsonBytes, newId } from '../sessions/store.js';
+import { collectionKeyOf, jsonBytes, newId } from '../sessions/store.js';
 import { answerFrom, fitsSchema, responseFields } from './answers.js';
 import { JOB_KINDS } from '../cint/jobs.js';
 import { createJob, pollJob } from '../sessions/jobs.js';
@@ -109,7 +109,7 @@ export function planOperations(operations: readonly Operation[], handled: Readon
 type Params = Record<string, string | number>;
 
 function collectionKey(family: Family, params: Params): string {
-  return `${family.itemPath}|${family.scopeParams.map((name) => String(params[name])).join('|')}`;
+  return collectionKeyOf(family.itemPath, family.scopeParams.map((name) => params[name]));
 }
 
 function findResource(session: Session, family: Family, params: Params): StoredResource {

@@ -17,17 +17,18 @@ import { directoryOf, type Directory } from './directory.js';
 import { fieldingRunHandlers } from './fielding-runs.js';
 import { jobHandlers } from './jobs.js';
 import { genericHandler, planOperations } from './generic.js';
-import type { Handler, HandlerInput, Handlers } from './handler.js';
+import type { Handler, HandlerInput, HandlerOutput, Handlers } from './handler.js';
 import { projectHandlers } from './projects.js';
 import { acceptUploads } from './multipart.js';
 import { loadReferenceData } from './reference-data.js';
 import { userIdOf } from './shared.js';
 import { targetGroupHandlers } from './target-groups.js';
 import { targetGroupViewHandlers } from './target-group-views.js';
+import { webhookWrappers } from './webhooks.js';
 
 export const handlers: Handlers = { ...projectHandlers, ...targetGroupHandlers, ...targetGroupViewHandlers, ...fieldingRunHandlers, ...jobHandlers };
 
-export async function cintApi(app: FastifyInstance, options: { bodyLimit: number; referenceData?: string | undefined }): Promise<void> {
+export async function cintApi(app: FastifyInstance, options: { bodyLimit: number; referenceData?: string | undefined; webhookRequireHttps?: boolean }): Promise<void> {
   const referenceData = loadReferenceData(options.referenceData);
   const directory = directoryOf(referenceData);
   // Reconciliations arrive as CSV text.
@@ -40,8 +41,11 @@ export async function cintApi(app: FastifyInstance, options: { bodyLimit: number
   journal(app);
 
   const plans = planOperations(operations, new Set(Object.keys(handlers)));
+  // Operations the generic handler serves with a check before it or more after it (api/webhooks.ts).
+  const around = webhookWrappers({ requireHttps: options.webhookRequireHttps ?? false });
   const register = (scope: FastifyInstance, op: Operation) => {
-    const handler = (handlers[op.id] as Handler | undefined) ?? genericHandler(op, plans.get(op.id)!, referenceData.get(op.id));
+    const generic = () => genericHandler(op, plans.get(op.id)!, referenceData.get(op.id));
+    const handler = (handlers[op.id] as Handler | undefined) ?? around[op.id]?.(generic()) ?? generic();
     const normalize = businessUnitHook(op);
     scope.route({
       ...(normalize ? { preValidation: normalize } : {}),
@@ -63,19 +67,42 @@ export async function cintApi(app: FastifyInstance, options: { bodyLimit: number
   });
 }
 
+/**
+ * A scenario's `webhook` step shapes the deliveries of the events this request publishes: the session
+ * carries the script while the handler runs. Handlers publish synchronously (a change and its event are
+ * one step), so the script is set for exactly this request's events and no other request's.
+ */
+function runWithDeliveryScript<T>(request: FastifyRequest, run: () => T): T {
+  const script = request.cint.deliveryScript;
+  const session = request.cint.session;
+  if (!script || !session) return run();
+  session.deliveryScript = script;
+  try {
+    return run();
+  } finally {
+    session.deliveryScript = null;
+  }
+}
+
 function routeSchemas(op: Operation) {
   const { headers: _checkedByHook, ...schemas } = op.schemas as Record<string, unknown>;
   return schemas;
 }
 
+/** The route's handler: the operation's handler, data in and data out, and its output sent. Most answer at once; a promise is awaited. */
 function respond(op: Operation, handler: Handler, directory: Directory) {
-  return async (request: FastifyRequest, reply: FastifyReply) => {
-    const output = await handler(new Input(op, request, directory));
+  const send = (reply: FastifyReply, output: HandlerOutput) => {
     const status = output.status ?? op.successStatus;
     reply.code(status);
     if (output.headers) reply.headers(output.headers);
-    if (output.body === undefined || status === 204) return reply.send();
-    return reply.send(output.body);
+    if (output.body === undefined || status === 204) reply.send();
+    else reply.send(output.body);
+  };
+  return (request: FastifyRequest, reply: FastifyReply): Promise<void> | undefined => {
+    const output = runWithDeliveryScript(request, () => handler(new Input(op, request, directory)));
+    if (output instanceof Promise) return output.then((resolved) => send(reply, resolved));
+    send(reply, output);
+    return undefined;
   };
 }
 

@@ -31,11 +31,11 @@ const changeValue = (field: string, value: unknown) =>
   (value === undefined ? null : field === 'project_manager_id' ? { las_user_id: value } : value);
 
 /** Adds one changelog entry for the fields that differ between `before` and `after` (nothing when none do). */
-export function recordChanges(group: TargetGroup, actor: string, before: Record<string, unknown>, after: Record<string, unknown>, at: string): void {
+export function recordChanges(session: Session, group: TargetGroup, actor: string, before: Record<string, unknown>, after: Record<string, unknown>, at: string): void {
   const changes = Object.entries(CHANGES)
     .filter(([field]) => after[field] !== undefined && JSON.stringify(before[field]) !== JSON.stringify(after[field]))
     .map(([field, object]) => ({ object, new_value: changeValue(field, after[field]), old_value: changeValue(field, before[field]) }));
-  addChangelogEntry(group, actor, at, changes);
+  addChangelogEntry(session, group, actor, at, changes);
 }
 
 function progressOf(group: TargetGroup) {
@@ -79,7 +79,7 @@ export const targetGroupViewHandlers = {
     const before = { ...group.spec };
     Object.assign(group.spec, body as Record<string, unknown>);
     group.updated_at = isoAt(session.now());
-    recordChanges(group, actor, before, group.spec, group.updated_at);
+    recordChanges(session, group, actor, before, group.spec, group.updated_at);
     return { body: detailsView(group, params.account_id, directory, false) };
   },
 

@@ -154,7 +154,7 @@ export const targetGroupHandlers = {
     // The body replaces the draft's, profiles included: they get new ids (the request carries none).
     group.profileIdBase = newProfileIdBase();
     group.updated_at = isoAt(session.now());
-    recordChanges(group, actor, before, group.spec, group.updated_at);
+    recordChanges(session, group, actor, before, group.spec, group.updated_at);
     return {};
   },
 } satisfies Handlers;

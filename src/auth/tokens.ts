@@ -1,5 +1,6 @@
 // Bearer tokens: issued by the mock's /oauth/token, checked on every /v1 request in one of three modes;
 // signed HS256 with the instance's secret, or RS256 with its RSA key (public half in the JWKS document).
+import { LRUCache } from 'lru-cache';
 import { createDecoder, createSigner, createVerifier, TokenError } from 'fast-jwt';
 import type { Config } from '../config.js';
 import type { PublicJwk } from './keys.js';
@@ -50,13 +51,10 @@ export class TokenService {
       ? createSigner({ key: rsa.privateKey, algorithm: 'RS256', kid: rsa.kid, iss: ISSUER })
       : createSigner({ key: config.jwtSecret, algorithm: 'HS256', iss: ISSUER });
     this.jwks = rsa ? { keys: [rsa.jwk] } : null;
-    // The cache keeps verification off the hot path for clients that reuse their token.
     // Checked as a resource server checks an authorization server's tokens: signature, issuer, audience,
     // an expiry (required), not before; then checkClaims() for iat and the accounts claim.
     this.verify = createVerifier({
-      key: rsa ? rsa.publicKey : config.jwtSecret, algorithms: [config.tokenAlgorithm], cache: 1000,
-      // Keyed by the token itself: fast-jwt's default key is a SHA hash of it, computed on every request.
-      cacheKeyBuilder: (token: string) => token,
+      key: rsa ? rsa.publicKey : config.jwtSecret, algorithms: [config.tokenAlgorithm],
       allowedIss: ISSUER, allowedAud: [...AUDIENCES], requiredClaims: ['exp', 'iss', 'aud'],
       clockTolerance: CLOCK_TOLERANCE_SECONDS * 1000,
     });
@@ -77,16 +75,34 @@ export class TokenService {
     return { access_token: this.sign(payload), expires_in: ttl, token_type: 'Bearer' };
   }
 
+  /**
+   * Authorization headers whose token passed, with when it expires: clients reuse a token for many
+   * requests, so only its expiry is checked again until then (fast-jwt's own cache keys tokens by a
+   * hash computed on every request). Keyed by the header itself, so no token shares another's entry.
+   */
+  private readonly accepted = new LRUCache<string, { identity: Identity; expiresAt: number }>({ max: 1000 });
+
   /** Reads the Authorization header as the configured mode asks. */
   authenticate(authorization: string | undefined): AuthOutcome {
     if (this.config.authMode === 'off') return { ok: true, identity: null };
     if (!authorization) return { ok: false, detail: 'no valid authorization provided for this operation' };
+    const known = this.accepted.get(authorization);
+    if (known !== undefined) {
+      if (Date.now() / 1000 < known.expiresAt) return { ok: true, identity: known.identity };
+      this.accepted.delete(authorization);
+    }
+    return this.check(authorization);
+  }
+
+  private check(authorization: string): AuthOutcome {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     if (!match?.[1]) return { ok: false, detail: "the Authorization header must be 'Bearer <token>'" };
     const token = match[1];
     try {
-      const claims = this.config.authMode === 'verify' ? this.verify(token) : this.decodeInTime(token);
-      return { ok: true, identity: identityOf(checkClaims(claims)) };
+      const claims = checkClaims(this.config.authMode === 'verify' ? this.verify(token) : this.decodeInTime(token));
+      const identity = identityOf(claims);
+      if (typeof claims.exp === 'number') this.accepted.set(authorization, { identity, expiresAt: claims.exp + CLOCK_TOLERANCE_SECONDS });
+      return { ok: true, identity };
     } catch (error) {
       return { ok: false, detail: describeTokenError(error, this.config.tokenAlgorithm), ...(error instanceof TokenError && error.code === TokenError.codes.expired ? { expired: true } : {}) };
     }
@@ -117,8 +133,8 @@ function checkClaims(claims: Record<string, unknown>): Record<string, unknown> {
 function identityOf(claims: Record<string, unknown>): Identity {
   const raw = claims.client_id ?? claims.azp ?? claims.sub;
   const clientId = typeof raw === 'string' && raw.length > 0 ? raw.replace(/@clients$/, '') : 'anonymous';
-  const accounts = Array.isArray(claims.accounts) ? (claims.accounts as number[]) : null;
-  return { clientId, accounts };
+  const accounts = Array.isArray(claims.accounts) ? Object.freeze([...(claims.accounts as number[])]) : null;
+  return Object.freeze({ clientId, accounts });
 }
 
 function describeTokenError(error: unknown, algorithm: Config['tokenAlgorithm']): string {

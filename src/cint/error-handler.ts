@@ -3,18 +3,23 @@ import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
-  CintError, badRequest, contentTooLarge, envelope, internalError, routeNotFound, unsupportedMediaType,
+  CintError, type CintErrorBody, badRequest, contentTooLarge, envelope, internalError, routeNotFound, unsupportedMediaType,
 } from './errors.js';
 import { HEADER_NAMES, operation } from './operations.js';
 import { invalidParamsFrom, type HttpPart } from './validation.js';
 import { SessionFullError } from '../sessions/store.js';
 
 export function sendCintError(reply: FastifyReply, error: CintError): FastifyReply {
-  reply.code(error.status).headers(error.headers).type('application/json; charset=utf-8');
-  if (error.status === 429 || error.status === 503) {
+  return sendEnvelope(reply, error.status, error.body, error.headers);
+}
+
+/** Sends an envelope with its status and headers; 429 and 503 always say when to retry. */
+export function sendEnvelope(reply: FastifyReply, status: number, body: CintErrorBody, headers: Readonly<Record<string, string>>): FastifyReply {
+  reply.code(status).headers(headers).type('application/json; charset=utf-8');
+  if (status === 429 || status === 503) {
     if (!reply.hasHeader('retry-after')) reply.header('retry-after', '1');
   }
-  return reply.send(error.body);
+  return reply.send(body);
 }
 
 /** Maps a thrown value to the CintError the client should see. */

@@ -4,6 +4,7 @@ import type { Identity } from '../auth/tokens.js';
 import { badRequest, forbidden, unauthorized } from '../cint/errors.js';
 import { operation } from '../cint/operations.js';
 import { settle } from '../sessions/clock.js';
+import { checked } from './checked.js';
 
 export const SESSION_HEADER = 'x-mock-session';
 const SESSION_NAME = /^[A-Za-z0-9._:@-]{1,128}$/;
@@ -11,7 +12,7 @@ const SESSION_NAME = /^[A-Za-z0-9._:@-]{1,128}$/;
 export function authentication(app: FastifyInstance): void {
   const shareNamed = app.mock.config.shareNamedSessions;
   const expiredStatus = app.mock.config.expiredTokenStatus;
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', checked((request) => {
     const authorization = request.headers.authorization;
     let identity: Identity | null;
     if (operation(request.cint.operationId!).security === 'api-key') {
@@ -56,5 +57,5 @@ export function authentication(app: FastifyInstance): void {
     if (identity?.accounts && account !== undefined && !identity.accounts.includes(Number(account))) {
       throw forbidden(`you don't have the right permissions to perform this operation: the token does not grant account ${account}`);
     }
-  });
+  }));
 }

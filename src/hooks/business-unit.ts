@@ -2,20 +2,22 @@
 // feasibility body; clients written against an earlier revision of 2025-12-18 send the other form.
 // Either form of the same digits is read as the operation's schema says, before it is validated: a
 // hook on the routes whose body has the field, so no other request pays for it.
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { Operation } from '../cint/operations.js';
 
 const DIGITS = /^\d{1,9}$/;
 
 /** The route-level preValidation hook for `op`, or undefined when its body has no business_unit_id. */
-export function businessUnitHook(op: Operation): ((request: FastifyRequest) => Promise<void>) | undefined {
+export function businessUnitHook(op: Operation): ((request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void) | undefined {
   const type = (op.schemas as { body?: { properties?: Record<string, { type?: string }> } }).body?.properties?.business_unit_id?.type;
   if (type !== 'string' && type !== 'integer') return undefined;
-  return async (request) => {
+  return (request, _reply, done) => {
     const body = request.body as Record<string, unknown> | null | undefined;
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) return;
-    const value = body.business_unit_id;
-    if (type === 'string' && Number.isSafeInteger(value) && (value as number) >= 0) body.business_unit_id = String(value);
-    else if (type === 'integer' && typeof value === 'string' && DIGITS.test(value)) body.business_unit_id = Number(value);
+    if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
+      const value = body.business_unit_id;
+      if (type === 'string' && Number.isSafeInteger(value) && (value as number) >= 0) body.business_unit_id = String(value);
+      else if (type === 'integer' && typeof value === 'string' && DIGITS.test(value)) body.business_unit_id = Number(value);
+    }
+    done();
   };
 }

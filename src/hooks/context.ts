@@ -11,7 +11,9 @@ export function requestContext(app: FastifyInstance): void {
   // so only its answer closes the connection, and requests pipelined behind an earlier one get theirs.
   const lastArrived = new WeakMap<Socket, FastifyRequest>();
 
-  app.addHook('onRequest', async (request) => {
+  // Callback-style hooks here and in the API's pipeline: no promise per hook, and a reply sent from a
+  // hook goes out at once (an async hook that answers makes Fastify wait on the response's end).
+  app.addHook('onRequest', (request, _reply, done) => {
     const incoming = request.headers.traceparent;
     const tracestate = request.headers.tracestate;
     request.cint = {
@@ -25,17 +27,20 @@ export function requestContext(app: FastifyInstance): void {
     };
     // HTTP/1.1 requires a Host header (Node's own refusal of it is a bare 400, switched off in app.ts).
     if (request.headers.host === undefined && request.raw.httpVersion === '1.1') {
-      throw badRequest([{ name: 'Host', reason: "'Host' is required in HTTP/1.1." }], 'the Host header is missing');
+      done(badRequest([{ name: 'Host', reason: "'Host' is required in HTTP/1.1." }], 'the Host header is missing'));
+      return;
     }
     // A request that reaches a draining server (pipelined, or on a busy keep-alive connection) is told to
     // go elsewhere, in Cint's envelope; requests already past this point finish normally.
     if (closing) {
       lastArrived.set(request.raw.socket, request);
-      throw new CintError(503, 'the server is shutting down; retry the request', { headers: { 'retry-after': '1' } });
+      done(new CintError(503, 'the server is shutting down; retry the request', { headers: { 'retry-after': '1' } }));
+      return;
     }
+    done();
   });
 
-  app.addHook('onSend', async (request, reply, payload) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     // request.cint is missing only when the request failed before onRequest ran (a 404 route, say).
     const traceparent = request.cint?.traceparent ?? newTraceparent();
     reply.header('traceparent', traceparent);
@@ -46,6 +51,6 @@ export function requestContext(app: FastifyInstance): void {
       const last = lastArrived.get(request.raw.socket);
       if (last === undefined || last === request) reply.header('connection', 'close');
     }
-    return payload;
+    done(null, payload);
   });
 }

@@ -1,7 +1,7 @@
 // Idempotency-Key: the same key with the same request replays the first answer and changes nothing;
 // the same key with a different request is refused with 409 conflict_error.
 import { createHash } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { conflict } from '../cint/errors.js';
 
 const KEPT_HEADERS = ['etag', 'location', 'content-type', 'idempotency-key'];
@@ -26,38 +26,45 @@ function keyOf(request: FastifyRequest): string | undefined {
 }
 
 export function idempotency(app: FastifyInstance): void {
-  app.addHook('preHandler', async (request, reply) => {
+  app.addHook('preHandler', (request, reply, done) => {
     const session = request.cint.session;
     const key = keyOf(request);
-    if (!session || !key || !request.cint.operationId) return;
-    const stored = session.idempotency.get(key);
-    if (!stored) return;
+    const stored = session && key && request.cint.operationId ? session.idempotency.get(key) : undefined;
+    if (!stored) {
+      done();
+      return;
+    }
     if (stored.fingerprint !== fingerprint(request)) {
-      throw conflict(`Idempotency-Key '${key}' was already used for a different request (${stored.operationId}); use a new key for a new request`);
+      done(conflict(`Idempotency-Key '${key}' was already used for a different request (${stored.operationId}); use a new key for a new request`));
+      return;
     }
     request.cint.replayed = true;
-    reply.code(stored.status).headers(stored.headers).header('idempotent-replayed', 'true');
-    return reply.send(stored.payload);
+    reply.code(stored.status).headers(stored.headers).header('idempotent-replayed', 'true').send(stored.payload);
   });
 
-  app.addHook('onSend', async (request, reply, payload) => {
-    const session = request.cint?.session;
-    const key = keyOf(request);
-    const operationId = request.cint?.operationId;
-    if (!session || !key || !operationId || request.cint.replayed) return payload;
-    if (reply.statusCode < 200 || reply.statusCode >= 300) return payload;
-    const headers: Record<string, string> = {};
-    for (const name of KEPT_HEADERS) {
-      const value = reply.getHeader(name);
-      if (value !== undefined) headers[name] = String(value);
-    }
-    session.idempotency.set(key, {
-      fingerprint: fingerprint(request),
-      operationId,
-      status: reply.statusCode,
-      headers,
-      payload: typeof payload === 'string' ? payload : '',
-    });
-    return payload;
+  app.addHook('onSend', (request, reply, payload, done) => {
+    remember(request, reply, payload);
+    done(null, payload);
+  });
+}
+
+/** A successful answer to a request with a key, kept for replay. */
+function remember(request: FastifyRequest, reply: FastifyReply, payload: unknown): void {
+  const session = request.cint?.session;
+  const key = keyOf(request);
+  const operationId = request.cint?.operationId;
+  if (!session || !key || !operationId || request.cint.replayed) return;
+  if (reply.statusCode < 200 || reply.statusCode >= 300) return;
+  const headers: Record<string, string> = {};
+  for (const name of KEPT_HEADERS) {
+    const value = reply.getHeader(name);
+    if (value !== undefined) headers[name] = String(value);
+  }
+  session.idempotency.set(key, {
+    fingerprint: fingerprint(request),
+    operationId,
+    status: reply.statusCode,
+    headers,
+    payload: typeof payload === 'string' ? payload : '',
   });
 }

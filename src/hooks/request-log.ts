@@ -1,5 +1,5 @@
 // One log line per request: session, operation, status and duration.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 export function requestLog(app: FastifyInstance): void {
   // Which levels write anything, known once: with logging off no line is built at all. (Without a
@@ -7,18 +7,22 @@ export function requestLog(app: FastifyInstance): void {
   const log = app.log as { isLevelEnabled?: (level: string) => boolean };
   const enabled = { info: log.isLevelEnabled?.('info') ?? false, debug: log.isLevelEnabled?.('debug') ?? false };
   if (!enabled.info && !enabled.debug) return;
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     // Health checks come every few seconds from Docker and load balancers: keep them out of info logs.
     const level = request.url === '/__admin/health' ? 'debug' : 'info';
-    if (!enabled[level]) return;
-    request.log[level]({
-      method: request.method,
-      url: request.url,
-      session: request.cint?.session ? request.cint.sessionId : undefined,
-      operation: request.cint?.operationId ?? undefined,
-      status: reply.statusCode,
-      duration_ms: Math.round(reply.elapsedTime * 100) / 100,
-      ...(request.cint?.replayed ? { replayed: true } : {}),
-    }, 'request');
+    if (enabled[level]) writeLine(request, reply, level);
+    done();
   });
+}
+
+function writeLine(request: FastifyRequest, reply: FastifyReply, level: 'info' | 'debug'): void {
+  request.log[level]({
+    method: request.method,
+    url: request.url,
+    session: request.cint?.session ? request.cint.sessionId : undefined,
+    operation: request.cint?.operationId ?? undefined,
+    status: reply.statusCode,
+    duration_ms: Math.round(reply.elapsedTime * 100) / 100,
+    ...(request.cint?.replayed ? { replayed: true } : {}),
+  }, 'request');
 }

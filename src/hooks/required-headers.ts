@@ -6,6 +6,7 @@ import type { ValidateFunction } from 'ajv';
 import { badRequest, CintError, versionHeaderMissing } from '../cint/errors.js';
 import { HEADER_NAMES, operations, type OperationId } from '../cint/operations.js';
 import { compileTextValidator, invalidParamsFrom } from '../cint/validation.js';
+import { checked } from './checked.js';
 
 const API_VERSION = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -24,7 +25,7 @@ export function requiredHeaders(app: FastifyInstance): void {
     if ((op.requiredHeaders as readonly string[]).some((name) => name.toLowerCase() === 'cint-api-version')) versionRequired.add(op.id);
   }
 
-  app.addHook('preValidation', async (request) => {
+  app.addHook('preValidation', checked((request) => {
     const id = request.cint.operationId!;
     // Every parser is open to every Cint route; each operation takes the one content type it documents.
     const contentType = request.headers['content-type'];
@@ -44,5 +45,5 @@ export function requiredHeaders(app: FastifyInstance): void {
       params.push({ name: 'Cint-API-Version', reason: "'Cint-API-Version' must be a date in the format YYYY-MM-DD." });
     }
     if (params.length > 0) throw badRequest(params);
-  });
+  }));
 }

@@ -3,9 +3,9 @@
 // parsing, so rules see the JSON body, and before the required-headers check and validation, so a
 // scripted answer does not depend on the request being valid.
 import type { ServerResponse } from 'node:http';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { badRequest, CintError, notFoundDetail } from '../cint/errors.js';
-import { sendCintError } from '../cint/error-handler.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import { badRequest, envelope, notFoundDetail } from '../cint/errors.js';
+import { sendEnvelope } from '../cint/error-handler.js';
 import { operation, type OperationId } from '../cint/operations.js';
 import { documentedResponse } from '../api/answers.js';
 import type { CompiledScenario, CompiledStep, RequestFacts } from '../scenarios/compile.js';
@@ -23,35 +23,61 @@ export function scenarioEngine(app: FastifyInstance): void {
   /** Passthrough answers that keep the realistic body but change its status or add headers. */
   const adjusted = new WeakMap<FastifyRequest, CompiledStep>();
 
-  app.addHook('preValidation', async (request, reply) => {
+  app.addHook('preValidation', (request, reply, done) => {
+    let decided: { step: CompiledStep; delayMs: number } | null;
+    try {
+      decided = decide(request);
+    } catch (error) {
+      done(error as Error);
+      return;
+    }
+    if (decided === null) {
+      done();
+      return;
+    }
+    const { step, delayMs } = decided;
+    if (delayMs <= 0) {
+      answer(request, reply, step, done);
+      return;
+    }
+    void stillOpenAfter(delayMs, reply.raw).then((open) => {
+      // The client gave up while it waited: there is no one left to answer.
+      if (!open) reply.hijack();
+      else answer(request, reply, step, done);
+    }).catch((error: unknown) => done(error as Error));
+  });
+
+  /** The step that answers this request and how long it waits first; null: the realistic answer, as is. */
+  function decide(request: FastifyRequest): { step: CompiledStep; delayMs: number } | null {
     const context = request.cint;
     const operationId = context.operationId;
     const session = context.session;
-    if (!operationId || !session) return;
+    if (!operationId || !session) return null;
     context.scenario = null;
 
     const preferred = preferredStatus(request.headers.prefer);
     if (preferred !== null) {
       context.scenario = { name: `Prefer: code=${preferred}`, rule: -1 };
-      return answer(request, reply, operationId, preferStep(preferred), 0);
+      return { step: preferStep(preferred), delayMs: 0 };
     }
 
     const scenario = scenarioFor(request, session);
     const rules = scenario?.byOperation.get(operationId);
-    if (!scenario || !rules) return;
+    if (!scenario || !rules) return null;
     const decision = decideResponse(rules, factsOf(request, operationId), catalog.stateOf(session, scenario));
-    if (!decision) return;
+    if (!decision) return null;
     context.scenario = { name: scenario.name, rule: decision.rule };
-    return answer(request, reply, operationId, decision.step, decision.delayMs);
-  });
+    return { step: decision.step, delayMs: decision.delayMs };
+  }
 
-  app.addHook('onSend', async (request, reply, payload) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     const step = adjusted.get(request);
-    if (!step) return payload;
-    reply.headers(step.headers);
-    // Only a realistic success changes status: a 404 for an unknown id stays a 404.
-    if (step.status !== null && reply.statusCode >= 200 && reply.statusCode < 300) reply.code(step.status);
-    return payload;
+    if (step) {
+      reply.headers(step.headers);
+      // Only a realistic success changes status: a 404 for an unknown id stays a 404.
+      if (step.status !== null && reply.statusCode >= 200 && reply.statusCode < 300) reply.code(step.status);
+    }
+    done(null, payload);
   });
 
   function scenarioFor(request: FastifyRequest, session: Session): CompiledScenario | null {
@@ -66,28 +92,29 @@ export function scenarioEngine(app: FastifyInstance): void {
     return loaded.scenario;
   }
 
-  async function answer(request: FastifyRequest, reply: FastifyReply, operationId: OperationId, step: CompiledStep, delayMs: number) {
-    if (delayMs > 0 && !(await stillOpenAfter(delayMs, reply.raw))) {
-      // The client gave up while it waited: there is no one left to answer.
-      reply.hijack();
-      return reply;
-    }
+  /** Answers as `step` says; a step that keeps the realistic answer passes the request on (`done`). */
+  function answer(request: FastifyRequest, reply: FastifyReply, step: CompiledStep, done: HookHandlerDoneFunction): void {
+    const operationId = request.cint.operationId!;
     switch (step.kind) {
       case 'job':
+      case 'webhook':
+        // The realistic handler makes the job, or publishes the events, as the step says.
         request.cint.jobScript = step.job;
-      // falls through: the realistic handler makes the job
+        request.cint.deliveryScript = step.webhook;
+      // falls through
       case 'passthrough':
         if (step.status !== null || Object.keys(step.headers).length > 0) adjusted.set(request, step);
-        return undefined;
+        done();
+        return;
       case 'respond':
-        return sendScripted(request, reply, operationId, step);
+        sendScripted(request, reply, operationId, step);
+        return;
       case 'fault': {
         const status = step.status ?? successStatusWithBody(operationId);
         request.log.info({ session: request.cint.sessionId, operation: operationId, scenario: request.cint.scenario, fault: step.fault }, `scenario fault: ${step.fault}`);
         breakConnection(request, reply, step.fault!, { status, headers: step.headers, traceparent: request.cint.traceparent });
         // malformed_body sends a status and is journaled when its response finishes; the others send none.
         if (step.fault !== 'malformed_body') recordRequest(app, request, 0, reply.elapsedTime, step.fault!);
-        return reply;
       }
     }
   }
@@ -103,14 +130,15 @@ function sendScripted(request: FastifyRequest, reply: FastifyReply, operationId:
     return reply.send();
   }
   if (status >= 400) {
-    const error = new CintError(status, defaultDetail(status, operationId), { headers: { ...step.headers } });
+    // The envelope itself, not a CintError: a scripted answer is not an error of the mock's.
+    const body = envelope(status, defaultDetail(status, operationId));
     if (step.body !== undefined) {
       const fields = step.body as Record<string, unknown>;
-      Object.assign(error.body, fields);
+      Object.assign(body, fields);
       // 429's envelope repeats its message as `details`; keep the two together when the rule sets one.
-      if (status === 429 && typeof fields.detail === 'string' && fields.details === undefined) error.body.details = fields.detail;
+      if (status === 429 && typeof fields.detail === 'string' && fields.details === undefined) body.details = fields.detail;
     }
-    return sendCintError(reply, error);
+    return sendEnvelope(reply, status, body, step.headers);
   }
   reply.code(status).headers(step.headers);
   if (typeof step.body === 'string' && step.headers['content-type']) return reply.send(step.body);
@@ -155,7 +183,7 @@ function preferStep(status: number): CompiledStep {
   let step = preferSteps.get(status);
   if (!step) {
     step = Object.freeze({
-      kind: status >= 300 ? 'respond' : 'passthrough', status, body: undefined, fault: null, job: null,
+      kind: status >= 300 ? 'respond' : 'passthrough', status, body: undefined, fault: null, job: null, webhook: null,
       headers: Object.freeze({}), delayMs: null, times: Infinity, probability: 1,
     });
     preferSteps.set(status, step);

@@ -51,7 +51,8 @@ export class Journal {
   /** Index of the oldest entry still kept: dropped entries are cut off the arrays now and then, not one by one. */
   private head = 0;
   private bytes = 0;
-  private readonly counts = new Map<string, number>();
+  /** Requests by operation ('' for none) and status, over the session's whole life. */
+  private readonly counts = new Map<string, Map<number, number>>();
 
   constructor(readonly capacity: number, readonly maxBytes = Infinity) {}
 
@@ -61,8 +62,10 @@ export class Journal {
   }
 
   record(entry: JournalEntry, bytes = entryBytes(0, entry.path.length)): void {
-    const key = `${entry.operation ?? ''} ${entry.status}`;
-    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    const operation = entry.operation ?? '';
+    let byStatus = this.counts.get(operation);
+    if (!byStatus) this.counts.set(operation, (byStatus = new Map()));
+    byStatus.set(entry.status, (byStatus.get(entry.status) ?? 0) + 1);
     if (this.capacity === 0 || bytes > this.maxBytes) return;
     this.entriesKept.push(entry);
     this.sizes.push(bytes);
@@ -95,11 +98,9 @@ export class Journal {
   /** How many requests matched, over the session's whole life (not only the entries kept). */
   count(filter: Pick<JournalFilter, 'operation' | 'status'> = {}): number {
     let total = 0;
-    for (const [key, value] of this.counts) {
-      const [operation, status] = key.split(' ');
+    for (const [operation, byStatus] of this.counts) {
       if (filter.operation !== undefined && operation !== filter.operation) continue;
-      if (filter.status !== undefined && Number(status) !== filter.status) continue;
-      total += value;
+      for (const [status, value] of byStatus) if (filter.status === undefined || status === filter.status) total += value;
     }
     return total;
   }
@@ -107,10 +108,9 @@ export class Journal {
   /** Counts per operation and status: { create_project: { "202": 2, "400": 1 } }. */
   summary(): Record<string, Record<string, number>> {
     const out: Record<string, Record<string, number>> = {};
-    for (const [key, value] of this.counts) {
-      const [operation, status] = key.split(' ') as [string, string];
-      const name = operation || '(none)';
-      (out[name] ??= {})[status] = value;
+    for (const [operation, byStatus] of this.counts) {
+      const counts = (out[operation || '(none)'] ??= {});
+      for (const [status, value] of byStatus) counts[status] = value;
     }
     return out;
   }

@@ -8,11 +8,14 @@ import { operation, operations, type Operation, type OperationId } from '../cint
 import { JOB_KINDS, JOB_OPERATIONS } from '../cint/jobs.js';
 import type { JobScript } from '../sessions/jobs.js';
 import type { JobFailure } from '../sessions/store.js';
-import type { AfterLastStep, FaultName, JobStep, MatchData, RuleData, ScenarioFileData, StepData, ValueMatcherData } from './schema.js';
+import type { AfterLastStep, FaultName, JobStep, MatchData, RuleData, ScenarioFileData, StepData, ValueMatcherData, WebhookStep } from './schema.js';
+import { PUBLISHING_OPERATIONS } from '../sessions/events.js';
+import type { DeliveryScript } from '../webhooks/delivery.js';
 import { indexRules, type ExactCondition, type OperationRules } from './rule-index.js';
 import { describeValue, editDistance, isPlainObject, nearestName, type FieldPath, type Issue } from './validate.js';
 
 type JobStepData = Static<typeof JobStep>;
+type WebhookStepData = Static<typeof WebhookStep>;
 
 /** What the engine looks at in a request. */
 export interface RequestFacts {
@@ -29,7 +32,7 @@ export interface CompiledStep {
    * respond: send `status` (an error envelope for 4xx/5xx, `body` for 2xx/3xx); passthrough: run the
    * realistic handler, its success sent with `status` when set; fault: break the connection.
    */
-  readonly kind: 'respond' | 'passthrough' | 'fault' | 'job';
+  readonly kind: 'respond' | 'passthrough' | 'fault' | 'job' | 'webhook';
   readonly status: number | null;
   /** A 2xx/3xx body, or the fields merged over a 4xx/5xx envelope; undefined when none. */
   readonly body: unknown;
@@ -42,6 +45,8 @@ export interface CompiledStep {
   readonly probability: number;
   /** job: the realistic handler runs, and the job it makes behaves as this says. */
   readonly job: JobScript | null;
+  /** webhook: the realistic handler runs, and the events it publishes are delivered as this says. */
+  readonly webhook: DeliveryScript | null;
 }
 
 export interface CompiledRule {
@@ -483,13 +488,16 @@ function compileStep(step: StepData, at: FieldPath, issues: Issue[], matched: re
     if (data.status !== undefined && NO_BODY_STATUSES.has(data.status)) {
       issues.push({ path: [...at, 'status'], expected: 'a status that carries a body (malformed_body sends one)', found: String(data.status) });
     }
-    return Object.freeze({ kind: 'fault', status: data.status ?? null, body: undefined, fault: data.fault, job: null, ...common });
+    return Object.freeze({ kind: 'fault', status: data.status ?? null, body: undefined, fault: data.fault, job: null, webhook: null, ...common });
   }
   if ('passthrough' in data) {
-    return Object.freeze({ kind: 'passthrough', status: null, body: undefined, fault: null, job: null, ...common });
+    return Object.freeze({ kind: 'passthrough', status: null, body: undefined, fault: null, job: null, webhook: null, ...common });
   }
   if ('job' in data) {
-    return Object.freeze({ kind: 'job', status: null, body: undefined, fault: null, job: compileJob(data.job, [...at, 'job'], issues, matched), ...common });
+    return Object.freeze({ kind: 'job', status: null, body: undefined, fault: null, job: compileJob(data.job, [...at, 'job'], issues, matched), webhook: null, ...common });
+  }
+  if ('webhook' in data) {
+    return Object.freeze({ kind: 'webhook', status: null, body: undefined, fault: null, job: null, webhook: compileWebhook(data.webhook, [...at, 'webhook'], issues, matched), ...common });
   }
   const { status, body } = data;
   if (body !== undefined && NO_BODY_STATUSES.has(status)) {
@@ -500,7 +508,7 @@ function compileStep(step: StepData, at: FieldPath, issues: Issue[], matched: re
   }
   // A success status without a body keeps the realistic answer and changes only its status.
   const kind = status < 400 && body === undefined ? 'passthrough' : 'respond';
-  return Object.freeze({ kind, status, body, fault: null, job: null, ...common });
+  return Object.freeze({ kind, status, body, fault: null, job: null, webhook: null, ...common });
 }
 
 /**
@@ -534,4 +542,33 @@ function compileJob(data: JobStepData['job'], at: FieldPath, issues: Issue[], ma
     fail = { code, description: (typeof data.fail === 'object' ? data.fail.description : undefined) ?? kinds[0]!.failures[code]! };
   }
   return Object.freeze({ polls: data.processing_polls ?? null, fail });
+}
+
+/**
+ * A webhook step acts on the events a request publishes, so it answers only operations that can
+ * publish one (sessions/events.ts); a dropped event cannot also be delayed, duplicated, reordered or
+ * signed.
+ */
+function compileWebhook(data: WebhookStepData['webhook'], at: FieldPath, issues: Issue[], matched: readonly OperationId[]): DeliveryScript | null {
+  const silent = matched.filter((id) => !PUBLISHING_OPERATIONS.includes(id));
+  if (matched.length === 0 || silent.length > 0) {
+    issues.push({
+      path: at, atKey: true,
+      expected: `a rule whose match names only operations that publish webhook events (${PUBLISHING_OPERATIONS.join(', ')})`,
+      found: silent.length > 0 ? `a rule that also matches ${silent.slice(0, 3).join(', ')}${silent.length > 3 ? ', …' : ''}` : 'a rule that matches no operation',
+    });
+    return null;
+  }
+  const others = (['delay_ms', 'duplicate', 'out_of_order', 'signature'] as const).filter((name) => data[name] !== undefined);
+  if (data.drop && others.length > 0) {
+    issues.push({ path: [...at, others[0]!], atKey: true, expected: 'nothing beside drop: a dropped event is never sent', found: others.join(', ') });
+    return null;
+  }
+  return Object.freeze({
+    delayMs: data.delay_ms ?? 0,
+    copies: data.duplicate === true ? 2 : data.duplicate ?? 1,
+    outOfOrder: data.out_of_order === true,
+    drop: data.drop === true,
+    signature: data.signature ?? null,
+  });
 }

@@ -2,6 +2,7 @@
 // and is emitted as schemas/scenario.schema.json for editors (npm run scenario-schema).
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { operationIds, operations } from '../cint/operations.js';
+import { SIGNATURE_FAULTS } from '../webhooks/delivery.js';
 
 export const FAULTS = ['connection_reset', 'empty_response', 'malformed_body', 'hang'] as const;
 export type FaultName = (typeof FAULTS)[number];
@@ -141,13 +142,39 @@ export const JobStep = Type.Object({
   ...stepCommon,
 }, { additionalProperties: false, title: 'a job step' });
 
+export const WebhookStep = Type.Object({
+  webhook: Type.Object({
+    delay_ms: Type.Optional(Type.Integer({
+      minimum: 0, maximum: 600_000, title: 'milliseconds from 0 to 600000',
+      description: 'Wait this long (real time) before the first attempt of each delivery',
+    })),
+    duplicate: Type.Optional(Type.Union([
+      Type.Literal(true),
+      Type.Integer({ minimum: 2, maximum: 10, title: 'an integer from 2 to 10' }),
+    ], { title: 'true (twice) or how many times', description: 'Deliver each event this many times: the same event id and body, each copy signed when it is sent' })),
+    out_of_order: Type.Optional(Type.Literal(true, {
+      description: "Hold each delivery back until a later event of the same webhook has been delivered (at most 60 s), so the receiver gets them in the wrong order",
+    })),
+    drop: Type.Optional(Type.Literal(true, { description: 'Never send the events: their deliveries are expired at once, as if Cint gave up on them' })),
+    signature: Type.Optional(Type.Union(literals(SIGNATURE_FAULTS), {
+      title: `a signature fault (${SIGNATURE_FAULTS.join(', ')})`,
+      description: "wrong_secret: signed with a random key; stale_timestamp: t is an hour old (the HMAC over it is right); missing: no Cint-Signature header",
+    })),
+  }, {
+    additionalProperties: false, minProperties: 1, title: '{ delay_ms?, duplicate?, out_of_order?, drop?, signature? }',
+    description: "The request is handled realistically; the webhook deliveries of the events it publishes (a target group's change) are delayed, duplicated, reordered, dropped or badly signed",
+  }),
+  ...stepCommon,
+}, { additionalProperties: false, title: 'a webhook step' });
+
 export const Step = Type.Union([
   Type.Literal('passthrough', { description: 'The realistic behaviour' }),
   StatusStep,
   PassthroughStep,
   FaultStep,
   JobStep,
-], { title: 'a step: "passthrough", or an object with status, passthrough: true, fault or job' });
+  WebhookStep,
+], { title: 'a step: "passthrough", or an object with status, passthrough: true, fault, job or webhook' });
 
 export const Respond = Type.Union([
   Step,

@@ -181,7 +181,7 @@ function assignManager(session: Session, job: Job, work: Extract<JobWork, { kind
     }
     const before = group.spec.project_manager_id;
     if (work.project_manager_id !== null && before !== work.project_manager_id) {
-      addChangelogEntry(group, job.created_by, at, [{ object: 'project_manager_change', new_value: { las_user_id: work.project_manager_id }, old_value: before === undefined ? null : { las_user_id: before } }]);
+      addChangelogEntry(session, group, job.created_by, at, [{ object: 'project_manager_change', new_value: { las_user_id: work.project_manager_id }, old_value: before === undefined ? null : { las_user_id: before } }]);
       group.spec.project_manager_id = work.project_manager_id;
       group.updated_at = at;
     }

@@ -47,13 +47,13 @@ export function setStatus(session: Session, run: FieldingRun, status: FieldingRu
   bumpVersion(run, at, actor);
   watchRun(session, run);
   const group = session.targetGroups.get(run.target_group_id);
-  if (group) moveTargetGroup(group, status, at, actor ?? run.last_changed_by);
+  if (group) moveTargetGroup(session, group, status, at, actor ?? run.last_changed_by);
 }
 
-function moveTargetGroup(group: TargetGroup, status: FieldingRunStatus, at: string, user: string): void {
+function moveTargetGroup(session: Session, group: TargetGroup, status: FieldingRunStatus, at: string, user: string): void {
   if (group.status === status) return;
   // Cint's changelog names a user for every entry: for a change time made, the one who last changed the run.
-  addChangelogEntry(group, user, at, [{ object: 'status_change', new_value: status, old_value: group.status }]);
+  addChangelogEntry(session, group, user, at, [{ object: 'status_change', new_value: status, old_value: group.status }]);
   group.status = status;
   group.updated_at = at;
 }
@@ -66,7 +66,7 @@ export function startRun(session: Session, group: TargetGroup, dates: { start: s
   };
   session.runs.set(run.id, run);
   appendId(session.runsByTargetGroup, group.id, run.id);
-  moveTargetGroup(group, status, at, actor);
+  moveTargetGroup(session, group, status, at, actor);
   watchRun(session, run);
   return run;
 }

@@ -3,7 +3,8 @@
 import { LRUCache } from 'lru-cache';
 import { monotonicFactory } from 'ulid';
 import { randomInt } from 'node:crypto';
-import type { CintEvent } from './events.js';
+import type { CintEvent, EventListener } from './events.js';
+import type { DeliveryScript, SessionDeliveries } from '../webhooks/delivery.js';
 
 export const newId = monotonicFactory();
 
@@ -138,6 +139,14 @@ export interface StoredResource {
   updated_at: string;
 }
 
+/**
+ * The key of a generic collection in Session.resources: its item path and the values of the path
+ * parameters that scope it (a webhook's account), e.g. `/v1/accounts/:account_id/webhooks/:webhook_id|101`.
+ */
+export function collectionKeyOf(itemPath: string, scope: readonly (string | number | undefined)[]): string {
+  return `${itemPath}|${scope.map(String).join('|')}`;
+}
+
 export interface StoredResponse {
   fingerprint: string;
   operationId: string;
@@ -179,6 +188,15 @@ export class Session {
   readonly jobs = new Map<string, Job>();
   /** Webhook events of this session's objects, oldest first (sessions/events.ts). */
   readonly events: CintEvent[] = [];
+  /** Who delivers the session's events (set by the store); null: nobody, events are only recorded. */
+  eventListener: EventListener | null = null;
+  /**
+   * While a request a scenario's `webhook` step answers is handled: how the events it publishes are
+   * delivered (api/plugin.ts sets it around the handler); null otherwise.
+   */
+  deliveryScript: DeliveryScript | null = null;
+  /** Its webhooks' deliveries and their state (webhooks/delivery.ts); null until the first one. */
+  webhookDeliveries: SessionDeliveries | null = null;
   /** The generic collections, by collection key (path template and scope), each by id in creation order. */
   readonly resources = new Map<string, Map<string, StoredResource>>();
   /** Singleton sub-resources (an assignment, a specification) set by PUT and read by GET, by path. */
@@ -253,8 +271,15 @@ export class Session {
   }
 }
 
+/** Hears every session's events, and forgets a session when it is reset, deleted or evicted. */
+export interface SessionEventListener extends EventListener {
+  forget(session: Session): void;
+}
+
 export interface SessionStoreOptions extends SessionLimits {
   maxSessions: number;
+  /** Given to every session as its event listener (the webhook deliverer). */
+  events?: SessionEventListener;
   /** Sessions one client id may hold; a client's new session past it evicts that client's least recently used one. */
   maxSessionsPerClient: number;
 }
@@ -298,6 +323,7 @@ export class SessionStore {
     this.sessions = new LRUCache({
       max: options.maxSessions,
       dispose: (session) => {
+        options.events?.forget(session);
         unindex(this.byName, session.name, session.id);
         if (session.clientId !== null) unindex(this.byClient, session.clientId, session.id);
       },
@@ -314,6 +340,7 @@ export class SessionStore {
     if (!session) {
       if (clientId !== null) this.makeRoomFor(clientId);
       session = new Session(key, this.options, name, clientId);
+      session.eventListener = this.options.events ?? null;
       this.sessions.set(key, session);
       index(this.byName, name, key);
       if (clientId !== null) index(this.byClient, clientId, key);

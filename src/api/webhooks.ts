@@ -1,0 +1,135 @@
+// The Notifications Webhooks operations beyond what the generic collection does for them: a webhook's
+// URL must be one the mock can POST to, and list_webhook_events_history answers the webhook's own
+// deliveries (webhooks/delivery.ts), filtered and paged as the document says. Also the one target group
+// change no other handler records: update_cost_per_interview's user_requested_cpi_change.
+import { badRequest, type InvalidParam } from '../cint/errors.js';
+import type { CintEventType } from '../sessions/events.js';
+import { addChangelogEntry } from '../sessions/changelog.js';
+import { isoAt } from '../sessions/lifecycle.js';
+import { findTargetGroup } from '../sessions/lookup.js';
+import type { Delivery, DeliveryStatus } from '../webhooks/delivery.js';
+import type { Handler, HandlerInput, HandlerOutput } from './handler.js';
+import type { OperationId } from '../cint/operations.js';
+
+/** Wraps an operation's generic handler: checks before it, or more done after it. */
+export type AroundGeneric = (generic: Handler) => Handler;
+
+/**
+ * Cint's document says a webhook's URL is HTTPS. Receivers under test usually listen on plain HTTP on
+ * a laptop or in CI, so http:// is accepted too unless webhookRequireHttps; anything else (no scheme,
+ * another scheme, credentials in the URL) is a 400 naming `url`.
+ */
+function checkUrl(url: unknown, requireHttps: boolean): void {
+  if (url === undefined) return;
+  const problem = (reason: string): InvalidParam[] => [{ name: 'url', reason }];
+  let parsed: URL;
+  try {
+    parsed = new URL(String(url));
+  } catch {
+    throw badRequest(problem("'url' must be an absolute URL, such as https://example.com/webhook."));
+  }
+  const schemes = requireHttps ? ['https:'] : ['https:', 'http:'];
+  if (!schemes.includes(parsed.protocol)) {
+    throw badRequest(problem(`'url' must be an ${requireHttps ? 'HTTPS' : 'HTTP or HTTPS'} URL, got the scheme '${parsed.protocol.replace(/:$/, '')}'.`));
+  }
+  if (parsed.username || parsed.password) throw badRequest(problem("'url' must not carry a user name or password."));
+}
+
+interface HistoryQuery {
+  delivery_status?: DeliveryStatus[];
+  type?: CintEventType[];
+  start_time: string;
+  end_time?: string;
+  created_at_sort_order?: 'asc' | 'desc';
+  page_size?: number;
+  start_after?: string;
+  end_before?: string;
+}
+
+/** What the history shows of a delivery: Cint's stored event record, with the delivery's status. */
+function eventRecord(delivery: Delivery) {
+  const { id, type, payload, created_at } = delivery.event;
+  return { id, type, payload, status: delivery.status, created_at };
+}
+
+/**
+ * The webhook's events (each once: a scenario's duplicate copies are the admin API's to show), between
+ * start_time and end_time (the session's now by default) by the session's clock, of the statuses and
+ * types asked, in created_at order; a page of page_size after start_after or before end_before (event
+ * ids of an earlier page; an id that names none of them is a 400).
+ */
+function historyPage(input: HandlerInput<'list_webhook_events_history'>) {
+  const { session, params } = input;
+  const query = input.query as HistoryQuery;
+  const from = Date.parse(query.start_time);
+  const to = query.end_time === undefined ? session.now() : Date.parse(query.end_time);
+  if (to < from) throw badRequest([{ name: 'end_time', reason: "'end_time' must not be before 'start_time'." }]);
+  const statuses = query.delivery_status ? new Set(query.delivery_status) : null;
+  const types = query.type ? new Set(query.type) : null;
+  const records = (session.webhookDeliveries?.list ?? [])
+    .filter((delivery) => delivery.webhookId === params.webhook_id && delivery.copy === 1)
+    .filter((delivery) => {
+      const at = Date.parse(delivery.event.created_at);
+      return at >= from && at <= to && (!statuses || statuses.has(delivery.status)) && (!types || types.has(delivery.event.type));
+    })
+    .map(eventRecord);
+  if (query.created_at_sort_order === 'desc') records.reverse();
+  const size = query.page_size ?? 10;
+  let start = 0;
+  let end = records.length;
+  for (const name of ['start_after', 'end_before'] as const) {
+    const cursor = query[name];
+    if (cursor === undefined) continue;
+    const at = records.findIndex((record) => record.id === cursor);
+    if (at < 0) throw badRequest([{ name, reason: `'${name}' must be the id of an event of an earlier page.` }]);
+    if (name === 'start_after') start = at + 1;
+    else end = at;
+  }
+  const backwards = query.end_before !== undefined && query.start_after === undefined;
+  const events = backwards ? records.slice(Math.max(start, end - size), end) : records.slice(start, Math.min(end, start + size));
+  const last = events.at(-1);
+  const more = last !== undefined && records.indexOf(last) < records.length - 1;
+  return { events, next_cursor: more ? last.id : null };
+}
+
+/** The last user_requested_cpi value the target group's changelog holds: the change's old value. */
+function lastRequestedCpi(changelog: Record<string, unknown>[]): unknown {
+  for (let i = changelog.length - 1; i >= 0; i -= 1) {
+    const change = (changelog[i]!.changes as { object: string; new_value: unknown }[]).find((item) => item.object === 'user_requested_cpi_change');
+    if (change) return change.new_value;
+  }
+  return null;
+}
+
+export function webhookWrappers(options: { requireHttps: boolean }): Partial<Record<OperationId, AroundGeneric>> {
+  return {
+    create_webhook: (generic) => (input) => {
+      checkUrl((input.body as unknown as { url?: unknown }).url, options.requireHttps);
+      return generic(input);
+    },
+    update_webhook: (generic) => (input) => {
+      checkUrl((input.body as unknown as { url?: unknown } | undefined)?.url, options.requireHttps);
+      return generic(input);
+    },
+    // The generic handler finds the webhook (404 naming webhook_id otherwise); the body is its history.
+    list_webhook_events_history: (generic) => (input) => {
+      const withHistory = (output: HandlerOutput): HandlerOutput => ({ ...output, body: historyPage(input as HandlerInput<'list_webhook_events_history'>) });
+      const output = generic(input);
+      return output instanceof Promise ? output.then(withHistory) : withHistory(output);
+    },
+    // Recorded while the handler runs, not after an await: a scenario's webhook step is set for exactly
+    // the synchronous part of the request (api/plugin.ts).
+    update_cost_per_interview: (generic) => (input) => {
+      const { session, params, actor } = input as HandlerInput<'update_cost_per_interview'>;
+      const group = findTargetGroup(session, params.account_id, params.project_id, params.target_group_id);
+      const cpi = (input.body as unknown as { target_group_cpi: { value: string; currency_code?: string } }).target_group_cpi;
+      const at = isoAt(session.now());
+      const before = lastRequestedCpi(group.changelog);
+      if (JSON.stringify(before) !== JSON.stringify(cpi)) {
+        addChangelogEntry(session, group, actor, at, [{ object: 'user_requested_cpi_change', new_value: cpi, old_value: before }]);
+        group.updated_at = at;
+      }
+      return generic(input);
+    },
+  };
+}
