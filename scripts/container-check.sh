@@ -1,27 +1,34 @@
 #!/usr/bin/env bash
 # Builds the real Dockerfile and proves, against the running container: the health check passes, the
-# quick-start flow answers, a mounted scenario folder is used, and `docker stop` returns quickly.
+# quick-start flow answers, a mounted scenario folder is used, and `docker stop` returns quickly. Then
+# the Testcontainers tests (the Node module, the Python snippet) run against the same image through
+# the engine's Docker-compatible API: Docker's, or podman's served for the occasion.
 # Uses ../shared/tools/docker (a podman-backed docker shim) where there is no Docker engine; where
 # neither exists, it says so and exits 0 so the rest of CI still runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+shim=
 if [ -x ../shared/tools/docker ]; then
-  export PATH="$(cd ../shared/tools && pwd):$PATH"
+  shim=$(cd ../shared/tools && pwd)
+  export PATH="$shim:$PATH"
   export DOCKER_SHIM_QUIET=1 DOCKER_SHIM_HEALTH_MONITOR=0
 elif ! docker info >/dev/null 2>&1; then
   echo "container-check: skipped: no Docker engine and no ../shared/tools/docker here"
   exit 0
 fi
 
-image=cint-mock-ci
+image=${CONTAINER_CHECK_IMAGE:-cint-mock-ci}
 name=cint-mock-ci-$$
 port=${CONTAINER_CHECK_PORT:-18080}
 scenarios=$(mktemp -d)
 chmod 755 "$scenarios"
+work=$(mktemp -d)
+podman_service=
 cleanup() {
   docker rm -f "$name" >/dev/null 2>&1 || true
-  rm -rf "$scenarios"
+  [ -z "$podman_service" ] || kill "$podman_service" 2>/dev/null || true
+  rm -rf "$scenarios" "$work"
 }
 trap cleanup EXIT
 
@@ -34,8 +41,22 @@ YAML
 
 echo "container-check: docker build"
 start=$(date +%s)
-docker build -q -t "$image" . >/dev/null
+if ! docker build -q -t "$image" . >"$work/build.log" 2>&1; then
+  # HEALTHCHECK --start-interval needs Docker 25 or later; buildah 1.28 (podman 4.3, Debian 12) does not
+  # know it. Such a builder gets a copy without it: the container is then first checked after --interval.
+  if grep -q 'start-interval' "$work/build.log"; then
+    echo "container-check: this builder does not know HEALTHCHECK --start-interval; building a copy of the Dockerfile without it"
+    sed 's/ --start-interval=[^ ]*//' Dockerfile >"$work/Dockerfile"
+    docker build -q -t "$image" -f "$work/Dockerfile" . >/dev/null
+  else
+    cat "$work/build.log"
+    echo "container-check: FAILED: docker build"
+    exit 1
+  fi
+fi
 echo "container-check: built in $(( $(date +%s) - start )) s"
+grep -Eq '^HEALTHCHECK .*--start-period=[0-9]+s .*--start-interval=1s' Dockerfile \
+  || { echo "container-check: FAILED: the Dockerfile's HEALTHCHECK has no --start-period and --start-interval=1s"; exit 1; }
 
 docker run -d --name "$name" -e PORT="$port" -v "$scenarios:/scenarios:ro" "$image" >/dev/null
 url="http://127.0.0.1:$port"
@@ -87,4 +108,41 @@ docker stop -t 10 "$name" >/dev/null
 elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
 echo "container-check: docker stop took ${elapsed} ms"
 [ "$elapsed" -lt 2000 ] || fail "docker stop took ${elapsed} ms (more than 2 s: SIGTERM not handled?)"
+docker rm -f "$name" >/dev/null 2>&1 || true
+
+# HTTPS with a certificate made at start: the HEALTHCHECK passes over it, and curl trusting the
+# certificate written in the container (read with docker exec) gets an answer.
+docker run -d --name "$name" -e PORT="$port" -e CINT_MOCK_TLS_SELF_SIGNED=localhost \
+  -e CINT_MOCK_TLS_CERT_OUT=/tmp/cint-mock.pem "$image" >/dev/null
+for _ in $(seq 1 100); do
+  docker exec "$name" test -s /tmp/cint-mock.pem 2>/dev/null && break
+  sleep 0.1
+done
+docker exec "$name" cat /tmp/cint-mock.pem >"$work/cint-mock.pem" || fail "the certificate was not written in the container"
+for _ in $(seq 1 100); do
+  curl -fsS --cacert "$work/cint-mock.pem" "https://localhost:$port/__admin/health" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+curl -fsS --cacert "$work/cint-mock.pem" "https://localhost:$port/__admin/health" >/dev/null || fail "no HTTPS answer trusting the container's certificate"
+docker healthcheck run "$name" >/dev/null || fail "HEALTHCHECK did not pass over HTTPS"
+echo "container-check: HTTPS with the certificate made at start; HEALTHCHECK passes over it"
+docker rm -f "$name" >/dev/null 2>&1 || true
+
+# The same image through Testcontainers. With the shim, podman serves its Docker-compatible API on a
+# socket of this run's own (the shim's storage and runtime, so it sees the image just built); its
+# containers get a network of their own and a mapped port, as with Docker.
+if [ -n "$shim" ] && [ -z "${DOCKER_HOST:-}" ]; then
+  CONTAINERS_CONF="$shim/containers.conf" podman --storage-driver vfs --runtime runc \
+    system service --time=0 "unix://$work/podman.sock" >"$work/podman.log" 2>&1 &
+  podman_service=$!
+  for _ in $(seq 1 100); do [ -S "$work/podman.sock" ] && break; sleep 0.1; done
+  [ -S "$work/podman.sock" ] || { cat "$work/podman.log"; echo "container-check: FAILED: podman system service did not start"; exit 1; }
+  export DOCKER_HOST="unix://$work/podman.sock"
+  # The mapped ports answer on the loopback address; Testcontainers would otherwise pick the bridge's
+  # gateway (this script may itself run in a container, which testcontainers-python also checks).
+  export TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1 TESTCONTAINERS_CONNECTION_MODE=docker_host
+fi
+export TESTCONTAINERS_RYUK_DISABLED=true   # the tests stop their containers; Ryuk's image cannot be pulled here
+echo "container-check: Testcontainers tests against $image (DOCKER_HOST=${DOCKER_HOST:-the default socket})"
+CINT_MOCK_IMAGE="$image" node --import tsx --test test/testcontainers.test.ts test/testcontainers-python.test.ts
 echo "container-check: ok"

@@ -27,8 +27,9 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  // pino-pretty is only for a terminal, loaded when asked for, from node_modules (and optional there).
-  external: ['pino-pretty'],
+  // Loaded when asked for, from node_modules: pino-pretty only for a terminal (and optional there),
+  // selfsigned only to make a certificate for HTTPS.
+  external: ['pino-pretty', 'selfsigned'],
   // The CommonJS dependencies inside an ES module: they may call require() for Node's own modules and
   // read __filename/__dirname, which an ES module does not have.
   banner: {
@@ -44,5 +45,8 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
-// tsc's source map described the file this one replaces.
-await rm(new URL('../dist/src/cli.js.map', import.meta.url), { force: true });
+// The package ships no source maps (they would point at src/, which it does not ship): tsc makes none
+// for the build (tsconfig.build.json), and maps left in dist/ by an older build are removed.
+for (const entry of await readdir(new URL('../dist/src/', import.meta.url), { recursive: true })) {
+  if (entry.endsWith('.map')) await rm(new URL(`../dist/src/${entry}`, import.meta.url));
+}

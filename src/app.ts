@@ -36,11 +36,19 @@ export interface MockServices {
 export interface BuildOptions {
   /** A pino logger configuration, or false for none (the default for in-process use). */
   logger?: FastifyServerOptions['logger'];
+  /** Serve HTTPS with this PEM certificate and key (server.ts reads or makes them from the config). */
+  https?: { key: string; cert: string };
 }
 
 export type MockApp = FastifyInstance;
 
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<MockApp> {
+  const serverOptions = {
+    headersTimeout: config.headersTimeoutMs,
+    connectionsCheckingInterval: Math.min(1000, Math.ceil(config.headersTimeoutMs / 4)),
+    // Node would answer a missing Host with a bare 400; hooks/context.ts answers it in the envelope.
+    requireHostHeader: false,
+  };
   const app = Fastify({
     logger: options.logger ?? false,
     // Fastify's own two lines per request are replaced by the one line of hooks/request-log.ts.
@@ -53,12 +61,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // whole request each have a deadline, checked every second or sooner (Node's default is 30 s).
     requestTimeout: config.requestTimeoutMs,
     keepAliveTimeout: config.keepAliveTimeoutMs,
-    http: {
-      headersTimeout: config.headersTimeoutMs,
-      connectionsCheckingInterval: Math.min(1000, Math.ceil(config.headersTimeoutMs / 4)),
-      // Node would answer a missing Host with a bare 400; hooks/context.ts answers it in the envelope.
-      requireHostHeader: false,
-    },
+    // The same server options for HTTP and HTTPS (an https server takes them beside its certificate).
+    ...(options.https ? { https: { ...serverOptions, ...options.https } } : { http: serverOptions }),
     requestIdHeader: 'x-request-id',
     genReqId: () => Math.random().toString(36).slice(2, 12),
     // While shutting down, hooks/context.ts answers new requests with Cint's 503 (Fastify's own is not the envelope).

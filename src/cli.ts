@@ -30,10 +30,19 @@ Options (each also settable by the environment variable shown):
   --reference-data FILE
                       your reference data (countries, locales, suppliers...), YAML or JSON: operation id
                       -> the body that read answers (CINT_MOCK_REFERENCE_DATA, default the document's)
+  --tls-cert FILE --tls-key FILE
+                      serve HTTPS with this PEM certificate and its unencrypted key
+                      (CINT_MOCK_TLS_CERT_FILE, CINT_MOCK_TLS_KEY_FILE)
+  --tls-self-signed HOSTS
+                      serve HTTPS with a certificate made at start for these comma-separated host
+                      names and addresses, plus localhost, 127.0.0.1 and ::1 (CINT_MOCK_TLS_SELF_SIGNED)
+  --tls-cert-out FILE where the made certificate is written for clients to trust
+                      (CINT_MOCK_TLS_CERT_OUT, default a new file in the temporary folder)
   --config FILE       a YAML or JSON file of options (CINT_MOCK_CONFIG); flags and environment win over it
   -h, --help          this text
 
-When it is ready it prints one JSON line on stdout: {"event":"listening","url":"http://HOST:PORT"}.
+When it is ready it prints one JSON line on stdout: {"event":"listening","url":"http://HOST:PORT","port":PORT},
+with TLS also "certificate": the file of the certificate a client should trust.
 Logs go to stderr. Exit codes: 0 stopped cleanly, 1 bad configuration or scenario file, 2 could not start.`;
 
 type CliInput = ConfigInput & { help?: boolean; command?: string[]; configFile?: string };
@@ -43,6 +52,7 @@ const FLAG_OF: Record<string, string> = {
   port: '--port', host: '--host', authMode: '--auth-mode', logLevel: '--log-level',
   tokenAlgorithm: '--token-algorithm', jwtPrivateKeyFile: '--jwt-private-key-file',
   scenariosDir: '--scenarios', scenario: '--scenario', referenceData: '--reference-data',
+  tlsCertFile: '--tls-cert', tlsKeyFile: '--tls-key', tlsSelfSigned: '--tls-self-signed', tlsCertOut: '--tls-cert-out',
 };
 
 function flagsToInput(argv: string[]): CliInput {
@@ -59,6 +69,10 @@ function flagsToInput(argv: string[]): CliInput {
       scenarios: { type: 'string' },
       scenario: { type: 'string' },
       'reference-data': { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'tls-self-signed': { type: 'string' },
+      'tls-cert-out': { type: 'string' },
       config: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -75,6 +89,10 @@ function flagsToInput(argv: string[]): CliInput {
   if (values.scenarios !== undefined) input.scenariosDir = values.scenarios;
   if (values.scenario !== undefined) input.scenario = values.scenario;
   if (values['reference-data'] !== undefined) input.referenceData = values['reference-data'];
+  if (values['tls-cert'] !== undefined) input.tlsCertFile = values['tls-cert'];
+  if (values['tls-key'] !== undefined) input.tlsKeyFile = values['tls-key'];
+  if (values['tls-self-signed'] !== undefined) input.tlsSelfSigned = values['tls-self-signed'];
+  if (values['tls-cert-out'] !== undefined) input.tlsCertOut = values['tls-cert-out'];
   if (values.config !== undefined) input.configFile = values.config;
   if (values.help) input.help = true;
   if (positionals.length > 0) {
@@ -152,7 +170,8 @@ async function main(): Promise<void> {
     process.stderr.write(`cint-mock: could not start: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(EXIT.startFailed);
   }
-  process.stdout.write(`${JSON.stringify({ event: 'listening', url: mock.url, port: mock.port })}\n`);
+  const ready = { event: 'listening', url: mock.url, port: mock.port, ...(mock.tls ? { certificate: mock.tls.certificateFile } : {}) };
+  process.stdout.write(`${JSON.stringify(ready)}\n`);
 
   const stop = (signal: string) => {
     mock.app.log.info({ signal }, 'shutting down: draining in-flight requests');

@@ -7,6 +7,7 @@ import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value'
 import { parse as parseYaml } from 'yaml';
 import { nearestName } from './scenarios/validate.js';
 import { generateRsaKey, KeyFileError, readRsaKey, type RsaSigningKey } from './auth/keys.js';
+import { readTlsFiles, selfSignedNames, TlsFileError, type TlsMaterial } from './tls.js';
 
 /** An ISO 8601 duration of weeks, days, hours, minutes and seconds (P1D, PT2H30M, PT0.5S); sessions/clock.ts reads it. */
 export const DURATION_PATTERN = '^P(?!$)(?:(\\d+)W)?(?:(\\d+)D)?(?:T(?=\\d)(?:(\\d+)H)?(?:(\\d+)M)?(?:(\\d+(?:\\.\\d+)?)S)?)?$';
@@ -55,6 +56,10 @@ export const ConfigSchema = Type.Object({
   jobPolls: Type.Integer({ minimum: 0, maximum: 1000, default: 0, description: "polls of a job's status that answer Processing before it may end (launch, schedule, batch, upload, removal and report jobs); 0: it may end at once" }),
   jobDuration: Type.String({ pattern: DURATION_PATTERN, default: 'PT0S', description: "time on the session's clock a job takes before it may end, an ISO 8601 duration (PT5S, PT2M); PT0S: none" }),
   referenceData: Type.Optional(Type.String({ minLength: 1, description: "a YAML or JSON file of the user's reference data: operation id -> the body that read answers" })),
+  tlsCertFile: Type.Optional(Type.String({ minLength: 1, description: 'serve HTTPS with this PEM certificate (chain) file; with tlsKeyFile' })),
+  tlsKeyFile: Type.Optional(Type.String({ minLength: 1, description: 'the unencrypted PEM private key of tlsCertFile' })),
+  tlsSelfSigned: Type.Optional(Type.String({ minLength: 1, description: 'serve HTTPS with a self-signed certificate made at start for these comma-separated host names and IP addresses (localhost, 127.0.0.1 and ::1 are always added)' })),
+  tlsCertOut: Type.Optional(Type.String({ minLength: 1, description: 'with tlsSelfSigned: the file the generated certificate (PEM, no key) is written to, for clients to trust; default a new file in the temporary folder' })),
   webhookRequireHttps: Type.Boolean({ default: false, description: 'refuse webhook URLs that are not https:// (as Cint does); by default http:// is taken too, for local receivers' }),
   webhookTimeoutMs: Type.Integer({ minimum: 100, maximum: 600000, default: 5000, description: 'how long a webhook delivery attempt may take, connection to answer, before it counts as failed' }),
   webhookRetries: Type.Integer({ minimum: 0, maximum: 100, default: 5, description: 'attempts after the first before a delivery is expired' }),
@@ -71,6 +76,10 @@ export type Config = Readonly<Static<typeof ConfigSchema> & {
   jwtSecret: string;
   /** With RS256: the key tokens are signed with, read from jwtPrivateKeyFile or made at start. Absent with HS256. */
   jwtKey?: RsaSigningKey;
+  /** With tlsCertFile and tlsKeyFile: both, read and checked. */
+  tls?: TlsMaterial;
+  /** With tlsSelfSigned: the names the certificate made at start is for, loopback included. */
+  tlsNames?: readonly string[];
 }>;
 export type ConfigInput = Partial<Static<typeof ConfigSchema>>;
 
@@ -117,7 +126,7 @@ function labelOf(path: string, sources: ConfigSources): string {
 }
 
 /** The options as makeConfig fills them in. */
-type Candidate = Partial<Static<typeof ConfigSchema>> & { jwtKey?: RsaSigningKey };
+type Candidate = Partial<Static<typeof ConfigSchema>> & { jwtKey?: RsaSigningKey; tls?: TlsMaterial; tlsNames?: string[] };
 
 /** Defaults filled in, values checked; throws ConfigError naming every offending option, as the user gave it. */
 export function makeConfig(input: ConfigInput = {}, sources: ConfigSources = {}): Config {
@@ -128,6 +137,7 @@ export function makeConfig(input: ConfigInput = {}, sources: ConfigSources = {})
     // Node refuses a headers timeout longer than the request timeout: the headers are part of the request.
     lines.push(`  ${labelOf('headersTimeoutMs', sources)}: expected at most requestTimeoutMs (${options.requestTimeoutMs}), got ${options.headersTimeoutMs}`);
   }
+  if (lines.length === 0) lines.push(...tlsErrors(options, sources));
   if (lines.length === 0) lines.push(...signingKeyErrors(options, sources, input.tokenAlgorithm === undefined));
   if (lines.length > 0) throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   // A key of its own per instance unless one is given: two mocks never take each other's tokens by accident.
@@ -156,6 +166,39 @@ function signingKeyErrors(options: Candidate, sources: ConfigSources, defaulted:
   } catch (error) {
     if (!(error instanceof KeyFileError)) throw error;
     return [`  ${labelOf('jwtPrivateKeyFile', sources)}: ${error.message} (got ${JSON.stringify(file)})`];
+  }
+}
+
+/**
+ * HTTPS is one of: a certificate and key from files (both, read and checked here so that a wrong file
+ * is a configuration error at start), or a self-signed certificate for the host names given (made
+ * when the server starts). Anything else given with them would be ignored, so it is refused.
+ */
+function tlsErrors(options: Candidate, sources: ConfigSources): string[] {
+  const { tlsCertFile: certFile, tlsKeyFile: keyFile, tlsSelfSigned: names, tlsCertOut: outFile } = options;
+  const label = (key: keyof ConfigSources) => labelOf(key, sources);
+  if (names !== undefined && (certFile !== undefined || keyFile !== undefined)) {
+    return [`  ${label('tlsSelfSigned')}: a certificate made at start, but ${label(certFile !== undefined ? 'tlsCertFile' : 'tlsKeyFile')} gives one: choose one of them`];
+  }
+  if (outFile !== undefined && names === undefined) {
+    return [`  ${label('tlsCertOut')}: where a generated certificate is written, but no certificate is generated: set tlsSelfSigned too (got ${JSON.stringify(outFile)})`];
+  }
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    const given = certFile !== undefined ? 'tlsCertFile' : 'tlsKeyFile';
+    const missing = certFile !== undefined ? 'tlsKeyFile' : 'tlsCertFile';
+    return [`  ${label(given)}: HTTPS needs both a certificate and its key: set ${missing} too`];
+  }
+  try {
+    if (names !== undefined) options.tlsNames = selfSignedNames(names);
+    else if (certFile !== undefined && keyFile !== undefined) options.tls = readTlsFiles(certFile, keyFile);
+    return [];
+  } catch (error) {
+    if (error instanceof TlsFileError) {
+      const key = error.file === 'key' ? 'tlsKeyFile' : 'tlsCertFile';
+      return [`  ${label(key)}: ${error.message} (got ${JSON.stringify(options[key])})`];
+    }
+    if (error instanceof TypeError) return [`  ${label('tlsSelfSigned')}: ${error.message} (got ${JSON.stringify(names)})`];
+    throw error;
   }
 }
 
@@ -192,6 +235,10 @@ const ENV: Record<string, keyof Static<typeof ConfigSchema>> = {
   CINT_MOCK_REFERENCE_DATA: 'referenceData',
   CINT_MOCK_JOB_POLLS: 'jobPolls',
   CINT_MOCK_JOB_DURATION: 'jobDuration',
+  CINT_MOCK_TLS_CERT_FILE: 'tlsCertFile',
+  CINT_MOCK_TLS_KEY_FILE: 'tlsKeyFile',
+  CINT_MOCK_TLS_SELF_SIGNED: 'tlsSelfSigned',
+  CINT_MOCK_TLS_CERT_OUT: 'tlsCertOut',
   CINT_MOCK_WEBHOOK_REQUIRE_HTTPS: 'webhookRequireHttps',
   CINT_MOCK_WEBHOOK_TIMEOUT_MS: 'webhookTimeoutMs',
   CINT_MOCK_WEBHOOK_RETRIES: 'webhookRetries',

@@ -1,13 +1,19 @@
 // Starting and stopping a listening mock: used by the CLI and by test suites in-process.
 import type { FastifyServerOptions } from 'fastify';
 import { buildApp, type MockApp } from './app.js';
-import { makeConfig, type Config, type ConfigInput } from './config.js';
+import { ConfigError, makeConfig, type Config, type ConfigInput } from './config.js';
 import { controlOf, type MockControl } from './control.js';
+import { generateSelfSigned, type TlsMaterial } from './tls.js';
 
 export interface RunningMock extends MockControl {
-  /** The base URL, e.g. http://127.0.0.1:41873 */
+  /** The base URL, e.g. http://127.0.0.1:41873, or https://127.0.0.1:41873 with TLS. */
   url: string;
   port: number;
+  /**
+   * With TLS: the certificate (PEM) a client should trust, e.g. undici's `connect: { ca }`, and the file
+   * it is in (the one given, or where the self-signed one was written). Absent without TLS.
+   */
+  tls?: { certificate: string; certificateFile: string; names: string[]; selfSigned: boolean };
   app: MockApp;
   config: Config;
   /** Stops accepting connections, lets in-flight requests finish (up to shutdownGraceMs), then closes. */
@@ -26,25 +32,42 @@ export async function startMock(options: StartOptions = {}): Promise<RunningMock
 }
 
 export async function listen(config: Config, logger?: FastifyServerOptions['logger']): Promise<RunningMock> {
-  const app = await buildApp(config, { logger: logger ?? false });
+  const tls = config.tls ?? (config.tlsNames ? await selfSigned(config.tlsNames, config.tlsCertOut) : undefined);
+  const app = await buildApp(config, { logger: logger ?? false, ...(tls ? { https: { key: tls.key, cert: tls.cert } } : {}) });
   await app.listen({ port: config.port, host: config.host });
   if (config.adminEnabled && !config.adminToken && !isLoopback(config.host)) {
     app.log.warn({ host: config.host },
       'the admin API has no token and the server listens beyond this machine: anyone who reaches it can reset every session; set adminToken (CINT_MOCK_ADMIN_TOKEN)');
   }
+  if (tls) {
+    app.log.info({ certificate: tls.certificateFile, names: tls.names },
+      tls.selfSigned ? 'serving HTTPS with a self-signed certificate made at start: trust the file named here' : 'serving HTTPS');
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   let closing: Promise<void> | undefined;
   return {
     ...controlOf(app),
     url, port, app, config,
+    ...(tls ? { tls: { certificate: tls.cert, certificateFile: tls.certificateFile, names: tls.names, selfSigned: tls.selfSigned } } : {}),
     close: () => {
       closing ??= closeGracefully(app, config.shutdownGraceMs);
       return closing;
     },
   };
+}
+
+/** The self-signed certificate for `names`, written where a client can read it; a file that cannot be written is the user's configuration. */
+async function selfSigned(names: readonly string[], outFile: string | undefined): Promise<TlsMaterial> {
+  try {
+    return await generateSelfSigned([...names], outFile);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code && outFile !== undefined) throw new ConfigError(`invalid configuration:\n  tlsCertOut: cannot write the certificate to ${outFile}: ${code}`);
+    throw error;
+  }
 }
 
 async function closeGracefully(app: MockApp, graceMs: number): Promise<void> {

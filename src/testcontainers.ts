@@ -1,0 +1,229 @@
+// cint-mock/testcontainers: cint-mock's image as a Testcontainers module for Node test suites. The
+// container is ready when /__admin/health answers on the mapped port; the started container gives the
+// base URL (host and mapped port, not the address the ready line prints inside the container), tokens,
+// scenario choice per session, resets, the journal and the session's clock, over the admin API.
+//
+//   import { CintMockContainer } from 'cint-mock/testcontainers';
+//   const mock = await new CintMockContainer('cint-mock:latest').withScenarios('./test/cint-scenarios').start();
+//   const headers = await mock.headers('my-client');   // Authorization and Cint-API-Version
+//   await fetch(`${mock.getApiUrl()}/demand/accounts/101/projects`, { headers });
+//   await mock.stop();
+//
+// `testcontainers` is a peer dependency: install it in the suite that uses this module.
+import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { resolve } from 'node:path';
+import { AbstractStartedContainer, GenericContainer, getContainerRuntimeClient, Wait, type StartedTestContainer } from 'testcontainers';
+
+/** The port cint-mock listens on inside its image. */
+export const CINT_MOCK_PORT = 8080;
+/** The image `docker build -t cint-mock .` makes from the repository. */
+export const DEFAULT_IMAGE = 'cint-mock:latest';
+/** The Cint-API-Version the mock serves. */
+export const CINT_API_VERSION = '2025-12-18';
+/** Where a container given withSelfSignedTls() writes its certificate, read back after the start. */
+const CERTIFICATE_IN_CONTAINER = '/tmp/cint-mock-certificate.pem';
+const REQUEST_TIMEOUT_MS = 30_000;
+
+export interface TokenRequest {
+  /** The client secret; any with the default authMode (verify without a client list). */
+  clientSecret?: string;
+  /** Accounts the token grants; every account when absent. */
+  accounts?: number[];
+  audience?: string;
+}
+
+export interface JournalQuery { operation?: string; status?: number; method?: string; limit?: number }
+
+/** One request in a session's journal, as the admin API answers it (GET /__admin/sessions/{id}/journal). */
+export interface JournalEntry {
+  request_id: string;
+  at: string;
+  session: string;
+  operation: string | null;
+  method: string;
+  path: string;
+  query: Record<string, unknown>;
+  status: number;
+  duration_ms: number;
+  scenario: { name: string; rule: number } | null;
+  replayed: boolean;
+  fault?: string;
+  body?: unknown;
+}
+
+/** An error answer of the mock's admin API or token endpoint. */
+export class CintMockRequestError extends Error {
+  constructor(readonly status: number, readonly body: string, what: string) {
+    super(`${what}: ${status} ${body}`);
+    this.name = 'CintMockRequestError';
+  }
+}
+
+export class CintMockContainer extends GenericContainer {
+  private adminToken?: string;
+  private tlsNames?: string[];
+
+  constructor(image = DEFAULT_IMAGE) {
+    super(image);
+    this.withExposedPorts(CINT_MOCK_PORT)
+      .withEnvironment({ PORT: String(CINT_MOCK_PORT) })
+      .withWaitStrategy(Wait.forHttp('/__admin/health', CINT_MOCK_PORT).forStatusCode(200))
+      .withStartupTimeout(60_000);
+  }
+
+  /** A host folder of your scenario files, mounted read-only at /scenarios (hot-reloaded when they change). */
+  withScenarios(hostFolder: string): this {
+    return this.withBindMounts([{ source: resolve(hostFolder), target: '/scenarios', mode: 'ro' }]);
+  }
+
+  /** The scenario every session starts with (CINT_MOCK_SCENARIO); per session, use useScenario() once started. */
+  withScenario(name: string): this {
+    return this.withEnvironment({ CINT_MOCK_SCENARIO: name });
+  }
+
+  /** Protects the admin API (CINT_MOCK_ADMIN_TOKEN); the started container sends it. */
+  withAdminToken(token: string): this {
+    this.adminToken = token;
+    return this.withEnvironment({ CINT_MOCK_ADMIN_TOKEN: token });
+  }
+
+  /** Any of the mock's options by its environment variable (CINT_MOCK_JOB_POLLS, LOG_LEVEL, …). */
+  withOption(name: string, value: string | number | boolean): this {
+    return this.withEnvironment({ [name]: String(value) });
+  }
+
+  /**
+   * Serves HTTPS with a certificate made at start for the container runtime's host (the address
+   * getBaseUrl() uses) and `hostNames`; getCertificate() gives it for the client to trust.
+   */
+  withSelfSignedTls(hostNames: string[] = []): this {
+    this.tlsNames = hostNames;
+    this.withWaitStrategy(Wait.forHttp('/__admin/health', CINT_MOCK_PORT).forStatusCode(200).usingTls().allowInsecure());
+    return this;
+  }
+
+  override async start(): Promise<StartedCintMockContainer> {
+    if (this.tlsNames) {
+      const host = (await getContainerRuntimeClient()).info.containerRuntime.host;
+      this.withEnvironment({ CINT_MOCK_TLS_SELF_SIGNED: [host, ...this.tlsNames].join(','), CINT_MOCK_TLS_CERT_OUT: CERTIFICATE_IN_CONTAINER });
+    }
+    const started = await super.start();
+    let certificate: string | undefined;
+    if (this.tlsNames) {
+      const read = await started.exec(['cat', CERTIFICATE_IN_CONTAINER]);
+      if (read.exitCode !== 0) throw new Error(`cannot read the container's certificate: ${read.output}`);
+      certificate = read.stdout;
+    }
+    return new StartedCintMockContainer(started, { adminToken: this.adminToken, certificate });
+  }
+}
+
+export class StartedCintMockContainer extends AbstractStartedContainer {
+  private readonly adminToken?: string;
+  private readonly certificate?: string;
+
+  constructor(started: StartedTestContainer, options: { adminToken?: string; certificate?: string } = {}) {
+    super(started);
+    this.adminToken = options.adminToken;
+    this.certificate = options.certificate;
+  }
+
+  /** The URL a client on the host uses: the runtime's host and the mapped port, e.g. http://localhost:32771. */
+  getBaseUrl(): string {
+    const host = this.getHost();
+    return `${this.certificate ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${this.getMappedPort(CINT_MOCK_PORT)}`;
+  }
+
+  /** Cint's API base, `${getBaseUrl()}/v1`. */
+  getApiUrl(): string {
+    return `${this.getBaseUrl()}/v1`;
+  }
+
+  /** The client-credentials token endpoint, `${getBaseUrl()}/oauth/token`. */
+  getTokenUrl(): string {
+    return `${this.getBaseUrl()}/oauth/token`;
+  }
+
+  /** With withSelfSignedTls(): the certificate (PEM) to trust, e.g. Node's https `ca`; undefined otherwise. */
+  getCertificate(): string | undefined {
+    return this.certificate;
+  }
+
+  /** A bearer token for `clientId` from the mock's /oauth/token; the client id names its session. */
+  async token(clientId: string, options: TokenRequest = {}): Promise<string> {
+    const body = {
+      client_id: clientId,
+      client_secret: options.clientSecret ?? 'secret',
+      grant_type: 'client_credentials',
+      audience: options.audience ?? 'https://api.luc.id',
+      ...(options.accounts ? { accounts: options.accounts } : {}),
+    };
+    const answer = await this.call('POST', '/oauth/token', body, false);
+    if (answer.status !== 200) throw new CintMockRequestError(answer.status, answer.body, `token for ${clientId}`);
+    return (JSON.parse(answer.body) as { access_token: string }).access_token;
+  }
+
+  /** Headers for a Cint request as `clientId`: Authorization and Cint-API-Version. */
+  async headers(clientId: string, options: TokenRequest = {}): Promise<Record<string, string>> {
+    return { authorization: `Bearer ${await this.token(clientId, options)}`, 'cint-api-version': CINT_API_VERSION };
+  }
+
+  /** The scenario a session's requests get from now on (its progress starts afresh); null for the realistic behaviour. */
+  async useScenario(session: string, scenario: string | null): Promise<void> {
+    await this.admin(scenario === null ? 'DELETE' : 'PUT', `/sessions/${encodeURIComponent(session)}/scenario`, scenario === null ? undefined : { scenario });
+  }
+
+  /** Forgets one session's state (objects, keys, journal, scenario progress), or every session's. */
+  async reset(session?: string): Promise<void> {
+    await this.admin(session === undefined ? 'DELETE' : 'POST', session === undefined ? '/sessions' : `/sessions/${encodeURIComponent(session)}/reset`);
+  }
+
+  /** A session's requests, newest first. */
+  async journal(session: string, query: JournalQuery = {}): Promise<JournalEntry[]> {
+    const body = await this.admin('GET', `/sessions/${encodeURIComponent(session)}/journal${queryString(query)}`);
+    return (JSON.parse(body) as { entries: JournalEntry[] }).entries;
+  }
+
+  /** How many requests a session made, e.g. count('ci', { operation: 'create_project', status: 503 }). */
+  async count(session: string, query: Pick<JournalQuery, 'operation' | 'status'> = {}): Promise<number> {
+    const body = await this.admin('GET', `/sessions/${encodeURIComponent(session)}/counts${queryString(query)}`);
+    return (JSON.parse(body) as { count: number }).count;
+  }
+
+  /** Moves a session's clock ({ advance: 'P3D' }, { set: '2030-01-31T12:00:00Z' }, { reset: true }), or reads it. */
+  async clock(session: string, change?: { advance: string } | { set: string } | { reset: true }): Promise<{ now: string; offset_ms: number }> {
+    const path = `/sessions/${encodeURIComponent(session)}/clock`;
+    return JSON.parse(await this.admin(change ? 'POST' : 'GET', path, change)) as { now: string; offset_ms: number };
+  }
+
+  private async admin(method: string, path: string, body?: unknown): Promise<string> {
+    const answer = await this.call(method, `/__admin${path}`, body, true);
+    if (answer.status >= 300) throw new CintMockRequestError(answer.status, answer.body, `${method} /__admin${path}`);
+    return answer.body;
+  }
+
+  private call(method: string, path: string, body: unknown, admin: boolean): Promise<{ status: number; body: string }> {
+    const url = new URL(path, this.getBaseUrl());
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (admin && this.adminToken) headers.authorization = `Bearer ${this.adminToken}`;
+    // A bound on each call, so a container that stopped answering fails the test instead of hanging it.
+    const options: RequestOptions & { ca?: string } = { method, headers, timeout: REQUEST_TIMEOUT_MS, ...(this.certificate ? { ca: this.certificate } : {}) };
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise((done, fail) => {
+      const outgoing = send(url, options, (response: IncomingMessage) => {
+        let text = '';
+        response.setEncoding('utf8').on('data', (chunk: string) => { text += chunk; }).on('end', () => done({ status: response.statusCode ?? 0, body: text }));
+      });
+      outgoing.on('timeout', () => outgoing.destroy(new Error(`${method} ${url.pathname}: no answer from the container within ${REQUEST_TIMEOUT_MS} ms`)));
+      outgoing.on('error', fail);
+      outgoing.end(body === undefined ? undefined : JSON.stringify(body));
+    });
+  }
+}
+
+function queryString(query: object): string {
+  const entries = Object.entries(query).filter(([, value]) => value !== undefined).map(([key, value]) => [key, String(value)]);
+  return entries.length === 0 ? '' : `?${new URLSearchParams(entries).toString()}`;
+}

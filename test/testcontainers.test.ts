@@ -1,0 +1,155 @@
+// cint-mock/testcontainers against a real container engine: the module starts the image, waits for
+// /__admin/health on the mapped port, and a test suite walks the README quick start against its base
+// URL, chooses scenarios per session, reads the journal, and trusts the certificate of its HTTPS.
+// Skipped, saying why, where no engine answers or the image is not built (see test/containers.ts).
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { CintMockContainer, CintMockRequestError, type StartedCintMockContainer } from '../src/testcontainers.js';
+import { containerSkipReason, IMAGE } from './containers.js';
+import { assertQuickStartOutput, runQuickStart } from './quick-start.js';
+
+const skip = await containerSkipReason();
+/** Bounds on a container's start and a quick start on a loaded machine, so a broken start fails instead of hanging. */
+const START_MS = 120_000;
+const dir = mkdtempSync(join(tmpdir(), 'cint-mock-testcontainers-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A Cint request to the container, as a client on the host makes it. */
+async function cint(mock: StartedCintMockContainer, clientId: string, path: string, extra: Record<string, string> = {}) {
+  const response = await fetch(`${mock.getApiUrl()}/demand/accounts/101${path}`, { headers: { ...(await mock.headers(clientId)), ...extra } });
+  return { status: response.status, headers: response.headers, body: await response.text() };
+}
+
+/** The first log line of the container that matches, within a bound. */
+async function logLine(mock: StartedCintMockContainer, pattern: RegExp): Promise<string> {
+  const stream = await mock.logs();
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const timer = setTimeout(() => reject(new Error(`no log line matching ${pattern} within 10 s; logs:\n${text}`)), 10_000);
+    stream.on('data', (chunk: Buffer | string) => {
+      text += chunk.toString();
+      const line = text.split('\n').find((candidate) => pattern.test(candidate));
+      if (line) {
+        clearTimeout(timer);
+        (stream as unknown as { destroy?: () => void }).destroy?.();
+        resolve(line.trim());
+      }
+    });
+  });
+}
+
+describe(`cint-mock/testcontainers with the image ${IMAGE}`, { skip }, () => {
+  let mock: StartedCintMockContainer;
+  before(async () => {
+    const scenarios = join(dir, 'scenarios');
+    mkdirSync(scenarios, { mode: 0o755 });
+    writeFileSync(join(scenarios, 'suite-mounted.yaml'), [
+      'description: mounted by test/testcontainers.test.ts; list_account_projects answers 503 with Retry-After 7.',
+      'rules:',
+      '  - match: { operation: list_account_projects }',
+      '    respond: { status: 503, headers: { Retry-After: "7" } }',
+      '',
+    ].join('\n'));
+    mock = await new CintMockContainer(IMAGE).withScenarios(scenarios).withOption('LOG_LEVEL', 'warn').start();
+  }, { timeout: START_MS });
+  after(() => mock?.stop());
+
+  it('runs the README quick start against the base URL (the runtime host and the mapped port)', { timeout: START_MS }, async () => {
+    assert.match(mock.getBaseUrl(), /^http:\/\/[^/]+:\d+$/);
+    assert.equal(mock.getApiUrl(), `${mock.getBaseUrl()}/v1`);
+    assertQuickStartOutput(await runQuickStart(mock.getBaseUrl()));
+    // The quick start's client id names its session: the journal has its requests, newest first.
+    const created = await mock.journal('my-client', { operation: 'create_project' });
+    assert.equal(created.length, 1);
+    assert.equal(created[0]!.status, 202);
+    assert.equal(created[0]!.method, 'POST');
+    const all = await mock.journal('my-client');
+    assert.ok(all.length >= 15, `the quick start made ${all.length} requests`);
+    assert.ok(Date.parse(all[0]!.at) >= Date.parse(all.at(-1)!.at), 'newest first');
+    assert.equal(await mock.count('my-client', { operation: 'pause_fielding_run', status: 412 }), 1);
+  });
+
+  it("prints the internal address in its ready line, which is not the mapped port's", async () => {
+    const ready = JSON.parse(await logLine(mock, /"event":"listening"/)) as { url: string; port: number };
+    assert.deepEqual(ready, { event: 'listening', url: 'http://127.0.0.1:8080', port: 8080 });
+    assert.notEqual(new URL(mock.getBaseUrl()).port, '8080', 'the mapped port is chosen by the engine');
+  });
+
+  it('chooses a scenario per session, from the mounted folder; other sessions keep the realistic behaviour', async () => {
+    await mock.useScenario('suite-a', 'suite-mounted');
+    const a = await cint(mock, 'suite-a', '/projects');
+    assert.equal(a.status, 503, a.body);
+    assert.equal(a.headers.get('retry-after'), '7');
+    assert.deepEqual(Object.keys(JSON.parse(a.body)).sort(), ['detail', 'id', 'object']);
+    assert.equal((await cint(mock, 'suite-b', '/projects')).status, 200);
+    assert.equal(await mock.count('suite-a', { status: 503 }), 1);
+
+    await mock.useScenario('suite-a', null);
+    assert.equal((await cint(mock, 'suite-a', '/projects')).status, 200);
+    await mock.reset('suite-a');
+    assert.deepEqual(await mock.journal('suite-a'), []);
+    assert.equal((await mock.journal('suite-b')).length, 1, "another session's journal is kept");
+
+    await assert.rejects(mock.useScenario('suite-a', 'no-such-scenario'), (error: unknown) =>
+      error instanceof CintMockRequestError && error.status === 400 && /no-such-scenario/.test(error.body));
+  });
+
+  it("moves a session's clock", async () => {
+    await cint(mock, 'clock-suite', '/projects');
+    const moved = await mock.clock('clock-suite', { set: '2031-05-01T00:00:00Z' });
+    assert.match(moved.now, /^2031-05-01T00:00:00/);
+    assert.match((await mock.clock('clock-suite')).now, /^2031-05-01/);
+  });
+});
+
+/** One HTTPS GET that trusts only `ca` (none: Node's default roots). */
+function httpsStatus(url: string, ca: string | undefined, headers: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    request(url, { headers, ...(ca === undefined ? {} : { ca }) }, (response) => { response.resume(); resolve(response.statusCode!); })
+      .on('error', reject).end();
+  });
+}
+
+describe(`cint-mock/testcontainers over HTTPS (${IMAGE})`, { skip }, () => {
+  let mock: StartedCintMockContainer;
+  before(async () => {
+    mock = await new CintMockContainer(IMAGE).withSelfSignedTls(['cint-mock.test']).withOption('LOG_LEVEL', 'warn').start();
+  }, { timeout: START_MS });
+  after(() => mock?.stop());
+
+  it('walks the README quick start with curl trusting the certificate read from the container', { timeout: START_MS }, async () => {
+    assert.match(mock.getBaseUrl(), /^https:\/\//);
+    const certificate = mock.getCertificate();
+    assert.match(certificate ?? '', /^-----BEGIN CERTIFICATE-----/);
+    const caFile = join(dir, 'container-certificate.pem');
+    writeFileSync(caFile, certificate!);
+    assertQuickStartOutput(await runQuickStart(mock.getBaseUrl(), { caFile }));
+    assert.equal(await mock.count('my-client', { operation: 'complete_fielding_run', status: 204 }), 1);
+  });
+
+  it('is refused by a client that does not trust the certificate', async () => {
+    assert.equal(await httpsStatus(`${mock.getBaseUrl()}/__admin/health`, mock.getCertificate()), 200);
+    await assert.rejects(httpsStatus(`${mock.getBaseUrl()}/__admin/health`, undefined), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
+  });
+});
+
+describe(`cint-mock/testcontainers with an admin token (${IMAGE})`, { skip }, () => {
+  let mock: StartedCintMockContainer;
+  before(async () => {
+    mock = await new CintMockContainer(IMAGE).withAdminToken('admin-secret').withOption('LOG_LEVEL', 'warn').start();
+  }, { timeout: START_MS });
+  after(() => mock?.stop());
+
+  it('sends the token to the admin API, which refuses a request without it', async () => {
+    await mock.useScenario('guarded', 'unavailable');
+    assert.equal((await cint(mock, 'guarded', '/projects')).status, 503);
+    assert.equal(await mock.count('guarded', { status: 503 }), 1);
+    const bare = await fetch(`${mock.getBaseUrl()}/__admin/sessions`);
+    assert.equal(bare.status, 401);
+    assert.equal((await bare.json() as { object: string }).object, 'authorization_error');
+  });
+});
