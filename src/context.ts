@@ -20,4 +20,6 @@ export interface RequestContext {
   scenario?: { name: string; rule: number } | null;
   /** A scenario's `job` step: how the job this request creates behaves. */
   jobScript?: JobScript | null;
+  /** The response's body as sent (onSend's payload, when it is text), for the journal. */
+  responseBody?: string;
 }

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import type { MockApp } from '../src/app.js';
 import type { JournalEntry } from '../src/journal/journal.js';
 import {
-  assertCintError, clientOf, createProject, makeApp, projectBody, projectsUrl, type Client,
+  assertCintError, clientOf, createProject, liveRun, makeApp, projectBody, projectsUrl, type Client,
 } from './helpers.js';
 
 // Well-formed project ids that no session holds.
@@ -165,6 +165,43 @@ describe('admin API: journal and counts', () => {
     const [entry] = await journalOf(app, client.clientId);
     assert.equal(entry?.status, response.statusCode);
     assert.match(String(entry?.body), /^\[body omitted: \d+ characters, more than the 4096 the journal keeps\]$/);
+  });
+
+  it('keeps each response body as the client got it: a success, an error envelope, a scripted answer, a replay', async () => {
+    const client = await clientOf(app);
+    const create = () => app.inject({ method: 'POST', url: projectsUrl(), headers: client.headers({ 'idempotency-key': 'response-body' }), payload: projectBody() });
+    const created = await create();
+    const replayed = await create();
+    const missing = await getProject(app, client, MISSING);
+    const scripted = await app.inject({ method: 'GET', url: projectsUrl(), headers: client.headers({ prefer: 'code=503' }) });
+    assert.deepEqual([created.statusCode, replayed.statusCode, missing.statusCode, scripted.statusCode], [202, 202, 404, 503]);
+
+    const entries = await journalOf(app, client.clientId);
+    assert.deepEqual(entries.map((entry) => [entry.status, entry.replayed, entry.response_body]), [
+      [503, false, scripted.body],
+      [404, false, missing.body],
+      [202, true, replayed.body],
+      [202, false, created.body],
+    ]);
+    assert.equal(JSON.parse(entries[1]!.response_body!).detail, 'project_id: the specified resource was not found');
+    assert.equal(JSON.parse(entries[3]!.response_body!).id, created.json().id);
+  });
+
+  it('keeps no response body for a 204, and a note of a response body over 4 KB', async () => {
+    const client = await clientOf(app);
+    const run = await liveRun(app, client);
+    const paused = await app.inject({ method: 'POST', url: `${run.runUrl}/pause`, headers: client.headers({ 'if-match': run.etag }) });
+    assert.equal(paused.statusCode, 204, paused.body);
+    for (let i = 0; i < 30; i += 1) await createProject(app, client, { name: `A project with a long enough name ${i}` });
+    const listed = await app.inject({ method: 'GET', url: `${projectsUrl()}?page_size=40`, headers: client.headers() });
+    assert.equal(listed.statusCode, 200, listed.body);
+    assert.ok(listed.body.length > 4096, `${listed.body.length} characters`);
+
+    const [list] = await journalOf(app, client.clientId, '?operation=list_account_projects');
+    assert.equal(list?.response_body, `[body omitted: ${listed.body.length} characters, more than the 4096 the journal keeps]`);
+    const [pause] = await journalOf(app, client.clientId, '?operation=pause_fielding_run');
+    assert.equal(pause?.status, 204);
+    assert.equal(pause?.response_body, undefined);
   });
 
   it('filters by operation, status, method and limit', async () => {

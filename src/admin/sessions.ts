@@ -37,7 +37,8 @@ const JournalEntry = Type.Object({
   scenario: Type.Union([Type.Object({ name: Type.String(), rule: Type.Integer() }), Type.Null()]),
   replayed: Type.Boolean(),
   fault: Type.Optional(Type.String({ description: 'a scenario fault that broke the connection; status is then 0' })),
-  body: Type.Optional(Type.Unknown()),
+  body: Type.Optional(Type.Unknown({ description: 'the JSON request body, when it was at most 4 KB' })),
+  response_body: Type.Optional(Type.String({ description: 'the response body as sent, as text, when it was at most 4 KB' })),
 });
 
 const tags = ['sessions'];

@@ -11,6 +11,13 @@ function keptBody(body: unknown): { body?: unknown; chars: number } {
   return { body, chars: text.length };
 }
 
+/** The response body as the journal keeps it: the text as sent, or a note of its size past JOURNAL_BODY_LIMIT. */
+function keptResponse(text: string | undefined): { text?: string; chars: number } {
+  if (!text) return { chars: 0 };
+  if (text.length > JOURNAL_BODY_LIMIT) return { text: `[body omitted: ${text.length} characters, more than the ${JOURNAL_BODY_LIMIT} the journal keeps]`, chars: 100 };
+  return { text, chars: text.length };
+}
+
 /**
  * Puts a request in its session's journal. `status` 0 with a `fault` is a request the scenario engine
  * answered by breaking the connection: no HTTP status went out, but the client did make the call.
@@ -19,6 +26,7 @@ export function recordRequest(app: FastifyInstance, request: FastifyRequest, sta
   const context = request.cint;
   if (!context?.session) return;
   const kept = keptBody(request.body);
+  const response = keptResponse(context.responseBody);
   const path = request.url.split('?')[0] ?? request.url;
   const entry: JournalEntry = {
     request_id: request.id,
@@ -34,11 +42,17 @@ export function recordRequest(app: FastifyInstance, request: FastifyRequest, sta
     replayed: context.replayed,
     ...(fault ? { fault } : {}),
     ...(kept.body !== undefined ? { body: kept.body } : {}),
+    ...(response.text !== undefined ? { response_body: response.text } : {}),
   };
-  app.mock.journals.of(context.session).record(entry, entryBytes(kept.chars, request.url.length));
+  app.mock.journals.of(context.session).record(entry, entryBytes(kept.chars + response.chars, request.url.length));
 }
 
 export function journal(app: FastifyInstance): void {
+  // The body is kept by reference here and measured when the entry is made: serialized answers are strings.
+  app.addHook('onSend', async (request, _reply, payload) => {
+    if (request.cint && typeof payload === 'string') request.cint.responseBody = payload;
+    return payload;
+  });
   app.addHook('onResponse', async (request, reply) => {
     recordRequest(app, request, reply.statusCode, reply.elapsedTime);
   });
