@@ -68,6 +68,30 @@ describe('admin API: health and sessions', () => {
     assertCintError(await admin(app, 'GET', '/sessions/never-seen-session'), 404, 'not_found_error', { detail: 'id: the specified resource was not found' });
   });
 
+  it('each session\'s summary names the scenario answering it and what its clock says', async () => {
+    const client = await clientOf(app);
+    await createProject(app, client);
+    const summaryOf = async () => {
+      type Summary = { id: string; scenario: string | null; clock: { now: string; offset_ms: number } };
+      const listed = ((await admin(app, 'GET', '/sessions')).json().sessions as Summary[]).find((session) => session.id === client.clientId);
+      const one = (await admin(app, 'GET', `/sessions/${client.clientId}`)).json() as Summary;
+      // The list and the session's own summary agree, but for the milliseconds between the two reads.
+      assert.deepEqual({ ...listed, clock: { ...listed?.clock, now: undefined } }, { ...one, clock: { ...one.clock, now: undefined } });
+      return one;
+    };
+    const before = await summaryOf();
+    assert.equal(before.scenario, null);
+    assert.equal(before.clock.offset_ms, 0);
+    assert.ok(Math.abs(Date.parse(before.clock.now) - Date.now()) < 60_000, before.clock.now);
+
+    assert.equal((await admin(app, 'PUT', `/sessions/${client.clientId}/scenario`, { scenario: 'flaky' })).statusCode, 200);
+    assert.equal((await admin(app, 'POST', `/sessions/${client.clientId}/clock`, { set: '2030-01-01T10:00:00Z' })).statusCode, 200);
+    const after = await summaryOf();
+    assert.equal(after.scenario, 'flaky');
+    assert.match(after.clock.now, /^2030-01-01T10:00:0\d/);
+    assert.ok(after.clock.offset_ms > 0);
+  });
+
   it('POST /__admin/sessions/:id/reset empties the session but keeps its scenario choice', async () => {
     const client = await clientOf(app);
     const project = await createProject(app, client);
