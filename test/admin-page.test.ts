@@ -252,6 +252,24 @@ describe('admin page in headless Chromium', { skip: browserSkip }, () => {
     await page.context().close();
   });
 
+  it('live: new requests appear without a click; a session no longer in memory is said to be gone', async () => {
+    await traffic(mock, 'browser-live');
+    const { page, problems } = await open('/__admin/#session=browser-live&client_id=browser-live');
+    await rowsOf(page).first().waitFor();
+    assert.equal(await rowsOf(page).count(), 4);
+    await page.check('#live');
+    await traffic(mock, 'browser-live');
+    await page.waitForFunction(() => document.querySelectorAll('#journal details.entry').length === 8);
+
+    mock.reset('browser-live');
+    await page.waitForFunction(() => document.querySelector('#session-panel')?.hasAttribute('hidden'));
+    assert.match(String(await page.locator('#message').textContent()), /^Session browser-live is not in memory/);
+    assert.equal(await page.locator('#sessions tbody tr[data-session="browser-live"]').count(), 0);
+    // The browser logs the 404 the page read the gone session's summary with; nothing else.
+    assert.deepEqual(problems.filter((problem) => !/status of 404/.test(problem)), []);
+    await page.context().close();
+  });
+
   it('shows what a client sent as text: markup in a body never runs', async () => {
     await traffic(mock, 'browser-c', '<img src=x onerror="alert(1)"><script>alert(2)</script>');
     const { page, problems } = await open('/__admin/#session=browser-c&client_id=browser-c&operation=create_project');
