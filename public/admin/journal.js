@@ -49,7 +49,8 @@ async function api(path, query = {}) {
   const search = new URLSearchParams();
   for (const [name, value] of Object.entries(query)) if (value !== undefined && value !== null && value !== '') search.set(name, value);
   const token = sessionStorage.getItem(TOKEN_KEY);
-  const response = await fetch(`${path}${search.size ? `?${search}` : ''}`, {
+  const queryString = search.toString();
+  const response = await fetch(queryString ? `${path}?${queryString}` : path, {
     headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     cache: 'no-store',
   });
