@@ -30,6 +30,7 @@ COPY --from=deps --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist/src ./dist/src
 COPY --chown=node:node package.json ./
 COPY --chown=node:node scenarios ./scenarios
+COPY --chown=node:node public ./public
 # Mount your own scenario files here: they are added on top of the built-in ones and hot-reloaded.
 RUN mkdir -p /scenarios && chown node:node /scenarios
 VOLUME ["/scenarios"]

@@ -1,4 +1,5 @@
-// One linter for the project: eslint's recommended rules and typescript-eslint's, on src, test and scripts.
+// One linter for the project: eslint's recommended rules and typescript-eslint's, on src, test and scripts,
+// and on the admin page's browser script (public/).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
@@ -13,4 +14,6 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
     },
   },
+  // The journal page's script runs in the browser, as a classic script.
+  { files: ['public/**/*.js'], languageOptions: { globals: globals.browser, sourceType: 'script' } },
 );

@@ -91,6 +91,13 @@ echo "$headers" | grep -q '^HTTP/1.1 503' || fail "the mounted scenario was not 
 echo "$headers" | grep -qi '^retry-after: 7' || fail "the mounted scenario's Retry-After is missing"
 echo "container-check: the mounted scenario folder is used"
 
+# The journal page (public/ in the image) and Swagger UI's files (from node_modules, not the bundle).
+for path in /__admin/ /__admin/page/journal.js /__admin/docs/ /__admin/docs/static/swagger-ui-bundle.js /__admin/docs/json; do
+  status=$(curl -s -o /dev/null -w '%{http_code}' "$url$path")
+  [ "$status" = 200 ] || fail "$path answered $status"
+done
+echo "container-check: the journal page and the admin API's Swagger UI are served"
+
 # Hot reload in the mounted folder: an edit on the host is answered within a second or two.
 sed -i 's/Retry-After: "7"/Retry-After: "9"/' "$scenarios/ci-mounted.yaml"
 reloaded=

@@ -23,4 +23,6 @@ export interface RequestContext {
   jobScript?: JobScript | null;
   /** A scenario's `webhook` step: how the events this request publishes are delivered. */
   deliveryScript?: DeliveryScript | null;
+  /** The response's body as sent (onSend's payload, when it is text), for the journal. */
+  responseBody?: string;
 }

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import type { MockApp } from '../src/app.js';
 import type { JournalEntry } from '../src/journal/journal.js';
 import {
-  assertCintError, clientOf, createProject, makeApp, projectBody, projectsUrl, type Client,
+  assertCintError, clientOf, createProject, liveRun, makeApp, projectBody, projectsUrl, type Client,
 } from './helpers.js';
 
 // Well-formed project ids that no session holds.
@@ -66,6 +66,30 @@ describe('admin API: health and sessions', () => {
     assert.ok(!Number.isNaN(Date.parse(summary.created_at)));
     assert.ok(Date.parse(summary.last_seen_at) >= Date.parse(summary.created_at));
     assertCintError(await admin(app, 'GET', '/sessions/never-seen-session'), 404, 'not_found_error', { detail: 'id: the specified resource was not found' });
+  });
+
+  it('each session\'s summary names the scenario answering it and what its clock says', async () => {
+    const client = await clientOf(app);
+    await createProject(app, client);
+    const summaryOf = async () => {
+      type Summary = { id: string; scenario: string | null; clock: { now: string; offset_ms: number } };
+      const listed = ((await admin(app, 'GET', '/sessions')).json().sessions as Summary[]).find((session) => session.id === client.clientId);
+      const one = (await admin(app, 'GET', `/sessions/${client.clientId}`)).json() as Summary;
+      // The list and the session's own summary agree, but for the milliseconds between the two reads.
+      assert.deepEqual({ ...listed, clock: { ...listed?.clock, now: undefined } }, { ...one, clock: { ...one.clock, now: undefined } });
+      return one;
+    };
+    const before = await summaryOf();
+    assert.equal(before.scenario, null);
+    assert.equal(before.clock.offset_ms, 0);
+    assert.ok(Math.abs(Date.parse(before.clock.now) - Date.now()) < 60_000, before.clock.now);
+
+    assert.equal((await admin(app, 'PUT', `/sessions/${client.clientId}/scenario`, { scenario: 'flaky' })).statusCode, 200);
+    assert.equal((await admin(app, 'POST', `/sessions/${client.clientId}/clock`, { set: '2030-01-01T10:00:00Z' })).statusCode, 200);
+    const after = await summaryOf();
+    assert.equal(after.scenario, 'flaky');
+    assert.match(after.clock.now, /^2030-01-01T10:00:0\d/);
+    assert.ok(after.clock.offset_ms > 0);
   });
 
   it('POST /__admin/sessions/:id/reset empties the session but keeps its scenario choice', async () => {
@@ -165,6 +189,43 @@ describe('admin API: journal and counts', () => {
     const [entry] = await journalOf(app, client.clientId);
     assert.equal(entry?.status, response.statusCode);
     assert.match(String(entry?.body), /^\[body omitted: \d+ characters, more than the 4096 the journal keeps\]$/);
+  });
+
+  it('keeps each response body as the client got it: a success, an error envelope, a scripted answer, a replay', async () => {
+    const client = await clientOf(app);
+    const create = () => app.inject({ method: 'POST', url: projectsUrl(), headers: client.headers({ 'idempotency-key': 'response-body' }), payload: projectBody() });
+    const created = await create();
+    const replayed = await create();
+    const missing = await getProject(app, client, MISSING);
+    const scripted = await app.inject({ method: 'GET', url: projectsUrl(), headers: client.headers({ prefer: 'code=503' }) });
+    assert.deepEqual([created.statusCode, replayed.statusCode, missing.statusCode, scripted.statusCode], [202, 202, 404, 503]);
+
+    const entries = await journalOf(app, client.clientId);
+    assert.deepEqual(entries.map((entry) => [entry.status, entry.replayed, entry.response_body]), [
+      [503, false, scripted.body],
+      [404, false, missing.body],
+      [202, true, replayed.body],
+      [202, false, created.body],
+    ]);
+    assert.equal(JSON.parse(entries[1]!.response_body!).detail, 'project_id: the specified resource was not found');
+    assert.equal(JSON.parse(entries[3]!.response_body!).id, created.json().id);
+  });
+
+  it('keeps no response body for a 204, and a note of a response body over 4 KB', async () => {
+    const client = await clientOf(app);
+    const run = await liveRun(app, client);
+    const paused = await app.inject({ method: 'POST', url: `${run.runUrl}/pause`, headers: client.headers({ 'if-match': run.etag }) });
+    assert.equal(paused.statusCode, 204, paused.body);
+    for (let i = 0; i < 30; i += 1) await createProject(app, client, { name: `A project with a long enough name ${i}` });
+    const listed = await app.inject({ method: 'GET', url: `${projectsUrl()}?page_size=40`, headers: client.headers() });
+    assert.equal(listed.statusCode, 200, listed.body);
+    assert.ok(listed.body.length > 4096, `${listed.body.length} characters`);
+
+    const [list] = await journalOf(app, client.clientId, '?operation=list_account_projects');
+    assert.equal(list?.response_body, `[body omitted: ${listed.body.length} characters, more than the 4096 the journal keeps]`);
+    const [pause] = await journalOf(app, client.clientId, '?operation=pause_fielding_run');
+    assert.equal(pause?.status, 204);
+    assert.equal(pause?.response_body, undefined);
   });
 
   it('filters by operation, status, method and limit', async () => {

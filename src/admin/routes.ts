@@ -1,19 +1,14 @@
 // The admin API under /__admin: health (always open), then, unless turned off, sessions, journals and
-// scenarios, behind the admin token when one is set, described by the OpenAPI document at /openapi.json.
-import { timingSafeEqual } from 'node:crypto';
+// scenarios, behind the admin token when one is set, described by the OpenAPI document at /openapi.json,
+// shown in Swagger UI at /docs/, and the journal page at / that reads them.
 import swagger from '@fastify/swagger';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { unauthorized } from '../cint/errors.js';
+import type { FastifyPluginAsync } from 'fastify';
+import { adminPage } from './page.js';
 import { scenarioAdminRoutes } from './scenarios.js';
 import { sessionAdminRoutes } from './sessions.js';
 import { webhookAdminRoutes } from './webhooks.js';
-
-function tokenMatches(request: FastifyRequest, expected: string): boolean {
-  const match = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '');
-  const given = Buffer.from(match?.[1] ?? '');
-  const wanted = Buffer.from(expected);
-  return given.length === wanted.length && timingSafeEqual(given, wanted);
-}
+import { requireAdminToken } from './token.js';
+import { adminViewer } from './viewer.js';
 
 export const adminRoutes: FastifyPluginAsync = async (app) => {
   const { config } = app.mock;
@@ -22,13 +17,6 @@ export const adminRoutes: FastifyPluginAsync = async (app) => {
 
   await app.register(async (admin) => {
     const adminToken = config.adminToken;
-    if (adminToken) {
-      admin.addHook('onRequest', async (request) => {
-        if (!tokenMatches(request, adminToken)) {
-          throw unauthorized('the admin API needs Authorization: Bearer <admin token> (CINT_MOCK_ADMIN_TOKEN)');
-        }
-      });
-    }
     // Registered here, @fastify/swagger describes the admin routes only: Cint's API has Cint's document.
     await admin.register(swagger, {
       openapi: {
@@ -43,9 +31,16 @@ export const adminRoutes: FastifyPluginAsync = async (app) => {
         ...(adminToken ? { components: { securitySchemes: { adminToken: { type: 'http', scheme: 'bearer' } } }, security: [{ adminToken: [] }] } : {}),
       },
     });
-    await admin.register(sessionAdminRoutes);
-    await admin.register(scenarioAdminRoutes);
-    await admin.register(webhookAdminRoutes);
-    admin.get('/openapi.json', { schema: { hide: true } }, async () => admin.swagger());
+    // What a browser loads before it has a token: the journal page and the document's viewer, which
+    // hold no data and read the routes below with the token the person gives the page.
+    await admin.register(adminPage);
+    await admin.register(adminViewer, { adminToken });
+    await admin.register(async (data) => {
+      if (adminToken) data.addHook('onRequest', requireAdminToken(adminToken));
+      await data.register(sessionAdminRoutes);
+      await data.register(scenarioAdminRoutes);
+      await data.register(webhookAdminRoutes);
+      data.get('/openapi.json', { schema: { hide: true } }, async () => data.swagger());
+    });
   });
 };

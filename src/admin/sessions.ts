@@ -14,6 +14,11 @@ const SessionSummary = Type.Object({
   requests: Type.Integer(),
   objects: Type.Integer(),
   bytes: Type.Integer({ description: 'bytes of stored request data it holds, counted against maxSessionBytes' }),
+  scenario: Type.Union([Type.String(), Type.Null()], { description: "the scenario answering its requests (its choice, its name's, else the instance's); null: the realistic behaviour" }),
+  clock: Type.Object({
+    now: Type.String({ format: 'date-time', description: 'what time it is for its runs and jobs' }),
+    offset_ms: Type.Number({ description: 'how far its clock is from the real one' }),
+  }),
 });
 
 const JournalQuery = Type.Object({
@@ -37,7 +42,8 @@ const JournalEntry = Type.Object({
   scenario: Type.Union([Type.Object({ name: Type.String(), rule: Type.Integer() }), Type.Null()]),
   replayed: Type.Boolean(),
   fault: Type.Optional(Type.String({ description: 'a scenario fault that broke the connection; status is then 0' })),
-  body: Type.Optional(Type.Unknown()),
+  body: Type.Optional(Type.Unknown({ description: 'the JSON request body, when it was at most 4 KB' })),
+  response_body: Type.Optional(Type.String({ description: 'the response body as sent, as text, when it was at most 4 KB' })),
 });
 
 const tags = ['sessions'];
@@ -61,10 +67,15 @@ function existingSession(sessions: SessionStore, name: string, clientId: string 
 
 export const sessionAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { sessions, journals, scenarios } = app.mock;
+  const summary = (session: Session) => ({
+    ...summaryOf(session),
+    scenario: scenarios.choiceOf(session.name, session.clientId).scenario,
+    clock: clockOf(session),
+  });
 
   app.get('/sessions', {
     schema: { tags, summary: 'List the sessions held in memory, most recently used first', response: { 200: Type.Object({ sessions: Type.Array(SessionSummary) }) } },
-  }, async () => ({ sessions: sessions.list() }));
+  }, async () => ({ sessions: sessions.all().map(summary) }));
 
   app.delete('/sessions', {
     schema: { tags, summary: 'Forget every session: state, journals, counters and scenario choices', response: { 204: NoContent } },
@@ -77,8 +88,7 @@ export const sessionAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/sessions/:id', {
     schema: { tags, summary: "A session's summary", params: SessionParams, querystring: SessionQuery, response: { 200: SessionSummary } },
   }, async (request) => {
-    const session = existingSession(sessions, request.params.id, request.query.client_id);
-    return summaryOf(session);
+    return summary(existingSession(sessions, request.params.id, request.query.client_id));
   });
 
   app.post('/sessions/:id/reset', {

@@ -26,6 +26,13 @@ function isoNow(): string {
   return lastIso;
 }
 
+/** The response body as the journal keeps it: the text as sent, or a note of its size past JOURNAL_BODY_LIMIT. */
+function keptResponse(text: string | undefined): { text?: string; chars: number } {
+  if (!text) return { chars: 0 };
+  if (text.length > JOURNAL_BODY_LIMIT) return { text: `[body omitted: ${text.length} characters, more than the ${JOURNAL_BODY_LIMIT} the journal keeps]`, chars: 100 };
+  return { text, chars: text.length };
+}
+
 /**
  * Puts a request in its session's journal. `status` 0 with a `fault` is a request the scenario engine
  * answered by breaking the connection: no HTTP status went out, but the client did make the call.
@@ -34,6 +41,7 @@ export function recordRequest(app: FastifyInstance, request: FastifyRequest, sta
   const context = request.cint;
   if (!context?.session) return;
   const kept = keptBody(request.body);
+  const response = keptResponse(context.responseBody);
   const url = request.url;
   const queryAt = url.indexOf('?');
   const path = queryAt === -1 ? url : url.slice(0, queryAt);
@@ -52,10 +60,16 @@ export function recordRequest(app: FastifyInstance, request: FastifyRequest, sta
   };
   if (fault) entry.fault = fault;
   if (kept.body !== undefined) entry.body = kept.body;
-  app.mock.journals.of(context.session).record(entry, entryBytes(kept.chars, url.length));
+  if (response.text !== undefined) entry.response_body = response.text;
+  app.mock.journals.of(context.session).record(entry, entryBytes(kept.chars + response.chars, url.length));
 }
 
 export function journal(app: FastifyInstance): void {
+  // The body is kept by reference here and measured when the entry is made: serialized answers are strings.
+  app.addHook('onSend', (request, _reply, payload, done) => {
+    if (request.cint && typeof payload === 'string') request.cint.responseBody = payload;
+    done(null, payload);
+  });
   app.addHook('onResponse', (request, reply, done) => {
     recordRequest(app, request, reply.statusCode, reply.elapsedTime);
     done();

@@ -19,6 +19,8 @@ export interface JournalEntry {
   fault?: string;
   /** The JSON request body, when it was small enough to keep (JOURNAL_BODY_LIMIT characters). */
   body?: unknown;
+  /** The response body as sent, as text (JSON is not parsed), when it was small enough to keep. */
+  response_body?: string;
 }
 
 export interface JournalFilter {

@@ -395,7 +395,12 @@ export class SessionStore {
   }
 
   list(): SessionSummary[] {
-    return [...this.sessions.values()].map(summaryOf);
+    return this.all().map(summaryOf);
+  }
+
+  /** The sessions held, most recently used first. */
+  all(): Session[] {
+    return [...this.sessions.values()];
   }
 }
 

@@ -1,0 +1,271 @@
+// The journal page: the sessions, each one's scenario and clock, and a session's requests newest first,
+// read from the admin API's JSON routes beside this page. Everything a client sent is shown as text
+// (textContent), never as markup. The location's hash holds the choice, so a link can point at a
+// session and its filters: #session=my-client&client_id=my-client&status=503.
+'use strict';
+
+/** Where the admin token is kept for this tab; the Swagger UI page (../docs/) reads the same key. */
+const TOKEN_KEY = 'cint-mock-admin-token';
+const LIVE_EVERY_MS = 2000;
+/** Status filters that are not one status: answered by filtering the entries here. */
+const STATUS_CLASSES = { '2xx': [200, 299], '3xx': [300, 399], '4xx': [400, 499], '5xx': [500, 599], fault: [0, 0] };
+const NO_OPERATION = '(none)';
+
+const $ = (id) => document.getElementById(id);
+
+function element(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (name === 'className') node.className = value;
+    else if (value !== undefined && value !== null) node.setAttribute(name, String(value));
+  }
+  for (const child of children) node.append(child instanceof Node ? child : String(child ?? ''));
+  return node;
+}
+
+class Unauthorized extends Error {}
+
+function choice() {
+  const params = new URLSearchParams(location.hash.slice(1));
+  return {
+    session: params.get('session'),
+    clientId: params.get('client_id'),
+    operation: params.get('operation') ?? '',
+    status: params.get('status') ?? '',
+  };
+}
+
+function choose(next) {
+  const params = new URLSearchParams();
+  for (const [name, value] of [['session', next.session], ['client_id', next.clientId], ['operation', next.operation], ['status', next.status]]) {
+    if (value) params.set(name, value);
+  }
+  const hash = `#${params}`;
+  if (location.hash === hash) void refresh();
+  else location.hash = hash;
+}
+
+async function api(path, query = {}) {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) if (value !== undefined && value !== null && value !== '') search.set(name, value);
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  const queryString = search.toString();
+  const response = await fetch(queryString ? `${path}?${queryString}` : path, {
+    headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    cache: 'no-store',
+  });
+  const body = await response.json().catch(() => ({}));
+  if (response.status === 401) throw new Unauthorized(body.detail ?? 'the admin API needs a token');
+  if (!response.ok) {
+    const error = new Error(`${response.status} ${body.object ?? ''}: ${body.detail ?? response.statusText}`);
+    error.status = response.status;
+    throw error;
+  }
+  return body;
+}
+
+const sessionPath = (session, rest = '') => `sessions/${encodeURIComponent(session)}${rest}`;
+
+function say(text, kind = 'info') {
+  const message = $('message');
+  message.textContent = text;
+  message.dataset.kind = kind;
+}
+
+function time(iso) {
+  const at = new Date(iso);
+  return Number.isNaN(at.getTime()) ? iso : at.toISOString().slice(11, 23);
+}
+
+function statusClass(status) {
+  return status === 0 ? 'fault' : `s${Math.floor(status / 100)}xx`;
+}
+
+function ruleText(scenario) {
+  if (!scenario) return 'realistic';
+  return scenario.rule < 0 ? scenario.name : `${scenario.name} · rules[${scenario.rule}]`;
+}
+
+function pretty(value) {
+  if (value === undefined) return '(no body)';
+  if (typeof value !== 'string') return JSON.stringify(value, null, 2);
+  try {
+    return JSON.stringify(JSON.parse(value), null, 2);
+  } catch {
+    return value;
+  }
+}
+
+function renderSessions(sessions, selected) {
+  const body = $('sessions').tBodies[0];
+  body.replaceChildren(...sessions.map((session) => {
+    const current = selected.session === session.id && (selected.clientId ?? null) === session.client_id;
+    const link = element('a', { href: '#', 'data-session': session.id }, session.id);
+    link.addEventListener('click', (event) => {
+      event.preventDefault();
+      choose({ session: session.id, clientId: session.client_id ?? '', operation: '', status: '' });
+    });
+    return element('tr', { className: current ? 'selected' : '', 'data-session': session.id },
+      element('td', {}, link),
+      element('td', {}, session.client_id ?? '(shared)'),
+      element('td', { className: 'scenario' }, session.scenario ?? 'realistic'),
+      element('td', { className: 'clock', title: `offset ${session.clock.offset_ms} ms` }, session.clock.now),
+      element('td', { className: 'number' }, session.requests),
+      element('td', { className: 'number' }, session.objects),
+      element('td', { title: session.last_seen_at }, time(session.last_seen_at)));
+  }));
+  $('no-sessions').hidden = sessions.length > 0;
+}
+
+function fillSelect(select, options, value) {
+  const known = new Set(options.map(([optionValue]) => optionValue));
+  if (value && !known.has(value)) options.push([value, value]);
+  select.replaceChildren(element('option', { value: '' }, 'any'), ...options.map(([optionValue, label]) => element('option', { value: optionValue }, label)));
+  select.value = value;
+}
+
+function renderFilters(byOperation, selected) {
+  const operations = Object.entries(byOperation)
+    .map(([operation, statuses]) => [operation, Object.values(statuses).reduce((sum, count) => sum + count, 0)])
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([operation, count]) => [operation, `${operation} (${count})`]);
+  fillSelect($('filter-operation'), operations, selected.operation);
+
+  const statuses = new Map();
+  for (const counts of Object.values(byOperation)) {
+    for (const [status, count] of Object.entries(counts)) statuses.set(status, (statuses.get(status) ?? 0) + count);
+  }
+  const exact = [...statuses.keys()].filter((status) => status !== '0').sort().map((status) => [status, `${status} (${statuses.get(status)})`]);
+  const classes = Object.keys(STATUS_CLASSES).filter((name) => name !== 'fault').map((name) => [name, name]);
+  if (statuses.has('0')) classes.push(['fault', `fault (${statuses.get('0')})`]);
+  fillSelect($('filter-status'), [...classes, ...exact], selected.status);
+}
+
+function section(title, text, className) {
+  return element('section', { className },
+    element('h3', {}, title),
+    element('pre', {}, text));
+}
+
+function renderEntry(entry, open) {
+  const query = new URLSearchParams(Object.entries(entry.query ?? {}).map(([name, value]) => [name, String(value)])).toString();
+  const details = element('details', { className: 'entry', role: 'listitem', 'data-request-id': entry.request_id, 'data-status': entry.status, 'data-operation': entry.operation ?? NO_OPERATION });
+  details.open = open;
+  details.append(
+    element('summary', {},
+      element('span', { className: 'at', title: entry.at }, time(entry.at)),
+      element('span', { className: `status ${statusClass(entry.status)}` }, entry.status === 0 ? entry.fault ?? 'fault' : entry.status),
+      element('span', { className: 'method' }, entry.method),
+      element('span', { className: 'operation' }, entry.operation ?? NO_OPERATION),
+      element('span', { className: 'path', title: entry.path }, `${entry.path}${query ? `?${query}` : ''}`),
+      element('span', { className: 'rule' }, ruleText(entry.scenario), entry.replayed ? element('span', { className: 'tag' }, 'replayed') : ''),
+      element('span', { className: 'duration' }, `${entry.duration_ms} ms`)),
+    element('div', { className: 'bodies' },
+      section('Request body', pretty(entry.body), 'request-body'),
+      section('Response body', entry.status === 0 ? `(no response: ${entry.fault})` : pretty(entry.response_body), 'response-body')),
+    element('p', { className: 'meta' },
+      `request ${entry.request_id} · answered by ${entry.scenario ? `scenario ${ruleText(entry.scenario)}` : 'the realistic behaviour'}`
+      + `${entry.replayed ? ' (an idempotent replay)' : ''} · ${entry.at}`));
+  return details;
+}
+
+function keep(entry, selected) {
+  if (selected.operation === NO_OPERATION && entry.operation !== null) return false;
+  const range = STATUS_CLASSES[selected.status];
+  return !range || (entry.status >= range[0] && entry.status <= range[1]);
+}
+
+async function renderSession(selected) {
+  const panel = $('session-panel');
+  if (!selected.session) {
+    panel.hidden = true;
+    return;
+  }
+  const who = { client_id: selected.clientId || undefined };
+  let summary;
+  try {
+    summary = await api(sessionPath(selected.session), who);
+  } catch (error) {
+    if (error.status !== 404) throw error;
+    panel.hidden = true;
+    say(`Session ${selected.session} is not in memory: it was reset or forgotten, or has made no request yet.`, 'warning');
+    return;
+  }
+  const exactStatus = /^\d{3}$/.test(selected.status) ? selected.status : undefined;
+  const operation = selected.operation && selected.operation !== NO_OPERATION ? selected.operation : undefined;
+  const [counts, journal] = await Promise.all([
+    api(sessionPath(selected.session, '/counts'), who),
+    api(sessionPath(selected.session, '/journal'), { ...who, operation, status: exactStatus }),
+  ]);
+
+  $('session-title').textContent = `Session ${summary.id}`;
+  const facts = [
+    ['client', summary.client_id ?? '(shared by name)'],
+    ['scenario', summary.scenario ?? 'none (the realistic behaviour)'],
+    ['clock', `${summary.clock.now}${summary.clock.offset_ms ? ` (moved ${summary.clock.offset_ms} ms)` : ''}`],
+    ['requests', `${summary.requests} (${counts.count} journaled over its life)`],
+    ['objects', summary.objects],
+  ];
+  $('session-facts').replaceChildren(...facts.flatMap(([term, value]) => [element('dt', {}, term), element('dd', { 'data-fact': term }, value)]));
+  renderFilters(counts.by_operation, selected);
+
+  const list = $('journal');
+  const opened = new Set([...list.querySelectorAll('details[open]')].map((node) => node.dataset.requestId));
+  const entries = journal.entries.filter((entry) => keep(entry, selected));
+  list.replaceChildren(...entries.map((entry) => renderEntry(entry, opened.has(entry.request_id))));
+  if (entries.length === 0) list.append(element('p', { className: 'empty' }, 'No request matches.'));
+  $('shown').textContent = `${entries.length} shown, newest first`;
+  panel.hidden = false;
+}
+
+let running = null;
+let refreshes = 0;
+async function refresh() {
+  if (running) return running;
+  running = (async () => {
+    const selected = choice();
+    try {
+      const { sessions } = await api('sessions');
+      $('token-form').hidden = !sessionStorage.getItem(TOKEN_KEY);
+      say('');
+      renderSessions(sessions, selected);
+      await renderSession(selected);
+      document.body.dataset.loaded = 'true';
+    } catch (error) {
+      if (error instanceof Unauthorized) {
+        $('token-form').hidden = false;
+        say(`${error.message}. Type the admin token (CINT_MOCK_ADMIN_TOKEN); it is kept in this tab only.`, 'warning');
+      } else {
+        say(`Could not read the admin API: ${error.message}`, 'error');
+      }
+    }
+  })();
+  try {
+    await running;
+  } finally {
+    running = null;
+    // Each finished refresh is counted on the body, so a test (or a person's tool) can wait for the next one.
+    document.body.dataset.refreshes = String((refreshes += 1));
+  }
+}
+
+let timer = null;
+function setLive(on) {
+  clearInterval(timer);
+  timer = on ? setInterval(() => void refresh(), LIVE_EVERY_MS) : null;
+}
+
+document.addEventListener('DOMContentLoaded', () => {
+  $('token-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    sessionStorage.setItem(TOKEN_KEY, $('token').value);
+    $('token').value = '';
+    void refresh();
+  });
+  $('refresh').addEventListener('click', () => void refresh());
+  $('live').addEventListener('change', (event) => setLive(event.target.checked));
+  $('filter-operation').addEventListener('change', (event) => choose({ ...choice(), operation: event.target.value }));
+  $('filter-status').addEventListener('change', (event) => choose({ ...choice(), status: event.target.value }));
+  window.addEventListener('hashchange', () => void refresh());
+  void refresh();
+});

@@ -1,0 +1,329 @@
+// The journal page at /__admin/ and the admin API's Swagger UI at /__admin/docs/, over a real socket:
+// what they serve (and the envelope for what they do not), the admin token, and the page itself in
+// headless Chromium (Debian's `chromium`; skipped with a message where it is not installed, required
+// where CINT_MOCK_REQUIRE_BROWSER=1, as in CI).
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startMock, type RunningMock } from '../src/index.js';
+import { MANAGER_ID, projectsUrl } from './helpers.js';
+
+const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome']
+  .find((candidate): candidate is string => Boolean(candidate) && existsSync(candidate!));
+const NO_BROWSER = 'no Chromium here: install Debian\'s (apt-get install chromium) or set CHROMIUM_PATH to run the page in a browser';
+if (!CHROMIUM && process.env.CINT_MOCK_REQUIRE_BROWSER === '1') throw new Error(`CINT_MOCK_REQUIRE_BROWSER=1 but ${NO_BROWSER}`);
+const browserSkip = CHROMIUM ? false : NO_BROWSER;
+/** How long the browser may take to show something; a failure waits this long, a pass much less. */
+const SHOWN_WITHIN_MS = 15_000;
+
+const MISSING = '01K40T69E63BHTT9MAJYRBQ8HY';
+
+/** One Chromium for the file's browser tests, started by the first; each test opens its own context. */
+let launched: Promise<Browser> | undefined;
+// --no-sandbox: CI and these machines run as root, where Chromium's sandbox will not start.
+const browserOf = () => (launched ??= chromium.launch({ executablePath: CHROMIUM!, args: ['--no-sandbox'] }));
+after(async () => { if (launched) await (await launched).close(); });
+
+async function get(mock: RunningMock, path: string, headers: Record<string, string> = {}) {
+  const response = await fetch(`${mock.url}${path}`, { headers, redirect: 'manual' });
+  return { status: response.status, headers: response.headers, text: await response.text() };
+}
+
+function assertEnvelope(answer: { status: number; headers: Headers; text: string }, status: number, object: string, detail?: RegExp) {
+  assert.equal(answer.status, status, answer.text);
+  assert.match(answer.headers.get('content-type') ?? '', /^application\/json/);
+  const body = JSON.parse(answer.text) as Record<string, unknown>;
+  assert.deepEqual(Object.keys(body).sort(), ['detail', 'id', 'object']);
+  assert.equal(body.object, object);
+  assert.match(String(body.id), /^[0-9a-f-]{36}$/);
+  if (detail) assert.match(String(body.detail), detail);
+}
+
+/** A client's requests over the socket: a project made, read, a 404 and a scripted 503. */
+async function traffic(mock: RunningMock, clientId: string, projectName = 'Page study') {
+  const headers = { ...mock.headers(clientId), 'content-type': 'application/json' };
+  const url = `${mock.url}${projectsUrl()}`;
+  const created = await fetch(url, {
+    method: 'POST', headers: { ...headers, 'idempotency-key': `${clientId}-1` }, body: JSON.stringify({ name: projectName, project_manager_id: MANAGER_ID }),
+  });
+  assert.equal(created.status, 202, await created.clone().text());
+  const { id } = await created.json() as { id: string };
+  assert.equal((await fetch(`${url}/${id}`, { headers })).status, 200);
+  const missing = await fetch(`${url}/${MISSING}`, { headers });
+  assert.equal(missing.status, 404);
+  const scripted = await fetch(url, { headers: { ...headers, prefer: 'code=503' } });
+  assert.equal(scripted.status, 503);
+  return { id, missing: await missing.text(), scripted: await scripted.text() };
+}
+
+describe('admin page and viewer: what they serve', () => {
+  let mock: RunningMock;
+  before(async () => { mock = await startMock({ watchScenarios: false }); });
+  after(() => mock.close());
+
+  it('serves the page at /__admin/, its script and style, and sends /__admin to /__admin/ so relative links resolve', async () => {
+    const page = await get(mock, '/__admin/');
+    assert.equal(page.status, 200, page.text);
+    assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
+    assert.match(page.headers.get('content-security-policy') ?? '', /script-src 'self'/);
+    assert.match(page.text, /<script src="page\/journal\.js" defer><\/script>/);
+
+    const bare = await get(mock, '/__admin?x=1');
+    assert.equal(bare.status, 302);
+    assert.equal(new URL(bare.headers.get('location')!, `${mock.url}/__admin?x=1`).href, `${mock.url}/__admin/?x=1`);
+
+    const script = await get(mock, '/__admin/page/journal.js');
+    assert.equal(script.status, 200);
+    assert.match(script.headers.get('content-type') ?? '', /^text\/javascript/);
+    assert.match(script.text, /sessions\/\$\{encodeURIComponent\(session\)\}/);
+    const style = await get(mock, '/__admin/page/journal.css');
+    assert.equal(style.status, 200);
+    assert.match(style.headers.get('content-type') ?? '', /^text\/css/);
+  });
+
+  it('answers a file it does not have, under the page or the viewer, with Cint\'s 404 envelope', async () => {
+    for (const path of ['/__admin/page/nope.js', '/__admin/page/', '/__admin/page/../index.html', '/__admin/docs/static/nope.js', '/__admin/docs/nope.css', '/__admin/docs/static/%2e%2e/%2e%2e/package.json']) {
+      assertEnvelope(await get(mock, path), 404, 'not_found_error', /no route matches GET/);
+    }
+  });
+
+  it('serves Swagger UI at /__admin/docs/ with the admin API\'s document as JSON and YAML', async () => {
+    const page = await get(mock, '/__admin/docs/');
+    assert.equal(page.status, 200, page.text);
+    assert.match(page.text, /<title>cint-mock admin API<\/title>/);
+    assert.match(page.text, /swagger-ui-bundle\.js/);
+    const bundle = await get(mock, '/__admin/docs/static/swagger-ui-bundle.js');
+    assert.equal(bundle.status, 200);
+    assert.match(bundle.headers.get('content-type') ?? '', /javascript/);
+
+    const json = await get(mock, '/__admin/docs/json');
+    assert.equal(json.status, 200, json.text);
+    const document = JSON.parse(json.text) as { openapi: string; paths: Record<string, unknown> };
+    assert.deepEqual(document, JSON.parse((await get(mock, '/__admin/openapi.json')).text));
+    assert.ok('/__admin/sessions/{id}/journal' in document.paths);
+    assert.deepEqual(Object.keys(document.paths).filter((path) => path.startsWith('/__admin/docs') || path === '/__admin/' || path.startsWith('/__admin/page')), []);
+    const yaml = await get(mock, '/__admin/docs/yaml');
+    assert.equal(yaml.status, 200);
+    assert.match(yaml.text, /^openapi: 3\.0\.3$/m);
+  });
+});
+
+describe('admin page and viewer: the admin token and turning the API off', () => {
+  let mock: RunningMock;
+  before(async () => { mock = await startMock({ watchScenarios: false, adminToken: 'page-secret' }); });
+  after(() => mock.close());
+
+  it('the page, its files and the viewer\'s page need no token; the document and the data do', async () => {
+    for (const path of ['/__admin/', '/__admin/page/journal.js', '/__admin/docs/', '/__admin/docs/static/swagger-ui.css', '/__admin/docs/static/swagger-initializer.js']) {
+      assert.equal((await get(mock, path)).status, 200, path);
+    }
+    for (const path of ['/__admin/docs/json', '/__admin/docs/yaml', '/__admin/openapi.json', '/__admin/sessions']) {
+      assertEnvelope(await get(mock, path), 401, 'authorization_error', /admin token/);
+      assert.equal((await get(mock, path, { authorization: 'Bearer page-secret' })).status, 200, path);
+    }
+    // The viewer sends the token the page keeps for the tab.
+    const initializer = await get(mock, '/__admin/docs/static/swagger-initializer.js');
+    assert.match(initializer.text, /sessionStorage\.getItem\("cint-mock-admin-token"\)/);
+  });
+
+  it('adminEnabled: false removes the page and the viewer (404 in the envelope)', async () => {
+    const closed = await startMock({ watchScenarios: false, adminEnabled: false });
+    try {
+      for (const path of ['/__admin/', '/__admin/page/journal.js', '/__admin/docs/', '/__admin/docs/json', '/__admin/docs/static/swagger-ui.css']) {
+        assertEnvelope(await get(closed, path), 404, 'not_found_error');
+      }
+    } finally {
+      await closed.close();
+    }
+  });
+});
+
+describe('admin page in headless Chromium', { skip: browserSkip }, () => {
+  let mock: RunningMock;
+  before(async () => { mock = await startMock({ watchScenarios: false }); });
+  after(() => mock.close());
+
+  /** A new tab (its own sessionStorage) that fails the test on any script error the page raises. */
+  async function open(path: string, on = mock): Promise<{ page: Page; problems: string[] }> {
+    const context = await (await browserOf()).newContext();
+    const page = await context.newPage();
+    page.setDefaultTimeout(SHOWN_WITHIN_MS);
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+    page.on('console', (message) => { if (message.type() === 'error') problems.push(`console: ${message.text()}`); });
+    page.on('dialog', (dialog) => { problems.push(`dialog: ${dialog.message()}`); void dialog.dismiss(); });
+    await page.goto(`${on.url}${path}`);
+    return { page, problems };
+  }
+
+  const rowsOf = (page: Page) => page.locator('#journal details.entry');
+
+  it('loads: the sessions table, and a note while there is no session', async () => {
+    const fresh = await startMock({ watchScenarios: false });
+    try {
+      const { page, problems } = await open('/__admin', fresh);
+      await page.waitForSelector('body[data-loaded="true"]');
+      assert.equal(new URL(page.url()).pathname, '/__admin/');
+      assert.equal(await page.title(), 'cint-mock: sessions and journal');
+      assert.equal(await page.locator('#sessions').isVisible(), true);
+      assert.equal(await page.locator('#no-sessions').isVisible(), true);
+      assert.equal(await page.locator('#session-panel').isVisible(), false);
+      assert.deepEqual(problems, []);
+      await page.context().close();
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('lists a session after traffic, with its scenario and clock, and shows its requests newest first with both bodies and the rule', async () => {
+    const { page, problems } = await open('/__admin/');
+    await page.waitForSelector('body[data-loaded="true"]');
+    const sent = await traffic(mock, 'browser-a', 'Browser study');
+    mock.useScenario('browser-a', 'happy-path');
+    await page.click('#refresh');
+    const row = page.locator('#sessions tbody tr[data-session="browser-a"]');
+    await row.waitFor();
+    assert.equal(await row.locator('td.scenario').textContent(), 'happy-path');
+    assert.match(String(await row.locator('td.clock').textContent()), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/);
+
+    await row.locator('a').click();
+    await rowsOf(page).first().waitFor();
+    assert.equal(new URL(page.url()).hash, '#session=browser-a&client_id=browser-a');
+    assert.equal(await page.locator('#session-title').textContent(), 'Session browser-a');
+    assert.equal(await page.locator('dd[data-fact="scenario"]').textContent(), 'happy-path');
+    assert.deepEqual(await rowsOf(page).evaluateAll((nodes) => nodes.map((node) => `${node.getAttribute('data-operation')} ${node.getAttribute('data-status')}`)), [
+      'list_account_projects 503', 'get_project_by_id 404', 'get_project_by_id 200', 'create_project 202',
+    ]);
+
+    // The scripted 503: which rule answered, and the envelope the client got.
+    const scripted = rowsOf(page).nth(0);
+    assert.equal(await scripted.locator('.rule').textContent(), 'Prefer: code=503');
+    await scripted.locator('summary').click();
+    assert.deepEqual(JSON.parse(String(await scripted.locator('.response-body pre').textContent())), JSON.parse(sent.scripted));
+    assert.equal(await scripted.locator('.request-body pre').textContent(), '(no body)');
+
+    // The create: the request body as sent, the response as answered.
+    const create = rowsOf(page).nth(3);
+    await create.locator('summary').click();
+    assert.deepEqual(JSON.parse(String(await create.locator('.request-body pre').textContent())), { name: 'Browser study', project_manager_id: MANAGER_ID });
+    assert.deepEqual(JSON.parse(String(await create.locator('.response-body pre').textContent())), { id: sent.id });
+    assert.equal(await create.locator('.rule').textContent(), 'realistic');
+    assert.deepEqual(problems, []);
+    await page.context().close();
+  });
+
+  it('filters by operation and by status, exactly or by class, and keeps the filter in the address', async () => {
+    await traffic(mock, 'browser-b');
+    await traffic(mock, 'browser-b');
+    const { page, problems } = await open('/__admin/#session=browser-b&client_id=browser-b');
+    await rowsOf(page).first().waitFor();
+    assert.equal(await rowsOf(page).count(), 8);
+    const statuses = () => rowsOf(page).evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-status')));
+    const operations = () => rowsOf(page).evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-operation')));
+
+    await page.selectOption('#filter-status', '404');
+    await page.waitForFunction(() => document.querySelectorAll('#journal details.entry').length === 2);
+    assert.deepEqual(await statuses(), ['404', '404']);
+    assert.match(new URL(page.url()).hash, /status=404/);
+
+    await page.selectOption('#filter-status', '5xx');
+    await page.waitForFunction(() => [...document.querySelectorAll('#journal details.entry')].every((node) => node.getAttribute('data-status') === '503'));
+    assert.deepEqual(await statuses(), ['503', '503']);
+
+    await page.selectOption('#filter-status', '');
+    await page.selectOption('#filter-operation', 'get_project_by_id');
+    await page.waitForFunction(() => document.querySelectorAll('#journal details.entry').length === 4);
+    assert.deepEqual(await operations(), ['get_project_by_id', 'get_project_by_id', 'get_project_by_id', 'get_project_by_id']);
+    assert.deepEqual(await statuses(), ['404', '200', '404', '200']);
+
+    await page.selectOption('#filter-status', '200');
+    await page.waitForFunction(() => document.querySelectorAll('#journal details.entry').length === 2);
+    assert.deepEqual(await statuses(), ['200', '200']);
+    assert.equal(await page.locator('#shown').textContent(), '2 shown, newest first');
+
+    // A link with the filters opens on them.
+    const { page: linked } = await open(`/__admin/${new URL(page.url()).hash}`);
+    await linked.waitForFunction(() => document.querySelectorAll('#journal details.entry').length === 2);
+    assert.equal(await linked.locator('#filter-operation').inputValue(), 'get_project_by_id');
+    assert.equal(await linked.locator('#filter-status').inputValue(), '200');
+    assert.deepEqual(problems, []);
+    await linked.context().close();
+    await page.context().close();
+  });
+
+  it('live: new requests appear without a click; a session no longer in memory is said to be gone', async () => {
+    await traffic(mock, 'browser-live');
+    const { page, problems } = await open('/__admin/#session=browser-live&client_id=browser-live');
+    await rowsOf(page).first().waitFor();
+    assert.equal(await rowsOf(page).count(), 4);
+    await page.check('#live');
+    await traffic(mock, 'browser-live');
+    await page.waitForFunction(() => document.querySelectorAll('#journal details.entry').length === 8);
+
+    mock.reset('browser-live');
+    await page.waitForFunction(() => document.querySelector('#session-panel')?.hasAttribute('hidden'));
+    assert.match(String(await page.locator('#message').textContent()), /^Session browser-live is not in memory/);
+    assert.equal(await page.locator('#sessions tbody tr[data-session="browser-live"]').count(), 0);
+    // The browser logs the 404 the page read the gone session's summary with; nothing else.
+    assert.deepEqual(problems.filter((problem) => !/status of 404/.test(problem)), []);
+    await page.context().close();
+  });
+
+  it('shows what a client sent as text: markup in a body never runs', async () => {
+    await traffic(mock, 'browser-c', '<img src=x onerror="alert(1)"><script>alert(2)</script>');
+    const { page, problems } = await open('/__admin/#session=browser-c&client_id=browser-c&operation=create_project');
+    const create = rowsOf(page).first();
+    await create.locator('summary').click();
+    assert.match(String(await create.locator('.request-body pre').textContent()), /<img src=x onerror=\\"alert\(1\)\\"><script>alert\(2\)<\/script>/);
+    assert.equal(await page.locator('#journal img, #journal script').count(), 0);
+    assert.deepEqual(problems, []);
+    await page.context().close();
+  });
+});
+
+describe('admin page and viewer in headless Chromium, with an admin token', { skip: browserSkip }, () => {
+  let mock: RunningMock;
+  before(async () => { mock = await startMock({ watchScenarios: false, adminToken: 'browser-secret' }); });
+  after(() => mock.close());
+
+  it('the page asks for the token, then lists sessions; Swagger UI in the same tab reads the document with it', async () => {
+    await traffic(mock, 'token-client');
+    const context = await (await browserOf()).newContext();
+    const page = await context.newPage();
+    page.setDefaultTimeout(SHOWN_WITHIN_MS);
+    await page.goto(`${mock.url}/__admin/`);
+    await page.locator('#token-form').waitFor();
+    assert.match(String(await page.locator('#message').textContent()), /admin token/);
+    assert.equal(await page.locator('#sessions tbody tr').count(), 0);
+
+    const refreshes = Number(await page.locator('body').getAttribute('data-refreshes'));
+    await page.fill('#token', 'wrong');
+    await page.click('#token-form button');
+    await page.waitForFunction((before) => Number(document.body.dataset.refreshes) > before, refreshes);
+    assert.match(String(await page.locator('#message').textContent()), /admin token/);
+    assert.equal(await page.locator('#sessions tbody tr').count(), 0);
+    await page.fill('#token', 'browser-secret');
+    await page.click('#token-form button');
+    await page.locator('#sessions tbody tr[data-session="token-client"]').waitFor();
+
+    await page.click('nav a');
+    await page.locator('.opblock-summary-path[data-path="/__admin/sessions/{id}/journal"]').waitFor();
+    // Try it out (on from the start) goes through the same token.
+    const block = page.locator('#operations-sessions-get___admin_sessions');
+    await block.locator('.opblock-summary').click();
+    await block.locator('button.execute').click();
+    await block.locator('.live-responses-table tbody td.response-col_status').first().waitFor();
+    assert.equal((await block.locator('.live-responses-table tbody td.response-col_status').first().textContent())?.trim(), '200');
+    await context.close();
+  });
+
+  it('Swagger UI without the token says it cannot read the document', async () => {
+    const context = await (await browserOf()).newContext();
+    const page = await context.newPage();
+    page.setDefaultTimeout(SHOWN_WITHIN_MS);
+    await page.goto(`${mock.url}/__admin/docs/`);
+    await page.getByText('Failed to load API definition').waitFor();
+    await context.close();
+  });
+});
