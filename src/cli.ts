@@ -128,6 +128,8 @@ async function prettyStream(): Promise<NodeJS.WritableStream | undefined> {
 }
 
 async function main(): Promise<void> {
+  // Who started it, read first: a parent that dies while the server starts must still be noticed.
+  const parent = process.ppid;
   let config;
   try {
     const { help, command, configFile: fileFlag, ...flags } = flagsToInput(process.argv.slice(2));
@@ -182,7 +184,6 @@ async function main(): Promise<void> {
   // Under `npm start`, a SIGTERM ends npm without passing it on, and the server would go on listening
   // on its own: when run by an npm script, it stops when the process that started it is gone.
   if (process.env.npm_lifecycle_event) {
-    const parent = process.ppid;
     const watchParent = setInterval(() => {
       if (process.ppid === parent) return;
       clearInterval(watchParent);
