@@ -219,9 +219,14 @@ async function renderSession(selected) {
 }
 
 let running = null;
+let again = false;
 let refreshes = 0;
+/** Reads and shows the sessions and the chosen one; asked again while it reads, it reads once more after (a filter changed meanwhile). */
 async function refresh() {
-  if (running) return running;
+  if (running) {
+    again = true;
+    return running;
+  }
   running = (async () => {
     const selected = choice();
     try {
@@ -246,6 +251,10 @@ async function refresh() {
     running = null;
     // Each finished refresh is counted on the body, so a test (or a person's tool) can wait for the next one.
     document.body.dataset.refreshes = String((refreshes += 1));
+    if (again) {
+      again = false;
+      void refresh();
+    }
   }
 }
 
