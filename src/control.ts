@@ -4,7 +4,8 @@ import type { MockApp, MockServices } from './app.js';
 import { CINT_API_VERSION } from './cint/operations.js';
 import type { JournalEntry, JournalFilter } from './journal/journal.js';
 import type { ScenarioChoice } from './scenarios/catalog.js';
-import { clockOf, jobTimingView, moveClock, setJobTiming, type ClockChange, type JobTimingChangeData } from './sessions/clock.js';
+import { changeFielding, clockOf, jobTimingView, moveClock, setJobTiming, type ClockChange, type JobTimingChangeData } from './sessions/clock.js';
+import { fieldingView, type FieldingChange, type FieldingView } from './sessions/simulator.js';
 
 export interface TokenOptions {
   /** Accounts the token grants; every account when absent. */
@@ -44,6 +45,11 @@ export interface MockControl {
    * (on the session's clock), { reset: true } for the instance's jobPolls and jobDuration.
    */
   jobs(sessionId: string, change?: JobTimingChangeData, clientId?: string | null): { polls: number; duration: string; source: 'session' | 'instance' };
+  /**
+   * Reads or sets how a session's live target groups fill: fielding('ci', { starts_per_hour: 60, seed: 7 })
+   * (the rest stay), { reset: true } for the instance's. Throws a RangeError when the shares exceed 1.
+   */
+  fielding(sessionId: string, change?: FieldingChange, clientId?: string | null): FieldingView;
 }
 
 export class ScenarioNotFoundError extends Error {
@@ -102,6 +108,11 @@ export function controlOf(app: MockApp): MockControl {
       if (change) setJobTiming(session, app.mock.jobTiming, change);
       const { session: _name, ...view } = jobTimingView(session, app.mock.jobTiming);
       return view;
+    },
+    fielding(sessionId, change, clientId) {
+      const session = existingSession(sessionId, clientId);
+      if (change) changeFielding(session, change);
+      return fieldingView(session);
     },
   };
 }
