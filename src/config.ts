@@ -7,7 +7,7 @@ import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value'
 import { parse as parseYaml } from 'yaml';
 import { nearestName } from './scenarios/validate.js';
 import { generateRsaKey, KeyFileError, readRsaKey, type RsaSigningKey } from './auth/keys.js';
-import { fieldingProblem, FieldingSettingsSchema, type FieldingSettings } from './sessions/simulator.js';
+import { fieldingProblem, FieldingSettingsSchema, type FieldingSettings } from './sessions/fielding-settings.js';
 
 /** An ISO 8601 duration of weeks, days, hours, minutes and seconds (P1D, PT2H30M, PT0.5S); sessions/clock.ts reads it. */
 export const DURATION_PATTERN = '^P(?!$)(?:(\\d+)W)?(?:(\\d+)D)?(?:T(?=\\d)(?:(\\d+)H)?(?:(\\d+)M)?(?:(\\d+(?:\\.\\d+)?)S)?)?$';

@@ -4,7 +4,8 @@ import { LRUCache } from 'lru-cache';
 import { monotonicFactory } from 'ulid';
 import { randomInt } from 'node:crypto';
 import type { CintEvent } from './events.js';
-import type { FieldingSettings, Fill } from './simulator.js';
+import type { FieldingSettings } from './fielding-settings.js';
+import type { Fill } from './simulator.js';
 
 export const newId = monotonicFactory();
 
