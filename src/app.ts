@@ -104,6 +104,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       maxObjects: config.maxObjectsPerSession,
       maxBytes: config.maxSessionBytes,
       maxIdempotencyKeys: config.maxIdempotencyKeysPerSession,
+      fielding: config.fielding,
     }),
     tokens: new TokenService(config),
     scenarios: await ScenarioCatalog.fromConfig(config, app.log),

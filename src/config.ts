@@ -8,6 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { nearestName } from './scenarios/validate.js';
 import { generateRsaKey, KeyFileError, readRsaKey, type RsaSigningKey } from './auth/keys.js';
 import { readTlsFiles, selfSignedNames, TlsFileError, type TlsMaterial } from './tls.js';
+import { fieldingProblem, FieldingSettingsSchema, type FieldingSettings } from './sessions/fielding-settings.js';
 
 /** An ISO 8601 duration of weeks, days, hours, minutes and seconds (P1D, PT2H30M, PT0.5S); sessions/clock.ts reads it. */
 export const DURATION_PATTERN = '^P(?!$)(?:(\\d+)W)?(?:(\\d+)D)?(?:T(?=\\d)(?:(\\d+)H)?(?:(\\d+)M)?(?:(\\d+(?:\\.\\d+)?)S)?)?$';
@@ -55,6 +56,10 @@ export const ConfigSchema = Type.Object({
   journalBytes: Type.Integer({ minimum: 0, default: 262144, description: 'bytes of journal entries kept per session (bodies over 4 KB are left out); the oldest go first' }),
   jobPolls: Type.Integer({ minimum: 0, maximum: 1000, default: 0, description: "polls of a job's status that answer Processing before it may end (launch, schedule, batch, upload, removal and report jobs); 0: it may end at once" }),
   jobDuration: Type.String({ pattern: DURATION_PATTERN, default: 'PT0S', description: "time on the session's clock a job takes before it may end, an ISO 8601 duration (PT5S, PT2M); PT0S: none" }),
+  fielding: Type.Object(FieldingSettingsSchema.properties, {
+    ...FieldingSettingsSchema, default: {},
+    description: "the fielding simulator's rates for sessions that set none: live target groups fill at them on the session's clock",
+  }),
   referenceData: Type.Optional(Type.String({ minLength: 1, description: "a YAML or JSON file of the user's reference data: operation id -> the body that read answers" })),
   tlsCertFile: Type.Optional(Type.String({ minLength: 1, description: 'serve HTTPS with this PEM certificate (chain) file; with tlsKeyFile' })),
   tlsKeyFile: Type.Optional(Type.String({ minLength: 1, description: 'the unencrypted PEM private key of tlsCertFile' })),
@@ -138,6 +143,10 @@ export function makeConfig(input: ConfigInput = {}, sources: ConfigSources = {})
     lines.push(`  ${labelOf('headersTimeoutMs', sources)}: expected at most requestTimeoutMs (${options.requestTimeoutMs}), got ${options.headersTimeoutMs}`);
   }
   if (lines.length === 0) lines.push(...tlsErrors(options, sources));
+  if (lines.length === 0) {
+    const problem = fieldingProblem(options.fielding as FieldingSettings);
+    if (problem) lines.push(`  ${labelOf('fielding', sources)}: ${problem}`);
+  }
   if (lines.length === 0) lines.push(...signingKeyErrors(options, sources, input.tokenAlgorithm === undefined));
   if (lines.length > 0) throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   // A key of its own per instance unless one is given: two mocks never take each other's tokens by accident.
@@ -252,13 +261,14 @@ const ENV: Record<string, keyof Static<typeof ConfigSchema>> = {
 };
 
 /** Every environment variable the mock reads. */
-export const ENV_NAMES: readonly string[] = [...Object.keys(ENV), 'CINT_MOCK_CLIENTS', 'CINT_MOCK_CONFIG'];
+export const ENV_NAMES: readonly string[] = [...Object.keys(ENV), 'CINT_MOCK_CLIENTS', 'CINT_MOCK_FIELDING', 'CINT_MOCK_CONFIG'];
 
 /** The environment variables that give options, by option: for errors that name what the user set. */
 export function envSources(env: NodeJS.ProcessEnv = process.env): ConfigSources {
   const sources: ConfigSources = {};
   for (const [name, key] of Object.entries(ENV)) if (env[name] !== undefined && env[name] !== '') sources[key] = name;
   if (env.CINT_MOCK_CLIENTS) sources.clients = 'CINT_MOCK_CLIENTS';
+  if (env.CINT_MOCK_FIELDING) sources.fielding = 'CINT_MOCK_FIELDING';
   return sources;
 }
 
@@ -270,6 +280,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput
     if (raw !== undefined && raw !== '') input[key] = raw;
   }
   if (env.CINT_MOCK_CLIENTS) input.clients = parseJsonOption('CINT_MOCK_CLIENTS', env.CINT_MOCK_CLIENTS);
+  if (env.CINT_MOCK_FIELDING) input.fielding = parseJsonOption('CINT_MOCK_FIELDING', env.CINT_MOCK_FIELDING);
   return Value.Convert(ConfigSchema, input) as ConfigInput;
 }
 

@@ -4,7 +4,7 @@ import type { MockApp, MockServices } from './app.js';
 import { CINT_API_VERSION } from './cint/operations.js';
 import type { JournalEntry, JournalFilter } from './journal/journal.js';
 import type { ScenarioChoice } from './scenarios/catalog.js';
-import { clockOf, jobTimingView, moveClock, setJobTiming, type ClockChange, type JobTimingChangeData } from './sessions/clock.js';
+import { changeFielding, clockOf, jobTimingView, moveClock, setJobTiming, type ClockChange, type JobTimingChangeData } from './sessions/clock.js';
 import { deliveryView, type DeliveryFilter, type DeliveryStatus, type DeliveryView } from './webhooks/delivery.js';
 
 /** Which deliveries: of one webhook, of one event type, in one status; `limit` of them, newest first. */
@@ -27,6 +27,7 @@ export interface NextDeliveryFilter {
   timeoutMs?: number;
   clientId?: string | null;
 }
+import { fieldingView, type FieldingChange, type FieldingView } from './sessions/simulator.js';
 
 export interface TokenOptions {
   /** Accounts the token grants; every account when absent. */
@@ -74,6 +75,11 @@ export interface MockControl {
    * A test awaits it instead of sleeping: `const d = await mock.nextDelivery('ci', { webhookId })`.
    */
   nextDelivery(sessionId: string, filter?: NextDeliveryFilter): Promise<DeliveryView>;
+  /**
+   * Reads or sets how a session's live target groups fill: fielding('ci', { starts_per_hour: 60, seed: 7 })
+   * (the rest stay), { reset: true } for the instance's. Throws a RangeError when the shares exceed 1.
+   */
+  fielding(sessionId: string, change?: FieldingChange, clientId?: string | null): FieldingView;
 }
 
 export class ScenarioNotFoundError extends Error {
@@ -139,6 +145,11 @@ export function controlOf(app: MockApp): MockControl {
     },
     async nextDelivery(sessionId, { clientId, timeoutMs = 5000, ...filter } = {}) {
       return deliveryView(await webhooks.next(existingSession(sessionId, clientId), filter, timeoutMs));
+    },
+    fielding(sessionId, change, clientId) {
+      const session = existingSession(sessionId, clientId);
+      if (change) changeFielding(session, change);
+      return fieldingView(session);
     },
   };
 }

@@ -63,8 +63,18 @@ describe('makeConfig', () => {
       webhookQueueLimit: 100,
       webhookHistoryLimit: 1000,
       webhookConcurrency: 16,
+      fielding: { starts_per_hour: 2, complete: 0.3, screen_out: 0.5, over_quota: 0.05 },
     });
     assert.ok(Object.isFrozen(config));
+  });
+
+  it('fielding: the simulator\'s rates, defaulted field by field, from the file or CINT_MOCK_FIELDING; shares over 1 and unknown fields named', () => {
+    assert.deepEqual(makeConfig({ fielding: { starts_per_hour: 30, seed: 7 } as ConfigInput['fielding'] }).fielding, { starts_per_hour: 30, complete: 0.3, screen_out: 0.5, over_quota: 0.05, seed: 7 });
+    assert.deepEqual(configFromEnv({ CINT_MOCK_FIELDING: '{"starts_per_hour":0}' }), { fielding: { starts_per_hour: 0 } });
+    assert.throws(() => makeConfig({ fielding: { complete: 0.6, screen_out: 0.5 } as ConfigInput['fielding'] }, { fielding: 'CINT_MOCK_FIELDING' }),
+      /CINT_MOCK_FIELDING \(fielding\): 'complete' \+ 'screen_out' \+ 'over_quota' must be at most 1 \(the rest drop off\), got 1\.15/);
+    assert.throws(() => makeConfig({ fielding: { start_per_hour: 3 } as unknown as ConfigInput['fielding'] }), /fielding\.start_per_hour: Unexpected property; did you mean starts_per_hour\?/);
+    assert.throws(() => configFromEnv({ CINT_MOCK_FIELDING: '{nope' }), /CINT_MOCK_FIELDING: expected JSON/);
   });
 
   it('keeps what it is given', () => {

@@ -2,7 +2,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { badRequest, conflict, notFound } from '../cint/errors.js';
-import { clockOf, jobTimingView, moveClock, setJobTiming, type ClockChange, type JobTimingChangeData } from '../sessions/clock.js';
+import { changeFielding, clockOf, jobTimingView, moveClock, setJobTiming, type ClockChange, type JobTimingChangeData } from '../sessions/clock.js';
+import { FieldingSettingsError, FieldingSettingsSchema, fieldingView, type FieldingChange } from '../sessions/simulator.js';
 import { AmbiguousSessionError, summaryOf, type Session, type SessionStore } from '../sessions/store.js';
 import { NoContent, SessionParams, SessionQuery } from './schemas.js';
 
@@ -188,6 +189,40 @@ export const sessionAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       throw error;
     }
     return jobTimingView(session, app.mock.jobTiming);
+  });
+
+  const { seed: seedSchema, ...rates } = FieldingSettingsSchema.properties;
+  const FieldingView = Type.Object({
+    session: Type.String(),
+    ...Object.fromEntries(Object.entries(rates).map(([key, schema]) => [key, Type.Number({ description: schema.description })])),
+    drop_off: Type.Number({ description: 'the share of starts that drop off: what complete, screen_out and over_quota leave' }),
+    seed: Type.Union([Type.Integer(), Type.String()], { description: "the seed of target groups that start fielding from now on (the session's name unless set)" }),
+    source: Type.Union([Type.Literal('session'), Type.Literal('instance')], { description: "session: set for this session; instance: the instance's fielding option" }),
+  });
+  const FieldingChangeBody = Type.Union([
+    Type.Partial(Type.Object({ ...rates, seed: seedSchema }), { additionalProperties: false, minProperties: 1 }),
+    Type.Object({ reset: Type.Literal(true) }, { additionalProperties: false }),
+  ]);
+  const fieldingAnswer = (session: Session) => ({ session: session.name, ...fieldingView(session) });
+
+  app.get('/sessions/:id/fielding', {
+    schema: { tags, summary: "The fielding simulator's rates and seed for the session's live target groups", params: SessionParams, querystring: SessionQuery, response: { 200: FieldingView } },
+  }, async (request) => fieldingAnswer(existingSession(sessions, request.params.id, request.query.client_id)));
+
+  app.put('/sessions/:id/fielding', {
+    schema: {
+      tags, summary: "Set how the session's live target groups fill: {starts_per_hour: 60, complete: 0.5, seed: 7} (the rest stay), or {reset: true} for the instance's",
+      params: SessionParams, querystring: SessionQuery, body: FieldingChangeBody, response: { 200: FieldingView },
+    },
+  }, async (request) => {
+    const session = existingSession(sessions, request.params.id, request.query.client_id);
+    try {
+      changeFielding(session, request.body as FieldingChange);
+    } catch (error) {
+      if (error instanceof FieldingSettingsError) throw badRequest([{ name: error.field, reason: error.message }], 'the fielding rates are not valid');
+      throw error;
+    }
+    return fieldingAnswer(session);
   });
 
   app.get('/sessions/:id/counts', {

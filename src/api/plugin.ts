@@ -18,6 +18,7 @@ import { fieldingRunHandlers } from './fielding-runs.js';
 import { jobHandlers } from './jobs.js';
 import { genericHandler, planOperations } from './generic.js';
 import type { Handler, HandlerInput, HandlerOutput, Handlers } from './handler.js';
+import { profileHandlers } from './profiles.js';
 import { projectHandlers } from './projects.js';
 import { acceptUploads } from './multipart.js';
 import { loadReferenceData } from './reference-data.js';
@@ -26,7 +27,7 @@ import { targetGroupHandlers } from './target-groups.js';
 import { targetGroupViewHandlers } from './target-group-views.js';
 import { webhookWrappers } from './webhooks.js';
 
-export const handlers: Handlers = { ...projectHandlers, ...targetGroupHandlers, ...targetGroupViewHandlers, ...fieldingRunHandlers, ...jobHandlers };
+export const handlers: Handlers = { ...projectHandlers, ...targetGroupHandlers, ...targetGroupViewHandlers, ...fieldingRunHandlers, ...jobHandlers, ...profileHandlers };
 
 export async function cintApi(app: FastifyInstance, options: { bodyLimit: number; referenceData?: string | undefined; webhookRequireHttps?: boolean }): Promise<void> {
   const referenceData = loadReferenceData(options.referenceData);

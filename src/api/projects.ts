@@ -6,6 +6,7 @@ import { humanReadableId, newId, type Project, type Session } from '../sessions/
 import type { Handlers } from './handler.js';
 import { cursorOf, highlight, pageSizeOf } from './shared.js';
 import { isoAt } from '../sessions/lifecycle.js';
+import { projectStatisticsOf } from './target-group-views.js';
 
 function projectView(project: Project) {
   return {
@@ -34,15 +35,7 @@ function projectListItem(session: Session, project: Project, search: string | un
     target_group_count: targetGroups.length,
     status: 'active' as const,
     last_activity_at: project.last_activity_at,
-    statistics: {
-      filling_goal: targetGroups.reduce((sum, group) => sum + Math.round(Number(group.spec.completes_goal) || 0), 0),
-      current_completes: 0,
-      current_prescreens: 0,
-      incidence_rate_median: 0,
-      length_of_interview_median_seconds: 0,
-      conversion_rate_average: 0,
-      drop_off_rate_average: 0,
-    },
+    statistics: projectStatisticsOf(session, project.id),
     ...(references.length ? { target_group_customer_reference_numbers: references } : {}),
   };
 }

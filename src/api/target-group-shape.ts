@@ -291,3 +291,53 @@ export function detailsView(group: TargetGroup, accountId: number, directory: Di
     links: withLinks ? linksOf(spec) : undefined,
   });
 }
+
+// ---- Quotas, for the fielding simulator -------------------------------------------------------------------
+
+/** A profile's targets as the fielding simulator fills them: each with the id reads show, its goal and its share. */
+export interface QuotaPlanProfile {
+  id: string;
+  quotasEnabled: boolean;
+  targets: { id: string; name: string | undefined; goal: number; weight: number }[];
+}
+
+/**
+ * The target group's profiles with their targets' ids (those every read shows) and quota goals. A
+ * target without a quota has no limit, and its share is an even one.
+ */
+export function quotaPlanOf(group: TargetGroup): QuotaPlanProfile[] {
+  const completesGoal = Math.max(1, Number(group.spec.completes_goal) || 1);
+  const profiling = profilingOf(group.spec.profiling, group.profileIdBase, completesGoal);
+  return objectsOf((profiling as Json | undefined)?.profiles).map((profile) => {
+    const targets = objectsOf(profile.targets);
+    const even = completesGoal / Math.max(1, targets.length);
+    return {
+      id: String(profile.id),
+      quotasEnabled: profile.quotas_enabled !== false,
+      targets: targets.map((target) => {
+        const quota = isObject(target.quota) ? target.quota : undefined;
+        const goal = quota ? Number(quota.completes_goal) : Infinity;
+        return { id: String(target.id), name: typeof target.name === 'string' ? target.name : undefined, goal, weight: quota ? goal : even };
+      }),
+    };
+  }).filter((profile) => profile.targets.length > 0);
+}
+
+/** The target group's profiles as every read shows them (ids, quotas with both forms); none without profiling. */
+export function profilesOf(group: TargetGroup): Json[] {
+  const completesGoal = Math.max(1, Number(group.spec.completes_goal) || 1);
+  return objectsOf((profilingOf(group.spec.profiling, group.profileIdBase, completesGoal) as Json | undefined)?.profiles);
+}
+
+/**
+ * Where the target with id `targetId` is in the stored body: its profile's and its own index (ids are
+ * given in the body's order, each profile then its targets; see idsFrom).
+ */
+export function targetPosition(group: TargetGroup, targetId: string): { profile: number; target: number } | null {
+  const profiles = profilesOf(group);
+  for (let profile = 0; profile < profiles.length; profile += 1) {
+    const target = objectsOf(profiles[profile]!.targets).findIndex((candidate) => candidate.id === targetId);
+    if (target >= 0) return { profile, target };
+  }
+  return null;
+}

@@ -1,15 +1,18 @@
 // What the API says about a target group beyond the target group itself, read from what the session
-// holds: its details, its overview (and the one by target group id), the project's overview, and the
-// changelog, which gets an entry for every change a client makes (see recordChanges).
-import { CintError, notFoundDetail } from '../cint/errors.js';
+// holds: its details, its overview (and the one by target group id), its performance and completes by
+// interval, the project's overview, and the changelog, which gets an entry for every change a client
+// makes (see recordChanges). The statistics are the fielding simulator's (sessions/simulator.ts).
+import { badRequest, CintError, notFoundDetail } from '../cint/errors.js';
 import { addChangelogEntry } from '../sessions/changelog.js';
+import { durationMs } from '../sessions/clock.js';
 import { findProject, findTargetGroup, findTargetGroupById } from '../sessions/lookup.js';
+import { completesByInterval, goalOf, MAX_INTERVALS, statisticsOf, type FillStatistics } from '../sessions/simulator.js';
 import type { Project, Session, TargetGroup } from '../sessions/store.js';
 import { answerFrom } from './answers.js';
 import type { Handlers } from './handler.js';
 import { localeParts } from './shared.js';
 import { detailsView } from './target-group-shape.js';
-import { isoAt } from '../sessions/lifecycle.js';
+import { isoAt, runOf } from '../sessions/lifecycle.js';
 
 /** The spec fields the changelog follows, and the change object Cint names for each. */
 const CHANGES: Readonly<Record<string, string>> = {
@@ -38,28 +41,94 @@ export function recordChanges(session: Session, group: TargetGroup, actor: strin
   addChangelogEntry(session, group, actor, at, changes);
 }
 
-function progressOf(group: TargetGroup) {
-  return { current_completes: 0, current_prescreens: 0, filling_goal: Math.max(1, Math.round(Number(group.spec.completes_goal) || 1)), filling_strategy: 'completes' };
+/** TargetGroupProgress: the completes and prescreens so far against the completes goal. */
+export function progressOf(session: Session, group: TargetGroup, statistics = statisticsOf(session, group)) {
+  return { current_completes: statistics.completes, current_prescreens: statistics.prescreens, filling_goal: goalOf(group), filling_strategy: 'completes' as const };
 }
 
-function overviewOf(project: Project, group: TargetGroup) {
+/** The median length of interview: the target group's expected one once it has completes (the mock times no interviews). */
+function medianLengthOfInterviewSeconds(group: TargetGroup, statistics: FillStatistics): number | null {
+  const minutes = Number(group.spec.expected_length_of_interview_minutes);
+  return statistics.completes > 0 && minutes > 0 ? Math.round(minutes * 60) : null;
+}
+
+/** MonetaryAmounts from the target group's cost per interview: the CPI itself, and times the completes so far. */
+function costsOf(group: TargetGroup, completes: number) {
+  const cpi = group.spec.cost_per_interview as { value?: unknown; currency_code?: unknown } | undefined;
+  const value = Number(cpi?.value);
+  if (!cpi || typeof cpi.currency_code !== 'string' || !Number.isFinite(value)) return {};
+  const amount = (of: number) => ({ value: of.toFixed(2), currency_code: cpi.currency_code, currency_scale: 2 });
+  return { current_cost_per_interview: amount(value), average_cost_per_interview: amount(value), current_cost: amount(value * completes) };
+}
+
+function overviewOf(session: Session, project: Project, group: TargetGroup, byId: boolean) {
   const { language, country } = localeParts(group.spec.locale ?? 'eng_us');
+  const statistics = statisticsOf(session, group);
+  const loi = medianLengthOfInterviewSeconds(group, statistics);
   return {
     account_id: project.account_id,
     project_id: project.id,
     project_name: project.name,
     target_group_name: group.spec.name,
+    human_readable_id: group.human_readable_id,
     project_manager_id: group.spec.project_manager_id,
-    progress: progressOf(group),
+    progress: progressOf(session, group, statistics),
     status: group.status,
     country_code: (country || 'us').toUpperCase(),
     language_code: (language || 'eng').toUpperCase(),
+    conversion_rate: statistics.conversion_rate,
+    drop_off_rate: statistics.drop_off_rate,
+    incidence_rate: statistics.incidence_rate,
+    // Nullable in get_target_group_overview, an integer in the one by target group id.
+    median_length_of_interview_seconds: loi ?? (byId ? 0 : null),
+    ...costsOf(group, statistics.completes),
     created_at: group.created_at,
   };
 }
 
+const RESPONDENT_STATUSES = [
+  { status: 'Complete', label: 'Returned as Complete', description: 'Respondent completed the survey', of: 'completes' },
+  { status: 'Terminate', label: 'Returned as Terminate', description: 'Respondent was screened out by the survey', of: 'screen_outs' },
+  { status: 'Overquota', label: 'Returned as Overquota', description: 'Respondent was turned away: the target group or a quota was full', of: 'over_quota' },
+  { status: 'In Survey', label: 'In Survey', description: 'Respondent started the survey and has not returned', of: 'drop_offs' },
+] as const;
+
+function performanceOf(session: Session, group: TargetGroup) {
+  const statistics = statisticsOf(session, group);
+  const cost = costsOf(group, statistics.completes).current_cost;
+  return {
+    entrants: statistics.entrants,
+    prescreens: statistics.prescreens,
+    completes: statistics.completes,
+    ...(cost ? { completes_cost: cost } : {}),
+    ...(statistics.first_complete ? { first_complete: statistics.first_complete } : {}),
+    ...(statistics.last_complete ? { last_complete: statistics.last_complete } : {}),
+    incidence_rate: statistics.incidence_rate,
+    drop_off_rate: statistics.drop_off_rate,
+    conversion_rate: statistics.conversion_rate,
+    // The simulator's respondents are all live ones: the test link has none.
+    respondent_analysis: {
+      live: RESPONDENT_STATUSES.map(({ of, ...status }) => ({ ...status, count: statistics[of] })),
+      test: [],
+    },
+  };
+}
+
+/** The completes-by-interval's interval: an ISO 8601 duration (P1D by default), giving at most MAX_INTERVALS intervals. */
+function intervalOf(text: string | undefined, spanMs: number): number {
+  const name = 'aggregation_interval';
+  const ms = text === undefined ? 86_400_000 : durationMs(text);
+  if (ms === null || ms <= 0) {
+    throw badRequest([{ name, reason: `'${name}' must be an ISO 8601 duration of weeks, days, hours, minutes and seconds (P1D, PT6H, P1DT5H).` }]);
+  }
+  if (spanMs / ms > MAX_INTERVALS) {
+    throw badRequest([{ name, reason: `'${name}' of ${text} gives more than ${MAX_INTERVALS} intervals over this target group's fielding; use a longer one.` }]);
+  }
+  return ms;
+}
+
 /** A target group that is no longer a draft; a draft's details are a 404 saying so. */
-function launchedTargetGroup(session: Session, accountId: number, projectId: string, targetGroupId: string): TargetGroup {
+export function launchedTargetGroup(session: Session, accountId: number, projectId: string, targetGroupId: string): TargetGroup {
   const group = findTargetGroup(session, accountId, projectId, targetGroupId);
   if (group.status === 'draft') {
     throw new CintError(404, `${notFoundDetail('target_group_id')}: target group ${targetGroupId} is a draft, and has details once it is launched or scheduled (read the draft with get_target_group)`);
@@ -85,12 +154,31 @@ export const targetGroupViewHandlers = {
 
   get_target_group_overview: ({ session, params, operation }) => {
     const group = findTargetGroup(session, params.account_id, params.project_id, params.target_group_id);
-    return { body: answerFrom(operation.id, 200, overviewOf(session.projects.get(group.project_id)!, group)) };
+    return { body: answerFrom(operation.id, 200, overviewOf(session, session.projects.get(group.project_id)!, group, false)) };
   },
 
   get_target_group_overview_by_target_group_id: ({ session, params, operation }) => {
     const group = findTargetGroupById(session, undefined, params.target_group_id);
-    return { body: answerFrom(operation.id, 200, overviewOf(session.projects.get(group.project_id)!, group), undefined, ['project_id']) };
+    return { body: answerFrom(operation.id, 200, overviewOf(session, session.projects.get(group.project_id)!, group, true), undefined, ['project_id']) };
+  },
+
+  get_target_group_performance: ({ session, params }) => {
+    const group = findTargetGroup(session, params.account_id, params.project_id, params.target_group_id);
+    return { body: performanceOf(session, group) };
+  },
+
+  // Cint: "timestamps according to the aggregation interval and the Target Group's fielding period,
+  // with a count of completes collected thus far": every interval from the first time the target group
+  // went live to its run's end (or when it completed), those to come with 0. A draft has none.
+  get_target_group_completes_aggregated_by_interval: ({ session, params, query }) => {
+    const group = findTargetGroup(session, params.account_id, params.project_id, params.target_group_id);
+    const start = session.fills.get(group.id)?.startMs;
+    const run = runOf(session, group);
+    const end = run ? Date.parse(run.end_fielding_at) : 0;
+    const until = run?.status === 'completed' ? Math.min(end, Date.parse(run.last_changed_at)) : end;
+    const interval = intervalOf(query.aggregation_interval, start === undefined ? 0 : until - start);
+    const intervals = completesByInterval(session, group, interval, until);
+    return { body: { aggregated_completes_intervals: intervals.map(({ timestamp, count }) => ({ timestamp: isoAt(timestamp), count })) } };
   },
 
   project_overview: ({ session, params, operation }) => {
@@ -105,8 +193,35 @@ export const targetGroupViewHandlers = {
   },
 } satisfies Handlers;
 
+const median = (values: number[]) => {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+const average = (values: number[]) => (values.length === 0 ? 0 : values.reduce((sum, value) => sum + value, 0) / values.length);
+const rounded = (value: number) => Math.round(value * 10_000) / 10_000;
+
+/**
+ * ProjectStatistics over the project's target groups: goals and counts summed; rates over the target
+ * groups that have had respondents (medians and averages of none are 0).
+ */
+export function projectStatisticsOf(session: Session, projectId: string) {
+  const groups = (session.targetGroupsByProject.get(projectId) ?? []).map((id) => session.targetGroups.get(id)).filter((group) => group !== undefined);
+  const all = groups.map((group) => ({ group, statistics: statisticsOf(session, group) }));
+  const fielded = all.filter(({ statistics }) => statistics.entrants > 0);
+  return {
+    filling_goal: groups.reduce((sum, group) => sum + goalOf(group), 0),
+    current_completes: all.reduce((sum, { statistics }) => sum + statistics.completes, 0),
+    current_prescreens: all.reduce((sum, { statistics }) => sum + statistics.prescreens, 0),
+    incidence_rate_median: rounded(median(fielded.map(({ statistics }) => statistics.incidence_rate))),
+    length_of_interview_median_seconds: Math.round(median(all.map(({ group, statistics }) => medianLengthOfInterviewSeconds(group, statistics)).filter((loi) => loi !== null))),
+    conversion_rate_average: rounded(average(fielded.map(({ statistics }) => statistics.conversion_rate))),
+    drop_off_rate_average: rounded(average(fielded.map(({ statistics }) => statistics.drop_off_rate))),
+  };
+}
+
 function projectOverviewOf(session: Session, project: Project) {
-  const groups = (session.targetGroupsByProject.get(project.id) ?? []).map((id) => session.targetGroups.get(id)).filter((group) => group !== undefined);
   return {
     id: project.id,
     human_readable_id: project.human_readable_id,
@@ -114,11 +229,7 @@ function projectOverviewOf(session: Session, project: Project) {
     account_id: project.account_id,
     project_manager_id: project.project_manager_id,
     ...(project.project_customer_reference_number ? { project_customer_reference_number: project.project_customer_reference_number } : {}),
-    statistics: {
-      filling_goal: groups.reduce((sum, group) => sum + progressOf(group).filling_goal, 0),
-      current_completes: 0, current_prescreens: 0, incidence_rate_median: 0,
-      length_of_interview_median_seconds: 0, conversion_rate_average: 0, drop_off_rate_average: 0,
-    },
+    statistics: projectStatisticsOf(session, project.id),
     created_at: project.created_at,
   };
 }

@@ -2,10 +2,10 @@
 import { badRequest, type InvalidParam } from '../cint/errors.js';
 import { appendId, findProject, findTargetGroup } from '../sessions/lookup.js';
 import { paginate } from '../sessions/pagination.js';
-import { humanReadableId, jsonBytes, newId, type TargetGroup } from '../sessions/store.js';
+import { humanReadableId, jsonBytes, newId, type Session, type TargetGroup } from '../sessions/store.js';
 import type { Handlers } from './handler.js';
 import { draftView, newProfileIdBase } from './target-group-shape.js';
-import { recordChanges } from './target-group-views.js';
+import { progressOf, recordChanges } from './target-group-views.js';
 import { cursorOf, highlight, localeParts, pageSizeOf } from './shared.js';
 import { isoAt } from '../sessions/lifecycle.js';
 
@@ -45,7 +45,7 @@ function checkSupplierIds(body: { allocations?: unknown }): void {
   if (problems.length) throw badRequest(problems);
 }
 
-function targetGroupListItem(group: TargetGroup, search: string | undefined) {
+function targetGroupListItem(session: Session, group: TargetGroup, search: string | undefined) {
   const name = String(group.spec.name);
   const exclusion = group.spec.exclusion as { enabled?: boolean } | null | undefined;
   const reference = group.spec.target_group_customer_reference_number;
@@ -62,12 +62,7 @@ function targetGroupListItem(group: TargetGroup, search: string | undefined) {
     updated_at: group.updated_at,
     statistics: {
       progress: {
-        value: {
-          current_completes: 0,
-          current_prescreens: 0,
-          filling_goal: Math.max(1, Math.round(Number(group.spec.completes_goal) || 1)),
-          filling_strategy: 'completes' as const,
-        },
+        value: progressOf(session, group),
         issues: [],
       },
     },
@@ -101,7 +96,7 @@ export const targetGroupHandlers = {
         url: `/accounts/${accountId}/projects/${projectId}/target-groups`,
         has_more: page.hasMore,
         next_cursor: page.nextCursor,
-        target_groups: page.items.map((group) => targetGroupListItem(group, search)),
+        target_groups: page.items.map((group) => targetGroupListItem(session, group, search)),
       },
     };
   },

@@ -5,6 +5,7 @@
 import { DURATION_PATTERN } from '../config.js';
 import { endDueJobs } from './jobs.js';
 import { isoAt, passTime } from './lifecycle.js';
+import { setFielding, type FieldingChange } from './simulator.js';
 import type { JobTiming, Session } from './store.js';
 
 /** Brings the session's runs and jobs up to its clock; cheap when nothing is due. */
@@ -72,4 +73,20 @@ export function setJobTiming(session: Session, instance: JobTiming, change: JobT
 export function jobTimingView(session: Session, instance: JobTiming): { session: string; polls: number; duration: string; source: 'session' | 'instance' } {
   const timing = session.jobTiming ?? instance;
   return { session: session.name, polls: timing.polls, duration: `PT${timing.durationMs / 1000}S`, source: session.jobTiming ? 'session' : 'instance' };
+}
+
+/**
+ * Changes how the session's live target groups fill, from now on: they are brought up to now at the
+ * rates they had, and look again at the new ones (a rate of 0 schedules nothing). Throws the
+ * simulator's FieldingSettingsError when the change is not one, and changes nothing then.
+ */
+export function changeFielding(session: Session, change: FieldingChange): void {
+  session.nextChangeAt = -Infinity;
+  settle(session);
+  try {
+    setFielding(session, change);
+  } finally {
+    session.nextChangeAt = -Infinity;
+    settle(session);
+  }
 }

@@ -54,5 +54,5 @@ export const PUBLISHING_OPERATIONS: readonly OperationId[] = [
   'create_bulk_complete_target_groups_job', 'get_bulk_complete_target_groups_job',
   'create_bulk_relaunch_target_groups_job', 'get_bulk_relaunch_target_groups_job',
   'create_bulk_update_target_group_project_manager_job', 'get_bulk_update_target_group_project_manager_job',
-  'update_target_group', 'update_launched_target_group_details', 'update_cost_per_interview',
+  'update_target_group', 'update_launched_target_group_details', 'update_cost_per_interview', 'update_profile_filling_goal',
 ];

@@ -1,9 +1,11 @@
 // The fielding run's lifecycle: which state each action leaves from and where it goes, and what time
-// does by itself (a scheduled run goes live at its start, a live or paused one completes at its end).
-// A target group's status follows its run's. Used by the single-run operations (a refusal is their
-// 422), the batch jobs (a refusal is a failed target group) and the session's clock.
+// does by itself (a scheduled run goes live at its start, a live one fills (sessions/simulator.ts) and
+// completes at its goal, a live or paused one completes at its end). A target group's status follows
+// its run's. Used by the single-run operations (a refusal is their 422), the batch jobs (a refusal is a
+// failed target group) and the session's clock.
 import { addChangelogEntry } from './changelog.js';
 import { appendId } from './lookup.js';
+import { advanceFill, afterStatusChange, beforeStatusChange, goalOf, goalReached, nextTickAt } from './simulator.js';
 import { bumpVersion, etagOfVersion, newId, type FieldingRun, type FieldingRunStatus, type Session, type TargetGroup } from './store.js';
 
 export type RunAction = 'pause' | 'resume' | 'complete' | 'relaunch' | 'launch_now';
@@ -23,9 +25,16 @@ export const isoAt = (ms: number) => new Date(ms).toISOString();
 export function refusal(session: Session, run: FieldingRun, action: RunAction): string | null {
   const { verb, from } = TRANSITIONS[action];
   if (!from.includes(run.status)) return `Cannot ${verb} a fielding run which is ${run.status}; ${verb} needs a run that is ${from.join(' or ')}.`;
-  // Resume and relaunch only while the end date (and the completes goal) is not reached.
-  if ((action === 'resume' || action === 'relaunch') && Date.parse(run.end_fielding_at) <= session.now()) {
-    return `Cannot ${verb} a fielding run whose end date (${run.end_fielding_at}) has passed; a run is ${action === 'resume' ? 'resumed' : 'relaunched'} only before its end date.`;
+  // "A fielding run will only be resumed (relaunched) if its completes goal and end date have not yet been reached."
+  if (action === 'resume' || action === 'relaunch') {
+    const done = action === 'resume' ? 'resumed' : 'relaunched';
+    const group = session.targetGroups.get(run.target_group_id);
+    if (group && goalReached(session, group)) {
+      return `Cannot ${verb} a fielding run whose completes goal (${goalOf(group)}) has been reached; a fielding run will only be ${done} if its completes goal and end date have not yet been reached.`;
+    }
+    if (Date.parse(run.end_fielding_at) <= session.now()) {
+      return `Cannot ${verb} a fielding run whose end date (${run.end_fielding_at}) has passed; a fielding run will only be ${done} if its completes goal and end date have not yet been reached.`;
+    }
   }
   return null;
 }
@@ -41,19 +50,28 @@ export function act(session: Session, run: FieldingRun, action: RunAction, actor
   setStatus(session, run, TRANSITIONS[action].to, isoAt(now), actor);
 }
 
-/** A run's new status (and its target group's), as its next version; `actor` is who did it (none: time did). */
-export function setStatus(session: Session, run: FieldingRun, status: FieldingRunStatus, at: string, actor?: string): void {
+/** Why time changed a run's status, as Cint's changelog names it (TargetGroupStatusChangeReasonCode). */
+export type StatusReason = 'total_completes_reached' | 'past_scheduled_end_date';
+
+/**
+ * A run's new status (and its target group's), as its next version; `actor` is who did it (none: time
+ * did, for `reason`). Its fill is brought up to `at` first, as it was, and follows the new status.
+ */
+export function setStatus(session: Session, run: FieldingRun, status: FieldingRunStatus, at: string, actor?: string, reason?: StatusReason): void {
+  const atMs = Date.parse(at);
+  beforeStatusChange(session, run, atMs);
   run.status = status;
   bumpVersion(run, at, actor);
+  afterStatusChange(session, run, atMs);
   watchRun(session, run);
   const group = session.targetGroups.get(run.target_group_id);
-  if (group) moveTargetGroup(session, group, status, at, actor ?? run.last_changed_by);
+  if (group) moveTargetGroup(session, group, status, at, actor ?? run.last_changed_by, reason);
 }
 
-function moveTargetGroup(session: Session, group: TargetGroup, status: FieldingRunStatus, at: string, user: string): void {
+function moveTargetGroup(session: Session, group: TargetGroup, status: FieldingRunStatus, at: string, user: string, reason?: StatusReason): void {
   if (group.status === status) return;
   // Cint's changelog names a user for every entry: for a change time made, the one who last changed the run.
-  addChangelogEntry(session, group, user, at, [{ object: 'status_change', new_value: status, old_value: group.status }]);
+  addChangelogEntry(session, group, user, at, [{ object: 'status_change', new_value: status, old_value: group.status, ...(reason ? { reason_code: reason } : {}) }]);
   group.status = status;
   group.updated_at = at;
 }
@@ -67,6 +85,7 @@ export function startRun(session: Session, group: TargetGroup, dates: { start: s
   session.runs.set(run.id, run);
   appendId(session.runsByTargetGroup, group.id, run.id);
   moveTargetGroup(session, group, status, at, actor);
+  afterStatusChange(session, run, Date.parse(at));
   watchRun(session, run);
   return run;
 }
@@ -77,25 +96,43 @@ export function runOf(session: Session, group: TargetGroup): FieldingRun | undef
   return ids ? session.runs.get(ids[ids.length - 1]!) : undefined;
 }
 
-/** When the run next changes by itself: its start while scheduled, its end while live or paused. */
-function nextChangeOf(run: FieldingRun): number {
+/** When the run next changes by itself: its start while scheduled, its end while paused, its next tick of respondents or its end while live. */
+function nextChangeOf(session: Session, run: FieldingRun): number {
   if (run.status === 'scheduled') return Date.parse(run.start_fielding_at);
   if (run.status === 'completed') return Infinity;
-  return Date.parse(run.end_fielding_at);
+  const end = Date.parse(run.end_fielding_at);
+  return run.status === 'live' ? Math.min(end, nextTickAt(session, run)) : end;
 }
 
 /** A run that may change by itself later: the session's clock looks again then. */
 export function watchRun(session: Session, run: FieldingRun): void {
-  session.nextChangeAt = Math.min(session.nextChangeAt, nextChangeOf(run));
+  session.nextChangeAt = Math.min(session.nextChangeAt, nextChangeOf(session, run));
 }
 
-/** Moves the run along by the session's clock: scheduled → live at its start, → completed at its end. Returns when it next changes. */
+/**
+ * Moves the run along by the session's clock: scheduled → live at its start; while live, respondents
+ * up to now or its end, and completed when they reach the goal; → completed at its end. Returns when
+ * it next changes.
+ */
 export function passTime(session: Session, run: FieldingRun, now: number): number {
   if (run.status === 'scheduled' && Date.parse(run.start_fielding_at) <= now) {
     setStatus(session, run, 'live', run.start_fielding_at);
   }
-  if ((run.status === 'live' || run.status === 'paused') && Date.parse(run.end_fielding_at) <= now) {
-    setStatus(session, run, 'completed', isoAt(Date.parse(run.end_fielding_at)));
+  const end = Date.parse(run.end_fielding_at);
+  if (run.status === 'live') {
+    const reachedAt = advanceFill(session, run, Math.min(now, end));
+    if (reachedAt !== null) setStatus(session, run, 'completed', isoAt(reachedAt), undefined, 'total_completes_reached');
   }
-  return nextChangeOf(run);
+  if ((run.status === 'live' || run.status === 'paused') && end <= now) {
+    setStatus(session, run, 'completed', isoAt(end), undefined, 'past_scheduled_end_date');
+  }
+  return nextChangeOf(session, run);
+}
+
+/** A live run whose completes have reached its goal (a goal lowered under them) completes now. */
+export function completeAtGoal(session: Session, run: FieldingRun): void {
+  const group = session.targetGroups.get(run.target_group_id);
+  if (run.status === 'live' && group && goalReached(session, group)) {
+    setStatus(session, run, 'completed', isoAt(session.now()), undefined, 'total_completes_reached');
+  }
 }

@@ -5,6 +5,8 @@ import { monotonicFactory } from 'ulid';
 import { randomInt } from 'node:crypto';
 import type { CintEvent, EventListener } from './events.js';
 import type { DeliveryScript, SessionDeliveries } from '../webhooks/delivery.js';
+import type { FieldingSettings } from './fielding-settings.js';
+import type { Fill } from './simulator.js';
 
 export const newId = monotonicFactory();
 
@@ -162,6 +164,8 @@ export interface SessionLimits {
   maxBytes: number;
   /** Idempotency keys remembered per session (least recently used forgotten first). */
   maxIdempotencyKeys: number;
+  /** The fielding simulator's rates for sessions that set none (the config's `fielding`). */
+  fielding?: FieldingSettings;
 }
 
 /** Thrown when a session already holds as many objects, or bytes of them, as it may. */
@@ -249,6 +253,15 @@ export class Session {
 
   /** How long this session's jobs take; null: the instance's jobPolls and jobDuration. */
   jobTiming: JobTiming | null = null;
+
+  /** The fielding simulator's state of each target group that has fielded, by target group id (sessions/simulator.ts). */
+  readonly fills = new Map<string, Fill>();
+  /** This session's fielding rates and seed; null: the instance's. */
+  fielding: FieldingSettings | null = null;
+  /** The instance's fielding rates (the config's `fielding`); undefined: the simulator's defaults. */
+  get instanceFielding(): FieldingSettings | undefined {
+    return this.limits.fielding;
+  }
 
   /** Bytes of stored data the session holds (see jsonBytes). */
   storedBytes = 0;

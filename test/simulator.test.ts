@@ -1,0 +1,367 @@
+// The fielding simulator over HTTP: a live run's statistics, overview, performance, completes by
+// interval and quota fills grow as the session's clock moves; the same seed and the same clock moves
+// give the same numbers; a run that reaches its goal completes and is not resumed or relaunched; the
+// rates are the session's (admin API, programmatic API) and the instance's (config).
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { MockApp } from '../src/app.js';
+import { controlOf } from '../src/control.js';
+import {
+  assertCintError, assertMatchesSpec, clientOf, createProject, createTargetGroup, futureDate, launch, makeApp, projectsUrl, runsUrl,
+  targetGroupsUrl, type Client,
+} from './helpers.js';
+
+/** Overrides of Cint's example target group without its profiles (undefined is left out of the JSON): its fill is the target group's alone. */
+const plainBody = (overrides: Record<string, unknown> = {}) => ({ profiling: undefined, ...overrides });
+
+/** Two quotas of one profile, nominal: 10 and 30 completes of a goal of 40. */
+const quotaProfiling = {
+  profile_adjustment_type: 'nominal',
+  profiles: [{
+    object: 'regular', name: 'gender', quotas_enabled: true,
+    targets: [
+      { conditions: [{ object: 'selection', question_id: 43, option: '1' }], quota: { name: 'Men', completes_goal: 10 } },
+      { conditions: [{ object: 'selection', question_id: 43, option: '2' }], quota: { name: 'Women', completes_goal: 30 } },
+    ],
+  }],
+};
+
+interface Performance { entrants: number; prescreens: number; completes: number; incidence_rate: number; conversion_rate: number; drop_off_rate: number; first_complete?: string; last_complete?: string; respondent_analysis: { live: { status: string; count: number }[] } }
+
+describe('fielding simulator', () => {
+  let app: MockApp;
+  before(async () => { app = await makeApp(); });
+  after(() => app.close());
+
+  const get = (client: Client, url: string) => app.inject({ method: 'GET', url, headers: client.headers() });
+  const advance = async (client: Client, by: string) => {
+    const moved = await app.inject({ method: 'POST', url: `/__admin/sessions/${client.clientId}/clock`, payload: { advance: by } });
+    assert.equal(moved.statusCode, 200, moved.body);
+  };
+  const setFielding = async (client: Client, settings: Record<string, unknown>) => {
+    const answer = await app.inject({ method: 'PUT', url: `/__admin/sessions/${client.clientId}/fielding`, payload: settings });
+    assert.equal(answer.statusCode, 200, answer.body);
+    return answer.json();
+  };
+
+  /** A client whose session exists (the admin API needs one), with its fielding settings, and a launched target group. */
+  async function fielding(settings: Record<string, unknown> | null, body: Record<string, unknown> = plainBody(), client?: Client) {
+    const own = client ?? await clientOf(app);
+    const project = await createProject(app, own);
+    if (settings) await setFielding(own, settings);
+    const targetGroupId = await createTargetGroup(app, own, project.id, body);
+    const { job } = await launch(app, own, project.id, targetGroupId);
+    assert.equal(job.status, 'Completed', JSON.stringify(job));
+    const groupUrl = `${targetGroupsUrl(project.id)}/${targetGroupId}`;
+    const runUrl = `${runsUrl(project.id, targetGroupId)}/${job.created_fielding_run_id}`;
+    return { client: own, projectId: project.id, targetGroupId, groupUrl, runUrl };
+  }
+
+  async function performance(client: Client, groupUrl: string): Promise<Performance> {
+    const answer = await get(client, `${groupUrl}/performance`);
+    assert.equal(answer.statusCode, 200, answer.body);
+    assertMatchesSpec('get_target_group_performance', 200, answer.json());
+    return answer.json();
+  }
+
+  async function intervals(client: Client, groupUrl: string, interval?: string) {
+    const answer = await get(client, `${groupUrl}/completes-aggregated-by-interval${interval ? `?aggregation_interval=${interval}` : ''}`);
+    assert.equal(answer.statusCode, 200, answer.body);
+    assertMatchesSpec('get_target_group_completes_aggregated_by_interval', 200, answer.json());
+    return answer.json().aggregated_completes_intervals as { timestamp: string; count: number }[];
+  }
+
+  const counts = (numbers: Performance) => ({
+    entrants: numbers.entrants, prescreens: numbers.prescreens, completes: numbers.completes,
+    incidence_rate: numbers.incidence_rate, conversion_rate: numbers.conversion_rate, drop_off_rate: numbers.drop_off_rate,
+    analysis: numbers.respondent_analysis.live.map(({ status, count }) => `${status}:${count}`),
+  });
+
+  describe('a live run fills as the clock moves', () => {
+    it('grows the performance, overview, progress in the lists, project statistics and completes by interval, all agreeing', async () => {
+      const { client, projectId, groupUrl } = await fielding({ starts_per_hour: 20, seed: 'grows' });
+      const start = await performance(client, groupUrl);
+      assert.deepEqual([start.entrants, start.completes], [0, 0], 'nothing before the first hour has passed');
+      assert.equal(start.first_complete, undefined);
+
+      await advance(client, 'P1D');
+      const day = await performance(client, groupUrl);
+      await advance(client, 'P2D');
+      const days = await performance(client, groupUrl);
+      assert.ok(day.entrants > 300 && day.entrants < 660, `about 480 starts in a day at 20 an hour, got ${day.entrants}`);
+      assert.ok(day.completes > 0 && days.completes > day.completes, `${day.completes} then ${days.completes}`);
+      assert.ok(days.entrants > day.entrants && days.prescreens > day.prescreens);
+      // Every start is accounted for once: completes, terminates, over quota, drop-offs.
+      assert.equal(days.respondent_analysis.live.reduce((sum, { count }) => sum + count, 0), days.entrants);
+      assert.equal(days.prescreens, days.entrants - days.respondent_analysis.live.find(({ status }) => status === 'Overquota')!.count);
+      assert.ok(days.incidence_rate > 0.2 && days.incidence_rate < 0.55, `complete 0.3 / (0.3 + 0.5 screened out), got ${days.incidence_rate}`);
+      assert.ok(days.first_complete! <= days.last_complete!);
+
+      const overview = await get(client, `${groupUrl}/overview`);
+      assert.equal(overview.statusCode, 200, overview.body);
+      assertMatchesSpec('get_target_group_overview', 200, overview.json());
+      assert.deepEqual(overview.json().progress, { current_completes: days.completes, current_prescreens: days.prescreens, filling_goal: 1500, filling_strategy: 'completes' });
+      assert.equal(overview.json().incidence_rate, days.incidence_rate);
+      assert.equal(overview.json().current_cost.value, (2.7352 * days.completes).toFixed(2));
+
+      const byId = await get(client, `/v1/demand/target-groups/${groupUrl.split('/').at(-1)}/overview`);
+      assertMatchesSpec('get_target_group_overview_by_target_group_id', 200, byId.json());
+      assert.equal(byId.json().progress.current_completes, days.completes);
+
+      const list = await get(client, targetGroupsUrl(projectId));
+      assertMatchesSpec('get_list_target_groups', 200, list.json());
+      assert.equal(list.json().target_groups[0].statistics.progress.value.current_completes, days.completes);
+
+      const projectOverview = await get(client, `${projectsUrl()}/${projectId}/overview`);
+      assertMatchesSpec('project_overview', 200, projectOverview.json());
+      assert.equal(projectOverview.json().statistics.current_completes, days.completes);
+      assert.equal(projectOverview.json().statistics.current_prescreens, days.prescreens);
+      assert.equal(projectOverview.json().statistics.incidence_rate_median, days.incidence_rate);
+      const projects = await get(client, projectsUrl());
+      assertMatchesSpec('list_account_projects', 200, projects.json());
+      assert.equal(projects.json().projects[0].statistics.current_completes, days.completes);
+
+      // The run's whole fielding period (30 days), the intervals to come with 0.
+      const daily = await intervals(client, groupUrl);
+      assert.equal(daily.length, 30, JSON.stringify(daily));
+      assert.equal(daily.reduce((sum, { count }) => sum + count, 0), days.completes);
+      assert.ok(daily.slice(0, 3).every(({ count }) => count > 0) && daily.slice(4).every(({ count }) => count === 0), JSON.stringify(daily));
+      assert.equal(Date.parse(daily[1]!.timestamp) - Date.parse(daily[0]!.timestamp), 86_400_000);
+      const sixHours = await intervals(client, groupUrl, 'PT6H');
+      assert.equal(sixHours.length, 120);
+      assert.equal(sixHours.reduce((sum, { count }) => sum + count, 0), days.completes);
+      assert.equal(sixHours.slice(0, 4).reduce((sum, { count }) => sum + count, 0), daily[0]!.count);
+    });
+
+    it('a paused run does not fill; resumed, it fills again; a scheduled run starts filling at its start', async () => {
+      const { client, groupUrl, runUrl } = await fielding({ starts_per_hour: 30 });
+      await advance(client, 'PT5H');
+      const etag = String((await get(client, runUrl)).headers.etag);
+      const paused = await app.inject({ method: 'POST', url: `${runUrl}/pause`, headers: client.headers({ 'if-match': etag }) });
+      assert.equal(paused.statusCode, 204, paused.body);
+      const atPause = await performance(client, groupUrl);
+      await advance(client, 'P2D');
+      assert.deepEqual(counts(await performance(client, groupUrl)), counts(atPause), 'nothing while paused');
+      const resumed = await app.inject({ method: 'POST', url: `${runUrl}/resume`, headers: client.headers({ 'if-match': String(paused.headers.etag) }) });
+      assert.equal(resumed.statusCode, 204, resumed.body);
+      await advance(client, 'PT6H');
+      assert.ok((await performance(client, groupUrl)).entrants > atPause.entrants);
+
+      const later = await clientOf(app);
+      const project = await createProject(app, later);
+      await setFielding(later, { starts_per_hour: 30 });
+      const scheduledGroup = await createTargetGroup(app, later, project.id, plainBody());
+      const scheduledUrl = `${targetGroupsUrl(project.id)}/${scheduledGroup}`;
+      const scheduled = await app.inject({
+        method: 'POST', url: `${scheduledUrl}/fielding-run-jobs/schedule-from-draft`, headers: later.headers({ 'idempotency-key': later.idempotencyKey() }),
+        payload: { start_fielding_at: futureDate(1), end_fielding_at: futureDate(20) },
+      });
+      assert.equal(scheduled.statusCode, 201, scheduled.body);
+      await advance(later, 'PT12H');
+      assert.equal((await performance(later, scheduledUrl)).entrants, 0, 'not before its start');
+      assert.deepEqual(await intervals(later, scheduledUrl), [], 'none before it fields');
+      await advance(later, 'P1D');
+      assert.ok((await performance(later, scheduledUrl)).entrants > 0);
+      assert.equal((await intervals(later, scheduledUrl)).length, 19, 'its fielding period, from its start');
+    });
+
+    it('fills each quota to its goal and no further; quota fills read in list_profiles and arrive as quota-fill-registered and session-updated events', async () => {
+      const { client, groupUrl, targetGroupId } = await fielding({ starts_per_hour: 40, complete: 0.9, screen_out: 0.05, over_quota: 0, seed: 3 },
+        plainBody({ completes_goal: 400, profiling: quotaProfiling }));
+      await advance(client, 'P2D');
+      const profiles = await get(client, `${groupUrl}/profiles`);
+      assert.equal(profiles.statusCode, 200, profiles.body);
+      assertMatchesSpec('list_profiles', 200, profiles.json());
+      const [men, women] = profiles.json().profiles[0].targets as { id: string; quota: { completes: number; prescreens: number; completes_goal: number } }[];
+      assert.deepEqual([men!.quota.completes, women!.quota.completes], [10, 30], 'both quotas full, none over');
+      assert.ok(men!.quota.prescreens >= 10 && women!.quota.prescreens >= 30);
+      const numbers = await performance(client, groupUrl);
+      assert.equal(numbers.completes, 40, 'every complete is in one quota of the profile');
+      assert.ok(numbers.respondent_analysis.live.find(({ status }) => status === 'Overquota')!.count > 0, 'full quotas turn respondents away');
+      const profile = await get(client, `${groupUrl}/profiles/${profiles.json().profiles[0].id}`);
+      assertMatchesSpec('get_profile', 200, profile.json());
+      assert.equal(profile.json().targets[1].quota.completes, 30);
+
+      // The events seam the webhooks deliver from (sessions/events.ts): bounded, one per quota that moved per step.
+      const events = app.mock.sessions.find(client.clientId)!.events;
+      const fills = events.filter((event) => event.type === 'quota-fill-registered' && event.payload.quota_id === women!.id);
+      assert.ok(fills.length > 0);
+      const last = fills.at(-1)!.payload;
+      assert.equal(last.target_group_id, targetGroupId);
+      assert.equal(last.completes, 30);
+      assert.equal(last.completes_goal, 30);
+      assert.equal(fills.reduce((sum, event) => sum + Number(event.payload.completes_added), 0), 30);
+      const updates = events.filter((event) => event.type === 'session-updated' && event.payload.target_group_id === targetGroupId);
+      assert.ok(updates.length > 0 && updates.length <= 48, `at most one per hourly tick, got ${updates.length}`);
+      assert.equal(updates.reduce((sum, event) => sum + Number((event.payload.respondents as { started: number }).started), 0), numbers.entrants);
+    });
+  });
+
+  describe('reproducible with a seed', () => {
+    it('the same seed, requests and clock moves give the same numbers; another seed others; one jump or three give the same', async () => {
+      const steps = async (seed: unknown, moves: string[]) => {
+        const run = await fielding({ starts_per_hour: 12, seed }, plainBody({ profiling: quotaProfiling, completes_goal: 1000 }));
+        for (const by of moves) await advance(run.client, by);
+        const profiles = (await get(run.client, `${run.groupUrl}/profiles`)).json().profiles[0].targets.map((target: { quota: unknown }) => target.quota);
+        return { numbers: counts(await performance(run.client, run.groupUrl)), daily: (await intervals(run.client, run.groupUrl)).map(({ count }) => count), profiles };
+      };
+      const first = await steps(42, ['P3D']);
+      assert.ok(first.numbers.completes > 0);
+      assert.deepEqual(await steps(42, ['P3D']), first);
+      assert.deepEqual(await steps(42, ['P1D', 'P1D', 'PT23H', 'PT1H']), first, 'settling often changes nothing');
+      assert.notDeepEqual((await steps(43, ['P3D'])).numbers, first.numbers);
+    });
+
+    it('without a seed, a session is seeded by its name: two clients using the same X-Mock-Session name get the same numbers', async () => {
+      const name = `seeded-${Math.random().toString(36).slice(2)}`;
+      const numbersOf = async () => {
+        const client = await clientOf(app);
+        const named = { ...client, headers: (extra: Record<string, string> = {}) => client.headers({ 'x-mock-session': name, ...extra }) };
+        const run = await fielding(null, plainBody(), named);
+        const session = app.mock.sessions.find(name, client.clientId)!;
+        controlOf(app).clock(name, { advance: 'P2D' }, client.clientId);
+        assert.equal(controlOf(app).fielding(name, undefined, client.clientId).seed, name);
+        assert.ok(session.fills.size === 1);
+        return counts(await performance(named, run.groupUrl));
+      };
+      const first = await numbersOf();
+      assert.ok(first.entrants > 0, 'the default rate fills slowly, but it fills');
+      assert.deepEqual(await numbersOf(), first);
+    });
+  });
+
+  describe('the completes goal', () => {
+    it('a run that reaches its goal completes (total_completes_reached), stops at the goal, and is refused a relaunch until the goal is raised', async () => {
+      const { client, groupUrl, runUrl } = await fielding({ starts_per_hour: 100, complete: 0.5, screen_out: 0.3, seed: 9 }, plainBody({ completes_goal: 25 }));
+      await advance(client, 'P1D');
+      const run = await get(client, runUrl);
+      assert.equal(run.json().status, 'completed');
+      assert.equal((await get(client, `${groupUrl}/overview`)).json().status, 'completed');
+      const numbers = await performance(client, groupUrl);
+      assert.equal(numbers.completes, 25, 'no more than the goal');
+      assert.ok(Date.parse(run.json().last_changed_at) <= Date.parse(numbers.last_complete!) + 1, 'completed when the goal was reached');
+      assert.ok(Date.parse(run.json().last_changed_at) < Date.now() + 86_400_000 - 3_600_000, 'not at the clock, at the tick that reached the goal');
+      const changelog = await get(client, `${groupUrl}/changelog`);
+      assertMatchesSpec('get_target_group_changelog', 200, changelog.json());
+      const change = changelog.json().changelog[0].changes[0];
+      assert.deepEqual(change, { object: 'status_change', new_value: 'completed', old_value: 'live', reason_code: 'total_completes_reached' });
+
+      await advance(client, 'P1D');
+      assert.equal((await performance(client, groupUrl)).entrants, numbers.entrants, 'a completed run fills no more');
+      const refused = await app.inject({ method: 'POST', url: `${runUrl}/relaunch`, headers: client.headers({ 'if-match': String(run.headers.etag) }) });
+      assertCintError(refused, 422, 'invalid_state_error', {
+        detail: 'Cannot relaunch a fielding run whose completes goal (25) has been reached; a fielding run will only be relaunched if its completes goal and end date have not yet been reached.',
+      });
+
+      const raised = await app.inject({ method: 'PUT', url: `${groupUrl}/profiles/completes-goal`, headers: client.headers(), payload: { completes_goal: 60 } });
+      assert.equal(raised.statusCode, 200, raised.body);
+      assertMatchesSpec('update_profile_filling_goal', 200, raised.json());
+      assert.equal(raised.json().completes_goal, 60);
+      const relaunched = await app.inject({ method: 'POST', url: `${runUrl}/relaunch`, headers: client.headers({ 'if-match': String(run.headers.etag) }) });
+      assert.equal(relaunched.statusCode, 204, relaunched.body);
+      await advance(client, 'P1D');
+      assert.equal((await performance(client, groupUrl)).completes, 60);
+      assert.equal((await get(client, runUrl)).json().status, 'completed');
+    });
+
+    it('a paused run whose goal is lowered under its completes is refused a resume with Cint\'s wording; a live one completes at once', async () => {
+      const { client, groupUrl, runUrl } = await fielding({ starts_per_hour: 60, seed: 5 });
+      await advance(client, 'PT10H');
+      const { completes } = await performance(client, groupUrl);
+      assert.ok(completes > 2, `${completes}`);
+      const etag = String((await get(client, runUrl)).headers.etag);
+      const paused = await app.inject({ method: 'POST', url: `${runUrl}/pause`, headers: client.headers({ 'if-match': etag }) });
+      assert.equal(paused.statusCode, 204);
+      const lowered = await app.inject({ method: 'PUT', url: `${groupUrl}/profiles/completes-goal`, headers: client.headers(), payload: { completes_goal: completes } });
+      assert.equal(lowered.statusCode, 200, lowered.body);
+      const refused = await app.inject({ method: 'POST', url: `${runUrl}/resume`, headers: client.headers({ 'if-match': String(paused.headers.etag) }) });
+      assertCintError(refused, 422, 'invalid_state_error', {
+        detail: `Cannot resume a fielding run whose completes goal (${completes}) has been reached; a fielding run will only be resumed if its completes goal and end date have not yet been reached.`,
+      });
+
+      const live = await fielding({ starts_per_hour: 60, seed: 5 });
+      await advance(live.client, 'PT10H');
+      const made = (await performance(live.client, live.groupUrl)).completes;
+      await app.inject({ method: 'PUT', url: `${live.groupUrl}/profiles/completes-goal`, headers: live.client.headers(), payload: { completes_goal: made } });
+      assert.equal((await get(live.client, live.runUrl)).json().status, 'completed');
+    });
+  });
+
+  describe('cost', () => {
+    it('a clock moved years on settles in a bounded number of ticks and buckets; nothing is due while nothing fields', async () => {
+      const far = new Date(Date.now() + 5 * 365 * 86_400_000).toISOString();
+      const client = await clientOf(app);
+      const project = await createProject(app, client);
+      await setFielding(client, { starts_per_hour: 1000, seed: 1 });
+      const targetGroupId = await createTargetGroup(app, client, project.id, plainBody({ completes_goal: 1e9 }));
+      const launched = await app.inject({
+        method: 'POST', url: `${targetGroupsUrl(project.id)}/${targetGroupId}/fielding-run-jobs/launch-from-draft`,
+        headers: client.headers({ 'idempotency-key': client.idempotencyKey() }), payload: { end_fielding_at: far },
+      });
+      assert.equal(launched.statusCode, 201, launched.body);
+      await get(client, String(launched.headers.location));
+      const session = app.mock.sessions.find(client.clientId)!;
+      const eventsBefore = session.events.length;
+      await advance(client, 'P1460D');
+      const fill = session.fills.get(targetGroupId)!;
+      assert.ok(fill.series.length <= 512, `${fill.series.length} buckets`);
+      const doublings = Math.log2(fill.bucketMs / 3_600_000);
+      assert.ok(doublings >= 5 && doublings <= 7, `buckets of 2^${doublings} hours after four years`);
+      assert.equal(session.events.length - eventsBefore, 1, 'one session-updated for the whole jump (no quotas)');
+      const numbers = await performance(client, `${targetGroupsUrl(project.id)}/${targetGroupId}`);
+      assert.ok(numbers.entrants > 30_000_000 && numbers.entrants < 40_000_000, `about 35 million starts, got ${numbers.entrants}`);
+      const groupUrl = `${targetGroupsUrl(project.id)}/${targetGroupId}`;
+      assertCintError(await get(client, `${groupUrl}/completes-aggregated-by-interval?aggregation_interval=PT1H`), 400, 'bad_request_error', { invalid_params: [{ name: 'aggregation_interval', reason: /more than 1000 intervals/ }] });
+      assertCintError(await get(client, `${groupUrl}/completes-aggregated-by-interval?aggregation_interval=daily`), 400, 'bad_request_error', { invalid_params: [{ name: 'aggregation_interval' }] });
+      const weekly = await intervals(client, groupUrl, 'P1W');
+      assert.equal(weekly.reduce((sum, { count }) => sum + count, 0), numbers.completes);
+
+      const idle = await clientOf(app);
+      await createProject(app, idle);
+      await setFielding(idle, { starts_per_hour: 0 });
+      const quiet = await fielding(null, plainBody(), idle);
+      assert.equal(app.mock.sessions.find(idle.clientId)!.nextChangeAt, Date.parse((await get(idle, quiet.runUrl)).json().end_fielding_at), 'only the end is due');
+      await advance(idle, 'P2D');
+      await setFielding(idle, { starts_per_hour: 50 });
+      assert.equal((await performance(idle, quiet.groupUrl)).entrants, 0, 'the two days at 0 stay at 0');
+      await advance(idle, 'PT2H');
+      assert.ok((await performance(idle, quiet.groupUrl)).entrants > 0, 'the new rate applies from now');
+    });
+  });
+
+  describe('settings', () => {
+    it('the admin API reads, sets (the rest stay) and resets a session\'s rates; impossible ones are a 400 naming the field', async () => {
+      const client = await clientOf(app);
+      await createProject(app, client);
+      const url = `/__admin/sessions/${client.clientId}/fielding`;
+      const initial = (await app.inject({ method: 'GET', url })).json();
+      assert.deepEqual(initial, { session: client.clientId, starts_per_hour: 2, complete: 0.3, screen_out: 0.5, over_quota: 0.05, drop_off: 0.15, seed: client.clientId, source: 'instance' });
+      const set = await setFielding(client, { starts_per_hour: 10, seed: 'abc' });
+      assert.deepEqual(set, { ...initial, starts_per_hour: 10, seed: 'abc', source: 'session' });
+      assertCintError(await app.inject({ method: 'PUT', url, payload: { complete: 0.8, screen_out: 0.5 } }), 400, 'bad_request_error', { invalid_params: [{ name: 'complete', reason: /at most 1/ }] });
+      assertCintError(await app.inject({ method: 'PUT', url, payload: { starts_per_hour: -1 } }), 400, 'bad_request_error', { invalid_params: [{ name: 'starts_per_hour', reason: /must be >= 0/ }] });
+      assertCintError(await app.inject({ method: 'PUT', url, payload: { completes: 0.5 } }), 400, 'bad_request_error', { invalid_params: [{ name: 'body', reason: /'completes' is not a known field/ }] });
+      assert.equal((await app.inject({ method: 'GET', url })).json().starts_per_hour, 10, 'a refused change changes nothing');
+      assert.deepEqual((await app.inject({ method: 'PUT', url, payload: { reset: true } })).json(), initial);
+      assertCintError(await app.inject({ method: 'GET', url: '/__admin/sessions/nobody-here/fielding' }), 404, 'not_found_error');
+      assert.equal(controlOf(app).fielding(client.clientId, { complete: 0.6, screen_out: 0.2 }).drop_off, 0.15);
+      assert.throws(() => controlOf(app).fielding(client.clientId, { over_quota: 2 }), /over_quota/);
+    });
+
+    it('the instance\'s rates come from the config (fielding), and a session\'s override them', async () => {
+      const other = await makeApp({ fielding: { starts_per_hour: 0, complete: 0.3, screen_out: 0.5, over_quota: 0.05 } });
+      try {
+        const client = await clientOf(other);
+        const project = await createProject(other, client);
+        const targetGroupId = await createTargetGroup(other, client, project.id, plainBody());
+        await launch(other, client, project.id, targetGroupId);
+        const groupUrl = `${targetGroupsUrl(project.id)}/${targetGroupId}`;
+        await other.inject({ method: 'POST', url: `/__admin/sessions/${client.clientId}/clock`, payload: { advance: 'P5D' } });
+        assert.equal((await other.inject({ method: 'GET', url: `${groupUrl}/performance`, headers: client.headers() })).json().entrants, 0);
+        assert.equal((await other.inject({ method: 'GET', url: `/__admin/sessions/${client.clientId}/fielding` })).json().source, 'instance');
+      } finally {
+        await other.close();
+      }
+    });
+  });
+});
