@@ -14,7 +14,7 @@ import type { ConfigInput } from '../src/config.js';
 import { controlOf, type MockControl } from '../src/control.js';
 import { signatureOf } from '../src/webhooks/signature.js';
 import {
-  ACCOUNT, assertCintError, assertMatchesSpec, clientOf, liveRun, makeApp, targetGroupBody, targetGroupsUrl, ULID, type Client,
+  ACCOUNT, assertCintError, assertMatchesSpec, clientOf, createProject, createTargetGroup, launch, liveRun, makeApp, targetGroupBody, targetGroupsUrl, ULID, type Client,
 } from './helpers.js';
 import { appWithScenarios, eventually } from './scenario-helpers.js';
 
@@ -146,6 +146,47 @@ describe('webhook deliveries', () => {
       const deliveries = mock.deliveries(client.clientId, { webhookId: webhook.id });
       assert.deepEqual(deliveries.map((delivery) => [delivery.status, delivery.attempts.map((attempt) => attempt.status_code)]),
         [['delivered', [200]], ['delivered', [200]], ['delivered', [200]], ['delivered', [200]]]);
+    } finally {
+      await hooks.close();
+    }
+  });
+
+  it('a live run that fills as the clock moves sends signed session-updated and quota-fill-registered events, and its completion at the goal', async () => {
+    const hooks = await receiver();
+    try {
+      const client = await clientOf(app);
+      const project = await createProject(app, client);
+      // A fast, seeded fill and a small goal: two days of the session's clock fill it.
+      const settings = await app.inject({ method: 'PUT', url: `/__admin/sessions/${client.clientId}/fielding`, payload: { starts_per_hour: 30, complete: 0.9, screen_out: 0.05, over_quota: 0, seed: 11 } });
+      assert.equal(settings.statusCode, 200, settings.body);
+      const targetGroupId = await createTargetGroup(app, client, project.id, { profiling: undefined, completes_goal: 40 });
+      const webhook = await createWebhook(app, client, hooks.url, ['target-group-updated', 'session-updated', 'quota-fill-registered']);
+      const { job } = await launch(app, client, project.id, targetGroupId);
+      assert.equal(job.status, 'Completed', JSON.stringify(job));
+      await hooks.gets(1);
+
+      const moved = await app.inject({ method: 'POST', url: `/__admin/sessions/${client.clientId}/clock`, payload: { advance: 'P2D' } });
+      assert.equal(moved.statusCode, 200, moved.body);
+      const overview = await app.inject({ method: 'GET', url: `${targetGroupsUrl(project.id)}/${targetGroupId}/overview`, headers: client.headers() });
+      assert.equal(overview.statusCode, 200, overview.body);
+
+      // Every event the session published for this target group reaches the receiver, signed with the secret it was given.
+      const published = app.mock.sessions.find(client.clientId)!.events.filter((event) => event.payload.target_group_id === targetGroupId);
+      assert.ok(published.some((event) => event.type === 'session-updated'), 'the run filled');
+      await hooks.gets(published.length, 10_000);
+      const events = hooks.received.map((request) => verify(request, webhook.secret));
+      assert.deepEqual(events.map((event) => event.id).sort(), published.map((event) => event.id).sort(), 'each published event delivered once');
+      const updates = events.filter((event) => event.type === 'session-updated');
+      const started = updates.reduce((sum, event) => sum + Number((event.payload.respondents as { started: number }).started), 0);
+      assert.ok(started > 0);
+      for (const event of updates) {
+        assert.equal(event.payload.account_id, ACCOUNT);
+        assert.equal(event.payload.target_group_id, targetGroupId);
+      }
+      // The goal reached: the last status change is the completion, with Cint's reason.
+      const completion = events.filter((event) => event.type === 'target-group-updated').at(-1)!;
+      assert.deepEqual(completion.payload.changes, [{ object: 'status_change', new_value: 'completed', old_value: 'live', reason_code: 'total_completes_reached' }]);
+      assert.equal(overview.json().status, 'completed');
     } finally {
       await hooks.close();
     }
