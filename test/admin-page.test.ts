@@ -1,7 +1,7 @@
 // The journal page at /__admin/ and the admin API's Swagger UI at /__admin/docs/, over a real socket:
 // what they serve (and the envelope for what they do not), the admin token, and the page itself in
 // headless Chromium (Debian's `chromium`; skipped with a message where it is not installed, required
-// where CINT_MOCK_REQUIRE_BROWSER=1, as in CI).
+// where REQUIRE_BROWSER_TESTS=1, as in CI).
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
@@ -12,7 +12,7 @@ import { MANAGER_ID, projectsUrl } from './helpers.js';
 const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome']
   .find((candidate): candidate is string => Boolean(candidate) && existsSync(candidate!));
 const NO_BROWSER = 'no Chromium here: install Debian\'s (apt-get install chromium) or set CHROMIUM_PATH to run the page in a browser';
-if (!CHROMIUM && process.env.CINT_MOCK_REQUIRE_BROWSER === '1') throw new Error(`CINT_MOCK_REQUIRE_BROWSER=1 but ${NO_BROWSER}`);
+if (!CHROMIUM && process.env.REQUIRE_BROWSER_TESTS === '1') throw new Error(`REQUIRE_BROWSER_TESTS=1 but ${NO_BROWSER}`);
 const browserSkip = CHROMIUM ? false : NO_BROWSER;
 /** How long the browser may take to show something; a failure waits this long, a pass much less. */
 const SHOWN_WITHIN_MS = 15_000;
