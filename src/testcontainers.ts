@@ -13,6 +13,7 @@
 import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { resolve } from 'node:path';
+import type { JournalEntry, JournalFilter } from './journal/journal.js';
 import { AbstractStartedContainer, GenericContainer, getContainerRuntimeClient, Wait, type StartedTestContainer } from 'testcontainers';
 
 /** The port cint-mock listens on inside its image. */
@@ -33,24 +34,9 @@ export interface TokenRequest {
   audience?: string;
 }
 
-export interface JournalQuery { operation?: string; status?: number; method?: string; limit?: number }
-
-/** One request in a session's journal, as the admin API answers it (GET /__admin/sessions/{id}/journal). */
-export interface JournalEntry {
-  request_id: string;
-  at: string;
-  session: string;
-  operation: string | null;
-  method: string;
-  path: string;
-  query: Record<string, unknown>;
-  status: number;
-  duration_ms: number;
-  scenario: { name: string; rule: number } | null;
-  replayed: boolean;
-  fault?: string;
-  body?: unknown;
-}
+/** Which journal entries: the admin API's filters (operation, status, method, limit). */
+export type JournalQuery = JournalFilter;
+export type { JournalEntry };
 
 /** An error answer of the mock's admin API or token endpoint. */
 export class CintMockRequestError extends Error {
