@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { entryBytes, JOURNAL_BODY_LIMIT, JOURNAL_PATH_LIMIT, type JournalEntry } from '../journal/journal.js';
 
-/** The body as the journal keeps it, and its size in characters: bodies over JOURNAL_BODY_LIMIT are left out. */
+/** A request or response body as the journal keeps it, and its size in characters: bodies over JOURNAL_BODY_LIMIT are left out. */
 function keptBody(body: unknown): { body?: unknown; chars: number } {
   if (body === undefined || body === null) return { chars: 0 };
   const text = typeof body === 'string' ? body : JSON.stringify(body);
@@ -12,6 +12,7 @@ function keptBody(body: unknown): { body?: unknown; chars: number } {
 }
 
 const NO_QUERY: Record<string, unknown> = Object.freeze({});
+const NO_BODY: { body?: unknown; chars: number } = Object.freeze({ chars: 0 });
 
 let lastMs = -1;
 let lastIso = '';
@@ -26,13 +27,6 @@ function isoNow(): string {
   return lastIso;
 }
 
-/** The response body as the journal keeps it: the text as sent, or a note of its size past JOURNAL_BODY_LIMIT. */
-function keptResponse(text: string | undefined): { text?: string; chars: number } {
-  if (!text) return { chars: 0 };
-  if (text.length > JOURNAL_BODY_LIMIT) return { text: `[body omitted: ${text.length} characters, more than the ${JOURNAL_BODY_LIMIT} the journal keeps]`, chars: 100 };
-  return { text, chars: text.length };
-}
-
 /**
  * Puts a request in its session's journal. `status` 0 with a `fault` is a request the scenario engine
  * answered by breaking the connection: no HTTP status went out, but the client did make the call.
@@ -41,7 +35,8 @@ export function recordRequest(app: FastifyInstance, request: FastifyRequest, sta
   const context = request.cint;
   if (!context?.session) return;
   const kept = keptBody(request.body);
-  const response = keptResponse(context.responseBody);
+  // The response as sent (text); an empty one (204, a redirect) is none.
+  const response = context.responseBody ? keptBody(context.responseBody) : NO_BODY;
   const url = request.url;
   const queryAt = url.indexOf('?');
   const path = queryAt === -1 ? url : url.slice(0, queryAt);
@@ -60,7 +55,7 @@ export function recordRequest(app: FastifyInstance, request: FastifyRequest, sta
   };
   if (fault) entry.fault = fault;
   if (kept.body !== undefined) entry.body = kept.body;
-  if (response.text !== undefined) entry.response_body = response.text;
+  if (response.body !== undefined) entry.response_body = response.body as string;
   app.mock.journals.of(context.session).record(entry, entryBytes(kept.chars + response.chars, url.length));
 }
 
