@@ -10,6 +10,11 @@ export class SeededRandom {
     this.state = seed >>> 0;
   }
 
+  /** Where the stream is: `new SeededRandom(position)` continues it with the same numbers (sessions/snapshot.ts). */
+  get position(): number {
+    return this.state;
+  }
+
   /** A number in [0, 1). */
   next(): number {
     this.state = (this.state + 0x6d2b79f5) >>> 0;
