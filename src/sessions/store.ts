@@ -211,7 +211,8 @@ export class Session {
   /** When its last request came (ms): a number, set on every request, so no Date is made for it. */
   lastSeenAt = Date.now();
   requestCount = 0;
-  private revision = 0;
+  /** The last revision nextEtag gave; a snapshot (sessions/snapshot.ts) carries it, so ETags continue after a restore. */
+  revision = 0;
 
   /**
    * `id` is the store's key (sessionKey(name, clientId)); `name` what the client called it (its
@@ -275,6 +276,19 @@ export class Session {
     const before = this.sizes.get(object) ?? 0;
     if (bytes > before && this.storedBytes - before + bytes > this.limits.maxBytes) throw new SessionFullError(this.limits.maxBytes, 'bytes');
     this.storedBytes += bytes - before;
+    this.sizes.set(object, bytes);
+  }
+
+  /** The bytes `object` is counted as holding (0: none). */
+  sizeOf(object: object): number {
+    return this.sizes.get(object) ?? 0;
+  }
+
+  /**
+   * Counts `object` as holding `bytes`, with no limit checked and storedBytes left as it is: for the
+   * objects of a restored snapshot (sessions/snapshot.ts), which counted them already and sets storedBytes.
+   */
+  adoptSize(object: object, bytes: number): void {
     this.sizes.set(object, bytes);
   }
 
