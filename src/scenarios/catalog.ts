@@ -1,5 +1,6 @@
 // The loaded scenarios and who uses which: the set (swapped whole on reload, so a request never sees
 // half of one), each session's choice, and each session's progress through its scenarios.
+import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { watch, type FSWatcher } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
@@ -10,6 +11,7 @@ import type { Config } from '../config.js';
 import { sessionKey, type Session } from '../sessions/store.js';
 import type { CompiledScenario } from './compile.js';
 import { newScenarioState, type ScenarioState } from './decide.js';
+import { SeededRandom } from './random.js';
 import { nearestName } from './validate.js';
 import {
   BUILTIN_SCENARIOS_DIR, loadScenarioFolders, SCENARIO_EXTENSIONS, ScenarioError, type LoadedScenario, type ScenarioFolder, type ScenarioSet,
@@ -25,6 +27,21 @@ export interface ScenarioCatalogOptions {
   /** Session choices remembered (least recently used forgotten first). */
   maxSessions: number;
   log?: FastifyBaseLogger;
+}
+
+/**
+ * A session's progress through one scenario as plain data, for a snapshot of the session
+ * (sessions/snapshot.ts): it applies again only to a scenario of the same name and the same source.
+ */
+export interface ScenarioProgress {
+  name: string;
+  /** SHA-256 of the scenario file's text: an edited file starts afresh, as it does on a reload. */
+  source: string;
+  /** Per rule: the step in use, and the requests it has answered (always finite: it counts up to a finite `times`). */
+  step: number[];
+  used: number[];
+  /** The random stream's position (SeededRandom.position). */
+  random: number;
 }
 
 export type ReloadOutcome = { ok: true; scenarios: number } | { ok: false; error: ScenarioError };
@@ -150,6 +167,35 @@ export class ScenarioCatalog extends EventEmitter<{ reloaded: [ScenarioSet]; 're
     return state;
   }
 
+  /** The session's progress through the scenarios it has used, in the order it first used them; progress kept for a scenario since reloaded with other rules is left out. */
+  exportStates(session: Session): ScenarioProgress[] {
+    const progress: ScenarioProgress[] = [];
+    for (const [name, state] of this.states.get(session) ?? []) {
+      const loaded = this.set.scenarios.get(name);
+      if (loaded?.scenario !== state.scenario) continue;
+      progress.push({ name, source: sourceHashOf(loaded), step: Array.from(state.step), used: Array.from(state.used), random: state.random.position });
+    }
+    return progress;
+  }
+
+  /**
+   * Replaces the session's progress by `progress` (from exportStates, here or in another process). A
+   * scenario that is gone or whose file's text differs starts afresh, as after a reload.
+   */
+  importStates(session: Session, progress: readonly ScenarioProgress[]): void {
+    const perSession = new Map<string, ScenarioState>();
+    for (const saved of progress) {
+      const loaded = this.set.scenarios.get(saved.name);
+      if (!loaded || sourceHashOf(loaded) !== saved.source) continue;
+      const scenario = loaded.scenario;
+      if (saved.step.length !== scenario.rules.length || saved.used.length !== scenario.rules.length) continue;
+      perSession.set(saved.name, {
+        scenario, step: Uint32Array.from(saved.step), used: Float64Array.from(saved.used), random: new SeededRandom(saved.random),
+      });
+    }
+    this.states.set(session, perSession);
+  }
+
   // ---- Reloading ------------------------------------------------------------------------------
 
   /** Reads the folders again; on success the new set replaces the old at once, else the old one stays. */
@@ -242,6 +288,15 @@ export class ScenarioCatalog extends EventEmitter<{ reloaded: [ScenarioSet]; 're
     this.poller = undefined;
     for (const watcher of this.watchers.splice(0)) watcher.close();
   }
+}
+
+/** Hashes of the scenario files' texts, made once per loaded file (a reload keeps an unchanged file's LoadedScenario). */
+const sourceHashes = new WeakMap<LoadedScenario, string>();
+
+function sourceHashOf(loaded: LoadedScenario): string {
+  let hash = sourceHashes.get(loaded);
+  if (hash === undefined) sourceHashes.set(loaded, (hash = createHash('sha256').update(loaded.text).digest('base64url')));
+  return hash;
 }
 
 /** A file the scenario loader reads: a .yaml, .yml or .json that is not a dot file. Unknown (null): yes. */
