@@ -1,0 +1,165 @@
+// One session's state as plain JSON data, and that data put back into a Session: what lets several
+// processes share a session, and a restarted process keep it (the session store in Redis or Valkey).
+//
+// The snapshot holds everything a later request can observe: the objects and their indexes (Maps as
+// [key, value] pairs, in insertion order, which is the order of lists), events, idempotency keys
+// (least recently used first, so their recency survives), the ETag revision, the clock, job timing,
+// fills and fielding settings, stored bytes with each sized object's share, and the session's
+// progress through its scenarios (ScenarioCatalog.exportStates).
+//
+// Left out on purpose:
+// - eventListener, deliveryScript, webhookDeliveries: this process's listener, the script of the
+//   request under way, and its delivery queues and timers. A restore leaves the target's as they are.
+// - lastSeenAt: the session store tracks it.
+// - id, name, clientId and the limits: the Session restored into has its own.
+// - The journal (journal/journal.ts) and the session's scenario choice (ScenarioCatalog.choose, kept
+//   by name): separate, and not held by the Session.
+//
+// A snapshot shares structure with the session it was taken of (the objects themselves, not copies):
+// serialize it before the session changes. restoreSnapshot takes ownership of the snapshot it is given.
+import type { ScenarioCatalog, ScenarioProgress } from '../scenarios/catalog.js';
+import { SeededRandom } from '../scenarios/random.js';
+import type { CintEvent } from './events.js';
+import type { FieldingSettings } from './fielding-settings.js';
+import type { Fill, QuotaFill } from './simulator.js';
+import type { FieldingRun, Job, JobTiming, Project, Session, StoredResource, StoredResponse, TargetGroup } from './store.js';
+
+export const SNAPSHOT_FORMAT = 1;
+
+/** A number JSON can carry: Infinity and -Infinity, which JSON would turn into null, as text. */
+type JsonNumber = number | 'Infinity' | '-Infinity';
+
+/** An object counted against maxSessionBytes: its key, itself, and the bytes it counts for. */
+type Sized<T> = [key: string, value: T, bytes: number];
+
+/** A fill with its random stream as its position and its quotas as pairs. */
+export type FillSnapshot = Omit<Fill, 'random' | 'quotas'> & { random: number; quotas: [string, QuotaFill][] };
+
+export interface SessionSnapshot {
+  format: typeof SNAPSHOT_FORMAT;
+  createdAt: string;
+  requestCount: number;
+  revision: number;
+  clockOffsetMs: number;
+  nextChangeAt: JsonNumber;
+  jobTiming: JobTiming | null;
+  fielding: FieldingSettings | null;
+  storedBytes: number;
+  resourceCount: number;
+  projects: [string, Project][];
+  projectsByAccount: [number, string[]][];
+  targetGroups: Sized<TargetGroup>[];
+  targetGroupsByProject: [string, string[]][];
+  runs: [string, FieldingRun][];
+  runsByTargetGroup: [string, string[]][];
+  jobs: [string, Job][];
+  events: CintEvent[];
+  /** By collection key, each collection's objects in creation order. */
+  resources: [string, Sized<StoredResource>[]][];
+  singletons: Sized<StoredResource>[];
+  /** Least recently used first. */
+  idempotency: [string, StoredResponse][];
+  fills: [string, FillSnapshot][];
+  scenarios: ScenarioProgress[];
+}
+
+/**
+ * Everything a session holds that must survive a restart or be seen by another process. It shares the
+ * session's objects rather than copying them (JSON.stringify copies them anyway): serialize it before
+ * the session changes.
+ */
+export function snapshotOf(session: Session, scenarios: ScenarioCatalog): SessionSnapshot {
+  const sized = <T extends object>(map: ReadonlyMap<string, T>): Sized<T>[] => Array.from(map, ([key, value]) => [key, value, session.sizeOf(value)]);
+  return {
+    format: SNAPSHOT_FORMAT,
+    createdAt: session.createdAt.toISOString(),
+    requestCount: session.requestCount,
+    revision: session.revision,
+    clockOffsetMs: session.clockOffsetMs,
+    nextChangeAt: jsonNumber(session.nextChangeAt),
+    jobTiming: session.jobTiming,
+    fielding: session.fielding,
+    storedBytes: session.storedBytes,
+    resourceCount: session.resourceCount,
+    projects: [...session.projects],
+    projectsByAccount: [...session.projectsByAccount],
+    targetGroups: sized(session.targetGroups),
+    targetGroupsByProject: [...session.targetGroupsByProject],
+    runs: [...session.runs],
+    runsByTargetGroup: [...session.runsByTargetGroup],
+    jobs: [...session.jobs],
+    events: session.events,
+    resources: Array.from(session.resources, ([key, collection]) => [key, sized(collection)]),
+    singletons: sized(session.singletons),
+    // rentries(): least recently used first; lru-cache types its items loosely.
+    idempotency: [...session.idempotency.rentries()] as [string, StoredResponse][],
+    fills: Array.from(session.fills, ([id, fill]) => [id, fillSnapshotOf(fill)]),
+    scenarios: scenarios.exportStates(session),
+  };
+}
+
+/**
+ * Replaces everything `session` holds by the snapshot's, keeping the Session object itself (its
+ * identity and runtime fields). Throws an Error naming the format if snapshot.format is not SNAPSHOT_FORMAT,
+ * before changing anything. The session takes the snapshot's objects as they are: hand it a parsed
+ * snapshot of its own, not one still in use.
+ */
+export function restoreSnapshot(session: Session, snapshot: SessionSnapshot, scenarios: ScenarioCatalog): void {
+  const format: unknown = snapshot.format;
+  if (format !== SNAPSHOT_FORMAT) throw new Error(`cannot restore a session snapshot of format ${JSON.stringify(format)}: this cint-mock reads format ${SNAPSHOT_FORMAT} only`);
+  session.createdAt.setTime(Date.parse(snapshot.createdAt));
+  session.requestCount = snapshot.requestCount;
+  session.revision = snapshot.revision;
+  session.clockOffsetMs = snapshot.clockOffsetMs;
+  session.nextChangeAt = Number(snapshot.nextChangeAt);
+  session.jobTiming = snapshot.jobTiming;
+  // Frozen, as setFielding leaves it.
+  session.fielding = snapshot.fielding && Object.freeze(snapshot.fielding);
+  session.resourceCount = snapshot.resourceCount;
+
+  refill(session.projects, snapshot.projects);
+  refill(session.projectsByAccount, snapshot.projectsByAccount);
+  refill(session.targetGroups, adoptSized(session, snapshot.targetGroups));
+  refill(session.targetGroupsByProject, snapshot.targetGroupsByProject);
+  refill(session.runs, snapshot.runs);
+  refill(session.runsByTargetGroup, snapshot.runsByTargetGroup);
+  refill(session.jobs, snapshot.jobs);
+  session.events.splice(0, session.events.length, ...snapshot.events);
+  refill(session.resources, snapshot.resources.map(([key, collection]) => [key, new Map(adoptSized(session, collection))]));
+  refill(session.singletons, adoptSized(session, snapshot.singletons));
+  // adoptSize leaves storedBytes alone: the snapshot's total is the session's.
+  session.storedBytes = snapshot.storedBytes;
+
+  session.idempotency.clear();
+  for (const [key, response] of snapshot.idempotency) session.idempotency.set(key, response);
+  refill(session.fills, snapshot.fills.map(([id, fill]) => [id, fillOf(fill)]));
+  scenarios.importStates(session, snapshot.scenarios);
+}
+
+function jsonNumber(value: number): JsonNumber {
+  if (Number.isFinite(value)) return value;
+  return value > 0 ? 'Infinity' : '-Infinity';
+}
+
+function refill<K, V>(map: Map<K, V>, entries: Iterable<readonly [K, V]>): void {
+  map.clear();
+  for (const [key, value] of entries) map.set(key, value);
+}
+
+/** The objects as [key, object] pairs, each counted by the session as holding its bytes again. */
+function adoptSized<T extends object>(session: Session, entries: readonly Sized<T>[]): [string, T][] {
+  return entries.map(([key, value, bytes]) => {
+    session.adoptSize(value, bytes);
+    return [key, value];
+  });
+}
+
+function fillSnapshotOf(fill: Fill): FillSnapshot {
+  const { random, quotas, ...rest } = fill;
+  return { ...rest, random: random.position, quotas: [...quotas] };
+}
+
+function fillOf(snapshot: FillSnapshot): Fill {
+  const { random, quotas, ...rest } = snapshot;
+  return { ...rest, random: new SeededRandom(random), quotas: new Map(quotas) };
+}
