@@ -3,13 +3,14 @@ import type { Socket } from 'node:net';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import SerializerSelector from '@fastify/fast-json-stringify-compiler';
-import type { Config } from './config.js';
+import { idleMs, type Config } from './config.js';
 import { clientErrorHandler, frameworkError, rawAnswer, registerErrorHandling } from './cint/error-handler.js';
 import { validatorCompiler } from './cint/validation.js';
 import { badRequest } from './cint/errors.js';
 import { excessiveNesting, MAX_JSON_DEPTH } from './cint/json-depth.js';
 import { TokenService } from './auth/tokens.js';
 import { SessionStore, type JobTiming } from './sessions/store.js';
+import type { RedisSessions } from './sessions/redis.js';
 import { durationMs } from './sessions/clock.js';
 import { ScenarioCatalog } from './scenarios/catalog.js';
 import { requestContext } from './hooks/context.js';
@@ -31,6 +32,8 @@ export interface MockServices {
   jobTiming: JobTiming;
   /** Sends every session's webhook events to its webhooks. */
   webhooks: WebhookDeliverer;
+  /** With a Redis or Valkey store: what keeps this instance's sessions in step with the others'; null in memory. */
+  shared: RedisSessions | null;
 }
 
 export interface BuildOptions {
@@ -94,27 +97,43 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     historyLimit: config.webhookHistoryLimit,
     concurrency: config.webhookConcurrency,
   }, app.log);
+  const limits = {
+    maxObjects: config.maxObjectsPerSession,
+    maxBytes: config.maxSessionBytes,
+    maxIdempotencyKeys: config.maxIdempotencyKeysPerSession,
+    fielding: config.fielding,
+  };
+  // The Redis client is loaded only by an instance that uses it.
+  const shared = config.store === 'memory' ? null : await (await import('./sessions/redis.js')).RedisSessions.connect({
+    url: config.store, prefix: config.storePrefix, idleMs: idleMs(config.sessionIdleTimeout), journalSize: config.journalSize, limits,
+  });
   const services: MockServices = {
     config,
     webhooks,
+    shared,
     sessions: new SessionStore({
       events: webhooks,
       maxSessions: config.maxSessions,
       maxSessionsPerClient: config.maxSessionsPerClient,
-      maxObjects: config.maxObjectsPerSession,
-      maxBytes: config.maxSessionBytes,
-      maxIdempotencyKeys: config.maxIdempotencyKeysPerSession,
-      fielding: config.fielding,
+      idleMs: idleMs(config.sessionIdleTimeout),
+      ...limits,
     }),
-    tokens: new TokenService(config),
+    // Instances on one store take each other's tokens: without a jwtSecret of the user's, they share the first one's.
+    tokens: new TokenService(shared && config.jwtSecretMade && config.tokenAlgorithm === 'HS256' ? { ...config, jwtSecret: await shared.sharedSecret(config.jwtSecret) } : config),
     scenarios: await ScenarioCatalog.fromConfig(config, app.log),
     journals: new JournalStore(config.journalSize, config.journalBytes),
     jobTiming: { polls: config.jobPolls, durationMs: durationMs(config.jobDuration) ?? 0 },
   };
+  if (shared) {
+    shared.attach(services.sessions, services.scenarios, services.journals);
+    services.scenarios.shared = shared;
+  }
   app.decorate('mock', services);
   app.addHook('onClose', async () => services.scenarios.close());
   // No delivery timer or outbound POST outlives the app.
   app.addHook('onClose', async () => services.webhooks.close());
+  // Once the server takes no more requests: the last ones' saves went out before it.
+  if (shared) app.addHook('onClose', async () => shared.close());
   app.decorateRequest('cint', null as never);
 
   app.setValidatorCompiler(validatorCompiler);

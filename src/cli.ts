@@ -30,6 +30,11 @@ Options (each also settable by the environment variable shown):
   --reference-data FILE
                       your reference data (countries, locales, suppliers...), YAML or JSON: operation id
                       -> the body that read answers (CINT_MOCK_REFERENCE_DATA, default the document's)
+  --store URL         where sessions live: memory (default), or redis://HOST:PORT of a Redis or Valkey
+                      that several instances share and that outlives restarts (CINT_MOCK_STORE)
+  --store-prefix P    the start of every Redis key (CINT_MOCK_STORE_PREFIX, default cint-mock)
+  --session-idle-timeout D
+                      forget a session nobody used for D: 90s, 30m, 24h (CINT_MOCK_SESSION_IDLE_TIMEOUT, default 24h)
   --tls-cert FILE --tls-key FILE
                       serve HTTPS with this PEM certificate and its unencrypted key
                       (CINT_MOCK_TLS_CERT_FILE, CINT_MOCK_TLS_KEY_FILE)
@@ -52,6 +57,7 @@ const FLAG_OF: Record<string, string> = {
   port: '--port', host: '--host', authMode: '--auth-mode', logLevel: '--log-level',
   tokenAlgorithm: '--token-algorithm', jwtPrivateKeyFile: '--jwt-private-key-file',
   scenariosDir: '--scenarios', scenario: '--scenario', referenceData: '--reference-data',
+  store: '--store', storePrefix: '--store-prefix', sessionIdleTimeout: '--session-idle-timeout',
   tlsCertFile: '--tls-cert', tlsKeyFile: '--tls-key', tlsSelfSigned: '--tls-self-signed', tlsCertOut: '--tls-cert-out',
 };
 
@@ -69,6 +75,9 @@ function flagsToInput(argv: string[]): CliInput {
       scenarios: { type: 'string' },
       scenario: { type: 'string' },
       'reference-data': { type: 'string' },
+      store: { type: 'string' },
+      'store-prefix': { type: 'string' },
+      'session-idle-timeout': { type: 'string' },
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       'tls-self-signed': { type: 'string' },
@@ -89,6 +98,9 @@ function flagsToInput(argv: string[]): CliInput {
   if (values.scenarios !== undefined) input.scenariosDir = values.scenarios;
   if (values.scenario !== undefined) input.scenario = values.scenario;
   if (values['reference-data'] !== undefined) input.referenceData = values['reference-data'];
+  if (values.store !== undefined) input.store = values.store;
+  if (values['store-prefix'] !== undefined) input.storePrefix = values['store-prefix'];
+  if (values['session-idle-timeout'] !== undefined) input.sessionIdleTimeout = values['session-idle-timeout'];
   if (values['tls-cert'] !== undefined) input.tlsCertFile = values['tls-cert'];
   if (values['tls-key'] !== undefined) input.tlsKeyFile = values['tls-key'];
   if (values['tls-self-signed'] !== undefined) input.tlsSelfSigned = values['tls-self-signed'];

@@ -13,6 +13,17 @@ import { fieldingProblem, FieldingSettingsSchema, type FieldingSettings } from '
 /** An ISO 8601 duration of weeks, days, hours, minutes and seconds (P1D, PT2H30M, PT0.5S); sessions/clock.ts reads it. */
 export const DURATION_PATTERN = '^P(?!$)(?:(\\d+)W)?(?:(\\d+)D)?(?:T(?=\\d)(?:(\\d+)H)?(?:(\\d+)M)?(?:(\\d+(?:\\.\\d+)?)S)?)?$';
 
+/** A duration as people write it (500ms, 90s, 30m, 24h, 7d) or as ISO 8601 (PT30M, P1D). */
+export const IDLE_PATTERN = `^(?:\\d+(?:ms|s|m|h|d)|${DURATION_PATTERN.slice(1, -1)})$`;
+
+/** Milliseconds of a duration matching IDLE_PATTERN. */
+export function idleMs(text: string): number {
+  const short = /^(\d+)(ms|s|m|h|d)$/.exec(text);
+  if (short) return Number(short[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[short[2] as 'ms']!;
+  const [, weeks, days, hours, minutes, seconds] = new RegExp(DURATION_PATTERN).exec(text) ?? [];
+  return ((Number(weeks ?? 0) * 7 + Number(days ?? 0)) * 86_400 + Number(hours ?? 0) * 3600 + Number(minutes ?? 0) * 60 + Number(seconds ?? 0)) * 1000;
+}
+
 export const AuthMode = Type.Union([Type.Literal('verify'), Type.Literal('decode'), Type.Literal('off')], {
   description: 'verify: tokens must be signed by this mock; decode: any well-formed, unexpired JWT; off: no token needed',
 });
@@ -74,11 +85,16 @@ export const ConfigSchema = Type.Object({
   webhookCircuitOpenMs: Type.Integer({ minimum: 1, maximum: 86400000, default: 30000, description: 'how long an open circuit waits before one delivery is tried again' }),
   webhookQueueLimit: Type.Integer({ minimum: 1, maximum: 100000, default: 100, description: 'unfinished deliveries one webhook may have; past it a new event is expired at once for that webhook' }),
   webhookHistoryLimit: Type.Integer({ minimum: 1, maximum: 1000000, default: 1000, description: 'deliveries one session keeps (events history and admin API), the oldest forgotten first' }),
+  store: Type.String({ minLength: 1, default: 'memory', pattern: '^(memory|rediss?://.+)$', description: "where sessions live: memory (this process alone), or a redis:// or rediss:// URL of a Redis or Valkey server that several instances share and that outlives restarts" }),
+  storePrefix: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9._:-]+$', default: 'cint-mock', description: 'with a Redis store: the start of every key, so several instances or test runs share one Redis without meeting' }),
+  sessionIdleTimeout: Type.String({ pattern: IDLE_PATTERN, default: '24h', description: 'a session nobody used for this long is forgotten: 90s, 30m, 24h, 7d or an ISO 8601 duration (PT30M)' }),
   webhookConcurrency: Type.Integer({ minimum: 1, maximum: 1000, default: 16, description: 'webhook POSTs in flight at once, across the instance' }),
 }, { additionalProperties: false });
 
 export type Config = Readonly<Static<typeof ConfigSchema> & {
   jwtSecret: string;
+  /** The jwtSecret was made at start (none given): instances sharing a store then adopt one of theirs. */
+  jwtSecretMade?: boolean;
   /** With RS256: the key tokens are signed with, read from jwtPrivateKeyFile or made at start. Absent with HS256. */
   jwtKey?: RsaSigningKey;
   /** With tlsCertFile and tlsKeyFile: both, read and checked. */
@@ -150,7 +166,10 @@ export function makeConfig(input: ConfigInput = {}, sources: ConfigSources = {})
   if (lines.length === 0) lines.push(...signingKeyErrors(options, sources, input.tokenAlgorithm === undefined));
   if (lines.length > 0) throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   // A key of its own per instance unless one is given: two mocks never take each other's tokens by accident.
-  options.jwtSecret ??= randomBytes(32).toString('base64url');
+  if (options.jwtSecret === undefined) {
+    options.jwtSecret = randomBytes(32).toString('base64url');
+    (options as { jwtSecretMade?: boolean }).jwtSecretMade = true;
+  }
   return Object.freeze(candidate as Config);
 }
 
@@ -258,6 +277,9 @@ const ENV: Record<string, keyof Static<typeof ConfigSchema>> = {
   CINT_MOCK_WEBHOOK_QUEUE_LIMIT: 'webhookQueueLimit',
   CINT_MOCK_WEBHOOK_HISTORY_LIMIT: 'webhookHistoryLimit',
   CINT_MOCK_WEBHOOK_CONCURRENCY: 'webhookConcurrency',
+  CINT_MOCK_STORE: 'store',
+  CINT_MOCK_STORE_PREFIX: 'storePrefix',
+  CINT_MOCK_SESSION_IDLE_TIMEOUT: 'sessionIdleTimeout',
 };
 
 /** Every environment variable the mock reads. */

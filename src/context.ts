@@ -1,5 +1,6 @@
 // What the mock knows about a request as it moves through the hooks, kept on the request.
 import type { Identity } from './auth/tokens.js';
+import type { JournalEntry } from './journal/journal.js';
 import type { OperationId } from './cint/operations.js';
 import type { JobScript } from './sessions/jobs.js';
 import type { Session } from './sessions/store.js';
@@ -23,6 +24,8 @@ export interface RequestContext {
   jobScript?: JobScript | null;
   /** A scenario's `webhook` step: how the events this request publishes are delivered. */
   deliveryScript?: DeliveryScript | null;
+  /** Its journal entry, once made (with a shared store it is saved with the session, before the answer goes out). */
+  journaled?: JournalEntry | null;
   /** The response's body as sent (onSend's payload, when it is text), for the journal. */
   responseBody?: string;
 }

@@ -4,6 +4,7 @@ import type { MockApp, MockServices } from './app.js';
 import { CINT_API_VERSION } from './cint/operations.js';
 import type { JournalEntry, JournalFilter } from './journal/journal.js';
 import type { ScenarioChoice } from './scenarios/catalog.js';
+import type { Session } from './sessions/store.js';
 import { changeFielding, clockOf, jobTimingView, moveClock, setJobTiming, type ClockChange, type JobTimingChangeData } from './sessions/clock.js';
 import { deliveryView, type DeliveryFilter, type DeliveryStatus, type DeliveryView } from './webhooks/delivery.js';
 
@@ -100,7 +101,19 @@ export function chooseScenario({ sessions, scenarios }: MockServices, sessionId:
 }
 
 export function controlOf(app: MockApp): MockControl {
-  const { sessions, scenarios, tokens, journals, webhooks } = app.mock;
+  const { sessions, scenarios, tokens, journals, webhooks, shared } = app.mock;
+  /**
+   * With a shared store, a change made here is saved there too, in this instance's turn at the session
+   * (so this instance's next request sees it); this control is synchronous, so the save is not awaited.
+   */
+  const save = (...changed: Session[]) => {
+    for (const session of changed) {
+      shared?.persist(session).catch((error: unknown) => app.log.warn({ err: error, session: session.name }, 'a change made through the programmatic control was not saved to the session store'));
+    }
+  };
+  const forgetStored = (run: () => Promise<void>) => {
+    run().catch((error: unknown) => app.log.warn({ err: error }, 'a reset through the programmatic control did not reach the session store'));
+  };
   const token = (clientId: string, options: TokenOptions = {}) => tokens.issue({
     clientId, accounts: options.accounts ?? null, ...(options.ttlSeconds ? { ttlSeconds: options.ttlSeconds } : {}),
   }).access_token;
@@ -112,12 +125,16 @@ export function controlOf(app: MockApp): MockControl {
   return {
     token,
     headers: (clientId, options) => ({ authorization: `Bearer ${token(clientId, options)}`, 'cint-api-version': CINT_API_VERSION }),
-    useScenario: (sessionId, scenario, clientId) => chooseScenario(app.mock, sessionId, scenario, clientId),
+    useScenario: (sessionId, scenario, clientId) => {
+      chooseScenario(app.mock, sessionId, scenario, clientId);
+      save(...sessions.named(sessionId, clientId));
+    },
     scenarioOf: (sessionId, clientId) => scenarios.choiceOf(sessionId, clientId),
     scenarios: () => scenarios.list().map(({ scenario }) => ({ name: scenario.name, description: scenario.description })),
     reset(sessionId, clientId) {
       if (sessionId === undefined) sessions.clear();
       else sessions.delete(sessionId, clientId);
+      if (shared) forgetStored(() => (sessionId === undefined ? shared.clear() : shared.delete(sessionId, clientId)));
     },
     journal(sessionId, { clientId, ...filter } = {}) {
       const session = sessions.find(sessionId, clientId);
@@ -130,12 +147,18 @@ export function controlOf(app: MockApp): MockControl {
     },
     clock(sessionId, change, clientId) {
       const session = existingSession(sessionId, clientId);
-      if (change) moveClock(session, change);
+      if (change) {
+        moveClock(session, change);
+        save(session);
+      }
       return clockOf(session);
     },
     jobs(sessionId, change, clientId) {
       const session = existingSession(sessionId, clientId);
-      if (change) setJobTiming(session, app.mock.jobTiming, change);
+      if (change) {
+        setJobTiming(session, app.mock.jobTiming, change);
+        save(session);
+      }
       const { session: _name, ...view } = jobTimingView(session, app.mock.jobTiming);
       return view;
     },
@@ -148,7 +171,10 @@ export function controlOf(app: MockApp): MockControl {
     },
     fielding(sessionId, change, clientId) {
       const session = existingSession(sessionId, clientId);
-      if (change) changeFielding(session, change);
+      if (change) {
+        changeFielding(session, change);
+        save(session);
+      }
       return fieldingView(session);
     },
   };

@@ -3,7 +3,9 @@
 // shown in Swagger UI at /docs/, and the journal page at / that reads them.
 import swagger from '@fastify/swagger';
 import type { FastifyPluginAsync } from 'fastify';
+import { storeUnavailable } from '../hooks/shared.js';
 import { adminPage } from './page.js';
+import { sharedAdmin } from './shared.js';
 import { scenarioAdminRoutes } from './scenarios.js';
 import { sessionAdminRoutes } from './sessions.js';
 import { webhookAdminRoutes } from './webhooks.js';
@@ -12,7 +14,16 @@ import { adminViewer } from './viewer.js';
 
 export const adminRoutes: FastifyPluginAsync = async (app) => {
   const { config } = app.mock;
-  app.get('/health', async () => ({ status: 'ok', sessions: app.mock.sessions.size, uptime_seconds: Math.round(process.uptime()) }));
+  const { shared } = app.mock;
+  // A load balancer or healthcheck learns here whether this instance can answer: with a shared store,
+  // not while the store is unreachable (503 in Cint's envelope, naming it).
+  app.get('/health', async () => {
+    if (shared && !(await shared.ping())) throw storeUnavailable(shared, new Error('it does not answer'));
+    return {
+      status: 'ok', sessions: app.mock.sessions.size, uptime_seconds: Math.round(process.uptime()),
+      store: { kind: shared ? 'redis' : 'memory', status: 'ok' },
+    };
+  });
   if (!config.adminEnabled) return;
 
   await app.register(async (admin) => {
@@ -37,6 +48,7 @@ export const adminRoutes: FastifyPluginAsync = async (app) => {
     await admin.register(adminViewer, { adminToken });
     await admin.register(async (data) => {
       if (adminToken) data.addHook('onRequest', requireAdminToken(adminToken));
+      if (shared) sharedAdmin(data, shared);
       await data.register(sessionAdminRoutes);
       await data.register(scenarioAdminRoutes);
       await data.register(webhookAdminRoutes);

@@ -67,7 +67,7 @@ function existingSession(sessions: SessionStore, name: string, clientId: string 
 }
 
 export const sessionAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { sessions, journals, scenarios } = app.mock;
+  const { sessions, journals, scenarios, shared } = app.mock;
   const summary = (session: Session) => ({
     ...summaryOf(session),
     scenario: scenarios.choiceOf(session.name, session.clientId).scenario,
@@ -83,6 +83,7 @@ export const sessionAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (_request, reply) => {
     sessions.clear();
     scenarios.forgetAll();
+    await shared?.clear();
     return reply.code(204).send(null);
   });
 
@@ -99,6 +100,7 @@ export const sessionAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (request, reply) => {
     sessions.delete(request.params.id, request.query.client_id);
+    await shared?.delete(request.params.id, request.query.client_id);
     return reply.code(204).send(null);
   });
 
@@ -110,6 +112,7 @@ export const sessionAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     sessions.delete(request.params.id, request.query.client_id);
     scenarios.forget(request.params.id, request.query.client_id);
+    await shared?.delete(request.params.id, request.query.client_id);
     return reply.code(204).send(null);
   });
 

@@ -13,6 +13,7 @@ import { idempotency } from '../hooks/idempotency.js';
 import { journal } from '../hooks/journal.js';
 import { requiredHeaders } from '../hooks/required-headers.js';
 import { scenarioEngine } from '../hooks/scenario.js';
+import { giveSessionsBack, takeSessions } from '../hooks/shared.js';
 import { directoryOf, type Directory } from './directory.js';
 import { fieldingRunHandlers } from './fielding-runs.js';
 import { jobHandlers } from './jobs.js';
@@ -36,10 +37,13 @@ export async function cintApi(app: FastifyInstance, options: { bodyLimit: number
   app.addContentTypeParser(['text/csv', 'application/csv'], { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
   authentication(app);
+  const { shared } = app.mock;
+  if (shared) takeSessions(app, shared);
   scenarioEngine(app);
   requiredHeaders(app);
   idempotency(app);
   journal(app);
+  if (shared) giveSessionsBack(app, shared);
 
   const plans = planOperations(operations, new Set(Object.keys(handlers)));
   // Operations the generic handler serves with a check before it or more after it (api/webhooks.ts).

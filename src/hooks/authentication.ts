@@ -12,6 +12,7 @@ const SESSION_NAME = /^[A-Za-z0-9._:@-]{1,128}$/;
 export function authentication(app: FastifyInstance): void {
   const shareNamed = app.mock.config.shareNamedSessions;
   const expiredStatus = app.mock.config.expiredTokenStatus;
+  const shared = app.mock.shared !== null;
   app.addHook('onRequest', checked((request) => {
     const authorization = request.headers.authorization;
     let identity: Identity | null;
@@ -48,10 +49,13 @@ export function authentication(app: FastifyInstance): void {
       request.cint.sessionId = owner ?? 'anonymous';
     }
     const session = app.mock.sessions.get(request.cint.sessionId, owner);
-    session.requestCount += 1;
-    // What the session's clock says has happened since its last request (runs that ended).
-    settle(session);
     request.cint.session = session;
+    // With a shared store, hooks/shared.ts does this once the session is this request's.
+    if (!shared) {
+      session.requestCount += 1;
+      // What the session's clock says has happened since its last request (runs that ended).
+      settle(session);
+    }
 
     const account = (request.params as { account_id?: string }).account_id;
     if (identity?.accounts && account !== undefined && !identity.accounts.includes(Number(account))) {

@@ -33,7 +33,8 @@ function isoNow(): string {
  */
 export function recordRequest(app: FastifyInstance, request: FastifyRequest, status: number, durationMs: number, fault?: string): void {
   const context = request.cint;
-  if (!context?.session) return;
+  // Once: with a shared store the entry is made as the answer is sent (hooks/shared.ts).
+  if (!context?.session || context.journaled) return;
   const kept = keptBody(request.body);
   // The response as sent (text); an empty one (204, a redirect) is none.
   const response = context.responseBody ? keptBody(context.responseBody) : NO_BODY;
@@ -57,6 +58,7 @@ export function recordRequest(app: FastifyInstance, request: FastifyRequest, sta
   if (kept.body !== undefined) entry.body = kept.body;
   if (response.body !== undefined) entry.response_body = response.body as string;
   app.mock.journals.of(context.session).record(entry, entryBytes(kept.chars + response.chars, url.length));
+  context.journaled = entry;
 }
 
 export function journal(app: FastifyInstance): void {

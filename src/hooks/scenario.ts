@@ -12,6 +12,7 @@ import type { CompiledScenario, CompiledStep, RequestFacts } from '../scenarios/
 import { decideResponse } from '../scenarios/decide.js';
 import { breakConnection } from '../scenarios/faults.js';
 import { recordRequest } from './journal.js';
+import { letGo, setDown, takeUp } from './shared.js';
 import type { Session } from '../sessions/store.js';
 
 export const SCENARIO_HEADER = 'x-mock-scenario';
@@ -40,10 +41,13 @@ export function scenarioEngine(app: FastifyInstance): void {
       answer(request, reply, step, done);
       return;
     }
-    void stillOpenAfter(delayMs, reply.raw).then((open) => {
+    void setDown(app, request).then(() => stillOpenAfter(delayMs, reply.raw)).then(async (open) => {
       // The client gave up while it waited: there is no one left to answer.
       if (!open) reply.hijack();
-      else answer(request, reply, step, done);
+      else {
+        await takeUp(app, request);
+        answer(request, reply, step, done);
+      }
     }).catch((error: unknown) => done(error as Error));
   });
 
@@ -115,6 +119,8 @@ export function scenarioEngine(app: FastifyInstance): void {
         breakConnection(request, reply, step.fault!, { status, headers: step.headers, traceparent: request.cint.traceparent });
         // malformed_body sends a status and is journaled when its response finishes; the others send none.
         if (step.fault !== 'malformed_body') recordRequest(app, request, 0, reply.elapsedTime, step.fault!);
+        // A hanging connection must not keep its session from the client's other requests.
+        letGo(app, request);
       }
     }
   }

@@ -83,6 +83,29 @@ export class Journal {
     }
   }
 
+  /**
+   * Replaces everything by another instance's view (a shared store's journal, oldest first, and its
+   * counts by operation and status).
+   */
+  replace(entries: JournalEntry[], counts: { operation: string; status: number; count: number }[]): void {
+    this.entriesKept = [];
+    this.sizes = [];
+    this.head = 0;
+    this.bytes = 0;
+    this.counts.clear();
+    for (const entry of entries) {
+      const bytes = 2 * JSON.stringify(entry).length;
+      this.entriesKept.push(entry);
+      this.sizes.push(bytes);
+      this.bytes += bytes;
+    }
+    for (const { operation, status, count } of counts) {
+      let byStatus = this.counts.get(operation);
+      if (!byStatus) this.counts.set(operation, (byStatus = new Map()));
+      byStatus.set(status, count);
+    }
+  }
+
   /** Entries newest first, filtered. */
   entries(filter: JournalFilter = {}): JournalEntry[] {
     const out: JournalEntry[] = [];

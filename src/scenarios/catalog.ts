@@ -54,6 +54,13 @@ export interface ScenarioChoice {
 
 const RELOAD_DEBOUNCE_MS = 100;
 
+/** Where a shared store keeps the choices (implemented by sessions/redis.ts). */
+export interface ChoiceSharing {
+  setChoice(key: string, stored: string): Promise<void>;
+  forgetChoices(name: string, clientId?: string | null): Promise<void>;
+  forgetAllChoices(): Promise<void>;
+}
+
 export class ScenarioCatalog extends EventEmitter<{ reloaded: [ScenarioSet]; 'reload-failed': [ScenarioError] }> {
   private set: ScenarioSet;
   private readonly choices: LRUCache<string, { name: string | null }>;
@@ -115,6 +122,21 @@ export class ScenarioCatalog extends EventEmitter<{ reloaded: [ScenarioSet]; 're
   choose(name: string, scenario: string | null, clientId?: string | null): void {
     if (clientId === undefined) this.forget(name);
     this.choices.set(choiceKey(name, clientId), { name: scenario });
+    this.shared?.setChoice(choiceKey(name, clientId), scenario ?? '').catch(this.sharingFailed);
+  }
+
+  /**
+   * With a shared store (sessions/redis.ts): where choices are also written, so every instance makes
+   * the same; an instance takes the stored ones in (adoptChoice) whenever a request takes its session.
+   */
+  shared: ChoiceSharing | null = null;
+
+  private readonly sharingFailed = (error: unknown) => this.log?.warn({ err: error }, 'a scenario choice was not saved to the session store');
+
+  /** Takes in a choice as the shared store holds it: '' the realistic behaviour, a name, or null for none. */
+  adoptChoice(key: string, stored: string | null): void {
+    if (stored === null) this.choices.delete(key);
+    else if (this.choices.get(key)?.name !== (stored === '' ? null : stored)) this.choices.set(key, { name: stored === '' ? null : stored });
   }
 
   /** Forgets a session's progress through every scenario: sequences and random streams start afresh. */
@@ -124,6 +146,7 @@ export class ScenarioCatalog extends EventEmitter<{ reloaded: [ScenarioSet]; 're
 
   /** Back to the default scenario: the name's choice and its clients' own choices, or one client's. */
   forget(name: string, clientId?: string | null): void {
+    this.shared?.forgetChoices(name, clientId).catch(this.sharingFailed);
     if (clientId !== undefined) {
       this.choices.delete(choiceKey(name, clientId));
       return;
@@ -134,6 +157,7 @@ export class ScenarioCatalog extends EventEmitter<{ reloaded: [ScenarioSet]; 're
 
   /** Every session back to the default scenario. */
   forgetAll(): void {
+    this.shared?.forgetAllChoices().catch(this.sharingFailed);
     this.choices.clear();
   }
 

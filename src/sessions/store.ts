@@ -310,6 +310,8 @@ export interface SessionStoreOptions extends SessionLimits {
   events?: SessionEventListener;
   /** Sessions one client id may hold; a client's new session past it evicts that client's least recently used one. */
   maxSessionsPerClient: number;
+  /** A session nobody used for this long is forgotten (ms); unset: never. */
+  idleMs?: number;
 }
 
 export interface SessionSummary {
@@ -350,6 +352,7 @@ export class SessionStore {
   constructor(private readonly options: SessionStoreOptions) {
     this.sessions = new LRUCache({
       max: options.maxSessions,
+      ...(options.idleMs ? { ttl: options.idleMs, updateAgeOnGet: true } : {}),
       dispose: (session) => {
         options.events?.forget(session);
         unindex(this.byName, session.name, session.id);

@@ -1,0 +1,101 @@
+// With a shared store (sessions/redis.ts), a Cint request holds its session from authentication to its
+// answer: taken after the session is known, given back (its change saved, its journal entry with it)
+// just before the answer goes out, so the client's next request, to whichever instance, sees it.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { CintError } from '../cint/errors.js';
+import { settle } from '../sessions/clock.js';
+import type { RedisSessions } from '../sessions/redis.js';
+import { unavailable } from '../sessions/unavailable.js';
+import { recordRequest } from './journal.js';
+
+const RETRY_AFTER_SECONDS = '1';
+
+/** The answer while the store cannot be reached: Cint's 503, with when to try again. */
+export function storeUnavailable(shared: RedisSessions, error: unknown): CintError {
+  return new CintError(503, `${unavailable(error).message} (the session store at ${shared.url}); retry after the delay in Retry-After`,
+    { headers: { 'retry-after': RETRY_AFTER_SECONDS } });
+}
+
+/**
+ * Takes the request's session once its body is in (a slow upload holds nobody up), before the scenario
+ * engine decides: registered after authentication and before the scenario engine.
+ */
+export function takeSessions(app: FastifyInstance, shared: RedisSessions): void {
+  app.addHook('preValidation', (request, reply, done) => {
+    const session = request.cint.session;
+    if (!session) {
+      done();
+      return;
+    }
+    shared.acquire(session).then(() => {
+      // Given back however the request ends: a fault that breaks the connection, a client that leaves.
+      reply.raw.once('close', () => letGo(app, request));
+      session.requestCount += 1;
+      settle(session);
+      done();
+    }, (error: unknown) => done(storeUnavailable(shared, error)));
+  });
+}
+
+/**
+ * Gives the session back as the answer is sent, its change and journal entry saved: registered after
+ * the hooks that change the session then (idempotency records) and the journal's capture of the body.
+ * A request refused before it took its session (a body that is not JSON) leaves its journal entry.
+ */
+export function giveSessionsBack(app: FastifyInstance, shared: RedisSessions): void {
+  app.addHook('onSend', (request, reply, payload, done) => {
+    const session = request.cint?.session;
+    if (!session) {
+      done(null, payload);
+      return;
+    }
+    recordRequest(app, request, reply.statusCode, reply.elapsedTime);
+    if (!shared.holds(session)) {
+      if (request.cint.journaled) shared.journal(session, request.cint.journaled).catch(() => {});
+      done(null, payload);
+      return;
+    }
+    shared.release(session, request.cint.journaled ?? undefined).then(() => done(null, payload), (error: unknown) => {
+      // The change is not saved, so the answer must not say it was made.
+      const refusal = storeUnavailable(shared, error);
+      reply.log.warn({ request_id: request.id, err: error }, 'a change could not be saved to the session store; answered 503');
+      replaceAnswer(reply, refusal);
+      done(null, JSON.stringify(refusal.body));
+    });
+  });
+}
+
+/** Lets the session go while a request waits out a scripted delay, so others (here or elsewhere) are not held up. */
+export async function setDown(app: FastifyInstance, request: FastifyRequest): Promise<void> {
+  const shared = app.mock.shared;
+  const session = request.cint.session;
+  if (shared && session && shared.holds(session)) await shared.release(session);
+}
+
+/** Takes the session up again after the delay, as it is now. */
+export async function takeUp(app: FastifyInstance, request: FastifyRequest): Promise<void> {
+  const shared = app.mock.shared;
+  const session = request.cint.session;
+  if (shared && session && !shared.holds(session)) {
+    try {
+      await shared.acquire(session);
+    } catch (error) {
+      throw storeUnavailable(shared, error);
+    }
+  }
+}
+
+/** Gives the session back now, without waiting: a fault broke the connection, or the client left. */
+export function letGo(app: FastifyInstance, request: FastifyRequest): void {
+  const shared = app.mock.shared;
+  const session = request.cint?.session;
+  if (!shared || !session || !shared.holds(session)) return;
+  shared.release(session, request.cint.journaled ?? undefined).catch((error: unknown) => {
+    app.log.warn({ request_id: request.id, err: error }, 'a session could not be saved to the session store after its request ended');
+  });
+}
+
+function replaceAnswer(reply: FastifyReply, error: CintError): void {
+  for (const name of ['etag', 'location', 'content-length']) reply.removeHeader(name);
+  reply.code(error.status).headers({ ...error.headers, 'content-type': 'application/json; charset=utf-8' });
+}

@@ -1,0 +1,455 @@
+// Sessions shared through Redis or Valkey (the `store` option): several instances serve one session as
+// one instance would, and a restarted instance finds every session as it was left.
+//
+// Each instance still works on its sessions in memory (sessions/store.ts); this layer makes a request
+// take its session in turn, across instances, and brings in what another instance changed since:
+//   acquire: wait for this instance's turn at the session, then for the Redis lock; when the stored
+//            version is not the one held here, restore the stored snapshot (sessions/snapshot.ts);
+//   release: save the snapshot when it changed, with the request's journal entry, and free the lock,
+//            in one script, before the answer goes out.
+// A session's requests are thereby serialized across instances, so `times`, idempotent replays, ETags
+// and the seeded random stream's position are exact whichever instance answers. Keys, all under the
+// prefix: <p>:session:<key> (hash: v version, d snapshot), <p>:lock:<key>, <p>:journal:<key> (list),
+// <p>:counts:<key> (hash), <p>:sessions (sorted set of keys by last use), <p>:choices (hash).
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { ScenarioCatalog } from '../scenarios/catalog.js';
+import type { JournalEntry, JournalStore } from '../journal/journal.js';
+import { restoreSnapshot, snapshotOf, type SessionSnapshot } from './snapshot.js';
+import { Session, sessionKey, type SessionLimits, type SessionStore } from './store.js';
+import { StoreUnavailableError, unavailable } from './unavailable.js';
+
+
+/** Takes the lock when it is free; answers [version, snapshot or nil when the one held is current, the two choices]. */
+const ACQUIRE = `
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return false end
+local v = redis.call('HGET', KEYS[2], 'v') or ''
+local choices = redis.call('HMGET', KEYS[3], ARGV[4], ARGV[5])
+if v == ARGV[3] then return {v, false, choices[1], choices[2]} end
+return {v, redis.call('HGET', KEYS[2], 'd'), choices[1], choices[2]}`;
+
+/** Saves (when a snapshot is given), journals, marks the session used and frees the lock, if still held. */
+const RELEASE = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return false end
+local v
+if ARGV[2] ~= '' then
+  redis.call('HSET', KEYS[2], 'd', ARGV[2])
+  v = redis.call('HINCRBY', KEYS[2], 'v', 1)
+else
+  v = redis.call('HGET', KEYS[2], 'v') or ''
+end
+if ARGV[6] ~= '' then
+  redis.call('RPUSH', KEYS[4], ARGV[6])
+  redis.call('LTRIM', KEYS[4], -tonumber(ARGV[7]), -1)
+  redis.call('HINCRBY', KEYS[5], ARGV[8], 1)
+  redis.call('PEXPIRE', KEYS[4], ARGV[3])
+  redis.call('PEXPIRE', KEYS[5], ARGV[3])
+end
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+redis.call('ZADD', KEYS[3], ARGV[4], ARGV[5])
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ARGV[4] - ARGV[3])
+redis.call('DEL', KEYS[1])
+return tostring(v)`;
+
+/** Keeps a held lock alive while a long request runs. */
+const RENEW = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0`;
+
+/** Forgets the choices of a name: its own and every client's session of that name. */
+const FORGET_NAME = `
+redis.call('HDEL', KEYS[1], ARGV[1])
+local suffix = '\\0' .. ARGV[1]
+for _, field in ipairs(redis.call('HKEYS', KEYS[1])) do
+  if string.sub(field, -#suffix) == suffix then redis.call('HDEL', KEYS[1], field) end
+end
+return 1`;
+
+/**
+ * Forgets stored sessions: the one of key ARGV[3], else those called ARGV[2], else ('' and '') all. One
+ * script, sent at once: a request that follows a reset is sent after it on the same connection.
+ */
+const FORGET_SESSIONS = `
+local removed = 0
+local function forget(key)
+  redis.call('DEL', ARGV[1] .. ':session:' .. key, ARGV[1] .. ':journal:' .. key, ARGV[1] .. ':counts:' .. key)
+  redis.call('ZREM', KEYS[1], key)
+  removed = removed + 1
+end
+if ARGV[3] ~= '' then
+  forget(ARGV[3])
+  return removed
+end
+for _, key in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  local at = string.find(key, '\0', 1, true)
+  local name = at and string.sub(key, at + 1) or key
+  if ARGV[2] == '' or name == ARGV[2] then forget(key) end
+end
+return removed`;
+
+interface SharedRedis extends Redis {
+  acquireSession(lock: string, data: string, choices: string, token: string, lockMs: number, known: string, key: string, name: string): Promise<[string, string | null, string | null, string | null] | null>;
+  releaseSession(lock: string, data: string, sessions: string, journal: string, counts: string, token: string, snapshot: string,
+    idleMs: number, now: number, key: string, entry: string, journalSize: number, countField: string): Promise<string | null>;
+  renewSession(lock: string, token: string, lockMs: number): Promise<number>;
+  forgetName(choices: string, name: string): Promise<number>;
+  forgetSessions(sessions: string, prefix: string, name: string, key: string): Promise<number>;
+}
+
+export interface RedisSessionsOptions {
+  url: string;
+  prefix: string;
+  /** A session nobody used for this long is forgotten (its keys expire). */
+  idleMs: number;
+  journalSize: number;
+  /** The limits of a new session, for an empty one to restore when the stored one is gone. */
+  limits: SessionLimits;
+  /** How long a request waits for a session another instance holds before it is answered 503. */
+  waitMs?: number;
+  /** How long a lock lives unless renewed (an instance that dies holding one frees it after this). */
+  lockMs?: number;
+}
+
+interface Hold {
+  token: string;
+  endTurn: () => void;
+  renew: NodeJS.Timeout;
+}
+
+/** The choice as Redis keeps it: '' for the realistic behaviour, else a scenario's name; null: none. */
+export type StoredChoice = string | null;
+
+export class RedisSessions {
+  readonly kind = 'redis';
+  private readonly redis: SharedRedis;
+  private readonly turns = new Turns();
+  private readonly held = new WeakMap<Session, Hold>();
+  /** The stored version each local session holds ('stale': its last save failed, bring the stored one in). */
+  private readonly versions = new WeakMap<Session, string>();
+  /** The snapshot last saved or brought in, so an unchanged session is not written again. */
+  private readonly saved = new WeakMap<Session, string>();
+  private readonly waitMs: number;
+  private readonly lockMs: number;
+  private scenarios: ScenarioCatalog | null = null;
+  private journals: JournalStore | null = null;
+  private store: SessionStore | null = null;
+
+  private constructor(redis: Redis, private readonly options: RedisSessionsOptions) {
+    this.redis = redis as SharedRedis;
+    this.redis.defineCommand('acquireSession', { numberOfKeys: 3, lua: ACQUIRE });
+    this.redis.defineCommand('releaseSession', { numberOfKeys: 5, lua: RELEASE });
+    this.redis.defineCommand('renewSession', { numberOfKeys: 1, lua: RENEW });
+    this.redis.defineCommand('forgetName', { numberOfKeys: 1, lua: FORGET_NAME });
+    this.redis.defineCommand('forgetSessions', { numberOfKeys: 1, lua: FORGET_SESSIONS });
+    this.waitMs = options.waitMs ?? 10_000;
+    this.lockMs = options.lockMs ?? 5000;
+  }
+
+  /**
+   * Connects, or throws a StoreUnavailableError naming the URL: an instance that cannot reach its store
+   * does not start. Afterwards a lost connection is retried for ever, and requests meanwhile get 503.
+   */
+  static async connect(options: RedisSessionsOptions): Promise<RedisSessions> {
+    const redisOptions: RedisOptions = {
+      lazyConnect: true,
+      // Nothing waits for a connection that is not there: a request is answered 503 at once instead.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      connectTimeout: 5000,
+      commandTimeout: 5000,
+      retryStrategy: (attempt) => Math.min(100 * attempt, 1000),
+    };
+    const redis = new Redis(options.url, redisOptions);
+    // Errors are answered where they happen (503s, the health endpoint); ioredis would print each one.
+    redis.on('error', () => {});
+    try {
+      await redis.connect();
+      await redis.ping();
+    } catch (error) {
+      redis.disconnect();
+      throw new StoreUnavailableError(`cannot reach the session store ${redactUrl(options.url)}: ${(error as Error).message}`, { cause: error });
+    }
+    return new RedisSessions(redis, options);
+  }
+
+  /** The pieces it keeps in step: set once the app has built them. */
+  attach(store: SessionStore, scenarios: ScenarioCatalog, journals: JournalStore): void {
+    this.store = store;
+    this.scenarios = scenarios;
+    this.journals = journals;
+  }
+
+  get url(): string {
+    return redactUrl(this.options.url);
+  }
+
+  /**
+   * The HS256 key of the instances on this store: the first one's, kept in the store, so a token from
+   * one instance is taken by every other (the store holds it as long as any session, and longer).
+   */
+  async sharedSecret(mine: string): Promise<string> {
+    const key = this.key('jwt-secret');
+    await this.redis.set(key, mine, 'NX');
+    return (await this.redis.get(key)) ?? mine;
+  }
+
+  /** Whether the store answers now. */
+  async ping(): Promise<boolean> {
+    try {
+      return (await this.redis.ping()) === 'PONG';
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.redis.quit();
+    } catch {
+      this.redis.disconnect();
+    }
+  }
+
+  /** Whether this request holds `session` now (between acquire and release). */
+  holds(session: Session): boolean {
+    return this.held.has(session);
+  }
+
+  /** Takes `session` for one request: its turn here, then the lock; brings in the stored state when it is newer. */
+  async acquire(session: Session, bringIn = true): Promise<void> {
+    const endTurn = await this.turns.take(session.id);
+    try {
+      const token = randomBytes(12).toString('base64url');
+      const deadline = Date.now() + this.waitMs;
+      let pause = 1;
+      for (;;) {
+        const answer = await this.redis.acquireSession(this.key('lock', session.id), this.key('session', session.id), this.key('choices'),
+          token, this.lockMs, this.versions.get(session) ?? '', session.id, session.name);
+        if (answer) {
+          if (bringIn) this.bringIn(session, answer);
+          else this.versions.set(session, answer[0]);
+          break;
+        }
+        if (Date.now() > deadline) throw new StoreUnavailableError(`the session ${JSON.stringify(session.name)} stayed busy in another instance for ${this.waitMs} ms`);
+        await sleep(pause);
+        pause = Math.min(pause * 2, 25);
+      }
+      const renew = setInterval(() => {
+        this.redis.renewSession(this.key('lock', session.id), token, this.lockMs).catch(() => {});
+      }, Math.floor(this.lockMs / 3));
+      renew.unref();
+      this.held.set(session, { token, endTurn, renew });
+    } catch (error) {
+      endTurn();
+      throw unavailable(error);
+    }
+  }
+
+  /**
+   * Saves what the request changed, with its journal entry, and frees the session. Rejects when the
+   * change could not be saved; the session held here is then brought in afresh on its next turn.
+   */
+  async release(session: Session, entry?: JournalEntry): Promise<void> {
+    const hold = this.held.get(session);
+    if (!hold) return;
+    this.held.delete(session);
+    clearInterval(hold.renew);
+    try {
+      const snapshot = JSON.stringify(snapshotOf(session, this.scenarios!));
+      const changed = snapshot !== this.saved.get(session);
+      const version = await this.redis.releaseSession(this.key('lock', session.id), this.key('session', session.id), this.key('sessions'),
+        this.key('journal', session.id), this.key('counts', session.id), hold.token, changed ? snapshot : '',
+        this.options.idleMs, Date.now(), session.id, entry ? JSON.stringify(entry) : '', Math.max(1, this.options.journalSize),
+        entry ? `${entry.operation ?? ''}\u0000${entry.status}` : '');
+      if (version === null) throw new StoreUnavailableError(`the session ${JSON.stringify(session.name)} was held longer than ${this.lockMs} ms without renewal, and its change was not saved`);
+      this.versions.set(session, version);
+      if (changed) this.saved.set(session, snapshot);
+    } catch (error) {
+      this.versions.set(session, 'stale');
+      throw unavailable(error);
+    } finally {
+      hold.endTurn();
+    }
+  }
+
+  /** Adds a journal entry of a request that did not take its session (refused before: a body not JSON). */
+  async journal(session: Session, entry: JournalEntry): Promise<void> {
+    const journal = this.key('journal', session.id);
+    const counts = this.key('counts', session.id);
+    await this.redis.multi()
+      .rpush(journal, JSON.stringify(entry)).ltrim(journal, -Math.max(1, this.options.journalSize), -1)
+      .hincrby(counts, `${entry.operation ?? ''}\u0000${entry.status}`, 1)
+      .pexpire(journal, this.options.idleMs).pexpire(counts, this.options.idleMs)
+      .exec();
+  }
+
+  /**
+   * Saves a change made outside a request (the programmatic control, which is synchronous): in this
+   * instance's turn, over whatever is stored, since the change was made to the session held here.
+   */
+  async persist(session: Session): Promise<void> {
+    await this.acquire(session, false);
+    await this.release(session);
+  }
+
+  /**
+   * Brings the stored sessions called `name` (of `clientId` when given) into this instance, with their
+   * choices and, when asked, their journals: the admin API reads and changes them here afterwards.
+   */
+  async pull(name: string, clientId?: string | null, withJournal = false): Promise<void> {
+    return guarded(async () => {
+      const keys = clientId !== undefined ? [sessionKey(name, clientId)] : (await this.liveKeys()).filter((key) => nameOf(key) === name);
+      await Promise.all(keys.map((key) => this.pullKey(key, withJournal)));
+      await this.pullChoices([name, ...keys]);
+    });
+  }
+
+  /** Brings every stored session in (for the list of sessions). */
+  async pullAll(): Promise<void> {
+    return guarded(async () => {
+      const keys = await this.liveKeys();
+      await Promise.all(keys.map((key) => this.pullKey(key, false)));
+      await this.pullChoices([...new Set(keys.flatMap((key) => [key, nameOf(key)]))]);
+    });
+  }
+
+  /** Forgets the stored sessions called `name` (of `clientId` when given): state, journal, counts. */
+  async delete(name: string, clientId?: string | null): Promise<void> {
+    return guarded(async () => {
+      await this.redis.forgetSessions(this.key('sessions'), this.options.prefix, name, clientId !== undefined ? sessionKey(name, clientId) : '');
+    });
+  }
+
+  /** Forgets every stored session and every choice. */
+  async clear(): Promise<void> {
+    return guarded(async () => {
+      await this.redis.forgetSessions(this.key('sessions'), this.options.prefix, '', '');
+      await this.redis.del(this.key('choices'));
+    });
+  }
+
+  /** Records a choice for a session key or a name ('' the realistic behaviour, null none). */
+  async setChoice(choiceKey: string, choice: StoredChoice): Promise<void> {
+    if (choice === null) await this.redis.hdel(this.key('choices'), choiceKey);
+    else await this.redis.hset(this.key('choices'), choiceKey, choice);
+  }
+
+  /** Forgets the choices of a name, its own and its clients' sessions'; or of one client's session. */
+  async forgetChoices(name: string, clientId?: string | null): Promise<void> {
+    if (clientId !== undefined && clientId !== null) await this.redis.hdel(this.key('choices'), sessionKey(name, clientId));
+    else await this.redis.forgetName(this.key('choices'), name);
+  }
+
+  async forgetAllChoices(): Promise<void> {
+    await this.redis.del(this.key('choices'));
+  }
+
+  private key(kind: string, id?: string): string {
+    return id === undefined ? `${this.options.prefix}:${kind}` : `${this.options.prefix}:${kind}:${id}`;
+  }
+
+  /** The keys of the sessions used within the idle timeout. */
+  private async liveKeys(): Promise<string[]> {
+    return this.redis.zrangebyscore(this.key('sessions'), Date.now() - this.options.idleMs, '+inf');
+  }
+
+  private async pullKey(key: string, withJournal: boolean): Promise<void> {
+    const [version, data] = await this.redis.hmget(this.key('session', key), 'v', 'd');
+    const at = key.indexOf('\u0000');
+    const clientId = at === -1 ? null : key.slice(0, at);
+    const name = at === -1 ? key : key.slice(at + 1);
+    if (data === null || data === undefined) {
+      // Gone from the store (expired, or reset elsewhere): gone here too.
+      if (this.store!.named(name, clientId).length > 0) this.store!.delete(name, clientId);
+      return;
+    }
+    const session = this.store!.get(name, clientId);
+    // A session this request holds is current already.
+    if (!this.held.has(session) && version !== this.versions.get(session)) this.restore(session, version ?? '', data);
+    if (withJournal) {
+      const [entries, counts] = await Promise.all([this.redis.lrange(this.key('journal', key), 0, -1), this.redis.hgetall(this.key('counts', key))]);
+      this.journals!.of(session).replace(entries.map((entry) => JSON.parse(entry) as JournalEntry), Object.entries(counts).map(([field, count]) => {
+        const split = field.lastIndexOf('\u0000');
+        return { operation: field.slice(0, split), status: Number(field.slice(split + 1)), count: Number(count) };
+      }));
+    }
+  }
+
+  private async pullChoices(keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    const values = await this.redis.hmget(this.key('choices'), ...keys);
+    keys.forEach((key, index) => this.scenarios!.adoptChoice(key, values[index] ?? null));
+  }
+
+  private bringIn(session: Session, [version, data, ownChoice, nameChoice]: [string, string | null, string | null, string | null]): void {
+    this.scenarios!.adoptChoice(session.id, ownChoice);
+    if (session.id !== session.name) this.scenarios!.adoptChoice(session.name, nameChoice);
+    if (version === this.versions.get(session)) return;
+    if (data === null) {
+      // Nothing stored: a new session, or one that expired or was reset in another instance.
+      const known = this.versions.get(session);
+      if (known !== undefined && known !== '') this.restore(session, version, JSON.stringify(this.emptySnapshot(session)));
+      else this.versions.set(session, version);
+      if (known !== undefined && known !== '') this.journals!.of(session).replace([], []);
+      return;
+    }
+    this.restore(session, version, data);
+  }
+
+  private restore(session: Session, version: string, data: string): void {
+    restoreSnapshot(session, JSON.parse(data) as SessionSnapshot, this.scenarios!);
+    this.versions.set(session, version);
+    this.saved.set(session, data);
+  }
+
+  private emptySnapshot(session: Session): SessionSnapshot {
+    return snapshotOf(new Session(session.id, this.options.limits, session.name, session.clientId), this.scenarios!);
+  }
+}
+
+/** Each session's requests in this instance, one after another, in the order they came. */
+class Turns {
+  private readonly tails = new Map<string, Promise<void>>();
+
+  /** Waits for `key`'s turn; answers the function that ends it. */
+  async take(key: string): Promise<() => void> {
+    const before = this.tails.get(key);
+    let end!: () => void;
+    const mine = new Promise<void>((resolve) => {
+      end = resolve;
+    });
+    const tail = before ? before.then(() => mine) : mine;
+    this.tails.set(key, tail);
+    if (before) await before;
+    return () => {
+      end();
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    };
+  }
+}
+
+async function guarded(run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+  } catch (error) {
+    throw unavailable(error);
+  }
+}
+
+function nameOf(key: string): string {
+  const at = key.indexOf('\u0000');
+  return at === -1 ? key : key.slice(at + 1);
+}
+
+
+/** The URL without its password, for messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString().replace(/\/$/, '');
+  } catch {
+    return url;
+  }
+}
