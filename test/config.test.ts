@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ConfigError, configFromEnv, configFromFile, makeConfig, type ConfigInput } from '../src/config.js';
+import { ConfigError, configFromEnv, configFromFile, idleMs, makeConfig, type ConfigInput } from '../src/config.js';
 
 /** The ConfigError's message, failing when `run` does not throw one. */
 function configErrorOf(run: () => unknown): string {
@@ -64,8 +64,25 @@ describe('makeConfig', () => {
       webhookHistoryLimit: 1000,
       webhookConcurrency: 16,
       fielding: { starts_per_hour: 2, complete: 0.3, screen_out: 0.5, over_quota: 0.05 },
+      store: 'memory',
+      storePrefix: 'cint-mock',
+      sessionIdleTimeout: '24h',
+      // Made here, not given: instances on one shared store then adopt one of theirs.
+      jwtSecretMade: true,
     });
     assert.ok(Object.isFrozen(config));
+    assert.equal(makeConfig({ jwtSecret: 'a-secret-of-my-own-0123' }).jwtSecretMade, undefined);
+  });
+
+  it('store: memory or a redis:// URL, with a prefix and an idle timeout people write (90s, 24h) or ISO 8601', () => {
+    assert.equal(makeConfig(configFromEnv({ CINT_MOCK_STORE: 'redis://cache:6379/2' })).store, 'redis://cache:6379/2');
+    assert.equal(makeConfig({ store: 'rediss://user:pw@cache:6380' }).store, 'rediss://user:pw@cache:6380');
+    assert.throws(() => makeConfig({ store: 'postgres://db' }, { store: '--store' }), /--store \(store\): Expected string to match '\^\(memory\|rediss\?:\/\/\.\+\)\$'/);
+    assert.throws(() => makeConfig({ storePrefix: 'has space' }), /storePrefix/);
+    for (const [text, ms] of [['90s', 90_000], ['30m', 1_800_000], ['24h', 86_400_000], ['7d', 604_800_000], ['500ms', 500], ['PT30M', 1_800_000], ['P1D', 86_400_000]] as const) {
+      assert.equal(idleMs(makeConfig({ sessionIdleTimeout: text }).sessionIdleTimeout), ms, text);
+    }
+    assert.throws(() => makeConfig({ sessionIdleTimeout: '1 day' }, { sessionIdleTimeout: 'CINT_MOCK_SESSION_IDLE_TIMEOUT' }), /CINT_MOCK_SESSION_IDLE_TIMEOUT \(sessionIdleTimeout\)/);
   });
 
   it('fielding: the simulator\'s rates, defaulted field by field, from the file or CINT_MOCK_FIELDING; shares over 1 and unknown fields named', () => {
