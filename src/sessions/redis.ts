@@ -5,12 +5,13 @@
 // take its session in turn, across instances, and brings in what another instance changed since:
 //   acquire: wait for this instance's turn at the session, then for the Redis lock; when the stored
 //            version is not the one held here, restore the stored snapshot (sessions/snapshot.ts);
-//   release: save the snapshot when it changed, with the request's journal entry, and free the lock,
-//            in one script, before the answer goes out.
+//   release: save the snapshot when it changed and free the lock (one script), and add the request's
+//            journal entry (another, sent with it), before the answer goes out.
 // A session's requests are thereby serialized across instances, so `times`, idempotent replays, ETags
 // and the seeded random stream's position are exact whichever instance answers. Keys, all under the
 // prefix: <p>:session:<key> (hash: v version, d snapshot), <p>:lock:<key>, <p>:journal:<key> (list),
-// <p>:counts:<key> (hash), <p>:sessions (sorted set of keys by last use), <p>:choices (hash).
+// <p>:counts:<key> (hash), <p>:journal-bytes:<key>, <p>:sessions (sorted set of keys by last use),
+// <p>:choices (hash), <p>:jwt-secret.
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis, type RedisOptions } from 'ioredis';
@@ -29,7 +30,7 @@ local choices = redis.call('HMGET', KEYS[3], ARGV[4], ARGV[5])
 if v == ARGV[3] then return {v, false, choices[1], choices[2]} end
 return {v, redis.call('HGET', KEYS[2], 'd'), choices[1], choices[2]}`;
 
-/** Saves (when a snapshot is given), journals, marks the session used and frees the lock, if still held. */
+/** Saves (when a snapshot is given), marks the session used and frees the lock, if this request still holds it. */
 const RELEASE = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return false end
 local v
@@ -39,18 +40,27 @@ if ARGV[2] ~= '' then
 else
   v = redis.call('HGET', KEYS[2], 'v') or ''
 end
-if ARGV[6] ~= '' then
-  redis.call('RPUSH', KEYS[4], ARGV[6])
-  redis.call('LTRIM', KEYS[4], -tonumber(ARGV[7]), -1)
-  redis.call('HINCRBY', KEYS[5], ARGV[8], 1)
-  redis.call('PEXPIRE', KEYS[4], ARGV[3])
-  redis.call('PEXPIRE', KEYS[5], ARGV[3])
-end
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
 redis.call('ZADD', KEYS[3], ARGV[4], ARGV[5])
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ARGV[4] - ARGV[3])
 redis.call('DEL', KEYS[1])
 return tostring(v)`;
+
+/**
+ * Adds a journal entry and counts it; keeps at most ARGV[2] entries and ARGV[3] bytes of them (as JSON),
+ * the oldest dropped first, as the in-memory journal does.
+ */
+const APPEND_JOURNAL = `
+redis.call('RPUSH', KEYS[1], ARGV[1])
+local bytes = redis.call('INCRBY', KEYS[3], #ARGV[1])
+local length = redis.call('LLEN', KEYS[1])
+while length > 0 and (length > tonumber(ARGV[2]) or bytes > tonumber(ARGV[3])) do
+  bytes = redis.call('DECRBY', KEYS[3], #redis.call('LPOP', KEYS[1]))
+  length = length - 1
+end
+redis.call('HINCRBY', KEYS[2], ARGV[4], 1)
+for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ARGV[5]) end
+return length`;
 
 /** Keeps a held lock alive while a long request runs. */
 const RENEW = `
@@ -73,7 +83,7 @@ return 1`;
 const FORGET_SESSIONS = `
 local removed = 0
 local function forget(key)
-  redis.call('DEL', ARGV[1] .. ':session:' .. key, ARGV[1] .. ':journal:' .. key, ARGV[1] .. ':counts:' .. key)
+  redis.call('DEL', ARGV[1] .. ':session:' .. key, ARGV[1] .. ':journal:' .. key, ARGV[1] .. ':counts:' .. key, ARGV[1] .. ':journal-bytes:' .. key)
   redis.call('ZREM', KEYS[1], key)
   removed = removed + 1
 end
@@ -90,8 +100,8 @@ return removed`;
 
 interface SharedRedis extends Redis {
   acquireSession(lock: string, data: string, choices: string, token: string, lockMs: number, known: string, key: string, name: string): Promise<[string, string | null, string | null, string | null] | null>;
-  releaseSession(lock: string, data: string, sessions: string, journal: string, counts: string, token: string, snapshot: string,
-    idleMs: number, now: number, key: string, entry: string, journalSize: number, countField: string): Promise<string | null>;
+  releaseSession(lock: string, data: string, sessions: string, token: string, snapshot: string, idleMs: number, now: number, key: string): Promise<string | null>;
+  appendJournal(journal: string, counts: string, bytes: string, entry: string, size: number, maxBytes: number, countField: string, idleMs: number): Promise<number>;
   renewSession(lock: string, token: string, lockMs: number): Promise<number>;
   forgetName(choices: string, name: string): Promise<number>;
   forgetSessions(sessions: string, prefix: string, name: string, key: string): Promise<number>;
@@ -103,6 +113,8 @@ export interface RedisSessionsOptions {
   /** A session nobody used for this long is forgotten (its keys expire). */
   idleMs: number;
   journalSize: number;
+  /** Bytes of journal entries kept per session, as JSON. */
+  journalBytes: number;
   /** The limits of a new session, for an empty one to restore when the stored one is gone. */
   limits: SessionLimits;
   /** How long a request waits for a session another instance holds before it is answered 503. */
@@ -138,7 +150,8 @@ export class RedisSessions {
   private constructor(redis: Redis, private readonly options: RedisSessionsOptions) {
     this.redis = redis as SharedRedis;
     this.redis.defineCommand('acquireSession', { numberOfKeys: 3, lua: ACQUIRE });
-    this.redis.defineCommand('releaseSession', { numberOfKeys: 5, lua: RELEASE });
+    this.redis.defineCommand('releaseSession', { numberOfKeys: 3, lua: RELEASE });
+    this.redis.defineCommand('appendJournal', { numberOfKeys: 3, lua: APPEND_JOURNAL });
     this.redis.defineCommand('renewSession', { numberOfKeys: 1, lua: RENEW });
     this.redis.defineCommand('forgetName', { numberOfKeys: 1, lua: FORGET_NAME });
     this.redis.defineCommand('forgetSessions', { numberOfKeys: 1, lua: FORGET_SESSIONS });
@@ -258,10 +271,11 @@ export class RedisSessions {
     try {
       const snapshot = JSON.stringify(snapshotOf(session, this.scenarios!));
       const changed = snapshot !== this.saved.get(session);
-      const version = await this.redis.releaseSession(this.key('lock', session.id), this.key('session', session.id), this.key('sessions'),
-        this.key('journal', session.id), this.key('counts', session.id), hold.token, changed ? snapshot : '',
-        this.options.idleMs, Date.now(), session.id, entry ? JSON.stringify(entry) : '', Math.max(1, this.options.journalSize),
-        entry ? `${entry.operation ?? ''}\u0000${entry.status}` : '');
+      // Both sent at once: one round trip.
+      const saved = this.redis.releaseSession(this.key('lock', session.id), this.key('session', session.id), this.key('sessions'),
+        hold.token, changed ? snapshot : '', this.options.idleMs, Date.now(), session.id);
+      const journaled = entry ? this.journal(session, entry) : undefined;
+      const [version] = await Promise.all([saved, journaled]);
       if (version === null) throw new StoreUnavailableError(`the session ${JSON.stringify(session.name)} was held longer than ${this.lockMs} ms without renewal, and its change was not saved`);
       this.versions.set(session, version);
       if (changed) this.saved.set(session, snapshot);
@@ -273,15 +287,10 @@ export class RedisSessions {
     }
   }
 
-  /** Adds a journal entry of a request that did not take its session (refused before: a body not JSON). */
+  /** Adds a request's journal entry (kept, with the other instances', as journalSize and journalBytes say). */
   async journal(session: Session, entry: JournalEntry): Promise<void> {
-    const journal = this.key('journal', session.id);
-    const counts = this.key('counts', session.id);
-    await this.redis.multi()
-      .rpush(journal, JSON.stringify(entry)).ltrim(journal, -Math.max(1, this.options.journalSize), -1)
-      .hincrby(counts, `${entry.operation ?? ''}\u0000${entry.status}`, 1)
-      .pexpire(journal, this.options.idleMs).pexpire(counts, this.options.idleMs)
-      .exec();
+    await this.redis.appendJournal(this.key('journal', session.id), this.key('counts', session.id), this.key('journal-bytes', session.id),
+      JSON.stringify(entry), this.options.journalSize, this.options.journalBytes, `${entry.operation ?? ''}\u0000${entry.status}`, this.options.idleMs);
   }
 
   /**

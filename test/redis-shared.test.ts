@@ -1,0 +1,230 @@
+// The Redis store in process: two apps on one real Redis and one prefix are two instances of one
+// staging service. What one answers, the other knows; a restart keeps everything; a store that goes
+// away answers 503 and comes back. (test/redis-store.test.ts does the same with CLI processes.)
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import type { LightMyRequestResponse } from 'fastify';
+import type { MockApp } from '../src/app.js';
+import { buildApp } from '../src/app.js';
+import { makeConfig, type ConfigInput } from '../src/config.js';
+import { assertCintError, clientOf, projectBody, projectsUrl } from './helpers.js';
+import { redisSkip, startRedis, type RedisServer } from './redis-server.js';
+import { removeFolder, scenarioFolder } from './scenario-helpers.js';
+
+const SCENARIOS = {
+  'thrice.yaml': `
+description: three 503s, then the realistic behaviour
+rules:
+  - match: { operation: list_account_projects }
+    respond: { status: 503, times: 3 }
+`,
+  'coin.yaml': `
+description: a seeded coin
+seed: 42
+rules:
+  - match: { operation: list_account_projects }
+    respond: { status: 500, probability: 0.5 }
+`,
+  'slow.yaml': `
+description: a slow list
+rules:
+  - match: { operation: list_account_projects }
+    respond: { passthrough: true, delay_ms: 300 }
+`,
+};
+
+describe('sessions in Redis, two instances in process', { skip: redisSkip }, () => {
+  let redis: RedisServer;
+  let scenariosDir: string;
+  const apps: MockApp[] = [];
+
+  before(async () => {
+    redis = await startRedis();
+    scenariosDir = await scenarioFolder(SCENARIOS);
+  });
+  after(async () => {
+    await Promise.all(apps.map((app) => app.close()));
+    await redis?.close();
+    if (scenariosDir) await removeFolder(scenariosDir);
+  });
+
+  async function instance(prefix: string, overrides: ConfigInput = {}): Promise<MockApp> {
+    const app = await buildApp(makeConfig({ store: redis.url, storePrefix: prefix, scenariosDir, watchScenarios: false, ...overrides }));
+    await app.ready();
+    apps.push(app);
+    return app;
+  }
+
+  async function pair(overrides: ConfigInput = {}): Promise<[MockApp, MockApp]> {
+    const prefix = `pair-${randomUUID()}`;
+    return [await instance(prefix, overrides), await instance(prefix, overrides)];
+  }
+
+  it('one instance answers what the other created, with the same ETag, and takes its tokens', async () => {
+    const [a, b] = await pair();
+    const client = await clientOf(a);
+    const created = await a.inject({ method: 'POST', url: projectsUrl(), headers: client.headers({ 'idempotency-key': client.idempotencyKey() }), payload: projectBody({ name: 'shared' }) });
+    assert.equal(created.statusCode, 202, created.body);
+    const id = created.json().id as string;
+    const onA = await a.inject({ url: `${projectsUrl()}/${id}`, headers: client.headers() });
+    const onB = await b.inject({ url: `${projectsUrl()}/${id}`, headers: client.headers() });
+    assert.equal(onB.statusCode, 200, onB.body);
+    assert.deepEqual(onB.json(), onA.json());
+    assert.equal(onB.headers.etag, onA.headers.etag);
+    const listed = await b.inject({ url: projectsUrl(), headers: client.headers() });
+    assert.deepEqual((listed.json().projects as { id: string }[]).map((project) => project.id), [id]);
+  });
+
+  it('an Idempotency-Key used on one instance replays on the other', async () => {
+    const [a, b] = await pair();
+    const client = await clientOf(a);
+    const headers = client.headers({ 'idempotency-key': 'one-project' });
+    const first = await a.inject({ method: 'POST', url: projectsUrl(), headers, payload: projectBody() });
+    const again = await b.inject({ method: 'POST', url: projectsUrl(), headers, payload: projectBody() });
+    assert.equal(again.statusCode, first.statusCode);
+    assert.equal(again.json().id, first.json().id);
+    const listed = await a.inject({ url: projectsUrl(), headers: client.headers() });
+    assert.equal((listed.json().projects as unknown[]).length, 1);
+  });
+
+  it('times: 3 is three whichever instance answers, concurrently too, and the journal and counts hold both', async () => {
+    const [a, b] = await pair();
+    const client = await clientOf(a);
+    const chosen = await b.inject({ method: 'PUT', url: `/__admin/sessions/${client.clientId}/scenario`, payload: { scenario: 'thrice' } });
+    assert.equal(chosen.statusCode, 200, chosen.body);
+    const responses = await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? a : b).inject({ url: projectsUrl(), headers: client.headers() })));
+    assert.equal(responses.filter((response) => response.statusCode === 503).length, 3);
+    assert.equal(responses.filter((response) => response.statusCode === 200).length, 9);
+    const journal = await a.inject({ url: `/__admin/sessions/${client.clientId}/journal?operation=list_account_projects` });
+    assert.equal((journal.json().entries as unknown[]).length, 12);
+    const counts = await b.inject({ url: `/__admin/sessions/${client.clientId}/counts?operation=list_account_projects&status=503` });
+    assert.equal(counts.json().count, 3);
+  });
+
+  it('a seeded session draws the same outcomes across two instances as in one', async () => {
+    const statuses = async (apps: MockApp[]) => {
+      const client = await clientOf(apps[0]!, 'same-client-id');
+      await apps[0]!.inject({ method: 'PUT', url: `/__admin/sessions/${client.clientId}/scenario`, payload: { scenario: 'coin' } });
+      const out: number[] = [];
+      for (let i = 0; i < 16; i += 1) out.push((await apps[i % apps.length]!.inject({ url: projectsUrl(), headers: client.headers() })).statusCode);
+      return out;
+    };
+    const alone = await statuses([await instance(`alone-${randomUUID()}`)]);
+    const together = await statuses(await pair());
+    assert.deepEqual(together, alone);
+    assert.ok(alone.includes(500) && alone.includes(200), `a fair coin in 16 draws: ${alone.join(',')}`);
+  });
+
+  it('the journal in Redis keeps journalSize entries and journalBytes of them; the counts stay exact', async () => {
+    const [a, b] = await pair({ journalSize: 3 });
+    const client = await clientOf(a);
+    for (let i = 0; i < 5; i += 1) await (i % 2 === 0 ? a : b).inject({ url: `${projectsUrl()}?page_size=${i + 1}`, headers: client.headers() });
+    const journal = await b.inject({ url: `/__admin/sessions/${client.clientId}/journal` });
+    assert.deepEqual((journal.json().entries as { query: { page_size: number } }[]).map((entry) => entry.query.page_size), [5, 4, 3]);
+    assert.equal((await a.inject({ url: `/__admin/sessions/${client.clientId}/counts` })).json().count, 5);
+
+    const [c] = await pair({ journalBytes: 1200 });
+    const other = await clientOf(c);
+    for (let i = 0; i < 6; i += 1) await c.inject({ url: projectsUrl(), headers: other.headers() });
+    const kept = (await c.inject({ url: `/__admin/sessions/${other.clientId}/journal` })).json().entries as unknown[];
+    assert.ok(kept.length >= 1 && kept.length < 6, `kept ${kept.length} entries in 1200 bytes`);
+    assert.ok(JSON.stringify(kept).length <= 1200 + kept.length * 40, 'about the bytes allowed');
+  });
+
+  it("the session clock moved on one instance is the other's", async () => {
+    const [a, b] = await pair();
+    const client = await clientOf(a);
+    await a.inject({ url: projectsUrl(), headers: client.headers() });
+    const moved = await a.inject({ method: 'POST', url: `/__admin/sessions/${client.clientId}/clock`, payload: { advance: 'P2D' } });
+    assert.equal(moved.statusCode, 200, moved.body);
+    const clock = await b.inject({ url: `/__admin/sessions/${client.clientId}/clock` });
+    assert.equal(clock.json().offset_ms, moved.json().offset_ms);
+    assert.ok(clock.json().offset_ms >= 2 * 86_400_000);
+  });
+
+  it('a reset on one instance empties the session on the other', async () => {
+    const [a, b] = await pair();
+    const client = await clientOf(a);
+    const created = await b.inject({ method: 'POST', url: projectsUrl(), headers: client.headers({ 'idempotency-key': client.idempotencyKey() }), payload: projectBody() });
+    const id = created.json().id as string;
+    assert.equal((await a.inject({ url: `${projectsUrl()}/${id}`, headers: client.headers() })).statusCode, 200);
+    const reset = await a.inject({ method: 'POST', url: `/__admin/sessions/${client.clientId}/reset` });
+    assert.equal(reset.statusCode, 204);
+    assertCintError(await b.inject({ url: `${projectsUrl()}/${id}`, headers: client.headers() }), 404, 'not_found_error');
+    assertCintError(await a.inject({ url: `${projectsUrl()}/${id}`, headers: client.headers() }), 404, 'not_found_error');
+  });
+
+  it('a scripted delay does not hold the session up for the other instance', async () => {
+    const [a, b] = await pair();
+    const client = await clientOf(a);
+    const slow = client.headers({ 'x-mock-scenario': 'slow' });
+    const started = Date.now();
+    const pending = a.inject({ url: projectsUrl(), headers: slow });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const created = await b.inject({ method: 'POST', url: projectsUrl(), headers: client.headers({ 'idempotency-key': client.idempotencyKey() }), payload: projectBody() });
+    const createdAfter = Date.now() - started;
+    assert.equal(created.statusCode, 202);
+    assert.ok(createdAfter < 250, `the create waited ${createdAfter} ms behind the delayed list`);
+    const listed = await pending;
+    assert.equal(listed.statusCode, 200);
+    // It answers as the session is after its delay: the project made meanwhile is in it.
+    assert.equal((listed.json().projects as unknown[]).length, 1);
+  });
+
+  it('a new instance on the store serves what the old one created', async () => {
+    const prefix = `restart-${randomUUID()}`;
+    const first = await instance(prefix);
+    const client = await clientOf(first);
+    const created = await first.inject({ method: 'POST', url: projectsUrl(), headers: client.headers({ 'idempotency-key': client.idempotencyKey() }), payload: projectBody({ name: 'kept across restarts' }) });
+    assert.equal(created.statusCode, 202, created.body);
+    await first.close();
+    apps.splice(apps.indexOf(first), 1);
+    const second = await instance(prefix);
+    const read = await second.inject({ url: `${projectsUrl()}/${created.json().id}`, headers: client.headers() });
+    assert.equal(read.statusCode, 200, read.body);
+    assert.equal(read.json().name, 'kept across restarts');
+  });
+
+  it('a session nobody used for sessionIdleTimeout is forgotten', async () => {
+    const [a, b] = await pair({ sessionIdleTimeout: '700ms' });
+    const client = await clientOf(a);
+    const created = await a.inject({ method: 'POST', url: projectsUrl(), headers: client.headers({ 'idempotency-key': client.idempotencyKey() }), payload: projectBody() });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    assertCintError(await b.inject({ url: `${projectsUrl()}/${created.json().id}`, headers: client.headers() }), 404, 'not_found_error');
+  });
+
+  it('answers 503 with Retry-After while Redis is down, and carries on when it is back', async () => {
+    const [a] = await pair();
+    const client = await clientOf(a);
+    const created = await a.inject({ method: 'POST', url: projectsUrl(), headers: client.headers({ 'idempotency-key': client.idempotencyKey() }), payload: projectBody() });
+    await redis.stop();
+    try {
+      const refused = await a.inject({ url: `${projectsUrl()}/${created.json().id}`, headers: client.headers() });
+      assertUnavailable(refused);
+      const health = await a.inject({ url: '/__admin/health' });
+      assertUnavailable(health);
+    } finally {
+      await redis.start();
+    }
+    let back: LightMyRequestResponse | undefined;
+    for (let attempt = 0; attempt < 50; attempt += 1) {
+      back = await a.inject({ url: `${projectsUrl()}/${created.json().id}`, headers: client.headers() });
+      if (back.statusCode !== 503) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(back!.statusCode, 200, back!.body);
+    const health = await a.inject({ url: '/__admin/health' });
+    assert.equal(health.statusCode, 200);
+    assert.deepEqual(health.json().store, { kind: 'redis', status: 'ok' });
+  });
+
+  it('does not start without its store, naming it', async () => {
+    await assert.rejects(buildApp(makeConfig({ store: 'redis://127.0.0.1:1', storePrefix: 'nowhere' })), /cannot reach the session store redis:\/\/127\.0\.0\.1:1/);
+  });
+
+  function assertUnavailable(response: LightMyRequestResponse) {
+    assertCintError(response, 503, 'service_unavailable_error', { detail: /session store at redis:\/\/127\.0\.0\.1:\d+/ });
+    assert.equal(response.headers['retry-after'], '1');
+  }
+});
