@@ -20,6 +20,11 @@
 // 3. Memory: bare Fastify, the mock's scripted 503 and its get_project_by_id, each a server of its own
 //    sent 10,000 requests, then BENCH_MEMORY_REQUESTS (1,000,000) in all; RSS after its start, after the
 //    first 10,000 and at the end. Memory that grows with requests rather than levelling off shows here.
+// 4. The Redis store: the scripted 503 and get_project_by_id again with `--store redis://…`, against a
+//    redis-server (or valkey-server; REDIS_SERVER names another binary) the bench starts afresh for each
+//    run, on the servers' CPU, with no persistence; their ratios are given against the same targets on the
+//    memory store (same round) as well as against bare Fastify. Without a Redis binary they are left out,
+//    and the report says why.
 // Logging on means pino at info on stderr for both servers, and the bench sends each server's stderr to
 // a file. The bench fails when a target answers wrongly, never because a goal is not met. Every child is
 // killed at the end, on failure and on Ctrl-C too; each start, poll, request and load run has a deadline.
@@ -32,7 +37,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { atExit, cleanUp, launchServer, stop, withDeadline, type Server } from './children.js';
 import { runLoad, type LoadResult } from './load.js';
-import { envInteger, loadAverage, placeProcesses, residentMb, type Placement } from './machine.js';
+import { envInteger, loadAverage, onCpu, placeProcesses, residentMb, type Placement } from './machine.js';
+import { findRedisServer, startRedis, type RedisServer } from '../test/redis-server.js';
 
 const quick = process.env.BENCH_QUICK === '1';
 const seconds = envInteger('BENCH_SECONDS', quick ? 3 : 5, 1);
@@ -84,6 +90,8 @@ interface Target {
   /** GET a project, or the first page of 10 of the account's projects. */
   path: 'project' | 'list';
   expect: Expect;
+  /** On the Redis store (a redis-server started for each run), compared with this target on the memory store. */
+  redis?: { memoryTwin: string };
 }
 
 const scripted = { name: 'bench-scripted', rules: 1 };
@@ -101,7 +109,17 @@ const TARGETS: Target[] = [
   { id: 'scripted-log', label: 'mock scripted 503, log info', server: 'mock', logging: true, scenario: scripted, path: 'project', expect: 'unavailable' },
   { id: 'get-log', label: 'mock get_project_by_id 200, log info', server: 'mock', logging: true, filled: true, path: 'project', expect: 'project' },
   { id: 'list-log', label: `mock list page 10 of ${fillers + 1}, log info`, server: 'mock', logging: true, filled: true, path: 'list', expect: 'page' },
+  { id: 'scripted-redis', label: 'mock scripted 503, Redis store', server: 'mock', logging: false, scenario: scripted, path: 'project', expect: 'unavailable', redis: { memoryTwin: 'scripted' } },
+  { id: 'get-redis', label: 'mock get_project_by_id 200, Redis store', server: 'mock', logging: false, filled: true, path: 'project', expect: 'project', redis: { memoryTwin: 'get' } },
 ];
+/** The Redis binary, or why the Redis targets are left out. */
+const redisFound = findRedisServer();
+const redisBinary = 'path' in redisFound ? redisFound.path : undefined;
+const redisSkipped = 'reason' in redisFound ? redisFound.reason : undefined;
+/** The targets measured: the Redis ones only where there is a Redis to run them on. */
+const MEASURED = TARGETS.filter((target) => !target.redis || redisBinary);
+/** The key prefix of the Redis targets' mocks. */
+const REDIS_PREFIX = 'cint-mock-bench';
 
 /** A project id per rule, ULID-shaped (26 Crockford characters); the request asks for the last. */
 const ruleProjectId = (index: number) => `01K40T69E6${String(index).padStart(16, '0')}`;
@@ -118,13 +136,36 @@ function writeScenarios(): void {
   }
 }
 
-function serverArgs(target: Target, port: number): string[] {
+function serverArgs(target: Target, port: number, storeUrl = 'redis://127.0.0.1:PORT'): string[] {
   if (target.server === 'bare') return [bareScript, String(port), ...(target.logging ? ['--log'] : [])];
   return [
     mockCli, '--port', String(port), '--host', '127.0.0.1', '--log-level', target.logging ? 'info' : 'silent',
     ...(target.authOff ? ['--auth-mode', 'off'] : []),
     ...(target.scenario ? ['--scenarios', join(workDir, target.scenario.name), '--scenario', target.scenario.name] : []),
+    ...(target.redis ? ['--store', storeUrl, '--store-prefix', REDIS_PREFIX] : []),
   ];
+}
+
+/**
+ * The target's server, and for a Redis target a redis-server of its own started first (on the servers'
+ * CPU, no persistence): `stopAll` stops both. A Redis that cannot start fails the bench.
+ */
+async function launchTarget(target: Target, port: number, logName: string): Promise<{ server: Server; stopAll: () => Promise<void> }> {
+  let redis: RedisServer | undefined;
+  if (target.redis) {
+    redis = await startRedis({ persistent: false, binary: redisBinary, wrap: (file, args) => onCpu(placement.serverCpu, [file, ...args]) });
+  }
+  const server = launchServer(target.label, serverArgs(target, port, redis?.url), { cpu: placement.serverCpu, logFile: join(workDir, logName), cwd: root });
+  return {
+    server,
+    stopAll: async () => {
+      try {
+        await stop(server);
+      } finally {
+        await redis?.close();
+      }
+    },
+  };
 }
 
 /** The mock's command line as the report shows it. */
@@ -319,7 +360,7 @@ async function prepare(target: Target, server: Server): Promise<{ url: string; h
 
 /** Start the target's server, read its RSS, prepare and check the target, load it, read its RSS again. */
 async function measure(target: Target, round: number): Promise<Sample> {
-  const server = launchServer(target.label, serverArgs(target, 0), { cpu: placement.serverCpu, logFile: join(workDir, `${target.id}-${round}.log`), cwd: root });
+  const { server, stopAll } = await launchTarget(target, 0, `${target.id}-${round}.log`);
   try {
     const { url, headers, rssStartMb } = await prepare(target, server);
     const load = await runLoad({ url, headers, connections, seconds, warmupSeconds, cpu: placement.loadCpu });
@@ -338,7 +379,7 @@ async function measure(target: Target, round: number): Promise<Sample> {
     if (!target.logging && log.lines * 100 > load.total) problems.push(`logging off but ${log.lines} lines on stderr: ${server.logTail().slice(-300)}`);
     return { load, rssStartMb, rssAfterMb, logLines: log.lines, logBytes: log.bytes, unexpected: problems.length > 0 ? problems.join('; ') : undefined };
   } finally {
-    await stop(server);
+    await stopAll();
   }
 }
 
@@ -446,6 +487,10 @@ function report(cold: Record<'bare' | 'mock', ColdStart[]>, rows: Row[], memory:
     + `mock = node ${describeArgs(byId('get').target).replace('silent', 'silent|info')} [--auth-mode off] [--scenarios $TMP/NAME --scenario NAME]`);
   lines.push(`scenarios: ${scripted.name} (one rule: get_project_by_id → 503); ${few.name} and ${many.name} (a rule per project id on get_project_by_id → 503, `
     + 'the request matching the last); targets without one get the realistic behaviour');
+  lines.push(redisBinary
+    ? `Redis store targets: the mock with --store redis://127.0.0.1:PORT --store-prefix ${REDIS_PREFIX}, on ${redisBinary} started afresh for each run `
+      + `(--save '' --appendonly no), on the servers' CPU; × memory: against the same target on the memory store, same round`
+    : `Redis store targets: left out (${redisSkipped})`);
   // Per request answered, the warm-up's included (the start line and the check are lost in the rounding).
   const perRequest = (row: Row, what: 'lines' | 'bytes') => median(row.samples.map((sample) => (what === 'lines' ? sample.logLines : sample.logBytes) / Math.max(1, sample.load.total + sample.load.warmupTotal)));
   lines.push(`logging on: pino at info on stderr, to a file in ${tmpdir()} (one per server, deleted after its run); per request, bare+pino wrote `
@@ -465,10 +510,11 @@ function report(cold: Record<'bare' | 'mock', ColdStart[]>, rows: Row[], memory:
   lines.push('Figures are medians over rounds; each ratio is the median of the rounds\' ratios, a target against the bare server measured in the same round.');
   lines.push('× bare: against bare Fastify (logging off); × bare+pino: rows with logging on against bare Fastify + pino; p99 and RSS ratios against the bare server with the same logging');
   lines.push(...table(
-    ['target', 'req/s', '× bare', '× bare+pino', 'p99 ms', '× bare p99', 'RSS start MB', '× bare RSS', 'RSS after MB', 'after/start'],
+    ['target', 'req/s', '× bare', '× bare+pino', '× memory', 'p99 ms', '× bare p99', 'RSS start MB', '× bare RSS', 'RSS after MB', 'after/start'],
     rows.map((row) => [
       row.target.label, thousands(row.requestsPerSecond), times(medianRatio(row, bare, rps)),
       row.target.logging && row.target.server === 'mock' ? times(medianRatio(row, barePino, rps)) : '',
+      row.target.redis ? times(medianRatio(row, byId(row.target.redis.memoryTwin), rps)) : '',
       String(row.p99), times(medianRatio(row, sameLogging(row), p99)),
       mb(row.rssStartMb), times(medianRatio(row, sameLogging(row), rssStart)), mb(row.rssAfterMb), times(medianRatio(row, row, rssAfter, rssStart)),
     ]),
@@ -548,6 +594,7 @@ async function main(): Promise<void> {
   atExit(() => rmSync(workDir, { recursive: true, force: true }));
   writeScenarios();
   process.stderr.write(`bench: ${placement.description}; load average ${loadAtStart}\n`);
+  process.stderr.write(redisBinary ? `bench: the Redis store's targets run on ${redisBinary}\n` : `bench: the Redis store's targets are left out: ${redisSkipped}\n`);
 
   // 1. Cold start, alternating, one warm-up round of each first (disk cache, the bench's own fetch).
   process.stderr.write(`cold start: 1 warm-up + ${coldRounds} rounds, bare and mock alternating …\n`);
@@ -560,12 +607,12 @@ async function main(): Promise<void> {
   }
 
   // 2. Load: every target in every round, the order rotated so that no target always comes first or last.
-  const samples = new Map<string, Sample[]>(TARGETS.map((target) => [target.id, []]));
-  const shift = Math.max(1, Math.floor(TARGETS.length / rounds));
+  const samples = new Map<string, Sample[]>(MEASURED.map((target) => [target.id, []]));
+  const shift = Math.max(1, Math.floor(MEASURED.length / rounds));
   const roundLoads: string[] = [];
   for (let round = 0; round < rounds; round += 1) {
     roundLoads.push(loadAverage().split(' ')[0]!);
-    const order = TARGETS.map((_, index) => TARGETS[(index + round * shift) % TARGETS.length]!);
+    const order = MEASURED.map((_, index) => MEASURED[(index + round * shift) % MEASURED.length]!);
     for (const [index, target] of order.entries()) {
       process.stderr.write(`round ${round + 1}/${rounds} [${String(index + 1).padStart(2)}/${order.length}] ${target.label.padEnd(44)} load ${loadAverage()} … `);
       const began = performance.now();
@@ -586,7 +633,7 @@ async function main(): Promise<void> {
     process.stderr.write(`RSS ${mb(sample.rssStartMb)} → ${mb(sample.rssWarmMb)} → ${mb(sample.rssEndMb)} MB (${((performance.now() - began) / 1000).toFixed(1)} s)${sample.unexpected ? `  UNEXPECTED: ${sample.unexpected}` : ''}\n`);
   }
 
-  const { text, unexpected } = report(cold, TARGETS.map((target) => summarise(target, samples.get(target.id)!)), memory, roundLoads, startedAt, loadAtStart);
+  const { text, unexpected } = report(cold, MEASURED.map((target) => summarise(target, samples.get(target.id)!)), memory, roundLoads, startedAt, loadAtStart);
   console.log(text);
   if (unexpected > 0) process.exitCode = 1;
 }
