@@ -30,11 +30,7 @@ export const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 export async function makeApp(overrides: ConfigInput = {}): Promise<MockApp> {
   const testStore = process.env.TEST_STORE;
   const onTestStore = testStore !== undefined && /^rediss?:\/\//.test(testStore) && !('store' in overrides);
-  // TODO(redis-store, issue 13): the `store` and `storePrefix` options of the store's contract are not in
-  // ConfigInput until that branch is merged; then this cast goes.
-  const input = onTestStore
-    ? { store: testStore, storePrefix: `test-${randomUUID()}`, ...overrides } as ConfigInput
-    : overrides;
+  const input: ConfigInput = onTestStore ? { store: testStore, storePrefix: `test-${randomUUID()}`, ...overrides } : overrides;
   const app = await buildApp(makeConfig(input));
   await app.ready();
   return app;
