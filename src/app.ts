@@ -105,7 +105,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   };
   // The Redis client is loaded only by an instance that uses it.
   const shared = config.store === 'memory' ? null : await (await import('./sessions/redis.js')).RedisSessions.connect({
-    url: config.store, prefix: config.storePrefix, idleMs: idleMs(config.sessionIdleTimeout), journalSize: config.journalSize, journalBytes: config.journalBytes, limits,
+    url: config.store, prefix: config.storePrefix, idleMs: idleMs(config.sessionIdleTimeout), journalSize: config.journalSize, journalBytes: config.journalBytes,
+    maxSessions: config.maxSessions, maxSessionsPerClient: config.maxSessionsPerClient, limits,
   });
   const services: MockServices = {
     config,

@@ -25,7 +25,7 @@ export interface RequestContext {
   /** A scenario's `webhook` step: how the events this request publishes are delivered. */
   deliveryScript?: DeliveryScript | null;
   /** Its journal entry, once made (with a shared store it is saved with the session, before the answer goes out). */
-  journaled?: JournalEntry | null;
+  journaled?: { entry: JournalEntry; bytes: number } | null;
   /** The response's body as sent (onSend's payload, when it is text), for the journal. */
   responseBody?: string;
 }

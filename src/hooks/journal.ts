@@ -57,8 +57,9 @@ export function recordRequest(app: FastifyInstance, request: FastifyRequest, sta
   if (fault) entry.fault = fault;
   if (kept.body !== undefined) entry.body = kept.body;
   if (response.body !== undefined) entry.response_body = response.body as string;
-  app.mock.journals.of(context.session).record(entry, entryBytes(kept.chars + response.chars, url.length));
-  context.journaled = entry;
+  const bytes = entryBytes(kept.chars + response.chars, url.length);
+  app.mock.journals.of(context.session).record(entry, bytes);
+  context.journaled = { entry, bytes };
 }
 
 export function journal(app: FastifyInstance): void {

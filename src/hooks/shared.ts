@@ -51,7 +51,8 @@ export function giveSessionsBack(app: FastifyInstance, shared: RedisSessions): v
     }
     recordRequest(app, request, reply.statusCode, reply.elapsedTime);
     if (!shared.holds(session)) {
-      if (request.cint.journaled) shared.journal(session, request.cint.journaled).catch(() => {});
+      const journaled = request.cint.journaled;
+      if (journaled) shared.journal(session, journaled.entry, journaled.bytes).catch(() => {});
       done(null, payload);
       return;
     }

@@ -87,14 +87,13 @@ export class Journal {
    * Replaces everything by another instance's view (a shared store's journal, oldest first, and its
    * counts by operation and status).
    */
-  replace(entries: JournalEntry[], counts: { operation: string; status: number; count: number }[]): void {
+  replace(entries: { entry: JournalEntry; bytes: number }[], counts: { operation: string; status: number; count: number }[]): void {
     this.entriesKept = [];
     this.sizes = [];
     this.head = 0;
     this.bytes = 0;
     this.counts.clear();
-    for (const entry of entries) {
-      const bytes = 2 * JSON.stringify(entry).length;
+    for (const { entry, bytes } of entries) {
       this.entriesKept.push(entry);
       this.sizes.push(bytes);
       this.bytes += bytes;

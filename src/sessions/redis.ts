@@ -10,8 +10,8 @@
 // A session's requests are thereby serialized across instances, so `times`, idempotent replays, ETags
 // and the seeded random stream's position are exact whichever instance answers. Keys, all under the
 // prefix: <p>:session:<key> (hash: v version, d snapshot), <p>:lock:<key>, <p>:journal:<key> (list),
-// <p>:counts:<key> (hash), <p>:journal-bytes:<key>, <p>:sessions (sorted set of keys by last use),
-// <p>:choices (hash), <p>:jwt-secret.
+// <p>:counts:<key> (hash), <p>:journal-bytes:<key>, <p>:sessions and <p>:client:<client id> (sorted
+// sets of keys by last use), <p>:choices (hash), <p>:jwt-secret.
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis, type RedisOptions } from 'ioredis';
@@ -30,9 +30,14 @@ local choices = redis.call('HMGET', KEYS[3], ARGV[4], ARGV[5])
 if v == ARGV[3] then return {v, false, choices[1], choices[2]} end
 return {v, redis.call('HGET', KEYS[2], 'd'), choices[1], choices[2]}`;
 
-/** Saves (when a snapshot is given), marks the session used and frees the lock, if this request still holds it. */
+/**
+ * Saves (when a snapshot is given), marks the session used and frees the lock, if this request still
+ * holds it. The store then holds at most maxSessions sessions, and a client at most maxSessionsPerClient:
+ * past them the least recently used go (of that client first), as in one instance's memory.
+ */
 const RELEASE = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return false end
+local prefix, key, now, idle = ARGV[7], ARGV[5], tonumber(ARGV[4]), tonumber(ARGV[3])
 local v
 if ARGV[2] ~= '' then
   redis.call('HSET', KEYS[2], 'd', ARGV[2])
@@ -40,22 +45,42 @@ if ARGV[2] ~= '' then
 else
   v = redis.call('HGET', KEYS[2], 'v') or ''
 end
-redis.call('PEXPIRE', KEYS[2], ARGV[3])
-redis.call('ZADD', KEYS[3], ARGV[4], ARGV[5])
-redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ARGV[4] - ARGV[3])
+redis.call('PEXPIRE', KEYS[2], idle)
 redis.call('DEL', KEYS[1])
+local function forget(old)
+  redis.call('DEL', prefix .. ':session:' .. old, prefix .. ':journal:' .. old, prefix .. ':counts:' .. old, prefix .. ':journal-bytes:' .. old)
+  redis.call('ZREM', KEYS[3], old)
+  local at = string.find(old, '\\0', 1, true)
+  if at then redis.call('ZREM', prefix .. ':client:' .. string.sub(old, 1, at - 1), old) end
+end
+local function trim(set, max)
+  redis.call('ZREMRANGEBYSCORE', set, '-inf', now - idle)
+  while redis.call('ZCARD', set) > max do
+    local oldest = redis.call('ZRANGE', set, 0, 0)[1]
+    if oldest == key then break end
+    forget(oldest)
+  end
+end
+if ARGV[8] ~= '' then
+  local own = prefix .. ':client:' .. ARGV[8]
+  redis.call('ZADD', own, now, key)
+  redis.call('PEXPIRE', own, idle)
+  trim(own, tonumber(ARGV[9]))
+end
+redis.call('ZADD', KEYS[3], now, key)
+trim(KEYS[3], tonumber(ARGV[6]))
 return tostring(v)`;
 
 /**
- * Adds a journal entry and counts it; keeps at most ARGV[2] entries and ARGV[3] bytes of them (as JSON),
- * the oldest dropped first, as the in-memory journal does.
+ * Adds a journal entry ("<bytes> <JSON>", its bytes as the in-memory journal counts them) and counts it;
+ * keeps at most ARGV[2] entries and ARGV[3] bytes of them, the oldest dropped first, as that journal does.
  */
 const APPEND_JOURNAL = `
 redis.call('RPUSH', KEYS[1], ARGV[1])
-local bytes = redis.call('INCRBY', KEYS[3], #ARGV[1])
+local bytes = redis.call('INCRBY', KEYS[3], tonumber(string.match(ARGV[1], '^%d+')))
 local length = redis.call('LLEN', KEYS[1])
 while length > 0 and (length > tonumber(ARGV[2]) or bytes > tonumber(ARGV[3])) do
-  bytes = redis.call('DECRBY', KEYS[3], #redis.call('LPOP', KEYS[1]))
+  bytes = redis.call('DECRBY', KEYS[3], tonumber(string.match(redis.call('LPOP', KEYS[1]), '^%d+')))
   length = length - 1
 end
 redis.call('HINCRBY', KEYS[2], ARGV[4], 1)
@@ -85,6 +110,8 @@ local removed = 0
 local function forget(key)
   redis.call('DEL', ARGV[1] .. ':session:' .. key, ARGV[1] .. ':journal:' .. key, ARGV[1] .. ':counts:' .. key, ARGV[1] .. ':journal-bytes:' .. key)
   redis.call('ZREM', KEYS[1], key)
+  local at = string.find(key, '\\0', 1, true)
+  if at then redis.call('ZREM', ARGV[1] .. ':client:' .. string.sub(key, 1, at - 1), key) end
   removed = removed + 1
 end
 if ARGV[3] ~= '' then
@@ -92,7 +119,7 @@ if ARGV[3] ~= '' then
   return removed
 end
 for _, key in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  local at = string.find(key, '\0', 1, true)
+  local at = string.find(key, '\\0', 1, true)
   local name = at and string.sub(key, at + 1) or key
   if ARGV[2] == '' or name == ARGV[2] then forget(key) end
 end
@@ -100,7 +127,8 @@ return removed`;
 
 interface SharedRedis extends Redis {
   acquireSession(lock: string, data: string, choices: string, token: string, lockMs: number, known: string, key: string, name: string): Promise<[string, string | null, string | null, string | null] | null>;
-  releaseSession(lock: string, data: string, sessions: string, token: string, snapshot: string, idleMs: number, now: number, key: string): Promise<string | null>;
+  releaseSession(lock: string, data: string, sessions: string, token: string, snapshot: string, idleMs: number, now: number, key: string,
+    maxSessions: number, prefix: string, clientId: string, maxPerClient: number): Promise<string | null>;
   appendJournal(journal: string, counts: string, bytes: string, entry: string, size: number, maxBytes: number, countField: string, idleMs: number): Promise<number>;
   renewSession(lock: string, token: string, lockMs: number): Promise<number>;
   forgetName(choices: string, name: string): Promise<number>;
@@ -113,8 +141,11 @@ export interface RedisSessionsOptions {
   /** A session nobody used for this long is forgotten (its keys expire). */
   idleMs: number;
   journalSize: number;
-  /** Bytes of journal entries kept per session, as JSON. */
+  /** Bytes of journal entries kept per session (as the in-memory journal counts them). */
   journalBytes: number;
+  /** Sessions the store holds in all, and per client: past them the least recently used are forgotten. */
+  maxSessions: number;
+  maxSessionsPerClient: number;
   /** The limits of a new session, for an empty one to restore when the stored one is gone. */
   limits: SessionLimits;
   /** How long a request waits for a session another instance holds before it is answered 503. */
@@ -263,7 +294,7 @@ export class RedisSessions {
    * Saves what the request changed, with its journal entry, and frees the session. Rejects when the
    * change could not be saved; the session held here is then brought in afresh on its next turn.
    */
-  async release(session: Session, entry?: JournalEntry): Promise<void> {
+  async release(session: Session, entry?: { entry: JournalEntry; bytes: number } | null): Promise<void> {
     const hold = this.held.get(session);
     if (!hold) return;
     this.held.delete(session);
@@ -273,8 +304,9 @@ export class RedisSessions {
       const changed = snapshot !== this.saved.get(session);
       // Both sent at once: one round trip.
       const saved = this.redis.releaseSession(this.key('lock', session.id), this.key('session', session.id), this.key('sessions'),
-        hold.token, changed ? snapshot : '', this.options.idleMs, Date.now(), session.id);
-      const journaled = entry ? this.journal(session, entry) : undefined;
+        hold.token, changed ? snapshot : '', this.options.idleMs, session.lastSeenAt, session.id,
+        this.options.maxSessions, this.options.prefix, session.clientId ?? '', this.options.maxSessionsPerClient);
+      const journaled = entry ? this.journal(session, entry.entry, entry.bytes) : undefined;
       const [version] = await Promise.all([saved, journaled]);
       if (version === null) throw new StoreUnavailableError(`the session ${JSON.stringify(session.name)} was held longer than ${this.lockMs} ms without renewal, and its change was not saved`);
       this.versions.set(session, version);
@@ -288,9 +320,9 @@ export class RedisSessions {
   }
 
   /** Adds a request's journal entry (kept, with the other instances', as journalSize and journalBytes say). */
-  async journal(session: Session, entry: JournalEntry): Promise<void> {
+  async journal(session: Session, entry: JournalEntry, bytes: number): Promise<void> {
     await this.redis.appendJournal(this.key('journal', session.id), this.key('counts', session.id), this.key('journal-bytes', session.id),
-      JSON.stringify(entry), this.options.journalSize, this.options.journalBytes, `${entry.operation ?? ''}\u0000${entry.status}`, this.options.idleMs);
+      `${bytes} ${JSON.stringify(entry)}`, this.options.journalSize, this.options.journalBytes, `${entry.operation ?? ''}\u0000${entry.status}`, this.options.idleMs);
   }
 
   /**
@@ -364,7 +396,7 @@ export class RedisSessions {
   }
 
   private async pullKey(key: string, withJournal: boolean): Promise<void> {
-    const [version, data] = await this.redis.hmget(this.key('session', key), 'v', 'd');
+    const [[version, data], lastSeen] = await Promise.all([this.redis.hmget(this.key('session', key), 'v', 'd'), this.redis.zscore(this.key('sessions'), key)]);
     const at = key.indexOf('\u0000');
     const clientId = at === -1 ? null : key.slice(0, at);
     const name = at === -1 ? key : key.slice(at + 1);
@@ -373,12 +405,17 @@ export class RedisSessions {
       if (this.store!.named(name, clientId).length > 0) this.store!.delete(name, clientId);
       return;
     }
-    const session = this.store!.get(name, clientId);
+    const session = this.store!.held(name, clientId);
+    if (lastSeen !== null) session.lastSeenAt = Number(lastSeen);
     // A session this request holds is current already.
     if (!this.held.has(session) && version !== this.versions.get(session)) this.restore(session, version ?? '', data);
     if (withJournal) {
       const [entries, counts] = await Promise.all([this.redis.lrange(this.key('journal', key), 0, -1), this.redis.hgetall(this.key('counts', key))]);
-      this.journals!.of(session).replace(entries.map((entry) => JSON.parse(entry) as JournalEntry), Object.entries(counts).map(([field, count]) => {
+      const kept = entries.map((item) => {
+        const space = item.indexOf(' ');
+        return { bytes: Number(item.slice(0, space)), entry: JSON.parse(item.slice(space + 1)) as JournalEntry };
+      });
+      this.journals!.of(session).replace(kept, Object.entries(counts).map(([field, count]) => {
         const split = field.lastIndexOf('\u0000');
         return { operation: field.slice(0, split), status: Number(field.slice(split + 1)), count: Number(count) };
       }));

@@ -366,6 +366,13 @@ export class SessionStore {
    * recently used. A client at its cap gives up its own least recently used session, never another's.
    */
   get(name: string, clientId: string | null = null): Session {
+    const session = this.held(name, clientId);
+    session.lastSeenAt = Date.now();
+    return session;
+  }
+
+  /** The session, created when it is not held yet, without counting this as a use (the admin API reading it). */
+  held(name: string, clientId: string | null = null): Session {
     const key = sessionKey(name, clientId);
     let session = this.sessions.get(key);
     if (!session) {
@@ -376,7 +383,6 @@ export class SessionStore {
       index(this.byName, name, key);
       if (clientId !== null) index(this.byClient, clientId, key);
     }
-    session.lastSeenAt = Date.now();
     return session;
   }
 
