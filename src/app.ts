@@ -103,11 +103,25 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     maxIdempotencyKeys: config.maxIdempotencyKeysPerSession,
     fielding: config.fielding,
   };
-  // The Redis client is loaded only by an instance that uses it.
-  const shared = config.store === 'memory' ? null : await (await import('./sessions/redis.js')).RedisSessions.connect({
-    url: config.store, prefix: config.storePrefix, idleMs: idleMs(config.sessionIdleTimeout), journalSize: config.journalSize, journalBytes: config.journalBytes,
-    maxSessions: config.maxSessions, maxSessionsPerClient: config.maxSessionsPerClient, limits,
-  });
+  const scenarios = await ScenarioCatalog.fromConfig(config, app.log);
+  let shared: RedisSessions | null = null;
+  let jwtSecret = config.jwtSecret;
+  try {
+    if (config.store !== 'memory') {
+      // The Redis client is loaded only by an instance that uses it.
+      shared = await (await import('./sessions/redis.js')).RedisSessions.connect({
+        url: config.store, prefix: config.storePrefix, idleMs: idleMs(config.sessionIdleTimeout), journalSize: config.journalSize, journalBytes: config.journalBytes,
+        maxSessions: config.maxSessions, maxSessionsPerClient: config.maxSessionsPerClient, deliveryHistoryLimit: config.webhookHistoryLimit, limits,
+      });
+      // Instances on one store take each other's tokens: without a jwtSecret of the user's, they share the first one's.
+      if (config.jwtSecretMade && config.tokenAlgorithm === 'HS256') jwtSecret = await shared.sharedSecret(jwtSecret);
+    }
+  } catch (error) {
+    // Nothing of a start that failed stays open: no folder watched, no connection.
+    await scenarios.close();
+    await shared?.close();
+    throw error;
+  }
   const services: MockServices = {
     config,
     webhooks,
@@ -119,14 +133,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       idleMs: idleMs(config.sessionIdleTimeout),
       ...limits,
     }),
-    // Instances on one store take each other's tokens: without a jwtSecret of the user's, they share the first one's.
-    tokens: new TokenService(shared && config.jwtSecretMade && config.tokenAlgorithm === 'HS256' ? { ...config, jwtSecret: await shared.sharedSecret(config.jwtSecret) } : config),
-    scenarios: await ScenarioCatalog.fromConfig(config, app.log),
+    tokens: new TokenService(jwtSecret === config.jwtSecret ? config : { ...config, jwtSecret }),
+    scenarios,
     journals: new JournalStore(config.journalSize, config.journalBytes),
     jobTiming: { polls: config.jobPolls, durationMs: durationMs(config.jobDuration) ?? 0 },
   };
   if (shared) {
-    shared.attach(services.sessions, services.scenarios, services.journals);
+    shared.attach(services.sessions, services.scenarios, services.journals, services.webhooks);
     services.scenarios.shared = shared;
   }
   app.decorate('mock', services);

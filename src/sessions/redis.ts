@@ -17,6 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { ScenarioCatalog } from '../scenarios/catalog.js';
 import type { JournalEntry, JournalStore } from '../journal/journal.js';
+import type { DeliveryRecord, WebhookDeliverer } from '../webhooks/delivery.js';
 import { restoreSnapshot, snapshotOf, type SessionSnapshot } from './snapshot.js';
 import { Session, sessionKey, type SessionLimits, type SessionStore } from './store.js';
 import { StoreUnavailableError, unavailable } from './unavailable.js';
@@ -27,8 +28,27 @@ const ACQUIRE = `
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return false end
 local v = redis.call('HGET', KEYS[2], 'v') or ''
 local choices = redis.call('HMGET', KEYS[3], ARGV[4], ARGV[5])
-if v == ARGV[3] then return {v, false, choices[1], choices[2]} end
-return {v, redis.call('HGET', KEYS[2], 'd'), choices[1], choices[2]}`;
+local dv = redis.call('GET', KEYS[4]) or ''
+local deliveries = false
+if dv ~= ARGV[6] then deliveries = redis.call('HVALS', KEYS[5]) end
+local d = false
+if v ~= ARGV[3] then d = redis.call('HGET', KEYS[2], 'd') end
+return {v, d, choices[1], choices[2], dv, deliveries}`;
+
+/**
+ * Records a delivery's progress (another instance shows it), keeping the session's newest ARGV[3]; a
+ * version the instances compare to know when to read them again.
+ */
+const SAVE_DELIVERY = `
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('ZADD', KEYS[2], 0, ARGV[1])
+while redis.call('ZCARD', KEYS[2]) > tonumber(ARGV[3]) do
+  local oldest = redis.call('ZPOPMIN', KEYS[2])[1]
+  redis.call('HDEL', KEYS[1], oldest)
+end
+redis.call('INCR', KEYS[3])
+for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ARGV[4]) end
+return 1`;
 
 /**
  * Saves (when a snapshot is given), marks the session used and frees the lock, if this request still
@@ -48,7 +68,9 @@ end
 redis.call('PEXPIRE', KEYS[2], idle)
 redis.call('DEL', KEYS[1])
 local function forget(old)
-  redis.call('DEL', prefix .. ':session:' .. old, prefix .. ':journal:' .. old, prefix .. ':counts:' .. old, prefix .. ':journal-bytes:' .. old)
+  for _, kind in ipairs({'session', 'journal', 'counts', 'journal-bytes', 'deliveries', 'delivery-order', 'deliveries-version'}) do
+    redis.call('DEL', prefix .. ':' .. kind .. ':' .. old)
+  end
   redis.call('ZREM', KEYS[3], old)
   local at = string.find(old, '\\0', 1, true)
   if at then redis.call('ZREM', prefix .. ':client:' .. string.sub(old, 1, at - 1), old) end
@@ -108,7 +130,9 @@ return 1`;
 const FORGET_SESSIONS = `
 local removed = 0
 local function forget(key)
-  redis.call('DEL', ARGV[1] .. ':session:' .. key, ARGV[1] .. ':journal:' .. key, ARGV[1] .. ':counts:' .. key, ARGV[1] .. ':journal-bytes:' .. key)
+  for _, kind in ipairs({'session', 'journal', 'counts', 'journal-bytes', 'deliveries', 'delivery-order', 'deliveries-version'}) do
+    redis.call('DEL', ARGV[1] .. ':' .. kind .. ':' .. key)
+  end
   redis.call('ZREM', KEYS[1], key)
   local at = string.find(key, '\\0', 1, true)
   if at then redis.call('ZREM', ARGV[1] .. ':client:' .. string.sub(key, 1, at - 1), key) end
@@ -125,8 +149,13 @@ for _, key in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
 end
 return removed`;
 
+/** What ACQUIRE answers: the version, the snapshot when newer, the two choices, the deliveries' version and records when newer. */
+type Acquired = [string, string | null, string | null, string | null, string, string[] | null];
+
 interface SharedRedis extends Redis {
-  acquireSession(lock: string, data: string, choices: string, token: string, lockMs: number, known: string, key: string, name: string): Promise<[string, string | null, string | null, string | null] | null>;
+  acquireSession(lock: string, data: string, choices: string, deliveryVersion: string, deliveries: string, token: string, lockMs: number, known: string, key: string, name: string,
+    knownDeliveries: string): Promise<Acquired | null>;
+  saveDelivery(deliveries: string, order: string, version: string, id: string, record: string, limit: number, idleMs: number): Promise<number>;
   releaseSession(lock: string, data: string, sessions: string, token: string, snapshot: string, idleMs: number, now: number, key: string,
     maxSessions: number, prefix: string, clientId: string, maxPerClient: number): Promise<string | null>;
   appendJournal(journal: string, counts: string, bytes: string, entry: string, size: number, maxBytes: number, countField: string, idleMs: number): Promise<number>;
@@ -143,6 +172,8 @@ export interface RedisSessionsOptions {
   journalSize: number;
   /** Bytes of journal entries kept per session (as the in-memory journal counts them). */
   journalBytes: number;
+  /** Deliveries a session keeps (webhookHistoryLimit). */
+  deliveryHistoryLimit: number;
   /** Sessions the store holds in all, and per client: past them the least recently used are forgotten. */
   maxSessions: number;
   maxSessionsPerClient: number;
@@ -170,17 +201,21 @@ export class RedisSessions {
   private readonly held = new WeakMap<Session, Hold>();
   /** The stored version each local session holds ('stale': its last save failed, bring the stored one in). */
   private readonly versions = new WeakMap<Session, string>();
+  /** The version of the session's delivery records last brought in. */
+  private readonly deliveryVersions = new WeakMap<Session, string>();
   /** The snapshot last saved or brought in, so an unchanged session is not written again. */
-  private readonly saved = new WeakMap<Session, string>();
+  private readonly savedSnapshots = new WeakMap<Session, string>();
   private readonly waitMs: number;
   private readonly lockMs: number;
   private scenarios: ScenarioCatalog | null = null;
   private journals: JournalStore | null = null;
+  private webhooks: WebhookDeliverer | null = null;
   private store: SessionStore | null = null;
 
   private constructor(redis: Redis, private readonly options: RedisSessionsOptions) {
     this.redis = redis as SharedRedis;
-    this.redis.defineCommand('acquireSession', { numberOfKeys: 3, lua: ACQUIRE });
+    this.redis.defineCommand('acquireSession', { numberOfKeys: 5, lua: ACQUIRE });
+    this.redis.defineCommand('saveDelivery', { numberOfKeys: 3, lua: SAVE_DELIVERY });
     this.redis.defineCommand('releaseSession', { numberOfKeys: 3, lua: RELEASE });
     this.redis.defineCommand('appendJournal', { numberOfKeys: 3, lua: APPEND_JOURNAL });
     this.redis.defineCommand('renewSession', { numberOfKeys: 1, lua: RENEW });
@@ -218,10 +253,32 @@ export class RedisSessions {
   }
 
   /** The pieces it keeps in step: set once the app has built them. */
-  attach(store: SessionStore, scenarios: ScenarioCatalog, journals: JournalStore): void {
+  attach(store: SessionStore, scenarios: ScenarioCatalog, journals: JournalStore, webhooks: WebhookDeliverer): void {
     this.store = store;
     this.scenarios = scenarios;
     this.journals = journals;
+    this.webhooks = webhooks;
+    webhooks.mirror = this;
+  }
+
+  /** A delivery's progress, for the other instances' events history and admin API (not awaited by the deliverer). */
+  saved(session: Session, record: DeliveryRecord): void {
+    this.redis.saveDelivery(this.key('deliveries', session.id), this.key('delivery-order', session.id), this.key('deliveries-version', session.id),
+      record.id, JSON.stringify(record), this.options.deliveryHistoryLimit, this.options.idleMs).catch(() => {
+      // The store is away: this instance still shows it; the others will not until its next change.
+    });
+  }
+
+  /** Brings in the session's delivery records when another instance changed them. */
+  async refresh(session: Session): Promise<void> {
+    const version = (await this.redis.get(this.key('deliveries-version', session.id))) ?? '';
+    if (version === (this.deliveryVersions.get(session) ?? '')) return;
+    this.adoptDeliveries(session, version, await this.redis.hvals(this.key('deliveries', session.id)));
+  }
+
+  private adoptDeliveries(session: Session, version: string, records: string[]): void {
+    this.deliveryVersions.set(session, version);
+    this.webhooks!.adopt(session, records.map((record) => JSON.parse(record) as DeliveryRecord));
   }
 
   get url(): string {
@@ -269,7 +326,8 @@ export class RedisSessions {
       let pause = 1;
       for (;;) {
         const answer = await this.redis.acquireSession(this.key('lock', session.id), this.key('session', session.id), this.key('choices'),
-          token, this.lockMs, this.versions.get(session) ?? '', session.id, session.name);
+          this.key('deliveries-version', session.id), this.key('deliveries', session.id),
+          token, this.lockMs, this.versions.get(session) ?? '', session.id, session.name, this.deliveryVersions.get(session) ?? '');
         if (answer) {
           if (bringIn) this.bringIn(session, answer);
           else this.versions.set(session, answer[0]);
@@ -301,7 +359,7 @@ export class RedisSessions {
     clearInterval(hold.renew);
     try {
       const snapshot = JSON.stringify(snapshotOf(session, this.scenarios!));
-      const changed = snapshot !== this.saved.get(session);
+      const changed = snapshot !== this.savedSnapshots.get(session);
       // Both sent at once: one round trip.
       const saved = this.redis.releaseSession(this.key('lock', session.id), this.key('session', session.id), this.key('sessions'),
         hold.token, changed ? snapshot : '', this.options.idleMs, session.lastSeenAt, session.id,
@@ -310,7 +368,7 @@ export class RedisSessions {
       const [version] = await Promise.all([saved, journaled]);
       if (version === null) throw new StoreUnavailableError(`the session ${JSON.stringify(session.name)} was held longer than ${this.lockMs} ms without renewal, and its change was not saved`);
       this.versions.set(session, version);
-      if (changed) this.saved.set(session, snapshot);
+      if (changed) this.savedSnapshots.set(session, snapshot);
     } catch (error) {
       this.versions.set(session, 'stale');
       throw unavailable(error);
@@ -407,6 +465,7 @@ export class RedisSessions {
     }
     const session = this.store!.held(name, clientId);
     if (lastSeen !== null) session.lastSeenAt = Number(lastSeen);
+    await this.refresh(session);
     // A session this request holds is current already.
     if (!this.held.has(session) && version !== this.versions.get(session)) this.restore(session, version ?? '', data);
     if (withJournal) {
@@ -428,9 +487,10 @@ export class RedisSessions {
     keys.forEach((key, index) => this.scenarios!.adoptChoice(key, values[index] ?? null));
   }
 
-  private bringIn(session: Session, [version, data, ownChoice, nameChoice]: [string, string | null, string | null, string | null]): void {
+  private bringIn(session: Session, [version, data, ownChoice, nameChoice, deliveryVersion, deliveries]: Acquired): void {
     this.scenarios!.adoptChoice(session.id, ownChoice);
     if (session.id !== session.name) this.scenarios!.adoptChoice(session.name, nameChoice);
+    if (deliveries) this.adoptDeliveries(session, deliveryVersion, deliveries);
     if (version === this.versions.get(session)) return;
     if (data === null) {
       // Nothing stored: a new session, or one that expired or was reset in another instance.
@@ -446,7 +506,7 @@ export class RedisSessions {
   private restore(session: Session, version: string, data: string): void {
     restoreSnapshot(session, JSON.parse(data) as SessionSnapshot, this.scenarios!);
     this.versions.set(session, version);
-    this.saved.set(session, data);
+    this.savedSnapshots.set(session, data);
   }
 
   private emptySnapshot(session: Session): SessionSnapshot {

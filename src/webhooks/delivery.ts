@@ -64,6 +64,9 @@ export interface DeliveryOptions {
   concurrency: number;
 }
 
+/** How often a waiter for a delivery looks at the shared store's records (another instance may send it). */
+const MIRROR_POLL_MS = 100;
+
 export interface DeliveryAttempt {
   /** When it was sent (real time). */
   at: string;
@@ -99,6 +102,21 @@ export interface Delivery {
   abort: AbortController | null;
   /** Counted among its lane's unfinished deliveries. */
   counted: boolean;
+  /** Sent by another instance on a shared store: shown here as that one reports it, never sent from here. */
+  remote?: boolean;
+}
+
+/** A delivery as data, for another instance to show (DeliveryMirror). */
+export type DeliveryRecord = Pick<Delivery, 'id' | 'webhookId' | 'event' | 'body' | 'copy' | 'createdAt' | 'status' | 'attempts' | 'nextAttemptAt' | 'note'>;
+
+/**
+ * Where a shared store keeps each delivery's progress (sessions/redis.ts), so every instance's events
+ * history and admin API show the deliveries another instance sends; and how a waiter for one looks again.
+ */
+export interface DeliveryMirror {
+  saved(session: Session, record: DeliveryRecord): void;
+  /** Brings in what the other instances report of the session's deliveries (DeliveryDeliverer.adopt). */
+  refresh(session: Session): Promise<void>;
 }
 
 /** One webhook's queue and circuit. */
@@ -203,7 +221,35 @@ export class WebhookDeliverer implements SessionEventListener {
   private inFlight = 0;
   private closed = false;
 
+  /** With a shared store: where each delivery's progress is written for the other instances. */
+  mirror: DeliveryMirror | null = null;
+
   constructor(private readonly options: DeliveryOptions, private readonly log?: FastifyBaseLogger) {}
+
+  /**
+   * Takes in the deliveries other instances report for the session: each new one is shown, inert, in
+   * its place by id; one already shown is updated; this instance's own stay as they are here.
+   */
+  adopt(session: Session, records: readonly DeliveryRecord[]): void {
+    const owner = this.ownerOf(session);
+    const known = new Map(owner.list.map((delivery) => [delivery.id, delivery]));
+    let added = false;
+    for (const record of records) {
+      const shown = known.get(record.id);
+      if (shown && !shown.remote) continue;
+      if (shown) {
+        Object.assign(shown, { status: record.status, attempts: record.attempts, nextAttemptAt: record.nextAttemptAt, note: record.note });
+        continue;
+      }
+      owner.list.push({ ...record, script: null, timer: null, abort: null, counted: false, remote: true });
+      added = true;
+    }
+    if (added) {
+      owner.list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      while (owner.list.length > this.options.historyLimit) this.forgetOldest(owner);
+    }
+    this.changed(owner);
+  }
 
   /** A session published an event: one delivery per subscribing webhook (more when a scenario duplicates it). */
   published(session: Session, event: CintEvent): void {
@@ -264,6 +310,7 @@ export class WebhookDeliverer implements SessionEventListener {
         filter,
         resolve: (delivery) => {
           clearTimeout(timer);
+          clearInterval(poll);
           owner.waiters.delete(waiter);
           resolve(delivery);
         },
@@ -271,8 +318,13 @@ export class WebhookDeliverer implements SessionEventListener {
       // Not unref'd: a test awaiting it is what keeps the process alive; it is bounded by timeoutMs.
       const timer = setTimeout(() => {
         owner.waiters.delete(waiter);
+        clearInterval(poll);
         reject(new DeliveryTimeoutError(timeoutMs, filter));
       }, timeoutMs);
+      // Another instance may be the one sending it: look at what the shared store reports meanwhile.
+      const mirror = this.mirror;
+      const poll = mirror ? setInterval(() => void mirror.refresh(session).catch(() => {}), MIRROR_POLL_MS) : undefined;
+      poll?.unref();
       owner.waiters.add(waiter);
     });
   }
@@ -314,19 +366,19 @@ export class WebhookDeliverer implements SessionEventListener {
       lane.held.push(delivery);
       delivery.nextAttemptAt = now + (script.delayMs || 0) + HOLD_MAX_MS;
       delivery.timer = setTimeout(() => this.release(lane, delivery), delivery.nextAttemptAt - now).unref();
-      return this.changed(owner);
+      return this.changed(owner, delivery);
     }
     const delayMs = script?.delayMs ?? 0;
     delivery.nextAttemptAt = now + delayMs;
     // Even when due now, the attempt starts after the request that published the event is answered.
     delivery.timer = setTimeout(() => this.due(lane, delivery), delayMs).unref();
-    this.changed(owner);
+    this.changed(owner, delivery);
   }
 
   /** The session holds historyLimit deliveries: its oldest is forgotten, and stops if it had not finished. */
   private forgetOldest(owner: SessionDeliveries): void {
     const oldest = owner.list.shift()!;
-    if (FINAL.has(oldest.status)) return;
+    if (FINAL.has(oldest.status) || oldest.remote) return;
     stopTimers(oldest);
     const lane = owner.lanes.get(oldest.webhookId);
     if (!lane) return;
@@ -361,7 +413,7 @@ export class WebhookDeliverer implements SessionEventListener {
     } else {
       lane.ready.push(delivery);
     }
-    this.changed(lane.owner);
+    this.changed(lane.owner, delivery);
     this.pump(lane);
   }
 
@@ -412,7 +464,7 @@ export class WebhookDeliverer implements SessionEventListener {
     if (signature !== null) headers[SIGNATURE_HEADER] = signature;
     delivery.status = 'delivering';
     delivery.nextAttemptAt = null;
-    this.changed(owner);
+    this.changed(owner, delivery);
     const abort = (delivery.abort = new AbortController());
     const timeout = setTimeout(() => abort.abort(new Error(`no answer within ${this.options.timeoutMs} ms (webhookTimeoutMs)`)), this.options.timeoutMs).unref();
     const started = Date.now();
@@ -453,13 +505,13 @@ export class WebhookDeliverer implements SessionEventListener {
       delivery.nextAttemptAt = null;
       // The one tried again first when the circuit half-opens.
       lane.bounced.unshift(delivery);
-      return this.changed(lane.owner);
+      return this.changed(lane.owner, delivery);
     }
     const wait = Math.min(this.options.retryBaseMs * 2 ** (delivery.attempts.length - 1), this.options.retryMaxMs);
     delivery.status = 'undelivered';
     delivery.nextAttemptAt = Date.now() + wait;
     delivery.timer = setTimeout(() => this.due(lane, delivery), wait).unref();
-    this.changed(lane.owner);
+    this.changed(lane.owner, delivery);
   }
 
   private openCircuit(lane: Lane): void {
@@ -469,6 +521,7 @@ export class WebhookDeliverer implements SessionEventListener {
       waiting.status = 'bounced';
       waiting.nextAttemptAt = null;
       lane.bounced.push(waiting);
+      this.changed(lane.owner, waiting);
     }
     if (lane.circuitTimer) clearTimeout(lane.circuitTimer);
     lane.circuitTimer = setTimeout(() => this.halfOpen(lane), this.options.circuitOpenMs).unref();
@@ -496,6 +549,7 @@ export class WebhookDeliverer implements SessionEventListener {
     for (const waiting of lane.bounced.splice(0)) {
       waiting.status = waiting.attempts.length > 0 ? 'undelivered' : 'pending';
       lane.ready.push(waiting);
+      this.changed(lane.owner, waiting);
     }
   }
 
@@ -510,16 +564,25 @@ export class WebhookDeliverer implements SessionEventListener {
     if (status === 'delivered') {
       for (const held of [...lane.held]) if (held.id < delivery.id) this.release(lane, held);
     }
-    this.changed(lane.owner);
+    this.changed(lane.owner, delivery);
   }
 
-  /** Something changed in the session's deliveries: waiters whose delivery got where they wait for are answered. */
-  private changed(owner: SessionDeliveries): void {
+  /**
+   * Something changed in the session's deliveries (`delivery`, when one did): written for the other
+   * instances, and waiters whose delivery got where they wait for are answered.
+   */
+  private changed(owner: SessionDeliveries, delivery?: Delivery): void {
+    if (delivery && this.mirror && !delivery.remote) this.mirror.saved(owner.session, recordOf(delivery));
     for (const waiter of [...owner.waiters]) {
       const found = settled(owner, waiter.filter);
       if (found) waiter.resolve(found);
     }
   }
+}
+
+function recordOf(delivery: Delivery): DeliveryRecord {
+  const { id, webhookId, event, body, copy, createdAt, status, attempts, nextAttemptAt, note } = delivery;
+  return { id, webhookId, event, body, copy, createdAt, status, attempts, nextAttemptAt, note };
 }
 
 function stopTimers(delivery: Delivery): void {
