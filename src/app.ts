@@ -141,6 +141,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   if (shared) {
     shared.attach(services.sessions, services.scenarios, services.journals, services.webhooks);
     services.scenarios.shared = shared;
+    services.sessions.shared = shared;
   }
   app.decorate('mock', services);
   app.addHook('onClose', async () => services.scenarios.close());

@@ -132,9 +132,8 @@ export function controlOf(app: MockApp): MockControl {
     scenarioOf: (sessionId, clientId) => scenarios.choiceOf(sessionId, clientId),
     scenarios: () => scenarios.list().map(({ scenario }) => ({ name: scenario.name, description: scenario.description })),
     reset(sessionId, clientId) {
-      if (sessionId === undefined) sessions.clear();
-      else sessions.delete(sessionId, clientId);
-      if (shared) forgetStored(() => (sessionId === undefined ? shared.clear() : shared.delete(sessionId, clientId)));
+      // Sent to a shared store at once; this control is synchronous, so it is not awaited.
+      forgetStored(() => (sessionId === undefined ? sessions.clear() : sessions.delete(sessionId, clientId)));
     },
     journal(sessionId, { clientId, ...filter } = {}) {
       const session = sessions.find(sessionId, clientId);

@@ -67,7 +67,7 @@ function existingSession(sessions: SessionStore, name: string, clientId: string 
 }
 
 export const sessionAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { sessions, journals, scenarios, shared } = app.mock;
+  const { sessions, journals, scenarios } = app.mock;
   const summary = (session: Session) => ({
     ...summaryOf(session),
     scenario: scenarios.choiceOf(session.name, session.clientId).scenario,
@@ -81,9 +81,8 @@ export const sessionAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete('/sessions', {
     schema: { tags, summary: 'Forget every session: state, journals, counters and scenario choices', response: { 204: NoContent } },
   }, async (_request, reply) => {
-    sessions.clear();
     scenarios.forgetAll();
-    await shared?.clear();
+    await sessions.clear();
     return reply.code(204).send(null);
   });
 
@@ -99,8 +98,7 @@ export const sessionAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: SessionParams, querystring: SessionQuery, response: { 204: NoContent },
     },
   }, async (request, reply) => {
-    sessions.delete(request.params.id, request.query.client_id);
-    await shared?.delete(request.params.id, request.query.client_id);
+    await sessions.delete(request.params.id, request.query.client_id);
     return reply.code(204).send(null);
   });
 
@@ -110,9 +108,8 @@ export const sessionAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: SessionParams, querystring: SessionQuery, response: { 204: NoContent },
     },
   }, async (request, reply) => {
-    sessions.delete(request.params.id, request.query.client_id);
     scenarios.forget(request.params.id, request.query.client_id);
-    await shared?.delete(request.params.id, request.query.client_id);
+    await sessions.delete(request.params.id, request.query.client_id);
     return reply.code(204).send(null);
   });
 

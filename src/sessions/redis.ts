@@ -460,7 +460,7 @@ export class RedisSessions {
     const name = at === -1 ? key : key.slice(at + 1);
     if (data === null || data === undefined) {
       // Gone from the store (expired, or reset elsewhere): gone here too.
-      if (this.store!.named(name, clientId).length > 0) this.store!.delete(name, clientId);
+      this.store!.forgetHere(name, clientId);
       return;
     }
     const session = this.store!.held(name, clientId);

@@ -299,6 +299,12 @@ export class Session {
   }
 }
 
+/** What a shared store does when sessions are forgotten (implemented by sessions/redis.ts). */
+export interface SharedForgetting {
+  delete(name: string, clientId?: string | null): Promise<void>;
+  clear(): Promise<void>;
+}
+
 /** Hears every session's events, and forgets a session when it is reset, deleted or evicted. */
 export interface SessionEventListener extends EventListener {
   forget(session: Session): void;
@@ -415,15 +421,32 @@ export class SessionStore {
     return found[0];
   }
 
-  /** Forget the sessions called `name` (of `clientId` when given); the next request starts afresh. */
-  delete(name: string, clientId?: string | null): boolean {
+  /**
+   * With a shared store (sessions/redis.ts): where a session forgotten here is forgotten too. Its calls
+   * are sent at once, so what this instance does next is sent after them.
+   */
+  shared: SharedForgetting | null = null;
+
+  /**
+   * Forget the sessions called `name` (of `clientId` when given), here and in a shared store; the next
+   * request starts afresh. Awaiting the answer awaits the shared store (rejects when it is away).
+   */
+  delete(name: string, clientId?: string | null): Promise<void> {
+    this.forgetHere(name, clientId);
+    return this.shared ? this.shared.delete(name, clientId) : Promise.resolve();
+  }
+
+  /** Forget this instance's copy only (a shared store no longer has it). */
+  forgetHere(name: string, clientId?: string | null): boolean {
     let deleted = false;
     for (const session of this.named(name, clientId)) deleted = this.sessions.delete(session.id) || deleted;
     return deleted;
   }
 
-  clear(): void {
+  /** Forget every session, here and in a shared store. */
+  clear(): Promise<void> {
     this.sessions.clear();
+    return this.shared ? this.shared.clear() : Promise.resolve();
   }
 
   get size(): number {
