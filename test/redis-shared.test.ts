@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
+import { Redis } from 'ioredis';
 import type { MockApp } from '../src/app.js';
 import { buildApp } from '../src/app.js';
 import { makeConfig, type ConfigInput } from '../src/config.js';
@@ -100,6 +101,44 @@ describe('sessions in Redis, two instances in process', { skip: redisSkip }, () 
     assert.equal((journal.json().entries as unknown[]).length, 12);
     const counts = await b.inject({ url: `/__admin/sessions/${client.clientId}/counts?operation=list_account_projects&status=503` });
     assert.equal(counts.json().count, 3);
+  });
+
+  it('counts a session\'s requests on both instances; a read saves the count, not the session again', async () => {
+    const prefix = `count-${randomUUID()}`;
+    const [a, b] = [await instance(prefix), await instance(prefix)];
+    const client = await clientOf(a);
+    const created = await a.inject({ method: 'POST', url: projectsUrl(), headers: client.headers({ 'idempotency-key': client.idempotencyKey() }), payload: projectBody() });
+    assert.equal(created.statusCode, 202, created.body);
+    const direct = new Redis(redis.url);
+    try {
+      const stored = () => direct.hmget(`${prefix}:session:${client.clientId}\u0000${client.clientId}`, 'v', 'd', 'n');
+      const [version, data, count] = await stored();
+      assert.equal(count, '1');
+      for (let i = 0; i < 4; i += 1) {
+        const read = await (i % 2 === 0 ? b : a).inject({ url: `${projectsUrl()}/${created.json().id}`, headers: client.headers() });
+        assert.equal(read.statusCode, 200, read.body);
+      }
+      assert.deepEqual(await stored(), [version, data, '5']);
+      for (const app of [a, b]) {
+        const summary = await app.inject({ url: `/__admin/sessions/${client.clientId}` });
+        assert.equal(summary.statusCode, 200, summary.body);
+        assert.equal(summary.json().requests, 5);
+        assert.equal(summary.json().objects, 1);
+      }
+      const renamed = await b.inject({
+        method: 'PUT', url: `${projectsUrl()}/${created.json().id}`,
+        headers: client.headers({ 'if-match': String(created.headers.etag), 'idempotency-key': client.idempotencyKey() }),
+        payload: projectBody({ name: 'renamed' }),
+      });
+      assert.equal(renamed.statusCode, 200, renamed.body);
+      const [changedVersion, changedData, changedCount] = await stored();
+      assert.equal(Number(changedVersion), Number(version) + 1);
+      assert.match(changedData!, /"renamed"/);
+      assert.equal(changedCount, '6');
+      assert.equal((await a.inject({ url: `${projectsUrl()}/${created.json().id}`, headers: client.headers() })).json().name, 'renamed');
+    } finally {
+      direct.disconnect();
+    }
   });
 
   it('a seeded session draws the same outcomes across two instances as in one', async () => {

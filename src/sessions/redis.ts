@@ -9,9 +9,10 @@
 //            journal entry (another, sent with it), before the answer goes out.
 // A session's requests are thereby serialized across instances, so `times`, idempotent replays, ETags
 // and the seeded random stream's position are exact whichever instance answers. Keys, all under the
-// prefix: <p>:session:<key> (hash: v version, d snapshot), <p>:lock:<key>, <p>:journal:<key> (list),
-// <p>:counts:<key> (hash), <p>:journal-bytes:<key>, <p>:sessions and <p>:client:<client id> (sorted
-// sets of keys by last use), <p>:choices (hash), <p>:jwt-secret.
+// prefix: <p>:session:<key> (hash: v version, d snapshot, n request count), <p>:lock:<key>,
+// <p>:journal:<key> (list), <p>:counts:<key> (hash), <p>:journal-bytes:<key>, <p>:sessions and
+// <p>:client:<client id> (sorted sets of keys by last use), <p>:choices (hash), <p>:jwt-secret,
+// <p>:deliveries:<key> (hash), <p>:delivery-order:<key> (sorted set), <p>:deliveries-version:<key>.
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis, type RedisOptions } from 'ioredis';
@@ -23,7 +24,10 @@ import { Session, sessionKey, type SessionLimits, type SessionStore } from './st
 import { StoreUnavailableError, unavailable } from './unavailable.js';
 
 
-/** Takes the lock when it is free; answers [version, snapshot or nil when the one held is current, the two choices]. */
+/**
+ * Takes the lock when it is free; answers [version, snapshot or nil when the one held is current, the two
+ * choices, the deliveries' version and records when newer, the request count].
+ */
 const ACQUIRE = `
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return false end
 local v = redis.call('HGET', KEYS[2], 'v') or ''
@@ -33,7 +37,8 @@ local deliveries = false
 if dv ~= ARGV[6] then deliveries = redis.call('HVALS', KEYS[5]) end
 local d = false
 if v ~= ARGV[3] then d = redis.call('HGET', KEYS[2], 'd') end
-return {v, d, choices[1], choices[2], dv, deliveries}`;
+local n = redis.call('HGET', KEYS[2], 'n') or '0'
+return {v, d, choices[1], choices[2], dv, deliveries, n}`;
 
 /**
  * Records a delivery's progress (another instance shows it), keeping the session's newest ARGV[3]; a
@@ -51,8 +56,9 @@ for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ARGV[4]) end
 return 1`;
 
 /**
- * Saves (when a snapshot is given), marks the session used and frees the lock, if this request still
- * holds it. The store then holds at most maxSessions sessions, and a client at most maxSessionsPerClient:
+ * Saves (when a snapshot is given) and the request count (always: kept beside the snapshot, so that a
+ * request which changed nothing else writes a number, not the session), marks the session used and frees
+ * the lock, if this request still holds it. The store then holds at most maxSessions sessions, and a client at most maxSessionsPerClient:
  * past them the least recently used go (of that client first), as in one instance's memory.
  */
 const RELEASE = `
@@ -60,9 +66,10 @@ if redis.call('GET', KEYS[1]) ~= ARGV[1] then return false end
 local prefix, key, now, idle = ARGV[7], ARGV[5], tonumber(ARGV[4]), tonumber(ARGV[3])
 local v
 if ARGV[2] ~= '' then
-  redis.call('HSET', KEYS[2], 'd', ARGV[2])
+  redis.call('HSET', KEYS[2], 'd', ARGV[2], 'n', ARGV[10])
   v = redis.call('HINCRBY', KEYS[2], 'v', 1)
 else
+  redis.call('HSET', KEYS[2], 'n', ARGV[10])
   v = redis.call('HGET', KEYS[2], 'v') or ''
 end
 redis.call('PEXPIRE', KEYS[2], idle)
@@ -149,15 +156,15 @@ for _, key in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
 end
 return removed`;
 
-/** What ACQUIRE answers: the version, the snapshot when newer, the two choices, the deliveries' version and records when newer. */
-type Acquired = [string, string | null, string | null, string | null, string, string[] | null];
+/** What ACQUIRE answers: the version, the snapshot when newer, the two choices, the deliveries' version and records when newer, the request count. */
+type Acquired = [string, string | null, string | null, string | null, string, string[] | null, string];
 
 interface SharedRedis extends Redis {
   acquireSession(lock: string, data: string, choices: string, deliveryVersion: string, deliveries: string, token: string, lockMs: number, known: string, key: string, name: string,
     knownDeliveries: string): Promise<Acquired | null>;
   saveDelivery(deliveries: string, order: string, version: string, id: string, record: string, limit: number, idleMs: number): Promise<number>;
   releaseSession(lock: string, data: string, sessions: string, token: string, snapshot: string, idleMs: number, now: number, key: string,
-    maxSessions: number, prefix: string, clientId: string, maxPerClient: number): Promise<string | null>;
+    maxSessions: number, prefix: string, clientId: string, maxPerClient: number, requestCount: number): Promise<string | null>;
   appendJournal(journal: string, counts: string, bytes: string, entry: string, size: number, maxBytes: number, countField: string, idleMs: number): Promise<number>;
   renewSession(lock: string, token: string, lockMs: number): Promise<number>;
   forgetName(choices: string, name: string): Promise<number>;
@@ -358,12 +365,12 @@ export class RedisSessions {
     this.held.delete(session);
     clearInterval(hold.renew);
     try {
-      const snapshot = JSON.stringify(snapshotOf(session, this.scenarios!));
+      const snapshot = this.snapshotText(session);
       const changed = snapshot !== this.savedSnapshots.get(session);
       // Both sent at once: one round trip.
       const saved = this.redis.releaseSession(this.key('lock', session.id), this.key('session', session.id), this.key('sessions'),
         hold.token, changed ? snapshot : '', this.options.idleMs, session.lastSeenAt, session.id,
-        this.options.maxSessions, this.options.prefix, session.clientId ?? '', this.options.maxSessionsPerClient);
+        this.options.maxSessions, this.options.prefix, session.clientId ?? '', this.options.maxSessionsPerClient, session.requestCount);
       const journaled = entry ? this.journal(session, entry.entry, entry.bytes) : undefined;
       const [version] = await Promise.all([saved, journaled]);
       if (version === null) throw new StoreUnavailableError(`the session ${JSON.stringify(session.name)} was held longer than ${this.lockMs} ms without renewal, and its change was not saved`);
@@ -454,7 +461,7 @@ export class RedisSessions {
   }
 
   private async pullKey(key: string, withJournal: boolean): Promise<void> {
-    const [[version, data], lastSeen] = await Promise.all([this.redis.hmget(this.key('session', key), 'v', 'd'), this.redis.zscore(this.key('sessions'), key)]);
+    const [[version, data, requestCount], lastSeen] = await Promise.all([this.redis.hmget(this.key('session', key), 'v', 'd', 'n'), this.redis.zscore(this.key('sessions'), key)]);
     const at = key.indexOf('\u0000');
     const clientId = at === -1 ? null : key.slice(0, at);
     const name = at === -1 ? key : key.slice(at + 1);
@@ -467,7 +474,10 @@ export class RedisSessions {
     if (lastSeen !== null) session.lastSeenAt = Number(lastSeen);
     await this.refresh(session);
     // A session this request holds is current already.
-    if (!this.held.has(session) && version !== this.versions.get(session)) this.restore(session, version ?? '', data);
+    if (!this.held.has(session)) {
+      if (version !== this.versions.get(session)) this.restore(session, version ?? '', data);
+      session.requestCount = Number(requestCount ?? 0);
+    }
     if (withJournal) {
       const [entries, counts] = await Promise.all([this.redis.lrange(this.key('journal', key), 0, -1), this.redis.hgetall(this.key('counts', key))]);
       const kept = entries.map((item) => {
@@ -487,10 +497,16 @@ export class RedisSessions {
     keys.forEach((key, index) => this.scenarios!.adoptChoice(key, values[index] ?? null));
   }
 
-  private bringIn(session: Session, [version, data, ownChoice, nameChoice, deliveryVersion, deliveries]: Acquired): void {
+  private bringIn(session: Session, [version, data, ownChoice, nameChoice, deliveryVersion, deliveries, requestCount]: Acquired): void {
+    // Before a restore, which leaves the snapshot's (always 0) in place: the count is kept beside it.
+    this.bringInState(session, version, data);
+    session.requestCount = Number(requestCount);
     this.scenarios!.adoptChoice(session.id, ownChoice);
     if (session.id !== session.name) this.scenarios!.adoptChoice(session.name, nameChoice);
     if (deliveries) this.adoptDeliveries(session, deliveryVersion, deliveries);
+  }
+
+  private bringInState(session: Session, version: string, data: string | null): void {
     if (version === this.versions.get(session)) return;
     if (data === null) {
       // Nothing stored: a new session, or one that expired or was reset in another instance.
@@ -501,6 +517,16 @@ export class RedisSessions {
       return;
     }
     this.restore(session, version, data);
+  }
+
+  /**
+   * The session's snapshot as saved: without its request count, which changes with every request and is
+   * saved beside it, so a request that changed nothing else does not write the session again.
+   */
+  private snapshotText(session: Session): string {
+    const snapshot = snapshotOf(session, this.scenarios!);
+    snapshot.requestCount = 0;
+    return JSON.stringify(snapshot);
   }
 
   private restore(session: Session, version: string, data: string): void {
