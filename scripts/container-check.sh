@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the real Dockerfile and proves, against the running container: the health check passes, the
-# quick-start flow answers, a mounted scenario folder is used, and `docker stop` returns quickly. Then
+# quick-start flow answers, a mounted scenario folder is used, `docker stop` returns quickly, HTTPS with
+# a certificate made at start, and (where redis-server is installed) two replicas sharing a Redis store. Then
 # the Testcontainers tests (the Node module, the Python snippet) run against the same image through
 # the engine's Docker-compatible API: Docker's, or podman's served for the occasion.
 # Uses ../shared/tools/docker (a podman-backed docker shim) where there is no Docker engine; where
@@ -25,8 +26,10 @@ scenarios=$(mktemp -d)
 chmod 755 "$scenarios"
 work=$(mktemp -d)
 podman_service=
+redis_pid=
 cleanup() {
-  docker rm -f "$name" >/dev/null 2>&1 || true
+  docker rm -f "$name" "$name-a" "$name-b" >/dev/null 2>&1 || true
+  [ -z "${redis_pid:-}" ] || kill "$redis_pid" 2>/dev/null || true
   [ -z "$podman_service" ] || kill "$podman_service" 2>/dev/null || true
   rm -rf "$scenarios" "$work"
 }
@@ -134,6 +137,51 @@ curl -fsS --cacert "$work/cint-mock.pem" "https://localhost:$port/__admin/health
 docker healthcheck run "$name" >/dev/null || fail "HEALTHCHECK did not pass over HTTPS"
 echo "container-check: HTTPS with the certificate made at start; HEALTHCHECK passes over it"
 docker rm -f "$name" >/dev/null 2>&1 || true
+
+# The Redis store, as the README's staging setup runs it: two containers of the image on one redis-server
+# (the host's; these containers share the host's network), a project made through one read through the
+# other with the first one's token, and a container started afresh still serving it.
+redis_server=$(command -v redis-server || command -v valkey-server || true)
+if [ -n "$redis_server" ]; then
+  redis_port=$((port + 2))
+  "$redis_server" --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no >"$work/redis.log" 2>&1 &
+  redis_pid=$!
+  store="redis://127.0.0.1:$redis_port"
+  replica() { # name port
+    docker run -d --name "$1" -e PORT="$2" -e CINT_MOCK_STORE="$store" -e CINT_MOCK_STORE_PREFIX=ci "$image" >/dev/null
+    for _ in $(seq 1 100); do
+      curl -fsS "http://127.0.0.1:$2/__admin/health" 2>/dev/null | grep -q '"kind":"redis"' && return 0
+      sleep 0.1
+    done
+    docker logs "$1" 2>&1 | tail -20
+    return 1
+  }
+  replica "$name-a" "$port" || fail "a replica on $store did not become healthy"
+  replica "$name-b" "$((port + 1))" || fail "a second replica on $store did not become healthy"
+  a="http://127.0.0.1:$port" b="http://127.0.0.1:$((port + 1))"
+  token=$(curl -fsS "$a/oauth/token" -H 'content-type: application/json' \
+    -d '{"client_id":"ci-redis","client_secret":"s","grant_type":"client_credentials","audience":"https://api.cint.com"}' \
+    | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).access_token))')
+  auth=(-H "authorization: Bearer $token" -H 'cint-api-version: 2025-12-18' -H 'content-type: application/json')
+  project=$(curl -fsS "${auth[@]}" -H 'idempotency-key: ci-redis-1' "$a/v1/demand/accounts/101/projects" \
+    -d '{"name":"Shared project","project_manager_id":"b551326b-ac9d-4d32-8823-4f025787dab9"}' \
+    | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).id))')
+  [ -n "$project" ] || fail "create_project on the Redis store gave no id"
+  curl -fsS "${auth[@]}" "$b/v1/demand/accounts/101/projects/$project" | grep -q '"Shared project"' \
+    || fail "the second replica did not serve the project the first made"
+  docker rm -f "$name-a" >/dev/null 2>&1
+  replica "$name-a" "$port" || fail "a replica started afresh on $store did not become healthy"
+  curl -fsS "${auth[@]}" "$a/v1/demand/accounts/101/projects/$project" | grep -q '"Shared project"' \
+    || fail "a replica started afresh did not serve the project made before"
+  echo "container-check: two replicas on $store share a session; one started afresh still serves it"
+  docker rm -f "$name-a" "$name-b" >/dev/null 2>&1 || true
+  kill "$redis_pid" 2>/dev/null || true
+  redis_pid=
+elif [ "${REQUIRE_REDIS_TESTS:-}" = 1 ]; then
+  fail "no redis-server or valkey-server for the Redis store's check, and REQUIRE_REDIS_TESTS=1"
+else
+  echo "container-check: the Redis store's check skipped: no redis-server or valkey-server here"
+fi
 
 # The same image through Testcontainers. With the shim, podman serves its Docker-compatible API on a
 # socket of this run's own (the shim's storage and runtime, so it sees the image just built); its
