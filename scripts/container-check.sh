@@ -76,14 +76,23 @@ echo "container-check: HEALTHCHECK passes"
 
 [ "$(docker exec "$name" id -u)" != "0" ] || fail "the container runs as root"
 
+# A field of the JSON on stdin.
+field() { node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s)[process.argv[1]]))' "$1"; }
+# Sets token and auth (the headers of a Cint request) for a client of the server at $1.
+sign_in() { # base-url client-id
+  token=$(curl -fsS "$1/oauth/token" -H 'content-type: application/json' \
+    -d "{\"client_id\":\"$2\",\"client_secret\":\"s\",\"grant_type\":\"client_credentials\",\"audience\":\"https://api.cint.com\"}" | field access_token)
+  auth=(-H "authorization: Bearer $token" -H 'cint-api-version: 2025-12-18' -H 'content-type: application/json')
+}
+# Prints the id of a project made with $auth through the server at $1.
+create_project() { # base-url idempotency-key name
+  curl -fsS "${auth[@]}" -H "idempotency-key: $2" "$1/v1/demand/accounts/101/projects" \
+    -d "{\"name\":\"$3\",\"project_manager_id\":\"b551326b-ac9d-4d32-8823-4f025787dab9\"}" | field id
+}
+
 api="$url/v1/demand/accounts/101"
-token=$(curl -fsS "$url/oauth/token" -H 'content-type: application/json' \
-  -d '{"client_id":"ci","client_secret":"s","grant_type":"client_credentials","audience":"https://api.cint.com"}' \
-  | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).access_token))')
-auth=(-H "authorization: Bearer $token" -H 'cint-api-version: 2025-12-18' -H 'content-type: application/json')
-project=$(curl -fsS "${auth[@]}" -H 'idempotency-key: ci-1' "$api/projects" \
-  -d '{"name":"CI project","project_manager_id":"b551326b-ac9d-4d32-8823-4f025787dab9"}' \
-  | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).id))')
+sign_in "$url" ci
+project=$(create_project "$url" ci-1 "CI project")
 [ -n "$project" ] || fail "create_project gave no id"
 status=$(curl -s -o /dev/null -w '%{http_code}' "${auth[@]}" "$api/projects?page_size=5")
 [ "$status" = 200 ] || fail "list_account_projects answered $status"
@@ -159,13 +168,8 @@ if [ -n "$redis_server" ]; then
   replica "$name-a" "$port" || fail "a replica on $store did not become healthy"
   replica "$name-b" "$((port + 1))" || fail "a second replica on $store did not become healthy"
   a="http://127.0.0.1:$port" b="http://127.0.0.1:$((port + 1))"
-  token=$(curl -fsS "$a/oauth/token" -H 'content-type: application/json' \
-    -d '{"client_id":"ci-redis","client_secret":"s","grant_type":"client_credentials","audience":"https://api.cint.com"}' \
-    | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).access_token))')
-  auth=(-H "authorization: Bearer $token" -H 'cint-api-version: 2025-12-18' -H 'content-type: application/json')
-  project=$(curl -fsS "${auth[@]}" -H 'idempotency-key: ci-redis-1' "$a/v1/demand/accounts/101/projects" \
-    -d '{"name":"Shared project","project_manager_id":"b551326b-ac9d-4d32-8823-4f025787dab9"}' \
-    | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).id))')
+  sign_in "$a" ci-redis
+  project=$(create_project "$a" ci-redis-1 "Shared project")
   [ -n "$project" ] || fail "create_project on the Redis store gave no id"
   curl -fsS "${auth[@]}" "$b/v1/demand/accounts/101/projects/$project" | grep -q '"Shared project"' \
     || fail "the second replica did not serve the project the first made"
