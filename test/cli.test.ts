@@ -1,95 +1,22 @@
 // The command line as another language's test suite would use it: the ready line on stdout, SIGTERM,
 // the exit codes (0 stopped, 1 bad configuration, 2 could not start), config files and flags.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { killStarted, ROOT, runCli, started, withinDeadline } from './cli-process.js';
 import { API_VERSION, projectsUrl } from './helpers.js';
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-/**
- * A bound on waiting for the CLI, so a broken start fails the test instead of hanging it; not a timing
- * assertion. Each CLI compiles its TypeScript with tsx as it starts (about a second of CPU alone): on a
- * shared 2-core machine under load, several at once took more than 20 s.
- */
-const DEADLINE_MS = 60_000;
-
-interface Exit { code: number | null; signal: NodeJS.Signals | null }
-
-interface Cli {
-  child: ChildProcess;
-  stdout(): string;
-  stderr(): string;
-  /** The exit code and signal once the process has exited and its output is all read; fails at the deadline. */
-  exited(): Promise<Exit>;
-  /** The first stdout line, parsed, once it is there; fails if the process exits first. */
-  ready(): Promise<{ event: string; url: string; port: number }>;
-}
-
-const started: ChildProcess[] = [];
-
-/** Races `promise` against the deadline. */
-async function withinDeadline<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no ${what} within ${DEADLINE_MS} ms`)), DEADLINE_MS);
-  });
-  try {
-    return await Promise.race([promise, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Runs the CLI from source with an environment free of the mock's own variables. */
-function runCli(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Cli {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (!/^(PORT|HOST|LOG_LEVEL|CINT_MOCK_.*)$/.test(name)) env[name] = value;
-  }
-  Object.assign(env, extraEnv);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  started.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
-  // 'close' follows 'exit' once stdout and stderr are drained: at 'exit' alone their last output may be missing.
-  const exit = once(child, 'exit').then(([code, signal]) => ({ code, signal }) as Exit);
-  const closed = Promise.all([exit, once(child, 'close')]).then(([status]) => status);
-  const firstLine = new Promise<string>((resolve, reject) => {
-    const onData = () => {
-      const end = stdout.indexOf('\n');
-      if (end >= 0) {
-        child.stdout!.off('data', onData);
-        resolve(stdout.slice(0, end));
-      }
-    };
-    child.stdout!.on('data', onData);
-    closed.then(({ code, signal }) => reject(new Error(`exited (${code ?? signal}) before its ready line; stderr:\n${stderr}`)), reject);
-  });
-  // Only a test that waits for the ready line cares when there is none.
-  firstLine.catch(() => undefined);
-  return {
-    child,
-    stdout: () => stdout,
-    stderr: () => stderr,
-    exited: () => withinDeadline(closed, 'exit'),
-    ready: async () => JSON.parse(await withinDeadline(firstLine, 'ready line')),
-  };
-}
 
 // A few CLIs at a time: each starts a TypeScript compiler of its own.
 describe('the cint-mock command', { concurrency: 3 }, () => {
   let dir: string;
   before(() => { dir = mkdtempSync(join(tmpdir(), 'cint-mock-cli-')); });
   after(() => {
-    for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    killStarted();
     rmSync(dir, { recursive: true, force: true });
   });
 

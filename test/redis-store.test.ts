@@ -7,33 +7,25 @@
 // its return needs no restart; an unreachable store at start is an exit with a message naming it.
 // Skipped with a message where there is no redis-server or valkey-server; required with REQUIRE_REDIS_TESTS=1.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import type { LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../src/app.js';
 import { makeConfig } from '../src/config.js';
 import {
   ACCOUNT, API_VERSION, assertCintError, futureDate, launchUrl, projectBody, projectsUrl, runsUrl, targetGroupBody, targetGroupsUrl, type LaunchJobBody,
 } from './helpers.js';
+import { killStarted, runCli, type Cli, type Exit } from './cli-process.js';
 import { eventually } from './scenario-helpers.js';
 import { freePort, redisSkip, startRedis, type RedisServer } from './redis-server.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-/**
- * A bound on waiting for a CLI's start, so a broken start fails instead of hanging; not a timing
- * assertion. Each CLI compiles its TypeScript with tsx as it starts (test/cli.test.ts saw more than
- * 20 s for several at once on a loaded 2-core machine).
- */
-const START_DEADLINE_MS = 60_000;
 /** A request that takes longer than this is a hang: every answer here, a 503 included, must come sooner. */
 const REQUEST_TIMEOUT_MS = 10_000;
 /** Tokens of one process are good on the others only when they share the key. */
@@ -41,78 +33,23 @@ const JWT_SECRET = 'redis-store-test-secret-7a1c9e52';
 /** The second pass of the suite (npm run test:redis) would only run this file once more, as it is. */
 const skip = redisSkip || (process.env.TEST_STORE ? 'runs in npm test already: its processes use a Redis of their own, whatever TEST_STORE says' : false);
 
-interface Exit { code: number | null; signal: NodeJS.Signals | null }
-
-interface Cli {
-  child: ChildProcess;
-  stdout(): string;
-  stderr(): string;
-  /** The exit code and signal once it has exited and its output is read; fails at the deadline. */
-  exited(deadlineMs?: number): Promise<Exit>;
-  /** The ready line, parsed; fails if the process exits first. */
-  ready(): Promise<{ event: string; url: string; port: number }>;
-}
-
 interface Mock extends Cli {
   url: string;
   /** SIGTERM, then the exit. */
   stop(): Promise<Exit>;
 }
 
-const started: ChildProcess[] = [];
-const killAll = () => { for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); };
-process.once('exit', killAll);
+process.once('exit', killStarted);
 
-async function withinDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms); });
-  try {
-    return await Promise.race([promise, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** The CLI from source, with an environment free of the mock's own variables but the shared JWT key and `env`. */
-function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Cli {
-  const clean: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) if (!/^(PORT|HOST|LOG_LEVEL|CINT_MOCK_.*)$/.test(name)) clean[name] = value;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args],
-    { cwd: ROOT, env: { ...clean, CINT_MOCK_JWT_SECRET: JWT_SECRET, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  started.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
-  const exit = once(child, 'exit').then(([code, signal]) => ({ code, signal }) as Exit);
-  const closed = Promise.all([exit, once(child, 'close')]).then(([status]) => status);
-  const firstLine = new Promise<string>((resolve, reject) => {
-    const onData = () => {
-      const end = stdout.indexOf('\n');
-      if (end >= 0) {
-        child.stdout!.off('data', onData);
-        resolve(stdout.slice(0, end));
-      }
-    };
-    child.stdout!.on('data', onData);
-    closed.then(({ code, signal }) => reject(new Error(`cint-mock ${args.join(' ')} exited (${code ?? signal}) before its ready line; stderr:\n${stderr}`)), reject);
-  });
-  firstLine.catch(() => undefined);
-  return {
-    child,
-    stdout: () => stdout,
-    stderr: () => stderr,
-    exited: (deadlineMs = START_DEADLINE_MS) => withinDeadline(closed, deadlineMs, 'exit'),
-    ready: async () => JSON.parse(await withinDeadline(firstLine, START_DEADLINE_MS, 'ready line')),
-  };
-}
+/** The CLI with the shared JWT key, and `env`. */
+const runMock = (args: string[], env: NodeJS.ProcessEnv = {}): Cli => runCli(args, { CINT_MOCK_JWT_SECRET: JWT_SECRET, ...env });
 
 /** The options that put a process on `redisUrl` under `prefix`. */
 const storeArgs = (redisUrl: string, prefix: string) => ['--store', redisUrl, '--store-prefix', prefix];
 
 /** A cint-mock on port 0, ready; `args` come after the store's (and may replace them: pass `store: false`). */
 async function startMock(redisUrl: string, prefix: string, args: string[] = [], env: NodeJS.ProcessEnv = {}, { store = true } = {}): Promise<Mock> {
-  const cli = runCli(['--port', '0', '--log-level', 'warn', ...(store ? storeArgs(redisUrl, prefix) : []), ...args], env);
+  const cli = runMock(['--port', '0', '--log-level', 'warn', ...(store ? storeArgs(redisUrl, prefix) : []), ...args], env);
   const { url } = await cli.ready();
   return {
     ...cli, url,
@@ -259,7 +196,7 @@ describe('the Redis session store, across processes', { skip, concurrency: 2, ti
     ].join('\n'));
   });
   after(async () => {
-    killAll();
+    killStarted();
     await redis?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -547,9 +484,9 @@ describe('the Redis session store, across processes', { skip, concurrency: 2, ti
     writeFileSync(configFile, `store: ${JSON.stringify(url)}\n`);
     const began = Date.now();
     const clis = [
-      runCli(['--port', '0', '--store', url]),
-      runCli(['--port', '0'], { CINT_MOCK_STORE: url }),
-      runCli(['--port', '0', '--config', configFile]),
+      runMock(['--port', '0', '--store', url]),
+      runMock(['--port', '0'], { CINT_MOCK_STORE: url }),
+      runMock(['--port', '0', '--config', configFile]),
     ];
     // The contract's ~10 s after the start, and the time tsx takes to compile the CLI on a loaded machine;
     // one that starts listening instead fails at once.
