@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import SerializerSelector from '@fastify/fast-json-stringify-compiler';
-import { idleMs, type Config } from './config.js';
+import type { Config } from './config.js';
 import { clientErrorHandler, frameworkError, rawAnswer, registerErrorHandling } from './cint/error-handler.js';
 import { validatorCompiler } from './cint/validation.js';
 import { badRequest } from './cint/errors.js';
@@ -11,7 +11,7 @@ import { excessiveNesting, MAX_JSON_DEPTH } from './cint/json-depth.js';
 import { TokenService } from './auth/tokens.js';
 import { SessionStore, type JobTiming } from './sessions/store.js';
 import type { RedisSessions } from './sessions/redis.js';
-import { durationMs } from './sessions/clock.js';
+import { durationMs, idleMs } from './sessions/clock.js';
 import { ScenarioCatalog } from './scenarios/catalog.js';
 import { requestContext } from './hooks/context.js';
 import { requestLog } from './hooks/request-log.js';
@@ -103,6 +103,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     maxIdempotencyKeys: config.maxIdempotencyKeysPerSession,
     fielding: config.fielding,
   };
+  const sessionIdleMs = idleMs(config.sessionIdleTimeout);
   const scenarios = await ScenarioCatalog.fromConfig(config, app.log);
   let shared: RedisSessions | null = null;
   let jwtSecret = config.jwtSecret;
@@ -110,7 +111,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     if (config.store !== 'memory') {
       // The Redis client is loaded only by an instance that uses it.
       shared = await (await import('./sessions/redis.js')).RedisSessions.connect({
-        url: config.store, prefix: config.storePrefix, idleMs: idleMs(config.sessionIdleTimeout), journalSize: config.journalSize, journalBytes: config.journalBytes,
+        url: config.store, prefix: config.storePrefix, idleMs: sessionIdleMs, journalSize: config.journalSize, journalBytes: config.journalBytes,
         maxSessions: config.maxSessions, maxSessionsPerClient: config.maxSessionsPerClient, deliveryHistoryLimit: config.webhookHistoryLimit, limits,
       });
       // Instances on one store take each other's tokens: without a jwtSecret of the user's, they share the first one's.
@@ -130,7 +131,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       events: webhooks,
       maxSessions: config.maxSessions,
       maxSessionsPerClient: config.maxSessionsPerClient,
-      idleMs: idleMs(config.sessionIdleTimeout),
+      idleMs: sessionIdleMs,
       ...limits,
     }),
     tokens: new TokenService(jwtSecret === config.jwtSecret ? config : { ...config, jwtSecret }),

@@ -13,16 +13,8 @@ import { fieldingProblem, FieldingSettingsSchema, type FieldingSettings } from '
 /** An ISO 8601 duration of weeks, days, hours, minutes and seconds (P1D, PT2H30M, PT0.5S); sessions/clock.ts reads it. */
 export const DURATION_PATTERN = '^P(?!$)(?:(\\d+)W)?(?:(\\d+)D)?(?:T(?=\\d)(?:(\\d+)H)?(?:(\\d+)M)?(?:(\\d+(?:\\.\\d+)?)S)?)?$';
 
-/** A duration as people write it (500ms, 90s, 30m, 24h, 7d) or as ISO 8601 (PT30M, P1D). */
+/** A duration as people write it (500ms, 90s, 30m, 24h, 7d) or as ISO 8601 (PT30M, P1D); sessions/clock.ts reads it (idleMs). */
 export const IDLE_PATTERN = `^(?:\\d+(?:ms|s|m|h|d)|${DURATION_PATTERN.slice(1, -1)})$`;
-
-/** Milliseconds of a duration matching IDLE_PATTERN. */
-export function idleMs(text: string): number {
-  const short = /^(\d+)(ms|s|m|h|d)$/.exec(text);
-  if (short) return Number(short[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[short[2] as 'ms']!;
-  const [, weeks, days, hours, minutes, seconds] = new RegExp(DURATION_PATTERN).exec(text) ?? [];
-  return ((Number(weeks ?? 0) * 7 + Number(days ?? 0)) * 86_400 + Number(hours ?? 0) * 3600 + Number(minutes ?? 0) * 60 + Number(seconds ?? 0)) * 1000;
-}
 
 export const AuthMode = Type.Union([Type.Literal('verify'), Type.Literal('decode'), Type.Literal('off')], {
   description: 'verify: tokens must be signed by this mock; decode: any well-formed, unexpired JWT; off: no token needed',

@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ConfigError, configFromEnv, configFromFile, idleMs, makeConfig, type ConfigInput } from '../src/config.js';
+import { ConfigError, configFromEnv, configFromFile, makeConfig, type ConfigInput } from '../src/config.js';
+import { idleMs } from '../src/sessions/clock.js';
 
 /** The ConfigError's message, failing when `run` does not throw one. */
 function configErrorOf(run: () => unknown): string {

@@ -28,6 +28,15 @@ export function durationMs(text: string): number | null {
   return ((((weeks! * 7 + days!) * 24 + hours!) * 60 + minutes!) * 60 + seconds!) * 1000;
 }
 
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** Milliseconds of a duration matching IDLE_PATTERN (config.ts): 90s, 24h, 7d, or ISO 8601 (PT30M). */
+export function idleMs(text: string): number {
+  const short = /^(\d+)(ms|s|m|h|d)$/.exec(text);
+  if (short) return Number(short[1]) * UNIT_MS[short[2] as keyof typeof UNIT_MS];
+  return durationMs(text) ?? 0;
+}
+
 /** A change to a session's clock: let time pass, jump to an instant, or go back to the real clock. */
 export type ClockChange = { advance: string } | { set: string } | { reset: true };
 
