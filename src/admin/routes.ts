@@ -3,7 +3,7 @@
 // shown in Swagger UI at /docs/, and the journal page at / that reads them.
 import swagger from '@fastify/swagger';
 import type { FastifyPluginAsync } from 'fastify';
-import { storeUnavailable } from '../hooks/shared.js';
+import { storeUnavailable } from '../sessions/unavailable.js';
 import { adminPage } from './page.js';
 import { sharedAdmin } from './shared.js';
 import { scenarioAdminRoutes } from './scenarios.js';
@@ -18,7 +18,7 @@ export const adminRoutes: FastifyPluginAsync = async (app) => {
   // A load balancer or healthcheck learns here whether this instance can answer: with a shared store,
   // not while the store is unreachable (503 in Cint's envelope, naming it).
   app.get('/health', async () => {
-    if (shared && !(await shared.ping())) throw storeUnavailable(shared, new Error('it does not answer'));
+    if (shared && !(await shared.ping())) throw storeUnavailable(new Error('it does not answer'), shared.url);
     return {
       status: 'ok', sessions: app.mock.sessions.size, uptime_seconds: Math.round(process.uptime()),
       store: { kind: shared ? 'redis' : 'memory', status: 'ok' },

@@ -3,9 +3,10 @@
 // (clock, jobs, fielding, scenario) holds it meanwhile and saves it before answering; resets and
 // deletes reach the store too (admin/sessions.ts).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { storeUnavailable } from '../hooks/shared.js';
+import { replaceAnswer } from '../hooks/shared.js';
 import type { RedisSessions } from '../sessions/redis.js';
 import type { Session } from '../sessions/store.js';
+import { storeUnavailable } from '../sessions/unavailable.js';
 
 const CHANGES = new Set(['/sessions/:id/clock', '/sessions/:id/jobs', '/sessions/:id/fielding', '/sessions/:id/scenario']);
 const WITH_JOURNAL = new Set(['/sessions/:id/journal', '/sessions/:id/counts']);
@@ -32,7 +33,7 @@ export function sharedAdmin(app: FastifyInstance, shared: RedisSessions): void {
         }
       }
     } catch (error) {
-      throw storeUnavailable(shared, error);
+      throw storeUnavailable(error, shared.url);
     }
   });
   // Saved before the answer says the change was made; given back even when the route refused it.
@@ -43,8 +44,6 @@ export function sharedAdmin(app: FastifyInstance, shared: RedisSessions): void {
     const outcomes = await Promise.allSettled(sessions.map((session) => shared.release(session)));
     const failed = outcomes.find((outcome) => outcome.status === 'rejected');
     if (!failed || reply.statusCode >= 400) return payload;
-    const refusal = storeUnavailable(shared, failed.reason);
-    reply.code(503).headers({ ...refusal.headers, 'content-type': 'application/json; charset=utf-8' });
-    return JSON.stringify(refusal.body);
+    return replaceAnswer(reply, storeUnavailable(failed.reason, shared.url));
   });
 }

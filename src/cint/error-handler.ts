@@ -8,7 +8,7 @@ import {
 import { HEADER_NAMES, operation } from './operations.js';
 import { invalidParamsFrom, type HttpPart } from './validation.js';
 import { SessionFullError } from '../sessions/store.js';
-import { StoreUnavailableError } from '../sessions/unavailable.js';
+import { storeUnavailable, StoreUnavailableError } from '../sessions/unavailable.js';
 
 export function sendCintError(reply: FastifyReply, error: CintError): FastifyReply {
   return sendEnvelope(reply, error.status, error.body, error.headers);
@@ -27,7 +27,7 @@ export function sendEnvelope(reply: FastifyReply, status: number, body: CintErro
 export function toCintError(error: unknown, request: FastifyRequest, bodyLimit: number): CintError {
   if (error instanceof CintError) return error;
   if (error instanceof SessionFullError) return new CintError(409, error.message);
-  if (error instanceof StoreUnavailableError) return new CintError(503, `${error.message}; retry after the delay in Retry-After`, { headers: { 'retry-after': '1' } });
+  if (error instanceof StoreUnavailableError) return storeUnavailable(error);
   const fastifyError = error as Partial<FastifyError>;
   if (fastifyError.validation) {
     const part = (fastifyError.validationContext ?? 'body') as HttpPart;

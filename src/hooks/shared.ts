@@ -2,19 +2,11 @@
 // answer: taken after the session is known, given back (its change saved, its journal entry with it)
 // just before the answer goes out, so the client's next request, to whichever instance, sees it.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { CintError } from '../cint/errors.js';
+import type { CintError } from '../cint/errors.js';
 import { settle } from '../sessions/clock.js';
 import type { RedisSessions } from '../sessions/redis.js';
-import { unavailable } from '../sessions/unavailable.js';
+import { storeUnavailable } from '../sessions/unavailable.js';
 import { recordRequest } from './journal.js';
-
-const RETRY_AFTER_SECONDS = '1';
-
-/** The answer while the store cannot be reached: Cint's 503, with when to try again. */
-export function storeUnavailable(shared: RedisSessions, error: unknown): CintError {
-  return new CintError(503, `${unavailable(error).message} (the session store at ${shared.url}); retry after the delay in Retry-After`,
-    { headers: { 'retry-after': RETRY_AFTER_SECONDS } });
-}
 
 /**
  * Takes the request's session once its body is in (a slow upload holds nobody up), before the scenario
@@ -33,7 +25,7 @@ export function takeSessions(app: FastifyInstance, shared: RedisSessions): void 
       session.requestCount += 1;
       settle(session);
       done();
-    }, (error: unknown) => done(storeUnavailable(shared, error)));
+    }, (error: unknown) => done(storeUnavailable(error, shared.url)));
   });
 }
 
@@ -58,10 +50,8 @@ export function giveSessionsBack(app: FastifyInstance, shared: RedisSessions): v
     }
     shared.release(session, request.cint.journaled ?? undefined).then(() => done(null, payload), (error: unknown) => {
       // The change is not saved, so the answer must not say it was made.
-      const refusal = storeUnavailable(shared, error);
       reply.log.warn({ request_id: request.id, err: error }, 'a change could not be saved to the session store; answered 503');
-      replaceAnswer(reply, refusal);
-      done(null, JSON.stringify(refusal.body));
+      done(null, replaceAnswer(reply, storeUnavailable(error, shared.url)));
     });
   });
 }
@@ -81,7 +71,7 @@ export async function takeUp(app: FastifyInstance, request: FastifyRequest): Pro
     try {
       await shared.acquire(session);
     } catch (error) {
-      throw storeUnavailable(shared, error);
+      throw storeUnavailable(error, shared.url);
     }
   }
 }
@@ -96,7 +86,9 @@ export function letGo(app: FastifyInstance, request: FastifyRequest): void {
   });
 }
 
-function replaceAnswer(reply: FastifyReply, error: CintError): void {
+/** Turns the answer being sent (in onSend) into `error`'s: its status and headers here, its body returned as the payload. */
+export function replaceAnswer(reply: FastifyReply, error: CintError): string {
   for (const name of ['etag', 'location', 'content-length']) reply.removeHeader(name);
   reply.code(error.status).headers({ ...error.headers, 'content-type': 'application/json; charset=utf-8' });
+  return JSON.stringify(error.body);
 }
