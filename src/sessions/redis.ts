@@ -20,9 +20,23 @@ import type { ScenarioCatalog } from '../scenarios/catalog.js';
 import type { JournalEntry, JournalStore } from '../journal/journal.js';
 import type { DeliveryRecord, WebhookDeliverer } from '../webhooks/delivery.js';
 import { restoreSnapshot, snapshotOf, type SessionSnapshot } from './snapshot.js';
-import { Session, sessionKey, type SessionLimits, type SessionStore } from './store.js';
+import { keyParts, Session, sessionKey, type SessionLimits, type SessionStore } from './store.js';
 import { StoreUnavailableError, unavailable } from './unavailable.js';
 
+
+/**
+ * A Lua function the scripts that forget sessions share: everything stored of the session `key` under
+ * `prefix`, and its place in the set of sessions and in its client's.
+ */
+const FORGET = `
+local function forget(prefix, sessions, key)
+  for _, kind in ipairs({'session', 'journal', 'counts', 'journal-bytes', 'deliveries', 'delivery-order', 'deliveries-version'}) do
+    redis.call('DEL', prefix .. ':' .. kind .. ':' .. key)
+  end
+  redis.call('ZREM', sessions, key)
+  local at = string.find(key, '\\0', 1, true)
+  if at then redis.call('ZREM', prefix .. ':client:' .. string.sub(key, 1, at - 1), key) end
+end`;
 
 /**
  * Takes the lock when it is free; answers [version, snapshot or nil when the one held is current, the two
@@ -74,20 +88,13 @@ else
 end
 redis.call('PEXPIRE', KEYS[2], idle)
 redis.call('DEL', KEYS[1])
-local function forget(old)
-  for _, kind in ipairs({'session', 'journal', 'counts', 'journal-bytes', 'deliveries', 'delivery-order', 'deliveries-version'}) do
-    redis.call('DEL', prefix .. ':' .. kind .. ':' .. old)
-  end
-  redis.call('ZREM', KEYS[3], old)
-  local at = string.find(old, '\\0', 1, true)
-  if at then redis.call('ZREM', prefix .. ':client:' .. string.sub(old, 1, at - 1), old) end
-end
+${FORGET}
 local function trim(set, max)
   redis.call('ZREMRANGEBYSCORE', set, '-inf', now - idle)
   while redis.call('ZCARD', set) > max do
     local oldest = redis.call('ZRANGE', set, 0, 0)[1]
     if oldest == key then break end
-    forget(oldest)
+    forget(prefix, KEYS[3], oldest)
   end
 end
 if ARGV[8] ~= '' then
@@ -135,24 +142,19 @@ return 1`;
  * script, sent at once: a request that follows a reset is sent after it on the same connection.
  */
 const FORGET_SESSIONS = `
-local removed = 0
-local function forget(key)
-  for _, kind in ipairs({'session', 'journal', 'counts', 'journal-bytes', 'deliveries', 'delivery-order', 'deliveries-version'}) do
-    redis.call('DEL', ARGV[1] .. ':' .. kind .. ':' .. key)
-  end
-  redis.call('ZREM', KEYS[1], key)
-  local at = string.find(key, '\\0', 1, true)
-  if at then redis.call('ZREM', ARGV[1] .. ':client:' .. string.sub(key, 1, at - 1), key) end
-  removed = removed + 1
-end
+${FORGET}
 if ARGV[3] ~= '' then
-  forget(ARGV[3])
-  return removed
+  forget(ARGV[1], KEYS[1], ARGV[3])
+  return 1
 end
+local removed = 0
 for _, key in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
   local at = string.find(key, '\\0', 1, true)
   local name = at and string.sub(key, at + 1) or key
-  if ARGV[2] == '' or name == ARGV[2] then forget(key) end
+  if ARGV[2] == '' or name == ARGV[2] then
+    forget(ARGV[1], KEYS[1], key)
+    removed = removed + 1
+  end
 end
 return removed`;
 
@@ -405,7 +407,7 @@ export class RedisSessions {
    */
   async pull(name: string, clientId?: string | null, withJournal = false): Promise<void> {
     return guarded(async () => {
-      const keys = clientId !== undefined ? [sessionKey(name, clientId)] : (await this.liveKeys()).filter((key) => nameOf(key) === name);
+      const keys = clientId !== undefined ? [sessionKey(name, clientId)] : (await this.liveKeys()).filter((key) => keyParts(key).name === name);
       await Promise.all(keys.map((key) => this.pullKey(key, withJournal)));
       await this.pullChoices([name, ...keys]);
     });
@@ -416,7 +418,7 @@ export class RedisSessions {
     return guarded(async () => {
       const keys = await this.liveKeys();
       await Promise.all(keys.map((key) => this.pullKey(key, false)));
-      await this.pullChoices([...new Set(keys.flatMap((key) => [key, nameOf(key)]))]);
+      await this.pullChoices([...new Set(keys.flatMap((key) => [key, keyParts(key).name]))]);
     });
   }
 
@@ -462,9 +464,7 @@ export class RedisSessions {
 
   private async pullKey(key: string, withJournal: boolean): Promise<void> {
     const [[version, data, requestCount], lastSeen] = await Promise.all([this.redis.hmget(this.key('session', key), 'v', 'd', 'n'), this.redis.zscore(this.key('sessions'), key)]);
-    const at = key.indexOf('\u0000');
-    const clientId = at === -1 ? null : key.slice(0, at);
-    const name = at === -1 ? key : key.slice(at + 1);
+    const { name, clientId } = keyParts(key);
     if (data === null || data === undefined) {
       // Gone from the store (expired, or reset elsewhere): gone here too.
       this.store!.forgetHere(name, clientId);
@@ -569,10 +569,6 @@ async function guarded(run: () => Promise<void>): Promise<void> {
   }
 }
 
-function nameOf(key: string): string {
-  const at = key.indexOf('\u0000');
-  return at === -1 ? key : key.slice(at + 1);
-}
 
 
 /** The URL without its password, for messages and logs. */

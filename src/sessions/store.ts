@@ -341,6 +341,12 @@ export function sessionKey(name: string, clientId: string | null): string {
   return clientId === null ? name : `${clientId}\u0000${name}`;
 }
 
+/** The name and client id a sessionKey was made of. */
+export function keyParts(key: string): { name: string; clientId: string | null } {
+  const at = key.indexOf('\u0000');
+  return at === -1 ? { name: key, clientId: null } : { name: key.slice(at + 1), clientId: key.slice(0, at) };
+}
+
 /** Thrown when a name without a client id names the sessions of several clients. */
 export class AmbiguousSessionError extends Error {
   constructor(readonly sessionName: string, readonly clientIds: readonly (string | null)[]) {
