@@ -9,10 +9,9 @@
 import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -23,7 +22,7 @@ import {
   ACCOUNT, API_VERSION, assertCintError, futureDate, launchUrl, projectBody, projectsUrl, runsUrl, targetGroupBody, targetGroupsUrl, type LaunchJobBody,
 } from './helpers.js';
 import { killStarted, runCli, type Cli, type Exit } from './cli-process.js';
-import { eventually } from './scenario-helpers.js';
+import { eventually, removeFolder, scenarioFolder } from './scenario-helpers.js';
 import { freePort, redisSkip, startRedis, type RedisServer } from './redis-server.js';
 
 /** A request that takes longer than this is a hang: every answer here, a 503 included, must come sooner. */
@@ -177,28 +176,25 @@ describe('the Redis session store, across processes', { skip, concurrency: 2, ti
   let dir: string;
   before(async () => {
     redis = await startRedis();
-    dir = mkdtempSync(join(tmpdir(), 'cint-mock-redis-store-'));
     // One scenario folder for the tests that choose one: rules on list_account_projects only.
-    writeFileSync(join(dir, 'three-503s.yaml'), [
-      'description: exactly three 503s on list_account_projects, then the realistic answer',
-      'rules:',
-      '  - match: { operation: list_account_projects }',
-      '    respond: { status: 503, times: 3 }',
-      '',
-    ].join('\n'));
-    writeFileSync(join(dir, 'seeded-coin.yaml'), [
-      'description: list_account_projects answers 503 on a seeded coin toss',
-      'seed: 20261204',
-      'rules:',
-      '  - match: { operation: list_account_projects }',
-      '    respond: { status: 503, probability: 0.5 }',
-      '',
-    ].join('\n'));
+    dir = await scenarioFolder({
+      'three-503s.yaml': `description: exactly three 503s on list_account_projects, then the realistic answer
+rules:
+  - match: { operation: list_account_projects }
+    respond: { status: 503, times: 3 }
+`,
+      'seeded-coin.yaml': `description: list_account_projects answers 503 on a seeded coin toss
+seed: 20261204
+rules:
+  - match: { operation: list_account_projects }
+    respond: { status: 503, probability: 0.5 }
+`,
+    });
   });
   after(async () => {
     killStarted();
     await redis?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (dir) await removeFolder(dir);
   });
 
   it('three processes behind a round-robin client share one session: objects, a job polled on each, ETags and 412s', async () => {
