@@ -216,6 +216,9 @@ export class RedisSessions {
   private readonly savedSnapshots = new WeakMap<Session, string>();
   private readonly waitMs: number;
   private readonly lockMs: number;
+  /** A lock's owner: this instance (random, once) and which of its holds (a counter), not random bytes per request. */
+  private readonly instanceId = randomBytes(12).toString('base64url');
+  private lockCount = 0;
   private scenarios: ScenarioCatalog | null = null;
   private journals: JournalStore | null = null;
   private webhooks: WebhookDeliverer | null = null;
@@ -330,7 +333,7 @@ export class RedisSessions {
   async acquire(session: Session, bringIn = true): Promise<void> {
     const endTurn = await this.turns.take(session.id);
     try {
-      const token = randomBytes(12).toString('base64url');
+      const token = `${this.instanceId}:${(this.lockCount += 1)}`;
       const deadline = Date.now() + this.waitMs;
       let pause = 1;
       for (;;) {
