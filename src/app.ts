@@ -1,6 +1,6 @@
 // buildApp(config): registers the mock's pieces in request order; no logic of its own.
 import type { Socket } from 'node:net';
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import SerializerSelector from '@fastify/fast-json-stringify-compiler';
 import type { Config } from './config.js';
@@ -58,7 +58,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     // No child logger per request (pino's child() was a tenth of a logged request's cost): the mock's
     // few request-scoped lines (hooks/request-log.ts, faults, unexpected errors) name their request_id.
-    childLoggerFactory: (logger) => logger,
+    // Without a logger Fastify skips the factory altogether, unless one is given (it then checks the
+    // factory's answer on every request).
+    ...(options.logger ? { childLoggerFactory: (logger: FastifyBaseLogger) => logger } : {}),
     bodyLimit: config.bodyLimitBytes,
     // Slow or stalled clients are cut (408 in the envelope, from clientErrorHandler): headers and the
     // whole request each have a deadline, checked every second or sooner (Node's default is 30 s).
@@ -67,7 +69,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // The same server options for HTTP and HTTPS (an https server takes them beside its certificate).
     ...(options.https ? { https: { ...serverOptions, ...options.https } } : { http: serverOptions }),
     requestIdHeader: 'x-request-id',
-    genReqId: () => Math.random().toString(36).slice(2, 12),
+    genReqId: requestIds(),
     // While shutting down, hooks/context.ts answers new requests with Cint's 503 (Fastify's own is not the envelope).
     return503OnClosing: false,
     frameworkErrors: frameworkError,
@@ -166,6 +168,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(cintApi, { bodyLimit: config.bodyLimitBytes, referenceData: config.referenceData, webhookRequireHttps: config.webhookRequireHttps });
   await app.register(adminRoutes, { prefix: '/__admin' });
   return app;
+}
+
+/**
+ * Request ids (when the client sends no X-Request-Id): this process's random prefix and a counter, so
+ * they are unique across replicas and restarts without drawing randomness per request.
+ */
+function requestIds(): () => string {
+  const prefix = Math.random().toString(36).slice(2, 8);
+  let count = 0;
+  return () => `${prefix}-${(count += 1).toString(36)}`;
 }
 
 function validationFailure(_errors: unknown, dataVar: string): Error {
