@@ -7,20 +7,27 @@ export function isTraceparent(value: unknown): value is string {
   return typeof value === 'string' && TRACEPARENT.test(value);
 }
 
-// Random bytes drawn 8 KB at a time: a call into the CSPRNG per request cost more than the rest of
-// answering a scripted error.
-const POOL = Buffer.alloc(24 * 341);
-let offset = POOL.length;
+// Random bytes drawn 8 KB at a time and turned into hex once: a call into the CSPRNG per request cost
+// more than the rest of answering a scripted error, and hex per request was most of what remained.
+const IDS_PER_DRAW = 341;
+const ID_CHARS = 48;
+const bytes = Buffer.alloc((ID_CHARS / 2) * IDS_PER_DRAW);
+let hex = '';
+let offset = 0;
+const ZERO_TRACE = '0'.repeat(32);
+const ONE_TRACE = '1'.padStart(32, '0');
+const ZERO_SPAN = '0'.repeat(16);
+const ONE_SPAN = '1'.padStart(16, '0');
 
 export function newTraceparent(): string {
-  if (offset + 24 > POOL.length) {
-    randomFillSync(POOL);
+  if (offset === hex.length) {
+    randomFillSync(bytes);
+    hex = bytes.toString('hex');
     offset = 0;
   }
-  const hex = POOL.toString('hex', offset, offset + 24);
-  offset += 24;
+  const traceId = hex.slice(offset, offset + 32);
+  const spanId = hex.slice(offset + 32, offset + ID_CHARS);
+  offset += ID_CHARS;
   // All-zero ids are invalid; with 128 random bits that is never, but the format forbids it, so say so.
-  const traceId = hex.slice(0, 32) === '0'.repeat(32) ? '1'.padStart(32, '0') : hex.slice(0, 32);
-  const spanId = hex.slice(32, 48) === '0'.repeat(16) ? '1'.padStart(16, '0') : hex.slice(32, 48);
-  return `00-${traceId}-${spanId}-01`;
+  return `00-${traceId === ZERO_TRACE ? ONE_TRACE : traceId}-${spanId === ZERO_SPAN ? ONE_SPAN : spanId}-01`;
 }
