@@ -14,8 +14,8 @@ export function sendCintError(reply: FastifyReply, error: CintError): FastifyRep
   return sendEnvelope(reply, error.status, error.body, error.headers);
 }
 
-/** Sends an envelope with its status and headers; 429 and 503 always say when to retry. */
-export function sendEnvelope(reply: FastifyReply, status: number, body: CintErrorBody, headers: Readonly<Record<string, string>>): FastifyReply {
+/** Sends an envelope (or its JSON text) with its status and headers; 429 and 503 always say when to retry. */
+export function sendEnvelope(reply: FastifyReply, status: number, body: CintErrorBody | string, headers: Readonly<Record<string, string>>): FastifyReply {
   reply.code(status).headers(headers).type('application/json; charset=utf-8');
   if (status === 429 || status === 503) {
     if (!reply.hasHeader('retry-after')) reply.header('retry-after', '1');

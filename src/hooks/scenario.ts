@@ -2,6 +2,7 @@
 // a Prism-style `Prefer: code=NNN`) says so. Runs in preValidation: after authentication and body
 // parsing, so rules see the JSON body, and before the required-headers check and validation, so a
 // scripted answer does not depend on the request being valid.
+import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { badRequest, envelope, notFoundDetail } from '../cint/errors.js';
@@ -137,18 +138,47 @@ function sendScripted(request: FastifyRequest, reply: FastifyReply, operationId:
   }
   if (status >= 400) {
     // The envelope itself, not a CintError: a scripted answer is not an error of the mock's.
+    return sendEnvelope(reply, status, scriptedEnvelope(step, operationId), step.headers);
+  }
+  reply.code(status).headers(step.headers);
+  if (typeof step.body === 'string' && step.headers['content-type']) return reply.send(step.body);
+  return reply.type('application/json; charset=utf-8').send(bodyText(step));
+}
+
+/** A scripted success's body as JSON text, serialized once per step. */
+const bodyTexts = new WeakMap<CompiledStep, string>();
+function bodyText(step: CompiledStep): string {
+  let text = bodyTexts.get(step);
+  if (text === undefined) bodyTexts.set(step, (text = JSON.stringify(step.body)));
+  return text;
+}
+
+/** A step's envelope for an operation as JSON text, split where its id goes (one piece when the rule sets the id). */
+const envelopeTexts = new WeakMap<CompiledStep, Map<OperationId, readonly string[]>>();
+const ID_MARK = randomUUID();
+
+/**
+ * A scripted error's envelope, as JSON text: everything but its id is fixed by the step and the
+ * operation, so it is serialized once and each answer gets a fresh id in its place.
+ */
+function scriptedEnvelope(step: CompiledStep, operationId: OperationId): string {
+  let texts = envelopeTexts.get(step);
+  if (!texts) envelopeTexts.set(step, (texts = new Map()));
+  let pieces = texts.get(operationId);
+  if (!pieces) {
+    const status = step.status!;
     const body = envelope(status, defaultDetail(status, operationId));
+    body.id = ID_MARK;
     if (step.body !== undefined) {
       const fields = step.body as Record<string, unknown>;
       Object.assign(body, fields);
       // 429's envelope repeats its message as `details`; keep the two together when the rule sets one.
       if (status === 429 && typeof fields.detail === 'string' && fields.details === undefined) body.details = fields.detail;
     }
-    return sendEnvelope(reply, status, body, step.headers);
+    pieces = JSON.stringify(body).split(ID_MARK);
+    texts.set(operationId, pieces);
   }
-  reply.code(status).headers(step.headers);
-  if (typeof step.body === 'string' && step.headers['content-type']) return reply.send(step.body);
-  return reply.type('application/json; charset=utf-8').send(JSON.stringify(step.body));
+  return pieces.length === 2 ? pieces[0]! + randomUUID() + pieces[1]! : pieces.join(ID_MARK);
 }
 
 /**
