@@ -1,6 +1,5 @@
 // Bearer tokens: issued by the mock's /oauth/token, checked on every /v1 request in one of three modes;
 // signed HS256 with the instance's secret, or RS256 with its RSA key (public half in the JWKS document).
-import { LRUCache } from 'lru-cache';
 import { createDecoder, createSigner, createVerifier, TokenError } from 'fast-jwt';
 import type { Config } from '../config.js';
 import type { PublicJwk } from './keys.js';
@@ -31,6 +30,8 @@ export const AUDIENCES = ['https://api.luc.id', 'https://api.cint.com'] as const
 
 /** Seconds a token's time claims may be off by: clocks of a client and a server are never quite one. */
 export const CLOCK_TOLERANCE_SECONDS = 60;
+/** How many accepted Authorization headers are remembered (a plain map: reading it is on every request's path). */
+const ACCEPTED_LIMIT = 1000;
 
 /** A token the mock will not take, with the detail its 401 gives. */
 class ClaimError extends Error {}
@@ -80,7 +81,7 @@ export class TokenService {
    * requests, so only its expiry is checked again until then (fast-jwt's own cache keys tokens by a
    * hash computed on every request). Keyed by the header itself, so no token shares another's entry.
    */
-  private readonly accepted = new LRUCache<string, { identity: Identity; expiresAt: number }>({ max: 1000 });
+  private readonly accepted = new Map<string, { outcome: AuthOutcome; expiresAt: number }>();
 
   /** Reads the Authorization header as the configured mode asks. */
   authenticate(authorization: string | undefined): AuthOutcome {
@@ -88,7 +89,7 @@ export class TokenService {
     if (!authorization) return { ok: false, detail: 'no valid authorization provided for this operation' };
     const known = this.accepted.get(authorization);
     if (known !== undefined) {
-      if (Date.now() / 1000 < known.expiresAt) return { ok: true, identity: known.identity };
+      if (Date.now() / 1000 < known.expiresAt) return known.outcome;
       this.accepted.delete(authorization);
     }
     return this.check(authorization);
@@ -101,7 +102,11 @@ export class TokenService {
     try {
       const claims = checkClaims(this.config.authMode === 'verify' ? this.verify(token) : this.decodeInTime(token));
       const identity = identityOf(claims);
-      if (typeof claims.exp === 'number') this.accepted.set(authorization, { identity, expiresAt: claims.exp + CLOCK_TOLERANCE_SECONDS });
+      if (typeof claims.exp === 'number') {
+        // The oldest goes first when it is full: a header it forgets is only checked again.
+        if (this.accepted.size >= ACCEPTED_LIMIT) this.accepted.delete(this.accepted.keys().next().value!);
+        this.accepted.set(authorization, { outcome: Object.freeze({ ok: true, identity }), expiresAt: claims.exp + CLOCK_TOLERANCE_SECONDS });
+      }
       return { ok: true, identity };
     } catch (error) {
       return { ok: false, detail: describeTokenError(error, this.config.tokenAlgorithm), ...(error instanceof TokenError && error.code === TokenError.codes.expired ? { expired: true } : {}) };
