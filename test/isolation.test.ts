@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { buildApp, type MockApp } from '../src/app.js';
 import { makeConfig } from '../src/config.js';
 import {
@@ -73,6 +74,25 @@ describe('sessions', () => {
       assertCintError(await read(bob, fromBob.id), 404, 'not_found_error', { detail: 'project_id: the specified resource was not found' });
     } finally {
       await small.close();
+    }
+  });
+
+  it('forgets a session nobody used for sessionIdleTimeout, and keeps one in use however long', async () => {
+    const idle = await makeApp({ sessionIdleTimeout: '1s' });
+    try {
+      const [alice, bob] = [await clientOf(idle), await clientOf(idle)];
+      const read = (client: Client, id: string) => idle.inject({ method: 'GET', url: `${projectsUrl()}/${id}`, headers: client.headers() });
+      const fromAlice = await createProject(idle, alice);
+      const fromBob = await createProject(idle, bob);
+      // Alice reads hers every 100 ms for 1.5 s (each read is a use); Bob does nothing.
+      for (let reads = 0; reads < 15; reads += 1) {
+        await sleep(100);
+        assert.equal((await read(alice, fromAlice.id)).statusCode, 200);
+      }
+      assertCintError(await read(bob, fromBob.id), 404, 'not_found_error', { detail: 'project_id: the specified resource was not found' });
+      assert.equal((await read(alice, fromAlice.id)).statusCode, 200);
+    } finally {
+      await idle.close();
     }
   });
 

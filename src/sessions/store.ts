@@ -362,10 +362,12 @@ export class SessionStore {
   private readonly byClient = new Map<string, Set<string>>();
 
   constructor(private readonly options: SessionStoreOptions) {
+    this.recentForMs = Math.min(1000, (options.idleMs ?? Infinity) / 100);
     this.sessions = new LRUCache({
       max: options.maxSessions,
       ...(options.idleMs ? { ttl: options.idleMs, updateAgeOnGet: true } : {}),
       dispose: (session) => {
+        if (session === this.recent) this.recent = null;
         options.events?.forget(session);
         unindex(this.byName, session.name, session.id);
         if (session.clientId !== null) unindex(this.byClient, session.clientId, session.id);
@@ -378,10 +380,25 @@ export class SessionStore {
    * recently used. A client at its cap gives up its own least recently used session, never another's.
    */
   get(name: string, clientId: string | null = null): Session {
+    const now = Date.now();
+    // The session the store gave out last is still the most recently used, so asking the cache again
+    // would change nothing for a while: a client's requests mostly come one session at a time.
+    const recent = this.recent;
+    if (recent !== null && recent.name === name && recent.clientId === clientId && now - this.recentAt < this.recentForMs) {
+      recent.lastSeenAt = now;
+      return recent;
+    }
     const session = this.held(name, clientId);
-    session.lastSeenAt = Date.now();
+    session.lastSeenAt = now;
+    this.recentAt = now;
     return session;
   }
+
+  /** The session the cache gave out last, and when get() asked for it; null once it is gone. */
+  private recent: Session | null = null;
+  private recentAt = 0;
+  /** How long get() gives the last session out again without asking the cache: a hundredth of the idle timeout, at most a second. */
+  private readonly recentForMs: number;
 
   /** The session, created when it is not held yet, without counting this as a use (the admin API reading it). */
   held(name: string, clientId: string | null = null): Session {
@@ -395,6 +412,9 @@ export class SessionStore {
       index(this.byName, name, key);
       if (clientId !== null) index(this.byClient, clientId, key);
     }
+    // The cache's most recently used session now, whoever asked.
+    this.recent = session;
+    this.recentAt = 0;
     return session;
   }
 
