@@ -12,6 +12,9 @@ export interface Identity {
 
 export type AuthOutcome = { ok: true; identity: Identity | null } | { ok: false; detail: string; expired?: boolean };
 
+/** An Authorization header that passed, with its outcome and when its token expires (seconds). */
+interface Accepted { authorization: string; outcome: AuthOutcome; expiresAt: number }
+
 export interface IssueOptions {
   clientId: string;
   accounts?: readonly number[] | null;
@@ -81,16 +84,22 @@ export class TokenService {
    * requests, so only its expiry is checked again until then (fast-jwt's own cache keys tokens by a
    * hash computed on every request). Keyed by the header itself, so no token shares another's entry.
    */
-  private readonly accepted = new Map<string, { outcome: AuthOutcome; expiresAt: number }>();
+  private readonly accepted = new Map<string, Accepted>();
+  private lastAccepted: Accepted | undefined;
 
   /** Reads the Authorization header as the configured mode asks. */
   authenticate(authorization: string | undefined): AuthOutcome {
     if (this.config.authMode === 'off') return { ok: true, identity: null };
     if (!authorization) return { ok: false, detail: 'no valid authorization provided for this operation' };
-    const known = this.accepted.get(authorization);
+    // The header accepted last is compared as it is, without hashing its few hundred characters for the map.
+    const known = authorization === this.lastAccepted?.authorization ? this.lastAccepted : this.accepted.get(authorization);
     if (known !== undefined) {
-      if (Date.now() / 1000 < known.expiresAt) return known.outcome;
+      if (Date.now() / 1000 < known.expiresAt) {
+        this.lastAccepted = known;
+        return known.outcome;
+      }
       this.accepted.delete(authorization);
+      this.lastAccepted = undefined;
     }
     return this.check(authorization);
   }
@@ -105,7 +114,7 @@ export class TokenService {
       if (typeof claims.exp === 'number') {
         // The oldest goes first when it is full: a header it forgets is only checked again.
         if (this.accepted.size >= ACCEPTED_LIMIT) this.accepted.delete(this.accepted.keys().next().value!);
-        this.accepted.set(authorization, { outcome: Object.freeze({ ok: true, identity }), expiresAt: claims.exp + CLOCK_TOLERANCE_SECONDS });
+        this.accepted.set(authorization, { authorization, outcome: Object.freeze({ ok: true, identity }), expiresAt: claims.exp + CLOCK_TOLERANCE_SECONDS });
       }
       return { ok: true, identity };
     } catch (error) {
