@@ -15,6 +15,8 @@ export interface RequestContext {
   tracestate: string | undefined;
   /** Set when the answer came from a replayed idempotency key. */
   replayed: boolean;
+  /** performance.now() when the request's context was made, for the journal's duration. */
+  startedAt: number;
   /**
    * Which scenario rule answered (its index in the file's rules, from 0); null when the scenario engine
    * let the realistic behaviour answer; `{ name: 'Prefer: code=NNN', rule: -1 }` for a Prefer header.

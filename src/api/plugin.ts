@@ -2,7 +2,7 @@
 // encapsulated plugin so its hooks run for these routes only. A request reads top to bottom:
 //   authenticate and pick the session (onRequest) -> decide: a scripted answer, a fault, or on
 //   (preValidation) -> required headers and content type -> schema validation -> idempotent replay
-//   (preHandler) -> the operation's handler -> stamp headers (onSend) -> one journal entry (onResponse).
+//   (preHandler) -> the operation's handler -> stamp headers, then one journal entry (onSend).
 // /oauth/token and /__admin are sibling plugins and pay for none of it.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { operations, type Operation } from '../cint/operations.js';

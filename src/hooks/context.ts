@@ -24,6 +24,13 @@ export function requestContext(app: FastifyInstance): void {
       traceparent: isTraceparent(incoming) ? incoming : newTraceparent(),
       tracestate: typeof tracestate === 'string' && isTraceparent(incoming) ? tracestate : undefined,
       replayed: false,
+      startedAt: performance.now(),
+      // Every field from the start, so every request's context has one shape.
+      scenario: null,
+      jobScript: null,
+      deliveryScript: null,
+      journaled: null,
+      responseBody: undefined,
     };
     // HTTP/1.1 requires a Host header (Node's own refusal of it is a bare 400, switched off in app.ts).
     if (request.headers.host === undefined && request.raw.httpVersion === '1.1') {

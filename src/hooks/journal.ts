@@ -62,14 +62,20 @@ export function recordRequest(app: FastifyInstance, request: FastifyRequest, sta
   context.journaled = { entry, bytes };
 }
 
+/** Milliseconds since the request's context was made. */
+export function elapsedMs(request: FastifyRequest): number {
+  return performance.now() - request.cint.startedAt;
+}
+
 export function journal(app: FastifyInstance): void {
-  // The body is kept by reference here and measured when the entry is made: serialized answers are strings.
-  app.addHook('onSend', (request, _reply, payload, done) => {
-    if (request.cint && typeof payload === 'string') request.cint.responseBody = payload;
+  // The entry is made as the answer is handed to Node, with its status and body as sent: an onResponse
+  // hook instead made Fastify listen for every response's end. (Registered after the hooks that change
+  // the answer in onSend; a scenario fault that takes the connection over records its own.)
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (request.cint) {
+      if (typeof payload === 'string') request.cint.responseBody = payload;
+      recordRequest(app, request, reply.statusCode, elapsedMs(request));
+    }
     done(null, payload);
-  });
-  app.addHook('onResponse', (request, reply, done) => {
-    recordRequest(app, request, reply.statusCode, reply.elapsedTime);
-    done();
   });
 }

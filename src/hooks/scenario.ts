@@ -12,7 +12,7 @@ import { documentedResponse } from '../api/answers.js';
 import type { CompiledScenario, CompiledStep, RequestFacts } from '../scenarios/compile.js';
 import { decideResponse } from '../scenarios/decide.js';
 import { breakConnection } from '../scenarios/faults.js';
-import { recordRequest } from './journal.js';
+import { elapsedMs, recordRequest } from './journal.js';
 import { letGo, setDown, takeUp } from './shared.js';
 import type { Session } from '../sessions/store.js';
 
@@ -118,8 +118,9 @@ export function scenarioEngine(app: FastifyInstance): void {
         const status = step.status ?? successStatusWithBody(operationId);
         request.log.info({ request_id: request.id, session: request.cint.sessionId, operation: operationId, scenario: request.cint.scenario, fault: step.fault }, `scenario fault: ${step.fault}`);
         breakConnection(request, reply, step.fault!, { status, headers: step.headers, traceparent: request.cint.traceparent });
-        // malformed_body sends a status and is journaled when its response finishes; the others send none.
-        if (step.fault !== 'malformed_body') recordRequest(app, request, 0, reply.elapsedTime, step.fault!);
+        // malformed_body sends a status (and a body the journal does not keep); the others send none.
+        if (step.fault === 'malformed_body') recordRequest(app, request, status, elapsedMs(request));
+        else recordRequest(app, request, 0, elapsedMs(request), step.fault!);
         // A hanging connection must not keep its session from the client's other requests.
         letGo(app, request);
       }

@@ -6,7 +6,6 @@ import type { CintError } from '../cint/errors.js';
 import { settle } from '../sessions/clock.js';
 import type { RedisSessions } from '../sessions/redis.js';
 import { storeUnavailable } from '../sessions/unavailable.js';
-import { recordRequest } from './journal.js';
 
 /**
  * Takes the request's session once its body is in (a slow upload holds nobody up), before the scenario
@@ -41,7 +40,7 @@ export function giveSessionsBack(app: FastifyInstance, shared: RedisSessions): v
       done(null, payload);
       return;
     }
-    recordRequest(app, request, reply.statusCode, reply.elapsedTime);
+    // Made by the journal's onSend hook, before this one.
     if (!shared.holds(session)) {
       const journaled = request.cint.journaled;
       if (journaled) shared.journal(session, journaled.entry, journaled.bytes).catch(() => {});
