@@ -19,8 +19,16 @@ export function requiredHeaders(app: FastifyInstance): void {
   const validators = new Map<OperationId, ValidateFunction>();
   const bodyTypes = new Map<OperationId, readonly string[]>();
   const versionRequired = new Set<OperationId>();
+  // Where every header the document names is any string, they are valid when the required ones are there:
+  // checked by name, without copying the headers for the validator (which is left for telling what is wrong).
+  const presenceOnly = new Map<OperationId, readonly string[]>();
   for (const op of operations) {
-    if ('headers' in op.schemas) validators.set(op.id, compileTextValidator(op.schemas.headers));
+    if ('headers' in op.schemas) {
+      validators.set(op.id, compileTextValidator(op.schemas.headers));
+      const schema = op.schemas.headers as { properties: Record<string, object>; required?: readonly string[] };
+      const plain = Object.values(schema.properties).every((property) => Object.keys(property).length === 1 && (property as { type?: unknown }).type === 'string');
+      if (plain) presenceOnly.set(op.id, schema.required ?? []);
+    }
     if (op.bodyContentType !== null) bodyTypes.set(op.id, acceptedTypes(op.bodyContentType));
     if ((op.requiredHeaders as readonly string[]).some((name) => name.toLowerCase() === 'cint-api-version')) versionRequired.add(op.id);
   }
@@ -36,14 +44,21 @@ export function requiredHeaders(app: FastifyInstance): void {
     const validate = validators.get(id);
     // The operations that document the header (all but Fulfillment's) refuse a request without it as Cint does.
     if (request.headers['cint-api-version'] === undefined && validate && versionRequired.has(id)) throw versionHeaderMissing();
+    const version = request.headers['cint-api-version'];
+    const required = presenceOnly.get(id);
+    if (required !== undefined && allPresent(request.headers, required) && (version === undefined || (typeof version === 'string' && API_VERSION.test(version)))) return;
     const headers = { ...request.headers };
     const params = validate && !validate(headers)
       ? invalidParamsFrom(validate.errors ?? [], 'headers', (name) => HEADER_NAMES[name] ?? name)
       : [];
-    const version = request.headers['cint-api-version'];
     if (typeof version === 'string' && !API_VERSION.test(version)) {
       params.push({ name: 'Cint-API-Version', reason: "'Cint-API-Version' must be a date in the format YYYY-MM-DD." });
     }
     if (params.length > 0) throw badRequest(params);
   }));
+}
+
+function allPresent(headers: Record<string, string | string[] | undefined>, names: readonly string[]): boolean {
+  for (const name of names) if (typeof headers[name] !== 'string') return false;
+  return true;
 }
