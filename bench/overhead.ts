@@ -12,9 +12,9 @@
 //    Bare and mock alternate, after one warm-up round each that is not counted.
 // 2. Load: each target is a server of its own, started afresh for each round (RSS read after its start,
 //    before any request, and after its load run), checked with one request, then loaded by autocannon
-//    (every server is sent the same headers: a bearer token as long as the mock's and Cint-API-Version;
-//    the bare server's list route answers a fixed page of 10 projects shaped like the mock's)
-//    in a process of its own: a warm-up that is not counted, then BENCH_SECONDS. The targets alternate
+//    in a process of its own: a warm-up that is not counted, then BENCH_SECONDS. Every server is sent the
+//    same headers (a bearer token as long as the mock's, Cint-API-Version); the bare server's list route
+//    answers a fixed page of 10 projects shaped like the mock's, a second baseline. The targets alternate
 //    over BENCH_ROUNDS rounds, the order rotated each round; the report gives medians, and ratios to bare
 //    Fastify as the median of each round's ratio (the target against the bare server of the same round: the
 //    machine's load moves between rounds). With taskset and two CPUs, servers run on one CPU, autocannon
