@@ -1,6 +1,5 @@
 // The loaded scenarios and who uses which: the set (swapped whole on reload, so a request never sees
 // half of one), each session's choice, and each session's progress through its scenarios.
-import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { watch, type FSWatcher } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
@@ -197,7 +196,7 @@ export class ScenarioCatalog extends EventEmitter<{ reloaded: [ScenarioSet]; 're
     for (const [name, state] of this.states.get(session) ?? []) {
       const loaded = this.set.scenarios.get(name);
       if (loaded?.scenario !== state.scenario) continue;
-      progress.push({ name, source: sourceHashOf(loaded), step: Array.from(state.step), used: Array.from(state.used), random: state.random.position });
+      progress.push({ name, source: loaded.digest, step: Array.from(state.step), used: Array.from(state.used), random: state.random.position });
     }
     return progress;
   }
@@ -210,7 +209,7 @@ export class ScenarioCatalog extends EventEmitter<{ reloaded: [ScenarioSet]; 're
     const perSession = new Map<string, ScenarioState>();
     for (const saved of progress) {
       const loaded = this.set.scenarios.get(saved.name);
-      if (!loaded || sourceHashOf(loaded) !== saved.source) continue;
+      if (!loaded || loaded.digest !== saved.source) continue;
       const scenario = loaded.scenario;
       if (saved.step.length !== scenario.rules.length || saved.used.length !== scenario.rules.length) continue;
       perSession.set(saved.name, {
@@ -312,15 +311,6 @@ export class ScenarioCatalog extends EventEmitter<{ reloaded: [ScenarioSet]; 're
     this.poller = undefined;
     for (const watcher of this.watchers.splice(0)) watcher.close();
   }
-}
-
-/** Hashes of the scenario files' texts, made once per loaded file (a reload keeps an unchanged file's LoadedScenario). */
-const sourceHashes = new WeakMap<LoadedScenario, string>();
-
-function sourceHashOf(loaded: LoadedScenario): string {
-  let hash = sourceHashes.get(loaded);
-  if (hash === undefined) sourceHashes.set(loaded, (hash = createHash('sha256').update(loaded.text).digest('base64url')));
-  return hash;
 }
 
 /** A file the scenario loader reads: a .yaml, .yml or .json that is not a dot file. Unknown (null): yes. */

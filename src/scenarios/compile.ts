@@ -11,7 +11,7 @@ import type { JobFailure } from '../sessions/store.js';
 import type { AfterLastStep, FaultName, JobStep, MatchData, RuleData, ScenarioFileData, StepData, ValueMatcherData, WebhookStep } from './schema.js';
 import { PUBLISHING_OPERATIONS } from '../sessions/events.js';
 import type { DeliveryScript } from '../webhooks/delivery.js';
-import { indexRules, type ExactCondition, type OperationRules } from './rule-index.js';
+import { indexRules, type ExactCondition, type ExactField, type OperationRules } from './rule-index.js';
 import { describeValue, editDistance, isPlainObject, nearestName, type FieldPath, type Issue } from './validate.js';
 
 type JobStepData = Static<typeof JobStep>;
@@ -87,9 +87,12 @@ const always = () => true;
 export function compileScenario(data: ScenarioFileData, name: string, file: string, skipRules: ReadonlySet<number> = new Set()): { scenario: CompiledScenario | null; issues: Issue[] } {
   const issues: Issue[] = [];
   const rules: CompiledRule[] = [];
+  // Rules with the same steps share them (steps are data; what a session used of them is kept by rule),
+  // and rules for the same operations share the list.
+  const shared: Shared = { sharedSteps: new Map(), sharedOperations: new Map() };
   data.rules.forEach((rule, index) => {
     if (skipRules.has(index)) return;
-    const compiled = compileRule(rule, index, ['rules', index], issues);
+    const compiled = compileRule(rule, index, ['rules', index], issues, shared);
     if (compiled) rules.push(compiled);
   });
   if (issues.length > 0 || skipRules.size > 0) return { scenario: null, issues };
@@ -115,19 +118,32 @@ export function compileScenario(data: ScenarioFileData, name: string, file: stri
   return { scenario, issues };
 }
 
-function compileRule(rule: RuleData, index: number, at: FieldPath, issues: Issue[]): CompiledRule | null {
+interface Shared {
+  readonly sharedSteps: Map<string, readonly CompiledStep[]>;
+  readonly sharedOperations: Map<string, readonly OperationId[]>;
+}
+
+function compileRule(rule: RuleData, index: number, at: FieldPath, issues: Issue[], shared: Shared): CompiledRule | null {
+  const { sharedSteps, sharedOperations } = shared;
   const before = issues.length;
   const resolved = resolveOperations(rule.match, [...at, 'match'], issues);
   const steps = compileSteps(rule, at, issues, resolved?.operations ?? []);
-  const matches = resolved ? compileMatchers(rule.match, resolved.pathParams, [...at, 'match'], issues) : null;
+  const exact = exactConditions(rule.match);
+  const matches = resolved ? compileMatchers(rule.match, resolved.pathParams, exact, [...at, 'match'], issues) : null;
   if (!resolved || !matches || issues.length > before) return null;
+  const stepsKey = JSON.stringify(steps, (_key, value: unknown) => (value === Infinity ? 'Infinity' : value === undefined ? 'undefined' : value));
+  let ruleSteps = sharedSteps.get(stepsKey);
+  if (!ruleSteps) sharedSteps.set(stepsKey, (ruleSteps = Object.freeze(steps)));
+  const operationsKey = resolved.operations.join(' ');
+  let ruleOperations = sharedOperations.get(operationsKey);
+  if (!ruleOperations) sharedOperations.set(operationsKey, (ruleOperations = Object.freeze(resolved.operations)));
   return Object.freeze({
     index,
-    operations: Object.freeze(resolved.operations),
+    operations: ruleOperations,
     matches,
-    exact: exactConditions(rule.match),
+    exact,
     pathExact: pathConditions(resolved.pathParams),
-    steps,
+    steps: ruleSteps,
     after: rule.after ?? 'fall_through',
   });
 }
@@ -321,34 +337,47 @@ function matchTemplate(template: string[], route: readonly string[]): [string, s
 
 type ValueTest = (value: string | string[] | undefined) => boolean;
 
-function compileMatchers(match: MatchData, pathParams: Map<OperationId, [string, string][]>, at: FieldPath, issues: Issue[]): (facts: RequestFacts) => boolean {
-  const checks: ((facts: RequestFacts) => boolean)[] = [];
-  if (pathParams.size > 0) {
-    checks.push((facts) => (pathParams.get(facts.operationId) ?? []).every(([name, value]) => facts.params[name] === value));
+type Check = (facts: RequestFacts) => boolean;
+
+// Each check is made by a function of its own, so a closure holds only what it tests (a closure made in
+// compileMatchers would keep all of that call's variables, for every rule).
+const pathCheck = (pathParams: Map<OperationId, [string, string][]>): Check =>
+  (facts) => (pathParams.get(facts.operationId) ?? []).every(([name, value]) => facts.params[name] === value);
+const exactCheck = (exact: readonly ExactCondition[]): Check => (facts) => meetsAll(exact, facts);
+const valueCheck = (field: ExactField, name: string, test: ValueTest): Check => (facts) => test(facts[field][name]);
+const bodyCheck = (pattern: unknown): Check => (facts) => bodyMatches(pattern, facts.body);
+const allOf = (checks: readonly Check[]): Check => (facts) => {
+  for (const check of checks) if (!check(facts)) return false;
+  return true;
+};
+
+function compileMatchers(match: MatchData, pathParams: Map<OperationId, [string, string][]>, exact: readonly ExactCondition[], at: FieldPath, issues: Issue[]): Check {
+  const checks: Check[] = [];
+  if (pathParams.size > 0) checks.push(pathCheck(pathParams));
+  // Listed values (the index's conditions) are checked together by one function; patterns and
+  // `present` each by a test of their own. (A rule per project id is then one small closure.)
+  if (exact.length > 0) checks.push(exactCheck(exact));
+  const fields = [['params', match.params], ['query', match.query], ['headers', match.headers]] as const;
+  for (const [field, matchers] of fields) {
+    for (const [name, matcher] of Object.entries(matchers ?? {})) {
+      if (exactValues(matcher)) continue;
+      const test = compileValue(matcher, [...at, field, name], issues);
+      checks.push(valueCheck(field, field === 'headers' ? name.toLowerCase() : name, test));
+    }
   }
-  for (const [name, matcher] of Object.entries(match.params ?? {})) {
-    const test = compileValue(matcher, [...at, 'params', name], issues);
-    checks.push((facts) => test(facts.params[name]));
-  }
-  for (const [name, matcher] of Object.entries(match.query ?? {})) {
-    const test = compileValue(matcher, [...at, 'query', name], issues);
-    checks.push((facts) => test(facts.query[name]));
-  }
-  for (const [name, matcher] of Object.entries(match.headers ?? {})) {
-    const test = compileValue(matcher, [...at, 'headers', name], issues);
-    const lower = name.toLowerCase();
-    checks.push((facts) => test(facts.headers[lower]));
-  }
-  if (match.body !== undefined) {
-    const pattern = match.body;
-    checks.push((facts) => bodyMatches(pattern, facts.body));
-  }
+  if (match.body !== undefined) checks.push(bodyCheck(match.body));
   if (checks.length === 0) return always;
-  if (checks.length === 1) return checks[0]!;
-  return (facts) => {
-    for (const check of checks) if (!check(facts)) return false;
-    return true;
-  };
+  return checks.length === 1 ? checks[0]! : allOf(checks);
+}
+
+/** Whether the request meets every listed-values condition: its value, or one of its repeated values, is listed. */
+function meetsAll(conditions: readonly ExactCondition[], facts: RequestFacts): boolean {
+  for (const { field, name, values } of conditions) {
+    const value = facts[field][name];
+    if (value === undefined) return false;
+    if (Array.isArray(value) ? !value.some((item) => values.includes(item)) : !values.includes(value)) return false;
+  }
+  return true;
 }
 
 /** The values a matcher allows, as text, when it allows only listed values; null for a pattern or `present`. */
@@ -382,30 +411,20 @@ function pathConditions(pathParams: Map<OperationId, [string, string][]>): Reado
   return conditions;
 }
 
+/** A pattern (`matches`) or `present`; listed values are checked by meetsAll. */
 function compileValue(matcher: ValueMatcherData, at: FieldPath, issues: Issue[]): ValueTest {
-  const anyOf = (test: (value: string) => boolean): ValueTest =>
-    (value) => value !== undefined && (Array.isArray(value) ? value.some(test) : test(value));
-  if (isPlainObject(matcher)) {
-    if ('present' in matcher) {
-      const present = matcher.present;
-      return (value) => (value !== undefined) === present;
-    }
-    try {
-      const pattern = new RegExp(matcher.matches);
-      return anyOf((value) => pattern.test(value));
-    } catch (error) {
-      issues.push({ path: [...at, 'matches'], expected: 'a valid regular expression', found: `${JSON.stringify(matcher.matches)} (${(error as Error).message})` });
-      return () => false;
-    }
+  if (!isPlainObject(matcher)) throw new Error(`listed values are checked by meetsAll, not compiled: ${describeValue(matcher)}`);
+  if ('present' in matcher) {
+    const present = matcher.present;
+    return (value) => (value !== undefined) === present;
   }
-  // The same values the index files the rule under (exactValues), so the two can never disagree.
-  const values = exactValues(matcher) ?? [];
-  if (values.length === 1) {
-    const wanted = values[0];
-    return anyOf((value) => value === wanted);
+  try {
+    const pattern = new RegExp(matcher.matches);
+    return (value) => value !== undefined && (Array.isArray(value) ? value.some((item) => pattern.test(item)) : pattern.test(value));
+  } catch (error) {
+    issues.push({ path: [...at, 'matches'], expected: 'a valid regular expression', found: `${JSON.stringify(matcher.matches)} (${(error as Error).message})` });
+    return () => false;
   }
-  const allowed = new Set(values);
-  return anyOf((value) => allowed.has(value));
 }
 
 /**

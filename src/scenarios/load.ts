@@ -1,5 +1,6 @@
 // Reads scenario folders (YAML or JSON, one scenario per file, named by the file's stem) into a set of
 // compiled scenarios, or fails with every problem found, each naming file, line, field, expected, found.
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
@@ -31,8 +32,11 @@ export interface LoadedScenario {
   readonly scenario: CompiledScenario;
   origin: ScenarioOrigin;
   file: string;
-  /** The file's text, so a reload can keep the compiled scenario (and sessions' progress) of an unchanged file. */
-  text: string;
+  /**
+   * SHA-256 of the file's text (base64url): a reload keeps the compiled scenario (and sessions' progress)
+   * of an unchanged file, and sessions know an edited one. The text itself is not kept.
+   */
+  digest: string;
 }
 
 export interface ScenarioSet {
@@ -273,21 +277,26 @@ export async function loadScenarioFolders(folders: readonly ScenarioFolder[], pr
       }
       inThisFolder.set(name, file);
       const kept = previousByFile.get(file);
-      if (kept && kept.text === text && kept.origin === folder.origin) {
+      const digest = digestOf(text);
+      if (kept && kept.digest === digest && kept.origin === folder.origin) {
         scenarios.set(name, kept);
         continue;
       }
       if (folder.origin === 'builtin') {
-        scenarios.set(name, builtinScenario(text, file, name));
+        scenarios.set(name, builtinScenario(text, file, name, digest));
         continue;
       }
       const parsed = parseScenario(text, file, name);
       problems.push(...parsed.problems);
-      if (parsed.scenario) scenarios.set(name, { scenario: parsed.scenario, origin: folder.origin, file, text });
+      if (parsed.scenario) scenarios.set(name, { scenario: parsed.scenario, origin: folder.origin, file, digest });
     }
   }
   if (problems.length > 0) throw new ScenarioError(problems);
   return Object.freeze({ scenarios });
+}
+
+function digestOf(text: string): string {
+  return createHash('sha256').update(text).digest('base64url');
 }
 
 /**
@@ -295,10 +304,10 @@ export async function loadScenarioFolders(folders: readonly ScenarioFolder[], pr
  * YAML files took about 30 ms of every start. They ship with the package and a test checks each one
  * (`cint-mock validate` does too), so a problem here is a broken install, thrown at first use.
  */
-function builtinScenario(text: string, file: string, name: string): LoadedScenario {
+function builtinScenario(text: string, file: string, name: string, digest: string): LoadedScenario {
   let compiled: CompiledScenario | undefined;
   return {
-    origin: 'builtin', file, text,
+    origin: 'builtin', file, digest,
     get scenario() {
       if (compiled) return compiled;
       const parsed = parseScenario(text, file, name);
