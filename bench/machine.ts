@@ -58,6 +58,25 @@ export function onCpu(cpu: number | undefined, command: readonly string[]): { fi
 }
 
 /** Resident memory in MB: /proc/<pid>/status VmRSS, else `ps -o rss=`; undefined when neither answers. */
+/** Clock ticks a second, for /proc/<pid>/stat's CPU times (100 on Linux nearly everywhere). */
+const CLOCK_TICKS = (() => {
+  const getconf = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
+  const ticks = Number((getconf.stdout ?? '').trim());
+  return getconf.status === 0 && Number.isInteger(ticks) && ticks > 0 ? ticks : 100;
+})();
+
+/** The CPU time (user and system) a process has used, in microseconds; undefined without /proc. */
+export function cpuMicros(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    // After the command name (which may hold spaces, in parentheses): state is field 3, utime 14, stime 15.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
 export function residentMb(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;
   try {

@@ -12,7 +12,8 @@
 //    Bare and mock alternate, after one warm-up round each that is not counted.
 // 2. Load: each target is a server of its own, started afresh for each round (RSS read after its start,
 //    before any request, and after its load run), checked with one request, then loaded by autocannon
-//    in a process of its own: a warm-up that is not counted, then BENCH_SECONDS. Every server is sent the
+//    in a process of its own: a warm-up run that is not counted, then BENCH_SECONDS, over which the server's
+//    CPU time per answer is read from /proc as well. Every server is sent the
 //    same headers (a bearer token as long as the mock's, Cint-API-Version); the bare server's list route
 //    answers a fixed page of 10 projects shaped like the mock's, a second baseline. The targets alternate
 //    over BENCH_ROUNDS rounds, the order rotated each round; the report gives medians, and ratios to bare
@@ -40,7 +41,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { atExit, cleanUp, launchServer, stop, withDeadline, type Server } from './children.js';
 import { runLoad, type LoadResult } from './load.js';
-import { envInteger, loadAverage, onCpu, placeProcesses, residentMb, type Placement } from './machine.js';
+import { cpuMicros, envInteger, loadAverage, onCpu, placeProcesses, residentMb, type Placement } from './machine.js';
 import { findRedisServer, startRedis, type RedisServer } from '../test/redis-server.js';
 
 const quick = process.env.BENCH_QUICK === '1';
@@ -326,6 +327,8 @@ async function coldStart(target: Target): Promise<ColdStart> {
 
 interface Sample {
   load: LoadResult;
+  /** The server's CPU time (user and system) per answer in the run, µs. */
+  cpuPerAnswer: number | undefined;
   rssStartMb: number | undefined;
   rssAfterMb: number | undefined;
   /** Lines and bytes the server wrote to its stderr, start and fill included. */
@@ -338,6 +341,8 @@ interface Sample {
 /** A figure of a sample, for ratios. */
 type Pick = (sample: Sample) => number | undefined;
 const rps: Pick = (sample) => sample.load.requestsPerSecond;
+/** Answers per CPU-second: its ratios read like the req/s ratios (higher is cheaper). */
+const perCpu: Pick = (sample) => (sample.cpuPerAnswer ? 1e6 / sample.cpuPerAnswer : undefined);
 const p99: Pick = (sample) => sample.load.p99;
 const rssStart: Pick = (sample) => sample.rssStartMb;
 const rssAfter: Pick = (sample) => sample.rssAfterMb;
@@ -379,7 +384,14 @@ async function measure(target: Target, round: number): Promise<Sample> {
   const { server, stopAll } = await launchTarget(target, 0, `${target.id}-${round}.log`);
   try {
     const { url, headers, rssStartMb } = await prepare(target, server);
-    const load = await runLoad({ url, headers, connections, seconds, warmupSeconds, cpu: placement.loadCpu });
+    // The warm-up is a run of its own, so that the server's CPU is read over the measured run alone.
+    const warm = warmupSeconds > 0 ? await runLoad({ url, headers, connections, seconds: warmupSeconds, warmupSeconds: 0, cpu: placement.loadCpu }) : undefined;
+    const cpuBefore = cpuMicros(server.child.pid);
+    const load = { ...await runLoad({ url, headers, connections, seconds, warmupSeconds: 0, cpu: placement.loadCpu }), warmupTotal: warm?.total ?? 0 };
+    const cpuAfter = cpuMicros(server.child.pid);
+    // The server's CPU per answer: a reading of its cost that does not depend on how fast the load
+    // generator can send (near bare Fastify's speed, one CPU of autocannon is the limit).
+    const cpuPerAnswer = cpuBefore !== undefined && cpuAfter !== undefined && load.total > 0 ? (cpuAfter - cpuBefore) / load.total : undefined;
     const rssAfterMb = residentMb(server.child.pid);
     if (server.exitedHow() !== undefined) throw new Error(`${target.label} exited (${server.exitedHow()}) during its load run${server.logTail() ? `:\n${server.logTail()}` : ''}`);
     const log = await countLines(server.logFile);
@@ -393,7 +405,7 @@ async function measure(target: Target, round: number): Promise<Sample> {
     // Logging on writes a line per request at least; logging off, none per request.
     if (target.logging && log.lines < load.total) problems.push(`logging on but ${log.lines} log lines for ${load.total} requests`);
     if (!target.logging && log.lines * 100 > load.total) problems.push(`logging off but ${log.lines} lines on stderr: ${server.logTail().slice(-300)}`);
-    return { load, rssStartMb, rssAfterMb, logLines: log.lines, logBytes: log.bytes, unexpected: problems.length > 0 ? problems.join('; ') : undefined };
+    return { load, cpuPerAnswer, rssStartMb, rssAfterMb, logLines: log.lines, logBytes: log.bytes, unexpected: problems.length > 0 ? problems.join('; ') : undefined };
   } finally {
     await stopAll();
   }
@@ -502,6 +514,12 @@ function report(cold: Record<'bare' | 'mock', ColdStart[]>, rows: Row[], memory:
     if (row.target.logging) return row.target.id === 'bare-log' ? bare : barePino;
     return row.target.path === 'list' && row.target.id !== 'bare-list' ? bareList : bare;
   };
+  /** CPU per answer is compared with the same bare server as p99 and RSS; a Redis target with its memory twin. */
+  const cpuBase = (row: Row) => (row.target.redis ? byId(row.target.redis.memoryTwin) : sameLogging(row));
+  const cpuMicrosText = (row: Row) => {
+    const value = definedMedian(row.samples.map((sample) => sample.cpuPerAnswer));
+    return value === undefined ? '—' : value.toFixed(1);
+  };
 
   lines.push('', `cint-mock npm run bench, ${new Date().toISOString()}${quick ? ' (BENCH_QUICK=1: a smoke check, not a measurement)' : ''}`);
   lines.push(`machine: node ${process.version}, ${placement.cpuCount} CPUs (${process.platform} ${process.arch}); ${placement.description}`);
@@ -532,12 +550,14 @@ function report(cold: Record<'bare' | 'mock', ColdStart[]>, rows: Row[], memory:
     + `mock sessions for reads hold ${fillers + 1} projects`);
   lines.push('Figures are medians over rounds; each ratio is the median of the rounds\' ratios, a target against the bare server measured in the same round.');
   lines.push('× bare: against bare Fastify (logging off); × bare+pino: rows with logging on against bare Fastify + pino; p99 and RSS ratios against the bare server with the same logging (a list page with logging off: the bare page of 10)');
+  lines.push('CPU µs: the server\'s CPU time (user and system, /proc) per answer over its measured run; × bare CPU: answers per CPU-second against the same bare server as p99 (a Redis target: its memory-store twin), which does not depend on how fast one CPU of autocannon can send');
   lines.push(...table(
-    ['target', 'req/s', '× bare', '× bare+pino', '× memory', 'p99 ms', '× bare p99', 'RSS start MB', '× bare RSS', 'RSS after MB', 'after/start'],
+    ['target', 'req/s', '× bare', '× bare+pino', '× memory', 'CPU µs', '× bare CPU', 'p99 ms', '× bare p99', 'RSS start MB', '× bare RSS', 'RSS after MB', 'after/start'],
     rows.map((row) => [
       row.target.label, thousands(row.requestsPerSecond), times(medianRatio(row, bare, rps)),
       row.target.logging && row.target.server === 'mock' ? times(medianRatio(row, barePino, rps)) : '',
       row.target.redis ? times(medianRatio(row, byId(row.target.redis.memoryTwin), rps)) : '',
+      cpuMicrosText(row), times(medianRatio(row, cpuBase(row), perCpu)),
       String(row.p99), times(medianRatio(row, sameLogging(row), p99)),
       mb(row.rssStartMb), times(medianRatio(row, sameLogging(row), rssStart)), mb(row.rssAfterMb), times(medianRatio(row, row, rssAfter, rssStart)),
     ]),
@@ -574,7 +594,9 @@ function report(cold: Record<'bare' | 'mock', ColdStart[]>, rows: Row[], memory:
   const goals: string[][] = [];
   const against = (id: string, base: Row, minimum: number, what: string) => {
     const value = medianRatio(byId(id), base, rps);
-    goals.push([what, `${times(value)}×`, `≥ ${minimum.toFixed(2)}×`, value === undefined ? 'not measured' : goal(value >= minimum)]);
+    const byCpu = medianRatio(byId(id), base, perCpu);
+    goals.push([what, `${times(value)}×`, `≥ ${minimum.toFixed(2)}×`, value === undefined ? 'not measured' : goal(value >= minimum),
+      byCpu === undefined ? '' : `by CPU per answer: ${times(byCpu)}× (${goal(byCpu >= minimum)})`]);
   };
   against('scripted', bare, 0.8, 'scripted 503, logging off, vs bare');
   against('scripted-log', barePino, 0.9, 'scripted 503, logging on, vs bare+pino');
@@ -587,7 +609,7 @@ function report(cold: Record<'bare' | 'mock', ColdStart[]>, rows: Row[], memory:
   const worst = (what: string, limit: number, pick: (row: Row) => number | undefined) => {
     const values = mockRows.map((row) => ({ row, value: pick(row) })).filter((entry): entry is { row: Row; value: number } => entry.value !== undefined);
     if (values.length === 0) {
-      goals.push([what, '—', `≤ ${limit.toFixed(2)}×`, 'not measured']);
+      goals.push([what, '—', `≤ ${limit.toFixed(2)}×`, 'not measured', '']);
       return;
     }
     const over = values.filter((entry) => entry.value > limit);
@@ -603,7 +625,7 @@ function report(cold: Record<'bare' | 'mock', ColdStart[]>, rows: Row[], memory:
   goals.push([`RSS after ${thousands(memoryRequests)} requests vs after ${thousands(memoryWarmRequests)}`, largest?.value === undefined ? '—' : `${times(largest.value)}× (worst)`, '≤ 1.20×',
     largest?.value === undefined ? 'not measured' : growth.every((entry) => entry.value !== undefined && entry.value <= 1.2) ? `met by all ${growth.length} targets` : `not met (worst: ${largest.sample.target.label})`]);
   lines.push('', 'Goals from the issue (informational: the bench does not fail on them; p99 and RSS goals over every mock target on the memory store)');
-  lines.push(...table(['', 'measured', 'goal', ''], goals, 4));
+  lines.push(...table(['', 'measured', 'goal', '', ''], goals, 5));
   lines.push('', unexpected === 0 ? 'Every answer was the one expected.' : `${unexpected} run(s) did not answer as expected (see UNEXPECTED above)`);
   return { text: lines.join('\n'), unexpected };
 }
