@@ -6,7 +6,7 @@ import { humanReadableId, newId, type Project, type Session } from '../sessions/
 import type { Handlers } from './handler.js';
 import { cursorOf, highlight, pageSizeOf } from './shared.js';
 import { isoAt } from '../sessions/lifecycle.js';
-import { projectStatisticsOf } from './target-group-views.js';
+import { projectStatisticsOf, targetGroupsOf } from './target-group-views.js';
 
 function projectView(project: Project) {
   return {
@@ -20,8 +20,7 @@ function projectView(project: Project) {
 }
 
 function projectListItem(session: Session, project: Project, search: string | undefined) {
-  const targetGroupIds = session.targetGroupsByProject.get(project.id) ?? [];
-  const targetGroups = targetGroupIds.map((id) => session.targetGroups.get(id)).filter((group) => group !== undefined);
+  const targetGroups = targetGroupsOf(session, project.id);
   const references = targetGroups.map((group) => group.spec.target_group_customer_reference_number)
     .filter((reference): reference is string => typeof reference === 'string');
   return {
@@ -35,7 +34,7 @@ function projectListItem(session: Session, project: Project, search: string | un
     target_group_count: targetGroups.length,
     status: 'active' as const,
     last_activity_at: project.last_activity_at,
-    statistics: projectStatisticsOf(session, project.id),
+    statistics: projectStatisticsOf(session, project.id, targetGroups),
     ...(references.length ? { target_group_customer_reference_numbers: references } : {}),
   };
 }

@@ -202,12 +202,23 @@ const median = (values: number[]) => {
 const average = (values: number[]) => (values.length === 0 ? 0 : values.reduce((sum, value) => sum + value, 0) / values.length);
 const rounded = (value: number) => Math.round(value * 10_000) / 10_000;
 
+/** The project's target groups, in the order they were made. */
+export function targetGroupsOf(session: Session, projectId: string): TargetGroup[] {
+  return (session.targetGroupsByProject.get(projectId) ?? []).map((id) => session.targetGroups.get(id)).filter((group) => group !== undefined);
+}
+
 /**
  * ProjectStatistics over the project's target groups: goals and counts summed; rates over the target
  * groups that have had respondents (medians and averages of none are 0).
  */
-export function projectStatisticsOf(session: Session, projectId: string) {
-  const groups = (session.targetGroupsByProject.get(projectId) ?? []).map((id) => session.targetGroups.get(id)).filter((group) => group !== undefined);
+export function projectStatisticsOf(session: Session, projectId: string, groups: readonly TargetGroup[] = targetGroupsOf(session, projectId)) {
+  // A project without target groups (every project, at first): each figure is 0, without the arithmetic.
+  if (groups.length === 0) {
+    return {
+      filling_goal: 0, current_completes: 0, current_prescreens: 0, incidence_rate_median: 0,
+      length_of_interview_median_seconds: 0, conversion_rate_average: 0, drop_off_rate_average: 0,
+    };
+  }
   const all = groups.map((group) => ({ group, statistics: statisticsOf(session, group) }));
   const fielded = all.filter(({ statistics }) => statistics.entrants > 0);
   return {
