@@ -1,9 +1,9 @@
 // Benchmark: the mock as users run it (`node dist/src/cli.js`, its own process) against a bare Fastify
 // server (bench/bare-server.mjs, also its own process), in the same run on the same machine, so the
 // figures that matter are the ratios, not the absolute numbers (these machines are shared).
-//   npm run bench                                  # builds dist first; about 5 minutes
+//   npm run bench                                  # builds dist first; about 12 minutes
 //   BENCH_QUICK=1 npm run bench                    # a smoke check: 1 round, 3 s per target, 1 s warm-up
-//   BENCH_SECONDS=10 BENCH_CONNECTIONS=20 BENCH_ROUNDS=5 npm run bench
+//   BENCH_SECONDS=10 BENCH_CONNECTIONS=20 BENCH_ROUNDS=3 npm run bench
 //   (also BENCH_WARMUP seconds, BENCH_COLD_ROUNDS, BENCH_START_TIMEOUT_MS; BENCH_PIN=0 runs unpinned)
 //
 // 1. Cold start: from spawn to the first successful answer, polled from the moment of spawn on a port
@@ -48,7 +48,7 @@ const quick = process.env.BENCH_QUICK === '1';
 const seconds = envInteger('BENCH_SECONDS', quick ? 3 : 5, 1);
 const warmupSeconds = envInteger('BENCH_WARMUP', quick ? 1 : 2, 0);
 const connections = envInteger('BENCH_CONNECTIONS', 50, 1);
-const rounds = envInteger('BENCH_ROUNDS', quick ? 1 : 3, 1);
+const rounds = envInteger('BENCH_ROUNDS', quick ? 1 : 5, 1);
 const coldRounds = envInteger('BENCH_COLD_ROUNDS', quick ? 1 : 5, 1);
 /** The memory run: RSS after the first 10,000 requests and after this many. */
 const memoryRequests = envInteger('BENCH_MEMORY_REQUESTS', quick ? 100_000 : 1_000_000, 20_000);
