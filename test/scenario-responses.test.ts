@@ -51,6 +51,14 @@ rules:
   - match: { operation: get_list_target_groups }
     respond: { status: 301, body: {}, headers: { Location: /v1/elsewhere } }
 `,
+  'look-alike-steps.yaml': `
+description: steps that print alike as JSON text but differ (rules with equal steps share them)
+rules:
+  - match: { operation: get_project_by_id }
+    respond: { status: 200, body: { goal: .inf } }
+  - match: { operation: list_account_projects }
+    respond: { status: 200, body: { goal: "Infinity" } }
+`,
   'passthrough-forms.yaml': `
 description: passthrough with headers and a delay
 rules:
@@ -133,6 +141,16 @@ describe('scenario responses', () => {
     assert.equal(moved.statusCode, 301);
     assert.equal(moved.headers.location, '/v1/elsewhere');
     assert.deepEqual(moved.json(), {});
+  });
+
+  it('rules whose steps print alike as JSON but differ each answer as their own step says', async () => {
+    const client = await clientUsing(app, 'look-alike-steps');
+    const project = await app.inject({ method: 'GET', url: `${projectsUrl()}/${PROJECT}`, headers: client.headers() });
+    assert.equal(project.statusCode, 200);
+    assert.deepEqual(project.json(), { goal: null });
+    const listed = await app.inject({ method: 'GET', url: projectsUrl(), headers: client.headers() });
+    assert.equal(listed.statusCode, 200);
+    assert.deepEqual(listed.json(), { goal: 'Infinity' });
   });
 
   it('a 2xx without a body runs the realistic handler and sends its answer with that status', async () => {

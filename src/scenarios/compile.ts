@@ -3,6 +3,7 @@
 // closures, and the rules filed by operation id in file order, then by the exact values they require
 // (rule-index.ts). Mistakes the schema cannot see (a path no operation serves, a step that can never
 // answer) are reported here, with their field.
+import { isDeepStrictEqual } from 'node:util';
 import type { Static } from '@sinclair/typebox';
 import { operation, operations, type Operation, type OperationId } from '../cint/operations.js';
 import { JOB_KINDS, JOB_OPERATIONS } from '../cint/jobs.js';
@@ -119,7 +120,8 @@ export function compileScenario(data: ScenarioFileData, name: string, file: stri
 }
 
 interface Shared {
-  readonly sharedSteps: Map<string, readonly CompiledStep[]>;
+  /** Steps by their JSON text, which only narrows the search: steps are shared when they are deeply equal. */
+  readonly sharedSteps: Map<string, (readonly CompiledStep[])[]>;
   readonly sharedOperations: Map<string, readonly OperationId[]>;
 }
 
@@ -131,9 +133,12 @@ function compileRule(rule: RuleData, index: number, at: FieldPath, issues: Issue
   const exact = exactConditions(rule.match);
   const matches = resolved ? compileMatchers(rule.match, resolved.pathParams, exact, [...at, 'match'], issues) : null;
   if (!resolved || !matches || issues.length > before) return null;
-  const stepsKey = JSON.stringify(steps, (_key, value: unknown) => (value === Infinity ? 'Infinity' : value === undefined ? 'undefined' : value));
-  let ruleSteps = sharedSteps.get(stepsKey);
-  if (!ruleSteps) sharedSteps.set(stepsKey, (ruleSteps = Object.freeze(steps)));
+  // JSON text loses the difference between undefined, Infinity and the strings and nulls they print as.
+  const text = JSON.stringify(steps);
+  let alike = sharedSteps.get(text);
+  if (!alike) sharedSteps.set(text, (alike = []));
+  let ruleSteps = alike.find((known) => isDeepStrictEqual(known, steps));
+  if (!ruleSteps) alike.push((ruleSteps = Object.freeze(steps)));
   const operationsKey = resolved.operations.join(' ');
   let ruleOperations = sharedOperations.get(operationsKey);
   if (!ruleOperations) sharedOperations.set(operationsKey, (ruleOperations = Object.freeze(resolved.operations)));
