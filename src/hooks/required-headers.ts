@@ -47,8 +47,8 @@ export function requiredHeaders(app: FastifyInstance): void {
     const version = request.headers['cint-api-version'];
     const required = presenceOnly.get(id);
     if (required !== undefined && allPresent(request.headers, required) && (version === undefined || (typeof version === 'string' && API_VERSION.test(version)))) return;
-    const headers = { ...request.headers };
-    const params = validate && !validate(headers)
+    // A copy: the validator may coerce what it reads.
+    const params = validate && !validate({ ...request.headers })
       ? invalidParamsFrom(validate.errors ?? [], 'headers', (name) => HEADER_NAMES[name] ?? name)
       : [];
     if (typeof version === 'string' && !API_VERSION.test(version)) {
