@@ -8,7 +8,7 @@
 // (dist/src/index.js, for suites that start the mock in-process) stays unbundled.
 //   node scripts/finish-build.mjs          # run by `npm run build`, after tsc
 import { build } from 'esbuild';
-import { copyFile, readdir, rm } from 'node:fs/promises';
+import { copyFile, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -45,6 +45,14 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
+// ASCII only: V8 keeps a script's source in memory, and one character past Latin-1 makes all of it a
+// two-byte string: 7.6 MB instead of 3.8 MB of every server's memory. esbuild writes strings and names
+// in ASCII (its default charset) but keeps some comments as they are (a dependency's "Θ(N²)"); their
+// characters are written as \u escapes, which change nothing in a comment (nor would they in code).
+const bundlePath = new URL('../dist/src/cli.js', import.meta.url);
+const bundle = await readFile(bundlePath, 'utf8');
+const ascii = bundle.replace(/[\u0080-\uffff]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+if (ascii !== bundle) await writeFile(bundlePath, ascii);
 // The package ships no source maps (they would point at src/, which it does not ship): tsc makes none
 // for the build (tsconfig.build.json), and maps left in dist/ by an older build are removed.
 for (const entry of await readdir(new URL('../dist/src/', import.meta.url), { recursive: true })) {
