@@ -54,9 +54,13 @@ export interface CompiledRule {
   /** The rule's index in the file's `rules`, counting from 0 as in error messages. */
   readonly index: number;
   readonly operations: readonly OperationId[];
-  readonly matches: (facts: RequestFacts) => boolean;
-  /** The conditions among `params`, `query` and `headers` that only listed values meet (for the index). */
+  /**
+   * The conditions among `params`, `query` and `headers` that only listed values meet: checked together
+   * by `meetsAll`, and the index's conditions.
+   */
   readonly exact: readonly ExactCondition[];
+  /** The rest of the match (`path`, patterns, `present`, `body`), or null when there is none. */
+  readonly check: ((facts: RequestFacts) => boolean) | null;
   /** Literal segments of a `path` template where an operation has a parameter, per operation (for the index). */
   readonly pathExact: ReadonlyMap<OperationId, readonly ExactCondition[]>;
   readonly steps: readonly CompiledStep[];
@@ -79,7 +83,6 @@ export interface CompiledScenario {
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const NO_BODY_STATUSES = new Set([204, 205, 304]);
-const always = () => true;
 
 /**
  * Compiles a checked file. `skipRules` are rules the schema already found wrong: the others are still
@@ -131,8 +134,8 @@ function compileRule(rule: RuleData, index: number, at: FieldPath, issues: Issue
   const resolved = resolveOperations(rule.match, [...at, 'match'], issues);
   const steps = compileSteps(rule, at, issues, resolved?.operations ?? []);
   const exact = exactConditions(rule.match);
-  const matches = resolved ? compileMatchers(rule.match, resolved.pathParams, exact, [...at, 'match'], issues) : null;
-  if (!resolved || !matches || issues.length > before) return null;
+  const check = resolved ? compileMatchers(rule.match, resolved.pathParams, [...at, 'match'], issues) : null;
+  if (!resolved || issues.length > before) return null;
   // JSON text loses the difference between undefined, Infinity and the strings and nulls they print as.
   const text = JSON.stringify(steps);
   let alike = sharedSteps.get(text);
@@ -145,8 +148,8 @@ function compileRule(rule: RuleData, index: number, at: FieldPath, issues: Issue
   return Object.freeze({
     index,
     operations: ruleOperations,
-    matches,
     exact,
+    check,
     pathExact: pathConditions(resolved.pathParams),
     steps: ruleSteps,
     after: rule.after ?? 'fall_through',
@@ -348,7 +351,6 @@ type Check = (facts: RequestFacts) => boolean;
 // compileMatchers would keep all of that call's variables, for every rule).
 const pathCheck = (pathParams: Map<OperationId, [string, string][]>): Check =>
   (facts) => (pathParams.get(facts.operationId) ?? []).every(([name, value]) => facts.params[name] === value);
-const exactCheck = (exact: readonly ExactCondition[]): Check => (facts) => meetsAll(exact, facts);
 const valueCheck = (field: ExactField, name: string, test: ValueTest): Check => (facts) => test(facts[field][name]);
 const bodyCheck = (pattern: unknown): Check => (facts) => bodyMatches(pattern, facts.body);
 const allOf = (checks: readonly Check[]): Check => (facts) => {
@@ -356,12 +358,13 @@ const allOf = (checks: readonly Check[]): Check => (facts) => {
   return true;
 };
 
-function compileMatchers(match: MatchData, pathParams: Map<OperationId, [string, string][]>, exact: readonly ExactCondition[], at: FieldPath, issues: Issue[]): Check {
+/**
+ * The checks of a match besides its listed values (which meetsAll checks over the rule's `exact`, so a
+ * rule per project id holds no function of its own); null when there are none.
+ */
+function compileMatchers(match: MatchData, pathParams: Map<OperationId, [string, string][]>, at: FieldPath, issues: Issue[]): Check | null {
   const checks: Check[] = [];
   if (pathParams.size > 0) checks.push(pathCheck(pathParams));
-  // Listed values (the index's conditions) are checked together by one function; patterns and
-  // `present` each by a test of their own. (A rule per project id is then one small closure.)
-  if (exact.length > 0) checks.push(exactCheck(exact));
   const fields = [['params', match.params], ['query', match.query], ['headers', match.headers]] as const;
   for (const [field, matchers] of fields) {
     for (const [name, matcher] of Object.entries(matchers ?? {})) {
@@ -371,12 +374,12 @@ function compileMatchers(match: MatchData, pathParams: Map<OperationId, [string,
     }
   }
   if (match.body !== undefined) checks.push(bodyCheck(match.body));
-  if (checks.length === 0) return always;
+  if (checks.length === 0) return null;
   return checks.length === 1 ? checks[0]! : allOf(checks);
 }
 
 /** Whether the request meets every listed-values condition: its value, or one of its repeated values, is listed. */
-function meetsAll(conditions: readonly ExactCondition[], facts: RequestFacts): boolean {
+export function meetsAll(conditions: readonly ExactCondition[], facts: RequestFacts): boolean {
   for (const { field, name, values } of conditions) {
     const value = facts[field][name];
     if (value === undefined) return false;
@@ -402,8 +405,11 @@ function exactConditions(match: MatchData): readonly ExactCondition[] {
   add('params', match.params);
   add('query', match.query);
   add('headers', match.headers, true);
-  return Object.freeze(conditions);
+  // A copy of its own length: an array grown by push keeps room for 17, which every rule would hold.
+  return conditions.length === 0 ? NO_CONDITIONS : Object.freeze(conditions.slice());
 }
+
+const NO_CONDITIONS: readonly ExactCondition[] = Object.freeze([]);
 
 const NO_PATH_CONDITIONS: ReadonlyMap<OperationId, readonly ExactCondition[]> = new Map();
 

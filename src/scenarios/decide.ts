@@ -1,7 +1,7 @@
 // The scenario engine's core: given a scenario's rules for one operation, the request's facts, the
 // session's state for that scenario and its random stream, decide how the request is answered.
 // No I/O: the only effects are on the state it is handed (step counters, the random stream).
-import type { CompiledRule, CompiledScenario, CompiledStep, RequestFacts } from './compile.js';
+import { meetsAll, type CompiledRule, type CompiledScenario, type CompiledStep, type RequestFacts } from './compile.js';
 import { randomFor, type SeededRandom } from './random.js';
 import { keyedCandidates, type OperationRules } from './rule-index.js';
 
@@ -57,7 +57,7 @@ export function decideResponse(operation: OperationRules, facts: RequestFacts, s
 
 /** The rule's answer to the request, or null when it does not match or steps aside. */
 function tryRule(rule: CompiledRule, facts: RequestFacts, state: ScenarioState): Decision | null {
-  if (!rule.matches(facts)) return null;
+  if (!meetsAll(rule.exact, facts) || (rule.check !== null && !rule.check(facts))) return null;
   const step = currentStep(rule, state);
   if (!step) return null;
   if (step.probability < 1 && !(state.random.next() < step.probability)) return null;
