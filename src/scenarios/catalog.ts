@@ -167,7 +167,8 @@ export class ScenarioCatalog extends EventEmitter<{ reloaded: [ScenarioSet]; 're
 
   /** The scenario that answers a session's requests (its own choice, its name's, else the default), if any. */
   scenarioOf(session: Session): CompiledScenario | null {
-    const choice = this.choices.get(session.id) ?? this.choices.get(choiceKey(session.name));
+    // No session has chosen (a server started with --scenario): no lookups in the LRU cache per request.
+    const choice = this.choices.size === 0 ? undefined : this.choices.get(session.id) ?? this.choices.get(choiceKey(session.name));
     const name = choice ? choice.name : this.defaultName;
     return name === null ? null : this.set.scenarios.get(name)?.scenario ?? null;
   }
