@@ -57,7 +57,6 @@ export function onCpu(cpu: number | undefined, command: readonly string[]): { fi
   return cpu === undefined ? { file, args } : { file: 'taskset', args: ['-c', String(cpu), file, ...args] };
 }
 
-/** Resident memory in MB: /proc/<pid>/status VmRSS, else `ps -o rss=`; undefined when neither answers. */
 /** Clock ticks a second, for /proc/<pid>/stat's CPU times (100 on Linux nearly everywhere). */
 const CLOCK_TICKS = (() => {
   const getconf = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
@@ -77,6 +76,7 @@ export function cpuMicros(pid: number | undefined): number | undefined {
   }
 }
 
+/** Resident memory in MB: /proc/<pid>/status VmRSS, else `ps -o rss=`; undefined when neither answers. */
 export function residentMb(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;
   try {
