@@ -5,13 +5,14 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
-import { parse } from 'yaml';
+import { parse, parseDocument } from 'yaml';
 import {
-  BUILTIN_SCENARIOS_DIR, ScenarioError, formatProblem, loadScenarioFolders, parseScenario, validateScenarioFolder,
+  BUILTIN_SCENARIOS_DIR, ScenarioError, formatProblem, loadScenarioFolders, parseScenario, readPlainYaml, validateScenarioFolder,
   type ScenarioProblem,
 } from '../src/scenarios/load.js';
 import { scenarioJsonSchema } from '../src/scenarios/schema.js';
-import { removeFolder, scenarioFolder } from './scenario-helpers.js';
+import { appWithScenarios, clientUsing, removeFolder, scenarioFolder } from './scenario-helpers.js';
+import { projectsUrl } from './helpers.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -153,6 +154,103 @@ rules:
     assert.equal(problem?.line, 2);
     assert.equal(problem?.field, '(syntax)');
     assert.equal(problem?.expected, 'valid YAML or JSON');
+  });
+});
+
+describe('reading YAML', () => {
+  // Plain files are read by js-yaml, the rest by the yaml library (load.ts): the two must never differ.
+  const yamlLibrary = (text: string): { data: unknown } | null => {
+    const doc = parseDocument(text, { uniqueKeys: true });
+    return doc.errors.length > 0 || doc.warnings.length > 0 ? null : { data: doc.toJS({ maxAliasCount: 1000 }) };
+  };
+
+  it('the fast reader gives the yaml library\'s data, or leaves the text to it', () => {
+    const texts = [
+      'a: 0b101', 'a: 0o17', 'a: -0x1F', 'a: 0x1F', 'a: 1_000', 'a: .5', 'a: 5.', 'a: 1e3', 'a: +.inf', 'a: .NaN', 'a: ~', 'a: Null', 'a:',
+      'a: TRUE', 'a: yes', 'a: on', 'a: 012', 'a: 09', 'a: -0', 'a: +12', 'a: 2026-12-04', 'a: 1:30', 'a: 12345678901234567890', 'a: 0.10',
+      'a: "\\u00e9\\x41"', "a: 'it''s'", 'a: |\n  x\n  y\n', 'a: >-\n  x\n  y\n', 'a: [1, 2, {b: c}]', '\ufeffa: 1', '- a\n- b', '12', '',
+      // Where the readers differ: YAML 1.1 by directive, explicit tags, aliases, keys that are not text.
+      '%YAML 1.1\n---\na: yes', 'a: !!float 1', 'a: !!str 12', 'a: !custom x', '{"a":!!float 1}', 'a: &x {b: 1}\nc: *x', '? [x, y]\n: 1', '<<: {a: 1}\nb: 2',
+      // Errors: the yaml library reports them, with its messages and positions.
+      'a: 1\na: 2', 'a: b: c', 'a:\n\t- x', 'a: [1,2', 'a: @x', '---\na: 1\n---\nb: 2',
+    ];
+    let fast = 0;
+    for (const text of texts) {
+      const plain = readPlainYaml(text);
+      if (!plain) continue;
+      fast += 1;
+      assert.deepEqual(plain, yamlLibrary(text), `both readers on ${JSON.stringify(text)}`);
+    }
+    assert.ok(fast >= 30, `only ${fast} texts read by the fast reader`);
+    // The directive and the tag are where js-yaml alone would read something else.
+    assert.equal(readPlainYaml('%YAML 1.1\n---\na: yes'), null);
+    assert.equal(readPlainYaml('a: !!float 1'), null);
+  });
+
+  it('every built-in scenario and every YAML example in the docs reads the same with either reader', async () => {
+    const builtins = (await readdir(BUILTIN_SCENARIOS_DIR)).filter((entry) => /\.ya?ml$/.test(entry));
+    for (const name of builtins) {
+      const text = await readFile(join(BUILTIN_SCENARIOS_DIR, name), 'utf8');
+      const plain = readPlainYaml(text);
+      assert.ok(plain, `${name} is plain YAML, read by the fast reader`);
+      assert.deepEqual(plain, yamlLibrary(text), name);
+    }
+    let examples = 0;
+    for (const doc of ['README.md', 'docs/scenarios.md']) {
+      const text = await readFile(join(ROOT, doc), 'utf8');
+      for (const [, block = ''] of text.matchAll(/```yaml\n([\s\S]*?)```/g)) {
+        const plain = readPlainYaml(block);
+        if (plain) assert.deepEqual(plain, yamlLibrary(block), `${doc}:\n${block}`);
+        examples += plain ? 1 : 0;
+      }
+    }
+    assert.ok(builtins.length >= 12 && examples >= 15, `${builtins.length} built-in files, ${examples} examples`);
+  });
+
+  it('a YAML 1.1 directive keeps its meaning: yes is true there, and text without it', () => {
+    const rule = 'rules:\n  - match: { operation: "*", headers: { x-debug: { present: yes } } }\n    respond: { status: 500 }\n';
+    assert.ok(parseScenario(`%YAML 1.1\n---\ndescription: x\n${rule}`, 'old.yaml', 'old').scenario);
+    const [problem] = problemsOf(`description: x\n${rule}`);
+    assert.equal(problem?.field, 'rules[0].match.headers.x-debug.present');
+    assert.equal(problem?.line, 3);
+  });
+
+  it('anchors and aliases share a step between rules', async () => {
+    const { app, close } = await appWithScenarios({
+      'shared.yaml': 'description: one outage\nrules:\n  - match: { operation: list_account_projects }\n    respond: &down { status: 503 }\n'
+        + '  - match: { operation: create_project }\n    respond: *down\n',
+    });
+    try {
+      const client = await clientUsing(app, 'shared');
+      for (const method of ['GET', 'POST'] as const) {
+        const response = await app.inject({ method, url: projectsUrl(), headers: client.headers({ 'idempotency-key': client.idempotencyKey() }), payload: method === 'POST' ? {} : undefined });
+        assert.equal(response.statusCode, 503, `${method}: ${response.body}`);
+        assert.equal(response.headers['retry-after'], '1');
+        assert.equal(response.json().object, 'service_unavailable_error');
+      }
+    } finally {
+      await close();
+    }
+  });
+
+  it('aliases that would expand without bound are a problem of their file, not a stalled or crashed load', async () => {
+    const levels = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (let level = 1; level < 8; level += 1) {
+      const previous = String.fromCharCode(96 + level);
+      const name = String.fromCharCode(97 + level);
+      levels.push(`${name}: &${name} [${Array(10).fill(`*${previous}`).join(', ')}]`);
+    }
+    const dir = await scenarioFolder({ 'laughs.yaml': `${levels.join('\n')}\ndescription: x\nrules: []\n` });
+    try {
+      await assert.rejects(loadScenarioFolders([{ dir, origin: 'user' }]), (error: unknown) => {
+        assert.ok(error instanceof ScenarioError);
+        assert.deepEqual(error.problems.map((problem) => [problem.field, problem.expected]), [['(syntax)', 'aliases that repeat at most 1,000 nodes']]);
+        assert.match(error.problems[0]!.file, /laughs\.yaml$/);
+        return true;
+      });
+    } finally {
+      await removeFolder(dir);
+    }
   });
 });
 

@@ -271,7 +271,8 @@ export class ScenarioCatalog extends EventEmitter<{ reloaded: [ScenarioSet]; 're
 
   private scheduleReload(): void {
     clearTimeout(this.debounce);
-    this.debounce = setTimeout(() => void this.reload(), RELOAD_DEBOUNCE_MS);
+    // A reload that throws (not a problem in a file, which it reports) must not end the process.
+    this.debounce = setTimeout(() => void this.reload().catch((error: unknown) => this.log?.error({ err: error }, 'scenario reload failed')), RELOAD_DEBOUNCE_MS);
   }
 
   private poll(intervalMs: number): void {
