@@ -76,8 +76,8 @@ function check(schema: Schema, value: unknown, path: PathStack, issues: Issue[])
     case 'boolean':
       if (typeof value !== 'boolean') issues.push(mismatch(path, schema, value));
       return;
-    default:
   }
+  // A schema without a type takes any value.
 }
 
 function checkObject(schema: Schema, value: unknown, path: PathStack, issues: Issue[]): void {
