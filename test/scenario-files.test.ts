@@ -149,6 +149,35 @@ rules:
     assert.ok(parseScenario(fine, 'fine.json', 'fine').scenario);
   });
 
+  it('report a problem in every rule that repeats a respond, whatever an earlier rule with the same respond compiled to', () => {
+    // Rules with the same respond reuse its compiled steps; the steps' problems depend on the rule's
+    // operations and its after, and a respond with a problem is compiled again for each rule.
+    const problems = problemsOf(`description: rules that repeat one another's respond
+rules:
+  - match: { operation: get_project_by_id, params: { project_id: A } }
+    respond: { status: 503 }
+  - match: { operation: get_project_by_id, params: { project_id: B } }
+    respond: { status: 503 }
+    after: repeat
+  - match: { operation: create_bulk_pause_target_groups_job }
+    respond: { job: { processing_polls: 1 } }
+  - match: { operation: get_project_by_id }
+    respond: { job: { processing_polls: 1 } }
+  - match: { operation: get_project_by_id, params: { project_id: C } }
+    respond: { status: 204, body: { a: 1 } }
+  - match: { operation: get_project_by_id, params: { project_id: D } }
+    respond: { status: 204, body: { a: 1 } }
+  - match: { operation: get_project_by_id, params: { project_id: E } }
+    respond: { status: 503 }
+`);
+    assert.deepEqual(problems.map((problem) => [problem.rule, problem.field]), [
+      [1, 'rules[1].after'],
+      [3, 'rules[3].respond.job'],
+      [4, 'rules[4].respond.body'],
+      [5, 'rules[5].respond.body'],
+    ]);
+  });
+
   it('report the first YAML syntax error with its position', () => {
     const [problem] = problemsOf('description: [unclosed\nrules: []\n');
     assert.equal(problem?.line, 2);

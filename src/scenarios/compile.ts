@@ -93,7 +93,7 @@ export function compileScenario(data: ScenarioFileData, name: string, file: stri
   const rules: CompiledRule[] = [];
   // Rules with the same steps share them (steps are data; what a session used of them is kept by rule),
   // and rules for the same operations share the list.
-  const shared: Shared = { sharedSteps: new Map(), sharedOperations: new Map() };
+  const shared: Shared = { sharedSteps: new Map(), compiledFrom: new Map(), sharedOperations: new Map() };
   data.rules.forEach((rule, index) => {
     if (skipRules.has(index)) return;
     const compiled = compileRule(rule, index, ['rules', index], issues, shared);
@@ -125,24 +125,39 @@ export function compileScenario(data: ScenarioFileData, name: string, file: stri
 interface Shared {
   /** Steps by their JSON text, which only narrows the search: steps are shared when they are deeply equal. */
   readonly sharedSteps: Map<string, (readonly CompiledStep[])[]>;
+  /**
+   * Steps by what they were compiled from: the rule's operations, its `after` and its `respond` as JSON
+   * text (which again only narrows the search). A generated file gives thousands of rules the same
+   * `respond`; each rule after the first takes the steps compiled for it, without compiling them again.
+   * Only steps that compiled without a problem are here, so a rule that takes them has none either.
+   */
+  readonly compiledFrom: Map<string, { readonly respond: unknown; readonly steps: readonly CompiledStep[] }[]>;
   readonly sharedOperations: Map<string, readonly OperationId[]>;
 }
 
 function compileRule(rule: RuleData, index: number, at: FieldPath, issues: Issue[], shared: Shared): CompiledRule | null {
-  const { sharedSteps, sharedOperations } = shared;
+  const { sharedSteps, compiledFrom, sharedOperations } = shared;
   const before = issues.length;
-  const resolved = resolveOperations(rule.match, [...at, 'match'], issues);
-  const steps = compileSteps(rule, at, issues, resolved?.operations ?? []);
-  const exact = exactConditions(rule.match);
-  const check = resolved ? compileMatchers(rule.match, resolved.pathParams, [...at, 'match'], issues) : null;
-  if (!resolved || issues.length > before) return null;
+  const resolved = resolveOperations(rule.match, at, issues);
+  const operationsKey = resolved ? resolved.operations.join(' ') : '';
   // JSON text loses the difference between undefined, Infinity and the strings and nulls they print as.
-  const text = JSON.stringify(steps);
-  let alike = sharedSteps.get(text);
-  if (!alike) sharedSteps.set(text, (alike = []));
-  let ruleSteps = alike.find((known) => isDeepStrictEqual(known, steps));
-  if (!ruleSteps) alike.push((ruleSteps = Object.freeze(steps)));
-  const operationsKey = resolved.operations.join(' ');
+  const source = resolved ? `${operationsKey}\u0000${rule.after ?? ''}\u0000${JSON.stringify(rule.respond)}` : null;
+  const sameSource = source === null ? undefined : compiledFrom.get(source);
+  const known = sameSource?.find((entry) => isDeepStrictEqual(entry.respond, rule.respond))?.steps;
+  const steps = known ?? compileSteps(rule, at, issues, resolved?.operations ?? []);
+  const exact = exactConditions(rule.match);
+  const check = resolved ? compileMatchers(rule.match, resolved.pathParams, at, issues) : null;
+  if (!resolved || issues.length > before) return null;
+  let ruleSteps = known;
+  if (!ruleSteps) {
+    const text = JSON.stringify(steps);
+    let alike = sharedSteps.get(text);
+    if (!alike) sharedSteps.set(text, (alike = []));
+    ruleSteps = alike.find((shared) => isDeepStrictEqual(shared, steps));
+    if (!ruleSteps) alike.push((ruleSteps = Object.freeze(steps)));
+    if (sameSource) sameSource.push({ respond: rule.respond, steps: ruleSteps });
+    else compiledFrom.set(source!, [{ respond: rule.respond, steps: ruleSteps }]);
+  }
   let ruleOperations = sharedOperations.get(operationsKey);
   if (!ruleOperations) sharedOperations.set(operationsKey, (ruleOperations = Object.freeze(resolved.operations)));
   return Object.freeze({
@@ -161,12 +176,20 @@ function compileRule(rule: RuleData, index: number, at: FieldPath, issues: Issue
 interface Resolved {
   operations: OperationId[];
   /** Literal path segments that stand where an operation has a parameter, per operation. */
-  pathParams: Map<OperationId, [string, string][]>;
+  pathParams: ReadonlyMap<OperationId, [string, string][]>;
 }
 
+const NO_PATH_PARAMS: ReadonlyMap<OperationId, [string, string][]> = new Map();
+
+/** The names of each operation's path parameters, by its path, worked out once. */
+const PATH_PARAM_NAMES = new Map(operations.map((op) => [op.path as string, new Set(paramNamesOf(op.path))]));
+
+const hasPathParam = (op: Operation, name: string): boolean => PATH_PARAM_NAMES.get(op.path)?.has(name) ?? paramNamesOf(op.path).includes(name);
+
+/** The operations a rule's match can answer (`at`: the rule's field path, for the problems found). */
 function resolveOperations(match: MatchData, at: FieldPath, issues: Issue[]): Resolved | null {
   if (match.operation === undefined && match.method === undefined && match.path === undefined) {
-    issues.push({ path: [...at, 'operation'], expected: 'an operation (an id, a list of ids, or "*"), a method or a path', found: 'nothing', missing: true });
+    issues.push({ path: [...at, 'match', 'operation'], expected: 'an operation (an id, a list of ids, or "*"), a method or a path', found: 'nothing', missing: true });
     return null;
   }
   let candidates: readonly Operation[] = operations;
@@ -174,7 +197,7 @@ function resolveOperations(match: MatchData, at: FieldPath, issues: Issue[]): Re
   if (match.operation !== undefined) {
     const ids = Array.isArray(match.operation) ? match.operation : [match.operation];
     if (ids.includes('*') && ids.length > 1) {
-      issues.push({ path: [...at, 'operation'], expected: 'operation ids, or "*" alone (it already means every operation)', found: describeValue(ids) });
+      issues.push({ path: [...at, 'match', 'operation'], expected: 'operation ids, or "*" alone (it already means every operation)', found: describeValue(ids) });
       return null;
     }
     if (!ids.includes('*')) candidates = ids.map((id) => operation(id as OperationId));
@@ -185,32 +208,34 @@ function resolveOperations(match: MatchData, at: FieldPath, issues: Issue[]): Re
     const kept = candidates.filter((op) => methods.has(op.method));
     if (kept.length === 0) {
       const served = [...new Set(candidates.map((op) => op.method))].join(', ');
-      issues.push({ path: [...at, 'method'], expected: `a method of the operations matched (${served})`, found: describeValue(match.method) });
+      issues.push({ path: [...at, 'match', 'method'], expected: `a method of the operations matched (${served})`, found: describeValue(match.method) });
       return null;
     }
     candidates = kept;
   }
 
-  const pathParams = new Map<OperationId, [string, string][]>();
+  let pathParams = NO_PATH_PARAMS;
   if (match.path !== undefined) {
     if (match.path.includes('?')) {
-      issues.push({ path: [...at, 'path'], expected: 'a path without a query string (match the query with `query:`)', found: describeValue(match.path) });
+      issues.push({ path: [...at, 'match', 'path'], expected: 'a path without a query string (match the query with `query:`)', found: describeValue(match.path) });
       return null;
     }
     const template = segmentsOf(match.path);
     const kept: Operation[] = [];
+    const literalsByOperation = new Map<OperationId, [string, string][]>();
     for (const op of candidates) {
       const literals = matchTemplate(template, routeSegments(op.path));
       if (literals) {
         kept.push(op);
-        if (literals.length > 0) pathParams.set(op.id, literals);
+        if (literals.length > 0) literalsByOperation.set(op.id, literals);
       }
     }
+    if (literalsByOperation.size > 0) pathParams = literalsByOperation;
     if (kept.length === 0) {
       const pool = candidates.length > 0 ? candidates : operations;
       const nearest = nearestPath(template, pool.map((op) => op.path));
       issues.push({
-        path: [...at, 'path'],
+        path: [...at, 'match', 'path'],
         expected: `a path the Cint API serves${match.method || match.operation ? ' for the method and operation given' : ''}${nearest ? ` (nearest: ${nearest})` : ''}`,
         found: describeValue(match.path),
       });
@@ -221,11 +246,12 @@ function resolveOperations(match: MatchData, at: FieldPath, issues: Issue[]): Re
 
   if (match.params) {
     for (const name of Object.keys(match.params)) {
-      const kept = candidates.filter((op) => `${op.path}/`.includes(`/:${name}/`));
+      if (candidates.every((op) => hasPathParam(op, name))) continue;
+      const kept = candidates.filter((op) => hasPathParam(op, name));
       if (kept.length === 0) {
         const known = [...new Set(candidates.flatMap((op) => paramNamesOf(op.path)))];
         issues.push({
-          path: [...at, 'params', name],
+          path: [...at, 'match', 'params', name],
           expected: `a path parameter of the operations matched (${known.join(', ') || 'none'})`,
           found: `${JSON.stringify(name)}${nearestName(name, known) ? ` (did you mean ${JSON.stringify(nearestName(name, known))}?)` : ''}`,
           atKey: true,
@@ -349,7 +375,7 @@ type Check = (facts: RequestFacts) => boolean;
 
 // Each check is made by a function of its own, so a closure holds only what it tests (a closure made in
 // compileMatchers would keep all of that call's variables, for every rule).
-const pathCheck = (pathParams: Map<OperationId, [string, string][]>): Check =>
+const pathCheck = (pathParams: ReadonlyMap<OperationId, [string, string][]>): Check =>
   (facts) => (pathParams.get(facts.operationId) ?? []).every(([name, value]) => facts.params[name] === value);
 const valueCheck = (field: ExactField, name: string, test: ValueTest): Check => (facts) => test(facts[field][name]);
 const bodyCheck = (pattern: unknown): Check => (facts) => bodyMatches(pattern, facts.body);
@@ -362,20 +388,26 @@ const allOf = (checks: readonly Check[]): Check => (facts) => {
  * The checks of a match besides its listed values (which meetsAll checks over the rule's `exact`, so a
  * rule per project id holds no function of its own); null when there are none.
  */
-function compileMatchers(match: MatchData, pathParams: Map<OperationId, [string, string][]>, at: FieldPath, issues: Issue[]): Check | null {
+function compileMatchers(match: MatchData, pathParams: ReadonlyMap<OperationId, [string, string][]>, at: FieldPath, issues: Issue[]): Check | null {
   const checks: Check[] = [];
   if (pathParams.size > 0) checks.push(pathCheck(pathParams));
-  const fields = [['params', match.params], ['query', match.query], ['headers', match.headers]] as const;
-  for (const [field, matchers] of fields) {
-    for (const [name, matcher] of Object.entries(matchers ?? {})) {
-      if (exactValues(matcher)) continue;
-      const test = compileValue(matcher, [...at, field, name], issues);
-      checks.push(valueCheck(field, field === 'headers' ? name.toLowerCase() : name, test));
-    }
-  }
+  addValueChecks(checks, 'params', match.params, at, issues);
+  addValueChecks(checks, 'query', match.query, at, issues);
+  addValueChecks(checks, 'headers', match.headers, at, issues);
   if (match.body !== undefined) checks.push(bodyCheck(match.body));
   if (checks.length === 0) return null;
   return checks.length === 1 ? checks[0]! : allOf(checks);
+}
+
+/** A check per pattern or `present` among a match's `params`, `query` or `headers`. */
+function addValueChecks(checks: Check[], field: ExactField, matchers: Record<string, ValueMatcherData> | undefined, at: FieldPath, issues: Issue[]): void {
+  if (matchers === undefined) return;
+  for (const name of Object.keys(matchers)) {
+    const matcher = matchers[name]!;
+    if (exactValues(matcher)) continue;
+    const test = compileValue(matcher, [...at, 'match', field, name], issues);
+    checks.push(valueCheck(field, field === 'headers' ? name.toLowerCase() : name, test));
+  }
 }
 
 /** Whether the request meets every listed-values condition: its value, or one of its repeated values, is listed. */
@@ -396,24 +428,27 @@ function exactValues(matcher: ValueMatcherData): string[] | null {
 
 function exactConditions(match: MatchData): readonly ExactCondition[] {
   const conditions: ExactCondition[] = [];
-  const add = (field: ExactCondition['field'], matchers: Record<string, ValueMatcherData> | undefined, lowerCase = false) => {
-    for (const [name, matcher] of Object.entries(matchers ?? {})) {
-      const values = exactValues(matcher);
-      if (values) conditions.push(Object.freeze({ field, name: lowerCase ? name.toLowerCase() : name, values: Object.freeze(values) }));
-    }
-  };
-  add('params', match.params);
-  add('query', match.query);
-  add('headers', match.headers, true);
+  addExact(conditions, 'params', match.params);
+  addExact(conditions, 'query', match.query);
+  addExact(conditions, 'headers', match.headers);
   // A copy of its own length: an array grown by push keeps room for 17, which every rule would hold.
   return conditions.length === 0 ? NO_CONDITIONS : Object.freeze(conditions.slice());
+}
+
+/** A condition per listed-values matcher among a match's `params`, `query` or `headers` (a header's name in lower case). */
+function addExact(conditions: ExactCondition[], field: ExactField, matchers: Record<string, ValueMatcherData> | undefined): void {
+  if (matchers === undefined) return;
+  for (const name of Object.keys(matchers)) {
+    const values = exactValues(matchers[name]!);
+    if (values) conditions.push(Object.freeze({ field, name: field === 'headers' ? name.toLowerCase() : name, values: Object.freeze(values) }));
+  }
 }
 
 const NO_CONDITIONS: readonly ExactCondition[] = Object.freeze([]);
 
 const NO_PATH_CONDITIONS: ReadonlyMap<OperationId, readonly ExactCondition[]> = new Map();
 
-function pathConditions(pathParams: Map<OperationId, [string, string][]>): ReadonlyMap<OperationId, readonly ExactCondition[]> {
+function pathConditions(pathParams: ReadonlyMap<OperationId, [string, string][]>): ReadonlyMap<OperationId, readonly ExactCondition[]> {
   if (pathParams.size === 0) return NO_PATH_CONDITIONS;
   const conditions = new Map<OperationId, readonly ExactCondition[]>();
   for (const [id, literals] of pathParams) {
