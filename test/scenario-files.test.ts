@@ -178,6 +178,42 @@ rules:
     ]);
   });
 
+  it('refuse an alias inside its own anchor at the alias: the data would hold itself', () => {
+    const problems = problemsOf(`description: a body that holds itself
+rules:
+  - match: { operation: get_project_by_id }
+    respond: &step
+      status: 200
+      body: { again: *step }
+`);
+    assert.deepEqual(problems, [{
+      file: 'broken.yaml', line: 6, column: 22, rule: 0, field: 'rules[0].respond.body.again',
+      expected: 'an alias outside the node its anchor names (data that does not hold itself)', found: 'an alias to a node that holds it',
+    }]);
+    // An alias used twice, each outside its anchor, is fine.
+    assert.ok(parseScenario(`description: shared
+rules:
+  - match: { operation: get_project_by_id }
+    respond: &gone { status: 404 }
+  - match: { operation: list_account_projects }
+    respond: *gone
+`, 'shared.yaml', 'shared').scenario);
+  });
+
+  it('refuse objects and arrays nested deeper than a request body may be (64), which JSON.parse reads and the rules\' walks could not', () => {
+    const nested = (depth: number) => `{"description": "deep", "rules": [{"match": {"operation": "get_project_by_id"}, "respond": {"status": 200, "body": ${'['.repeat(depth)}1${']'.repeat(depth)}}}]}`;
+    // The file, rules, a rule, respond: the body is the fifth level.
+    assert.ok(parseScenario(nested(60), 'deep.json', 'deep').scenario, '64 levels load');
+    for (const depth of [61, 50_000]) {
+      const problems = problemsOf(nested(depth), 'deep.json');
+      assert.equal(problems.length, 1);
+      assert.equal(problems[0]?.rule, 0);
+      assert.equal(problems[0]?.field, `rules[0].respond.body${'[0]'.repeat(60)}`);
+      assert.equal(problems[0]?.expected, 'objects and arrays nested at most 64 deep, as in a request body');
+      assert.equal(problems[0]?.found, 'deeper nesting');
+    }
+  });
+
   it('report the first YAML syntax error with its position', () => {
     const [problem] = problemsOf('description: [unclosed\nrules: []\n');
     assert.equal(problem?.line, 2);
