@@ -212,6 +212,9 @@ rules:
       assert.equal(problems[0]?.expected, 'objects and arrays nested at most 64 deep, as in a request body');
       assert.equal(problems[0]?.found, 'deeper nesting');
     }
+    // YAML nested so deep that the parser runs out of stack.
+    const [yaml] = problemsOf(`description: deep\nrules:\n  - match: { operation: get_project_by_id }\n    respond: { status: 200, body: ${'['.repeat(50_000)}1${']'.repeat(50_000)} }\n`);
+    assert.deepEqual([yaml?.field, yaml?.expected, yaml?.found], ['(syntax)', 'objects and arrays nested at most 64 deep, as in a request body', 'nesting too deep to read']);
   });
 
   it('report the first YAML syntax error with its position', () => {

@@ -191,15 +191,20 @@ export function parseScenario(text: string, file: string, name: string): { scena
     // The first syntax error only: the parser's later ones are mostly its confusion after the first.
     return {
       scenario: null,
-      problems: doc.errors.slice(0, 1).map((error) => ({
-        file,
-        line: error.linePos?.[0].line ?? null,
-        column: error.linePos?.[0].col ?? null,
-        rule: null,
-        field: '(syntax)',
-        expected: 'valid YAML or JSON',
-        found: (error.message.split('\n')[0] ?? error.code).replace(/ at line \d+, column \d+:?$/, ''),
-      })),
+      problems: doc.errors.slice(0, 1).map((error) => {
+        const found = (error.message.split('\n')[0] ?? error.code).replace(/ at line \d+, column \d+:?$/, '');
+        // The parser itself ran out of stack: nesting thousands deep, far past what a file may hold.
+        const tooDeep = found.startsWith('Maximum call stack size exceeded');
+        return {
+          file,
+          line: error.linePos?.[0].line ?? null,
+          column: error.linePos?.[0].col ?? null,
+          rule: null,
+          field: '(syntax)',
+          expected: tooDeep ? `objects and arrays nested at most ${MAX_JSON_DEPTH} deep, as in a request body` : 'valid YAML or JSON',
+          found: tooDeep ? 'nesting too deep to read' : found,
+        };
+      }),
     };
   }
   let data: unknown;
