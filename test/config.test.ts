@@ -252,4 +252,13 @@ describe('configFromFile', () => {
     const list = file('list.yaml', '- port: 1\n');
     assert.ok(configErrorOf(() => configFromFile(list)).startsWith(`invalid config file ${list}:\n  (root): expected an object of options`));
   });
+
+  it('names the place of an alias inside its own anchor, and of nesting past 64, which the schema\'s messages could not print', () => {
+    const cyclic = file('cyclic.yaml', 'port: 9090\nclients: &clients\n  - client_id: ci\n    also: *clients\n');
+    assert.equal(configErrorOf(() => configFromFile(cyclic)),
+      `invalid config file ${cyclic}:\n  clients.0.also: expected an alias outside the node its anchor names, got an alias to a node that holds it`);
+    const deep = file('deep.json', JSON.stringify({ port: 9090, clients: JSON.parse(`${'['.repeat(70)}1${']'.repeat(70)}`) }));
+    assert.equal(configErrorOf(() => configFromFile(deep)),
+      `invalid config file ${deep}:\n  clients${'.0'.repeat(63)}: expected objects and arrays nested at most 64 deep, got deeper nesting`);
+  });
 });

@@ -27,3 +27,40 @@ export function excessiveNesting(text: string, max = MAX_JSON_DEPTH): number {
   }
   return -1;
 }
+
+/**
+ * Where parsed data would break the walks after it, or null: a value nested deeper than `max` objects
+ * and arrays, or, when the data may share values (a YAML file with aliases), a value that holds one of
+ * the values it is inside (an alias inside its own anchor), which could be neither serialized nor
+ * compared. `path` leads to that value. Each shared value is walked once.
+ */
+export function badShape(data: unknown, shared: boolean, max = MAX_JSON_DEPTH): { kind: 'deep' | 'cycle'; path: (string | number)[] } | null {
+  const inside = shared ? new Set<object>() : null;
+  const done = shared ? new Set<object>() : null;
+  const path: (string | number)[] = [];
+  let found: 'deep' | 'cycle' | null = null;
+  const walk = (value: unknown): boolean => {
+    if (typeof value !== 'object' || value === null || done?.has(value)) return false;
+    if (inside?.has(value)) found = 'cycle';
+    else if (path.length >= max) found = 'deep';
+    if (found) return true;
+    inside?.add(value);
+    if (Array.isArray(value)) {
+      for (let index = 0; index < value.length; index += 1) {
+        path.push(index);
+        if (walk(value[index])) return true;
+        path.pop();
+      }
+    } else {
+      for (const key of Object.keys(value)) {
+        path.push(key);
+        if (walk((value as Record<string, unknown>)[key])) return true;
+        path.pop();
+      }
+    }
+    inside?.delete(value);
+    done?.add(value);
+    return false;
+  };
+  return walk(data) && found ? { kind: found, path } : null;
+}

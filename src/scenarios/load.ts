@@ -7,7 +7,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CORE_SCHEMA, load as loadPlainYaml } from 'js-yaml';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
-import { MAX_JSON_DEPTH } from '../cint/json-depth.js';
+import { badShape, MAX_JSON_DEPTH } from '../cint/json-depth.js';
 import { compileScenario, type CompiledScenario } from './compile.js';
 import { ScenarioFile } from './schema.js';
 import { checkAgainst, isPlainObject, type FieldPath, type Issue } from './validate.js';
@@ -220,48 +220,16 @@ export function parseScenario(text: string, file: string, name: string): { scena
 }
 
 /**
- * A value nested deeper than a request body may be (MAX_JSON_DEPTH objects and arrays inside one
- * another: JSON.parse reads any depth, and the walks that check, compile and compare rules would
- * overflow the stack; a `match.body` deeper than any request could not match anyway), or with `aliases`, a value that holds one of the
- * values it is inside: the yaml library makes such data from an alias inside its own anchor, and it
- * could be neither sent as JSON nor compared. Null when there is neither.
+ * A value nested deeper than a request body may be (JSON.parse reads any depth, and the walks that
+ * check, compile and compare rules would overflow the stack; a `match.body` deeper than any request
+ * could not match anyway), or with `aliases`, an alias inside its own anchor (data that holds itself).
  */
 function shapeIssue(data: unknown, aliases: boolean): Issue | null {
-  // With aliases a value can be in several places: the values being walked, and those walked already.
-  const inside = aliases ? new Set<object>() : null;
-  const done = aliases ? new Set<object>() : null;
-  const path: (string | number)[] = [];
-  let issue: Issue | null = null;
-  const walk = (value: unknown): boolean => {
-    if (typeof value !== 'object' || value === null || done?.has(value)) return false;
-    if (inside?.has(value)) {
-      issue = { path: [...path], expected: 'an alias outside the node its anchor names (data that does not hold itself)', found: 'an alias to a node that holds it' };
-      return true;
-    }
-    if (path.length >= MAX_JSON_DEPTH) {
-      issue = { path: [...path], expected: `objects and arrays nested at most ${MAX_JSON_DEPTH} deep, as in a request body`, found: 'deeper nesting' };
-      return true;
-    }
-    inside?.add(value);
-    if (Array.isArray(value)) {
-      for (let index = 0; index < value.length; index += 1) {
-        path.push(index);
-        if (walk(value[index])) return true;
-        path.pop();
-      }
-    } else {
-      for (const key of Object.keys(value)) {
-        path.push(key);
-        if (walk((value as Record<string, unknown>)[key])) return true;
-        path.pop();
-      }
-    }
-    inside?.delete(value);
-    done?.add(value);
-    return false;
-  };
-  walk(data);
-  return issue;
+  const bad = badShape(data, aliases);
+  if (!bad) return null;
+  return bad.kind === 'cycle'
+    ? { path: bad.path, expected: 'an alias outside the node its anchor names (data that does not hold itself)', found: 'an alias to a node that holds it' }
+    : { path: bad.path, expected: `objects and arrays nested at most ${MAX_JSON_DEPTH} deep, as in a request body`, found: 'deeper nesting' };
 }
 
 /** An issue as a problem of its file, with its line and column. */
