@@ -19,23 +19,27 @@ function projectView(project: Project) {
   };
 }
 
+/**
+ * A project as a list page shows it. The optional fields are left undefined rather than spread in, which
+ * made three objects per item (ten items a page): JSON leaves an undefined field out, in the same order.
+ */
 function projectListItem(session: Session, project: Project, search: string | undefined) {
   const targetGroups = targetGroupsOf(session, project.id);
-  const references = targetGroups.map((group) => group.spec.target_group_customer_reference_number)
+  const references = targetGroups.length === 0 ? [] : targetGroups.map((group) => group.spec.target_group_customer_reference_number)
     .filter((reference): reference is string => typeof reference === 'string');
   return {
     id: project.id,
     human_readable_id: project.human_readable_id,
     account_id: project.account_id,
-    ...(project.project_customer_reference_number ? { project_customer_reference_number: project.project_customer_reference_number } : {}),
+    project_customer_reference_number: project.project_customer_reference_number || undefined,
     name: project.name,
-    ...(search ? { highlighted_name: highlight(project.name, search) } : {}),
+    highlighted_name: search ? highlight(project.name, search) : undefined,
     target_group_human_readable_ids: targetGroups.map((group) => group.human_readable_id),
     target_group_count: targetGroups.length,
     status: 'active' as const,
     last_activity_at: project.last_activity_at,
     statistics: projectStatisticsOf(session, project.id, targetGroups),
-    ...(references.length ? { target_group_customer_reference_numbers: references } : {}),
+    target_group_customer_reference_numbers: references.length > 0 ? references : undefined,
   };
 }
 

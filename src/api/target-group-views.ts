@@ -203,8 +203,13 @@ const average = (values: number[]) => (values.length === 0 ? 0 : values.reduce((
 const rounded = (value: number) => Math.round(value * 10_000) / 10_000;
 
 /** The project's target groups, in the order they were made. */
-export function targetGroupsOf(session: Session, projectId: string): TargetGroup[] {
-  return (session.targetGroupsByProject.get(projectId) ?? []).map((id) => session.targetGroups.get(id)).filter((group) => group !== undefined);
+const NO_TARGET_GROUPS: readonly TargetGroup[] = Object.freeze([]);
+
+/** The project's target groups, in creation order; one shared empty list for a project without any. */
+export function targetGroupsOf(session: Session, projectId: string): readonly TargetGroup[] {
+  const ids = session.targetGroupsByProject.get(projectId);
+  if (ids === undefined || ids.length === 0) return NO_TARGET_GROUPS;
+  return ids.map((id) => session.targetGroups.get(id)).filter((group) => group !== undefined);
 }
 
 /**
