@@ -154,6 +154,9 @@ function parseYaml(text: string): Located {
   return { doc: parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true }), lineCounter };
 }
 
+/** What a file nested past the bound is told, whether the parser or the shape check found it. */
+const NESTING_BOUND = `objects and arrays nested at most ${MAX_JSON_DEPTH} deep, as in a request body`;
+
 /** A directive line (`%YAML 1.1` changes what `yes` means to the yaml library), or a tag (`!!float 1`). */
 const DIRECTIVE_OR_TAG = /^%|(?:^|[\s[{,:])!/m;
 
@@ -201,7 +204,7 @@ export function parseScenario(text: string, file: string, name: string): { scena
           column: error.linePos?.[0].col ?? null,
           rule: null,
           field: '(syntax)',
-          expected: tooDeep ? `objects and arrays nested at most ${MAX_JSON_DEPTH} deep, as in a request body` : 'valid YAML or JSON',
+          expected: tooDeep ? NESTING_BOUND : 'valid YAML or JSON',
           found: tooDeep ? 'nesting too deep to read' : found,
         };
       }),
@@ -229,7 +232,7 @@ function shapeIssue(data: unknown, aliases: boolean): Issue | null {
   if (!bad) return null;
   return bad.kind === 'cycle'
     ? { path: bad.path, expected: 'an alias outside the node its anchor names (data that does not hold itself)', found: 'an alias to a node that holds it' }
-    : { path: bad.path, expected: `objects and arrays nested at most ${MAX_JSON_DEPTH} deep, as in a request body`, found: 'deeper nesting' };
+    : { path: bad.path, expected: NESTING_BOUND, found: 'deeper nesting' };
 }
 
 /** An issue as a problem of its file, with its line and column. */
