@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // cint-mock's command line: flags -> config -> start. The only place that calls process.exit.
+import { releaseYoungGeneration } from './start-heap.js';
 import { parseArgs } from 'node:util';
 import { ConfigError, configFromEnv, configFromFile, ENV_NAMES, envSources, makeConfig, type ConfigInput, type ConfigSources } from './config.js';
 import { listen } from './server.js';
@@ -184,6 +185,7 @@ async function main(): Promise<void> {
     process.stderr.write(`cint-mock: could not start: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(EXIT.startFailed);
   }
+  releaseYoungGeneration();
   const ready = { event: 'listening', url: mock.url, port: mock.port, ...(mock.tls ? { certificate: mock.tls.certificateFile } : {}) };
   process.stdout.write(`${JSON.stringify(ready)}\n`);
 

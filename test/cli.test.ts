@@ -162,3 +162,16 @@ describe('the cint-mock command', { concurrency: 3 }, () => {
     assert.match(cli.stdout(), /Exit codes: 0 stopped cleanly, 1 bad configuration or scenario file, 2 could not start/);
   });
 });
+
+describe("the command line's hold on V8's young generation while starting", () => {
+  it('is left off when the user gave node a growth factor, as a flag or in NODE_OPTIONS', async () => {
+    // Importing it holds this process's growth too: released at once, as the command line does at its ready line.
+    const { growthGivenByUser, releaseYoungGeneration } = await import('../src/start-heap.js');
+    releaseYoungGeneration();
+    assert.equal(growthGivenByUser([], undefined), false);
+    assert.equal(growthGivenByUser(['--import', 'tsx', '--max-semi-space-size=4'], '--max-old-space-size=512'), false);
+    assert.equal(growthGivenByUser(['--semi-space-growth-factor=3'], undefined), true);
+    assert.equal(growthGivenByUser(['--semi_space_growth_factor', '3'], undefined), true);
+    assert.equal(growthGivenByUser([], '--enable-source-maps  --semi-space-growth-factor=4'), true);
+  });
+});
