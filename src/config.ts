@@ -6,7 +6,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { nearestName } from './scenarios/validate.js';
-import { badShape, MAX_JSON_DEPTH } from './cint/json-depth.js';
+import { badShape, SHAPE_WORDS } from './cint/json-depth.js';
 import { generateRsaKey, KeyFileError, readRsaKey, type RsaSigningKey } from './auth/keys.js';
 import { readTlsFiles, selfSignedNames, TlsFileError, type TlsMaterial } from './tls.js';
 import { fieldingProblem, FieldingSettingsSchema, type FieldingSettings } from './sessions/fielding-settings.js';
@@ -333,8 +333,8 @@ export function configFromFile(file: string): ConfigInput {
   // Checked before the schema, whose messages print the values: data that holds itself cannot be printed.
   const bad = badShape(data, true);
   if (bad) {
-    const expected = bad.kind === 'cycle' ? 'an alias outside the node its anchor names, got an alias to a node that holds it' : `objects and arrays nested at most ${MAX_JSON_DEPTH} deep, got deeper nesting`;
-    throw new ConfigError(`invalid config file ${file}:\n  ${bad.path.join('.')}: expected ${expected}`);
+    const { expected, found } = SHAPE_WORDS[bad.kind];
+    throw new ConfigError(`invalid config file ${file}:\n  ${bad.path.join('.')}: expected ${expected}, got ${found}`);
   }
   const lines = describeErrors(PartialConfig, data);
   if (lines.length > 0) throw new ConfigError(`invalid config file ${file}:\n${lines.join('\n')}`);

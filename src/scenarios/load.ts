@@ -7,7 +7,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CORE_SCHEMA, load as loadPlainYaml } from 'js-yaml';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
-import { badShape, MAX_JSON_DEPTH } from '../cint/json-depth.js';
+import { badShape, SHAPE_WORDS } from '../cint/json-depth.js';
 import { compileScenario, type CompiledScenario } from './compile.js';
 import { ScenarioFile } from './schema.js';
 import { checkAgainst, isPlainObject, type FieldPath, type Issue } from './validate.js';
@@ -155,7 +155,7 @@ function parseYaml(text: string): Located {
 }
 
 /** What a file nested past the bound is told, whether the parser or the shape check found it. */
-const NESTING_BOUND = `objects and arrays nested at most ${MAX_JSON_DEPTH} deep, as in a request body`;
+const NESTING_BOUND = `${SHAPE_WORDS.deep.expected}, as in a request body`;
 
 /** A directive line (`%YAML 1.1` changes what `yes` means to the yaml library), or a tag (`!!float 1`). */
 const DIRECTIVE_OR_TAG = /^%|(?:^|[\s[{,:])!/m;
@@ -230,9 +230,8 @@ export function parseScenario(text: string, file: string, name: string): { scena
 function shapeIssue(data: unknown, aliases: boolean): Issue | null {
   const bad = badShape(data, aliases);
   if (!bad) return null;
-  return bad.kind === 'cycle'
-    ? { path: bad.path, expected: 'an alias outside the node its anchor names (data that does not hold itself)', found: 'an alias to a node that holds it' }
-    : { path: bad.path, expected: NESTING_BOUND, found: 'deeper nesting' };
+  const { expected, found } = SHAPE_WORDS[bad.kind];
+  return { path: bad.path, expected: bad.kind === 'cycle' ? `${expected} (data that does not hold itself)` : NESTING_BOUND, found };
 }
 
 /** An issue as a problem of its file, with its line and column. */
