@@ -5,8 +5,9 @@
 // parsed files), and V8 answers a young generation's survivors by doubling it: to 16 MB with 10
 // rules, 32 MB with 10,000, with 8 and 16 MB of it touched and resident until V8's memory reducer
 // runs. Holding the growth factor at 1 while starting leaves it at its starting 2 MB; releasing it
-// at the listening line lets traffic grow it as V8 otherwise would (README, decision 98). A process-wide V8 flag, so only the
-// command line sets it: a test suite's process that imports cint-mock is left as it is.
+// at the listening line lets traffic grow it as V8 otherwise would (README, decision 98). A
+// process-wide V8 flag, so only the command line sets it: a test suite's process that imports
+// cint-mock is left as it is.
 import { setFlagsFromString } from 'node:v8';
 
 const FLAG = '--semi-space-growth-factor';
