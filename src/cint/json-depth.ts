@@ -28,18 +28,18 @@ export function excessiveNesting(text: string, max = MAX_JSON_DEPTH): number {
   return -1;
 }
 
-/**
- * Where parsed data would break the walks after it, or null: a value nested deeper than `max` objects
- * and arrays, or, when the data may share values (a YAML file with aliases), a value that holds one of
- * the values it is inside (an alias inside its own anchor), which could be neither serialized nor
- * compared. `path` leads to that value. Each shared value is walked once.
- */
 /** What each kind of bad shape is told, as the problem's expected and found: the config file and the scenario files say the same. */
 export const SHAPE_WORDS = {
   deep: { expected: `objects and arrays nested at most ${MAX_JSON_DEPTH} deep`, found: 'deeper nesting' },
   cycle: { expected: 'an alias outside the node its anchor names', found: 'an alias to a node that holds it' },
 } as const;
 
+/**
+ * Where parsed data would break the walks after it, or null: a value nested deeper than `max` objects
+ * and arrays, or, when the data may share values (a YAML file with aliases), a value that holds one of
+ * the values it is inside (an alias inside its own anchor), which could be neither serialized nor
+ * compared. `path` leads to that value. Each shared value is walked once.
+ */
 export function badShape(data: unknown, shared: boolean, max = MAX_JSON_DEPTH): { kind: keyof typeof SHAPE_WORDS; path: (string | number)[] } | null {
   const inside = shared ? new Set<object>() : null;
   const done = shared ? new Set<object>() : null;
