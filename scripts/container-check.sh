@@ -55,7 +55,9 @@ start=$(date +%s)
 # then first checked after --interval.
 dockerfile=Dockerfile
 mkdir "$work/probe"
-printf 'FROM node:24-bookworm-slim\nHEALTHCHECK --interval=30s --start-interval=1s CMD ["true"]\n' >"$work/probe/Dockerfile"
+# The probe is built on the image the Dockerfile's last stage (the one with the HEALTHCHECK) starts from.
+base=$(sed -n 's/^FROM \([^ ]*\).*/\1/p' Dockerfile | tail -n 1)
+printf 'FROM %s\nHEALTHCHECK --interval=30s --start-interval=1s CMD ["true"]\n' "$base" >"$work/probe/Dockerfile"
 if ! docker build -q -t "$image-probe" "$work/probe" >"$work/probe.log" 2>&1; then
   if grep -q 'start-interval' "$work/probe.log"; then
     echo "container-check: this builder does not know HEALTHCHECK --start-interval; building a copy of the Dockerfile without it"
