@@ -514,13 +514,13 @@ function report(cold: Record<'bare' | 'mock', ColdStart[]>, rows: Row[], memory:
    * the same kind of answer (a list page: the bare server's own page of 10, decision 97). Bare rows are
    * compared with bare Fastify's fixed 503.
    */
-  const sameLogging = (row: Row) => {
+  const bareTwin = (row: Row) => {
     if (row.target.server === 'bare') return bare;
     if (row.target.path === 'list') return row.target.logging ? bareListPino : bareList;
     return row.target.logging ? barePino : bare;
   };
   /** CPU per answer is compared with the same bare server as p99 and RSS; a Redis target with its memory twin. */
-  const cpuBase = (row: Row) => (row.target.redis ? byId(row.target.redis.memoryTwin) : sameLogging(row));
+  const cpuBase = (row: Row) => (row.target.redis ? byId(row.target.redis.memoryTwin) : bareTwin(row));
   const cpuMicrosText = (row: Row) => {
     const value = definedMedian(row.samples.map((sample) => sample.cpuPerAnswer));
     return value === undefined ? '—' : value.toFixed(1);
@@ -563,8 +563,8 @@ function report(cold: Record<'bare' | 'mock', ColdStart[]>, rows: Row[], memory:
       row.target.logging && row.target.server === 'mock' ? times(medianRatio(row, barePino, rps)) : '',
       row.target.redis ? times(medianRatio(row, byId(row.target.redis.memoryTwin), rps)) : '',
       cpuMicrosText(row), times(medianRatio(row, cpuBase(row), perCpu)),
-      String(row.p99), times(medianRatio(row, sameLogging(row), p99)),
-      mb(row.rssStartMb), times(medianRatio(row, sameLogging(row), rssStart)), mb(row.rssAfterMb), times(medianRatio(row, row, rssAfter, rssStart)),
+      String(row.p99), times(medianRatio(row, bareTwin(row), p99)),
+      mb(row.rssStartMb), times(medianRatio(row, bareTwin(row), rssStart)), mb(row.rssAfterMb), times(medianRatio(row, row, rssAfter, rssStart)),
     ]),
   ));
 
@@ -622,13 +622,13 @@ function report(cold: Record<'bare' | 'mock', ColdStart[]>, rows: Row[], memory:
     goals.push([what, `${times(top.value)}× (worst)`, `≤ ${limit.toFixed(2)}×`,
       over.length === 0 ? `met by all ${values.length} targets` : `not met by ${over.length} of ${values.length} targets (worst: ${top.row.target.label})`]);
   };
-  worst('p99 vs bare (same logging; a list page: the bare page)', 2, (row) => medianRatio(row, sameLogging(row), p99));
+  worst('p99 vs bare (same logging; a list page: the bare page)', 2, (row) => medianRatio(row, bareTwin(row), p99));
   // The list pages' p99 against the fixed 503s as well, as their req/s are above: shown, not a goal (decision 97).
   for (const [id, base, what] of [['list', bare, 'bare'], ['list-log', barePino, 'bare+pino']] as const) {
     const value = medianRatio(byId(id), base, p99);
     goals.push([`p99 of ${byId(id).target.label} vs ${what} (fixed 503)`, value === undefined ? '—' : `${times(value)}×`, '', 'shown only', '']);
   }
-  worst('RSS after start vs bare', 1.5, (row) => medianRatio(row, sameLogging(row), rssStart));
+  worst('RSS after start vs bare', 1.5, (row) => medianRatio(row, bareTwin(row), rssStart));
   const mockMemory = memory.filter((sample) => sample.target.server === 'mock');
   const growth = mockMemory.map((sample) => ({ sample, value: ratio(sample.rssEndMb, sample.rssWarmMb) }));
   const largest = growth.reduce<{ sample: MemorySample; value: number | undefined } | undefined>((a, b) => (a === undefined || (b.value ?? 0) > (a.value ?? 0) ? b : a), undefined);
