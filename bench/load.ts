@@ -1,11 +1,32 @@
-// The load generator: autocannon's command line in a process of its own (pinned to the load CPU when
-// the bench pins), never inside a server's process. A warm-up that is not counted, then the measured run.
-import { spawn } from 'node:child_process';
+// The load generator, in a process of its own (pinned to the load CPU when the bench pins), never inside
+// a server's process: wrk where it is installed (Debian's `wrk`), for the timed runs; autocannon's command
+// line otherwise, and for runs of a number of requests (the memory runs), which wrk cannot count out.
+// wrk is written in C and costs a fraction of autocannon's CPU per request, so one CPU of it keeps every
+// server busy; one CPU of autocannon could not keep bare Fastify busy, which flattered every ratio to it.
+import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { childEnv, track, withDeadline } from './children.js';
 import { onCpu } from './machine.js';
 
 const autocannonCli = createRequire(import.meta.url).resolve('autocannon');
+const wrkScript = fileURLToPath(new URL('./wrk-report.lua', import.meta.url));
+
+/**
+ * The timed runs' load generator, and why it is that one for the report: BENCH_LOAD=wrk or autocannon,
+ * else wrk when `wrk` runs here. wrk asked for and not here is an error, not a quiet change of what is
+ * measured.
+ */
+export const timedLoad: { generator: 'wrk' | 'autocannon'; why: string } = (() => {
+  const asked = process.env.BENCH_LOAD;
+  if (asked !== undefined && asked !== '' && asked !== 'wrk' && asked !== 'autocannon') throw new Error(`BENCH_LOAD must be wrk or autocannon, got ${JSON.stringify(asked)}`);
+  if (asked === 'autocannon') return { generator: 'autocannon', why: 'BENCH_LOAD=autocannon' };
+  // `wrk -v` prints its version and exits with 1; a missing binary is an error of spawn.
+  const found = spawnSync('wrk', ['-v'], { encoding: 'utf8' });
+  const present = found.error === undefined && /^wrk /.test(found.stdout ?? '');
+  if (asked === 'wrk' && !present) throw new Error('BENCH_LOAD=wrk, but wrk is not installed (Debian: apt-get install wrk)');
+  return present ? { generator: 'wrk', why: 'found' } : { generator: 'autocannon', why: 'wrk not found; Debian: apt-get install wrk' };
+})();
 
 export interface LoadOptions {
   url: string;
@@ -19,9 +40,9 @@ export interface LoadOptions {
 }
 
 export interface LoadResult {
-  /** autocannon's mean of its per-second samples. */
+  /** wrk: answers over the run's duration; autocannon: the mean of its per-second samples. */
   requestsPerSecond: number;
-  /** ms; autocannon's resolution is 1 ms. */
+  /** ms; wrk's resolution is 1 µs (given to 0.01 ms), autocannon's 1 ms. */
   p99: number;
   /** Answers counted in the measured run (the warm-up's are not). */
   total: number;
@@ -43,28 +64,76 @@ interface AutocannonJson {
 }
 
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
-  const headerArgs = Object.entries(options.headers).flatMap(([name, value]) => ['-H', `${name}=${value}`]);
-  const counted = options.amount !== undefined;
-  const warmup = !counted && options.warmupSeconds > 0 ? ['-W', '[', '-c', String(options.connections), '-d', String(options.warmupSeconds), ']'] : [];
-  const length = counted ? ['-a', String(options.amount)] : ['-d', String(options.seconds)];
-  const { file, args } = onCpu(options.cpu, [
-    process.execPath, autocannonCli, '--json', '-c', String(options.connections), ...length, ...warmup, ...headerArgs, options.url,
-  ]);
+  return options.amount === undefined && timedLoad.generator === 'wrk' ? runWrk(options) : runAutocannon(options);
+}
+
+/** A process of the load generator's, run to its end (or its deadline), and what it printed. */
+async function run(name: string, command: string[], cpu: number | undefined, deadlineMs: number): Promise<{ exit: string; stdout: string; stderr: string }> {
+  const { file, args } = onCpu(cpu, command);
   const child = spawn(file, args, { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = track(child);
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr = (stderr + chunk).slice(-2000); });
-  // A counted run is given 1,000 requests a second at the least.
-  const deadlineMs = ((counted ? options.amount! / 1000 : options.seconds + options.warmupSeconds) + 30) * 1000;
-  let exit: string;
   try {
-    exit = await withDeadline(exited, deadlineMs, 'autocannon');
+    return { exit: await withDeadline(exited, deadlineMs, name), stdout, stderr };
   } catch (error) {
     child.kill('SIGKILL');
     throw error;
   }
+}
+
+interface WrkJson {
+  requests: number;
+  duration_us: number;
+  p99_us: number;
+  connect: number;
+  read: number;
+  write: number;
+  timeout: number;
+  statuses: Record<string, number>;
+}
+
+/** One thread of wrk, its own warm-up when asked; bench/wrk-report.lua counts statuses and prints the figures. */
+async function runWrk(options: LoadOptions): Promise<LoadResult> {
+  const once = async (seconds: number): Promise<WrkJson> => {
+    const headerArgs = Object.entries(options.headers).flatMap(([name, value]) => ['-H', `${name}: ${value}`]);
+    const { exit, stdout, stderr } = await run('wrk', [
+      'wrk', '-t1', `-c${options.connections}`, `-d${seconds}s`, '--timeout', '10s', '-s', wrkScript, ...headerArgs, options.url,
+    ], options.cpu, (seconds + 30) * 1000);
+    // wrk's own report first, then the script's line: the last line that is JSON.
+    const line = stdout.trim().split('\n').reverse().find((text) => text.startsWith('{'));
+    try {
+      if (line) return JSON.parse(line) as WrkJson;
+    } catch {
+      // reported below
+    }
+    throw new Error(`wrk (${exit}) printed no result${stderr.trim() ? `:\n${stderr.trim()}` : `:\n${stdout.trim().slice(-500)}`}`);
+  };
+  const warm = options.warmupSeconds > 0 ? await once(options.warmupSeconds) : undefined;
+  const result = await once(options.seconds);
+  return {
+    requestsPerSecond: result.requests / (result.duration_us / 1e6),
+    p99: Math.round(result.p99_us / 10) / 100,
+    total: result.requests,
+    warmupTotal: warm?.requests ?? 0,
+    errors: result.connect + result.read + result.write,
+    timeouts: result.timeout,
+    statuses: result.statuses,
+  };
+}
+
+async function runAutocannon(options: LoadOptions): Promise<LoadResult> {
+  const headerArgs = Object.entries(options.headers).flatMap(([name, value]) => ['-H', `${name}=${value}`]);
+  const counted = options.amount !== undefined;
+  const warmup = !counted && options.warmupSeconds > 0 ? ['-W', '[', '-c', String(options.connections), '-d', String(options.warmupSeconds), ']'] : [];
+  const length = counted ? ['-a', String(options.amount)] : ['-d', String(options.seconds)];
+  // A counted run is given 1,000 requests a second at the least.
+  const deadlineMs = ((counted ? options.amount! / 1000 : options.seconds + options.warmupSeconds) + 30) * 1000;
+  const { exit, stdout, stderr } = await run('autocannon', [
+    process.execPath, autocannonCli, '--json', '-c', String(options.connections), ...length, ...warmup, ...headerArgs, options.url,
+  ], options.cpu, deadlineMs);
   // With --json, one line per run: the warm-up's (when there is one), then the measured run's.
   let runs: AutocannonJson[];
   try {

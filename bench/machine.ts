@@ -48,7 +48,7 @@ export function placeProcesses(): Placement {
   // Every thread of this process (the fill and the checks run here; libuv's threads too) onto the load CPU.
   const self = spawnSync('taskset', ['-a', '-p', '-c', String(loadCpu), String(process.pid)], { encoding: 'utf8' });
   if (self.status !== 0) return unpinned(`taskset could not pin this process: ${(self.stderr ?? '').trim()}`);
-  return { serverCpu, loadCpu, cpuCount: cpus.length, description: `pinned with taskset: servers on CPU ${serverCpu}, load generator (autocannon, its own process) and the bench on CPU ${loadCpu}` };
+  return { serverCpu, loadCpu, cpuCount: cpus.length, description: `pinned with taskset: servers on CPU ${serverCpu}, load generator (its own process) and the bench on CPU ${loadCpu}` };
 }
 
 /** The command line that runs `command` on `cpu` (through taskset, which execs it: same pid), or as is. */

@@ -11,19 +11,21 @@
 //    POST /oauth/token then GET the account's project list (the time of the token is shown too).
 //    Bare and mock alternate, after one warm-up round each that is not counted.
 // 2. Load: each target is a server of its own, started afresh for each round (RSS read after its start,
-//    before any request, and after its load run), checked with one request, then loaded by autocannon
-//    in a process of its own: a warm-up run that is not counted, then BENCH_SECONDS, over which the server's
-//    CPU time per answer is read from /proc as well. Every server is sent the
+//    before any request, and after its load run), checked with one request, then loaded by wrk (one
+//    thread; autocannon where wrk is not installed, or with BENCH_LOAD=autocannon) in a process of its
+//    own: a warm-up run that is not counted, then BENCH_SECONDS, over which the server's CPU time per
+//    answer, and its share of the run's wall time (busy), are read from /proc as well. Every server is sent the
 //    same headers (a bearer token as long as the mock's, Cint-API-Version); the bare server's list route
 //    answers a fixed page of 10 projects shaped like the mock's, a second baseline (with logging off and
 //    on), which the mock's list pages are compared with for p99 and RSS (decision 97). The targets alternate
 //    over BENCH_ROUNDS rounds, the order rotated each round; the report gives medians, and ratios to bare
 //    Fastify as the median of each round's ratio (the target against the bare server of the same round: the
-//    machine's load moves between rounds). With taskset and two CPUs, servers run on one CPU, autocannon
-//    and this process on the other.
+//    machine's load moves between rounds). With taskset and two CPUs, servers run on one CPU, the load
+//    generator and this process on the other.
 // 3. Memory: bare Fastify, the mock's scripted 503 and its get_project_by_id, each a server of its own
 //    sent 10,000 requests, then BENCH_MEMORY_REQUESTS (1,000,000) in all; RSS after its start, after the
-//    first 10,000 and at the end. Memory that grows with requests rather than levelling off shows here.
+//    first 10,000 and at the end (autocannon, which can send a number of requests). Memory that grows
+//    with requests rather than levelling off shows here.
 // 4. The Redis store: the scripted 503 and get_project_by_id again with `--store redis://…`, against a
 //    redis-server (or valkey-server; REDIS_SERVER names another binary) the bench starts afresh for each
 //    run, on the servers' CPU, with no persistence; their ratios are given against the same targets on the
@@ -41,7 +43,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { atExit, cleanUp, launchServer, stop, withDeadline, type Server } from './children.js';
-import { runLoad, type LoadResult } from './load.js';
+import { runLoad, timedLoad, type LoadResult } from './load.js';
 import { cpuMicros, envInteger, loadAverage, onCpu, placeProcesses, residentMb, type Placement } from './machine.js';
 import { findRedisServer, startRedis, type RedisServer } from '../test/redis-server.js';
 
@@ -331,6 +333,8 @@ interface Sample {
   load: LoadResult;
   /** The server's CPU time (user and system) per answer in the run, µs. */
   cpuPerAnswer: number | undefined;
+  /** The server's CPU time over the run's wall time: near 1, the server was the limit; below, the load generator. */
+  busy: number | undefined;
   rssStartMb: number | undefined;
   rssAfterMb: number | undefined;
   /** Lines and bytes the server wrote to its stderr, start and fill included. */
@@ -389,11 +393,14 @@ async function measure(target: Target, round: number): Promise<Sample> {
     // The warm-up is a run of its own, so that the server's CPU is read over the measured run alone.
     const warm = warmupSeconds > 0 ? await runLoad({ url, headers, connections, seconds: warmupSeconds, warmupSeconds: 0, cpu: placement.loadCpu }) : undefined;
     const cpuBefore = cpuMicros(server.child.pid);
+    const loadStartedAt = performance.now();
     const load = { ...await runLoad({ url, headers, connections, seconds, warmupSeconds: 0, cpu: placement.loadCpu }), warmupTotal: warm?.total ?? 0 };
+    const wallMicros = (performance.now() - loadStartedAt) * 1000;
     const cpuAfter = cpuMicros(server.child.pid);
-    // The server's CPU per answer: a reading of its cost that does not depend on how fast the load
-    // generator can send (near bare Fastify's speed, one CPU of autocannon is the limit).
+    // The server's CPU per answer: a second reading of its cost beside req/s. A server the load generator
+    // cannot keep busy (busy well below 1) answers fewer requests per wake-up, and its CPU per answer rises.
     const cpuPerAnswer = cpuBefore !== undefined && cpuAfter !== undefined && load.total > 0 ? (cpuAfter - cpuBefore) / load.total : undefined;
+    const busy = cpuBefore !== undefined && cpuAfter !== undefined ? (cpuAfter - cpuBefore) / wallMicros : undefined;
     const rssAfterMb = residentMb(server.child.pid);
     if (server.exitedHow() !== undefined) throw new Error(`${target.label} exited (${server.exitedHow()}) during its load run${server.logTail() ? `:\n${server.logTail()}` : ''}`);
     const log = await countLines(server.logFile);
@@ -407,7 +414,7 @@ async function measure(target: Target, round: number): Promise<Sample> {
     // Logging on writes a line per request at least; logging off, none per request.
     if (target.logging && log.lines < load.total) problems.push(`logging on but ${log.lines} log lines for ${load.total} requests`);
     if (!target.logging && log.lines * 100 > load.total) problems.push(`logging off but ${log.lines} lines on stderr: ${server.logTail().slice(-300)}`);
-    return { load, cpuPerAnswer, rssStartMb, rssAfterMb, logLines: log.lines, logBytes: log.bytes, unexpected: problems.length > 0 ? problems.join('; ') : undefined };
+    return { load, cpuPerAnswer, busy, rssStartMb, rssAfterMb, logLines: log.lines, logBytes: log.bytes, unexpected: problems.length > 0 ? problems.join('; ') : undefined };
   } finally {
     await stopAll();
   }
@@ -525,6 +532,10 @@ function report(cold: Record<'bare' | 'mock', ColdStart[]>, rows: Row[], memory:
     const value = definedMedian(row.samples.map((sample) => sample.cpuPerAnswer));
     return value === undefined ? '—' : value.toFixed(1);
   };
+  const busyText = (row: Row) => {
+    const value = definedMedian(row.samples.map((sample) => sample.busy));
+    return value === undefined ? '—' : `${Math.round(value * 100)}%`;
+  };
 
   lines.push('', `cint-mock npm run bench, ${new Date().toISOString()}${quick ? ' (BENCH_QUICK=1: a smoke check, not a measurement)' : ''}`);
   lines.push(`machine: node ${process.version}, ${placement.cpuCount} CPUs (${process.platform} ${process.arch}); ${placement.description}`);
@@ -551,18 +562,20 @@ function report(cold: Record<'bare' | 'mock', ColdStart[]>, rows: Row[], memory:
   const bareFirst = median(cold.bare.map((r) => r.firstMs));
   lines.push(`ratio mock/bare: first answer ${(median(cold.mock.map((r) => r.firstMs)) / bareFirst).toFixed(2)}, first Cint answer ${(median(cold.mock.map((r) => r.cintMs)) / bareFirst).toFixed(2)}`);
 
-  lines.push('', `Load: autocannon -c ${connections}, ${warmupSeconds} s warm-up (not counted) then ${seconds} s per target; ${rounds} round${rounds === 1 ? '' : 's'}, medians; `
+  const generator = timedLoad.generator === 'wrk' ? `wrk -t1 -c${connections}` : `autocannon -c ${connections} (${timedLoad.why})`;
+  lines.push('', `Load: ${generator}, ${warmupSeconds} s warm-up (not counted) then ${seconds} s per target; ${rounds} round${rounds === 1 ? '' : 's'}, medians; `
     + `mock sessions for reads hold ${fillers + 1} projects`);
   lines.push('Figures are medians over rounds; each ratio is the median of the rounds\' ratios, a target against the bare server measured in the same round.');
   lines.push('× bare: against bare Fastify (logging off); × bare+pino: rows with logging on against bare Fastify + pino; p99 and RSS ratios against the bare server with the same logging (a list page: the bare page of 10 with the same logging)');
-  lines.push('CPU µs: the server\'s CPU time (user and system, /proc) per answer over its measured run; × bare CPU: answers per CPU-second against the same bare server as p99 (a Redis target: its memory-store twin), which does not depend on how fast one CPU of autocannon can send');
+  lines.push('CPU µs: the server\'s CPU time (user and system, /proc) per answer over its measured run; × bare CPU: answers per CPU-second against the same bare server as p99 (a Redis target: its memory-store twin)');
+  lines.push('busy: the server\'s CPU time over the run\'s wall time; near 100% the server is the limit, below it the load generator is');
   lines.push(...table(
-    ['target', 'req/s', '× bare', '× bare+pino', '× memory', 'CPU µs', '× bare CPU', 'p99 ms', '× bare p99', 'RSS start MB', '× bare RSS', 'RSS after MB', 'after/start'],
+    ['target', 'req/s', '× bare', '× bare+pino', '× memory', 'CPU µs', '× bare CPU', 'busy', 'p99 ms', '× bare p99', 'RSS start MB', '× bare RSS', 'RSS after MB', 'after/start'],
     rows.map((row) => [
       row.target.label, thousands(row.requestsPerSecond), times(medianRatio(row, bare, rps)),
       row.target.logging && row.target.server === 'mock' ? times(medianRatio(row, barePino, rps)) : '',
       row.target.redis ? times(medianRatio(row, byId(row.target.redis.memoryTwin), rps)) : '',
-      cpuMicrosText(row), times(medianRatio(row, cpuBase(row), perCpu)),
+      cpuMicrosText(row), times(medianRatio(row, cpuBase(row), perCpu)), busyText(row),
       String(row.p99), times(medianRatio(row, bareTwin(row), p99)),
       mb(row.rssStartMb), times(medianRatio(row, bareTwin(row), rssStart)), mb(row.rssAfterMb), times(medianRatio(row, row, rssAfter, rssStart)),
     ]),
