@@ -2,7 +2,8 @@
 // a server's process: wrk where it is installed (Debian's `wrk`), for the timed runs; autocannon's command
 // line otherwise, and for runs of a number of requests (the memory runs), which wrk cannot count out.
 // wrk is written in C and costs a fraction of autocannon's CPU per request, so one CPU of it keeps every
-// server busy; one CPU of autocannon could not keep bare Fastify busy, which flattered every ratio to it.
+// server busy (99-100% of its run); one CPU of autocannon left every server, bare Fastify's too, idle
+// about a tenth of its run, so the load generator set part of the pace (README, decision 99).
 import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';

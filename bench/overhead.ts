@@ -1,7 +1,7 @@
 // Benchmark: the mock as users run it (`node dist/src/cli.js`, its own process) against a bare Fastify
 // server (bench/bare-server.mjs, also its own process), in the same run on the same machine, so the
 // figures that matter are the ratios, not the absolute numbers (these machines are shared).
-//   npm run bench                                  # builds dist first; about 12 minutes
+//   npm run bench                                  # builds dist first; about 13 minutes; load from wrk where installed (BENCH_LOAD=autocannon|wrk)
 //   BENCH_QUICK=1 npm run bench                    # a smoke check: 1 round, 3 s per target, 1 s warm-up
 //   BENCH_SECONDS=10 BENCH_CONNECTIONS=20 BENCH_ROUNDS=3 npm run bench
 //   (also BENCH_WARMUP seconds, BENCH_COLD_ROUNDS, BENCH_START_TIMEOUT_MS; BENCH_PIN=0 runs unpinned)
@@ -397,8 +397,8 @@ async function measure(target: Target, round: number): Promise<Sample> {
     const load = { ...await runLoad({ url, headers, connections, seconds, warmupSeconds: 0, cpu: placement.loadCpu }), warmupTotal: warm?.total ?? 0 };
     const wallMicros = (performance.now() - loadStartedAt) * 1000;
     const cpuAfter = cpuMicros(server.child.pid);
-    // The server's CPU per answer: a second reading of its cost beside req/s. A server the load generator
-    // cannot keep busy (busy well below 1) answers fewer requests per wake-up, and its CPU per answer rises.
+    // The server's CPU per answer: a second reading of its cost beside req/s. Busy well below 1: the load
+    // generator, not the server, set the pace, and the server woke up for fewer requests at a time.
     const cpuPerAnswer = cpuBefore !== undefined && cpuAfter !== undefined && load.total > 0 ? (cpuAfter - cpuBefore) / load.total : undefined;
     const busy = cpuBefore !== undefined && cpuAfter !== undefined ? (cpuAfter - cpuBefore) / wallMicros : undefined;
     const rssAfterMb = residentMb(server.child.pid);
