@@ -15,8 +15,8 @@
 //    before any request, and after its load run), checked with one request, then loaded by wrk (one
 //    thread; autocannon where wrk is not installed, or with BENCH_LOAD=autocannon) in a process of its
 //    own: a warm-up run that is not counted, then BENCH_SECONDS, over which the server's CPU time per
-//    answer, and its share of the run's wall time (busy), are read from /proc as well. Every server is sent the
-//    same headers (a bearer token as long as the mock's, Cint-API-Version); the bare server's list route
+//    answer, and its share of the run's wall time (busy), are read from /proc as well. Every server is
+//    sent the same headers (a bearer token as long as the mock's, Cint-API-Version); the bare server's list route
 //    answers a fixed page of 10 projects shaped like the mock's, a second baseline (with logging off and
 //    on), which the mock's list pages are compared with for p99 and RSS (decision 97). The targets alternate
 //    over BENCH_ROUNDS rounds, the order rotated each round; the report gives medians, and ratios to bare
@@ -569,7 +569,7 @@ function report(cold: Record<'bare' | 'mock', ColdStart[]>, rows: Row[], memory:
   lines.push('Figures are medians over rounds; each ratio is the median of the rounds\' ratios, a target against the bare server measured in the same round.');
   lines.push('× bare: against bare Fastify (logging off); × bare+pino: rows with logging on against bare Fastify + pino; p99 and RSS ratios against the bare server with the same logging (a list page: the bare page of 10 with the same logging)');
   lines.push('CPU µs: the server\'s CPU time (user and system, /proc) per answer over its measured run; × bare CPU: answers per CPU-second against the same bare server as p99 (a Redis target: its memory-store twin)');
-  lines.push('busy: the server\'s CPU time over the run\'s wall time; near 100% the server is the limit, below it the load generator is');
+  lines.push('busy: the server\'s CPU time over the run\'s wall time; near 100% the server is the limit, below it the load generator is (a Redis target shares its CPU with redis-server)');
   lines.push(...table(
     ['target', 'req/s', '× bare', '× bare+pino', '× memory', 'CPU µs', '× bare CPU', 'busy', 'p99 ms', '× bare p99', 'RSS start MB', '× bare RSS', 'RSS after MB', 'after/start'],
     rows.map((row) => [
