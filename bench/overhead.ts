@@ -16,12 +16,12 @@
 //    thread; autocannon where wrk is not installed, or with BENCH_LOAD=autocannon) in a process of its
 //    own: a warm-up run that is not counted, then BENCH_SECONDS, over which the server's CPU time per
 //    answer, and its share of the run's wall time (busy), are read from /proc as well. Every server is
-//    sent the same headers (a bearer token as long as the mock's, Cint-API-Version); the bare server's list route
-//    answers a fixed page of 10 projects shaped like the mock's, a second baseline (with logging off and
-//    on), which the mock's list pages are compared with for p99 and RSS (decision 97). The targets alternate
-//    over BENCH_ROUNDS rounds, the order rotated each round; the report gives medians, and ratios to bare
-//    Fastify as the median of each round's ratio (the target against the bare server of the same round: the
-//    machine's load moves between rounds). With taskset and two CPUs, servers run on one CPU, the load
+//    sent the same headers (a bearer token as long as the mock's, Cint-API-Version); the bare server's
+//    list route answers a fixed page of 10 projects shaped like the mock's, a second baseline (with
+//    logging off and on), which the mock's list pages are compared with for p99 and RSS (decision 97).
+//    The targets alternate over BENCH_ROUNDS rounds, the order rotated each round; the report gives
+//    medians, and ratios to bare Fastify as the median of each round's ratio (the target against the
+//    bare server of the same round: the machine's load moves between rounds). With taskset and two CPUs, servers run on one CPU, the load
 //    generator and this process on the other.
 // 3. Memory: bare Fastify, the mock's scripted 503 and its get_project_by_id, each a server of its own
 //    sent 10,000 requests, then BENCH_MEMORY_REQUESTS (1,000,000) in all; RSS after its start, after the
