@@ -21,8 +21,8 @@
 //    logging off and on), which the mock's list pages are compared with for p99 and RSS (decision 97).
 //    The targets alternate over BENCH_ROUNDS rounds, the order rotated each round; the report gives
 //    medians, and ratios to bare Fastify as the median of each round's ratio (the target against the
-//    bare server of the same round: the machine's load moves between rounds). With taskset and two CPUs, servers run on one CPU, the load
-//    generator and this process on the other.
+//    bare server of the same round: the machine's load moves between rounds). With taskset and two
+//    CPUs, servers run on one CPU, the load generator and this process on the other.
 // 3. Memory: bare Fastify, the mock's scripted 503 and its get_project_by_id, each a server of its own
 //    sent 10,000 requests, then BENCH_MEMORY_REQUESTS (1,000,000) in all; RSS after its start, after the
 //    first 10,000 and at the end (autocannon, which can send a number of requests). Memory that grows
