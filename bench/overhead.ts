@@ -2,7 +2,7 @@
 // server (bench/bare-server.mjs, also its own process), in the same run on the same machine, so the
 // figures that matter are the ratios, not the absolute numbers (these machines are shared).
 //   npm run bench                                  # builds dist first; about 13 minutes
-//   BENCH_LOAD=autocannon npm run bench            # autocannon as the load generator (default: wrk where installed)
+//   BENCH_LOAD=autocannon npm run bench            # autocannon, not wrk (the default where installed)
 //   BENCH_QUICK=1 npm run bench                    # a smoke check: 1 round, 3 s per target, 1 s warm-up
 //   BENCH_SECONDS=10 BENCH_CONNECTIONS=20 BENCH_ROUNDS=3 npm run bench
 //   (also BENCH_WARMUP seconds, BENCH_COLD_ROUNDS, BENCH_START_TIMEOUT_MS; BENCH_PIN=0 runs unpinned)
