@@ -98,8 +98,8 @@ interface WrkJson {
 
 /** One thread of wrk, its own warm-up when asked; bench/wrk-report.lua counts statuses and prints the figures. */
 async function runWrk(options: LoadOptions): Promise<LoadResult> {
+  const headerArgs = Object.entries(options.headers).flatMap(([name, value]) => ['-H', `${name}: ${value}`]);
   const once = async (seconds: number): Promise<WrkJson> => {
-    const headerArgs = Object.entries(options.headers).flatMap(([name, value]) => ['-H', `${name}: ${value}`]);
     const { exit, stdout, stderr } = await run('wrk', [
       'wrk', '-t1', `-c${options.connections}`, `-d${seconds}s`, '--timeout', '10s', '-s', wrkScript, ...headerArgs, options.url,
     ], options.cpu, (seconds + 30) * 1000);

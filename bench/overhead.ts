@@ -400,8 +400,9 @@ async function measure(target: Target, round: number): Promise<Sample> {
     const cpuAfter = cpuMicros(server.child.pid);
     // The server's CPU per answer: a second reading of its cost beside req/s. Busy well below 1: the load
     // generator, not the server, set the pace, and the server woke up for fewer requests at a time.
-    const cpuPerAnswer = cpuBefore !== undefined && cpuAfter !== undefined && load.total > 0 ? (cpuAfter - cpuBefore) / load.total : undefined;
-    const busy = cpuBefore !== undefined && cpuAfter !== undefined ? (cpuAfter - cpuBefore) / wallMicros : undefined;
+    const cpuUsed = cpuBefore !== undefined && cpuAfter !== undefined ? cpuAfter - cpuBefore : undefined;
+    const cpuPerAnswer = cpuUsed !== undefined && load.total > 0 ? cpuUsed / load.total : undefined;
+    const busy = cpuUsed !== undefined ? cpuUsed / wallMicros : undefined;
     const rssAfterMb = residentMb(server.child.pid);
     if (server.exitedHow() !== undefined) throw new Error(`${target.label} exited (${server.exitedHow()}) during its load run${server.logTail() ? `:\n${server.logTail()}` : ''}`);
     const log = await countLines(server.logFile);
