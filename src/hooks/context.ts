@@ -16,8 +16,11 @@ export function requestContext(app: FastifyInstance): void {
   app.addHook('onRequest', (request, _reply, done) => {
     const incoming = request.headers.traceparent;
     const tracestate = request.headers.tracestate;
+    // routeOptions is a getter that makes its object afresh: read once.
+    const config = request.routeOptions.config;
     request.cint = {
-      operationId: request.routeOptions.config.operationId ?? null,
+      operationId: config.operationId ?? null,
+      operation: config.operation ?? null,
       sessionId: 'anonymous',
       session: null,
       identity: null,
