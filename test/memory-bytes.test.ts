@@ -3,8 +3,23 @@
 // done), the journal at most journalBytes, and a body nested too deep is refused before anything is kept.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { startMock, type RunningMock } from '../src/server.js';
 import { ACCOUNT, projectBody, projectsUrl, socketClient, targetGroupBody, targetGroupsUrl, type SocketAnswer } from './helpers.js';
+
+/**
+ * A full garbage collection, from inside the test process: a WeakRef is only let go after the job that
+ * made or read it, so it runs after a turn of the event loop.
+ */
+async function collectGarbage(): Promise<void> {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  await new Promise((resolve) => setImmediate(resolve));
+  gc();
+  await new Promise((resolve) => setImmediate(resolve));
+  gc();
+}
 
 const summaryOf = async (mock: RunningMock, clientId: string) =>
   (await (await fetch(`${mock.url}/__admin/sessions/${clientId}`)).json()) as { bytes: number; objects: number };
@@ -95,6 +110,25 @@ describe('stored bytes (real socket)', () => {
       assert.equal(journal.entries[0]!.body.name, 'Project 39', 'the newest is kept');
       assert.ok(mock.app.mock.journals.of(mock.app.mock.sessions.find('journal-flood')!).size <= 40_000);
       assert.equal(((await (await fetch(`${mock.url}/__admin/sessions/journal-flood/counts`)).json()) as { count: number }).count, 40);
+    } finally {
+      await mock.close();
+    }
+  });
+
+  it('an entry the journal drops is freed at once, not only left out of its count of bytes', async () => {
+    const mock = await startMock({ journalBytes: 40_000, watchScenarios: false });
+    try {
+      const call = socketClient(mock, 'journal-freed');
+      const post = async (name: string) => assert.equal((await call('POST', projectsUrl(), { body: projectBody({ name, notes: 'r'.repeat(3500) }) })).status, 202);
+      await post('Project first');
+      const journal = mock.app.mock.journals.of(mock.app.mock.sessions.find('journal-freed')!);
+      const first = new WeakRef(journal.entries().at(-1)!);
+      assert.equal((first.deref()!.body as { name: string }).name, 'Project first');
+      // About 7.5 KB an entry: ten more push the first out of 40,000 bytes.
+      for (let i = 0; i < 10; i += 1) await post(`Project ${i}`);
+      assert.ok(journal.entries().every((entry) => (entry.body as { name: string }).name !== 'Project first'), 'the first entry is no longer listed');
+      await collectGarbage();
+      assert.equal(first.deref(), undefined, 'the dropped entry is still held in memory');
     } finally {
       await mock.close();
     }
