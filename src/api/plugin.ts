@@ -58,7 +58,7 @@ export async function cintApi(app: FastifyInstance, options: { bodyLimit: number
       url: op.path,
       // Headers are checked by hooks/required-headers.ts, before the body, with the document's names.
       schema: routeSchemas(op),
-      config: { operationId: op.id, operation: op },
+      config: { operation: op },
       exposeHeadRoute: false,
       handler: respond(op, handler, directory),
     });

@@ -16,11 +16,10 @@ export function requestContext(app: FastifyInstance): void {
   app.addHook('onRequest', (request, _reply, done) => {
     const incoming = request.headers.traceparent;
     const tracestate = request.headers.tracestate;
-    // routeOptions is a getter that makes its object afresh: read once.
-    const config = request.routeOptions.config;
+    const operation = request.routeOptions.config.operation ?? null;
     request.cint = {
-      operationId: config.operationId ?? null,
-      operation: config.operation ?? null,
+      operationId: operation?.id ?? null,
+      operation,
       sessionId: 'anonymous',
       session: null,
       identity: null,

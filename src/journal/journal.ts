@@ -75,8 +75,8 @@ export class Journal {
     this.bytes += bytes;
     while (this.entriesKept.length - this.head > this.capacity || this.bytes > this.maxBytes) {
       this.bytes -= this.sizes[this.head]!;
-      // Let go of it now: an entry the array still held lived on until the next cut, long enough to be
-      // copied into V8's old generation, a cost per request (about 2 µs per list page).
+      // Let go of it now, not at the next cut: until then the array kept as many dropped entries again
+      // as the journal keeps, in memory the journal's byte count no longer showed.
       this.entriesKept[this.head] = undefined;
       this.head += 1;
     }
