@@ -34,9 +34,8 @@ export interface LoadOptions {
   headers: Record<string, string>;
   connections: number;
   seconds: number;
-  warmupSeconds: number;
   cpu: number | undefined;
-  /** A number of requests to send instead of `seconds` (no warm-up then). */
+  /** A number of requests to send instead of `seconds`. */
   amount?: number;
 }
 
@@ -45,10 +44,8 @@ export interface LoadResult {
   requestsPerSecond: number;
   /** ms; wrk's resolution is 1 µs (given to 0.01 ms), autocannon's 1 ms. */
   p99: number;
-  /** Answers counted in the measured run (the warm-up's are not). */
+  /** Answers in the run. */
   total: number;
-  /** Answers in the warm-up. */
-  warmupTotal: number;
   /** Connection errors and timeouts. */
   errors: number;
   timeouts: number;
@@ -96,29 +93,25 @@ interface WrkJson {
   statuses: Record<string, number>;
 }
 
-/** One thread of wrk, its own warm-up when asked; bench/wrk-report.lua counts statuses and prints the figures. */
+/** One thread of wrk; bench/wrk-report.lua counts statuses and prints the figures. */
 async function runWrk(options: LoadOptions): Promise<LoadResult> {
   const headerArgs = Object.entries(options.headers).flatMap(([name, value]) => ['-H', `${name}: ${value}`]);
-  const once = async (seconds: number): Promise<WrkJson> => {
-    const { exit, stdout, stderr } = await run('wrk', [
-      'wrk', '-t1', `-c${options.connections}`, `-d${seconds}s`, '--timeout', '10s', '-s', wrkScript, ...headerArgs, options.url,
-    ], options.cpu, (seconds + 30) * 1000);
-    // wrk's own report first, then the script's line: the last line that is JSON.
-    const line = stdout.trim().split('\n').reverse().find((text) => text.startsWith('{'));
-    try {
-      if (line) return JSON.parse(line) as WrkJson;
-    } catch {
-      // reported below
-    }
-    throw new Error(`wrk (${exit}) printed no result${stderr.trim() ? `:\n${stderr.trim()}` : `:\n${stdout.trim().slice(-500)}`}`);
-  };
-  const warm = options.warmupSeconds > 0 ? await once(options.warmupSeconds) : undefined;
-  const result = await once(options.seconds);
+  const { exit, stdout, stderr } = await run('wrk', [
+    'wrk', '-t1', `-c${options.connections}`, `-d${options.seconds}s`, '--timeout', '10s', '-s', wrkScript, ...headerArgs, options.url,
+  ], options.cpu, (options.seconds + 30) * 1000);
+  // wrk's own report first, then the script's line: the last line that is JSON.
+  const line = stdout.trim().split('\n').reverse().find((text) => text.startsWith('{'));
+  let result: WrkJson | undefined;
+  try {
+    result = line ? JSON.parse(line) as WrkJson : undefined;
+  } catch {
+    // reported below
+  }
+  if (!result) throw new Error(`wrk (${exit}) printed no result${stderr.trim() ? `:\n${stderr.trim()}` : `:\n${stdout.trim().slice(-500)}`}`);
   return {
     requestsPerSecond: result.requests / (result.duration_us / 1e6),
     p99: Math.round(result.p99_us / 10) / 100,
     total: result.requests,
-    warmupTotal: warm?.requests ?? 0,
     errors: result.connect + result.read + result.write,
     timeouts: result.timeout,
     statuses: result.statuses,
@@ -128,14 +121,13 @@ async function runWrk(options: LoadOptions): Promise<LoadResult> {
 async function runAutocannon(options: LoadOptions): Promise<LoadResult> {
   const headerArgs = Object.entries(options.headers).flatMap(([name, value]) => ['-H', `${name}=${value}`]);
   const counted = options.amount !== undefined;
-  const warmup = !counted && options.warmupSeconds > 0 ? ['-W', '[', '-c', String(options.connections), '-d', String(options.warmupSeconds), ']'] : [];
   const length = counted ? ['-a', String(options.amount)] : ['-d', String(options.seconds)];
   // A counted run is given 1,000 requests a second at the least.
-  const deadlineMs = ((counted ? options.amount! / 1000 : options.seconds + options.warmupSeconds) + 30) * 1000;
+  const deadlineMs = ((counted ? options.amount! / 1000 : options.seconds) + 30) * 1000;
   const { exit, stdout, stderr } = await run('autocannon', [
-    process.execPath, autocannonCli, '--json', '-c', String(options.connections), ...length, ...warmup, ...headerArgs, options.url,
+    process.execPath, autocannonCli, '--json', '-c', String(options.connections), ...length, ...headerArgs, options.url,
   ], options.cpu, deadlineMs);
-  // With --json, one line per run: the warm-up's (when there is one), then the measured run's.
+  // With --json, one line: the run's.
   let runs: AutocannonJson[];
   try {
     runs = stdout.trim().split('\n').map((line) => JSON.parse(line) as AutocannonJson);
@@ -143,13 +135,12 @@ async function runAutocannon(options: LoadOptions): Promise<LoadResult> {
     runs = [];
   }
   const result = runs.at(-1);
-  if (!result || runs.length !== (warmup.length > 0 ? 2 : 1)) {
+  if (!result || runs.length !== 1) {
     throw new Error(`autocannon (${exit}) printed ${runs.length} result(s)${stderr.trim() ? `:\n${stderr.trim()}` : ''}`);
   }
   const statuses = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, stat]) => [code, stat.count ?? 0]));
   return {
     requestsPerSecond: result.requests.average, p99: result.latency.p99, total: result.requests.total,
-    warmupTotal: runs.length > 1 ? runs[0]!.requests.total : 0,
     errors: result.errors, timeouts: result.timeouts, statuses,
   };
 }

@@ -332,6 +332,8 @@ async function coldStart(target: Target): Promise<ColdStart> {
 
 interface Sample {
   load: LoadResult;
+  /** Answers in the warm-up run before it (not counted), for the log lines per request. */
+  warmupTotal: number;
   /** The server's CPU time (user and system) per answer in the run, µs. */
   cpuPerAnswer: number | undefined;
   /** The server's CPU time over the run's wall time: near 1, the server was the limit; below, the load generator. */
@@ -392,10 +394,10 @@ async function measure(target: Target, round: number): Promise<Sample> {
   try {
     const { url, headers, rssStartMb } = await prepare(target, server);
     // The warm-up is a run of its own, so that the server's CPU is read over the measured run alone.
-    const warm = warmupSeconds > 0 ? await runLoad({ url, headers, connections, seconds: warmupSeconds, warmupSeconds: 0, cpu: placement.loadCpu }) : undefined;
+    const warm = warmupSeconds > 0 ? await runLoad({ url, headers, connections, seconds: warmupSeconds, cpu: placement.loadCpu }) : undefined;
     const cpuBefore = cpuMicros(server.child.pid);
     const loadStartedAt = performance.now();
-    const load = { ...await runLoad({ url, headers, connections, seconds, warmupSeconds: 0, cpu: placement.loadCpu }), warmupTotal: warm?.total ?? 0 };
+    const load = await runLoad({ url, headers, connections, seconds, cpu: placement.loadCpu });
     const wallMicros = (performance.now() - loadStartedAt) * 1000;
     const cpuAfter = cpuMicros(server.child.pid);
     // The server's CPU per answer: a second reading of its cost beside req/s. Busy well below 1: the load
@@ -416,7 +418,7 @@ async function measure(target: Target, round: number): Promise<Sample> {
     // Logging on writes a line per request at least; logging off, none per request.
     if (target.logging && log.lines < load.total) problems.push(`logging on but ${log.lines} log lines for ${load.total} requests`);
     if (!target.logging && log.lines * 100 > load.total) problems.push(`logging off but ${log.lines} lines on stderr: ${server.logTail().slice(-300)}`);
-    return { load, cpuPerAnswer, busy, rssStartMb, rssAfterMb, logLines: log.lines, logBytes: log.bytes, unexpected: problems.length > 0 ? problems.join('; ') : undefined };
+    return { load, warmupTotal: warm?.total ?? 0, cpuPerAnswer, busy, rssStartMb, rssAfterMb, logLines: log.lines, logBytes: log.bytes, unexpected: problems.length > 0 ? problems.join('; ') : undefined };
   } finally {
     await stopAll();
   }
@@ -439,7 +441,7 @@ async function memoryRun(target: Target): Promise<MemorySample> {
   const server = launchServer(target.label, serverArgs(target, 0), { cpu: placement.serverCpu, logFile: join(workDir, `${target.id}-memory.log`), cwd: root });
   try {
     const { url, headers, rssStartMb } = await prepare(target, server);
-    const base = { url, headers, connections, seconds: 0, warmupSeconds: 0, cpu: placement.loadCpu };
+    const base = { url, headers, connections, seconds: 0, cpu: placement.loadCpu };
     const warm = await runLoad({ ...base, amount: memoryWarmRequests });
     const rssWarmMb = residentMb(server.child.pid);
     const rest = await runLoad({ ...base, amount: memoryRequests - memoryWarmRequests });
@@ -530,14 +532,13 @@ function report(cold: Record<'bare' | 'mock', ColdStart[]>, rows: Row[], memory:
   };
   /** CPU per answer is compared with the same bare server as p99 and RSS; a Redis target with its memory twin. */
   const cpuBase = (row: Row) => (row.target.redis ? byId(row.target.redis.memoryTwin) : bareTwin(row));
-  const cpuMicrosText = (row: Row) => {
-    const value = definedMedian(row.samples.map((sample) => sample.cpuPerAnswer));
-    return value === undefined ? '—' : value.toFixed(1);
+  /** The median over a row's samples of a reading some runs may lack, formatted; a dash when none has it. */
+  const medianText = (row: Row, pick: Pick, format: (value: number) => string) => {
+    const value = definedMedian(row.samples.map(pick));
+    return value === undefined ? '—' : format(value);
   };
-  const busyText = (row: Row) => {
-    const value = definedMedian(row.samples.map((sample) => sample.busy));
-    return value === undefined ? '—' : `${Math.round(value * 100)}%`;
-  };
+  const cpuMicrosText = (row: Row) => medianText(row, (sample) => sample.cpuPerAnswer, (value) => value.toFixed(1));
+  const busyText = (row: Row) => medianText(row, (sample) => sample.busy, (value) => `${Math.round(value * 100)}%`);
 
   lines.push('', `cint-mock npm run bench, ${new Date().toISOString()}${quick ? ' (BENCH_QUICK=1: a smoke check, not a measurement)' : ''}`);
   lines.push(`machine: node ${process.version}, ${placement.cpuCount} CPUs (${process.platform} ${process.arch}); ${placement.description}`);
@@ -551,7 +552,7 @@ function report(cold: Record<'bare' | 'mock', ColdStart[]>, rows: Row[], memory:
       + `(--save '' --appendonly no), on the servers' CPU; × memory: against the same target on the memory store, same round`
     : `Redis store targets: left out (${redisSkipped})`);
   // Per request answered, the warm-up's included (the start line and the check are lost in the rounding).
-  const perRequest = (row: Row, what: 'lines' | 'bytes') => median(row.samples.map((sample) => (what === 'lines' ? sample.logLines : sample.logBytes) / Math.max(1, sample.load.total + sample.load.warmupTotal)));
+  const perRequest = (row: Row, what: 'lines' | 'bytes') => median(row.samples.map((sample) => (what === 'lines' ? sample.logLines : sample.logBytes) / Math.max(1, sample.load.total + sample.warmupTotal)));
   lines.push(`logging on: pino at info on stderr, to a file in ${tmpdir()} (one per server, deleted after its run); per request, bare+pino wrote `
     + `${perRequest(barePino, 'lines').toFixed(1)} lines (${thousands(perRequest(barePino, 'bytes'))} B), the mock ${perRequest(byId('scripted-log'), 'lines').toFixed(1)} (${thousands(perRequest(byId('scripted-log'), 'bytes'))} B)`);
 
