@@ -1,14 +1,13 @@
 // What the mock knows about a request as it moves through the hooks, kept on the request.
 import type { Identity } from './auth/tokens.js';
 import type { JournalEntry } from './journal/journal.js';
-import type { Operation, OperationId } from './cint/operations.js';
+import type { Operation } from './cint/operations.js';
 import type { JobScript } from './sessions/jobs.js';
 import type { Session } from './sessions/store.js';
 import type { DeliveryScript } from './webhooks/delivery.js';
 
 export interface RequestContext {
-  operationId: OperationId | null;
-  /** The operation's entry in the table (null off the Cint routes). */
+  /** The operation's entry in the table (null off the Cint routes); its `id` names it. */
   operation: Operation | null;
   sessionId: string;
   session: Session | null;

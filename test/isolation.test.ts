@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildApp, type MockApp } from '../src/app.js';
 import { makeConfig } from '../src/config.js';
+import { operation } from '../src/cint/operations.js';
 import {
   ACCOUNT, assertCintError, assertMatchesSpec, clientOf, createProject, makeApp, projectBody, projectsUrl, tokenFor, type Client,
 } from './helpers.js';
@@ -159,7 +160,7 @@ describe('unexpected errors', () => {
   let app: MockApp;
   before(async () => {
     app = await buildApp(makeConfig());
-    app.get('/v1/demand/accounts/:account_id/explode', { config: { operationId: 'get_project_by_id' } }, async () => {
+    app.get('/v1/demand/accounts/:account_id/explode', { config: { operation: operation('get_project_by_id') } }, async () => {
       throw new TypeError('secret internals: cannot read properties of undefined');
     });
     await app.ready();

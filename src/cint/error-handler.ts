@@ -5,7 +5,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import {
   CintError, type CintErrorBody, badRequest, contentTooLarge, envelope, internalError, routeNotFound, unsupportedMediaType,
 } from './errors.js';
-import { HEADER_NAMES, operation } from './operations.js';
+import { HEADER_NAMES } from './operations.js';
 import { invalidParamsFrom, type HttpPart } from './validation.js';
 import { SessionFullError } from '../sessions/store.js';
 import { storeUnavailable, StoreUnavailableError } from '../sessions/unavailable.js';
@@ -65,9 +65,9 @@ export function toCintError(error: unknown, request: FastifyRequest, bodyLimit: 
  * fails validation there is answered 422 with the same invalid_params.
  */
 function asDocumented(error: CintError, request: FastifyRequest): CintError {
-  const id = request.cint?.operationId;
-  if (error.status !== 400 || !id) return error;
-  const statuses = operation(id).statuses as readonly number[];
+  const op = request.cint?.operation;
+  if (error.status !== 400 || !op) return error;
+  const statuses = op.statuses as readonly number[];
   if (statuses.includes(400) || !statuses.includes(422)) return error;
   const unprocessable = new CintError(422, error.body.detail, { ...(error.body.invalid_params ? { invalid_params: error.body.invalid_params } : {}), headers: { ...error.headers } });
   // Still a validation failure: its object says so, whatever the status.

@@ -18,7 +18,6 @@ export function requestContext(app: FastifyInstance): void {
     const tracestate = request.headers.tracestate;
     const operation = request.routeOptions.config.operation ?? null;
     request.cint = {
-      operationId: operation?.id ?? null,
       operation,
       sessionId: 'anonymous',
       session: null,

@@ -29,7 +29,7 @@ export function idempotency(app: FastifyInstance): void {
   app.addHook('preHandler', (request, reply, done) => {
     const session = request.cint.session;
     const key = keyOf(request);
-    const stored = session && key && request.cint.operationId ? session.idempotency.get(key) : undefined;
+    const stored = session && key && request.cint.operation ? session.idempotency.get(key) : undefined;
     if (!stored) {
       done();
       return;
@@ -52,7 +52,7 @@ export function idempotency(app: FastifyInstance): void {
 function remember(request: FastifyRequest, reply: FastifyReply, payload: unknown): void {
   const session = request.cint?.session;
   const key = keyOf(request);
-  const operationId = request.cint?.operationId;
+  const operationId = request.cint?.operation?.id;
   if (!session || !key || !operationId || request.cint.replayed) return;
   if (reply.statusCode < 200 || reply.statusCode >= 300) return;
   const headers: Record<string, string> = {};

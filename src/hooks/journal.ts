@@ -74,7 +74,7 @@ export function recordRequest(app: FastifyInstance, request: FastifyRequest, sta
     request.id,
     isoNow(),
     context.sessionId,
-    context.operationId,
+    context.operation?.id ?? null,
     request.method,
     path.length > JOURNAL_PATH_LIMIT ? `${path.slice(0, JOURNAL_PATH_LIMIT)}…` : path,
     queryAt === -1 ? NO_QUERY : { ...(request.query as Record<string, unknown>) },

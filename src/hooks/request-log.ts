@@ -21,7 +21,7 @@ function writeLine(request: FastifyRequest, reply: FastifyReply, level: 'info' |
     method: request.method,
     url: request.url,
     session: request.cint?.session ? request.cint.sessionId : undefined,
-    operation: request.cint?.operationId ?? undefined,
+    operation: request.cint?.operation?.id,
     status: reply.statusCode,
     duration_ms: Math.round(reply.elapsedTime * 100) / 100,
     ...(request.cint?.replayed ? { replayed: true } : {}),

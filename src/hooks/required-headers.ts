@@ -34,7 +34,7 @@ export function requiredHeaders(app: FastifyInstance): void {
   }
 
   app.addHook('preValidation', checked((request) => {
-    const id = request.cint.operationId!;
+    const id = request.cint.operation!.id;
     // Every parser is open to every Cint route; each operation takes the one content type it documents.
     const contentType = request.headers['content-type'];
     const accepted = bodyTypes.get(id);

@@ -55,7 +55,7 @@ export function scenarioEngine(app: FastifyInstance): void {
   /** The step that answers this request and how long it waits first; null: the realistic answer, as is. */
   function decide(request: FastifyRequest): { step: CompiledStep; delayMs: number } | null {
     const context = request.cint;
-    const operationId = context.operationId;
+    const operationId = context.operation?.id;
     const session = context.session;
     if (!operationId || !session) return null;
     context.scenario = null;
@@ -99,7 +99,7 @@ export function scenarioEngine(app: FastifyInstance): void {
 
   /** Answers as `step` says; a step that keeps the realistic answer passes the request on (`done`). */
   function answer(request: FastifyRequest, reply: FastifyReply, step: CompiledStep, done: HookHandlerDoneFunction): void {
-    const operationId = request.cint.operationId!;
+    const operationId = request.cint.operation!.id;
     switch (step.kind) {
       case 'job':
       case 'webhook':
