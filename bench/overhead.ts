@@ -23,6 +23,12 @@
 //    medians, and ratios to bare Fastify as the median of each round's ratio (the target against the
 //    bare server of the same round: the machine's load moves between rounds). With taskset and two
 //    CPUs, servers run on one CPU, the load generator and this process on the other.
+// 2b. Side by side: the mock's scripted 503 (logging off and on), get_project_by_id and list page, each
+//    with its baseline (bare Fastify's 503, with pino for logging on; its page of 10 for the list), both
+//    servers started afresh and run on the servers' CPU at the same time, each loaded by a load generator
+//    of its own on the other CPU, BENCH_PAIR_ROUNDS (BENCH_ROUNDS) times. The two share the CPU, and so
+//    whatever the machine's other tenants leave it, over the same seconds: the ratio of their req/s is
+//    the ratio of their cost per answer without the drift of minutes between two runs (README, decision 100).
 // 3. Memory: bare Fastify, the mock's scripted 503 and its get_project_by_id, each a server of its own
 //    sent 10,000 requests, then BENCH_MEMORY_REQUESTS (1,000,000) in all; RSS after its start, after the
 //    first 10,000 and at the end (autocannon, which can send a number of requests). Memory that grows
@@ -53,6 +59,8 @@ const seconds = envInteger('BENCH_SECONDS', quick ? 3 : 5, 1);
 const warmupSeconds = envInteger('BENCH_WARMUP', quick ? 1 : 2, 0);
 const connections = envInteger('BENCH_CONNECTIONS', 50, 1);
 const rounds = envInteger('BENCH_ROUNDS', quick ? 1 : 5, 1);
+/** Rounds of the side-by-side runs (each mock target with its baseline on one CPU at once). */
+const pairRounds = envInteger('BENCH_PAIR_ROUNDS', rounds, 1);
 const coldRounds = envInteger('BENCH_COLD_ROUNDS', quick ? 1 : 5, 1);
 /** The memory run: RSS after the first 10,000 requests and after this many. */
 const memoryRequests = envInteger('BENCH_MEMORY_REQUESTS', quick ? 100_000 : 1_000_000, 20_000);
@@ -388,6 +396,42 @@ async function prepare(target: Target, server: Server): Promise<{ url: string; h
   return { url, headers, rssStartMb };
 }
 
+/** A measured load run: the load generator's result, and the server's CPU time per answer and busy share over it. */
+interface TimedRun { load: LoadResult; cpuPerAnswer: number | undefined; busy: number | undefined }
+
+async function timedRun(server: Server, url: string, headers: Record<string, string>): Promise<TimedRun> {
+  const cpuBefore = cpuMicros(server.child.pid);
+  const loadStartedAt = performance.now();
+  const load = await runLoad({ url, headers, connections, seconds, cpu: placement.loadCpu });
+  const wallMicros = (performance.now() - loadStartedAt) * 1000;
+  const cpuAfter = cpuMicros(server.child.pid);
+  // The server's CPU per answer: a second reading of its cost beside req/s. Busy well below 1: the load
+  // generator, not the server, set the pace, and the server woke up for fewer requests at a time (side by
+  // side, about a half: the two servers share one CPU).
+  const cpuUsed = cpuBefore !== undefined && cpuAfter !== undefined ? cpuAfter - cpuBefore : undefined;
+  return {
+    load,
+    cpuPerAnswer: cpuUsed !== undefined && load.total > 0 ? cpuUsed / load.total : undefined,
+    busy: cpuUsed !== undefined ? cpuUsed / wallMicros : undefined,
+  };
+}
+
+/** What was not as expected in a target's run (statuses, errors, log lines), or undefined. */
+async function problemsOf(target: Target, server: Server, load: LoadResult): Promise<{ unexpected: string | undefined; logLines: number; logBytes: number }> {
+  if (server.exitedHow() !== undefined) throw new Error(`${target.label} exited (${server.exitedHow()}) during its load run${server.logTail() ? `:\n${server.logTail()}` : ''}`);
+  const log = await countLines(server.logFile);
+  const problems: string[] = [];
+  const expected = target.expect === 'unavailable' ? '503' : '200';
+  const others = Object.entries(load.statuses).filter(([code]) => code !== expected);
+  if (others.length > 0) problems.push(`statuses other than ${expected}: ${others.map(([code, count]) => `${code}×${count}`).join(' ')}`);
+  if (load.errors > 0 || load.timeouts > 0) problems.push(`${load.errors} connection errors, ${load.timeouts} timeouts`);
+  if (load.total === 0) problems.push('no answers');
+  // Logging on writes a line per request at least; logging off, none per request.
+  if (target.logging && log.lines < load.total) problems.push(`logging on but ${log.lines} log lines for ${load.total} requests`);
+  if (!target.logging && log.lines * 100 > load.total) problems.push(`logging off but ${log.lines} lines on stderr: ${server.logTail().slice(-300)}`);
+  return { unexpected: problems.length > 0 ? problems.join('; ') : undefined, logLines: log.lines, logBytes: log.bytes };
+}
+
 /** Start the target's server, read its RSS, prepare and check the target, load it, read its RSS again. */
 async function measure(target: Target, round: number): Promise<Sample> {
   const { server, stopAll } = await launchTarget(target, 0, `${target.id}-${round}.log`);
@@ -395,32 +439,53 @@ async function measure(target: Target, round: number): Promise<Sample> {
     const { url, headers, rssStartMb } = await prepare(target, server);
     // The warm-up is a run of its own, so that the server's CPU is read over the measured run alone.
     const warm = warmupSeconds > 0 ? await runLoad({ url, headers, connections, seconds: warmupSeconds, cpu: placement.loadCpu }) : undefined;
-    const cpuBefore = cpuMicros(server.child.pid);
-    const loadStartedAt = performance.now();
-    const load = await runLoad({ url, headers, connections, seconds, cpu: placement.loadCpu });
-    const wallMicros = (performance.now() - loadStartedAt) * 1000;
-    const cpuAfter = cpuMicros(server.child.pid);
-    // The server's CPU per answer: a second reading of its cost beside req/s. Busy well below 1: the load
-    // generator, not the server, set the pace, and the server woke up for fewer requests at a time.
-    const cpuUsed = cpuBefore !== undefined && cpuAfter !== undefined ? cpuAfter - cpuBefore : undefined;
-    const cpuPerAnswer = cpuUsed !== undefined && load.total > 0 ? cpuUsed / load.total : undefined;
-    const busy = cpuUsed !== undefined ? cpuUsed / wallMicros : undefined;
+    const run = await timedRun(server, url, headers);
     const rssAfterMb = residentMb(server.child.pid);
-    if (server.exitedHow() !== undefined) throw new Error(`${target.label} exited (${server.exitedHow()}) during its load run${server.logTail() ? `:\n${server.logTail()}` : ''}`);
-    const log = await countLines(server.logFile);
-
-    const problems: string[] = [];
-    const expected = target.expect === 'unavailable' ? '503' : '200';
-    const others = Object.entries(load.statuses).filter(([code]) => code !== expected);
-    if (others.length > 0) problems.push(`statuses other than ${expected}: ${others.map(([code, count]) => `${code}×${count}`).join(' ')}`);
-    if (load.errors > 0 || load.timeouts > 0) problems.push(`${load.errors} connection errors, ${load.timeouts} timeouts`);
-    if (load.total === 0) problems.push('no answers');
-    // Logging on writes a line per request at least; logging off, none per request.
-    if (target.logging && log.lines < load.total) problems.push(`logging on but ${log.lines} log lines for ${load.total} requests`);
-    if (!target.logging && log.lines * 100 > load.total) problems.push(`logging off but ${log.lines} lines on stderr: ${server.logTail().slice(-300)}`);
-    return { load, warmupTotal: warm?.total ?? 0, cpuPerAnswer, busy, rssStartMb, rssAfterMb, logLines: log.lines, logBytes: log.bytes, unexpected: problems.length > 0 ? problems.join('; ') : undefined };
+    const checked = await problemsOf(target, server, run.load);
+    return { ...run, ...checked, warmupTotal: warm?.total ?? 0, rssStartMb, rssAfterMb };
   } finally {
     await stopAll();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// 2b. Side by side
+
+/**
+ * The mock targets measured side by side with their baseline, and the baseline: both servers on the
+ * servers' CPU at the same time, each loaded by a load generator of its own, so that the two share
+ * whatever the machine's other tenants leave them over the same seconds.
+ */
+const PAIRS: { base: string; target: string }[] = [
+  { base: 'bare', target: 'scripted' },
+  { base: 'bare-log', target: 'scripted-log' },
+  { base: 'bare', target: 'get' },
+  { base: 'bare-list', target: 'list' },
+];
+
+interface PairSample { base: TimedRun; target: TimedRun; unexpected: string | undefined }
+
+/**
+ * Both servers started (the first one first; the rounds swap which), prepared and checked one after the
+ * other, warmed up together, then loaded together for BENCH_SECONDS.
+ */
+async function measurePair(base: Target, target: Target, round: number): Promise<PairSample> {
+  const order = round % 2 === 0 ? [base, target] : [target, base];
+  const launched: { target: Target; server: Server; stopAll: () => Promise<void> }[] = [];
+  try {
+    for (const each of order) launched.push({ target: each, ...(await launchTarget(each, 0, `pair-${each.id}-${round}.log`)) });
+    const prepared: (typeof launched[number] & Awaited<ReturnType<typeof prepare>>)[] = [];
+    for (const each of launched) prepared.push({ ...each, ...(await prepare(each.target, each.server)) });
+    if (warmupSeconds > 0) {
+      await Promise.all(prepared.map(({ url, headers }) => runLoad({ url, headers, connections, seconds: warmupSeconds, cpu: placement.loadCpu })));
+    }
+    const runs = await Promise.all(prepared.map(({ server, url, headers }) => timedRun(server, url, headers)));
+    const checks = await Promise.all(prepared.map((each, index) => problemsOf(each.target, each.server, runs[index]!.load)));
+    const problems = checks.map((check, index) => check.unexpected && `${prepared[index]!.target.label}: ${check.unexpected}`).filter(Boolean);
+    const baseIndex = prepared[0]!.target === base ? 0 : 1;
+    return { base: runs[baseIndex]!, target: runs[1 - baseIndex]!, unexpected: problems.length > 0 ? problems.join('; ') : undefined };
+  } finally {
+    for (const each of launched) await each.stopAll();
   }
 }
 
@@ -513,7 +578,7 @@ function table(headings: string[], rows: string[][], leftColumns = 1): string[] 
   return [line(headings), ...rows.map(line)];
 }
 
-function report(cold: Record<'bare' | 'mock', ColdStart[]>, rows: Row[], memory: MemorySample[], roundLoads: string[], startedAt: number, loadAtStart: string): { text: string; unexpected: number } {
+function report(cold: Record<'bare' | 'mock', ColdStart[]>, rows: Row[], pairs: Map<string, PairSample[]>, memory: MemorySample[], roundLoads: string[], startedAt: number, loadAtStart: string): { text: string; unexpected: number } {
   const lines: string[] = [];
   const byId = (id: string) => rows.find((row) => row.target.id === id)!;
   const bare = byId('bare');
@@ -603,6 +668,27 @@ function report(cold: Record<'bare' | 'mock', ColdStart[]>, rows: Row[], memory:
       `${[...statuses].map(([code, count]) => `${code}×${thousands(count)}`).join(' ')}${problems.length ? `  <- UNEXPECTED ${problems.join('; ')}` : ''}`];
   })));
 
+  // Side by side: each round's ratio is the two servers' req/s over the same seconds.
+  const pairRatios = (id: string, pick: (run: TimedRun) => number | undefined) => (pairs.get(id) ?? []).map((sample) => ratio(pick(sample.target), pick(sample.base)));
+  const pairRps = (run: TimedRun) => run.load.requestsPerSecond;
+  const pairPerCpu = (run: TimedRun) => (run.cpuPerAnswer ? 1e6 / run.cpuPerAnswer : undefined);
+  const share = (list: PairSample[], side: 'base' | 'target') => definedMedian(list.map((sample) => sample[side].busy));
+  lines.push('', `Side by side: each mock target and its baseline on the servers' CPU at the same time, each loaded by its own ${timedLoad.generator} (${connections} connections), `
+    + `${warmupSeconds} s warm-up together, then ${seconds} s; ${pairRounds} round${pairRounds === 1 ? '' : 's'}, the two started in turn first`);
+  lines.push('× base: the target\'s req/s over its baseline\'s in the same seconds (median of the rounds, then each round); share: each server\'s CPU time over the run\'s wall time');
+  let pairProblems = 0;
+  lines.push(...table(['target', 'with', 'req/s', 'base req/s', '× base', 'by round', '× base CPU', 'share', 'base share'], PAIRS.map((pair) => {
+    const list = pairs.get(pair.target) ?? [];
+    const problems = list.map((sample, round) => sample.unexpected && `round ${round + 1}: ${sample.unexpected}`).filter(Boolean);
+    pairProblems += problems.length;
+    const percent = (value: number | undefined) => (value === undefined ? '—' : `${Math.round(value * 100)}%`);
+    return [byId(pair.target).target.label, byId(pair.base).target.label,
+      thousands(median(list.map((sample) => sample.target.load.requestsPerSecond))), thousands(median(list.map((sample) => sample.base.load.requestsPerSecond))),
+      times(definedMedian(pairRatios(pair.target, pairRps))), pairRatios(pair.target, pairRps).map(times).join(' '),
+      times(definedMedian(pairRatios(pair.target, pairPerCpu))), percent(share(list, 'target')), `${percent(share(list, 'base'))}${problems.length ? `  <- UNEXPECTED ${problems.join('; ')}` : ''}`];
+  }), 2));
+  unexpected += pairProblems;
+
   lines.push('', `Memory: a server of its own per target, sent ${thousands(memoryWarmRequests)} requests, then ${thousands(memoryRequests)} in all (autocannon -c ${connections}); RSS (VmRSS)`);
   lines.push(...table(['target', 'requests', 'RSS start MB', `after ${thousands(memoryWarmRequests)} MB`, 'at the end MB', `end/${thousands(memoryWarmRequests)}`, 'end/start'], memory.map((sample) => {
     if (sample.unexpected) unexpected += 1;
@@ -624,6 +710,16 @@ function report(cold: Record<'bare' | 'mock', ColdStart[]>, rows: Row[], memory:
   against('get', bare, 0.7, 'get_project_by_id 200, logging off, vs bare');
   against('list', bare, 0.7, 'list page of 10, logging off, vs bare (fixed 503)');
   against('list', bareList, 0.7, 'list page of 10, logging off, vs bare (fixed page of 10)');
+  const sideBySide = (id: string, minimum: number, what: string) => {
+    const value = definedMedian(pairRatios(id, pairRps));
+    const byCpu = definedMedian(pairRatios(id, pairPerCpu));
+    goals.push([`${what}, side by side`, `${times(value)}×`, `≥ ${minimum.toFixed(2)}×`, value === undefined ? 'not measured' : goal(value >= minimum),
+      byCpu === undefined ? '' : `by CPU per answer: ${times(byCpu)}× (${goal(byCpu >= minimum)})`]);
+  };
+  sideBySide('scripted', 0.8, 'scripted 503, logging off, vs bare');
+  sideBySide('scripted-log', 0.9, 'scripted 503, logging on, vs bare+pino');
+  sideBySide('get', 0.7, 'get_project_by_id 200, logging off, vs bare');
+  sideBySide('list', 0.7, 'list page of 10, logging off, vs bare (fixed page of 10)');
   against('rules-many', byId('rules-few'), 0.9, `${manyRules.toLocaleString('en-US')} rules vs ${fewRules} rules`);
   // The goals are the mock's as users run it by default: the Redis targets are compared with the memory store above.
   const mockRows = rows.filter((row) => row.target.server === 'mock' && !row.target.redis);
@@ -695,6 +791,19 @@ async function main(): Promise<void> {
     }
   }
 
+  // 2b. Side by side: each pair in each round, after the load rounds.
+  const pairs = new Map<string, PairSample[]>(PAIRS.map((pair) => [pair.target, []]));
+  for (let round = 0; round < pairRounds; round += 1) {
+    for (const pair of PAIRS) {
+      const [base, target] = [TARGETS.find((each) => each.id === pair.base)!, TARGETS.find((each) => each.id === pair.target)!];
+      process.stderr.write(`side by side ${round + 1}/${pairRounds}: ${target.label.padEnd(36)} with ${base.label.padEnd(40)} load ${loadAverage()} … `);
+      const began = performance.now();
+      const sample = await measurePair(base, target, round);
+      pairs.get(pair.target)!.push(sample);
+      process.stderr.write(`${thousands(sample.target.load.requestsPerSecond)} and ${thousands(sample.base.load.requestsPerSecond)} req/s (${((performance.now() - began) / 1000).toFixed(1)} s)${sample.unexpected ? `  UNEXPECTED: ${sample.unexpected}` : ''}\n`);
+    }
+  }
+
   // 3. Memory: RSS after 10,000 requests and after memoryRequests.
   const memory: MemorySample[] = [];
   for (const id of ['bare', 'scripted', 'get']) {
@@ -706,7 +815,7 @@ async function main(): Promise<void> {
     process.stderr.write(`RSS ${mb(sample.rssStartMb)} → ${mb(sample.rssWarmMb)} → ${mb(sample.rssEndMb)} MB (${((performance.now() - began) / 1000).toFixed(1)} s)${sample.unexpected ? `  UNEXPECTED: ${sample.unexpected}` : ''}\n`);
   }
 
-  const { text, unexpected } = report(cold, MEASURED.map((target) => summarise(target, samples.get(target.id)!)), memory, roundLoads, startedAt, loadAtStart);
+  const { text, unexpected } = report(cold, MEASURED.map((target) => summarise(target, samples.get(target.id)!)), pairs, memory, roundLoads, startedAt, loadAtStart);
   console.log(text);
   if (unexpected > 0) process.exitCode = 1;
 }
