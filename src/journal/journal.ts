@@ -65,9 +65,7 @@ export class Journal {
   }
 
   record(entry: JournalEntry, bytes = entryBytes(0, entry.path.length)): void {
-    const operation = entry.operation ?? '';
-    let byStatus = this.counts.get(operation);
-    if (!byStatus) this.counts.set(operation, (byStatus = new Map()));
+    const byStatus = this.countsOf(entry.operation ?? '');
     byStatus.set(entry.status, (byStatus.get(entry.status) ?? 0) + 1);
     if (this.capacity === 0 || bytes > this.maxBytes) return;
     this.entriesKept.push(entry);
@@ -102,11 +100,14 @@ export class Journal {
       this.sizes.push(bytes);
       this.bytes += bytes;
     }
-    for (const { operation, status, count } of counts) {
-      let byStatus = this.counts.get(operation);
-      if (!byStatus) this.counts.set(operation, (byStatus = new Map()));
-      byStatus.set(status, count);
-    }
+    for (const { operation, status, count } of counts) this.countsOf(operation).set(status, count);
+  }
+
+  /** An operation's requests by status, made empty the first time. */
+  private countsOf(operation: string): Map<number, number> {
+    let byStatus = this.counts.get(operation);
+    if (!byStatus) this.counts.set(operation, (byStatus = new Map()));
+    return byStatus;
   }
 
   /** Entries newest first, filtered. */
