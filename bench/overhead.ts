@@ -5,7 +5,7 @@
 //   BENCH_LOAD=autocannon npm run bench            # autocannon, not wrk (the default where installed)
 //   BENCH_QUICK=1 npm run bench                    # a smoke check: 1 round, 3 s per target, 1 s warm-up
 //   BENCH_SECONDS=10 BENCH_CONNECTIONS=20 BENCH_ROUNDS=3 npm run bench
-//   (also BENCH_WARMUP seconds, BENCH_COLD_ROUNDS, BENCH_START_TIMEOUT_MS; BENCH_PIN=0 runs unpinned)
+//   (also BENCH_WARMUP seconds, BENCH_COLD_ROUNDS, BENCH_PAIR_ROUNDS, BENCH_START_TIMEOUT_MS; BENCH_PIN=0 runs unpinned)
 //
 // 1. Cold start: from spawn to the first successful answer, polled from the moment of spawn on a port
 //    picked beforehand. The bare server's first answer is GET /ok; the mock's is its first Cint answer,
