@@ -338,14 +338,18 @@ async function coldStart(target: Target): Promise<ColdStart> {
 // ---------------------------------------------------------------------------------------------------
 // 2. Load
 
-interface Sample {
+/** A measured load run: the load generator's result, and the server's CPU time over it. */
+interface TimedRun {
   load: LoadResult;
-  /** Answers in the warm-up run before it (not counted), for the log lines per request. */
-  warmupTotal: number;
   /** The server's CPU time (user and system) per answer in the run, µs. */
   cpuPerAnswer: number | undefined;
   /** The server's CPU time over the run's wall time: near 1, the server was the limit; below, the load generator. */
   busy: number | undefined;
+}
+
+interface Sample extends TimedRun {
+  /** Answers in the warm-up run before it (not counted), for the log lines per request. */
+  warmupTotal: number;
   rssStartMb: number | undefined;
   rssAfterMb: number | undefined;
   /** Lines and bytes the server wrote to its stderr, start and fill included. */
@@ -357,9 +361,9 @@ interface Sample {
 
 /** A figure of a sample, for ratios. */
 type Pick = (sample: Sample) => number | undefined;
-const rps: Pick = (sample) => sample.load.requestsPerSecond;
+const rps = (run: TimedRun) => run.load.requestsPerSecond;
 /** Answers per CPU-second: its ratios read like the req/s ratios (higher is cheaper). */
-const perCpu: Pick = (sample) => (sample.cpuPerAnswer ? 1e6 / sample.cpuPerAnswer : undefined);
+const perCpu = (run: TimedRun) => (run.cpuPerAnswer ? 1e6 / run.cpuPerAnswer : undefined);
 const p99: Pick = (sample) => sample.load.p99;
 const rssStart: Pick = (sample) => sample.rssStartMb;
 const rssAfter: Pick = (sample) => sample.rssAfterMb;
@@ -396,9 +400,6 @@ async function prepare(target: Target, server: Server): Promise<{ url: string; h
   return { url, headers, rssStartMb };
 }
 
-/** A measured load run: the load generator's result, and the server's CPU time per answer and busy share over it. */
-interface TimedRun { load: LoadResult; cpuPerAnswer: number | undefined; busy: number | undefined }
-
 async function timedRun(server: Server, url: string, headers: Record<string, string>): Promise<TimedRun> {
   const cpuBefore = cpuMicros(server.child.pid);
   const loadStartedAt = performance.now();
@@ -416,15 +417,21 @@ async function timedRun(server: Server, url: string, headers: Record<string, str
   };
 }
 
+/** Answers of a status other than the one expected, and connection errors and timeouts, in a load run. */
+function answerProblems(expect: Expect, load: LoadResult): string[] {
+  const problems: string[] = [];
+  const expected = expect === 'unavailable' ? '503' : '200';
+  const others = Object.entries(load.statuses).filter(([code]) => code !== expected);
+  if (others.length > 0) problems.push(`statuses other than ${expected}: ${others.map(([code, count]) => `${code}×${count}`).join(' ')}`);
+  if (load.errors > 0 || load.timeouts > 0) problems.push(`${load.errors} connection errors, ${load.timeouts} timeouts`);
+  return problems;
+}
+
 /** What was not as expected in a target's run (statuses, errors, log lines), or undefined. */
 async function problemsOf(target: Target, server: Server, load: LoadResult): Promise<{ unexpected: string | undefined; logLines: number; logBytes: number }> {
   if (server.exitedHow() !== undefined) throw new Error(`${target.label} exited (${server.exitedHow()}) during its load run${server.logTail() ? `:\n${server.logTail()}` : ''}`);
   const log = await countLines(server.logFile);
-  const problems: string[] = [];
-  const expected = target.expect === 'unavailable' ? '503' : '200';
-  const others = Object.entries(load.statuses).filter(([code]) => code !== expected);
-  if (others.length > 0) problems.push(`statuses other than ${expected}: ${others.map(([code, count]) => `${code}×${count}`).join(' ')}`);
-  if (load.errors > 0 || load.timeouts > 0) problems.push(`${load.errors} connection errors, ${load.timeouts} timeouts`);
+  const problems = answerProblems(target.expect, load);
   if (load.total === 0) problems.push('no answers');
   // Logging on writes a line per request at least; logging off, none per request.
   if (target.logging && log.lines < load.total) problems.push(`logging on but ${log.lines} log lines for ${load.total} requests`);
@@ -512,13 +519,7 @@ async function memoryRun(target: Target): Promise<MemorySample> {
     const rest = await runLoad({ ...base, amount: memoryRequests - memoryWarmRequests });
     const rssEndMb = residentMb(server.child.pid);
     if (server.exitedHow() !== undefined) throw new Error(`${target.label} exited (${server.exitedHow()}) during its memory run`);
-    const expected = target.expect === 'unavailable' ? '503' : '200';
-    const problems: string[] = [];
-    for (const run of [warm, rest]) {
-      const others = Object.entries(run.statuses).filter(([code]) => code !== expected);
-      if (others.length > 0) problems.push(`statuses other than ${expected}: ${others.map(([code, count]) => `${code}×${count}`).join(' ')}`);
-      if (run.errors > 0 || run.timeouts > 0) problems.push(`${run.errors} connection errors, ${run.timeouts} timeouts`);
-    }
+    const problems = [warm, rest].flatMap((run) => answerProblems(target.expect, run));
     return { target, rssStartMb, rssWarmMb, rssEndMb, requests: warm.total + rest.total, unexpected: problems.length > 0 ? problems.join('; ') : undefined };
   } finally {
     await stop(server);
@@ -671,8 +672,6 @@ function report(cold: Record<'bare' | 'mock', ColdStart[]>, rows: Row[], pairs: 
 
   // Side by side: each round's ratio is the two servers' req/s over the same seconds.
   const pairRatios = (id: string, pick: (run: TimedRun) => number | undefined) => (pairs.get(id) ?? []).map((sample) => ratio(pick(sample.target), pick(sample.base)));
-  const pairRps = (run: TimedRun) => run.load.requestsPerSecond;
-  const pairPerCpu = (run: TimedRun) => (run.cpuPerAnswer ? 1e6 / run.cpuPerAnswer : undefined);
   const share = (list: PairSample[], side: 'base' | 'target') => definedMedian(list.map((sample) => sample[side].busy));
   lines.push('', `Side by side: each mock target and its baseline on the servers' CPU at the same time, each loaded by its own ${timedLoad.generator} (${connections} connections), `
     + `${warmupSeconds} s warm-up together, then ${seconds} s; ${pairRounds} round${pairRounds === 1 ? '' : 's'}, the two started in turn first`);
@@ -684,8 +683,8 @@ function report(cold: Record<'bare' | 'mock', ColdStart[]>, rows: Row[], pairs: 
     pairProblems += problems.length;
     return [byId(pair.target).target.label, byId(pair.base).target.label,
       thousands(median(list.map((sample) => sample.target.load.requestsPerSecond))), thousands(median(list.map((sample) => sample.base.load.requestsPerSecond))),
-      times(definedMedian(pairRatios(pair.target, pairRps))), pairRatios(pair.target, pairRps).map(times).join(' '),
-      times(definedMedian(pairRatios(pair.target, pairPerCpu))), percent(share(list, 'target')), `${percent(share(list, 'base'))}${problems.length ? `  <- UNEXPECTED ${problems.join('; ')}` : ''}`];
+      times(definedMedian(pairRatios(pair.target, rps))), pairRatios(pair.target, rps).map(times).join(' '),
+      times(definedMedian(pairRatios(pair.target, perCpu))), percent(share(list, 'target')), `${percent(share(list, 'base'))}${problems.length ? `  <- UNEXPECTED ${problems.join('; ')}` : ''}`];
   }), 2));
   unexpected += pairProblems;
 
@@ -713,7 +712,7 @@ function report(cold: Record<'bare' | 'mock', ColdStart[]>, rows: Row[], pairs: 
   against('list', bare, 0.7, 'list page of 10, logging off, vs bare (fixed 503)');
   against('list', bareList, 0.7, 'list page of 10, logging off, vs bare (fixed page of 10)');
   const sideBySide = (id: string, minimum: number, what: string) => {
-    atLeast(`${what}, side by side`, minimum, definedMedian(pairRatios(id, pairRps)), definedMedian(pairRatios(id, pairPerCpu)));
+    atLeast(`${what}, side by side`, minimum, definedMedian(pairRatios(id, rps)), definedMedian(pairRatios(id, perCpu)));
   };
   sideBySide('scripted', 0.8, 'scripted 503, logging off, vs bare');
   sideBySide('scripted-log', 0.9, 'scripted 503, logging on, vs bare+pino');
