@@ -29,6 +29,8 @@
 //    of its own on the other CPU, BENCH_PAIR_ROUNDS (BENCH_ROUNDS) times. The two share the CPU, and so
 //    whatever the machine's other tenants leave it, over the same seconds: the ratio of their req/s is
 //    the ratio of their cost per answer without the drift of minutes between two runs (README, decision 100).
+//    get_project_by_id is measured a second time beside bare Fastify's 503 sent the same 2001 POSTs before
+//    its load as fill the mock's session (bare-server.mjs answers them 202): the same requests beforehand.
 // 3. Memory: bare Fastify, the mock's scripted 503 and its get_project_by_id, each a server of its own
 //    sent 10,000 requests, then BENCH_MEMORY_REQUESTS (1,000,000) in all; RSS after its start, after the
 //    first 10,000 and at the end (autocannon, which can send a number of requests). Memory that grows
@@ -130,6 +132,13 @@ const TARGETS: Target[] = [
   { id: 'scripted-redis', label: 'mock scripted 503, Redis store', server: 'mock', logging: false, scenario: scripted, path: 'project', expect: 'unavailable', redis: { memoryTwin: 'scripted' } },
   { id: 'get-redis', label: 'mock get_project_by_id 200, Redis store', server: 'mock', logging: false, filled: true, path: 'project', expect: 'project', redis: { memoryTwin: 'get' } },
 ];
+/**
+ * Measured side by side only: bare Fastify's fixed 503 after the same POSTs as fill the mock's session
+ * (its POST route answers 202 with an id), so that both servers of the pair have served the same requests
+ * before their reads. Serving them changes what V8 has seen of Node's and Fastify's code.
+ */
+const BARE_FILLED: Target = { id: 'bare-filled', label: `bare Fastify, fixed 503, after ${fillers + 1} POSTs`, server: 'bare', logging: false, filled: true, path: 'project', expect: 'unavailable' };
+const definition = (id: string) => [...TARGETS, BARE_FILLED].find((target) => target.id === id)!;
 /** The Redis binary, or why the Redis targets are left out. */
 const redisFound = findRedisServer();
 const redisBinary = 'path' in redisFound ? redisFound.path : undefined;
@@ -463,11 +472,12 @@ async function measure(target: Target, round: number): Promise<Sample> {
  * servers' CPU at the same time, each loaded by a load generator of its own, so that the two share
  * whatever the machine's other tenants leave them over the same seconds.
  */
-const PAIRS: { base: string; target: string }[] = [
-  { base: 'bare', target: 'scripted' },
-  { base: 'bare-log', target: 'scripted-log' },
-  { base: 'bare', target: 'get' },
-  { base: 'bare-list', target: 'list' },
+const PAIRS: { id: string; base: string; target: string }[] = [
+  { id: 'scripted', base: 'bare', target: 'scripted' },
+  { id: 'scripted-log', base: 'bare-log', target: 'scripted-log' },
+  { id: 'get', base: 'bare', target: 'get' },
+  { id: 'get-after-posts', base: 'bare-filled', target: 'get' },
+  { id: 'list', base: 'bare-list', target: 'list' },
 ];
 
 interface PairSample { base: TimedRun; target: TimedRun; unexpected: string | undefined }
@@ -678,13 +688,13 @@ function report(cold: Record<'bare' | 'mock', ColdStart[]>, rows: Row[], pairs: 
   lines.push('× base: the target\'s req/s over its baseline\'s in the same seconds (median of the rounds, then each round); share: each server\'s CPU time over the run\'s wall time');
   let pairProblems = 0;
   lines.push(...table(['target', 'with', 'req/s', 'base req/s', '× base', 'by round', '× base CPU', 'share', 'base share'], PAIRS.map((pair) => {
-    const list = pairs.get(pair.target) ?? [];
+    const list = pairs.get(pair.id) ?? [];
     const problems = list.map((sample, round) => sample.unexpected && `round ${round + 1}: ${sample.unexpected}`).filter(Boolean);
     pairProblems += problems.length;
-    return [byId(pair.target).target.label, byId(pair.base).target.label,
+    return [definition(pair.target).label, definition(pair.base).label,
       thousands(median(list.map((sample) => sample.target.load.requestsPerSecond))), thousands(median(list.map((sample) => sample.base.load.requestsPerSecond))),
-      times(definedMedian(pairRatios(pair.target, rps))), pairRatios(pair.target, rps).map(times).join(' '),
-      times(definedMedian(pairRatios(pair.target, perCpu))), percent(share(list, 'target')), `${percent(share(list, 'base'))}${problems.length ? `  <- UNEXPECTED ${problems.join('; ')}` : ''}`];
+      times(definedMedian(pairRatios(pair.id, rps))), pairRatios(pair.id, rps).map(times).join(' '),
+      times(definedMedian(pairRatios(pair.id, perCpu))), percent(share(list, 'target')), `${percent(share(list, 'base'))}${problems.length ? `  <- UNEXPECTED ${problems.join('; ')}` : ''}`];
   }), 2));
   unexpected += pairProblems;
 
@@ -790,14 +800,14 @@ async function main(): Promise<void> {
   }
 
   // 2b. Side by side: each pair in each round, after the load rounds.
-  const pairs = new Map<string, PairSample[]>(PAIRS.map((pair) => [pair.target, []]));
+  const pairs = new Map<string, PairSample[]>(PAIRS.map((pair) => [pair.id, []]));
   for (let round = 0; round < pairRounds; round += 1) {
     for (const pair of PAIRS) {
-      const [base, target] = [TARGETS.find((each) => each.id === pair.base)!, TARGETS.find((each) => each.id === pair.target)!];
+      const [base, target] = [definition(pair.base), definition(pair.target)];
       process.stderr.write(`side by side ${round + 1}/${pairRounds}: ${target.label.padEnd(36)} with ${base.label.padEnd(40)} load ${loadAverage()} … `);
       const began = performance.now();
       const sample = await measurePair(base, target, round);
-      pairs.get(pair.target)!.push(sample);
+      pairs.get(pair.id)!.push(sample);
       process.stderr.write(`${thousands(sample.target.load.requestsPerSecond)} and ${thousands(sample.base.load.requestsPerSecond)} req/s (${((performance.now() - began) / 1000).toFixed(1)} s)${sample.unexpected ? `  UNEXPECTED: ${sample.unexpected}` : ''}\n`);
     }
   }
