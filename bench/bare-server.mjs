@@ -7,8 +7,9 @@
 // shaped like the mock's list (about 4.3 KB), serialized per request as Fastify does any object: what a
 // list page costs any server, whatever it does to find the page. POST to the same path answers 202 with a
 // new id, as the mock's create_project does: the bench sends it the POSTs that fill the mock's session
-// before a read, for the side-by-side reading that gives both servers the same requests beforehand. --log: Fastify's request logging (a line per request and one per response) at info,
-// written to stderr, the stream the mock's CLI gives pino; without it there is no logger, Fastify's default.
+// before a read, for the side-by-side reading that gives both servers the same requests beforehand.
+// --log: Fastify's request logging (a line per request and one per response) at info, written to stderr,
+// the stream the mock's CLI gives pino; without it there is no logger, Fastify's default.
 // When it is ready it prints one JSON line on stdout, as the mock's CLI does: {"event":"listening","url":…,"port":…}.
 import Fastify from 'fastify';
 
