@@ -141,6 +141,47 @@ describe('sessions in Redis, two instances in process', { skip: redisSkip }, () 
     }
   });
 
+  it('a session too large for one piece of text (200 projects) is brought in and read on either instance without being saved again', async () => {
+    const prefix = `large-${randomUUID()}`;
+    const [a, b] = [await instance(prefix), await instance(prefix)];
+    const client = await clientOf(a);
+    const ids: string[] = [];
+    for (let i = 0; i < 200; i += 1) {
+      const created = await (i % 2 === 0 ? a : b).inject({ method: 'POST', url: projectsUrl(), headers: client.headers({ 'idempotency-key': client.idempotencyKey() }), payload: projectBody({ name: `Project ${i}` }) });
+      assert.equal(created.statusCode, 202, created.body);
+      ids.push(created.json().id as string);
+    }
+    const direct = new Redis(redis.url);
+    try {
+      const stored = () => direct.hmget(`${prefix}:session:${client.clientId}\u0000${client.clientId}`, 'v', 'd', 'n');
+      const [version, data, count] = await stored();
+      assert.equal(count, '200');
+      // The snapshot is several times snapshotJson's piece of about 16,384 characters.
+      assert.ok(data!.length > 4 * 16384, `a snapshot of ${data!.length} characters`);
+      // Each instance brings in what the other saved last, then reads: the count is saved, the session is not.
+      for (let i = 0; i < 6; i += 1) {
+        const read = await (i % 2 === 0 ? a : b).inject({ url: `${projectsUrl()}/${ids[i * 30]}`, headers: client.headers() });
+        assert.equal(read.statusCode, 200, read.body);
+        assert.equal(read.json().name, `Project ${i * 30}`);
+      }
+      assert.deepEqual(await stored(), [version, data, '206']);
+      // A change anywhere in it is saved, and seen by the other instance.
+      const renamed = await a.inject({
+        method: 'PUT', url: `${projectsUrl()}/${ids[150]}`,
+        headers: client.headers({ 'if-match': String((await a.inject({ url: `${projectsUrl()}/${ids[150]}`, headers: client.headers() })).headers.etag), 'idempotency-key': client.idempotencyKey() }),
+        payload: projectBody({ name: 'renamed' }),
+      });
+      assert.equal(renamed.statusCode, 200, renamed.body);
+      const [changedVersion, changedData] = await stored();
+      assert.equal(Number(changedVersion), Number(version) + 1);
+      assert.match(changedData!, /"renamed"/);
+      assert.equal(JSON.parse(changedData!).projects.length, 200);
+      assert.equal((await b.inject({ url: `${projectsUrl()}/${ids[150]}`, headers: client.headers() })).json().name, 'renamed');
+    } finally {
+      direct.disconnect();
+    }
+  });
+
   it('a seeded session draws the same outcomes across two instances as in one', async () => {
     const statuses = async (apps: MockApp[]) => {
       const client = await clientOf(apps[0]!, 'same-client-id');

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import type { MockApp } from '../src/app.js';
-import { restoreSnapshot, snapshotOf, type SessionSnapshot } from '../src/sessions/snapshot.js';
+import { restoreSnapshot, snapshotJson, snapshotOf, type SessionSnapshot } from '../src/sessions/snapshot.js';
 import {
   clientOf, createProject, createTargetGroup, futureDate, launchUrl, projectBody, projectsUrl, runsUrl, targetGroupsUrl, type Client,
 } from './helpers.js';
@@ -191,6 +191,22 @@ describe('session snapshots', () => {
   it('is a fixed point: the restored session\'s snapshot is the one it was restored from', () => {
     restoreInto(b);
     assert.deepStrictEqual(snapshotOf(sessionOf(b), b.app.mock.scenarios), JSON.parse(text));
+  });
+
+  it('is written in pieces that make the same text as JSON.stringify, however large', () => {
+    const snapshot = JSON.parse(text) as SessionSnapshot;
+    assert.equal(snapshotJson(snapshot).join(''), text);
+    // Many projects: the text is cut between a list's elements, into pieces of about 16,384 characters.
+    const [key, project] = snapshot.projects[0]!;
+    const large: SessionSnapshot = { ...snapshot, projects: Array.from({ length: 400 }, (_, index) => [`${key}-${index}`, { ...project, name: `Project ${index}` }]) };
+    const pieces = snapshotJson(large);
+    assert.ok(pieces.length > 3, `${pieces.length} pieces`);
+    assert.equal(pieces.join(''), JSON.stringify(large));
+    // Each piece but the last ends at the first element after 16,384 characters (longer by an element's text).
+    assert.ok(pieces.slice(0, -1).every((piece) => piece.length >= 16384), pieces.map((piece) => piece.length).join(' '));
+    // As JSON.stringify: a field whose value is undefined is left out, and an undefined element is null.
+    const odd = { ...snapshot, jobTiming: undefined, events: [undefined, ...snapshot.events] } as unknown as SessionSnapshot;
+    assert.equal(snapshotJson(odd).join(''), JSON.stringify(odd));
   });
 
   it('replays an Idempotency-Key used on the first app, and continues its ETags', async () => {
