@@ -815,7 +815,7 @@ async function main(): Promise<void> {
   // 3. Memory: RSS after 10,000 requests and after memoryRequests.
   const memory: MemorySample[] = [];
   for (const id of ['bare', 'scripted', 'get']) {
-    const target = TARGETS.find((candidate) => candidate.id === id)!;
+    const target = definition(id);
     process.stderr.write(`memory: ${target.label.padEnd(44)} ${thousands(memoryRequests)} requests, load ${loadAverage()} … `);
     const began = performance.now();
     const sample = await memoryRun(target);
