@@ -166,9 +166,10 @@ describe('sessions in Redis, two instances in process', { skip: redisSkip }, () 
       }
       assert.deepEqual(await stored(), [version, data, '206']);
       // A change anywhere in it is saved, and seen by the other instance.
+      const current = await a.inject({ url: `${projectsUrl()}/${ids[150]}`, headers: client.headers() });
       const renamed = await a.inject({
         method: 'PUT', url: `${projectsUrl()}/${ids[150]}`,
-        headers: client.headers({ 'if-match': String((await a.inject({ url: `${projectsUrl()}/${ids[150]}`, headers: client.headers() })).headers.etag), 'idempotency-key': client.idempotencyKey() }),
+        headers: client.headers({ 'if-match': String(current.headers.etag), 'idempotency-key': client.idempotencyKey() }),
         payload: projectBody({ name: 'renamed' }),
       });
       assert.equal(renamed.statusCode, 200, renamed.body);
