@@ -3,7 +3,7 @@ import type { FastifyServerOptions } from 'fastify';
 import { buildApp, type MockApp } from './app.js';
 import { ConfigError, makeConfig, type Config, type ConfigInput } from './config.js';
 import { controlOf, type MockControl } from './control.js';
-import { generateSelfSigned, type TlsMaterial } from './tls.js';
+import { generateSelfSigned, removeMadeCertificate, type TlsMaterial } from './tls.js';
 
 export interface RunningMock extends MockControl {
   /** The base URL, e.g. http://127.0.0.1:41873, or https://127.0.0.1:41873 with TLS. */
@@ -33,8 +33,16 @@ export async function startMock(options: StartOptions = {}): Promise<RunningMock
 
 export async function listen(config: Config, logger?: FastifyServerOptions['logger']): Promise<RunningMock> {
   const tls = config.tls ?? (config.tlsNames ? await selfSigned(config.tlsNames, config.tlsCertOut) : undefined);
-  const app = await buildApp(config, { logger: logger ?? false, ...(tls ? { https: { key: tls.key, cert: tls.cert } } : {}) });
-  await app.listen({ port: config.port, host: config.host });
+  let app: MockApp | undefined;
+  try {
+    app = await buildApp(config, { logger: logger ?? false, ...(tls ? { https: { key: tls.key, cert: tls.cert } } : {}) });
+    await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    // A start that fails (a port taken, say) leaves nothing open and no certificate of its own behind.
+    await app?.close();
+    if (tls) removeMadeCertificate(tls);
+    throw error;
+  }
   if (config.adminEnabled && !config.adminToken && !isLoopback(config.host)) {
     app.log.warn({ host: config.host },
       'the admin API has no token and the server listens beyond this machine: anyone who reaches it can reset every session; set adminToken (CINT_MOCK_ADMIN_TOKEN)');
@@ -53,7 +61,9 @@ export async function listen(config: Config, logger?: FastifyServerOptions['logg
     url, port, app, config,
     ...(tls ? { tls: { certificate: tls.cert, certificateFile: tls.certificateFile, names: tls.names, selfSigned: tls.selfSigned } } : {}),
     close: () => {
-      closing ??= closeGracefully(app, config.shutdownGraceMs);
+      closing ??= closeGracefully(app, config.shutdownGraceMs).finally(() => {
+        if (tls) removeMadeCertificate(tls);
+      });
       return closing;
     },
   };

@@ -2,7 +2,7 @@
 // in makeConfig), or a self-signed certificate made at start for the host names given, written to a
 // file the client can trust. The key of a generated certificate never leaves the process.
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -16,6 +16,11 @@ export interface TlsMaterial {
   /** The names and addresses the certificate is valid for (its subject alternative names). */
   names: string[];
   selfSigned: boolean;
+  /**
+   * The folder made in the temporary folder for a generated certificate written nowhere asked for: the
+   * certificate is good for this process only (its key dies with it), so the folder goes when it stops.
+   */
+  madeFolder?: string;
 }
 
 /** Names a generated certificate always holds, so the URL of the ready line (127.0.0.1) verifies. */
@@ -86,7 +91,13 @@ export async function generateSelfSigned(names: string[], outFile?: string): Pro
       { name: 'subjectAltName', altNames: names.map((name) => (isIP(name) ? { type: 7 as const, ip: name } : { type: 2 as const, value: name })) },
     ],
   });
-  const certificateFile = resolve(outFile ?? join(mkdtempSync(join(tmpdir(), 'cint-mock-tls-')), 'certificate.pem'));
+  const madeFolder = outFile === undefined ? mkdtempSync(join(tmpdir(), 'cint-mock-tls-')) : undefined;
+  const certificateFile = resolve(outFile ?? join(madeFolder!, 'certificate.pem'));
   writeFileSync(certificateFile, pems.cert, { mode: 0o644 });
-  return { key: pems.private, cert: pems.cert, certificateFile, names, selfSigned: true };
+  return { key: pems.private, cert: pems.cert, certificateFile, names, selfSigned: true, ...(madeFolder ? { madeFolder } : {}) };
+}
+
+/** Removes the temporary folder of a generated certificate; a file written where asked (tlsCertOut) stays. */
+export function removeMadeCertificate(tls: TlsMaterial): void {
+  if (tls.madeFolder) rmSync(tls.madeFolder, { recursive: true, force: true });
 }

@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -88,6 +89,7 @@ describe('HTTPS with a self-signed certificate made at start', () => {
       assert.equal(health.status, 200, host);
     }
     assert.equal(await stop(child), 0);
+    assert.equal(readFileSync(out, 'utf8'), certificate, 'a file written where asked stays after the stop');
   });
 
   it('is refused by a client that does not trust it, and by one that trusts another certificate', { timeout: 2 * DEADLINE_MS }, async () => {
@@ -98,6 +100,9 @@ describe('HTTPS with a self-signed certificate made at start', () => {
     await assert.rejects(httpsCall(`${ready.url}/__admin/health`, other.cert), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
     assert.equal((await httpsCall(`${ready.url}/__admin/health`, readFileSync(ready.certificate, 'utf8'))).status, 200);
     assert.equal(await stop(child), 0);
+    // Made in the temporary folder for this process only (its key went with it): gone with the server.
+    assert.equal(existsSync(ready.certificate), false, `${ready.certificate} is left after the stop`);
+    assert.equal(existsSync(dirname(ready.certificate)), false, 'its folder is left after the stop');
   });
 
   it('names the host names given, and the loopback ones; a client checks the host name too', async () => {
@@ -111,6 +116,39 @@ describe('HTTPS with a self-signed certificate made at start', () => {
       await assert.rejects(httpsCall(`${mock.url}/__admin/health`, mock.tls!.certificate, { servername: 'not-named.test' }), { code: 'ERR_TLS_CERT_ALTNAME_INVALID' });
     } finally {
       await mock.close();
+    }
+  });
+
+  it('leaves nothing in the temporary folder once closed, or when its start fails', async () => {
+    // A temporary folder of this test's own, so other test files' certificates do not count.
+    const temporary = mkdtempSync(join(dir, 'tmp-'));
+    const previous = process.env.TMPDIR;
+    process.env.TMPDIR = temporary;
+    const busy = createServer();
+    try {
+      const mock = await startMock({ tlsSelfSigned: 'localhost' });
+      assert.equal(dirname(dirname(mock.tls!.certificateFile)), temporary);
+      assert.equal(readFileSync(mock.tls!.certificateFile, 'utf8'), mock.tls!.certificate);
+      await mock.close();
+      assert.deepEqual(readdirSync(temporary), []);
+
+      // A port already taken: the start fails, and its certificate goes with it.
+      busy.listen(0, '127.0.0.1');
+      await once(busy, 'listening');
+      const { port } = busy.address() as { port: number };
+      await assert.rejects(startMock({ tlsSelfSigned: 'localhost', port, host: '127.0.0.1' }), { code: 'EADDRINUSE' });
+      assert.deepEqual(readdirSync(temporary), []);
+
+      // Written where asked, the file is the user's: it stays.
+      const kept = join(temporary, 'kept.pem');
+      const written = await startMock({ tlsSelfSigned: 'localhost', tlsCertOut: kept });
+      await written.close();
+      assert.deepEqual(readdirSync(temporary), ['kept.pem']);
+      assert.equal(readFileSync(kept, 'utf8'), written.tls!.certificate);
+    } finally {
+      busy.close();
+      if (previous === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = previous;
     }
   });
 });
