@@ -2,7 +2,7 @@
 // (webhooks, reports, batch jobs, uploads, reconciliations), singletons keep what is put, ids in paths
 // must name the session's objects, and a user's reference data file replaces the document's examples.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -207,7 +207,10 @@ describe('jobs, reports and target-group sub-resources', () => {
 describe('reference data', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cint-mock-reference-'));
   let mock: RunningMock;
-  after(async () => mock?.close());
+  after(async () => {
+    await mock?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('answers the document\'s examples by default, and a user\'s file instead when given', async () => {
     const file = join(dir, 'reference.yaml');

@@ -2,6 +2,7 @@
 // client whose session uses a given scenario.
 import assert from 'node:assert/strict';
 import { once, type EventEmitter } from 'node:events';
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,9 +13,16 @@ import { clientOf, makeApp } from './helpers.js';
 
 export type ScenarioFiles = Record<string, string | object>;
 
+/** Every folder scenarioFolder made, removed when the test file's process ends (tests that remove their own are fine too). */
+const made = new Set<string>();
+process.once('exit', () => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
 /** A fresh temporary folder holding the files (objects are written as JSON). */
 export async function scenarioFolder(files: ScenarioFiles = {}): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'cint-mock-scenarios-'));
+  made.add(dir);
   await writeFiles(dir, files);
   return dir;
 }

@@ -3,7 +3,7 @@
 // locale's country and language; and the strings the document says are trimmed are trimmed before
 // their length is checked.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -538,7 +538,10 @@ describe('supplier and account names from the reference data', () => {
     ].join('\n'));
     app = await makeApp({ referenceData: file });
   });
-  after(() => app.close());
+  after(async () => {
+    await app.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('a target group names its suppliers as the supplier list does, and its details name the account', async () => {
     const client = await clientOf(app);
