@@ -38,8 +38,9 @@ export async function listen(config: Config, logger?: FastifyServerOptions['logg
     app = await buildApp(config, { logger: logger ?? false, ...(tls ? { https: { key: tls.key, cert: tls.cert } } : {}) });
     await app.listen({ port: config.port, host: config.host });
   } catch (error) {
-    // A start that fails (a port taken, say) leaves nothing open and no certificate of its own behind.
-    await app?.close();
+    // A start that fails (a port taken, say) leaves nothing open and no certificate of its own behind;
+    // the error is the start's, not the close's.
+    await app?.close().catch(() => undefined);
     if (tls) removeMadeCertificate(tls);
     throw error;
   }
