@@ -1,6 +1,5 @@
 // Reads scenario folders (YAML or JSON, one scenario per file, named by the file's stem) into a set of
 // compiled scenarios, or fails with every problem found, each naming file, line, field, expected, found.
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
@@ -8,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { CORE_SCHEMA, load as loadPlainYaml } from 'js-yaml';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { badShape, SHAPE_WORDS } from '../cint/json-depth.js';
+import { digestOf } from '../digest.js';
 import { compileScenario, type CompiledScenario } from './compile.js';
 import { ScenarioFile } from './schema.js';
 import { checkAgainst, isPlainObject, type FieldPath, type Issue } from './validate.js';
@@ -351,10 +351,6 @@ export async function loadScenarioFolders(folders: readonly ScenarioFolder[], pr
   }
   if (problems.length > 0) throw new ScenarioError(problems);
   return Object.freeze({ scenarios });
-}
-
-function digestOf(text: string): string {
-  return createHash('sha256').update(text).digest('base64url');
 }
 
 /**
