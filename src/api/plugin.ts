@@ -9,6 +9,7 @@ import { operations, type Operation } from '../cint/operations.js';
 import { pruneUnknown } from '../cint/prune.js';
 import { authentication } from '../hooks/authentication.js';
 import { businessUnitHook } from '../hooks/business-unit.js';
+import { exclusionDurationsHook } from '../hooks/exclusion-durations.js';
 import { idempotency } from '../hooks/idempotency.js';
 import { journal } from '../hooks/journal.js';
 import { requiredHeaders } from '../hooks/required-headers.js';
@@ -26,9 +27,10 @@ import { loadReferenceData } from './reference-data.js';
 import { userIdOf } from './shared.js';
 import { targetGroupHandlers } from './target-groups.js';
 import { targetGroupViewHandlers } from './target-group-views.js';
+import { targetGroupSettingsHandlers } from './target-group-settings.js';
 import { webhookWrappers } from './webhooks.js';
 
-export const handlers: Handlers = { ...projectHandlers, ...targetGroupHandlers, ...targetGroupViewHandlers, ...fieldingRunHandlers, ...jobHandlers, ...profileHandlers };
+export const handlers: Handlers = { ...projectHandlers, ...targetGroupHandlers, ...targetGroupViewHandlers, ...targetGroupSettingsHandlers, ...fieldingRunHandlers, ...jobHandlers, ...profileHandlers };
 
 export async function cintApi(app: FastifyInstance, options: { bodyLimit: number; referenceData?: string | undefined; webhookRequireHttps?: boolean }): Promise<void> {
   const referenceData = loadReferenceData(options.referenceData);
@@ -51,9 +53,10 @@ export async function cintApi(app: FastifyInstance, options: { bodyLimit: number
   const register = (scope: FastifyInstance, op: Operation) => {
     const generic = () => genericHandler(op, plans.get(op.id)!, referenceData.get(op.id));
     const handler = (handlers[op.id] as Handler | undefined) ?? around[op.id]?.(generic()) ?? generic();
-    const normalize = businessUnitHook(op);
+    // What a body needs before it is validated, on the routes whose body has it.
+    const normalize = [businessUnitHook(op), exclusionDurationsHook(op)].filter((hook) => hook !== undefined);
     scope.route({
-      ...(normalize ? { preValidation: normalize } : {}),
+      ...(normalize.length ? { preValidation: normalize } : {}),
       method: op.method,
       url: op.path,
       // Headers are checked by hooks/required-headers.ts, before the body, with the document's names.

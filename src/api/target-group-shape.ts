@@ -68,7 +68,7 @@ const lockoutOf = (spec: Json) => spec.industry_lockout_code ?? 'no_lock_out';
  * Each exclusion with its duration: P90D when none was sent, and weeks "translated and persisted in
  * days" (P2W becomes P14D), as the request schema's description says.
  */
-function activityExclusionsOf(value: unknown) {
+export function activityExclusionsOf(value: unknown) {
   if (!Array.isArray(value)) return undefined;
   return objectsOf(value).map((item) => {
     const duration = typeof item.duration === 'string' ? item.duration : 'P90D';
@@ -219,6 +219,30 @@ function allocationsOf(allocations: unknown, directory: Directory) {
     open_exchange_allocations: isObject(open) ? openExchangeOf(open, openGroups, directory) : undefined,
     private_exchange_allocations: isObject(closed) ? privateExchangeOf(closed, openGroups.length, directory) : undefined,
   });
+}
+
+/**
+ * get_target_group_allocation_specification (GetSupplyAllocationResponse): the same allocations, with
+ * both exchanges' parts, which that schema requires, empty where the target group has none.
+ */
+export function allocationSpecificationOf(allocations: unknown, directory: Directory): Json {
+  const sent = isObject(allocations) ? allocations : {};
+  const open = isObject(sent.open_exchange_allocations) ? sent.open_exchange_allocations
+    : { blocked_supplier_ids: [], exchange_min_percentage: 0, exchange_max_percentage: 100, groups: [] };
+  const closed = isObject(sent.private_exchange_allocations) ? sent.private_exchange_allocations : { blocked_supplier_ids: [], groups: [] };
+  const openGroups = objectsOf(open.groups);
+  return {
+    open_exchange_allocations: openExchangeOf(open, openGroups, directory),
+    private_exchange_allocations: privateExchangeOf(closed, openGroups.length, directory),
+  };
+}
+
+/** The ids of the allocations' groups as reads show them: open exchange's, then the private exchange's. */
+export function allocationGroupIds(allocations: unknown): string[] {
+  const sent = isObject(allocations) ? allocations : {};
+  const open = isObject(sent.open_exchange_allocations) ? objectsOf(sent.open_exchange_allocations.groups) : [];
+  const closed = isObject(sent.private_exchange_allocations) ? objectsOf(sent.private_exchange_allocations.groups) : [];
+  return [...open, ...closed].map((group, index) => groupIdOf(group, index + 1));
 }
 
 // ---- The two views ------------------------------------------------------------------------------------

@@ -20,9 +20,10 @@ function checkBusinessUnit(body: { business_unit_id: string }): void {
 
 /**
  * The same for supplier ids: strings in the allocations sent, the integer id of a supplier object in the
- * allocations read back (get_target_group). Every one that is not digits is named.
+ * allocations read back (get_target_group). Every one that is not digits is named, under `prefix` (the
+ * allocations' place in the body); an open exchange group's ids are in `groupField`.
  */
-function checkSupplierIds(body: { allocations?: unknown }): void {
+export function checkSupplierIds(allocations: unknown, prefix: string, groupField: 'suppliers' | 'supplier_ids'): void {
   const problems: InvalidParam[] = [];
   const check = (value: unknown, name: string) => {
     if (typeof value === 'string' && !DIGITS.test(value)) problems.push({ name, reason: `'${name}' must be the numeric id of a supplier.` });
@@ -30,15 +31,15 @@ function checkSupplierIds(body: { allocations?: unknown }): void {
   const checkAll = (values: unknown, name: string) => {
     if (Array.isArray(values)) values.forEach((value, index) => check(value, `${name}[${index}]`));
   };
-  const allocations = body.allocations as Record<string, { blocked_supplier_ids?: unknown; groups?: unknown } | undefined> | undefined;
+  const parts = allocations as Record<string, { blocked_supplier_ids?: unknown; groups?: unknown } | undefined> | undefined;
   for (const exchange of ['open_exchange_allocations', 'private_exchange_allocations']) {
-    const part = allocations?.[exchange];
+    const part = parts?.[exchange];
     if (!part) continue;
-    const at = `allocations.${exchange}`;
+    const at = `${prefix}${exchange}`;
     checkAll(part.blocked_supplier_ids, `${at}.blocked_supplier_ids`);
     if (!Array.isArray(part.groups)) continue;
-    (part.groups as { suppliers?: unknown; supplier_id?: unknown }[]).forEach((group, index) => {
-      checkAll(group?.suppliers, `${at}.groups[${index}].suppliers`);
+    (part.groups as Record<string, unknown>[]).forEach((group, index) => {
+      checkAll(group?.[groupField], `${at}.groups[${index}].${groupField}`);
       check(group?.supplier_id, `${at}.groups[${index}].supplier_id`);
     });
   }
@@ -104,7 +105,7 @@ export const targetGroupHandlers = {
   create_target_group: ({ session, params, body }) => {
     const project = findProject(session, params.account_id, params.project_id);
     checkBusinessUnit(body);
-    checkSupplierIds(body);
+    checkSupplierIds(body.allocations, 'allocations.', 'suppliers');
     session.reserve();
     const spec = structuredClone(body) as Record<string, unknown>;
     const now = isoAt(session.now());
@@ -141,11 +142,13 @@ export const targetGroupHandlers = {
       throw badRequest([], `target group ${group.id} is ${group.status}, and only a draft can be updated here; change a launched target group with update_launched_target_group_details (PUT …/details)`);
     }
     checkBusinessUnit(body);
-    checkSupplierIds(body);
+    checkSupplierIds(body.allocations, 'allocations.', 'suppliers');
     const before = group.spec;
     const spec = structuredClone(body) as Record<string, unknown>;
     session.resize(group, jsonBytes(spec) + jsonBytes(group.profileIdBase) + jsonBytes(group.changelog));
     group.spec = spec;
+    // The assignment is readable (and PUT) on its own path, with an ETag that must change when it does.
+    if (JSON.stringify(before.fielding_assistant_assignment) !== JSON.stringify(spec.fielding_assistant_assignment)) group.assignmentEtag = session.nextEtag();
     // The body replaces the draft's, profiles included: they get new ids (the request carries none).
     group.profileIdBase = newProfileIdBase();
     group.updated_at = isoAt(session.now());

@@ -48,6 +48,8 @@ export interface TargetGroup {
   profileIdBase: string;
   /** get_target_group_changelog's entries, oldest first: one per change a client made. */
   changelog: Record<string, unknown>[];
+  /** The Fielding Assistant assignment's ETag, once a PUT has changed it (api/target-group-settings.ts). */
+  assignmentEtag?: string;
 }
 
 export type FieldingRunStatus = 'scheduled' | 'live' | 'paused' | 'completed';

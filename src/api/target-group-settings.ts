@@ -1,0 +1,169 @@
+// A target group's settings that have a path of their own: the Fielding Assistant assignment, the
+// allocation specification and the respondent-activity exclusions. Each is a field of the target group
+// the client created (create_target_group's body has all three), so each GET reads that field and each
+// PUT replaces it: get_target_group shows what the settings' PUT put, and the settings' GET what
+// create_target_group or update_target_group sent.
+import { badRequest, preconditionFailed, type InvalidParam } from '../cint/errors.js';
+import { ifMatchSatisfied, requireIfMatch } from '../cint/etag.js';
+import { findTargetGroup } from '../sessions/lookup.js';
+import { isoAt } from '../sessions/lifecycle.js';
+import { jsonBytes, type Session, type TargetGroup } from '../sessions/store.js';
+import type { Handlers } from './handler.js';
+import { activityExclusionsOf, allocationGroupIds, allocationSpecificationOf } from './target-group-shape.js';
+import { checkSupplierIds } from './target-groups.js';
+
+type Json = Record<string, unknown>;
+
+/**
+ * The assignment's ETag: a revision of the session's (as every other stored object's), given when a PUT
+ * changes the assignment; W/"0" until one does (the assignment create_target_group sent).
+ */
+export const assignmentEtagOf = (group: TargetGroup): string => group.assignmentEtag ?? 'W/"0"';
+
+/** Replaces one field of the target group's stored body, keeping the session's byte count right. */
+function replaceField(session: Session, group: TargetGroup, field: string, value: unknown): void {
+  const spec = { ...group.spec, [field]: value };
+  session.resize(group, jsonBytes(spec) + jsonBytes(group.profileIdBase) + jsonBytes(group.changelog));
+  group.spec = spec;
+  group.updated_at = isoAt(session.now());
+}
+
+// ---- Respondent-activity exclusions ---------------------------------------------------------------
+
+const DATE_PERIOD = /^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$/;
+const DAY_MS = 86_400_000;
+
+/**
+ * The days an exclusion period looks back from `now`, months and years by the calendar ("looking back one
+ * month from March 31 results in February 28"); null when the period is not date-based (PT1H, P1DT2H).
+ */
+export function periodDays(period: string, now: number): number | null {
+  const match = DATE_PERIOD.exec(period);
+  if (!match) return null;
+  const [years, months, weeks, days] = match.slice(1).map((part) => Number(part ?? 0)) as [number, number, number, number];
+  const at = new Date(now);
+  const day = at.getUTCDate();
+  at.setUTCDate(1);
+  at.setUTCFullYear(at.getUTCFullYear() - years, at.getUTCMonth() - months);
+  const lastDay = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + 1, 0)).getUTCDate();
+  at.setUTCDate(Math.min(day, lastDay));
+  return Math.round((now - at.getTime()) / DAY_MS) + weeks * 7 + days;
+}
+
+/** "Must be between 1 and 396 days", date-based only: each duration of the body that is not is named. */
+export function checkExclusionDurations(body: Json, now: number, at: string): InvalidParam[] {
+  const problems: InvalidParam[] = [];
+  const check = (value: unknown, name: string) => {
+    if (typeof value !== 'string') return;
+    const days = periodDays(value, now);
+    if (days === null) problems.push({ name, reason: `'${name}' must be a date-based ISO 8601 period (P30D, P2W, P3M, P1Y); time-based values such as PT1H are not supported.` });
+    else if (days < 1 || days > 396) problems.push({ name, reason: `'${name}' must be between 1 and 396 days (${value} is ${days}).` });
+  };
+  check(body.duration, 'duration');
+  const items = body.respondent_activity_exclusions;
+  // An item given the request's duration (hooks/exclusion-durations.ts) is named only at the root.
+  if (Array.isArray(items)) items.forEach((item: Json, index) => { if (item?.duration !== body.duration) check(item?.duration, `${at}[${index}].duration`); });
+  return problems;
+}
+
+// ---- Allocation specification ---------------------------------------------------------------------
+
+interface GroupSent { group_id?: string; group_name: string; min_percentage: number; max_percentage: number }
+
+/**
+ * SupplyAllocationUpdateRequest in the shape create_target_group's `allocations` has (open groups' ids in
+ * `suppliers`, not `supplier_ids`), each group with its id: the one it was sent with, which must name a
+ * group the target group has ("to update an existing group, include its group_id"), else a new one.
+ */
+function allocationsFromUpdate(body: Json, current: unknown, group: TargetGroup): Json {
+  const open = body.open_exchange_allocations as Json & { groups: (GroupSent & { supplier_ids: string[] })[] };
+  const closed = body.private_exchange_allocations as Json & { groups: (GroupSent & { supplier_id: string })[] };
+  const known = new Set(allocationGroupIds(current));
+  const problems: InvalidParam[] = [];
+  const sent = [...open.groups.map((sentGroup, index) => ({ sentGroup, name: `open_exchange_allocations.groups[${index}].group_id` })),
+    ...closed.groups.map((sentGroup, index) => ({ sentGroup, name: `private_exchange_allocations.groups[${index}].group_id` }))];
+  const taken = new Set<string>();
+  for (const { sentGroup, name } of sent) {
+    if (sentGroup.group_id === undefined) continue;
+    if (!known.has(sentGroup.group_id)) problems.push({ name, reason: `'${name}' names no group of target group ${group.id}; leave it out to create a group.` });
+    else if (taken.has(sentGroup.group_id)) problems.push({ name, reason: `'${name}' names group ${sentGroup.group_id} twice.` });
+    taken.add(sentGroup.group_id);
+  }
+  if (problems.length) throw badRequest(problems);
+  // New groups are numbered after every id in use, so an id is never given to two groups.
+  let next = Math.max(0, ...[...known, ...taken].map(Number).filter(Number.isSafeInteger));
+  const idOf = (sentGroup: GroupSent) => sentGroup.group_id ?? String((next += 1));
+  const common = (sentGroup: GroupSent) => ({
+    group_id: idOf(sentGroup), group_name: sentGroup.group_name, min_percentage: sentGroup.min_percentage, max_percentage: sentGroup.max_percentage,
+  });
+  return {
+    open_exchange_allocations: {
+      blocked_supplier_ids: open.blocked_supplier_ids,
+      exchange_min_percentage: open.exchange_min_percentage,
+      exchange_max_percentage: open.exchange_max_percentage,
+      groups: open.groups.map((sentGroup) => ({ ...common(sentGroup), suppliers: sentGroup.supplier_ids })),
+    },
+    private_exchange_allocations: {
+      blocked_supplier_ids: closed.blocked_supplier_ids,
+      groups: closed.groups.map((sentGroup) => ({ ...common(sentGroup), supplier_id: sentGroup.supplier_id })),
+    },
+  };
+}
+
+export const targetGroupSettingsHandlers = {
+  get_fielding_assistant_assignment: ({ session, params }) => {
+    const group = findTargetGroup(session, params.account_id, params.project_id, params.target_group_id);
+    const assignment = group.spec.fielding_assistant_assignment;
+    return { headers: { etag: assignmentEtagOf(group) }, body: assignment && typeof assignment === 'object' ? assignment : {} };
+  },
+
+  // "Creates or fully replaces": a module left out is disabled, and {} disables them all.
+  create_or_update_fielding_assistant_assignment: ({ session, params, headers, body }) => {
+    const group = findTargetGroup(session, params.account_id, params.project_id, params.target_group_id);
+    const etag = assignmentEtagOf(group);
+    requireIfMatch(headers['if-match'], etag);
+    // If-None-Match as HTTP has it: the PUT is refused while the current assignment matches (any, for *).
+    const noneMatch = headers['if-none-match'];
+    if (typeof noneMatch === 'string' && ifMatchSatisfied(noneMatch, etag)) {
+      throw preconditionFailed(`The Fielding Assistant assignment matches If-None-Match ${noneMatch} (current ETag ${etag}); it was not changed.`);
+    }
+    replaceField(session, group, 'fielding_assistant_assignment', structuredClone(body));
+    group.assignmentEtag = session.nextEtag();
+    return {};
+  },
+
+  get_target_group_allocation_specification: ({ session, params, directory }) => {
+    const group = findTargetGroup(session, params.account_id, params.project_id, params.target_group_id);
+    return { body: allocationSpecificationOf(group.spec.allocations, directory) };
+  },
+
+  update_target_group_allocation_specification: ({ session, params, body }) => {
+    const group = findTargetGroup(session, params.account_id, params.project_id, params.target_group_id);
+    checkSupplierIds(body, '', 'supplier_ids');
+    const allocations = allocationsFromUpdate(body as Json, group.spec.allocations, group);
+    replaceField(session, group, 'allocations', allocations);
+    return {};
+  },
+
+  get_target_group_respondent_activity_exclusions: ({ session, params }) => {
+    const group = findTargetGroup(session, params.account_id, params.project_id, params.target_group_id);
+    return { body: { respondent_activity_exclusions: activityExclusionsOf(group.spec.respondent_activity_exclusions) ?? [] } };
+  },
+
+  // "This operation will overwrite any previous existing list." Each item's duration is its own, else the
+  // request's (hooks/exclusion-durations.ts gives it before the schema's P90D default would).
+  set_target_group_respondent_activity_exclusions: ({ session, params, body }) => {
+    const group = findTargetGroup(session, params.account_id, params.project_id, params.target_group_id);
+    const problems = checkExclusionDurations(body as Json, session.now(), 'respondent_activity_exclusions');
+    body.respondent_activity_exclusions.forEach((item, index) => {
+      if ((item.type === 'target-group' && item.id === group.id) || (item.type === 'project' && item.id === group.project_id)) {
+        const name = `respondent_activity_exclusions[${index}].id`;
+        problems.push({ name, reason: `'${name}': a target group cannot exclude its own respondent activity or that of its project (${item.id}).` });
+      }
+    });
+    if (problems.length) throw badRequest(problems);
+    const items = body.respondent_activity_exclusions.map((item) => ({ type: item.type, id: item.id, duration: item.duration ?? body.duration ?? 'P90D' }));
+    replaceField(session, group, 'respondent_activity_exclusions', items);
+    return {};
+  },
+} satisfies Handlers;
