@@ -197,7 +197,10 @@ describe('a client generated from Cint\'s OpenAPI document, across every tag', (
     check('get_target_group_allocation_specification', await client.GET('/demand/accounts/{account_id}/projects/{project_id}/target-groups/{target_group_id}/allocation-specification', { params: { path: groupPath, header } }));
     const manager = await client.POST('/demand/accounts/{account_id}/projects/{project_id}/batch-jobs/update-target-group-project-managers', { params: { path: projectPath, header: { ...header, 'idempotency-key': 'tags-3' } }, body: example('create_bulk_update_target_group_project_manager_job'), parseAs: 'text' });
     check('create_bulk_update_target_group_project_manager_job', { response: manager.response });
-    check('get_target_group_overview', await client.GET('/demand/accounts/{account_id}/projects/{project_id}/target-groups/{target_group_id}/overview', { params: { path: groupPath, header } }));
+    // The target group is a draft: "Attempting to retrieve a draft Target Group overview will result in a Not Found error."
+    const draftOverview = await client.GET('/demand/accounts/{account_id}/projects/{project_id}/target-groups/{target_group_id}/overview', { params: { path: groupPath, header } });
+    assert.equal(draftOverview.response.status, 404);
+    assertMatchesSpec('get_target_group_overview', 404, draftOverview.error);
 
     // Fulfillment lives on Cint's S2S host without /v1, with an API key: a client of its own.
     const s2s = createClient<paths>({ baseUrl: mock.url, headers: { authorization: 's2s-api-key' } });

@@ -51,8 +51,11 @@ function idsFrom(base: string): () => string {
 
 // ---- The fields -------------------------------------------------------------------------------------
 
-/** The pricing module's type is the target group's pricing model; without one, the schema's default. */
-function pricingModelOf(spec: Json): 'dynamic' | 'rate_card' {
+/**
+ * The pricing module's type is the target group's pricing model; without one, the schema's default
+ * (decision 56). The overviews say the same.
+ */
+export function pricingModelOf(spec: Json): 'dynamic' | 'rate_card' {
   const assignment = spec.fielding_assistant_assignment;
   const pricing = isObject(assignment) ? assignment.pricing : undefined;
   return isObject(pricing) && pricing.type === 'rate_card' ? 'rate_card' : 'dynamic';

@@ -11,7 +11,7 @@ import type { Project, Session, TargetGroup } from '../sessions/store.js';
 import { answerFrom } from './answers.js';
 import type { Handlers } from './handler.js';
 import { localeParts } from './shared.js';
-import { detailsView } from './target-group-shape.js';
+import { detailsView, pricingModelOf } from './target-group-shape.js';
 import { isoAt, runOf } from '../sessions/lifecycle.js';
 
 /** The spec fields the changelog follows, and the change object Cint names for each. */
@@ -52,27 +52,71 @@ function medianLengthOfInterviewSeconds(group: TargetGroup, statistics: FillStat
   return statistics.completes > 0 && minutes > 0 ? Math.round(minutes * 60) : null;
 }
 
-/** MonetaryAmounts from the target group's cost per interview: the CPI itself, and times the completes so far. */
-function costsOf(group: TargetGroup, completes: number) {
-  const cpi = group.spec.cost_per_interview as { value?: unknown; currency_code?: unknown } | undefined;
-  const value = Number(cpi?.value);
-  if (!cpi || typeof cpi.currency_code !== 'string' || !Number.isFinite(value)) return {};
-  const amount = (of: number) => ({ value: of.toFixed(2), currency_code: cpi.currency_code, currency_scale: 2 });
-  return { current_cost_per_interview: amount(value), average_cost_per_interview: amount(value), current_cost: amount(value * completes) };
+type Json = Record<string, unknown>;
+const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** "CPI restrictions in place from fielding assistant": a pricing module that sets a limit on the CPI. */
+function pricingRestrictedOf(spec: Json): boolean {
+  const pricing = isObject(spec.fielding_assistant_assignment) ? spec.fielding_assistant_assignment.pricing : undefined;
+  return isObject(pricing) && ['maximum_cpi', 'minimum_cpi', 'total_budget'].some((limit) => isObject(pricing[limit]));
 }
 
+// ISO 4217's digits after the decimal separator, as Intl knows them (USD 2, JPY 0, KWD 3); at most one
+// entry per three-letter code.
+const currencyScales = new Map<string, number>();
+function currencyScaleOf(code: string): number {
+  let scale = currencyScales.get(code);
+  if (scale === undefined) {
+    try {
+      scale = new Intl.NumberFormat('en', { style: 'currency', currency: code }).resolvedOptions().maximumFractionDigits ?? 2;
+    } catch {
+      return 2;
+    }
+    currencyScales.set(code, scale);
+  }
+  return scale;
+}
+
+/** A decimal string times a count, exactly, with the decimal's own digits ("2.7352" x 3 = "8.2056"). */
+function timesDecimal(value: string, count: number): string {
+  const [whole = '0', fraction = ''] = value.split('.');
+  const text = (BigInt(whole + fraction) * BigInt(count)).toString().padStart(fraction.length + 1, '0');
+  return fraction.length === 0 ? text : `${text.slice(0, -fraction.length)}.${text.slice(-fraction.length)}`;
+}
+
+/**
+ * MonetaryAmounts from the target group's cost per interview: the CPI as sent, and times the completes
+ * so far; none without a CPI (the mock prices nothing itself).
+ */
+function costsOf(group: TargetGroup, completes: number) {
+  const cpi = group.spec.cost_per_interview;
+  if (!isObject(cpi) || typeof cpi.currency_code !== 'string' || typeof cpi.value !== 'string' || !/^\d+(\.\d+)?$/.test(cpi.value)) return undefined;
+  const amount = (value: string) => ({ value, currency_code: cpi.currency_code, currency_scale: currencyScaleOf(cpi.currency_code as string) });
+  return { perInterview: amount(cpi.value), total: amount(timesDecimal(cpi.value, completes)) };
+}
+
+/**
+ * TargetGroupOverview, or with `byId` TargetGroupOverviewByTargetGroupId (which adds the account and
+ * project ids), every field from the target group: none from the document's example.
+ */
 function overviewOf(session: Session, project: Project, group: TargetGroup, byId: boolean) {
   const { language, country } = localeParts(group.spec.locale ?? 'eng_us');
   const statistics = statisticsOf(session, group);
   const loi = medianLengthOfInterviewSeconds(group, statistics);
+  const costs = costsOf(group, statistics.completes);
   return {
-    account_id: project.account_id,
-    project_id: project.id,
+    ...(byId ? { account_id: project.account_id, project_id: project.id } : {}),
     project_name: project.name,
     target_group_name: group.spec.name,
     human_readable_id: group.human_readable_id,
     project_manager_id: group.spec.project_manager_id,
     progress: progressOf(session, group, statistics),
+    pricing_model: pricingModelOf(group.spec),
+    is_pricing_restricted: pricingRestrictedOf(group.spec),
+    // Required, and MonetaryAmount requires none of its fields: without a CPI the mock knows no price.
+    current_cost_per_interview: costs?.perInterview ?? {},
+    average_cost_per_interview: costs?.perInterview,
+    current_cost: costs?.total ?? {},
     status: group.status,
     country_code: (country || 'us').toUpperCase(),
     language_code: (language || 'eng').toUpperCase(),
@@ -81,7 +125,8 @@ function overviewOf(session: Session, project: Project, group: TargetGroup, byId
     incidence_rate: statistics.incidence_rate,
     // Nullable in get_target_group_overview, an integer in the one by target group id.
     median_length_of_interview_seconds: loi ?? (byId ? 0 : null),
-    ...costsOf(group, statistics.completes),
+    study_type_code: group.spec.study_type_code ?? 'adhoc',
+    target_group_customer_reference_number: group.spec.target_group_customer_reference_number,
     created_at: group.created_at,
   };
 }
@@ -95,7 +140,7 @@ const RESPONDENT_STATUSES = [
 
 function performanceOf(session: Session, group: TargetGroup) {
   const statistics = statisticsOf(session, group);
-  const cost = costsOf(group, statistics.completes).current_cost;
+  const cost = costsOf(group, statistics.completes)?.total;
   return {
     entrants: statistics.entrants,
     prescreens: statistics.prescreens,
@@ -127,13 +172,17 @@ function intervalOf(text: string | undefined, spanMs: number): number {
   return ms;
 }
 
-/** A target group that is no longer a draft; a draft's details are a 404 saying so. */
-export function launchedTargetGroup(session: Session, accountId: number, projectId: string, targetGroupId: string): TargetGroup {
-  const group = findTargetGroup(session, accountId, projectId, targetGroupId);
+/** The target group, unless it is a draft: a draft has no details and no overview, a 404 saying so. */
+function launched(group: TargetGroup, has: string): TargetGroup {
   if (group.status === 'draft') {
-    throw new CintError(404, `${notFoundDetail('target_group_id')}: target group ${targetGroupId} is a draft, and has details once it is launched or scheduled (read the draft with get_target_group)`);
+    throw new CintError(404, `${notFoundDetail('target_group_id')}: target group ${group.id} is a draft, and ${has} once it is launched or scheduled (read the draft with get_target_group)`);
   }
   return group;
+}
+
+/** A target group that is no longer a draft; a draft's details are a 404 saying so. */
+export function launchedTargetGroup(session: Session, accountId: number, projectId: string, targetGroupId: string): TargetGroup {
+  return launched(findTargetGroup(session, accountId, projectId, targetGroupId), 'has details');
 }
 
 export const targetGroupViewHandlers = {
@@ -152,14 +201,16 @@ export const targetGroupViewHandlers = {
     return { body: detailsView(group, params.account_id, directory, false) };
   },
 
-  get_target_group_overview: ({ session, params, operation }) => {
-    const group = findTargetGroup(session, params.account_id, params.project_id, params.target_group_id);
-    return { body: answerFrom(operation.id, 200, overviewOf(session, session.projects.get(group.project_id)!, group, false)) };
+  // Cint: "Attempting to retrieve a draft Target Group overview will result in a Not Found error"; the
+  // overview by target group id is of "a specific launched Target Group" too.
+  get_target_group_overview: ({ session, params }) => {
+    const group = launched(findTargetGroup(session, params.account_id, params.project_id, params.target_group_id), 'has an overview');
+    return { body: overviewOf(session, session.projects.get(group.project_id)!, group, false) };
   },
 
-  get_target_group_overview_by_target_group_id: ({ session, params, operation }) => {
-    const group = findTargetGroupById(session, undefined, params.target_group_id);
-    return { body: answerFrom(operation.id, 200, overviewOf(session, session.projects.get(group.project_id)!, group, true), undefined, ['project_id']) };
+  get_target_group_overview_by_target_group_id: ({ session, params }) => {
+    const group = launched(findTargetGroupById(session, undefined, params.target_group_id), 'has an overview');
+    return { body: overviewOf(session, session.projects.get(group.project_id)!, group, true) };
   },
 
   get_target_group_performance: ({ session, params }) => {
@@ -168,8 +219,10 @@ export const targetGroupViewHandlers = {
   },
 
   // Cint: "timestamps according to the aggregation interval and the Target Group's fielding period,
-  // with a count of completes collected thus far": every interval from the first time the target group
-  // went live to its run's end (or when it completed), those to come with 0. A draft has none.
+  // with a count of completes collected thus far", each timestamp "when the aggregated interval ends"
+  // and its count those collected "by the end of the aggregated interval": a running total over every
+  // interval from the first time the target group went live to its run's end (or when it completed),
+  // those to come with 0 (decision 85). A draft has none.
   get_target_group_completes_aggregated_by_interval: ({ session, params, query }) => {
     const group = findTargetGroup(session, params.account_id, params.project_id, params.target_group_id);
     const start = session.fills.get(group.id)?.startMs;
@@ -181,9 +234,9 @@ export const targetGroupViewHandlers = {
     return { body: { aggregated_completes_intervals: intervals.map(({ timestamp, count }) => ({ timestamp: isoAt(timestamp), count })) } };
   },
 
-  project_overview: ({ session, params, operation }) => {
+  project_overview: ({ session, params }) => {
     const project = findProject(session, params.account_id, params.project_id);
-    return { body: answerFrom(operation.id, 200, projectOverviewOf(session, project), undefined, ['id']) };
+    return { body: projectOverviewOf(session, project) };
   },
 
   get_target_group_changelog: ({ session, params, operation }) => {
@@ -237,15 +290,17 @@ export function projectStatisticsOf(session: Session, projectId: string, groups:
   };
 }
 
+/** ProjectOverview, every field from the project (none from the document's example); every project is active (decision 16). */
 function projectOverviewOf(session: Session, project: Project) {
   return {
     id: project.id,
     human_readable_id: project.human_readable_id,
     name: project.name,
     account_id: project.account_id,
-    project_manager_id: project.project_manager_id,
-    ...(project.project_customer_reference_number ? { project_customer_reference_number: project.project_customer_reference_number } : {}),
+    status: 'active' as const,
     statistics: projectStatisticsOf(session, project.id),
+    project_manager_id: project.project_manager_id,
+    project_customer_reference_number: project.project_customer_reference_number || undefined,
     created_at: project.created_at,
   };
 }

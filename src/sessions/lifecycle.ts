@@ -54,8 +54,9 @@ export function act(session: Session, run: FieldingRun, action: RunAction, actor
 export type StatusReason = 'total_completes_reached' | 'past_scheduled_end_date';
 
 /**
- * A run's new status (and its target group's), as its next version; `actor` is who did it (none: time
- * did, for `reason`). Its fill is brought up to `at` first, as it was, and follows the new status.
+ * A run's new status (and its target group's), as its next version; `actor` is who did it (none: the
+ * system did, by time or goal, for `reason`). Its fill is brought up to `at` first, as it was, and
+ * follows the new status.
  */
 export function setStatus(session: Session, run: FieldingRun, status: FieldingRunStatus, at: string, actor?: string, reason?: StatusReason): void {
   const atMs = Date.parse(at);
@@ -65,12 +66,13 @@ export function setStatus(session: Session, run: FieldingRun, status: FieldingRu
   afterStatusChange(session, run, atMs);
   watchRun(session, run);
   const group = session.targetGroups.get(run.target_group_id);
-  if (group) moveTargetGroup(session, group, status, at, actor ?? run.last_changed_by, reason);
+  if (group) moveTargetGroup(session, group, status, at, actor ?? null, reason);
 }
 
-function moveTargetGroup(session: Session, group: TargetGroup, status: FieldingRunStatus, at: string, user: string, reason?: StatusReason): void {
+function moveTargetGroup(session: Session, group: TargetGroup, status: FieldingRunStatus, at: string, user: string | null, reason?: StatusReason): void {
   if (group.status === status) return;
-  // Cint's changelog names a user for every entry: for a change time made, the one who last changed the run.
+  // A change nobody asked for at that moment (a start, an end date, a goal reached) is the system's:
+  // the changelog's user schema has `system_user` for it, not the client who last changed the run.
   addChangelogEntry(session, group, user, at, [{ object: 'status_change', new_value: status, old_value: group.status, ...(reason ? { reason_code: reason } : {}) }]);
   group.status = status;
   group.updated_at = at;

@@ -373,20 +373,27 @@ export function quotaFillOf(session: Session, group: TargetGroup, quotaId: strin
 export const MAX_INTERVALS = 1000;
 
 /**
- * Completes per interval of `intervalMs` from the first time the target group went live up to `untilMs`
- * (its run's end). A bucket's completes count in the interval its start is in.
+ * Completes by interval, from the first time the target group went live up to `untilMs` (its run's end):
+ * each interval's end, with the completes collected by then (a running total, as Cint's "count of
+ * collected completes by the end of the aggregated interval"). A bucket's completes count in the
+ * interval its start is in; an interval that has not begun by the session's clock counts 0.
  */
 export function completesByInterval(session: Session, group: TargetGroup, intervalMs: number, untilMs: number): { timestamp: number; count: number }[] {
   const fill = session.fills.get(group.id);
   if (!fill || untilMs <= fill.startMs) return [];
   const count = Math.ceil((untilMs - fill.startMs) / intervalMs);
-  const intervals = Array.from({ length: count }, (_, index) => ({ timestamp: fill.startMs + index * intervalMs, count: 0 }));
+  const added = new Array<number>(count).fill(0);
   fill.series.forEach((completes, index) => {
-    if (completes === 0) return;
     const slot = Math.floor((index * fill.bucketMs) / intervalMs);
-    if (slot < count) intervals[slot]!.count += completes;
+    if (completes > 0 && slot < count) added[slot]! += completes;
   });
-  return intervals;
+  const now = session.now();
+  let total = 0;
+  return added.map((completes, index) => {
+    const start = fill.startMs + index * intervalMs;
+    total += completes;
+    return { timestamp: start + intervalMs, count: start > now ? 0 : total };
+  });
 }
 
 // ---- Drawing counts -------------------------------------------------------------------------------------
