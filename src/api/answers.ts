@@ -23,6 +23,8 @@ function ajvForResponses(): Ajv {
 const validators = new Map<string, ValidateFunction | null>();
 const exampleTexts = new Map<string, string | null>();
 const propertySets = new Map<string, ReadonlySet<string>>();
+const listFields = new Map<string, string | null>();
+const itemPropertySets = new Map<string, ReadonlySet<string> | null>();
 
 export function documentedResponse(operationId: string, status: number): DocumentedResponse | undefined {
   return responseTable()[operationId]?.responses[String(status)];
@@ -83,12 +85,50 @@ export function responseFields(operationId: string, status: number): ReadonlySet
   return set;
 }
 
+/** The schema of the top-level field `name` of a schema, in its own properties or its branches'. */
+function propertySchema(schema: unknown, name: string): unknown {
+  const node = resolve(schema);
+  const own = (node.properties as Record<string, unknown> | undefined)?.[name];
+  if (own !== undefined) return own;
+  for (const branch of [...((node.anyOf as unknown[]) ?? []), ...((node.allOf as unknown[]) ?? [])]) {
+    const found = propertySchema(branch, name);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/** The answer's list: the example's first array field (`webhooks`, `data`, `templates`, …). */
+export function listFieldOf(operationId: string, status: number): string | undefined {
+  const key = `${operationId} ${status}`;
+  let field = listFields.get(key);
+  if (field === undefined) {
+    const example = exampleBody(operationId, status) as Record<string, unknown> | undefined;
+    field = (example && typeof example === 'object' && Object.keys(example).find((name) => Array.isArray(example[name]))) || null;
+    listFields.set(key, field);
+  }
+  return field ?? undefined;
+}
+
+/** The fields the schema of an item of the list `field` names; null when it names none (free-form items). */
+export function itemFields(operationId: string, status: number, field: string): ReadonlySet<string> | null {
+  const key = `${operationId} ${status} ${field}`;
+  let set = itemPropertySets.get(key);
+  if (set === undefined) {
+    const list = resolve(propertySchema(documentedResponse(operationId, status)?.schema, field));
+    const names = propertiesOf(list.items);
+    set = names.length ? new Set(names) : null;
+    itemPropertySets.set(key, set);
+  }
+  return set;
+}
+
 type Json = Record<string, unknown>;
 
 /**
  * The example with `overlay`'s fields (those the schema names) laid over it, and, when `items` is given,
- * the list field of the example replaced by one item per entry, each an example item with the entry
- * over it. Fields that make the answer invalid go back to the example's.
+ * the list field of the example replaced by one item per entry, each an example item with the entry's
+ * fields (those the item schema names, when it names any) over it. Fields that make the answer invalid
+ * go back to the example's.
  */
 export function answerFrom(operationId: string, status: number, overlay: Json, items?: { field?: string; entries: Json[] }, keep: readonly string[] = []): unknown {
   const base = exampleBody(operationId, status);
@@ -100,13 +140,16 @@ export function answerFrom(operationId: string, status: number, overlay: Json, i
   let listField: string | undefined;
   let exampleItem: Json = {};
   if (items) {
-    listField = items.field ?? Object.keys(example).find((key) => Array.isArray(example[key]));
+    listField = items.field ?? listFieldOf(operationId, status);
     if (listField) {
       const first = (example[listField] as unknown[])[0];
       exampleItem = first && typeof first === 'object' ? first as Json : {};
+      // An item's schema that lists its fields says what an item shows: a stored object holds more (a
+      // webhook's secret, a template's allocations) than its list shows of it.
+      const named = itemFields(operationId, status, listField);
       candidate[listField] = items.entries.map((entry) => {
         const item: Json = { ...exampleItem };
-        for (const [key, value] of Object.entries(entry)) if (key in exampleItem || value !== undefined) item[key] = value;
+        for (const [key, value] of Object.entries(entry)) if ((!named || named.has(key)) && (key in exampleItem || value !== undefined)) item[key] = value;
         return item;
       });
     }

@@ -2,7 +2,8 @@
 // operation table. Collections (a POST that creates, an item path below it) keep what clients create
 // per session; singletons (a GET and a PUT on one path) keep what was put; every other operation
 // answers its documented example with the request's ids in it. Ids in the path must name objects the
-// session holds, or the answer is Cint's 404 naming the parameter.
+// session holds, or the answer is Cint's 404 naming the parameter. An answer about a stored object
+// shows its own id, times and authors, whatever its schema names them.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { badRequest, notFound } from '../cint/errors.js';
 import { pageSizeOf } from './shared.js';
@@ -11,7 +12,7 @@ import type { Operation, OperationId } from '../cint/operations.js';
 import { findFieldingRun, findProject, findTargetGroup, findTargetGroupById } from '../sessions/lookup.js';
 import type { Job, Session, StoredResource } from '../sessions/store.js';
 import { collectionKeyOf, jsonBytes, newId } from '../sessions/store.js';
-import { answerFrom, fitsSchema, responseFields } from './answers.js';
+import { answerFrom, fitsSchema, itemFields, listFieldOf, responseFields } from './answers.js';
 import { JOB_KINDS } from '../cint/jobs.js';
 import { createJob, pollJob } from '../sessions/jobs.js';
 import { isoAt } from '../sessions/lifecycle.js';
@@ -24,6 +25,9 @@ export interface Family {
   /** The path parameters that scope the collection (all of the item path's but the id). */
   scopeParams: string[];
   newId: () => string | number;
+  /** Fields of its answers that name who made it, and who changed it last: the actor is kept in them. */
+  madeBy: string[];
+  changedBy: string[];
 }
 
 type Role = 'create' | 'list' | 'read' | 'update' | 'delete' | 'singleton-read' | 'singleton-write' | 'other';
@@ -43,6 +47,34 @@ const segments = (path: string): readonly string[] => {
   return split;
 };
 const paramsOf = (path: string) => segments(path).filter((segment) => segment.startsWith(':')).map((segment) => segment.slice(1));
+
+type Stamp = 'created_at' | 'updated_at' | 'created_by' | 'updated_by';
+// Cint's APIs name an object's times and authors differently (created_at, create_date, submitted_at,
+// last_modified_at; created_by, last_modified_by, submitted_by_user_id), so they are known by name.
+// Other times (a report's start_date, a job's completed_at) say something else and are left alone.
+const STAMPS: readonly (readonly [RegExp, Stamp])[] = [
+  [/^(created?|submitted)_(at|date)$/, 'created_at'],
+  [/^(updated?|(last_)?modified|last_updated)_(at|date)$/, 'updated_at'],
+  [/^((created|submitted)_by(_user_id)?|submitter_las_id)$/, 'created_by'],
+  [/^(updated|(last_)?modified|last_updated)_by(_user_id)?$/, 'updated_by'],
+];
+
+/** The fields among `names` that carry an object's stamps, with the stamp each carries. */
+function stampsOf(names: Iterable<string>): [string, Stamp][] {
+  const found: [string, Stamp][] = [];
+  for (const name of names) {
+    const stamp = STAMPS.find(([pattern]) => pattern.test(name))?.[1];
+    if (stamp) found.push([name, stamp]);
+  }
+  return found;
+}
+
+/** The fields an answer shows of one stored object: the whole answer's, or a list item's. */
+function shownFields(op: Operation, role: Role): Iterable<string> {
+  if (role !== 'list') return responseFields(op.id, op.successStatus);
+  const list = listFieldOf(op.id, op.successStatus);
+  return (list && itemFields(op.id, op.successStatus, list)) ?? [];
+}
 
 /** Operations that create into a collection whose item path is not simply theirs plus an id. */
 const CREATES_INTO: Partial<Record<OperationId, { itemPath: string; idParam: string }>> = {
@@ -80,6 +112,7 @@ export function planOperations(operations: readonly Operation[], handled: Readon
       itemPath: item.itemPath, idParam: item.idParam,
       scopeParams: paramsOf(item.itemPath).filter((name) => name !== item.idParam),
       newId: idMaker(operations, item.itemPath, item.idParam),
+      madeBy: [], changedBy: [],
     };
     families.set(item.itemPath, family);
     familyOfCreate.set(op.id, family);
@@ -102,6 +135,11 @@ export function planOperations(operations: readonly Operation[], handled: Readon
     else if (!own && twin && op.method === 'GET' && twin.method === 'PUT') role = 'singleton-read';
     else if (!own && twin && op.method === 'PUT' && twin.method === 'GET') role = 'singleton-write';
     plans.set(op.id, { role, ...(family ? { family } : {}), within: role === 'create' ? within.filter((f) => f !== family) : within });
+    // The author fields any answer about the family's objects shows are kept on each object.
+    for (const [name, stamp] of family ? stampsOf(shownFields(op, role)) : []) {
+      const kept = stamp === 'created_by' ? family!.madeBy : stamp === 'updated_by' ? family!.changedBy : undefined;
+      if (kept && !kept.includes(name)) kept.push(name);
+    }
   }
   return plans;
 }
@@ -200,15 +238,46 @@ function contentEtag(body: unknown): string {
   return `W/"${(hash >>> 0).toString(16)}"`;
 }
 
+type Times = readonly [string, Stamp][];
+
+/** What an answer shows of a stored object: what was sent, its id, and its own times. */
+function shown(resource: StoredResource, idField: string | undefined, id: unknown, times: Times): Record<string, unknown> {
+  const fields: Record<string, unknown> = { ...resource.fields };
+  if (idField) fields[idField] = id;
+  for (const [name, stamp] of times) fields[name] = stamp === 'created_at' ? resource.created_at : resource.updated_at;
+  return fields;
+}
+
+/** Keeps the request's actor in the object's author fields: every one for a new object, the last changer's otherwise. */
+function sign(fields: Record<string, unknown>, family: Family, input: HandlerInput, made: boolean): void {
+  if (family.changedBy.length === 0 && (!made || family.madeBy.length === 0)) return;
+  const actor = input.actor;
+  if (made) for (const name of family.madeBy) fields[name] = actor;
+  for (const name of family.changedBy) fields[name] = actor;
+}
+
+const timesOf = (names: Iterable<string>): Times => stampsOf(names).filter(([, stamp]) => stamp === 'created_at' || stamp === 'updated_at');
+
 /** `reference`: the JSON text of the user's own answer for this read (see api/reference-data.ts). */
 export function genericHandler(op: Operation, plan: Plan, reference?: string): Handler {
   const success = op.successStatus;
   const wantsEtag = (op.successHeaders as readonly string[]).includes('etag');
   const wantsLocation = (op.successHeaders as readonly string[]).includes('location');
+  // If-Match is compared where the operation documents it; elsewhere the client has no ETag to send.
+  const comparesIfMatch = op.ifMatch !== null;
   const fields = responseFields(op.id, success);
+  // The stored object the answer is about: the family's, or the item an action acts on (regenerate-secret).
+  const item = plan.within.at(-1);
+  const object = plan.family ?? (plan.role === 'other' && item && segments(op.path).length === segments(item.itemPath).length + 1 ? item : undefined);
   // The answer's field that carries the object's own id: `webhook_id`, `report_id`, or plain `id`.
-  const idField = plan.family && !fields.has(plan.family.idParam) && fields.has('id') ? 'id' : plan.family?.idParam;
+  const idField = object && !fields.has(object.idParam) && fields.has('id') ? 'id' : object?.idParam;
   const keep = idField ? [idField] : [];
+  const times = object || plan.role.startsWith('singleton') ? timesOf(fields) : [];
+  // A list's items show what their schema names of each object, under its names.
+  const listField = plan.role === 'list' ? listFieldOf(op.id, success) : undefined;
+  const listed = listField ? itemFields(op.id, success, listField) : null;
+  const itemIdField = plan.family && listed && !listed.has(plan.family.idParam) && listed.has('id') ? 'id' : plan.family?.idParam;
+  const itemTimes = listed ? timesOf(listed) : [];
   // A webhook's signing secret is the client's to keep: made on creation and by regenerate-secret.
   const answersSecret = fields.has('secret');
 
@@ -217,7 +286,7 @@ export function genericHandler(op: Operation, plan: Plan, reference?: string): H
     const params = (input.params ?? {}) as Params;
     checkPathObjects(session, params);
     for (const family of plan.within) findResource(session, family, params);
-    const ifMatch = input.headers['if-match'];
+    const ifMatch = comparesIfMatch ? input.headers['if-match'] : undefined;
     const headers: Record<string, string> = {};
     const answer = (overlay: Record<string, unknown>, etag?: string, items?: Record<string, unknown>[]): HandlerOutput => {
       const body = answerFrom(op.id, success, { ...params, ...overlay }, items ? { entries: items } : undefined, keep);
@@ -234,6 +303,7 @@ export function genericHandler(op: Operation, plan: Plan, reference?: string): H
         const id = family.newId();
         const resource: StoredResource = { id: String(id), fields: fieldsOf(input.body), etag: '', created_at: now, updated_at: now };
         if (answersSecret) resource.fields.secret = newSecret();
+        sign(resource.fields, family, input, true);
         session.resize(resource, jsonBytes(resource.fields));
         resource.etag = session.nextEtag();
         if (JOB_KINDS[op.id]) {
@@ -245,12 +315,12 @@ export function genericHandler(op: Operation, plan: Plan, reference?: string): H
         collection.set(resource.id, resource);
         session.resourceCount += 1;
         if (wantsLocation) headers.location = `${input.path}/${resource.id}`;
-        return answer({ ...resource.fields, [idField!]: id, created_at: now, updated_at: now }, resource.etag);
+        return answer(shown(resource, idField, id, times), resource.etag);
       }
       case 'read': {
         const family = plan.family!;
         const resource = findResource(session, family, params);
-        const read = answer({ ...resource.fields, [idField!]: params[family.idParam], created_at: resource.created_at, updated_at: resource.updated_at }, resource.etag);
+        const read = answer(shown(resource, idField, params[family.idParam], times), resource.etag);
         const job = jobStatusOf(session, op, resource.id);
         return job ? { ...read, body: jobAnswer(op, read.body, job) } : read;
       }
@@ -259,11 +329,12 @@ export function genericHandler(op: Operation, plan: Plan, reference?: string): H
         const resource = findResource(session, family, params);
         requireIfMatch(ifMatch, resource.etag);
         const fields = { ...resource.fields, ...fieldsOf(input.body) };
+        sign(fields, family, input, false);
         session.resize(resource, jsonBytes(fields));
         resource.fields = fields;
         resource.etag = session.nextEtag();
         resource.updated_at = now;
-        return answer({ ...resource.fields, [idField!]: params[family.idParam], created_at: resource.created_at, updated_at: now }, resource.etag);
+        return answer(shown(resource, idField, params[family.idParam], times), resource.etag);
       }
       case 'delete': {
         const family = plan.family!;
@@ -278,17 +349,18 @@ export function genericHandler(op: Operation, plan: Plan, reference?: string): H
         const family = plan.family!;
         const collection = session.resources.get(collectionKey(family, params));
         const page = pageOf([...(collection?.values() ?? [])].reverse(), (input.query ?? {}) as PageQuery);
-        const entries = page.items.map((resource) => ({ ...resource.fields, [family.idParam]: resource.id, id: resource.id }));
+        const entries = page.items.map((resource) => shown(resource, itemIdField, resource.id, itemTimes));
         return answer({ has_more: page.hasMore, next_cursor: page.nextCursor ?? '' }, undefined, entries);
       }
       case 'singleton-read': {
         const stored = session.singletons.get(input.path);
-        return answer(stored?.fields ?? {}, stored?.etag);
+        return answer(stored ? shown(stored, undefined, undefined, times) : {}, stored?.etag);
       }
       case 'singleton-write': {
         let stored = session.singletons.get(input.path);
         if (stored) requireIfMatch(ifMatch, stored.etag);
-        const fields = { ...stored?.fields, ...fieldsOf(input.body) };
+        // A PUT replaces: what the last one left out is gone.
+        const fields = fieldsOf(input.body);
         const isNew = stored === undefined;
         if (isNew) session.reserve();
         stored ??= { id: input.path, fields: {}, etag: '', created_at: now, updated_at: now };
@@ -297,22 +369,24 @@ export function genericHandler(op: Operation, plan: Plan, reference?: string): H
         stored.fields = fields;
         stored.etag = session.nextEtag();
         stored.updated_at = now;
-        return answer(stored.fields, stored.etag);
+        return answer(shown(stored, undefined, undefined, times), stored.etag);
       }
       default: {
         if (reference !== undefined) return { status: success, headers, body: JSON.parse(reference) };
-        const resource = plan.within.length ? findResource(session, plan.within.at(-1)!, params) : undefined;
+        const resource = item ? findResource(session, item, params) : undefined;
+        const about = (stored: StoredResource) => (object ? shown(stored, idField, params[object.idParam], times) : stored.fields);
         // A report's status is its job's.
         const job = resource && jobStatusOf(session, op, resource.id);
-        if (job) return { status: success, headers, body: jobAnswer(op, answer(resource.fields, resource.etag).body, job) };
+        if (job) return { status: success, headers, body: jobAnswer(op, answer(about(resource), resource.etag).body, job) };
         if (resource) requireIfMatch(ifMatch, resource.etag);
         // An action on an item that answers a secret (regenerate_webhook_secret) makes a new one.
         if (resource && op.method === 'POST' && answersSecret) {
           resource.fields.secret = newSecret();
+          sign(resource.fields, item!, input, false);
           resource.etag = session.nextEtag();
           resource.updated_at = now;
         }
-        return answer(resource?.fields ?? {}, resource?.etag);
+        return answer(resource ? about(resource) : {}, resource?.etag);
       }
     }
   };

@@ -1,8 +1,11 @@
 // Idempotency-Key: the same key with the same request replays the first answer and changes nothing;
-// the same key with a different request is refused with 409 conflict_error.
+// the same key with a different request is refused with 409 conflict_error. Where an answer documents
+// an `idempotency-key` header (update_project, update_webhook), it carries the request's key back.
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { conflict } from '../cint/errors.js';
+import { operations } from '../cint/operations.js';
+import { responseTable } from '../cint/responses.generated.js';
 
 const KEPT_HEADERS = ['etag', 'location', 'content-type', 'idempotency-key'];
 
@@ -25,7 +28,19 @@ function keyOf(request: FastifyRequest): string | undefined {
   return typeof key === 'string' && key.length > 0 && (request.method === 'POST' || request.method === 'PUT') ? key : undefined;
 }
 
+/** Per operation, the statuses whose documented headers include `idempotency-key`. */
+function echoingStatuses(): Map<string, ReadonlySet<number>> {
+  const echoing = new Map<string, ReadonlySet<number>>();
+  for (const op of operations) {
+    const responses = Object.entries(responseTable()[op.id]?.responses ?? {});
+    const statuses = responses.filter(([, response]) => response.headers.some((header) => header.name.toLowerCase() === 'idempotency-key')).map(([status]) => Number(status));
+    if (statuses.length) echoing.set(op.id, new Set(statuses));
+  }
+  return echoing;
+}
+
 export function idempotency(app: FastifyInstance): void {
+  const echoing = echoingStatuses();
   app.addHook('preHandler', (request, reply, done) => {
     const session = request.cint.session;
     const key = keyOf(request);
@@ -39,21 +54,27 @@ export function idempotency(app: FastifyInstance): void {
       return;
     }
     request.cint.replayed = true;
-    reply.code(stored.status).headers(stored.headers).header('idempotent-replayed', 'true').send(stored.payload);
+    reply.code(stored.status).headers(stored.headers).header('idempotent-replayed', 'true');
+    // An answer without a body is replayed without one: sending '' would give it a text/plain type.
+    if (stored.payload === '') reply.send();
+    else reply.send(stored.payload);
   });
 
   app.addHook('onSend', (request, reply, payload, done) => {
-    remember(request, reply, payload);
+    const key = keyOf(request);
+    if (key) {
+      if (echoing.get(request.cint?.operation?.id ?? '')?.has(reply.statusCode)) reply.header('idempotency-key', key);
+      remember(request, reply, payload, key);
+    }
     done(null, payload);
   });
 }
 
 /** A successful answer to a request with a key, kept for replay. */
-function remember(request: FastifyRequest, reply: FastifyReply, payload: unknown): void {
+function remember(request: FastifyRequest, reply: FastifyReply, payload: unknown, key: string): void {
   const session = request.cint?.session;
-  const key = keyOf(request);
   const operationId = request.cint?.operation?.id;
-  if (!session || !key || !operationId || request.cint.replayed) return;
+  if (!session || !operationId || request.cint.replayed) return;
   if (reply.statusCode < 200 || reply.statusCode >= 300) return;
   const headers: Record<string, string> = {};
   for (const name of KEPT_HEADERS) {
