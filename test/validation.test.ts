@@ -252,6 +252,16 @@ describe('requests refused before routing still get the envelope', () => {
     assertEnvelope(answers[1]!, 'bad_request_error');
   });
 
+  it('each of several requests pipelined before garbage or oversized headers gets its own answer, in order, then the refusal', async () => {
+    const bad = { 400: 'GARBAGE\r\n\r\n', 431: `GET /nope HTTP/1.1\r\nhost: localhost\r\nx-padding: ${'a'.repeat(20_000)}\r\n\r\n` };
+    for (const [refusal, bytes] of Object.entries(bad)) {
+      const answers = await rawAll((mock) => `${cintRequest(mock, `GET ${projectsUrl()} HTTP/1.1`).repeat(2)}GET /nope HTTP/1.1\r\nhost: localhost\r\n\r\n${bytes}`);
+      assert.deepEqual(answers.map((answer) => answer.status), [200, 200, 404, Number(refusal)]);
+      assert.deepEqual([answers[0]!.body.projects, answers[1]!.body.projects], [[], []]);
+      assertEnvelope(answers[2]!, 'not_found_error');
+    }
+  });
+
   it('a body over the limit gets 413 in the envelope, sent whole, with a length or chunked, all sent or not', async () => {
     const post = (mock: RunningMock, framing: string, body: string) =>
       cintRequest(mock, `POST ${projectsUrl()} HTTP/1.1`, `content-type: application/json\r\nidempotency-key: big\r\n${framing}\r\n`) + body;

@@ -109,17 +109,25 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
 }
 
 /**
- * Writes an envelope straight to a socket and closes it, after the answer being written on it, if
- * any (`_httpMessage`, Node's response in progress on this socket, for a request received whole), and
- * any queued behind that one.
+ * Writes an envelope straight to a socket and closes it, after the answers to the requests received
+ * whole before it: the one being written on it (`_httpMessage`, Node's response in progress on this
+ * socket) and those queued behind that one, which Node hands the socket to one by one as each finishes.
  */
-export function rawAnswer(socket: Socket, status: number, detail?: string, headers: Record<string, string> = {}): void {
+export function rawAnswer(socket: Socket, status: number, detail?: string, headers: Record<string, string> = {}, looks = 0): void {
   const inProgress = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
   // Only a request received whole is waited for: one cut off mid-body (a timeout) is the one refused.
-  if (inProgress && !inProgress.writableFinished && inProgress.req?.complete) {
-    inProgress.once('finish', () => setImmediate(() => rawAnswer(socket, status, detail, headers)));
-    inProgress.once('close', () => setImmediate(() => { if (!socket.destroyed) rawAnswer(socket, status, detail, headers); }));
-    return;
+  if (inProgress && inProgress.req?.complete && !socket.destroyed) {
+    if (!inProgress.writableFinished) {
+      inProgress.once('finish', () => setImmediate(() => rawAnswer(socket, status, detail, headers)));
+      inProgress.once('close', () => setImmediate(() => { if (!socket.destroyed) rawAnswer(socket, status, detail, headers); }));
+      return;
+    }
+    // Written, but Node gives the socket to the next answer in line only once it has said so ('finish'):
+    // look again then, a bounded number of times.
+    if (looks < 100) {
+      setImmediate(() => rawAnswer(socket, status, detail, headers, looks + 1));
+      return;
+    }
   }
   if (socket.destroyed) return;
   const body = JSON.stringify(envelope(status, detail));
