@@ -92,6 +92,26 @@ describe('admin API: health and sessions', () => {
     assert.ok(after.clock.offset_ms > 0);
   });
 
+  it('a clock change that would leave 1970 to 9999 is a 400 naming it, and changes nothing', async () => {
+    const client = await clientOf(app);
+    await createProject(app, client);
+    const url = `/sessions/${client.clientId}/clock`;
+    assert.equal((await admin(app, 'POST', url, { advance: 'P1D' })).statusCode, 200);
+    const before = (await admin(app, 'GET', url)).json().offset_ms as number;
+    const refusals: [Record<string, string>, string][] = [
+      [{ advance: 'P99999999999D' }, 'advance'], [{ advance: 'P3000000D' }, 'advance'],
+      [{ set: '+275760-09-13T00:00:00.000Z' }, 'set'], [{ set: '+010000-01-01T00:00:00Z' }, 'set'], [{ set: '1969-12-31T23:59:59Z' }, 'set'],
+    ];
+    for (const [change, name] of refusals) {
+      assertCintError(await admin(app, 'POST', url, change), 400, 'bad_request_error', { invalid_params: [{ name, reason: /outside 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z/ }] });
+    }
+    assert.equal((await admin(app, 'GET', url)).json().offset_ms, before);
+    // The session and the list of every session still answer.
+    assert.equal((await admin(app, 'GET', '/sessions')).statusCode, 200);
+    assert.equal((await app.inject({ method: 'GET', url: projectsUrl(), headers: client.headers() })).statusCode, 200);
+    assert.equal((await admin(app, 'POST', url, { set: '9999-12-31T00:00:00Z' })).statusCode, 200);
+  });
+
   it('POST /__admin/sessions/:id/reset empties the session but keeps its scenario choice', async () => {
     const client = await clientOf(app);
     const project = await createProject(app, client);

@@ -40,19 +40,27 @@ export function idleMs(text: string): number {
 /** A change to a session's clock: let time pass, jump to an instant, or go back to the real clock. */
 export type ClockChange = { advance: string } | { set: string } | { reset: true };
 
-/** Moves the session's clock; throws a RangeError saying why when the change is not one. */
+// The instants a session's clock may show: those ISO 8601 writes with four digits of year, from 1970.
+const LATEST_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/** Moves the session's clock; throws a RangeError saying why when the change is not one, and changes nothing then. */
 export function moveClock(session: Session, change: ClockChange): void {
+  let offsetMs = 0;
   if ('advance' in change) {
     const ms = durationMs(change.advance);
     if (ms === null) throw new RangeError(`'advance' must be an ISO 8601 duration of weeks, days, hours, minutes and seconds (P1D, PT2H30M), got ${JSON.stringify(change.advance)}`);
-    session.clockOffsetMs += ms;
+    offsetMs = session.clockOffsetMs + ms;
   } else if ('set' in change) {
     const at = Date.parse(change.set);
     if (Number.isNaN(at)) throw new RangeError(`'set' must be a date-time (2030-01-31T12:00:00Z), got ${JSON.stringify(change.set)}`);
-    session.clockOffsetMs = at - Date.now();
-  } else {
-    session.clockOffsetMs = 0;
+    offsetMs = at - Date.now();
   }
+  const shows = Date.now() + offsetMs;
+  if (!Number.isSafeInteger(offsetMs) || shows < 0 || shows > LATEST_MS) {
+    const name = 'advance' in change ? 'advance' : 'set';
+    throw new RangeError(`'${name}' would put the session's clock outside 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z, got ${JSON.stringify((change as Record<string, unknown>)[name])}`);
+  }
+  session.clockOffsetMs = offsetMs;
   settle(session);
 }
 
