@@ -115,6 +115,21 @@ describe('stored bytes (real socket)', () => {
     }
   });
 
+  it('long X-Request-Ids count towards journalBytes: a flood of them keeps the journal inside it', async () => {
+    const mock = await startMock({ journalBytes: 40_000, watchScenarios: false });
+    try {
+      const call = socketClient(mock, 'journal-ids');
+      // A request id of 10,000 characters: about 20 KB an entry, where the rest of a GET's entry is about 1 KB.
+      for (let i = 0; i < 20; i += 1) assert.equal((await call('GET', projectsUrl(), { headers: { 'x-request-id': `${i}-${'i'.repeat(10_000)}` } })).status, 200);
+      const journal = mock.app.mock.journals.of(mock.app.mock.sessions.find('journal-ids')!);
+      assert.ok(journal.size <= 40_000, `${journal.size} bytes`);
+      assert.ok(journal.entries().length <= 2, `${journal.entries().length} entries kept`);
+      assert.equal(journal.entries().at(0)!.request_id.split('-')[0], '19', 'the newest is kept');
+    } finally {
+      await mock.close();
+    }
+  });
+
   it('an entry the journal drops is freed at once, not only left out of its count of bytes', async () => {
     const mock = await startMock({ journalBytes: 40_000, watchScenarios: false });
     try {

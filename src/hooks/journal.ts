@@ -86,7 +86,7 @@ export function recordRequest(app: FastifyInstance, request: FastifyRequest, sta
   if (fault) entry.fault = fault;
   if (kept.body !== undefined) entry.body = kept.body;
   if (response.body !== undefined) entry.response_body = response.body as string;
-  const bytes = entryBytes(kept.chars + response.chars, url.length);
+  const bytes = entryBytes(kept.chars + response.chars, url.length + request.id.length);
   app.mock.journals.of(context.session).record(entry, bytes);
   context.journaled = { entry, bytes };
 }

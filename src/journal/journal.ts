@@ -37,11 +37,12 @@ export const JOURNAL_PATH_LIMIT = 2048;
 const ENTRY_OVERHEAD_BYTES = 320;
 
 /**
- * About how many bytes an entry holds in memory (strings as UTF-16 code units): its body's characters
- * and its URL's (path and query, kept as the path and the parsed query), with its other fields.
+ * About how many bytes an entry holds in memory (strings as UTF-16 code units): its bodies' characters,
+ * and those of the other text a client chose: its URL (path and query, kept as the path and the parsed
+ * query) and its request id (an X-Request-Id of the client's), with its other fields.
  */
-export function entryBytes(bodyChars: number, urlChars: number): number {
-  return ENTRY_OVERHEAD_BYTES + 2 * (bodyChars + urlChars);
+export function entryBytes(bodyChars: number, textChars: number): number {
+  return ENTRY_OVERHEAD_BYTES + 2 * (bodyChars + textChars);
 }
 
 /**
@@ -64,7 +65,7 @@ export class Journal {
     return this.bytes;
   }
 
-  record(entry: JournalEntry, bytes = entryBytes(0, entry.path.length)): void {
+  record(entry: JournalEntry, bytes = entryBytes(0, entry.path.length + entry.request_id.length)): void {
     const byStatus = this.countsOf(entry.operation ?? '');
     byStatus.set(entry.status, (byStatus.get(entry.status) ?? 0) + 1);
     if (this.capacity === 0 || bytes > this.maxBytes) return;
