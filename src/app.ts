@@ -1,12 +1,14 @@
 // buildApp(config): registers the mock's pieces in request order; no logic of its own.
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import SerializerSelector from '@fastify/fast-json-stringify-compiler';
 import type { Config } from './config.js';
-import { clientErrorHandler, frameworkError, rawAnswer, registerErrorHandling } from './cint/error-handler.js';
+import { clientErrorHandler, frameworkError, MAX_PARAM_LENGTH, rawAnswer, registerErrorHandling } from './cint/error-handler.js';
 import { validatorCompiler } from './cint/validation.js';
-import { badRequest } from './cint/errors.js';
+import { badRequest, envelope } from './cint/errors.js';
+import { newTraceparent } from './cint/trace.js';
 import { excessiveNesting, MAX_JSON_DEPTH } from './cint/json-depth.js';
 import { TokenService } from './auth/tokens.js';
 import { SessionStore, type JobTiming } from './sessions/store.js';
@@ -75,7 +77,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     frameworkErrors: frameworkError,
     clientErrorHandler,
     forceCloseConnections: 'idle',
-    routerOptions: { ignoreTrailingSlash: true },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
     schemaController: { compilersFactory: { buildSerializer: lazySerializers } },
     // A failed validation becomes Cint's invalid_params (cint/error-handler.ts) from its errors alone:
     // Fastify's default message, built for every 400 and never shown, was most of a 400's cost.
@@ -86,6 +88,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // listener closes it silently. It gets Cint's envelope like any method the API does not have.
   app.server.on('connect', (_request, socket: Socket) => {
     rawAnswer(socket, 405, 'CONNECT is not supported: this is an HTTP API, not a proxy', { allow: 'GET, POST, PUT, DELETE' });
+  });
+  // An Expect other than 100-continue never reaches Fastify either: Node would answer a bare 417.
+  app.server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) => {
+    const body = JSON.stringify(envelope(417, `the Expect header ${JSON.stringify(request.headers.expect)} cannot be met: the server knows only 100-continue`));
+    response.writeHead(417, {
+      'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), traceparent: newTraceparent(), connection: 'close',
+    }).end(body);
   });
 
   const webhooks = new WebhookDeliverer({

@@ -55,6 +55,20 @@ describe('POST /oauth/token', () => {
     assert.equal(response.json().object, 'bad_request_error');
   });
 
+  it('a client id over 128 characters is 400 invalid_request; one of 128, whose session the admin API reads by name, gets a token', async () => {
+    const token = (clientId: string) => app.inject({ method: 'POST', url: '/oauth/token', payload: { client_id: clientId, client_secret: 'x', grant_type: 'client_credentials' } });
+    const long = await token('c'.repeat(129));
+    assert.equal(long.statusCode, 400, long.body);
+    assert.deepEqual([long.json().object, long.json().error, long.json().error_description], ['bad_request_error', 'invalid_request', 'client_id must be at most 128 characters']);
+    const longest = 'c'.repeat(128);
+    const issued = await token(longest);
+    assert.equal(issued.statusCode, 200, issued.body);
+    assert.equal((await listWith(app, `Bearer ${issued.json().access_token}`)).statusCode, 200);
+    const session = await app.inject({ method: 'GET', url: `/__admin/sessions/${longest}` });
+    assert.equal(session.statusCode, 200, session.body);
+    assert.equal(session.json().id, longest);
+  });
+
   describe('with configured clients', () => {
     let configured: MockApp;
     before(async () => {

@@ -135,6 +135,14 @@ describe('request validation', () => {
     assertCintError(tg, 400, 'bad_request_error', { invalid_params: [{ name: 'target_group_id' }] });
   });
 
+  it('a long path parameter is 400 naming it; one past 1024 characters is 414 in the envelope', async () => {
+    const client = await clientOf(app);
+    const long = await app.inject({ method: 'GET', url: `${projectsUrl()}/${'A'.repeat(101)}`, headers: client.headers() });
+    assertCintError(long, 400, 'bad_request_error', { invalid_params: [{ name: 'project_id', reason: /must match the pattern/ }] });
+    const tooLong = await app.inject({ method: 'GET', url: `${projectsUrl()}/${'A'.repeat(1025)}`, headers: client.headers() });
+    assertCintError(tooLong, 414, 'uri_too_long_error', { detail: 'a segment of the path is longer than the 1024 characters the server accepts' });
+  });
+
   it('an account_id that is not an integer is 400 naming account_id', async () => {
     const client = await clientOf(app);
     const response = await app.inject({ method: 'GET', url: '/v1/demand/accounts/acme/projects', headers: client.headers() });
@@ -260,6 +268,14 @@ describe('requests refused before routing still get the envelope', () => {
       assert.deepEqual([answers[0]!.body.projects, answers[1]!.body.projects], [[], []]);
       assertEnvelope(answers[2]!, 'not_found_error');
     }
+  });
+
+  it('an Expect other than 100-continue gets 417 in the envelope, with a traceparent', async () => {
+    const answer = await raw(`GET ${projectsUrl()} HTTP/1.1\r\nhost: localhost\r\nexpect: 200-ok\r\n\r\n`);
+    assert.equal(answer.status, 417, answer.headers);
+    assertEnvelope(answer, 'expectation_failed_error');
+    assert.equal(answer.body.detail, 'the Expect header "200-ok" cannot be met: the server knows only 100-continue');
+    assert.match(answer.headers, /\r\ntraceparent: 00-[0-9a-f]{32}-[0-9a-f]{16}-01/i);
   });
 
   it('a body over the limit gets 413 in the envelope, sent whole, with a length or chunked, all sent or not', async () => {

@@ -90,10 +90,15 @@ export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): 
  * Errors Fastify meets before a request has a route (a path that is not valid percent-encoding):
  * answered in the envelope like every other error.
  */
+/** The longest path segment a route takes: a session's name (128 characters, a client id's too), percent-encoded, fits. */
+export const MAX_PARAM_LENGTH = 1024;
+
 export function frameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const cintError = error.code === 'FST_ERR_BAD_URL'
     ? badRequest([{ name: 'path', reason: `the path is not valid percent-encoding: ${request.url.split('?')[0]}` }], 'the request URL is malformed')
-    : new CintError(typeof error.statusCode === 'number' ? error.statusCode : 400, error.message);
+    : error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? new CintError(414, `a segment of the path is longer than the ${MAX_PARAM_LENGTH} characters the server accepts`)
+      : new CintError(typeof error.statusCode === 'number' ? error.statusCode : 400, error.message);
   void sendCintError(reply, cintError);
 }
 

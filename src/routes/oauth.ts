@@ -29,6 +29,8 @@ function accountsFrom(value: unknown): number[] | null | 'invalid' {
   return accounts.every((account) => Number.isInteger(account)) ? accounts : 'invalid';
 }
 
+const MAX_CLIENT_ID_LENGTH = 128;
+
 export const oauthRoutes: FastifyPluginAsync = async (app) => {
   // OAuth clients commonly post the form encoding; Cint's docs show JSON. Both are accepted.
   await app.register(formbody);
@@ -40,6 +42,10 @@ export const oauthRoutes: FastifyPluginAsync = async (app) => {
     }
     if (typeof body.client_id !== 'string' || body.client_id.length === 0) {
       return oauthError(reply, 400, 'invalid_request', 'client_id is required');
+    }
+    // A client's sessions are named by its client id, and a session's name is at most 128 characters (as X-Mock-Session's).
+    if (body.client_id.length > MAX_CLIENT_ID_LENGTH) {
+      return oauthError(reply, 400, 'invalid_request', `client_id must be at most ${MAX_CLIENT_ID_LENGTH} characters`);
     }
     const clients = app.mock.config.clients;
     let accounts = accountsFrom(body.accounts);
