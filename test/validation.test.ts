@@ -32,10 +32,12 @@ describe('request validation', () => {
 
   it('a malformed Cint-API-Version is 400 naming Cint-API-Version', async () => {
     const client = await clientOf(app);
-    const response = await app.inject({ method: 'GET', url: projectsUrl(), headers: client.headers({ 'cint-api-version': 'latest' }) });
-    assertCintError(response, 400, 'bad_request_error', {
-      invalid_params: [{ name: 'Cint-API-Version', reason: "'Cint-API-Version' must be a date in the format YYYY-MM-DD." }],
-    });
+    for (const version of ['latest', '2025-13-45', '2025-12-00']) {
+      const response = await app.inject({ method: 'GET', url: projectsUrl(), headers: client.headers({ 'cint-api-version': version }) });
+      assertCintError(response, 400, 'bad_request_error', {
+        invalid_params: [{ name: 'Cint-API-Version', reason: "'Cint-API-Version' must be a date in the format YYYY-MM-DD." }],
+      });
+    }
   });
 
   it('a missing Idempotency-Key on create_project is 400 naming Idempotency-Key', async () => {
@@ -43,6 +45,22 @@ describe('request validation', () => {
     assertCintError(await createWith(client, {}, projectBody(), ['idempotency-key']), 400, 'bad_request_error', {
       invalid_params: [{ name: 'Idempotency-Key', reason: "'Idempotency-Key' is required." }],
     });
+  });
+
+  it('an empty or blank Idempotency-Key or If-Match is 400 naming it, and nothing is created', async () => {
+    const client = await clientOf(app);
+    for (const key of ['', '   ']) {
+      assertCintError(await createWith(client, { 'idempotency-key': key }, projectBody()), 400, 'bad_request_error', {
+        invalid_params: [{ name: 'Idempotency-Key', reason: "'Idempotency-Key' must not be empty." }],
+      });
+    }
+    assert.deepEqual((await app.inject({ method: 'GET', url: projectsUrl(), headers: client.headers() })).json().projects, []);
+    const project = await createWith(client, {}, projectBody());
+    const update = await app.inject({
+      method: 'PUT', url: `${projectsUrl()}/${project.json().id as string}`,
+      headers: client.headers({ 'idempotency-key': client.idempotencyKey(), 'if-match': '' }), payload: projectBody({ name: 'Renamed project' }),
+    });
+    assertCintError(update, 400, 'bad_request_error', { invalid_params: [{ name: 'If-Match', reason: "'If-Match' must not be empty." }] });
   });
 
   it('malformed JSON is 400 naming the body', async () => {
