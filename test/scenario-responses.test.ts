@@ -167,6 +167,19 @@ describe('scenario responses', () => {
     assert.equal(read.headers['content-type'], undefined);
   });
 
+  it('Prefer: code=205 and code=304 answer without content, as 204 does; 304 names no Location', async () => {
+    const client = await clientOf(app);
+    const created = await app.inject({ method: 'POST', url: projectsUrl(), headers: client.headers({ 'idempotency-key': 'no-content' }), payload: projectBody() });
+    const url = `${projectsUrl()}/${created.json().id as string}`;
+    for (const status of [204, 205, 304]) {
+      const read = await app.inject({ method: 'GET', url, headers: client.headers({ prefer: `code=${status}` }) });
+      assert.equal(read.statusCode, status);
+      assert.equal(read.body, '', `${status} sent ${read.body}`);
+      assert.equal(read.headers['content-type'], undefined, String(status));
+      assert.equal(read.headers.location, undefined, String(status));
+    }
+  });
+
   it("a 2xx without a body does not turn the realistic handler's error into a success", async () => {
     const client = await clientUsing(app, 'success-bodies');
     const read = await app.inject({ method: 'GET', url: `${projectsUrl()}/${PROJECT}`, headers: client.headers() });

@@ -80,7 +80,15 @@ export function scenarioEngine(app: FastifyInstance): void {
     if (step) {
       reply.headers(step.headers);
       // Only a realistic success changes status: a 404 for an unknown id stays a 404.
-      if (step.status !== null && reply.statusCode >= 200 && reply.statusCode < 300) reply.code(step.status);
+      if (step.status !== null && reply.statusCode >= 200 && reply.statusCode < 300) {
+        reply.code(step.status);
+        // 205 has no content to send (204's is dropped by Fastify): the realistic body is left out.
+        if (step.status === 205) {
+          reply.removeHeader('content-type');
+          done(null, null);
+          return;
+        }
+      }
     }
     done(null, payload);
   });
@@ -131,6 +139,7 @@ export function scenarioEngine(app: FastifyInstance): void {
 /** A scripted status: Cint's envelope (with the rule's fields over it) for 4xx/5xx, the rule's body otherwise. */
 function sendScripted(request: FastifyRequest, reply: FastifyReply, operationId: OperationId, step: CompiledStep): FastifyReply {
   const status = step.status!;
+  if (status === 304) return reply.code(status).headers(step.headers).send();
   if (status >= 300 && status < 400 && step.body === undefined) {
     // A redirect: get_target_group's 301 points at the launched target group's details.
     const path = request.url.split('?')[0] ?? request.url;
