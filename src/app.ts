@@ -225,6 +225,23 @@ function registerJsonParsing(app: FastifyInstance): void {
       done(badRequest([{ name: 'body', reason: `The body nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep (at character ${tooDeep}).` }], 'the request body nests too deeply'), undefined);
       return;
     }
-    parseJson(request, body as string, done);
+    parseJson(request, body as string, (error, value) => {
+      // Fastify's parser refuses JSON with a __proto__ key or constructor.prototype (prototype poisoning),
+      // under the message it gives JSON that does not parse: the client is told which it was.
+      if (error && parsesAsJson(body as string)) {
+        done(badRequest([{ name: 'body', reason: 'the request body has a __proto__ key or a constructor.prototype, which the server refuses' }], 'the request body has a forbidden key'), undefined);
+        return;
+      }
+      done(error, value);
+    });
   });
+}
+
+function parsesAsJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -69,6 +69,20 @@ describe('request validation', () => {
     assertCintError(response, 400, 'bad_request_error', { detail: 'the request body is not valid JSON', invalid_params: [{ name: 'body' }] });
   });
 
+  it('JSON with a __proto__ key or a constructor.prototype is 400 saying so, and JSON that does not parse is told apart', async () => {
+    const client = await clientOf(app);
+    const withKey = (key: string) => JSON.stringify(projectBody()).replace(/}$/, `,${key}}`);
+    for (const key of ['"__proto__":{"polluted":true}', '"constructor":{"prototype":{"polluted":true}}']) {
+      assertCintError(await createWith(client, { 'content-type': 'application/json' }, withKey(key)), 400, 'bad_request_error', {
+        detail: 'the request body has a forbidden key',
+        invalid_params: [{ name: 'body', reason: 'the request body has a __proto__ key or a constructor.prototype, which the server refuses' }],
+      });
+    }
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+    const broken = await createWith(client, { 'content-type': 'application/json' }, '{"__proto__": ');
+    assertCintError(broken, 400, 'bad_request_error', { detail: 'the request body is not valid JSON', invalid_params: [{ name: 'body' }] });
+  });
+
   it('a body nested deeper than 64 levels is 400 before anything is stored; 64 levels and brackets in strings are fine', async () => {
     const client = await clientOf(app);
     const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
