@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MockApp } from '../src/app.js';
 import {
-  assertCintError, assertMatchesSpec, clientOf, createProject, createTargetGroup, makeApp, targetGroupBody, targetGroupsUrl, type Client,
+  assertCintError, assertMatchesSpec, clientOf, createProject, createTargetGroup, launch, makeApp, targetGroupBody, targetGroupsUrl, type Client,
 } from './helpers.js';
 
 describe('target group settings', () => {
@@ -209,5 +209,77 @@ describe('target group settings', () => {
       assert.equal((await put(client, url, { respondent_activity_exclusions: [{ type: 'project', id: OTHER_PROJECT, duration: 'P1Y' }] })).statusCode, 204);
       assert.deepEqual((await get(client, url)).json().respondent_activity_exclusions, [{ type: 'project', id: OTHER_PROJECT, duration: 'P1Y' }]);
     });
+  });
+
+  describe('the cost per interview and the filling strategy', () => {
+    it('a launched target group\'s CPI is replaced, read back by the overview, with a changelog entry', async () => {
+      const { client, projectId, targetGroupId, groupUrl } = await draft();
+      const url = `${groupUrl}/cost-per-interview`;
+      assertCintError(await put(client, url, { target_group_cpi: { value: '3.10', currency_code: 'USD' } }), 400, 'bad_request_error', { detail: /is a draft/ });
+      await launch(app, client, projectId, targetGroupId);
+      const updated = await put(client, url, { target_group_cpi: { value: '3.10', currency_code: 'EUR' } });
+      assert.equal(updated.statusCode, 200, updated.body);
+      assert.deepEqual(updated.json(), { target_group_cpi: { value: '3.10', currency_code: 'EUR', currency_scale: 2 } });
+      assertMatchesSpec('update_cost_per_interview', 200, updated.json());
+      const overview = (await get(client, `${groupUrl}/overview`)).json();
+      assert.deepEqual(overview.current_cost_per_interview, { value: '3.10', currency_code: 'EUR', currency_scale: 2 });
+      const changelog = (await get(client, `${groupUrl}/changelog`)).json().changelog as { changes: { object: string; new_value: unknown; old_value: unknown }[] }[];
+      assert.deepEqual(changelog[0]!.changes, [{
+        object: 'user_requested_cpi_change',
+        new_value: { value: '3.10', currency_code: 'EUR', currency_scale: 2 },
+        old_value: { value: '2.7352', currency_code: 'USD', currency_scale: 2 },
+      }]);
+      assertMatchesSpec('get_target_group_changelog', 200, { changelog, next_cursor: '' });
+    });
+
+    it('refuses a CPI over 105.00 USD, one that is not a decimal, and a currency that is not a code, naming each', async () => {
+      const { client, projectId, targetGroupId, groupUrl } = await draft();
+      await launch(app, client, projectId, targetGroupId);
+      const url = `${groupUrl}/cost-per-interview`;
+      assertCintError(await put(client, url, { target_group_cpi: { value: '105.01', currency_code: 'USD' } }), 400, 'bad_request_error', { invalid_params: [{ name: 'target_group_cpi.value', reason: /105.00 USD/ }] });
+      assertCintError(await put(client, url, { target_group_cpi: { value: 'cheap', currency_code: 'usd' } }), 400, 'bad_request_error', {
+        invalid_params: [{ name: 'target_group_cpi.value', reason: /decimal/ }, { name: 'target_group_cpi.currency_code', reason: /ISO 4217/ }],
+      });
+      assert.equal((await put(client, url, { target_group_cpi: { value: '105.00', currency_code: 'USD' } })).statusCode, 200);
+      assert.equal((await put(client, url, { target_group_cpi: { value: '2000', currency_code: 'JPY' } })).json().target_group_cpi.currency_scale, 0);
+    });
+
+    it('the filling strategy is what was put, in every progress read, with a changelog entry when it changes', async () => {
+      const { client, projectId, targetGroupId, groupUrl } = await draft();
+      await launch(app, client, projectId, targetGroupId);
+      const url = `${groupUrl}/filling-strategy`;
+      const updated = await put(client, url, { filling_strategy: 'prescreens' });
+      assert.equal(updated.statusCode, 200, updated.body);
+      assert.deepEqual(updated.json(), { filling_strategy: 'prescreens' });
+      const overview = await get(client, `${groupUrl}/overview`);
+      assert.equal(overview.json().progress.filling_strategy, 'prescreens');
+      assertMatchesSpec('get_target_group_overview', 200, overview.json());
+      const listed = (await get(client, targetGroupsUrl(projectId))).json().target_groups[0];
+      assert.equal(listed.statistics.progress.value.filling_strategy, 'prescreens');
+      assert.equal((await put(client, url, { filling_strategy: 'prescreens' })).statusCode, 200);
+      const changelog = (await get(client, `${groupUrl}/changelog`)).json().changelog as { changes: { object: string }[] }[];
+      assert.deepEqual(changelog.filter((entry) => entry.changes[0]!.object === 'filling_strategy_change').map((entry) => entry.changes[0]),
+        [{ object: 'filling_strategy_change', new_value: 'prescreens', old_value: 'completes' }]);
+    });
+  });
+
+  it('what these PUTs and the details PUT store counts towards the session\'s bytes', async () => {
+    const { client, projectId, targetGroupId, groupUrl } = await draft();
+    const bytes = async () => (await app.inject({ method: 'GET', url: `/__admin/sessions/${client.clientId}` })).json().bytes as number;
+    const before = await bytes();
+    const exclusions = Array.from({ length: 200 }, (_, index) => ({ type: 'project', id: `01KH287TE2W1GKTJJ91QC${String(index).padStart(5, '0')}` }));
+    assert.equal((await put(client, `${groupUrl}/respondent-activity-exclusions`, { respondent_activity_exclusions: exclusions })).statusCode, 204);
+    const withExclusions = await bytes();
+    assert.ok(withExclusions - before > 200 * 40, `${before} -> ${withExclusions}`);
+    await launch(app, client, projectId, targetGroupId);
+    const launched = await bytes();
+    const details = (await get(client, `${groupUrl}/details`)).json();
+    const longUrl = `https://example.com/live?${'q'.repeat(20_000)}`;
+    const updated = await put(client, `${groupUrl}/details`, {
+      name: details.name, project_manager_id: details.project_manager_id, expected_length_of_interview_minutes: details.expected_length_of_interview_minutes,
+      expected_incidence_rate: details.expected_incidence_rate, industry_lockout_code: details.industry_lockout_code, live_url: longUrl, test_url: details.test_url,
+    });
+    assert.equal(updated.statusCode, 200, updated.body);
+    assert.ok((await bytes()) - launched > 20_000, `${launched} -> ${await bytes()}`);
   });
 });

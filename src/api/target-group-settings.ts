@@ -1,5 +1,6 @@
 // A target group's settings that have a path of their own: the Fielding Assistant assignment, the
-// allocation specification and the respondent-activity exclusions. Each is a field of the target group
+// allocation specification and the respondent-activity exclusions (and, set only on theirs, its cost
+// per interview and filling strategy). Each is a field of the target group
 // the client created (create_target_group's body has all three), so each GET reads that field and each
 // PUT replaces it: get_target_group shows what the settings' PUT put, and the settings' GET what
 // create_target_group or update_target_group sent.
@@ -9,7 +10,9 @@ import { findTargetGroup } from '../sessions/lookup.js';
 import { isoAt } from '../sessions/lifecycle.js';
 import { jsonBytes, type Session, type TargetGroup } from '../sessions/store.js';
 import type { Handlers } from './handler.js';
+import { addChangelogEntry } from '../sessions/changelog.js';
 import { activityExclusionsOf, allocationGroupIds, allocationSpecificationOf } from './target-group-shape.js';
+import { currencyScaleOf } from './target-group-views.js';
 import { checkSupplierIds } from './target-groups.js';
 
 type Json = Record<string, unknown>;
@@ -165,5 +168,39 @@ export const targetGroupSettingsHandlers = {
     const items = body.respondent_activity_exclusions.map((item) => ({ type: item.type, id: item.id, duration: item.duration ?? body.duration ?? 'P90D' }));
     replaceField(session, group, 'respondent_activity_exclusions', items);
     return {};
+  },
+
+  // "The target group cannot be in draft state. The Target Group CPI must not exceed the platform limit
+  // of $105.00": other currencies are not compared (the mock has no exchange rates).
+  update_cost_per_interview: ({ session, params, body, actor }) => {
+    const group = findTargetGroup(session, params.account_id, params.project_id, params.target_group_id);
+    if (group.status === 'draft') {
+      throw badRequest([], `target group ${group.id} is a draft; its cost per interview is updated here once it is launched or scheduled (a draft's with update_target_group)`);
+    }
+    const { value, currency_code: currency } = body.target_group_cpi;
+    const problems: InvalidParam[] = [];
+    if (typeof value !== 'string' || !/^\d+(\.\d+)?$/.test(value)) problems.push({ name: 'target_group_cpi.value', reason: "'target_group_cpi.value' must be a decimal number in a string, as '2.50'." });
+    else if (currency === 'USD' && Number(value) > 105) problems.push({ name: 'target_group_cpi.value', reason: "'target_group_cpi.value' must not exceed the platform limit of 105.00 USD." });
+    if (typeof currency !== 'string' || !/^[A-Z]{3}$/.test(currency)) problems.push({ name: 'target_group_cpi.currency_code', reason: "'target_group_cpi.currency_code' must be a three-letter ISO 4217 code in upper case." });
+    if (problems.length) throw badRequest(problems);
+    const amount = (cpi: unknown) => {
+      const sent = cpi as { value?: unknown; currency_code?: unknown } | undefined;
+      return sent && typeof sent.currency_code === 'string' ? { value: sent.value, currency_code: sent.currency_code, currency_scale: currencyScaleOf(sent.currency_code) } : null;
+    };
+    const before = amount(group.spec.cost_per_interview);
+    replaceField(session, group, 'cost_per_interview', { value, currency_code: currency });
+    const after = amount(group.spec.cost_per_interview)!;
+    addChangelogEntry(session, group, actor, group.updated_at, [{ object: 'user_requested_cpi_change', new_value: after, old_value: before }]);
+    return { body: { target_group_cpi: after } };
+  },
+
+  update_filling_strategy: ({ session, params, body, actor }) => {
+    const group = findTargetGroup(session, params.account_id, params.project_id, params.target_group_id);
+    const before = (group.spec.filling_strategy as string | undefined) ?? 'completes';
+    replaceField(session, group, 'filling_strategy', body.filling_strategy);
+    if (before !== body.filling_strategy) {
+      addChangelogEntry(session, group, actor, group.updated_at, [{ object: 'filling_strategy_change', new_value: body.filling_strategy, old_value: before }]);
+    }
+    return { body: { filling_strategy: body.filling_strategy } };
   },
 } satisfies Handlers;

@@ -7,7 +7,7 @@ import { addChangelogEntry } from '../sessions/changelog.js';
 import { durationMs } from '../sessions/clock.js';
 import { findProject, findTargetGroup, findTargetGroupById } from '../sessions/lookup.js';
 import { completesByInterval, goalOf, MAX_INTERVALS, statisticsOf, type FillStatistics } from '../sessions/simulator.js';
-import type { Project, Session, TargetGroup } from '../sessions/store.js';
+import { jsonBytes, type Project, type Session, type TargetGroup } from '../sessions/store.js';
 import { answerFrom } from './answers.js';
 import type { Handlers } from './handler.js';
 import { localeParts } from './shared.js';
@@ -43,7 +43,12 @@ export function recordChanges(session: Session, group: TargetGroup, actor: strin
 
 /** TargetGroupProgress: the completes and prescreens so far against the completes goal. */
 export function progressOf(session: Session, group: TargetGroup, statistics = statisticsOf(session, group)) {
-  return { current_completes: statistics.completes, current_prescreens: statistics.prescreens, filling_goal: goalOf(group), filling_strategy: 'completes' as const };
+  const strategy = group.spec.filling_strategy;
+  return {
+    current_completes: statistics.completes, current_prescreens: statistics.prescreens, filling_goal: goalOf(group),
+    // What update_filling_strategy set; completes until then.
+    filling_strategy: strategy === 'automated' || strategy === 'prescreens' ? strategy : 'completes' as const,
+  };
 }
 
 /** The median length of interview: the target group's expected one once it has completes (the mock times no interviews). */
@@ -64,7 +69,7 @@ function pricingRestrictedOf(spec: Json): boolean {
 // ISO 4217's digits after the decimal separator, as Intl knows them (USD 2, JPY 0, KWD 3); at most one
 // entry per three-letter code.
 const currencyScales = new Map<string, number>();
-function currencyScaleOf(code: string): number {
+export function currencyScaleOf(code: string): number {
   let scale = currencyScales.get(code);
   if (scale === undefined) {
     try {
@@ -194,8 +199,11 @@ export const targetGroupViewHandlers = {
 
   update_launched_target_group_details: ({ session, params, body, actor, directory }) => {
     const group = launchedTargetGroup(session, params.account_id, params.project_id, params.target_group_id);
-    const before = { ...group.spec };
-    Object.assign(group.spec, body as Record<string, unknown>);
+    const before = group.spec;
+    const spec = { ...before, ...(body as Record<string, unknown>) };
+    // Counted as the session's bytes, as every stored body is (a SessionFullError changes nothing).
+    session.resize(group, jsonBytes(spec) + jsonBytes(group.profileIdBase) + jsonBytes(group.changelog));
+    group.spec = spec;
     group.updated_at = isoAt(session.now());
     recordChanges(session, group, actor, before, group.spec, group.updated_at);
     return { body: detailsView(group, params.account_id, directory, false) };
