@@ -30,7 +30,15 @@ import { targetGroupViewHandlers } from './target-group-views.js';
 import { targetGroupSettingsHandlers } from './target-group-settings.js';
 import { webhookWrappers } from './webhooks.js';
 
-export const handlers: Handlers = { ...projectHandlers, ...targetGroupHandlers, ...targetGroupViewHandlers, ...targetGroupSettingsHandlers, ...fieldingRunHandlers, ...jobHandlers, ...profileHandlers };
+export const handlers: Handlers = {
+  ...projectHandlers,
+  ...targetGroupHandlers,
+  ...targetGroupViewHandlers,
+  ...targetGroupSettingsHandlers,
+  ...fieldingRunHandlers,
+  ...jobHandlers,
+  ...profileHandlers,
+};
 
 export async function cintApi(app: FastifyInstance, options: { bodyLimit: number; referenceData?: string | undefined; webhookRequireHttps?: boolean }): Promise<void> {
   const referenceData = loadReferenceData(options.referenceData);
