@@ -28,6 +28,7 @@ import { userIdOf } from './shared.js';
 import { targetGroupHandlers } from './target-groups.js';
 import { targetGroupViewHandlers } from './target-group-views.js';
 import { targetGroupSettingsHandlers } from './target-group-settings.js';
+import { transitionHandlers } from './transitions.js';
 import { webhookWrappers } from './webhooks.js';
 
 export const handlers: Handlers = {
@@ -38,6 +39,7 @@ export const handlers: Handlers = {
   ...fieldingRunHandlers,
   ...jobHandlers,
   ...profileHandlers,
+  ...transitionHandlers,
 };
 
 export async function cintApi(app: FastifyInstance, options: { bodyLimit: number; referenceData?: string | undefined; webhookRequireHttps?: boolean }): Promise<void> {

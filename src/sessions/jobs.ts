@@ -130,7 +130,7 @@ function startFromDraft(session: Session, job: Job, work: Extract<JobWork, { kin
 }
 
 /** What each batch does to a target group's run, and the status that counts as already done. */
-const BATCH: Record<BatchAction, { action: RunAction; done: string }> = {
+export const BATCH: Record<BatchAction, { action: RunAction; done: string }> = {
   launch: { action: 'launch_now', done: 'live' },
   pause: { action: 'pause', done: 'paused' },
   resume: { action: 'resume', done: 'live' },
