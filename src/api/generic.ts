@@ -5,8 +5,8 @@
 // session holds, or the answer is Cint's 404 naming the parameter. An answer about a stored object
 // shows its own id, times and authors, whatever its schema names them.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { badRequest, notFound } from '../cint/errors.js';
-import { pageSizeOf } from './shared.js';
+import { notFound } from '../cint/errors.js';
+import { pageOf, type PageQuery } from './shared.js';
 import { requireIfMatch } from '../cint/etag.js';
 import type { Operation, OperationId } from '../cint/operations.js';
 import { findFieldingRun, findProject, findTargetGroup, findTargetGroupById } from '../sessions/lookup.js';
@@ -173,31 +173,6 @@ function fieldsOf(body: unknown): Record<string, unknown> {
   return body && typeof body === 'object' && !Array.isArray(body) ? structuredClone(body) as Record<string, unknown> : {};
 }
 
-interface PageQuery { page_size?: number; start_after?: string; end_before?: string }
-
-/**
- * A page of a collection, newest first like Cint's lists: `page_size` (10 by default, 1 to 1000),
- * `start_after` the id of the last item of the page before, `end_before` of the first of the page after.
- * A cursor that names no object of the collection is a 400. Collections are small, so this scans.
- */
-function pageOf(items: StoredResource[], query: PageQuery): { items: StoredResource[]; hasMore: boolean; nextCursor: string | null } {
-  const size = pageSizeOf(query.page_size);
-  let from = 0;
-  let to = items.length;
-  for (const name of ['start_after', 'end_before'] as const) {
-    const cursor = query[name];
-    if (cursor === undefined) continue;
-    const at = items.findIndex((item) => item.id === cursor);
-    if (at < 0) throw badRequest([{ name, reason: `'${name}' must be a next_cursor value from an earlier page.` }]);
-    if (name === 'start_after') from = at + 1;
-    else to = at;
-  }
-  const window = query.end_before !== undefined && query.start_after === undefined ? items.slice(Math.max(from, to - size), to) : items.slice(from, Math.min(to, from + size));
-  const last = window.at(-1);
-  const hasMore = last !== undefined && items.indexOf(last) < items.length - 1;
-  return { items: window, hasMore, nextCursor: hasMore && last ? last.id : null };
-}
-
 /** The job `id` names when `op` reads its status, polled; undefined otherwise. */
 function jobStatusOf(session: Session, op: Operation, id: string): Job | undefined {
   const job = session.jobs.get(id);
@@ -348,7 +323,7 @@ export function genericHandler(op: Operation, plan: Plan, reference?: string): H
       case 'list': {
         const family = plan.family!;
         const collection = session.resources.get(collectionKey(family, params));
-        const page = pageOf([...(collection?.values() ?? [])].reverse(), (input.query ?? {}) as PageQuery);
+        const page = pageOf([...(collection?.values() ?? [])].reverse(), (resource) => resource.id, (input.query ?? {}) as PageQuery);
         const entries = page.items.map((resource) => shown(resource, itemIdField, resource.id, itemTimes));
         return answer({ has_more: page.hasMore, next_cursor: page.nextCursor ?? '' }, undefined, entries);
       }

@@ -16,6 +16,7 @@ import { requiredHeaders } from '../hooks/required-headers.js';
 import { scenarioEngine } from '../hooks/scenario.js';
 import { giveSessionsBack, takeSessions } from '../hooks/shared.js';
 import { directoryOf, type Directory } from './directory.js';
+import { exclusionGroupHandlers } from './exclusion-groups.js';
 import { fieldingRunHandlers } from './fielding-runs.js';
 import { jobHandlers } from './jobs.js';
 import { genericHandler, planOperations } from './generic.js';
@@ -39,6 +40,7 @@ export const handlers: Handlers = {
   ...fieldingRunHandlers,
   ...jobHandlers,
   ...profileHandlers,
+  ...exclusionGroupHandlers,
   ...transitionHandlers,
 };
 

@@ -26,6 +26,33 @@ export function cursorOf(name: 'start_after' | 'end_before', value: string | und
   return value;
 }
 
+export interface PageQuery { page_size?: number; start_after?: string; end_before?: string }
+
+/**
+ * A page of a short newest-first list, by scanning (the lists of what clients create: a few objects,
+ * an exclusion group's 100 members): `page_size` (10 by default), `start_after` the id of the last item
+ * of the page before, `end_before` of the first of the page after. A cursor that names no item of the
+ * list is a 400.
+ */
+export function pageOf<T>(items: readonly T[], idOf: (item: T) => string, query: PageQuery): { items: T[]; hasMore: boolean; nextCursor: string | null } {
+  const size = pageSizeOf(query.page_size);
+  const indexOf = (name: 'start_after' | 'end_before') => {
+    const cursor = query[name];
+    if (cursor === undefined) return undefined;
+    const at = items.findIndex((item) => idOf(item) === cursor);
+    if (at < 0) throw badRequest([{ name, reason: `'${name}' must be a next_cursor value from an earlier page.` }]);
+    return at;
+  };
+  const after = indexOf('start_after');
+  const before = indexOf('end_before');
+  const from = after === undefined ? 0 : after + 1;
+  const to = before ?? items.length;
+  const page = before !== undefined && after === undefined ? items.slice(Math.max(0, to - size), to) : items.slice(from, Math.min(to, from + size));
+  const last = page.at(-1);
+  const hasMore = last !== undefined && items.indexOf(last) < items.length - 1;
+  return { items: page, hasMore, nextCursor: hasMore ? idOf(last) : null };
+}
+
 /** Cint's highlighted_name: the matched part of a name wrapped in <em>. */
 export function highlight(name: string, search: string): string {
   const at = name.toLowerCase().indexOf(search.toLowerCase());
