@@ -215,6 +215,19 @@ export async function liveRun(app: MockApp, client: Client) {
   return { projectId: project.id, targetGroupId, runId, runUrl, etag: String(run.headers.etag) };
 }
 
+/** Moves `client`'s session clock by an ISO 8601 duration through the admin API. */
+export async function advanceClock(app: MockApp, client: Client, by: string): Promise<void> {
+  const moved = await app.inject({ method: 'POST', url: `/__admin/sessions/${client.clientId}/clock`, payload: { advance: by } });
+  assert.equal(moved.statusCode, 200, moved.body);
+}
+
+/** Sets how `client`'s live target groups fill (the admin API's fielding settings); answers the settings now in force. */
+export async function setFielding(app: MockApp, client: Client, settings: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const answer = await app.inject({ method: 'PUT', url: `/__admin/sessions/${client.clientId}/fielding`, payload: settings });
+  assert.equal(answer.statusCode, 200, answer.body);
+  return answer.json();
+}
+
 export interface SocketAnswer { status: number; headers: Headers; text: string; json: Record<string, unknown> }
 
 /**

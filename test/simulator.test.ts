@@ -9,6 +9,7 @@ import { controlOf } from '../src/control.js';
 import {
   assertCintError, assertMatchesSpec, clientOf, createProject, createTargetGroup, futureDate, launch, makeApp, projectsUrl, runsUrl,
   targetGroupsUrl, type Client,
+  advanceClock, setFielding as putFielding,
 } from './helpers.js';
 
 /** Overrides of Cint's example target group without its profiles (undefined is left out of the JSON): its fill is the target group's alone. */
@@ -34,15 +35,8 @@ describe('fielding simulator', () => {
   after(() => app.close());
 
   const get = (client: Client, url: string) => app.inject({ method: 'GET', url, headers: client.headers() });
-  const advance = async (client: Client, by: string) => {
-    const moved = await app.inject({ method: 'POST', url: `/__admin/sessions/${client.clientId}/clock`, payload: { advance: by } });
-    assert.equal(moved.statusCode, 200, moved.body);
-  };
-  const setFielding = async (client: Client, settings: Record<string, unknown>) => {
-    const answer = await app.inject({ method: 'PUT', url: `/__admin/sessions/${client.clientId}/fielding`, payload: settings });
-    assert.equal(answer.statusCode, 200, answer.body);
-    return answer.json();
-  };
+  const advance = (client: Client, by: string) => advanceClock(app, client, by);
+  const setFielding = (client: Client, settings: Record<string, unknown>) => putFielding(app, client, settings);
 
   /** A client whose session exists (the admin API needs one), with its fielding settings, and a launched target group. */
   async function fielding(settings: Record<string, unknown> | null, body: Record<string, unknown> = plainBody(), client?: Client) {

@@ -8,6 +8,7 @@ import type { MockApp } from '../src/app.js';
 import {
   ACCOUNT, MANAGER_ID, assertCintError, assertMatchesSpec, clientOf, createProject, createTargetGroup, futureDate, launch, launchUrl,
   makeApp, projectsUrl, runsUrl, targetGroupsUrl, type Client,
+  advanceClock, setFielding as putFielding,
 } from './helpers.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -28,14 +29,8 @@ describe('target group views, as the document has them', () => {
   after(() => app.close());
 
   const get = (client: Client, url: string) => app.inject({ method: 'GET', url, headers: client.headers() });
-  const advance = async (client: Client, by: string) => {
-    const moved = await app.inject({ method: 'POST', url: `/__admin/sessions/${client.clientId}/clock`, payload: { advance: by } });
-    assert.equal(moved.statusCode, 200, moved.body);
-  };
-  const setFielding = async (client: Client, settings: Record<string, unknown>) => {
-    const answer = await app.inject({ method: 'PUT', url: `/__admin/sessions/${client.clientId}/fielding`, payload: settings });
-    assert.equal(answer.statusCode, 200, answer.body);
-  };
+  const advance = (client: Client, by: string) => advanceClock(app, client, by);
+  const setFielding = (client: Client, settings: Record<string, unknown>) => putFielding(app, client, settings);
   /** A client with a project (its session exists then) and its fielding settings. */
   async function session(settings: Record<string, unknown>, project: Record<string, unknown> = {}) {
     const client = await clientOf(app);
