@@ -227,8 +227,14 @@ describe('target group settings', () => {
       assert.deepEqual(changelog[0]!.changes, [{
         object: 'user_requested_cpi_change',
         new_value: { value: '3.10', currency_code: 'EUR', currency_scale: 2 },
-        old_value: { value: '2.7352', currency_code: 'USD', currency_scale: 2 },
+        old_value: null,
       }]);
+      // The next one names it as its old value; the same CPI again records nothing.
+      assert.equal((await put(client, url, { target_group_cpi: { value: '3.20', currency_code: 'EUR' } })).statusCode, 200);
+      assert.equal((await put(client, url, { target_group_cpi: { value: '3.20', currency_code: 'EUR' } })).statusCode, 200);
+      const changes = ((await get(client, `${groupUrl}/changelog`)).json().changelog as { changes: { object: string; old_value: unknown }[] }[])
+        .flatMap((entry) => entry.changes).filter((change) => change.object === 'user_requested_cpi_change');
+      assert.deepEqual(changes.map((change) => change.old_value), [{ value: '3.10', currency_code: 'EUR', currency_scale: 2 }, null]);
       assertMatchesSpec('get_target_group_changelog', 200, { changelog, next_cursor: '' });
     });
 

@@ -213,7 +213,8 @@ describe('webhook deliveries', () => {
       const [, renamed, priced] = hooks.received.map((request) => verify(request, webhook.secret));
       assert.equal(renamed!.payload.changes[0]!.object, 'name_change');
       assert.equal(renamed!.payload.changes[0]!.new_value, 'Renamed target group');
-      assert.deepEqual(priced!.payload.changes, [{ object: 'user_requested_cpi_change', new_value: { value: '2.50', currency_code: 'USD' }, old_value: null }]);
+      // MonetaryAmount with its scale, as the document's example of this event has it.
+      assert.deepEqual(priced!.payload.changes, [{ object: 'user_requested_cpi_change', new_value: { value: '2.50', currency_code: 'USD', currency_scale: 2 }, old_value: null }]);
       assert.equal(others.received.length, 0, 'a session-updated webhook gets no target-group-updated event');
       assert.deepEqual(mock.deliveries(client.clientId).map((delivery) => delivery.webhook_id), [webhook.id, webhook.id, webhook.id]);
     } finally {

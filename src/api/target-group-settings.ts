@@ -113,6 +113,15 @@ function allocationsFromUpdate(body: Json, current: unknown, group: TargetGroup)
   };
 }
 
+/** The CPI last requested with update_cost_per_interview, as the target group's changelog holds it; null when none was. */
+function lastRequestedCpi(changelog: Record<string, unknown>[]): unknown {
+  for (let i = changelog.length - 1; i >= 0; i -= 1) {
+    const change = (changelog[i]!.changes as { object: string; new_value: unknown }[]).find((item) => item.object === 'user_requested_cpi_change');
+    if (change) return change.new_value;
+  }
+  return null;
+}
+
 export const targetGroupSettingsHandlers = {
   get_fielding_assistant_assignment: ({ session, params }) => {
     const group = findTargetGroup(session, params.account_id, params.project_id, params.target_group_id);
@@ -183,15 +192,14 @@ export const targetGroupSettingsHandlers = {
     else if (currency === 'USD' && Number(value) > 105) problems.push({ name: 'target_group_cpi.value', reason: "'target_group_cpi.value' must not exceed the platform limit of 105.00 USD." });
     if (typeof currency !== 'string' || !/^[A-Z]{3}$/.test(currency)) problems.push({ name: 'target_group_cpi.currency_code', reason: "'target_group_cpi.currency_code' must be a three-letter ISO 4217 code in upper case." });
     if (problems.length) throw badRequest(problems);
-    const amount = (cpi: unknown) => {
-      const sent = cpi as { value?: unknown; currency_code?: unknown } | undefined;
-      return sent && typeof sent.currency_code === 'string' ? { value: sent.value, currency_code: sent.currency_code, currency_scale: currencyScaleOf(sent.currency_code) } : null;
-    };
-    const before = amount(group.spec.cost_per_interview);
     replaceField(session, group, 'cost_per_interview', { value, currency_code: currency });
-    const after = amount(group.spec.cost_per_interview)!;
-    addChangelogEntry(session, group, actor, group.updated_at, [{ object: 'user_requested_cpi_change', new_value: after, old_value: before }]);
-    return { body: { target_group_cpi: after } };
+    const cpi = { value, currency_code: currency, currency_scale: currencyScaleOf(currency as string) };
+    // The change's old value is the CPI last requested here ("possible to be null": none before).
+    const before = lastRequestedCpi(group.changelog);
+    if (JSON.stringify(before) !== JSON.stringify(cpi)) {
+      addChangelogEntry(session, group, actor, group.updated_at, [{ object: 'user_requested_cpi_change', new_value: cpi, old_value: before }]);
+    }
+    return { body: { target_group_cpi: cpi } };
   },
 
   update_filling_strategy: ({ session, params, body, actor }) => {

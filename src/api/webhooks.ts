@@ -1,12 +1,8 @@
 // The Notifications Webhooks operations beyond what the generic collection does for them: a webhook's
 // URL must be one the mock can POST to, and list_webhook_events_history answers the webhook's own
-// deliveries (webhooks/delivery.ts), filtered and paged as the document says. Also the one target group
-// change no other handler records: update_cost_per_interview's user_requested_cpi_change.
+// deliveries (webhooks/delivery.ts), filtered and paged as the document says.
 import { badRequest, type InvalidParam } from '../cint/errors.js';
 import type { CintEventType } from '../sessions/events.js';
-import { addChangelogEntry } from '../sessions/changelog.js';
-import { isoAt } from '../sessions/lifecycle.js';
-import { findTargetGroup } from '../sessions/lookup.js';
 import type { Delivery, DeliveryStatus } from '../webhooks/delivery.js';
 import type { Handler, HandlerInput, HandlerOutput } from './handler.js';
 import type { OperationId } from '../cint/operations.js';
@@ -92,15 +88,6 @@ function historyPage(input: HandlerInput<'list_webhook_events_history'>) {
   return { events, next_cursor: more ? last.id : null };
 }
 
-/** The last user_requested_cpi value the target group's changelog holds: the change's old value. */
-function lastRequestedCpi(changelog: Record<string, unknown>[]): unknown {
-  for (let i = changelog.length - 1; i >= 0; i -= 1) {
-    const change = (changelog[i]!.changes as { object: string; new_value: unknown }[]).find((item) => item.object === 'user_requested_cpi_change');
-    if (change) return change.new_value;
-  }
-  return null;
-}
-
 export function webhookWrappers(options: { requireHttps: boolean }): Partial<Record<OperationId, AroundGeneric>> {
   return {
     create_webhook: (generic) => (input) => {
@@ -116,20 +103,6 @@ export function webhookWrappers(options: { requireHttps: boolean }): Partial<Rec
       const withHistory = (output: HandlerOutput): HandlerOutput => ({ ...output, body: historyPage(input as HandlerInput<'list_webhook_events_history'>) });
       const output = generic(input);
       return output instanceof Promise ? output.then(withHistory) : withHistory(output);
-    },
-    // Recorded while the handler runs, not after an await: a scenario's webhook step is set for exactly
-    // the synchronous part of the request (api/plugin.ts).
-    update_cost_per_interview: (generic) => (input) => {
-      const { session, params, actor } = input as HandlerInput<'update_cost_per_interview'>;
-      const group = findTargetGroup(session, params.account_id, params.project_id, params.target_group_id);
-      const cpi = (input.body as unknown as { target_group_cpi: { value: string; currency_code?: string } }).target_group_cpi;
-      const at = isoAt(session.now());
-      const before = lastRequestedCpi(group.changelog);
-      if (JSON.stringify(before) !== JSON.stringify(cpi)) {
-        addChangelogEntry(session, group, actor, at, [{ object: 'user_requested_cpi_change', new_value: cpi, old_value: before }]);
-        group.updated_at = at;
-      }
-      return generic(input);
     },
   };
 }
