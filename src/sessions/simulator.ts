@@ -3,7 +3,9 @@
 // a target group's statistics, its quotas and its completes by interval grow as Cint's do, and a run
 // that reaches its completes goal completes. Counts are drawn per tick of time (an hour at first), never
 // per respondent, and ticks get longer as a run ages, so a clock moved a year on costs a few thousand
-// draws per run. The lifecycle (sessions/lifecycle.ts) tells it when a run goes live and stops.
+// draws per run while it can still take completes; once it cannot (goal reached, complete share 0, a
+// profile's quotas all full), the ticks a clock move passes are drawn together, a few splits per bucket
+// size passed however many ticks. The lifecycle (sessions/lifecycle.ts) tells it when a run goes live and stops.
 import { Value } from '@sinclair/typebox/value';
 import { quotaPlanOf, type QuotaPlanProfile } from '../api/target-group-shape.js';
 import { SeededRandom, streamSeed } from '../scenarios/random.js';
@@ -105,6 +107,8 @@ export interface Fill {
   lastCompleteAt: number | null;
 }
 
+const TOTALS = ['entrants', 'prescreens', 'completes', 'screen_outs', 'over_quota', 'drop_offs'] as const satisfies readonly (keyof FillTotals)[];
+
 const emptyTotals = (): FillTotals => ({ entrants: 0, prescreens: 0, completes: 0, screen_outs: 0, over_quota: 0, drop_offs: 0 });
 
 /** The target group's completes goal (at least 1, as TargetGroupProgress's filling_goal). */
@@ -133,7 +137,8 @@ interface Step {
   to: number;
   added: FillTotals;
   quotas: Map<string, { profileId: string; name: string | undefined; goal: number; completes: number; prescreens: number }>;
-  plan: QuotaPlanProfile[] | undefined;
+  /** The target group's plan, and its targets' weights by profile, once a draw needs them. */
+  plan: { profiles: QuotaPlanProfile[]; weights: number[][] } | undefined;
 }
 
 /**
@@ -199,13 +204,43 @@ function newStep(fill: Fill, toMs: number): Step {
   return { from: fill.startMs + (fill.series.length - 1) * fill.bucketMs, to: toMs, added: emptyTotals(), quotas: new Map(), plan: undefined };
 }
 
-/** Every whole tick that ends by `toMs`; stops at the one that reaches the goal and returns its end. */
+function planOf(step: Step, group: TargetGroup): { profiles: QuotaPlanProfile[]; weights: number[][] } {
+  if (!step.plan) {
+    const profiles = quotaPlanOf(group);
+    step.plan = { profiles, weights: profiles.map((profile) => profile.targets.map((target) => target.weight)) };
+  }
+  return step.plan;
+}
+
+/**
+ * Every whole tick that ends by `toMs`; stops at the one that reaches the goal and returns its end.
+ * Ticks with nothing to draw (no live time, or no starts) only move the series on; ticks that cannot
+ * take a complete any more are drawn together (fillClosed), whatever the number of them.
+ */
 function runTicks(session: Session, group: TargetGroup, fill: Fill, toMs: number, step: Step): number | null {
   const goal = goalOf(group);
+  const quiet = settingsOf(session).starts_per_hour === 0;
+  // Whether no complete can be taken (null: one can): worked out when a tick is due, again once a tick added completes.
+  let closed: ClosedFill | null | undefined;
   for (;;) {
     const tickStart = fill.startMs + (fill.series.length - 1) * fill.bucketMs;
     const tickEnd = tickStart + fill.bucketMs;
     if (tickEnd > toMs) return null;
+    // No respondent in any tick to come: the same as ticking, without the loop.
+    if (quiet || (fill.liveSince === null && fill.liveMs === 0)) {
+      skipTicks(fill, toMs);
+      fill.liveMs = 0;
+      if (fill.liveSince !== null) fill.liveSince = fill.startMs + (fill.series.length - 1) * fill.bucketMs;
+      return null;
+    }
+    // Live throughout from here to toMs, and no complete can be taken: no tick can reach the goal.
+    if (fill.liveSince === tickStart && fill.liveMs === 0) {
+      if (closed === undefined) closed = closedFill(session, group, fill, step);
+      if (closed) {
+        fillClosed(fill, toMs, step, closed);
+        return null;
+      }
+    }
     if (fill.liveSince !== null) {
       fill.liveMs += Math.max(0, tickEnd - Math.max(fill.liveSince, tickStart));
       fill.liveSince = tickEnd;
@@ -216,9 +251,173 @@ function runTicks(session: Session, group: TargetGroup, fill: Fill, toMs: number
       draw(session, group, fill, fill.liveMs, tickEnd, step);
       fill.liveMs = 0;
       reached = before < goal && fill.totals.completes >= goal;
+      if (fill.totals.completes > before) closed = undefined;
     }
     nextBucket(fill);
     if (reached) return tickEnd;
+  }
+}
+
+/** A run of whole ticks of one bucket size: ticks `from` (the tick under way) to `to` (excluded), counted in buckets from startMs. */
+interface TickSpan { phase: number; bucketMs: number; from: number; to: number }
+
+/** Moves the series on past every whole tick that ends by `toMs`, as ticking does (zeros, merges); the ticks passed, a span per bucket size. */
+function skipTicks(fill: Fill, toMs: number): TickSpan[] {
+  const spans: TickSpan[] = [];
+  for (;;) {
+    const { bucketMs } = fill;
+    const from = fill.series.length - 1;
+    if (fill.startMs + (from + 1) * bucketMs > toMs) return spans;
+    let to = Math.min(SERIES_LIMIT, Math.floor((toMs - fill.startMs) / bucketMs));
+    while (fill.startMs + to * bucketMs > toMs) to -= 1;
+    spans.push({ phase: Math.round(Math.log2(bucketMs / HOUR)), bucketMs, from, to });
+    // At most SERIES_LIMIT / 2 ticks a bucket size (SERIES_LIMIT the first): no draw, a push each.
+    for (let tick = from; tick < to; tick += 1) nextBucket(fill);
+  }
+}
+
+// ---- Ticks that cannot take a complete ------------------------------------------------------------------
+// Once no complete can be taken (the goal is reached, the session's complete share is 0, or a profile
+// with quotas has every target full), every start of a tick is over quota, screened out or drops off,
+// and its prescreens fall in one target of each profile by the targets' weights: a tick's counts are
+// independent Poisson counts, and so are their sums over ticks. Those of a bucket size's ticks are drawn
+// as one (its starts, shares and targets for all its ticks), then split in halves, down to the ticks a
+// clock move passed: each half its share of each count (binomial) and of each profile's targets
+// (hypergeometric), as respondents spread evenly over the ticks would. Each split draws from a stream of
+// its own, named by the fill's stream (where it was when the ticks began), the bucket size, the rates
+// and the ticks halved, so the ticks a clock move passes get the same counts however the clock got
+// there (one jump or several), for a cost of a few splits per bucket size, not a draw per tick.
+
+/** The rates and plan of a fill that cannot take a complete now; null while it can. */
+interface ClosedFill {
+  perHour: number;
+  /** Complete (turned away), screen-out, over quota and drop-off, as draw() shares them. */
+  shares: number[];
+  plan: QuotaPlanProfile[];
+  weights: number[][];
+  /** Names the rates and the plan: other rates, other streams. */
+  key: number;
+}
+
+/** Respondents of some ticks that cannot take a complete: `targets` by profile of the plan, its targets' prescreens (summing to screen-outs + drop-offs). */
+interface Crowd { overQuota: number; screenOuts: number; dropOffs: number; targets: number[][] }
+
+function closedFill(session: Session, group: TargetGroup, fill: Fill, step: Step): ClosedFill | null {
+  const settings = settingsOf(session);
+  const { profiles: plan, weights } = planOf(step, group);
+  // draw()'s `completes` is 0 whatever it draws: none would complete, none is wanted, or one profile takes none.
+  const closed = settings.complete === 0
+    || fill.totals.completes >= goalOf(group)
+    || plan.some((profile) => profile.quotasEnabled && profile.targets.every((target) => (fill.quotas.get(target.id)?.completes ?? 0) >= target.goal));
+  if (!closed) return null;
+  const shares = [settings.complete, settings.screen_out, settings.over_quota, dropOffShare(settings)];
+  // Shares all 0 are split evenly by draw(), completes too; weights that are not numbers split as nothing here does.
+  if (!(sum(shares) > 0) || weights.some((profile) => profile.some((weight) => !(Number.isFinite(weight) && weight >= 0)))) return null;
+  // The weights, not the targets' ids: those differ between sessions fed the same requests.
+  const names = weights.map((profile) => profile.join(',')).join(';');
+  return { perHour: settings.starts_per_hour, shares, plan, weights, key: streamSeed([settings.starts_per_hour, ...shares].join(','), names) };
+}
+
+/** Every whole tick that ends by `toMs`, all live from the tick under way on, none able to take a complete. */
+function fillClosed(fill: Fill, toMs: number, step: Step, closed: ClosedFill): void {
+  const position = fill.random.position;
+  const spans = skipTicks(fill, toMs).map((span) => ({ span, phase: new ClosedPhase(position, span, closed) }));
+  fill.liveSince = fill.startMs + (fill.series.length - 1) * fill.bucketMs;
+  fill.liveMs = 0;
+  for (const { span, phase } of spans) {
+    const crowd = phase.range(span.from, span.to);
+    const prescreened = crowd.screenOuts + crowd.dropOffs;
+    record(fill, step, closed.plan, {
+      entrants: prescreened + crowd.overQuota, prescreens: prescreened, completes: 0,
+      screen_outs: crowd.screenOuts, over_quota: crowd.overQuota, drop_offs: crowd.dropOffs,
+    }, crowd.targets.map((others) => ({ completes: others.map(() => 0), others })));
+  }
+  // The step ends where ticking would have: at the end of the last tick anyone started in.
+  for (let index = spans.length - 1; index >= 0; index -= 1) {
+    const { span, phase } = spans[index]!;
+    const tick = phase.lastStart(span.from, span.to);
+    if (tick >= 0) {
+      step.to = fill.startMs + (tick + 1) * span.bucketMs;
+      return;
+    }
+  }
+}
+
+const startsOf = (crowd: Crowd) => crowd.overQuota + crowd.screenOuts + crowd.dropOffs;
+
+/** The respondents of every tick of one bucket size (ticks `lo` to SERIES_LIMIT), drawn at once and split in halves on demand. */
+class ClosedPhase {
+  private readonly seed: number;
+  private readonly lo: number;
+  private readonly root: Crowd;
+  private readonly halves = new Map<number, [Crowd, Crowd]>();
+
+  constructor(position: number, span: TickSpan, closed: ClosedFill) {
+    this.seed = streamSeed(position, `closed:${span.phase}:${closed.key}`);
+    this.lo = span.phase === 0 ? 0 : SERIES_LIMIT / 2;
+    const random = new SeededRandom(streamSeed(this.seed, 'all'));
+    const starts = poisson(random, (closed.perHour * (SERIES_LIMIT - this.lo) * span.bucketMs) / HOUR);
+    const [turnedAway, screenOuts, overQuota, dropOffs] = multinomial(random, starts, closed.shares);
+    this.root = {
+      overQuota: turnedAway! + overQuota!, screenOuts: screenOuts!, dropOffs: dropOffs!,
+      targets: closed.weights.map((weights) => multinomial(random, screenOuts! + dropOffs!, weights)),
+    };
+  }
+
+  /** The respondents of ticks [from, to). */
+  range(from: number, to: number): Crowd {
+    const total: Crowd = { overQuota: 0, screenOuts: 0, dropOffs: 0, targets: this.root.targets.map((counts) => counts.map(() => 0)) };
+    this.collect(this.root, this.lo, SERIES_LIMIT, from, to, total);
+    return total;
+  }
+
+  /** The last tick of [from, to) anyone started in; -1 when nobody did. */
+  lastStart(from: number, to: number): number {
+    return this.last(this.root, this.lo, SERIES_LIMIT, from, to);
+  }
+
+  private collect(node: Crowd, lo: number, hi: number, from: number, to: number, total: Crowd): void {
+    if (to <= lo || hi <= from || startsOf(node) === 0) return;
+    if (from <= lo && hi <= to) {
+      total.overQuota += node.overQuota;
+      total.screenOuts += node.screenOuts;
+      total.dropOffs += node.dropOffs;
+      node.targets.forEach((counts, profile) => counts.forEach((count, target) => { total.targets[profile]![target]! += count; }));
+      return;
+    }
+    const mid = (lo + hi) >> 1;
+    const [left, right] = this.split(node, lo, hi);
+    this.collect(left, lo, mid, from, to, total);
+    this.collect(right, mid, hi, from, to, total);
+  }
+
+  private last(node: Crowd, lo: number, hi: number, from: number, to: number): number {
+    if (to <= lo || hi <= from || startsOf(node) === 0) return -1;
+    if (hi - lo === 1) return lo;
+    const mid = (lo + hi) >> 1;
+    const [left, right] = this.split(node, lo, hi);
+    const found = this.last(right, mid, hi, from, to);
+    return found >= 0 ? found : this.last(left, lo, mid, from, to);
+  }
+
+  /** The node of ticks [lo, hi) as its halves [lo, mid) and [mid, hi): each respondent in either in proportion to its ticks. */
+  private split(node: Crowd, lo: number, hi: number): [Crowd, Crowd] {
+    const known = this.halves.get(lo * (SERIES_LIMIT + 1) + hi);
+    if (known) return known;
+    const random = new SeededRandom(streamSeed(this.seed, `${lo}-${hi}`));
+    const share = (((lo + hi) >> 1) - lo) / (hi - lo);
+    const overQuota = binomial(random, node.overQuota, share);
+    const screenOuts = binomial(random, node.screenOuts, share);
+    const dropOffs = binomial(random, node.dropOffs, share);
+    const targets = node.targets.map((counts) => multiHypergeometric(random, counts, screenOuts + dropOffs));
+    const left: Crowd = { overQuota, screenOuts, dropOffs, targets };
+    const right: Crowd = {
+      overQuota: node.overQuota - overQuota, screenOuts: node.screenOuts - screenOuts, dropOffs: node.dropOffs - dropOffs,
+      targets: node.targets.map((counts, profile) => counts.map((count, target) => count - targets[profile]![target]!)),
+    };
+    const halves: [Crowd, Crowd] = [left, right];
+    this.halves.set(lo * (SERIES_LIMIT + 1) + hi, halves);
+    return halves;
   }
 }
 
@@ -246,16 +445,17 @@ function draw(session: Session, group: TargetGroup, fill: Fill, liveMs: number, 
 
   // Each completing respondent falls in one target of each profile, by the targets' goals; a full
   // quota turns its respondents away (over quota).
-  const plan = (step.plan ??= quotaPlanOf(group));
+  const { profiles: plan, weights } = planOf(step, group);
   const splits: number[][] = [];
   let accepted = completes;
-  for (const profile of plan) {
-    const counts = multinomial(random, accepted, profile.targets.map((target) => target.weight));
-    if (profile.quotasEnabled) {
-      profile.targets.forEach((target, index) => {
-        const room = Math.max(0, target.goal - (fill.quotas.get(target.id)?.completes ?? 0));
-        counts[index] = Math.min(counts[index]!, room);
-      });
+  for (let index = 0; index < plan.length; index += 1) {
+    const { quotasEnabled, targets } = plan[index]!;
+    const counts = multinomial(random, accepted, weights[index]!);
+    if (quotasEnabled) {
+      for (let i = 0; i < targets.length; i += 1) {
+        const room = Math.max(0, targets[i]!.goal - (fill.quotas.get(targets[i]!.id)?.completes ?? 0));
+        counts[i] = Math.min(counts[i]!, room);
+      }
     }
     accepted = sum(counts);
     splits.push(counts);
@@ -263,35 +463,44 @@ function draw(session: Session, group: TargetGroup, fill: Fill, liveMs: number, 
   overQuota += completes - accepted;
   completes = accepted;
   const prescreened = screenOuts! + dropOffs!;
-  plan.forEach((profile, index) => {
-    const counts = thin(random, splits[index]!, completes);
-    const others = multinomial(random, prescreened, profile.targets.map((target) => target.weight));
-    profile.targets.forEach((target, i) => {
-      if (counts[i] === 0 && others[i] === 0) return;
-      const quota = fill.quotas.get(target.id) ?? { completes: 0, prescreens: 0 };
-      quota.completes += counts[i]!;
-      quota.prescreens += counts[i]! + others[i]!;
-      fill.quotas.set(target.id, quota);
-      const touched = step.quotas.get(target.id) ?? { profileId: profile.id, name: target.name, goal: target.goal, completes: 0, prescreens: 0 };
-      touched.completes += counts[i]!;
-      touched.prescreens += counts[i]! + others[i]!;
-      step.quotas.set(target.id, touched);
-    });
-  });
-
-  const added: FillTotals = {
-    entrants: starts, prescreens: completes + prescreened, completes, screen_outs: screenOuts!, over_quota: overQuota, drop_offs: dropOffs!,
-  };
-  for (const key of Object.keys(added) as (keyof FillTotals)[]) {
-    fill.totals[key] += added[key];
-    step.added[key] += added[key];
+  // Profile by profile, its completes then its other prescreens: the stream's order.
+  const byTarget: { completes: number[]; others: number[] }[] = [];
+  for (let index = 0; index < plan.length; index += 1) {
+    byTarget.push({ completes: thin(random, splits[index]!, completes), others: multinomial(random, prescreened, weights[index]!) });
   }
+  record(fill, step, plan, {
+    entrants: starts, prescreens: completes + prescreened, completes, screen_outs: screenOuts!, over_quota: overQuota, drop_offs: dropOffs!,
+  }, byTarget);
   fill.series[fill.series.length - 1]! += completes;
   if (completes > 0) {
     fill.firstCompleteAt ??= atMs;
     fill.lastCompleteAt = atMs;
   }
   step.to = atMs;
+}
+
+/** Counts what was drawn into the fill and the step: `byTarget` by profile of the plan, its targets' completes and other prescreens. */
+function record(fill: Fill, step: Step, plan: QuotaPlanProfile[], added: FillTotals, byTarget: { completes: readonly number[]; others: readonly number[] }[]): void {
+  for (let index = 0; index < plan.length; index += 1) {
+    const profile = plan[index]!;
+    const { completes, others } = byTarget[index]!;
+    for (let i = 0; i < profile.targets.length; i += 1) {
+      if (completes[i] === 0 && others[i] === 0) continue;
+      const target = profile.targets[i]!;
+      const quota = fill.quotas.get(target.id) ?? { completes: 0, prescreens: 0 };
+      quota.completes += completes[i]!;
+      quota.prescreens += completes[i]! + others[i]!;
+      fill.quotas.set(target.id, quota);
+      const touched = step.quotas.get(target.id) ?? { profileId: profile.id, name: target.name, goal: target.goal, completes: 0, prescreens: 0 };
+      touched.completes += completes[i]!;
+      touched.prescreens += completes[i]! + others[i]!;
+      step.quotas.set(target.id, touched);
+    }
+  }
+  for (const key of TOTALS) {
+    fill.totals[key] += added[key];
+    step.added[key] += added[key];
+  }
 }
 
 // ---- Events ---------------------------------------------------------------------------------------------
@@ -399,7 +608,11 @@ export function completesByInterval(session: Session, group: TargetGroup, interv
 // ---- Drawing counts -------------------------------------------------------------------------------------
 // Each is O(1), or O(n) only for n below 30: a tick costs the same whatever the number of respondents.
 
-const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0);
+function sum(values: readonly number[]): number {
+  let total = 0;
+  for (const value of values) total += value;
+  return total;
+}
 
 function normal(random: SeededRandom): number {
   const u = 1 - random.next();
@@ -434,7 +647,7 @@ export function binomial(random: SeededRandom, n: number, p: number): number {
 
 /** `n` split by `weights` (need not sum to 1; all 0: evenly). */
 export function multinomial(random: SeededRandom, n: number, weights: readonly number[]): number[] {
-  const counts = weights.map(() => 0);
+  const counts = new Array<number>(weights.length).fill(0);
   if (weights.length === 0) return counts;
   let total = sum(weights);
   const even = total <= 0;
@@ -448,6 +661,40 @@ export function multinomial(random: SeededRandom, n: number, weights: readonly n
   }
   counts[weights.length - 1]! += left;
   return counts;
+}
+
+/** Successes among `draws` taken without replacement from `population` of which `successes` are successes. */
+export function hypergeometric(random: SeededRandom, population: number, successes: number, draws: number): number {
+  if (draws <= 0 || successes <= 0) return 0;
+  if (draws >= population) return successes;
+  if (successes >= population) return draws;
+  // Each at most half the population: H(N, K, n) = K - H(N, K, N - n) = n - H(N, N - K, n).
+  if (draws > population / 2) return successes - hypergeometric(random, population, successes, population - draws);
+  if (successes > population / 2) return draws - hypergeometric(random, population, population - successes, draws);
+  // Symmetric in successes and draws: take the fewer of them one by one.
+  const few = Math.min(draws, successes);
+  const many = Math.max(draws, successes);
+  if (few < 30) {
+    let count = 0;
+    for (let i = 0; i < few; i += 1) if (random.next() * (population - i) < many - count) count += 1;
+    return count;
+  }
+  const mean = (draws * successes) / population;
+  const variance = (mean * (1 - successes / population) * (population - draws)) / (population - 1);
+  if (variance >= 9) return Math.min(few, Math.max(0, Math.round(mean + Math.sqrt(variance) * normal(random))));
+  return Math.min(few, binomial(random, draws, successes / population));
+}
+
+/** `draws` taken without replacement from `counts` (at most their sum): how many of each. */
+export function multiHypergeometric(random: SeededRandom, counts: readonly number[], draws: number): number[] {
+  let population = sum(counts);
+  let left = draws;
+  return counts.map((count) => {
+    const taken = hypergeometric(random, population, count, left);
+    population -= count;
+    left -= taken;
+    return taken;
+  });
 }
 
 /** `counts` brought down to sum `target`, removing from each about in proportion; never below 0. */
