@@ -81,6 +81,18 @@ export function targetGroupBody(overrides: Record<string, unknown> = {}): Record
   return { ...body, ...overrides };
 }
 
+/** Two quotas of one gender profile, nominal: 10 and 30 completes, so a target group takes at most 40. */
+export const QUOTA_PROFILING = {
+  profile_adjustment_type: 'nominal',
+  profiles: [{
+    object: 'regular', name: 'gender', quotas_enabled: true,
+    targets: [
+      { conditions: [{ object: 'selection', question_id: 43, option: '1' }], quota: { name: 'Men', completes_goal: 10 } },
+      { conditions: [{ object: 'selection', question_id: 43, option: '2' }], quota: { name: 'Women', completes_goal: 30 } },
+    ],
+  }],
+};
+
 export const futureDate = (days = 30) => new Date(Date.now() + days * 86_400_000).toISOString();
 
 /** Asserts the exact Cint envelope: {id (UUID), object, detail, invalid_params?} and nothing else. */

@@ -7,23 +7,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { MockApp } from '../src/app.js';
 import {
-  assertMatchesSpec, clientOf, createProject, createTargetGroup, futureDate, launchUrl, makeApp, runsUrl, setFielding, targetGroupsUrl, type Client,
+  assertMatchesSpec, clientOf, createProject, createTargetGroup, futureDate, launchUrl, makeApp, runsUrl, setFielding, targetGroupsUrl, type Client, QUOTA_PROFILING,
 } from './helpers.js';
 
 /** Two quotas of one profile, 10 and 30 completes, under a completes goal of 1000: the completes stop at 40. */
-const fullQuotas = {
-  profiling: {
-    profile_adjustment_type: 'nominal',
-    profiles: [{
-      object: 'regular', name: 'gender', quotas_enabled: true,
-      targets: [
-        { conditions: [{ object: 'selection', question_id: 43, option: '1' }], quota: { name: 'Men', completes_goal: 10 } },
-        { conditions: [{ object: 'selection', question_id: 43, option: '2' }], quota: { name: 'Women', completes_goal: 30 } },
-      ],
-    }],
-  },
-  completes_goal: 1000,
-};
+const fullQuotas = { profiling: QUOTA_PROFILING, completes_goal: 1000 };
 
 const HOURS_A_DAY = 24;
 const TEN_YEARS = 3650;

@@ -9,23 +9,11 @@ import { controlOf } from '../src/control.js';
 import {
   assertCintError, assertMatchesSpec, clientOf, createProject, createTargetGroup, futureDate, launch, makeApp, projectsUrl, runsUrl,
   targetGroupsUrl, type Client,
-  advanceClock, setFielding as putFielding,
+  advanceClock, setFielding as putFielding, QUOTA_PROFILING,
 } from './helpers.js';
 
 /** Overrides of Cint's example target group without its profiles (undefined is left out of the JSON): its fill is the target group's alone. */
 const plainBody = (overrides: Record<string, unknown> = {}) => ({ profiling: undefined, ...overrides });
-
-/** Two quotas of one profile, nominal: 10 and 30 completes of a goal of 40. */
-const quotaProfiling = {
-  profile_adjustment_type: 'nominal',
-  profiles: [{
-    object: 'regular', name: 'gender', quotas_enabled: true,
-    targets: [
-      { conditions: [{ object: 'selection', question_id: 43, option: '1' }], quota: { name: 'Men', completes_goal: 10 } },
-      { conditions: [{ object: 'selection', question_id: 43, option: '2' }], quota: { name: 'Women', completes_goal: 30 } },
-    ],
-  }],
-};
 
 interface Performance { entrants: number; prescreens: number; completes: number; incidence_rate: number; conversion_rate: number; drop_off_rate: number; first_complete?: string; last_complete?: string; respondent_analysis: { live: { status: string; count: number }[] } }
 
@@ -162,7 +150,7 @@ describe('fielding simulator', () => {
 
     it('fills each quota to its goal and no further; quota fills read in list_profiles and arrive as quota-fill-registered and session-updated events', async () => {
       const { client, groupUrl, targetGroupId } = await fielding({ starts_per_hour: 40, complete: 0.9, screen_out: 0.05, over_quota: 0, seed: 3 },
-        plainBody({ completes_goal: 400, profiling: quotaProfiling }));
+        plainBody({ completes_goal: 400, profiling: QUOTA_PROFILING }));
       await advance(client, 'P2D');
       const profiles = await get(client, `${groupUrl}/profiles`);
       assert.equal(profiles.statusCode, 200, profiles.body);
@@ -195,7 +183,7 @@ describe('fielding simulator', () => {
   describe('reproducible with a seed', () => {
     it('the same seed, requests and clock moves give the same numbers; another seed others; one jump or three give the same', async () => {
       const steps = async (seed: unknown, moves: string[]) => {
-        const run = await fielding({ starts_per_hour: 12, seed }, plainBody({ profiling: quotaProfiling, completes_goal: 1000 }));
+        const run = await fielding({ starts_per_hour: 12, seed }, plainBody({ profiling: QUOTA_PROFILING, completes_goal: 1000 }));
         for (const by of moves) await advance(run.client, by);
         const profiles = (await get(run.client, `${run.groupUrl}/profiles`)).json().profiles[0].targets.map((target: { quota: unknown }) => target.quota);
         return { numbers: counts(await performance(run.client, run.groupUrl)), daily: (await intervals(run.client, run.groupUrl)).map(({ count }) => count), profiles };
