@@ -7,7 +7,7 @@ import { addChangelogEntry } from '../sessions/changelog.js';
 import { findTargetGroup } from '../sessions/lookup.js';
 import { completeAtGoal, isoAt, runOf } from '../sessions/lifecycle.js';
 import { goalOf, quotaFillOf } from '../sessions/simulator.js';
-import { jsonBytes, type Session, type TargetGroup } from '../sessions/store.js';
+import { targetGroupBytes, type Session, type TargetGroup } from '../sessions/store.js';
 import type { Handlers } from './handler.js';
 import { profilesOf, targetPosition } from './target-group-shape.js';
 import { answerFrom } from './answers.js';
@@ -69,7 +69,7 @@ export const profileHandlers = {
     }
     const before = goalOf(group);
     if (typeof update.completes_goal === 'number') spec.completes_goal = Math.round(update.completes_goal);
-    session.resize(group, jsonBytes(spec) + jsonBytes(group.profileIdBase) + jsonBytes(group.changelog));
+    session.resize(group, targetGroupBytes(group, spec));
     group.spec = spec;
     const now = isoAt(session.now());
     group.updated_at = now;

@@ -8,7 +8,7 @@ import { badRequest, preconditionFailed, type InvalidParam } from '../cint/error
 import { ifMatchSatisfied, requireIfMatch } from '../cint/etag.js';
 import { findTargetGroup } from '../sessions/lookup.js';
 import { isoAt } from '../sessions/lifecycle.js';
-import { jsonBytes, type Session, type TargetGroup } from '../sessions/store.js';
+import { targetGroupBytes, type Session, type TargetGroup } from '../sessions/store.js';
 import type { Handlers } from './handler.js';
 import { addChangelogEntry } from '../sessions/changelog.js';
 import { activityExclusionsOf, allocationGroupIds, allocationSpecificationOf } from './target-group-shape.js';
@@ -26,7 +26,7 @@ export const assignmentEtagOf = (group: TargetGroup): string => group.assignment
 /** Replaces one field of the target group's stored body, keeping the session's byte count right. */
 function replaceField(session: Session, group: TargetGroup, field: string, value: unknown): void {
   const spec = { ...group.spec, [field]: value };
-  session.resize(group, jsonBytes(spec) + jsonBytes(group.profileIdBase) + jsonBytes(group.changelog));
+  session.resize(group, targetGroupBytes(group, spec));
   group.spec = spec;
   group.updated_at = isoAt(session.now());
 }

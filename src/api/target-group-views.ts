@@ -7,7 +7,7 @@ import { addChangelogEntry } from '../sessions/changelog.js';
 import { durationMs } from '../sessions/clock.js';
 import { findProject, findTargetGroup, findTargetGroupById } from '../sessions/lookup.js';
 import { completesByInterval, goalOf, MAX_INTERVALS, statisticsOf, type FillStatistics } from '../sessions/simulator.js';
-import { jsonBytes, type Project, type Session, type TargetGroup } from '../sessions/store.js';
+import { targetGroupBytes, type Project, type Session, type TargetGroup } from '../sessions/store.js';
 import { answerFrom } from './answers.js';
 import type { Handlers } from './handler.js';
 import { localeParts } from './shared.js';
@@ -202,7 +202,7 @@ export const targetGroupViewHandlers = {
     const before = group.spec;
     const spec = { ...before, ...(body as Record<string, unknown>) };
     // Counted as the session's bytes, as every stored body is (a SessionFullError changes nothing).
-    session.resize(group, jsonBytes(spec) + jsonBytes(group.profileIdBase) + jsonBytes(group.changelog));
+    session.resize(group, targetGroupBytes(group, spec));
     group.spec = spec;
     group.updated_at = isoAt(session.now());
     recordChanges(session, group, actor, before, group.spec, group.updated_at);

@@ -2,7 +2,7 @@
 import { badRequest, type InvalidParam } from '../cint/errors.js';
 import { appendId, findProject, findTargetGroup } from '../sessions/lookup.js';
 import { paginate } from '../sessions/pagination.js';
-import { humanReadableId, jsonBytes, newId, type Session, type TargetGroup } from '../sessions/store.js';
+import { humanReadableId, jsonBytes, newId, targetGroupBytes, type Session, type TargetGroup } from '../sessions/store.js';
 import type { Handlers } from './handler.js';
 import { draftView, newProfileIdBase } from './target-group-shape.js';
 import { progressOf, recordChanges } from './target-group-views.js';
@@ -145,7 +145,7 @@ export const targetGroupHandlers = {
     checkSupplierIds(body.allocations, 'allocations.', 'suppliers');
     const before = group.spec;
     const spec = structuredClone(body) as Record<string, unknown>;
-    session.resize(group, jsonBytes(spec) + jsonBytes(group.profileIdBase) + jsonBytes(group.changelog));
+    session.resize(group, targetGroupBytes(group, spec));
     group.spec = spec;
     // The assignment is readable (and PUT) on its own path, with an ETag that must change when it does.
     if (JSON.stringify(before.fielding_assistant_assignment) !== JSON.stringify(spec.fielding_assistant_assignment)) group.assignmentEtag = session.nextEtag();

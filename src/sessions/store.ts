@@ -184,6 +184,11 @@ export function jsonBytes(value: unknown): number {
   return value === undefined ? 0 : Buffer.byteLength(JSON.stringify(value));
 }
 
+/** What a target group holds as the session counts it, with `spec` the body about to be stored: that body, its profile id base and its changelog. */
+export function targetGroupBytes(group: TargetGroup, spec: Record<string, unknown>): number {
+  return jsonBytes(spec) + jsonBytes(group.profileIdBase) + jsonBytes(group.changelog);
+}
+
 export class Session {
   readonly projects = new Map<string, Project>();
   readonly projectsByAccount = new Map<number, string[]>();
