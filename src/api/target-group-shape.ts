@@ -9,9 +9,9 @@ import { ulid } from 'ulid';
 import { CROCKFORD, type TargetGroup } from '../sessions/store.js';
 import type { Directory, Supplier } from './directory.js';
 
-type Json = Record<string, unknown>;
+export type Json = Record<string, unknown>;
 
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+export const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 const objectsOf = (value: unknown): Json[] => (Array.isArray(value) ? value.filter(isObject) : []);
 const listOf = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 
@@ -51,14 +51,25 @@ function idsFrom(base: string): () => string {
 
 // ---- The fields -------------------------------------------------------------------------------------
 
+/** The Fielding Assistant's pricing module, when the target group has one. */
+function pricingModuleOf(spec: Json): Json | undefined {
+  const assignment = spec.fielding_assistant_assignment;
+  const pricing = isObject(assignment) ? assignment.pricing : undefined;
+  return isObject(pricing) ? pricing : undefined;
+}
+
 /**
  * The pricing module's type is the target group's pricing model; without one, the schema's default
  * (decision 56). The overviews say the same.
  */
 export function pricingModelOf(spec: Json): 'dynamic' | 'rate_card' {
-  const assignment = spec.fielding_assistant_assignment;
-  const pricing = isObject(assignment) ? assignment.pricing : undefined;
-  return isObject(pricing) && pricing.type === 'rate_card' ? 'rate_card' : 'dynamic';
+  return pricingModuleOf(spec)?.type === 'rate_card' ? 'rate_card' : 'dynamic';
+}
+
+/** "CPI restrictions in place from fielding assistant": a pricing module that sets a limit on the CPI. */
+export function pricingRestrictedOf(spec: Json): boolean {
+  const pricing = pricingModuleOf(spec);
+  return pricing !== undefined && ['maximum_cpi', 'minimum_cpi', 'total_budget'].some((limit) => isObject(pricing[limit]));
 }
 
 /**

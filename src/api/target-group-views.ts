@@ -11,7 +11,7 @@ import { targetGroupBytes, type Project, type Session, type TargetGroup } from '
 import { answerFrom } from './answers.js';
 import type { Handlers } from './handler.js';
 import { localeParts } from './shared.js';
-import { detailsView, pricingModelOf } from './target-group-shape.js';
+import { detailsView, isObject, pricingModelOf, pricingRestrictedOf } from './target-group-shape.js';
 import { isoAt, runOf } from '../sessions/lifecycle.js';
 
 /** The spec fields the changelog follows, and the change object Cint names for each. */
@@ -55,15 +55,6 @@ export function progressOf(session: Session, group: TargetGroup, statistics = st
 function medianLengthOfInterviewSeconds(group: TargetGroup, statistics: FillStatistics): number | null {
   const minutes = Number(group.spec.expected_length_of_interview_minutes);
   return statistics.completes > 0 && minutes > 0 ? Math.round(minutes * 60) : null;
-}
-
-type Json = Record<string, unknown>;
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
-
-/** "CPI restrictions in place from fielding assistant": a pricing module that sets a limit on the CPI. */
-function pricingRestrictedOf(spec: Json): boolean {
-  const pricing = isObject(spec.fielding_assistant_assignment) ? spec.fielding_assistant_assignment.pricing : undefined;
-  return isObject(pricing) && ['maximum_cpi', 'minimum_cpi', 'total_budget'].some((limit) => isObject(pricing[limit]));
 }
 
 // ISO 4217's digits after the decimal separator, as Intl knows them (USD 2, JPY 0, KWD 3); at most one
