@@ -46,6 +46,23 @@ export function checkSupplierIds(allocations: unknown, prefix: string, groupFiel
   if (problems.length) throw badRequest(problems);
 }
 
+/**
+ * The search and filters get_list_target_groups and compute_target_group_transitions share: `search`
+ * (lower case) in the name or human-readable id, and the status, country and language filters, several
+ * values of one being alternatives (an empty list matches nothing). The document's country and language
+ * values are lower case (^[a-z]{2}$, ^[a-z]{3}$), checked before this runs.
+ */
+export function targetGroupMatcher(criteria: { search?: string | undefined; status?: readonly string[] | undefined; country?: readonly string[] | undefined; language?: readonly string[] | undefined }): (group: TargetGroup) => boolean {
+  const { search } = criteria;
+  const statuses = criteria.status ? new Set<string>(criteria.status) : null;
+  const countries = criteria.country ? new Set<string>(criteria.country) : null;
+  const languages = criteria.language ? new Set<string>(criteria.language) : null;
+  return (group) => (!statuses || statuses.has(group.status))
+    && (!search || String(group.spec.name).toLowerCase().includes(search) || group.human_readable_id.toLowerCase().includes(search))
+    && (!countries || countries.has(localeParts(group.spec.locale).country))
+    && (!languages || languages.has(localeParts(group.spec.locale).language));
+}
+
 function targetGroupListItem(session: Session, group: TargetGroup, search: string | undefined) {
   const name = String(group.spec.name);
   const exclusion = group.spec.exclusion as { enabled?: boolean } | null | undefined;
@@ -76,22 +93,16 @@ export const targetGroupHandlers = {
     const { account_id: accountId, project_id: projectId } = params;
     findProject(session, accountId, projectId);
     const search = (query.search_string ?? query.name)?.toLowerCase();
-    const statuses = query.status ? new Set<string>(query.status) : null;
+    const matches = targetGroupMatcher({ search, status: query.status, country: query.country, language: query.language });
     const readableIds = query.human_readable_ids ? new Set(query.human_readable_ids) : null;
     const references = query.target_group_customer_reference_numbers ? new Set(query.target_group_customer_reference_numbers) : null;
-    // The document's country and language values are lower case (^[a-z]{2}$, ^[a-z]{3}$), checked before this runs.
-    const countries = query.country ? new Set<string>(query.country) : null;
-    const languages = query.language ? new Set<string>(query.language) : null;
     const page = paginate(session.targetGroupsByProject.get(projectId) ?? [], (id) => session.targetGroups.get(id), {
       pageSize: pageSizeOf(query.page_size), startAfter: cursorOf('start_after', query.start_after), endBefore: cursorOf('end_before', query.end_before),
-    }, (group) => (!statuses || statuses.has(group.status))
-      && (!search || String(group.spec.name).toLowerCase().includes(search) || group.human_readable_id.toLowerCase().includes(search))
+    }, (group) => matches(group)
       && (!readableIds || readableIds.has(group.human_readable_id))
       && (!references || references.has(String(group.spec.target_group_customer_reference_number)))
       && (!query.project_manager_id || String(group.spec.project_manager_id).toLowerCase() === query.project_manager_id.toLowerCase())
-      && (query.exclusion_status === undefined || ((group.spec.exclusion as { enabled?: boolean } | undefined)?.enabled === true) === query.exclusion_status)
-      && (!countries || countries.has(localeParts(group.spec.locale).country))
-      && (!languages || languages.has(localeParts(group.spec.locale).language)));
+      && (query.exclusion_status === undefined || ((group.spec.exclusion as { enabled?: boolean } | undefined)?.enabled === true) === query.exclusion_status));
     return {
       body: {
         url: `/accounts/${accountId}/projects/${projectId}/target-groups`,

@@ -6,7 +6,7 @@ import { refusal, runOf } from '../sessions/lifecycle.js';
 import { findProject } from '../sessions/lookup.js';
 import type { BatchAction, Session, TargetGroup } from '../sessions/store.js';
 import type { HandlerInput, Handlers } from './handler.js';
-import { localeParts } from './shared.js';
+import { targetGroupMatcher } from './target-groups.js';
 
 type Selection = HandlerInput<'compute_target_group_transitions'>['body'];
 
@@ -19,20 +19,11 @@ type Selection = HandlerInput<'compute_target_group_transitions'>['body'];
  * by a value left out.
  */
 function selector(selection: Selection): (group: TargetGroup) => boolean {
-  const search = selection.search_string?.toLowerCase();
   const filters = selection.filters;
-  const statuses = filters?.status ? new Set<string>(filters.status) : null;
-  // The document's country and language values are lower case (^[a-z]{2}$, ^[a-z]{3}$), checked before this runs.
-  const countries = filters?.country ? new Set(filters.country) : null;
-  const languages = filters?.language ? new Set(filters.language) : null;
+  const matches = targetGroupMatcher({ search: selection.search_string?.toLowerCase(), status: filters?.status, country: filters?.country, language: filters?.language });
   const included = selection.included_target_group_ids ? new Set(selection.included_target_group_ids) : null;
   const excluded = new Set(selection.excluded_target_group_ids ?? []);
-  return (group) => !excluded.has(group.id)
-    && (!included || included.has(group.id))
-    && (!statuses || statuses.has(group.status))
-    && (!search || String(group.spec.name).toLowerCase().includes(search) || group.human_readable_id.toLowerCase().includes(search))
-    && (!countries || countries.has(localeParts(group.spec.locale).country))
-    && (!languages || languages.has(localeParts(group.spec.locale).language));
+  return (group) => !excluded.has(group.id) && (!included || included.has(group.id)) && matches(group);
 }
 
 /** What the batch job for `action` would do with the target group now: move it, count it as already there, or fail it. */
