@@ -42,3 +42,9 @@ export type Handler<Id extends OperationId = OperationId> = (input: HandlerInput
 
 /** Handlers of their own, keyed by operation id; the others get the generic handler. */
 export type Handlers = { [Id in OperationId]?: Handler<Id> };
+
+/** Wraps an operation's generic handler: checks before it, or more done after it. */
+export type AroundGeneric = (generic: Handler) => Handler;
+
+/** Operations the generic handler serves with a check before it or more after it, keyed by operation id. */
+export type Wrappers = Partial<Record<OperationId, AroundGeneric>>;

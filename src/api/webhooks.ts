@@ -4,11 +4,7 @@
 import { badRequest, type InvalidParam } from '../cint/errors.js';
 import type { CintEventType } from '../sessions/events.js';
 import type { Delivery, DeliveryStatus } from '../webhooks/delivery.js';
-import type { Handler, HandlerInput, HandlerOutput } from './handler.js';
-import type { OperationId } from '../cint/operations.js';
-
-/** Wraps an operation's generic handler: checks before it, or more done after it. */
-export type AroundGeneric = (generic: Handler) => Handler;
+import type { HandlerInput, HandlerOutput, Wrappers } from './handler.js';
 
 /**
  * Cint's document says a webhook's URL is HTTPS. Receivers under test usually listen on plain HTTP on
@@ -88,7 +84,7 @@ function historyPage(input: HandlerInput<'list_webhook_events_history'>) {
   return { events, next_cursor: more ? last.id : null };
 }
 
-export function webhookWrappers(options: { requireHttps: boolean }): Partial<Record<OperationId, AroundGeneric>> {
+export function webhookWrappers(options: { requireHttps: boolean }): Wrappers {
   return {
     create_webhook: (generic) => (input) => {
       checkUrl((input.body as unknown as { url?: unknown }).url, options.requireHttps);
