@@ -78,6 +78,57 @@ describe('target group settings', () => {
       assert.notEqual(after.headers.etag, before);
     });
 
+    it('each PUT that changes a module is one changelog entry of Cint\'s pricing, pacing, quota overlay and soft launch changes', async () => {
+      const { client, groupUrl } = await draft({ fielding_assistant_assignment: {} });
+      const url = `${groupUrl}/fielding-assistant-assignment`;
+      const usd = (value: string) => ({ value, currency_code: 'USD' });
+      const first = {
+        pricing: { type: 'dynamic', maximum_cpi: usd('4.00'), minimum_cpi: usd('1.00') },
+        pacing: { type: 'linear', increment_interval: 'PT2H' },
+        quota_overlay: { prevent_overfill: true, balance_fill: false },
+      };
+      assert.equal((await put(client, url, first)).statusCode, 204);
+      const second = {
+        pricing: { type: 'rate_card', maximum_cpi: usd('3.00'), boost_cpi: usd('0.50') },
+        pacing: { type: 'adaptive', increment_interval: 'PT2H' },
+        soft_launch: { end_at: '2027-01-01T00:00:00.000Z', filling_goal_percentage: 10, demographics_strictness_percentage: 50 },
+      };
+      assert.equal((await put(client, url, second)).statusCode, 204);
+      assert.equal((await put(client, url, second)).statusCode, 204);
+      const read = (await get(client, `${groupUrl}/changelog`)).json();
+      assertMatchesSpec('get_target_group_changelog', 200, read);
+      const entries = read.changelog as { user: unknown; changes: { object: string; new_value: unknown; old_value: unknown }[] }[];
+      assert.equal(entries.length, 2, 'the same assignment again records nothing');
+      const money = (value: string) => ({ ...usd(value), currency_scale: 2 });
+      assert.deepEqual(entries[1]!.changes, [
+        { object: 'pricing_assistance_change', new_value: 'dynamic', old_value: null },
+        { object: 'pricing_dynamic_maximum_cpi_change', new_value: money('4.00'), old_value: null },
+        { object: 'pricing_dynamic_minimum_cpi_change', new_value: money('1.00'), old_value: null },
+        { object: 'quota_overlay_assisted_change', new_value: true, old_value: false },
+        { object: 'quota_overlay_prevent_overfilling_change', new_value: true, old_value: null },
+        { object: 'quota_overlay_balance_fill_change', new_value: false, old_value: null },
+        { object: 'pacing_assistance_change', new_value: 'linear', old_value: null },
+        { object: 'pacing_linear_increment_interval_change', new_value: 'PT2H', old_value: null },
+      ]);
+      assert.deepEqual(entries[0]!.changes, [
+        { object: 'pricing_assistance_change', new_value: null, old_value: 'dynamic' },
+        { object: 'pricing_dynamic_maximum_cpi_change', new_value: null, old_value: money('4.00') },
+        { object: 'pricing_dynamic_minimum_cpi_change', new_value: null, old_value: money('1.00') },
+        { object: 'pricing_rate_card_maximum_cpi_change', new_value: money('3.00'), old_value: null },
+        { object: 'quota_overlay_assisted_change', new_value: false, old_value: true },
+        { object: 'quota_overlay_prevent_overfilling_change', new_value: null, old_value: true },
+        { object: 'quota_overlay_balance_fill_change', new_value: null, old_value: false },
+        { object: 'pacing_assistance_change', new_value: 'adaptive', old_value: 'linear' },
+        { object: 'pacing_linear_increment_interval_change', new_value: null, old_value: 'PT2H' },
+        { object: 'pacing_adaptive_increment_interval_change', new_value: 'PT2H', old_value: null },
+        { object: 'soft_launch_assisted_change', new_value: true, old_value: false },
+        { object: 'soft_launch_end_date_change', new_value: '2027-01-01T00:00:00.000Z', old_value: null },
+        { object: 'soft_launch_filling_goal_percentage_change', new_value: 10, old_value: null },
+        { object: 'soft_launch_demographics_strictness_percentage_change', new_value: 50, old_value: null },
+      ]);
+      assert.equal((entries[0]!.user as { type: string }).type, 'las_user');
+    });
+
     it('is 404 for a target group of another client', async () => {
       const { groupUrl } = await draft();
       const stranger = await clientOf(app);

@@ -10,7 +10,7 @@ import { findTargetGroup } from '../sessions/lookup.js';
 import { isoAt } from '../sessions/lifecycle.js';
 import { targetGroupBytes, type Session, type TargetGroup } from '../sessions/store.js';
 import type { Handlers } from './handler.js';
-import { addChangelogEntry } from '../sessions/changelog.js';
+import { addChangelogEntry, type Change } from '../sessions/changelog.js';
 import { activityExclusionsOf, allocationGroupIds, allocationSpecificationOf } from './target-group-shape.js';
 import { currencyScaleOf } from './target-group-views.js';
 import { checkSupplierIds } from './target-groups.js';
@@ -30,6 +30,63 @@ function replaceField(session: Session, group: TargetGroup, field: string, value
   group.spec = spec;
   group.updated_at = isoAt(session.now());
 }
+
+// ---- Fielding Assistant assignment ----------------------------------------------------------------
+
+type Module = Json | null | undefined;
+type Pick = (assignment: Json) => unknown;
+
+const moduleOf = (assignment: Json, name: string): Module => assignment[name] as Module;
+const ofType = (name: string, type: string, field: string): Pick => (assignment) => {
+  const module = moduleOf(assignment, name);
+  return module?.type === type ? module[field] : undefined;
+};
+const field = (name: string, key: string): Pick => (assignment) => moduleOf(assignment, name)?.[key];
+/** A module's amount as the changelog's MonetaryAmount, with the currency's ISO 4217 scale. */
+const amount = (pick: Pick): Pick => (assignment) => {
+  const money = pick(assignment) as Json | null | undefined;
+  return money ? { value: money.value, currency_code: money.currency_code, currency_scale: currencyScaleOf(String(money.currency_code)) } : money;
+};
+
+/**
+ * The changelog's change objects for the assignment's modules, each with what it reads of an
+ * assignment; null when the module is off (the schema's "could be null if ... switched off"). The
+ * rate card's boost CPI has no change object of its own and is not recorded.
+ */
+const ASSIGNMENT_CHANGES: readonly (readonly [string, Pick])[] = [
+  ['pricing_assistance_change', (assignment) => (moduleOf(assignment, 'pricing')?.type === 'dynamic' ? 'dynamic' : null)],
+  ['pricing_dynamic_total_budget_change', amount(ofType('pricing', 'dynamic', 'total_budget'))],
+  ['pricing_dynamic_maximum_cpi_change', amount(ofType('pricing', 'dynamic', 'maximum_cpi'))],
+  ['pricing_dynamic_minimum_cpi_change', amount(ofType('pricing', 'dynamic', 'minimum_cpi'))],
+  ['pricing_rate_card_maximum_cpi_change', amount(ofType('pricing', 'rate_card', 'maximum_cpi'))],
+  ['quota_overlay_assisted_change', (assignment) => Boolean(moduleOf(assignment, 'quota_overlay'))],
+  ['quota_overlay_prevent_overfilling_change', field('quota_overlay', 'prevent_overfill')],
+  ['quota_overlay_balance_fill_change', field('quota_overlay', 'balance_fill')],
+  ['pacing_assistance_change', field('pacing', 'type')],
+  ['pacing_linear_increment_interval_change', ofType('pacing', 'linear', 'increment_interval')],
+  ['pacing_adaptive_increment_interval_change', ofType('pacing', 'adaptive', 'increment_interval')],
+  ['pacing_gemini_exposed_target_group_id_change', ofType('pacing', 'gemini', 'exposed_target_group_id')],
+  ['soft_launch_assisted_change', (assignment) => Boolean(moduleOf(assignment, 'soft_launch'))],
+  ['soft_launch_end_date_change', field('soft_launch', 'end_at')],
+  ['soft_launch_filling_goal_percentage_change', field('soft_launch', 'filling_goal_percentage')],
+  ['soft_launch_demographics_strictness_percentage_change', field('soft_launch', 'demographics_strictness_percentage')],
+];
+
+/** What changed from one assignment to the next, as the changelog's change objects. */
+export function assignmentChanges(before: Json, after: Json): Change[] {
+  const changes: Change[] = [];
+  for (const [object, pick] of ASSIGNMENT_CHANGES) {
+    const old_value = pick(before) ?? null;
+    const new_value = pick(after) ?? null;
+    if (JSON.stringify(old_value) !== JSON.stringify(new_value)) changes.push({ object, new_value, old_value });
+  }
+  return changes;
+}
+
+const assignmentOf = (group: TargetGroup): Json => {
+  const assignment = group.spec.fielding_assistant_assignment;
+  return assignment && typeof assignment === 'object' ? assignment as Json : {};
+};
 
 // ---- Respondent-activity exclusions ---------------------------------------------------------------
 
@@ -125,12 +182,12 @@ function lastRequestedCpi(changelog: Record<string, unknown>[]): unknown {
 export const targetGroupSettingsHandlers = {
   get_fielding_assistant_assignment: ({ session, params }) => {
     const group = findTargetGroup(session, params.account_id, params.project_id, params.target_group_id);
-    const assignment = group.spec.fielding_assistant_assignment;
-    return { headers: { etag: assignmentEtagOf(group) }, body: assignment && typeof assignment === 'object' ? assignment : {} };
+    return { headers: { etag: assignmentEtagOf(group) }, body: assignmentOf(group) };
   },
 
-  // "Creates or fully replaces": a module left out is disabled, and {} disables them all.
-  create_or_update_fielding_assistant_assignment: ({ session, params, headers, body }) => {
+  // "Creates or fully replaces": a module left out is disabled, and {} disables them all. What changed
+  // is one changelog entry, as update_filling_strategy's is (a draft's too).
+  create_or_update_fielding_assistant_assignment: ({ session, params, headers, body, actor }) => {
     const group = findTargetGroup(session, params.account_id, params.project_id, params.target_group_id);
     const etag = assignmentEtagOf(group);
     requireIfMatch(headers['if-match'], etag);
@@ -139,8 +196,10 @@ export const targetGroupSettingsHandlers = {
     if (typeof noneMatch === 'string' && ifMatchSatisfied(noneMatch, etag)) {
       throw preconditionFailed(`The Fielding Assistant assignment matches If-None-Match ${noneMatch} (current ETag ${etag}); it was not changed.`);
     }
+    const before = assignmentOf(group);
     replaceField(session, group, 'fielding_assistant_assignment', structuredClone(body));
     group.assignmentEtag = session.nextEtag();
+    addChangelogEntry(session, group, actor, group.updated_at, assignmentChanges(before, body as Json));
     return {};
   },
 
