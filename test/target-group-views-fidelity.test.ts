@@ -71,6 +71,19 @@ describe('target group views, as the document has them', () => {
       assert.equal(overview.json().status, 'live');
     });
 
+    it('a draft has no performance metrics: 404 naming target_group_id; a scheduled one has them', async () => {
+      const { client, projectId } = await session({ starts_per_hour: 0 });
+      const draft = await createTargetGroup(app, client, projectId);
+      assertCintError(await get(client, `${targetGroupsUrl(projectId)}/${draft}/performance`), 404, 'not_found_error', {
+        detail: `target_group_id: the specified resource was not found: target group ${draft} is a draft, and has performance metrics once it is launched or scheduled (read the draft with get_target_group)`,
+      });
+      await startJob(client, projectId, draft, 'schedule', { start_fielding_at: futureDate(1), end_fielding_at: futureDate(5) });
+      const performance = await get(client, `${targetGroupsUrl(projectId)}/${draft}/performance`);
+      assert.equal(performance.statusCode, 200, performance.body);
+      assertMatchesSpec('get_target_group_performance', 200, performance.json());
+      assert.equal(performance.json().entrants, 0);
+    });
+
     it('are the target group\'s own values: its study type, pricing model, CPI as sent and cost so far; nothing of the example', async () => {
       const { client, projectId } = await session({ starts_per_hour: 0 }, { name: 'Overview fidelity study' });
       const targetGroupId = await createTargetGroup(app, client, projectId, { name: 'Overview fidelity group', completes_goal: 200 });

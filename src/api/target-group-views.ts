@@ -212,8 +212,10 @@ export const targetGroupViewHandlers = {
     return { body: overviewOf(session, session.projects.get(group.project_id)!, group, true) };
   },
 
+  // "essential data points and statistical metrics related to a specific launched Target Group", as
+  // the overview by id: a draft's are a 404 saying so (decision 121).
   get_target_group_performance: ({ session, params }) => {
-    const group = findTargetGroup(session, params.account_id, params.project_id, params.target_group_id);
+    const group = launched(findTargetGroup(session, params.account_id, params.project_id, params.target_group_id), 'has performance metrics');
     return { body: performanceOf(session, group) };
   },
 
