@@ -138,9 +138,7 @@ export const exclusionGroupHandlers = {
     if (count > 0) {
       throw conflict(`exclusion group ${group.id} still contains ${count} target group${count === 1 ? '' : 's'}; remove all target groups from an exclusion group before you delete it`);
     }
-    groupsOf(session, params.account_id)!.delete(group.id);
-    session.resourceCount -= 1;
-    session.release(group);
+    session.removeResource(groupsOf(session, params.account_id), group);
     return {};
   },
 } satisfies Handlers;

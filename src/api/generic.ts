@@ -315,9 +315,7 @@ export function genericHandler(op: Operation, plan: Plan, reference?: string): H
         const family = plan.family!;
         const resource = findResource(session, family, params);
         requireIfMatch(ifMatch, resource.etag);
-        session.resources.get(collectionKey(family, params))?.delete(resource.id);
-        session.resourceCount -= 1;
-        session.release(resource);
+        session.removeResource(session.resources.get(collectionKey(family, params)), resource);
         return { status: success, headers };
       }
       case 'list': {

@@ -304,6 +304,13 @@ export class Session {
     this.storedBytes -= this.sizes.get(object) ?? 0;
     this.sizes.delete(object);
   }
+
+  /** Removes a stored object of a generic collection (`collection`: its Map in `resources`): it no longer counts. */
+  removeResource(collection: Map<string, StoredResource> | undefined, resource: StoredResource): void {
+    collection?.delete(resource.id);
+    this.resourceCount -= 1;
+    this.release(resource);
+  }
 }
 
 /** What a shared store does when sessions are forgotten (implemented by sessions/redis.ts). */
