@@ -35,7 +35,8 @@ interface Outcome { op: string; status: number; ok: boolean; why?: string }
 describe('every operation of the document', () => {
   let mock: RunningMock;
   let token: string;
-  const ids: Record<string, string> = { account_id: String(ACCOUNT), user_id: MANAGER_ID, business_unit_id: '1234' };
+  // The business unit is create_target_group's example's, so get_target_group_price finds the walk's target group under it.
+  const ids: Record<string, string> = { account_id: String(ACCOUNT), user_id: MANAGER_ID, business_unit_id: '3337' };
 
   const headersFor = (op: Operation, extra: Record<string, string> = {}) => {
     const headers: Record<string, string> = { authorization: `Bearer ${token}`, 'cint-api-version': API_VERSION, ...extra };

@@ -8,7 +8,7 @@ import type { MockApp } from '../src/app.js';
 import {
   ACCOUNT, MANAGER_ID, assertCintError, assertMatchesSpec, clientOf, createProject, createTargetGroup, futureDate, launch, launchUrl,
   makeApp, projectsUrl, runsUrl, targetGroupsUrl, type Client,
-  advanceClock, setFielding as putFielding,
+  advanceClock, setFielding as putFielding, targetGroupBody,
 } from './helpers.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -297,6 +297,51 @@ describe('target group views, as the document has them', () => {
       const [completed] = answer.json().changelog;
       assert.deepEqual(completed.user, { type: 'system_user' });
       assert.deepEqual(completed.changes, [{ object: 'status_change', new_value: 'completed', old_value: 'live', reason_code: 'total_completes_reached' }]);
+    });
+  });
+  describe('get_target_group_price', () => {
+    const priceUrl = (businessUnit: string, targetGroupId: string) => `/v1/demand/accounts/${ACCOUNT}/business-units/${businessUnit}/target-groups/${targetGroupId}/price`;
+
+    it('is the target group\'s own CPI and pricing model, for the open exchange and each private exchange supplier it allocates to', async () => {
+      const { client, projectId } = await session({ starts_per_hour: 0 });
+      const base = targetGroupBody();
+      const allocations = structuredClone(base.allocations) as Record<string, unknown>;
+      allocations.private_exchange_allocations = { blocked_supplier_ids: [], groups: [{ group_name: 'Private', min_percentage: 5, max_percentage: 50, supplier_id: '1966' }] };
+      const assignment = { ...(base.fielding_assistant_assignment as object), pricing: { type: 'rate_card' } };
+      const targetGroupId = await createTargetGroup(app, client, projectId, {
+        business_unit_id: '77', cost_per_interview: { value: '3.10', currency_code: 'EUR' }, allocations, fielding_assistant_assignment: assignment,
+      });
+      const read = await get(client, priceUrl('77', targetGroupId));
+      assert.equal(read.statusCode, 200, read.body);
+      assertMatchesSpec('get_target_group_price', 200, read.json());
+      const { pricing_config_token: token, ...price } = read.json();
+      const rateCard = { type: 'rate_card', rate_card_token: price.open_exchange_price.pricing_context.rate_card_token };
+      const cpi = { value: '3.10', currency_code: 'EUR', currency_scale: 2 };
+      assert.deepEqual(price, {
+        price_type: 'specification', buyer_account_id: ACCOUNT, buyer_business_unit_id: '77', target_group_id: targetGroupId,
+        buyer_business_unit_exchange_rate_from_usd: 1,
+        open_exchange_price: { pricing_context: rateCard, cost_per_interview: cpi },
+        private_exchange_prices: [{ supplier_id: '1966', pricing_context: rateCard, cost_per_interview: cpi }],
+      });
+      assert.equal(typeof token, 'string');
+      assert.deepEqual((await get(client, priceUrl('77', targetGroupId))).json().pricing_config_token, token, 'the same token on every read');
+      await launch(app, client, projectId, targetGroupId);
+      const cpiUrl = `${targetGroupsUrl(projectId)}/${targetGroupId}/cost-per-interview`;
+      const updated = await app.inject({ method: 'PUT', url: cpiUrl, headers: client.headers(), payload: { target_group_cpi: { value: '3.50', currency_code: 'EUR' } } });
+      assert.equal(updated.statusCode, 200, updated.body);
+      assert.deepEqual((await get(client, priceUrl('77', targetGroupId))).json().open_exchange_price.cost_per_interview, { ...cpi, value: '3.50' });
+
+      // A dynamic target group's pricing context has no rate card token.
+      const dynamic = await createTargetGroup(app, client, projectId, { business_unit_id: '77', fielding_assistant_assignment: {} });
+      assert.deepEqual((await get(client, priceUrl('77', dynamic))).json().open_exchange_price.pricing_context, { type: 'dynamic' });
+    });
+
+    it('is 404 naming target_group_id under another business unit, another client\'s or an unknown target group', async () => {
+      const { client, projectId } = await session({ starts_per_hour: 0 });
+      const targetGroupId = await createTargetGroup(app, client, projectId, { business_unit_id: '77' });
+      assertCintError(await get(client, priceUrl('78', targetGroupId)), 404, 'not_found_error', { detail: /^target_group_id: the specified resource was not found: target group \w+ belongs to business unit 77, not 78$/ });
+      const stranger = await clientOf(app);
+      assertCintError(await get(stranger, priceUrl('77', targetGroupId)), 404, 'not_found_error', { detail: 'target_group_id: the specified resource was not found' });
     });
   });
 });

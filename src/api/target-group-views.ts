@@ -1,7 +1,7 @@
 // What the API says about a target group beyond the target group itself, read from what the session
 // holds: its details, its overview (and the one by target group id), its performance and completes by
-// interval, the project's overview, and the changelog, which gets an entry for every change a client
-// makes (see recordChanges). The statistics are the fielding simulator's (sessions/simulator.ts).
+// interval, its price, the project's overview, and the changelog, which gets an entry for every change
+// a client makes (see recordChanges). The statistics are the fielding simulator's (sessions/simulator.ts).
 import { badRequest, CintError, notFoundDetail } from '../cint/errors.js';
 import { addChangelogEntry } from '../sessions/changelog.js';
 import { durationMs } from '../sessions/clock.js';
@@ -127,6 +127,38 @@ function overviewOf(session: Session, project: Project, group: TargetGroup, byId
   };
 }
 
+/** The private exchange suppliers the target group's allocations name, in the order they name them. */
+function privateSupplierIds(group: TargetGroup): string[] {
+  const allocations = group.spec.allocations;
+  const closed = isObject(allocations) && isObject(allocations.private_exchange_allocations) ? allocations.private_exchange_allocations : {};
+  const groups = Array.isArray(closed.groups) ? closed.groups.filter(isObject) : [];
+  return [...new Set(groups.map((sent) => sent.supplier_id).filter((id) => id !== undefined && id !== null).map(String))];
+}
+
+/** An opaque token that names what it was made from, stable across reads (Cint's are base64 text too). */
+const tokenOf = (...parts: string[]) => Buffer.from(parts.join(';')).toString('base64');
+
+/**
+ * GetTargetGroupPriceResponse: the target group's own CPI under its own pricing model, for the open
+ * exchange and each private exchange supplier its allocations name (the mock prices no supplier
+ * differently). The mock keeps no exchange rates: the rate from USD is 1 (decision 122).
+ */
+function priceOf(group: TargetGroup, accountId: number) {
+  const model = pricingModelOf(group.spec);
+  const pricingContext = model === 'rate_card' ? { type: 'rate_card', rate_card_token: tokenOf(group.id, 'rate_card') } : { type: 'dynamic' };
+  const price = { pricing_context: pricingContext, cost_per_interview: costsOf(group, 0)?.perInterview ?? {} };
+  return {
+    price_type: 'specification',
+    buyer_account_id: accountId,
+    buyer_business_unit_id: String(group.spec.business_unit_id),
+    target_group_id: group.id,
+    buyer_business_unit_exchange_rate_from_usd: 1,
+    pricing_config_token: tokenOf(group.id, model),
+    open_exchange_price: price,
+    private_exchange_prices: privateSupplierIds(group).map((supplier_id) => ({ supplier_id, ...price })),
+  };
+}
+
 const RESPONDENT_STATUSES = [
   { status: 'Complete', label: 'Returned as Complete', description: 'Respondent completed the survey', of: 'completes' },
   { status: 'Terminate', label: 'Returned as Terminate', description: 'Respondent was screened out by the survey', of: 'screen_outs' },
@@ -233,6 +265,15 @@ export const targetGroupViewHandlers = {
     const interval = intervalOf(query.aggregation_interval, start === undefined ? 0 : until - start);
     const intervals = completesByInterval(session, group, interval, until);
     return { body: { aggregated_completes_intervals: intervals.map(({ timestamp, count }) => ({ timestamp: isoAt(timestamp), count })) } };
+  },
+
+  // The business unit in the path is the target group's own: another's has no such target group (404).
+  get_target_group_price: ({ session, params }) => {
+    const group = findTargetGroupById(session, params.account_id, params.target_group_id);
+    if (String(group.spec.business_unit_id) !== String(params.business_unit_id)) {
+      throw new CintError(404, `${notFoundDetail('target_group_id')}: target group ${group.id} belongs to business unit ${String(group.spec.business_unit_id)}, not ${params.business_unit_id}`);
+    }
+    return { body: priceOf(group, params.account_id) };
   },
 
   project_overview: ({ session, params }) => {
