@@ -490,6 +490,8 @@ const opBlocks = operations.map((op) => {
     `    bodyContentType: ${lit(op.bodyContentType)},`,
     `    bodyRequired: ${op.bodyRequired},`,
     `    idempotencyKey: ${lit(op.idempotencyKey)},`,
+    // The statuses whose documented headers carry the request's Idempotency-Key back (update_project's 200).
+    `    echoesIdempotencyKey: ${lit(op.responses.filter((response) => response.headers.some((header) => header.name === 'idempotency-key')).map((response) => response.status))},`,
     `    ifMatch: ${lit(op.ifMatch)},`,
     `    schemas: {`,
     params ? `      params: requestSchemas.${name}Params,` : '',

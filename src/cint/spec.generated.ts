@@ -2451,6 +2451,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       headers: requestSchemas.GetUserAccountsHeaders,
@@ -2470,6 +2471,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetAccountUsersParams,
@@ -2491,6 +2493,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetAccountServiceClientsParams,
@@ -2512,6 +2515,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetUserAccountBusinessUnitIdParams,
@@ -2532,6 +2536,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetAccountAllocationTemplateAssociationParams,
@@ -2552,6 +2557,7 @@ export const operationTable = {
     bodyContentType: "application/json",
     bodyRequired: true,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: "required",
     schemas: {
       params: requestSchemas.SetAccountAllocationTemplateAssociationParams,
@@ -2573,6 +2579,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.ListAccountAllocationTemplatesParams,
@@ -2594,6 +2601,7 @@ export const operationTable = {
     bodyContentType: "application/json",
     bodyRequired: true,
     idempotencyKey: "required",
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.CreateAccountAllocationTemplateParams,
@@ -2615,6 +2623,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetAccountAllocationTemplateByTemplateIdParams,
@@ -2636,6 +2645,7 @@ export const operationTable = {
     bodyContentType: "application/json",
     bodyRequired: true,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: "optional",
     schemas: {
       params: requestSchemas.UpdateAccountAllocationTemplateParams,
@@ -2657,6 +2667,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.DeleteAccountAllocationTemplateParams,
@@ -2677,6 +2688,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       querystring: requestSchemas.ListGlobalAllocationTemplatesQuery,
@@ -2697,6 +2709,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetGlobalAllocationTemplateByTemplateIdParams,
@@ -2718,6 +2731,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       querystring: requestSchemas.GetSystemAllocationTemplateQuery,
@@ -2738,6 +2752,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetBusinessUnitsParams,
@@ -2758,6 +2773,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetClientsParams,
@@ -2779,6 +2795,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       headers: requestSchemas.GetCountriesHeaders,
@@ -2798,6 +2815,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       headers: requestSchemas.GetIndustriesHeaders,
@@ -2817,6 +2835,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       headers: requestSchemas.GetIndustryLockoutsHeaders,
@@ -2836,6 +2855,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       headers: requestSchemas.GetIntegrationUseCasesHeaders,
@@ -2855,6 +2875,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       headers: requestSchemas.GetLocalesHeaders,
@@ -2874,6 +2895,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       headers: requestSchemas.GetStudyTypesHeaders,
@@ -2893,6 +2915,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       headers: requestSchemas.GetSuppliersHeaders,
@@ -2912,6 +2935,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetExclusionGroupsByAccountIdParams,
@@ -2933,6 +2957,7 @@ export const operationTable = {
     bodyContentType: "application/json",
     bodyRequired: true,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.CreateExclusionGroupParams,
@@ -2954,6 +2979,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetExclusionGroupByIdParams,
@@ -2974,6 +3000,7 @@ export const operationTable = {
     bodyContentType: "application/json",
     bodyRequired: true,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.UpdateExclusionGroupByIdParams,
@@ -2995,6 +3022,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.DeleteExclusionGroupByIdParams,
@@ -3015,6 +3043,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetExclusionGroupTargetGroupExclusionsParams,
@@ -3036,6 +3065,7 @@ export const operationTable = {
     bodyContentType: "application/json",
     bodyRequired: true,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.AddTargetGroupsToExclusionGroupParams,
@@ -3057,6 +3087,7 @@ export const operationTable = {
     bodyContentType: "application/json",
     bodyRequired: true,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.RemoveTargetGroupsFromExclusionGroupParams,
@@ -3078,6 +3109,7 @@ export const operationTable = {
     bodyContentType: "application/json",
     bodyRequired: true,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.UpdateBulkTargetGroupExclusionsApiParams,
@@ -3099,6 +3131,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetExclusionByProjectApiParams,
@@ -3119,6 +3152,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetTargetGroupExclusionPolicyApiParams,
@@ -3139,6 +3173,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetTargetGroupAccessRespondentGuidExclusionListApiPaginatedParams,
@@ -3160,6 +3195,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.ExclusionCreateRemoveAllRespondentsJobParams,
@@ -3181,6 +3217,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetAllRespondentExclusionsRemovalJobParams,
@@ -3201,6 +3238,7 @@ export const operationTable = {
     bodyContentType: "multipart/form-data",
     bodyRequired: true,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.ExclusionCreateUploadRidsByFileJobParams,
@@ -3222,6 +3260,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetRespondentExclusionsUploadByFileJobParams,
@@ -3242,6 +3281,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetExclusionsOverviewParams,
@@ -3262,6 +3302,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetTargetGroupRsidExclusionListApiPaginatedParams,
@@ -3283,6 +3324,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetExclusionGroupsForTargetGroupParams,
@@ -3304,6 +3346,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetTargetGroupRespondentActivityExclusionsParams,
@@ -3324,6 +3367,7 @@ export const operationTable = {
     bodyContentType: "application/json",
     bodyRequired: true,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.SetTargetGroupRespondentActivityExclusionsParams,
@@ -3345,6 +3389,7 @@ export const operationTable = {
     bodyContentType: "application/json",
     bodyRequired: true,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GeneratePricePredictionParams,
@@ -3366,6 +3411,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetTargetGroupPriceParams,
@@ -3386,6 +3432,7 @@ export const operationTable = {
     bodyContentType: "application/json",
     bodyRequired: true,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.CalculateTargetGroupFeasibilityParams,
@@ -3407,6 +3454,7 @@ export const operationTable = {
     bodyContentType: "application/json",
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.CalculateTargetGroupFeasibilityByIdParams,
@@ -3428,6 +3476,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetFieldingAssistantAssignmentParams,
@@ -3448,6 +3497,7 @@ export const operationTable = {
     bodyContentType: "application/json",
     bodyRequired: true,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: "optional",
     schemas: {
       params: requestSchemas.CreateOrUpdateFieldingAssistantAssignmentParams,
@@ -3469,6 +3519,7 @@ export const operationTable = {
     bodyContentType: "application/json",
     bodyRequired: true,
     idempotencyKey: "required",
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.CreateBulkCompleteTargetGroupsJobParams,
@@ -3490,6 +3541,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetBulkCompleteTargetGroupsJobParams,
@@ -3510,6 +3562,7 @@ export const operationTable = {
     bodyContentType: "application/json",
     bodyRequired: true,
     idempotencyKey: "required",
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.CreateBulkLaunchTargetGroupsJobParams,
@@ -3531,6 +3584,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetBulkLaunchTargetGroupsJobParams,
@@ -3551,6 +3605,7 @@ export const operationTable = {
     bodyContentType: "application/json",
     bodyRequired: true,
     idempotencyKey: "required",
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.CreateBulkPauseTargetGroupsJobParams,
@@ -3572,6 +3627,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetBulkPauseTargetGroupsJobParams,
@@ -3592,6 +3648,7 @@ export const operationTable = {
     bodyContentType: "application/json",
     bodyRequired: true,
     idempotencyKey: "required",
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.CreateBulkRelaunchTargetGroupsJobParams,
@@ -3613,6 +3670,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetBulkRelaunchTargetGroupsJobParams,
@@ -3633,6 +3691,7 @@ export const operationTable = {
     bodyContentType: "application/json",
     bodyRequired: true,
     idempotencyKey: "required",
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.CreateBulkResumeTargetGroupsJobParams,
@@ -3654,6 +3713,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetBulkResumeTargetGroupsJobParams,
@@ -3674,6 +3734,7 @@ export const operationTable = {
     bodyContentType: "application/json",
     bodyRequired: true,
     idempotencyKey: "required",
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.CreateLaunchFieldingRunFromDraftJobParams,
@@ -3695,6 +3756,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetLaunchFieldingRunFromDraftJobParams,
@@ -3715,6 +3777,7 @@ export const operationTable = {
     bodyContentType: "application/json",
     bodyRequired: true,
     idempotencyKey: "required",
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.CreateScheduleFieldingRunFromDraftJobParams,
@@ -3736,6 +3799,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetScheduleFieldingRunFromDraftJobParams,
@@ -3756,6 +3820,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetFieldingRunsByTargetGroupIdParams,
@@ -3776,6 +3841,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetFieldingRunParams,
@@ -3796,6 +3862,7 @@ export const operationTable = {
     bodyContentType: "application/json",
     bodyRequired: true,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: "required",
     schemas: {
       params: requestSchemas.UpdateFieldingRunParams,
@@ -3817,6 +3884,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: "required",
     schemas: {
       params: requestSchemas.CompleteFieldingRunParams,
@@ -3837,6 +3905,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: "required",
     schemas: {
       params: requestSchemas.LaunchNowFieldingRunParams,
@@ -3857,6 +3926,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: "required",
     schemas: {
       params: requestSchemas.PauseFieldingRunParams,
@@ -3877,6 +3947,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: "required",
     schemas: {
       params: requestSchemas.RelaunchFieldingRunParams,
@@ -3897,6 +3968,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: "required",
     schemas: {
       params: requestSchemas.ResumeFieldingRunParams,
@@ -3917,6 +3989,7 @@ export const operationTable = {
     bodyContentType: "application/json",
     bodyRequired: true,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       headers: requestSchemas.SuggestDaysHeaders,
@@ -3937,6 +4010,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       querystring: requestSchemas.SuggestTimeRangeQuery,
@@ -3957,6 +4031,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.ListProfilesParams,
@@ -3977,6 +4052,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetProfileParams,
@@ -3997,6 +4073,7 @@ export const operationTable = {
     bodyContentType: "application/json",
     bodyRequired: true,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.UpdateProfileFillingGoalParams,
@@ -4018,6 +4095,7 @@ export const operationTable = {
     bodyContentType: "application/json",
     bodyRequired: true,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.BatchDeleteProfilesParams,
@@ -4039,6 +4117,7 @@ export const operationTable = {
     bodyContentType: "application/json",
     bodyRequired: true,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.ManageTargetGroupProfilesParams,
@@ -4060,6 +4139,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetWebhooksParams,
@@ -4081,6 +4161,7 @@ export const operationTable = {
     bodyContentType: "application/json",
     bodyRequired: true,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.CreateWebhookParams,
@@ -4102,6 +4183,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetWebhookParams,
@@ -4122,6 +4204,7 @@ export const operationTable = {
     bodyContentType: "application/json",
     bodyRequired: true,
     idempotencyKey: null,
+    echoesIdempotencyKey: [200],
     ifMatch: "optional",
     schemas: {
       params: requestSchemas.UpdateWebhookParams,
@@ -4143,6 +4226,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: "optional",
     schemas: {
       params: requestSchemas.DeleteWebhookParams,
@@ -4163,6 +4247,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.ListWebhookEventsHistoryParams,
@@ -4184,6 +4269,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.RegenerateWebhookSecretParams,
@@ -4204,6 +4290,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetWebhookEventsParams,
@@ -4224,6 +4311,7 @@ export const operationTable = {
     bodyContentType: "application/json",
     bodyRequired: true,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GenerateBlendedProfileParams,
@@ -4245,6 +4333,7 @@ export const operationTable = {
     bodyContentType: "application/json",
     bodyRequired: true,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.ValidateProfilesParams,
@@ -4266,6 +4355,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.AccountQuestionsTranslationParams,
@@ -4287,6 +4377,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       headers: requestSchemas.ListAllQuestionCategoriesHeaders,
@@ -4306,6 +4397,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetPanelDistributionByProfileParams,
@@ -4326,6 +4418,7 @@ export const operationTable = {
     bodyContentType: "application/json",
     bodyRequired: true,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetPanelDistributionDraftParams,
@@ -4347,6 +4440,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.ListProfileTemplatesParams,
@@ -4368,6 +4462,7 @@ export const operationTable = {
     bodyContentType: "application/json",
     bodyRequired: true,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.CreateProfileTemplateParams,
@@ -4389,6 +4484,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetProfileTemplateParams,
@@ -4410,6 +4506,7 @@ export const operationTable = {
     bodyContentType: "application/json",
     bodyRequired: true,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.EditProfileTemplateParams,
@@ -4431,6 +4528,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.DeleteProfileTemplateParams,
@@ -4452,6 +4550,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.ListAccountProjectsParams,
@@ -4473,6 +4572,7 @@ export const operationTable = {
     bodyContentType: "application/json",
     bodyRequired: true,
     idempotencyKey: "required",
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.CreateProjectParams,
@@ -4494,6 +4594,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetProjectByIdParams,
@@ -4514,6 +4615,7 @@ export const operationTable = {
     bodyContentType: "application/json",
     bodyRequired: true,
     idempotencyKey: "required",
+    echoesIdempotencyKey: [200],
     ifMatch: "required",
     schemas: {
       params: requestSchemas.UpdateProjectParams,
@@ -4535,6 +4637,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.ProjectOverviewParams,
@@ -4555,6 +4658,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetReconciliationsByAccountIdParams,
@@ -4576,6 +4680,7 @@ export const operationTable = {
     bodyContentType: "text/csv",
     bodyRequired: true,
     idempotencyKey: "optional",
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.PostReconciliationsParams,
@@ -4597,6 +4702,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetReconciliationByRequestIdParams,
@@ -4617,6 +4723,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetTargetGroupsByRequestIdParams,
@@ -4638,6 +4745,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetTargetGroupByRequestIdAndTargetGroupIdParams,
@@ -4658,6 +4766,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetReconDownloadsParams,
@@ -4678,6 +4787,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetEligibleTargetGroupsParams,
@@ -4699,6 +4809,7 @@ export const operationTable = {
     bodyContentType: "text/csv",
     bodyRequired: true,
     idempotencyKey: "optional",
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.PostReconciliationsCompletesParams,
@@ -4720,6 +4831,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.RequestReconciliationReasonCodesParams,
@@ -4740,6 +4852,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.CreateAllRecontactRsidsRemovalJobParams,
@@ -4760,6 +4873,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.RecontactsRemoveAllRsidsJobStatusParams,
@@ -4780,6 +4894,7 @@ export const operationTable = {
     bodyContentType: "multipart/form-data",
     bodyRequired: true,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.RecontactCreateUploadRsidsByFileJobParams,
@@ -4800,6 +4915,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetRecontactsRsidsUploadFileJobStatusParams,
@@ -4820,6 +4936,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.RecontactListUploadRespondentsByFileJobsParams,
@@ -4841,6 +4958,7 @@ export const operationTable = {
     bodyContentType: "multipart/form-data",
     bodyRequired: true,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.RecontactCreateUploadRespondentsByFileJobParams,
@@ -4862,6 +4980,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetRecontactUploadRespondentsByFileJobParams,
@@ -4882,6 +5001,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.RecontactDownloadJobFileParams,
@@ -4902,6 +5022,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetRecontactsOverviewParams,
@@ -4922,6 +5043,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetTargetGroupRsidRecontactListParams,
@@ -4943,6 +5065,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.ReportRequestsParams,
@@ -4964,6 +5087,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.DownloadReportV2Params,
@@ -4984,6 +5108,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.ShareReportParams,
@@ -5005,6 +5130,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.ReportStatusParams,
@@ -5025,6 +5151,7 @@ export const operationTable = {
     bodyContentType: "application/json",
     bodyRequired: true,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GenerateReportParams,
@@ -5046,6 +5173,7 @@ export const operationTable = {
     bodyContentType: "application/json",
     bodyRequired: true,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.UploadLiveRespondentUniqueCodesParams,
@@ -5067,6 +5195,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetLiveRespondentUniqueCodesStatsParams,
@@ -5087,6 +5216,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.DeleteUnconsumedLiveRespondentUniqueCodesParams,
@@ -5107,6 +5237,7 @@ export const operationTable = {
     bodyContentType: "application/json",
     bodyRequired: true,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.UploadTestRespondentUniqueCodesParams,
@@ -5128,6 +5259,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetTestRespondentUniqueCodesStatsParams,
@@ -5148,6 +5280,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.DeleteUnconsumedTestRespondentUniqueCodesParams,
@@ -5168,6 +5301,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetRespondentStatusParams,
@@ -5187,6 +5321,7 @@ export const operationTable = {
     bodyContentType: "application/json",
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       body: requestSchemas.UpdateRespondentStatusBody,
@@ -5206,6 +5341,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetAccountAllocationTemplateForBusinessUnitIdParams,
@@ -5227,6 +5363,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetGlobalAllocationTemplateByIdForBusinessUnitIdParams,
@@ -5248,6 +5385,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetSystemAllocationTemplateByBusinessUnitIdParams,
@@ -5269,6 +5407,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetTargetGroupAllocationSpecificationParams,
@@ -5289,6 +5428,7 @@ export const operationTable = {
     bodyContentType: "application/json",
     bodyRequired: true,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.UpdateTargetGroupAllocationSpecificationParams,
@@ -5310,6 +5450,7 @@ export const operationTable = {
     bodyContentType: "application/json",
     bodyRequired: true,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.CreateBulkUpdateTargetGroupProjectManagerJobParams,
@@ -5331,6 +5472,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetBulkUpdateTargetGroupProjectManagerJobParams,
@@ -5351,6 +5493,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetListTargetGroupsParams,
@@ -5372,6 +5515,7 @@ export const operationTable = {
     bodyContentType: "application/json",
     bodyRequired: true,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.CreateTargetGroupParams,
@@ -5393,6 +5537,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetTargetGroupParams,
@@ -5413,6 +5558,7 @@ export const operationTable = {
     bodyContentType: "application/json",
     bodyRequired: true,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.UpdateTargetGroupParams,
@@ -5434,6 +5580,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetTargetGroupDetailsParams,
@@ -5454,6 +5601,7 @@ export const operationTable = {
     bodyContentType: "application/json",
     bodyRequired: true,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.UpdateLaunchedTargetGroupDetailsParams,
@@ -5475,6 +5623,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetRateCardParams,
@@ -5496,6 +5645,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetTargetGroupRateCardParams,
@@ -5516,6 +5666,7 @@ export const operationTable = {
     bodyContentType: "application/json",
     bodyRequired: true,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.UpdateCostPerInterviewParams,
@@ -5537,6 +5688,7 @@ export const operationTable = {
     bodyContentType: "application/json",
     bodyRequired: true,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.UpdateFillingStrategyParams,
@@ -5558,6 +5710,7 @@ export const operationTable = {
     bodyContentType: "application/json",
     bodyRequired: true,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.ComputeTargetGroupTransitionsParams,
@@ -5579,6 +5732,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetTargetGroupOverviewParams,
@@ -5599,6 +5753,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetTargetGroupOverviewByTargetGroupIdParams,
@@ -5619,6 +5774,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetTargetGroupPerformanceParams,
@@ -5639,6 +5795,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetTargetGroupCompletesAggregatedByIntervalParams,
@@ -5660,6 +5817,7 @@ export const operationTable = {
     bodyContentType: null,
     bodyRequired: false,
     idempotencyKey: null,
+    echoesIdempotencyKey: [],
     ifMatch: null,
     schemas: {
       params: requestSchemas.GetTargetGroupChangelogParams,

@@ -4,8 +4,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { conflict } from '../cint/errors.js';
-import { operations } from '../cint/operations.js';
-import { responseTable } from '../cint/responses.generated.js';
 
 const KEPT_HEADERS = ['etag', 'location', 'content-type', 'idempotency-key'];
 
@@ -28,19 +26,7 @@ function keyOf(request: FastifyRequest): string | undefined {
   return typeof key === 'string' && key.length > 0 && (request.method === 'POST' || request.method === 'PUT') ? key : undefined;
 }
 
-/** Per operation, the statuses whose documented headers include `idempotency-key`. */
-function echoingStatuses(): Map<string, ReadonlySet<number>> {
-  const echoing = new Map<string, ReadonlySet<number>>();
-  for (const op of operations) {
-    const responses = Object.entries(responseTable()[op.id]?.responses ?? {});
-    const statuses = responses.filter(([, response]) => response.headers.some((header) => header.name.toLowerCase() === 'idempotency-key')).map(([status]) => Number(status));
-    if (statuses.length) echoing.set(op.id, new Set(statuses));
-  }
-  return echoing;
-}
-
 export function idempotency(app: FastifyInstance): void {
-  const echoing = echoingStatuses();
   app.addHook('preHandler', (request, reply, done) => {
     const session = request.cint.session;
     const key = keyOf(request);
@@ -63,7 +49,7 @@ export function idempotency(app: FastifyInstance): void {
   app.addHook('onSend', (request, reply, payload, done) => {
     const key = keyOf(request);
     if (key) {
-      if (echoing.get(request.cint?.operation?.id ?? '')?.has(reply.statusCode)) reply.header('idempotency-key', key);
+      if ((request.cint?.operation?.echoesIdempotencyKey as readonly number[] | undefined)?.includes(reply.statusCode)) reply.header('idempotency-key', key);
       remember(request, reply, payload, key);
     }
     done(null, payload);
