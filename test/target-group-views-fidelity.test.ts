@@ -344,4 +344,23 @@ describe('target group views, as the document has them', () => {
       assertCintError(await get(stranger, priceUrl('77', targetGroupId)), 404, 'not_found_error', { detail: 'target_group_id: the specified resource was not found' });
     });
   });
+  describe('get_target_group_rate_card', () => {
+    it('is the predicted rate card of the target group\'s country until it first goes live, then the bound one', async () => {
+      const { client, projectId } = await session({ starts_per_hour: 0 });
+      const targetGroupId = await createTargetGroup(app, client, projectId, { locale: 'deu_de' });
+      const url = `${targetGroupsUrl(projectId)}/${targetGroupId}/rate-card`;
+      const token = Buffer.from('RCT=COUNTRY:RCV=16:CC=DE').toString('base64');
+      const predicted = await get(client, url);
+      assert.equal(predicted.statusCode, 200, predicted.body);
+      assertMatchesSpec('get_target_group_rate_card', 200, predicted.json());
+      const { predicted_rate_card: table, ...rest } = predicted.json();
+      assert.deepEqual(rest, { country_code: 'DE', predicted_rate_card_token: token });
+      assert.equal(table.data_format, 'loi_ir_matrix');
+
+      await launch(app, client, projectId, targetGroupId);
+      const bound = await get(client, url);
+      assertMatchesSpec('get_target_group_rate_card', 200, bound.json());
+      assert.deepEqual(bound.json(), { country_code: 'DE', bound_rate_card_token: token, bound_rate_card: table });
+    });
+  });
 });

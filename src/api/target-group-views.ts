@@ -1,6 +1,6 @@
 // What the API says about a target group beyond the target group itself, read from what the session
 // holds: its details, its overview (and the one by target group id), its performance and completes by
-// interval, its price, the project's overview, and the changelog, which gets an entry for every change
+// interval, its price and rate card, the project's overview, and the changelog, which gets an entry for every change
 // a client makes (see recordChanges). The statistics are the fielding simulator's (sessions/simulator.ts).
 import { badRequest, CintError, notFoundDetail } from '../cint/errors.js';
 import { addChangelogEntry } from '../sessions/changelog.js';
@@ -159,6 +159,25 @@ function priceOf(group: TargetGroup, accountId: number) {
   };
 }
 
+/**
+ * A rate card token as Cint's example spells one (`RCT=COUNTRY:RCV=16:CC=US`, base64): the rate card
+ * of the target group's country, in the one version the mock has.
+ */
+const rateCardTokenOf = (country: string) => Buffer.from(`RCT=COUNTRY:RCV=16:CC=${country}`).toString('base64');
+
+/**
+ * PredictedRateCard until the target group first goes live, then BoundRateCard ("permanently associated
+ * with the Target Group" from then on): its own country's, with the document's pricing table, the only
+ * one the mock has (decision 123).
+ */
+function rateCardOf(session: Session, group: TargetGroup) {
+  const country = (localeParts(group.spec.locale ?? 'eng_us').country || 'us').toUpperCase();
+  const table = (answerFrom('get_target_group_rate_card', 200, {}) as { predicted_rate_card: unknown }).predicted_rate_card;
+  return session.fills.has(group.id)
+    ? { country_code: country, bound_rate_card_token: rateCardTokenOf(country), bound_rate_card: table }
+    : { country_code: country, predicted_rate_card_token: rateCardTokenOf(country), predicted_rate_card: table };
+}
+
 const RESPONDENT_STATUSES = [
   { status: 'Complete', label: 'Returned as Complete', description: 'Respondent completed the survey', of: 'completes' },
   { status: 'Terminate', label: 'Returned as Terminate', description: 'Respondent was screened out by the survey', of: 'screen_outs' },
@@ -265,6 +284,11 @@ export const targetGroupViewHandlers = {
     const interval = intervalOf(query.aggregation_interval, start === undefined ? 0 : until - start);
     const intervals = completesByInterval(session, group, interval, until);
     return { body: { aggregated_completes_intervals: intervals.map(({ timestamp, count }) => ({ timestamp: isoAt(timestamp), count })) } };
+  },
+
+  get_target_group_rate_card: ({ session, params }) => {
+    const group = findTargetGroup(session, params.account_id, params.project_id, params.target_group_id);
+    return { body: rateCardOf(session, group) };
   },
 
   // The business unit in the path is the target group's own: another's has no such target group (404).
