@@ -176,6 +176,48 @@ describe('generic collections answer their objects\' own times and authors', () 
     assert.equal(listed.json().has_more, false);
     assertMatchesSpec('list_account_allocation_templates', 200, listed.json());
   });
+
+  it('an allocation template reads through its business unit as the template made, suppliers named; an unknown one is 404', async (t) => {
+    const client = await clientOf(app);
+    const clock = stopClock(t);
+    const allocations = [
+      { type: 'exchange', percentage_min: 10, percentage_max: 90 },
+      { type: 'group', name: 'Premium', percentage_min: 20, percentage_max: 60, suppliers: [{ supplier_id: 3334 }] },
+      { type: 'blocked', suppliers: [{ supplier_id: 101 }] },
+    ];
+    const created = await app.inject({
+      method: 'POST', url: `${accountUrl}/allocation-templates`, headers: client.headers({ 'idempotency-key': '01JT5Z59MAKQ82J5K9Y3YGFNZY' }),
+      payload: { name: 'Premium first', supply_allocations: allocations },
+    });
+    assert.equal(created.statusCode, 201, created.body);
+    const id = String(created.headers.location).split('/').at(-1)!;
+    const etag = (await app.inject({ method: 'GET', url: String(created.headers.location), headers: client.headers() })).headers.etag;
+    const url = (templateId: string) => `${accountUrl}/business-units/3337/account-allocation-templates/${templateId}?locale=eng_us`;
+
+    const read = await app.inject({ method: 'GET', url: url(id), headers: client.headers() });
+    assert.equal(read.statusCode, 200, read.body);
+    assertMatchesSpec('get_account_allocation_template_for_business_unit_id', 200, read.json(), true, read.headers);
+    assert.equal(read.headers.etag, etag);
+    // The document's suppliers are 4351 Acme Inc and 3334 BCD Inc: 3334 is grouped, 4351 left on the exchange.
+    assert.deepEqual(read.json(), {
+      template_id: id,
+      template_name: 'Premium first',
+      open_exchange_allocations: {
+        exchange_suppliers: [{ supplier_id: '4351', supplier_name: 'Acme Inc' }],
+        blocked_suppliers: [{ supplier_id: '101', supplier_name: 'Supplier 101' }],
+        exchange_min_percentage: 10,
+        exchange_max_percentage: 90,
+        groups: [{ group_name: 'Premium', min_percentage: 20, max_percentage: 60, suppliers: [{ supplier_id: '3334', supplier_name: 'BCD Inc' }] }],
+      },
+      private_exchange_allocations: { blocked_suppliers: [] },
+      last_modified_at: clock.now(),
+      last_modified_by: userIdOf(client.clientId),
+    });
+
+    assertCintError(await app.inject({ method: 'GET', url: url('01JT5Z59MAKQ82J5K9Y3YGFNHN'), headers: client.headers() }), 404, 'not_found_error', { detail: 'template_id: the specified resource was not found' });
+    const stranger = await clientOf(app);
+    assertCintError(await app.inject({ method: 'GET', url: url(id), headers: stranger.headers() }), 404, 'not_found_error');
+  });
 });
 
 describe('replays', () => {

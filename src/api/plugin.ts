@@ -15,6 +15,7 @@ import { journal } from '../hooks/journal.js';
 import { requiredHeaders } from '../hooks/required-headers.js';
 import { scenarioEngine } from '../hooks/scenario.js';
 import { giveSessionsBack, takeSessions } from '../hooks/shared.js';
+import { allocationTemplateHandlers } from './allocation-templates.js';
 import { directoryOf, type Directory } from './directory.js';
 import { exclusionGroupHandlers } from './exclusion-groups.js';
 import { fieldingRunHandlers } from './fielding-runs.js';
@@ -42,6 +43,7 @@ export const handlers: Handlers = {
   ...profileHandlers,
   ...exclusionGroupHandlers,
   ...transitionHandlers,
+  ...allocationTemplateHandlers,
 };
 
 export async function cintApi(app: FastifyInstance, options: { bodyLimit: number; referenceData?: string | undefined; webhookRequireHttps?: boolean }): Promise<void> {

@@ -12,7 +12,7 @@ import type { Directory, Supplier } from './directory.js';
 export type Json = Record<string, unknown>;
 
 export const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
-const objectsOf = (value: unknown): Json[] => (Array.isArray(value) ? value.filter(isObject) : []);
+export const objectsOf = (value: unknown): Json[] => (Array.isArray(value) ? value.filter(isObject) : []);
 const listOf = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 
 /** `value` without its undefined fields: what the target group does not have is left out. */
