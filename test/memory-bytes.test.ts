@@ -6,7 +6,9 @@ import { describe, it } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { startMock, type RunningMock } from '../src/server.js';
-import { ACCOUNT, projectBody, projectsUrl, socketClient, targetGroupBody, targetGroupsUrl, type SocketAnswer } from './helpers.js';
+import {
+  ACCOUNT, assertCintError, clientOf, fixtures, liveRun, makeApp, projectBody, projectsUrl, socketClient, targetGroupBody, targetGroupsUrl, type SocketAnswer,
+} from './helpers.js';
 
 /**
  * A full garbage collection, from inside the test process: a WeakRef is only let go after the job that
@@ -96,6 +98,51 @@ describe('stored bytes (real socket)', () => {
       assert.equal((await summaryOf(mock, 'full')).bytes, before.bytes);
     } finally {
       await mock.close();
+    }
+  });
+
+  it('a target group\'s changelog counts: a name changed back and forth, or a run paused and resumed, stops at maxSessionBytes', async () => {
+    const app = await makeApp({ maxSessionBytes: 24_000 });
+    try {
+      const client = await clientOf(app);
+      const { projectId, targetGroupId, runUrl } = await liveRun(app, client);
+      const bytes = async () => ((await app.inject({ method: 'GET', url: `/__admin/sessions/${client.clientId}` })).json() as { bytes: number }).bytes;
+      const details = `${targetGroupsUrl(projectId)}/${targetGroupId}/details`;
+      const body = fixtures.operations.update_launched_target_group_details!.validRequestExample as Record<string, unknown>;
+      const rename = (name: string) => app.inject({ method: 'PUT', url: details, headers: client.headers(), payload: { ...body, name } });
+      // Each rename is the same size as the last: only its changelog entry grows the session.
+      let renames = 0;
+      let answer = await rename('Renamed group 0');
+      while (answer.statusCode === 200 && renames < 1000) {
+        renames += 1;
+        answer = await rename(`Renamed group ${renames % 2}`);
+      }
+      assertCintError(answer, 409, 'conflict_error', { detail: /maximum of 24000 bytes of stored data/ });
+      assert.ok(renames > 10 && renames < 500, `${renames} renames fitted, fewer than the changelog's 500 entries`);
+      assert.ok((await bytes()) <= 24_000);
+      const read = await app.inject({ method: 'GET', url: details, headers: client.headers() });
+      assert.equal(read.json().name, `Renamed group ${(renames - 1) % 2}`, 'the refused rename changed nothing');
+
+      // Pausing and resuming add status changes (smaller entries, so a few may still fit) until one is
+      // refused, and the run is then as it was.
+      let toggles = 0;
+      let refused: Awaited<ReturnType<typeof app.inject>> | undefined;
+      while (!refused && toggles < 1000) {
+        const run = await app.inject({ method: 'GET', url: runUrl, headers: client.headers() });
+        const action = run.json().status === 'live' ? 'pause' : 'resume';
+        const moved = await app.inject({ method: 'POST', url: `${runUrl}/${action}`, headers: client.headers({ 'if-match': String(run.headers.etag) }) });
+        if (moved.statusCode === 204) toggles += 1;
+        else {
+          refused = moved;
+          assertCintError(moved, 409, 'conflict_error', { detail: /maximum of 24000 bytes of stored data/ });
+          const after = await app.inject({ method: 'GET', url: runUrl, headers: client.headers() });
+          assert.deepEqual([after.json().status, after.headers.etag], [run.json().status, run.headers.etag], 'the refused move changed nothing');
+        }
+      }
+      assert.ok(refused && toggles < 10, `${toggles} pauses and resumes fitted after the renames`);
+      assert.ok((await bytes()) <= 24_000);
+    } finally {
+      await app.close();
     }
   });
 

@@ -3,7 +3,7 @@
 // launch now (200 with the new dates) and the date update (202). A refusal is 422 invalid_state_error.
 import { badRequest, invalidState } from '../cint/errors.js';
 import { requireIfMatch } from '../cint/etag.js';
-import { act, isoAt, refusal, watchRun, type RunAction } from '../sessions/lifecycle.js';
+import { act, ensureRoomToAct, isoAt, refusal, watchRun, type RunAction } from '../sessions/lifecycle.js';
 import { findFieldingRun, findTargetGroup } from '../sessions/lookup.js';
 import { bumpVersion, type FieldingRun, type Session } from '../sessions/store.js';
 import type { Handler, HandlerInput, Handlers } from './handler.js';
@@ -30,6 +30,7 @@ function transition(action: RunAction): Handler {
     const run = runToChange(session, params as unknown as RunParams, headers['if-match']);
     const why = refusal(session, run, action);
     if (why !== null) throw invalidState(why);
+    ensureRoomToAct(session, run, action, actor);
     act(session, run, action, actor);
     if (action !== 'launch_now') return { headers: { etag: run.etag } };
     return { headers: { etag: run.etag }, body: { start_fielding_at: run.start_fielding_at, end_fielding_at: run.end_fielding_at } };

@@ -4,6 +4,7 @@
 import { badRequest, notFound } from '../cint/errors.js';
 import { JOB_KINDS } from '../cint/jobs.js';
 import type { OperationId } from '../cint/operations.js';
+import { ensureChangelogRoom } from '../sessions/changelog.js';
 import { createJob, pollJob } from '../sessions/jobs.js';
 import { findProject } from '../sessions/lookup.js';
 import type { BatchAction, Job, JobWork, Session } from '../sessions/store.js';
@@ -16,7 +17,23 @@ const paramsOf = (input: HandlerInput) => input.params as unknown as Params;
 /** The ids of the path a job lives under: its status must be read under the same ones. */
 const scopeOf = (params: Params) => [params.account_id, params.project_id, params.target_group_id ?? ''].join('/');
 
+/**
+ * Refuses (SessionFullError) a job whose work would take the session past maxSessionBytes with its
+ * changelog entries when it ends: one per target group it moves, each as long as its longest.
+ */
+function ensureRoomForWork(input: HandlerInput, work: JobWork): void {
+  if (work.kind === 'assign_manager') {
+    if (work.project_manager_id === null) return;
+    const manager = { las_user_id: work.project_manager_id };
+    ensureChangelogRoom(input.session, input.actor, [{ object: 'project_manager_change', new_value: manager, old_value: manager }], work.target_group_ids.length);
+    return;
+  }
+  const entries = work.kind === 'batch' ? work.target_group_ids.length : work.kind === 'record' ? 0 : 1;
+  ensureChangelogRoom(input.session, input.actor, [{ object: 'status_change', new_value: 'scheduled', old_value: 'completed' }], entries);
+}
+
 function newJob(input: HandlerInput, work: JobWork): { headers: { location: string } } {
+  ensureRoomForWork(input, work);
   const job = createJob(input.session, {
     operation: input.operation.id, scope: scopeOf(paramsOf(input)), actor: input.actor, work,
     timing: input.jobTiming, script: input.jobScript,

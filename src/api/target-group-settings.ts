@@ -10,7 +10,7 @@ import { findTargetGroup } from '../sessions/lookup.js';
 import { isoAt } from '../sessions/lifecycle.js';
 import { targetGroupBytes, type Session, type TargetGroup } from '../sessions/store.js';
 import type { Handlers } from './handler.js';
-import { addChangelogEntry, type Change } from '../sessions/changelog.js';
+import { addChangelogEntry, ensureChangelogRoom, type Change } from '../sessions/changelog.js';
 import { activityExclusionsOf, allocationGroupIds, allocationSpecificationOf } from './target-group-shape.js';
 import { currencyScaleOf } from './target-group-views.js';
 import { checkSupplierIds } from './target-groups.js';
@@ -23,12 +23,18 @@ type Json = Record<string, unknown>;
  */
 export const assignmentEtagOf = (group: TargetGroup): string => group.assignmentEtag ?? 'W/"0"';
 
-/** Replaces one field of the target group's stored body, keeping the session's byte count right. */
-function replaceField(session: Session, group: TargetGroup, field: string, value: unknown): void {
+/**
+ * Replaces one field of the target group's stored body, keeping the session's byte count right, with a
+ * changelog entry of `changes` made by `actor` (none when nothing changed): the field and the entry are
+ * both counted before either is made, so a session past maxSessionBytes changes nothing.
+ */
+function replaceField(session: Session, group: TargetGroup, field: string, value: unknown, actor: string | null = null, changes: Change[] = []): void {
+  ensureChangelogRoom(session, actor, changes);
   const spec = { ...group.spec, [field]: value };
   session.resize(group, targetGroupBytes(group, spec));
   group.spec = spec;
   group.updated_at = isoAt(session.now());
+  addChangelogEntry(session, group, actor, group.updated_at, changes);
 }
 
 // ---- Fielding Assistant assignment ----------------------------------------------------------------
@@ -196,10 +202,8 @@ export const targetGroupSettingsHandlers = {
     if (typeof noneMatch === 'string' && ifMatchSatisfied(noneMatch, etag)) {
       throw preconditionFailed(`The Fielding Assistant assignment matches If-None-Match ${noneMatch} (current ETag ${etag}); it was not changed.`);
     }
-    const before = assignmentOf(group);
-    replaceField(session, group, 'fielding_assistant_assignment', structuredClone(body));
+    replaceField(session, group, 'fielding_assistant_assignment', structuredClone(body), actor, assignmentChanges(assignmentOf(group), body as Json));
     group.assignmentEtag = session.nextEtag();
-    addChangelogEntry(session, group, actor, group.updated_at, assignmentChanges(before, body as Json));
     return {};
   },
 
@@ -251,23 +255,19 @@ export const targetGroupSettingsHandlers = {
     else if (currency === 'USD' && Number(value) > 105) problems.push({ name: 'target_group_cpi.value', reason: "'target_group_cpi.value' must not exceed the platform limit of 105.00 USD." });
     if (typeof currency !== 'string' || !/^[A-Z]{3}$/.test(currency)) problems.push({ name: 'target_group_cpi.currency_code', reason: "'target_group_cpi.currency_code' must be a three-letter ISO 4217 code in upper case." });
     if (problems.length) throw badRequest(problems);
-    replaceField(session, group, 'cost_per_interview', { value, currency_code: currency });
     const cpi = { value, currency_code: currency, currency_scale: currencyScaleOf(currency as string) };
     // The change's old value is the CPI last requested here ("possible to be null": none before).
     const before = lastRequestedCpi(group.changelog);
-    if (JSON.stringify(before) !== JSON.stringify(cpi)) {
-      addChangelogEntry(session, group, actor, group.updated_at, [{ object: 'user_requested_cpi_change', new_value: cpi, old_value: before }]);
-    }
+    const changes = JSON.stringify(before) === JSON.stringify(cpi) ? [] : [{ object: 'user_requested_cpi_change', new_value: cpi, old_value: before }];
+    replaceField(session, group, 'cost_per_interview', { value, currency_code: currency }, actor, changes);
     return { body: { target_group_cpi: cpi } };
   },
 
   update_filling_strategy: ({ session, params, body, actor }) => {
     const group = findTargetGroup(session, params.account_id, params.project_id, params.target_group_id);
     const before = (group.spec.filling_strategy as string | undefined) ?? 'completes';
-    replaceField(session, group, 'filling_strategy', body.filling_strategy);
-    if (before !== body.filling_strategy) {
-      addChangelogEntry(session, group, actor, group.updated_at, [{ object: 'filling_strategy_change', new_value: body.filling_strategy, old_value: before }]);
-    }
+    const changes = before === body.filling_strategy ? [] : [{ object: 'filling_strategy_change', new_value: body.filling_strategy, old_value: before }];
+    replaceField(session, group, 'filling_strategy', body.filling_strategy, actor, changes);
     return { body: { filling_strategy: body.filling_strategy } };
   },
 } satisfies Handlers;

@@ -1,9 +1,9 @@
 // What the API says about a target group beyond the target group itself, read from what the session
 // holds: its details, its overview (and the one by target group id), its performance and completes by
 // interval, its price and rate card, the project's overview, and the changelog, which gets an entry for every change
-// a client makes (see recordChanges). The statistics are the fielding simulator's (sessions/simulator.ts).
+// a client makes (see replaceSpec). The statistics are the fielding simulator's (sessions/simulator.ts).
 import { badRequest, CintError, notFoundDetail } from '../cint/errors.js';
-import { addChangelogEntry } from '../sessions/changelog.js';
+import { addChangelogEntry, ensureChangelogRoom, type Change } from '../sessions/changelog.js';
 import { durationMs } from '../sessions/clock.js';
 import { findProject, findTargetGroup, findTargetGroupById } from '../sessions/lookup.js';
 import { completesByInterval, goalOf, MAX_INTERVALS, statisticsOf, type FillStatistics } from '../sessions/simulator.js';
@@ -33,12 +33,24 @@ const CHANGES: Readonly<Record<string, string>> = {
 const changeValue = (field: string, value: unknown) =>
   (value === undefined ? null : field === 'project_manager_id' ? { las_user_id: value } : value);
 
-/** Adds one changelog entry for the fields that differ between `before` and `after` (nothing when none do). */
-export function recordChanges(session: Session, group: TargetGroup, actor: string, before: Record<string, unknown>, after: Record<string, unknown>, at: string): void {
-  const changes = Object.entries(CHANGES)
+/** The changelog's changes for the fields that differ between `before` and `after` (none when none do). */
+export function specChanges(before: Record<string, unknown>, after: Record<string, unknown>): Change[] {
+  return Object.entries(CHANGES)
     .filter(([field]) => after[field] !== undefined && JSON.stringify(before[field]) !== JSON.stringify(after[field]))
     .map(([field, object]) => ({ object, new_value: changeValue(field, after[field]), old_value: changeValue(field, before[field]) }));
-  addChangelogEntry(session, group, actor, at, changes);
+}
+
+/**
+ * Stores `spec` as the target group's body, with one changelog entry by `actor` for what it changes:
+ * both counted before either is made, so a session past maxSessionBytes changes nothing.
+ */
+export function replaceSpec(session: Session, group: TargetGroup, actor: string, spec: Record<string, unknown>): void {
+  const changes = specChanges(group.spec, spec);
+  ensureChangelogRoom(session, actor, changes);
+  session.resize(group, targetGroupBytes(group, spec));
+  group.spec = spec;
+  group.updated_at = isoAt(session.now());
+  addChangelogEntry(session, group, actor, group.updated_at, changes);
 }
 
 /** TargetGroupProgress: the completes and prescreens so far against the completes goal. */
@@ -241,13 +253,7 @@ export const targetGroupViewHandlers = {
 
   update_launched_target_group_details: ({ session, params, body, actor, directory }) => {
     const group = launchedTargetGroup(session, params.account_id, params.project_id, params.target_group_id);
-    const before = group.spec;
-    const spec = { ...before, ...(body as Record<string, unknown>) };
-    // Counted as the session's bytes, as every stored body is (a SessionFullError changes nothing).
-    session.resize(group, targetGroupBytes(group, spec));
-    group.spec = spec;
-    group.updated_at = isoAt(session.now());
-    recordChanges(session, group, actor, before, group.spec, group.updated_at);
+    replaceSpec(session, group, actor, { ...group.spec, ...(body as Record<string, unknown>) });
     return { body: detailsView(group, params.account_id, directory, false) };
   },
 

@@ -2,10 +2,10 @@
 import { badRequest, type InvalidParam } from '../cint/errors.js';
 import { appendId, findProject, findTargetGroup } from '../sessions/lookup.js';
 import { paginate } from '../sessions/pagination.js';
-import { humanReadableId, jsonBytes, newId, targetGroupBytes, type Session, type TargetGroup } from '../sessions/store.js';
+import { humanReadableId, jsonBytes, newId, type Session, type TargetGroup } from '../sessions/store.js';
 import type { Handlers } from './handler.js';
 import { draftView, newProfileIdBase } from './target-group-shape.js';
-import { progressOf, recordChanges } from './target-group-views.js';
+import { progressOf, replaceSpec } from './target-group-views.js';
 import { cursorOf, highlight, localeParts, pageSizeOf } from './shared.js';
 import { isoAt } from '../sessions/lifecycle.js';
 
@@ -156,14 +156,11 @@ export const targetGroupHandlers = {
     checkSupplierIds(body.allocations, 'allocations.', 'suppliers');
     const before = group.spec;
     const spec = structuredClone(body) as Record<string, unknown>;
-    session.resize(group, targetGroupBytes(group, spec));
-    group.spec = spec;
+    replaceSpec(session, group, actor, spec);
+    // The body replaces the draft's, profiles included: they get new ids (the request carries none), of the same length.
+    group.profileIdBase = newProfileIdBase();
     // The assignment is readable (and PUT) on its own path, with an ETag that must change when it does.
     if (JSON.stringify(before.fielding_assistant_assignment) !== JSON.stringify(spec.fielding_assistant_assignment)) group.assignmentEtag = session.nextEtag();
-    // The body replaces the draft's, profiles included: they get new ids (the request carries none).
-    group.profileIdBase = newProfileIdBase();
-    group.updated_at = isoAt(session.now());
-    recordChanges(session, group, actor, before, group.spec, group.updated_at);
     return {};
   },
 } satisfies Handlers;

@@ -181,9 +181,10 @@ function assignManager(session: Session, job: Job, work: Extract<JobWork, { kind
     }
     const before = group.spec.project_manager_id;
     if (work.project_manager_id !== null && before !== work.project_manager_id) {
-      addChangelogEntry(session, group, job.created_by, at, [{ object: 'project_manager_change', new_value: { las_user_id: work.project_manager_id }, old_value: before === undefined ? null : { las_user_id: before } }]);
+      // Counted by the entry's recount, with no limit checked: the job's creation was (see ensureChangelogRoom).
       group.spec.project_manager_id = work.project_manager_id;
       group.updated_at = at;
+      addChangelogEntry(session, group, job.created_by, at, [{ object: 'project_manager_change', new_value: { las_user_id: work.project_manager_id }, old_value: before === undefined ? null : { las_user_id: before } }]);
     }
     job.updated.push(id);
   }

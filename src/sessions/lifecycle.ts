@@ -3,7 +3,7 @@
 // completes at its goal, a live or paused one completes at its end). A target group's status follows
 // its run's. Used by the single-run operations (a refusal is their 422), the batch jobs (a refusal is a
 // failed target group) and the session's clock.
-import { addChangelogEntry } from './changelog.js';
+import { addChangelogEntry, ensureChangelogRoom, type Change } from './changelog.js';
 import { appendId } from './lookup.js';
 import { advanceFill, afterStatusChange, beforeStatusChange, goalOf, goalReached, nextTickAt } from './simulator.js';
 import { bumpVersion, etagOfVersion, newId, type FieldingRun, type FieldingRunStatus, type Session, type TargetGroup } from './store.js';
@@ -39,6 +39,16 @@ export function refusal(session: Session, run: FieldingRun, action: RunAction): 
   return null;
 }
 
+/**
+ * Refuses (SessionFullError) a client's `action` whose changelog entry would take the session past
+ * maxSessionBytes, before anything changes: the single-run operations call it; a batch job checks its
+ * target groups when it is made, since its work is done when it ends (at a poll, or by the clock).
+ */
+export function ensureRoomToAct(session: Session, run: FieldingRun, action: RunAction, actor: string): void {
+  const group = session.targetGroups.get(run.target_group_id);
+  if (group) ensureChangelogRoom(session, actor, statusChanges(group, TRANSITIONS[action].to));
+}
+
 /** Does `action` (refusal() said it may be done): launch now moves the dates, keeping the run's length. */
 export function act(session: Session, run: FieldingRun, action: RunAction, actor: string): void {
   const now = session.now();
@@ -59,21 +69,26 @@ export type StatusReason = 'total_completes_reached' | 'past_scheduled_end_date'
  * follows the new status.
  */
 export function setStatus(session: Session, run: FieldingRun, status: FieldingRunStatus, at: string, actor?: string, reason?: StatusReason): void {
+  const group = session.targetGroups.get(run.target_group_id);
   const atMs = Date.parse(at);
   beforeStatusChange(session, run, atMs);
   run.status = status;
   bumpVersion(run, at, actor);
   afterStatusChange(session, run, atMs);
   watchRun(session, run);
-  const group = session.targetGroups.get(run.target_group_id);
   if (group) moveTargetGroup(session, group, status, at, actor ?? null, reason);
+}
+
+/** The changelog's change of a target group moved to `status`: none when it is there already. */
+function statusChanges(group: TargetGroup, status: FieldingRunStatus, reason?: StatusReason): Change[] {
+  return group.status === status ? [] : [{ object: 'status_change', new_value: status, old_value: group.status, ...(reason ? { reason_code: reason } : {}) }];
 }
 
 function moveTargetGroup(session: Session, group: TargetGroup, status: FieldingRunStatus, at: string, user: string | null, reason?: StatusReason): void {
   if (group.status === status) return;
   // A change nobody asked for at that moment (a start, an end date, a goal reached) is the system's:
   // the changelog's user schema has `system_user` for it, not the client who last changed the run.
-  addChangelogEntry(session, group, user, at, [{ object: 'status_change', new_value: status, old_value: group.status, ...(reason ? { reason_code: reason } : {}) }]);
+  addChangelogEntry(session, group, user, at, statusChanges(group, status, reason));
   group.status = status;
   group.updated_at = at;
 }

@@ -286,6 +286,20 @@ export class Session {
     this.sizes.set(object, bytes);
   }
 
+  /**
+   * Counts `object` as holding `bytes`, with no limit checked: for what grows by itself (a changelog's
+   * entries of the system's changes), and for a client's change whose growth ensureRoom checked first.
+   */
+  recount(object: object, bytes: number): void {
+    this.storedBytes += bytes - (this.sizes.get(object) ?? 0);
+    this.sizes.set(object, bytes);
+  }
+
+  /** Refuses (SessionFullError) `bytes` more than the session holds past maxSessionBytes; changes nothing. */
+  ensureRoom(bytes: number): void {
+    if (bytes > 0 && this.storedBytes + bytes > this.limits.maxBytes) throw new SessionFullError(this.limits.maxBytes, 'bytes');
+  }
+
   /** The bytes `object` is counted as holding (0: none). */
   sizeOf(object: object): number {
     return this.sizes.get(object) ?? 0;
