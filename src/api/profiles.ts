@@ -1,18 +1,20 @@
-// Manage Profiles for Launched Target Groups, as far as the fielding simulator moves them: list_profiles
-// and get_profile answer the target group's profiles with the ids every read shows, each quota with
-// its completes and prescreens so far; update_profile_filling_goal changes the completes goal and quota
-// goals the simulator fills to. The document describes them for launched target groups but documents no
-// refusal of a draft: a draft answers too, with nothing filled.
-import { addChangelogEntry } from '../sessions/changelog.js';
+// Manage Profiles for Launched Target Groups: list_profiles and get_profile answer the target group's
+// profiles with the ids every read shows, each quota with its completes and prescreens so far;
+// update_profile_filling_goal changes the completes goal and quota goals the simulator fills to;
+// manage_target_group_profiles replaces the profiles, batch_delete_profiles deletes some. Each change is
+// the target group's stored profiling, so get_target_group and the fielding simulator follow it. The
+// document describes them for launched target groups but documents no refusal of a draft: a draft
+// answers too, with nothing filled, and is changed as update_target_group would change it.
+import { CintError } from '../cint/errors.js';
+import { addChangelogEntry, ensureChangelogRoom } from '../sessions/changelog.js';
 import { findTargetGroup } from '../sessions/lookup.js';
 import { completeAtGoal, isoAt, runOf } from '../sessions/lifecycle.js';
-import { goalOf, quotaFillOf } from '../sessions/simulator.js';
+import { forgetRemovedQuotas, goalOf, quotaFillOf } from '../sessions/simulator.js';
 import { targetGroupBytes, type Session, type TargetGroup } from '../sessions/store.js';
 import type { Handlers } from './handler.js';
-import { profilesOf, targetPosition } from './target-group-shape.js';
+import { conditionOf, newProfileIdBase, objectsOf, profilesOf, profilingWithIds, targetPosition, type Json } from './target-group-shape.js';
 import { answerFrom } from './answers.js';
-
-type Json = Record<string, unknown>;
+import { canonicalJson } from './shared.js';
 
 /** A profile as RegularProfileV3: each target's quota with what the simulator has filled. */
 function profileView(session: Session, group: TargetGroup, profile: Json): Json {
@@ -32,9 +34,179 @@ function profilesView(session: Session, group: TargetGroup) {
   };
 }
 
+/**
+ * Stores `spec` as the target group's (its bytes counted first), with what follows a change of goals or
+ * profiles: a changelog entry when the completes goal changed (Cint's changelog has no change type for
+ * profiles or quotas), the fills of quotas it no longer has forgotten, and a live run already at its
+ * goal completed now.
+ */
+function saveProfiling(session: Session, group: TargetGroup, spec: Json, actor: string, newIds = false): void {
+  const before = goalOf(group);
+  const after = goalOf({ ...group, spec });
+  const changes = after === before ? [] : [{ object: 'filling_goal_change', new_value: after, old_value: before }];
+  ensureChangelogRoom(session, actor, changes);
+  session.resize(group, targetGroupBytes(group, spec));
+  group.spec = spec;
+  // The ids every read counts on from (see target-group-shape.ts): new ones for what the change made new.
+  if (newIds) group.profileIdBase = newProfileIdBase();
+  const now = isoAt(session.now());
+  group.updated_at = now;
+  addChangelogEntry(session, group, actor, now, changes);
+  forgetRemovedQuotas(session, group);
+  const run = runOf(session, group);
+  if (run) completeAtGoal(session, run);
+}
+
+// ---- Cint's 422 for the profiling rules (ValidationErrorResponseDemographics) ---------------------------
+
+interface ProfilingRefusal {
+  error_type: 'data_validation_error';
+  name: string;
+  reason: string;
+  detail: string;
+  metadata: { question_id?: number[]; profile_id?: string; error_level: 'error' };
+}
+
+/** One of the document's numbered rules: `profile_validation_error_<code>` with the reason `<reason>_<code>`. */
+function refusal(code: string, reason: string, detail: string, metadata: Omit<ProfilingRefusal['metadata'], 'error_level'>): ProfilingRefusal {
+  return { error_type: 'data_validation_error', name: `profile_validation_error_${code}`, reason: `${reason}_${code}`, detail, metadata: { ...metadata, error_level: 'error' } };
+}
+
+/** The 422 the profiling operations document: every broken rule at once, nothing changed. */
+function profilingRefused(refusals: ProfilingRefusal[]): CintError {
+  const error = new CintError(422, `Validation error: ${refusals.map((item) => item.detail).join('; ')}`, {
+    invalid_params: refusals, object: 'unprocessable_entity_error',
+  });
+  Object.assign(error.body, { title: 'profile request validation' });
+  return error;
+}
+
+// ---- What makes two profiles, targets or conditions the same ---------------------------------------------
+
+/** A condition as a key; open-ended values as a set (their order and repeats mean nothing). */
+function conditionKey(condition: Json): string {
+  const values = condition.open_ended_values;
+  return canonicalJson(Array.isArray(values) ? { ...condition, open_ended_values: [...new Set(values)].sort() } : condition);
+}
+
+/** A target by its conditions (the quota, its name and goal, may change while the target stays the same). */
+const targetKey = (target: Json): string => canonicalJson(objectsOf(target.conditions).map(conditionKey).sort());
+
+/** A profile by its kind and its targets' conditions: a new name or new quota goals leave it the same profile. */
+const profileKey = (profile: Json): string =>
+  canonicalJson([profile.object, profile.object === 'blended' ? profile.blended_type ?? 'interlock' : null, objectsOf(profile.targets).map(targetKey).sort()]);
+
+/**
+ * A profile of the request that the target group already has (the same kind, the same targets' conditions)
+ * keeps its id and its targets' ids, so its quotas keep what they have filled: the request schema carries
+ * no ids, and "any existing profiles that are not included in this request will be deleted" says that
+ * an existing profile can be included. The others get new ids.
+ */
+function keepingIds(group: TargetGroup, profiles: Json[]): Json[] {
+  const existing = new Map<string, Json[]>();
+  for (const profile of profilingWithIds(group)) {
+    const key = profileKey(profile);
+    existing.set(key, [...(existing.get(key) ?? []), profile]);
+  }
+  return profiles.map((profile) => {
+    const same = existing.get(profileKey(profile))?.shift();
+    if (!same) return profile;
+    const ids = new Map(objectsOf(same.targets).map((target) => [targetKey(target), target.id]));
+    return { ...profile, id: same.id, targets: objectsOf(profile.targets).map((target) => ({ ...target, id: ids.get(targetKey(target)) })) };
+  });
+}
+
+// ---- The profiling rules manage_target_group_profiles checks ----------------------------------------------
+
+const questionsOf = (conditions: Json[]): number[] => [...new Set(conditions.map((condition) => Number(condition.question_id)))];
+
+/** A selection or range condition as a key ("duplicates in selection or range conditions" are refused); null for open-ended ones. */
+function selectionOrRangeKey(condition: Json): string | null {
+  if (condition.object === 'selection') return `${String(condition.question_id)}:${String(condition.option)}`;
+  if (condition.object === 'range') return `${String(condition.question_id)}:${String(condition.min)}-${String(condition.max)}`;
+  return null;
+}
+
+/** A quota in the other form than the profiling's adjustment type (the request schema allows either). */
+function quotaFormRefusal(adjustment: unknown, quota: unknown, at: string, questions: number[]): ProfilingRefusal | null {
+  if (typeof quota !== 'object' || quota === null) return null;
+  const percentage = typeof (quota as Json).completes_goal_percentage === 'number';
+  if (adjustment === 'nominal' && percentage) {
+    return refusal('042', 'nominal_adjustment_cannot_have_percentage', `${at}.quota: a nominal profiling takes completes_goal, not completes_goal_percentage`, { question_id: questions });
+  }
+  if (adjustment === 'percentage' && !percentage) {
+    return refusal('043', 'percentage_adjustment_cannot_have_nominal', `${at}.quota: a percentage profiling takes completes_goal_percentage, not completes_goal`, { question_id: questions });
+  }
+  return null;
+}
+
+/**
+ * A profile's broken rules: a range whose min is above its max; a selection or range condition twice in
+ * a target, or in two targets of a regular profile (a blended profile's targets combine conditions, so
+ * there two targets with the same conditions are the duplicate); a quota in the wrong form.
+ */
+function profileRefusals(profile: Json, at: string, adjustment: unknown): ProfilingRefusal[] {
+  const refusals: ProfilingRefusal[] = [];
+  const inProfile = new Set<string>();
+  const targets = new Set<string>();
+  objectsOf(profile.targets).forEach((target, t) => {
+    const conditions = objectsOf(target.conditions);
+    const inTarget = new Set<string>();
+    conditions.forEach((condition, c) => {
+      const where = `${at}.targets[${t}].conditions[${c}]`;
+      const question = [Number(condition.question_id)];
+      if (condition.object === 'range' && Number(condition.min) > Number(condition.max)) {
+        refusals.push(refusal('001', 'profile_condition_min_greater_than_max', `${where}: the minimum value (${String(condition.min)}) cannot be greater than the maximum value (${String(condition.max)})`, { question_id: question }));
+      }
+      const key = selectionOrRangeKey(condition);
+      if (key === null) return;
+      const seen = inTarget.has(key) || (profile.object === 'regular' && inProfile.has(key));
+      if (seen) refusals.push(refusal('039', 'duplicate_condition', `${where}: the same ${String(condition.object)} condition is already in this profile`, { question_id: question }));
+      inTarget.add(key);
+      inProfile.add(key);
+    });
+    const key = targetKey(target);
+    if (profile.object === 'blended' && targets.has(key)) {
+      refusals.push(refusal('039', 'duplicate_condition', `${at}.targets[${t}]: another target of this profile has the same conditions`, { question_id: questionsOf(conditions) }));
+    }
+    targets.add(key);
+    const form = quotaFormRefusal(adjustment, target.quota, `${at}.targets[${t}]`, questionsOf(conditions));
+    if (form) refusals.push(form);
+  });
+  return refusals;
+}
+
+/** Every broken rule of the request's profiles; also "a given profile (or question) ID must appear in only one" regular profile. */
+function profilingRefusals(profiles: Json[], adjustment: unknown): ProfilingRefusal[] {
+  const refusals: ProfilingRefusal[] = [];
+  const questionProfile = new Map<number, number>();
+  profiles.forEach((profile, p) => {
+    const at = `profiling.profiles[${p}]`;
+    refusals.push(...profileRefusals(profile, at, adjustment));
+    if (profile.object !== 'regular') return;
+    for (const question of questionsOf(objectsOf(profile.targets).flatMap((target) => objectsOf(target.conditions)))) {
+      const first = questionProfile.get(question);
+      if (first === undefined) questionProfile.set(question, p);
+      else refusals.push(refusal('006', 'profile_not_unique', `${at}: question ${question} is already the question of profiling.profiles[${first}]`, { question_id: [question] }));
+    }
+  });
+  return refusals;
+}
+
+/** The request's profiles with their duplicate open-ended values removed, as they are validated and saved. */
+const withoutDuplicateValues = (profile: Json): Json => ({
+  ...profile,
+  targets: objectsOf(profile.targets).map((target) => ({ ...target, conditions: objectsOf(target.conditions).map(conditionOf) })),
+});
+
 interface GoalUpdate {
   completes_goal?: number | null;
   profiles?: { profile_id?: string; targets?: { id: string; quota: { completes_goal: number } }[] }[] | null;
+}
+
+interface ManageProfiles {
+  completes_goal: number;
+  profiling: { template_id?: string; profile_adjustment_type: string; profiles?: Json[] };
 }
 
 export const profileHandlers = {
@@ -67,15 +239,38 @@ export const profileHandlers = {
       const { completes_goal_percentage: _percentage, ...quota } = stored.quota ?? {};
       stored.quota = { ...quota, completes_goal: Math.round(target.quota.completes_goal) };
     }
-    const before = goalOf(group);
     if (typeof update.completes_goal === 'number') spec.completes_goal = Math.round(update.completes_goal);
-    session.resize(group, targetGroupBytes(group, spec));
-    group.spec = spec;
-    const now = isoAt(session.now());
-    group.updated_at = now;
-    if (goalOf(group) !== before) addChangelogEntry(session, group, actor, now, [{ object: 'filling_goal_change', new_value: goalOf(group), old_value: before }]);
-    const run = runOf(session, group);
-    if (run) completeAtGoal(session, run);
+    saveProfiling(session, group, spec, actor);
     return { body: profilesView(session, group) };
+  },
+
+  // "All or nothing": every rule is checked before anything changes. The answer is what list_profiles shows next.
+  manage_target_group_profiles: ({ session, params, body, actor }) => {
+    const group = findTargetGroup(session, params.account_id, params.project_id, params.target_group_id);
+    const { completes_goal: completesGoal, profiling } = body as ManageProfiles;
+    const profiles = (profiling.profiles ?? []).map(withoutDuplicateValues);
+    const refusals = profilingRefusals(profiles, profiling.profile_adjustment_type);
+    if (refusals.length > 0) throw profilingRefused(refusals);
+    // A template without profiles is kept as sent: the mock has no template library to expand it (decision 55).
+    const stored = profiling.profiles === undefined ? profiling : { ...profiling, profiles: keepingIds(group, profiles) };
+    saveProfiling(session, group, { ...group.spec, completes_goal: completesGoal, profiling: stored }, actor, true);
+    return { body: profilesView(session, group) };
+  },
+
+  // The named profiles go with their quotas; the others keep their ids. A profile id the target group does
+  // not have is the documented 422 profile_id_not_found_044, and nothing is deleted.
+  batch_delete_profiles: ({ session, params, body, actor }) => {
+    const group = findTargetGroup(session, params.account_id, params.project_id, params.target_group_id);
+    const named = (body as { profile_ids: string[] }).profile_ids;
+    const profiles = profilingWithIds(group);
+    const known = new Set(profiles.map((profile) => profile.id));
+    const unknown = named.flatMap((id, at) => (known.has(id) ? [] : [
+      refusal('044', 'profile_id_not_found', `profile_ids[${at}]: the target group has no profile ${id}`, { profile_id: id }),
+    ]));
+    if (unknown.length > 0) throw profilingRefused(unknown);
+    const deleted = new Set(named);
+    const profiling = { ...(group.spec.profiling as Json), profiles: profiles.filter((profile) => !deleted.has(String(profile.id))) };
+    saveProfiling(session, group, { ...group.spec, profiling }, actor);
+    return {};
   },
 } satisfies Handlers;

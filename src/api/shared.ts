@@ -4,6 +4,16 @@ import { badRequest } from '../cint/errors.js';
 
 export const MAX_PAGE_SIZE = 1000;
 
+/** JSON with every object's keys sorted: the same text for two values that differ only in key order. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'undefined';
+}
+
 /**
  * Cint defaults page_size to 10. Each operation's bounds (1–100 for most, 1–1000 or 1–50 where the
  * document says so) are in its query schema, checked before a handler runs; this is the last guard.

@@ -119,11 +119,18 @@ function quotaValues(quota: Json, completesGoal: number): { percentage: number; 
   return { percentage: Math.min(100, Math.round((completes * 10_000) / completesGoal) / 100), completes };
 }
 
-/** "The API automatically removes duplicate open-ended values" (create_target_group, update_target_group). */
-function conditionOf(condition: Json): Json {
+/** "The API automatically removes duplicate open-ended values" (create_target_group, update_target_group, manage_target_group_profiles). */
+export function conditionOf(condition: Json): Json {
   if (!Array.isArray(condition.open_ended_values)) return condition;
   return { ...condition, open_ended_values: [...new Set(condition.open_ended_values)] };
 }
+
+/**
+ * The id a stored profile or target carries: the mock's own (no request schema has an `id` there, and
+ * bodies are pruned to their schema), kept when a profile outlives a change of the others
+ * (manage_target_group_profiles, batch_delete_profiles; see profilingWithIds).
+ */
+const storedIdOf = (part: Json): string | undefined => (typeof part.id === 'string' ? part.id : undefined);
 
 function targetOf(target: Json, id: string, completesGoal: number): Json {
   const conditions = objectsOf(target.conditions).map(conditionOf);
@@ -149,16 +156,21 @@ function nameOf(profile: Json, targets: Json[]): string {
 function profileOf(profile: Json, nextId: () => string, completesGoal: number): Json {
   const targets = objectsOf(profile.targets);
   const name = nameOf(profile, targets);
+  // Counted on for every part, stored id or not, so that the counted ids stay where they are.
+  const counted = nextId();
   return defined({
     object: profile.object,
-    id: nextId(),
+    id: storedIdOf(profile) ?? counted,
     // "If omitted, the system defaults to interlock."
     blended_type: profile.object === 'blended' ? profile.blended_type ?? 'interlock' : undefined,
     quotas_enabled: profile.quotas_enabled,
     name,
     // Cint's description is the question's text in the locale's language; the mock has only the name.
     description: name,
-    targets: targets.map((target) => targetOf(target, nextId(), completesGoal)),
+    targets: targets.map((target) => {
+      const countedTarget = nextId();
+      return targetOf(target, storedIdOf(target) ?? countedTarget, completesGoal);
+    }),
   });
 }
 
@@ -365,6 +377,22 @@ export function quotaPlanOf(group: TargetGroup): QuotaPlanProfile[] {
 export function profilesOf(group: TargetGroup): Json[] {
   const completesGoal = Math.max(1, Number(group.spec.completes_goal) || 1);
   return objectsOf((profilingOf(group.spec.profiling, group.profileIdBase, completesGoal) as Json | undefined)?.profiles);
+}
+
+/**
+ * The stored profiles, each profile and target with the id reads show it under (`id`), so that a change
+ * that moves or removes profiles (batch_delete_profiles, manage_target_group_profiles) leaves the others'
+ * ids as they were: ids are otherwise counted by position (see idsFrom).
+ */
+export function profilingWithIds(group: TargetGroup): Json[] {
+  const profiling = group.spec.profiling;
+  const stored = isObject(profiling) ? objectsOf(profiling.profiles) : [];
+  const shown = profilesOf(group);
+  return stored.map((profile, index) => {
+    const view = shown[index]!;
+    const targetIds = objectsOf(view.targets).map((target) => target.id);
+    return { ...profile, id: view.id, targets: objectsOf(profile.targets).map((target, at) => ({ ...target, id: targetIds[at] })) };
+  });
 }
 
 /**

@@ -4,21 +4,13 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { conflict } from '../cint/errors.js';
+import { canonicalJson } from '../api/shared.js';
 
 const KEPT_HEADERS = ['etag', 'location', 'content-type', 'idempotency-key'];
 
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`);
-    return `{${entries.join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'undefined';
-}
-
 function fingerprint(request: FastifyRequest): string {
   const path = request.url.split('?')[0];
-  return createHash('sha256').update(`${request.method} ${path}\n${canonical(request.body)}`).digest('base64url');
+  return createHash('sha256').update(`${request.method} ${path}\n${canonicalJson(request.body)}`).digest('base64url');
 }
 
 function keyOf(request: FastifyRequest): string | undefined {

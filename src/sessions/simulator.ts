@@ -578,6 +578,18 @@ export function quotaFillOf(session: Session, group: TargetGroup, quotaId: strin
   return session.fills.get(group.id)?.quotas.get(quotaId) ?? { completes: 0, prescreens: 0 };
 }
 
+/**
+ * After the target group's profiles changed (manage_target_group_profiles, batch_delete_profiles): the
+ * fills of quotas it no longer has are dropped. Their ids are not given again, so they could only grow
+ * the session's state.
+ */
+export function forgetRemovedQuotas(session: Session, group: TargetGroup): void {
+  const fill = session.fills.get(group.id);
+  if (!fill) return;
+  const kept = new Set(quotaPlanOf(group).flatMap((profile) => profile.targets.map((target) => target.id)));
+  for (const quotaId of fill.quotas.keys()) if (!kept.has(quotaId)) fill.quotas.delete(quotaId);
+}
+
 /** Intervals a completes-by-interval answer may hold: a shorter interval over a long run is refused. */
 export const MAX_INTERVALS = 1000;
 

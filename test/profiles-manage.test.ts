@@ -1,0 +1,309 @@
+// Changing a target group's profiles: manage_target_group_profiles replaces them all ("all or nothing",
+// validated before any change) and batch_delete_profiles deletes some. What they change is what
+// list_profiles, get_profile, get_target_group and the fielding simulator's quota fills show next.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { LightMyRequestResponse } from 'fastify';
+import type { MockApp } from '../src/app.js';
+import {
+  advanceClock, assertCintError, assertMatchesDefinition, assertMatchesSpec, clientOf, createProject, createTargetGroup, launch, makeApp,
+  QUOTA_PROFILING, setFielding, targetGroupsUrl, ULID, type Client,
+} from './helpers.js';
+
+/** A profile as list_profiles and get_profile answer it (RegularProfileV3), as far as these tests read it. */
+interface Target { id: string; conditions: { min?: number }[]; quota: { completes: number; completes_goal: number } }
+interface Profile { id: string; blended_type?: string; targets: Target[] }
+interface Profiles { completes_goal: number; profiles: Profile[] }
+interface Refusal { name: string; reason: string; error_type: string; detail: string; metadata: { question_id?: number[]; profile_id?: string; error_level: string } }
+
+/** The gender profile of QUOTA_PROFILING with other quota goals: the same conditions, so the same profile. */
+const gender = (men: number, women: number) => ({
+  ...QUOTA_PROFILING.profiles[0]!,
+  targets: QUOTA_PROFILING.profiles[0]!.targets.map((target, index) => ({ ...target, quota: { ...target.quota, completes_goal: index === 0 ? men : women } })),
+});
+/** A regular age profile of one nominal quota per range. */
+const age = (...ranges: [number, number, number][]) => ({
+  object: 'regular', name: 'age', quotas_enabled: true,
+  targets: ranges.map(([min, max, goal]) => ({ conditions: [{ object: 'range', question_id: 42, min, max }], quota: { completes_goal: goal } })),
+});
+const nominal = (completesGoal: number, ...profiles: unknown[]) => ({ completes_goal: completesGoal, profiling: { profile_adjustment_type: 'nominal', profiles } });
+
+/** Cint's 422 for the profiling rules: ValidationErrorResponseDemographics, one data_validation_error per broken rule. */
+function assertProfilingRefused(response: LightMyRequestResponse, operationId: string, expected: { name: string; reason: string; detail?: RegExp }[]): { invalid_params: Refusal[] } {
+  assert.equal(response.statusCode, 422, response.body);
+  assert.match(String(response.headers['content-type']), /^application\/json/);
+  const body = response.json();
+  assert.deepEqual(Object.keys(body).sort(), ['detail', 'id', 'invalid_params', 'object', 'title']);
+  assert.equal(body.object, 'unprocessable_entity_error');
+  assert.equal(body.title, 'profile request validation');
+  assert.match(body.detail, /^Validation error: /);
+  assert.deepEqual(body.invalid_params.map(({ name, reason }: Refusal) => ({ name, reason })), expected.map(({ name, reason }) => ({ name, reason })));
+  expected.forEach((item, index) => {
+    const param = body.invalid_params[index];
+    assert.equal(param.error_type, 'data_validation_error');
+    assert.equal(param.metadata.error_level, 'error');
+    if (item.detail) assert.match(param.detail, item.detail);
+  });
+  assertMatchesSpec(operationId, 422, body);
+  return body;
+}
+
+describe('changing a target group\'s profiles', () => {
+  let app: MockApp;
+  before(async () => { app = await makeApp(); });
+  after(() => app.close());
+
+  const get = (client: Client, url: string) => app.inject({ method: 'GET', url, headers: client.headers() });
+  const post = (client: Client, url: string, payload: unknown) => app.inject({ method: 'POST', url, headers: client.headers(), payload: payload as object });
+  const manage = (client: Client, groupUrl: string, payload: unknown) => post(client, `${groupUrl}/profiles/manage-profiles`, payload);
+  const remove = (client: Client, groupUrl: string, profileIds: unknown) => post(client, `${groupUrl}/profiles/delete-profiles`, { profile_ids: profileIds });
+
+  async function profiles(client: Client, groupUrl: string): Promise<Profiles> {
+    const list = await get(client, `${groupUrl}/profiles`);
+    assert.equal(list.statusCode, 200, list.body);
+    assertMatchesSpec('list_profiles', 200, list.json());
+    return list.json();
+  }
+
+  /** A new client with a draft target group made from `overrides` (launched when `live`, filling at the given settings). */
+  async function targetGroup(overrides: Record<string, unknown>, live?: Record<string, unknown>) {
+    const client = await clientOf(app);
+    const project = await createProject(app, client);
+    if (live) await setFielding(app, client, live);
+    const targetGroupId = await createTargetGroup(app, client, project.id, overrides);
+    const job = live ? (await launch(app, client, project.id, targetGroupId)).job : undefined;
+    if (job) assert.equal(job.status, 'Completed');
+    const groupUrl = `${targetGroupsUrl(project.id)}/${targetGroupId}`;
+    return { client, targetGroupId, groupUrl, runUrl: `${groupUrl}/fielding-runs/${String(job?.created_fielding_run_id)}` };
+  }
+  const FAST = { starts_per_hour: 40, complete: 0.9, screen_out: 0.05, over_quota: 0, seed: 7 };
+  const fillsOf = (client: Client, targetGroupId: string) => [...(app.mock.sessions.find(client.clientId)!.fills.get(targetGroupId)?.quotas.keys() ?? [])];
+
+  describe('manage_target_group_profiles', () => {
+    it('replaces the profiles: 201 with what list_profiles, get_profile and the simulator show next; an unchanged profile keeps its ids and its fills', async () => {
+      const { client, groupUrl } = await targetGroup({ completes_goal: 400, profiling: QUOTA_PROFILING }, FAST);
+      await advanceClock(app, client, 'P1D');
+      const before = (await profiles(client, groupUrl)).profiles[0]!;
+      assert.deepEqual(before.targets.map((target: Target) => target.quota.completes), [10, 30], 'both quotas full');
+
+      const answer = await manage(client, groupUrl, nominal(300, gender(50, 60), age([18, 34, 100], [35, 99, 100])));
+      assert.equal(answer.statusCode, 201, answer.body);
+      assertMatchesSpec('manage_target_group_profiles', 201, answer.json());
+      const after = answer.json();
+      assert.deepEqual(after, await profiles(client, groupUrl), 'the answer is what list_profiles shows');
+      assert.equal(after.completes_goal, 300);
+      const [kept, added] = after.profiles as [Profile, Profile];
+      assert.equal(kept.id, before.id, 'the same conditions: the same profile');
+      assert.deepEqual(kept.targets.map((target: Target) => [target.id, target.quota.completes_goal, target.quota.completes]),
+        before.targets.map((target: Target, index: number) => [target.id, [50, 60][index], target.quota.completes]), 'new goals, the completes so far');
+      assert.match(added.id, ULID);
+      const ids = [kept.id, added.id, ...kept.targets.map((t: Target) => t.id), ...added.targets.map((t: Target) => t.id)];
+      assert.equal(new Set(ids).size, ids.length);
+      assert.deepEqual(added.targets.map((target: Target) => [target.conditions[0]!.min, target.quota.completes_goal, target.quota.completes]), [[18, 100, 0], [35, 100, 0]]);
+      const read = await get(client, `${groupUrl}/profiles/${added.id}`);
+      assert.equal(read.statusCode, 200, read.body);
+      assert.deepEqual(read.json(), added);
+
+      // The simulator fills the new goals: the kept quotas to 50 and 60, the age quotas share the same completes.
+      await advanceClock(app, client, 'P2D');
+      const filled = (await profiles(client, groupUrl)).profiles;
+      assert.deepEqual(filled[0]!.targets.map((target: Target) => target.quota.completes), [50, 60]);
+      // A profile added counts the completes made since: each of them is in one quota of each profile.
+      const since = 50 + 60 - (10 + 30);
+      assert.equal(filled[1]!.targets.reduce((sum: number, target: Target) => sum + target.quota.completes, 0), since);
+    });
+
+    it('deletes the profiles the request leaves out, their quota fills with them', async () => {
+      const { client, groupUrl, targetGroupId } = await targetGroup({ completes_goal: 400, profiling: QUOTA_PROFILING }, FAST);
+      await advanceClock(app, client, 'PT12H');
+      const gone = (await profiles(client, groupUrl)).profiles[0]!;
+      assert.ok(fillsOf(client, targetGroupId).includes(gone.targets[0]!.id));
+      const answer = await manage(client, groupUrl, nominal(400, age([18, 99, 200])));
+      assert.equal(answer.statusCode, 201, answer.body);
+      const [only, ...none] = (await profiles(client, groupUrl)).profiles as [Profile, ...Profile[]];
+      assert.deepEqual(none, []);
+      assert.notEqual(only.id, gone.id);
+      assert.deepEqual(only.targets.map((target: Target) => target.quota.completes), [0]);
+      assert.deepEqual(fillsOf(client, targetGroupId).filter((id) => gone.targets.some((target: Target) => target.id === id)), []);
+    });
+
+    it('removes duplicate open-ended values before saving', async () => {
+      const { client, groupUrl } = await targetGroup({});
+      const zip = { object: 'regular', quotas_enabled: false, targets: [{ object: 'nominal', conditions: [{ object: 'open_ended', question_id: 45, allow_all_values: false, open_ended_values: ['98001', '98007', '98001'] }] }] };
+      const answer = await manage(client, groupUrl, nominal(100, zip));
+      assert.equal(answer.statusCode, 201, answer.body);
+      assert.deepEqual(answer.json().profiles[0].targets[0].conditions[0].open_ended_values, ['98001', '98007']);
+      const stored = (await get(client, groupUrl)).json().profiling;
+      assert.deepEqual(stored.profiles[0].targets[0].conditions[0].open_ended_values, ['98001', '98007']);
+    });
+
+    it('refuses duplicate selection or range conditions with Cint\'s 422, and changes nothing', async () => {
+      const { client, groupUrl } = await targetGroup({ completes_goal: 400, profiling: QUOTA_PROFILING });
+      const before = await profiles(client, groupUrl);
+      const twice = { ...gender(10, 30), targets: [...gender(10, 30).targets, gender(10, 30).targets[0]] };
+      const repeated = { object: 'regular', quotas_enabled: true, targets: [{ conditions: [{ object: 'range', question_id: 42, min: 18, max: 30 }, { object: 'range', question_id: 42, min: 18, max: 30 }], quota: { completes_goal: 5 } }] };
+      const body = assertProfilingRefused(await manage(client, groupUrl, nominal(200, twice, repeated)), 'manage_target_group_profiles', [
+        { name: 'profile_validation_error_039', reason: 'duplicate_condition_039', detail: /^profiling\.profiles\[0\]\.targets\[2\]\.conditions\[0\]: / },
+        { name: 'profile_validation_error_039', reason: 'duplicate_condition_039', detail: /^profiling\.profiles\[1\]\.targets\[0\]\.conditions\[1\]: / },
+      ]);
+      assert.deepEqual(body.invalid_params.map((param: Refusal) => param.metadata.question_id), [[43], [42]]);
+      assert.deepEqual(await profiles(client, groupUrl), before, 'all or nothing');
+    });
+
+    it('refuses a blended profile with two targets of the same conditions, and takes the same selection in two of its targets', async () => {
+      const { client, groupUrl } = await targetGroup({});
+      const cell = (option: string, min: number, max: number) => ({ conditions: [{ object: 'selection', question_id: 43, option }, { object: 'range', question_id: 42, min, max }], quota: { completes_goal_percentage: 25 } });
+      const blended = (...targets: unknown[]) => ({ completes_goal: 100, profiling: { profile_adjustment_type: 'percentage', profiles: [{ object: 'blended', name: 'gender x age', quotas_enabled: true, targets }] } });
+      const fine = await manage(client, groupUrl, blended(cell('1', 18, 34), cell('1', 35, 99), cell('2', 18, 34), cell('2', 35, 99)));
+      assert.equal(fine.statusCode, 201, fine.body);
+      assert.equal(fine.json().profiles[0].blended_type, 'interlock');
+      assertProfilingRefused(await manage(client, groupUrl, blended(cell('1', 18, 34), cell('1', 18, 34))), 'manage_target_group_profiles', [
+        { name: 'profile_validation_error_039', reason: 'duplicate_condition_039', detail: /^profiling\.profiles\[0\]\.targets\[1\]: / },
+      ]);
+    });
+
+    it('refuses a range whose min is above its max, a question in two regular profiles and quotas of the other adjustment type, all at once', async () => {
+      const { client, groupUrl } = await targetGroup({ profiling: QUOTA_PROFILING });
+      const before = await profiles(client, groupUrl);
+      const percentage = { ...gender(0, 0), targets: gender(0, 0).targets.map((target) => ({ ...target, quota: { completes_goal_percentage: 50 } })) };
+      assertProfilingRefused(await manage(client, groupUrl, nominal(100, age([40, 30, 10]), percentage, { ...age([18, 99, 10]), name: 'age again' })), 'manage_target_group_profiles', [
+        { name: 'profile_validation_error_001', reason: 'profile_condition_min_greater_than_max_001', detail: /^profiling\.profiles\[0\]\.targets\[0\]\.conditions\[0\]: the minimum value \(40\)/ },
+        { name: 'profile_validation_error_042', reason: 'nominal_adjustment_cannot_have_percentage_042', detail: /^profiling\.profiles\[1\]\.targets\[0\]\.quota: / },
+        { name: 'profile_validation_error_042', reason: 'nominal_adjustment_cannot_have_percentage_042', detail: /^profiling\.profiles\[1\]\.targets\[1\]\.quota: / },
+        { name: 'profile_validation_error_006', reason: 'profile_not_unique_006', detail: /^profiling\.profiles\[2\]: question 42 / },
+      ]);
+      const nominalInPercentage = { completes_goal: 100, profiling: { profile_adjustment_type: 'percentage', profiles: [age([18, 99, 10])] } };
+      assertProfilingRefused(await manage(client, groupUrl, nominalInPercentage), 'manage_target_group_profiles', [
+        { name: 'profile_validation_error_043', reason: 'percentage_adjustment_cannot_have_nominal_043' },
+      ]);
+      assert.deepEqual(await profiles(client, groupUrl), before);
+    });
+
+    it('answers 400 in Cint\'s envelope for a body that breaks the schema, and 404 naming the target group it does not know', async () => {
+      const { client, groupUrl } = await targetGroup({});
+      const refused = await manage(client, groupUrl, { profiling: { profile_adjustment_type: 'nominal', profiles: [age([18, 99, 1])] } });
+      assertCintError(refused, 400, 'bad_request_error', { invalid_params: [{ name: 'completes_goal' }] });
+      assertMatchesSpec('manage_target_group_profiles', 400, refused.json());
+      const unknown = groupUrl.replace(/[^/]+$/, '01JPVZD75DW4KRP7MPFMF6KGZX');
+      assertCintError(await manage(client, unknown, nominal(10, age([18, 99, 1]))), 404, 'not_found_error', { detail: 'target_group_id: the specified resource was not found' });
+    });
+
+    it('changes a draft too: get_target_group shows the new profiles with the ids list_profiles gives them', async () => {
+      const { client, groupUrl } = await targetGroup({ completes_goal: 400, profiling: QUOTA_PROFILING });
+      const answer = await manage(client, groupUrl, nominal(250, age([18, 34, 100], [35, 99, 150])));
+      assert.equal(answer.statusCode, 201, answer.body);
+      const draft = (await get(client, groupUrl)).json();
+      assert.equal(draft.completes_goal, 250);
+      assertMatchesDefinition('ProfilingDraftResponse', draft.profiling);
+      assert.deepEqual(draft.profiling.profiles.map((profile: Profile) => [profile.id, profile.targets.map((target: Target) => target.id)]),
+        answer.json().profiles.map((profile: Profile) => [profile.id, profile.targets.map((target: Target) => target.id)]));
+    });
+
+    it('keeps a template without profiles as sent: the mock has no template library to expand it', async () => {
+      const { client, groupUrl } = await targetGroup({ profiling: QUOTA_PROFILING });
+      const template = { template_id: 'e198c976-ce22-436d-acc1-95aa318cc54d', profile_adjustment_type: 'percentage' };
+      const answer = await manage(client, groupUrl, { completes_goal: 100, profiling: template });
+      assert.equal(answer.statusCode, 201, answer.body);
+      assert.deepEqual(answer.json().profiles, []);
+      assert.deepEqual((await get(client, groupUrl)).json().profiling, template);
+    });
+
+    it('a new completes goal is a filling_goal_change in the changelog; new profiles alone add no entry (Cint\'s changelog has no type for them)', async () => {
+      const { client, groupUrl } = await targetGroup({ completes_goal: 400, profiling: QUOTA_PROFILING }, FAST);
+      const changes = async () => {
+        const log = await get(client, `${groupUrl}/changelog`);
+        assert.equal(log.statusCode, 200, log.body);
+        assertMatchesSpec('get_target_group_changelog', 200, log.json());
+        return JSON.stringify(log.json()).match(/"object":"[a-z_]+"/g) ?? [];
+      };
+      const before = await changes();
+      assert.equal((await manage(client, groupUrl, nominal(400, age([18, 99, 400])))).statusCode, 201);
+      assert.deepEqual(await changes(), before);
+      assert.equal((await manage(client, groupUrl, nominal(300, age([18, 99, 300])))).statusCode, 201);
+      const after = await changes();
+      assert.equal(after.filter((change) => change === '"object":"filling_goal_change"').length, 1 + before.filter((change) => change === '"object":"filling_goal_change"').length);
+    });
+
+    it('a completes goal under the completes so far completes the live run now, as update_profile_filling_goal does', async () => {
+      const { client, groupUrl, runUrl } = await targetGroup({ completes_goal: 400, profiling: QUOTA_PROFILING }, FAST);
+      await advanceClock(app, client, 'P1D');
+      assert.equal((await get(client, runUrl)).json().status, 'live', 'every quota full: no complete can be taken, the run goes on');
+      const made = (await profiles(client, groupUrl)).profiles[0]!.targets.reduce((sum, target) => sum + target.quota.completes, 0);
+      assert.equal(made, 40);
+      const answer = await manage(client, groupUrl, nominal(made, gender(10, 30)));
+      assert.equal(answer.statusCode, 201, answer.body);
+      assert.equal((await get(client, runUrl)).json().status, 'completed');
+    });
+
+    it('counts the new profiles against the session\'s bytes: past maxSessionBytes it is 409 and nothing changes', async () => {
+      const small = await makeApp({ maxSessionBytes: 30_000 });
+      try {
+        const client = await clientOf(small);
+        const project = await createProject(small, client);
+        const targetGroupId = await createTargetGroup(small, client, project.id, { profiling: QUOTA_PROFILING });
+        const groupUrl = `${targetGroupsUrl(project.id)}/${targetGroupId}`;
+        const read = () => small.inject({ method: 'GET', url: `${groupUrl}/profiles`, headers: client.headers() });
+        const before = (await read()).json();
+        const values = Array.from({ length: 3_000 }, (_, index) => `zip-${index}`);
+        const zips = { object: 'regular', quotas_enabled: false, targets: [{ object: 'nominal', conditions: [{ object: 'open_ended', question_id: 45, allow_all_values: false, open_ended_values: values }] }] };
+        const refused = await small.inject({ method: 'POST', url: `${groupUrl}/profiles/manage-profiles`, headers: client.headers(), payload: nominal(100, zips) });
+        assertCintError(refused, 409, 'conflict_error', { detail: /more than the maximum of 30000 bytes/ });
+        assert.deepEqual((await read()).json(), before);
+      } finally {
+        await small.close();
+      }
+    });
+  });
+
+  describe('batch_delete_profiles', () => {
+    it('deletes the named profiles and their quotas: 204; the others keep their ids and fills, and update_profile_filling_goal finds them', async () => {
+      const profiling = { profile_adjustment_type: 'nominal', profiles: [...QUOTA_PROFILING.profiles, age([18, 34, 20], [35, 99, 20])] };
+      const { client, groupUrl, targetGroupId } = await targetGroup({ completes_goal: 400, profiling }, FAST);
+      await advanceClock(app, client, 'PT12H');
+      const [men, ages] = (await profiles(client, groupUrl)).profiles as [Profile, Profile];
+      const deleted = await remove(client, groupUrl, [men.id]);
+      assert.equal(deleted.statusCode, 204, deleted.body);
+      assert.equal(deleted.body, '');
+      const left = (await profiles(client, groupUrl)).profiles;
+      assert.deepEqual(left, [ages], 'the same id, targets and fills');
+      assert.equal((await get(client, `${groupUrl}/profiles/${ages.id}`)).json().id, ages.id);
+      assert.deepEqual(fillsOf(client, targetGroupId).filter((id) => men.targets.some((target: Target) => target.id === id)), []);
+
+      const goal = await app.inject({
+        method: 'PUT', url: `${groupUrl}/profiles/completes-goal`, headers: client.headers(),
+        payload: { profiles: [{ profile_id: ages.id, targets: [{ id: ages.targets[1]!.id, quota: { completes_goal: 35 } }] }] },
+      });
+      assert.equal(goal.statusCode, 200, goal.body);
+      assert.deepEqual(goal.json().profiles[0].targets.map((target: Target) => [target.id, target.quota.completes_goal]),
+        [[ages.targets[0]!.id, 20], [ages.targets[1]!.id, 35]]);
+    });
+
+    it('a draft\'s get_target_group shows the profiles left, with their ids', async () => {
+      const profiling = { profile_adjustment_type: 'nominal', profiles: [age([18, 99, 5]), ...QUOTA_PROFILING.profiles] };
+      const { client, groupUrl } = await targetGroup({ profiling });
+      const [first, second] = (await profiles(client, groupUrl)).profiles as [Profile, Profile];
+      assert.equal((await remove(client, groupUrl, [first.id, first.id])).statusCode, 204);
+      const draft = (await get(client, groupUrl)).json();
+      assert.deepEqual(draft.profiling.profiles.map((profile: Profile) => [profile.id, profile.targets.map((target: Target) => target.id)]),
+        [[second.id, second.targets.map((target: Target) => target.id)]]);
+      assert.equal((await remove(client, groupUrl, [second.id])).statusCode, 204);
+      assert.deepEqual((await profiles(client, groupUrl)).profiles, []);
+    });
+
+    it('a profile id the target group does not have is the documented 422 profile_id_not_found_044 naming it, and nothing is deleted', async () => {
+      const { client, groupUrl } = await targetGroup({ profiling: QUOTA_PROFILING });
+      const before = await profiles(client, groupUrl);
+      const unknown = '01HY0PYB3TW23RQRVNFYRC2PP6';
+      const body = assertProfilingRefused(await remove(client, groupUrl, [before.profiles[0]!.id, unknown]), 'batch_delete_profiles', [
+        { name: 'profile_validation_error_044', reason: 'profile_id_not_found_044', detail: /^profile_ids\[1\]: / },
+      ]);
+      assert.equal(body.invalid_params[0]!.metadata.profile_id, unknown);
+      assert.deepEqual(await profiles(client, groupUrl), before);
+    });
+
+    it('answers 400 for an empty list of profile ids', async () => {
+      const { client, groupUrl } = await targetGroup({});
+      assertCintError(await remove(client, groupUrl, []), 400, 'bad_request_error', { invalid_params: [{ name: 'profile_ids' }] });
+    });
+  });
+});
