@@ -237,6 +237,9 @@ function emit(node, depth = 1) {
 // ---- Operations ------------------------------------------------------------------------------
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'];
 const deref = (node) => (node?.$ref ? lookup(node.$ref) : node);
+// A parameter's $ref with fields beside it (share_report's `$ref: ReportTypeQuery` with `required: true`):
+// OpenAPI 3.0 would ignore them, but they say what the document means, so they win over the reference's.
+const derefParameter = ({ $ref, ...beside }) => ($ref ? { ...lookup($ref), ...beside } : beside);
 // Headers the body parser or the authentication step checks: Content-Type picks the parser (a 415 when
 // it is wrong) and Authorization is the token; neither is validated again as a header parameter.
 const PARSER_HEADERS = new Set(['content-type', 'authorization']);
@@ -247,7 +250,7 @@ for (const [path, item] of Object.entries(doc.paths)) {
     const op = item[method];
     if (!op) continue;
     // An operation's own parameter replaces the path item's of the same name and place (OpenAPI 3.0).
-    const byPlace = new Map([...(item.parameters ?? []), ...(op.parameters ?? [])].map(deref).map((param) => [`${param.in} ${param.name.toLowerCase()}`, param]));
+    const byPlace = new Map([...(item.parameters ?? []), ...(op.parameters ?? [])].map(derefParameter).map((param) => [`${param.in} ${param.name.toLowerCase()}`, param]));
     const parameters = [...byPlace.values()];
     const requestBody = deref(op.requestBody);
     const [bodyContentType, bodyContent] = Object.entries(requestBody?.content ?? {})[0] ?? [null, null];

@@ -2105,7 +2105,7 @@ const ShareReportParams = Type.Object({
   report_id: ReportId,
 });
 const ShareReportQuery = Type.Object({
-  report_type: Type.Optional(ReportType),
+  report_type: ReportType,
 });
 const ShareReportHeaders = Type.Object({
   "cint-api-version": Type.String(),
