@@ -21,6 +21,7 @@ import { JournalStore } from './journal/journal.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { jwksRoute } from './routes/jwks.js';
 import { cintApi } from './api/plugin.js';
+import { sharedReportRoute } from './api/reports.js';
 import { adminRoutes } from './admin/routes.js';
 import { WebhookDeliverer } from './webhooks/delivery.js';
 
@@ -175,6 +176,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(oauthRoutes);
   if (services.tokens.jwks) await app.register(jwksRoute, { jwks: services.tokens.jwks });
   await app.register(cintApi, { bodyLimit: config.bodyLimitBytes, referenceData: config.referenceData, webhookRequireHttps: config.webhookRequireHttps });
+  // Reports' pre-signed links, without a bearer token (share_report).
+  await app.register(sharedReportRoute);
   await app.register(adminRoutes, { prefix: '/__admin' });
   return app;
 }

@@ -77,7 +77,7 @@ function shownFields(op: Operation, role: Role): Iterable<string> {
 }
 
 /** Operations that create into a collection whose item path is not simply theirs plus an id. */
-const CREATES_INTO: Partial<Record<OperationId, { itemPath: string; idParam: string }>> = {
+export const CREATES_INTO: Partial<Record<OperationId, { itemPath: string; idParam: string }>> = {
   generate_report: { itemPath: '/v1/demand/accounts/:account_id/reports/:report_id', idParam: 'report_id' },
   post_reconciliations_completes: { itemPath: '/v1/demand/accounts/:account_id/reconciliations/:request_id', idParam: 'request_id' },
 };

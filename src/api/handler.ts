@@ -23,6 +23,8 @@ export interface HandlerInput<Id extends OperationId = OperationId> {
   body: Part<Id, 'body'>;
   /** The request path without its query string. */
   path: string;
+  /** Where the request came: scheme and host (`http://127.0.0.1:8080`), for the absolute URLs an answer gives. */
+  origin: string;
   /** How long a job this request creates takes: the session's setting, else the instance's. */
   jobTiming: JobTiming;
   /** What a scenario's `job` step asks of the job this request creates; null when none. */

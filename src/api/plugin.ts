@@ -24,6 +24,7 @@ import { genericHandler, planOperations } from './generic.js';
 import type { Handler, HandlerInput, HandlerOutput, Handlers } from './handler.js';
 import { profileHandlers } from './profiles.js';
 import { projectHandlers } from './projects.js';
+import { reportHandlers, reportWrappers } from './reports.js';
 import { acceptUploads } from './multipart.js';
 import { loadReferenceData } from './reference-data.js';
 import { userIdOf } from './shared.js';
@@ -44,6 +45,7 @@ export const handlers: Handlers = {
   ...exclusionGroupHandlers,
   ...transitionHandlers,
   ...allocationTemplateHandlers,
+  ...reportHandlers,
 };
 
 export async function cintApi(app: FastifyInstance, options: { bodyLimit: number; referenceData?: string | undefined; webhookRequireHttps?: boolean }): Promise<void> {
@@ -63,7 +65,10 @@ export async function cintApi(app: FastifyInstance, options: { bodyLimit: number
 
   const plans = planOperations(operations, new Set(Object.keys(handlers)));
   // Operations the generic handler serves with a check before it or more after it (api/webhooks.ts).
-  const around = webhookWrappers({ requireHttps: options.webhookRequireHttps ?? false });
+  const around = {
+    ...webhookWrappers({ requireHttps: options.webhookRequireHttps ?? false }),
+    ...reportWrappers,
+  };
   const register = (scope: FastifyInstance, op: Operation) => {
     const generic = () => genericHandler(op, plans.get(op.id)!, referenceData.get(op.id));
     const handler = (handlers[op.id] as Handler | undefined) ?? around[op.id]?.(generic()) ?? generic();
@@ -141,6 +146,7 @@ class Input implements HandlerInput {
   get body() { return (this.prunedBody ??= { value: pruneUnknown((this.operation.schemas as { body?: object }).body, this.request.body) }).value as never; }
   private prunedBody: { value: unknown } | undefined;
   get path() { return this.request.url.split('?')[0] ?? this.request.url; }
+  get origin() { return `${this.request.protocol}://${this.request.host}`; }
   get jobTiming() { return this.session.jobTiming ?? this.request.server.mock.jobTiming; }
   get jobScript() { return this.request.cint.jobScript ?? null; }
 }
