@@ -24,6 +24,7 @@ import { genericHandler, planOperations } from './generic.js';
 import type { Handler, HandlerInput, HandlerOutput, Handlers } from './handler.js';
 import { profileHandlers } from './profiles.js';
 import { projectHandlers } from './projects.js';
+import { recontactHandlers, recontactWrappers } from './recontacts.js';
 import { reportHandlers, reportWrappers } from './reports.js';
 import { acceptUploads } from './multipart.js';
 import { loadReferenceData } from './reference-data.js';
@@ -32,6 +33,7 @@ import { targetGroupHandlers } from './target-groups.js';
 import { targetGroupViewHandlers } from './target-group-views.js';
 import { targetGroupSettingsHandlers } from './target-group-settings.js';
 import { transitionHandlers } from './transitions.js';
+import { uniqueCodeHandlers } from './unique-codes.js';
 import { webhookWrappers } from './webhooks.js';
 
 export const handlers: Handlers = {
@@ -46,6 +48,8 @@ export const handlers: Handlers = {
   ...transitionHandlers,
   ...allocationTemplateHandlers,
   ...reportHandlers,
+  ...uniqueCodeHandlers,
+  ...recontactHandlers,
 };
 
 export async function cintApi(app: FastifyInstance, options: { bodyLimit: number; referenceData?: string | undefined; webhookRequireHttps?: boolean }): Promise<void> {
@@ -68,6 +72,7 @@ export async function cintApi(app: FastifyInstance, options: { bodyLimit: number
   const around = {
     ...webhookWrappers({ requireHttps: options.webhookRequireHttps ?? false }),
     ...reportWrappers,
+    ...recontactWrappers,
   };
   const register = (scope: FastifyInstance, op: Operation) => {
     const generic = () => genericHandler(op, plans.get(op.id)!, referenceData.get(op.id));

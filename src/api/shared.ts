@@ -83,8 +83,9 @@ export function userIdOf(clientId: string): string {
   return id;
 }
 
-function uuidFromHash(clientId: string): string {
-  const hex = createHash('sha256').update(clientId).digest('hex');
+/** A version-4-shaped UUID made from the hash of `text`: the same text always gives the same UUID. */
+export function uuidFromHash(text: string): string {
+  const hex = createHash('sha256').update(text).digest('hex');
   const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

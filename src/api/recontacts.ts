@@ -1,0 +1,178 @@
+// Recontacts: the respondent ids (RSIDs) a target group saves as recontact opportunities. The two
+// uploads (a file of RSIDs; a file of RSIDs or of response ids, by `entity_type`) and remove-all are
+// jobs of the generic collections (api/generic.ts keeps each upload's file under its job's id and reads
+// each job's status); the saved ids are folded from the target group's jobs that Completed, oldest first
+// (api/uploads.ts). Here: what an upload must be, one job at a time, the saved ids and their count, the
+// list of upload jobs, a job's partial success, and the download of an upload's file.
+import { badRequest, notFound } from '../cint/errors.js';
+import { operation } from '../cint/operations.js';
+import { findTargetGroup } from '../sessions/lookup.js';
+import { collectionKeyOf, type Session, type StoredResource } from '../sessions/store.js';
+import type { AroundGeneric, HandlerInput, HandlerOutput, Handlers, Wrappers } from './handler.js';
+import { pageOf } from './shared.js';
+import {
+  completedInOrder, MAX_SAVED_IDS, readIdFile, refuseWhileProcessing, respondentIdOf, respondentIdOfResponse, uploadedFile, withBody, type IdFile,
+} from './uploads.js';
+
+interface Params { account_id: number; project_id: string; target_group_id: string; job_id?: string }
+
+// Each kind of job is a generic collection per target group, keyed by its status operation's path.
+const UPLOADS_OF_RSIDS = operation('get_recontacts_rsids_upload_file_job_status').path;
+const UPLOADS_OF_RESPONDENTS = operation('get_recontact_upload_respondents_by_file_job').path;
+const REMOVALS = operation('recontacts_remove_all_rsids_job_status').path;
+
+const collectionOf = (session: Session, itemPath: string, params: Params) =>
+  session.resources.get(collectionKeyOf(itemPath, [params.account_id, params.project_id, params.target_group_id]));
+
+const uploadsOf = (session: Session, params: Params) =>
+  [collectionOf(session, UPLOADS_OF_RSIDS, params), collectionOf(session, UPLOADS_OF_RESPONDENTS, params)];
+
+/** The stored upload (of either kind) whose job the path's job_id names. */
+const uploadNamed = (session: Session, params: Params) =>
+  uploadsOf(session, params).find((collection) => collection?.has(params.job_id!))?.get(params.job_id!);
+
+/** The target group the path names (404 naming the parameter otherwise), for the handlers that read no generic collection first. */
+const targetGroupOf = (session: Session, params: Params) => findTargetGroup(session, params.account_id, params.project_id, params.target_group_id);
+
+/** `RID` and `RESPONSE_ID` name response ids, which Cint "internally maps and saves as Respondent IDs". */
+const isResponseIds = (entityType: unknown) => entityType === 'RID' || entityType === 'RESPONSE_ID';
+const idReader = (entityType: unknown) => (isResponseIds(entityType) ? respondentIdOfResponse : respondentIdOf);
+
+/** The respondent ids an upload's file gives, read as its entity type says. */
+const idFileOf = (upload: StoredResource): IdFile => readIdFile(String(upload.fields.file ?? ''), idReader(upload.fields.entity_type));
+
+/** The target group's saved respondent ids, in the order they were first saved: its Completed uploads, each removal emptying them. */
+function savedIds(session: Session, params: Params): Set<string> {
+  const removals = collectionOf(session, REMOVALS, params);
+  let saved = new Set<string>();
+  for (const done of completedInOrder(session, [...uploadsOf(session, params), removals])) {
+    if (removals?.has(done.id)) saved = new Set();
+    else for (const id of idFileOf(done).ids) saved.add(id);
+  }
+  return saved;
+}
+
+const refuseWhileAJobRuns = (session: Session, params: Params) =>
+  refuseWhileProcessing(session, [...uploadsOf(session, params), collectionOf(session, REMOVALS, params)], 'recontact');
+
+/**
+ * An upload: one file of ids, at least one of them good, that would not take the target group past
+ * 100,000 saved ids; then the generic collection keeps the file (and the entity type it is read by)
+ * under the job's id. Bad lines do not refuse the upload: its job ends Completed with a partial success.
+ */
+function upload(entityTypeOf: (input: HandlerInput) => string | undefined): AroundGeneric {
+  return (generic) => (input) => {
+    const params = input.params as unknown as Params;
+    targetGroupOf(input.session, params);
+    refuseWhileAJobRuns(input.session, params);
+    const file = uploadedFile(input.body);
+    const entityType = entityTypeOf(input);
+    const { ids } = readIdFile(file, idReader(entityType));
+    const what = isResponseIds(entityType) ? 'response id' : 'respondent id';
+    if (ids.length === 0) {
+      throw badRequest([{ name: 'file', reason: `'file' holds no ${what}: each line must be one ${what} (a UUID), with no header row.` }]);
+    }
+    const saved = savedIds(input.session, params);
+    const total = saved.size + ids.filter((id) => !saved.has(id)).length;
+    if (total > MAX_SAVED_IDS) {
+      throw badRequest([{
+        name: 'file',
+        reason: `'file' would give the target group ${total} saved respondent ids (it has ${saved.size}); the total, existing plus new, cannot exceed ${MAX_SAVED_IDS}.`,
+      }]);
+    }
+    return generic(withBody(input, { file, ...(entityType === undefined ? {} : { entity_type: entityType }) }));
+  };
+}
+
+/** A remove-all job, under the same one-job-at-a-time rule. */
+const removal: AroundGeneric = (generic) => (input) => {
+  const params = input.params as unknown as Params;
+  targetGroupOf(input.session, params);
+  refuseWhileAJobRuns(input.session, params);
+  return generic(input);
+};
+
+const thenDo = (output: HandlerOutput | Promise<HandlerOutput>, more: (output: HandlerOutput) => HandlerOutput) =>
+  (output instanceof Promise ? output.then(more) : more(output));
+
+/**
+ * An upload job's status as the generic handler reads it, with the document's partial success once it
+ * is Completed with lines that were empty or not an id: "500 respondent IDs uploaded successfully, 10
+ * failed (invalid or empty)".
+ */
+const withPartialSuccess: AroundGeneric = (generic) => (input) => thenDo(generic(input), (output) => {
+  const params = input.params as unknown as Params;
+  const body = output.body as { status?: string; partial_success_reason?: unknown } | undefined;
+  const upload = uploadNamed(input.session, params);
+  if (!body || body.status !== 'Completed' || !upload) return output;
+  const { ids, rejected } = idFileOf(upload);
+  if (rejected > 0) {
+    body.partial_success_reason = { description: `Upload partially successful. ${ids.length} respondent IDs uploaded successfully, ${rejected} failed (invalid or empty).` };
+  }
+  return output;
+});
+
+/** The upload the path's job_id names, of either upload: both are listed together, so both download. */
+function findUpload(session: Session, params: Params): StoredResource {
+  const upload = uploadNamed(session, params);
+  if (!upload) throw notFound('job_id');
+  return upload;
+}
+
+/**
+ * The multipart parser keeps a file's text, not its name: an upload's file is named as the document
+ * says Cint names one whose original name is unavailable, "derived from the storage key" (its job id).
+ */
+const fileNameOf = (upload: StoredResource) => `${upload.id}.txt`;
+
+export const recontactWrappers: Wrappers = {
+  recontact_create_upload_rsids_by_file_job: upload(() => undefined),
+  recontact_create_upload_respondents_by_file_job: upload((input) => (input.query as { entity_type?: string } | undefined)?.entity_type),
+  create_all_recontact_rsids_removal_job: removal,
+  get_recontacts_rsids_upload_file_job_status: withPartialSuccess,
+  get_recontact_upload_respondents_by_file_job: withPartialSuccess,
+};
+
+export const recontactHandlers = {
+  get_target_group_rsid_recontact_list: ({ session, params, query }) => {
+    targetGroupOf(session, params);
+    // Newest saved first, as every list (decision 16); the cursor is the last id of the page.
+    const page = pageOf([...savedIds(session, params)].reverse(), (id) => id, query);
+    return {
+      body: {
+        data: page.items,
+        // Not nullable here: "null or absent" on the last page, so left out.
+        ...(page.nextCursor === null ? {} : { next_cursor: page.nextCursor }),
+        url: `accounts/${params.account_id}/projects/${params.project_id}/target-groups/${params.target_group_id}/recontacts/rsids`,
+      },
+    };
+  },
+
+  get_recontacts_overview: ({ session, params }) => {
+    targetGroupOf(session, params);
+    return { body: { saved_respondent_ids_count: savedIds(session, params).size } };
+  },
+
+  // "Jobs created via both the upload-rsids-by-file and upload-respondents-by-file endpoints", newest first.
+  recontact_list_upload_respondents_by_file_jobs: ({ session, params, query }) => {
+    targetGroupOf(session, params);
+    const uploads = uploadsOf(session, params).flatMap((collection) => [...(collection?.values() ?? [])])
+      .filter((upload) => session.jobs.has(upload.id))
+      .sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+    const page = pageOf(uploads, (upload) => upload.id, query);
+    const data = page.items.map((upload) => {
+      const job = session.jobs.get(upload.id)!;
+      return { job_id: job.job_id, file_name: fileNameOf(upload), status: job.status, created_at: job.created_at, created_by: job.created_by };
+    });
+    return { body: { data, next_cursor: page.nextCursor } };
+  },
+
+  recontact_download_job_file: ({ session, params }) => {
+    targetGroupOf(session, params);
+    const upload = findUpload(session, params);
+    return {
+      headers: { 'content-type': 'application/octet-stream', 'content-disposition': `attachment; filename="${fileNameOf(upload)}"` },
+      body: String(upload.fields.file ?? ''),
+    };
+  },
+} satisfies Handlers;

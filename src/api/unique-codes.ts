@@ -1,0 +1,115 @@
+// Respondent unique codes: each target group's two pools of codes, one for its live URL and one for its
+// test URL. An upload adds the codes the pool does not hold yet and answers how many it added; the stats
+// count the pool; delete-unconsumed empties it. A pool is a singleton of the session (a StoredResource
+// under a path-like key), so the session's byte count, its snapshots and the Redis store carry it.
+// No respondent consumes a code in the mock (the fielding simulator sends nobody to a survey URL), so
+// every code held is unconsumed.
+import { badRequest, type InvalidParam } from '../cint/errors.js';
+import { isoAt } from '../sessions/lifecycle.js';
+import { findTargetGroupById } from '../sessions/lookup.js';
+import { jsonBytes, type Session, type StoredResource } from '../sessions/store.js';
+import type { Handler, Handlers } from './handler.js';
+
+type Pool = 'live' | 'test';
+
+interface Params { account_id: number; target_group_id: string }
+
+/**
+ * The most codes one pool holds. The document bounds a batch (20,000 codes) and not a pool; 100,000 is
+ * the capacity it gives a target group's recontact and exclusion ids. The session's bytes bound it too.
+ */
+export const MAX_POOL_CODES = 100_000;
+
+/** "Between 1 and 128 characters and contain only alphanumeric characters, hyphens (-), and underscores (_)": the length is the schema's. */
+const CODE = /^[A-Za-z0-9_-]+$/;
+
+/** invalid_params name at most this many codes; the detail says how many there are. */
+const NAMED_AT_MOST = 100;
+
+/** The pool's key among the session's singletons: the path its codes are uploaded to. */
+const keyOf = (params: Params, pool: Pool) =>
+  `/v1/demand/accounts/${params.account_id}/target-groups/${params.target_group_id}/respondent-unique-codes/${pool}`;
+
+const codesOf = (stored: StoredResource | undefined): readonly string[] => (stored?.fields.codes as string[] | undefined) ?? [];
+
+/** The pool of the target group the path names (404 naming target_group_id when it is not the session's). */
+function poolOf(session: Session, params: Params, pool: Pool): StoredResource | undefined {
+  findTargetGroupById(session, params.account_id, params.target_group_id);
+  return session.singletons.get(keyOf(params, pool));
+}
+
+/** Each code outside the allowed characters, named by its index (trimmed already: hooks trim what the document says is trimmed). */
+function checkCodes(codes: readonly string[]): void {
+  const bad: InvalidParam[] = [];
+  codes.forEach((code, index) => {
+    if (CODE.test(code)) return;
+    const name = `respondent_unique_codes[${index}]`;
+    bad.push({ name, reason: `'${name}' must contain only letters, digits, hyphens (-) and underscores (_).` });
+  });
+  if (bad.length === 0) return;
+  const detail = bad.length > NAMED_AT_MOST
+    ? `request had validation errors: ${bad.length} codes have characters a code cannot have; the first ${NAMED_AT_MOST} are named`
+    : undefined;
+  throw badRequest(bad.slice(0, NAMED_AT_MOST), detail);
+}
+
+/**
+ * "Only unique codes are processed": a code the batch repeats counts once, a code the pool holds already
+ * is ignored, and `uploaded_count` is the number of codes added. Codes are compared exactly (they go
+ * into a URL as they are), so `ABC` and `abc` are two codes.
+ */
+function upload(pool: Pool): Handler {
+  return ({ session, params, body }) => {
+    const path = params as unknown as Params;
+    const stored = poolOf(session, path, pool);
+    const codes = (body as unknown as { respondent_unique_codes: string[] }).respondent_unique_codes;
+    checkCodes(codes);
+    const held = new Set(codesOf(stored));
+    const added = [...new Set(codes)].filter((code) => !held.has(code));
+    if (added.length === 0) return { body: { uploaded_count: 0 } };
+    if (held.size + added.length > MAX_POOL_CODES) {
+      throw badRequest([{
+        name: 'respondent_unique_codes',
+        reason: `'respondent_unique_codes' would give the ${pool} pool of target group ${path.target_group_id} ${held.size + added.length} codes (it holds ${held.size}, and ${added.length} are new); a pool holds at most ${MAX_POOL_CODES}.`,
+      }]);
+    }
+    const now = isoAt(session.now());
+    const fields = { codes: [...codesOf(stored), ...added] };
+    if (!stored) session.reserve();
+    const target = stored ?? { id: keyOf(path, pool), fields: {}, etag: '', created_at: now, updated_at: now };
+    // Counted before the change: past maxSessionBytes nothing is added.
+    session.resize(target, jsonBytes(fields));
+    target.fields = fields;
+    target.updated_at = now;
+    if (!stored) session.singletons.set(target.id, target);
+    return { body: { uploaded_count: added.length } };
+  };
+}
+
+function stats(pool: Pool): Handler {
+  return ({ session, params }) => {
+    const count = codesOf(poolOf(session, params as unknown as Params, pool)).length;
+    return { body: { total_count: count, unconsumed_count: count } };
+  };
+}
+
+/** Every code is unconsumed, so the pool goes, and no longer counts as an object or in bytes. */
+function deleteUnconsumed(pool: Pool): Handler {
+  return ({ session, params }) => {
+    const stored = poolOf(session, params as unknown as Params, pool);
+    if (stored) {
+      session.singletons.delete(stored.id);
+      session.release(stored);
+    }
+    return {};
+  };
+}
+
+export const uniqueCodeHandlers: Handlers = {
+  upload_live_respondent_unique_codes: upload('live'),
+  get_live_respondent_unique_codes_stats: stats('live'),
+  delete_unconsumed_live_respondent_unique_codes: deleteUnconsumed('live'),
+  upload_test_respondent_unique_codes: upload('test'),
+  get_test_respondent_unique_codes_stats: stats('test'),
+  delete_unconsumed_test_respondent_unique_codes: deleteUnconsumed('test'),
+};
