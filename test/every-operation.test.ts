@@ -50,6 +50,8 @@ describe('every operation of the document', () => {
   // A draft target group for the operations that read or change drafts only (a launched one is a 301 / 400 there).
   const DRAFT_ONLY = new Set(['get_target_group', 'update_target_group']);
   let draftTargetGroupId = '';
+  // A profile of the walk's target group, for batch_delete_profiles (an id it does not have is a 422).
+  let walkProfileId = '';
   // A scheduled run for launch now, which starts scheduled runs only (the walk's other run is live).
   let scheduled: { target_group_id: string; fielding_run_id: string } | undefined;
   const idAt = (op: Operation, name: string, at: number) => {
@@ -76,6 +78,13 @@ describe('every operation of the document', () => {
     if (example && typeof example === 'object' && 'end_fielding_at' in example) {
       example = { ...example, end_fielding_at: futureDate(30), ...('start_fielding_at' in example ? { start_fielding_at: futureDate(1) } : {}) };
     }
+    // Where an example names Cint's objects, the walk's own, which the operation requires.
+    if (fitting && op.id === 'generate_report') {
+      // A report of the walk's project, over the last 30 days (at most 12 months back on the session's clock).
+      example = { ...(example as object), filter: 'project', filter_ids: [ids.project_id], start_date: futureDate(-30).slice(0, 10), end_date: futureDate(0).slice(0, 10) };
+    }
+    if (fitting && op.id === 'update_bulk_target_group_exclusions_api') example = [{ target_group_id: ids.target_group_id, project_exclusion_enabled: true }];
+    if (fitting && op.id === 'batch_delete_profiles') example = { profile_ids: [walkProfileId] };
     if (op.bodyContentType === 'multipart/form-data') {
       const form = new FormData();
       const file = (example as { file?: string } | undefined)?.file ?? '0F1CE179-A917-49FF-9D50-B05FC91F7BD4\n';
@@ -145,6 +154,7 @@ describe('every operation of the document', () => {
     const scheduleJob = await fetch(`${mock.url}${scheduling.headers.get('location')}`, { headers: headersFor(byId.get('get_schedule_fielding_run_from_draft_job')!) });
     scheduled = { target_group_id: toSchedule, fielding_run_id: String((await scheduleJob.json() as { created_fielding_run_id: string }).created_fielding_run_id) };
     draftTargetGroupId = String(((await call(byId.get('create_target_group')!)).json as { id: string }).id);
+    walkProfileId = String(((await call(byId.get('list_profiles')!)).json as { profiles: { id: string }[] }).profiles[0]?.id);
     // Every other id comes from the operation that creates it: a POST to the path just above it.
     for (const op of operations) {
       if (op.method !== 'POST') continue;

@@ -18,14 +18,16 @@ import { giveSessionsBack, takeSessions } from '../hooks/shared.js';
 import { allocationTemplateHandlers } from './allocation-templates.js';
 import { directoryOf, type Directory } from './directory.js';
 import { exclusionGroupHandlers } from './exclusion-groups.js';
+import { exclusionHandlers, exclusionWrappers } from './exclusions.js';
 import { fieldingRunHandlers } from './fielding-runs.js';
 import { jobHandlers } from './jobs.js';
 import { genericHandler, planOperations } from './generic.js';
 import type { Handler, HandlerInput, HandlerOutput, Handlers } from './handler.js';
 import { profileHandlers } from './profiles.js';
 import { projectHandlers } from './projects.js';
-import { recontactHandlers, recontactWrappers } from './recontacts.js';
+import { reconciliationHandlers } from './reconciliations.js';
 import { reportHandlers, reportWrappers } from './reports.js';
+import { recontactHandlers, recontactWrappers } from './recontacts.js';
 import { acceptUploads } from './multipart.js';
 import { loadReferenceData } from './reference-data.js';
 import { userIdOf } from './shared.js';
@@ -47,9 +49,11 @@ export const handlers: Handlers = {
   ...exclusionGroupHandlers,
   ...transitionHandlers,
   ...allocationTemplateHandlers,
-  ...reportHandlers,
+  ...exclusionHandlers,
   ...uniqueCodeHandlers,
   ...recontactHandlers,
+  ...reconciliationHandlers,
+  ...reportHandlers,
 };
 
 export async function cintApi(app: FastifyInstance, options: { bodyLimit: number; referenceData?: string | undefined; webhookRequireHttps?: boolean }): Promise<void> {
@@ -71,8 +75,9 @@ export async function cintApi(app: FastifyInstance, options: { bodyLimit: number
   // Operations the generic handler serves with a check before it or more after it (api/webhooks.ts).
   const around = {
     ...webhookWrappers({ requireHttps: options.webhookRequireHttps ?? false }),
-    ...reportWrappers,
+    ...exclusionWrappers,
     ...recontactWrappers,
+    ...reportWrappers,
   };
   const register = (scope: FastifyInstance, op: Operation) => {
     const generic = () => genericHandler(op, plans.get(op.id)!, referenceData.get(op.id));

@@ -11,6 +11,7 @@ import { collectionKeyOf } from '../sessions/store.js';
 import { isoAt } from '../sessions/lifecycle.js';
 import { storeUnavailable } from '../sessions/unavailable.js';
 import type { Handler, HandlerInput, HandlerOutput, Handlers, Wrappers } from './handler.js';
+import { centralDateOf, centralMidnightOf } from './central-time.js';
 import { CREATES_INTO } from './generic.js';
 import { pageOf } from './shared.js';
 
@@ -41,28 +42,6 @@ const HISTORY_MONTHS = 12;
 const SHARE_LIFETIME_MS = 60 * 60 * 1000;
 
 // ---- Dates: Cint reads a report's dates as 00:00 in US/Central ----------------------------------------
-
-const CENTRAL = 'America/Chicago';
-const centralDay = new Intl.DateTimeFormat('en-CA', { timeZone: CENTRAL, year: 'numeric', month: '2-digit', day: '2-digit' });
-const centralOffset = new Intl.DateTimeFormat('en-US', { timeZone: CENTRAL, timeZoneName: 'shortOffset' });
-
-/** The US/Central calendar day of an instant, YYYY-MM-DD. */
-function centralDateOf(ms: number): string {
-  const parts = Object.fromEntries(centralDay.formatToParts(ms).map((part) => [part.type, part.value]));
-  return `${parts.year}-${parts.month}-${parts.day}`;
-}
-
-/**
- * 00:00 in US/Central of a day, as an instant. Its offset is read at 05:00 UTC, which is 23:00 the day
- * before or 00:00 the day itself: daylight saving changes at 02:00, so that offset is midnight's.
- */
-function centralMidnight(date: string): number {
-  const [year, month, day] = date.split('-').map(Number) as [number, number, number];
-  const name = centralOffset.formatToParts(Date.UTC(year, month - 1, day, 5)).find((part) => part.type === 'timeZoneName')?.value ?? 'GMT';
-  const [, sign = '+', hours = '0', minutes = '0'] = /^GMT(?:([+-])(\d+)(?::(\d+))?)?$/.exec(name) ?? [];
-  const offsetMs = (sign === '-' ? -1 : 1) * (Number(hours) * 60 + Number(minutes)) * 60_000;
-  return Date.UTC(year, month - 1, day) - offsetMs;
-}
 
 /** A YYYY-MM-DD day a calendar has, or null. */
 function dayOf(text: unknown): string | null {
@@ -235,8 +214,8 @@ const reportStatus = (generic: Handler): Handler => async (input) => {
   delete answer.survey_id;
   delete answer.report_url;
   Object.assign(answer, {
-    start_date: isoAt(centralMidnight(report.body.start_date!)),
-    end_date: isoAt(centralMidnight(report.body.end_date!)),
+    start_date: isoAt(centralMidnightOf(report.body.start_date!)),
+    end_date: isoAt(centralMidnightOf(report.body.end_date!)),
     data_analysis: false,
     respondent_answer: report.body.report_options?.include_respondent_answers === true,
     ...(isCompleted(report) ? { report_url: downloadUrl(input, params.account_id, report.resource.id) } : {}),
