@@ -10,7 +10,7 @@ import type { MockApp } from '../src/app.js';
 import { ConfigError } from '../src/config.js';
 import { startMock, type RunningMock } from '../src/server.js';
 import {
-  ACCOUNT, assertCintError, assertMatchesSpec, clientOf, createProject, createTargetGroup, launch, makeApp, targetGroupBody, type Client,
+  ACCOUNT, assertCintError, assertMatchesSpec, clientOf, createProject, createTargetGroup, futureDate, launch, makeApp, targetGroupBody, type Client,
 } from './helpers.js';
 
 const webhooksUrl = `/v1/accounts/${ACCOUNT}/webhooks`;
@@ -137,11 +137,12 @@ describe('jobs, reports and target-group sub-resources', () => {
   it('a report is generated, then its status and download read it by id', async () => {
     const generated = await app.inject({
       method: 'POST', url: `/v1/demand/accounts/${ACCOUNT}/reports/completes`, headers: client.headers(),
-      payload: { start_date: '2025-11-01', end_date: '2025-11-30', filter: 'project', filter_ids: [projectId] },
+      // The last 30 days: a report covers at most the last 12 months (decision 131).
+      payload: { start_date: futureDate(-30).slice(0, 10), end_date: futureDate(0).slice(0, 10), filter: 'project', filter_ids: [projectId] },
     });
     assert.equal(generated.statusCode, 202, generated.body);
     const reportId = generated.json().report_id as string;
-    for (const part of ['status', 'download', 'share']) {
+    for (const part of ['status', 'download', 'share?report_type=completes']) {
       const read = await app.inject({ method: 'GET', url: `/v1/demand/accounts/${ACCOUNT}/reports/${reportId}/${part}`, headers: client.headers() });
       assert.equal(read.statusCode, 200, `${part}: ${read.body}`);
     }

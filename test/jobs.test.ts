@@ -306,9 +306,11 @@ describe('jobs', () => {
 
     it('report_status says in_progress, then completed', async () => {
       const client = await clientOf(app);
+      const { id: projectId } = await createProject(app, client);
       const created = await app.inject({
         method: 'POST', url: `/v1/demand/accounts/${ACCOUNT}/reports/completes`, headers: client.headers(),
-        payload: { start_date: '2025-08-01', end_date: '2025-08-30', filter: 'project', filter_ids: ['01BTGNYV6HRNK8K8VKZASZCFP0'] },
+        // The client's own project, over the last 30 days (decisions 131 and 132).
+        payload: { start_date: futureDate(-30).slice(0, 10), end_date: futureDate(0).slice(0, 10), filter: 'project', filter_ids: [projectId] },
       });
       assert.equal(created.statusCode, 202, created.body);
       const reportId = created.json().report_id;
