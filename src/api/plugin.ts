@@ -135,9 +135,12 @@ function respond(op: Operation, handler: Handler, directory: Directory) {
     if (output.body === undefined || status === 204) reply.send();
     else reply.send(output.body);
   };
-  return (request: FastifyRequest, reply: FastifyReply): Promise<void> | undefined => {
+  return (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> | undefined => {
     const output = runWithDeliveryScript(request, () => handler(new Input(op, request, directory)));
-    if (output instanceof Promise) return output.then((resolved) => send(reply, resolved));
+    // A promise resolves to the reply, as Fastify asks of an async handler that sends: the answer may
+    // still be on its way (an onSend hook that writes the session to Redis), and a promise of undefined
+    // would be taken for a handler that sent nothing.
+    if (output instanceof Promise) return output.then((resolved) => { send(reply, resolved); return reply; });
     send(reply, output);
     return undefined;
   };
