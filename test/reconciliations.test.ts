@@ -193,7 +193,8 @@ describe('reconciliations', () => {
   it('approved completes keep the RIDs sent and terminate every other complete of the project, listed as the remaining completes', async () => {
     const client = await clientOf(app);
     const { projectId, targetGroupId } = await fieldingTargetGroup(app, client, '2030-03-10T12:00:00Z');
-    await setClock(app, client, '2030-03-11T12:00:00Z');
+    // Half way through an hour's tick: no tick ends in the milliseconds between this read and the submission.
+    await setClock(app, client, '2030-03-11T12:30:00Z');
     const completes = await completesOf(app, client, targetGroupId);
     assert.ok(completes > 2, `${completes} completes`);
     const requestId = await submitted(app, client, `${RID[0]}\n${RID[1]}\n`, '', completesUrl(projectId));
