@@ -1,12 +1,15 @@
 // US Central time (America/Chicago), in which Cint counts report days and the reconciliation window:
 // "dates are interpreted as 00:00 in US/Central", "midnight on the 26th of the month".
-const CENTRAL = new Intl.DateTimeFormat('en-US', {
+// Made at first use, not at start: a formatter with a time zone loads ICU's data, about 7 MB of memory
+// every process would hold for the few that read reports or reconciliations.
+let central: Intl.DateTimeFormat | undefined;
+const centralFormat = () => (central ??= new Intl.DateTimeFormat('en-US', {
   timeZone: 'America/Chicago', hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
-});
+}));
 
 /** The Central wall clock at `ms`: its year, month (0-11), day, and its offset from UTC. */
 export function centralAt(ms: number): { year: number; month: number; day: number; offsetMs: number } {
-  const parts = CENTRAL.formatToParts(ms);
+  const parts = centralFormat().formatToParts(ms);
   const part = (type: string) => Number(parts.find((p) => p.type === type)?.value);
   const [year, month, day] = [part('year'), part('month') - 1, part('day')];
   const wall = Date.UTC(year, month, day, part('hour'), part('minute'), part('second'));
