@@ -10,13 +10,15 @@ import { badRequest, type InvalidParam } from '../cint/errors.js';
 import { operation } from '../cint/operations.js';
 import { isoAt } from '../sessions/lifecycle.js';
 import { findProject, findTargetGroup } from '../sessions/lookup.js';
-import { collectionKeyOf, jsonBytes, targetGroupBytes, type Session, type TargetGroup } from '../sessions/store.js';
+import { jsonBytes, targetGroupBytes, type Session, type TargetGroup } from '../sessions/store.js';
 import type { AroundGeneric, Handler, HandlerInput, Handlers, Wrappers } from './handler.js';
 import { pageOf, type PageQuery } from './shared.js';
-import { completedInOrder, MAX_SAVED_IDS, readIdFile, refuseWhileProcessing, respondentIdOf, uploadedFile, withBody } from './uploads.js';
+import {
+  completedInOrder, jobsOf, MAX_SAVED_IDS, partialSuccess, readIdFile, refuseWhileProcessing, respondentIdOf, uploadedFile, withBody, type TargetGroupPath,
+} from './uploads.js';
 
 type EntityType = 'RSID' | 'ACCESS_RESPONDENT_GUID';
-type Params = { account_id: number; project_id: string; target_group_id: string; job_id?: string };
+type Params = TargetGroupPath & { job_id?: string };
 
 /** Where the generic collections keep the jobs: each job's item path, per account, project and target group. */
 const UPLOADS = operation('get_respondent_exclusions_upload_by_file_job').path;
@@ -67,20 +69,12 @@ function checkPolicyItems(session: Session, projectId: string, items: readonly {
 }
 
 /**
- * Counts each object at its new size before anything changes, all or none: a session past
- * maxSessionBytes puts back what was counted (shrinking never throws) and changes nothing.
+ * Counts each object at its new size, all or none: their growth together is checked first (a session
+ * past maxSessionBytes changes nothing), then each is counted.
  */
 function resizeAll(session: Session, sizes: readonly (readonly [object, number])[]): void {
-  const counted: [object, number][] = [];
-  try {
-    for (const [object, bytes] of sizes) {
-      counted.push([object, session.sizeOf(object)]);
-      session.resize(object, bytes);
-    }
-  } catch (error) {
-    for (const [object, bytes] of counted.reverse()) session.resize(object, bytes);
-    throw error;
-  }
+  session.ensureRoom(sizes.reduce((growth, [object, bytes]) => growth + bytes - session.sizeOf(object), 0));
+  for (const [object, bytes] of sizes) session.recount(object, bytes);
 }
 
 function setPolicies(input: HandlerInput<'update_bulk_target_group_exclusions_api'>): void {
@@ -126,14 +120,11 @@ function setPolicies(input: HandlerInput<'update_bulk_target_group_exclusions_ap
  */
 interface UploadFields { entity_type: EntityType; ids: string; added: number; uploaded: number; failed: number }
 
-const collectionOf = (session: Session, itemPath: string, params: Params) =>
-  session.resources.get(collectionKeyOf(itemPath, [params.account_id, params.project_id, params.target_group_id]));
-
 /** The uploads whose ids are on the target group's `type` list: those Completed since its last Completed removal of that type. */
 function listedUploads(session: Session, params: Params, type: EntityType): UploadFields[] {
-  const removals = collectionOf(session, REMOVALS, params);
+  const removals = jobsOf(session, REMOVALS, params);
   let uploads: UploadFields[] = [];
-  for (const done of completedInOrder(session, [collectionOf(session, UPLOADS, params), removals])) {
+  for (const done of completedInOrder(session, [jobsOf(session, UPLOADS, params), removals])) {
     if (done.fields.entity_type !== type) continue;
     if (removals?.has(done.id)) uploads = [];
     else uploads.push(done.fields as unknown as UploadFields);
@@ -147,7 +138,7 @@ const countOf = (uploads: readonly UploadFields[]): number => uploads.reduce((su
 
 /** "Only one job can run at a time for a Target Group": an upload or removal still Processing refuses another, of either type. */
 function refuseWhileAJobRuns(session: Session, params: Params): void {
-  refuseWhileProcessing(session, [collectionOf(session, UPLOADS, params), collectionOf(session, REMOVALS, params)], 'respondent exclusions');
+  refuseWhileProcessing(session, [jobsOf(session, UPLOADS, params), jobsOf(session, REMOVALS, params)], 'respondent exclusions');
 }
 
 /**
@@ -192,11 +183,9 @@ function exclusionJob(fieldsOf: (input: HandlerInput, params: Params, type: Enti
 const withPartialSuccess: AroundGeneric = (generic) => async (input) => {
   const output = await generic(input);
   const params = paramsOf(input);
-  const upload = collectionOf(input.session, UPLOADS, params)?.get(String(params.job_id))?.fields as unknown as UploadFields | undefined;
+  const upload = jobsOf(input.session, UPLOADS, params)?.get(String(params.job_id))?.fields as unknown as UploadFields | undefined;
   if (upload && upload.failed > 0 && input.session.jobs.get(String(params.job_id))?.status === 'Completed') {
-    (output.body as Record<string, unknown>).partial_success_reason = {
-      description: `Upload partially successful. ${upload.uploaded} respondent IDs uploaded successfully, ${upload.failed} failed (invalid or empty).`,
-    };
+    (output.body as Record<string, unknown>).partial_success_reason = partialSuccess(upload.uploaded, upload.failed);
   }
   return output;
 };

@@ -7,25 +7,23 @@
 import { badRequest, notFound } from '../cint/errors.js';
 import { operation } from '../cint/operations.js';
 import { findTargetGroup } from '../sessions/lookup.js';
-import { collectionKeyOf, type Session, type StoredResource } from '../sessions/store.js';
+import type { Session, StoredResource } from '../sessions/store.js';
 import type { AroundGeneric, HandlerInput, HandlerOutput, Handlers, Wrappers } from './handler.js';
 import { pageOf } from './shared.js';
 import {
-  completedInOrder, MAX_SAVED_IDS, readIdFile, refuseWhileProcessing, respondentIdOf, respondentIdOfResponse, uploadedFile, withBody, type IdFile,
+  completedInOrder, jobsOf, MAX_SAVED_IDS, partialSuccess, readIdFile, refuseWhileProcessing, respondentIdOf, respondentIdOfResponse, uploadedFile,
+  withBody, type IdFile, type TargetGroupPath,
 } from './uploads.js';
 
-interface Params { account_id: number; project_id: string; target_group_id: string; job_id?: string }
+interface Params extends TargetGroupPath { job_id?: string }
 
 // Each kind of job is a generic collection per target group, keyed by its status operation's path.
 const UPLOADS_OF_RSIDS = operation('get_recontacts_rsids_upload_file_job_status').path;
 const UPLOADS_OF_RESPONDENTS = operation('get_recontact_upload_respondents_by_file_job').path;
 const REMOVALS = operation('recontacts_remove_all_rsids_job_status').path;
 
-const collectionOf = (session: Session, itemPath: string, params: Params) =>
-  session.resources.get(collectionKeyOf(itemPath, [params.account_id, params.project_id, params.target_group_id]));
-
 const uploadsOf = (session: Session, params: Params) =>
-  [collectionOf(session, UPLOADS_OF_RSIDS, params), collectionOf(session, UPLOADS_OF_RESPONDENTS, params)];
+  [jobsOf(session, UPLOADS_OF_RSIDS, params), jobsOf(session, UPLOADS_OF_RESPONDENTS, params)];
 
 /** The stored upload (of either kind) whose job the path's job_id names. */
 const uploadNamed = (session: Session, params: Params) =>
@@ -43,7 +41,7 @@ const idFileOf = (upload: StoredResource): IdFile => readIdFile(String(upload.fi
 
 /** The target group's saved respondent ids, in the order they were first saved: its Completed uploads, each removal emptying them. */
 function savedIds(session: Session, params: Params): Set<string> {
-  const removals = collectionOf(session, REMOVALS, params);
+  const removals = jobsOf(session, REMOVALS, params);
   let saved = new Set<string>();
   for (const done of completedInOrder(session, [...uploadsOf(session, params), removals])) {
     if (removals?.has(done.id)) saved = new Set();
@@ -53,7 +51,7 @@ function savedIds(session: Session, params: Params): Set<string> {
 }
 
 const refuseWhileAJobRuns = (session: Session, params: Params) =>
-  refuseWhileProcessing(session, [...uploadsOf(session, params), collectionOf(session, REMOVALS, params)], 'recontact');
+  refuseWhileProcessing(session, [...uploadsOf(session, params), jobsOf(session, REMOVALS, params)], 'recontact');
 
 /**
  * An upload: one file of ids, at least one of them good, that would not take the target group past
@@ -107,7 +105,7 @@ const withPartialSuccess: AroundGeneric = (generic) => (input) => thenDo(generic
   if (!body || body.status !== 'Completed' || !upload) return output;
   const { ids, rejected } = idFileOf(upload);
   if (rejected > 0) {
-    body.partial_success_reason = { description: `Upload partially successful. ${ids.length} respondent IDs uploaded successfully, ${rejected} failed (invalid or empty).` };
+    body.partial_success_reason = partialSuccess(ids.length, rejected);
   }
   return output;
 });

@@ -1,10 +1,9 @@
-// What the respondent-id uploads share (recontacts; exclusions may use it too): the uploaded file of ids
-// read line by line, and a target group's ids as its upload and removal jobs leave them. The generic
+// What the respondent-id uploads share (recontacts and exclusions): the uploaded file of ids read line by line, and a target group's ids as its upload and removal jobs leave them. The generic
 // collections keep each upload's file (counted in the session's bytes) under its job's id; the ids are
 // folded from the jobs that Completed, oldest first, so a job does its work when it ends (decision 44)
 // and nothing but the files is stored.
 import { badRequest, CintError, conflict } from '../cint/errors.js';
-import type { Session, StoredResource } from '../sessions/store.js';
+import { collectionKeyOf, type Session, type StoredResource } from '../sessions/store.js';
 import type { HandlerInput } from './handler.js';
 import { uuidFromHash } from './shared.js';
 
@@ -66,6 +65,17 @@ export function readIdFile(text: string, idOf: (line: string) => string | null):
 }
 
 type Collection = ReadonlyMap<string, StoredResource> | undefined;
+
+/** The path's target group, as the upload and removal paths name it. */
+export interface TargetGroupPath { account_id: number; project_id: string; target_group_id: string }
+
+/** The generic collection of one kind of job (`itemPath`: its status operation's path) of the path's target group. */
+export const jobsOf = (session: Session, itemPath: string, params: TargetGroupPath): Collection =>
+  session.resources.get(collectionKeyOf(itemPath, [params.account_id, params.project_id, params.target_group_id]));
+
+/** The document's `partial_success_reason` of an upload job that ended with lines that were empty or not an id. */
+export const partialSuccess = (uploaded: number, failed: number) =>
+  ({ description: `Upload partially successful. ${uploaded} respondent IDs uploaded successfully, ${failed} failed (invalid or empty).` });
 
 /** The stored uploads and removals of these collections whose jobs Completed, oldest first. */
 export function completedInOrder(session: Session, collections: readonly Collection[]): StoredResource[] {
