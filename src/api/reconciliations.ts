@@ -15,7 +15,7 @@ import { findProject } from '../sessions/lookup.js';
 import { collectionKeyOf, jsonBytes, newId, type Session, type StoredResource, type TargetGroup } from '../sessions/store.js';
 import type { HandlerInput, Handlers } from './handler.js';
 import { centralAt, centralMidnight } from './central-time.js';
-import { pageOf, pageSizeOf, uuidFromHash } from './shared.js';
+import { csvField, pageOf, pageSizeOf, uuidFromHash } from './shared.js';
 
 /** Both submissions are stored where get_reconciliation_by_request_id reads them, per account. */
 const ITEM_PATH = operation('get_reconciliation_by_request_id').path;
@@ -111,7 +111,6 @@ function rowsOf(text: string, type: SubmissionType): Row[] {
   return rows;
 }
 
-const csvValue = (value: string) => (/[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value);
 const csvOf = (lines: readonly string[]) => lines.map((line) => `${line}\n`).join('');
 
 // ---- Cint's reconciliation window, US Central time ------------------------------------------------------
@@ -199,11 +198,11 @@ function outcomesOf(session: Session, groups: readonly TargetGroup[], rows: read
     if (why !== null) {
       totals.invalid += 1;
       if (counts) counts.invalid += 1;
-      invalid.push(`${csvValue(row.rid)},${csvValue(why)}`);
+      invalid.push(`${csvField(row.rid)},${csvField(why)}`);
     } else if (isExpired(session, group!, openSince)) {
       totals.expired += 1;
       counts!.expired += 1;
-      expired.push(csvValue(row.rid));
+      expired.push(csvField(row.rid));
     } else if (type === 'rejected_rids') {
       const side = row.code === POSITIVE_CODE ? 'positive' : 'negative';
       totals[side] += 1;

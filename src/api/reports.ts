@@ -13,7 +13,7 @@ import { storeUnavailable } from '../sessions/unavailable.js';
 import type { Handler, HandlerInput, HandlerOutput, Handlers, Wrappers } from './handler.js';
 import { centralDateOf, centralMidnightOf } from './central-time.js';
 import { CREATES_INTO } from './generic.js';
-import { pageOf } from './shared.js';
+import { csvField, pageOf } from './shared.js';
 
 // ---- Cint's rules --------------------------------------------------------------------------------------
 
@@ -300,11 +300,6 @@ function checkSharedLink(session: Session, report: Report, link: SharedLink, sig
   if (session.now() >= expiresMs) throw forbidden(`the shared link expired at ${isoAt(expiresMs)}: ask share_report for a new one`);
 }
 
-/** A CSV field, quoted when it must be (RFC 4180). */
-const csvField = (value: unknown) => {
-  const text = value === undefined || value === null ? '' : String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-};
 const csvLine = (values: readonly unknown[]) => `${values.map(csvField).join(',')}\r\n`;
 
 /** Each report type's columns (decision 134); those the simulator has no respondents for answer their header only. */

@@ -4,6 +4,12 @@ import { badRequest } from '../cint/errors.js';
 
 export const MAX_PAGE_SIZE = 1000;
 
+/** A CSV field, quoted when it must be (RFC 4180); nothing for a value that is not there. */
+export const csvField = (value: unknown): string => {
+  const text = value === undefined || value === null ? '' : String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+};
+
 /** JSON with every object's keys sorted: the same text for two values that differ only in key order. */
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
