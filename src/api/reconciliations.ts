@@ -11,6 +11,7 @@ import { badRequest, CintError, notFound, type InvalidParam } from '../cint/erro
 import { operation } from '../cint/operations.js';
 import { createJob, pollJob } from '../sessions/jobs.js';
 import { isoAt } from '../sessions/lifecycle.js';
+import { completesByTick } from '../sessions/simulator.js';
 import { findProject } from '../sessions/lookup.js';
 import { collectionKeyOf, jsonBytes, newId, type Session, type StoredResource, type TargetGroup } from '../sessions/store.js';
 import type { HandlerInput, Handlers } from './handler.js';
@@ -135,12 +136,8 @@ function windowAt(now: number) {
 
 /** The target group's completes from `from` up to `to`, from the simulator's completes per tick (a tick counts when it starts). */
 function completesBetween(session: Session, group: TargetGroup, from: number, to = Infinity): number {
-  const fill = session.fills.get(group.id);
   let total = 0;
-  fill?.series.forEach((completes, index) => {
-    const at = fill.startMs + index * fill.bucketMs;
-    if (at >= from && at < to) total += completes;
-  });
+  for (const tick of completesByTick(session, group.id)) if (tick.startMs >= from && tick.startMs < to) total += tick.completes;
   return total;
 }
 

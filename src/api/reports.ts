@@ -9,6 +9,7 @@ import { badRequest, CintError, forbidden, notFound, type InvalidParam } from '.
 import type { Job, Session, StoredResource } from '../sessions/store.js';
 import { collectionKeyOf } from '../sessions/store.js';
 import { isoAt } from '../sessions/lifecycle.js';
+import { completesByTick } from '../sessions/simulator.js';
 import { storeUnavailable } from '../sessions/unavailable.js';
 import type { Handler, HandlerInput, HandlerOutput, Handlers, Wrappers } from './handler.js';
 import { centralDateOf, centralMidnightOf } from './central-time.js';
@@ -332,15 +333,12 @@ function selectedTargetGroups(session: Session, accountId: number, report: Repor
  */
 function completesByDay(session: Session, groupId: string, report: Report): Map<string, number> {
   const days = new Map<string, number>();
-  const fill = session.fills.get(groupId);
   const asOf = Date.parse(report.job?.finished_at ?? '') || session.now();
-  if (!fill) return days;
-  fill.series.forEach((completes, index) => {
-    const at = fill.startMs + index * fill.bucketMs;
-    if (completes === 0 || at + fill.bucketMs > asOf) return;
-    const day = centralDateOf(at);
+  for (const { startMs, endMs, completes } of completesByTick(session, groupId)) {
+    if (completes === 0 || endMs > asOf) continue;
+    const day = centralDateOf(startMs);
     if (day >= report.body.start_date! && day <= report.body.end_date!) days.set(day, (days.get(day) ?? 0) + completes);
-  });
+  }
   return days;
 }
 

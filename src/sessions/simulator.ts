@@ -590,6 +590,16 @@ export function forgetRemovedQuotas(session: Session, group: TargetGroup): void 
   for (const quotaId of fill.quotas.keys()) if (!kept.has(quotaId)) fill.quotas.delete(quotaId);
 }
 
+/** The target group's completes tick by tick, each tick's start and end (ms): what reports and reconciliations count by date. */
+export function* completesByTick(session: Session, groupId: string): Generator<{ startMs: number; endMs: number; completes: number }> {
+  const fill = session.fills.get(groupId);
+  if (!fill) return;
+  for (let index = 0; index < fill.series.length; index += 1) {
+    const startMs = fill.startMs + index * fill.bucketMs;
+    yield { startMs, endMs: startMs + fill.bucketMs, completes: fill.series[index]! };
+  }
+}
+
 /** Intervals a completes-by-interval answer may hold: a shorter interval over a long run is refused. */
 export const MAX_INTERVALS = 1000;
 
