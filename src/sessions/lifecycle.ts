@@ -69,13 +69,13 @@ export type StatusReason = 'total_completes_reached' | 'past_scheduled_end_date'
  * follows the new status.
  */
 export function setStatus(session: Session, run: FieldingRun, status: FieldingRunStatus, at: string, actor?: string, reason?: StatusReason): void {
-  const group = session.targetGroups.get(run.target_group_id);
   const atMs = Date.parse(at);
   beforeStatusChange(session, run, atMs);
   run.status = status;
   bumpVersion(run, at, actor);
   afterStatusChange(session, run, atMs);
   watchRun(session, run);
+  const group = session.targetGroups.get(run.target_group_id);
   if (group) moveTargetGroup(session, group, status, at, actor ?? null, reason);
 }
 
