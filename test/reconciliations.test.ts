@@ -9,7 +9,7 @@ import type { MockApp } from '../src/app.js';
 import { userIdOf } from '../src/api/shared.js';
 import { restoreSnapshot, snapshotOf, type SessionSnapshot } from '../src/sessions/snapshot.js';
 import {
-  ACCOUNT, assertCintError, assertMatchesSpec, clientOf, createProject, createTargetGroup, launchUrl, makeApp, setFielding, type Client,
+  ACCOUNT, assertCintError, assertMatchesSpec, clientOf, createProject, createTargetGroup, launchUrl, makeApp, setFielding, targetGroupBody, type Client,
 } from './helpers.js';
 
 const reconUrl = (account = ACCOUNT) => `/v1/demand/accounts/${account}/reconciliations`;
@@ -18,18 +18,24 @@ const RID = ['0F1CE179-A917-49FF-9D50-B05FC91F7BD4', '75F1404C-65F6-4937-AD2A-58
 /** The document's example file: two positive reconciliations and one negative. */
 const EXAMPLE = `${RID[0]},11\n${RID[1]},11\n${RID[2]},932\n`;
 
+/** A count of `10^-digits` units written as a decimal with `digits` digits after the point (820_56, 4: "8.2056"). */
+const decimal = (units: bigint | number, digits: number) => {
+  const text = String(units).padStart(digits + 1, '0');
+  return digits === 0 ? text : `${text.slice(0, -digits)}.${text.slice(-digits)}`;
+};
+
 async function setClock(app: MockApp, client: Client, at: string): Promise<void> {
   const moved = await app.inject({ method: 'POST', url: `/__admin/sessions/${client.clientId}/clock`, payload: { set: at } });
   assert.equal(moved.statusCode, 200, moved.body);
 }
 
 /** A project with a target group launched at the session's clock (`at`), fielding 10 starts an hour. */
-async function fieldingTargetGroup(app: MockApp, client: Client, at: string) {
+async function fieldingTargetGroup(app: MockApp, client: Client, at: string, overrides: Record<string, unknown> = {}) {
   // The session is made by its first request; its clock is set after.
   const project = await createProject(app, client);
   await setClock(app, client, at);
   await setFielding(app, client, { starts_per_hour: 10, complete: 0.4, seed: 7 });
-  const targetGroupId = await createTargetGroup(app, client, project.id, { completes_goal: 100_000 });
+  const targetGroupId = await createTargetGroup(app, client, project.id, { completes_goal: 100_000, ...overrides });
   const launched = await app.inject({
     method: 'POST', url: launchUrl(project.id, targetGroupId), headers: client.headers({ 'idempotency-key': client.idempotencyKey() }),
     payload: { end_fielding_at: new Date(Date.parse(at) + 90 * 86_400_000).toISOString() },
@@ -265,13 +271,16 @@ describe('reconciliations', () => {
     // In March the March completes are due next month, and nothing is due this month.
     assert.deepEqual((await eligible('')).target_groups, []);
     const nextMonth = await eligible('?due_month=next_month');
+    // The example's CPI (USD 2.7352), times the eligible completes.
+    assert.deepEqual(targetGroupBody().cost_per_interview, { value: '2.7352', currency_code: 'USD' });
+    const amount = { value: decimal(27_352 * completes, 4), currency_code: 'USD', currency_scale: 2 };
     const item = {
       name: 'Test Target Group', target_group_id: targetGroupId, project_id: projectId, project_manager: { id: 'b551326b-ac9d-4d32-8823-4f025787dab9' },
-      status: 'live', project_name: 'New Q1 Marketing Study', eligible_completes: String(completes),
+      status: 'live', project_name: 'New Q1 Marketing Study', eligible_completes: String(completes), monetary_amount: amount,
     };
     assert.deepEqual(nextMonth, {
       target_groups: [item], url: `/accounts/${ACCOUNT}/reconciliations/eligible-target-groups`,
-      summary: { completes: String(completes), target_group_count: '1' }, has_more: false, page_size: 10,
+      summary: { monetary_amount: amount, completes: String(completes), target_group_count: '1' }, has_more: false, page_size: 10,
     });
 
     // In April they are due this month, until the 25th, and show when they were last reconciled.
@@ -286,6 +295,35 @@ describe('reconciliations', () => {
     assert.deepEqual((await eligible('?due_month=next_month')).target_groups, []);
     await setClock(app, client, '2030-04-26T12:00:00Z');
     assert.deepEqual((await eligible('')).target_groups, []);
+  });
+
+  it('eligible target groups: each one\'s cost of its completes, and their sum in one currency', async () => {
+    const client = await clientOf(app);
+    const cpi = (value: string, currency = 'USD') => ({ cost_per_interview: { value, currency_code: currency } });
+    const first = await fieldingTargetGroup(app, client, '2030-03-10T12:00:00Z', cpi('1.25'));
+    const second = await fieldingTargetGroup(app, client, '2030-03-10T13:00:00Z', cpi('0.105'));
+    await setClock(app, client, '2030-03-12T12:00:00Z');
+    await setFielding(app, client, { starts_per_hour: 0 });
+    const eligible = () => read(app, client, '/eligible-target-groups?due_month=next_month', 'get_eligible_target_groups');
+    const [firstCompletes, secondCompletes] = [await completesOf(app, client, first.targetGroupId), await completesOf(app, client, second.targetGroupId)];
+    assert.ok(firstCompletes > 0 && secondCompletes > 0, `${firstCompletes} and ${secondCompletes} completes`);
+    const usd = (value: string) => ({ value, currency_code: 'USD', currency_scale: 2 });
+    // Newest first: 0.105 and 1.25 times the completes, with the CPI's digits; their sum with three.
+    const both = await eligible();
+    assert.deepEqual(both.target_groups.map((group: { monetary_amount: unknown }) => group.monetary_amount), [
+      usd(decimal(105 * secondCompletes, 3)), usd(decimal(125 * firstCompletes, 2)),
+    ]);
+    const sum = decimal(1250 * firstCompletes + 105 * secondCompletes, 3);
+    assert.deepEqual(both.summary, { monetary_amount: usd(sum), completes: String(firstCompletes + secondCompletes), target_group_count: '2' });
+
+    // A target group priced in euros: each keeps its own amount, and the summary has none (no sum of two currencies).
+    const third = await fieldingTargetGroup(app, client, '2030-03-12T12:00:00Z', cpi('3', 'EUR'));
+    await setClock(app, client, '2030-03-13T12:00:00Z');
+    const thirdCompletes = await completesOf(app, client, third.targetGroupId);
+    const mixed = await eligible();
+    assert.deepEqual(mixed.target_groups[0].monetary_amount, { value: String(3 * thirdCompletes), currency_code: 'EUR', currency_scale: 2 });
+    assert.equal(mixed.summary.monetary_amount, undefined);
+    assert.equal(mixed.summary.target_group_count, '3');
   });
 
   it('a stored request counts its file in the session\'s bytes and travels in its snapshot', async () => {

@@ -16,6 +16,7 @@ import { findProject } from '../sessions/lookup.js';
 import { collectionKeyOf, jsonBytes, newId, type Session, type StoredResource, type TargetGroup } from '../sessions/store.js';
 import type { HandlerInput, Handlers } from './handler.js';
 import { centralAt, centralMidnight } from './central-time.js';
+import { costsOf, sumDecimals } from './money.js';
 import { csvField, pageOf, pageSizeOf, uuidFromHash } from './shared.js';
 
 /** Both submissions are stored where get_reconciliation_by_request_id reads them, per account. */
@@ -361,6 +362,7 @@ function eligibleGroups(session: Session, accountId: number, query: EligibleQuer
     if (completes === 0 || !contains(group.spec.name, query.name) || !contains(project.name, query.project_name)) continue;
     if ((query.status !== undefined && query.status !== group.status) || (query.project_manager_id !== undefined && query.project_manager_id !== managerId)) continue;
     const last = reconciled.get(group.id);
+    const amount = costsOf(group, completes)?.total;
     eligible.push({
       name: String(group.spec.name ?? ''),
       target_group_id: group.id,
@@ -370,9 +372,23 @@ function eligibleGroups(session: Session, accountId: number, query: EligibleQuer
       project_name: project.name,
       ...(last !== undefined ? { last_reconciliation_date: last } : {}),
       eligible_completes: String(completes),
+      // "Cost of eligible completes": the target group's CPI times them; left out without a CPI.
+      ...(amount !== undefined ? { monetary_amount: amount } : {}),
     });
   }
   return eligible;
+}
+
+type MonetaryAmount = NonNullable<ReturnType<typeof costsOf>>['total'];
+
+/**
+ * The summary's amount: the eligible target groups' amounts added up, when every one of them has one and
+ * all are in one currency; otherwise none (a sum of two currencies, or with an unpriced part, is no amount).
+ */
+function summaryAmount(amounts: readonly (MonetaryAmount | undefined)[]): MonetaryAmount | undefined {
+  const first = amounts[0];
+  if (first === undefined || amounts.some((amount) => amount?.currency_code !== first.currency_code)) return undefined;
+  return { ...first, value: sumDecimals(amounts.map((amount) => amount!.value)) };
 }
 
 // ---- Handlers -------------------------------------------------------------------------------------------
@@ -447,11 +463,12 @@ export const reconciliationHandlers = {
     const eligible = eligibleGroups(session, params.account_id, query);
     const page = pageOf(eligible, (group) => group.target_group_id, query);
     const completes = eligible.reduce((total, group) => total + Number(group.eligible_completes), 0);
+    const amount = summaryAmount(eligible.map((group) => group.monetary_amount));
     return {
       body: {
         target_groups: page.items,
         url: `/accounts/${params.account_id}/reconciliations/eligible-target-groups`,
-        summary: { completes: String(completes), target_group_count: String(eligible.length) },
+        summary: { ...(amount !== undefined ? { monetary_amount: amount } : {}), completes: String(completes), target_group_count: String(eligible.length) },
         has_more: page.hasMore,
         // "Optional and may be omitted if there are no more pages."
         ...(page.nextCursor !== null ? { next_cursor: page.nextCursor } : {}),

@@ -12,7 +12,7 @@ import { targetGroupBytes, type Session, type TargetGroup } from '../sessions/st
 import type { Handlers } from './handler.js';
 import { addChangelogEntry, ensureChangelogRoom, type Change } from '../sessions/changelog.js';
 import { activityExclusionsOf, allocationGroupIds, allocationSpecificationOf } from './target-group-shape.js';
-import { currencyScaleOf } from './target-group-views.js';
+import { currencyScaleOf } from './money.js';
 import { checkSupplierIds } from './target-groups.js';
 
 type Json = Record<string, unknown>;

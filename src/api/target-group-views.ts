@@ -10,6 +10,7 @@ import { completesByInterval, goalOf, MAX_INTERVALS, statisticsOf, type FillStat
 import { targetGroupBytes, type Project, type Session, type TargetGroup } from '../sessions/store.js';
 import { answerFrom } from './answers.js';
 import type { Handlers } from './handler.js';
+import { costsOf } from './money.js';
 import { localeParts } from './shared.js';
 import { detailsView, isObject, pricingModelOf, pricingRestrictedOf } from './target-group-shape.js';
 import { isoAt, runOf } from '../sessions/lifecycle.js';
@@ -67,40 +68,6 @@ export function progressOf(session: Session, group: TargetGroup, statistics = st
 function medianLengthOfInterviewSeconds(group: TargetGroup, statistics: FillStatistics): number | null {
   const minutes = Number(group.spec.expected_length_of_interview_minutes);
   return statistics.completes > 0 && minutes > 0 ? Math.round(minutes * 60) : null;
-}
-
-// ISO 4217's digits after the decimal separator, as Intl knows them (USD 2, JPY 0, KWD 3); at most one
-// entry per three-letter code.
-const currencyScales = new Map<string, number>();
-export function currencyScaleOf(code: string): number {
-  let scale = currencyScales.get(code);
-  if (scale === undefined) {
-    try {
-      scale = new Intl.NumberFormat('en', { style: 'currency', currency: code }).resolvedOptions().maximumFractionDigits ?? 2;
-    } catch {
-      return 2;
-    }
-    currencyScales.set(code, scale);
-  }
-  return scale;
-}
-
-/** A decimal string times a count, exactly, with the decimal's own digits ("2.7352" x 3 = "8.2056"). */
-function timesDecimal(value: string, count: number): string {
-  const [whole = '0', fraction = ''] = value.split('.');
-  const text = (BigInt(whole + fraction) * BigInt(count)).toString().padStart(fraction.length + 1, '0');
-  return fraction.length === 0 ? text : `${text.slice(0, -fraction.length)}.${text.slice(-fraction.length)}`;
-}
-
-/**
- * MonetaryAmounts from the target group's cost per interview: the CPI as sent, and times the completes
- * so far; none without a CPI (the mock prices nothing itself).
- */
-function costsOf(group: TargetGroup, completes: number) {
-  const cpi = group.spec.cost_per_interview;
-  if (!isObject(cpi) || typeof cpi.currency_code !== 'string' || typeof cpi.value !== 'string' || !/^\d+(\.\d+)?$/.test(cpi.value)) return undefined;
-  const amount = (value: string) => ({ value, currency_code: cpi.currency_code, currency_scale: currencyScaleOf(cpi.currency_code as string) });
-  return { perInterview: amount(cpi.value), total: amount(timesDecimal(cpi.value, completes)) };
 }
 
 /**
