@@ -50,8 +50,9 @@ describe('every operation of the document', () => {
   // A draft target group for the operations that read or change drafts only (a launched one is a 301 / 400 there).
   const DRAFT_ONLY = new Set(['get_target_group', 'update_target_group']);
   let draftTargetGroupId = '';
-  // A profile of the walk's target group, for batch_delete_profiles (an id it does not have is a 422).
-  let walkProfileId = '';
+  // A profile of the walk's target group and its first target, for batch_delete_profiles and
+  // update_profile_filling_goal (ids it does not have are a 422).
+  let walkProfile = { id: '', targetId: '' };
   // A scheduled run for launch now, which starts scheduled runs only (the walk's other run is live).
   let scheduled: { target_group_id: string; fielding_run_id: string } | undefined;
   const idAt = (op: Operation, name: string, at: number) => {
@@ -84,7 +85,15 @@ describe('every operation of the document', () => {
       example = { ...(example as object), filter: 'project', filter_ids: [ids.project_id], start_date: futureDate(-30).slice(0, 10), end_date: futureDate(0).slice(0, 10) };
     }
     if (fitting && op.id === 'update_bulk_target_group_exclusions_api') example = [{ target_group_id: ids.target_group_id, project_exclusion_enabled: true }];
-    if (fitting && op.id === 'batch_delete_profiles') example = { profile_ids: [walkProfileId] };
+    if (fitting && op.id === 'batch_delete_profiles') example = { profile_ids: [walkProfile.id] };
+    if (fitting && op.id === 'update_profile_filling_goal') {
+      example = { completes_goal: 150, profiles: [{ profile_id: walkProfile.id, targets: [{ id: walkProfile.targetId, quota: { completes_goal: 45 } }] }] };
+    }
+    // The schema-fitting example's quotas are nominal (completes_goal): the adjustment type that goes with them.
+    if (fitting && op.id === 'validate_profiles') {
+      const body = example as { profiling: object };
+      example = { ...body, profiling: { ...body.profiling, profile_adjustment_type: 'nominal' } };
+    }
     if (op.bodyContentType === 'multipart/form-data') {
       const form = new FormData();
       const file = (example as { file?: string } | undefined)?.file ?? '0F1CE179-A917-49FF-9D50-B05FC91F7BD4\n';
@@ -154,7 +163,8 @@ describe('every operation of the document', () => {
     const scheduleJob = await fetch(`${mock.url}${scheduling.headers.get('location')}`, { headers: headersFor(byId.get('get_schedule_fielding_run_from_draft_job')!) });
     scheduled = { target_group_id: toSchedule, fielding_run_id: String((await scheduleJob.json() as { created_fielding_run_id: string }).created_fielding_run_id) };
     draftTargetGroupId = String(((await call(byId.get('create_target_group')!)).json as { id: string }).id);
-    walkProfileId = String(((await call(byId.get('list_profiles')!)).json as { profiles: { id: string }[] }).profiles[0]?.id);
+    const [profile] = ((await call(byId.get('list_profiles')!)).json as { profiles: { id: string; targets: { id: string }[] }[] }).profiles;
+    walkProfile = { id: String(profile?.id), targetId: String(profile?.targets[0]?.id) };
     // Every other id comes from the operation that creates it: a POST to the path just above it.
     for (const op of operations) {
       if (op.method !== 'POST') continue;

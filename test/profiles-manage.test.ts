@@ -255,6 +255,99 @@ describe('changing a target group\'s profiles', () => {
     });
   });
 
+  describe('update_profile_filling_goal', () => {
+    const putGoal = (client: Client, groupUrl: string, payload: unknown) =>
+      app.inject({ method: 'PUT', url: `${groupUrl}/profiles/completes-goal`, headers: client.headers(), payload: payload as object });
+    const goals = (body: Profiles) => body.profiles.map((profile) => profile.targets.map((target) => target.quota.completes_goal));
+
+    it('a new total alone recalculates the nominal quotas, each keeping its share; percentage quotas follow it as they are', async () => {
+      const { client, groupUrl } = await targetGroup({ completes_goal: 400, profiling: { ...QUOTA_PROFILING, profiles: [gender(100, 300)] } });
+      const halved = await putGoal(client, groupUrl, { completes_goal: 200 });
+      assert.equal(halved.statusCode, 200, halved.body);
+      assertMatchesSpec('update_profile_filling_goal', 200, halved.json());
+      assert.equal(halved.json().completes_goal, 200);
+      assert.deepEqual(goals(halved.json()), [[50, 150]]);
+      assert.deepEqual(halved.json(), await profiles(client, groupUrl), 'the answer is what list_profiles shows');
+      assert.deepEqual(goals((await putGoal(client, groupUrl, { completes_goal: 300, profiles: [] })).json()), [[75, 225]], 'an empty list of profiles is the total alone');
+
+      const shares = { profile_adjustment_type: 'percentage', profiles: [{ ...gender(0, 0), targets: gender(0, 0).targets.map((target, index) => ({ ...target, quota: { completes_goal_percentage: [25, 75][index] } })) }] };
+      const percentage = await targetGroup({ completes_goal: 400, profiling: shares });
+      assert.deepEqual(goals(await profiles(percentage.client, percentage.groupUrl)), [[100, 300]]);
+      assert.deepEqual(goals((await putGoal(percentage.client, percentage.groupUrl, { completes_goal: 200 })).json()), [[50, 150]]);
+    });
+
+    it('named quotas take their goals and the others keep theirs; a quota goal is checked against the new total', async () => {
+      const { client, groupUrl } = await targetGroup({ completes_goal: 400, profiling: QUOTA_PROFILING });
+      const [gender] = (await profiles(client, groupUrl)).profiles as [Profile];
+      const women = gender.targets[1]!.id;
+      const both = await putGoal(client, groupUrl, { completes_goal: 200, profiles: [{ profile_id: gender.id, targets: [{ id: women, quota: { completes_goal: 100 } }] }] });
+      assert.equal(both.statusCode, 200, both.body);
+      assert.deepEqual([both.json().completes_goal, goals(both.json())], [200, [[10, 100]]]);
+      const over = await putGoal(client, groupUrl, { completes_goal: 90, profiles: [{ profile_id: gender.id, targets: [{ id: women, quota: { completes_goal: 100 } }] }] });
+      assertProfilingRefused(over, 'update_profile_filling_goal', [
+        { name: 'profile_validation_error_047', reason: 'quota_value_greater_than_completes_goal_047', detail: /^profiles\[0\]\.targets\[0\]\.quota\.completes_goal: 100 is greater than the target group's completes goal \(90\)/ },
+      ]);
+      assert.deepEqual([(await profiles(client, groupUrl)).completes_goal, goals(await profiles(client, groupUrl))], [200, [[10, 100]]], 'nothing changed');
+    });
+
+    it('refuses an unknown profile (044), a target of another profile (045), a goal under the quota\'s completes (046) and one above the total (047), all at once', async () => {
+      const profiling = { profile_adjustment_type: 'nominal', profiles: [...QUOTA_PROFILING.profiles, age([18, 34, 20], [35, 99, 20])] };
+      const { client, groupUrl } = await targetGroup({ completes_goal: 400, profiling }, FAST);
+      await advanceClock(app, client, 'PT12H');
+      const before = await profiles(client, groupUrl);
+      const [gender, ages] = before.profiles as [Profile, Profile];
+      const men = gender.targets[0]!;
+      assert.ok(men.quota.completes > 2, `${men.quota.completes} completes`);
+      const unknown = '01HY0PYB3TW23RQRVNFYRC2PP6';
+      const body = assertProfilingRefused(await putGoal(client, groupUrl, {
+        profiles: [
+          { profile_id: unknown, targets: [{ id: men.id, quota: { completes_goal: 20 } }] },
+          { profile_id: ages.id, targets: [{ id: men.id, quota: { completes_goal: 20 } }, { id: ages.targets[0]!.id, quota: { completes_goal: 401 } }] },
+          { profile_id: gender.id, targets: [{ id: men.id, quota: { completes_goal: men.quota.completes - 1 } }, { id: gender.targets[1]!.id, quota: { completes_goal: 100 } }] },
+        ],
+      }), 'update_profile_filling_goal', [
+        { name: 'profile_validation_error_044', reason: 'profile_id_not_found_044', detail: /^profiles\[0\]\.profile_id: the target group has no profile / },
+        { name: 'profile_validation_error_045', reason: 'target_id_not_found_for_profile_045', detail: /^profiles\[1\]\.targets\[0\]\.id: / },
+        { name: 'profile_validation_error_047', reason: 'quota_value_greater_than_completes_goal_047', detail: /^profiles\[1\]\.targets\[1\]/ },
+        { name: 'profile_validation_error_046', reason: 'quota_value_less_than_completes_046', detail: new RegExp(`^profiles\\[2\\]\\.targets\\[0\\]\\.quota\\.completes_goal: ${men.quota.completes - 1} is less than the ${men.quota.completes} completes`) },
+      ]);
+      assert.deepEqual(body.invalid_params.map((param) => param.metadata.profile_id), [unknown, ages.id, ages.id, gender.id]);
+      assert.deepEqual(await profiles(client, groupUrl), before, 'all or nothing: the valid women goal is not taken either');
+    });
+  });
+
+  describe('validate_profiles', () => {
+    const validate = (client: Client, payload: unknown) => post(client, '/v1/demand/accounts/101/profiles/validate', payload);
+
+    it('answers 204 for a configuration that keeps the rules, and changes nothing of the session', async () => {
+      const { client, groupUrl } = await targetGroup({ completes_goal: 400, profiling: QUOTA_PROFILING });
+      const before = await profiles(client, groupUrl);
+      const answer = await validate(client, { locale: 'eng_us', ...nominal(100, gender(10, 30), age([18, 34, 50], [35, 99, 50])) });
+      assert.equal(answer.statusCode, 204, answer.body);
+      assert.equal(answer.body, '');
+      assert.deepEqual(await profiles(client, groupUrl), before);
+    });
+
+    it('answers Cint\'s 422 with every broken rule manage_target_group_profiles checks', async () => {
+      const client = await clientOf(app);
+      const percentage = { ...gender(0, 0), targets: gender(0, 0).targets.map((target) => ({ ...target, quota: { completes_goal_percentage: 50 } })) };
+      const answer = await validate(client, { locale: 'eng_us', ...nominal(100, age([40, 30, 10]), percentage, { ...age([18, 99, 10]), name: 'age again' }, gender(10, 101)) });
+      assertProfilingRefused(answer, 'validate_profiles', [
+        { name: 'profile_validation_error_001', reason: 'profile_condition_min_greater_than_max_001' },
+        { name: 'profile_validation_error_042', reason: 'nominal_adjustment_cannot_have_percentage_042' },
+        { name: 'profile_validation_error_042', reason: 'nominal_adjustment_cannot_have_percentage_042' },
+        { name: 'profile_validation_error_006', reason: 'profile_not_unique_006', detail: /^profiling\.profiles\[2\]: question 42 / },
+        { name: 'profile_validation_error_047', reason: 'quota_value_greater_than_completes_goal_047', detail: /^profiling\.profiles\[3\]\.targets\[1\]\.quota\.completes_goal: 101 is greater than the target group's completes goal \(100\)/ },
+        { name: 'profile_validation_error_006', reason: 'profile_not_unique_006', detail: /^profiling\.profiles\[3\]: question 43 / },
+      ]);
+    });
+
+    it('answers 400 in Cint\'s envelope for a body that breaks the schema', async () => {
+      const client = await clientOf(app);
+      assertCintError(await validate(client, nominal(100, gender(10, 30))), 400, 'bad_request_error', { invalid_params: [{ name: 'locale' }] });
+    });
+  });
+
   describe('batch_delete_profiles', () => {
     it('deletes the named profiles and their quotas: 204; the others keep their ids and fills, and update_profile_filling_goal finds them', async () => {
       const profiling = { profile_adjustment_type: 'nominal', profiles: [...QUOTA_PROFILING.profiles, age([18, 34, 20], [35, 99, 20])] };

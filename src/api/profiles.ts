@@ -1,7 +1,8 @@
 // Manage Profiles for Launched Target Groups: list_profiles and get_profile answer the target group's
 // profiles with the ids every read shows, each quota with its completes and prescreens so far;
 // update_profile_filling_goal changes the completes goal and quota goals the simulator fills to;
-// manage_target_group_profiles replaces the profiles, batch_delete_profiles deletes some. Each change is
+// manage_target_group_profiles replaces the profiles, batch_delete_profiles deletes some, and
+// validate_profiles checks manage's rules on a configuration without changing anything. Each change is
 // the target group's stored profiling, so get_target_group and the fielding simulator follow it. The
 // document describes them for launched target groups but documents no refusal of a draft: a draft
 // answers too, with nothing filled, and is changed as update_target_group would change it.
@@ -12,7 +13,7 @@ import { completeAtGoal, isoAt, runOf } from '../sessions/lifecycle.js';
 import { forgetRemovedQuotas, goalOf, quotaFillOf } from '../sessions/simulator.js';
 import { targetGroupBytes, type Session, type TargetGroup } from '../sessions/store.js';
 import type { Handlers } from './handler.js';
-import { conditionOf, newProfileIdBase, objectsOf, profilesOf, profilingWithIds, targetPosition, type Json } from './target-group-shape.js';
+import { conditionOf, newProfileIdBase, objectsOf, profilesOf, profilingWithIds, type Json } from './target-group-shape.js';
 import { answerFrom } from './answers.js';
 import { canonicalJson } from './shared.js';
 
@@ -176,13 +177,27 @@ function profileRefusals(profile: Json, at: string, adjustment: unknown): Profil
   return refusals;
 }
 
-/** Every broken rule of the request's profiles; also "a given profile (or question) ID must appear in only one" regular profile. */
-function profilingRefusals(profiles: Json[], adjustment: unknown): ProfilingRefusal[] {
+/** A nominal quota goal above the target group's completes goal: it could never fill. */
+function quotaOverGoal(goal: number, completesGoal: number, at: string, metadata: Omit<ProfilingRefusal['metadata'], 'error_level'>): ProfilingRefusal | null {
+  if (goal <= completesGoal) return null;
+  return refusal('047', 'quota_value_greater_than_completes_goal', `${at}.quota.completes_goal: ${goal} is greater than the target group's completes goal (${completesGoal})`, metadata);
+}
+
+/**
+ * Every broken rule of the request's profiles; also "a given profile (or question) ID must appear in only
+ * one" regular profile, and no nominal quota above the completes goal.
+ */
+function profilingRefusals(profiles: Json[], adjustment: unknown, completesGoal: number): ProfilingRefusal[] {
   const refusals: ProfilingRefusal[] = [];
   const questionProfile = new Map<number, number>();
   profiles.forEach((profile, p) => {
     const at = `profiling.profiles[${p}]`;
     refusals.push(...profileRefusals(profile, at, adjustment));
+    objectsOf(profile.targets).forEach((target, t) => {
+      const goal = (target.quota as Json | undefined)?.completes_goal;
+      const over = typeof goal === 'number' ? quotaOverGoal(goal, completesGoal, `${at}.targets[${t}]`, { question_id: questionsOf(objectsOf(target.conditions)) }) : null;
+      if (over) refusals.push(over);
+    });
     if (profile.object !== 'regular') return;
     for (const question of questionsOf(objectsOf(profile.targets).flatMap((target) => objectsOf(target.conditions)))) {
       const first = questionProfile.get(question);
@@ -201,7 +216,64 @@ const withoutDuplicateValues = (profile: Json): Json => ({
 
 interface GoalUpdate {
   completes_goal?: number | null;
-  profiles?: { profile_id?: string; targets?: { id: string; quota: { completes_goal: number } }[] }[] | null;
+  profiles?: { profile_id: string; targets: { id: string; quota: { completes_goal: number } }[] }[] | null;
+}
+
+/**
+ * update_profile_filling_goal's quota goals written into `profiles` (the stored profiles, in the order of
+ * `shown`, the same profiles with their ids), or what is wrong with them: a profile the target group does
+ * not have (044), a target not of that profile (045), a goal under the completes the quota already has
+ * (046) or above the target group's completes goal (047).
+ */
+function quotaGoalRefusals(session: Session, group: TargetGroup, update: GoalUpdate, shown: Json[], profiles: Json[], completesGoal: number): ProfilingRefusal[] {
+  const refusals: ProfilingRefusal[] = [];
+  (update.profiles ?? []).forEach((named, p) => {
+    const index = shown.findIndex((profile) => profile.id === named.profile_id);
+    const metadata = { profile_id: named.profile_id };
+    if (index < 0) {
+      refusals.push(refusal('044', 'profile_id_not_found', `profiles[${p}].profile_id: the target group has no profile ${named.profile_id}`, metadata));
+      return;
+    }
+    const targets = objectsOf(shown[index]!.targets);
+    named.targets.forEach((update, t) => {
+      const at = `profiles[${p}].targets[${t}]`;
+      const position = targets.findIndex((target) => target.id === update.id);
+      if (position < 0) {
+        refusals.push(refusal('045', 'target_id_not_found_for_profile', `${at}.id: profile ${named.profile_id} has no target ${update.id}`, metadata));
+        return;
+      }
+      const goal = Math.round(update.quota.completes_goal);
+      const { completes } = quotaFillOf(session, group, update.id);
+      if (goal < completes) {
+        refusals.push(refusal('046', 'quota_value_less_than_completes', `${at}.quota.completes_goal: ${goal} is less than the ${completes} completes the quota already has`, metadata));
+        return;
+      }
+      const over = quotaOverGoal(goal, completesGoal, at, metadata);
+      if (over) {
+        refusals.push(over);
+        return;
+      }
+      const stored = objectsOf(profiles[index]!.targets)[position]!;
+      // A nominal goal now, whatever the profiling's adjustment type: the reads answer both forms.
+      const { completes_goal_percentage: _percentage, ...quota } = (stored.quota ?? {}) as Json;
+      stored.quota = { ...quota, completes_goal: goal };
+    });
+  });
+  return refusals;
+}
+
+/**
+ * "If you only update the total completes_goal, the goals for individual quotas will be recalculated":
+ * each nominal quota keeps its share of the completes goal (the mock has no supplier distribution data
+ * to recalculate from). Percentage quotas follow the goal as they are.
+ */
+function scaleQuotaGoals(profiles: Json[], before: number, after: number): void {
+  if (before === after) return;
+  for (const target of profiles.flatMap((profile) => objectsOf(profile.targets))) {
+    const quota = target.quota as Json | undefined;
+    if (typeof quota?.completes_goal !== 'number') continue;
+    target.quota = { ...quota, completes_goal: Math.round((quota.completes_goal * after) / before) };
+  }
 }
 
 interface ManageProfiles {
@@ -223,23 +295,18 @@ export const profileHandlers = {
     return { body: profileView(session, group, profile) };
   },
 
-  // The goals the simulator fills to from now on. A run already at its new goal completes now; a
-  // higher goal lets a run completed at its goal be relaunched.
+  // The goals the simulator fills to from now on, every quota goal checked before anything changes. A run
+  // already at its new goal completes now; a higher goal lets a run completed at its goal be relaunched.
   update_profile_filling_goal: ({ session, params, body, actor }) => {
     const group = findTargetGroup(session, params.account_id, params.project_id, params.target_group_id);
     const update = body as GoalUpdate;
     const spec = structuredClone(group.spec);
-    const profiles = ((spec.profiling as Json | undefined)?.profiles ?? []) as { targets: { quota?: Json }[] }[];
-    // A quota id the target group does not have is taken as given (decision 31) and changes nothing.
-    for (const target of (update.profiles ?? []).flatMap((profile) => profile.targets ?? [])) {
-      const at = targetPosition(group, target.id);
-      const stored = at ? profiles[at.profile]?.targets[at.target] : undefined;
-      if (!stored) continue;
-      // A nominal goal now, whatever the profiling's adjustment type: the reads answer both forms.
-      const { completes_goal_percentage: _percentage, ...quota } = stored.quota ?? {};
-      stored.quota = { ...quota, completes_goal: Math.round(target.quota.completes_goal) };
-    }
-    if (typeof update.completes_goal === 'number') spec.completes_goal = Math.round(update.completes_goal);
+    const profiles = objectsOf((spec.profiling as Json | undefined)?.profiles);
+    const completesGoal = typeof update.completes_goal === 'number' ? Math.round(update.completes_goal) : goalOf(group);
+    if ((update.profiles ?? []).length === 0) scaleQuotaGoals(profiles, goalOf(group), completesGoal);
+    const refusals = quotaGoalRefusals(session, group, update, profilingWithIds(group), profiles, completesGoal);
+    if (refusals.length > 0) throw profilingRefused(refusals);
+    spec.completes_goal = completesGoal;
     saveProfiling(session, group, spec, actor);
     return { body: profilesView(session, group) };
   },
@@ -249,12 +316,20 @@ export const profileHandlers = {
     const group = findTargetGroup(session, params.account_id, params.project_id, params.target_group_id);
     const { completes_goal: completesGoal, profiling } = body as ManageProfiles;
     const profiles = (profiling.profiles ?? []).map(withoutDuplicateValues);
-    const refusals = profilingRefusals(profiles, profiling.profile_adjustment_type);
+    const refusals = profilingRefusals(profiles, profiling.profile_adjustment_type, completesGoal);
     if (refusals.length > 0) throw profilingRefused(refusals);
     // A template without profiles is kept as sent: the mock has no template library to expand it (decision 55).
     const stored = profiling.profiles === undefined ? profiling : { ...profiling, profiles: keepingIds(group, profiles) };
     saveProfiling(session, group, { ...group.spec, completes_goal: completesGoal, profiling: stored }, actor, true);
     return { body: profilesView(session, group) };
+  },
+
+  // Stateless: the rules manage_target_group_profiles checks, on a configuration no target group has yet.
+  validate_profiles: ({ body }) => {
+    const { completes_goal: completesGoal, profiling } = body as ManageProfiles;
+    const refusals = profilingRefusals((profiling.profiles ?? []).map(withoutDuplicateValues), profiling.profile_adjustment_type, completesGoal);
+    if (refusals.length > 0) throw profilingRefused(refusals);
+    return {};
   },
 
   // The named profiles go with their quotas; the others keep their ids. A profile id the target group does

@@ -394,16 +394,3 @@ export function profilingWithIds(group: TargetGroup): Json[] {
     return { ...profile, id: view.id, targets: objectsOf(profile.targets).map((target, at) => ({ ...target, id: targetIds[at] })) };
   });
 }
-
-/**
- * Where the target with id `targetId` is in the stored body: its profile's and its own index (ids are
- * given in the body's order, each profile then its targets; see idsFrom).
- */
-export function targetPosition(group: TargetGroup, targetId: string): { profile: number; target: number } | null {
-  const profiles = profilesOf(group);
-  for (let profile = 0; profile < profiles.length; profile += 1) {
-    const target = objectsOf(profiles[profile]!.targets).findIndex((candidate) => candidate.id === targetId);
-    if (target >= 0) return { profile, target };
-  }
-  return null;
-}
