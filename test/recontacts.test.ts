@@ -15,11 +15,15 @@ import { appWithScenarios, clientUsing } from './scenario-helpers.js';
 
 const BOUNDARY = 'cint-mock-recontacts';
 
-/** A multipart/form-data body with `text` as its `file` part, and the header that names its boundary. */
-function filePart(text: string, name = 'file') {
+/**
+ * A multipart/form-data body with `text` as its `file` part (named `fileName`; with null, no filename, which
+ * makes the part a plain field), and the header that names its boundary.
+ */
+function filePart(text: string, name = 'file', fileName: string | null = 'ids.csv') {
+  const disposition = `form-data; name="${name}"${fileName === null ? '' : `; filename="${fileName}"`}`;
   return {
     headers: { 'content-type': `multipart/form-data; boundary=${BOUNDARY}` },
-    payload: `--${BOUNDARY}\r\nContent-Disposition: form-data; name="${name}"; filename="ids.csv"\r\nContent-Type: text/csv\r\n\r\n${text}\r\n--${BOUNDARY}--\r\n`,
+    payload: `--${BOUNDARY}\r\nContent-Disposition: ${disposition}\r\nContent-Type: text/csv\r\n\r\n${text}\r\n--${BOUNDARY}--\r\n`,
   };
 }
 
@@ -40,15 +44,15 @@ describe('recontacts', () => {
 
   const get = (client: Client, url: string) => app.inject({ method: 'GET', url, headers: client.headers() });
 
-  async function upload(client: Client, base: string, text: string, entityType?: string) {
-    const part = filePart(text);
+  async function upload(client: Client, base: string, text: string, entityType?: string, fileName?: string | null) {
+    const part = filePart(text, 'file', fileName);
     const url = entityType === undefined ? `${base}/jobs/upload-rsids-by-file` : `${base}/jobs/upload-respondents-by-file?entity_type=${entityType}`;
     return app.inject({ method: 'POST', url, headers: client.headers(part.headers), payload: part.payload });
   }
 
   /** Uploads `text` and reads its job: the job's id, and its status answer. */
-  async function uploaded(client: Client, base: string, text: string, entityType?: string) {
-    const created = await upload(client, base, text, entityType);
+  async function uploaded(client: Client, base: string, text: string, entityType?: string, fileName?: string | null) {
+    const created = await upload(client, base, text, entityType, fileName);
     assert.equal(created.statusCode, 201, created.body);
     const operation = entityType === undefined ? 'recontact_create_upload_rsids_by_file_job' : 'recontact_create_upload_respondents_by_file_job';
     assertMatchesSpec(operation, 201, created.json(), true, created.headers);
@@ -238,7 +242,7 @@ describe('recontacts', () => {
     assertMatchesSpec('recontact_list_upload_respondents_by_file_jobs', 200, listed.json());
     const author = userIdOf(client.clientId);
     assert.deepEqual(listed.json(), {
-      data: [second, first].map(({ jobId, status }) => ({ job_id: jobId, file_name: `${jobId}.txt`, status: 'Completed', created_at: status.created_at, created_by: author })),
+      data: [second, first].map(({ jobId, status }) => ({ job_id: jobId, file_name: 'ids.csv', status: 'Completed', created_at: status.created_at, created_by: author })),
       next_cursor: null,
     });
     const page = await get(client, `${base}/jobs/upload-respondents-by-file?page_size=1`);
@@ -249,7 +253,7 @@ describe('recontacts', () => {
     assert.equal(next.json().next_cursor, null);
   });
 
-  it("downloads an upload's file as it was sent, of either upload, named after its job", async () => {
+  it("downloads an upload's file as it was sent, of either upload, under its name made safe for a header", async () => {
     const client = await clientOf(app);
     const base = await targetGroup(client);
     const text = `${uuids(1)[0]!.toUpperCase()}\r\nnot an id\n`;
@@ -258,12 +262,35 @@ describe('recontacts', () => {
       const file = await get(client, `${base}/jobs/upload-respondents-by-file/${jobId}/download`);
       assert.equal(file.statusCode, 200, file.body);
       assert.equal(file.headers['content-type'], 'application/octet-stream');
-      assert.equal(file.headers['content-disposition'], `attachment; filename="${jobId}.txt"`);
+      assert.equal(file.headers['content-disposition'], 'attachment; filename="ids.csv"');
       assert.equal(file.body, text);
       assertMatchesSpec('recontact_download_job_file', 200, undefined, true, file.headers);
     }
     const removal = await removeAll(client, base);
     assertCintError(await get(client, `${base}/jobs/upload-respondents-by-file/${removal}/download`), 404, 'not_found_error', { detail: 'job_id: the specified resource was not found' });
+  });
+
+  it('keeps the original file name for the job list; the download\'s is sanitized, or the storage key\'s where there is none', async () => {
+    const client = await clientOf(app);
+    const base = await targetGroup(client);
+    // [name sent, file_name listed, attachment name]; null: no filename, the part a plain field.
+    const cases: [string | null, string | ((jobId: string) => string), string | ((jobId: string) => string)][] = [
+      ['my recontacts (2).txt', 'my recontacts (2).txt', 'my_recontacts__2_.txt'],
+      ['C:\\exports\\wave-1_ids.csv', 'wave-1_ids.csv', 'wave-1_ids.csv'],
+      ['report #3;final=yes.txt', 'report #3;final=yes.txt', 'report__3_final_yes.txt'],
+      ['...', '...', (jobId) => `${jobId}.txt`],
+      [null, (jobId) => `${jobId}.txt`, (jobId) => `${jobId}.txt`],
+    ];
+    for (const [sent, listed, attachment] of cases) {
+      const at = (expected: string | ((jobId: string) => string), jobId: string) => (typeof expected === 'string' ? expected : expected(jobId));
+      const { jobId } = await uploaded(client, base, uuids(1)[0]!, 'RID', sent);
+      const jobs = await get(client, `${base}/jobs/upload-respondents-by-file`);
+      assertMatchesSpec('recontact_list_upload_respondents_by_file_jobs', 200, jobs.json());
+      assert.equal(jobs.json().data[0].job_id, jobId);
+      assert.equal(jobs.json().data[0].file_name, at(listed, jobId), `file_name for ${String(sent)}`);
+      const file = await get(client, `${base}/jobs/upload-respondents-by-file/${jobId}/download`);
+      assert.equal(file.headers['content-disposition'], `attachment; filename="${at(attachment, jobId)}"`, `attachment for ${String(sent)}`);
+    }
   });
 
   it("survives a snapshot: restored into another client's session, the same ids, count, jobs and files, the same bytes", async () => {

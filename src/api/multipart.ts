@@ -17,6 +17,14 @@ export interface UploadLimits {
 /** The body an upload's handler gets: each field's text, the file's text under its field name. */
 export type UploadBody = Record<string, string>;
 
+/** The name the client gave each file part of a body (its `filename`, without a path), by field name. */
+const fileNames = new WeakMap<object, Record<string, string>>();
+
+/** The name the client gave the upload's file part `field`; undefined when it gave none (or sent the part as a plain field). */
+export function uploadedFileName(body: unknown, field = 'file'): string | undefined {
+  return typeof body === 'object' && body !== null ? fileNames.get(body)?.[field] : undefined;
+}
+
 export function acceptUploads(scope: FastifyInstance, limits: UploadLimits): void {
   scope.addContentTypeParser('multipart/form-data', (request, payload, done) => {
     readUpload(request.headers, payload, limits).then((body) => done(null, body), (error: Error) => done(error, undefined));
@@ -35,6 +43,8 @@ async function readUpload(headers: Record<string, string | string[] | undefined>
       return;
     }
     const body: UploadBody = {};
+    const names: Record<string, string> = {};
+    fileNames.set(body, names);
     let failed: Error | undefined;
     const fail = (error: Error) => {
       failed ??= error;
@@ -42,7 +52,8 @@ async function readUpload(headers: Record<string, string | string[] | undefined>
       payload.resume();
       reject(failed);
     };
-    parser.on('file', (name, file) => {
+    parser.on('file', (name, file, fileName) => {
+      if (fileName) names[name] = fileName;
       const chunks: Buffer[] = [];
       file.on('data', (chunk: Buffer) => chunks.push(chunk));
       file.on('limit', () => fail(contentTooLarge(limits.bytes)));

@@ -9,6 +9,7 @@ import { operation } from '../cint/operations.js';
 import { findTargetGroup } from '../sessions/lookup.js';
 import type { Session, StoredResource } from '../sessions/store.js';
 import type { AroundGeneric, HandlerInput, HandlerOutput, Handlers, Wrappers } from './handler.js';
+import { uploadedFileName } from './multipart.js';
 import { pageOf } from './shared.js';
 import {
   completedInOrder, jobsOf, MAX_SAVED_IDS, partialSuccess, readIdFile, refuseWhileProcessing, respondentIdOf, respondentIdOfResponse, uploadedFile,
@@ -78,7 +79,10 @@ function upload(entityTypeOf: (input: HandlerInput) => string | undefined): Arou
         reason: `'file' would give the target group ${total} saved respondent ids (it has ${saved.size}); the total, existing plus new, cannot exceed ${MAX_SAVED_IDS}.`,
       }]);
     }
-    return generic(withBody(input, { file, ...(entityType === undefined ? {} : { entity_type: entityType }) }));
+    const fileName = uploadedFileName(input.body);
+    return generic(withBody(input, {
+      file, ...(entityType === undefined ? {} : { entity_type: entityType }), ...(fileName === undefined ? {} : { file_name: fileName }),
+    }));
   };
 }
 
@@ -117,11 +121,24 @@ function findUpload(session: Session, params: Params): StoredResource {
   return upload;
 }
 
+/** "Derived from the storage key": the name of an upload's file where the client gave none (its job id). */
+const storageName = (upload: StoredResource) => `${upload.id}.txt`;
+
+/** "The original name of the uploaded file", as the client's multipart part gave it; the storage key's name without one. */
+const fileNameOf = (upload: StoredResource) => (typeof upload.fields.file_name === 'string' ? upload.fields.file_name : storageName(upload));
+
 /**
- * The multipart parser keeps a file's text, not its name: an upload's file is named as the document
- * says Cint names one whose original name is unavailable, "derived from the storage key" (its job id).
+ * The download's attachment name: the original "sanitized for safe use in HTTP headers (non-alphanumeric
+ * characters other than dots, hyphens, and underscores are replaced with underscores)"; the storage key's
+ * where the original "is unavailable or invalid" (none; of dots and underscores only, which names no file;
+ * longer than the 255 characters a file name can have).
  */
-const fileNameOf = (upload: StoredResource) => `${upload.id}.txt`;
+function downloadNameOf(upload: StoredResource): string {
+  const original = upload.fields.file_name;
+  if (typeof original !== 'string') return storageName(upload);
+  const sanitized = original.replace(/[^A-Za-z0-9._-]/g, '_');
+  return /^[._]*$/.test(sanitized) || sanitized.length > 255 ? storageName(upload) : sanitized;
+}
 
 export const recontactWrappers: Wrappers = {
   recontact_create_upload_rsids_by_file_job: upload(() => undefined),
@@ -169,7 +186,7 @@ export const recontactHandlers = {
     targetGroupOf(session, params);
     const upload = findUpload(session, params);
     return {
-      headers: { 'content-type': 'application/octet-stream', 'content-disposition': `attachment; filename="${fileNameOf(upload)}"` },
+      headers: { 'content-type': 'application/octet-stream', 'content-disposition': `attachment; filename="${downloadNameOf(upload)}"` },
       body: String(upload.fields.file ?? ''),
     };
   },
