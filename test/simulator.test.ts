@@ -270,6 +270,100 @@ describe('fielding simulator', () => {
     });
   });
 
+  describe('live respondent unique codes', () => {
+    const codes = (count: number, from = 0) => Array.from({ length: count }, (_, n) => `code-${from + n}`);
+    const CODED_URL = 'https://survey.example.com/s?id=[%RESPONDENT_UNIQUE_CODE%]&rid=[%RID%]';
+    const poolUrl = (targetGroupId: string, pool = 'live') => `/v1/demand/accounts/101/target-groups/${targetGroupId}/respondent-unique-codes/${pool}`;
+    async function upload(client: Client, targetGroupId: string, values: string[], pool = 'live'): Promise<number> {
+      const answer = await app.inject({ method: 'POST', url: poolUrl(targetGroupId, pool), headers: client.headers(), payload: { respondent_unique_codes: values } });
+      assert.equal(answer.statusCode, 200, answer.body);
+      return answer.json().uploaded_count as number;
+    }
+    async function stats(client: Client, targetGroupId: string, pool = 'live') {
+      const answer = await get(client, `${poolUrl(targetGroupId, pool)}/stats`);
+      assertMatchesSpec(`get_${pool}_respondent_unique_codes_stats`, 200, answer.json());
+      return answer.json() as { total_count: number; unconsumed_count: number };
+    }
+    /** A coded target group made and given `count` live codes (and as many test codes) before its launch. */
+    async function coded(count: number, liveUrl = CODED_URL) {
+      const client = await clientOf(app);
+      const project = await createProject(app, client);
+      await setFielding(client, { starts_per_hour: 20, complete: 0.4, screen_out: 0.3, over_quota: 0.1, seed: 'codes' });
+      const targetGroupId = await createTargetGroup(app, client, project.id, plainBody({ live_url: liveUrl }));
+      assert.equal(await upload(client, targetGroupId, codes(count)), count);
+      assert.equal(await upload(client, targetGroupId, codes(count), 'test'), count);
+      const { job } = await launch(app, client, project.id, targetGroupId);
+      const groupUrl = `${targetGroupsUrl(project.id)}/${targetGroupId}`;
+      return { client, targetGroupId, groupUrl, runUrl: `${runsUrl(project.id, targetGroupId)}/${job.created_fielding_run_id}` };
+    }
+
+    it('each respondent sent to the survey takes a live code; when they run out the run pauses (live_respondent_unique_codes_exhausted)', async () => {
+      const { client, targetGroupId, groupUrl, runUrl } = await coded(50);
+      await advance(client, 'PT1H');
+      const hour = await performance(client, groupUrl);
+      assert.ok(hour.prescreens > 0 && hour.prescreens < 50, `${hour.prescreens} sent in the first hour`);
+      assert.deepEqual(await stats(client, targetGroupId), { total_count: 50, unconsumed_count: 50 - hour.prescreens });
+
+      await advance(client, 'P1D');
+      const run = await get(client, runUrl);
+      assert.equal(run.json().status, 'paused');
+      assert.equal((await get(client, `${groupUrl}/overview`)).json().status, 'paused');
+      const numbers = await performance(client, groupUrl);
+      assert.equal(numbers.prescreens, 50, 'one code for each respondent sent, and nobody sent without one');
+      assert.equal(numbers.respondent_analysis.live.reduce((sum, { count }) => sum + count, 0), numbers.entrants, 'every start accounted for');
+      assert.deepEqual(await stats(client, targetGroupId), { total_count: 50, unconsumed_count: 0 });
+      assert.deepEqual(await stats(client, targetGroupId, 'test'), { total_count: 50, unconsumed_count: 50 }, 'the test pool is the test URL\'s');
+      const counted = app.mock.sessions.find(client.clientId)!;
+      const consumedPool = counted.singletons.get(poolUrl(targetGroupId))!;
+      assert.equal(counted.sizeOf(consumedPool), Buffer.byteLength(JSON.stringify(consumedPool.fields)), 'the count consumed is counted in bytes');
+      assert.ok(Date.parse(run.json().last_changed_at) < Date.now() + 86_400_000, 'paused at the tick that used the last code, not at the clock');
+      const changelog = await get(client, `${groupUrl}/changelog`);
+      assertMatchesSpec('get_target_group_changelog', 200, changelog.json());
+      const [paused] = changelog.json().changelog;
+      assert.deepEqual(paused.user, { type: 'system_user' });
+      assert.deepEqual(paused.changes, [{ object: 'status_change', new_value: 'paused', old_value: 'live', reason_code: 'live_respondent_unique_codes_exhausted' }]);
+      await advance(client, 'P1D');
+      assert.equal((await performance(client, groupUrl)).entrants, numbers.entrants, 'a paused run fills no more');
+
+      // A consumed code uploaded again is ignored; new ones let the resumed run go on until they run out too.
+      assert.equal(await upload(client, targetGroupId, codes(30, 40)), 20);
+      const resumed = await app.inject({ method: 'POST', url: `${runUrl}/resume`, headers: client.headers({ 'if-match': String((await get(client, runUrl)).headers.etag) }) });
+      assert.equal(resumed.statusCode, 204, resumed.body);
+      await advance(client, 'P1D');
+      assert.equal((await get(client, runUrl)).json().status, 'paused');
+      assert.equal((await performance(client, groupUrl)).prescreens, 70);
+      assert.deepEqual(await stats(client, targetGroupId), { total_count: 70, unconsumed_count: 0 });
+      // The count consumed is kept with the codes, and the pool counts as the bytes it holds in the session.
+      const session = app.mock.sessions.find(client.clientId)!;
+      const pool = session.singletons.get(poolUrl(targetGroupId))!;
+      assert.equal(pool.fields.consumed, 70);
+      assert.equal(session.sizeOf(pool), Buffer.byteLength(JSON.stringify(pool.fields)));
+    });
+
+    it('delete unconsumed keeps the consumed codes; a run with no code left pauses at the next respondent it would send', async () => {
+      const { client, targetGroupId, groupUrl, runUrl } = await coded(500);
+      await advance(client, 'PT3H');
+      const { prescreens } = await performance(client, groupUrl);
+      assert.ok(prescreens > 0, `${prescreens}`);
+      assert.deepEqual(await stats(client, targetGroupId), { total_count: 500, unconsumed_count: 500 - prescreens });
+      const deleted = await app.inject({ method: 'DELETE', url: `${poolUrl(targetGroupId)}/unconsumed`, headers: client.headers() });
+      assert.equal(deleted.statusCode, 204, deleted.body);
+      assert.deepEqual(await stats(client, targetGroupId), { total_count: prescreens, unconsumed_count: 0 });
+      assert.equal(await upload(client, targetGroupId, codes(prescreens)), 0, 'the consumed codes are still the pool\'s');
+      await advance(client, 'PT3H');
+      assert.equal((await get(client, runUrl)).json().status, 'paused');
+      assert.equal((await performance(client, groupUrl)).prescreens, prescreens, 'nobody sent without a code');
+    });
+
+    it('a live URL without the placeholder takes no codes', async () => {
+      const { client, targetGroupId, groupUrl, runUrl } = await coded(5, 'https://survey.example.com/s?rid=[%RID%]');
+      await advance(client, 'P1D');
+      assert.ok((await performance(client, groupUrl)).prescreens > 5);
+      assert.equal((await get(client, runUrl)).json().status, 'live');
+      assert.deepEqual(await stats(client, targetGroupId), { total_count: 5, unconsumed_count: 5 });
+    });
+  });
+
   describe('cost', () => {
     it('a clock moved years on settles in a bounded number of ticks and buckets; nothing is due while nothing fields', async () => {
       const far = new Date(Date.now() + 5 * 365 * 86_400_000).toISOString();

@@ -1,16 +1,13 @@
 // Respondent unique codes: each target group's two pools of codes, one for its live URL and one for its
 // test URL. An upload adds the codes the pool does not hold yet and answers how many it added; the stats
-// count the pool; delete-unconsumed empties it. A pool is a singleton of the session (a StoredResource
-// under a path-like key), so the session's byte count, its snapshots and the Redis store carry it.
-// No respondent consumes a code in the mock (the fielding simulator sends nobody to a survey URL), so
-// every code held is unconsumed.
+// count the pool and what of it is unconsumed; delete-unconsumed leaves only the consumed codes. A pool
+// is kept as sessions/unique-codes.ts describes; the fielding simulator consumes the live pool's codes.
 import { badRequest, type InvalidParam } from '../cint/errors.js';
 import { isoAt } from '../sessions/lifecycle.js';
 import { findTargetGroupById } from '../sessions/lookup.js';
 import { jsonBytes, type Session, type StoredResource } from '../sessions/store.js';
+import { codesOf, consumedOf, poolKeyOf, type Pool } from '../sessions/unique-codes.js';
 import type { Handler, Handlers } from './handler.js';
-
-type Pool = 'live' | 'test';
 
 interface Params { account_id: number; target_group_id: string }
 
@@ -26,11 +23,7 @@ const CODE = /^[A-Za-z0-9_-]+$/;
 /** invalid_params name at most this many codes; the detail says how many there are. */
 const NAMED_AT_MOST = 100;
 
-/** The pool's key among the session's singletons: the path its codes are uploaded to. */
-const keyOf = (params: Params, pool: Pool) =>
-  `/v1/demand/accounts/${params.account_id}/target-groups/${params.target_group_id}/respondent-unique-codes/${pool}`;
-
-const codesOf = (stored: StoredResource | undefined): readonly string[] => (stored?.fields.codes as string[] | undefined) ?? [];
+const keyOf = (params: Params, pool: Pool) => poolKeyOf(params.account_id, params.target_group_id, pool);
 
 /** The pool of the target group the path names (404 naming target_group_id when it is not the session's). */
 function poolOf(session: Session, params: Params, pool: Pool): StoredResource | undefined {
@@ -74,7 +67,8 @@ function upload(pool: Pool): Handler {
       }]);
     }
     const now = isoAt(session.now());
-    const fields = { codes: [...codesOf(stored), ...added] };
+    const consumed = consumedOf(stored);
+    const fields = { codes: [...codesOf(stored), ...added], ...(consumed > 0 ? { consumed } : {}) };
     if (!stored) session.reserve();
     const target = stored ?? { id: keyOf(path, pool), fields: {}, etag: '', created_at: now, updated_at: now };
     // Counted before the change: past maxSessionBytes nothing is added.
@@ -88,19 +82,31 @@ function upload(pool: Pool): Handler {
 
 function stats(pool: Pool): Handler {
   return ({ session, params }) => {
-    const count = codesOf(poolOf(session, params as unknown as Params, pool)).length;
-    return { body: { total_count: count, unconsumed_count: count } };
+    const stored = poolOf(session, params as unknown as Params, pool);
+    const count = codesOf(stored).length;
+    return { body: { total_count: count, unconsumed_count: count - consumedOf(stored) } };
   };
 }
 
-/** Every code is unconsumed, so the pool goes, and no longer counts as an object or in bytes. */
+/**
+ * The codes no respondent consumed go; the consumed ones stay (they still count in `total_count`, and
+ * an upload of one of them is ignored). A pool with none consumed goes whole, and no longer counts as
+ * an object or in bytes.
+ */
 function deleteUnconsumed(pool: Pool): Handler {
   return ({ session, params }) => {
     const stored = poolOf(session, params as unknown as Params, pool);
-    if (stored) {
+    if (!stored) return {};
+    const consumed = consumedOf(stored);
+    if (consumed === 0) {
       session.singletons.delete(stored.id);
       session.release(stored);
+      return {};
     }
+    const fields = { codes: codesOf(stored).slice(0, consumed), consumed };
+    session.recount(stored, jsonBytes(fields));
+    stored.fields = fields;
+    stored.updated_at = isoAt(session.now());
     return {};
   };
 }

@@ -5,7 +5,7 @@
 // failed target group) and the session's clock.
 import { addChangelogEntry, ensureChangelogRoom, type Change } from './changelog.js';
 import { appendId } from './lookup.js';
-import { advanceFill, afterStatusChange, beforeStatusChange, goalOf, goalReached, nextTickAt } from './simulator.js';
+import { advanceFill, afterStatusChange, beforeStatusChange, goalOf, goalReached, nextTickAt, type FillStop } from './simulator.js';
 import { bumpVersion, etagOfVersion, newId, type FieldingRun, type FieldingRunStatus, type Session, type TargetGroup } from './store.js';
 
 export type RunAction = 'pause' | 'resume' | 'complete' | 'relaunch' | 'launch_now';
@@ -61,7 +61,7 @@ export function act(session: Session, run: FieldingRun, action: RunAction, actor
 }
 
 /** Why time changed a run's status, as Cint's changelog names it (TargetGroupStatusChangeReasonCode). */
-export type StatusReason = 'total_completes_reached' | 'past_scheduled_end_date';
+export type StatusReason = FillStop['reason'] | 'past_scheduled_end_date';
 
 /**
  * A run's new status (and its target group's), as its next version; `actor` is who did it (none: the
@@ -128,8 +128,8 @@ export function watchRun(session: Session, run: FieldingRun): void {
 
 /**
  * Moves the run along by the session's clock: scheduled → live at its start; while live, respondents
- * up to now or its end, and completed when they reach the goal; → completed at its end. Returns when
- * it next changes.
+ * up to now or its end, completed when they reach the goal, paused when its live unique codes run out;
+ * → completed at its end. Returns when it next changes.
  */
 export function passTime(session: Session, run: FieldingRun, now: number): number {
   if (run.status === 'scheduled' && Date.parse(run.start_fielding_at) <= now) {
@@ -137,8 +137,9 @@ export function passTime(session: Session, run: FieldingRun, now: number): numbe
   }
   const end = Date.parse(run.end_fielding_at);
   if (run.status === 'live') {
-    const reachedAt = advanceFill(session, run, Math.min(now, end));
-    if (reachedAt !== null) setStatus(session, run, 'completed', isoAt(reachedAt), undefined, 'total_completes_reached');
+    // Completed at its goal; paused when the live unique codes ran out (a client uploads more and resumes).
+    const stop = advanceFill(session, run, Math.min(now, end));
+    if (stop) setStatus(session, run, stop.reason === 'total_completes_reached' ? 'completed' : 'paused', isoAt(stop.at), undefined, stop.reason);
   }
   if ((run.status === 'live' || run.status === 'paused') && end <= now) {
     setStatus(session, run, 'completed', isoAt(end), undefined, 'past_scheduled_end_date');

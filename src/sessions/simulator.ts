@@ -5,13 +5,17 @@
 // per respondent, and ticks get longer as a run ages, so a clock moved a year on costs a few thousand
 // draws per run while it can still take completes; once it cannot (goal reached, complete share 0, a
 // profile's quotas all full), the ticks a clock move passes are drawn together, a few splits per bucket
-// size passed however many ticks. The lifecycle (sessions/lifecycle.ts) tells it when a run goes live and stops.
+// size passed however many ticks. A target group whose live URL carries the unique-code placeholder
+// gives each respondent it sends to the survey one of its live codes (sessions/unique-codes.ts), and
+// stops sending when they run out. The lifecycle (sessions/lifecycle.ts) tells it when a run goes live
+// and stops, and pauses a run out of codes.
 import { Value } from '@sinclair/typebox/value';
 import { quotaPlanOf, type QuotaPlanProfile } from '../api/target-group-shape.js';
 import { SeededRandom, streamSeed } from '../scenarios/random.js';
 import { publishEvent } from './events.js';
 import { DEFAULT_FIELDING, fieldingProblem, FieldingSettingsSchema, type FieldingSettings } from './fielding-settings.js';
 import type { FieldingRun, Session, TargetGroup } from './store.js';
+import { consumeLiveCodes, unconsumedLiveCodes, usesLiveCodes } from './unique-codes.js';
 
 // ---- Settings -----------------------------------------------------------------------------------------
 
@@ -139,18 +143,27 @@ interface Step {
   quotas: Map<string, { profileId: string; name: string | undefined; goal: number; completes: number; prescreens: number }>;
   /** The target group's plan, and its targets' weights by profile, once a draw needs them. */
   plan: { profiles: QuotaPlanProfile[]; weights: number[][] } | undefined;
+  /** A draw used the target group's last live unique code, or found none for a respondent to be sent. */
+  codesRanOut: boolean;
+}
+
+/** Why a live run stops by itself at a tick's end: completed at its goal, or paused without live codes. */
+export interface FillStop {
+  at: number;
+  reason: 'total_completes_reached' | 'live_respondent_unique_codes_exhausted';
 }
 
 /**
- * Brings a live run's fill up to `toMs`, a tick at a time; returns the instant its completes goal was
- * reached (the end of that tick), or null. The run's lifecycle completes it then.
+ * Brings a live run's fill up to `toMs`, a tick at a time; returns when and why it stopped (the end of
+ * the tick that reached its completes goal, or that ran out of live unique codes), or null. The run's
+ * lifecycle completes or pauses it then.
  */
-export function advanceFill(session: Session, run: FieldingRun, toMs: number): number | null {
+export function advanceFill(session: Session, run: FieldingRun, toMs: number): FillStop | null {
   const group = session.targetGroups.get(run.target_group_id);
   const fill = session.fills.get(run.target_group_id);
   if (!group || !fill) return null;
   // A goal lowered under the completes already made (or reached in the tick that ended the run before).
-  if (fill.liveSince !== null && fill.totals.completes >= goalOf(group)) return fill.liveSince;
+  if (fill.liveSince !== null && fill.totals.completes >= goalOf(group)) return { at: fill.liveSince, reason: 'total_completes_reached' };
   const step = newStep(fill, toMs);
   const reached = runTicks(session, group, fill, toMs, step);
   publishStep(session, group, run, step);
@@ -201,7 +214,7 @@ export function afterStatusChange(session: Session, run: FieldingRun, atMs: numb
 }
 
 function newStep(fill: Fill, toMs: number): Step {
-  return { from: fill.startMs + (fill.series.length - 1) * fill.bucketMs, to: toMs, added: emptyTotals(), quotas: new Map(), plan: undefined };
+  return { from: fill.startMs + (fill.series.length - 1) * fill.bucketMs, to: toMs, added: emptyTotals(), quotas: new Map(), plan: undefined, codesRanOut: false };
 }
 
 function planOf(step: Step, group: TargetGroup): { profiles: QuotaPlanProfile[]; weights: number[][] } {
@@ -213,12 +226,14 @@ function planOf(step: Step, group: TargetGroup): { profiles: QuotaPlanProfile[];
 }
 
 /**
- * Every whole tick that ends by `toMs`; stops at the one that reaches the goal and returns its end.
- * Ticks with nothing to draw (no live time, or no starts) only move the series on; ticks that cannot
- * take a complete any more are drawn together (fillClosed), whatever the number of them.
+ * Every whole tick that ends by `toMs`; stops at the one that reaches the goal, or runs out of live
+ * unique codes, and returns its end. Ticks with nothing to draw (no live time, or no starts) only move
+ * the series on; ticks that cannot take a complete any more are drawn together (fillClosed), whatever
+ * the number of them, unless each respondent sent takes a code (each tick must then count its codes).
  */
-function runTicks(session: Session, group: TargetGroup, fill: Fill, toMs: number, step: Step): number | null {
+function runTicks(session: Session, group: TargetGroup, fill: Fill, toMs: number, step: Step): FillStop | null {
   const goal = goalOf(group);
+  const takesCodes = usesLiveCodes(group);
   const quiet = settingsOf(session).starts_per_hour === 0;
   // Whether no complete can be taken (null: one can): worked out when a tick is due, again once a tick added completes.
   let closed: ClosedFill | null | undefined;
@@ -235,7 +250,7 @@ function runTicks(session: Session, group: TargetGroup, fill: Fill, toMs: number
     }
     // Live throughout from here to toMs, and no complete can be taken: no tick can reach the goal.
     if (fill.liveSince === tickStart && fill.liveMs === 0) {
-      if (closed === undefined) closed = closedFill(session, group, fill, step);
+      if (closed === undefined) closed = takesCodes ? null : closedFill(session, group, fill, step);
       if (closed) {
         fillClosed(fill, toMs, step, closed);
         return null;
@@ -254,7 +269,8 @@ function runTicks(session: Session, group: TargetGroup, fill: Fill, toMs: number
       if (fill.totals.completes > before) closed = undefined;
     }
     nextBucket(fill);
-    if (reached) return tickEnd;
+    if (reached) return { at: tickEnd, reason: 'total_completes_reached' };
+    if (step.codesRanOut) return { at: tickEnd, reason: 'live_respondent_unique_codes_exhausted' };
   }
 }
 
@@ -462,14 +478,27 @@ function draw(session: Session, group: TargetGroup, fill: Fill, liveMs: number, 
   }
   overQuota += completes - accepted;
   completes = accepted;
-  const prescreened = screenOuts! + dropOffs!;
+  let [screened, dropped, entrants] = [screenOuts!, dropOffs!, starts];
+  // Each respondent sent to the survey takes a live unique code where the live URL has the placeholder.
+  // Those the tick would send beyond the codes left do not start, and the run pauses at the tick's end.
+  if (usesLiveCodes(group)) {
+    const left = unconsumedLiveCodes(session, group);
+    const sent = completes + screened + dropped;
+    if (sent > 0 && sent >= left) {
+      step.codesRanOut = true;
+      if (sent > left) [completes, screened, dropped] = multiHypergeometric(random, [completes, screened, dropped], left) as [number, number, number];
+      entrants -= sent - left;
+    }
+    consumeLiveCodes(session, group, completes + screened + dropped);
+  }
+  const prescreened = screened + dropped;
   // Profile by profile, its completes then its other prescreens: the stream's order.
   const byTarget: { completes: number[]; others: number[] }[] = [];
   for (let index = 0; index < plan.length; index += 1) {
     byTarget.push({ completes: thin(random, splits[index]!, completes), others: multinomial(random, prescreened, weights[index]!) });
   }
   record(fill, step, plan, {
-    entrants: starts, prescreens: completes + prescreened, completes, screen_outs: screenOuts!, over_quota: overQuota, drop_offs: dropOffs!,
+    entrants, prescreens: completes + prescreened, completes, screen_outs: screened, over_quota: overQuota, drop_offs: dropped,
   }, byTarget);
   fill.series[fill.series.length - 1]! += completes;
   if (completes > 0) {
