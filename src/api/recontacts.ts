@@ -37,8 +37,19 @@ const targetGroupOf = (session: Session, params: Params) => findTargetGroup(sess
 const isResponseIds = (entityType: unknown) => entityType === 'RID' || entityType === 'RESPONSE_ID';
 const idReader = (entityType: unknown) => (isResponseIds(entityType) ? respondentIdOfResponse : respondentIdOf);
 
-/** The respondent ids an upload's file gives, read as its entity type says. */
-const idFileOf = (upload: StoredResource): IdFile => readIdFile(String(upload.fields.file ?? ''), idReader(upload.fields.entity_type));
+/**
+ * The respondent ids an upload's file gives, read as its entity type says: once per stored upload (its
+ * fields never change once stored), not at every read of the saved ids, which folds every upload.
+ */
+const idFiles = new WeakMap<object, IdFile>();
+function idFileOf(upload: StoredResource): IdFile {
+  let read = idFiles.get(upload.fields);
+  if (!read) {
+    read = readIdFile(String(upload.fields.file ?? ''), idReader(upload.fields.entity_type));
+    idFiles.set(upload.fields, read);
+  }
+  return read;
+}
 
 /** The target group's saved respondent ids, in the order they were first saved: its Completed uploads, each removal emptying them. */
 function savedIds(session: Session, params: Params): Set<string> {
