@@ -348,6 +348,75 @@ describe('changing a target group\'s profiles', () => {
     });
   });
 
+  describe('generate_blended_profile', () => {
+    const blend = (client: Client, completesGoal: number, adjustment: string, ...profiles: unknown[]) => post(client, '/v1/demand/accounts/101/drafts/generate-blended-profile', {
+      locale: 'eng_us', completes_goal: completesGoal, start_at: '2030-01-01T00:00:00.000Z', end_at: '2030-01-15T00:00:00.000Z', collects_pii: false,
+      profiling: { profile_adjustment_type: adjustment, profiles },
+    });
+    interface Blended { name: string; description: string; quotas_enabled: boolean; targets: { id: string; name?: string; text?: string; conditions: unknown[]; quota: { completes_goal_percentage: number; quota_nominal: number; completes_goal: number } }[] }
+    async function blended(response: LightMyRequestResponse): Promise<Blended> {
+      assert.equal(response.statusCode, 201, response.body);
+      assertMatchesSpec('generate_blended_profile', 201, response.json());
+      return response.json();
+    }
+    const shares = (profile: Blended) => profile.targets.map((target) => [target.quota.completes_goal_percentage, target.quota.completes_goal]);
+    const MEN = { object: 'selection', question_id: 43, option: '1' };
+    const WOMEN = { object: 'selection', question_id: 43, option: '2' };
+    const range = (min: number, max: number) => ({ object: 'range', question_id: 42, min, max });
+
+    it('interlocks the profiles: a target for each combination, the conditions together, the shares multiplied', async () => {
+      const client = await clientOf(app);
+      // The request's targets are named in their quotas (the document's RequestDraftQuotaV3).
+      const named = (profile: { targets: { conditions: unknown[] }[] }, goals: number[], names: string[]) => ({
+        ...profile, targets: profile.targets.map((target, index) => ({ ...target, quota: { name: names[index], completes_goal_percentage: goals[index] } })),
+      });
+      const answer = await blended(await blend(client, 1000, 'percentage',
+        named(gender(0, 0), [40, 60], ['Men', 'Women']),
+        { ...named(age([18, 34, 0], [35, 54, 0], [55, 99, 0]), [20, 30, 50], ['18-34', '35-54', '55+']), name: 'AGE' }));
+      assert.equal(answer.name, 'gender x AGE');
+      assert.equal(answer.description, 'Blended profile for gender and AGE');
+      assert.equal(answer.quotas_enabled, true);
+      assert.deepEqual(answer.targets.map((target) => [target.name, target.text]), [
+        ['Men x 18-34', 'Men and 18-34'], ['Men x 35-54', 'Men and 35-54'], ['Men x 55+', 'Men and 55+'],
+        ['Women x 18-34', 'Women and 18-34'], ['Women x 35-54', 'Women and 35-54'], ['Women x 55+', 'Women and 55+'],
+      ]);
+      assert.deepEqual(answer.targets[4]!.conditions, [WOMEN, range(35, 54)]);
+      assert.equal((answer.targets[4]!.quota as { name?: string }).name, 'Women_35-54');
+      assert.deepEqual(shares(answer), [[8, 80], [12, 120], [20, 200], [12, 120], [18, 180], [30, 300]]);
+      assert.ok(answer.targets.every((target) => target.quota.quota_nominal === target.quota.completes_goal));
+      const ids = answer.targets.map((target) => target.id);
+      assert.ok(ids.every((id) => ULID.test(id)) && new Set(ids).size === ids.length);
+    });
+
+    it('takes nominal goals as their share of the completes goal, and splits a profile without quotas evenly', async () => {
+      const client = await clientOf(app);
+      const twoAges = age([18, 34, 100], [35, 99, 300]);
+      const regions = { object: 'regular', name: 'region', quotas_enabled: false, targets: [1, 2].map((option) => ({ object: 'nominal', conditions: [{ object: 'selection', question_id: 96, option: String(option) }] })) };
+      const answer = await blended(await blend(client, 400, 'nominal', gender(100, 300), twoAges, regions));
+      assert.equal(answer.targets.length, 8);
+      assert.equal(answer.targets[0]!.name, undefined, 'unnamed targets give no name');
+      assert.deepEqual(answer.targets[0]!.conditions, [MEN, range(18, 34), { object: 'selection', question_id: 96, option: '1' }]);
+      // 1/4 or 3/4, times 1/4 or 3/4, times 1/2.
+      assert.deepEqual(shares(answer), [[3.13, 13], [3.13, 13], [9.38, 38], [9.38, 38], [9.38, 38], [9.38, 38], [28.13, 113], [28.13, 113]]);
+    });
+
+    it('answers Cint\'s 422 for broken rules and more than 350 quotas, and 400 for a profile that is not regular', async () => {
+      const client = await clientOf(app);
+      const many = (question: number, count: number) => ({ object: 'regular', quotas_enabled: false, targets: Array.from({ length: count }, (_, n) => ({ object: 'nominal', conditions: [{ object: 'selection', question_id: question, option: String(n + 1) }] })) });
+      assertProfilingRefused(await blend(client, 1000, 'nominal', many(1, 7), many(2, 7), many(3, 8)), 'generate_blended_profile', [
+        { name: 'profile_validation_error_030', reason: 'total_number_of_quotas_cannot_be_greater_than_max_030', detail: /^profiling\.profiles: blending them makes 392 quotas; a target group has at most 350/ },
+      ]);
+      assertProfilingRefused(await blend(client, 100, 'nominal', gender(10, 30), { ...gender(10, 30), name: 'gender again' }), 'generate_blended_profile', [
+        { name: 'profile_validation_error_006', reason: 'profile_not_unique_006', detail: /^profiling\.profiles\[1\]: question 43 / },
+      ]);
+      const interlocked = { object: 'blended', name: 'done', quotas_enabled: true, targets: [{ conditions: [MEN, range(18, 34)], quota: { completes_goal: 10 } }] };
+      assertCintError(await blend(client, 100, 'nominal', gender(10, 30), interlocked), 400, 'bad_request_error', { invalid_params: [{ name: 'profiling.profiles[1].object' }] });
+      assertCintError(await blend(client, 100, 'nominal', gender(10, 30)), 400, 'bad_request_error', {
+        invalid_params: [{ name: 'profiling.profiles', reason: "'profiling.profiles' must have at least 2 items." }],
+      });
+    });
+  });
+
   describe('batch_delete_profiles', () => {
     it('deletes the named profiles and their quotas: 204; the others keep their ids and fills, and update_profile_filling_goal finds them', async () => {
       const profiling = { profile_adjustment_type: 'nominal', profiles: [...QUOTA_PROFILING.profiles, age([18, 34, 20], [35, 99, 20])] };

@@ -2,16 +2,17 @@
 // profiles with the ids every read shows, each quota with its completes and prescreens so far;
 // update_profile_filling_goal changes the completes goal and quota goals the simulator fills to;
 // manage_target_group_profiles replaces the profiles, batch_delete_profiles deletes some, and
-// validate_profiles checks manage's rules on a configuration without changing anything. Each change is
+// validate_profiles checks manage's rules on a configuration without changing anything, and
+// generate_blended_profile interlocks two or three regular profiles into one blended profile. Each change is
 // the target group's stored profiling, so get_target_group and the fielding simulator follow it. The
 // document describes them for launched target groups but documents no refusal of a draft: a draft
 // answers too, with nothing filled, and is changed as update_target_group would change it.
-import { CintError } from '../cint/errors.js';
+import { badRequest, CintError } from '../cint/errors.js';
 import { addChangelogEntry, ensureChangelogRoom } from '../sessions/changelog.js';
 import { findTargetGroup } from '../sessions/lookup.js';
 import { completeAtGoal, isoAt, runOf } from '../sessions/lifecycle.js';
 import { forgetRemovedQuotas, goalOf, quotaFillOf } from '../sessions/simulator.js';
-import { targetGroupBytes, type Session, type TargetGroup } from '../sessions/store.js';
+import { newId, targetGroupBytes, type Session, type TargetGroup } from '../sessions/store.js';
 import type { Handlers } from './handler.js';
 import { conditionOf, newProfileIdBase, objectsOf, profilesOf, profilingWithIds, type Json } from './target-group-shape.js';
 import { answerFrom } from './answers.js';
@@ -276,6 +277,69 @@ function scaleQuotaGoals(profiles: Json[], before: number, after: number): void 
   }
 }
 
+// ---- generate_blended_profile ---------------------------------------------------------------------------
+
+/** "When this profile is later used to create a target group, there is a limit of 350 total quotas." */
+const MAX_QUOTAS = 350;
+
+/**
+ * A target's share of the completes: its percentage, or its nominal goal of the completes goal; an even
+ * share of its profile where it has no quota (quotas disabled).
+ */
+function shareOf(target: Json, profile: Json, completesGoal: number): number {
+  const quota = target.quota as Json | undefined;
+  if (profile.quotas_enabled !== false && typeof quota?.completes_goal_percentage === 'number') return quota.completes_goal_percentage / 100;
+  if (profile.quotas_enabled !== false && typeof quota?.completes_goal === 'number') return quota.completes_goal / completesGoal;
+  return 1 / Math.max(1, objectsOf(profile.targets).length);
+}
+
+/** Every combination of one target of each profile, in the profiles' order (the first profile's targets vary slowest). */
+function combinations(profiles: Json[]): Json[][] {
+  return profiles.reduce<Json[][]>((combined, profile) => combined.flatMap((prefix) => objectsOf(profile.targets).map((target) => [...prefix, target])), [[]]);
+}
+
+const profileName = (profile: Json) => (typeof profile.name === 'string' ? profile.name : `question ${questionsOf(objectsOf(profile.targets).flatMap((target) => objectsOf(target.conditions))).join('/')}`);
+
+/**
+ * The blended profile of `profiles`: a target for each combination of their targets, its conditions
+ * theirs together, its quota the product of their shares ("automatically calculates the supplier
+ * distribution": the mock has no supplier data, so each combination gets its targets' shares multiplied),
+ * as a percentage (two decimals) and in completes of the completes goal.
+ */
+function blended(profiles: Json[], completesGoal: number): Json {
+  const names = profiles.map(profileName);
+  const targets = combinations(profiles).map((combination) => {
+    const share = combination.reduce((product, target, index) => product * shareOf(target, profiles[index]!, completesGoal), 1);
+    const completes = Math.round(share * completesGoal);
+    // A target's name is its quota's (the request's targets carry it there), or its own where it has one.
+    const targetNames = combination.map((target) => target.name ?? (target.quota as Json | undefined)?.name);
+    const named = targetNames.every((name) => typeof name === 'string');
+    return {
+      id: newId(),
+      ...(named ? { name: targetNames.join(' x '), text: targetNames.join(' and ') } : {}),
+      conditions: combination.flatMap((target) => objectsOf(target.conditions)),
+      quota: {
+        ...(named ? { name: targetNames.join('_') } : {}),
+        completes_goal_percentage: Math.round(share * 10_000) / 100, quota_nominal: completes, completes_goal: completes,
+      },
+    };
+  });
+  const description = `Blended profile for ${names.join(' and ')}`;
+  return {
+    object: 'blended',
+    quotas_enabled: profiles.some((profile) => profile.quotas_enabled !== false),
+    name: names.join(' x '),
+    description,
+    description_translated: description,
+    targets,
+  };
+}
+
+interface BlendRequest {
+  completes_goal: number;
+  profiling: { profile_adjustment_type: string; profiles: Json[] };
+}
+
 interface ManageProfiles {
   completes_goal: number;
   profiling: { template_id?: string; profile_adjustment_type: string; profiles?: Json[] };
@@ -330,6 +394,25 @@ export const profileHandlers = {
     const refusals = profilingRefusals((profiling.profiles ?? []).map(withoutDuplicateValues), profiling.profile_adjustment_type, completesGoal);
     if (refusals.length > 0) throw profilingRefused(refusals);
     return {};
+  },
+
+  // Stateless, as validate_profiles: the profiles checked by manage's rules, then interlocked.
+  generate_blended_profile: ({ body }) => {
+    const { completes_goal: completesGoal, profiling } = body as BlendRequest;
+    const profiles = profiling.profiles.map(withoutDuplicateValues);
+    // "Combining two or three regular profiles": a blended one is not blended again.
+    const notRegular = profiles.flatMap((profile, index) => (profile.object === 'regular' ? [] : [{
+      name: `profiling.profiles[${index}].object`, reason: `'profiling.profiles[${index}].object' must be regular: only regular profiles are blended, not ${String(profile.object)}`,
+    }]));
+    if (notRegular.length > 0) throw badRequest(notRegular);
+    const refusals = profilingRefusals(profiles, profiling.profile_adjustment_type, completesGoal);
+    const quotas = profiles.reduce((product, profile) => product * objectsOf(profile.targets).length, 1);
+    if (quotas > MAX_QUOTAS) {
+      const questions = questionsOf(profiles.flatMap((profile) => objectsOf(profile.targets).flatMap((target) => objectsOf(target.conditions))));
+      refusals.push(refusal('030', 'total_number_of_quotas_cannot_be_greater_than_max', `profiling.profiles: blending them makes ${quotas} quotas; a target group has at most ${MAX_QUOTAS}`, { question_id: questions }));
+    }
+    if (refusals.length > 0) throw profilingRefused(refusals);
+    return { body: blended(profiles, completesGoal) };
   },
 
   // The named profiles go with their quotas; the others keep their ids. A profile id the target group does
