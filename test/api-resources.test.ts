@@ -251,6 +251,48 @@ describe('fulfillment, on Cint\'s S2S paths', () => {
     const response = await app.inject({ method: 'POST', url: '/fulfillment/respondents/transition', headers: { authorization: 's2s-api-key' }, payload: { id: 5 } });
     assertCintError(response, 422, 'bad_request_error', { invalid_params: [{ name: 'id' }] });
   });
+
+  const transition = (key: string, payload: unknown) =>
+    app.inject({ method: 'POST', url: '/fulfillment/respondents/transition', headers: { authorization: key }, payload: payload as object });
+  const status = async (key: string, rid: string) => {
+    const response = await app.inject({ method: 'GET', url: `/fulfillment/respondents/${rid}`, headers: { authorization: key } });
+    assert.equal(response.statusCode, 200, response.body);
+    assertMatchesSpec('get_respondent_status', 200, response.json());
+    return response.json();
+  };
+
+  it('keeps each transition: the status read next is the one set; an RID never transitioned is still in the survey (1)', async () => {
+    const rid = '0f1ce179-a917-49ff-9d50-b05fc91f7bd4';
+    assert.deepEqual(await status('key-keeps', rid), { id: rid, status: 1 });
+    for (const code of [2, 5]) {
+      const answer = await transition('key-keeps', { id: rid, status: code });
+      assert.equal(answer.statusCode, 200, answer.body);
+      assertMatchesSpec('update_respondent_status', 200, answer.json());
+      assert.deepEqual(answer.json(), { id: rid, status: code });
+      assert.deepEqual(await status('key-keeps', rid), { id: rid, status: code });
+    }
+    assert.deepEqual(await status('key-keeps', rid.toUpperCase()), { id: rid.toUpperCase(), status: 5 }, 'the same RID in capitals');
+  });
+
+  it('keeps each API key\'s respondents apart, and a mock token\'s in its client\'s session', async () => {
+    const rid = '75f1404c-65f6-4937-ad2a-588e4f66e07f';
+    assert.equal((await transition('key-one', { id: rid, status: 3 })).statusCode, 200);
+    assert.equal((await status('key-one', rid)).status, 3);
+    assert.equal((await status('key-two', rid)).status, 1, 'another key is another client');
+    const client = await clientOf(app);
+    const bearer = String(client.headers().authorization);
+    assert.equal((await status(bearer, rid)).status, 1);
+    assert.equal((await transition(bearer, { id: rid, status: 4 })).statusCode, 200);
+    assert.equal(app.mock.sessions.find(client.clientId)?.singletons.get(`/fulfillment/respondents/${rid}`)?.fields.status, 4);
+    assert.equal((await status('key-one', rid)).status, 3);
+  });
+
+  it('refuses a code outside the S2S table and an RID that is not a UUID with its 422; reads of such an RID are 404', async () => {
+    const response = await transition('key-bad', { id: 'not-a-session', status: 7 });
+    assertCintError(response, 422, 'unprocessable_entity_error', { invalid_params: [{ name: 'id' }, { name: 'status', reason: /5 \(Complete\), 2 \(Screenout\), 4 \(Quality Terminate\), 3 \(Quota Full\); got 7/ }] });
+    assertMatchesSpec('update_respondent_status', 422, response.json());
+    assertCintError(await app.inject({ method: 'GET', url: '/fulfillment/respondents/not-a-session', headers: { authorization: 'key-bad' } }), 404, 'not_found_error');
+  });
 });
 
 describe('a target group seen from its details, overviews and changelog', () => {

@@ -36,7 +36,8 @@ describe('every operation of the document', () => {
   let mock: RunningMock;
   let token: string;
   // The business unit is create_target_group's example's, so get_target_group_price finds the walk's target group under it.
-  const ids: Record<string, string> = { account_id: String(ACCOUNT), user_id: MANAGER_ID, business_unit_id: '3337' };
+  // A respondent's session ID is a UUID (the parameter's description; its schema says only string): the document's example one.
+  const ids: Record<string, string> = { account_id: String(ACCOUNT), user_id: MANAGER_ID, business_unit_id: '3337', RID: '6780395e-94fa-1eb7-612c-d2e19af42758' };
 
   const headersFor = (op: Operation, extra: Record<string, string> = {}) => {
     const headers: Record<string, string> = { authorization: `Bearer ${token}`, 'cint-api-version': API_VERSION, ...extra };
@@ -134,7 +135,7 @@ describe('every operation of the document', () => {
   /** A new client (so a new session) with a project, a target group, a live run and one of every other object. */
   async function prepare(clientId: string) {
     created.clear();
-    for (const key of Object.keys(ids)) if (!['account_id', 'user_id', 'business_unit_id'].includes(key)) delete ids[key];
+    for (const key of Object.keys(ids)) if (!['account_id', 'user_id', 'business_unit_id', 'RID'].includes(key)) delete ids[key];
     const issued = await fetch(`${mock.url}/oauth/token`, {
       method: 'POST', headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ client_id: clientId, client_secret: 's', grant_type: 'client_credentials' }),

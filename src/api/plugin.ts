@@ -20,6 +20,7 @@ import { directoryOf, type Directory } from './directory.js';
 import { exclusionGroupHandlers } from './exclusion-groups.js';
 import { exclusionHandlers, exclusionWrappers } from './exclusions.js';
 import { fieldingRunHandlers } from './fielding-runs.js';
+import { fulfillmentHandlers } from './fulfillment.js';
 import { jobHandlers } from './jobs.js';
 import { genericHandler, planOperations } from './generic.js';
 import type { Handler, HandlerInput, HandlerOutput, Handlers } from './handler.js';
@@ -54,6 +55,7 @@ export const handlers: Handlers = {
   ...recontactHandlers,
   ...reconciliationHandlers,
   ...reportHandlers,
+  ...fulfillmentHandlers,
 };
 
 export async function cintApi(app: FastifyInstance, options: { bodyLimit: number; referenceData?: string | undefined; webhookRequireHttps?: boolean }): Promise<void> {

@@ -1,4 +1,5 @@
 // Authentication (401) and account access (403) for Cint routes; also picks the request's session.
+import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Identity } from '../auth/tokens.js';
 import { badRequest, forbidden, unauthorized } from '../cint/errors.js';
@@ -15,12 +16,16 @@ export function authentication(app: FastifyInstance): void {
   app.addHook('onRequest', checked((request) => {
     const authorization = request.headers.authorization;
     let identity: Identity | null;
+    // Who owns the request's sessions without a token: an S2S API key.
+    let keyOwner: string | null = null;
     if (request.cint.operation!.security === 'api-key') {
       // The Fulfillment operations take Cint's S2S API key, not a token: any key is accepted, and a
-      // bearer token of the mock's still picks its client's session.
+      // bearer token of the mock's still picks its client's session. A key is a client of its own: its
+      // sessions are named by its hash, so two suites with two keys never see each other's respondents.
       if (!authorization) throw unauthorized('no API key provided for this operation: send it in the Authorization header');
       const outcome = authorization.startsWith('Bearer ') ? app.mock.tokens.authenticate(authorization) : null;
       identity = outcome?.ok ? outcome.identity : null;
+      if (!identity) keyOwner = `s2s-${createHash('sha256').update(authorization).digest('hex').slice(0, 16)}`;
     } else {
       const outcome = app.mock.tokens.authenticate(authorization);
       if (!outcome.ok) {
@@ -37,7 +42,7 @@ export function authentication(app: FastifyInstance): void {
     // X-Mock-Session is scoped inside its client id, so another client naming the same session gets its
     // own. Shared by name only without a token (auth off) or when the instance says so.
     const named = request.headers[SESSION_HEADER];
-    let owner = identity?.clientId ?? null;
+    let owner = identity?.clientId ?? keyOwner;
     if (named !== undefined) {
       if (typeof named !== 'string' || !SESSION_NAME.test(named)) {
         throw badRequest([{ name: 'X-Mock-Session', reason: "'X-Mock-Session' must be 1 to 128 letters, digits or . _ : @ -" }]);
