@@ -19,6 +19,7 @@ import { allocationTemplateHandlers } from './allocation-templates.js';
 import { directoryOf, type Directory } from './directory.js';
 import { exclusionGroupHandlers } from './exclusion-groups.js';
 import { exclusionHandlers, exclusionWrappers } from './exclusions.js';
+import { feasibilityHandlers } from './feasibility.js';
 import { fieldingRunHandlers } from './fielding-runs.js';
 import { fulfillmentHandlers } from './fulfillment.js';
 import { jobHandlers } from './jobs.js';
@@ -56,6 +57,7 @@ export const handlers: Handlers = {
   ...reconciliationHandlers,
   ...reportHandlers,
   ...fulfillmentHandlers,
+  ...feasibilityHandlers,
 };
 
 export async function cintApi(app: FastifyInstance, options: { bodyLimit: number; referenceData?: string | undefined; webhookRequireHttps?: boolean }): Promise<void> {

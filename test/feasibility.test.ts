@@ -1,0 +1,112 @@
+// Feasibility over HTTP: the completes the session's fielding simulator expects over the fielding window
+// (at most the goal), as a range of 0.9 to 1.05 of them, each quota and allocation group its share; for
+// an existing target group, the completes it has and what its time left adds, with what-if overrides.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { MockApp } from '../src/app.js';
+import {
+  ACCOUNT, advanceClock, assertCintError, assertMatchesSpec, clientOf, createProject, createTargetGroup, fixtures, launch, makeApp, QUOTA_PROFILING,
+  setFielding, targetGroupsUrl, type Client,
+} from './helpers.js';
+
+const DRAFT_URL = `/v1/demand/accounts/${ACCOUNT}/target-groups/calculate-feasibility`;
+const PRICE = { value: '4.25', currency_code: 'USD', currency_scale: 2 };
+
+interface Feasibility {
+  suggested_price: unknown;
+  suggested_completes_goal_range: { min: number; max: number };
+  profiles?: { object: string; targets: { conditions: unknown[]; quota: { min_completes: { projected_completes_goal: number }; max_completes: { projected_completes_goal: number } } }[] }[];
+  allocations: { open_exchange_allocations: { min_completes: number; max_completes: number; groups: { group_name: string; min_completes: number; max_completes: number }[] } };
+}
+
+describe('feasibility', () => {
+  let app: MockApp;
+  before(async () => { app = await makeApp(); });
+  after(() => app.close());
+
+  async function feasible(client: Client, url: string, payload: unknown, operationId: string): Promise<Feasibility> {
+    const response = await app.inject({ method: 'POST', url, headers: client.headers(), payload: payload as object });
+    assert.equal(response.statusCode, 200, response.body);
+    assertMatchesSpec(operationId, 200, response.json());
+    return response.json();
+  }
+  const projected = (body: Feasibility) => body.profiles!.map((profile) => profile.targets.map((target) => [target.quota.min_completes.projected_completes_goal, target.quota.max_completes.projected_completes_goal]));
+  /** The document's example request, with its window `hours` long and the fields given. */
+  const draft = (hours: number, overrides: Record<string, unknown> = {}) => ({
+    ...(fixtures.operations.calculate_target_group_feasibility!.requestExample as object),
+    fielding_specification: { start_at: '2030-01-01T00:00:00.000Z', end_at: new Date(Date.parse('2030-01-01T00:00:00.000Z') + hours * 3_600_000).toISOString() },
+    ...overrides,
+  });
+
+  /** A client whose session exists (the admin API's fielding settings need one). */
+  async function sessionOf(): Promise<Client> {
+    const client = await clientOf(app);
+    await createProject(app, client);
+    return client;
+  }
+
+  it('a draft: what the simulator fills over its window, at most the goal, as the document\'s example shows it (450 to 525 of 500)', async () => {
+    const client = await sessionOf();
+    await setFielding(app, client, { starts_per_hour: 10, complete: 0.5, screen_out: 0.3 });
+    // 5 completes an hour over 30 days is far more than the goal of 500: the range is around the goal.
+    const allocations = { open_exchange_allocations: { blocked_supplier_ids: [], exchange_min_percentage: 0, exchange_max_percentage: 100, groups: [{ group_name: 'Premium', min_percentage: 20, max_percentage: 60, suppliers: ['13514'] }] }, private_exchange_allocations: { blocked_supplier_ids: [], groups: [] } };
+    const full = await feasible(client, DRAFT_URL, draft(720, { allocations }), 'calculate_target_group_feasibility');
+    assert.deepEqual(full.suggested_completes_goal_range, { min: 450, max: 525 });
+    assert.deepEqual(full.suggested_price, PRICE);
+    assert.deepEqual(projected(full), [[[225, 262]]], 'the 50% quota: half of each end');
+    assert.deepEqual(full.allocations.open_exchange_allocations, { min_completes: 450, max_completes: 525, groups: [{ group_name: 'Premium', min_completes: 90, max_completes: 315 }] });
+
+    // Two days give 240 completes: short of the goal, the range is around them.
+    const short = await feasible(client, DRAFT_URL, draft(48), 'calculate_target_group_feasibility');
+    assert.deepEqual(short.suggested_completes_goal_range, { min: 216, max: 252 });
+    assert.deepEqual(short.allocations.open_exchange_allocations.groups, []);
+
+    // A session that sends no respondents can achieve nothing.
+    await setFielding(app, client, { starts_per_hour: 0 });
+    assert.deepEqual((await feasible(client, DRAFT_URL, draft(720), 'calculate_target_group_feasibility')).suggested_completes_goal_range, { min: 0, max: 0 });
+  });
+
+  describe('of an existing target group', () => {
+    async function targetGroup(client: Client, body: Record<string, unknown> = {}) {
+      const project = await createProject(app, client);
+      const targetGroupId = await createTargetGroup(app, client, project.id, body);
+      return { projectId: project.id, targetGroupId, url: `${targetGroupsUrl(project.id)}/${targetGroupId}/calculate-feasibility` };
+    }
+
+    it('a draft\'s profiles and window, with what-if overrides', async () => {
+      const client = await sessionOf();
+      await setFielding(app, client, { starts_per_hour: 10, complete: 0.5, screen_out: 0.3 });
+      const { url } = await targetGroup(client, { completes_goal: 1000, profiling: QUOTA_PROFILING });
+      // Ten days at 5 completes an hour: 1200, more than the goal of 1000; the nominal quotas of 10 and 30 are 1% and 3% of it.
+      const whatIf = { start_at: '2030-01-01T00:00:00.000Z', end_at: '2030-01-11T00:00:00.000Z' };
+      const body = await feasible(client, url, whatIf, 'calculate_target_group_feasibility_by_id');
+      assert.deepEqual(body.suggested_completes_goal_range, { min: 900, max: 1050 });
+      assert.deepEqual(projected(body), [[[9, 10], [27, 31]]]);
+      const smaller = await feasible(client, url, { ...whatIf, completes_goal: 100, profiling: { profile_adjustment_type: 'percentage', profiles: [] } }, 'calculate_target_group_feasibility_by_id');
+      assert.deepEqual(smaller.suggested_completes_goal_range, { min: 90, max: 105 });
+      assert.equal(smaller.profiles, undefined, 'the what-if profiling has no profiles');
+    });
+
+    it('a live one counts the completes it has; with no respondents to come, that is all it can achieve', async () => {
+      const client = await sessionOf();
+      await setFielding(app, client, { starts_per_hour: 20, complete: 0.5, screen_out: 0.3, seed: 'feasible' });
+      const { projectId, targetGroupId, url } = await targetGroup(client, { completes_goal: 10_000, profiling: undefined });
+      await launch(app, client, projectId, targetGroupId);
+      await advanceClock(app, client, 'PT12H');
+      await setFielding(app, client, { starts_per_hour: 0 });
+      const overview = await app.inject({ method: 'GET', url: url.replace('/calculate-feasibility', '/overview'), headers: client.headers() });
+      const completes = overview.json().progress.current_completes as number;
+      assert.ok(completes > 50, `${completes} completes`);
+      const body = await feasible(client, url, {}, 'calculate_target_group_feasibility_by_id');
+      assert.deepEqual(body.suggested_completes_goal_range, { min: Math.floor(completes * 0.9), max: Math.floor(completes * 1.05) });
+      assert.deepEqual((await feasible(client, url, { completes_goal: 40 }, 'calculate_target_group_feasibility_by_id')).suggested_completes_goal_range, { min: 36, max: 42 });
+    });
+
+    it('a target group the session does not have is 404 naming it', async () => {
+      const client = await clientOf(app);
+      const { projectId } = await targetGroup(client);
+      const response = await app.inject({ method: 'POST', url: `${targetGroupsUrl(projectId)}/01K40T69E63BHTT9MAJYRBQ8HY/calculate-feasibility`, headers: client.headers(), payload: {} });
+      assertCintError(response, 404, 'not_found_error', { detail: 'target_group_id: the specified resource was not found' });
+    });
+  });
+});
