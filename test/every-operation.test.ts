@@ -68,6 +68,8 @@ describe('every operation of the document', () => {
     const query = partOf(op, 'querystring');
     const search = new URLSearchParams();
     for (const name of query?.required ?? []) search.set(name, valueFor(query?.properties?.[name]));
+    // "Use this parameter OR both start and end": the description requires one, the schema neither.
+    if (op.id === 'suggest_time_range') search.set('days', '10');
     return `${mock.url}${path}${search.size ? `?${search}` : ''}`;
   };
 

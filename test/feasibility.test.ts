@@ -1,6 +1,7 @@
 // Feasibility over HTTP: the completes the session's fielding simulator expects over the fielding window
 // (at most the goal), as a range of 0.9 to 1.05 of them, each quota and allocation group its share; for
 // an existing target group, the completes it has and what its time left adds, with what-if overrides.
+// The intelligent calendar reads the same rates: the days to fill the completes, and the window asked for.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { MockApp } from '../src/app.js';
@@ -64,6 +65,52 @@ describe('feasibility', () => {
     // A session that sends no respondents can achieve nothing.
     await setFielding(app, client, { starts_per_hour: 0 });
     assert.deepEqual((await feasible(client, DRAFT_URL, draft(720), 'calculate_target_group_feasibility')).suggested_completes_goal_range, { min: 0, max: 0 });
+  });
+
+  describe('the intelligent calendar', () => {
+    const suggestDays = async (client: Client, completes: number) => {
+      const response = await app.inject({
+        method: 'POST', url: '/v1/demand/intelligent-calendar/suggest-days', headers: client.headers(),
+        payload: { locale: 'eng_us', price: { value: '2.50', currency_code: 'USD' }, length_of_interview: 15, incidence_rate: 0.25, completes },
+      });
+      assert.equal(response.statusCode, 200, response.body);
+      assertMatchesSpec('suggest_days', 200, response.json());
+      return response.json().days as number;
+    };
+    const timeRange = (client: Client, query: string) =>
+      app.inject({ method: 'GET', url: `/v1/demand/intelligent-calendar/suggest-time-range?${query}`, headers: client.headers() });
+
+    it('suggests the whole days the simulator takes to fill the completes, at least one and at most 365', async () => {
+      const client = await sessionOf();
+      // 10 starts an hour, half of them complete: 120 completes a day.
+      await setFielding(app, client, { starts_per_hour: 10, complete: 0.5, screen_out: 0.3 });
+      assert.equal(await suggestDays(client, 500), 5);
+      assert.equal(await suggestDays(client, 480), 4);
+      assert.equal(await suggestDays(client, 1), 1);
+      assert.equal(await suggestDays(client, 100_000), 365);
+      await setFielding(app, client, { starts_per_hour: 0 });
+      assert.equal(await suggestDays(client, 1), 365, 'nobody starts: never filled');
+    });
+
+    it('suggests the window asked for, from the session\'s clock for a number of days, in UTC and with no holidays', async () => {
+      const client = await sessionOf();
+      const set = await app.inject({ method: 'POST', url: `/__admin/sessions/${client.clientId}/clock`, payload: { set: '2030-03-01T00:00:00Z' } });
+      assert.equal(set.statusCode, 200, set.body);
+      const days = await timeRange(client, 'days=10&locale=eng_us');
+      assert.equal(days.statusCode, 200, days.body);
+      assertMatchesSpec('suggest_time_range', 200, days.json());
+      const { start, end, holidays, timezone } = days.json();
+      assert.ok(Date.parse(start) - Date.parse('2030-03-01T00:00:00Z') < 60_000, `${start}: now on the session's clock`);
+      assert.equal(Date.parse(end) - Date.parse(start), 10 * 86_400_000);
+      assert.deepEqual([holidays, timezone], [[], 'UTC']);
+      const window = await timeRange(client, 'start=2030-04-01T08:00:00Z&end=2030-04-15T22:00:00Z');
+      assert.deepEqual(window.json(), { start: '2030-04-01T08:00:00.000Z', end: '2030-04-15T22:00:00.000Z', holidays: [], timezone: 'UTC' });
+
+      assertCintError(await timeRange(client, 'locale=eng_us'), 400, 'bad_request_error', { invalid_params: [{ name: 'start' }] });
+      assertCintError(await timeRange(client, 'start=2030-04-01T08:00:00Z'), 400, 'bad_request_error', { invalid_params: [{ name: 'end' }] });
+      assertCintError(await timeRange(client, 'days=3&start=2030-04-01T08:00:00Z&end=2030-04-15T22:00:00Z'), 400, 'bad_request_error', { invalid_params: [{ name: 'days' }] });
+      assertCintError(await timeRange(client, 'start=2030-04-15T08:00:00Z&end=2030-04-01T22:00:00Z'), 400, 'bad_request_error', { invalid_params: [{ name: 'end' }] });
+    });
   });
 
   describe('of an existing target group', () => {

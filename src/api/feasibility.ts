@@ -5,9 +5,12 @@
 // its share of both ends, each allocation group its percentages of them. calculate_target_group_feasibility
 // reads a draft described in the request; the _by_id form reads the target group with the request's
 // what-if overrides, counting the completes it has and the time it has left. The suggested price is the
-// document's example: the mock prices nothing itself.
+// document's example: the mock prices nothing itself. The intelligent calendar reads the same rates:
+// suggest_days is the days the simulator takes to fill the completes, suggest_time_range the window asked
+// for (the mock knows no holidays).
+import { badRequest } from '../cint/errors.js';
 import { findTargetGroup } from '../sessions/lookup.js';
-import { runOf } from '../sessions/lifecycle.js';
+import { isoAt, runOf } from '../sessions/lifecycle.js';
 import { goalOf, settingsOf, statisticsOf } from '../sessions/simulator.js';
 import type { Session } from '../sessions/store.js';
 import { answerFrom } from './answers.js';
@@ -94,7 +97,42 @@ interface DraftRequest {
 
 interface WhatIf { completes_goal?: number; start_at?: string; end_at?: string; profiling?: unknown }
 
+const DAY = 24 * HOUR;
+
+/** The longest fielding suggest_days answers: a session whose simulator sends nobody would never fill. */
+export const MAX_SUGGESTED_DAYS = 365;
+
+/** suggest_time_range's window: `days` from now on the session's clock, or `start` and `end`, never both. */
+function timeRangeOf(query: { days?: number; start?: string; end?: string }, now: number): { start: number; end: number } {
+  const { days, start, end } = query;
+  if (days !== undefined && (start !== undefined || end !== undefined)) {
+    throw badRequest([{ name: 'days', reason: "'days' cannot be given with 'start' and 'end': use 'days' OR both 'start' and 'end'" }]);
+  }
+  if (days !== undefined) return { start: now, end: now + days * DAY };
+  if (start === undefined || end === undefined) {
+    const missing = start === undefined ? 'start' : 'end';
+    throw badRequest([{ name: missing, reason: `'${missing}' is required without 'days': use 'days' OR both 'start' and 'end'` }]);
+  }
+  const [from, to] = [Date.parse(start), Date.parse(end)];
+  if (!(to > from)) throw badRequest([{ name: 'end', reason: `'end' (${end}) must be later than 'start' (${start})` }]);
+  return { start: from, end: to };
+}
+
 export const feasibilityHandlers = {
+  // The days the simulator takes to fill the completes at the session's rates, whole days, at least one.
+  suggest_days: ({ session, body }) => {
+    const { completes } = body as { completes: number };
+    const perDay = expectedBetween(session, 0, DAY);
+    const days = perDay > 0 ? Math.max(1, Math.ceil(completes / perDay)) : MAX_SUGGESTED_DAYS;
+    return { body: { days: Math.min(days, MAX_SUGGESTED_DAYS) } };
+  },
+
+  // The window asked for, in UTC: the mock has no holiday calendar or local time for a locale.
+  suggest_time_range: ({ session, query }) => {
+    const range = timeRangeOf(query as { days?: number; start?: string; end?: string }, session.now());
+    return { body: { start: isoAt(range.start), end: isoAt(range.end), holidays: [], timezone: 'UTC' } };
+  },
+
   // A draft not made yet: its whole window, as sent (a what-if; dates in the past are not refused here).
   calculate_target_group_feasibility: ({ session, body }) => {
     const request = body as DraftRequest;
