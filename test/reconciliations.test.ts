@@ -319,6 +319,7 @@ describe('reconciliations', () => {
     // A target group priced in euros: each keeps its own amount, and the summary has none (no sum of two currencies).
     const third = await fieldingTargetGroup(app, client, '2030-03-12T12:00:00Z', cpi('3', 'EUR'));
     await setClock(app, client, '2030-03-13T12:00:00Z');
+    await setFielding(app, client, { starts_per_hour: 0 });
     const thirdCompletes = await completesOf(app, client, third.targetGroupId);
     const mixed = await eligible();
     assert.deepEqual(mixed.target_groups[0].monetary_amount, { value: String(3 * thirdCompletes), currency_code: 'EUR', currency_scale: 2 });
