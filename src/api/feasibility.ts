@@ -15,7 +15,7 @@ import { goalOf, settingsOf, statisticsOf } from '../sessions/simulator.js';
 import type { Session } from '../sessions/store.js';
 import { answerFrom } from './answers.js';
 import type { Handlers } from './handler.js';
-import { objectsOf, type Json } from './target-group-shape.js';
+import { objectsOf, quotaShareOf, type Json } from './target-group-shape.js';
 
 const HOUR = 3_600_000;
 
@@ -32,14 +32,6 @@ function expectedBetween(session: Session, fromMs: number, toMs: number): number
 
 const rangeOf = (expected: number): Range => ({ min: Math.floor(expected * RANGE.min), max: Math.floor(expected * RANGE.max) });
 
-/** A target's share of the completes: its percentage, or its nominal goal's share of the goal; an even share without a quota. */
-function shareOf(target: Json, targets: number, goal: number): number {
-  const quota = target.quota as Json | undefined;
-  if (typeof quota?.completes_goal_percentage === 'number') return quota.completes_goal_percentage / 100;
-  if (typeof quota?.completes_goal === 'number') return Math.min(1, quota.completes_goal / goal);
-  return 1 / Math.max(1, targets);
-}
-
 /** "Feasibility per quota based on the profiles submitted": each target's share of the range's ends. */
 function profilesOf(profiling: unknown, goal: number, range: Range): Json[] {
   return objectsOf((profiling as Json | undefined)?.profiles).map((profile) => {
@@ -48,7 +40,7 @@ function profilesOf(profiling: unknown, goal: number, range: Range): Json[] {
       object: profile.object === 'blended' ? 'blended' : 'regular',
       ...(profile.object === 'blended' ? { blended_type: profile.blended_type ?? 'interlock' } : {}),
       targets: targets.map((target) => {
-        const share = shareOf(target, targets.length, goal);
+        const share = quotaShareOf(target, profile, goal);
         return {
           conditions: objectsOf(target.conditions),
           quota: { min_completes: { projected_completes_goal: Math.floor(range.min * share) }, max_completes: { projected_completes_goal: Math.floor(range.max * share) } },

@@ -1,9 +1,9 @@
 // Manage Profiles for Launched Target Groups: list_profiles and get_profile answer the target group's
 // profiles with the ids every read shows, each quota with its completes and prescreens so far;
 // update_profile_filling_goal changes the completes goal and quota goals the simulator fills to;
-// manage_target_group_profiles replaces the profiles, batch_delete_profiles deletes some, and
-// validate_profiles checks manage's rules on a configuration without changing anything, and
-// generate_blended_profile interlocks two or three regular profiles into one blended profile. Each change is
+// manage_target_group_profiles replaces the profiles, batch_delete_profiles deletes some. Two helpers
+// change nothing: validate_profiles checks manage's rules on a configuration, generate_blended_profile
+// interlocks two or three regular profiles into one blended profile. Each change is
 // the target group's stored profiling, so get_target_group and the fielding simulator follow it. The
 // document describes them for launched target groups but documents no refusal of a draft: a draft
 // answers too, with nothing filled, and is changed as update_target_group would change it.
@@ -14,7 +14,7 @@ import { completeAtGoal, isoAt, runOf } from '../sessions/lifecycle.js';
 import { forgetRemovedQuotas, goalOf, quotaFillOf } from '../sessions/simulator.js';
 import { newId, targetGroupBytes, type Session, type TargetGroup } from '../sessions/store.js';
 import type { Handlers } from './handler.js';
-import { conditionOf, newProfileIdBase, objectsOf, profilesOf, profilingWithIds, type Json } from './target-group-shape.js';
+import { conditionOf, newProfileIdBase, objectsOf, profilesOf, profilingWithIds, quotaShareOf, type Json } from './target-group-shape.js';
 import { answerFrom } from './answers.js';
 import { canonicalJson } from './shared.js';
 
@@ -282,17 +282,6 @@ function scaleQuotaGoals(profiles: Json[], before: number, after: number): void 
 /** "When this profile is later used to create a target group, there is a limit of 350 total quotas." */
 const MAX_QUOTAS = 350;
 
-/**
- * A target's share of the completes: its percentage, or its nominal goal of the completes goal; an even
- * share of its profile where it has no quota (quotas disabled).
- */
-function shareOf(target: Json, profile: Json, completesGoal: number): number {
-  const quota = target.quota as Json | undefined;
-  if (profile.quotas_enabled !== false && typeof quota?.completes_goal_percentage === 'number') return quota.completes_goal_percentage / 100;
-  if (profile.quotas_enabled !== false && typeof quota?.completes_goal === 'number') return quota.completes_goal / completesGoal;
-  return 1 / Math.max(1, objectsOf(profile.targets).length);
-}
-
 /** Every combination of one target of each profile, in the profiles' order (the first profile's targets vary slowest). */
 function combinations(profiles: Json[]): Json[][] {
   return profiles.reduce<Json[][]>((combined, profile) => combined.flatMap((prefix) => objectsOf(profile.targets).map((target) => [...prefix, target])), [[]]);
@@ -309,7 +298,7 @@ const profileName = (profile: Json) => (typeof profile.name === 'string' ? profi
 function blended(profiles: Json[], completesGoal: number): Json {
   const names = profiles.map(profileName);
   const targets = combinations(profiles).map((combination) => {
-    const share = combination.reduce((product, target, index) => product * shareOf(target, profiles[index]!, completesGoal), 1);
+    const share = combination.reduce((product, target, index) => product * quotaShareOf(target, profiles[index]!, completesGoal), 1);
     const completes = Math.round(share * completesGoal);
     // A target's name is its quota's (the request's targets carry it there), or its own where it has one.
     const targetNames = combination.map((target) => target.name ?? (target.quota as Json | undefined)?.name);

@@ -352,6 +352,18 @@ export interface QuotaPlanProfile {
 }
 
 /**
+ * A target's share of the completes goal, as a fraction: its quota's percentage, or its nominal goal's
+ * share of the goal (at most all of it); an even share of its profile where it has no quota or the
+ * profile's quotas are disabled. What generate_blended_profile multiplies and feasibility projects.
+ */
+export function quotaShareOf(target: Json, profile: Json, completesGoal: number): number {
+  const quota = profile.quotas_enabled === false ? undefined : (target.quota as Json | undefined);
+  if (typeof quota?.completes_goal_percentage === 'number') return quota.completes_goal_percentage / 100;
+  if (typeof quota?.completes_goal === 'number') return Math.min(1, quota.completes_goal / completesGoal);
+  return 1 / Math.max(1, objectsOf(profile.targets).length);
+}
+
+/**
  * The target group's profiles with their targets' ids (those every read shows) and quota goals. A
  * target without a quota has no limit, and its share is an even one.
  */
