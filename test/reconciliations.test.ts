@@ -11,6 +11,7 @@ import { restoreSnapshot, snapshotOf, type SessionSnapshot } from '../src/sessio
 import {
   ACCOUNT, assertCintError, assertMatchesSpec, clientOf, createProject, createTargetGroup, launchUrl, makeApp, setFielding, targetGroupBody, type Client,
 } from './helpers.js';
+import { appWithScenarios, clientUsing } from './scenario-helpers.js';
 
 const reconUrl = (account = ACCOUNT) => `/v1/demand/accounts/${account}/reconciliations`;
 const completesUrl = (projectId: string) => `/v1/demand/accounts/${ACCOUNT}/projects/${projectId}/reconciliations/completes`;
@@ -236,6 +237,28 @@ describe('reconciliations', () => {
     assert.deepEqual([first.status, first.submitted_count, first.positive_reversed_count], ['processing', 3, 0]);
     const second = await read(app, client, `/${requestId}`, 'get_reconciliation_by_request_id');
     assert.deepEqual([second.status, second.submitted_count, second.positive_reversed_count, second.negative_reversed_count], ['complete', 3, 2, 1]);
+  });
+
+  it('a scenario\'s job step holds a request processing for its polls; it cannot fail one (the document names no failed state)', async () => {
+    const { app: scripted, close } = await appWithScenarios({
+      'slow-reconciliations.yaml': {
+        description: 'each request takes two polls',
+        rules: [{ match: { operation: ['post_reconciliations', 'post_reconciliations_completes'] }, respond: { job: { processing_polls: 2 } } }],
+      },
+    });
+    try {
+      const client = await clientUsing(scripted, 'slow-reconciliations');
+      await fieldingTargetGroup(scripted, client, '2030-03-10T12:00:00Z');
+      const requestId = await submitted(scripted, client, EXAMPLE);
+      const statuses = [];
+      for (let poll = 0; poll < 3; poll += 1) statuses.push((await read(scripted, client, `/${requestId}`, 'get_reconciliation_by_request_id')).status);
+      assert.deepEqual(statuses, ['processing', 'processing', 'complete']);
+    } finally {
+      await close();
+    }
+    await assert.rejects(appWithScenarios({
+      'failing.yaml': { description: 'x', rules: [{ match: { operation: 'post_reconciliations' }, respond: { job: { fail: 'Failed' } } }] },
+    }), /no fail: the document names no failure for post_reconciliations/);
   });
 
   it('the account\'s requests list newest first, filtered by name, status and submitter, a page at a time', async () => {

@@ -26,6 +26,7 @@ const UPLOAD_JOB_FAILURES = {
 };
 
 const JOB_WORDS = { processing: 'Processing', completed: 'Completed', failed: 'Failed' };
+const RECONCILIATION_WORDS = { processing: 'processing', completed: 'complete', failed: null };
 
 export const JOB_KINDS: Readonly<Partial<Record<OperationId, JobKind>>> = {
   create_launch_fielding_run_from_draft_job: { status: 'get_launch_fielding_run_from_draft_job', words: JOB_WORDS, failures: FIELDING_RUN_JOB_FAILURES },
@@ -43,6 +44,9 @@ export const JOB_KINDS: Readonly<Partial<Record<OperationId, JobKind>>> = {
   recontact_create_upload_respondents_by_file_job: { status: 'get_recontact_upload_respondents_by_file_job', words: JOB_WORDS, failures: UPLOAD_JOB_FAILURES },
   // A report is `in_progress` until `completed`; the document gives it no failed state.
   generate_report: { status: 'report_status', words: { processing: 'in_progress', completed: 'completed', failed: null }, failures: {} },
+  // A reconciliation request is `processing` until `complete` (its status filter's two values): no failed state either.
+  post_reconciliations: { status: 'get_reconciliation_by_request_id', words: RECONCILIATION_WORDS, failures: {} },
+  post_reconciliations_completes: { status: 'get_reconciliation_by_request_id', words: RECONCILIATION_WORDS, failures: {} },
 };
 
 /** The operations that create jobs, for scenario rules' `job` steps. */
