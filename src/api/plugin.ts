@@ -25,6 +25,7 @@ import { fulfillmentHandlers } from './fulfillment.js';
 import { jobHandlers } from './jobs.js';
 import { genericHandler, planOperations } from './generic.js';
 import type { Handler, HandlerInput, HandlerOutput, Handlers } from './handler.js';
+import { pricingHandlers } from './pricing.js';
 import { profileHandlers } from './profiles.js';
 import { projectHandlers } from './projects.js';
 import { reconciliationHandlers } from './reconciliations.js';
@@ -58,6 +59,7 @@ export const handlers: Handlers = {
   ...reportHandlers,
   ...fulfillmentHandlers,
   ...feasibilityHandlers,
+  ...pricingHandlers,
 };
 
 export async function cintApi(app: FastifyInstance, options: { bodyLimit: number; referenceData?: string | undefined; webhookRequireHttps?: boolean }): Promise<void> {

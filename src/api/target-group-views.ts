@@ -11,6 +11,7 @@ import { targetGroupBytes, type Project, type Session, type TargetGroup } from '
 import { answerFrom } from './answers.js';
 import type { Handlers } from './handler.js';
 import { costsOf } from './money.js';
+import { rateCardTable, rateCardTokenOf } from './pricing.js';
 import { localeParts } from './shared.js';
 import { detailsView, isObject, pricingModelOf, pricingRestrictedOf } from './target-group-shape.js';
 import { isoAt, runOf } from '../sessions/lifecycle.js';
@@ -139,19 +140,13 @@ function priceOf(group: TargetGroup, accountId: number) {
 }
 
 /**
- * A rate card token as Cint's example spells one (`RCT=COUNTRY:RCV=16:CC=US`, base64): the rate card
- * of the target group's country, in the one version the mock has.
- */
-const rateCardTokenOf = (country: string) => Buffer.from(`RCT=COUNTRY:RCV=16:CC=${country}`).toString('base64');
-
-/**
  * PredictedRateCard until the target group first goes live, then BoundRateCard ("permanently associated
  * with the Target Group" from then on): its own country's, with the document's pricing table, the only
  * one the mock has (decision 123).
  */
 function rateCardOf(session: Session, group: TargetGroup) {
   const country = (localeParts(group.spec.locale ?? 'eng_us').country || 'us').toUpperCase();
-  const table = (answerFrom('get_target_group_rate_card', 200, {}) as { predicted_rate_card: unknown }).predicted_rate_card;
+  const table = rateCardTable();
   return session.fills.has(group.id)
     ? { country_code: country, bound_rate_card_token: rateCardTokenOf(country), bound_rate_card: table }
     : { country_code: country, predicted_rate_card_token: rateCardTokenOf(country), predicted_rate_card: table };
