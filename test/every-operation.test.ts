@@ -67,7 +67,8 @@ describe('every operation of the document', () => {
     const path = op.path.replace(/:([A-Za-z_]+)/g, (_, name: string, at: number) => encodeURIComponent(idAt(op, name, at)));
     const query = partOf(op, 'querystring');
     const search = new URLSearchParams();
-    for (const name of query?.required ?? []) search.set(name, valueFor(query?.properties?.[name]));
+    // A country code is two letters (the parameter's example, US); its schema says only string.
+    for (const name of query?.required ?? []) search.set(name, name === 'country_code' ? 'US' : valueFor(query?.properties?.[name]));
     // "Use this parameter OR both start and end": the description requires one, the schema neither.
     if (op.id === 'suggest_time_range') search.set('days', '10');
     return `${mock.url}${path}${search.size ? `?${search}` : ''}`;

@@ -1,4 +1,4 @@
-// Price predictions over HTTP: rate card pricing reads the rate card every target group shows (the
+// Rate cards and price predictions over HTTP: get_rate_card answers the country asked for; rate card pricing reads the rate card every target group shows (the
 // document's table, in minor units) at the band the survey fits in, boosted and capped as asked; dynamic
 // pricing takes the CPI the client asks for.
 import assert from 'node:assert/strict';
@@ -8,6 +8,31 @@ import { ACCOUNT, assertCintError, assertMatchesSpec, clientOf, makeApp, type Cl
 
 const URL = `/v1/demand/accounts/${ACCOUNT}/business-units/3337/generate-price-prediction`;
 const US_TOKEN = Buffer.from('RCT=COUNTRY:RCV=16:CC=US').toString('base64');
+
+describe('get_rate_card', () => {
+  let app: MockApp;
+  let client: Client;
+  before(async () => {
+    app = await makeApp();
+    client = await clientOf(app);
+  });
+  after(() => app.close());
+  const rateCard = (country: string) => app.inject({ method: 'GET', url: `/v1/demand/accounts/${ACCOUNT}/business-units/3337/rate-card?country_code=${country}`, headers: client.headers() });
+
+  it('answers the country asked for, under its token, with the table target groups show', async () => {
+    const response = await rateCard('de');
+    assert.equal(response.statusCode, 200, response.body);
+    assertMatchesSpec('get_rate_card', 200, response.json());
+    const body = response.json();
+    assert.equal(body.country_code, 'DE');
+    assert.equal(body.token, Buffer.from('RCT=COUNTRY:RCV=16:CC=DE').toString('base64'));
+    assert.equal(body.rate_card_data.pricing_table_data[3][3], 844);
+  });
+
+  it('answers 400 for a country code that is not two letters', async () => {
+    assertCintError(await rateCard('DEU'), 400, 'bad_request_error', { invalid_params: [{ name: 'country_code', reason: /two-letter ISO 3166-1 alpha-2 code, not 'DEU'/ }] });
+  });
+});
 
 describe('generate_price_prediction', () => {
   let app: MockApp;

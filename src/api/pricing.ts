@@ -1,7 +1,8 @@
 // Pricing: the rate card (the document's pricing table, the only one the mock has, under a token of the
-// country it is for) and generate_price_prediction, which prices from it or takes the CPI a client asks
-// for. A rate card's table is a matrix of lengths of interview by incidence rates, in the minor units of
+// country it is for; get_rate_card looks one up by country) and generate_price_prediction, which prices
+// from it or takes the CPI a client asks for. A rate card's table is a matrix of lengths of interview by incidence rates, in the minor units of
 // its currency (its values are integers: 844 is 8.44 USD).
+import { badRequest } from '../cint/errors.js';
 import { answerFrom } from './answers.js';
 import type { Handlers } from './handler.js';
 import { currencyScaleOf } from './money.js';
@@ -53,6 +54,16 @@ function decimalOf(units: number, scale: number): string {
 const unitsOf = (value: string, scale: number) => Math.round(Number(value) * 10 ** scale);
 
 export const pricingHandlers = {
+  // The rate card of the country asked for: the one table, under that country's token (as target groups show it).
+  get_rate_card: ({ query }) => {
+    const asked = (query as { country_code: string }).country_code;
+    if (!/^[A-Za-z]{2}$/.test(asked)) {
+      throw badRequest([{ name: 'country_code', reason: `'country_code' must be a two-letter ISO 3166-1 alpha-2 code, not '${asked}'` }]);
+    }
+    const country = asked.toUpperCase();
+    return { body: { country_code: country, token: rateCardTokenOf(country), rate_card_data: rateCardTable() } };
+  },
+
   // The Open Exchange's CPI: the rate card's price for the country, boosted and capped as the request
   // says; or, for dynamic pricing, the CPI the client asks for. No private exchange: the mock has no deals.
   generate_price_prediction: ({ params, body }) => {
