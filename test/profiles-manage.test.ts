@@ -417,6 +417,36 @@ describe('changing a target group\'s profiles', () => {
     });
   });
 
+  describe('panel distribution', () => {
+    it('by profile: the profile as get_profile shows it, its quotas\' goals and fills', async () => {
+      const { client, groupUrl } = await targetGroup({ completes_goal: 400, profiling: QUOTA_PROFILING }, FAST);
+      await advanceClock(app, client, 'PT12H');
+      const [profile] = (await profiles(client, groupUrl)).profiles as [Profile];
+      const answer = await get(client, `${groupUrl}/profiles/${profile.id}/supplier-quota-distribution`);
+      assert.equal(answer.statusCode, 200, answer.body);
+      assertMatchesSpec('get_panel_distribution_by_profile', 200, answer.json());
+      assert.deepEqual(answer.json(), (await get(client, `${groupUrl}/profiles/${profile.id}`)).json());
+      assert.ok(answer.json().targets.some((target: Target) => target.quota.completes > 0), 'the fills so far');
+    });
+
+    it('a draft: each quota\'s share of the completes goal, in completes; broken rules are a 400 naming where', async () => {
+      const client = await clientOf(app);
+      const draft = (profile: unknown, adjustment = 'percentage') => post(client, '/v1/demand/accounts/101/supplier-quota-distribution/draft', {
+        locale: 'eng_us', completes_goal: 1000, profile_adjustment_type: adjustment, start_at: '2030-01-01T00:00:00.000Z', end_at: '2030-01-15T00:00:00.000Z', profile,
+      });
+      const shares = { ...gender(0, 0), targets: gender(0, 0).targets.map((target, index) => ({ ...target, quota: { name: target.quota.name, completes_goal_percentage: [35, 65][index] } })) };
+      const answer = await draft(shares);
+      assert.equal(answer.statusCode, 200, answer.body);
+      assertMatchesSpec('get_panel_distribution_draft', 200, answer.json());
+      assert.deepEqual(answer.json().targets.map((target: { quota: unknown }) => target.quota), [{ name: 'Men', completes_goal: 350 }, { name: 'Women', completes_goal: 650 }]);
+      assert.deepEqual((await draft(gender(100, 300), 'nominal')).json().targets.map((target: { quota: { completes_goal: number } }) => target.quota.completes_goal), [100, 300]);
+      const twice = { ...gender(10, 30), targets: [...gender(10, 30).targets, gender(10, 30).targets[0]] };
+      assertCintError(await draft(twice, 'nominal'), 400, 'bad_request_error', {
+        invalid_params: [{ name: 'profile.targets[2].conditions[0]', reason: /^the same selection condition is already in this profile/ }],
+      });
+    });
+  });
+
   describe('batch_delete_profiles', () => {
     it('deletes the named profiles and their quotas: 204; the others keep their ids and fills, and update_profile_filling_goal finds them', async () => {
       const profiling = { profile_adjustment_type: 'nominal', profiles: [...QUOTA_PROFILING.profiles, age([18, 34, 20], [35, 99, 20])] };

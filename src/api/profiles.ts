@@ -215,6 +215,15 @@ const withoutDuplicateValues = (profile: Json): Json => ({
   targets: objectsOf(profile.targets).map((target) => ({ ...target, conditions: objectsOf(target.conditions).map(conditionOf) })),
 });
 
+interface ProfilePath { account_id: number; project_id: string; target_group_id: string; profile_id: string }
+
+/** The path's profile as the reads show it; a profile id the target group does not have is taken as given (decision 31): the document's example with that id. */
+function profileAnswer(session: Session, params: ProfilePath, operationId: string): unknown {
+  const group = findTargetGroup(session, params.account_id, params.project_id, params.target_group_id);
+  const profile = profilesOf(group).find((candidate) => candidate.id === params.profile_id);
+  return profile ? profileView(session, group, profile) : answerFrom(operationId, 200, { id: params.profile_id });
+}
+
 interface GoalUpdate {
   completes_goal?: number | null;
   profiles?: { profile_id: string; targets: { id: string; quota: { completes_goal: number } }[] }[] | null;
@@ -340,12 +349,27 @@ export const profileHandlers = {
     return { body: profilesView(session, group) };
   },
 
-  // A profile id the target group does not have is taken as given (decision 31): the document's example with that id.
-  get_profile: ({ session, params, operation }) => {
-    const group = findTargetGroup(session, params.account_id, params.project_id, params.target_group_id);
-    const profile = profilesOf(group).find((candidate) => candidate.id === params.profile_id);
-    if (!profile) return { body: answerFrom(operation.id, 200, { id: params.profile_id }) };
-    return { body: profileView(session, group, profile) };
+  get_profile: ({ session, params, operation }) => ({ body: profileAnswer(session, params, operation.id) }),
+
+  // "A profile's quota structure, including the projected distribution of completes": the profile as
+  // get_profile shows it (the same schema), its quotas' goals and what they have filled.
+  get_panel_distribution_by_profile: ({ session, params, operation }) => ({ body: profileAnswer(session, params, operation.id) }),
+
+  // A profile not saved yet: each quota's projected completes, its share of the completes goal. Broken
+  // rules are a 400 (the operation documents no 422), each naming where it is.
+  get_panel_distribution_draft: ({ body }) => {
+    const request = body as { completes_goal: number; profile_adjustment_type?: string; profile: Json };
+    const profile = withoutDuplicateValues(request.profile);
+    const refusals = profileRefusals(profile, 'profile', request.profile_adjustment_type);
+    if (refusals.length > 0) {
+      throw badRequest(refusals.map((item) => ({ name: item.detail.slice(0, item.detail.indexOf(':')), reason: item.detail.slice(item.detail.indexOf(':') + 2) })));
+    }
+    const targets = objectsOf(profile.targets).map((target) => {
+      if (typeof target.quota !== 'object' || target.quota === null) return target;
+      const { completes_goal_percentage: _percentage, ...quota } = target.quota as Json;
+      return { ...target, quota: { ...quota, completes_goal: Math.round(quotaShareOf(target, profile, request.completes_goal) * request.completes_goal) } };
+    });
+    return { body: { ...profile, targets } };
   },
 
   // The goals the simulator fills to from now on, every quota goal checked before anything changes. A run
