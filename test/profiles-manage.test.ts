@@ -7,7 +7,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import type { MockApp } from '../src/app.js';
 import {
   advanceClock, assertCintError, assertMatchesDefinition, assertMatchesSpec, clientOf, createProject, createTargetGroup, launch, makeApp,
-  QUOTA_PROFILING, setFielding, targetGroupsUrl, ULID, type Client,
+  QUOTA_PROFILING, setFielding, targetGroupBody, targetGroupsUrl, ULID, type Client,
 } from './helpers.js';
 
 /** A profile as list_profiles and get_profile answer it (RegularProfileV3), as far as these tests read it. */
@@ -414,6 +414,35 @@ describe('changing a target group\'s profiles', () => {
       assertCintError(await blend(client, 100, 'nominal', gender(10, 30)), 400, 'bad_request_error', {
         invalid_params: [{ name: 'profiling.profiles', reason: "'profiling.profiles' must have at least 2 items." }],
       });
+    });
+  });
+
+  describe('create_target_group and update_target_group', () => {
+    it('check the rules validate_profiles checks: what it refuses is their 400 naming each broken rule, what it takes they take', async () => {
+      const client = await clientOf(app);
+      const project = await createProject(app, client);
+      const create = (overrides: Record<string, unknown>) => post(client, targetGroupsUrl(project.id), targetGroupBody(overrides));
+      const twice = { ...gender(10, 30), targets: [...gender(10, 30).targets, gender(10, 30).targets[0]] };
+      assertCintError(await create({ completes_goal: 100, profiling: { profile_adjustment_type: 'nominal', profiles: [twice, age([40, 30, 10])] } }), 400, 'bad_request_error', {
+        invalid_params: [
+          { name: 'profiling.profiles[0].targets[2].conditions[0]', reason: /^the same selection condition is already in this profile \(duplicate_condition_039\)$/ },
+          { name: 'profiling.profiles[1].targets[0].conditions[0]', reason: /^the minimum value \(40\) cannot be greater than the maximum value \(30\) \(profile_condition_min_greater_than_max_001\)$/ },
+        ],
+      });
+      const fine = { completes_goal: 100, profiling: { profile_adjustment_type: 'nominal', profiles: [gender(10, 30), age([18, 34, 50], [35, 99, 50])] } };
+      assert.equal((await post(client, '/v1/demand/accounts/101/profiles/validate', { locale: 'eng_us', ...fine })).statusCode, 204);
+      const created = await create(fine);
+      assert.equal(created.statusCode, 201, created.body);
+
+      const url = `${targetGroupsUrl(project.id)}/${created.json().id as string}`;
+      const update = await app.inject({ method: 'PUT', url, headers: client.headers(), payload: targetGroupBody({ ...fine, completes_goal: 40 }) });
+      assertCintError(update, 400, 'bad_request_error', {
+        invalid_params: [
+          { name: 'profiling.profiles[1].targets[0].quota.completes_goal', reason: /^50 is greater than the target group's completes goal \(40\) \(quota_value_greater_than_completes_goal_047\)$/ },
+          { name: 'profiling.profiles[1].targets[1].quota.completes_goal' },
+        ],
+      });
+      assert.equal((await get(client, url)).json().completes_goal, 100, 'nothing changed');
     });
   });
 

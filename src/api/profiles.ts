@@ -209,6 +209,28 @@ function profilingRefusals(profiles: Json[], adjustment: unknown, completesGoal:
   return refusals;
 }
 
+/** Broken rules as a 400 for the operations that document no 422: each named where it is, with what is wrong. */
+function asBadRequest(refusals: ProfilingRefusal[]): CintError {
+  return badRequest(refusals.map((item) => {
+    const at = item.detail.indexOf(': ');
+    return { name: item.detail.slice(0, at), reason: `${item.detail.slice(at + 2)} (${item.reason})` };
+  }));
+}
+
+/**
+ * A target group's profiling as create_target_group and update_target_group take it: the rules
+ * manage_target_group_profiles and validate_profiles check, so that a configuration validate_profiles
+ * answers 204 to is one they take, and one it refuses they refuse too, with their documented 400.
+ */
+export function checkProfiling(profiling: unknown, completesGoal: unknown): void {
+  if (typeof profiling !== 'object' || profiling === null) return;
+  const { profiles, profile_adjustment_type: adjustment } = profiling as { profiles?: unknown; profile_adjustment_type?: unknown };
+  if (!Array.isArray(profiles)) return;
+  const goal = typeof completesGoal === 'number' ? completesGoal : Infinity;
+  const refusals = profilingRefusals(objectsOf(profiles).map(withoutDuplicateValues), adjustment, goal);
+  if (refusals.length > 0) throw asBadRequest(refusals);
+}
+
 /** The request's profiles with their duplicate open-ended values removed, as they are validated and saved. */
 const withoutDuplicateValues = (profile: Json): Json => ({
   ...profile,
@@ -361,9 +383,7 @@ export const profileHandlers = {
     const request = body as { completes_goal: number; profile_adjustment_type?: string; profile: Json };
     const profile = withoutDuplicateValues(request.profile);
     const refusals = profileRefusals(profile, 'profile', request.profile_adjustment_type);
-    if (refusals.length > 0) {
-      throw badRequest(refusals.map((item) => ({ name: item.detail.slice(0, item.detail.indexOf(':')), reason: item.detail.slice(item.detail.indexOf(':') + 2) })));
-    }
+    if (refusals.length > 0) throw asBadRequest(refusals);
     const targets = objectsOf(profile.targets).map((target) => {
       if (typeof target.quota !== 'object' || target.quota === null) return target;
       const { completes_goal_percentage: _percentage, ...quota } = target.quota as Json;

@@ -4,6 +4,7 @@ import { appendId, findProject, findTargetGroup } from '../sessions/lookup.js';
 import { paginate } from '../sessions/pagination.js';
 import { humanReadableId, jsonBytes, newId, type Session, type TargetGroup } from '../sessions/store.js';
 import type { Handlers } from './handler.js';
+import { checkProfiling } from './profiles.js';
 import { draftView, newProfileIdBase } from './target-group-shape.js';
 import { progressOf, replaceSpec } from './target-group-views.js';
 import { cursorOf, highlight, localeParts, pageSizeOf } from './shared.js';
@@ -117,6 +118,7 @@ export const targetGroupHandlers = {
     const project = findProject(session, params.account_id, params.project_id);
     checkBusinessUnit(body);
     checkSupplierIds(body.allocations, 'allocations.', 'suppliers');
+    checkProfiling(body.profiling, body.completes_goal);
     session.reserve();
     const spec = structuredClone(body) as Record<string, unknown>;
     const now = isoAt(session.now());
@@ -154,6 +156,7 @@ export const targetGroupHandlers = {
     }
     checkBusinessUnit(body);
     checkSupplierIds(body.allocations, 'allocations.', 'suppliers');
+    checkProfiling(body.profiling, body.completes_goal);
     const before = group.spec;
     const spec = structuredClone(body) as Record<string, unknown>;
     replaceSpec(session, group, actor, spec);
