@@ -132,6 +132,12 @@ describe('feasibility', () => {
       const smaller = await feasible(client, url, { ...whatIf, completes_goal: 100, profiling: { profile_adjustment_type: 'percentage', profiles: [] } }, 'calculate_target_group_feasibility_by_id');
       assert.deepEqual(smaller.suggested_completes_goal_range, { min: 90, max: 105 });
       assert.equal(smaller.profiles, undefined, 'the what-if profiling has no profiles');
+      // 29% of 100 is 29, not the 28 a float's 28.999… would round down to.
+      const shares = { profile_adjustment_type: 'percentage', profiles: [{ object: 'regular', quotas_enabled: true, targets: [29, 71].map((share, n) => ({ conditions: [{ object: 'selection', question_id: 43, option: String(n + 1) }], quota: { completes_goal_percentage: share } })) }] };
+      // 22.24 hours at 5 completes an hour: 111.2 expected, a range of 100 to 116.
+      const exact = await feasible(client, url, { ...whatIf, completes_goal: 1000, end_at: '2030-01-01T22:14:24.000Z', profiling: shares }, 'calculate_target_group_feasibility_by_id');
+      assert.deepEqual(exact.suggested_completes_goal_range, { min: 100, max: 116 });
+      assert.deepEqual(projected(exact), [[[29, 33], [71, 82]]]);
     });
 
     it('a live one counts the completes it has; with no respondents to come, that is all it can achieve', async () => {

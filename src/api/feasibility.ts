@@ -30,7 +30,10 @@ function expectedBetween(session: Session, fromMs: number, toMs: number): number
   return Math.max(0, ((toMs - fromMs) / HOUR) * perHour * complete);
 }
 
-const rangeOf = (expected: number): Range => ({ min: Math.floor(expected * RANGE.min), max: Math.floor(expected * RANGE.max) });
+/** Rounded down, as counts of completes are, without a float's error taking a whole one (100 × 0.29 is 28.999…). */
+const floorOf = (value: number) => Math.floor(value + 1e-9);
+
+const rangeOf = (expected: number): Range => ({ min: floorOf(expected * RANGE.min), max: floorOf(expected * RANGE.max) });
 
 /** "Feasibility per quota based on the profiles submitted": each target's share of the range's ends. */
 function profilesOf(profiling: unknown, goal: number, range: Range): Json[] {
@@ -43,7 +46,7 @@ function profilesOf(profiling: unknown, goal: number, range: Range): Json[] {
         const share = quotaShareOf(target, profile, goal);
         return {
           conditions: objectsOf(target.conditions),
-          quota: { min_completes: { projected_completes_goal: Math.floor(range.min * share) }, max_completes: { projected_completes_goal: Math.floor(range.max * share) } },
+          quota: { min_completes: { projected_completes_goal: floorOf(range.min * share) }, max_completes: { projected_completes_goal: floorOf(range.max * share) } },
         };
       }),
     };
@@ -59,8 +62,8 @@ function allocationsOf(allocations: unknown, range: Range): Json {
       max_completes: range.max,
       groups: groups.map((group) => ({
         group_name: String(group.group_name ?? ''),
-        min_completes: Math.floor((range.min * Number(group.min_percentage ?? 0)) / 100),
-        max_completes: Math.floor((range.max * Number(group.max_percentage ?? 100)) / 100),
+        min_completes: floorOf((range.min * Number(group.min_percentage ?? 0)) / 100),
+        max_completes: floorOf((range.max * Number(group.max_percentage ?? 100)) / 100),
       })),
     },
   };
