@@ -169,6 +169,7 @@ describe('every operation of the document', () => {
     draftTargetGroupId = String(((await call(byId.get('create_target_group')!)).json as { id: string }).id);
     const [profile] = ((await call(byId.get('list_profiles')!)).json as { profiles: { id: string; targets: { id: string }[] }[] }).profiles;
     walkProfile = { id: String(profile?.id), targetId: String(profile?.targets[0]?.id) };
+    ids.profile_id = walkProfile.id;
     // Every other id comes from the operation that creates it: a POST to the path just above it.
     for (const op of operations) {
       if (op.method !== 'POST') continue;
@@ -187,7 +188,7 @@ describe('every operation of the document', () => {
 
   /** Runs every operation once; lifecycle ends (complete, delete) come last so the others find their objects. */
   async function runAll(): Promise<Outcome[]> {
-    const last = (op: Operation) => op.method === 'DELETE' || ['complete_fielding_run', 'relaunch_fielding_run'].includes(op.id);
+    const last = (op: Operation) => op.method === 'DELETE' || ['complete_fielding_run', 'relaunch_fielding_run', 'batch_delete_profiles'].includes(op.id);
     const ordered = [...operations.filter((op) => !last(op)), ...operations.filter(last)];
     const outcomes: Outcome[] = [];
     for (const op of ordered) {

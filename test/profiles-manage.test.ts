@@ -499,6 +499,18 @@ describe('changing a target group\'s profiles', () => {
         [[ages.targets[0]!.id, 20], [ages.targets[1]!.id, 35]]);
     });
 
+    it('a deleted profile, or one the target group never had, is 404 naming profile_id on its reads', async () => {
+      const { client, groupUrl } = await targetGroup({ profiling: QUOTA_PROFILING });
+      const [gender] = (await profiles(client, groupUrl)).profiles as [Profile];
+      assert.equal((await get(client, `${groupUrl}/profiles/${gender.id}`)).statusCode, 200);
+      assert.equal((await remove(client, groupUrl, [gender.id])).statusCode, 204);
+      for (const id of [gender.id, '01HY0PYB3TW23RQRVNFYRC2PP6']) {
+        for (const url of [`${groupUrl}/profiles/${id}`, `${groupUrl}/profiles/${id}/supplier-quota-distribution`]) {
+          assertCintError(await get(client, url), 404, 'not_found_error', { detail: 'profile_id: the specified resource was not found' });
+        }
+      }
+    });
+
     it('a draft\'s get_target_group shows the profiles left, with their ids', async () => {
       const profiling = { profile_adjustment_type: 'nominal', profiles: [age([18, 99, 5]), ...QUOTA_PROFILING.profiles] };
       const { client, groupUrl } = await targetGroup({ profiling });

@@ -7,7 +7,7 @@
 // the target group's stored profiling, so get_target_group and the fielding simulator follow it. The
 // document describes them for launched target groups but documents no refusal of a draft: a draft
 // answers too, with nothing filled, and is changed as update_target_group would change it.
-import { badRequest, CintError } from '../cint/errors.js';
+import { badRequest, CintError, notFound } from '../cint/errors.js';
 import { addChangelogEntry, ensureChangelogRoom } from '../sessions/changelog.js';
 import { findTargetGroup } from '../sessions/lookup.js';
 import { completeAtGoal, isoAt, runOf } from '../sessions/lifecycle.js';
@@ -15,7 +15,6 @@ import { forgetRemovedQuotas, goalOf, quotaFillOf } from '../sessions/simulator.
 import { newId, targetGroupBytes, type Session, type TargetGroup } from '../sessions/store.js';
 import type { Handlers } from './handler.js';
 import { conditionOf, newProfileIdBase, objectsOf, profilesOf, profilingWithIds, quotaShareOf, type Json } from './target-group-shape.js';
-import { answerFrom } from './answers.js';
 import { canonicalJson } from './shared.js';
 
 /** A profile as RegularProfileV3: each target's quota with what the simulator has filled. */
@@ -239,11 +238,15 @@ const withoutDuplicateValues = (profile: Json): Json => ({
 
 interface ProfilePath { account_id: number; project_id: string; target_group_id: string; profile_id: string }
 
-/** The path's profile as the reads show it; a profile id the target group does not have is taken as given (decision 31): the document's example with that id. */
-function profileAnswer(session: Session, params: ProfilePath, operationId: string): unknown {
+/**
+ * The path's profile as the reads show it. A target group's profiles are the session's own objects, so
+ * an id it does not have (never its, or deleted) is the documented 404 naming profile_id (decision 32).
+ */
+function profileAnswer(session: Session, params: ProfilePath): unknown {
   const group = findTargetGroup(session, params.account_id, params.project_id, params.target_group_id);
   const profile = profilesOf(group).find((candidate) => candidate.id === params.profile_id);
-  return profile ? profileView(session, group, profile) : answerFrom(operationId, 200, { id: params.profile_id });
+  if (!profile) throw notFound('profile_id');
+  return profileView(session, group, profile);
 }
 
 interface GoalUpdate {
@@ -371,11 +374,11 @@ export const profileHandlers = {
     return { body: profilesView(session, group) };
   },
 
-  get_profile: ({ session, params, operation }) => ({ body: profileAnswer(session, params, operation.id) }),
+  get_profile: ({ session, params }) => ({ body: profileAnswer(session, params) }),
 
   // "A profile's quota structure, including the projected distribution of completes": the profile as
   // get_profile shows it (the same schema), its quotas' goals and what they have filled.
-  get_panel_distribution_by_profile: ({ session, params, operation }) => ({ body: profileAnswer(session, params, operation.id) }),
+  get_panel_distribution_by_profile: ({ session, params }) => ({ body: profileAnswer(session, params) }),
 
   // A profile not saved yet: each quota's projected completes, its share of the completes goal. Broken
   // rules are a 400 (the operation documents no 422), each naming where it is.
