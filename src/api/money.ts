@@ -19,11 +19,16 @@ export function currencyScaleOf(code: string): number {
   return scale;
 }
 
+/** A whole number of units of 10^-digits as a decimal string with that many digits after the point (82056, 4: "8.2056"). */
+export function decimalOfUnits(units: bigint | number, digits: number): string {
+  const text = units.toString().padStart(digits + 1, '0');
+  return digits === 0 ? text : `${text.slice(0, -digits)}.${text.slice(-digits)}`;
+}
+
 /** A decimal string times a count, exactly, with the decimal's own digits ("2.7352" x 3 = "8.2056"). */
 export function timesDecimal(value: string, count: number): string {
   const [whole = '0', fraction = ''] = value.split('.');
-  const text = (BigInt(whole + fraction) * BigInt(count)).toString().padStart(fraction.length + 1, '0');
-  return fraction.length === 0 ? text : `${text.slice(0, -fraction.length)}.${text.slice(-fraction.length)}`;
+  return decimalOfUnits(BigInt(whole + fraction) * BigInt(count), fraction.length);
 }
 
 /**
@@ -43,6 +48,6 @@ export function sumDecimals(values: readonly string[]): string {
   const total = values.reduce((sum, value) => {
     const [whole = '0', fraction = ''] = value.split('.');
     return sum + BigInt(whole + fraction.padEnd(digits, '0'));
-  }, 0n).toString().padStart(digits + 1, '0');
-  return digits === 0 ? total : `${total.slice(0, -digits)}.${total.slice(-digits)}`;
+  }, 0n);
+  return decimalOfUnits(total, digits);
 }

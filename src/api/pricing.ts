@@ -5,7 +5,7 @@
 import { badRequest } from '../cint/errors.js';
 import { answerFrom } from './answers.js';
 import type { Handlers } from './handler.js';
-import { currencyScaleOf } from './money.js';
+import { currencyScaleOf, decimalOfUnits } from './money.js';
 
 export interface RateCardTable {
   data_format: string;
@@ -44,12 +44,6 @@ type PredictionConfig =
   | { type: 'rate_card'; country_code: string; expected_length_of_interview_minutes: number; expected_incidence_rate: number; cpi_boost?: Money; maximum_cpi?: Money }
   | { type: 'dynamic'; user_requested_cpi: Money };
 
-/** Minor units of a currency as its decimal string (844, USD: "8.44"). */
-function decimalOf(units: number, scale: number): string {
-  const text = String(Math.max(0, Math.round(units))).padStart(scale + 1, '0');
-  return scale === 0 ? text : `${text.slice(0, -scale)}.${text.slice(-scale)}`;
-}
-
 /** A decimal string in minor units of a currency's scale, rounded (a boost of "0.505" USD is 51 cents). */
 const unitsOf = (value: string, scale: number) => Math.round(Number(value) * 10 ** scale);
 
@@ -87,7 +81,8 @@ export const pricingHandlers = {
         ...buyer,
         open_exchange_price: {
           pricing_context: { type: 'rate_card', rate_card_token: rateCardTokenOf(country) },
-          cost_per_interview: { value: decimalOf(units, scale), currency_code: currency, currency_scale: scale },
+          // Minor units as the currency's decimal string (844, USD: "8.44"); never below nothing.
+          cost_per_interview: { value: decimalOfUnits(Math.max(0, Math.round(units)), scale), currency_code: currency, currency_scale: scale },
         },
         private_exchange_prices: [],
       },
