@@ -284,11 +284,7 @@ export function genericHandler(op: Operation, plan: Plan, reference?: string): H
         if (JOB_KINDS[op.id]) {
           createJob(session, { id: resource.id, operation: op.id, scope: '', actor: input.actor, work: { kind: 'record' }, timing: input.jobTiming, script: input.jobScript });
         }
-        const key = collectionKey(family, params);
-        let collection = session.resources.get(key);
-        if (!collection) session.resources.set(key, (collection = new Map()));
-        collection.set(resource.id, resource);
-        session.resourceCount += 1;
+        session.addResource(collectionKey(family, params), resource);
         if (wantsLocation) headers.location = `${input.path}/${resource.id}`;
         return answer(shown(resource, idField, id, times), resource.etag);
       }

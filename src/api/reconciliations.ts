@@ -241,11 +241,7 @@ function submit(input: HandlerInput, accountId: number, type: SubmissionType, pr
   session.resize(resource, jsonBytes(resource.fields));
   resource.etag = session.nextEtag();
   createJob(session, { id: resource.id, operation: input.operation.id, scope: String(accountId), actor: input.actor, work: { kind: 'record' }, timing: input.jobTiming, script: input.jobScript });
-  const key = collectionKeyOf(ITEM_PATH, [accountId]);
-  let requests = session.resources.get(key);
-  if (!requests) session.resources.set(key, (requests = new Map()));
-  requests.set(resource.id, resource);
-  session.resourceCount += 1;
+  session.addResource(collectionKeyOf(ITEM_PATH, [accountId]), resource);
   return { body: { ...(name !== undefined ? { name } : {}), request_id: resource.id } };
 }
 

@@ -319,6 +319,14 @@ export class Session {
     this.sizes.delete(object);
   }
 
+  /** Adds a stored object (already counted in bytes) to the generic collection under `key`, made at its first object; it counts as one. */
+  addResource(key: string, resource: StoredResource): void {
+    let collection = this.resources.get(key);
+    if (!collection) this.resources.set(key, (collection = new Map()));
+    collection.set(resource.id, resource);
+    this.resourceCount += 1;
+  }
+
   /** Removes a stored object of a generic collection (`collection`: its Map in `resources`): it no longer counts. */
   removeResource(collection: Map<string, StoredResource> | undefined, resource: StoredResource): void {
     collection?.delete(resource.id);
