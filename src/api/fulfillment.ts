@@ -5,7 +5,6 @@
 // status read next is the one set.
 import { CintError, type InvalidParam } from '../cint/errors.js';
 import { isoAt } from '../sessions/lifecycle.js';
-import { jsonBytes, type StoredResource } from '../sessions/store.js';
 import type { Handlers } from './handler.js';
 
 /** "The session ID of the respondent routed to your survey ... of type UUID4" (any UUID is taken). */
@@ -37,16 +36,7 @@ export const fulfillmentHandlers = {
       invalid.push({ name: 'status', reason: `'status' must be one of the S2S codes ${codes}; got ${status}` });
     }
     if (invalid.length > 0) throw new CintError(422, 'the respondent status could not be updated', { invalid_params: invalid, object: 'unprocessable_entity_error' });
-    const key = keyOf(id);
-    const now = isoAt(session.now());
-    const stored = session.singletons.get(key);
-    const fields = { status };
-    if (!stored) session.reserve();
-    const target: StoredResource = stored ?? { id: key, fields: {}, etag: '', created_at: now, updated_at: now };
-    session.resize(target, jsonBytes(fields));
-    target.fields = fields;
-    target.updated_at = now;
-    if (!stored) session.singletons.set(key, target);
+    session.putSingleton(keyOf(id), { status }, isoAt(session.now()));
     return { body: { id, status } };
   },
 } satisfies Handlers;

@@ -326,18 +326,11 @@ export function genericHandler(op: Operation, plan: Plan, reference?: string): H
         return answer(stored ? shown(stored, undefined, undefined, times) : {}, stored?.etag);
       }
       case 'singleton-write': {
-        let stored = session.singletons.get(input.path);
-        if (stored) requireIfMatch(ifMatch, stored.etag);
+        const existing = session.singletons.get(input.path);
+        if (existing) requireIfMatch(ifMatch, existing.etag);
         // A PUT replaces: what the last one left out is gone.
-        const fields = fieldsOf(input.body);
-        const isNew = stored === undefined;
-        if (isNew) session.reserve();
-        stored ??= { id: input.path, fields: {}, etag: '', created_at: now, updated_at: now };
-        session.resize(stored, jsonBytes(fields));
-        if (isNew) session.singletons.set(input.path, stored);
-        stored.fields = fields;
+        const stored = session.putSingleton(input.path, fieldsOf(input.body), now);
         stored.etag = session.nextEtag();
-        stored.updated_at = now;
         return answer(shown(stored, undefined, undefined, times), stored.etag);
       }
       default: {

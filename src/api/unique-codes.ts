@@ -69,13 +69,8 @@ function upload(pool: Pool): Handler {
     const now = isoAt(session.now());
     const consumed = consumedOf(stored);
     const fields = { codes: [...codesOf(stored), ...added], ...(consumed > 0 ? { consumed } : {}) };
-    if (!stored) session.reserve();
-    const target = stored ?? { id: keyOf(path, pool), fields: {}, etag: '', created_at: now, updated_at: now };
     // Counted before the change: past maxSessionBytes nothing is added.
-    session.resize(target, jsonBytes(fields));
-    target.fields = fields;
-    target.updated_at = now;
-    if (!stored) session.singletons.set(target.id, target);
+    session.putSingleton(keyOf(path, pool), fields, now);
     return { body: { uploaded_count: added.length } };
   };
 }

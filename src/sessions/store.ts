@@ -319,6 +319,21 @@ export class Session {
     this.sizes.delete(object);
   }
 
+  /**
+   * Puts `fields` in the singleton under `key`, made (and counted as an object) if it is new: its bytes are
+   * counted first, so past maxSessionBytes or maxObjects nothing changes. Returns it, `updated_at` at `now`.
+   */
+  putSingleton(key: string, fields: Record<string, unknown>, now: string): StoredResource {
+    const stored = this.singletons.get(key);
+    if (!stored) this.reserve();
+    const target = stored ?? { id: key, fields: {}, etag: '', created_at: now, updated_at: now };
+    this.resize(target, jsonBytes(fields));
+    target.fields = fields;
+    target.updated_at = now;
+    if (!stored) this.singletons.set(key, target);
+    return target;
+  }
+
   /** Adds a stored object (already counted in bytes) to the generic collection under `key`, made at its first object; it counts as one. */
   addResource(key: string, resource: StoredResource): void {
     let collection = this.resources.get(key);
