@@ -135,9 +135,11 @@ describe('fielding simulator', () => {
       await setFielding(later, { starts_per_hour: 30 });
       const scheduledGroup = await createTargetGroup(app, later, project.id, plainBody());
       const scheduledUrl = `${targetGroupsUrl(project.id)}/${scheduledGroup}`;
+      const start = futureDate(1);
       const scheduled = await app.inject({
         method: 'POST', url: `${scheduledUrl}/fielding-run-jobs/schedule-from-draft`, headers: later.headers({ 'idempotency-key': later.idempotencyKey() }),
-        payload: { start_fielding_at: futureDate(1), end_fielding_at: futureDate(20) },
+        // Exactly 19 days apart: two futureDate() calls a millisecond apart would make a 20th interval.
+        payload: { start_fielding_at: start, end_fielding_at: new Date(Date.parse(start) + 19 * 86_400_000).toISOString() },
       });
       assert.equal(scheduled.statusCode, 201, scheduled.body);
       await advance(later, 'PT12H');
