@@ -44,7 +44,8 @@ function normalize(schema) {
     else out = mergeObjects(parts);
   } else if (schema.oneOf || schema.anyOf) {
     out.anyOf = (schema.oneOf ?? schema.anyOf).map(normalize);
-  } else if (schema.type === 'object' || schema.properties) {
+  } else if (schema.type === 'object' || schema.properties || (schema.required && schema.type === undefined)) {
+    // A part of an allOf may only name required fields of the others' (ProfileTemplateRequest's last).
     out.type = 'object';
     out.properties = Object.fromEntries(Object.entries(schema.properties ?? {})
       .map(([key, value]) => [key, normalize(value)]));

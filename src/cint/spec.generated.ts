@@ -555,11 +555,11 @@ const ProfilingTemplate = Type.Object({
 });
 
 const ProfileTemplateRequest = Type.Object({
-  name: Type.Optional(Type.String()),
+  name: Type.String(),
   description: Type.Optional(Type.String()),
-  label: Type.Optional(Type.String()),
-  locales: Type.Optional(Type.Array(LocaleCode)),
-  profiling: Type.Optional(ProfilingTemplate),
+  label: Type.String(),
+  locales: Type.Array(LocaleCode),
+  profiling: ProfilingTemplate,
 });
 
 const ProfileTemplateID = Type.String({"format":"uuid"});
