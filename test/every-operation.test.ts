@@ -90,6 +90,12 @@ describe('every operation of the document', () => {
     }
     if (fitting && op.id === 'update_bulk_target_group_exclusions_api') example = [{ target_group_id: ids.target_group_id, project_exclusion_enabled: true }];
     if (fitting && op.id === 'batch_delete_profiles') example = { profile_ids: [walkProfile.id] };
+    // The walk's profile template, made for its target groups' locale, applied to its target group.
+    if (fitting && op.id === 'create_profile_template') example = { ...(example as object), locales: [String(targetGroupBody().locale)] };
+    if (fitting && op.id === 'manage_target_group_profiles') {
+      const body = example as { profiling: object };
+      example = { ...body, profiling: { ...body.profiling, template_id: ids.profile_template_id } };
+    }
     if (fitting && op.id === 'update_profile_filling_goal') {
       example = { completes_goal: 150, profiles: [{ profile_id: walkProfile.id, targets: [{ id: walkProfile.targetId, quota: { completes_goal: 45 } }] }] };
     }

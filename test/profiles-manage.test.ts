@@ -199,15 +199,6 @@ describe('changing a target group\'s profiles', () => {
         answer.json().profiles.map((profile: Profile) => [profile.id, profile.targets.map((target: Target) => target.id)]));
     });
 
-    it('keeps a template without profiles as sent: the mock has no template library to expand it', async () => {
-      const { client, groupUrl } = await targetGroup({ profiling: QUOTA_PROFILING });
-      const template = { template_id: 'e198c976-ce22-436d-acc1-95aa318cc54d', profile_adjustment_type: 'percentage' };
-      const answer = await manage(client, groupUrl, { completes_goal: 100, profiling: template });
-      assert.equal(answer.statusCode, 201, answer.body);
-      assert.deepEqual(answer.json().profiles, []);
-      assert.deepEqual((await get(client, groupUrl)).json().profiling, template);
-    });
-
     it('a new completes goal is a filling_goal_change in the changelog; new profiles alone add no entry (Cint\'s changelog has no type for them)', async () => {
       const { client, groupUrl } = await targetGroup({ completes_goal: 400, profiling: QUOTA_PROFILING }, FAST);
       const changes = async () => {

@@ -26,6 +26,7 @@ import { jobHandlers } from './jobs.js';
 import { genericHandler, planOperations } from './generic.js';
 import type { Handler, HandlerInput, HandlerOutput, Handlers } from './handler.js';
 import { pricingHandlers } from './pricing.js';
+import { profileTemplateHandlers, profileTemplateWrappers } from './profile-templates.js';
 import { profileHandlers } from './profiles.js';
 import { projectHandlers } from './projects.js';
 import { reconciliationHandlers } from './reconciliations.js';
@@ -49,6 +50,7 @@ export const handlers: Handlers = {
   ...fieldingRunHandlers,
   ...jobHandlers,
   ...profileHandlers,
+  ...profileTemplateHandlers,
   ...exclusionGroupHandlers,
   ...transitionHandlers,
   ...allocationTemplateHandlers,
@@ -84,6 +86,7 @@ export async function cintApi(app: FastifyInstance, options: { bodyLimit: number
     ...exclusionWrappers,
     ...recontactWrappers,
     ...reportWrappers,
+    ...profileTemplateWrappers,
   };
   const register = (scope: FastifyInstance, op: Operation) => {
     const generic = () => genericHandler(op, plans.get(op.id)!, referenceData.get(op.id));

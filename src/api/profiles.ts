@@ -14,7 +14,8 @@ import { completeAtGoal, isoAt, runOf } from '../sessions/lifecycle.js';
 import { forgetRemovedQuotas, goalOf, quotaFillOf } from '../sessions/simulator.js';
 import { newId, targetGroupBytes, type Session, type TargetGroup } from '../sessions/store.js';
 import type { Handlers } from './handler.js';
-import { conditionOf, newProfileIdBase, objectsOf, profilesOf, profilingWithIds, quotaShareOf, type Json } from './target-group-shape.js';
+import { localeKey, templateLocales, templateOf } from './profile-templates.js';
+import { conditionOf, isObject, newProfileIdBase, objectsOf, profilesOf, profilingWithIds, quotaShareOf, type Json } from './target-group-shape.js';
 import { canonicalJson } from './shared.js';
 
 /** A profile as RegularProfileV3: each target's quota with what the simulator has filled. */
@@ -230,6 +231,55 @@ export function checkProfiling(profiling: unknown, completesGoal: unknown): void
   if (refusals.length > 0) throw asBadRequest(refusals);
 }
 
+// ---- A profile template applied ----------------------------------------------------------------------------
+
+/** The questions a profile asks, as its conditions name them. */
+const profileQuestions = (profile: Json): number[] => questionsOf(objectsOf(profile.targets).flatMap((target) => objectsOf(target.conditions)));
+
+/**
+ * The profiling with its template's profiles in it (create_target_group, update_target_group,
+ * manage_target_group_profiles): the template's profiles, then the request's. "If any template profile
+ * shares the same question as a profile in the profiles array, the profile in the array takes
+ * precedence": that template profile is left out. The profiles are copied: a template changed or deleted
+ * later leaves the target group's as they are. A template_id the account has no template of is a 400
+ * naming it; a template for other locales (040) and an adjustment other than percentage (041) are
+ * refusals, checked with the other rules.
+ */
+function templateApplied(session: Session, accountId: number, profiling: unknown, locale: unknown): { profiling: unknown; refusals: ProfilingRefusal[] } {
+  if (!isObject(profiling) || profiling.template_id === undefined) return { profiling, refusals: [] };
+  const templateId = String(profiling.template_id);
+  const template = templateOf(session, accountId, templateId);
+  if (!template) {
+    throw badRequest([{ name: 'profiling.template_id', reason: `'profiling.template_id' names no profile template of account ${accountId}: ${templateId}.` }], 'profile template not found');
+  }
+  const refusals: ProfilingRefusal[] = [];
+  const locales = templateLocales(template);
+  if (locales.length > 0 && !locales.includes(localeKey(locale))) {
+    refusals.push(refusal('040', 'template_locale_does_not_match_target_group_locale', `profiling.template_id: template ${templateId} is for ${locales.join(', ')}, not the target group's locale ${String(locale)}`, {}));
+  }
+  const own = objectsOf(profiling.profiles);
+  if (profiling.profile_adjustment_type !== 'percentage') {
+    // The template's quotas are percentages: not applied, they are not refused a second time (042).
+    refusals.push(refusal('041', 'template_allows_only_percentage_adjustment', `profiling.profile_adjustment_type: a template's profiles take percentage quotas, not ${String(profiling.profile_adjustment_type)}`, {}));
+    return { profiling: { ...profiling, profiles: own }, refusals };
+  }
+  const asked = new Set(own.flatMap(profileQuestions));
+  const fromTemplate = objectsOf((template.fields.profiling as Json | undefined)?.profiles)
+    .filter((profile) => !profileQuestions(profile).some((question) => asked.has(question)))
+    .map((profile) => structuredClone(profile));
+  return { profiling: { ...profiling, profiles: [...fromTemplate, ...own] }, refusals };
+}
+
+/**
+ * A target group's body with its profile template applied (create_target_group, update_target_group):
+ * the template's broken rules are its 400, as the other profiling rules are (checkProfiling).
+ */
+export function withProfileTemplate<Body extends { profiling?: unknown; locale?: unknown }>(session: Session, accountId: number, body: Body, locale: unknown = body.locale): Body {
+  const { profiling, refusals } = templateApplied(session, accountId, body.profiling, locale);
+  if (refusals.length > 0) throw asBadRequest(refusals);
+  return profiling === body.profiling ? body : { ...body, profiling };
+}
+
 /** The request's profiles with their duplicate open-ended values removed, as they are validated and saved. */
 const withoutDuplicateValues = (profile: Json): Json => ({
   ...profile,
@@ -414,13 +464,13 @@ export const profileHandlers = {
   // "All or nothing": every rule is checked before anything changes. The answer is what list_profiles shows next.
   manage_target_group_profiles: ({ session, params, body, actor }) => {
     const group = findTargetGroup(session, params.account_id, params.project_id, params.target_group_id);
-    const { completes_goal: completesGoal, profiling } = body as ManageProfiles;
+    const { completes_goal: completesGoal } = body as ManageProfiles;
+    const applied = templateApplied(session, params.account_id, (body as ManageProfiles).profiling, group.spec.locale);
+    const profiling = applied.profiling as ManageProfiles['profiling'];
     const profiles = (profiling.profiles ?? []).map(withoutDuplicateValues);
-    const refusals = profilingRefusals(profiles, profiling.profile_adjustment_type, completesGoal);
+    const refusals = [...applied.refusals, ...profilingRefusals(profiles, profiling.profile_adjustment_type, completesGoal)];
     if (refusals.length > 0) throw profilingRefused(refusals);
-    // A template without profiles is kept as sent: the mock has no template library to expand it (decision 55).
-    const stored = profiling.profiles === undefined ? profiling : { ...profiling, profiles: keepingIds(group, profiles) };
-    saveProfiling(session, group, { ...group.spec, completes_goal: completesGoal, profiling: stored }, actor, true);
+    saveProfiling(session, group, { ...group.spec, completes_goal: completesGoal, profiling: { ...profiling, profiles: keepingIds(group, profiles) } }, actor, true);
     return { body: profilesView(session, group) };
   },
 

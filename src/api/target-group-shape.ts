@@ -16,7 +16,7 @@ export const objectsOf = (value: unknown): Json[] => (Array.isArray(value) ? val
 const listOf = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 
 /** `value` without its undefined fields: what the target group does not have is left out. */
-function defined<T extends Json>(value: T): T {
+export function defined<T extends Json>(value: T): T {
   for (const key of Object.keys(value)) if (value[key] === undefined) delete value[key];
   return value;
 }
@@ -165,8 +165,9 @@ function profileOf(profile: Json, nextId: () => string, completesGoal: number): 
     blended_type: profile.object === 'blended' ? profile.blended_type ?? 'interlock' : undefined,
     quotas_enabled: profile.quotas_enabled,
     name,
-    // Cint's description is the question's text in the locale's language; the mock has only the name.
-    description: name,
+    // Cint's description is the question's text in the locale's language: a template's profile may carry
+    // one; otherwise the mock, with no question library, has only the name.
+    description: typeof profile.description === 'string' && profile.description !== '' ? profile.description : name,
     targets: targets.map((target) => {
       const countedTarget = nextId();
       return targetOf(target, storedIdOf(target) ?? countedTarget, completesGoal);
@@ -175,8 +176,9 @@ function profileOf(profile: Json, nextId: () => string, completesGoal: number): 
 }
 
 /**
- * The profiling as Cint answers it, each profile and target with its id. A template without profiles
- * is answered as sent: the mock has no template library to expand it into the template's profiles.
+ * The profiling as Cint answers it, each profile and target with its id. A template's profiles are in
+ * it since it was applied (profiles.ts); a template without profiles (kept before templates were
+ * applied) is answered as it was sent.
  */
 function profilingOf(profiling: unknown, idBase: string, completesGoal: number) {
   if (!isObject(profiling)) return undefined;

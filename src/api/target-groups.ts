@@ -4,7 +4,7 @@ import { appendId, findProject, findTargetGroup } from '../sessions/lookup.js';
 import { paginate } from '../sessions/pagination.js';
 import { humanReadableId, jsonBytes, newId, type Session, type TargetGroup } from '../sessions/store.js';
 import type { Handlers } from './handler.js';
-import { checkProfiling } from './profiles.js';
+import { checkProfiling, withProfileTemplate } from './profiles.js';
 import { draftView, newProfileIdBase } from './target-group-shape.js';
 import { progressOf, replaceSpec } from './target-group-views.js';
 import { cursorOf, highlight, localeParts, pageSizeOf } from './shared.js';
@@ -114,8 +114,9 @@ export const targetGroupHandlers = {
     };
   },
 
-  create_target_group: ({ session, params, body }) => {
+  create_target_group: ({ session, params, body: sent }) => {
     const project = findProject(session, params.account_id, params.project_id);
+    const body = withProfileTemplate(session, params.account_id, sent);
     checkBusinessUnit(body);
     checkSupplierIds(body.allocations, 'allocations.', 'suppliers');
     checkProfiling(body.profiling, body.completes_goal);
@@ -149,11 +150,12 @@ export const targetGroupHandlers = {
 
   // Only a draft is updated here (a launched one through update_launched_target_group_details); the
   // operation documents no 409 or 422, so the refusal is its 400 with a detail saying why.
-  update_target_group: ({ session, params, body, actor }) => {
+  update_target_group: ({ session, params, body: sent, actor }) => {
     const group = findTargetGroup(session, params.account_id, params.project_id, params.target_group_id);
     if (group.status !== 'draft') {
       throw badRequest([], `target group ${group.id} is ${group.status}, and only a draft can be updated here; change a launched target group with update_launched_target_group_details (PUT …/details)`);
     }
+    const body = withProfileTemplate(session, params.account_id, sent, sent.locale ?? group.spec.locale);
     checkBusinessUnit(body);
     checkSupplierIds(body.allocations, 'allocations.', 'suppliers');
     checkProfiling(body.profiling, body.completes_goal);

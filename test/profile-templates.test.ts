@@ -1,0 +1,246 @@
+// Profile templates: a client's templates are kept, listed by scope and locale, and applied. A target
+// group made, updated or managed with a template_id gets the template's profiles (a profile of the
+// request asking the same question in its place), copied at that moment.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { MockApp } from '../src/app.js';
+import {
+  ACCOUNT, assertCintError, assertMatchesSpec, clientOf, createProject, createTargetGroup, launch, makeApp, targetGroupBody, targetGroupsUrl, type Client,
+} from './helpers.js';
+
+const templatesUrl = (account = ACCOUNT) => `/v1/demand/accounts/${account}/profiling-templates`;
+
+/** A regular profile of percentage quotas, one selection option per target. */
+const selection = (name: string, question: number, shares: number[], description?: string) => ({
+  object: 'regular', name, ...(description ? { description } : {}), quotas_enabled: true,
+  targets: shares.map((share, index) => ({ conditions: [{ object: 'selection', question_id: question, option: String(index + 1) }], quota: { completes_goal_percentage: share } })),
+});
+const GENDER = selection('Gender', 43, [40, 60], 'What is your gender?');
+const REGION = selection('Region', 96, [25, 25, 50]);
+
+interface Target { id: string; name?: string; conditions: { question_id: number; option: string }[]; quota: { completes_goal_percentage: number; completes_goal: number; quota_nominal: number } }
+interface Profile { id: string; object: string; name: string; description: string; quotas_enabled: boolean; targets: Target[] }
+
+describe('profile templates', () => {
+  let app: MockApp;
+  before(async () => { app = await makeApp(); });
+  after(() => app.close());
+
+  const get = (client: Client, url: string) => app.inject({ method: 'GET', url, headers: client.headers() });
+  const send = (client: Client, method: 'POST' | 'PUT', url: string, payload: unknown) => app.inject({ method, url, headers: client.headers(), payload: payload as object });
+
+  async function createTemplate(client: Client, overrides: Record<string, unknown> = {}, account = ACCOUNT): Promise<string> {
+    const body = { name: 'Demographics', label: 'demo', description: 'Gender and region', locales: ['eng_us', 'spa_us'], profiling: { profile_adjustment_type: 'percentage', profiles: [GENDER, REGION] }, ...overrides };
+    const created = await send(client, 'POST', templatesUrl(account), body);
+    assert.equal(created.statusCode, 201, created.body);
+    assertMatchesSpec('create_profile_template', 201, created.json());
+    return created.json().id;
+  }
+
+  /** A new client with a project; `draft` makes a target group in it from the overrides and reads its profiling. */
+  async function setUp() {
+    const client = await clientOf(app);
+    const { id: projectId } = await createProject(app, client);
+    const groupsUrl = targetGroupsUrl(projectId);
+    const draft = async (overrides: Record<string, unknown>) => {
+      const id = await createTargetGroup(app, client, projectId, { completes_goal: 200, ...overrides });
+      return { id, url: `${groupsUrl}/${id}` };
+    };
+    const profilingOf = async (groupUrl: string) => {
+      const read = await get(client, groupUrl);
+      assert.equal(read.statusCode, 200, read.body);
+      assertMatchesSpec('get_target_group', 200, read.json());
+      return read.json().profiling as { template_id?: string; profile_adjustment_type: string; profiles: Profile[] };
+    };
+    return { client, projectId, groupsUrl, draft, profilingOf };
+  }
+
+  const shape = (profiles: Profile[]) => profiles.map((profile) => [profile.name, profile.targets.map((target) => [target.conditions[0]!.question_id, target.quota.completes_goal_percentage, target.quota.completes_goal])]);
+
+  describe('the collection', () => {
+    it('keeps a template as the account\'s (scope account): create, read and edit answer it, with what was sent', async () => {
+      const client = await clientOf(app);
+      const id = await createTemplate(client);
+      const read = await get(client, `${templatesUrl()}/${id}`);
+      assert.equal(read.statusCode, 200, read.body);
+      assertMatchesSpec('get_profile_template', 200, read.json());
+      assert.equal(read.json().scope, 'account');
+      assert.deepEqual(read.json().profiling, { profile_adjustment_type: 'percentage', profiles: [GENDER, REGION] });
+      const edited = await send(client, 'PUT', `${templatesUrl()}/${id}`, { name: 'Gender only', label: 'g', locales: ['eng_us'], profiling: { profile_adjustment_type: 'percentage', profiles: [GENDER] } });
+      assert.equal(edited.statusCode, 200, edited.body);
+      assertMatchesSpec('edit_profile_template', 200, edited.json());
+      assert.equal(edited.json().scope, 'account');
+      assert.equal((await get(client, `${templatesUrl()}/${id}`)).json().name, 'Gender only');
+    });
+
+    it('refuses a template without the fields ProfileTemplateRequest requires: a 400 naming each', async () => {
+      const client = await clientOf(app);
+      const answer = await send(client, 'POST', templatesUrl(), { name: 'Half a template' });
+      assertCintError(answer, 400, 'bad_request_error', {
+        invalid_params: ['locales', 'label', 'profiling'].map((name) => ({ name, reason: `'${name}' is required.` })),
+      });
+      assert.deepEqual((await get(client, templatesUrl())).json().templates, []);
+    });
+
+    it('lists newest first (oldest with order=asc), filtered by scope and by any of the locales asked (eng-us is eng_us), then paged', async () => {
+      const client = await clientOf(app);
+      const us = await createTemplate(client, { name: 'US', locales: ['eng_us'] });
+      const both = await createTemplate(client, { name: 'US and GB', locales: ['eng-us', 'eng_gb'] });
+      const de = await createTemplate(client, { name: 'DE', locales: ['deu_de'] });
+      const list = async (query: string) => {
+        const answer = await get(client, `${templatesUrl()}${query}`);
+        assert.equal(answer.statusCode, 200, answer.body);
+        assertMatchesSpec('list_profile_templates', 200, answer.json());
+        return answer.json() as { templates: { id: string; name: string; scope: string; locales: string[]; label: string; description: string }[]; next_cursor: string };
+      };
+      const ids = async (query: string) => (await list(query)).templates.map((template) => template.id);
+
+      const all = await list('');
+      assert.deepEqual(all.templates.map((template) => template.id), [de, both, us]);
+      assert.deepEqual(all.templates[0], { id: de, name: 'DE', description: 'Gender and region', label: 'demo', locales: ['deu_de'], scope: 'account' });
+      assert.equal(all.next_cursor, '');
+      assert.deepEqual(await ids('?order=asc'), [us, both, de]);
+      assert.deepEqual(await ids('?scope=account'), [de, both, us]);
+      assert.deepEqual(await ids('?scope=global'), [], 'the mock has no global templates');
+      assert.deepEqual(await ids('?locales=eng_us'), [both, us]);
+      assert.deepEqual(await ids('?locales=ENG-GB,deu_de'), [de, both]);
+      assert.deepEqual(await ids('?locales=jpn_jp'), []);
+
+      const first = await list('?locales=eng_us&page_size=1');
+      assert.deepEqual(first.templates.map((template) => template.id), [both]);
+      assert.equal(first.next_cursor, both);
+      const second = await list(`?locales=eng_us&page_size=1&start_after=${both}`);
+      assert.deepEqual(second.templates.map((template) => template.id), [us]);
+      assert.equal(second.next_cursor, '');
+    });
+
+    it('is the account\'s and the session\'s: another account and another client see none of it', async () => {
+      const client = await clientOf(app);
+      const id = await createTemplate(client);
+      assert.deepEqual((await get(client, templatesUrl(202))).json().templates, []);
+      assertCintError(await get(client, `${templatesUrl(202)}/${id}`), 404, 'not_found_error');
+      const other = await clientOf(app);
+      assert.deepEqual((await get(other, templatesUrl())).json().templates, []);
+      assertCintError(await get(other, `${templatesUrl()}/${id}`), 404, 'not_found_error');
+    });
+  });
+
+  describe('applied to a draft target group', () => {
+    it('template_id alone: the draft has the template\'s profiles, with ids, both quota forms and the template profile\'s description', async () => {
+      const { client, draft, profilingOf } = await setUp();
+      const templateId = await createTemplate(client);
+      const group = await draft({ locale: 'eng_us', profiling: { template_id: templateId, profile_adjustment_type: 'percentage' } });
+      const profiling = await profilingOf(group.url);
+      assert.equal(profiling.template_id, templateId);
+      assert.equal(profiling.profile_adjustment_type, 'percentage');
+      assert.deepEqual(shape(profiling.profiles), [
+        ['Gender', [[43, 40, 80], [43, 60, 120]]],
+        ['Region', [[96, 25, 50], [96, 25, 50], [96, 50, 100]]],
+      ]);
+      assert.deepEqual(profiling.profiles.map((profile) => profile.description), ['What is your gender?', 'Region']);
+      const ids = profiling.profiles.flatMap((profile) => [profile.id, ...profile.targets.map((target) => target.id)]);
+      assert.equal(new Set(ids).size, 7);
+    });
+
+    it('template_id with profiles: a profile of the request takes the place of the template\'s profile that asks its question', async () => {
+      const { client, draft, profilingOf } = await setUp();
+      const templateId = await createTemplate(client);
+      const ownRegion = selection('My regions', 96, [50, 50]);
+      const age = { object: 'regular', name: 'Age', quotas_enabled: true, targets: [{ conditions: [{ object: 'range', question_id: 42, min: 18, max: 99 }], quota: { completes_goal_percentage: 100 } }] };
+      const group = await draft({ locale: 'spa_us', profiling: { template_id: templateId, profile_adjustment_type: 'percentage', profiles: [ownRegion, age] } });
+      const profiling = await profilingOf(group.url);
+      assert.deepEqual(shape(profiling.profiles), [
+        ['Gender', [[43, 40, 80], [43, 60, 120]]],
+        ['My regions', [[96, 50, 100], [96, 50, 100]]],
+        ['Age', [[42, 100, 200]]],
+      ]);
+    });
+
+    it('copies the profiles: the template edited or deleted afterwards leaves the target group\'s as they were', async () => {
+      const { client, draft, profilingOf } = await setUp();
+      const templateId = await createTemplate(client);
+      const group = await draft({ locale: 'eng_us', profiling: { template_id: templateId, profile_adjustment_type: 'percentage' } });
+      const applied = await profilingOf(group.url);
+      assert.equal(applied.profiles.length, 2);
+      const edited = await send(client, 'PUT', `${templatesUrl()}/${templateId}`, { name: 'Region only', label: 'r', locales: ['eng_us'], profiling: { profile_adjustment_type: 'percentage', profiles: [REGION] } });
+      assert.equal(edited.statusCode, 200, edited.body);
+      assert.deepEqual(await profilingOf(group.url), applied);
+      const deleted = await app.inject({ method: 'DELETE', url: `${templatesUrl()}/${templateId}`, headers: client.headers() });
+      assert.equal(deleted.statusCode, 204, deleted.body);
+      assert.deepEqual(await profilingOf(group.url), applied);
+    });
+
+    it('update_target_group applies the template it names (another template\'s profiles go with the body they came in)', async () => {
+      const { client, draft, profilingOf } = await setUp();
+      const first = await createTemplate(client);
+      const second = await createTemplate(client, { name: 'Region', profiling: { profile_adjustment_type: 'percentage', profiles: [REGION] } });
+      const group = await draft({ locale: 'eng_us', profiling: { template_id: first, profile_adjustment_type: 'percentage' } });
+      const updated = await send(client, 'PUT', group.url, targetGroupBody({ completes_goal: 200, locale: 'eng_us', profiling: { template_id: second, profile_adjustment_type: 'percentage' } }));
+      assert.equal(updated.statusCode, 204, updated.body);
+      const profiling = await profilingOf(group.url);
+      assert.equal(profiling.template_id, second);
+      assert.deepEqual(shape(profiling.profiles), [['Region', [[96, 25, 50], [96, 25, 50], [96, 50, 100]]]]);
+    });
+
+    it('refuses, with nothing made, a template the account does not have (400 naming profiling.template_id) and a template for other locales (040)', async () => {
+      const { client, groupsUrl } = await setUp();
+      const templateId = await createTemplate(client, { locales: ['deu_de'] });
+      const create = (profiling: unknown) => send(client, 'POST', groupsUrl, targetGroupBody({ locale: 'eng_us', profiling }));
+      const unknownId = '9284f2dc-421c-4f4a-ac68-6591c8fa4a38';
+      assertCintError(await create({ template_id: unknownId, profile_adjustment_type: 'percentage' }), 400, 'bad_request_error', {
+        detail: 'profile template not found',
+        invalid_params: [{ name: 'profiling.template_id', reason: `'profiling.template_id' names no profile template of account ${ACCOUNT}: ${unknownId}.` }],
+      });
+      const otherClient = await clientOf(app);
+      const theirs = await createTemplate(otherClient, { locales: ['eng_us'] });
+      assert.equal((await create({ template_id: theirs, profile_adjustment_type: 'percentage' })).statusCode, 400, 'another client\'s template');
+      assertCintError(await create({ template_id: templateId, profile_adjustment_type: 'percentage' }), 400, 'bad_request_error', {
+        invalid_params: [{ name: 'profiling.template_id', reason: `template ${templateId} is for deu_de, not the target group's locale eng_us (template_locale_does_not_match_target_group_locale_040)` }],
+      });
+      assert.deepEqual((await get(client, groupsUrl)).json().target_groups, []);
+    });
+
+    it('checks the template\'s profiles by the same rules as the request\'s: a broken one is the 400 naming where it is', async () => {
+      const { client, groupsUrl } = await setUp();
+      const broken = { object: 'regular', name: 'Age', quotas_enabled: true, targets: [{ conditions: [{ object: 'range', question_id: 42, min: 65, max: 18 }], quota: { completes_goal_percentage: 100 } }] };
+      const templateId = await createTemplate(client, { profiling: { profile_adjustment_type: 'percentage', profiles: [broken] } });
+      const answer = await send(client, 'POST', groupsUrl, targetGroupBody({ locale: 'eng_us', profiling: { template_id: templateId, profile_adjustment_type: 'percentage' } }));
+      assertCintError(answer, 400, 'bad_request_error', {
+        invalid_params: [{ name: 'profiling.profiles[0].targets[0].conditions[0]', reason: 'the minimum value (65) cannot be greater than the maximum value (18) (profile_condition_min_greater_than_max_001)' }],
+      });
+    });
+  });
+
+  describe('applied by manage_target_group_profiles', () => {
+    it('replaces a launched target group\'s profiles with the template\'s: 201, what list_profiles shows', async () => {
+      const { client, projectId, draft } = await setUp();
+      const templateId = await createTemplate(client);
+      const group = await draft({ locale: 'eng_us' });
+      assert.equal((await launch(app, client, projectId, group.id)).job.status, 'Completed');
+      const answer = await send(client, 'POST', `${group.url}/profiles/manage-profiles`, { completes_goal: 300, profiling: { template_id: templateId, profile_adjustment_type: 'percentage' } });
+      assert.equal(answer.statusCode, 201, answer.body);
+      assertMatchesSpec('manage_target_group_profiles', 201, answer.json());
+      assert.deepEqual(shape(answer.json().profiles), [
+        ['Gender', [[43, 40, 120], [43, 60, 180]]],
+        ['Region', [[96, 25, 75], [96, 25, 75], [96, 50, 150]]],
+      ]);
+      const listed = await get(client, `${group.url}/profiles`);
+      assert.deepEqual(listed.json(), answer.json());
+    });
+
+    it('refuses a template for other locales with Cint\'s 422 (040), and changes nothing', async () => {
+      const { client, projectId, draft } = await setUp();
+      const templateId = await createTemplate(client, { locales: ['jpn_jp'] });
+      const group = await draft({ locale: 'eng_us' });
+      await launch(app, client, projectId, group.id);
+      const before = (await get(client, `${group.url}/profiles`)).json();
+      const answer = await send(client, 'POST', `${group.url}/profiles/manage-profiles`, { completes_goal: 300, profiling: { template_id: templateId, profile_adjustment_type: 'percentage' } });
+      assert.equal(answer.statusCode, 422, answer.body);
+      assertMatchesSpec('manage_target_group_profiles', 422, answer.json());
+      assert.deepEqual(answer.json().invalid_params.map(({ name, reason }: { name: string; reason: string }) => ({ name, reason })), [
+        { name: 'profile_validation_error_040', reason: 'template_locale_does_not_match_target_group_locale_040' },
+      ]);
+      assert.deepEqual((await get(client, `${group.url}/profiles`)).json(), before);
+    });
+  });
+});
