@@ -114,6 +114,23 @@ rules:
     ]);
   });
 
+  it('refuse a pattern a request\'s value could make backtrack exponentially, and take the usual ones', () => {
+    const problems = problemsOf(`description: patterns
+rules:
+  - match: { operation: "*", headers: { x-a: { matches: "^(a+)+$" } } }
+    respond: { status: 500 }
+  - match: { operation: list_account_projects, query: { search_string: { matches: "(x|y*)*z" } } }
+    respond: { status: 500 }
+  - match: { operation: "*", headers: { user-agent: { matches: "^legacy-client/[0-9.]+( |$)" }, x-b: { matches: "^01[0-9A-Z]{24}$" } } }
+    respond: { status: 500 }
+`).map(formatProblem);
+    const expected = 'expected a regular expression without a repetition inside a repetition (such as (a+)+) and with at most 25 repetitions: one a request\'s value could make take exponential time is refused';
+    assert.deepEqual(problems, [
+      `broken.yaml:3:57: rules[0].match.headers.x-a.matches: ${expected}, found "^(a+)+$"`,
+      `broken.yaml:5:83: rules[1].match.query.search_string.matches: ${expected}, found "(x|y*)*z"`,
+    ]);
+  });
+
   it('suggest the nearest path segment by segment: literal ids stand where parameters are', () => {
     const nearest = (path: string) => problemsOf(`description: paths\nrules:\n  - match: { path: "${path}" }\n    respond: { status: 404 }\n`)[0]?.expected;
     assert.equal(nearest('/v1/demand/accounts/1/projectz/01K40T69E63BHTT9MAJYRBQ8HY'),

@@ -5,6 +5,7 @@
 // answer) are reported here, with their field.
 import { isDeepStrictEqual } from 'node:util';
 import type { Static } from '@sinclair/typebox';
+import safeRegex from 'safe-regex2';
 import { operation, operations, type Operation, type OperationId } from '../cint/operations.js';
 import { JOB_KINDS, JOB_OPERATIONS } from '../cint/jobs.js';
 import type { JobScript } from '../sessions/jobs.js';
@@ -464,14 +465,24 @@ function compileValue(matcher: ValueMatcherData, at: FieldPath, issues: Issue[])
     const present = matcher.present;
     return (value) => (value !== undefined) === present;
   }
+  let pattern: RegExp;
   try {
-    const pattern = new RegExp(matcher.matches);
-    return (value) => value !== undefined && (Array.isArray(value) ? value.some((item) => pattern.test(item)) : pattern.test(value));
+    pattern = new RegExp(matcher.matches);
   } catch (error) {
     issues.push({ path: [...at, 'matches'], expected: 'a valid regular expression', found: `${JSON.stringify(matcher.matches)} (${(error as Error).message})` });
     return () => false;
   }
+  // Patterns are tested against what clients send (a header up to 16 KB): one that backtracks
+  // exponentially, such as (a+)+$, would let one request hold the process for every other client.
+  if (!safeRegex(pattern, { limit: REPETITION_LIMIT })) {
+    issues.push({ path: [...at, 'matches'], expected: `a regular expression without a repetition inside a repetition (such as (a+)+) and with at most ${REPETITION_LIMIT} repetitions: one a request's value could make take exponential time is refused`, found: JSON.stringify(matcher.matches) });
+    return () => false;
+  }
+  return (value) => value !== undefined && (Array.isArray(value) ? value.some((item) => pattern.test(item)) : pattern.test(value));
 }
+
+/** safe-regex2's limit on a pattern's repetitions (its default). */
+const REPETITION_LIMIT = 25;
 
 /**
  * A partial deep match: every field of the pattern must be in the body and match; a list in the
