@@ -208,6 +208,18 @@ describe('bearer tokens (authMode verify)', () => {
     const allowed = await app.inject({ method: 'GET', url: projectsUrl(202), headers: client.headers() });
     assert.equal(allowed.statusCode, 200, allowed.body);
   });
+
+  it('get_user_accounts lists the accounts a token grants, named as the account list names them; without the claim, the list itself', async () => {
+    const accounts = async (client: Awaited<ReturnType<typeof clientOf>>) => {
+      const answer = await app.inject({ method: 'GET', url: '/v1/accounts', headers: client.headers() });
+      assert.equal(answer.statusCode, 200, answer.body);
+      assertMatchesSpec('get_user_accounts', 200, answer.json());
+      return answer.json();
+    };
+    // The document's example lists accounts 1 (Acme Inc.) and 2 (Globex Corp.); 202 is not in it.
+    assert.deepEqual(await accounts(await clientOf(app, undefined, [202, 1])), { accounts: [{ id: 202, name: 'Account 202' }, { id: 1, name: 'Acme Inc.' }] });
+    assert.deepEqual(await accounts(await clientOf(app)), { accounts: [{ id: 1, name: 'Acme Inc.' }, { id: 2, name: 'Globex Corp.' }] });
+  });
 });
 
 describe('Cint\'s token request as documented, and the expired-token status', () => {

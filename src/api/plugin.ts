@@ -15,6 +15,7 @@ import { journal } from '../hooks/journal.js';
 import { requiredHeaders } from '../hooks/required-headers.js';
 import { scenarioEngine } from '../hooks/scenario.js';
 import { giveSessionsBack, takeSessions } from '../hooks/shared.js';
+import { accountWrappers } from './accounts.js';
 import { allocationTemplateHandlers } from './allocation-templates.js';
 import { directoryOf, type Directory } from './directory.js';
 import { exclusionGroupHandlers } from './exclusion-groups.js';
@@ -87,6 +88,7 @@ export async function cintApi(app: FastifyInstance, options: { bodyLimit: number
     ...recontactWrappers,
     ...reportWrappers,
     ...profileTemplateWrappers,
+    ...accountWrappers,
   };
   const register = (scope: FastifyInstance, op: Operation) => {
     const generic = () => genericHandler(op, plans.get(op.id)!, referenceData.get(op.id));
