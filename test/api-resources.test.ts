@@ -351,4 +351,54 @@ describe('a target group seen from its details, overviews and changelog', () => 
     assert.deepEqual(entries[1]!.changes, [{ object: 'name_change', new_value: 'After the change', old_value: 'Before the change' }]);
     assert.equal(entries[0]!.changes[0]!.object, 'status_change');
   });
+
+  it('pages the changelog, newest first, 50 entries by default (page_size 1 to 50), and keeps only the change_types asked for', async () => {
+    const project = await createProject(app, client);
+    const targetGroupId = await createTargetGroup(app, client, project.id, { name: 'Name 0' });
+    const url = `/v1/demand/accounts/${ACCOUNT}/projects/${project.id}/target-groups/${targetGroupId}`;
+    for (let n = 1; n <= 54; n += 1) {
+      const renamed = await app.inject({ method: 'PUT', url, headers: client.headers(), payload: targetGroupBody({ name: `Name ${n}` }) });
+      assert.equal(renamed.statusCode, 204, renamed.body);
+    }
+    // One entry of two changes: a new name and a new live URL together.
+    const both = await app.inject({ method: 'PUT', url, headers: client.headers(), payload: targetGroupBody({ name: 'Name 55', live_url: 'https://example.com/survey/v2' }) });
+    assert.equal(both.statusCode, 204, both.body);
+    assert.equal((await launch(app, client, project.id, targetGroupId)).job.status, 'Completed');
+
+    type Entry = { id: string; changes: { object: string; new_value: unknown }[] };
+    const read = async (query: string) => {
+      const answer = await app.inject({ method: 'GET', url: `${url}/changelog${query}`, headers: client.headers() });
+      assert.equal(answer.statusCode, 200, answer.body);
+      assertMatchesSpec('get_target_group_changelog', 200, answer.json());
+      return answer.json() as { changelog: Entry[]; next_cursor: string };
+    };
+    const objects = (entries: Entry[]) => entries.map((entry) => entry.changes.map((change) => change.object).join('+'));
+
+    const first = await read('');
+    assert.equal(first.changelog.length, 50);
+    assert.deepEqual(objects(first.changelog.slice(0, 3)), ['status_change', 'name_change+live_url_change', 'name_change']);
+    assert.equal(first.next_cursor, first.changelog[49]!.id);
+    const second = await read(`?start_after=${first.next_cursor}`);
+    assert.deepEqual(second.changelog.map((entry) => entry.changes[0]!.new_value), ['Name 6', 'Name 5', 'Name 4', 'Name 3', 'Name 2', 'Name 1']);
+    assert.equal(second.next_cursor, '');
+    const back = await read(`?page_size=2&end_before=${second.changelog[0]!.id}`);
+    assert.deepEqual(back.changelog.map((entry) => entry.id), first.changelog.slice(48).map((entry) => entry.id));
+
+    assert.deepEqual(objects((await read('?change_types=live_url_change')).changelog), ['live_url_change']);
+    const named = await read('?change_types=status_change&change_types=live_url_change&page_size=2');
+    assert.deepEqual(objects(named.changelog), ['status_change', 'live_url_change']);
+    assert.equal(named.next_cursor, '', 'the only two entries with those changes');
+
+    const refusals: [string, string, RegExp][] = [
+      ['?page_size=0', 'page_size', /^'page_size' must be >= 1\.$/],
+      ['?page_size=51', 'page_size', /^'page_size' must be <= 50\.$/],
+      ['?change_types=no_such_change', 'change_types[0]', /^'change_types\[0\]' must be one of: business_unit_change, .*status_change/],
+      ['?start_after=not-a-cursor', 'start_after', /^'start_after' must be a next_cursor value from an earlier page\.$/],
+    ];
+    for (const [query, name, reason] of refusals) {
+      const refused = await app.inject({ method: 'GET', url: `${url}/changelog${query}`, headers: client.headers() });
+      const body = assertCintError(refused, 400, 'bad_request_error', { invalid_params: [{ name, reason: String(refused.json().invalid_params?.[0]?.reason) }] });
+      assert.match(String((body as { invalid_params: { reason: string }[] }).invalid_params[0]!.reason), reason);
+    }
+  });
 });

@@ -12,7 +12,7 @@ import { answerFrom } from './answers.js';
 import type { Handlers } from './handler.js';
 import { costsOf } from './money.js';
 import { rateCardTable, rateCardTokenOf } from './pricing.js';
-import { localeParts } from './shared.js';
+import { localeParts, pageOf } from './shared.js';
 import { detailsView, isObject, pricingModelOf, pricingRestrictedOf } from './target-group-shape.js';
 import { isoAt, runOf } from '../sessions/lifecycle.js';
 
@@ -273,10 +273,18 @@ export const targetGroupViewHandlers = {
     return { body: projectOverviewOf(session, project) };
   },
 
-  get_target_group_changelog: ({ session, params, operation }) => {
+  // Newest first, like Cint's lists, 50 to a page unless page_size says otherwise; change_types keeps
+  // only changes of those types, and the entries that have one.
+  get_target_group_changelog: ({ session, params, query, operation }) => {
     const group = findTargetGroup(session, params.account_id, params.project_id, params.target_group_id);
-    // Newest first, like Cint's lists.
-    return { body: answerFrom(operation.id, 200, { next_cursor: '' }, { field: 'changelog', entries: [...group.changelog].reverse() }) };
+    const types = query.change_types === undefined ? null : new Set<string>(query.change_types);
+    const entries = [...group.changelog].reverse().flatMap((entry) => {
+      if (types === null) return [entry];
+      const changes = (entry.changes as { object: string }[]).filter((change) => types.has(change.object));
+      return changes.length === 0 ? [] : [{ ...entry, changes }];
+    });
+    const page = pageOf(entries, (entry) => String(entry.id), query);
+    return { body: answerFrom(operation.id, 200, { next_cursor: page.nextCursor ?? '' }, { field: 'changelog', entries: page.items }) };
   },
 } satisfies Handlers;
 
