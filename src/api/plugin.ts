@@ -2,7 +2,8 @@
 // encapsulated plugin so its hooks run for these routes only. A request reads top to bottom:
 //   authenticate and pick the session (onRequest) -> decide: a scripted answer, a fault, or on
 //   (preValidation) -> required headers and content type -> schema validation -> idempotent replay
-//   (preHandler) -> the operation's handler -> stamp headers, then one journal entry (onSend).
+//   (preHandler, on POST and PUT) -> the operation's handler -> stamp headers, then one journal entry
+//   (onSend), the answer kept for replay and, with a shared store, the session saved.
 // /oauth/token and /__admin are sibling plugins and pay for none of it.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { operations, type Operation } from '../cint/operations.js';
@@ -10,11 +11,11 @@ import { pruneUnknown } from '../cint/prune.js';
 import { authentication } from '../hooks/authentication.js';
 import { businessUnitHook } from '../hooks/business-unit.js';
 import { exclusionDurationsHook } from '../hooks/exclusion-durations.js';
-import { idempotency } from '../hooks/idempotency.js';
+import { rememberIdempotent, replayIdempotent, takesIdempotencyKey } from '../hooks/idempotency.js';
 import { journal } from '../hooks/journal.js';
 import { requiredHeaders } from '../hooks/required-headers.js';
 import { scenarioEngine } from '../hooks/scenario.js';
-import { giveSessionsBack, takeSessions } from '../hooks/shared.js';
+import { giveSessionBack, takeSessions } from '../hooks/shared.js';
 import { accountWrappers } from './accounts.js';
 import { allocationTemplateHandlers } from './allocation-templates.js';
 import { directoryOf, type Directory } from './directory.js';
@@ -76,9 +77,10 @@ export async function cintApi(app: FastifyInstance, options: { bodyLimit: number
   if (shared) takeSessions(app, shared);
   scenarioEngine(app);
   requiredHeaders(app);
-  idempotency(app);
   journal(app);
-  if (shared) giveSessionsBack(app, shared);
+  // Route hooks, after the journal's onSend: an operation's answer is kept for replay where it takes an
+  // Idempotency-Key (reads and deletes run neither hook), then a shared store saves the session.
+  const giveBack = shared ? giveSessionBack(shared) : undefined;
 
   const plans = planOperations(operations, new Set(Object.keys(handlers)));
   // Operations the generic handler serves with a check before it or more after it (api/webhooks.ts).
@@ -95,8 +97,12 @@ export async function cintApi(app: FastifyInstance, options: { bodyLimit: number
     const handler = (handlers[op.id] as Handler | undefined) ?? around[op.id]?.(generic()) ?? generic();
     // What a body needs before it is validated, on the routes whose body has it.
     const normalize = [businessUnitHook(op), exclusionDurationsHook(op)].filter((hook) => hook !== undefined);
+    const keyed = takesIdempotencyKey(op.method);
+    const onSend = [...(keyed ? [rememberIdempotent] : []), ...(giveBack ? [giveBack] : [])];
     scope.route({
       ...(normalize.length ? { preValidation: normalize } : {}),
+      ...(keyed ? { preHandler: replayIdempotent } : {}),
+      ...(onSend.length ? { onSend } : {}),
       method: op.method,
       url: op.path,
       // Headers are checked by hooks/required-headers.ts, before the body, with the document's names.

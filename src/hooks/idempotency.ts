@@ -2,7 +2,7 @@
 // the same key with a different request is refused with 409 conflict_error. Where an answer documents
 // an `idempotency-key` header (update_project, update_webhook), it carries the request's key back.
 import { createHash } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { conflict } from '../cint/errors.js';
 import { canonicalJson } from '../api/shared.js';
 
@@ -13,39 +13,49 @@ function fingerprint(request: FastifyRequest): string {
   return createHash('sha256').update(`${request.method} ${path}\n${canonicalJson(request.body)}`).digest('base64url');
 }
 
+/** Operations whose requests take an Idempotency-Key: those sent with POST or PUT. */
+export const takesIdempotencyKey = (method: string): boolean => method === 'POST' || method === 'PUT';
+
 function keyOf(request: FastifyRequest): string | undefined {
   const key = request.headers['idempotency-key'];
-  return typeof key === 'string' && key.length > 0 && (request.method === 'POST' || request.method === 'PUT') ? key : undefined;
+  return typeof key === 'string' && key.length > 0 && takesIdempotencyKey(request.method) ? key : undefined;
 }
 
-export function idempotency(app: FastifyInstance): void {
-  app.addHook('preHandler', (request, reply, done) => {
-    const session = request.cint.session;
-    const key = keyOf(request);
-    const stored = session && key && request.cint.operation ? session.idempotency.get(key) : undefined;
-    if (!stored) {
-      done();
-      return;
-    }
-    if (stored.fingerprint !== fingerprint(request)) {
-      done(conflict(`Idempotency-Key '${key}' was already used for a different request (${stored.operationId}); use a new key for a new request`));
-      return;
-    }
-    request.cint.replayed = true;
-    reply.code(stored.status).headers(stored.headers).header('idempotent-replayed', 'true');
-    // An answer without a body is replayed without one: sending '' would give it a text/plain type.
-    if (stored.payload === '') reply.send();
-    else reply.send(stored.payload);
-  });
+/**
+ * A request whose key was used before: the first answer again (the same request), or 409 (another).
+ * A route hook of the operations that take a key (api/plugin.ts), so reads and deletes run no
+ * preHandler at all.
+ */
+export function replayIdempotent(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+  const session = request.cint.session;
+  const key = keyOf(request);
+  const stored = session && key && request.cint.operation ? session.idempotency.get(key) : undefined;
+  if (!stored) {
+    done();
+    return;
+  }
+  if (stored.fingerprint !== fingerprint(request)) {
+    done(conflict(`Idempotency-Key '${key}' was already used for a different request (${stored.operationId}); use a new key for a new request`));
+    return;
+  }
+  request.cint.replayed = true;
+  reply.code(stored.status).headers(stored.headers).header('idempotent-replayed', 'true');
+  // An answer without a body is replayed without one: sending '' would give it a text/plain type.
+  if (stored.payload === '') reply.send();
+  else reply.send(stored.payload);
+}
 
-  app.addHook('onSend', (request, reply, payload, done) => {
-    const key = keyOf(request);
-    if (key) {
-      if ((request.cint?.operation?.echoesIdempotencyKey as readonly number[] | undefined)?.includes(reply.statusCode)) reply.header('idempotency-key', key);
-      remember(request, reply, payload, key);
-    }
-    done(null, payload);
-  });
+/**
+ * Keeps each successful answer to a request with a key, for replayIdempotent, and echoes the key where
+ * the answer documents it. A route hook of the same operations, before a shared store saves the session.
+ */
+export function rememberIdempotent(request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void): void {
+  const key = keyOf(request);
+  if (key) {
+    if ((request.cint?.operation?.echoesIdempotencyKey as readonly number[] | undefined)?.includes(reply.statusCode)) reply.header('idempotency-key', key);
+    remember(request, reply, payload, key);
+  }
+  done(null, payload);
 }
 
 /** A successful answer to a request with a key, kept for replay. */

@@ -1,7 +1,7 @@
 // With a shared store (sessions/redis.ts), a Cint request holds its session from authentication to its
 // answer: taken after the session is known, given back (its change saved, its journal entry with it)
 // just before the answer goes out, so the client's next request, to whichever instance, sees it.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onSendHookHandler } from 'fastify';
 import type { CintError } from '../cint/errors.js';
 import { settle } from '../sessions/clock.js';
 import type { RedisSessions } from '../sessions/redis.js';
@@ -29,12 +29,13 @@ export function takeSessions(app: FastifyInstance, shared: RedisSessions): void 
 }
 
 /**
- * Gives the session back as the answer is sent, its change and journal entry saved: registered after
- * the hooks that change the session then (idempotency records) and the journal's capture of the body.
- * A request refused before it took its session (a body that is not JSON) leaves its journal entry.
+ * Gives the session back as the answer is sent, its change and journal entry saved: a route hook, the
+ * last of a Cint route's onSend hooks, after the journal's capture of the body and the ones that change
+ * the session then (idempotency records). A request refused before it took its session (a body that is
+ * not JSON) leaves its journal entry.
  */
-export function giveSessionsBack(app: FastifyInstance, shared: RedisSessions): void {
-  app.addHook('onSend', (request, reply, payload, done) => {
+export function giveSessionBack(shared: RedisSessions): onSendHookHandler {
+  return (request, reply, payload, done) => {
     const session = request.cint?.session;
     if (!session) {
       done(null, payload);
@@ -52,7 +53,7 @@ export function giveSessionsBack(app: FastifyInstance, shared: RedisSessions): v
       reply.log.warn({ request_id: request.id, err: error }, 'a change could not be saved to the session store; answered 503');
       done(null, replaceAnswer(reply, storeUnavailable(error, shared.url)));
     });
-  });
+  };
 }
 
 /** Lets the session go while a request waits out a scripted delay, so others (here or elsewhere) are not held up. */
