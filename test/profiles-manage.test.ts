@@ -179,6 +179,21 @@ describe('changing a target group\'s profiles', () => {
       assert.deepEqual(await profiles(client, groupUrl), before);
     });
 
+    it('refuses overlapping ranges of one question in two targets of a regular profile (014), ends included; a blended profile\'s cells may share a range', async () => {
+      const { client, groupUrl } = await targetGroup({ profiling: QUOTA_PROFILING });
+      const before = await profiles(client, groupUrl);
+      const body = assertProfilingRefused(await manage(client, groupUrl, nominal(100, age([18, 34, 30], [34, 50, 30], [51, 64, 20], [60, 99, 20]))), 'manage_target_group_profiles', [
+        { name: 'profile_validation_error_014', reason: 'profile_condition_ranges_should_not_overlap_014', detail: /^profiling\.profiles\[0\]\.targets\[1\]\.conditions\[0\]: the range 34-50 overlaps 18-34 of profiling\.profiles\[0\]\.targets\[0\]$/ },
+        { name: 'profile_validation_error_014', reason: 'profile_condition_ranges_should_not_overlap_014', detail: /^profiling\.profiles\[0\]\.targets\[3\]\.conditions\[0\]: the range 60-99 overlaps 51-64 of profiling\.profiles\[0\]\.targets\[2\]$/ },
+      ]);
+      assert.deepEqual(body.invalid_params.map((param: Refusal) => param.metadata.question_id), [[42], [42]]);
+      assert.deepEqual(await profiles(client, groupUrl), before);
+      assert.equal((await manage(client, groupUrl, nominal(100, age([18, 34, 30], [35, 50, 30], [51, 64, 20], [65, 99, 20])))).statusCode, 201, 'ranges that only touch');
+      const cell = (option: string, min: number, max: number) => ({ conditions: [{ object: 'selection', question_id: 43, option }, { object: 'range', question_id: 42, min, max }], quota: { completes_goal_percentage: 25 } });
+      const blended = { completes_goal: 100, profiling: { profile_adjustment_type: 'percentage', profiles: [{ object: 'blended', name: 'gender x age', quotas_enabled: true, targets: [cell('1', 18, 34), cell('2', 18, 34), cell('1', 30, 99), cell('2', 35, 99)] }] } };
+      assert.equal((await manage(client, groupUrl, blended)).statusCode, 201);
+    });
+
     it('answers 400 in Cint\'s envelope for a body that breaks the schema, and 404 naming the target group it does not know', async () => {
       const { client, groupUrl } = await targetGroup({});
       const refused = await manage(client, groupUrl, { profiling: { profile_adjustment_type: 'nominal', profiles: [age([18, 99, 1])] } });
@@ -331,6 +346,9 @@ describe('changing a target group\'s profiles', () => {
         { name: 'profile_validation_error_047', reason: 'quota_value_greater_than_completes_goal_047', detail: /^profiling\.profiles\[3\]\.targets\[1\]\.quota\.completes_goal: 101 is greater than the target group's completes goal \(100\)/ },
         { name: 'profile_validation_error_006', reason: 'profile_not_unique_006', detail: /^profiling\.profiles\[3\]: question 43 / },
       ]);
+      assertProfilingRefused(await validate(client, { locale: 'eng_us', ...nominal(100, age([18, 40, 50], [30, 99, 50])) }), 'validate_profiles', [
+        { name: 'profile_validation_error_014', reason: 'profile_condition_ranges_should_not_overlap_014' },
+      ]);
     });
 
     it('answers 400 in Cint\'s envelope for a body that breaks the schema', async () => {
@@ -419,6 +437,9 @@ describe('changing a target group\'s profiles', () => {
           { name: 'profiling.profiles[0].targets[2].conditions[0]', reason: /^the same selection condition is already in this profile \(duplicate_condition_039\)$/ },
           { name: 'profiling.profiles[1].targets[0].conditions[0]', reason: /^the minimum value \(40\) cannot be greater than the maximum value \(30\) \(profile_condition_min_greater_than_max_001\)$/ },
         ],
+      });
+      assertCintError(await create({ completes_goal: 100, profiling: { profile_adjustment_type: 'nominal', profiles: [age([18, 40, 50], [30, 99, 50])] } }), 400, 'bad_request_error', {
+        invalid_params: [{ name: 'profiling.profiles[0].targets[1].conditions[0]', reason: /^the range 30-99 overlaps 18-40 of profiling\.profiles\[0\]\.targets\[0\] \(profile_condition_ranges_should_not_overlap_014\)$/ }],
       });
       const fine = { completes_goal: 100, profiling: { profile_adjustment_type: 'nominal', profiles: [gender(10, 30), age([18, 34, 50], [35, 99, 50])] } };
       assert.equal((await post(client, '/v1/demand/accounts/101/profiles/validate', { locale: 'eng_us', ...fine })).statusCode, 204);

@@ -151,6 +151,8 @@ function profileRefusals(profile: Json, at: string, adjustment: unknown): Profil
   const refusals: ProfilingRefusal[] = [];
   const inProfile = new Set<string>();
   const targets = new Set<string>();
+  // A regular profile's ranges so far, by question, with the target each is in.
+  const ranges = new Map<number, { min: number; max: number; target: number }[]>();
   objectsOf(profile.targets).forEach((target, t) => {
     const conditions = objectsOf(target.conditions);
     const inTarget = new Set<string>();
@@ -164,6 +166,12 @@ function profileRefusals(profile: Json, at: string, adjustment: unknown): Profil
       if (key === null) return;
       const seen = inTarget.has(key) || (profile.object === 'regular' && inProfile.has(key));
       if (seen) refusals.push(refusal('039', 'duplicate_condition', `${where}: the same ${String(condition.object)} condition is already in this profile`, { question_id: question }));
+      else if (profile.object === 'regular' && condition.object === 'range') {
+        const overlap = overlappingRange(ranges, condition, t);
+        if (overlap) {
+          refusals.push(refusal('014', 'profile_condition_ranges_should_not_overlap', `${where}: the range ${String(condition.min)}-${String(condition.max)} overlaps ${overlap.min}-${overlap.max} of ${at}.targets[${overlap.target}]`, { question_id: question }));
+        }
+      }
       inTarget.add(key);
       inProfile.add(key);
     });
@@ -176,6 +184,20 @@ function profileRefusals(profile: Json, at: string, adjustment: unknown): Profil
     if (form) refusals.push(form);
   });
   return refusals;
+}
+
+/**
+ * The range of another target of the profile, for the same question, that `condition`'s range overlaps
+ * (both ends count: 18-34 and 34-50 overlap), recording it for the targets after; none: undefined. A
+ * respondent in both could count towards either quota. Ranges within one target are its own business.
+ */
+function overlappingRange(ranges: Map<number, { min: number; max: number; target: number }[]>, condition: Json, target: number) {
+  const question = Number(condition.question_id);
+  const range = { min: Number(condition.min), max: Number(condition.max), target };
+  const known = ranges.get(question) ?? [];
+  const overlap = known.find((other) => other.target !== target && other.min <= range.max && range.min <= other.max);
+  ranges.set(question, [...known, range]);
+  return overlap;
 }
 
 /** A nominal quota goal above the target group's completes goal: it could never fill. */
