@@ -141,7 +141,7 @@ describe('changing a target group\'s profiles', () => {
       const { client, groupUrl } = await targetGroup({ completes_goal: 400, profiling: QUOTA_PROFILING });
       const before = await profiles(client, groupUrl);
       const twice = { ...gender(10, 30), targets: [...gender(10, 30).targets, gender(10, 30).targets[0]] };
-      const repeated = { object: 'regular', quotas_enabled: true, targets: [{ conditions: [{ object: 'range', question_id: 42, min: 18, max: 30 }, { object: 'range', question_id: 42, min: 18, max: 30 }], quota: { completes_goal: 5 } }] };
+      const repeated = { object: 'regular', quotas_enabled: true, targets: [{ conditions: [{ object: 'range', question_id: 42, min: 18, max: 30 }, { object: 'range', question_id: 42, min: 18, max: 30 }], quota: { name: '18-30', completes_goal: 5 } }] };
       const body = assertProfilingRefused(await manage(client, groupUrl, nominal(200, twice, repeated)), 'manage_target_group_profiles', [
         { name: 'profile_validation_error_039', reason: 'duplicate_condition_039', detail: /^profiling\.profiles\[0\]\.targets\[2\]\.conditions\[0\]: / },
         { name: 'profile_validation_error_039', reason: 'duplicate_condition_039', detail: /^profiling\.profiles\[1\]\.targets\[0\]\.conditions\[1\]: / },
@@ -152,7 +152,7 @@ describe('changing a target group\'s profiles', () => {
 
     it('refuses a blended profile with two targets of the same conditions, and takes the same selection in two of its targets', async () => {
       const { client, groupUrl } = await targetGroup({});
-      const cell = (option: string, min: number, max: number) => ({ conditions: [{ object: 'selection', question_id: 43, option }, { object: 'range', question_id: 42, min, max }], quota: { completes_goal_percentage: 25 } });
+      const cell = (option: string, min: number, max: number) => ({ conditions: [{ object: 'selection', question_id: 43, option }, { object: 'range', question_id: 42, min, max }], quota: { name: `${option} ${min}-${max}`, completes_goal_percentage: 25 } });
       const blended = (...targets: unknown[]) => ({ completes_goal: 100, profiling: { profile_adjustment_type: 'percentage', profiles: [{ object: 'blended', name: 'gender x age', quotas_enabled: true, targets }] } });
       const fine = await manage(client, groupUrl, blended(cell('1', 18, 34), cell('1', 35, 99), cell('2', 18, 34), cell('2', 35, 99)));
       assert.equal(fine.statusCode, 201, fine.body);
@@ -189,9 +189,40 @@ describe('changing a target group\'s profiles', () => {
       assert.deepEqual(body.invalid_params.map((param: Refusal) => param.metadata.question_id), [[42], [42]]);
       assert.deepEqual(await profiles(client, groupUrl), before);
       assert.equal((await manage(client, groupUrl, nominal(100, age([18, 34, 30], [35, 50, 30], [51, 64, 20], [65, 99, 20])))).statusCode, 201, 'ranges that only touch');
-      const cell = (option: string, min: number, max: number) => ({ conditions: [{ object: 'selection', question_id: 43, option }, { object: 'range', question_id: 42, min, max }], quota: { completes_goal_percentage: 25 } });
+      const cell = (option: string, min: number, max: number) => ({ conditions: [{ object: 'selection', question_id: 43, option }, { object: 'range', question_id: 42, min, max }], quota: { name: `${option} ${min}-${max}`, completes_goal_percentage: 25 } });
       const blended = { completes_goal: 100, profiling: { profile_adjustment_type: 'percentage', profiles: [{ object: 'blended', name: 'gender x age', quotas_enabled: true, targets: [cell('1', 18, 34), cell('2', 18, 34), cell('1', 30, 99), cell('2', 35, 99)] }] } };
       assert.equal((await manage(client, groupUrl, blended)).statusCode, 201);
+    });
+
+    it('refuses what Cint\'s numbered rules of a profile\'s shape refuse, all at once (023, 057, 065, 063, 034, 066), and changes nothing', async () => {
+      const { client, groupUrl } = await targetGroup({ profiling: QUOTA_PROFILING });
+      const before = await profiles(client, groupUrl);
+      const condition = (question: number) => ({ object: 'selection', question_id: question, option: '1' });
+      const blended = (blendedType: string | undefined, ...questions: number[]) => ({
+        object: 'blended', name: `blend of ${questions.join(' ')}`, ...(blendedType ? { blended_type: blendedType } : {}), quotas_enabled: true,
+        targets: [{ conditions: questions.map(condition), quota: { name: 'cell', completes_goal: 10 } }],
+      });
+      const unnamed = { object: 'regular', name: 'region', quotas_enabled: true, targets: [{ conditions: [condition(96), { ...condition(96), option: '2' }], quota: { completes_goal: 10 } }] };
+      const zip = { object: 'regular', name: 'zip', quotas_enabled: true, targets: [
+        { conditions: [{ object: 'open_ended', question_id: 45, allow_all_values: true, open_ended_values: [] }], quota: { completes_goal: 10 } },
+      ] };
+      const nothing = { ...age([18, 34, 0], [35, 99, 0]), name: 'age' };
+      const percentages = { object: 'regular', name: 'income', quotas_enabled: true, targets: ['1', '2'].map((option) => ({ conditions: [{ ...condition(61), option }], quota: { completes_goal_percentage: 0 } })) };
+      const answer = await manage(client, groupUrl, nominal(100, blended(undefined, 43, 42, 47, 113), unnamed, zip, nothing,
+        blended('interlock', 12, 13), blended('control', 43, 96), blended('control', 42, 96)));
+      const refusals = assertProfilingRefused(answer, 'manage_target_group_profiles', [
+        { name: 'profile_validation_error_023', reason: 'blended_profiles_cannot_have_more_than_3_questions_023', detail: /^profiling\.profiles\[0\]: a blended profile combines at most 3 questions; this one asks 43, 42, 47, 113$/ },
+        { name: 'profile_validation_error_057', reason: 'target_name_or_quota_name_must_be_provided_for_multiple_conditions_057', detail: /^profiling\.profiles\[1\]\.targets\[0\]: / },
+        { name: 'profile_validation_error_065', reason: 'allow_all_values_target_cannot_have_quota_065', detail: /^profiling\.profiles\[2\]\.targets\[0\]\.quota: / },
+        { name: 'profile_validation_error_063', reason: 'at_least_one_quota_should_have_completes_goal_greater_than_zero_063', detail: /^profiling\.profiles\[3\]: / },
+        { name: 'profile_validation_error_034', reason: 'blended_profile_cannot_be_more_than_1_034', detail: /^profiling\.profiles\[4\]: profiling\.profiles\[0\] is already the blended profile$/ },
+        { name: 'profile_validation_error_066', reason: 'blended_profile_with_control_as_blended_type_cannot_be_more_than_1_066', detail: /^profiling\.profiles\[6\]: profiling\.profiles\[5\] is already the control blended profile$/ },
+      ]);
+      assert.deepEqual(refusals.invalid_params[0]!.metadata.question_id, [43, 42, 47, 113]);
+      assert.deepEqual(await profiles(client, groupUrl), before);
+      assertProfilingRefused(await manage(client, groupUrl, { completes_goal: 100, profiling: { profile_adjustment_type: 'percentage', profiles: [percentages] } }), 'manage_target_group_profiles', [
+        { name: 'profile_validation_error_064', reason: 'at_least_one_quota_should_have_completes_goal_percentage_greater_than_zero_064', detail: /^profiling\.profiles\[0\]: every quota's completes_goal_percentage is 0$/ },
+      ]);
     });
 
     it('answers 400 in Cint\'s envelope for a body that breaks the schema, and 404 naming the target group it does not know', async () => {

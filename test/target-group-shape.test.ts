@@ -429,7 +429,7 @@ describe('get_target_group: the response shape, not the request', () => {
       profile_adjustment_type: 'percentage',
       profiles: [{
         object: 'blended', name: 'Women 18-34', quotas_enabled: true, targets: [
-          { conditions: [{ object: 'selection', question_id: 43, option: '2' }, { object: 'range', question_id: 42, min: 18, max: 34 }], quota: { completes_goal_percentage: 100 } },
+          { conditions: [{ object: 'selection', question_id: 43, option: '2' }, { object: 'range', question_id: 42, min: 18, max: 34 }], quota: { name: 'Women 18-34', completes_goal_percentage: 100 } },
         ],
       }],
     };

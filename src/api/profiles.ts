@@ -145,10 +145,12 @@ function quotaFormRefusal(adjustment: unknown, quota: unknown, at: string, quest
 /**
  * A profile's broken rules: a range whose min is above its max; a selection or range condition twice in
  * a target, or in two targets of a regular profile (a blended profile's targets combine conditions, so
- * there two targets with the same conditions are the duplicate); a quota in the wrong form.
+ * there two targets with the same conditions are the duplicate); overlapping ranges in a regular
+ * profile; a quota in the wrong form or without its goal; and the rules of the profile's shape
+ * (shapeRefusals).
  */
 function profileRefusals(profile: Json, at: string, adjustment: unknown): ProfilingRefusal[] {
-  const refusals: ProfilingRefusal[] = [];
+  const refusals: ProfilingRefusal[] = shapeRefusals(profile, at);
   const inProfile = new Set<string>();
   const targets = new Set<string>();
   // A regular profile's ranges so far, by question, with the target each is in.
@@ -186,6 +188,49 @@ function profileRefusals(profile: Json, at: string, adjustment: unknown): Profil
   return refusals;
 }
 
+/** A target's name: its own, else its quota's (deprecated) one. */
+const targetNameOf = (target: Json): string | undefined => {
+  const name = typeof target.name === 'string' && target.name !== '' ? target.name : (target.quota as Json | undefined)?.name;
+  return typeof name === 'string' && name !== '' ? name : undefined;
+};
+
+/**
+ * A profile's refusals for the rules of its shape that the document names and its own examples keep to
+ * (others they break, such as one question per regular profile or unique quota names, are left out):
+ * at most 3 questions in an interlocked blended profile (023); a name for a target of several
+ * conditions (057); no quota on a target that allows all values (065); not every quota at zero in a
+ * regular or interlocked profile (063, 064).
+ */
+function shapeRefusals(profile: Json, at: string): ProfilingRefusal[] {
+  const refusals: ProfilingRefusal[] = [];
+  const targets = objectsOf(profile.targets);
+  const questions = questionsOf(targets.flatMap((target) => objectsOf(target.conditions)));
+  const control = profile.object === 'blended' && profile.blended_type === 'control';
+  if (profile.object === 'blended' && !control && questions.length > MAX_BLENDED_QUESTIONS) {
+    refusals.push(refusal('023', 'blended_profiles_cannot_have_more_than_3_questions', `${at}: a blended profile combines at most ${MAX_BLENDED_QUESTIONS} questions; this one asks ${questions.join(', ')}`, { question_id: questions }));
+  }
+  targets.forEach((target, t) => {
+    const where = `${at}.targets[${t}]`;
+    const conditions = objectsOf(target.conditions);
+    if (!control && conditions.length > 1 && targetNameOf(target) === undefined) {
+      refusals.push(refusal('057', 'target_name_or_quota_name_must_be_provided_for_multiple_conditions', `${where}: a target of several conditions needs a name (its own or its quota's)`, { question_id: questionsOf(conditions) }));
+    }
+    const allValues = conditions.some((condition) => condition.object === 'open_ended' && condition.allow_all_values === true);
+    if (allValues && typeof target.quota === 'object' && target.quota !== null) {
+      refusals.push(refusal('065', 'allow_all_values_target_cannot_have_quota', `${where}.quota: a target that allows all values has no quota`, { question_id: questionsOf(conditions) }));
+    }
+  });
+  // A quota-enabled profile whose quotas are all at zero could fill nothing (a control profile's may).
+  const quotas = targets.map((target) => target.quota).filter((quota): quota is Json => typeof quota === 'object' && quota !== null);
+  const goals = quotas.map((quota) => quota.completes_goal_percentage ?? quota.completes_goal);
+  if (!control && profile.quotas_enabled !== false && goals.length > 0 && goals.every((goal) => goal === 0)) {
+    refusals.push(quotas.every((quota) => typeof quota.completes_goal_percentage === 'number')
+      ? refusal('064', 'at_least_one_quota_should_have_completes_goal_percentage_greater_than_zero', `${at}: every quota's completes_goal_percentage is 0`, { question_id: questions })
+      : refusal('063', 'at_least_one_quota_should_have_completes_goal_greater_than_zero', `${at}: every quota's completes_goal is 0`, { question_id: questions }));
+  }
+  return refusals;
+}
+
 /**
  * The range of another target of the profile, for the same question, that `condition`'s range overlaps
  * (both ends count: 18-34 and 34-50 overlap), recording it for the targets after; none: undefined. A
@@ -213,9 +258,18 @@ function quotaOverGoal(goal: number, completesGoal: number, at: string, metadata
 function profilingRefusals(profiles: Json[], adjustment: unknown, completesGoal: number): ProfilingRefusal[] {
   const refusals: ProfilingRefusal[] = [];
   const questionProfile = new Map<number, number>();
+  // At most one interlocked blended profile (034) and one control one (066).
+  const blendedOf = { interlock: -1, control: -1 };
   profiles.forEach((profile, p) => {
     const at = `profiling.profiles[${p}]`;
     refusals.push(...profileRefusals(profile, at, adjustment));
+    if (profile.object === 'blended') {
+      const kind = profile.blended_type === 'control' ? 'control' : 'interlock';
+      const first = blendedOf[kind];
+      if (first < 0) blendedOf[kind] = p;
+      else if (kind === 'control') refusals.push(refusal('066', 'blended_profile_with_control_as_blended_type_cannot_be_more_than_1', `${at}: profiling.profiles[${first}] is already the control blended profile`, {}));
+      else refusals.push(refusal('034', 'blended_profile_cannot_be_more_than_1', `${at}: profiling.profiles[${first}] is already the blended profile`, {}));
+    }
     objectsOf(profile.targets).forEach((target, t) => {
       const goal = (target.quota as Json | undefined)?.completes_goal;
       const over = typeof goal === 'number' ? quotaOverGoal(goal, completesGoal, `${at}.targets[${t}]`, { question_id: questionsOf(objectsOf(target.conditions)) }) : null;
@@ -387,6 +441,8 @@ function scaleQuotaGoals(profiles: Json[], before: number, after: number): void 
 
 /** "When this profile is later used to create a target group, there is a limit of 350 total quotas." */
 const MAX_QUOTAS = 350;
+/** "blended_profiles_cannot_have_more_than_3_questions" (023). */
+const MAX_BLENDED_QUESTIONS = 3;
 
 /** Every combination of one target of each profile, in the profiles' order (the first profile's targets vary slowest). */
 function combinations(profiles: Json[]): Json[][] {
