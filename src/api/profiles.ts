@@ -122,6 +122,9 @@ function keepingIds(group: TargetGroup, profiles: Json[]): Json[] {
 
 const questionsOf = (conditions: Json[]): number[] => [...new Set(conditions.map((condition) => Number(condition.question_id)))];
 
+/** The questions a profile asks, as its conditions name them. */
+const profileQuestions = (profile: Json): number[] => questionsOf(objectsOf(profile.targets).flatMap((target) => objectsOf(target.conditions)));
+
 /** A selection or range condition as a key ("duplicates in selection or range conditions" are refused); null for open-ended ones. */
 function selectionOrRangeKey(condition: Json): string | null {
   if (condition.object === 'selection') return `${String(condition.question_id)}:${String(condition.option)}`;
@@ -146,8 +149,7 @@ function quotaFormRefusal(adjustment: unknown, quota: unknown, at: string, quest
  * A profile's broken rules: a range whose min is above its max; a selection or range condition twice in
  * a target, or in two targets of a regular profile (a blended profile's targets combine conditions, so
  * there two targets with the same conditions are the duplicate); overlapping ranges in a regular
- * profile; a quota in the wrong form or without its goal; and the rules of the profile's shape
- * (shapeRefusals).
+ * profile; a quota in the wrong form; and the rules of the profile's shape (shapeRefusals).
  */
 function profileRefusals(profile: Json, at: string, adjustment: unknown): ProfilingRefusal[] {
   const refusals: ProfilingRefusal[] = shapeRefusals(profile, at);
@@ -204,7 +206,7 @@ const targetNameOf = (target: Json): string | undefined => {
 function shapeRefusals(profile: Json, at: string): ProfilingRefusal[] {
   const refusals: ProfilingRefusal[] = [];
   const targets = objectsOf(profile.targets);
-  const questions = questionsOf(targets.flatMap((target) => objectsOf(target.conditions)));
+  const questions = profileQuestions(profile);
   const control = profile.object === 'blended' && profile.blended_type === 'control';
   if (profile.object === 'blended' && !control && questions.length > MAX_BLENDED_QUESTIONS) {
     refusals.push(refusal('023', 'blended_profiles_cannot_have_more_than_3_questions', `${at}: a blended profile combines at most ${MAX_BLENDED_QUESTIONS} questions; this one asks ${questions.join(', ')}`, { question_id: questions }));
@@ -239,9 +241,10 @@ function shapeRefusals(profile: Json, at: string): ProfilingRefusal[] {
 function overlappingRange(ranges: Map<number, { min: number; max: number; target: number }[]>, condition: Json, target: number) {
   const question = Number(condition.question_id);
   const range = { min: Number(condition.min), max: Number(condition.max), target };
-  const known = ranges.get(question) ?? [];
+  let known = ranges.get(question);
+  if (!known) ranges.set(question, (known = []));
   const overlap = known.find((other) => other.target !== target && other.min <= range.max && range.min <= other.max);
-  ranges.set(question, [...known, range]);
+  known.push(range);
   return overlap;
 }
 
@@ -276,7 +279,7 @@ function profilingRefusals(profiles: Json[], adjustment: unknown, completesGoal:
       if (over) refusals.push(over);
     });
     if (profile.object !== 'regular') return;
-    for (const question of questionsOf(objectsOf(profile.targets).flatMap((target) => objectsOf(target.conditions)))) {
+    for (const question of profileQuestions(profile)) {
       const first = questionProfile.get(question);
       if (first === undefined) questionProfile.set(question, p);
       else refusals.push(refusal('006', 'profile_not_unique', `${at}: question ${question} is already the question of profiling.profiles[${first}]`, { question_id: [question] }));
@@ -308,9 +311,6 @@ export function checkProfiling(profiling: unknown, completesGoal: unknown): void
 }
 
 // ---- A profile template applied ----------------------------------------------------------------------------
-
-/** The questions a profile asks, as its conditions name them. */
-const profileQuestions = (profile: Json): number[] => questionsOf(objectsOf(profile.targets).flatMap((target) => objectsOf(target.conditions)));
 
 /**
  * The profiling with its template's profiles in it (create_target_group, update_target_group,
@@ -449,7 +449,7 @@ function combinations(profiles: Json[]): Json[][] {
   return profiles.reduce<Json[][]>((combined, profile) => combined.flatMap((prefix) => objectsOf(profile.targets).map((target) => [...prefix, target])), [[]]);
 }
 
-const profileName = (profile: Json) => (typeof profile.name === 'string' ? profile.name : `question ${questionsOf(objectsOf(profile.targets).flatMap((target) => objectsOf(target.conditions))).join('/')}`);
+const profileName = (profile: Json) => (typeof profile.name === 'string' ? profile.name : `question ${profileQuestions(profile).join('/')}`);
 
 /**
  * The blended profile of `profiles`: a target for each combination of their targets, its conditions
