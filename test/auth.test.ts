@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createSigner } from 'fast-jwt';
 import type { MockApp } from '../src/app.js';
-import { API_VERSION, ACCOUNT, assertCintError, assertMatchesSpec, clientOf, makeApp, projectsUrl } from './helpers.js';
+import { API_VERSION, ACCOUNT, assertCintError, assertMatchesSpec, clientOf, createProject, createTargetGroup, launch, makeApp, projectsUrl } from './helpers.js';
 
 const FOREIGN_SECRET = 'a-key-the-mock-has-never-seen-0123456789';
 const now = () => Math.floor(Date.now() / 1000);
@@ -219,6 +219,23 @@ describe('bearer tokens (authMode verify)', () => {
     // The document's example lists accounts 1 (Acme Inc.) and 2 (Globex Corp.); 202 is not in it.
     assert.deepEqual(await accounts(await clientOf(app, undefined, [202, 1])), { accounts: [{ id: 202, name: 'Account 202' }, { id: 1, name: 'Acme Inc.' }] });
     assert.deepEqual(await accounts(await clientOf(app)), { accounts: [{ id: 1, name: 'Acme Inc.' }, { id: 2, name: 'Globex Corp.' }] });
+  });
+
+  it('get_account_service_clients lists the client calling, by the user id its changes are attributed to, after the account\'s own', async () => {
+    const client = await clientOf(app, 'service-client-listed');
+    // A launch job says who made it: the client's user id.
+    const project = await createProject(app, client);
+    const { job } = await launch(app, client, project.id, await createTargetGroup(app, client, project.id));
+    const author = job.created_by;
+    assert.match(author, /^[0-9a-f-]{36}$/);
+    const listed = await app.inject({ method: 'GET', url: `/v1/accounts/${ACCOUNT}/service-clients`, headers: client.headers() });
+    assert.equal(listed.statusCode, 200, listed.body);
+    assertMatchesSpec('get_account_service_clients', 200, listed.json());
+    assert.deepEqual(listed.json().users, [
+      { id: '43292405-363e-4fa3-85a6-6e74a49fab2e', email: 'jane.doe@cint.com', name: 'Jane Doe' },
+      { id: '54736158-e90e-404c-bc32-4d938f8a9cfa', email: 'john.doe@cint.com', name: 'John Doe' },
+      { id: author, name: 'service-client-listed' },
+    ]);
   });
 });
 
