@@ -208,6 +208,15 @@ describe('profile templates', () => {
       assertCintError(answer, 400, 'bad_request_error', {
         invalid_params: [{ name: 'profiling.profiles[0].targets[0].conditions[0]', reason: 'the minimum value (65) cannot be greater than the maximum value (18) (profile_condition_min_greater_than_max_001)' }],
       });
+      // A template's own refusal and the rules its profiles break come in one 400, as manage gives them in one 422.
+      const elsewhere = await createTemplate(client, { locales: ['deu_de'], profiling: { profile_adjustment_type: 'percentage', profiles: [broken] } });
+      const both = await send(client, 'POST', groupsUrl, targetGroupBody({ locale: 'eng_us', profiling: { template_id: elsewhere, profile_adjustment_type: 'percentage' } }));
+      assertCintError(both, 400, 'bad_request_error', {
+        invalid_params: [
+          { name: 'profiling.template_id', reason: `template ${elsewhere} is for deu_de, not the target group's locale eng_us (template_locale_does_not_match_target_group_locale_040)` },
+          { name: 'profiling.profiles[0].targets[0].conditions[0]', reason: 'the minimum value (65) cannot be greater than the maximum value (18) (profile_condition_min_greater_than_max_001)' },
+        ],
+      });
     });
   });
 

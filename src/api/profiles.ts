@@ -296,18 +296,11 @@ function asBadRequest(refusals: ProfilingRefusal[]): CintError {
   }));
 }
 
-/**
- * A target group's profiling as create_target_group and update_target_group take it: the rules
- * manage_target_group_profiles and validate_profiles check, so that a configuration validate_profiles
- * answers 204 to is one they take, and one it refuses they refuse too, with their documented 400.
- */
-export function checkProfiling(profiling: unknown, completesGoal: unknown): void {
-  if (typeof profiling !== 'object' || profiling === null) return;
-  const { profiles, profile_adjustment_type: adjustment } = profiling as { profiles?: unknown; profile_adjustment_type?: unknown };
-  if (!Array.isArray(profiles)) return;
+/** The rules a target group's profiling breaks, as create_target_group and update_target_group send it (any shape the schema allows). */
+function profilingRulesBroken(profiling: unknown, completesGoal: unknown): ProfilingRefusal[] {
+  if (!isObject(profiling) || !Array.isArray(profiling.profiles)) return [];
   const goal = typeof completesGoal === 'number' ? completesGoal : Infinity;
-  const refusals = profilingRefusals(objectsOf(profiles).map(withoutDuplicateValues), adjustment, goal);
-  if (refusals.length > 0) throw asBadRequest(refusals);
+  return profilingRefusals(objectsOf(profiling.profiles).map(withoutDuplicateValues), profiling.profile_adjustment_type, goal);
 }
 
 // ---- A profile template applied ----------------------------------------------------------------------------
@@ -347,11 +340,16 @@ function templateApplied(session: Session, accountId: number, profiling: unknown
 }
 
 /**
- * A target group's body with its profile template applied (create_target_group, update_target_group):
- * the template's broken rules are its 400, as the other profiling rules are (checkProfiling).
+ * A target group's body as create_target_group and update_target_group take it: its profile template
+ * applied, then the template's refusals and the rules manage_target_group_profiles and validate_profiles
+ * check, all at once as manage gives them, so that a configuration validate_profiles answers 204 to is
+ * one they take, and one it refuses they refuse too. They document no 422: the refusals are their 400.
  */
-export function withProfileTemplate<Body extends { profiling?: unknown; locale?: unknown }>(session: Session, accountId: number, body: Body, locale: unknown = body.locale): Body {
+export function withCheckedProfiling<Body extends { profiling?: unknown; locale?: unknown; completes_goal?: unknown }>(
+  session: Session, accountId: number, body: Body, locale: unknown = body.locale,
+): Body {
   const { profiling, refusals } = templateApplied(session, accountId, body.profiling, locale);
+  refusals.push(...profilingRulesBroken(profiling, body.completes_goal));
   if (refusals.length > 0) throw asBadRequest(refusals);
   return profiling === body.profiling ? body : { ...body, profiling };
 }

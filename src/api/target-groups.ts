@@ -4,7 +4,7 @@ import { appendId, findProject, findTargetGroup } from '../sessions/lookup.js';
 import { paginate } from '../sessions/pagination.js';
 import { humanReadableId, jsonBytes, newId, type Session, type TargetGroup } from '../sessions/store.js';
 import type { Handlers } from './handler.js';
-import { checkProfiling, withProfileTemplate } from './profiles.js';
+import { withCheckedProfiling } from './profiles.js';
 import { draftView, newProfileIdBase } from './target-group-shape.js';
 import { progressOf, replaceSpec } from './target-group-views.js';
 import { cursorOf, highlight, localeParts, pageSizeOf } from './shared.js';
@@ -116,10 +116,9 @@ export const targetGroupHandlers = {
 
   create_target_group: ({ session, params, body: sent }) => {
     const project = findProject(session, params.account_id, params.project_id);
-    const body = withProfileTemplate(session, params.account_id, sent);
-    checkBusinessUnit(body);
-    checkSupplierIds(body.allocations, 'allocations.', 'suppliers');
-    checkProfiling(body.profiling, body.completes_goal);
+    checkBusinessUnit(sent);
+    checkSupplierIds(sent.allocations, 'allocations.', 'suppliers');
+    const body = withCheckedProfiling(session, params.account_id, sent);
     session.reserve();
     const spec = structuredClone(body) as Record<string, unknown>;
     const now = isoAt(session.now());
@@ -155,10 +154,9 @@ export const targetGroupHandlers = {
     if (group.status !== 'draft') {
       throw badRequest([], `target group ${group.id} is ${group.status}, and only a draft can be updated here; change a launched target group with update_launched_target_group_details (PUT …/details)`);
     }
-    const body = withProfileTemplate(session, params.account_id, sent, sent.locale ?? group.spec.locale);
-    checkBusinessUnit(body);
-    checkSupplierIds(body.allocations, 'allocations.', 'suppliers');
-    checkProfiling(body.profiling, body.completes_goal);
+    checkBusinessUnit(sent);
+    checkSupplierIds(sent.allocations, 'allocations.', 'suppliers');
+    const body = withCheckedProfiling(session, params.account_id, sent, sent.locale ?? group.spec.locale);
     const before = group.spec;
     const spec = structuredClone(body) as Record<string, unknown>;
     replaceSpec(session, group, actor, spec);
