@@ -12,9 +12,12 @@ import { withBody } from './uploads.js';
 const ITEM_PATH = operation('get_profile_template').path;
 const ACCOUNT_SCOPE = 'account';
 
+/** The account's profile templates in the session, in creation order (create_profile_template's generic collection). */
+const templatesOf = (session: Session, accountId: number) => session.resources.get(collectionKeyOf(ITEM_PATH, [accountId]));
+
 /** The account's profile template of that id, if the session has one. */
 export function templateOf(session: Session, accountId: number, templateId: string): StoredResource | undefined {
-  return session.resources.get(collectionKeyOf(ITEM_PATH, [accountId]))?.get(templateId);
+  return templatesOf(session, accountId)?.get(templateId);
 }
 
 /** A locale as templates and target groups are compared by it: Cint writes both eng_us and eng-us. */
@@ -33,7 +36,7 @@ export const profileTemplateHandlers = {
   list_profile_templates: ({ session, params, query }) => {
     const { scope, locales, order, ...page } = query;
     const wanted = new Set((locales ?? '').split(',').map(localeKey).filter((locale) => locale !== ''));
-    const templates = [...(session.resources.get(collectionKeyOf(ITEM_PATH, [params.account_id]))?.values() ?? [])];
+    const templates = [...(templatesOf(session, params.account_id)?.values() ?? [])];
     if (order !== 'asc') templates.reverse();
     const kept = templates.filter((template) => (scope === undefined || scope === (template.fields.scope ?? ACCOUNT_SCOPE))
       && (wanted.size === 0 || templateLocales(template).some((locale) => wanted.has(locale))));
