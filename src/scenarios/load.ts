@@ -251,20 +251,26 @@ function locatedProblem(issue: Issue, file: string, located: Located): ScenarioP
 /** Checks a file's data against the schema and compiles it, locating each problem in the text. */
 function checkAndCompile(data: unknown, text: string, file: string, name: string, located?: Located, aliases = false): { scenario: CompiledScenario | null; problems: ScenarioProblem[] } {
   const problem = (issue: Issue): ScenarioProblem => locatedProblem(issue, file, (located ??= parseYaml(text)));
+  const checked = checkScenarioData(data, name, file, aliases);
+  return { scenario: checked.scenario, problems: checked.issues.map(problem).sort(inFileOrder) };
+}
+
+/**
+ * A scenario's data checked against the schema and compiled: the scenario, or every issue found (a file's
+ * or a scenario sent through the admin API). The rules the schema accepted are still compiled, so one
+ * run reports every problem.
+ */
+export function checkScenarioData(data: unknown, name: string, file: string, aliases = false): { scenario: CompiledScenario | null; issues: Issue[] } {
   const shape = shapeIssue(data, aliases);
-  if (shape) return { scenario: null, problems: [problem(shape)] };
+  if (shape) return { scenario: null, issues: [shape] };
   const issues = checkAgainst(ScenarioFile, data);
-  if (issues.length === 0) {
-    const compiled = compileScenario(data as never, name, file);
-    return { scenario: compiled.scenario, problems: compiled.issues.map(problem).sort(inFileOrder) };
-  }
-  // The rules the schema accepted are still compiled, so one run reports every problem in the file.
+  if (issues.length === 0) return compileScenario(data as never, name, file);
   const rules = isPlainObject(data) && Array.isArray(data.rules) ? data.rules : null;
   const wrongRules = new Set(issues.map((issue) => (issue.path[0] === 'rules' ? issue.path[1] : undefined)).filter((index) => typeof index === 'number'));
   const semantic = rules && !issues.some((issue) => issue.path.length <= 1 && issue.path[0] === 'rules')
     ? compileScenario({ description: '', rules } as never, name, file, wrongRules).issues
     : [];
-  return { scenario: null, problems: [...issues, ...semantic].map(problem).sort(inFileOrder) };
+  return { scenario: null, issues: [...issues, ...semantic] };
 }
 
 function inFileOrder(a: ScenarioProblem, b: ScenarioProblem): number {
