@@ -157,7 +157,8 @@ export class StartedCintMockContainer extends AbstractStartedContainer {
 
   /** The scenario a session's requests get from now on (its progress starts afresh); null for the realistic behaviour. */
   async useScenario(session: string, scenario: string | null): Promise<void> {
-    await this.admin(scenario === null ? 'DELETE' : 'PUT', `/sessions/${encodeURIComponent(session)}/scenario`, scenario === null ? undefined : { scenario });
+    // PUT null, not DELETE: a container started withScenario() would give the session that default again.
+    await this.admin('PUT', `/sessions/${encodeURIComponent(session)}/scenario`, { scenario });
   }
 
   /** Forgets one session's state (objects, keys, journal, scenario progress), or every session's. */
