@@ -3,7 +3,7 @@
 import type { MockApp, MockServices } from './app.js';
 import { CINT_API_VERSION } from './cint/operations.js';
 import type { JournalEntry, JournalFilter } from './journal/journal.js';
-import type { ScenarioChoice } from './scenarios/catalog.js';
+import type { ScenarioChoice, ScenarioDefinition } from './scenarios/catalog.js';
 import type { Session } from './sessions/store.js';
 import { changeFielding, clockOf, jobTimingView, moveClock, setJobTiming, type ClockChange, type JobTimingChangeData } from './sessions/clock.js';
 import { deliveryView, type DeliveryFilter, type DeliveryStatus, type DeliveryView } from './webhooks/delivery.js';
@@ -47,8 +47,12 @@ export interface MockControl {
   token(clientId: string, options?: TokenOptions): string;
   /** Headers for a Cint request as `clientId`: Authorization and Cint-API-Version. */
   headers(clientId: string, options?: TokenOptions): Record<string, string>;
-  /** The scenario a session's requests get from now on; null for the realistic behaviour. */
-  useScenario(sessionId: string, scenario: string | null, clientId?: string | null): void;
+  /**
+   * The scenario a session's requests get from now on: a loaded scenario's name, a scenario's content
+   * (`{ rules: [...] }`, as in a file; throws ScenarioDefinitionError naming each problem), or null for
+   * the realistic behaviour.
+   */
+  useScenario(sessionId: string, scenario: string | ScenarioDefinition | null, clientId?: string | null): void;
   scenarioOf(sessionId: string, clientId?: string | null): ScenarioChoice;
   /** Names and descriptions of the loaded scenarios. */
   scenarios(): { name: string; description: string }[];
@@ -94,10 +98,13 @@ export class ScenarioNotFoundError extends Error {
  * Makes `scenario` the session's choice (null: the realistic behaviour) and restarts its progress, so a
  * newly chosen scenario starts from its first step. Shared by the admin API and the programmatic one.
  */
-export function chooseScenario({ sessions, scenarios }: MockServices, sessionId: string, scenario: string | null, clientId?: string | null): void {
-  if (scenario !== null && !scenarios.get(scenario)) throw new ScenarioNotFoundError(scenario, scenarios.names());
-  scenarios.choose(sessionId, scenario, clientId);
+export function chooseScenario({ sessions, scenarios }: MockServices, sessionId: string, scenario: string | object | null, clientId?: string | null): Promise<void> {
+  // Rules sent as data are a scenario of their own (ScenarioDefinitionError names what is wrong in them).
+  const name = scenario === null || typeof scenario === 'string' ? scenario : scenarios.defineInline(scenario);
+  if (name !== null && !scenarios.get(name) && !scenarios.hasInline(name)) throw new ScenarioNotFoundError(name, scenarios.names());
+  const saved = scenarios.choose(sessionId, name, clientId);
   for (const session of sessions.named(sessionId, clientId)) scenarios.restart(session);
+  return saved;
 }
 
 export function controlOf(app: MockApp): MockControl {
@@ -126,7 +133,7 @@ export function controlOf(app: MockApp): MockControl {
     token,
     headers: (clientId, options) => ({ authorization: `Bearer ${token(clientId, options)}`, 'cint-api-version': CINT_API_VERSION }),
     useScenario: (sessionId, scenario, clientId) => {
-      chooseScenario(app.mock, sessionId, scenario, clientId);
+      void chooseScenario(app.mock, sessionId, scenario, clientId);
       save(...sessions.named(sessionId, clientId));
     },
     scenarioOf: (sessionId, clientId) => scenarios.choiceOf(sessionId, clientId),

@@ -7,5 +7,5 @@ export { DeliveryTimeoutError, type DeliveryAttempt, type DeliveryStatus, type D
 export { makeConfig, ConfigError, type Config, type ConfigInput } from './config.js';
 export { operationIds, type OperationId } from './cint/operations.js';
 export type { JournalEntry, JournalFilter } from './journal/journal.js';
-export type { ScenarioChoice } from './scenarios/catalog.js';
+export { InlineScenarioSpaceError, ScenarioDefinitionError, type ScenarioChoice, type ScenarioDefinition } from './scenarios/catalog.js';
 export type { CintErrorBody, InvalidParam } from './cint/errors.js';

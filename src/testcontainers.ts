@@ -14,6 +14,7 @@ import { request as httpRequest, type IncomingMessage, type RequestOptions } fro
 import { request as httpsRequest } from 'node:https';
 import { resolve } from 'node:path';
 import type { JournalEntry, JournalFilter } from './journal/journal.js';
+import type { ScenarioDefinition } from './scenarios/catalog.js';
 import { AbstractStartedContainer, GenericContainer, getContainerRuntimeClient, Wait, type StartedTestContainer } from 'testcontainers';
 
 /** The port cint-mock listens on inside its image. */
@@ -155,8 +156,11 @@ export class StartedCintMockContainer extends AbstractStartedContainer {
     return { authorization: `Bearer ${await this.token(clientId, options)}`, 'cint-api-version': CINT_API_VERSION };
   }
 
-  /** The scenario a session's requests get from now on (its progress starts afresh); null for the realistic behaviour. */
-  async useScenario(session: string, scenario: string | null): Promise<void> {
+  /**
+   * The scenario a session's requests get from now on (its progress starts afresh): a loaded scenario's
+   * name, a scenario's content (`{ rules: [...] }`, as in a file), or null for the realistic behaviour.
+   */
+  async useScenario(session: string, scenario: string | ScenarioDefinition | null): Promise<void> {
     // PUT null, not DELETE: a container started withScenario() would give the session that default again.
     await this.admin('PUT', `/sessions/${encodeURIComponent(session)}/scenario`, { scenario });
   }

@@ -51,6 +51,7 @@ describe('makeConfig', () => {
       shutdownGraceMs: 1500,
       watchScenarios: true,
       watchPollMs: 0,
+      inlineScenarioBytes: 16777216,
       adminEnabled: true,
       journalSize: 1000,
       journalBytes: 262144,

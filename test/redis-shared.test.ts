@@ -103,6 +103,29 @@ describe('sessions in Redis, two instances in process', { skip: redisSkip }, () 
     assert.equal(counts.json().count, 3);
   });
 
+  it('a scenario sent to one instance answers on the other, its times counted across both, and outlives a restart', async () => {
+    const prefix = `inline-${randomUUID()}`;
+    const [a, b] = [await instance(prefix), await instance(prefix)];
+    const client = await clientOf(a);
+    const sent = { rules: [{ match: { operation: 'list_account_projects' }, respond: { status: 503, times: 4 } }] };
+    const chosen = await a.inject({ method: 'PUT', url: `/__admin/sessions/${client.clientId}/scenario`, payload: { scenario: sent } });
+    assert.equal(chosen.statusCode, 200, chosen.body);
+    const name = chosen.json().scenario as string;
+    // b never saw it sent: it takes the text from the store with the choice.
+    assertCintError(await b.inject({ url: projectsUrl(), headers: client.headers() }), 503, 'service_unavailable_error');
+    assertCintError(await a.inject({ url: projectsUrl(), headers: client.headers() }), 503, 'service_unavailable_error');
+    const onB = await b.inject({ url: `/__admin/sessions/${client.clientId}/scenario` });
+    assert.deepEqual(onB.json(), { session: client.clientId, scenario: name, chosen_by: 'session' });
+
+    // A new instance on the store carries on from the session's progress: two of the four are left.
+    await a.close();
+    apps.splice(apps.indexOf(a), 1);
+    const c = await instance(prefix);
+    const statuses = [];
+    for (const app of [c, b, c]) statuses.push((await app.inject({ url: projectsUrl(), headers: client.headers() })).statusCode);
+    assert.deepEqual(statuses, [503, 503, 200]);
+  });
+
   it('counts a session\'s requests on both instances; a read saves the count, not the session again', async () => {
     const prefix = `count-${randomUUID()}`;
     const [a, b] = [await instance(prefix), await instance(prefix)];

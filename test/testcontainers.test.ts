@@ -98,6 +98,16 @@ describe(`cint-mock/testcontainers with the image ${IMAGE}`, { skip }, () => {
       error instanceof CintMockRequestError && error.status === 400 && /no-such-scenario/.test(error.body));
   });
 
+  it('sends a scenario for one session, with no file: its rules answer that session, and wrong ones are a 400 naming the field', async () => {
+    await mock.useScenario('suite-sent', { rules: [{ match: { operation: 'list_account_projects' }, respond: { status: 429, headers: { 'retry-after': '3' } } }] });
+    const sent = await cint(mock, 'suite-sent', '/projects');
+    assert.equal(sent.status, 429, sent.body);
+    assert.equal(sent.headers.get('retry-after'), '3');
+    assert.equal((await cint(mock, 'suite-b', '/projects')).status, 200);
+    await assert.rejects(mock.useScenario('suite-sent', { rules: [{ match: { operation: 'list_account_projects' }, respond: { status: 42 } }] }), (error: unknown) =>
+      error instanceof CintMockRequestError && error.status === 400 && /scenario\.rules\[0\]\.respond\.status/.test(error.body));
+  });
+
   it("moves a session's clock", async () => {
     await cint(mock, 'clock-suite', '/projects');
     const moved = await mock.clock('clock-suite', { set: '2031-05-01T00:00:00Z' });

@@ -1,8 +1,9 @@
 // Admin API for scenarios: list them, reload them from disk, and choose one per session.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { badRequest } from '../cint/errors.js';
-import { formatProblem } from '../scenarios/load.js';
+import { badRequest, CintError } from '../cint/errors.js';
+import { InlineScenarioSpaceError, ScenarioDefinitionError } from '../scenarios/catalog.js';
+import { formatField, formatProblem } from '../scenarios/load.js';
 import { chooseScenario, ScenarioNotFoundError } from '../control.js';
 import { NoContent, SessionParams, SessionQuery } from './schemas.js';
 
@@ -63,22 +64,38 @@ export const scenarioAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.put('/sessions/:id/scenario', {
     schema: {
       tags,
-      summary: 'Choose the scenario for a session (null: the realistic behaviour); its progress starts afresh',
+      summary: 'Choose the scenario for a session (null: the realistic behaviour), or send its rules; its progress starts afresh',
+      description: 'A loaded scenario\'s name, null, or a scenario itself: `{"rules": [...]}` as in a scenario file (description and seed optional), '
+        + 'checked as a file is (400 naming each problem\'s path) and named `inline:` and its digest. It answers this session (or name) only.',
       params: SessionParams,
       querystring: SessionQuery,
-      body: Type.Object({ scenario: Type.Union([Type.String({ minLength: 1 }), Type.Null()]) }, { additionalProperties: false }),
+      body: Type.Object({
+        scenario: Type.Union([
+          Type.String({ minLength: 1 }),
+          Type.Null(),
+          Type.Object({}, { additionalProperties: true, description: 'a scenario file\'s content: {description?, seed?, rules} (schemas/scenario.schema.json)' }),
+        ]),
+      }, { additionalProperties: false }),
       response: { 200: ScenarioChoice },
     },
   }, async (request) => {
     const { id } = request.params;
     const clientId = request.query.client_id;
-    const name = request.body.scenario;
+    const scenario = request.body.scenario;
     try {
-      chooseScenario(app.mock, id, name, clientId);
+      await chooseScenario(app.mock, id, scenario, clientId);
     } catch (error) {
+      if (error instanceof ScenarioDefinitionError) {
+        throw badRequest(error.issues.map((issue) => ({ name: `scenario.${formatField(issue.path)}`, reason: `expected ${issue.expected}, found ${issue.found}` })),
+          'the scenario sent has problems; the session\'s scenario is unchanged');
+      }
+      if (error instanceof InlineScenarioSpaceError) {
+        throw new CintError(413, `the scenarios sent for sessions take ${error.held} bytes of the ${error.limit} this instance keeps (inlineScenarioBytes), `
+          + `and this one takes ${error.bytes}: forget the choices of sessions done with theirs (DELETE /__admin/sessions/{id}/scenario), or load it from a scenario file`);
+      }
       if (!(error instanceof ScenarioNotFoundError)) throw error;
-      throw badRequest([{ name: 'scenario', reason: `'scenario' names no scenario: ${JSON.stringify(name)}; known scenarios: ${catalog.names().join(', ')}.` }],
-        `unknown scenario ${JSON.stringify(name)}`);
+      throw badRequest([{ name: 'scenario', reason: `'scenario' names no scenario: ${JSON.stringify(scenario)}; known scenarios: ${catalog.names().join(', ')}.` }],
+        `unknown scenario ${JSON.stringify(scenario)}`);
     }
     return { session: id, ...catalog.choiceOf(id, clientId) };
   });

@@ -7,13 +7,15 @@ import { extname, join } from 'node:path';
 import { LRUCache } from 'lru-cache';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
+import { digestOf } from '../digest.js';
 import { sessionKey, type Session } from '../sessions/store.js';
 import type { CompiledScenario } from './compile.js';
 import { newScenarioState, type ScenarioState } from './decide.js';
 import { SeededRandom } from './random.js';
-import { nearestName } from './validate.js';
+import type { ScenarioFileData } from './schema.js';
+import { isPlainObject, nearestName, type Issue } from './validate.js';
 import {
-  BUILTIN_SCENARIOS_DIR, loadScenarioFolders, SCENARIO_EXTENSIONS, ScenarioError, type LoadedScenario, type ScenarioFolder, type ScenarioSet,
+  BUILTIN_SCENARIOS_DIR, checkScenarioData, formatField, loadScenarioFolders, SCENARIO_EXTENSIONS, ScenarioError, type LoadedScenario, type ScenarioFolder, type ScenarioSet,
 } from './load.js';
 
 export interface ScenarioCatalogOptions {
@@ -25,7 +27,37 @@ export interface ScenarioCatalogOptions {
   defaultScenario?: string | undefined;
   /** Session choices remembered (least recently used forgotten first). */
   maxSessions: number;
+  /** Bytes of sent scenarios (their JSON text) kept at once; 16 MiB unless given. */
+  inlineScenarioBytes?: number | undefined;
   log?: FastifyBaseLogger;
+}
+
+/**
+ * A scenario sent for a session (admin API, programmatic control) rather than read from a folder: a
+ * scenario file's content, its description optional.
+ */
+export type ScenarioDefinition = Omit<ScenarioFileData, 'description' | '$schema'> & { description?: string };
+
+/** The name a sent scenario goes by: `inline:` and the start of its text's digest, so the same rules are one scenario. */
+export const INLINE_PREFIX = 'inline:';
+const INLINE_FILE = '(sent through the admin API)';
+const INLINE_DESCRIPTION = 'a scenario sent through the admin API';
+const DEFAULT_INLINE_BYTES = 16 * 1024 * 1024;
+
+/** A sent scenario's problems, each at its path in what was sent (`rules[0].respond.status`). */
+export class ScenarioDefinitionError extends Error {
+  constructor(readonly issues: readonly Issue[]) {
+    super(`the scenario sent has ${issues.length === 1 ? 'a problem' : `${issues.length} problems`}:\n${issues.map((issue) => `  ${formatField(issue.path)}: expected ${issue.expected}, found ${issue.found}`).join('\n')}`);
+    this.name = 'ScenarioDefinitionError';
+  }
+}
+
+/** The sent scenarios in use would pass the instance's bound (inlineScenarioBytes). */
+export class InlineScenarioSpaceError extends Error {
+  constructor(readonly held: number, readonly limit: number, readonly bytes: number) {
+    super(`the scenarios sent for sessions take ${held} bytes of the ${limit} this instance keeps, and this one takes ${bytes}`);
+    this.name = 'InlineScenarioSpaceError';
+  }
 }
 
 /**
@@ -56,6 +88,8 @@ const RELOAD_DEBOUNCE_MS = 100;
 /** Where a shared store keeps the choices (implemented by sessions/redis.ts). */
 export interface ChoiceSharing {
   setChoice(key: string, stored: string): Promise<void>;
+  /** A sent scenario's text, for the other instances to take in (adoptInline) when a choice names it. */
+  setInline(name: string, text: string): Promise<void>;
   forgetChoices(name: string, clientId?: string | null): Promise<void>;
   forgetAllChoices(): Promise<void>;
 }
@@ -63,6 +97,10 @@ export interface ChoiceSharing {
 export class ScenarioCatalog extends EventEmitter<{ reloaded: [ScenarioSet]; 'reload-failed': [ScenarioError] }> {
   private set: ScenarioSet;
   private readonly choices: LRUCache<string, { name: string | null }>;
+  /** Scenarios sent for sessions, by name (inline:…), with the bytes of their text; unused ones go when room is needed. */
+  private readonly inline = new Map<string, { loaded: Pick<LoadedScenario, 'scenario' | 'digest'>; bytes: number; text: string }>();
+  private inlineBytes = 0;
+  private readonly inlineLimit: number;
   private readonly states = new WeakMap<Session, Map<string, ScenarioState>>();
   private readonly watchers: FSWatcher[] = [];
   private debounce: NodeJS.Timeout | undefined;
@@ -75,10 +113,12 @@ export class ScenarioCatalog extends EventEmitter<{ reloaded: [ScenarioSet]; 're
     set: ScenarioSet,
     maxSessions: number,
     private readonly log: FastifyBaseLogger | undefined,
+    inlineLimit = DEFAULT_INLINE_BYTES,
   ) {
     super();
     this.set = set;
     this.choices = new LRUCache({ max: maxSessions });
+    this.inlineLimit = inlineLimit;
   }
 
   /** Loads the folders; throws ScenarioError when a file, or the default scenario's name, is wrong. */
@@ -87,13 +127,13 @@ export class ScenarioCatalog extends EventEmitter<{ reloaded: [ScenarioSet]; 're
     if (options.userDir) folders.push({ dir: options.userDir, origin: 'user' });
     const defaultName = options.defaultScenario ?? null;
     const set = checkDefault(await loadScenarioFolders(folders), defaultName);
-    return new ScenarioCatalog(folders, defaultName, set, options.maxSessions, options.log);
+    return new ScenarioCatalog(folders, defaultName, set, options.maxSessions, options.log, options.inlineScenarioBytes);
   }
 
   /** The catalog a mock's configuration asks for, watching its folders when `watchScenarios` is on. */
-  static async fromConfig(config: Pick<Config, 'scenariosDir' | 'scenario' | 'watchScenarios' | 'watchPollMs' | 'maxSessions'>, log?: FastifyBaseLogger): Promise<ScenarioCatalog> {
+  static async fromConfig(config: Pick<Config, 'scenariosDir' | 'scenario' | 'watchScenarios' | 'watchPollMs' | 'maxSessions' | 'inlineScenarioBytes'>, log?: FastifyBaseLogger): Promise<ScenarioCatalog> {
     const catalog = await ScenarioCatalog.open({
-      userDir: config.scenariosDir, defaultScenario: config.scenario, maxSessions: config.maxSessions, ...(log ? { log } : {}),
+      userDir: config.scenariosDir, defaultScenario: config.scenario, maxSessions: config.maxSessions, inlineScenarioBytes: config.inlineScenarioBytes, ...(log ? { log } : {}),
     });
     if (config.watchScenarios) catalog.watch({ pollMs: config.watchPollMs });
     return catalog;
@@ -118,10 +158,81 @@ export class ScenarioCatalog extends EventEmitter<{ reloaded: [ScenarioSet]; 're
    * a client id (null: the shared session) it is that client's session's; without, every session of
    * that name's, whichever client it belongs to, unless one has a choice of its own.
    */
-  choose(name: string, scenario: string | null, clientId?: string | null): void {
+  choose(name: string, scenario: string | null, clientId?: string | null): Promise<void> {
     if (clientId === undefined) this.forget(name);
     this.choices.set(choiceKey(name, clientId), { name: scenario });
-    this.shared?.setChoice(choiceKey(name, clientId), scenario ?? '').catch(this.sharingFailed);
+    // A sent scenario's text goes to the shared store before the choice that names it (one connection, in order).
+    const text = scenario === null ? undefined : this.inline.get(scenario)?.text;
+    const inlineSaved = text === undefined ? undefined : this.shared?.setInline(scenario!, text);
+    const saved = this.shared?.setChoice(choiceKey(name, clientId), scenario ?? '');
+    return Promise.all([inlineSaved, saved]).then(() => undefined, this.sharingFailed);
+  }
+
+  /**
+   * Takes in a scenario sent for a session: checked and compiled as a file would be (throws
+   * ScenarioDefinitionError naming each problem's path), named by its text's digest, and kept while a
+   * choice names it. Throws InlineScenarioSpaceError when it would pass the instance's bound, after the
+   * sent scenarios no choice names any more are let go. Answers its name, for choose().
+   */
+  defineInline(definition: unknown): string {
+    const data = isPlainObject(definition) && definition.description === undefined ? { ...definition, description: INLINE_DESCRIPTION } : definition;
+    const text = JSON.stringify(data) ?? 'null';
+    const name = `${INLINE_PREFIX}${digestOf(text).slice(0, 16)}`;
+    if (this.inline.has(name)) return name;
+    const checked = checkScenarioData(data, name, INLINE_FILE);
+    if (!checked.scenario) throw new ScenarioDefinitionError(checked.issues);
+    this.keepInline(name, text, checked.scenario);
+    return name;
+  }
+
+  /** Whether a sent scenario of this name is held here (a shared store's choice may name one sent to another instance). */
+  hasInline(name: string): boolean {
+    return this.inline.has(name);
+  }
+
+  /**
+   * Takes in a sent scenario's text as another instance stored it (null: not there, or not readable);
+   * false, with a warning, when it cannot be used here.
+   */
+  adoptInline(name: string, text: string | null): boolean {
+    if (this.inline.has(name)) return true;
+    if (text === null) {
+      this.log?.warn({ scenario: name }, 'a scenario sent to another instance is not in the session store (it expired); its sessions get the realistic behaviour');
+      return false;
+    }
+    try {
+      const checked = checkScenarioData(JSON.parse(text), name, INLINE_FILE);
+      if (!checked.scenario) throw new ScenarioDefinitionError(checked.issues);
+      this.keepInline(name, text, checked.scenario);
+      return true;
+    } catch (error) {
+      this.log?.warn({ err: error, scenario: name }, 'a scenario sent to another instance cannot be used here; its sessions get the realistic behaviour');
+      return false;
+    }
+  }
+
+  private keepInline(name: string, text: string, scenario: CompiledScenario): void {
+    const bytes = Buffer.byteLength(text);
+    if (this.inlineBytes + bytes > this.inlineLimit) this.sweepInline();
+    if (this.inlineBytes + bytes > this.inlineLimit) throw new InlineScenarioSpaceError(this.inlineBytes, this.inlineLimit, bytes);
+    this.inline.set(name, { loaded: { scenario, digest: digestOf(text) }, bytes, text });
+    this.inlineBytes += bytes;
+  }
+
+  /** Lets go of the sent scenarios no choice names (a choice forgotten, replaced, or evicted). */
+  private sweepInline(): void {
+    const named = new Set<string | null>();
+    for (const choice of this.choices.values()) named.add(choice.name);
+    for (const [name, held] of this.inline) {
+      if (named.has(name)) continue;
+      this.inline.delete(name);
+      this.inlineBytes -= held.bytes;
+    }
+  }
+
+  /** A scenario by name: a file's, or one sent for a session. */
+  private loadedOf(name: string): Pick<LoadedScenario, 'scenario' | 'digest'> | undefined {
+    return this.set.scenarios.get(name) ?? this.inline.get(name)?.loaded;
   }
 
   /**
@@ -170,7 +281,7 @@ export class ScenarioCatalog extends EventEmitter<{ reloaded: [ScenarioSet]; 're
     // No session has chosen (a server started with --scenario): no lookups in the LRU cache per request.
     const choice = this.choices.size === 0 ? undefined : this.choices.get(session.id) ?? this.choices.get(choiceKey(session.name));
     const name = choice ? choice.name : this.defaultName;
-    return name === null ? null : this.set.scenarios.get(name)?.scenario ?? null;
+    return name === null ? null : this.loadedOf(name)?.scenario ?? null;
   }
 
   /**
@@ -195,7 +306,7 @@ export class ScenarioCatalog extends EventEmitter<{ reloaded: [ScenarioSet]; 're
   exportStates(session: Session): ScenarioProgress[] {
     const progress: ScenarioProgress[] = [];
     for (const [name, state] of this.states.get(session) ?? []) {
-      const loaded = this.set.scenarios.get(name);
+      const loaded = this.loadedOf(name);
       if (loaded?.scenario !== state.scenario) continue;
       progress.push({ name, source: loaded.digest, step: Array.from(state.step), used: Array.from(state.used), random: state.random.position });
     }
@@ -209,7 +320,7 @@ export class ScenarioCatalog extends EventEmitter<{ reloaded: [ScenarioSet]; 're
   importStates(session: Session, progress: readonly ScenarioProgress[]): void {
     const perSession = new Map<string, ScenarioState>();
     for (const saved of progress) {
-      const loaded = this.set.scenarios.get(saved.name);
+      const loaded = this.loadedOf(saved.name);
       if (!loaded || loaded.digest !== saved.source) continue;
       const scenario = loaded.scenario;
       if (saved.step.length !== scenario.rules.length || saved.used.length !== scenario.rules.length) continue;

@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis, type RedisOptions } from 'ioredis';
 import { digestOf } from '../digest.js';
-import type { ScenarioCatalog } from '../scenarios/catalog.js';
+import { INLINE_PREFIX, type ScenarioCatalog } from '../scenarios/catalog.js';
 import type { JournalEntry, JournalStore } from '../journal/journal.js';
 import type { DeliveryRecord, WebhookDeliverer } from '../webhooks/delivery.js';
 import { restoreSnapshot, snapshotJson, snapshotOf, type SessionSnapshot } from './snapshot.js';
@@ -41,12 +41,17 @@ end`;
 
 /**
  * Takes the lock when it is free; answers [version, snapshot or nil when the one held is current, the two
- * choices, the deliveries' version and records when newer, the request count].
+ * choices, the deliveries' version and records when newer, the request count]. A choice of a scenario sent
+ * for sessions (inline:…) keeps its text (<p>:scenario:<name>) for another idle timeout.
  */
 const ACQUIRE = `
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return false end
 local v = redis.call('HGET', KEYS[2], 'v') or ''
 local choices = redis.call('HMGET', KEYS[3], ARGV[4], ARGV[5])
+for i = 1, 2 do
+  local c = choices[i]
+  if c and string.sub(c, 1, 7) == 'inline:' then redis.call('PEXPIRE', ARGV[7] .. c, ARGV[8]) end
+end
 local dv = redis.call('GET', KEYS[4]) or ''
 local deliveries = false
 if dv ~= ARGV[6] then deliveries = redis.call('HVALS', KEYS[5]) end
@@ -164,7 +169,7 @@ type Acquired = [string, string | null, string | null, string | null, string, st
 
 interface SharedRedis extends Redis {
   acquireSession(lock: string, data: string, choices: string, deliveryVersion: string, deliveries: string, token: string, lockMs: number, known: string, key: string, name: string,
-    knownDeliveries: string): Promise<Acquired | null>;
+    knownDeliveries: string, scenarioPrefix: string, idleMs: number): Promise<Acquired | null>;
   saveDelivery(deliveries: string, order: string, version: string, id: string, record: string, limit: number, idleMs: number): Promise<number>;
   releaseSession(lock: string, data: string, sessions: string, token: string, snapshot: string, idleMs: number, now: number, key: string,
     maxSessions: number, prefix: string, clientId: string, maxPerClient: number, requestCount: number): Promise<string | null>;
@@ -345,9 +350,14 @@ export class RedisSessions {
       for (;;) {
         const answer = await this.redis.acquireSession(this.key('lock', session.id), this.key('session', session.id), this.key('choices'),
           this.key('deliveries-version', session.id), this.key('deliveries', session.id),
-          token, this.lockMs, this.versions.get(session) ?? '', session.id, session.name, this.deliveryVersions.get(session) ?? '');
+          token, this.lockMs, this.versions.get(session) ?? '', session.id, session.name, this.deliveryVersions.get(session) ?? '',
+          this.key('scenario', ''), this.options.idleMs);
         if (answer) {
-          if (bringIn) this.bringIn(session, answer);
+          if (bringIn) {
+            // A scenario another instance was sent, before the choice and the progress that name it.
+            await this.takeInScenarios([answer[2], answer[3]]);
+            this.bringIn(session, answer);
+          }
           else this.versions.set(session, answer[0]);
           break;
         }
@@ -418,8 +428,9 @@ export class RedisSessions {
   async pull(name: string, clientId?: string | null, withJournal = false): Promise<void> {
     return guarded(async () => {
       const keys = clientId !== undefined ? [sessionKey(name, clientId)] : (await this.liveKeys()).filter((key) => keyParts(key).name === name);
-      await Promise.all(keys.map((key) => this.pullKey(key, withJournal)));
+      // Choices first: a session's progress through a sent scenario applies once the scenario is here.
       await this.pullChoices([name, ...keys]);
+      await Promise.all(keys.map((key) => this.pullKey(key, withJournal)));
     });
   }
 
@@ -427,8 +438,8 @@ export class RedisSessions {
   async pullAll(): Promise<void> {
     return guarded(async () => {
       const keys = await this.liveKeys();
-      await Promise.all(keys.map((key) => this.pullKey(key, false)));
       await this.pullChoices([...new Set(keys.flatMap((key) => [key, keyParts(key).name]))]);
+      await Promise.all(keys.map((key) => this.pullKey(key, false)));
     });
   }
 
@@ -451,6 +462,22 @@ export class RedisSessions {
   async setChoice(choiceKey: string, choice: StoredChoice): Promise<void> {
     if (choice === null) await this.redis.hdel(this.key('choices'), choiceKey);
     else await this.redis.hset(this.key('choices'), choiceKey, choice);
+  }
+
+  /** Keeps a sent scenario's text for the other instances, for an idle timeout after the last request of a session that chose it. */
+  async setInline(name: string, text: string): Promise<void> {
+    await this.redis.set(this.key('scenario', name), text, 'PX', this.options.idleMs);
+  }
+
+  /**
+   * Takes in the sent scenarios these choices name that this instance does not hold yet. Never throws:
+   * one it cannot read or use leaves its sessions the realistic behaviour, with a warning.
+   */
+  private async takeInScenarios(choices: readonly (string | null | undefined)[]): Promise<void> {
+    for (const name of choices) {
+      if (!name?.startsWith(INLINE_PREFIX) || this.scenarios!.hasInline(name)) continue;
+      this.scenarios!.adoptInline(name, await this.redis.get(this.key('scenario', name)).catch(() => null));
+    }
   }
 
   /** Forgets the choices of a name, its own and its clients' sessions'; or of one client's session. */
@@ -504,6 +531,7 @@ export class RedisSessions {
   private async pullChoices(keys: string[]): Promise<void> {
     if (keys.length === 0) return;
     const values = await this.redis.hmget(this.key('choices'), ...keys);
+    await this.takeInScenarios(values);
     keys.forEach((key, index) => this.scenarios!.adoptChoice(key, values[index] ?? null));
   }
 

@@ -1,0 +1,165 @@
+// Scenarios sent for a session (PUT /__admin/sessions/{id}/scenario with the rules themselves, or the
+// programmatic useScenario with an object): checked as a file is, answering that session alone.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { controlOf, ScenarioDefinitionError, type MockApp } from '../src/index.js';
+import { assertCintError, clientOf, createProject, makeApp, projectBody, projectsUrl, type Client } from './helpers.js';
+
+const FLAKY_CREATE = {
+  description: 'create_project fails twice with 503, then answers',
+  rules: [{ match: { operation: 'create_project' }, respond: [{ status: 503, headers: { 'retry-after': '2' }, times: 2 }] }],
+};
+
+function admin(app: MockApp, method: 'GET' | 'PUT' | 'DELETE', url: string, payload?: unknown) {
+  return app.inject({ method, url: `/__admin${url}`, ...(payload === undefined ? {} : { payload: payload as object }) });
+}
+
+function createProjectRequest(app: MockApp, client: Client, name = 'Sent scenario project') {
+  return app.inject({ method: 'POST', url: projectsUrl(), headers: client.headers({ 'idempotency-key': client.idempotencyKey() }), payload: projectBody({ name }) });
+}
+
+describe('scenarios sent through the admin API', () => {
+  let app: MockApp;
+  before(async () => { app = await makeApp(); });
+  after(() => app.close());
+
+  it('answers the session as the rules say, then realistically once they are used up', async () => {
+    const client = await clientOf(app);
+    const chosen = await admin(app, 'PUT', `/sessions/${client.clientId}/scenario`, { scenario: FLAKY_CREATE });
+    assert.equal(chosen.statusCode, 200, chosen.body);
+    const choice = chosen.json() as { session: string; scenario: string; chosen_by: string };
+    assert.equal(choice.session, client.clientId);
+    assert.match(choice.scenario, /^inline:[A-Za-z0-9_-]{16}$/);
+    assert.equal(choice.chosen_by, 'session');
+
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      const refused = await createProjectRequest(app, client);
+      assertCintError(refused, 503, 'service_unavailable_error');
+      assert.equal(refused.headers['retry-after'], '2');
+    }
+    const created = await createProjectRequest(app, client);
+    assert.equal(created.statusCode, 202, created.body);
+
+    const journal = (await admin(app, 'GET', `/sessions/${client.clientId}/journal?operation=create_project`)).json() as { entries: { status: number; scenario: { name: string; rule: number } | null }[] };
+    assert.deepEqual(journal.entries.map((entry) => entry.status), [202, 503, 503]);
+    assert.deepEqual(journal.entries[2]!.scenario, { name: choice.scenario, rule: 0 });
+    assert.equal((await admin(app, 'GET', `/sessions/${client.clientId}/scenario`)).json().scenario, choice.scenario);
+  });
+
+  it('answers no other session: another client\'s stays realistic', async () => {
+    const scripted = await clientOf(app);
+    const other = await clientOf(app);
+    await admin(app, 'PUT', `/sessions/${scripted.clientId}/scenario`, { scenario: { rules: [{ match: { operation: '*' }, respond: { status: 500 } }] } });
+    assertCintError(await app.inject({ method: 'GET', url: projectsUrl(), headers: scripted.headers() }), 500, 'unexpected_internal_error');
+    assert.equal((await app.inject({ method: 'GET', url: projectsUrl(), headers: other.headers() })).statusCode, 200);
+    assert.deepEqual((await admin(app, 'GET', `/sessions/${other.clientId}/scenario`)).json(), { session: other.clientId, scenario: null, chosen_by: 'default' });
+  });
+
+  it('takes the same rules twice as one scenario whose progress starts afresh on each choice', async () => {
+    const client = await clientOf(app);
+    const first = (await admin(app, 'PUT', `/sessions/${client.clientId}/scenario`, { scenario: FLAKY_CREATE })).json().scenario as string;
+    assertCintError(await createProjectRequest(app, client), 503, 'service_unavailable_error');
+    const again = (await admin(app, 'PUT', `/sessions/${client.clientId}/scenario`, { scenario: FLAKY_CREATE })).json().scenario as string;
+    assert.equal(again, first);
+    // Chosen again: two 503s again, not one.
+    assertCintError(await createProjectRequest(app, client), 503, 'service_unavailable_error');
+    assertCintError(await createProjectRequest(app, client), 503, 'service_unavailable_error');
+    assert.equal((await createProjectRequest(app, client)).statusCode, 202);
+
+    // Its name chooses it for another session too, from its first step.
+    const named = await clientOf(app);
+    assert.equal((await admin(app, 'PUT', `/sessions/${named.clientId}/scenario`, { scenario: first })).statusCode, 200);
+    assertCintError(await createProjectRequest(app, named), 503, 'service_unavailable_error');
+  });
+
+  it('matches on the request as a file rule does, and its description and seed are kept optional', async () => {
+    const client = await clientOf(app);
+    const kept = (await createProject(app, client, { name: 'Kept project' })).id;
+    const gone = (await createProject(app, client, { name: 'Gone project' })).id;
+    const chosen = await admin(app, 'PUT', `/sessions/${client.clientId}/scenario`, {
+      scenario: { seed: 7, rules: [{ match: { operation: 'get_project_by_id', params: { project_id: gone } }, respond: { status: 404 } }] },
+    });
+    assert.equal(chosen.statusCode, 200, chosen.body);
+    assertCintError(await app.inject({ method: 'GET', url: `${projectsUrl()}/${gone}`, headers: client.headers() }), 404, 'not_found_error');
+    assert.equal((await app.inject({ method: 'GET', url: `${projectsUrl()}/${kept}`, headers: client.headers() })).statusCode, 200);
+  });
+
+  it('refuses rules with problems with a 400 naming each one\'s path, and keeps the scenario in use', async () => {
+    const client = await clientOf(app);
+    await admin(app, 'PUT', `/sessions/${client.clientId}/scenario`, { scenario: FLAKY_CREATE });
+    const refused = await admin(app, 'PUT', `/sessions/${client.clientId}/scenario`, {
+      scenario: {
+        rules: [
+          { match: { operation: 'create_projet' }, respond: { status: 503 } },
+          { match: { operation: 'create_project' }, respond: { status: 99 } },
+          { match: { operation: 'create_project', headers: { 'x-a': { matches: '^(a+)+$' } } }, respond: { status: 500 } },
+        ],
+      },
+    });
+    const body = assertCintError(refused, 400, 'bad_request_error', {
+      detail: "the scenario sent has problems; the session's scenario is unchanged",
+      invalid_params: [
+        { name: 'scenario.rules[0].match.operation', reason: /create_project/ },
+        { name: 'scenario.rules[1].respond.status', reason: /^expected / },
+        { name: 'scenario.rules[2].match.headers.x-a.matches', reason: /repetition inside a repetition/ },
+      ],
+    });
+    assert.equal(body.invalid_params.length, 3, refused.body);
+    const unknownField = await admin(app, 'PUT', `/sessions/${client.clientId}/scenario`, { scenario: { rulez: [] } });
+    assertCintError(unknownField, 400, 'bad_request_error', { detail: /scenario sent has problems/, invalid_params: [{ name: 'scenario.rulez' }, { name: 'scenario.rules' }] });
+    // The flaky scenario still answers.
+    assertCintError(await createProjectRequest(app, client), 503, 'service_unavailable_error');
+  });
+
+  it('is chosen for a name: every client\'s session of that name, and only one client\'s with client_id', async () => {
+    const alice = await clientOf(app);
+    const shared = `suite-${alice.clientId}`;
+    await admin(app, 'PUT', `/sessions/${shared}/scenario?client_id=${alice.clientId}`, { scenario: { rules: [{ match: { operation: 'list_account_projects' }, respond: { status: 429 } }] } });
+    const listed = await app.inject({ method: 'GET', url: projectsUrl(), headers: alice.headers({ 'x-mock-session': shared }) });
+    assertCintError(listed, 429, 'too_many_requests_problem_details');
+    // Alice's own session (no X-Mock-Session) is another session.
+    assert.equal((await app.inject({ method: 'GET', url: projectsUrl(), headers: alice.headers() })).statusCode, 200);
+  });
+});
+
+describe('the space sent scenarios take (inlineScenarioBytes)', () => {
+  let app: MockApp;
+  before(async () => { app = await makeApp({ inlineScenarioBytes: 2048 }); });
+  after(() => app.close());
+
+  const sized = (tag: string, bytes: number) => ({ description: `${tag} ${'x'.repeat(bytes)}`, rules: [{ match: { operation: 'create_project' }, respond: { status: 503 } }] });
+
+  it('refuses one past the bound with 413, and takes it once a choice naming another is forgotten', async () => {
+    const first = await clientOf(app);
+    const second = await clientOf(app);
+    assert.equal((await admin(app, 'PUT', `/sessions/${first.clientId}/scenario`, { scenario: sized('first', 1200) })).statusCode, 200);
+    const refused = await admin(app, 'PUT', `/sessions/${second.clientId}/scenario`, { scenario: sized('second', 1200) });
+    assertCintError(refused, 413, 'content_too_large_error', { detail: /inlineScenarioBytes/ });
+    assert.deepEqual((await admin(app, 'GET', `/sessions/${second.clientId}/scenario`)).json().scenario, null);
+
+    assert.equal((await admin(app, 'DELETE', `/sessions/${first.clientId}/scenario`)).statusCode, 204);
+    const taken = await admin(app, 'PUT', `/sessions/${second.clientId}/scenario`, { scenario: sized('second', 1200) });
+    assert.equal(taken.statusCode, 200, taken.body);
+    assertCintError(await createProjectRequest(app, second), 503, 'service_unavailable_error');
+    // The first session no longer has it: realistic again.
+    assert.equal((await createProjectRequest(app, first)).statusCode, 202);
+  });
+});
+
+describe('scenarios sent through the programmatic control', () => {
+  let app: MockApp;
+  before(async () => { app = await makeApp(); });
+  after(() => app.close());
+
+  it('useScenario takes the rules as an object, and throws naming the problems of wrong ones', async () => {
+    const control = controlOf(app);
+    const client = await clientOf(app);
+    control.useScenario(client.clientId, { rules: [{ match: { operation: 'list_account_projects' }, respond: { status: 403 } }] });
+    assert.match(control.scenarioOf(client.clientId).scenario ?? '', /^inline:/);
+    assertCintError(await app.inject({ method: 'GET', url: projectsUrl(), headers: client.headers() }), 403, 'authorization_error');
+
+    assert.throws(() => control.useScenario(client.clientId, { rules: [{ match: { operation: 'list_account_projects' }, respond: { status: 'x' as never } }] }),
+      (error: unknown) => error instanceof ScenarioDefinitionError && error.issues.some((issue) => issue.path.join('.') === 'rules.0.respond.status'));
+    assertCintError(await app.inject({ method: 'GET', url: projectsUrl(), headers: client.headers() }), 403, 'authorization_error');
+  });
+});
