@@ -107,6 +107,10 @@ describe('scenarios sent through the admin API', () => {
     assert.equal(body.invalid_params.length, 3, refused.body);
     const unknownField = await admin(app, 'PUT', `/sessions/${client.clientId}/scenario`, { scenario: { rulez: [] } });
     assertCintError(unknownField, 400, 'bad_request_error', { detail: /scenario sent has problems/, invalid_params: [{ name: 'scenario.rulez' }, { name: 'scenario.rules' }] });
+    // Neither a name nor a scenario: every shape the field takes is named.
+    assertCintError(await admin(app, 'PUT', `/sessions/${client.clientId}/scenario`, { scenario: [FLAKY_CREATE] }), 400, 'bad_request_error', {
+      invalid_params: [{ name: 'scenario', reason: "'scenario' must be of type string or object." }],
+    });
     // The flaky scenario still answers.
     assertCintError(await createProjectRequest(app, client), 503, 'service_unavailable_error');
   });

@@ -130,7 +130,14 @@ export function invalidParamsFrom(errors: readonly ErrorObject[], part: HttpPart
     const allowed = specific.length > 1 && specific.every((error) => error.keyword === 'const')
       ? specific.map((error) => String((error.params as { allowedValue?: unknown }).allowedValue))
       : null;
-    result.push({ name, reason: allowed ? `'${name}' must be one of: ${allowed.join(', ')}.` : reasonFor(specific[0] ?? list[0]!, name) });
+    // A union of types fails once per type (string, object): say each, not just the first.
+    const types = specific.length > 1 && specific.every((error) => error.keyword === 'type')
+      ? [...new Set(specific.map((error) => String((error.params as { type?: unknown }).type)))]
+      : null;
+    const reason = allowed ? `'${name}' must be one of: ${allowed.join(', ')}.`
+      : types && types.length > 1 ? `'${name}' must be of type ${types.slice(0, -1).join(', ')} or ${types.at(-1)!}.`
+        : reasonFor(specific[0] ?? list[0]!, name);
+    result.push({ name, reason });
   }
   // A field reported for a branch of a union may also appear under a child path; keep the list stable.
   return result;
