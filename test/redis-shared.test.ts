@@ -126,6 +126,16 @@ describe('sessions in Redis, two instances in process', { skip: redisSkip }, () 
     assert.deepEqual(statuses, [503, 503, 200]);
   });
 
+  it('a rate-limited step counts the window across both instances', async () => {
+    const [a, b] = await pair();
+    const client = await clientOf(a);
+    const sent = { rules: [{ match: { operation: 'list_account_projects' }, respond: { status: 429, rate_limit: { requests: 3, per_ms: 60_000 } } }] };
+    assert.equal((await b.inject({ method: 'PUT', url: `/__admin/sessions/${client.clientId}/scenario`, payload: { scenario: sent } })).statusCode, 200);
+    const statuses = [];
+    for (const app of [a, b, a, b, a]) statuses.push((await app.inject({ url: projectsUrl(), headers: client.headers() })).statusCode);
+    assert.deepEqual(statuses, [200, 200, 200, 429, 429]);
+  });
+
   it('counts a session\'s requests on both instances; a read saves the count, not the session again', async () => {
     const prefix = `count-${randomUUID()}`;
     const [a, b] = [await instance(prefix), await instance(prefix)];

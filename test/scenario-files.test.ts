@@ -77,7 +77,7 @@ rules:
     assert.deepEqual(problems, [
       'broken.yaml:4:23: rules[0].respond.fault: expected a fault (connection_reset, empty_response, malformed_body, hang), found "hangg" (did you mean "hang"?)',
       'broken.yaml:6:14: rules[1].respond: expected a step: "passthrough", or an object with status, passthrough: true, fault, job or webhook, found {"statuss":500}',
-      'broken.yaml:8:29: rules[2].respond.passthrough: expected one of the fields status, body, headers, delay_ms, times, probability, found "passthrough"',
+      'broken.yaml:8:29: rules[2].respond.passthrough: expected one of the fields status, body, headers, delay_ms, times, probability, rate_limit, found "passthrough"',
       'broken.yaml:10:29: rules[3].respond.status: expected no status with fault hang (only malformed_body sends one), found 500',
     ]);
   });

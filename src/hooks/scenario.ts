@@ -26,7 +26,7 @@ export function scenarioEngine(app: FastifyInstance): void {
   const adjusted = new WeakMap<FastifyRequest, CompiledStep>();
 
   app.addHook('preValidation', (request, reply, done) => {
-    let decided: { step: CompiledStep; delayMs: number } | null;
+    let decided: Decided | null;
     try {
       decided = decide(request);
     } catch (error) {
@@ -37,9 +37,9 @@ export function scenarioEngine(app: FastifyInstance): void {
       done();
       return;
     }
-    const { step, delayMs } = decided;
+    const { delayMs } = decided;
     if (delayMs <= 0) {
-      answer(request, reply, step, done);
+      answer(request, reply, decided, done);
       return;
     }
     void setDown(app, request).then(() => stillOpenAfter(delayMs, reply.raw)).then(async (open) => {
@@ -47,13 +47,13 @@ export function scenarioEngine(app: FastifyInstance): void {
       if (!open) reply.hijack();
       else {
         await takeUp(app, request);
-        answer(request, reply, step, done);
+        answer(request, reply, decided, done);
       }
     }).catch((error: unknown) => done(error as Error));
   });
 
   /** The step that answers this request and how long it waits first; null: the realistic answer, as is. */
-  function decide(request: FastifyRequest): { step: CompiledStep; delayMs: number } | null {
+  function decide(request: FastifyRequest): Decided | null {
     const context = request.cint;
     const operationId = context.operation?.id;
     const session = context.session;
@@ -69,10 +69,11 @@ export function scenarioEngine(app: FastifyInstance): void {
     const scenario = scenarioFor(request, session);
     const rules = scenario?.byOperation.get(operationId);
     if (!scenario || !rules) return null;
-    const decision = decideResponse(rules, factsOf(request, operationId), catalog.stateOf(session, scenario));
+    // Rate limits count on the session's clock: real time, moved on with the admin API's clock.
+    const decision = decideResponse(rules, factsOf(request, operationId), catalog.stateOf(session, scenario), session.now());
     if (!decision) return null;
     context.scenario = { name: scenario.name, rule: decision.rule };
-    return { step: decision.step, delayMs: decision.delayMs };
+    return decision;
   }
 
   app.addHook('onSend', (request, reply, payload, done) => {
@@ -105,8 +106,8 @@ export function scenarioEngine(app: FastifyInstance): void {
     return loaded.scenario;
   }
 
-  /** Answers as `step` says; a step that keeps the realistic answer passes the request on (`done`). */
-  function answer(request: FastifyRequest, reply: FastifyReply, step: CompiledStep, done: HookHandlerDoneFunction): void {
+  /** Answers as the decided step says; a step that keeps the realistic answer passes the request on (`done`). */
+  function answer(request: FastifyRequest, reply: FastifyReply, { step, retryAfterSeconds }: Decided, done: HookHandlerDoneFunction): void {
     const operationId = request.cint.operation!.id;
     switch (step.kind) {
       case 'job':
@@ -120,7 +121,7 @@ export function scenarioEngine(app: FastifyInstance): void {
         done();
         return;
       case 'respond':
-        sendScripted(request, reply, operationId, step);
+        sendScripted(request, reply, operationId, step, retryAfterSeconds);
         return;
       case 'fault': {
         const status = step.status ?? successStatusWithBody(operationId);
@@ -136,8 +137,18 @@ export function scenarioEngine(app: FastifyInstance): void {
   }
 }
 
-/** A scripted status: Cint's envelope (with the rule's fields over it) for 4xx/5xx, the rule's body otherwise. */
-function sendScripted(request: FastifyRequest, reply: FastifyReply, operationId: OperationId, step: CompiledStep): FastifyReply {
+/** How a request is answered: a step, how long it waits first, and a rate-limited step's Retry-After. */
+interface Decided {
+  readonly step: CompiledStep;
+  readonly delayMs: number;
+  readonly retryAfterSeconds?: number | undefined;
+}
+
+/**
+ * A scripted status: Cint's envelope (with the rule's fields over it) for 4xx/5xx, the rule's body
+ * otherwise. A rate-limited step says when its window ends in Retry-After, unless its headers set one.
+ */
+function sendScripted(request: FastifyRequest, reply: FastifyReply, operationId: OperationId, step: CompiledStep, retryAfterSeconds?: number): FastifyReply {
   const status = step.status!;
   if (status === 304) return reply.code(status).headers(step.headers).send();
   if (status >= 300 && status < 400 && step.body === undefined) {
@@ -148,7 +159,8 @@ function sendScripted(request: FastifyRequest, reply: FastifyReply, operationId:
   }
   if (status >= 400) {
     // The envelope itself, not a CintError: a scripted answer is not an error of the mock's.
-    return sendEnvelope(reply, status, scriptedEnvelope(step, operationId), step.headers);
+    const headers = retryAfterSeconds === undefined || 'retry-after' in step.headers ? step.headers : { ...step.headers, 'retry-after': String(retryAfterSeconds) };
+    return sendEnvelope(reply, status, scriptedEnvelope(step, operationId), headers);
   }
   reply.code(status).headers(step.headers);
   if (typeof step.body === 'string' && step.headers['content-type']) return reply.send(step.body);
@@ -230,7 +242,7 @@ function preferStep(status: number): CompiledStep {
   if (!step) {
     step = Object.freeze({
       kind: status >= 300 ? 'respond' : 'passthrough', status, body: undefined, fault: null, job: null, webhook: null,
-      headers: Object.freeze({}), delayMs: null, times: Infinity, probability: 1,
+      headers: Object.freeze({}), delayMs: null, times: Infinity, probability: 1, rateLimit: null,
     });
     preferSteps.set(status, step);
   }

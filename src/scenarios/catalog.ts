@@ -73,6 +73,8 @@ export interface ScenarioProgress {
   used: number[];
   /** The random stream's position (SeededRandom.position). */
   random: number;
+  /** Per rule, for rate-limited steps: the window's start and its requests, in pairs (absent in snapshots made before rate limits). */
+  window?: number[];
 }
 
 export type ReloadOutcome = { ok: true; scenarios: number } | { ok: false; error: ScenarioError };
@@ -308,7 +310,10 @@ export class ScenarioCatalog extends EventEmitter<{ reloaded: [ScenarioSet]; 're
     for (const [name, state] of this.states.get(session) ?? []) {
       const loaded = this.loadedOf(name);
       if (loaded?.scenario !== state.scenario) continue;
-      progress.push({ name, source: loaded.digest, step: Array.from(state.step), used: Array.from(state.used), random: state.random.position });
+      const window = state.windowStart.some((start) => start !== 0)
+        ? Array.from(state.windowStart).flatMap((start, index) => [start, state.windowCount[index]!])
+        : undefined;
+      progress.push({ name, source: loaded.digest, step: Array.from(state.step), used: Array.from(state.used), random: state.random.position, ...(window ? { window } : {}) });
     }
     return progress;
   }
@@ -323,9 +328,13 @@ export class ScenarioCatalog extends EventEmitter<{ reloaded: [ScenarioSet]; 're
       const loaded = this.loadedOf(saved.name);
       if (!loaded || loaded.digest !== saved.source) continue;
       const scenario = loaded.scenario;
-      if (saved.step.length !== scenario.rules.length || saved.used.length !== scenario.rules.length) continue;
+      const rules = scenario.rules.length;
+      if (saved.step.length !== rules || saved.used.length !== rules) continue;
+      const window = saved.window?.length === rules * 2 ? saved.window : undefined;
       perSession.set(saved.name, {
         scenario, step: Uint32Array.from(saved.step), used: Float64Array.from(saved.used), random: new SeededRandom(saved.random),
+        windowStart: window ? Float64Array.from({ length: rules }, (_, index) => window[index * 2]!) : new Float64Array(rules),
+        windowCount: window ? Float64Array.from({ length: rules }, (_, index) => window[index * 2 + 1]!) : new Float64Array(rules),
       });
     }
     this.states.set(session, perSession);

@@ -49,6 +49,8 @@ export interface CompiledStep {
   readonly job: JobScript | null;
   /** webhook: the realistic handler runs, and the events it publishes are delivered as this says. */
   readonly webhook: DeliveryScript | null;
+  /** respond with a 4xx/5xx: only the requests past `requests` in a window of `windowMs` are answered; null: every one. */
+  readonly rateLimit: Readonly<{ requests: number; windowMs: number }> | null;
 }
 
 export interface CompiledRule {
@@ -555,6 +557,7 @@ function compileStep(step: StepData, at: FieldPath, issues: Issue[], matched: re
     delayMs: delayMs && delayMs[1] > 0 ? Object.freeze(delayMs) : null,
     times: data.times ?? Infinity,
     probability: data.probability ?? 1,
+    rateLimit: null,
   };
 
   if ('fault' in data) {
@@ -582,9 +585,14 @@ function compileStep(step: StepData, at: FieldPath, issues: Issue[], matched: re
   if (status >= 400 && body !== undefined && !isPlainObject(body)) {
     issues.push({ path: [...at, 'body'], expected: "an object of fields merged over Cint's error envelope (id, object, detail, invalid_params)", found: describeValue(body) });
   }
+  const limit = data.rate_limit;
+  if (limit !== undefined && status < 400) {
+    issues.push({ path: [...at, 'rate_limit'], expected: 'rate_limit only with a status from 400 to 599 (the requests past the limit are refused with it)', found: `status ${status}`, atKey: true });
+  }
   // A success status without a body keeps the realistic answer and changes only its status.
   const kind = status < 400 && body === undefined ? 'passthrough' : 'respond';
-  return Object.freeze({ kind, status, body, fault: null, job: null, webhook: null, ...common });
+  const rateLimit = limit === undefined ? null : Object.freeze({ requests: limit.requests, windowMs: limit.per_ms });
+  return Object.freeze({ kind, status, body, fault: null, job: null, webhook: null, ...common, rateLimit });
 }
 
 /**

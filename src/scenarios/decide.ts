@@ -12,6 +12,9 @@ export interface ScenarioState {
   readonly step: Uint32Array;
   /** Per rule (by index): how many requests the step in use has answered. */
   readonly used: Float64Array;
+  /** Per rule (by index), for a step with a rate limit: when its window began (session clock, ms; 0: none yet), and the requests in it. */
+  readonly windowStart: Float64Array;
+  readonly windowCount: Float64Array;
   readonly random: SeededRandom;
 }
 
@@ -21,6 +24,8 @@ export interface Decision {
   readonly step: CompiledStep;
   /** The delay drawn for this request, in milliseconds. */
   readonly delayMs: number;
+  /** A rate-limited step's answer: the whole seconds left in its window (at least 1), for Retry-After. */
+  readonly retryAfterSeconds?: number;
 }
 
 export function newScenarioState(scenario: CompiledScenario, sessionId: string): ScenarioState {
@@ -28,6 +33,8 @@ export function newScenarioState(scenario: CompiledScenario, sessionId: string):
     scenario,
     step: new Uint32Array(scenario.rules.length),
     used: new Float64Array(scenario.rules.length),
+    windowStart: new Float64Array(scenario.rules.length),
+    windowCount: new Float64Array(scenario.rules.length),
     random: randomFor(scenario.seed, sessionId),
   };
 }
@@ -41,7 +48,7 @@ export function newScenarioState(scenario: CompiledScenario, sessionId: string):
  * not match; and a rule that does not match changes nothing (no counter, no draw). Trying the
  * candidates in file order therefore decides exactly as trying every rule in file order would.
  */
-export function decideResponse(operation: OperationRules, facts: RequestFacts, state: ScenarioState): Decision | null {
+export function decideResponse(operation: OperationRules, facts: RequestFacts, state: ScenarioState, now = Date.now()): Decision | null {
   const { rules, unkeyed } = operation;
   const keyed = keyedCandidates(operation, facts);
   // Two ascending lists of positions, walked together: the candidates in file order.
@@ -49,22 +56,39 @@ export function decideResponse(operation: OperationRules, facts: RequestFacts, s
   let k = 0;
   while (u < unkeyed.length || k < keyed.length) {
     const position = k >= keyed.length || (u < unkeyed.length && unkeyed[u]! < keyed[k]!) ? unkeyed[u++]! : keyed[k++]!;
-    const decision = tryRule(rules[position]!, facts, state);
+    const decision = tryRule(rules[position]!, facts, state, now);
     if (decision) return decision;
   }
   return null;
 }
 
 /** The rule's answer to the request, or null when it does not match or steps aside. */
-function tryRule(rule: CompiledRule, facts: RequestFacts, state: ScenarioState): Decision | null {
+function tryRule(rule: CompiledRule, facts: RequestFacts, state: ScenarioState, now: number): Decision | null {
   if (!meetsAll(rule.exact, facts) || (rule.check !== null && !rule.check(facts))) return null;
   const step = currentStep(rule, state);
   if (!step) return null;
+  const waitMs = step.rateLimit === null ? null : overLimit(rule.index, step.rateLimit, state, now);
+  if (waitMs === undefined) return null;
   if (step.probability < 1 && !(state.random.next() < step.probability)) return null;
   if (step.times !== Infinity && state.used[rule.index]! < step.times) state.used[rule.index]! += 1;
   const delay = step.delayMs;
   const delayMs = delay === null ? 0 : delay[0] === delay[1] ? delay[0] : state.random.between(delay[0], delay[1]);
-  return { rule: rule.index, step, delayMs };
+  return waitMs === null ? { rule: rule.index, step, delayMs } : { rule: rule.index, step, delayMs, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
+}
+
+/**
+ * Counts the request in the rule's window (a new window begins with the first request after the last one
+ * ended): undefined while the window has room (the step steps aside), else the milliseconds left in it.
+ */
+function overLimit(index: number, limit: { requests: number; windowMs: number }, state: ScenarioState, now: number): number | undefined {
+  let start = state.windowStart[index]!;
+  // A clock set back before the window began starts a new one too.
+  if (start === 0 || now >= start + limit.windowMs || now < start) {
+    start = state.windowStart[index] = now;
+    state.windowCount[index] = 0;
+  }
+  state.windowCount[index]! += 1;
+  return state.windowCount[index]! > limit.requests ? start + limit.windowMs - now : undefined;
 }
 
 /** The step that answers the rule's next request, moving on when one is used up; null once the rule is spent. */
@@ -84,5 +108,8 @@ function currentStep(rule: CompiledRule, state: ScenarioState): CompiledStep | n
   }
   state.step[index] = position;
   state.used[index] = 0;
+  // The next step's rate limit, if any, counts from its own first request.
+  state.windowStart[index] = 0;
+  state.windowCount[index] = 0;
   return rule.steps[position]!;
 }

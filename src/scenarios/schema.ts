@@ -98,12 +98,27 @@ const stepCommon = {
   probability: Type.Optional(Probability),
 };
 
+export const RateLimit = Type.Object({
+  requests: Type.Integer({
+    minimum: 1, maximum: 1_000_000, title: 'an integer from 1 to 1000000',
+    description: 'How many of the rule\'s requests each window lets through (the rule steps aside for them)',
+  }),
+  per_ms: Type.Integer({
+    minimum: 1, maximum: 86_400_000, title: 'milliseconds from 1 to 86400000',
+    description: "The window, on the session's clock, from the first request after the last window ended",
+  }),
+}, {
+  additionalProperties: false, title: '{ requests, per_ms }',
+  description: "4xx/5xx only: the step answers only the requests past `requests` in a window of per_ms, with Retry-After the seconds left in it; the others step aside",
+});
+
 export const StatusStep = Type.Object({
   status: Type.Integer({ minimum: 200, maximum: 599, title: 'an HTTP status from 200 to 599' }),
   body: Type.Optional(Type.Unknown({
     description: "4xx/5xx: fields merged over Cint's error envelope. 2xx/3xx: the whole body sent; without it the realistic answer is sent with this status",
   })),
   ...stepCommon,
+  rate_limit: Type.Optional(RateLimit),
 }, { additionalProperties: false, title: 'a status step' });
 
 export const PassthroughStep = Type.Object({
