@@ -7,7 +7,7 @@ import { startMock } from '../src/server.js';
 import { decideResponse, newScenarioState } from '../src/scenarios/decide.js';
 import type { RequestFacts } from '../src/scenarios/compile.js';
 import {
-  API_VERSION, ULID, assertCintError, clientOf, futureDate, makeApp, projectBody, projectsUrl, targetGroupBody, targetGroupsUrl,
+  API_VERSION, ULID, advanceClock, assertCintError, clientOf, futureDate, makeApp, projectBody, projectsUrl, targetGroupBody, targetGroupsUrl,
 } from './helpers.js';
 import { clientUsing } from './scenario-helpers.js';
 
@@ -32,7 +32,7 @@ describe('built-in scenarios', () => {
     const response = await app.inject({ method: 'GET', url: '/__admin/scenarios' });
     const names = (response.json().scenarios as { name: string; origin: string }[]).map((scenario) => scenario.name);
     assert.deepEqual(names, [
-      'chaos', 'expired-token', 'flaky', 'forbidden-account', 'happy-path', 'network-faults', 'not-found',
+      'backoff', 'chaos', 'expired-token', 'flaky', 'forbidden-account', 'happy-path', 'network-faults', 'not-found',
       'rate-limited', 'server-error', 'slow', 'unavailable', 'validation-error',
     ]);
   });
@@ -105,6 +105,17 @@ describe('built-in scenarios', () => {
     const limited = await list(client2);
     assertCintError(limited, 429, 'too_many_requests_problem_details');
     assert.equal(limited.headers['retry-after'], '1');
+  });
+
+  it('backoff: past three requests in a second, 429 with Retry-After until the second ends', async () => {
+    const client = await clientUsing(app, 'backoff');
+    assert.deepEqual(await statuses(client, 3), [200, 200, 200]);
+    const limited = await list(client);
+    assertCintError(limited, 429, 'too_many_requests_problem_details');
+    assert.equal(limited.headers['retry-after'], '1');
+    // Waiting as told (here on the session's clock) lets the client through again.
+    await advanceClock(app, client, 'PT1S');
+    assert.deepEqual(await statuses(client, 4), [200, 200, 200, 429]);
   });
 
   it('flaky: 503 twice with Retry-After, then success', async () => {

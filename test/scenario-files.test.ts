@@ -455,7 +455,7 @@ describe('the command line', () => {
   it('cint-mock validate with no folder checks the built-in scenarios', async () => {
     const { code, stdout } = await runCli(['validate']);
     assert.equal(code, 0);
-    assert.match(stdout, /12 scenarios valid/);
+    assert.match(stdout, /13 scenarios valid/);
   });
 
   it('a broken scenario file at start exits 1 with the message', async () => {
