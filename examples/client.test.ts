@@ -1,5 +1,6 @@
 // How a team tests its Cint client against cint-mock: one mock for the file, one session per test
-// (the client id), a built-in scenario per behaviour, and the journal to check what the client sent.
+// (the client id), a built-in scenario per behaviour (or rules sent for the session), and the journal
+// to check what the client sent.
 // In your project: import { startMock } from 'cint-mock';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -67,6 +68,29 @@ describe('our Cint client against cint-mock', () => {
     await assert.rejects(client.getProject(ACCOUNT, '01K40T69E63BHTT9MAJYRBQ8HY'),
       (error: unknown) => error instanceof CintApiError && error.status === 403 && error.body.object === 'authorization_error');
     assert.equal(mock.count('stop-on-403'), 1);
+  });
+
+  it('waits out a rate limit as Retry-After says, then carries on (rules sent for the session, no file)', async () => {
+    const session = 'backoff-on-429';
+    const waits: number[] = [];
+    // This client's sleep moves the session's clock instead of the test's time: the mock's rate limit
+    // counts on that clock, so the wait the client chose is the wait the mock sees.
+    const client = new CintClient({
+      baseUrl: `${mock.url}/v1`, tokenUrl: `${mock.url}/oauth/token`, clientId: session, clientSecret: 'secret',
+      sleep: async (ms) => {
+        waits.push(ms);
+        mock.clock(session, { advance: `PT${ms / 1000}S` });
+      },
+    });
+    mock.useScenario(session, {
+      rules: [{ match: { operation: 'get_project_by_id' }, respond: { status: 429, rate_limit: { requests: 2, per_ms: 10_000 } } }],
+    });
+    const id = await client.createProject(ACCOUNT, { name: 'Rate limited reads', project_manager_id: MANAGER }, 'create-1');
+    for (let read = 0; read < 3; read += 1) assert.equal((await client.getProject(ACCOUNT, id)).name, 'Rate limited reads');
+    // The third read was refused for the rest of the 10 s window; the client waited that long, once.
+    assert.deepEqual(waits, [10000]);
+    assert.equal(mock.count(session, { operation: 'get_project_by_id', status: 429 }), 1);
+    assert.equal(mock.count(session, { operation: 'get_project_by_id', status: 200 }), 3);
   });
 
   it('gives up after its retries when Cint stays down (unavailable scenario)', async () => {
