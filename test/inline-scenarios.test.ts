@@ -1,5 +1,6 @@
 // Scenarios sent for a session (PUT /__admin/sessions/{id}/scenario with the rules themselves, or the
 // programmatic useScenario with an object): checked as a file is, answering that session alone.
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { controlOf, ScenarioDefinitionError, type MockApp } from '../src/index.js';
@@ -44,6 +45,15 @@ describe('scenarios sent through the admin API', () => {
     assert.deepEqual(journal.entries.map((entry) => entry.status), [202, 503, 503]);
     assert.deepEqual(journal.entries[2]!.scenario, { name: choice.scenario, rule: 0 });
     assert.equal((await admin(app, 'GET', `/sessions/${client.clientId}/scenario`)).json().scenario, choice.scenario);
+  });
+
+  it('answers the curl of docs/scenarios.md as the docs show', async () => {
+    const docs = readFileSync(new URL('../docs/scenarios.md', import.meta.url), 'utf8');
+    const example = /curl -s -X PUT "\$MOCK\/__admin\/sessions\/retry-test\/scenario" -H 'content-type: application\/json' -d '([^']+)'\n# (\{.*\})\n/.exec(docs);
+    assert.ok(example, 'the example is in docs/scenarios.md');
+    const answer = await app.inject({ method: 'PUT', url: '/__admin/sessions/retry-test/scenario', headers: { 'content-type': 'application/json' }, payload: example[1]! });
+    assert.equal(answer.statusCode, 200, answer.body);
+    assert.deepEqual(answer.json(), JSON.parse(example[2]!));
   });
 
   it('answers no other session: another client\'s stays realistic', async () => {
