@@ -6,7 +6,7 @@
 // shows its own id, times and authors, whatever its schema names them.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { notFound } from '../cint/errors.js';
-import { pageOf, type PageQuery } from './shared.js';
+import { pageOf, pageSizeOf, type PageQuery } from './shared.js';
 import { requireIfMatch } from '../cint/etag.js';
 import type { Operation, OperationId } from '../cint/operations.js';
 import { findFieldingRun, findProject, findTargetGroup, findTargetGroupById } from '../sessions/lookup.js';
@@ -215,6 +215,51 @@ function contentEtag(body: unknown): string {
 
 type Times = readonly [string, Stamp][];
 
+/** How an answer that is the document's example (or the user's reference data) pages its list, by the operation's query. */
+type Paging = { kind: 'cursor' | 'number'; list: string } | null;
+
+function pagingOf(op: Operation): Paging {
+  const query = (op.schemas as { querystring?: { properties?: Record<string, unknown> } }).querystring?.properties ?? {};
+  const list = listFieldOf(op.id, op.successStatus);
+  if (!list || !('page_size' in query)) return null;
+  if ('start_after' in query) return { kind: 'cursor', list };
+  return 'page_number' in query ? { kind: 'number', list } : null;
+}
+
+/** An item's place in a fixed list as a cursor: base64 of [position, its id or name], as Cint's look (templates: template_id). */
+function positionCursor(item: unknown, position: number, list: string): string {
+  const fields = item && typeof item === 'object' ? item as Record<string, unknown> : {};
+  const key = fields.id ?? fields[`${list.replace(/s$/, '')}_id`] ?? fields.name ?? null;
+  return Buffer.from(JSON.stringify([position, key])).toString('base64');
+}
+
+/**
+ * One page of a list the document's example (or the user's reference data) holds: page_size items from
+ * start_after / end_before (cursors from an earlier page) or from page_number, with has_more, next_cursor
+ * and total saying so where the answer has them. Without it, a client following next_cursor would be
+ * given the same page, and has_more, for ever.
+ */
+function pagedAnswer(op: Operation, paging: NonNullable<Paging>, body: unknown, query: Record<string, unknown>): unknown {
+  const answer = body as Record<string, unknown>;
+  const items = answer[paging.list];
+  if (!Array.isArray(items)) return body;
+  const size = pageSizeOf(query.page_size as number | undefined);
+  if (paging.kind === 'number') {
+    const from = ((query.page_number as number | undefined) ?? 0) * size;
+    return { ...answer, [paging.list]: items.slice(from, from + size) };
+  }
+  const entries = items.map((item, position) => ({ item, cursor: positionCursor(item, position, paging.list) }));
+  const page = pageOf(entries, (entry) => entry.cursor, query as PageQuery);
+  const paged: Record<string, unknown> = { ...answer, [paging.list]: page.items.map((entry) => entry.item) };
+  if ('total' in answer) paged.total = items.length;
+  if ('has_more' in answer) paged.has_more = page.hasMore;
+  if ('next_cursor' in answer) {
+    paged.next_cursor = page.nextCursor;
+    if (page.nextCursor === null && !fitsSchema(op.id, op.successStatus, paged)) paged.next_cursor = '';
+  }
+  return paged;
+}
+
 /** What an answer shows of a stored object: what was sent, its id, and its own times. */
 function shown(resource: StoredResource, idField: string | undefined, id: unknown, times: Times): Record<string, unknown> {
   const fields: Record<string, unknown> = { ...resource.fields };
@@ -255,6 +300,9 @@ export function genericHandler(op: Operation, plan: Plan, reference?: string): H
   const itemTimes = listed ? timesOf(listed) : [];
   // A webhook's signing secret is the client's to keep: made on creation and by regenerate-secret.
   const answersSecret = fields.has('secret');
+  // An example's (or reference data's) list, paged as the query asks.
+  const paging = plan.role === 'other' ? pagingOf(op) : null;
+  const page = (body: unknown, input: HandlerInput) => (paging ? pagedAnswer(op, paging, body, (input.query ?? {}) as Record<string, unknown>) : body);
 
   return (input: HandlerInput): HandlerOutput => {
     const session = input.session;
@@ -334,7 +382,7 @@ export function genericHandler(op: Operation, plan: Plan, reference?: string): H
         return answer(shown(stored, undefined, undefined, times), stored.etag);
       }
       default: {
-        if (reference !== undefined) return { status: success, headers, body: JSON.parse(reference) };
+        if (reference !== undefined) return { status: success, headers, body: page(JSON.parse(reference), input) };
         const resource = item ? findResource(session, item, params) : undefined;
         const about = (stored: StoredResource) => (object ? shown(stored, idField, params[object.idParam], times) : stored.fields);
         // A report's status is its job's.
@@ -348,7 +396,8 @@ export function genericHandler(op: Operation, plan: Plan, reference?: string): H
           resource.etag = session.nextEtag();
           resource.updated_at = now;
         }
-        return answer(resource ? about(resource) : {}, resource?.etag);
+        const read = answer(resource ? about(resource) : {}, resource?.etag);
+        return paging ? { ...read, body: page(read.body, input) } : read;
       }
     }
   };
