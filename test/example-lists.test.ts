@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { LightMyRequestResponse } from 'fastify';
 import type { MockApp } from '../src/app.js';
 import { assertCintError, assertMatchesSpec, clientOf, makeApp, type Client } from './helpers.js';
 
@@ -14,7 +15,7 @@ async function followCursors(app: MockApp, client: Client, path: string): Promis
   const pages: Record<string, unknown>[] = [];
   let url: string | null = path;
   while (url !== null && pages.length < 20) {
-    const response = await app.inject({ url, headers: client.headers() });
+    const response: LightMyRequestResponse = await app.inject({ url, headers: client.headers() });
     assert.equal(response.statusCode, 200, response.body);
     const page = response.json() as Record<string, unknown>;
     pages.push(page);
