@@ -278,8 +278,11 @@ function sign(fields: Record<string, unknown>, family: Family, input: HandlerInp
 
 const timesOf = (names: Iterable<string>): Times => stampsOf(names).filter(([, stamp]) => stamp === 'created_at' || stamp === 'updated_at');
 
-/** `reference`: the JSON text of the user's own answer for this read (see api/reference-data.ts). */
-export function genericHandler(op: Operation, plan: Plan, reference?: string): Handler {
+/**
+ * `reference`: the JSON text of the user's own answer for this read (see api/reference-data.ts).
+ * `pagesList`: false where a wrapper pages the answer itself (the webhook events history).
+ */
+export function genericHandler(op: Operation, plan: Plan, reference?: string, pagesList = true): Handler {
   const success = op.successStatus;
   const wantsEtag = (op.successHeaders as readonly string[]).includes('etag');
   const wantsLocation = (op.successHeaders as readonly string[]).includes('location');
@@ -301,7 +304,7 @@ export function genericHandler(op: Operation, plan: Plan, reference?: string): H
   // A webhook's signing secret is the client's to keep: made on creation and by regenerate-secret.
   const answersSecret = fields.has('secret');
   // An example's (or reference data's) list, paged as the query asks.
-  const paging = plan.role === 'other' ? pagingOf(op) : null;
+  const paging = plan.role === 'other' && pagesList ? pagingOf(op) : null;
   const page = (body: unknown, input: HandlerInput) => (paging ? pagedAnswer(op, paging, body, (input.query ?? {}) as Record<string, unknown>) : body);
 
   return (input: HandlerInput): HandlerOutput => {

@@ -93,7 +93,8 @@ export async function cintApi(app: FastifyInstance, options: { bodyLimit: number
     ...accountWrappers,
   };
   const register = (scope: FastifyInstance, op: Operation) => {
-    const generic = () => genericHandler(op, plans.get(op.id)!, referenceData.get(op.id));
+    // A wrapper makes the answer's list itself (the webhook events history): the example's is not paged first.
+    const generic = () => genericHandler(op, plans.get(op.id)!, referenceData.get(op.id), !(op.id in around));
     const handler = (handlers[op.id] as Handler | undefined) ?? around[op.id]?.(generic()) ?? generic();
     // What a body needs before it is validated, on the routes whose body has it.
     const normalize = [businessUnitHook(op), exclusionDurationsHook(op)].filter((hook) => hook !== undefined);
