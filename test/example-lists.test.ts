@@ -34,11 +34,33 @@ describe('lists answered from the document\'s examples', () => {
   after(() => app.close());
 
   it('account_questions_translation: next_cursor leads through every profile once, then has_more is false', async () => {
-    const pages = await followCursors(app, client, '/v1/demand/accounts/101/questions-translation?locale=eng_us&page_size=2');
+    const pages = await followCursors(app, client, '/v1/demand/accounts/101/questions-translation?locale=eng_us&page_size=2&allow_custom_quals=true');
     assert.deepEqual(pages.map((page) => (page.profiles as { name: string }[]).map((profile) => profile.name)), [['AGE', 'GENDER'], ['ZIP', 'HISPANIC'], ['STORES 1']]);
     assert.deepEqual(pages.map((page) => page.total), [5, 5, 5]);
     assert.deepEqual(pages.map((page) => page.has_more), [true, true, false]);
     for (const page of pages) assertMatchesSpec('account_questions_translation', 200, page);
+  });
+
+  it('account_questions_translation: standard questions unless asked, filtered by question id and by a text search, before paging', async () => {
+    const names = async (query: string) => {
+      const response = await app.inject({ url: `/v1/demand/accounts/101/questions-translation?locale=eng_us&${query}`, headers: client.headers() });
+      assert.equal(response.statusCode, 200, response.body);
+      const body = response.json() as { profiles: { name: string }[]; total: number };
+      return [body.profiles.map((profile) => profile.name), body.total];
+    };
+    // STORES 1 is the example's one account-specific question (standard: false).
+    assert.deepEqual(await names(''), [['AGE', 'GENDER', 'ZIP', 'HISPANIC'], 4]);
+    assert.deepEqual(await names('only_custom_quals=true'), [['STORES 1'], 1]);
+    assert.deepEqual(await names('id=43,63'), [['GENDER'], 1]);
+    assert.deepEqual(await names('id=43,63&allow_custom_quals=true'), [['GENDER', 'STORES 1'], 2]);
+    // The search reads questions and answers, in either language, whatever the case.
+    assert.deepEqual(await names('query=hispanic'), [['HISPANIC'], 1]);
+    assert.deepEqual(await names('query=FEMALE'), [['GENDER'], 1]);
+    assert.deepEqual(await names('query=wal-&allow_custom_quals=true'), [['STORES 1'], 1]);
+    assert.deepEqual(await names('query=nothing-like-it'), [[], 0]);
+    assert.deepEqual(await names('page_size=1&query=a'), [['AGE'], 4]);
+    const refused = await app.inject({ url: '/v1/demand/accounts/101/questions-translation?locale=eng_us&id=42,age', headers: client.headers() });
+    assertCintError(refused, 400, 'bad_request_error', { invalid_params: [{ name: 'id', reason: /comma-separated list of question ids/ }] });
   });
 
   it('list_global_allocation_templates: page_size 1 gives one template a page, and a cursor from nowhere is a 400', async () => {

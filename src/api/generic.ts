@@ -233,6 +233,12 @@ function positionCursor(item: unknown, position: number, list: string): string {
   return Buffer.from(JSON.stringify([position, key])).toString('base64');
 }
 
+/** The example's (or reference data's) list of `body` paged as the operation's query asks; the body as is where it has none. */
+export function pageExampleList(op: Operation, body: unknown, query: Record<string, unknown>): unknown {
+  const paging = pagingOf(op);
+  return paging ? pagedAnswer(op, paging, body, query) : body;
+}
+
 /**
  * One page of a list the document's example (or the user's reference data) holds: page_size items from
  * start_after / end_before (cursors from an earlier page) or from page_number, with has_more, next_cursor

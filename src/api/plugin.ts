@@ -30,6 +30,7 @@ import type { Handler, HandlerInput, HandlerOutput, Handlers } from './handler.j
 import { pricingHandlers } from './pricing.js';
 import { profileTemplateHandlers, profileTemplateWrappers } from './profile-templates.js';
 import { profileHandlers } from './profiles.js';
+import { questionWrappers } from './questions.js';
 import { projectHandlers } from './projects.js';
 import { reconciliationHandlers } from './reconciliations.js';
 import { reportHandlers, reportWrappers } from './reports.js';
@@ -91,6 +92,7 @@ export async function cintApi(app: FastifyInstance, options: { bodyLimit: number
     ...reportWrappers,
     ...profileTemplateWrappers,
     ...accountWrappers,
+    ...questionWrappers,
   };
   const register = (scope: FastifyInstance, op: Operation) => {
     // A wrapper makes the answer's list itself (the webhook events history): the example's is not paged first.

@@ -1,0 +1,59 @@
+// The profiling questions (account_questions_translation): the document's example, or the user's
+// reference data, filtered as the document says before it is paged: standard questions unless
+// allow_custom_quals or only_custom_quals say otherwise, the question ids of `id`, and a text search of
+// `query` over questions and answers.
+import { badRequest } from '../cint/errors.js';
+import { pageExampleList } from './generic.js';
+import type { HandlerInput, HandlerOutput, Wrappers } from './handler.js';
+
+interface Profile {
+  name?: string;
+  description?: string;
+  description_translated?: string;
+  standard?: boolean;
+  targets?: { text?: string; text_translated?: string; conditions?: { question_id?: number }[] }[];
+}
+
+interface QuestionQuery { id?: string; query?: string; allow_custom_quals?: boolean; only_custom_quals?: boolean }
+
+/** `id`: comma-separated question ids; anything else is a 400 naming it. */
+function questionIdsOf(id: string | undefined): Set<number> | null {
+  if (id === undefined || id.trim() === '') return null;
+  const ids = id.split(',').map((part) => part.trim());
+  if (!ids.every((part) => /^\d+$/.test(part))) {
+    throw badRequest([{ name: 'id', reason: `'id' must be a comma-separated list of question ids (integers), as in '42,43'; got ${JSON.stringify(id)}.` }]);
+  }
+  return new Set(ids.map(Number));
+}
+
+const questionIds = (profile: Profile) => (profile.targets ?? []).flatMap((target) => (target.conditions ?? []).map((condition) => condition.question_id));
+
+const texts = (profile: Profile) => [profile.name, profile.description, profile.description_translated,
+  ...(profile.targets ?? []).flatMap((target) => [target.text, target.text_translated])].filter((text): text is string => typeof text === 'string');
+
+function filtered(profiles: readonly Profile[], query: QuestionQuery): Profile[] {
+  const ids = questionIdsOf(query.id);
+  const search = query.query?.trim().toLowerCase();
+  return profiles.filter((profile) => {
+    const custom = profile.standard === false;
+    if (query.only_custom_quals === true ? !custom : custom && query.allow_custom_quals !== true) return false;
+    if (ids && !questionIds(profile).some((id) => id !== undefined && ids.has(id))) return false;
+    return !search || texts(profile).some((text) => text.toLowerCase().includes(search));
+  });
+}
+
+function answer(input: HandlerInput, output: HandlerOutput): HandlerOutput {
+  const body = output.body as { profiles?: Profile[]; total?: number } | undefined;
+  if (!body || !Array.isArray(body.profiles)) return output;
+  const query = (input.query ?? {}) as QuestionQuery & Record<string, unknown>;
+  const profiles = filtered(body.profiles, query);
+  const chosen = { ...body, profiles, ...('total' in body ? { total: profiles.length } : {}) };
+  return { ...output, body: pageExampleList(input.operation, chosen, query) };
+}
+
+export const questionWrappers: Wrappers = {
+  account_questions_translation: (generic) => (input) => {
+    const output = generic(input);
+    return output instanceof Promise ? output.then((resolved) => answer(input, resolved)) : answer(input, output);
+  },
+};
