@@ -44,7 +44,8 @@ describe('scenarios sent through the admin API', () => {
     const journal = (await admin(app, 'GET', `/sessions/${client.clientId}/journal?operation=create_project`)).json() as { entries: { status: number; scenario: { name: string; rule: number } | null }[] };
     assert.deepEqual(journal.entries.map((entry) => entry.status), [202, 503, 503]);
     assert.deepEqual(journal.entries[2]!.scenario, { name: choice.scenario, rule: 0 });
-    assert.equal((await admin(app, 'GET', `/sessions/${client.clientId}/scenario`)).json().scenario, choice.scenario);
+    // The choice shows what was sent, so a test in any language can see which rules its session has.
+    assert.deepEqual((await admin(app, 'GET', `/sessions/${client.clientId}/scenario`)).json(), { session: client.clientId, scenario: choice.scenario, chosen_by: 'session', sent: FLAKY_CREATE });
   });
 
   it('answers the curl of docs/scenarios.md as the docs show', async () => {
@@ -170,6 +171,9 @@ describe('scenarios sent through the programmatic control', () => {
     const client = await clientOf(app);
     control.useScenario(client.clientId, { rules: [{ match: { operation: 'list_account_projects' }, respond: { status: 403 } }] });
     assert.match(control.scenarioOf(client.clientId).scenario ?? '', /^inline:/);
+    assert.deepEqual(control.scenarioOf(client.clientId).sent, {
+      rules: [{ match: { operation: 'list_account_projects' }, respond: { status: 403 } }], description: 'a scenario sent through the admin API',
+    });
     assertCintError(await app.inject({ method: 'GET', url: projectsUrl(), headers: client.headers() }), 403, 'authorization_error');
 
     assert.throws(() => control.useScenario(client.clientId, { rules: [{ match: { operation: 'list_account_projects' }, respond: { status: 'x' as never } }] }),

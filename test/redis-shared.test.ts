@@ -115,7 +115,7 @@ describe('sessions in Redis, two instances in process', { skip: redisSkip }, () 
     assertCintError(await b.inject({ url: projectsUrl(), headers: client.headers() }), 503, 'service_unavailable_error');
     assertCintError(await a.inject({ url: projectsUrl(), headers: client.headers() }), 503, 'service_unavailable_error');
     const onB = await b.inject({ url: `/__admin/sessions/${client.clientId}/scenario` });
-    assert.deepEqual(onB.json(), { session: client.clientId, scenario: name, chosen_by: 'session' });
+    assert.deepEqual(onB.json(), { session: client.clientId, scenario: name, chosen_by: 'session', sent: { ...sent, description: 'a scenario sent through the admin API' } });
 
     // A new instance on the store carries on from the session's progress: two of the four are left.
     await a.close();

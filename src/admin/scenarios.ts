@@ -20,6 +20,7 @@ const ScenarioChoice = Type.Object({
   session: Type.String(),
   scenario: Type.Union([Type.String(), Type.Null()], { description: 'null: the realistic behaviour' }),
   chosen_by: Type.Union([Type.Literal('session'), Type.Literal('default')]),
+  sent: Type.Optional(Type.Unknown({ description: 'a scenario sent for the session (inline:…): its content as sent, with the description filled in' })),
 });
 
 const ScenarioList = Type.Object({ default: Type.Union([Type.String(), Type.Null()]), scenarios: Type.Array(ScenarioSummary) });
@@ -97,7 +98,9 @@ export const scenarioAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       throw badRequest([{ name: 'scenario', reason: `'scenario' names no scenario: ${JSON.stringify(scenario)}; known scenarios: ${catalog.names().join(', ')}.` }],
         `unknown scenario ${JSON.stringify(scenario)}`);
     }
-    return { session: id, ...catalog.choiceOf(id, clientId) };
+    // What was sent is not echoed back: GET shows it.
+    const { sent: _sent, ...choice } = catalog.choiceOf(id, clientId);
+    return { session: id, ...choice };
   });
 
   app.delete('/sessions/:id/scenario', {

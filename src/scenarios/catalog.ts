@@ -83,6 +83,8 @@ export type ReloadOutcome = { ok: true; scenarios: number } | { ok: false; error
 export interface ScenarioChoice {
   scenario: string | null;
   chosen_by: 'session' | 'default';
+  /** A scenario sent for the session (inline:…): what was sent, with its description filled in. */
+  sent?: unknown;
 }
 
 const RELOAD_DEBOUNCE_MS = 100;
@@ -275,7 +277,9 @@ export class ScenarioCatalog extends EventEmitter<{ reloaded: [ScenarioSet]; 're
 
   choiceOf(name: string, clientId?: string | null): ScenarioChoice {
     const choice = (clientId !== undefined ? this.choices.get(choiceKey(name, clientId)) : undefined) ?? this.choices.get(choiceKey(name));
-    return choice ? { scenario: choice.name, chosen_by: 'session' } : { scenario: this.defaultName, chosen_by: 'default' };
+    if (!choice) return { scenario: this.defaultName, chosen_by: 'default' };
+    const sent = choice.name === null ? undefined : this.inline.get(choice.name)?.text;
+    return sent === undefined ? { scenario: choice.name, chosen_by: 'session' } : { scenario: choice.name, chosen_by: 'session', sent: JSON.parse(sent) };
   }
 
   /** The scenario that answers a session's requests (its own choice, its name's, else the default), if any. */
