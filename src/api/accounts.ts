@@ -3,7 +3,7 @@
 // hooks/authentication.ts), so they are the accounts it lists, each named as the account list names it
 // (the user's reference data, else the document's example), else "Account N". A token without the claim
 // may use any account: the list is the reference data's, or the example's.
-import type { HandlerInput, HandlerOutput, Wrappers } from './handler.js';
+import { thenDo, type HandlerInput, type HandlerOutput, type Wrappers } from './handler.js';
 
 interface UsersList { users?: { id?: string; email?: string; name?: string }[] }
 
@@ -23,8 +23,5 @@ export const accountWrappers: Wrappers = {
     if (!granted) return generic(input);
     return { body: { accounts: granted.map((id) => ({ id, name: input.directory.accountName(id) })) } };
   },
-  get_account_service_clients: (generic) => (input) => {
-    const output = generic(input);
-    return output instanceof Promise ? output.then((answer) => withCaller(input, answer)) : withCaller(input, output);
-  },
+  get_account_service_clients: (generic) => (input) => thenDo(generic(input), (output) => withCaller(input, output)),
 };

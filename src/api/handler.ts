@@ -48,5 +48,10 @@ export type Handlers = { [Id in OperationId]?: Handler<Id> };
 /** Wraps an operation's generic handler: checks before it, or more done after it. */
 export type AroundGeneric = (generic: Handler) => Handler;
 
+/** `more` done to a handler's output once it is there, whether the handler answered at once or with a promise. */
+export function thenDo(output: HandlerOutput | Promise<HandlerOutput>, more: (output: HandlerOutput) => HandlerOutput): HandlerOutput | Promise<HandlerOutput> {
+  return output instanceof Promise ? output.then(more) : more(output);
+}
+
 /** Operations the generic handler serves with a check before it or more after it, keyed by operation id. */
 export type Wrappers = Partial<Record<OperationId, AroundGeneric>>;

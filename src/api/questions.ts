@@ -4,7 +4,7 @@
 // `query` over questions and answers.
 import { badRequest } from '../cint/errors.js';
 import { pageExampleList } from './generic.js';
-import type { HandlerInput, HandlerOutput, Wrappers } from './handler.js';
+import { thenDo, type HandlerInput, type HandlerOutput, type Wrappers } from './handler.js';
 
 interface Profile {
   name?: string;
@@ -52,8 +52,5 @@ function answer(input: HandlerInput, output: HandlerOutput): HandlerOutput {
 }
 
 export const questionWrappers: Wrappers = {
-  account_questions_translation: (generic) => (input) => {
-    const output = generic(input);
-    return output instanceof Promise ? output.then((resolved) => answer(input, resolved)) : answer(input, output);
-  },
+  account_questions_translation: (generic) => (input) => thenDo(generic(input), (output) => answer(input, output)),
 };

@@ -8,7 +8,7 @@ import { badRequest, notFound } from '../cint/errors.js';
 import { operation } from '../cint/operations.js';
 import { findTargetGroup } from '../sessions/lookup.js';
 import type { Session, StoredResource } from '../sessions/store.js';
-import type { AroundGeneric, HandlerInput, HandlerOutput, Handlers, Wrappers } from './handler.js';
+import { thenDo, type AroundGeneric, type HandlerInput, type Handlers, type Wrappers } from './handler.js';
 import { uploadedFileName } from './multipart.js';
 import { pageOf } from './shared.js';
 import {
@@ -104,9 +104,6 @@ const removal: AroundGeneric = (generic) => (input) => {
   refuseWhileAJobRuns(input.session, params);
   return generic(input);
 };
-
-const thenDo = (output: HandlerOutput | Promise<HandlerOutput>, more: (output: HandlerOutput) => HandlerOutput) =>
-  (output instanceof Promise ? output.then(more) : more(output));
 
 /**
  * An upload job's status as the generic handler reads it, with the document's partial success once it

@@ -4,7 +4,7 @@
 import { badRequest, type InvalidParam } from '../cint/errors.js';
 import type { CintEventType } from '../sessions/events.js';
 import type { Delivery, DeliveryStatus } from '../webhooks/delivery.js';
-import type { HandlerInput, HandlerOutput, Wrappers } from './handler.js';
+import { thenDo, type HandlerInput, type Wrappers } from './handler.js';
 
 /**
  * Cint's document says a webhook's URL is HTTPS. Receivers under test usually listen on plain HTTP on
@@ -96,9 +96,7 @@ export function webhookWrappers(options: { requireHttps: boolean }): Wrappers {
     },
     // The generic handler finds the webhook (404 naming webhook_id otherwise); the body is its history.
     list_webhook_events_history: (generic) => (input) => {
-      const withHistory = (output: HandlerOutput): HandlerOutput => ({ ...output, body: historyPage(input as HandlerInput<'list_webhook_events_history'>) });
-      const output = generic(input);
-      return output instanceof Promise ? output.then(withHistory) : withHistory(output);
+      return thenDo(generic(input), (output) => ({ ...output, body: historyPage(input as HandlerInput<'list_webhook_events_history'>) }));
     },
   };
 }
