@@ -122,8 +122,8 @@ function keepingIds(group: TargetGroup, profiles: Json[]): Json[] {
 
 const questionsOf = (conditions: Json[]): number[] => [...new Set(conditions.map((condition) => Number(condition.question_id)))];
 
-/** The questions a profile asks, as its conditions name them. */
-const profileQuestions = (profile: Json): number[] => questionsOf(objectsOf(profile.targets).flatMap((target) => objectsOf(target.conditions)));
+/** The questions a profile asks, as its conditions name them (also the question library's `id` filter, api/questions.ts). */
+export const profileQuestions = (profile: Json): number[] => questionsOf(objectsOf(profile.targets).flatMap((target) => objectsOf(target.conditions)));
 
 /** A selection or range condition as a key ("duplicates in selection or range conditions" are refused); null for open-ended ones. */
 function selectionOrRangeKey(condition: Json): string | null {

@@ -4,6 +4,8 @@
 // `query` over questions and answers.
 import { badRequest } from '../cint/errors.js';
 import { pageExampleList } from './generic.js';
+import { profileQuestions } from './profiles.js';
+import type { Json } from './target-group-shape.js';
 import { thenDo, type HandlerInput, type HandlerOutput, type Wrappers } from './handler.js';
 
 interface Profile {
@@ -11,7 +13,7 @@ interface Profile {
   description?: string;
   description_translated?: string;
   standard?: boolean;
-  targets?: { text?: string; text_translated?: string; conditions?: { question_id?: number }[] }[];
+  targets?: { text?: string; text_translated?: string }[];
 }
 
 interface QuestionQuery { id?: string; query?: string; allow_custom_quals?: boolean; only_custom_quals?: boolean }
@@ -26,8 +28,6 @@ function questionIdsOf(id: string | undefined): Set<number> | null {
   return new Set(ids.map(Number));
 }
 
-const questionIds = (profile: Profile) => (profile.targets ?? []).flatMap((target) => (target.conditions ?? []).map((condition) => condition.question_id));
-
 const texts = (profile: Profile) => [profile.name, profile.description, profile.description_translated,
   ...(profile.targets ?? []).flatMap((target) => [target.text, target.text_translated])].filter((text): text is string => typeof text === 'string');
 
@@ -37,7 +37,7 @@ function filtered(profiles: readonly Profile[], query: QuestionQuery): Profile[]
   return profiles.filter((profile) => {
     const custom = profile.standard === false;
     if (query.only_custom_quals === true ? !custom : custom && query.allow_custom_quals !== true) return false;
-    if (ids && !questionIds(profile).some((id) => id !== undefined && ids.has(id))) return false;
+    if (ids && !profileQuestions(profile as Json).some((id) => ids.has(id))) return false;
     return !search || texts(profile).some((text) => text.toLowerCase().includes(search));
   });
 }
