@@ -233,10 +233,13 @@ function positionCursor(item: unknown, position: number, list: string): string {
   return Buffer.from(JSON.stringify([position, key])).toString('base64');
 }
 
-/** The example's (or reference data's) list of `body` paged as the operation's query asks; the body as is where it has none. */
-export function pageExampleList(op: Operation, body: unknown, query: Record<string, unknown>): unknown {
+/**
+ * What pages an example's (or reference data's) list as the operation's query asks, worked out once per
+ * operation; null where the operation takes no paging.
+ */
+export function examplePager(op: Operation): ((body: unknown, query: Record<string, unknown>) => unknown) | null {
   const paging = pagingOf(op);
-  return paging ? pagedAnswer(op, paging, body, query) : body;
+  return paging ? (body, query) => pagedAnswer(op, paging, body, query) : null;
 }
 
 /**
@@ -310,8 +313,8 @@ export function genericHandler(op: Operation, plan: Plan, reference?: string, pa
   // A webhook's signing secret is the client's to keep: made on creation and by regenerate-secret.
   const answersSecret = fields.has('secret');
   // An example's (or reference data's) list, paged as the query asks.
-  const paging = plan.role === 'other' && pagesList ? pagingOf(op) : null;
-  const page = (body: unknown, input: HandlerInput) => (paging ? pagedAnswer(op, paging, body, (input.query ?? {}) as Record<string, unknown>) : body);
+  const pager = plan.role === 'other' && pagesList ? examplePager(op) : null;
+  const page = (body: unknown, input: HandlerInput) => (pager ? pager(body, (input.query ?? {}) as Record<string, unknown>) : body);
 
   return (input: HandlerInput): HandlerOutput => {
     const session = input.session;
@@ -406,7 +409,7 @@ export function genericHandler(op: Operation, plan: Plan, reference?: string, pa
           resource.updated_at = now;
         }
         const read = answer(resource ? about(resource) : {}, resource?.etag);
-        return paging ? { ...read, body: page(read.body, input) } : read;
+        return pager ? { ...read, body: page(read.body, input) } : read;
       }
     }
   };

@@ -3,7 +3,8 @@
 // allow_custom_quals or only_custom_quals say otherwise, the question ids of `id`, and a text search of
 // `query` over questions and answers.
 import { badRequest } from '../cint/errors.js';
-import { pageExampleList } from './generic.js';
+import { operation } from '../cint/operations.js';
+import { examplePager } from './generic.js';
 import { profileQuestions } from './profiles.js';
 import type { Json } from './target-group-shape.js';
 import { thenDo, type HandlerInput, type HandlerOutput, type Wrappers } from './handler.js';
@@ -42,15 +43,21 @@ function filtered(profiles: readonly Profile[], query: QuestionQuery): Profile[]
   });
 }
 
-function answer(input: HandlerInput, output: HandlerOutput): HandlerOutput {
+type Pager = NonNullable<ReturnType<typeof examplePager>>;
+
+function answer(input: HandlerInput, output: HandlerOutput, page: Pager): HandlerOutput {
   const body = output.body as { profiles?: Profile[]; total?: number } | undefined;
   if (!body || !Array.isArray(body.profiles)) return output;
   const query = (input.query ?? {}) as QuestionQuery & Record<string, unknown>;
   const profiles = filtered(body.profiles, query);
   const chosen = { ...body, profiles, ...('total' in body ? { total: profiles.length } : {}) };
-  return { ...output, body: pageExampleList(input.operation, chosen, query) };
+  return { ...output, body: page(chosen, query) };
 }
 
 export const questionWrappers: Wrappers = {
-  account_questions_translation: (generic) => (input) => thenDo(generic(input), (output) => answer(input, output)),
+  account_questions_translation: (generic) => {
+    // Paged after it is filtered: the generic handler leaves a wrapped operation's list whole.
+    const page = examplePager(operation('account_questions_translation'))!;
+    return (input) => thenDo(generic(input), (output) => answer(input, output, page));
+  },
 };
