@@ -181,11 +181,9 @@ export class ScenarioCatalog extends EventEmitter<{ reloaded: [ScenarioSet]; 're
   defineInline(definition: unknown): string {
     const data = isPlainObject(definition) && definition.description === undefined ? { ...definition, description: INLINE_DESCRIPTION } : definition;
     const text = JSON.stringify(data) ?? 'null';
-    const name = `${INLINE_PREFIX}${digestOf(text).slice(0, 16)}`;
-    if (this.inline.has(name)) return name;
-    const checked = checkScenarioData(data, name, INLINE_FILE);
-    if (!checked.scenario) throw new ScenarioDefinitionError(checked.issues);
-    this.keepInline(name, text, checked.scenario);
+    const digest = digestOf(text);
+    const name = `${INLINE_PREFIX}${digest.slice(0, 16)}`;
+    if (!this.inline.has(name)) this.keepInline(name, text, data, digest);
     return name;
   }
 
@@ -205,9 +203,7 @@ export class ScenarioCatalog extends EventEmitter<{ reloaded: [ScenarioSet]; 're
       return false;
     }
     try {
-      const checked = checkScenarioData(JSON.parse(text), name, INLINE_FILE);
-      if (!checked.scenario) throw new ScenarioDefinitionError(checked.issues);
-      this.keepInline(name, text, checked.scenario);
+      this.keepInline(name, text, JSON.parse(text), digestOf(text));
       return true;
     } catch (error) {
       this.log?.warn({ err: error, scenario: name }, 'a scenario sent to another instance cannot be used here; its sessions get the realistic behaviour');
@@ -215,11 +211,14 @@ export class ScenarioCatalog extends EventEmitter<{ reloaded: [ScenarioSet]; 're
     }
   }
 
-  private keepInline(name: string, text: string, scenario: CompiledScenario): void {
+  /** Checks and compiles a sent scenario (ScenarioDefinitionError) and keeps it within the bound (InlineScenarioSpaceError). */
+  private keepInline(name: string, text: string, data: unknown, digest: string): void {
+    const checked = checkScenarioData(data, name, INLINE_FILE);
+    if (!checked.scenario) throw new ScenarioDefinitionError(checked.issues);
     const bytes = Buffer.byteLength(text);
     if (this.inlineBytes + bytes > this.inlineLimit) this.sweepInline();
     if (this.inlineBytes + bytes > this.inlineLimit) throw new InlineScenarioSpaceError(this.inlineBytes, this.inlineLimit, bytes);
-    this.inline.set(name, { loaded: { scenario, digest: digestOf(text) }, bytes, text });
+    this.inline.set(name, { loaded: { scenario: checked.scenario, digest }, bytes, text });
     this.inlineBytes += bytes;
   }
 
