@@ -87,6 +87,20 @@ describe('rate-limited steps', () => {
     assert.deepEqual(seen, ['200', '429/7', '429/7', '200', '503/20', '503/20']);
   });
 
+  it('says in Retry-After the seconds left when the answer is sent, after the step\'s delay', async () => {
+    const client = await clientOf(app);
+    await using(client, [{ match: { operation: 'list_account_projects' }, respond: { status: 503, delay_ms: 1000, rate_limit: { requests: 1, per_ms: 60_000 } } }]);
+    assert.equal((await list(client)).statusCode, 200);
+    // Refused, then waits its delay; the session's clock moves 20 s meanwhile.
+    const waiting = list(client);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await advanceClock(app, client, 'PT20S');
+    const refused = await waiting;
+    assertCintError(refused, 503, 'service_unavailable_error');
+    // 60 s less the 20 moved and the second waited (at decision time it was 60).
+    assert.equal(refused.headers['retry-after'], '39');
+  });
+
   it('is refused on a success status, in a file as in a sent scenario', async () => {
     const parsed = parseScenario('description: x\nrules:\n  - match: { operation: list_account_projects }\n    respond: { status: 200, rate_limit: { requests: 1, per_ms: 1000 } }\n', 'limits.yaml', 'limits');
     assert.equal(parsed.scenario, null);

@@ -107,8 +107,10 @@ export function scenarioEngine(app: FastifyInstance): void {
   }
 
   /** Answers as the decided step says; a step that keeps the realistic answer passes the request on (`done`). */
-  function answer(request: FastifyRequest, reply: FastifyReply, { step, retryAfterSeconds }: Decided, done: HookHandlerDoneFunction): void {
+  function answer(request: FastifyRequest, reply: FastifyReply, { step, windowEndsAt }: Decided, done: HookHandlerDoneFunction): void {
     const operationId = request.cint.operation!.id;
+    // Counted as it is sent, after any delay: the seconds left in the window then.
+    const retryAfterSeconds = windowEndsAt === undefined ? undefined : Math.max(1, Math.ceil((windowEndsAt - request.cint.session!.now()) / 1000));
     switch (step.kind) {
       case 'job':
       case 'webhook':
@@ -137,11 +139,11 @@ export function scenarioEngine(app: FastifyInstance): void {
   }
 }
 
-/** How a request is answered: a step, how long it waits first, and a rate-limited step's Retry-After. */
+/** How a request is answered: a step, how long it waits first, and when a rate-limited step's window ends. */
 interface Decided {
   readonly step: CompiledStep;
   readonly delayMs: number;
-  readonly retryAfterSeconds?: number | undefined;
+  readonly windowEndsAt?: number | undefined;
 }
 
 /**

@@ -24,8 +24,8 @@ export interface Decision {
   readonly step: CompiledStep;
   /** The delay drawn for this request, in milliseconds. */
   readonly delayMs: number;
-  /** A rate-limited step's answer: the whole seconds left in its window (at least 1), for Retry-After. */
-  readonly retryAfterSeconds?: number;
+  /** A rate-limited step's answer: when its window ends (session clock, ms), for Retry-After as the answer is sent. */
+  readonly windowEndsAt?: number;
 }
 
 export function newScenarioState(scenario: CompiledScenario, sessionId: string): ScenarioState {
@@ -67,18 +67,18 @@ function tryRule(rule: CompiledRule, facts: RequestFacts, state: ScenarioState, 
   if (!meetsAll(rule.exact, facts) || (rule.check !== null && !rule.check(facts))) return null;
   const step = currentStep(rule, state);
   if (!step) return null;
-  const waitMs = step.rateLimit === null ? null : overLimit(rule.index, step.rateLimit, state, now);
-  if (waitMs === undefined) return null;
+  const windowEndsAt = step.rateLimit === null ? null : overLimit(rule.index, step.rateLimit, state, now);
+  if (windowEndsAt === undefined) return null;
   if (step.probability < 1 && !(state.random.next() < step.probability)) return null;
   if (step.times !== Infinity && state.used[rule.index]! < step.times) state.used[rule.index]! += 1;
   const delay = step.delayMs;
   const delayMs = delay === null ? 0 : delay[0] === delay[1] ? delay[0] : state.random.between(delay[0], delay[1]);
-  return waitMs === null ? { rule: rule.index, step, delayMs } : { rule: rule.index, step, delayMs, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
+  return windowEndsAt === null ? { rule: rule.index, step, delayMs } : { rule: rule.index, step, delayMs, windowEndsAt };
 }
 
 /**
  * Counts the request in the rule's window (a new window begins with the first request after the last one
- * ended): undefined while the window has room (the step steps aside), else the milliseconds left in it.
+ * ended): undefined while the window has room (the step steps aside), else when the window ends.
  */
 function overLimit(index: number, limit: { requests: number; windowMs: number }, state: ScenarioState, now: number): number | undefined {
   let start = state.windowStart[index]!;
@@ -88,7 +88,7 @@ function overLimit(index: number, limit: { requests: number; windowMs: number },
     state.windowCount[index] = 0;
   }
   state.windowCount[index]! += 1;
-  return state.windowCount[index]! > limit.requests ? start + limit.windowMs - now : undefined;
+  return state.windowCount[index]! > limit.requests ? start + limit.windowMs : undefined;
 }
 
 /** The step that answers the rule's next request, moving on when one is used up; null once the rule is spent. */
