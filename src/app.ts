@@ -11,7 +11,7 @@ import { badRequest, envelope } from './cint/errors.js';
 import { newTraceparent } from './cint/trace.js';
 import { excessiveNesting, MAX_JSON_DEPTH } from './cint/json-depth.js';
 import { TokenService } from './auth/tokens.js';
-import { SessionStore, type JobTiming } from './sessions/store.js';
+import { keyParts, logEviction, SessionStore, type EvictionLimit, type JobTiming, type Session } from './sessions/store.js';
 import type { RedisSessions } from './sessions/redis.js';
 import { durationMs, idleMs } from './sessions/clock.js';
 import { ScenarioCatalog } from './scenarios/catalog.js';
@@ -125,6 +125,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       shared = await (await import('./sessions/redis.js')).RedisSessions.connect({
         url: config.store, prefix: config.storePrefix, idleMs: sessionIdleMs, journalSize: config.journalSize, journalBytes: config.journalBytes,
         maxSessions: config.maxSessions, maxSessionsPerClient: config.maxSessionsPerClient, deliveryHistoryLimit: config.webhookHistoryLimit, limits,
+        evicted: (key, limit) => {
+          const { name, clientId } = keyParts(key);
+          logEviction(app.log, name, clientId, limit, config[limit]);
+        },
       });
       // Instances on one store take each other's tokens: without a jwtSecret of the user's, they share the first one's.
       if (config.jwtSecretMade && config.tokenAlgorithm === 'HS256') jwtSecret = await shared.sharedSecret(jwtSecret);
@@ -144,6 +148,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       maxSessions: config.maxSessions,
       maxSessionsPerClient: config.maxSessionsPerClient,
       idleMs: sessionIdleMs,
+      // With a shared store the sessions here are a cache of Redis's, which tells of its own evictions.
+      ...(shared ? {} : { evicted: (session: Session, limit: EvictionLimit) => logEviction(app.log, session.name, session.clientId, limit, config[limit]) }),
       ...limits,
     }),
     tokens: new TokenService(jwtSecret === config.jwtSecret ? config : { ...config, jwtSecret }),

@@ -27,11 +27,11 @@ export const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
  * the test sets `store` itself. (Not a CINT_MOCK_ name: the CLIs some tests start with this environment
  * would warn about a variable of theirs they do not know, and the tests reading their stderr would fail.)
  */
-export async function makeApp(overrides: ConfigInput = {}): Promise<MockApp> {
+export async function makeApp(overrides: ConfigInput = {}, options?: Parameters<typeof buildApp>[1]): Promise<MockApp> {
   const testStore = process.env.TEST_STORE;
   const onTestStore = testStore !== undefined && /^rediss?:\/\//.test(testStore) && !('store' in overrides);
   const input: ConfigInput = onTestStore ? { store: testStore, storePrefix: `test-${randomUUID()}`, ...overrides } : overrides;
-  const app = await buildApp(makeConfig(input));
+  const app = await buildApp(makeConfig(input), options);
   await app.ready();
   return app;
 }

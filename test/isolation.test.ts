@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildApp, type MockApp } from '../src/app.js';
 import { makeConfig } from '../src/config.js';
@@ -7,6 +8,13 @@ import { operation } from '../src/cint/operations.js';
 import {
   ACCOUNT, assertCintError, assertMatchesSpec, clientOf, createProject, makeApp, projectBody, projectsUrl, tokenFor, type Client,
 } from './helpers.js';
+
+/** A pino destination that keeps each line, parsed. */
+function logLines(): { lines: Record<string, unknown>[]; stream: Writable } {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({ write(chunk, _encoding, done) { lines.push(JSON.parse(String(chunk)) as Record<string, unknown>); done(); } });
+  return { lines, stream };
+}
 
 const TRACEPARENT = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
@@ -62,8 +70,9 @@ describe('sessions', () => {
     }
   });
 
-  it('evicts the least recently used session when maxSessions is reached', async () => {
-    const small = await makeApp({ maxSessions: 2 });
+  it('evicts the least recently used session when maxSessions is reached, and logs it', async () => {
+    const { lines, stream } = logLines();
+    const small = await makeApp({ maxSessions: 2 }, { logger: { level: 'warn', stream } });
     try {
       const [alice, bob, carol] = [await clientOf(small), await clientOf(small), await clientOf(small)];
       const read = (client: Client, id: string) => small.inject({ method: 'GET', url: `${projectsUrl()}/${id}`, headers: client.headers() });
@@ -73,6 +82,32 @@ describe('sessions', () => {
       assert.equal((await small.inject({ method: 'GET', url: projectsUrl(), headers: carol.headers() })).statusCode, 200); // evicts bob
       assert.equal((await read(alice, fromAlice.id)).statusCode, 200);
       assertCintError(await read(bob, fromBob.id), 404, 'not_found_error', { detail: 'project_id: the specified resource was not found' });
+      // Bob's 404 is explained in the log: his session was forgotten for carol's (and then hers for his new one).
+      const evictions = lines.filter((line) => line.event === 'session_evicted');
+      assert.deepEqual(evictions.map(({ level, session, client_id, limit, maxSessions, msg }) => ({ level, session, client_id, limit, maxSessions, msg })), [bob, carol].map((client) => ({
+        level: 40, session: client.clientId, client_id: client.clientId, limit: 'maxSessions', maxSessions: 2,
+        msg: 'a session was forgotten to make room: the instance holds maxSessions (2) sessions; its next request starts it empty',
+      })));
+    } finally {
+      await small.close();
+    }
+  });
+
+  it("evicts a client's own least recently used session past maxSessionsPerClient, and logs it", async () => {
+    const { lines, stream } = logLines();
+    const small = await makeApp({ maxSessionsPerClient: 2 }, { logger: { level: 'warn', stream } });
+    try {
+      const client = await clientOf(small);
+      const other = await clientOf(small);
+      const list = (who: Client, session: string) => small.inject({ method: 'GET', url: projectsUrl(), headers: who.headers({ 'x-mock-session': session }) });
+      for (const session of ['first', 'second']) assert.equal((await list(client, session)).statusCode, 200);
+      assert.equal((await list(other, 'elsewhere')).statusCode, 200);
+      assert.equal((await list(client, 'third')).statusCode, 200);
+      const evictions = lines.filter((line) => line.event === 'session_evicted');
+      assert.deepEqual(evictions.map(({ session, client_id, limit, maxSessionsPerClient }) => ({ session, client_id, limit, maxSessionsPerClient })), [
+        { session: 'first', client_id: client.clientId, limit: 'maxSessionsPerClient', maxSessionsPerClient: 2 },
+      ]);
+      assert.match(String(evictions[0]!.msg), /its client holds maxSessionsPerClient \(2\) sessions/);
     } finally {
       await small.close();
     }

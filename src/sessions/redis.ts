@@ -21,7 +21,7 @@ import { INLINE_PREFIX, type ScenarioCatalog } from '../scenarios/catalog.js';
 import type { JournalEntry, JournalStore } from '../journal/journal.js';
 import type { DeliveryRecord, WebhookDeliverer } from '../webhooks/delivery.js';
 import { restoreSnapshot, snapshotJson, snapshotOf, type SessionSnapshot } from './snapshot.js';
-import { keyParts, Session, sessionKey, type SessionLimits, type SessionStore } from './store.js';
+import { keyParts, Session, sessionKey, type EvictionLimit, type SessionLimits, type SessionStore } from './store.js';
 import { StoreUnavailableError, unavailable } from './unavailable.js';
 
 
@@ -79,7 +79,8 @@ return 1`;
  * Saves (when a snapshot is given) and the request count (always: kept beside the snapshot, so that a
  * request which changed nothing else writes a number, not the session), marks the session used and frees
  * the lock, if this request still holds it. The store then holds at most maxSessions sessions, and a client at most maxSessionsPerClient:
- * past them the least recently used go (of that client first), as in one instance's memory.
+ * past them the least recently used go (of that client first), as in one instance's memory. Answers the
+ * version, then each session forgotten for room: 'c' (its client's bound) or 'a' (the store's) and its key.
  */
 const RELEASE = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return false end
@@ -95,23 +96,25 @@ end
 redis.call('PEXPIRE', KEYS[2], idle)
 redis.call('DEL', KEYS[1])
 ${FORGET}
-local function trim(set, max)
+local answer = {tostring(v)}
+local function trim(set, max, limit)
   redis.call('ZREMRANGEBYSCORE', set, '-inf', now - idle)
   while redis.call('ZCARD', set) > max do
     local oldest = redis.call('ZRANGE', set, 0, 0)[1]
     if oldest == key then break end
     forget(prefix, KEYS[3], oldest)
+    table.insert(answer, limit .. oldest)
   end
 end
 if ARGV[8] ~= '' then
   local own = prefix .. ':client:' .. ARGV[8]
   redis.call('ZADD', own, now, key)
   redis.call('PEXPIRE', own, idle)
-  trim(own, tonumber(ARGV[9]))
+  trim(own, tonumber(ARGV[9]), 'c')
 end
 redis.call('ZADD', KEYS[3], now, key)
-trim(KEYS[3], tonumber(ARGV[6]))
-return tostring(v)`;
+trim(KEYS[3], tonumber(ARGV[6]), 'a')
+return answer`;
 
 /**
  * Adds a journal entry ("<bytes> <JSON>", its bytes as the in-memory journal counts them) and counts it;
@@ -172,7 +175,7 @@ interface SharedRedis extends Redis {
     knownDeliveries: string, scenarioPrefix: string, idleMs: number): Promise<Acquired | null>;
   saveDelivery(deliveries: string, order: string, version: string, id: string, record: string, limit: number, idleMs: number): Promise<number>;
   releaseSession(lock: string, data: string, sessions: string, token: string, snapshot: string, idleMs: number, now: number, key: string,
-    maxSessions: number, prefix: string, clientId: string, maxPerClient: number, requestCount: number): Promise<string | null>;
+    maxSessions: number, prefix: string, clientId: string, maxPerClient: number, requestCount: number): Promise<string[] | null>;
   appendJournal(journal: string, counts: string, bytes: string, entry: string, size: number, maxBytes: number, countField: string, idleMs: number): Promise<number>;
   renewSession(lock: string, token: string, lockMs: number): Promise<number>;
   forgetName(choices: string, name: string): Promise<number>;
@@ -198,6 +201,8 @@ export interface RedisSessionsOptions {
   waitMs?: number;
   /** How long a lock lives unless renewed (an instance that dies holding one frees it after this). */
   lockMs?: number;
+  /** Told of each stored session this instance forgot to make room (its key), and for which bound. */
+  evicted?: (key: string, limit: EvictionLimit) => void;
 }
 
 interface Hold {
@@ -394,8 +399,10 @@ export class RedisSessions {
         hold.token, changed ? pieces.join('') : '', this.options.idleMs, session.lastSeenAt, session.id,
         this.options.maxSessions, this.options.prefix, session.clientId ?? '', this.options.maxSessionsPerClient, session.requestCount);
       const journaled = entry ? this.journal(session, entry.entry, entry.bytes) : undefined;
-      const [version] = await Promise.all([saved, journaled]);
-      if (version === null) throw new StoreUnavailableError(`the session ${JSON.stringify(session.name)} was held longer than ${this.lockMs} ms without renewal, and its change was not saved`);
+      const [answer] = await Promise.all([saved, journaled]);
+      if (answer === null) throw new StoreUnavailableError(`the session ${JSON.stringify(session.name)} was held longer than ${this.lockMs} ms without renewal, and its change was not saved`);
+      const [version, ...evicted] = answer as [string, ...string[]];
+      for (const forgotten of evicted) this.options.evicted?.(forgotten.slice(1), forgotten[0] === 'c' ? 'maxSessionsPerClient' : 'maxSessions');
       this.versions.set(session, version);
       if (changed) this.savedDigests.set(session, digest);
     } catch (error) {

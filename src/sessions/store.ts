@@ -369,6 +369,20 @@ export interface SessionStoreOptions extends SessionLimits {
   maxSessionsPerClient: number;
   /** A session nobody used for this long is forgotten (ms); unset: never. */
   idleMs?: number;
+  /** Told of each session forgotten to make room for another (past maxSessions, or its client's maxSessionsPerClient). */
+  evicted?: (session: Session, limit: EvictionLimit) => void;
+}
+
+/** The bound a session was forgotten for, as the configuration names it. */
+export type EvictionLimit = 'maxSessions' | 'maxSessionsPerClient';
+
+/**
+ * The log line of a session forgotten to make room: its client's next request starts it empty (its
+ * objects answer 404), which an operator of a shared instance wants to see next to those 404s.
+ */
+export function logEviction(log: { warn(fields: object, message: string): void }, name: string, clientId: string | null, limit: EvictionLimit, max: number): void {
+  log.warn({ event: 'session_evicted', session: name, client_id: clientId, limit, [limit]: max },
+    `a session was forgotten to make room: ${limit === 'maxSessions' ? 'the instance holds' : 'its client holds'} ${limit} (${max}) sessions; its next request starts it empty`);
 }
 
 export interface SessionSummary {
@@ -417,7 +431,8 @@ export class SessionStore {
     this.sessions = new LRUCache({
       max: options.maxSessions,
       ...(options.idleMs ? { ttl: options.idleMs, updateAgeOnGet: true } : {}),
-      dispose: (session) => {
+      dispose: (session, _key, reason) => {
+        if (reason === 'evict') options.evicted?.(session, 'maxSessions');
         if (session === this.recent) this.recent = null;
         options.events?.forget(session);
         unindex(this.byName, session.name, session.id);
@@ -478,6 +493,7 @@ export class SessionStore {
         if (session && (!oldest || session.lastSeenAt < oldest.lastSeenAt)) oldest = session;
       }
       if (!oldest) break;
+      this.options.evicted?.(oldest, 'maxSessionsPerClient');
       this.sessions.delete(oldest.id);
     }
   }
