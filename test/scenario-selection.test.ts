@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import type { MockApp } from '../src/app.js';
 import { ScenarioError } from '../src/scenarios/load.js';
 import { assertCintError, clientOf, makeApp, projectBody, projectsUrl } from './helpers.js';
-import { appWithScenarios } from './scenario-helpers.js';
+import { appWithScenarios, removeFolder, scenarioFolder } from './scenario-helpers.js';
 
 const PROJECT = '01K40T69E63BHTT9MAJYRBQ8HY';
 
@@ -119,6 +120,33 @@ describe('choosing a scenario', () => {
     assert.equal(byName.get('unavailable')?.origin, 'builtin');
     assert.match(byName.get('unavailable')?.description ?? '', /503/);
     assert.deepEqual(body.scenarios.map((scenario) => scenario.name), [...byName.keys()].sort());
+  });
+});
+
+describe('scenario choices past maxSessions', () => {
+  it('forgets the least recently made choice, and logs which session went back to the default', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const stream = new Writable({ write(chunk, _encoding, done) { lines.push(JSON.parse(String(chunk)) as Record<string, unknown>); done(); } });
+    const dir = await scenarioFolder(files);
+    // In memory: a Redis store keeps every choice in Redis, and an instance's map of them is only a cache.
+    const app = await makeApp({ store: 'memory', scenariosDir: dir, watchScenarios: false, maxSessions: 2 }, { logger: { level: 'warn', stream } });
+    try {
+      const [first, second, third] = [await clientOf(app), await clientOf(app), await clientOf(app)];
+      for (const client of [first, second, third]) {
+        const chosen = await app.inject({ method: 'PUT', url: `/__admin/sessions/${client.clientId}/scenario`, payload: { scenario: 'always-409' } });
+        assert.equal(chosen.statusCode, 200, chosen.body);
+      }
+      assert.equal((await app.inject({ method: 'GET', url: projectsUrl(), headers: first.headers() })).statusCode, 200);
+      assertCintError(await app.inject({ method: 'GET', url: projectsUrl(), headers: third.headers() }), 409, 'conflict_error');
+      const evicted = lines.filter((line) => line.event === 'scenario_choice_evicted');
+      assert.deepEqual(evicted.map(({ level, session, client_id, scenario, maxSessions, msg }) => ({ level, session, client_id, scenario, maxSessions, msg })), [{
+        level: 40, session: first.clientId, client_id: null, scenario: 'always-409', maxSessions: 2,
+        msg: "a session's scenario choice was forgotten to make room: maxSessions (2) choices are held; the session is back on the realistic behaviour",
+      }]);
+    } finally {
+      await app.close();
+      await removeFolder(dir);
+    }
   });
 });
 

@@ -8,7 +8,7 @@ import { LRUCache } from 'lru-cache';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
 import { digestOf } from '../digest.js';
-import { sessionKey, type Session } from '../sessions/store.js';
+import { keyParts, sessionKey, type Session } from '../sessions/store.js';
 import type { CompiledScenario } from './compile.js';
 import { newScenarioState, type ScenarioState } from './decide.js';
 import { SeededRandom } from './random.js';
@@ -121,7 +121,17 @@ export class ScenarioCatalog extends EventEmitter<{ reloaded: [ScenarioSet]; 're
   ) {
     super();
     this.set = set;
-    this.choices = new LRUCache({ max: maxSessions });
+    this.choices = new LRUCache({
+      max: maxSessions,
+      // A session back on the default without a word would pass a test that should fail. (With a shared
+      // store the choices are Redis's, this map a cache of them: nothing is lost.)
+      dispose: (choice, key, reason) => {
+        if (reason !== 'evict' || this.shared !== null) return;
+        const { name, clientId } = keyParts(key);
+        this.log?.warn({ event: 'scenario_choice_evicted', session: name, client_id: clientId, scenario: choice.name, maxSessions },
+          `a session's scenario choice was forgotten to make room: maxSessions (${maxSessions}) choices are held; the session is back on ${this.defaultName === null ? 'the realistic behaviour' : `the default scenario ${JSON.stringify(this.defaultName)}`}`);
+      },
+    });
     this.inlineLimit = inlineLimit;
   }
 
