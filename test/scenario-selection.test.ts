@@ -124,7 +124,7 @@ describe('choosing a scenario', () => {
 });
 
 describe('scenario choices past maxSessions', () => {
-  it('forgets the least recently made choice, and logs which session went back to the default', async () => {
+  it('forgets the least recently used choice, and logs which session went back to the default', async () => {
     const lines: Record<string, unknown>[] = [];
     const stream = new Writable({ write(chunk, _encoding, done) { lines.push(JSON.parse(String(chunk)) as Record<string, unknown>); done(); } });
     const dir = await scenarioFolder(files);
