@@ -147,14 +147,25 @@ describe('the space sent scenarios take (inlineScenarioBytes)', () => {
   it('refuses one past the bound with 413, and takes it once a choice naming another is forgotten', async () => {
     const first = await clientOf(app);
     const second = await clientOf(app);
-    assert.equal((await admin(app, 'PUT', `/sessions/${first.clientId}/scenario`, { scenario: sized('first', 1200) })).statusCode, 200);
+    const held = async () => (await admin(app, 'GET', '/scenarios')).json().sent as { bytes: number; limit: number; scenarios: { name: string; in_use: boolean }[] };
+    const firstChosen = await admin(app, 'PUT', `/sessions/${first.clientId}/scenario`, { scenario: sized('first', 1200) });
+    assert.equal(firstChosen.statusCode, 200);
+    const firstName = firstChosen.json().scenario as string;
+    const firstBytes = Buffer.byteLength(JSON.stringify(sized('first', 1200)));
+    assert.deepEqual(await held(), {
+      bytes: firstBytes, limit: 2048,
+      scenarios: [{ name: firstName, description: `first ${'x'.repeat(1200)}`, seed: null, rules: 1, bytes: firstBytes, in_use: true }],
+    });
     const refused = await admin(app, 'PUT', `/sessions/${second.clientId}/scenario`, { scenario: sized('second', 1200) });
     assertCintError(refused, 413, 'content_too_large_error', { detail: /inlineScenarioBytes/ });
     assert.deepEqual((await admin(app, 'GET', `/sessions/${second.clientId}/scenario`)).json().scenario, null);
 
     assert.equal((await admin(app, 'DELETE', `/sessions/${first.clientId}/scenario`)).statusCode, 204);
+    // Still held, no longer in use: it goes when the room is needed.
+    assert.deepEqual((await held()).scenarios.map(({ name, in_use }) => ({ name, in_use })), [{ name: firstName, in_use: false }]);
     const taken = await admin(app, 'PUT', `/sessions/${second.clientId}/scenario`, { scenario: sized('second', 1200) });
     assert.equal(taken.statusCode, 200, taken.body);
+    assert.deepEqual((await held()).scenarios.map(({ name, in_use }) => ({ name, in_use })), [{ name: taken.json().scenario as string, in_use: true }]);
     assertCintError(await createProjectRequest(app, second), 503, 'service_unavailable_error');
     // The first session no longer has it: realistic again.
     assert.equal((await createProjectRequest(app, first)).statusCode, 202);

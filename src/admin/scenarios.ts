@@ -23,7 +23,20 @@ const ScenarioChoice = Type.Object({
   sent: Type.Optional(Type.Unknown({ description: 'a scenario sent for the session (inline:…): its content as sent, with the description filled in' })),
 });
 
-const ScenarioList = Type.Object({ default: Type.Union([Type.String(), Type.Null()]), scenarios: Type.Array(ScenarioSummary) });
+const SentScenarios = Type.Object({
+  bytes: Type.Integer({ description: 'bytes of their text held, counted against limit' }),
+  limit: Type.Integer({ description: 'inlineScenarioBytes: past it a new one is refused (413) after the ones not in use are let go' }),
+  scenarios: Type.Array(Type.Object({
+    name: Type.String(),
+    description: Type.String(),
+    seed: Type.Union([Type.Integer(), Type.String(), Type.Null()]),
+    rules: Type.Integer(),
+    bytes: Type.Integer(),
+    in_use: Type.Boolean({ description: 'a session\'s choice names it; one not in use goes when room is needed' }),
+  })),
+}, { description: 'the scenarios sent for sessions (PUT /sessions/{id}/scenario with rules) that this instance holds' });
+
+const ScenarioList = Type.Object({ default: Type.Union([Type.String(), Type.Null()]), scenarios: Type.Array(ScenarioSummary), sent: SentScenarios });
 
 const tags = ['scenarios'];
 
@@ -40,10 +53,11 @@ export const scenarioAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       seed: scenario.seed,
       rules: scenario.rules.length,
     })),
+    sent: catalog.sentScenarios(),
   });
 
   app.get('/scenarios', {
-    schema: { tags, summary: 'The scenarios loaded, built-in and the user folder, with their descriptions', response: { 200: ScenarioList } },
+    schema: { tags, summary: 'The scenarios loaded, built-in and the user folder, with their descriptions, and the ones sent for sessions', response: { 200: ScenarioList } },
   }, async () => listing());
 
   app.post('/scenarios/reload', {

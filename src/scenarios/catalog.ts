@@ -87,6 +87,13 @@ export interface ScenarioChoice {
   sent?: unknown;
 }
 
+/** The sent scenarios an instance holds (GET /__admin/scenarios). */
+export interface SentScenarios {
+  bytes: number;
+  limit: number;
+  scenarios: { name: string; description: string; seed: CompiledScenario['seed']; rules: number; bytes: number; in_use: boolean }[];
+}
+
 const RELOAD_DEBOUNCE_MS = 100;
 
 /** Where a shared store keeps the choices (implemented by sessions/redis.ts). */
@@ -232,10 +239,30 @@ export class ScenarioCatalog extends EventEmitter<{ reloaded: [ScenarioSet]; 're
     this.inlineBytes += bytes;
   }
 
-  /** Lets go of the sent scenarios no choice names (a choice forgotten, replaced, or evicted). */
-  private sweepInline(): void {
+  /**
+   * The sent scenarios held here, with the bytes of their text against the bound; one no choice names
+   * (in_use false) is let go when a new one needs its room.
+   */
+  sentScenarios(): SentScenarios {
+    const named = this.chosenNames();
+    return {
+      bytes: this.inlineBytes,
+      limit: this.inlineLimit,
+      scenarios: [...this.inline].map(([name, { loaded: { scenario }, bytes }]) => ({
+        name, description: scenario.description, seed: scenario.seed, rules: scenario.rules.length, bytes, in_use: named.has(name),
+      })),
+    };
+  }
+
+  private chosenNames(): Set<string | null> {
     const named = new Set<string | null>();
     for (const choice of this.choices.values()) named.add(choice.name);
+    return named;
+  }
+
+  /** Lets go of the sent scenarios no choice names (a choice forgotten, replaced, or evicted). */
+  private sweepInline(): void {
+    const named = this.chosenNames();
     for (const [name, held] of this.inline) {
       if (named.has(name)) continue;
       this.inline.delete(name);
