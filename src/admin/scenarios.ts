@@ -106,7 +106,7 @@ export const scenarioAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
       if (error instanceof InlineScenarioSpaceError) {
         throw new CintError(413, `the scenarios sent for sessions take ${error.held} bytes of the ${error.limit} this instance keeps (inlineScenarioBytes), `
-          + `and this one takes ${error.bytes}: forget the choices of sessions done with theirs (DELETE /__admin/sessions/{id}/scenario), or load it from a scenario file`);
+          + `and this one takes ${error.bytes}: forget the choices of sessions done with theirs (DELETE /__admin/sessions/{id}/scenario; GET /__admin/scenarios lists them), or load it from a scenario file`);
       }
       if (!(error instanceof ScenarioNotFoundError)) throw error;
       throw badRequest([{ name: 'scenario', reason: `'scenario' names no scenario: ${JSON.stringify(scenario)}; known scenarios: ${catalog.names().join(', ')}.` }],
