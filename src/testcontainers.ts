@@ -1,7 +1,8 @@
 // cint-mock/testcontainers: cint-mock's image as a Testcontainers module for Node test suites. The
 // container is ready when /__admin/health answers on the mapped port; the started container gives the
 // base URL (host and mapped port, not the address the ready line prints inside the container), tokens,
-// scenario choice per session, resets, the journal and the session's clock, over the admin API.
+// scenario choice per session, resets, the journal, the session's clock, job timing and fielding rates,
+// and its webhook deliveries (listed, or awaited), over the admin API.
 //
 //   import { CintMockContainer } from 'cint-mock/testcontainers';
 //   const mock = await new CintMockContainer('cint-mock:latest').withScenarios('./test/cint-scenarios').start();
@@ -13,8 +14,12 @@
 import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { resolve } from 'node:path';
+import type { DeliveryListFilter, NextDeliveryFilter } from './control.js';
 import type { JournalEntry, JournalFilter } from './journal/journal.js';
 import type { ScenarioDefinition } from './scenarios/catalog.js';
+import type { JobTimingChangeData } from './sessions/clock.js';
+import type { FieldingChange, FieldingView } from './sessions/simulator.js';
+import type { DeliveryView } from './webhooks/delivery.js';
 import { AbstractStartedContainer, GenericContainer, getContainerRuntimeClient, Wait, type StartedTestContainer } from 'testcontainers';
 
 /** The port cint-mock listens on inside its image. */
@@ -37,7 +42,13 @@ export interface TokenRequest {
 
 /** Which journal entries: the admin API's filters (operation, status, method, limit). */
 export type JournalQuery = JournalFilter;
-export type { JournalEntry };
+export type { DeliveryView, FieldingChange, FieldingView, JobTimingChangeData, JournalEntry };
+/** Which deliveries deliveries() lists: of one webhook, event type or status; `limit` of them, newest first. */
+export type DeliveryQuery = Omit<DeliveryListFilter, 'clientId'>;
+/** What nextDelivery() waits for: the first delivery after `after`, of that webhook and type; `timeoutMs` 5000 unless given. */
+export type NextDeliveryQuery = Omit<NextDeliveryFilter, 'clientId'>;
+/** How long a session's jobs stay Processing, and whether that is the session's setting or the instance's. */
+export interface JobTimingView { session: string; polls: number; duration: string; source: 'session' | 'instance' }
 
 /** An error answer of the mock's admin API or token endpoint. */
 export class CintMockRequestError extends Error {
@@ -188,26 +199,58 @@ export class StartedCintMockContainer extends AbstractStartedContainer {
     return JSON.parse(await this.admin(change ? 'POST' : 'GET', path, change)) as { now: string; offset_ms: number };
   }
 
-  private async admin(method: string, path: string, body?: unknown): Promise<string> {
-    const answer = await this.call(method, `/__admin${path}`, body, true);
+  /** Reads or sets how long a session's jobs stay Processing: { polls: 2, duration: 'PT30S' }, or { reset: true } for the instance's. */
+  async jobs(session: string, change?: JobTimingChangeData): Promise<JobTimingView> {
+    return JSON.parse(await this.admin(change ? 'PUT' : 'GET', `/sessions/${encodeURIComponent(session)}/jobs`, change)) as JobTimingView;
+  }
+
+  /** Reads or sets how a session's live target groups fill: { starts_per_hour: 60, complete: 0.5, seed: 7 } (the rest stay), or { reset: true }. */
+  async fielding(session: string, change?: FieldingChange): Promise<FieldingView & { session: string }> {
+    return JSON.parse(await this.admin(change ? 'PUT' : 'GET', `/sessions/${encodeURIComponent(session)}/fielding`, change)) as FieldingView & { session: string };
+  }
+
+  /** A session's webhook deliveries, newest first, each with its attempts: deliveries('ci', { webhookId, status: 'expired' }). */
+  async deliveries(session: string, query: DeliveryQuery = {}): Promise<DeliveryView[]> {
+    const { webhookId, ...rest } = query;
+    const body = await this.admin('GET', `/sessions/${encodeURIComponent(session)}/deliveries${queryString({ webhook_id: webhookId, ...rest })}`);
+    return (JSON.parse(body) as { deliveries: DeliveryView[] }).deliveries;
+  }
+
+  /**
+   * Waits for the session's next webhook delivery (after `after`, of that webhook and type) to be
+   * delivered or expired, or to reach one of `statuses`, and answers it. Rejects with a
+   * CintMockRequestError of status 408 when none does within `timeoutMs` (5000 unless given; at most 60000).
+   */
+  async nextDelivery(session: string, query: NextDeliveryQuery = {}): Promise<DeliveryView> {
+    const { webhookId, type, after, statuses = [], timeoutMs = 5000 } = query;
+    const search = new URLSearchParams(Object.entries({ webhook_id: webhookId, type, after, timeout_ms: String(timeoutMs) })
+      .filter((entry): entry is [string, string] => entry[1] !== undefined));
+    for (const status of statuses) search.append('status', status);
+    const path = `/sessions/${encodeURIComponent(session)}/deliveries/next?${search.toString()}`;
+    // The call waits as long as the mock does, and some more.
+    return JSON.parse(await this.admin('GET', path, undefined, timeoutMs + REQUEST_TIMEOUT_MS)) as DeliveryView;
+  }
+
+  private async admin(method: string, path: string, body?: unknown, timeoutMs = REQUEST_TIMEOUT_MS): Promise<string> {
+    const answer = await this.call(method, `/__admin${path}`, body, true, timeoutMs);
     if (answer.status >= 300) throw new CintMockRequestError(answer.status, answer.body, `${method} /__admin${path}`);
     return answer.body;
   }
 
-  private call(method: string, path: string, body: unknown, admin: boolean): Promise<{ status: number; body: string }> {
+  private call(method: string, path: string, body: unknown, admin: boolean, timeoutMs = REQUEST_TIMEOUT_MS): Promise<{ status: number; body: string }> {
     const url = new URL(path, this.getBaseUrl());
     const headers: Record<string, string> = {};
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (admin && this.adminToken) headers.authorization = `Bearer ${this.adminToken}`;
     // A bound on each call, so a container that stopped answering fails the test instead of hanging it.
-    const options: RequestOptions & { ca?: string } = { method, headers, timeout: REQUEST_TIMEOUT_MS, ...(this.certificate ? { ca: this.certificate } : {}) };
+    const options: RequestOptions & { ca?: string } = { method, headers, timeout: timeoutMs, ...(this.certificate ? { ca: this.certificate } : {}) };
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((done, fail) => {
       const outgoing = send(url, options, (response: IncomingMessage) => {
         let text = '';
         response.setEncoding('utf8').on('data', (chunk: string) => { text += chunk; }).on('end', () => done({ status: response.statusCode ?? 0, body: text }));
       });
-      outgoing.on('timeout', () => outgoing.destroy(new Error(`${method} ${url.pathname}: no answer from the container within ${REQUEST_TIMEOUT_MS} ms`)));
+      outgoing.on('timeout', () => outgoing.destroy(new Error(`${method} ${url.pathname}: no answer from the container within ${timeoutMs} ms`)));
       outgoing.on('error', fail);
       outgoing.end(body === undefined ? undefined : JSON.stringify(body));
     });

@@ -4,12 +4,15 @@
 // Skipped, saying why, where no engine answers or the image is not built (see test/containers.ts).
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { request } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CintMockContainer, CintMockRequestError, type StartedCintMockContainer } from '../src/testcontainers.js';
 import { containerSkipReason, IMAGE } from './containers.js';
+import { futureDate, projectBody, targetGroupBody } from './helpers.js';
 import { assertQuickStartOutput, runQuickStart } from './quick-start.js';
 
 const skip = await containerSkipReason();
@@ -108,6 +111,72 @@ describe(`cint-mock/testcontainers with the image ${IMAGE}`, { skip }, () => {
       error instanceof CintMockRequestError && error.status === 400 && /scenario\.rules\[0\]\.respond\.status/.test(error.body));
   });
 
+  it("reads and sets a session's job timing and fielding rates", async () => {
+    assert.equal((await cint(mock, 'settings-suite', '/projects')).status, 200);
+    const jobs = await mock.jobs('settings-suite', { polls: 2, duration: 'PT30S' });
+    assert.deepEqual(jobs, { session: 'settings-suite', polls: 2, duration: 'PT30S', source: 'session' });
+    assert.deepEqual(await mock.jobs('settings-suite'), jobs);
+    assert.equal((await mock.jobs('settings-suite', { reset: true })).source, 'instance');
+
+    const fielding = await mock.fielding('settings-suite', { starts_per_hour: 60, seed: 7 });
+    assert.equal(fielding.session, 'settings-suite');
+    assert.equal(fielding.starts_per_hour, 60);
+    assert.equal(fielding.seed, 7);
+    assert.equal(fielding.source, 'session');
+    assert.deepEqual(await mock.fielding('settings-suite'), fielding);
+    await assert.rejects(mock.fielding('settings-suite', { complete: 0.9, screen_out: 0.9 }), (error: unknown) =>
+      error instanceof CintMockRequestError && error.status === 400);
+    await assert.rejects(mock.jobs('no-such-session'), (error: unknown) => error instanceof CintMockRequestError && error.status === 404);
+  });
+
+  it("waits for a session's next webhook delivery to a receiver on the host, and lists its deliveries", { timeout: START_MS }, async () => {
+    const received: { headers: Record<string, string | string[] | undefined>; body: string }[] = [];
+    const receiver = createServer((incoming, answer) => {
+      let body = '';
+      incoming.setEncoding('utf8').on('data', (chunk: string) => { body += chunk; }).on('end', () => {
+        received.push({ headers: incoming.headers, body });
+        answer.writeHead(204).end();
+      });
+    });
+    // The container has a network of its own: it reaches the host at its default gateway (on Linux
+    // engines; docs/testcontainers.md says what to use elsewhere), where the receiver listens.
+    await new Promise<void>((resolve) => receiver.listen(0, '0.0.0.0', resolve));
+    try {
+      const port = (receiver.address() as AddressInfo).port;
+      const host = gatewayOf((await mock.exec(['cat', '/proc/net/route'])).stdout);
+      const headers = { ...(await mock.headers('hooks-suite')), 'content-type': 'application/json' };
+      const post = async (path: string, body: unknown, extra: Record<string, string> = {}) => {
+        const response = await fetch(`${mock.getApiUrl()}${path}`, { method: 'POST', headers: { ...headers, ...extra }, body: JSON.stringify(body) });
+        return { status: response.status, location: response.headers.get('location'), body: await response.text() };
+      };
+      const webhook = await post('/accounts/101/webhooks', { url: `http://${host}:${port}/cint-events`, events: ['target-group-updated'] });
+      assert.equal(webhook.status, 201, webhook.body);
+      const webhookId = (JSON.parse(webhook.body) as { id: string }).id;
+      const project = await post('/demand/accounts/101/projects', projectBody(), { 'idempotency-key': 'hooks-project' });
+      assert.equal(project.status, 202, project.body);
+      const projectId = (JSON.parse(project.body) as { id: string }).id;
+      const group = await post(`/demand/accounts/101/projects/${projectId}/target-groups`, targetGroupBody());
+      assert.equal(group.status, 201, group.body);
+      const groupId = (JSON.parse(group.body) as { id: string }).id;
+      const launched = await post(`/demand/accounts/101/projects/${projectId}/target-groups/${groupId}/fielding-run-jobs/launch-from-draft`,
+        { end_fielding_at: futureDate(30) }, { 'idempotency-key': 'hooks-launch' });
+      assert.equal(launched.status, 201, launched.body);
+
+      const delivery = await mock.nextDelivery('hooks-suite', { webhookId, timeoutMs: 20_000 });
+      assert.equal(delivery.status, 'delivered');
+      assert.equal(delivery.event_type, 'target-group-updated');
+      assert.equal(delivery.attempts[0]!.status_code, 204);
+      assert.match(String(received[0]?.headers['cint-signature']), /^t=\d+,v1=[0-9a-f]{64}$/);
+      assert.equal(received[0]!.body, delivery.body);
+      assert.deepEqual((await mock.deliveries('hooks-suite', { webhookId, limit: 1 })).map(({ id }) => id), [delivery.id]);
+      // Nothing of another type comes: 408 after the wait.
+      await assert.rejects(mock.nextDelivery('hooks-suite', { type: 'session-updated', timeoutMs: 200 }), (error: unknown) =>
+        error instanceof CintMockRequestError && error.status === 408);
+    } finally {
+      await new Promise((resolve) => receiver.close(resolve));
+    }
+  });
+
   it("moves a session's clock", async () => {
     await cint(mock, 'clock-suite', '/projects');
     const moved = await mock.clock('clock-suite', { set: '2031-05-01T00:00:00Z' });
@@ -115,6 +184,13 @@ describe(`cint-mock/testcontainers with the image ${IMAGE}`, { skip }, () => {
     assert.match((await mock.clock('clock-suite')).now, /^2031-05-01/);
   });
 });
+
+/** The default route's gateway in /proc/net/route's text (little-endian hex), as an IPv4 address. */
+function gatewayOf(routes: string): string {
+  const fields = routes.split('\n').map((line) => line.trim().split(/\s+/)).find((columns) => columns[1] === '00000000');
+  assert.ok(fields?.[2], `no default route in the container:\n${routes}`);
+  return Buffer.from(fields[2], 'hex').reverse().join('.');
+}
 
 /** One HTTPS GET that trusts only `ca` (none: Node's default roots). */
 function httpsStatus(url: string, ca: string | undefined, headers: Record<string, string> = {}): Promise<number> {
