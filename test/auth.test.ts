@@ -237,6 +237,19 @@ describe('bearer tokens (authMode verify)', () => {
       { id: author, name: 'service-client-listed' },
     ]);
   });
+
+  it('get_account_users answers the same users with user_type=project_manager (decision 177), and a 400 naming user_type for another type', async () => {
+    const client = await clientOf(app);
+    const users = (query: string) => app.inject({ method: 'GET', url: `/v1/accounts/${ACCOUNT}/users${query}`, headers: client.headers() });
+    const all = await users('');
+    assert.equal(all.statusCode, 200, all.body);
+    assertMatchesSpec('get_account_users', 200, all.json());
+    assert.deepEqual(all.json().users.map((user: { name: string }) => user.name), ['Jane Doe', 'John Doe']);
+    const managers = await users('?user_type=project_manager');
+    assert.equal(managers.statusCode, 200, managers.body);
+    assert.deepEqual(managers.json(), all.json());
+    assertCintError(await users('?user_type=admin'), 400, 'bad_request_error', { invalid_params: [{ name: 'user_type', reason: "'user_type' must be one of: project_manager." }] });
+  });
 });
 
 describe('Cint\'s token request as documented, and the expired-token status', () => {
