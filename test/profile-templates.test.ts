@@ -114,6 +114,21 @@ describe('profile templates', () => {
       assert.equal(second.next_cursor, '');
     });
 
+    it('get and delete take locales as a filter too: a template for none of them is not found, and not deleted (decision 178)', async () => {
+      const client = await clientOf(app);
+      const id = await createTemplate(client);   // eng_us, spa_us
+      const url = `${templatesUrl()}/${id}`;
+      const notFound = { detail: 'profile_template_id: the specified resource was not found' };
+      assertCintError(await get(client, `${url}?locales=jpn_jp`), 404, 'not_found_error', notFound);
+      assert.equal((await get(client, `${url}?locales=ENG-US`)).statusCode, 200);
+      assert.equal((await get(client, `${url}?locales=jpn_jp,spa_us`)).statusCode, 200);
+      const remove = (query: string) => app.inject({ method: 'DELETE', url: `${url}${query}`, headers: client.headers() });
+      assertCintError(await remove('?locales=deu_de'), 404, 'not_found_error', notFound);
+      assert.equal((await get(client, url)).statusCode, 200, 'still there');
+      assert.equal((await remove('?locales=eng_us')).statusCode, 204);
+      assertCintError(await get(client, url), 404, 'not_found_error', notFound);
+    });
+
     it('is the account\'s and the session\'s: another account and another client see none of it', async () => {
       const client = await clientOf(app);
       const id = await createTemplate(client);

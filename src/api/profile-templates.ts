@@ -1,10 +1,12 @@
 // Profile templates: what create_profile_template stores (a generic collection, api/generic.ts), listed
 // by scope and locale, and applied to target groups by profiles.ts (templateApplied). A template made
 // through an account is the account's: the request has no scope, and the mock has no global templates.
+// A single template's `locales` is a filter too: one for none of them is not found.
 import { operation } from '../cint/operations.js';
 import type { Session, StoredResource } from '../sessions/store.js';
 import { collectionKeyOf } from '../sessions/store.js';
-import type { Handlers, Wrappers } from './handler.js';
+import { notFound } from '../cint/errors.js';
+import type { Handler, HandlerInput, Handlers, Wrappers } from './handler.js';
 import { pageOf } from './shared.js';
 import { defined } from './target-group-shape.js';
 import { withBody } from './uploads.js';
@@ -27,15 +29,33 @@ export const localeKey = (locale: unknown): string => String(locale).trim().toLo
 export const templateLocales = (template: StoredResource): string[] =>
   (Array.isArray(template.fields.locales) ? template.fields.locales : []).map(localeKey);
 
+/** The locales a `locales` query asks for (comma-separated, any of them), compared by localeKey; empty: no filter. */
+const wantedLocales = (locales: string | undefined): Set<string> =>
+  new Set((locales ?? '').split(',').map(localeKey).filter((locale) => locale !== ''));
+
+/**
+ * get_profile_template and delete_profile_template take `locales` as the list does, as a filter: a
+ * template for none of them is not found (404), and is not deleted.
+ */
+const forLocales = (generic: Handler): Handler => (input) => {
+  const { session, params, query } = input as HandlerInput<'get_profile_template'>;
+  const wanted = wantedLocales(query.locales);
+  const template = wanted.size === 0 ? undefined : templateOf(session, params.account_id, params.profile_template_id);
+  if (template && !templateLocales(template).some((locale) => wanted.has(locale))) throw notFound('profile_template_id');
+  return generic(input);
+};
+
 export const profileTemplateWrappers: Wrappers = {
   create_profile_template: (generic) => (input) => generic(withBody(input, { ...(input.body as Record<string, unknown> | undefined), scope: ACCOUNT_SCOPE })),
+  get_profile_template: forLocales,
+  delete_profile_template: forLocales,
 };
 
 export const profileTemplateHandlers = {
   // Newest first unless order=asc; `scope` and `locales` (any of them, comma-separated) filter before paging.
   list_profile_templates: ({ session, params, query }) => {
     const { scope, locales, order, ...page } = query;
-    const wanted = new Set((locales ?? '').split(',').map(localeKey).filter((locale) => locale !== ''));
+    const wanted = wantedLocales(locales);
     const templates = [...(templatesOf(session, params.account_id)?.values() ?? [])];
     if (order !== 'asc') templates.reverse();
     const kept = templates.filter((template) => (scope === undefined || scope === (template.fields.scope ?? ACCOUNT_SCOPE))
