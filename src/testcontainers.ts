@@ -16,7 +16,7 @@ import { request as httpsRequest } from 'node:https';
 import { resolve } from 'node:path';
 import type { DeliveryListFilter, NextDeliveryFilter } from './control.js';
 import type { JournalEntry, JournalFilter } from './journal/journal.js';
-import type { ScenarioDefinition } from './scenarios/catalog.js';
+import type { ScenarioChoice, ScenarioDefinition } from './scenarios/catalog.js';
 import type { JobTimingChangeData } from './sessions/clock.js';
 import type { FieldingChange, FieldingView } from './sessions/simulator.js';
 import type { DeliveryView } from './webhooks/delivery.js';
@@ -42,7 +42,7 @@ export interface TokenRequest {
 
 /** Which journal entries: the admin API's filters (operation, status, method, limit). */
 export type JournalQuery = JournalFilter;
-export type { DeliveryView, FieldingChange, FieldingView, JobTimingChangeData, JournalEntry };
+export type { DeliveryView, FieldingChange, FieldingView, JobTimingChangeData, JournalEntry, ScenarioChoice };
 /** Which deliveries deliveries() lists: of one webhook, event type or status; `limit` of them, newest first. */
 export type DeliveryQuery = Omit<DeliveryListFilter, 'clientId'>;
 /** What nextDelivery() waits for: the first delivery after `after`, of that webhook and type; `timeoutMs` 5000 unless given. */
@@ -174,6 +174,17 @@ export class StartedCintMockContainer extends AbstractStartedContainer {
   async useScenario(session: string, scenario: string | ScenarioDefinition | null): Promise<void> {
     // PUT null, not DELETE: a container started withScenario() would give the session that default again.
     await this.admin('PUT', `/sessions/${encodeURIComponent(session)}/scenario`, { scenario });
+  }
+
+  /** The scenario answering a session's requests and where the choice came from; `sent` holds rules sent for it. */
+  async scenarioOf(session: string): Promise<ScenarioChoice & { session: string }> {
+    return JSON.parse(await this.admin('GET', `/sessions/${encodeURIComponent(session)}/scenario`)) as ScenarioChoice & { session: string };
+  }
+
+  /** The scenarios the container has loaded (built-in and mounted), by name with their descriptions. */
+  async scenarios(): Promise<{ name: string; description: string }[]> {
+    const listing = JSON.parse(await this.admin('GET', '/scenarios')) as { scenarios: { name: string; description: string }[] };
+    return listing.scenarios.map(({ name, description }) => ({ name, description }));
   }
 
   /** Forgets one session's state (objects, keys, journal, scenario progress), or every session's. */

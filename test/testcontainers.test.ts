@@ -83,7 +83,11 @@ describe(`cint-mock/testcontainers with the image ${IMAGE}`, { skip }, () => {
   });
 
   it('chooses a scenario per session, from the mounted folder; other sessions keep the realistic behaviour', async () => {
+    const loaded = await mock.scenarios();
+    assert.ok(loaded.some(({ name, description }) => name === 'suite-mounted' && /Retry-After 7/.test(description)), JSON.stringify(loaded));
+    assert.ok(loaded.some(({ name }) => name === 'flaky'), 'the built-in ones too');
     await mock.useScenario('suite-a', 'suite-mounted');
+    assert.deepEqual(await mock.scenarioOf('suite-a'), { session: 'suite-a', scenario: 'suite-mounted', chosen_by: 'session' });
     const a = await cint(mock, 'suite-a', '/projects');
     assert.equal(a.status, 503, a.body);
     assert.equal(a.headers.get('retry-after'), '7');
@@ -102,7 +106,11 @@ describe(`cint-mock/testcontainers with the image ${IMAGE}`, { skip }, () => {
   });
 
   it('sends a scenario for one session, with no file: its rules answer that session, and wrong ones are a 400 naming the field', async () => {
-    await mock.useScenario('suite-sent', { rules: [{ match: { operation: 'list_account_projects' }, respond: { status: 429, headers: { 'retry-after': '3' } } }] });
+    const rules = [{ match: { operation: 'list_account_projects' }, respond: { status: 429, headers: { 'retry-after': '3' } } }];
+    await mock.useScenario('suite-sent', { rules });
+    const choice = await mock.scenarioOf('suite-sent');
+    assert.match(String(choice.scenario), /^inline:/);
+    assert.deepEqual(choice.sent, { description: 'a scenario sent through the admin API', rules });
     const sent = await cint(mock, 'suite-sent', '/projects');
     assert.equal(sent.status, 429, sent.body);
     assert.equal(sent.headers.get('retry-after'), '3');
