@@ -47,6 +47,7 @@ describe('makeConfig', () => {
       headersTimeoutMs: 10000,
       requestTimeoutMs: 30000,
       keepAliveTimeoutMs: 72000,
+      hangTimeoutMs: 600000,
       logLevel: 'info',
       shutdownGraceMs: 1500,
       watchScenarios: true,

@@ -65,7 +65,7 @@ describe('scenario faults', () => {
 
   before(async () => {
     dir = await scenarioFolder(files);
-    mock = await startMock({ scenariosDir: dir, watchScenarios: false, scenario: 'faults', shutdownGraceMs: 100 });
+    mock = await startMock({ scenariosDir: dir, watchScenarios: false, scenario: 'faults', shutdownGraceMs: 100, hangTimeoutMs: 1000 });
     const response = await fetch(`${mock.url}/oauth/token`, {
       method: 'POST', headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ client_id: 'fault-client', client_secret: 's', grant_type: 'client_credentials' }),
@@ -115,6 +115,15 @@ describe('scenario faults', () => {
     const { response, error } = await send(mock, token, RUN_URL, { timeoutMs: 200 });
     assert.equal(response, undefined);
     assert.equal(error?.code, 'CLIENT_TIMEOUT');
+  });
+
+  it('hang: a client that never gives up has the connection closed, without a byte, after hangTimeoutMs', async () => {
+    const started = Date.now();
+    const { response, error } = await send(mock, token, RUN_URL);
+    const waited = Date.now() - started;
+    assert.equal(response, undefined);
+    assert.match(error?.message ?? '', /socket hang up/);
+    assert.ok(waited >= 950, `closed after ${waited} ms, before hangTimeoutMs (1000)`);
   });
 
   it('every faulted call is in the journal and the counts: status 0 and the fault when no status went out', async () => {

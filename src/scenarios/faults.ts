@@ -10,7 +10,7 @@ export function malformedBody(): string {
 }
 
 export function breakConnection(request: FastifyRequest, reply: FastifyReply, fault: FaultName,
-  options: { status: number; headers: Readonly<Record<string, string>>; traceparent: string }): void {
+  options: { status: number; headers: Readonly<Record<string, string>>; traceparent: string; hangMs: number }): void {
   reply.hijack();
   const socket = request.raw.socket;
   switch (fault) {
@@ -35,9 +35,14 @@ export function breakConnection(request: FastifyRequest, reply: FastifyReply, fa
       reply.raw.end(text);
       break;
     }
-    case 'hang':
-      // Nothing is ever sent: the client waits until it gives up; a shutdown cuts the connection after
-      // its grace period (server.ts), so a hang never blocks it.
+    case 'hang': {
+      // Nothing is sent: the client waits until it gives up, or until hangTimeoutMs has passed and the
+      // connection is closed, so hung connections cannot pile up for ever. A shutdown cuts it after its
+      // grace period (server.ts), so a hang never blocks one.
+      const timer = setTimeout(() => (typeof socket?.destroy === 'function' ? socket.destroy() : reply.raw.destroy()), options.hangMs);
+      timer.unref();
+      reply.raw.once('close', () => clearTimeout(timer));
       break;
+    }
   }
 }
