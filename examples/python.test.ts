@@ -29,6 +29,6 @@ it('the Python example suite passes against cint-mock started as a child process
     });
   });
   assert.equal(code, 0, output);
-  assert.match(output, /^Ran 4 tests in /m, output);
+  assert.match(output, /^Ran 5 tests in /m, output);
   assert.match(output, /^OK$/m, output);
 });

@@ -1,8 +1,9 @@
 """A Python test suite against cint-mock started as a child process: no Node code, no Testcontainers.
 
 It starts the mock on a free port, reads the port from its first stdout line, gives each test a
-session of its own (its client id), scripts that session's answers through the admin API, and stops
-the mock with SIGTERM (exit code 0). The standard library only:
+session of its own (its client id), scripts that session's answers through the admin API, verifies a
+webhook delivery's Cint-Signature in a receiver of its own, and stops the mock with SIGTERM (exit code
+0). The standard library only:
 
     python3 -m unittest -v examples/python/test_cint_mock.py
 
@@ -10,14 +11,20 @@ CINT_MOCK_COMMAND is the command that starts the mock, as a JSON list; ["npx", "
 (in a checkout after `npm run build`: ["node", "dist/src/cli.js"]).
 """
 
+import hashlib
+import hmac
 import json
 import os
+import queue
+import re
 import signal
 import subprocess
+import threading
 import time
 import unittest
 import urllib.error
 import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 ACCOUNT = 101
 MANAGER = "b551326b-ac9d-4d32-8823-4f025787dab9"
@@ -66,6 +73,36 @@ class CintClient:
     def create_project(self, name, key):
         return self.request("POST", f"/demand/accounts/{ACCOUNT}/projects",
                             {"name": name, "project_manager_id": MANAGER}, {"idempotency-key": key})
+
+
+def verify_signature(raw_body, header, secret, tolerance_seconds=300):
+    """Cint's Cint-Signature: t=<seconds>,v1=<HMAC-SHA256 of "<t>.<raw body>" keyed by the secret's text, hex>."""
+    match = re.fullmatch(r"t=(\d+),v1=([0-9a-f]{64})", header or "")
+    if not match or abs(time.time() - int(match.group(1))) > tolerance_seconds:
+        return False
+    expected = hmac.new(secret.encode(), f"{match.group(1)}.".encode() + raw_body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, match.group(2))
+
+
+class Receiver(ThreadingHTTPServer):
+    """A webhook receiver on a free port: each POST's raw body and Cint-Signature go to a queue; answers 204."""
+
+    def __init__(self):
+        self.received = queue.Queue()
+        received = self.received
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("content-length", "0")))
+                received.put((body, self.headers.get("cint-signature")))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
 
 
 def http(method, url, body=None, headers=None, with_headers=False):
@@ -149,6 +186,40 @@ class CintClientAgainstMock(unittest.TestCase):
         with self.assertRaises(CintApiError) as raised:
             second.request("GET", f"/demand/accounts/{ACCOUNT}/projects/{project['id']}")
         self.assertEqual(raised.exception.status, 404)
+
+    def test_verifies_the_signature_of_a_webhook_delivery(self):
+        receiver = Receiver()
+        try:
+            client = CintClient(self.base_url, "py-hooks")
+            _, webhook = client.request("POST", f"/accounts/{ACCOUNT}/webhooks", {
+                "url": f"http://127.0.0.1:{receiver.server_address[1]}/cint-events", "events": ["target-group-updated"],
+            })
+            _, project = client.create_project("Webhook project", "py-hooks-1")
+            projects = f"/demand/accounts/{ACCOUNT}/projects/{project['id']}/target-groups"
+            _, group = client.request("POST", projects, {
+                "name": "Python target group", "business_unit_id": "3337", "locale": "eng_us", "collects_pii": False,
+                "project_manager_id": MANAGER, "completes_goal": 100, "expected_length_of_interview_minutes": 10,
+                "expected_incidence_rate": 0.5, "fielding_assistant_assignment": {},
+                "fielding_specification": {"start_at": "2030-01-01T00:00:00Z", "end_at": "2030-02-01T00:00:00Z"},
+                "allocations": {"open_exchange_allocations": {"blocked_supplier_ids": [], "exchange_min_percentage": 0,
+                                                              "exchange_max_percentage": 100, "groups": []}},
+            })
+            status, _ = client.request("POST", f"{projects}/{group['id']}/fielding-run-jobs/launch-from-draft",
+                                       {"end_fielding_at": "2030-01-31T23:59:59Z"}, {"idempotency-key": "py-hooks-launch"})
+            self.assertEqual(status, 201)
+            # The admin API waits for the delivery: no sleeping.
+            status, delivery = self.admin("GET", f"/sessions/py-hooks/deliveries/next?webhook_id={webhook['id']}&timeout_ms=10000")
+            self.assertEqual((status, delivery["status"]), (200, "delivered"), delivery)
+            body, signature = receiver.received.get(timeout=10)
+            self.assertTrue(verify_signature(body, signature, webhook["secret"]))
+            self.assertFalse(verify_signature(body, signature, "another secret"))
+            self.assertFalse(verify_signature(body + b" ", signature, webhook["secret"]))
+            event = json.loads(body)
+            self.assertEqual(event["type"], "target-group-updated")
+            self.assertEqual(event["payload"]["changes"][0]["new_value"], "live")
+        finally:
+            receiver.shutdown()
+            receiver.server_close()
 
 
 if __name__ == "__main__":
