@@ -388,6 +388,83 @@ describe('admin API: the admin token, and turning the API off', () => {
     }
   });
 
+  describe("a client's own token (decision 179)", () => {
+    /** A client's admin request, with its own Cint token. */
+    const as = (client: Client, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: object) =>
+      admin(app, method, url, payload, { authorization: client.headers().authorization! });
+    const list = (client: Client, session?: string) =>
+      app.inject({ method: 'GET', url: projectsUrl(), headers: client.headers(session ? { 'x-mock-session': session } : {}) });
+
+    it('scripts, reads and resets its own sessions, and no other client\'s of the same name', async () => {
+      const [alice, bob] = [await clientOf(app), await clientOf(app)];
+      // Both name a session "ci"; alice's token chooses a scenario for "ci": hers alone.
+      assert.equal((await list(alice, 'ci')).statusCode, 200);
+      assert.equal((await list(bob, 'ci')).statusCode, 200);
+      const chosen = await as(alice, 'PUT', '/sessions/ci/scenario', { scenario: 'unavailable' });
+      assert.equal(chosen.statusCode, 200, chosen.body);
+      assertCintError(await list(alice, 'ci'), 503, 'service_unavailable_error');
+      assert.equal((await list(bob, 'ci')).statusCode, 200);
+
+      const journal = await as(alice, 'GET', '/sessions/ci/journal');
+      assert.equal(journal.statusCode, 200, journal.body);
+      assert.deepEqual((journal.json().entries as JournalEntry[]).map((entry) => entry.status), [503, 200]);
+      assert.equal((await as(alice, 'POST', '/sessions/ci/reset')).statusCode, 204);
+      assert.deepEqual((await as(alice, 'GET', '/sessions/ci/journal')).json().entries, []);
+      assert.equal((await as(bob, 'GET', '/sessions/ci/journal')).json().entries.length, 2, "bob's is untouched");
+      // A session of hers by the name of bob's default session is not his: his requests are not in it.
+      assertCintError(await as(alice, 'GET', `/sessions/${bob.clientId}`), 404, 'not_found_error');
+      assert.deepEqual((await as(alice, 'GET', `/sessions/${bob.clientId}/journal`)).json().entries, []);
+    });
+
+    it('may not name another client with client_id: 403', async () => {
+      const [alice, bob] = [await clientOf(app), await clientOf(app)];
+      assert.equal((await list(bob)).statusCode, 200);
+      for (const [method, url, payload] of [
+        ['GET', `/sessions/${bob.clientId}/journal?client_id=${bob.clientId}`],
+        ['PUT', `/sessions/${bob.clientId}/scenario?client_id=${bob.clientId}`, { scenario: 'unavailable' }],
+        ['POST', `/sessions/${bob.clientId}/reset?client_id=${bob.clientId}`],
+      ] as const) {
+        assertCintError(await as(alice, method, url, payload), 403, 'authorization_error', { detail: /its own sessions only: client_id/ });
+      }
+      assert.equal((await list(bob)).statusCode, 200, "bob's scenario unchanged");
+      assert.equal((await as(alice, 'GET', `/sessions/${alice.clientId}?client_id=${alice.clientId}`)).statusCode, 404, 'its own client id is fine (no such session yet)');
+    });
+
+    it('lists its own sessions only, reads the scenarios, and is refused the instance\'s routes (403)', async () => {
+      const [alice, bob] = [await clientOf(app), await clientOf(app)];
+      await list(alice);
+      await list(alice, 'named');
+      await list(bob);
+      const sessions = await as(alice, 'GET', '/sessions');
+      assert.equal(sessions.statusCode, 200, sessions.body);
+      assert.deepEqual((sessions.json().sessions as { id: string; client_id: string }[]).map(({ id, client_id }) => [id, client_id]).sort(),
+        [[alice.clientId, alice.clientId], ['named', alice.clientId]].sort());
+      assert.equal((await as(alice, 'GET', '/scenarios')).statusCode, 200);
+      assert.equal((await as(alice, 'GET', '/openapi.json')).statusCode, 200);
+      for (const [method, url] of [['DELETE', '/sessions'], ['POST', '/scenarios/reload']] as const) {
+        assertCintError(await as(alice, method, url), 403, 'authorization_error', { detail: /needs the admin token/ });
+      }
+      assert.equal((await list(bob)).statusCode, 200);
+      assert.equal((await admin(app, 'GET', `/sessions/${bob.clientId}`, undefined, { authorization: 'Bearer admin-secret' })).statusCode, 200, "bob's session is still there");
+    });
+
+    it('lists only the sent scenarios its own sessions chose', async () => {
+      const [alice, bob] = [await clientOf(app), await clientOf(app)];
+      const send = async (client: Client, status: number) => {
+        const chosen = await as(client, 'PUT', `/sessions/${client.clientId}/scenario`, { scenario: { rules: [{ match: { operation: 'list_account_projects' }, respond: { status } }] } });
+        assert.equal(chosen.statusCode, 200, chosen.body);
+        return chosen.json().scenario as string;
+      };
+      const hers = await send(alice, 502);
+      const his = await send(bob, 504);
+      const sent = (client: Client) => as(client, 'GET', '/scenarios').then((answer) => (answer.json().sent.scenarios as { name: string }[]).map(({ name }) => name));
+      assert.deepEqual(await sent(alice), [hers]);
+      assert.deepEqual(await sent(bob), [his]);
+      const all = await admin(app, 'GET', '/scenarios', undefined, { authorization: 'Bearer admin-secret' });
+      assert.ok([hers, his].every((name) => (all.json().sent.scenarios as { name: string }[]).some((scenario) => scenario.name === name)));
+    });
+  });
+
   it('adminEnabled: false removes the admin API (404 in Cint\'s envelope) but keeps health', async () => {
     const closed = await makeApp({ adminEnabled: false, watchScenarios: false });
     try {

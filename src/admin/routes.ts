@@ -1,5 +1,5 @@
 // The admin API under /__admin: health (always open), then, unless turned off, sessions, journals and
-// scenarios, behind the admin token when one is set, described by the OpenAPI document at /openapi.json,
+// scenarios, behind the admin token when one is set (or a client's own token, for its own sessions), described by the OpenAPI document at /openapi.json,
 // shown in Swagger UI at /docs/, and the journal page at / that reads them.
 import swagger from '@fastify/swagger';
 import type { FastifyPluginAsync } from 'fastify';
@@ -9,7 +9,7 @@ import { sharedAdmin } from './shared.js';
 import { scenarioAdminRoutes } from './scenarios.js';
 import { sessionAdminRoutes } from './sessions.js';
 import { webhookAdminRoutes } from './webhooks.js';
-import { requireAdminToken } from './token.js';
+import { requireAdminAccess } from './token.js';
 import { adminViewer } from './viewer.js';
 
 export const adminRoutes: FastifyPluginAsync = async (app) => {
@@ -45,9 +45,10 @@ export const adminRoutes: FastifyPluginAsync = async (app) => {
     // What a browser loads before it has a token: the journal page and the document's viewer, which
     // hold no data and read the routes below with the token the person gives the page.
     await admin.register(adminPage);
-    await admin.register(adminViewer, { adminToken });
+    const tokenCheck = adminToken ? requireAdminAccess(adminToken, app.mock.tokens) : undefined;
+    await admin.register(adminViewer, { tokenCheck });
     await admin.register(async (data) => {
-      if (adminToken) data.addHook('onRequest', requireAdminToken(adminToken));
+      if (tokenCheck) data.addHook('onRequest', tokenCheck);
       if (shared) sharedAdmin(data, shared);
       await data.register(sessionAdminRoutes);
       await data.register(scenarioAdminRoutes);

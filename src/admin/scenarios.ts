@@ -6,6 +6,7 @@ import { InlineScenarioSpaceError, ScenarioDefinitionError } from '../scenarios/
 import { formatField, formatProblem } from '../scenarios/load.js';
 import { chooseScenario, ScenarioNotFoundError } from '../control.js';
 import { NoContent, SessionParams, SessionQuery } from './schemas.js';
+import { adminClientOf } from './token.js';
 
 const ScenarioSummary = Type.Object({
   name: Type.String(),
@@ -43,7 +44,7 @@ const tags = ['scenarios'];
 export const scenarioAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const catalog = app.mock.scenarios;
 
-  const listing = () => ({
+  const listing = (client?: string) => ({
     default: catalog.defaultName,
     scenarios: catalog.list().map(({ scenario, origin }) => ({
       name: scenario.name,
@@ -53,12 +54,12 @@ export const scenarioAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       seed: scenario.seed,
       rules: scenario.rules.length,
     })),
-    sent: catalog.sentScenarios(),
+    sent: catalog.sentScenarios(client),
   });
 
   app.get('/scenarios', {
     schema: { tags, summary: 'The scenarios loaded, built-in and the user folder, with their descriptions, and the ones sent for sessions', response: { 200: ScenarioList } },
-  }, async () => listing());
+  }, async (request) => listing(adminClientOf(request)));
 
   app.post('/scenarios/reload', {
     schema: { tags, summary: 'Read the scenario folders again now; on any problem the scenarios in use stay', response: { 200: ScenarioList } },

@@ -6,6 +6,7 @@ import { changeFielding, clockOf, jobTimingView, moveClock, setJobTiming, type C
 import { FieldingSettingsError, FieldingSettingsSchema, fieldingView, type FieldingChange } from '../sessions/simulator.js';
 import { AmbiguousSessionError, summaryOf, type Session, type SessionStore } from '../sessions/store.js';
 import { NoContent, SessionParams, SessionQuery } from './schemas.js';
+import { adminClientOf } from './token.js';
 
 const SessionSummary = Type.Object({
   id: Type.String({ description: 'the name clients use: a client id, or an X-Mock-Session name' }),
@@ -76,7 +77,11 @@ export const sessionAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/sessions', {
     schema: { tags, summary: 'List the sessions held in memory, most recently used first', response: { 200: Type.Object({ sessions: Type.Array(SessionSummary) }) } },
-  }, async () => ({ sessions: sessions.all().map(summary) }));
+  }, async (request) => {
+    // A client's token lists its own sessions.
+    const client = adminClientOf(request);
+    return { sessions: (client === undefined ? sessions.all() : sessions.all().filter((session) => session.clientId === client)).map(summary) };
+  });
 
   app.delete('/sessions', {
     schema: { tags, summary: 'Forget every session: state, journals, counters and scenario choices', response: { 204: NoContent } },

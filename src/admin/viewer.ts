@@ -6,7 +6,6 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { requireAdminToken } from './token.js';
 
 export const VIEWER_PREFIX = '/docs';
 
@@ -31,8 +30,8 @@ function withStoredAdminToken(request: { headers: Record<string, string> }) {
   return request;
 }
 
-export const adminViewer: FastifyPluginAsync<{ adminToken?: string | undefined }> = async (app, { adminToken }) => {
-  const tokenCheck = adminToken ? requireAdminToken(adminToken) : undefined;
+/** `tokenCheck`: the admin API's (admin/token.ts), which the document's files need as its routes do. */
+export const adminViewer: FastifyPluginAsync<{ tokenCheck?: ((request: FastifyRequest) => Promise<void>) | undefined }> = async (app, { tokenCheck }) => {
   const isDocument = (request: FastifyRequest) => /\/(json|yaml)$/.test(request.routeOptions.url ?? '');
   await app.register(swaggerUi, {
     routePrefix: VIEWER_PREFIX,

@@ -241,22 +241,26 @@ export class ScenarioCatalog extends EventEmitter<{ reloaded: [ScenarioSet]; 're
 
   /**
    * The sent scenarios held here, with the bytes of their text against the bound; one no choice names
-   * (in_use false) is let go when a new one needs its room.
+   * (in_use false) is let go when a new one needs its room. With a client id, only those its own
+   * sessions' choices name.
    */
-  sentScenarios(): SentScenarios {
+  sentScenarios(clientId?: string): SentScenarios {
     const named = this.chosenNames();
+    const own = clientId === undefined ? null : this.chosenNames(clientId);
     return {
       bytes: this.inlineBytes,
       limit: this.inlineLimit,
-      scenarios: [...this.inline].map(([name, { loaded: { scenario }, bytes }]) => ({
+      scenarios: [...this.inline].filter(([name]) => own === null || own.has(name)).map(([name, { loaded: { scenario }, bytes }]) => ({
         name, description: scenario.description, seed: scenario.seed, rules: scenario.rules.length, bytes, in_use: named.has(name),
       })),
     };
   }
 
-  private chosenNames(): Set<string | null> {
+  /** The scenarios the choices name: all of them, or those of one client's sessions. */
+  private chosenNames(clientId?: string): Set<string | null> {
     const named = new Set<string | null>();
-    for (const choice of this.choices.values()) named.add(choice.name);
+    const prefix = clientId === undefined ? '' : sessionKey('', clientId);
+    for (const [key, choice] of this.choices.entries()) if (key.startsWith(prefix)) named.add(choice.name);
     return named;
   }
 
