@@ -39,7 +39,7 @@ export const adminRoutes: FastifyPluginAsync = async (app) => {
           { name: 'scenarios', description: 'Scenario files and which session uses which' },
           { name: 'webhooks', description: "Each session's webhook deliveries and their attempts" },
         ],
-        ...(adminToken ? { components: { securitySchemes: { adminToken: { type: 'http', scheme: 'bearer' } } }, security: [{ adminToken: [] }] } : {}),
+        ...(adminToken ? { components: { securitySchemes: { adminToken: { type: 'http', scheme: 'bearer', description: "the admin token; or a client's own Cint token, for its own sessions' routes" } } }, security: [{ adminToken: [] }] } : {}),
       },
     });
     // What a browser loads before it has a token: the journal page and the document's viewer, which
