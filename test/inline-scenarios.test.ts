@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { controlOf, ScenarioDefinitionError, type MockApp } from '../src/index.js';
+import { linearPattern } from '../src/scenarios/compile.js';
 import { assertCintError, clientOf, createProject, makeApp, projectBody, projectsUrl, type Client } from './helpers.js';
 
 const FLAKY_CREATE = {
@@ -124,6 +125,40 @@ describe('scenarios sent through the admin API', () => {
     });
     // The flaky scenario still answers.
     assertCintError(await createProjectRequest(app, client), 503, 'service_unavailable_error');
+  });
+
+  it('runs its patterns in linear time: one that backtracks exponentially answers at once, one the linear engine cannot run is refused', { timeout: 30_000 }, async () => {
+    const client = await clientOf(app);
+    // safe-regex2 lets (a|a)* through; with backtracking, 40 a's would hold the process for days.
+    // Fails here, before the value that would hang the test, when the linear engine is not in use.
+    assert.equal(linearPattern('^(a|a)*b$')?.flags, 'l');
+    const chosen = await admin(app, 'PUT', `/sessions/${client.clientId}/scenario`, {
+      scenario: { rules: [{ match: { operation: 'list_account_projects', headers: { 'x-a': { matches: '^(a|a)*b$' } } }, respond: { status: 500 } }] },
+    });
+    assert.equal(chosen.statusCode, 200, chosen.body);
+    const list = (value: string) => app.inject({ method: 'GET', url: projectsUrl(), headers: client.headers({ 'x-a': value }) });
+    assert.equal((await list(`${'a'.repeat(40)}c`)).statusCode, 200);
+    assertCintError(await list('aaab'), 500, 'unexpected_internal_error');
+
+    const refused = await admin(app, 'PUT', `/sessions/${client.clientId}/scenario`, {
+      scenario: {
+        rules: [
+          { match: { operation: 'list_account_projects', params: { account_id: { matches: '^1(?=0)' } } }, respond: { status: 500 } },
+          { match: { operation: 'get_project_by_id', params: { project_id: { matches: '^[0-9A-Z]{26}$' } } }, respond: { status: 500 } },
+        ],
+      },
+    });
+    assertCintError(refused, 400, 'bad_request_error', {
+      invalid_params: [
+        { name: 'scenario.rules[0].match.params.account_id.matches', reason: /linear-time engine runs: no lookaround/ },
+        { name: 'scenario.rules[1].match.params.project_id.matches', reason: /write \[0-9A-Z\]\{13\}\[0-9A-Z\]\{13\} for \[0-9A-Z\]\{26\}/ },
+      ],
+    });
+    // What the message suggests is taken.
+    const split = await admin(app, 'PUT', `/sessions/${client.clientId}/scenario`, {
+      scenario: { rules: [{ match: { operation: 'get_project_by_id', params: { project_id: { matches: '^[0-9A-Z]{13}[0-9A-Z]{13}$' } } }, respond: { status: 500 } }] },
+    });
+    assert.equal(split.statusCode, 200, split.body);
   });
 
   it('is chosen for a name: every client\'s session of that name, and only one client\'s with client_id', async () => {

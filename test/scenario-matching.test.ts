@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { MockApp } from '../src/app.js';
 import { assertCintError, projectBody, projectsUrl } from './helpers.js';
+import { linearPattern } from '../src/scenarios/compile.js';
 import { appWithScenarios, clientUsing } from './scenario-helpers.js';
 
 const PROJECT = '01K40T69E63BHTT9MAJYRBQ8HY';
@@ -66,6 +67,14 @@ rules:
   - match: { operation: create_project, headers: { idempotency-key: { present: false } } }
     respond: { status: 418 }
   - match: { operation: "*", headers: { user-agent: { matches: "^legacy-client/" } } }
+    respond: { status: 410 }
+`,
+  'ambiguous-pattern.yaml': `
+description: a pattern safe-regex2 lets through that backtracks exponentially
+rules:
+  - match: { operation: "*", headers: { x-a: { matches: "^(a|a)*b$" } } }
+    respond: { status: 409 }
+  - match: { operation: "*", headers: { x-id: { matches: "^01[0-9A-Z]{24}$" } } }
     respond: { status: 410 }
 `,
   'by-body.yaml': `
@@ -156,6 +165,16 @@ describe('scenario matching', () => {
     assert.equal((await send('by-headers', { method: 'POST', url: projectsUrl(), payload: projectBody() })).statusCode, 418);
     assert.equal((await send('by-headers', { method: 'POST', url: projectsUrl(), headers: { 'idempotency-key': 'k' }, payload: projectBody() })).statusCode, 202);
     assert.equal((await send('by-headers', { url: projectsUrl(), headers: { 'user-agent': 'legacy-client/1.2' } })).statusCode, 410);
+  });
+
+  it('runs a file\'s patterns in linear time where V8\'s linear engine can, and the others as before', { timeout: 30_000 }, async () => {
+    // With backtracking, 40 a's and a c would hold the process for days: every client would wait.
+    // Fails here, before the value that would hang the test, when the linear engine is not in use.
+    assert.equal(linearPattern('^(a|a)*b$')?.flags, 'l');
+    assert.equal((await send('ambiguous-pattern', { url: projectsUrl(), headers: { 'x-a': `${'a'.repeat(40)}c` } })).statusCode, 200);
+    assertCintError(await send('ambiguous-pattern', { url: projectsUrl(), headers: { 'x-a': 'aab' } }), 409, 'conflict_error');
+    // A count above 16, which the linear engine cannot run, is still taken in a file (the operator's).
+    assert.equal((await send('ambiguous-pattern', { url: projectsUrl(), headers: { 'x-id': PROJECT } })).statusCode, 410);
   });
 
   it('by body: a partial deep match, lists matching any item', async () => {

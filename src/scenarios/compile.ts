@@ -4,6 +4,7 @@
 // (rule-index.ts). Mistakes the schema cannot see (a path no operation serves, a step that can never
 // answer) are reported here, with their field.
 import { isDeepStrictEqual } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
 import type { Static } from '@sinclair/typebox';
 import safeRegex from 'safe-regex2';
 import { operation, operations, type Operation, type OperationId } from '../cint/operations.js';
@@ -91,12 +92,20 @@ const NO_BODY_STATUSES = new Set([204, 205, 304]);
  * Compiles a checked file. `skipRules` are rules the schema already found wrong: the others are still
  * compiled so that one run reports every problem in the file.
  */
-export function compileScenario(data: ScenarioFileData, name: string, file: string, skipRules: ReadonlySet<number> = new Set()): { scenario: CompiledScenario | null; issues: Issue[] } {
+export interface CompileOptions {
+  /**
+   * Every `matches` pattern must be one V8's linear-time engine runs: a scenario sent through the admin
+   * API, which a client's own token may send (decision 179), must not hold the process for others.
+   */
+  linearPatterns?: boolean;
+}
+
+export function compileScenario(data: ScenarioFileData, name: string, file: string, skipRules: ReadonlySet<number> = new Set(), options: CompileOptions = {}): { scenario: CompiledScenario | null; issues: Issue[] } {
   const issues: Issue[] = [];
   const rules: CompiledRule[] = [];
   // Rules with the same steps share them (steps are data; what a session used of them is kept by rule),
   // and rules for the same operations share the list.
-  const shared: Shared = { sharedSteps: new Map(), compiledFrom: new Map(), sharedOperations: new Map() };
+  const shared: Shared = { sharedSteps: new Map(), compiledFrom: new Map(), sharedOperations: new Map(), linearPatterns: options.linearPatterns ?? false };
   data.rules.forEach((rule, index) => {
     if (skipRules.has(index)) return;
     const compiled = compileRule(rule, index, ['rules', index], issues, shared);
@@ -136,6 +145,7 @@ interface Shared {
    */
   readonly compiledFrom: Map<string, { readonly respond: unknown; readonly steps: readonly CompiledStep[] }[]>;
   readonly sharedOperations: Map<string, readonly OperationId[]>;
+  readonly linearPatterns: boolean;
 }
 
 function compileRule(rule: RuleData, index: number, at: FieldPath, issues: Issue[], shared: Shared): CompiledRule | null {
@@ -149,7 +159,7 @@ function compileRule(rule: RuleData, index: number, at: FieldPath, issues: Issue
   const known = sameSource?.find((entry) => isDeepStrictEqual(entry.respond, rule.respond))?.steps;
   const steps = known ?? compileSteps(rule, at, issues, resolved?.operations ?? []);
   const exact = exactConditions(rule.match);
-  const check = resolved ? compileMatchers(rule.match, resolved.pathParams, at, issues) : null;
+  const check = resolved ? compileMatchers(rule.match, resolved.pathParams, at, issues, shared.linearPatterns) : null;
   if (!resolved || issues.length > before) return null;
   let ruleSteps = known;
   if (!ruleSteps) {
@@ -391,24 +401,24 @@ const allOf = (checks: readonly Check[]): Check => (facts) => {
  * The checks of a match besides its listed values (which meetsAll checks over the rule's `exact`, so a
  * rule per project id holds no function of its own); null when there are none.
  */
-function compileMatchers(match: MatchData, pathParams: ReadonlyMap<OperationId, [string, string][]>, at: FieldPath, issues: Issue[]): Check | null {
+function compileMatchers(match: MatchData, pathParams: ReadonlyMap<OperationId, [string, string][]>, at: FieldPath, issues: Issue[], linear: boolean): Check | null {
   const checks: Check[] = [];
   if (pathParams.size > 0) checks.push(pathCheck(pathParams));
-  addValueChecks(checks, 'params', match.params, at, issues);
-  addValueChecks(checks, 'query', match.query, at, issues);
-  addValueChecks(checks, 'headers', match.headers, at, issues);
+  addValueChecks(checks, 'params', match.params, at, issues, linear);
+  addValueChecks(checks, 'query', match.query, at, issues, linear);
+  addValueChecks(checks, 'headers', match.headers, at, issues, linear);
   if (match.body !== undefined) checks.push(bodyCheck(match.body));
   if (checks.length === 0) return null;
   return checks.length === 1 ? checks[0]! : allOf(checks);
 }
 
 /** A check per pattern or `present` among a match's `params`, `query` or `headers`. */
-function addValueChecks(checks: Check[], field: ExactField, matchers: Record<string, ValueMatcherData> | undefined, at: FieldPath, issues: Issue[]): void {
+function addValueChecks(checks: Check[], field: ExactField, matchers: Record<string, ValueMatcherData> | undefined, at: FieldPath, issues: Issue[], linear: boolean): void {
   if (matchers === undefined) return;
   for (const name of Object.keys(matchers)) {
     const matcher = matchers[name]!;
     if (exactValues(matcher)) continue;
-    const test = compileValue(matcher, [...at, 'match', field, name], issues);
+    const test = compileValue(matcher, [...at, 'match', field, name], issues, linear);
     checks.push(valueCheck(field, field === 'headers' ? name.toLowerCase() : name, test));
   }
 }
@@ -461,7 +471,7 @@ function pathConditions(pathParams: ReadonlyMap<OperationId, [string, string][]>
 }
 
 /** A pattern (`matches`) or `present`; listed values are checked by meetsAll. */
-function compileValue(matcher: ValueMatcherData, at: FieldPath, issues: Issue[]): ValueTest {
+function compileValue(matcher: ValueMatcherData, at: FieldPath, issues: Issue[], linearOnly: boolean): ValueTest {
   if (!isPlainObject(matcher)) throw new Error(`listed values are checked by meetsAll, not compiled: ${describeValue(matcher)}`);
   if ('present' in matcher) {
     const present = matcher.present;
@@ -474,10 +484,23 @@ function compileValue(matcher: ValueMatcherData, at: FieldPath, issues: Issue[])
     issues.push({ path: [...at, 'matches'], expected: 'a valid regular expression', found: `${JSON.stringify(matcher.matches)} (${(error as Error).message})` });
     return () => false;
   }
-  // Patterns are tested against what clients send (a header up to 16 KB): one that backtracks
-  // exponentially, such as (a+)+$, would let one request hold the process for every other client.
+  // Patterns are tested against what clients send (a header up to 16 KB, a body's strings up to the body
+  // limit): one that backtracks exponentially, such as (a+)+$ or (a|a)*b, or polynomially, such as
+  // .*a.*b, would let one request hold the process for every other client. safe-regex2 refuses the
+  // repetitions inside repetitions; V8's linear-time engine then runs every pattern it can in time
+  // proportional to the value, and a pattern that must be linear and cannot be is refused.
   if (!safeRegex(pattern, { limit: REPETITION_LIMIT })) {
     issues.push({ path: [...at, 'matches'], expected: `a regular expression without a repetition inside a repetition (such as (a+)+) and with at most ${REPETITION_LIMIT} repetitions: one a request's value could make take exponential time is refused`, found: JSON.stringify(matcher.matches) });
+    return () => false;
+  }
+  const linear = linearPattern(matcher.matches);
+  if (linear) pattern = linear;
+  else if (linearOnly && LINEAR_ENGINE) {
+    issues.push({
+      path: [...at, 'matches'],
+      expected: 'a regular expression V8\'s linear-time engine runs: no lookaround, no backreference, no count above 16 (write [0-9A-Z]{13}[0-9A-Z]{13} for [0-9A-Z]{26}, or list the exact values): a pattern sent through the admin API must take linear time whatever a request sends',
+      found: JSON.stringify(matcher.matches),
+    });
     return () => false;
   }
   return (value) => value !== undefined && (Array.isArray(value) ? value.some((item) => pattern.test(item)) : pattern.test(value));
@@ -485,6 +508,29 @@ function compileValue(matcher: ValueMatcherData, at: FieldPath, issues: Issue[])
 
 /** safe-regex2's limit on a pattern's repetitions (its default). */
 const REPETITION_LIMIT = 25;
+
+/**
+ * Whether V8's linear-time regular expression engine (the `l` flag) can be used: a V8 flag that only lets
+ * `new RegExp(source, 'l')` be made, changing nothing for any other pattern in the process.
+ */
+const LINEAR_ENGINE = (() => {
+  try {
+    setFlagsFromString('--enable-experimental-regexp-engine');
+    return new RegExp('a', 'l').flags.includes('l');
+  } catch {
+    return false;
+  }
+})();
+
+/** The pattern on the linear-time engine; null when it cannot run it (a lookaround, a backreference, a count above 16) or is not there. */
+export function linearPattern(source: string): RegExp | null {
+  if (!LINEAR_ENGINE) return null;
+  try {
+    return new RegExp(source, 'l');
+  } catch {
+    return null;
+  }
+}
 
 /**
  * A partial deep match: every field of the pattern must be in the body and match; a list in the

@@ -8,7 +8,7 @@ import { CORE_SCHEMA, load as loadPlainYaml } from 'js-yaml';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { badShape, SHAPE_WORDS } from '../cint/json-depth.js';
 import { digestOf } from '../digest.js';
-import { compileScenario, type CompiledScenario } from './compile.js';
+import { compileScenario, type CompileOptions, type CompiledScenario } from './compile.js';
 import { ScenarioFile } from './schema.js';
 import { checkAgainst, isPlainObject, type FieldPath, type Issue } from './validate.js';
 
@@ -260,15 +260,15 @@ function checkAndCompile(data: unknown, text: string, file: string, name: string
  * or a scenario sent through the admin API). The rules the schema accepted are still compiled, so one
  * run reports every problem.
  */
-export function checkScenarioData(data: unknown, name: string, file: string, aliases = false): { scenario: CompiledScenario | null; issues: Issue[] } {
+export function checkScenarioData(data: unknown, name: string, file: string, aliases = false, options: CompileOptions = {}): { scenario: CompiledScenario | null; issues: Issue[] } {
   const shape = shapeIssue(data, aliases);
   if (shape) return { scenario: null, issues: [shape] };
   const issues = checkAgainst(ScenarioFile, data);
-  if (issues.length === 0) return compileScenario(data as never, name, file);
+  if (issues.length === 0) return compileScenario(data as never, name, file, new Set(), options);
   const rules = isPlainObject(data) && Array.isArray(data.rules) ? data.rules : null;
   const wrongRules = new Set(issues.map((issue) => (issue.path[0] === 'rules' ? issue.path[1] : undefined)).filter((index) => typeof index === 'number'));
   const semantic = rules && !issues.some((issue) => issue.path.length <= 1 && issue.path[0] === 'rules')
-    ? compileScenario({ description: '', rules } as never, name, file, wrongRules).issues
+    ? compileScenario({ description: '', rules } as never, name, file, wrongRules, options).issues
     : [];
   return { scenario: null, issues: [...issues, ...semantic] };
 }
