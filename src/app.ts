@@ -149,7 +149,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       maxSessionsPerClient: config.maxSessionsPerClient,
       idleMs: sessionIdleMs,
       // With a shared store the sessions here are a cache of Redis's, which tells of its own evictions.
-      ...(shared ? {} : { evicted: (session: Session, limit: EvictionLimit) => logEviction(app.log, session.name, session.clientId, limit, config[limit]) }),
+      ...(shared ? {} : {
+        evicted: (session: Session, why: EvictionLimit | 'idle') => {
+          if (why !== 'idle') logEviction(app.log, session.name, session.clientId, why, config[why]);
+          // A client's scenario choice goes with its session, so its choices are bounded as its sessions are.
+          if (session.clientId !== null) scenarios.forget(session.name, session.clientId);
+        },
+      }),
       ...limits,
     }),
     tokens: new TokenService(jwtSecret === config.jwtSecret ? config : { ...config, jwtSecret }),

@@ -98,9 +98,11 @@ export class ScenarioNotFoundError extends Error {
  * Makes `scenario` the session's choice (null: the realistic behaviour) and restarts its progress, so a
  * newly chosen scenario starts from its first step. Shared by the admin API and the programmatic one.
  */
-export function chooseScenario({ sessions, scenarios }: MockServices, sessionId: string, scenario: string | object | null, clientId?: string | null): Promise<void> {
-  // Rules sent as data are a scenario of their own (ScenarioDefinitionError names what is wrong in them).
-  const name = scenario === null || typeof scenario === 'string' ? scenario : scenarios.defineInline(scenario);
+export function chooseScenario({ sessions, scenarios }: MockServices, sessionId: string, scenario: string | object | null, clientId?: string | null, sender?: string): Promise<void> {
+  const by = sender === undefined ? undefined : { clientId: sender, session: sessionId };
+  // Rules sent as data are a scenario of their own (ScenarioDefinitionError names what is wrong in them);
+  // a client sending them with its own token has its share of the room for them (`sender`).
+  const name = scenario === null || typeof scenario === 'string' ? scenario : scenarios.defineInline(scenario, by);
   if (name !== null && !scenarios.get(name) && !scenarios.hasInline(name)) throw new ScenarioNotFoundError(name, scenarios.names());
   const saved = scenarios.choose(sessionId, name, clientId);
   for (const session of sessions.named(sessionId, clientId)) scenarios.restart(session);

@@ -448,9 +448,19 @@ describe('admin API: the admin token, and turning the API off', () => {
       assert.equal((await admin(app, 'GET', `/sessions/${bob.clientId}`, undefined, { authorization: 'Bearer admin-secret' })).statusCode, 200, "bob's session is still there");
     });
 
+    it('chooses a scenario only for a session it has (404 naming id, with what to do), so its choices are bounded as its sessions are', async () => {
+      const alice = await clientOf(app);
+      const early = await as(alice, 'PUT', '/sessions/later/scenario', { scenario: 'unavailable' });
+      assertCintError(early, 404, 'not_found_error', { detail: /^id: the specified resource was not found: .*make a request with X-Mock-Session: later first$/ });
+      assert.equal((await list(alice, 'later')).statusCode, 200);
+      assert.equal((await as(alice, 'PUT', '/sessions/later/scenario', { scenario: 'unavailable' })).statusCode, 200);
+      assertCintError(await list(alice, 'later'), 503, 'service_unavailable_error');
+    });
+
     it('lists only the sent scenarios its own sessions chose', async () => {
       const [alice, bob] = [await clientOf(app), await clientOf(app)];
       const send = async (client: Client, status: number) => {
+        assert.equal((await list(client)).statusCode, 200);
         const chosen = await as(client, 'PUT', `/sessions/${client.clientId}/scenario`, { scenario: { rules: [{ match: { operation: 'list_account_projects' }, respond: { status } }] } });
         assert.equal(chosen.statusCode, 200, chosen.body);
         return chosen.json().scenario as string;
@@ -462,6 +472,45 @@ describe('admin API: the admin token, and turning the API off', () => {
       assert.deepEqual(await sent(bob), [his]);
       const all = await admin(app, 'GET', '/scenarios', undefined, { authorization: 'Bearer admin-secret' });
       assert.ok([hers, his].every((name) => (all.json().sent.scenarios as { name: string }[]).some((scenario) => scenario.name === name)));
+    });
+  });
+
+  describe("a client's own token, within its share", () => {
+    it("loses a session's choice with the session (evicted past maxSessionsPerClient)", async () => {
+      const small = await makeApp({ adminToken: 'admin-secret', maxSessionsPerClient: 2, watchScenarios: false });
+      try {
+        const alice = await clientOf(small);
+        const list = (session: string) => small.inject({ method: 'GET', url: projectsUrl(), headers: alice.headers({ 'x-mock-session': session }) });
+        assert.equal((await list('first')).statusCode, 200);
+        const chosen = await admin(small, 'PUT', '/sessions/first/scenario', { scenario: 'unavailable' }, { authorization: alice.headers().authorization! });
+        assert.equal(chosen.statusCode, 200, chosen.body);
+        assertCintError(await list('first'), 503, 'service_unavailable_error');
+        assert.equal((await list('second')).statusCode, 200);
+        assert.equal((await list('third')).statusCode, 200);   // "first" is evicted, and its choice with it
+        assert.equal((await list('first')).statusCode, 200, 'a new session of that name, realistic');
+        const choice = await admin(small, 'GET', `/sessions/first/scenario?client_id=${alice.clientId}`, undefined, { authorization: 'Bearer admin-secret' });
+        assert.deepEqual(choice.json(), { session: 'first', scenario: null, chosen_by: 'default' });
+      } finally {
+        await small.close();
+      }
+    });
+
+    it('sends scenarios within its share of inlineScenarioBytes (× maxSessionsPerClient / maxSessions): 413 past it; the admin token has the whole', async () => {
+      const small = await makeApp({ adminToken: 'admin-secret', maxSessions: 10, maxSessionsPerClient: 1, inlineScenarioBytes: 4096, watchScenarios: false });
+      try {
+        const alice = await clientOf(small);
+        assert.equal((await small.inject({ method: 'GET', url: projectsUrl(), headers: alice.headers() })).statusCode, 200);
+        const sized = (tag: string, bytes: number) => ({ scenario: { description: `${tag} ${'x'.repeat(bytes)}`, rules: [{ match: { operation: 'create_project' }, respond: { status: 503 } }] } });
+        const put = (body: object, authorization: string) => admin(small, 'PUT', `/sessions/${alice.clientId}/scenario`, body, { authorization });
+        const own = alice.headers().authorization!;
+        // Her share: 4096 × 1 / 10 = 409 bytes. One of about 300 fits, and replacing it with another does too.
+        assert.equal((await put(sized('first', 200), own)).statusCode, 200);
+        assert.equal((await put(sized('second', 200), own)).statusCode, 200);
+        assertCintError(await put(sized('large', 1000), own), 413, 'content_too_large_error', { detail: /of the 409 a client may hold/ });
+        assert.equal((await put(sized('large', 1000), 'Bearer admin-secret')).statusCode, 200, "the admin token's is the instance's bound");
+      } finally {
+        await small.close();
+      }
     });
   });
 

@@ -1,11 +1,12 @@
 // Admin API for scenarios: list them, reload them from disk, and choose one per session.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { badRequest, CintError } from '../cint/errors.js';
+import { badRequest, CintError, notFoundDetail } from '../cint/errors.js';
 import { InlineScenarioSpaceError, ScenarioDefinitionError } from '../scenarios/catalog.js';
 import { formatField, formatProblem } from '../scenarios/load.js';
 import { chooseScenario, ScenarioNotFoundError } from '../control.js';
 import { NoContent, SessionParams, SessionQuery } from './schemas.js';
+import { oneSession } from './sessions.js';
 import { adminClientOf } from './token.js';
 
 const ScenarioSummary = Type.Object({
@@ -98,12 +99,21 @@ export const scenarioAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const { id } = request.params;
     const clientId = request.query.client_id;
     const scenario = request.body.scenario;
+    const client = adminClientOf(request);
+    // A client's token chooses for sessions it has: its choices go with them, so they are bounded as they are.
+    if (client !== undefined && !oneSession(app.mock.sessions, id, client)) {
+      throw new CintError(404, `${notFoundDetail('id')}: a client's token chooses scenarios for its own sessions once they exist; make a request with X-Mock-Session: ${id} first`);
+    }
     try {
-      await chooseScenario(app.mock, id, scenario, clientId);
+      await chooseScenario(app.mock, id, scenario, clientId, client);
     } catch (error) {
       if (error instanceof ScenarioDefinitionError) {
         throw badRequest(error.issues.map((issue) => ({ name: `scenario.${formatField(issue.path)}`, reason: `expected ${issue.expected}, found ${issue.found}` })),
           'the scenario sent has problems; the session\'s scenario is unchanged');
+      }
+      if (error instanceof InlineScenarioSpaceError && error.client !== undefined) {
+        throw new CintError(413, `the scenarios your sessions chose take ${error.held} bytes of the ${error.limit} a client may hold (inlineScenarioBytes × maxSessionsPerClient / maxSessions), `
+          + `and this one takes ${error.bytes}: forget the choices of sessions done with theirs (DELETE /__admin/sessions/{id}/scenario; GET /__admin/scenarios lists them)`);
       }
       if (error instanceof InlineScenarioSpaceError) {
         throw new CintError(413, `the scenarios sent for sessions take ${error.held} bytes of the ${error.limit} this instance keeps (inlineScenarioBytes), `

@@ -27,6 +27,8 @@ export interface ScenarioCatalogOptions {
   defaultScenario?: string | undefined;
   /** Session choices remembered (least recently used forgotten first). */
   maxSessions: number;
+  /** With maxSessions, a client's share of inlineScenarioBytes when it sends scenarios with its own token; maxSessions unless given. */
+  maxSessionsPerClient?: number | undefined;
   /** Bytes of sent scenarios (their JSON text) kept at once; 16 MiB unless given. */
   inlineScenarioBytes?: number | undefined;
   log?: FastifyBaseLogger;
@@ -54,8 +56,11 @@ export class ScenarioDefinitionError extends Error {
 
 /** The sent scenarios in use would pass the instance's bound (inlineScenarioBytes). */
 export class InlineScenarioSpaceError extends Error {
-  constructor(readonly held: number, readonly limit: number, readonly bytes: number) {
-    super(`the scenarios sent for sessions take ${held} bytes of the ${limit} this instance keeps, and this one takes ${bytes}`);
+  /** `client`: the client whose share it would pass (a client sending with its own token); else the instance's bound. */
+  constructor(readonly held: number, readonly limit: number, readonly bytes: number, readonly client?: string) {
+    super(client === undefined
+      ? `the scenarios sent for sessions take ${held} bytes of the ${limit} this instance keeps, and this one takes ${bytes}`
+      : `the scenarios client ${JSON.stringify(client)}'s sessions chose take ${held} bytes of the ${limit} it may hold, and this one takes ${bytes}`);
     this.name = 'InlineScenarioSpaceError';
   }
 }
@@ -122,9 +127,10 @@ export class ScenarioCatalog extends EventEmitter<{ reloaded: [ScenarioSet]; 're
     private readonly folders: readonly ScenarioFolder[],
     readonly defaultName: string | null,
     set: ScenarioSet,
-    maxSessions: number,
+    private readonly maxSessions: number,
     private readonly log: FastifyBaseLogger | undefined,
     inlineLimit = DEFAULT_INLINE_BYTES,
+    private readonly maxSessionsPerClient = maxSessions,
   ) {
     super();
     this.set = set;
@@ -148,13 +154,14 @@ export class ScenarioCatalog extends EventEmitter<{ reloaded: [ScenarioSet]; 're
     if (options.userDir) folders.push({ dir: options.userDir, origin: 'user' });
     const defaultName = options.defaultScenario ?? null;
     const set = checkDefault(await loadScenarioFolders(folders), defaultName);
-    return new ScenarioCatalog(folders, defaultName, set, options.maxSessions, options.log, options.inlineScenarioBytes);
+    return new ScenarioCatalog(folders, defaultName, set, options.maxSessions, options.log, options.inlineScenarioBytes, options.maxSessionsPerClient);
   }
 
   /** The catalog a mock's configuration asks for, watching its folders when `watchScenarios` is on. */
-  static async fromConfig(config: Pick<Config, 'scenariosDir' | 'scenario' | 'watchScenarios' | 'watchPollMs' | 'maxSessions' | 'inlineScenarioBytes'>, log?: FastifyBaseLogger): Promise<ScenarioCatalog> {
+  static async fromConfig(config: Pick<Config, 'scenariosDir' | 'scenario' | 'watchScenarios' | 'watchPollMs' | 'maxSessions' | 'maxSessionsPerClient' | 'inlineScenarioBytes'>, log?: FastifyBaseLogger): Promise<ScenarioCatalog> {
     const catalog = await ScenarioCatalog.open({
-      userDir: config.scenariosDir, defaultScenario: config.scenario, maxSessions: config.maxSessions, inlineScenarioBytes: config.inlineScenarioBytes, ...(log ? { log } : {}),
+      userDir: config.scenariosDir, defaultScenario: config.scenario, maxSessions: config.maxSessions, maxSessionsPerClient: config.maxSessionsPerClient,
+      inlineScenarioBytes: config.inlineScenarioBytes, ...(log ? { log } : {}),
     });
     if (config.watchScenarios) catalog.watch({ pollMs: config.watchPollMs });
     return catalog;
@@ -195,13 +202,31 @@ export class ScenarioCatalog extends EventEmitter<{ reloaded: [ScenarioSet]; 're
    * choice names it. Throws InlineScenarioSpaceError when it would pass the instance's bound, after the
    * sent scenarios no choice names any more are let go. Answers its name, for choose().
    */
-  defineInline(definition: unknown): string {
+  defineInline(definition: unknown, sender?: { clientId: string; session: string }): string {
     const data = isPlainObject(definition) && definition.description === undefined ? { ...definition, description: INLINE_DESCRIPTION } : definition;
     const text = JSON.stringify(data) ?? 'null';
     const digest = digestOf(text);
     const name = `${INLINE_PREFIX}${digest.slice(0, 16)}`;
-    if (!this.inline.has(name)) this.keepInline(name, text, data, digest);
+    if (!this.inline.has(name)) this.keepInline(name, text, data, digest, sender);
     return name;
+  }
+
+  /**
+   * The bytes a client sending scenarios with its own token may have in use: its share of
+   * inlineScenarioBytes, as its sessions are of maxSessions, so that no client fills the room of others.
+   */
+  clientShare(): number {
+    return Math.floor(this.inlineLimit * Math.min(1, this.maxSessionsPerClient / this.maxSessions));
+  }
+
+  /** The bytes of the sent scenarios a client's choices name, but for the choice of `except` (the session whose choice is being replaced). */
+  private clientBytes(clientId: string, except: string): number {
+    const named = new Set<string>();
+    const prefix = sessionKey('', clientId);
+    for (const [key, choice] of this.choices.entries()) if (key.startsWith(prefix) && key !== except && choice.name !== null) named.add(choice.name);
+    let bytes = 0;
+    for (const name of named) bytes += this.inline.get(name)?.bytes ?? 0;
+    return bytes;
   }
 
   /** Whether a sent scenario of this name is held here (a shared store's choice may name one sent to another instance). */
@@ -228,12 +253,19 @@ export class ScenarioCatalog extends EventEmitter<{ reloaded: [ScenarioSet]; 're
     }
   }
 
-  /** Checks and compiles a sent scenario (ScenarioDefinitionError) and keeps it within the bound (InlineScenarioSpaceError). */
-  private keepInline(name: string, text: string, data: unknown, digest: string): void {
+  /**
+   * Checks and compiles a sent scenario (ScenarioDefinitionError) and keeps it within the bound, and
+   * within the sender's share when a client sent it with its own token (InlineScenarioSpaceError).
+   */
+  private keepInline(name: string, text: string, data: unknown, digest: string, sender?: { clientId: string; session: string }): void {
     // A client's own token may send one (decision 179): its patterns must take linear time.
     const checked = checkScenarioData(data, name, INLINE_FILE, false, { linearPatterns: true });
     if (!checked.scenario) throw new ScenarioDefinitionError(checked.issues);
     const bytes = Buffer.byteLength(text);
+    if (sender !== undefined) {
+      const used = this.clientBytes(sender.clientId, sessionKey(sender.session, sender.clientId));
+      if (used + bytes > this.clientShare()) throw new InlineScenarioSpaceError(used, this.clientShare(), bytes, sender.clientId);
+    }
     if (this.inlineBytes + bytes > this.inlineLimit) this.sweepInline();
     if (this.inlineBytes + bytes > this.inlineLimit) throw new InlineScenarioSpaceError(this.inlineBytes, this.inlineLimit, bytes);
     this.inline.set(name, { loaded: { scenario: checked.scenario, digest }, bytes, text });

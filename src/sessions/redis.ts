@@ -79,8 +79,9 @@ return 1`;
  * Saves (when a snapshot is given) and the request count (always: kept beside the snapshot, so that a
  * request which changed nothing else writes a number, not the session), marks the session used and frees
  * the lock, if this request still holds it. The store then holds at most maxSessions sessions, and a client at most maxSessionsPerClient:
- * past them the least recently used go (of that client first), as in one instance's memory. Answers the
- * version, then each session forgotten for room: 'c' (its client's bound) or 'a' (the store's) and its key.
+ * past them the least recently used go (of that client first), as in one instance's memory, and a
+ * client's session forgotten (for room, or idle) takes its scenario choice with it. Answers the version,
+ * then each session forgotten for room: 'c' (its client's bound) or 'a' (the store's) and its key.
  */
 const RELEASE = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return false end
@@ -97,12 +98,20 @@ redis.call('PEXPIRE', KEYS[2], idle)
 redis.call('DEL', KEYS[1])
 ${FORGET}
 local answer = {tostring(v)}
+-- A client's session takes its scenario choice with it (a choice for a name alone stays).
+local function unchoose(gone)
+  if string.find(gone, '\\0', 1, true) then redis.call('HDEL', prefix .. ':choices', gone) end
+end
 local function trim(set, max, limit)
-  redis.call('ZREMRANGEBYSCORE', set, '-inf', now - idle)
+  for _, gone in ipairs(redis.call('ZRANGEBYSCORE', set, '-inf', now - idle)) do
+    redis.call('ZREM', set, gone)
+    unchoose(gone)
+  end
   while redis.call('ZCARD', set) > max do
     local oldest = redis.call('ZRANGE', set, 0, 0)[1]
     if oldest == key then break end
     forget(prefix, KEYS[3], oldest)
+    unchoose(oldest)
     table.insert(answer, limit .. oldest)
   end
 end

@@ -369,8 +369,11 @@ export interface SessionStoreOptions extends SessionLimits {
   maxSessionsPerClient: number;
   /** A session nobody used for this long is forgotten (ms); unset: never. */
   idleMs?: number;
-  /** Told of each session forgotten to make room for another (past maxSessions, or its client's maxSessionsPerClient). */
-  evicted?: (session: Session, limit: EvictionLimit) => void;
+  /**
+   * Told of each session forgotten without being asked: to make room for another (past maxSessions, or
+   * its client's maxSessionsPerClient), or idle past idleMs ('idle').
+   */
+  evicted?: (session: Session, why: EvictionLimit | 'idle') => void;
 }
 
 /** The bound a session was forgotten for, as the configuration names it. */
@@ -433,6 +436,7 @@ export class SessionStore {
       ...(options.idleMs ? { ttl: options.idleMs, updateAgeOnGet: true } : {}),
       dispose: (session, _key, reason) => {
         if (reason === 'evict') options.evicted?.(session, 'maxSessions');
+        else if (reason === 'expire') options.evicted?.(session, 'idle');
         if (session === this.recent) this.recent = null;
         options.events?.forget(session);
         unindex(this.byName, session.name, session.id);
