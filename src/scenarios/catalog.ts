@@ -221,11 +221,8 @@ export class ScenarioCatalog extends EventEmitter<{ reloaded: [ScenarioSet]; 're
 
   /** The bytes of the sent scenarios a client's choices name, but for the choice of `except` (the session whose choice is being replaced). */
   private clientBytes(clientId: string, except: string): number {
-    const named = new Set<string>();
-    const prefix = sessionKey('', clientId);
-    for (const [key, choice] of this.choices.entries()) if (key.startsWith(prefix) && key !== except && choice.name !== null) named.add(choice.name);
     let bytes = 0;
-    for (const name of named) bytes += this.inline.get(name)?.bytes ?? 0;
+    for (const name of this.chosenNames(clientId, except)) bytes += name === null ? 0 : this.inline.get(name)?.bytes ?? 0;
     return bytes;
   }
 
@@ -289,11 +286,11 @@ export class ScenarioCatalog extends EventEmitter<{ reloaded: [ScenarioSet]; 're
     };
   }
 
-  /** The scenarios the choices name: all of them, or those of one client's sessions. */
-  private chosenNames(clientId?: string): Set<string | null> {
+  /** The scenarios the choices name: all of them, or those of one client's sessions (but the choice of `except`). */
+  private chosenNames(clientId?: string, except?: string): Set<string | null> {
     const named = new Set<string | null>();
     const prefix = clientId === undefined ? '' : sessionKey('', clientId);
-    for (const [key, choice] of this.choices.entries()) if (key.startsWith(prefix)) named.add(choice.name);
+    for (const [key, choice] of this.choices.entries()) if (key.startsWith(prefix) && key !== except) named.add(choice.name);
     return named;
   }
 
