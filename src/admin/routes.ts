@@ -1,6 +1,7 @@
 // The admin API under /__admin: health (always open), then, unless turned off, sessions, journals and
-// scenarios, behind the admin token when one is set (or a client's own token, for its own sessions), described by the OpenAPI document at /openapi.json,
-// shown in Swagger UI at /docs/, and the journal page at / that reads them.
+// scenarios, behind the admin token when one is set (or a client's own token, for its own sessions),
+// described by the OpenAPI document at /openapi.json, shown in Swagger UI at /docs/, and the journal page
+// at / that reads them.
 import swagger from '@fastify/swagger';
 import type { FastifyPluginAsync } from 'fastify';
 import { storeUnavailable } from '../sessions/unavailable.js';
