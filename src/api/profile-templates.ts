@@ -33,6 +33,10 @@ export const templateLocales = (template: StoredResource): string[] =>
 const wantedLocales = (locales: string | undefined): Set<string> =>
   new Set((locales ?? '').split(',').map(localeKey).filter((locale) => locale !== ''));
 
+/** Whether a template passes a `locales` filter: it is for one of them, or none was asked. */
+const forAnyOf = (template: StoredResource, wanted: ReadonlySet<string>): boolean =>
+  wanted.size === 0 || templateLocales(template).some((locale) => wanted.has(locale));
+
 /**
  * get_profile_template and delete_profile_template take `locales` as the list does, as a filter: a
  * template for none of them is not found (404), and is not deleted.
@@ -41,7 +45,7 @@ const forLocales = (generic: Handler): Handler => (input) => {
   const { session, params, query } = input as HandlerInput<'get_profile_template'>;
   const wanted = wantedLocales(query.locales);
   const template = wanted.size === 0 ? undefined : templateOf(session, params.account_id, params.profile_template_id);
-  if (template && !templateLocales(template).some((locale) => wanted.has(locale))) throw notFound('profile_template_id');
+  if (template && !forAnyOf(template, wanted)) throw notFound('profile_template_id');
   return generic(input);
 };
 
@@ -58,8 +62,7 @@ export const profileTemplateHandlers = {
     const wanted = wantedLocales(locales);
     const templates = [...(templatesOf(session, params.account_id)?.values() ?? [])];
     if (order !== 'asc') templates.reverse();
-    const kept = templates.filter((template) => (scope === undefined || scope === (template.fields.scope ?? ACCOUNT_SCOPE))
-      && (wanted.size === 0 || templateLocales(template).some((locale) => wanted.has(locale))));
+    const kept = templates.filter((template) => (scope === undefined || scope === (template.fields.scope ?? ACCOUNT_SCOPE)) && forAnyOf(template, wanted));
     const listed = pageOf(kept, (template) => template.id, page);
     return {
       body: {
