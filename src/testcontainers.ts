@@ -233,11 +233,8 @@ export class StartedCintMockContainer extends AbstractStartedContainer {
    * CintMockRequestError of status 408 when none does within `timeoutMs` (5000 unless given; at most 60000).
    */
   async nextDelivery(session: string, query: NextDeliveryQuery = {}): Promise<DeliveryView> {
-    const { webhookId, type, after, statuses = [], timeoutMs = 5000 } = query;
-    const search = new URLSearchParams(Object.entries({ webhook_id: webhookId, type, after, timeout_ms: String(timeoutMs) })
-      .filter((entry): entry is [string, string] => entry[1] !== undefined));
-    for (const status of statuses) search.append('status', status);
-    const path = `/sessions/${encodeURIComponent(session)}/deliveries/next?${search.toString()}`;
+    const { webhookId, type, after, statuses, timeoutMs = 5000 } = query;
+    const path = `/sessions/${encodeURIComponent(session)}/deliveries/next${queryString({ webhook_id: webhookId, type, after, status: statuses, timeout_ms: timeoutMs })}`;
     // The call waits as long as the mock does, and some more.
     return JSON.parse(await this.admin('GET', path, undefined, timeoutMs + REQUEST_TIMEOUT_MS)) as DeliveryView;
   }
@@ -268,7 +265,9 @@ export class StartedCintMockContainer extends AbstractStartedContainer {
   }
 }
 
+/** The query of an admin request: undefined values left out, a list's values each a parameter of that name. */
 function queryString(query: object): string {
-  const entries = Object.entries(query).filter(([, value]) => value !== undefined).map(([key, value]) => [key, String(value)]);
+  const entries = Object.entries(query).flatMap(([key, value]: [string, unknown]) =>
+    (value === undefined ? [] : Array.isArray(value) ? value : [value]).map((item) => [key, String(item)]));
   return entries.length === 0 ? '' : `?${new URLSearchParams(entries).toString()}`;
 }

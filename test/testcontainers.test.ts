@@ -177,8 +177,9 @@ describe(`cint-mock/testcontainers with the image ${IMAGE}`, { skip }, () => {
       assert.match(String(received[0]?.headers['cint-signature']), /^t=\d+,v1=[0-9a-f]{64}$/);
       assert.equal(received[0]!.body, delivery.body);
       assert.deepEqual((await mock.deliveries('hooks-suite', { webhookId, limit: 1 })).map(({ id }) => id), [delivery.id]);
-      // Nothing of another type comes: 408 after the wait.
-      await assert.rejects(mock.nextDelivery('hooks-suite', { type: 'session-updated', timeoutMs: 200 }), (error: unknown) =>
+      // Nothing of another type comes: 408 after the wait (statuses go as repeated parameters: one
+      // "undelivered,bounced" would be a 400).
+      await assert.rejects(mock.nextDelivery('hooks-suite', { type: 'session-updated', statuses: ['undelivered', 'bounced'], timeoutMs: 200 }), (error: unknown) =>
         error instanceof CintMockRequestError && error.status === 408);
     } finally {
       await new Promise((resolve) => receiver.close(resolve));
