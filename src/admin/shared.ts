@@ -7,6 +7,7 @@ import { replaceAnswer } from '../hooks/shared.js';
 import type { RedisSessions } from '../sessions/redis.js';
 import type { Session } from '../sessions/store.js';
 import { storeUnavailable } from '../sessions/unavailable.js';
+import { adminRouteOf } from './token.js';
 
 const CHANGES = new Set(['/sessions/:id/clock', '/sessions/:id/jobs', '/sessions/:id/fielding', '/sessions/:id/scenario']);
 const WITH_JOURNAL = new Set(['/sessions/:id/journal', '/sessions/:id/counts']);
@@ -14,7 +15,7 @@ const WITH_JOURNAL = new Set(['/sessions/:id/journal', '/sessions/:id/counts']);
 export function sharedAdmin(app: FastifyInstance, shared: RedisSessions): void {
   const held = new WeakMap<FastifyRequest, Session[]>();
   app.addHook('preHandler', async (request) => {
-    const route = request.routeOptions.url?.replace(/^\/__admin/, '') ?? '';
+    const route = adminRouteOf(request);
     const id = (request.params as { id?: string }).id;
     const clientId = (request.query as { client_id?: string } | undefined)?.client_id;
     try {

@@ -22,6 +22,9 @@ export function adminClientOf(request: FastifyRequest): string | undefined {
   return clients.get(request);
 }
 
+/** An admin request's route as the admin plugin declares it, without its /__admin prefix: `/sessions/:id/journal`. */
+export const adminRouteOf = (request: FastifyRequest): string => request.routeOptions.url?.replace(/^\/__admin/, '') ?? '';
+
 /** What a client's token may read besides its own sessions' routes: its sessions' list and the scenarios. */
 const CLIENT_READS = new Set(['/sessions', '/scenarios', '/openapi.json', '/docs/json', '/docs/yaml']);
 
@@ -39,7 +42,7 @@ export function requireAdminAccess(expected: string, tokens: TokenService) {
     if (clientId === undefined) {
       throw unauthorized("the admin API needs Authorization: Bearer <admin token> (CINT_MOCK_ADMIN_TOKEN), or a client's own token for its own sessions");
     }
-    const route = request.routeOptions.url?.replace(/^\/__admin/, '') ?? '';
+    const route = adminRouteOf(request);
     if (route.startsWith('/sessions/:id')) {
       const query = request.query as { client_id?: string };
       if (query.client_id !== undefined && query.client_id !== clientId) {
