@@ -1,8 +1,9 @@
 // npm run test:redis: the whole suite once more, on the Redis session store. Starts a redis-server (or
 // valkey-server) on a free port of 127.0.0.1 with no persistence, runs exactly `npm test`'s command (read
 // from package.json, so the two never drift apart) with TEST_STORE=redis://127.0.0.1:<port>, which makes
-// every app test/helpers.ts builds use that Redis under a key prefix of its own, and REQUIRE_REDIS_TESTS=1,
-// then stops Redis and exits with the suite's exit code. No Redis here is a failure, not a skip.
+// every app test/helpers.ts builds use that Redis under a key prefix of its own, REQUIRE_REDIS_TESTS=1 and
+// CHECK_STORE_READS=1 (a read the store does not save is checked all the same), then stops Redis and
+// exits with the suite's exit code. No Redis here is a failure, not a skip.
 // Run with `node --import tsx` (the package.json script does): it shares test/redis-server.ts with the tests.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -29,6 +30,8 @@ const suite = spawn('sh', ['-c', command], {
     ...process.env,
     TEST_STORE: redis.url,
     REQUIRE_REDIS_TESTS: '1',
+    // Every read the store does not serialize is checked in full: a change it would miss fails its test (sessions/redis.ts).
+    CHECK_STORE_READS: '1',
     PATH: [join(root, 'node_modules', '.bin'), process.env.PATH].filter(Boolean).join(delimiter),
   },
 });

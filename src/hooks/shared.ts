@@ -48,7 +48,7 @@ export function giveSessionBack(shared: RedisSessions): onSendHookHandler {
       done(null, payload);
       return;
     }
-    shared.release(session, request.cint.journaled ?? undefined).then(() => done(null, payload), (error: unknown) => {
+    shared.release(session, request.cint.journaled ?? undefined, readsOnly(request)).then(() => done(null, payload), (error: unknown) => {
       // The change is not saved, so the answer must not say it was made.
       reply.log.warn({ request_id: request.id, err: error }, 'a change could not be saved to the session store; answered 503');
       done(null, replaceAnswer(reply, storeUnavailable(error, shared.url)));
@@ -81,10 +81,16 @@ export function letGo(app: FastifyInstance, request: FastifyRequest): void {
   const shared = app.mock.shared;
   const session = request.cint?.session;
   if (!shared || !session || !shared.holds(session)) return;
-  shared.release(session, request.cint.journaled ?? undefined).catch((error: unknown) => {
+  shared.release(session, request.cint.journaled ?? undefined, readsOnly(request)).catch((error: unknown) => {
     app.log.warn({ request_id: request.id, err: error }, 'a session could not be saved to the session store after its request ended');
   });
 }
+
+/**
+ * A GET or HEAD: Cint's reads change an object only as its ETag, the clock or a job's poll count shows
+ * (sessions/snapshot.ts vitalsOf), so the store need not serialize the session to see what they changed.
+ */
+const readsOnly = (request: FastifyRequest) => request.method === 'GET' || request.method === 'HEAD';
 
 /** Turns the answer being sent (in onSend) into `error`'s: its status and headers here, its body returned as the payload. */
 export function replaceAnswer(reply: FastifyReply, error: CintError): string {

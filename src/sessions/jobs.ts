@@ -47,6 +47,7 @@ export function pollJob(session: Session, job: Job): void {
   if (job.status !== 'Processing') return;
   if (job.pollsLeft > 0) {
     job.pollsLeft -= 1;
+    session.quietChanges += 1;
     return;
   }
   tryToEnd(session, job, session.now());
@@ -70,6 +71,7 @@ export function endDueJobs(session: Session, now: number): number {
 }
 
 function end(session: Session, job: Job, at: number): void {
+  session.quietChanges += 1;
   job.finished_at = isoAt(at);
   const work = job.work;
   if (job.scripted) {

@@ -20,7 +20,7 @@ import { digestOf } from '../digest.js';
 import { INLINE_PREFIX, type ScenarioCatalog } from '../scenarios/catalog.js';
 import type { JournalEntry, JournalStore } from '../journal/journal.js';
 import type { DeliveryRecord, WebhookDeliverer } from '../webhooks/delivery.js';
-import { restoreSnapshot, snapshotJson, snapshotOf, type SessionSnapshot } from './snapshot.js';
+import { restoreSnapshot, snapshotJson, snapshotOf, vitalsOf, type SessionSnapshot } from './snapshot.js';
 import { keyParts, Session, sessionKey, type EvictionLimit, type SessionLimits, type SessionStore } from './store.js';
 import { StoreUnavailableError, unavailable } from './unavailable.js';
 
@@ -212,6 +212,12 @@ export interface RedisSessionsOptions {
   lockMs?: number;
   /** Told of each stored session this instance forgot to make room (its key), and for which bound. */
   evicted?: (key: string, limit: EvictionLimit) => void;
+  /**
+   * Whether a read that left the session's vitals as they were is checked in full all the same, and
+   * refused (503) when the snapshot did change: for the test suite on Redis, so that a change a read makes
+   * without touching the vitals fails a test instead of going unsaved. Default: CHECK_STORE_READS=1.
+   */
+  checkReads?: boolean;
 }
 
 interface Hold {
@@ -239,6 +245,9 @@ export class RedisSessions {
    * compare the texts themselves).
    */
   private readonly savedDigests = new WeakMap<Session, string>();
+  /** vitalsOf the session when its digest was last saved or brought in: a read that leaves them so changed nothing. */
+  private readonly savedVitals = new WeakMap<Session, string>();
+  private readonly checkReads: boolean;
   private readonly waitMs: number;
   private readonly lockMs: number;
   /** A lock's owner: this instance (random, once) and which of its holds (a counter), not random bytes per request. */
@@ -260,6 +269,7 @@ export class RedisSessions {
     this.redis.defineCommand('forgetSessions', { numberOfKeys: 1, lua: FORGET_SESSIONS });
     this.waitMs = options.waitMs ?? 10_000;
     this.lockMs = options.lockMs ?? 5000;
+    this.checkReads = options.checkReads ?? process.env.CHECK_STORE_READS === '1';
   }
 
   /**
@@ -392,17 +402,22 @@ export class RedisSessions {
 
   /**
    * Saves what the request changed, with its journal entry, and frees the session. Rejects when the
-   * change could not be saved; the session held here is then brought in afresh on its next turn.
+   * change could not be saved; the session held here is then brought in afresh on its next turn. A
+   * request that only `read` and left the session's vitals (vitalsOf) as they were saved or brought in
+   * is not serialized: it changed nothing the snapshot holds.
    */
-  async release(session: Session, entry?: { entry: JournalEntry; bytes: number } | null): Promise<void> {
+  async release(session: Session, entry?: { entry: JournalEntry; bytes: number } | null, read = false): Promise<void> {
     const hold = this.held.get(session);
     if (!hold) return;
     this.held.delete(session);
     clearInterval(hold.renew);
     try {
-      const pieces = this.snapshotPieces(session);
-      const digest = digestOf(pieces);
-      const changed = digest !== this.savedDigests.get(session);
+      const vitals = vitalsOf(session, this.scenarios!);
+      const unchanged = read && vitals === this.savedVitals.get(session);
+      if (unchanged && this.checkReads) this.checkRead(session, entry?.entry);
+      const pieces = unchanged ? [] : this.snapshotPieces(session);
+      const digest = unchanged ? '' : digestOf(pieces);
+      const changed = !unchanged && digest !== this.savedDigests.get(session);
       // Both sent at once: one round trip.
       const saved = this.redis.releaseSession(this.key('lock', session.id), this.key('session', session.id), this.key('sessions'),
         hold.token, changed ? pieces.join('') : '', this.options.idleMs, session.lastSeenAt, session.id,
@@ -414,6 +429,7 @@ export class RedisSessions {
       for (const forgotten of evicted) this.options.evicted?.(forgotten.slice(1), forgotten[0] === 'c' ? 'maxSessionsPerClient' : 'maxSessions');
       this.versions.set(session, version);
       if (changed) this.savedDigests.set(session, digest);
+      if (!unchanged) this.savedVitals.set(session, vitals);
     } catch (error) {
       this.versions.set(session, 'stale');
       throw unavailable(error);
@@ -588,6 +604,14 @@ export class RedisSessions {
     restoreSnapshot(session, JSON.parse(data) as SessionSnapshot, this.scenarios!);
     this.versions.set(session, version);
     this.savedDigests.set(session, digestOf([data]));
+    this.savedVitals.set(session, vitalsOf(session, this.scenarios!));
+  }
+
+  /** checkReads: throws when a read whose vitals stayed as they were did change the snapshot. */
+  private checkRead(session: Session, entry: JournalEntry | undefined): void {
+    if (digestOf(this.snapshotPieces(session)) === this.savedDigests.get(session)) return;
+    throw new Error(`${entry ? `${entry.method} ${entry.path} (${entry.operation ?? 'no operation'})` : 'a read'} changed the session ${JSON.stringify(session.name)} `
+      + 'but not its vitals (sessions/snapshot.ts vitalsOf): the change would not be saved');
   }
 
   private emptySnapshot(session: Session): SessionSnapshot {

@@ -138,6 +138,24 @@ export function snapshotJson(snapshot: SessionSnapshot): string[] {
 }
 
 /**
+ * A short text that differs whenever a request that only reads (a GET) changed what the snapshot holds:
+ * its ETag revision (every change to an object a client sees), its quiet changes (a job's poll counted,
+ * a job ended), when it next changes by itself (the clock moved it on), its newest event, how much it
+ * holds, its clock and timing settings, and its progress through its scenarios. The Redis store compares
+ * it before and after a read instead of serializing and hashing the whole snapshot (several ms for a
+ * session of 1 MB). A write (POST, PUT, PATCH, DELETE) can change a stored object's fields in place and
+ * is always compared in full.
+ */
+export function vitalsOf(session: Session, scenarios: ScenarioCatalog): string {
+  const { events } = session;
+  return JSON.stringify([
+    session.revision, session.quietChanges, jsonNumber(session.nextChangeAt), events.length, events[events.length - 1]?.id ?? '',
+    session.objectCount, session.storedBytes, session.idempotency.size, session.clockOffsetMs, session.jobTiming, session.fielding,
+    scenarios.exportStates(session),
+  ]);
+}
+
+/**
  * Replaces everything `session` holds by the snapshot's, keeping the Session object itself (its
  * identity and runtime fields). Throws an Error naming the format if snapshot.format is not SNAPSHOT_FORMAT,
  * before changing anything. The session takes the snapshot's objects as they are: hand it a parsed

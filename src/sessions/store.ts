@@ -220,6 +220,12 @@ export class Session {
   requestCount = 0;
   /** The last revision nextEtag gave; a snapshot (sessions/snapshot.ts) carries it, so ETags continue after a restore. */
   revision = 0;
+  /**
+   * Changes a request that only reads can make and no other mark of vitalsOf (sessions/snapshot.ts)
+   * shows, such as a job's poll counted: counted, so that the Redis store can tell a read that changed
+   * nothing without writing the whole session out. Not saved: a count of this process's.
+   */
+  quietChanges = 0;
 
   /**
    * `id` is the store's key (sessionKey(name, clientId)); `name` what the client called it (its
