@@ -245,7 +245,11 @@ export class RedisSessions {
    * compare the texts themselves).
    */
   private readonly savedDigests = new WeakMap<Session, string>();
-  /** vitalsOf the session when its digest was last saved or brought in: a read that leaves them so changed nothing. */
+  /**
+   * The digest of vitalsOf the session when its snapshot was last saved or brought in: a read that leaves
+   * them so changed nothing. A digest, since a session's progress through a scenario of many rules makes
+   * its vitals long.
+   */
   private readonly savedVitals = new WeakMap<Session, string>();
   private readonly checkReads: boolean;
   private readonly waitMs: number;
@@ -412,7 +416,7 @@ export class RedisSessions {
     this.held.delete(session);
     clearInterval(hold.renew);
     try {
-      const vitals = vitalsOf(session, this.scenarios!);
+      const vitals = digestOf(vitalsOf(session, this.scenarios!));
       const unchanged = read && vitals === this.savedVitals.get(session);
       if (unchanged && this.checkReads) this.checkRead(session, entry?.entry);
       const pieces = unchanged ? [] : this.snapshotPieces(session);
@@ -604,7 +608,7 @@ export class RedisSessions {
     restoreSnapshot(session, JSON.parse(data) as SessionSnapshot, this.scenarios!);
     this.versions.set(session, version);
     this.savedDigests.set(session, digestOf([data]));
-    this.savedVitals.set(session, vitalsOf(session, this.scenarios!));
+    this.savedVitals.set(session, digestOf(vitalsOf(session, this.scenarios!)));
   }
 
   /** checkReads: throws when a read whose vitals stayed as they were did change the snapshot. */
