@@ -87,8 +87,9 @@ export function letGo(app: FastifyInstance, request: FastifyRequest): void {
 }
 
 /**
- * A GET or HEAD: Cint's reads change an object only as its ETag, the clock or a job's poll count shows
- * (sessions/snapshot.ts vitalsOf), so the store need not serialize the session to see what they changed.
+ * A GET or HEAD: Cint's reads change a session only in ways its vitals show (sessions/snapshot.ts
+ * vitalsOf: the ETag revision, a job's polls, the clock's next change, events, scenario progress), so the
+ * store need not serialize the session to see whether one did. npm run test:redis checks it.
  */
 const readsOnly = (request: FastifyRequest) => request.method === 'GET' || request.method === 'HEAD';
 
