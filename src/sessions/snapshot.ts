@@ -138,7 +138,8 @@ export function snapshotJson(snapshot: SessionSnapshot): string[] {
 }
 
 /**
- * A short text that differs whenever a request that only reads (a GET) changed what the snapshot holds:
+ * A text (a few hundred characters, more for the progress through a scenario of many rules) that differs
+ * whenever a request that only reads (a GET) changed what the snapshot holds:
  * its ETag revision (every change to an object a client sees), its quiet changes (a job's poll counted,
  * a job ended), when it next changes by itself (the clock moved it on), its newest event, how much it
  * holds, its clock and timing settings, and its progress through its scenarios. The Redis store compares
