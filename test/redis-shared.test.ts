@@ -13,6 +13,10 @@ import { assertCintError, clientOf, createProject, createTargetGroup, futureDate
 import { redisSkip, startRedis, type RedisServer } from './redis-server.js';
 import { removeFolder, scenarioFolder } from './scenario-helpers.js';
 
+// Every read the store does not serialize is compared in full all the same (sessions/redis.ts), in
+// these processes and the ones they start: a change a read makes that its vitals miss fails a test here.
+process.env.CHECK_STORE_READS = '1';
+
 const SCENARIOS = {
   'thrice.yaml': `
 description: three 503s, then the realistic behaviour

@@ -31,6 +31,9 @@ const REQUEST_TIMEOUT_MS = 10_000;
 const JWT_SECRET = 'redis-store-test-secret-7a1c9e52';
 /** The second pass of the suite (npm run test:redis) would only run this file once more, as it is. */
 const skip = redisSkip || (process.env.TEST_STORE ? 'runs in npm test already: its processes use a Redis of their own, whatever TEST_STORE says' : false);
+// Every read the store does not serialize is compared in full all the same (sessions/redis.ts), in
+// these processes and the ones they start: a change a read makes that its vitals miss fails a test here.
+process.env.CHECK_STORE_READS = '1';
 
 interface Mock extends Cli {
   url: string;
