@@ -76,14 +76,38 @@ for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ARGV[4]) end
 return 1`;
 
 /**
+ * A Lua function the scripts that add journal entries share: adds `entry` ("<bytes> <JSON>", its bytes as
+ * the in-memory journal counts them) to the list `journal` and counts it under `field` of `counts`; keeps
+ * at most `size` entries and `maxBytes` of them (in `bytes`), the oldest dropped first, as that journal
+ * does; all three live for `idle` ms more. Answers the entries kept.
+ */
+const APPEND = `
+local function append(journal, counts, bytes, entry, size, maxBytes, field, idle)
+  redis.call('RPUSH', journal, entry)
+  local total = redis.call('INCRBY', bytes, tonumber(string.match(entry, '^%d+')))
+  local length = redis.call('LLEN', journal)
+  while length > 0 and (length > tonumber(size) or total > tonumber(maxBytes)) do
+    total = redis.call('DECRBY', bytes, tonumber(string.match(redis.call('LPOP', journal), '^%d+')))
+    length = length - 1
+  end
+  redis.call('HINCRBY', counts, field, 1)
+  for _, key in ipairs({journal, counts, bytes}) do redis.call('PEXPIRE', key, idle) end
+  return length
+end`;
+
+/**
  * Saves (when a snapshot is given) and the request count (always: kept beside the snapshot, so that a
  * request which changed nothing else writes a number, not the session), marks the session used and frees
  * the lock, if this request still holds it. The store then holds at most maxSessions sessions, and a client at most maxSessionsPerClient:
  * past them the least recently used go (of that client first), as in one instance's memory, and a
  * client's session forgotten (for room, or idle) takes its scenario choice with it. Answers the version,
- * then each session forgotten for room: 'c' (its client's bound) or 'a' (the store's) and its key.
+ * then each session forgotten for room: 'c' (its client's bound) or 'a' (the store's) and its key. The
+ * request's journal entry, when ARGV[11] is one, is added first (KEYS[4] to KEYS[6], ARGV[11] to
+ * ARGV[14], as APPEND_JOURNAL's), whether the lock is still held or not: one command, not two.
  */
 const RELEASE = `
+${APPEND}
+if ARGV[11] ~= '' then append(KEYS[4], KEYS[5], KEYS[6], ARGV[11], ARGV[12], ARGV[13], ARGV[14], ARGV[3]) end
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return false end
 local prefix, key, now, idle = ARGV[7], ARGV[5], tonumber(ARGV[4]), tonumber(ARGV[3])
 local v
@@ -125,21 +149,10 @@ redis.call('ZADD', KEYS[3], now, key)
 trim(KEYS[3], tonumber(ARGV[6]), 'a')
 return answer`;
 
-/**
- * Adds a journal entry ("<bytes> <JSON>", its bytes as the in-memory journal counts them) and counts it;
- * keeps at most ARGV[2] entries and ARGV[3] bytes of them, the oldest dropped first, as that journal does.
- */
+/** Adds a journal entry (APPEND: ARGV[1] the entry, ARGV[2] and ARGV[3] the bounds, ARGV[4] its count's field). */
 const APPEND_JOURNAL = `
-redis.call('RPUSH', KEYS[1], ARGV[1])
-local bytes = redis.call('INCRBY', KEYS[3], tonumber(string.match(ARGV[1], '^%d+')))
-local length = redis.call('LLEN', KEYS[1])
-while length > 0 and (length > tonumber(ARGV[2]) or bytes > tonumber(ARGV[3])) do
-  bytes = redis.call('DECRBY', KEYS[3], tonumber(string.match(redis.call('LPOP', KEYS[1]), '^%d+')))
-  length = length - 1
-end
-redis.call('HINCRBY', KEYS[2], ARGV[4], 1)
-for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ARGV[5]) end
-return length`;
+${APPEND}
+return append(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])`;
 
 /** Keeps a held lock alive while a long request runs. */
 const RENEW = `
@@ -176,6 +189,9 @@ for _, key in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
 end
 return removed`;
 
+/** RELEASE's journal arguments when the request has no journal entry. */
+const NO_ENTRY: [entry: string, size: number, maxBytes: number, countField: string] = ['', 0, 0, ''];
+
 /** What ACQUIRE answers: the version, the snapshot when newer, the two choices, the deliveries' version and records when newer, the request count. */
 type Acquired = [string, string | null, string | null, string | null, string, string[] | null, string];
 
@@ -183,8 +199,9 @@ interface SharedRedis extends Redis {
   acquireSession(lock: string, data: string, choices: string, deliveryVersion: string, deliveries: string, token: string, lockMs: number, known: string, key: string, name: string,
     knownDeliveries: string, scenarioPrefix: string, idleMs: number): Promise<Acquired | null>;
   saveDelivery(deliveries: string, order: string, version: string, id: string, record: string, limit: number, idleMs: number): Promise<number>;
-  releaseSession(lock: string, data: string, sessions: string, token: string, snapshot: string, idleMs: number, now: number, key: string,
-    maxSessions: number, prefix: string, clientId: string, maxPerClient: number, requestCount: number): Promise<string[] | null>;
+  releaseSession(lock: string, data: string, sessions: string, journal: string, counts: string, bytes: string, token: string, snapshot: string, idleMs: number, now: number,
+    key: string, maxSessions: number, prefix: string, clientId: string, maxPerClient: number, requestCount: number,
+    entry: string, size: number, maxBytes: number, countField: string): Promise<string[] | null>;
   appendJournal(journal: string, counts: string, bytes: string, entry: string, size: number, maxBytes: number, countField: string, idleMs: number): Promise<number>;
   renewSession(lock: string, token: string, lockMs: number): Promise<number>;
   forgetName(choices: string, name: string): Promise<number>;
@@ -266,7 +283,7 @@ export class RedisSessions {
     this.redis = redis as SharedRedis;
     this.redis.defineCommand('acquireSession', { numberOfKeys: 5, lua: ACQUIRE });
     this.redis.defineCommand('saveDelivery', { numberOfKeys: 3, lua: SAVE_DELIVERY });
-    this.redis.defineCommand('releaseSession', { numberOfKeys: 3, lua: RELEASE });
+    this.redis.defineCommand('releaseSession', { numberOfKeys: 6, lua: RELEASE });
     this.redis.defineCommand('appendJournal', { numberOfKeys: 3, lua: APPEND_JOURNAL });
     this.redis.defineCommand('renewSession', { numberOfKeys: 1, lua: RENEW });
     this.redis.defineCommand('forgetName', { numberOfKeys: 1, lua: FORGET_NAME });
@@ -422,12 +439,11 @@ export class RedisSessions {
       const pieces = unchanged ? [] : this.snapshotPieces(session);
       const digest = unchanged ? '' : digestOf(pieces);
       const changed = !unchanged && digest !== this.savedDigests.get(session);
-      // Both sent at once: one round trip.
-      const saved = this.redis.releaseSession(this.key('lock', session.id), this.key('session', session.id), this.key('sessions'),
-        hold.token, changed ? pieces.join('') : '', this.options.idleMs, session.lastSeenAt, session.id,
-        this.options.maxSessions, this.options.prefix, session.clientId ?? '', this.options.maxSessionsPerClient, session.requestCount);
-      const journaled = entry ? this.journal(session, entry.entry, entry.bytes) : undefined;
-      const [answer] = await Promise.all([saved, journaled]);
+      // With the journal entry: one command.
+      const answer = await this.redis.releaseSession(this.key('lock', session.id), this.key('session', session.id), this.key('sessions'),
+        ...this.journalKeys(session), hold.token, changed ? pieces.join('') : '', this.options.idleMs, session.lastSeenAt, session.id,
+        this.options.maxSessions, this.options.prefix, session.clientId ?? '', this.options.maxSessionsPerClient, session.requestCount,
+        ...(entry ? this.journalArgs(entry.entry, entry.bytes) : NO_ENTRY));
       if (answer === null) throw new StoreUnavailableError(`the session ${JSON.stringify(session.name)} was held longer than ${this.lockMs} ms without renewal, and its change was not saved`);
       const [version, ...evicted] = answer as [string, ...string[]];
       for (const forgotten of evicted) this.options.evicted?.(forgotten.slice(1), forgotten[0] === 'c' ? 'maxSessionsPerClient' : 'maxSessions');
@@ -444,8 +460,17 @@ export class RedisSessions {
 
   /** Adds a request's journal entry (kept, with the other instances', as journalSize and journalBytes say). */
   async journal(session: Session, entry: JournalEntry, bytes: number): Promise<void> {
-    await this.redis.appendJournal(this.key('journal', session.id), this.key('counts', session.id), this.key('journal-bytes', session.id),
-      `${bytes} ${JSON.stringify(entry)}`, this.options.journalSize, this.options.journalBytes, `${entry.operation ?? ''}\u0000${entry.status}`, this.options.idleMs);
+    await this.redis.appendJournal(...this.journalKeys(session), ...this.journalArgs(entry, bytes), this.options.idleMs);
+  }
+
+  /** The keys of a session's journal: its entries, their counts by operation and status, their bytes. */
+  private journalKeys(session: Session): [journal: string, counts: string, bytes: string] {
+    return [this.key('journal', session.id), this.key('counts', session.id), this.key('journal-bytes', session.id)];
+  }
+
+  /** A journal entry as APPEND takes it: its text ("<bytes> <JSON>"), the journal's bounds, its count's field. */
+  private journalArgs(entry: JournalEntry, bytes: number): [entry: string, size: number, maxBytes: number, countField: string] {
+    return [`${bytes} ${JSON.stringify(entry)}`, this.options.journalSize, this.options.journalBytes, `${entry.operation ?? ''}\u0000${entry.status}`];
   }
 
   /**
