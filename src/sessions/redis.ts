@@ -5,8 +5,8 @@
 // take its session in turn, across instances, and brings in what another instance changed since:
 //   acquire: wait for this instance's turn at the session, then for the Redis lock; when the stored
 //            version is not the one held here, restore the stored snapshot (sessions/snapshot.ts);
-//   release: save the snapshot when it changed and free the lock (one script), and add the request's
-//            journal entry (another, sent with it), before the answer goes out.
+//   release: add the request's journal entry, save the snapshot when it changed (a read whose vitals
+//            did not change did not change it) and free the lock, in one script, before the answer goes out.
 // A session's requests are thereby serialized across instances, so `times`, idempotent replays, ETags
 // and the seeded random stream's position are exact whichever instance answers. Keys, all under the
 // prefix: <p>:session:<key> (hash: v version, d snapshot, n request count), <p>:lock:<key>,
