@@ -285,6 +285,23 @@ describe('sessions in Redis, two instances in process', { skip: redisSkip }, () 
     assert.ok(JSON.stringify(kept).length <= 1200 + kept.length * 40, 'about the bytes allowed');
   });
 
+  it('a request refused before it took its session (a body that is not JSON) is in the journal, on the other instance too', async () => {
+    const [a, b] = await pair();
+    const client = await clientOf(a);
+    const listed = await a.inject({ url: projectsUrl(), headers: client.headers() });
+    assert.equal(listed.statusCode, 200, listed.body);
+    const refused = await a.inject({
+      method: 'POST', url: projectsUrl(), headers: client.headers({ 'idempotency-key': client.idempotencyKey(), 'content-type': 'application/json' }), payload: '{"name":',
+    });
+    assertCintError(refused, 400, 'bad_request_error', { invalid_params: [{ name: 'body' }] });
+    const journal = await b.inject({ url: `/__admin/sessions/${client.clientId}/journal` });
+    assert.equal(journal.statusCode, 200, journal.body);
+    assert.deepEqual((journal.json().entries as { operation: string; status: number }[]).map(({ operation, status }) => [operation, status]),
+      [['create_project', 400], ['list_account_projects', 200]]);
+    const counts = await b.inject({ url: `/__admin/sessions/${client.clientId}/counts?operation=create_project` });
+    assert.equal(counts.json().count, 1);
+  });
+
   it("the session clock moved on one instance is the other's", async () => {
     const [a, b] = await pair();
     const client = await clientOf(a);
