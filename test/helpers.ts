@@ -190,6 +190,18 @@ export async function createTargetGroup(app: MockApp, client: Client, projectId:
   return response.json().id as string;
 }
 
+/** Starts a launch of a new draft; the job's Location and the target group's path. */
+export async function startLaunch(app: MockApp, client: Client) {
+  const project = await createProject(app, client);
+  const targetGroupId = await createTargetGroup(app, client, project.id);
+  const response = await app.inject({
+    method: 'POST', url: launchUrl(project.id, targetGroupId),
+    headers: client.headers({ 'idempotency-key': client.idempotencyKey() }), payload: { end_fielding_at: futureDate() },
+  });
+  assert.equal(response.statusCode, 201, response.body);
+  return { location: String(response.headers.location), groupUrl: `${targetGroupsUrl(project.id)}/${targetGroupId}`, projectId: project.id, targetGroupId };
+}
+
 /** The body of get_launch_fielding_run_from_draft_job, as the tests read it. */
 export interface LaunchJobBody {
   job_id: string;

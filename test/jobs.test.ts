@@ -7,24 +7,12 @@ import type { MockApp } from '../src/app.js';
 import { ConfigError, makeConfig } from '../src/config.js';
 import { controlOf } from '../src/control.js';
 import {
-  ACCOUNT, MANAGER_ID, assertCintError, assertMatchesSpec, clientOf, createProject, createTargetGroup, futureDate, launchUrl, liveRun, makeApp,
+  ACCOUNT, MANAGER_ID, assertCintError, assertMatchesSpec, clientOf, createProject, createTargetGroup, futureDate, liveRun, makeApp, startLaunch,
   targetGroupsUrl, type Client,
 } from './helpers.js';
 import { appWithScenarios, clientUsing } from './scenario-helpers.js';
 
 const get = (app: MockApp, client: Client, url: string) => app.inject({ method: 'GET', url, headers: client.headers() });
-
-/** Starts a launch of a new draft; the job's Location and the target group's path. */
-async function startLaunch(app: MockApp, client: Client) {
-  const project = await createProject(app, client);
-  const targetGroupId = await createTargetGroup(app, client, project.id);
-  const response = await app.inject({
-    method: 'POST', url: launchUrl(project.id, targetGroupId),
-    headers: client.headers({ 'idempotency-key': client.idempotencyKey() }), payload: { end_fielding_at: futureDate() },
-  });
-  assert.equal(response.statusCode, 201, response.body);
-  return { location: String(response.headers.location), groupUrl: `${targetGroupsUrl(project.id)}/${targetGroupId}`, projectId: project.id, targetGroupId };
-}
 
 async function poll(app: MockApp, client: Client, location: string, operationId = 'get_launch_fielding_run_from_draft_job') {
   const response = await get(app, client, location);

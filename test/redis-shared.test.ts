@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import type { MockApp } from '../src/app.js';
 import { buildApp } from '../src/app.js';
 import { makeConfig, type ConfigInput } from '../src/config.js';
-import { assertCintError, clientOf, createProject, createTargetGroup, futureDate, launchUrl, projectBody, projectsUrl, targetGroupsUrl } from './helpers.js';
+import { assertCintError, clientOf, projectBody, projectsUrl, startLaunch } from './helpers.js';
 import { redisSkip, startRedis, type RedisServer } from './redis-server.js';
 import { removeFolder, scenarioFolder } from './scenario-helpers.js';
 
@@ -224,14 +224,7 @@ describe('sessions in Redis, two instances in process', { skip: redisSkip }, () 
     const prefix = `polls-${randomUUID()}`;
     const [a, b] = [await instance(prefix, { jobPolls: 2 }), await instance(prefix, { jobPolls: 2 })];
     const client = await clientOf(a);
-    const project = await createProject(a, client);
-    const targetGroupId = await createTargetGroup(a, client, project.id);
-    const launched = await a.inject({
-      method: 'POST', url: launchUrl(project.id, targetGroupId),
-      headers: client.headers({ 'idempotency-key': client.idempotencyKey() }), payload: { end_fielding_at: futureDate() },
-    });
-    assert.equal(launched.statusCode, 201, launched.body);
-    const location = String(launched.headers.location);
+    const { location, groupUrl } = await startLaunch(a, client);
     const direct = new Redis(redis.url);
     try {
       const version = async () => Number(await direct.hget(`${prefix}:session:${client.clientId}\u0000${client.clientId}`, 'v'));
@@ -245,7 +238,7 @@ describe('sessions in Redis, two instances in process', { skip: redisSkip }, () 
       }
       assert.deepEqual(statuses, ['Processing', 'Processing', 'Completed']);
       assert.equal(await version(), before + 3, 'each poll saved');
-      const group = await b.inject({ url: `${targetGroupsUrl(project.id)}/${targetGroupId}`, headers: client.headers() });
+      const group = await b.inject({ url: groupUrl, headers: client.headers() });
       assert.equal(group.statusCode, 301, 'launched, on the other instance too');
       // Reads that change nothing more are not saved.
       for (const app of [b, a]) assert.equal((await app.inject({ url: location, headers: client.headers() })).json().status, 'Completed');
