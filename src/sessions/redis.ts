@@ -149,7 +149,7 @@ redis.call('ZADD', KEYS[3], now, key)
 trim(KEYS[3], tonumber(ARGV[6]), 'a')
 return answer`;
 
-/** Adds a journal entry (APPEND: ARGV[1] the entry, ARGV[2] and ARGV[3] the bounds, ARGV[4] its count's field). */
+/** Adds a journal entry (APPEND: ARGV[1] the entry, ARGV[2] and ARGV[3] the bounds, ARGV[4] its count's field, ARGV[5] the idle timeout). */
 const APPEND_JOURNAL = `
 ${APPEND}
 return append(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])`;
@@ -434,22 +434,29 @@ export class RedisSessions {
     clearInterval(hold.renew);
     try {
       const vitals = digestOf(vitalsOf(session, this.scenarios!));
-      const unchanged = read && vitals === this.savedVitals.get(session);
-      if (unchanged && this.checkReads) this.checkRead(session, entry?.entry);
-      const pieces = unchanged ? [] : this.snapshotPieces(session);
-      const digest = unchanged ? '' : digestOf(pieces);
-      const changed = !unchanged && digest !== this.savedDigests.get(session);
+      // The snapshot's text when it changed ('' when not), and its digest when it was made (not for a read whose vitals stayed).
+      let snapshot = '';
+      let digest: string | undefined;
+      if (read && vitals === this.savedVitals.get(session)) {
+        if (this.checkReads) this.checkRead(session, entry?.entry);
+      } else {
+        const pieces = this.snapshotPieces(session);
+        digest = digestOf(pieces);
+        if (digest !== this.savedDigests.get(session)) snapshot = pieces.join('');
+      }
       // With the journal entry: one command.
       const answer = await this.redis.releaseSession(this.key('lock', session.id), this.key('session', session.id), this.key('sessions'),
-        ...this.journalKeys(session), hold.token, changed ? pieces.join('') : '', this.options.idleMs, session.lastSeenAt, session.id,
+        ...this.journalKeys(session), hold.token, snapshot, this.options.idleMs, session.lastSeenAt, session.id,
         this.options.maxSessions, this.options.prefix, session.clientId ?? '', this.options.maxSessionsPerClient, session.requestCount,
         ...(entry ? this.journalArgs(entry.entry, entry.bytes) : NO_ENTRY));
       if (answer === null) throw new StoreUnavailableError(`the session ${JSON.stringify(session.name)} was held longer than ${this.lockMs} ms without renewal, and its change was not saved`);
       const [version, ...evicted] = answer as [string, ...string[]];
       for (const forgotten of evicted) this.options.evicted?.(forgotten.slice(1), forgotten[0] === 'c' ? 'maxSessionsPerClient' : 'maxSessions');
       this.versions.set(session, version);
-      if (changed) this.savedDigests.set(session, digest);
-      if (!unchanged) this.savedVitals.set(session, vitals);
+      if (digest !== undefined) {
+        this.savedDigests.set(session, digest);
+        this.savedVitals.set(session, vitals);
+      }
     } catch (error) {
       this.versions.set(session, 'stale');
       throw unavailable(error);
