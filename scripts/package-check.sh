@@ -43,7 +43,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 const root = 'node_modules/cint-mock';
 const missing = [];
-for (const document of ['README.md', 'docs/scenarios.md', 'docs/operations.md', 'docs/testcontainers.md']) {
+for (const document of ['README.md', 'docs/scenarios.md', 'docs/operations.md', 'docs/testcontainers.md', 'docs/benchmarks.md']) {
   const text = readFileSync(join(root, document), 'utf8').replace(/^```[\s\S]*?^```/gm, '');
   for (const [, target] of text.matchAll(/\[[^\]]*\]\(([^)\s]+)\)/g)) {
     if (/^[a-z]+:/i.test(target) || target.startsWith('#')) continue;
