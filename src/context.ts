@@ -2,6 +2,7 @@
 import type { Identity } from './auth/tokens.js';
 import type { JournalEntry } from './journal/journal.js';
 import type { Operation } from './cint/operations.js';
+import type { LostAnswerFault } from './scenarios/schema.js';
 import type { JobScript } from './sessions/jobs.js';
 import type { Session } from './sessions/store.js';
 import type { DeliveryScript } from './webhooks/delivery.js';
@@ -27,6 +28,8 @@ export interface RequestContext {
   jobScript?: JobScript | null;
   /** A scenario's `webhook` step: how the events this request publishes are delivered. */
   deliveryScript?: DeliveryScript | null;
+  /** A passthrough step's fault: the answer made is lost this way instead of sent (scenarios/faults.ts loseAnswer). */
+  lostAnswer?: LostAnswerFault | null;
   /** Its journal entry, once made (with a shared store it is saved with the session, before the answer goes out). */
   journaled?: { entry: JournalEntry; bytes: number } | null;
   /** The response's body as sent (onSend's payload, when it is text), for the journal. */

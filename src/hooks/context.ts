@@ -30,6 +30,7 @@ export function requestContext(app: FastifyInstance): void {
       scenario: null,
       jobScript: null,
       deliveryScript: null,
+      lostAnswer: null,
       journaled: null,
       responseBody: undefined,
     };

@@ -103,7 +103,8 @@ export function journal(app: FastifyInstance): void {
   app.addHook('onSend', (request, reply, payload, done) => {
     if (request.cint) {
       if (typeof payload === 'string') request.cint.responseBody = payload;
-      recordRequest(app, request, reply.statusCode, elapsedMs(request));
+      // An answer a scenario loses on its way is journaled with its status and the fault that lost it.
+      recordRequest(app, request, reply.statusCode, elapsedMs(request), request.cint.lostAnswer ?? undefined);
     }
     done(null, payload);
   });

@@ -11,7 +11,8 @@ import { operation, type OperationId } from '../cint/operations.js';
 import { documentedResponse } from '../api/answers.js';
 import type { CompiledScenario, CompiledStep, RequestFacts } from '../scenarios/compile.js';
 import { decideResponse } from '../scenarios/decide.js';
-import { breakConnection } from '../scenarios/faults.js';
+import { breakConnection, loseAnswer } from '../scenarios/faults.js';
+import type { LostAnswerFault } from '../scenarios/schema.js';
 import { elapsedMs, recordRequest } from './journal.js';
 import { letGo, setDown, takeUp } from './shared.js';
 import type { Session } from '../sessions/store.js';
@@ -80,6 +81,7 @@ export function scenarioEngine(app: FastifyInstance): void {
     const step = adjusted.get(request);
     if (step) {
       reply.headers(step.headers);
+      if (step.lostAnswer !== null) loseAnswerOf(request, reply, step.lostAnswer);
       // Only a realistic success changes status: a 404 for an unknown id stays a 404.
       if (step.status !== null && reply.statusCode >= 200 && reply.statusCode < 300) {
         reply.code(step.status);
@@ -93,6 +95,18 @@ export function scenarioEngine(app: FastifyInstance): void {
     }
     done(null, payload);
   });
+
+  /**
+   * The realistic answer, made (and kept for an Idempotency-Key replay, the session saved: the onSend hooks
+   * after this one), is lost as Fastify writes it: one log line for it, as for the other faults.
+   */
+  function loseAnswerOf(request: FastifyRequest, reply: FastifyReply, fault: LostAnswerFault): void {
+    request.cint.lostAnswer = fault;
+    request.log.info({
+      request_id: request.id, session: request.cint.sessionId, operation: request.cint.operation?.id, scenario: request.cint.scenario, status: reply.statusCode, fault,
+    }, `scenario fault: ${fault}, after the request was carried out`);
+    loseAnswer(request, reply, fault, app.mock.config.hangTimeoutMs);
+  }
 
   function scenarioFor(request: FastifyRequest, session: Session): CompiledScenario | null {
     const header = request.headers[SCENARIO_HEADER];
@@ -119,7 +133,7 @@ export function scenarioEngine(app: FastifyInstance): void {
         request.cint.deliveryScript = step.webhook;
       // falls through
       case 'passthrough':
-        if (step.status !== null || Object.keys(step.headers).length > 0) adjusted.set(request, step);
+        if (step.status !== null || step.lostAnswer !== null || Object.keys(step.headers).length > 0) adjusted.set(request, step);
         done();
         return;
       case 'respond':
@@ -244,7 +258,7 @@ function preferStep(status: number): CompiledStep {
   if (!step) {
     step = Object.freeze({
       kind: status >= 300 ? 'respond' : 'passthrough', status, body: undefined, fault: null, job: null, webhook: null,
-      headers: Object.freeze({}), delayMs: null, times: Infinity, probability: 1, rateLimit: null,
+      headers: Object.freeze({}), delayMs: null, times: Infinity, probability: 1, rateLimit: null, lostAnswer: null,
     });
     preferSteps.set(status, step);
   }

@@ -11,7 +11,7 @@ import { operation, operations, type Operation, type OperationId } from '../cint
 import { JOB_KINDS, JOB_OPERATIONS } from '../cint/jobs.js';
 import type { JobScript } from '../sessions/jobs.js';
 import type { JobFailure } from '../sessions/store.js';
-import type { AfterLastStep, FaultName, JobStep, MatchData, RuleData, ScenarioFileData, StepData, ValueMatcherData, WebhookStep } from './schema.js';
+import type { AfterLastStep, FaultName, JobStep, LostAnswerFault, MatchData, RuleData, ScenarioFileData, StepData, ValueMatcherData, WebhookStep } from './schema.js';
 import { PUBLISHING_OPERATIONS } from '../sessions/events.js';
 import type { DeliveryScript } from '../webhooks/delivery.js';
 import { indexRules, type ExactCondition, type ExactField, type OperationRules } from './rule-index.js';
@@ -33,7 +33,8 @@ export interface RequestFacts {
 export interface CompiledStep {
   /**
    * respond: send `status` (an error envelope for 4xx/5xx, `body` for 2xx/3xx); passthrough: run the
-   * realistic handler, its success sent with `status` when set; fault: break the connection.
+   * realistic handler, its success sent with `status` when set, its answer lost when `lostAnswer` is set;
+   * fault: break the connection instead of handling the request.
    */
   readonly kind: 'respond' | 'passthrough' | 'fault' | 'job' | 'webhook';
   readonly status: number | null;
@@ -52,6 +53,8 @@ export interface CompiledStep {
   readonly webhook: DeliveryScript | null;
   /** respond with a 4xx/5xx: only the requests past `requests` in a window of `windowMs` are answered; null: every one. */
   readonly rateLimit: Readonly<{ requests: number; windowMs: number }> | null;
+  /** passthrough: the answer the realistic handler made is lost on its way, this way (a file's `passthrough: true, fault`). */
+  readonly lostAnswer: LostAnswerFault | null;
 }
 
 export interface CompiledRule {
@@ -604,8 +607,13 @@ function compileStep(step: StepData, at: FieldPath, issues: Issue[], matched: re
     times: data.times ?? Infinity,
     probability: data.probability ?? 1,
     rateLimit: null,
+    lostAnswer: null,
   };
 
+  // Before `fault`: a passthrough step's fault loses the answer the realistic handler made.
+  if ('passthrough' in data) {
+    return Object.freeze({ kind: 'passthrough', status: null, body: undefined, fault: null, job: null, webhook: null, ...common, lostAnswer: data.fault ?? null });
+  }
   if ('fault' in data) {
     if (data.status !== undefined && data.fault !== 'malformed_body') {
       issues.push({ path: [...at, 'status'], expected: `no status with fault ${data.fault} (only malformed_body sends one)`, found: String(data.status), atKey: true });
@@ -614,9 +622,6 @@ function compileStep(step: StepData, at: FieldPath, issues: Issue[], matched: re
       issues.push({ path: [...at, 'status'], expected: 'a status that carries a body (malformed_body sends one)', found: String(data.status) });
     }
     return Object.freeze({ kind: 'fault', status: data.status ?? null, body: undefined, fault: data.fault, job: null, webhook: null, ...common });
-  }
-  if ('passthrough' in data) {
-    return Object.freeze({ kind: 'passthrough', status: null, body: undefined, fault: null, job: null, webhook: null, ...common });
   }
   if ('job' in data) {
     return Object.freeze({ kind: 'job', status: null, body: undefined, fault: null, job: compileJob(data.job, [...at, 'job'], issues, matched), webhook: null, ...common });

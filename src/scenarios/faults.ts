@@ -1,8 +1,9 @@
 // Broken deliveries on the raw socket, for clients' network error handling: the reply is taken over
-// from Fastify (hijacked) and the connection is reset, closed, fed a broken body, or left hanging.
+// from Fastify (hijacked) and the connection is reset, closed, fed a broken body, or left hanging; or
+// the realistic answer is made and then lost the same way.
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { FaultName } from './schema.js';
+import type { FaultName, LostAnswerFault } from './schema.js';
 
 /** The body malformed_body sends: JSON cut off mid-string, so every JSON parser fails on it. */
 export function malformedBody(): string {
@@ -12,6 +13,39 @@ export function malformedBody(): string {
 export function breakConnection(request: FastifyRequest, reply: FastifyReply, fault: FaultName,
   options: { status: number; headers: Readonly<Record<string, string>>; traceparent: string; hangMs: number }): void {
   reply.hijack();
+  if (fault !== 'malformed_body') {
+    cut(request, reply, fault, options.hangMs);
+    return;
+  }
+  const text = malformedBody();
+  reply.raw.writeHead(options.status, {
+    ...options.headers,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    traceparent: options.traceparent,
+  });
+  reply.raw.end(text);
+}
+
+/**
+ * An answer made, then lost on its way (a passthrough step's fault): the request was carried out as the
+ * real API would, its answer kept for a replay of its Idempotency-Key and, with a shared store, the
+ * session saved, all in the onSend hooks. Where Fastify then writes the answer, the connection is reset,
+ * closed or left hanging instead. Fastify writes an answer only through the response's writeHead, write
+ * and end (a body, none, or a stream piped in), so this response's own stand in for them.
+ */
+export function loseAnswer(request: FastifyRequest, reply: FastifyReply, fault: LostAnswerFault, hangMs: number): void {
+  const response = reply.raw;
+  response.writeHead = (() => response) as typeof response.writeHead;
+  response.write = (() => true) as typeof response.write;
+  response.end = (() => {
+    cut(request, reply, fault, hangMs);
+    return response;
+  }) as typeof response.end;
+}
+
+/** Breaks the connection without a byte of an answer. */
+function cut(request: FastifyRequest, reply: FastifyReply, fault: LostAnswerFault, hangMs: number): void {
   const socket = request.raw.socket;
   switch (fault) {
     case 'connection_reset':
@@ -24,22 +58,11 @@ export function breakConnection(request: FastifyRequest, reply: FastifyReply, fa
       if (typeof socket?.end === 'function') socket.end(() => socket.destroy());
       else reply.raw.destroy();
       break;
-    case 'malformed_body': {
-      const text = malformedBody();
-      reply.raw.writeHead(options.status, {
-        ...options.headers,
-        'content-type': 'application/json; charset=utf-8',
-        'content-length': Buffer.byteLength(text),
-        traceparent: options.traceparent,
-      });
-      reply.raw.end(text);
-      break;
-    }
     case 'hang': {
-      // Nothing is sent: the client waits until it gives up, or until hangTimeoutMs has passed and the
-      // connection is closed, so hung connections cannot pile up for ever. A shutdown cuts it after its
-      // grace period (server.ts), so a hang never blocks one.
-      const timer = setTimeout(() => (typeof socket?.destroy === 'function' ? socket.destroy() : reply.raw.destroy()), options.hangMs);
+      // Nothing is sent: the client waits until it gives up, or until hangMs (hangTimeoutMs) has passed
+      // and the connection is closed, so hung connections cannot pile up for ever. A shutdown cuts it
+      // after its grace period (server.ts), so a hang never blocks one.
+      const timer = setTimeout(() => (typeof socket?.destroy === 'function' ? socket.destroy() : reply.raw.destroy()), hangMs);
       timer.unref();
       reply.raw.once('close', () => clearTimeout(timer));
       break;

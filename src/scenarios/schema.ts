@@ -6,6 +6,9 @@ import { SIGNATURE_FAULTS } from '../webhooks/delivery.js';
 
 export const FAULTS = ['connection_reset', 'empty_response', 'malformed_body', 'hang'] as const;
 export type FaultName = (typeof FAULTS)[number];
+/** The faults that can take an answer already made: they send nothing of it (malformed_body sends a body of its own). */
+export const LOST_ANSWER_FAULTS = ['connection_reset', 'empty_response', 'hang'] as const;
+export type LostAnswerFault = (typeof LOST_ANSWER_FAULTS)[number];
 
 export const AFTER = ['fall_through', 'repeat', 'restart'] as const;
 export type AfterLastStep = (typeof AFTER)[number];
@@ -123,6 +126,11 @@ export const StatusStep = Type.Object({
 
 export const PassthroughStep = Type.Object({
   passthrough: Type.Literal(true, { description: 'The realistic behaviour' }),
+  fault: Type.Optional(Type.Union(literals(LOST_ANSWER_FAULTS), {
+    title: `a fault that loses the answer (${LOST_ANSWER_FAULTS.join(', ')})`,
+    description: 'The request is carried out as the real API would (its change made, its answer kept for a retry with the same Idempotency-Key), '
+      + 'then its answer is lost on the way: the connection is reset, closed or left hanging instead',
+  })),
   ...stepCommon,
 }, { additionalProperties: false, title: 'a passthrough step' });
 

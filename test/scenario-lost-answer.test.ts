@@ -1,0 +1,173 @@
+// A passthrough step with a fault: the request is carried out as the real API would, then its answer is
+// lost on the way, which is what a client's Idempotency-Key is for. The connection itself breaks, so the
+// requests go over a real socket; the app is on the store the suite gives it (npm run test:redis: Redis,
+// where the change must be saved before the connection breaks).
+import assert from 'node:assert/strict';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import type { MockApp } from '../src/index.js';
+import { assertCintError, clientOf, makeApp, projectBody, projectsUrl, type Client } from './helpers.js';
+
+const UNKNOWN_PROJECT = '01K40T69E63BHTT9MAJYRBQ8HY';
+
+const LOST = {
+  description: 'answers made, then lost on the way',
+  rules: [
+    { match: { operation: 'create_project', body: { name: 'Lost to a reset' } }, respond: { passthrough: true, fault: 'connection_reset', times: 1 } },
+    { match: { operation: 'create_project', body: { name: 'Lost to a close' } }, respond: { passthrough: true, fault: 'empty_response', times: 1 } },
+    { match: { operation: 'create_project', body: { name: 'Lost to a hang' } }, respond: { passthrough: true, fault: 'hang', times: 1 } },
+    { match: { operation: 'update_project' }, respond: { passthrough: true, fault: 'connection_reset', times: 1 } },
+    { match: { operation: 'get_project_by_id', params: { project_id: UNKNOWN_PROJECT } }, respond: { passthrough: true, fault: 'connection_reset', times: 1 } },
+  ],
+};
+
+interface Outcome { response?: IncomingMessage; body?: string; error?: NodeJS.ErrnoException }
+
+interface Sent { method?: string; path: string; headers: Record<string, string>; body?: unknown; timeoutMs?: number }
+
+/** One request on a connection of its own: the response and its body, or the error the client saw. */
+function send(url: string, { method = 'GET', path, headers, body, timeoutMs }: Sent): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const text = body === undefined ? undefined : JSON.stringify(body);
+    const request = httpRequest(`${url}${path}`, {
+      method,
+      agent: false,
+      headers: { ...headers, ...(text === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(timeoutMs ? { timeout: timeoutMs } : {}),
+    }, (response) => {
+      let received = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => { received += chunk; });
+      response.on('end', () => resolve({ response, body: received }));
+      response.on('error', (error) => resolve({ response, body: received, error }));
+    });
+    request.on('error', (error) => resolve({ error }));
+    request.on('timeout', () => request.destroy(Object.assign(new Error('the client gave up'), { code: 'CLIENT_TIMEOUT' })));
+    request.end(text);
+  });
+}
+
+interface JournalEntry { operation: string; status: number; fault?: string; replayed: boolean; response_body?: string; scenario: { rule: number } | null }
+
+describe('answers made, then lost on the way (a passthrough step with a fault)', () => {
+  let app: MockApp;
+  let url: string;
+
+  before(async () => {
+    app = await makeApp({ hangTimeoutMs: 2000 });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  });
+  after(() => app.close());
+
+  async function lostClient(): Promise<Client> {
+    const client = await clientOf(app);
+    const chosen = await app.inject({ method: 'PUT', url: `/__admin/sessions/${client.clientId}/scenario`, payload: { scenario: LOST } });
+    assert.equal(chosen.statusCode, 200, chosen.body);
+    return client;
+  }
+
+  async function projectsOf(client: Client): Promise<{ id: string; name: string }[]> {
+    const listed = await send(url, { path: projectsUrl(), headers: client.headers() });
+    assert.equal(listed.response?.statusCode, 200, listed.body);
+    return (JSON.parse(listed.body!) as { projects: { id: string; name: string }[] }).projects;
+  }
+
+  async function journalOf(client: Client, operation: string): Promise<JournalEntry[]> {
+    const journal = await app.inject({ url: `/__admin/sessions/${client.clientId}/journal?operation=${operation}` });
+    assert.equal(journal.statusCode, 200, journal.body);
+    return (journal.json() as { entries: JournalEntry[] }).entries;
+  }
+
+  /** The project the lost answer made, and a retry with the same key that gets the first answer again without a second project. */
+  async function assertMadeOnceAndReplayed(client: Client, name: string, key: string): Promise<void> {
+    const made = await projectsOf(client);
+    assert.deepEqual(made.map((project) => project.name), [name], 'the request was carried out once');
+
+    const retried = await send(url, { method: 'POST', path: projectsUrl(), headers: client.headers({ 'idempotency-key': key }), body: projectBody({ name }) });
+    assert.equal(retried.response?.statusCode, 202, retried.body);
+    assert.equal(retried.response?.headers['idempotent-replayed'], 'true');
+    assert.deepEqual(JSON.parse(retried.body!), { id: made[0]!.id });
+    assert.deepEqual((await projectsOf(client)).map((project) => project.id), [made[0]!.id], 'the retry made no second project');
+
+    const entries = await journalOf(client, 'create_project');
+    assert.deepEqual(entries.map((entry) => [entry.status, entry.fault ?? null, entry.replayed]), [[202, null, true], [202, lostFault(name), false]]);
+    assert.deepEqual(JSON.parse(entries[1]!.response_body!), { id: made[0]!.id }, 'the journal keeps the answer that was lost');
+    assert.equal(entries[1]!.scenario?.rule, LOST.rules.findIndex((rule) => (rule.match as { body?: { name?: string } }).body?.name === name));
+  }
+
+  const lostFault = (name: string) => LOST.rules.find((rule) => (rule.match as { body?: { name?: string } }).body?.name === name)!.respond.fault;
+
+  it('connection_reset: the project is made and kept for the key, and the client sees ECONNRESET', async () => {
+    const client = await lostClient();
+    const key = client.idempotencyKey();
+    const lost = await send(url, { method: 'POST', path: projectsUrl(), headers: client.headers({ 'idempotency-key': key }), body: projectBody({ name: 'Lost to a reset' }) });
+    assert.equal(lost.response, undefined, 'no answer arrived');
+    assert.equal(lost.error?.code, 'ECONNRESET');
+    await assertMadeOnceAndReplayed(client, 'Lost to a reset', key);
+  });
+
+  it('empty_response: the project is made, and the connection is closed before a byte of the answer', async () => {
+    const client = await lostClient();
+    const key = client.idempotencyKey();
+    const lost = await send(url, { method: 'POST', path: projectsUrl(), headers: client.headers({ 'idempotency-key': key }), body: projectBody({ name: 'Lost to a close' }) });
+    assert.equal(lost.response, undefined, 'no answer arrived');
+    assert.match(lost.error?.message ?? '', /socket hang up/);
+    await assertMadeOnceAndReplayed(client, 'Lost to a close', key);
+  });
+
+  it('hang: the project is made and no answer comes; the client gives up and retries', async () => {
+    const client = await lostClient();
+    const key = client.idempotencyKey();
+    const lost = await send(url, { method: 'POST', path: projectsUrl(), headers: client.headers({ 'idempotency-key': key }), body: projectBody({ name: 'Lost to a hang' }), timeoutMs: 300 });
+    assert.equal(lost.response, undefined, 'no answer arrived');
+    assert.equal(lost.error?.code, 'CLIENT_TIMEOUT');
+    await assertMadeOnceAndReplayed(client, 'Lost to a hang', key);
+  });
+
+  it('an update is made and its ETag moves on: the retry with the old If-Match and the same key gets the first answer', async () => {
+    const client = await lostClient();
+    const created = await send(url, { method: 'POST', path: projectsUrl(), headers: client.headers({ 'idempotency-key': client.idempotencyKey() }), body: projectBody({ name: 'Before' }) });
+    assert.equal(created.response?.statusCode, 202, created.body);
+    const { id } = JSON.parse(created.body!) as { id: string };
+    const etag = String(created.response?.headers.etag);
+    const key = client.idempotencyKey();
+    const update = { method: 'PUT', path: `${projectsUrl()}/${id}`, headers: client.headers({ 'idempotency-key': key, 'if-match': etag }), body: projectBody({ name: 'After' }) };
+
+    const lost = await send(url, update);
+    assert.equal(lost.error?.code, 'ECONNRESET');
+    const read = await send(url, { path: `${projectsUrl()}/${id}`, headers: client.headers() });
+    assert.equal(read.response?.statusCode, 200, read.body);
+    assert.equal((JSON.parse(read.body!) as { name: string }).name, 'After');
+    assert.notEqual(read.response?.headers.etag, etag, 'the update was made');
+
+    const retried = await send(url, update);
+    assert.equal(retried.response?.statusCode, 200, retried.body);
+    assert.equal(retried.response?.headers['idempotent-replayed'], 'true');
+    assert.equal(retried.response?.headers['idempotency-key'], key);
+    assert.equal(retried.response?.headers.etag, read.response?.headers.etag);
+  });
+
+  it('an error answer is lost the same way, and journaled with its status', async () => {
+    const client = await lostClient();
+    const lost = await send(url, { path: `${projectsUrl()}/${UNKNOWN_PROJECT}`, headers: client.headers() });
+    assert.equal(lost.error?.code, 'ECONNRESET');
+    const again = await send(url, { path: `${projectsUrl()}/${UNKNOWN_PROJECT}`, headers: client.headers() });
+    assert.equal(again.response?.statusCode, 404, again.body);
+    const entries = await journalOf(client, 'get_project_by_id');
+    assert.deepEqual(entries.map((entry) => [entry.status, entry.fault ?? null]), [[404, null], [404, 'connection_reset']]);
+  });
+
+  it('refuses malformed_body on a passthrough step: it sends a body of its own, so it cannot lose one', async () => {
+    const client = await clientOf(app);
+    const refused = await app.inject({
+      method: 'PUT', url: `/__admin/sessions/${client.clientId}/scenario`,
+      payload: { scenario: { description: 'a broken body after the work', rules: [{ match: { operation: 'create_project' }, respond: { passthrough: true, fault: 'malformed_body' } }] } },
+    });
+    assertCintError(refused, 400, 'bad_request_error', {
+      detail: /scenario sent has problems/,
+      invalid_params: [{ name: 'scenario.rules[0].respond.fault', reason: /^expected a fault that loses the answer \(connection_reset, empty_response, hang\), found "malformed_body"/ }],
+    });
+  });
+});
