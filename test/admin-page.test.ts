@@ -213,6 +213,32 @@ describe('admin page in headless Chromium', { skip: browserSkip }, () => {
     await page.context().close();
   });
 
+  it('shows an answer made and then lost: its status, the fault that lost it, and the body the client never got', async () => {
+    mock.useScenario('browser-lost', {
+      description: 'the first create_project is made, then its answer lost',
+      rules: [{ match: { operation: 'create_project' }, respond: { passthrough: true, fault: 'connection_reset', times: 1 } }],
+    });
+    const headers = { ...mock.headers('browser-lost'), 'content-type': 'application/json', 'idempotency-key': 'browser-lost-1' };
+    const body = JSON.stringify({ name: 'Lost study', project_manager_id: MANAGER_ID });
+    await assert.rejects(fetch(`${mock.url}${projectsUrl()}`, { method: 'POST', headers, body }), 'the answer never arrives');
+    const retried = await fetch(`${mock.url}${projectsUrl()}`, { method: 'POST', headers, body });
+    assert.equal(retried.headers.get('idempotent-replayed'), 'true');
+    const { id } = await retried.json() as { id: string };
+
+    const { page, problems } = await open('/__admin/#session=browser-lost&client_id=browser-lost');
+    await rowsOf(page).nth(1).waitFor();
+    const lost = rowsOf(page).nth(1);
+    assert.equal(await lost.getAttribute('data-status'), '202');
+    assert.equal(await lost.locator('.tag.lost').textContent(), 'lost: connection_reset');
+    assert.equal(await rowsOf(page).nth(0).locator('.tag.lost').count(), 0, 'the replay arrived');
+    await lost.locator('summary').click();
+    const shown = String(await lost.locator('.response-body pre').textContent());
+    assert.match(shown, /^\(made, then lost to connection_reset: the client never got it\)\n/);
+    assert.deepEqual(JSON.parse(shown.slice(shown.indexOf('\n') + 1)), { id });
+    assert.deepEqual(problems, []);
+    await page.context().close();
+  });
+
   it('filters by operation and by status, exactly or by class, and keeps the filter in the address', async () => {
     await traffic(mock, 'browser-b');
     await traffic(mock, 'browser-b');

@@ -147,7 +147,11 @@ function section(title, text, className) {
     element('pre', {}, text));
 }
 
+/** An answer a scenario made and then lost (a passthrough step's fault): its status went nowhere. */
+const lostTo = (entry) => (entry.status !== 0 && entry.fault ? entry.fault : null);
+
 function renderEntry(entry, open) {
+  const lost = lostTo(entry);
   const query = new URLSearchParams(Object.entries(entry.query ?? {}).map(([name, value]) => [name, String(value)])).toString();
   const details = element('details', { className: 'entry', role: 'listitem', 'data-request-id': entry.request_id, 'data-status': entry.status, 'data-operation': entry.operation ?? NO_OPERATION });
   details.open = open;
@@ -158,11 +162,13 @@ function renderEntry(entry, open) {
       element('span', { className: 'method' }, entry.method),
       element('span', { className: 'operation' }, entry.operation ?? NO_OPERATION),
       element('span', { className: 'path', title: entry.path }, `${entry.path}${query ? `?${query}` : ''}`),
-      element('span', { className: 'rule' }, ruleText(entry.scenario), entry.replayed ? element('span', { className: 'tag' }, 'replayed') : ''),
+      element('span', { className: 'rule' }, ruleText(entry.scenario), entry.replayed ? element('span', { className: 'tag' }, 'replayed') : '',
+        lost ? element('span', { className: 'tag lost' }, `lost: ${lost}`) : ''),
       element('span', { className: 'duration' }, `${entry.duration_ms} ms`)),
     element('div', { className: 'bodies' },
       section('Request body', pretty(entry.body), 'request-body'),
-      section('Response body', entry.status === 0 ? `(no response: ${entry.fault})` : pretty(entry.response_body), 'response-body')),
+      section('Response body', entry.status === 0 ? `(no response: ${entry.fault})`
+        : lost ? `(made, then lost to ${lost}: the client never got it)\n${pretty(entry.response_body)}` : pretty(entry.response_body), 'response-body')),
     element('p', { className: 'meta' },
       `request ${entry.request_id} · answered by ${entry.scenario ? `scenario ${ruleText(entry.scenario)}` : 'the realistic behaviour'}`
       + `${entry.replayed ? ' (an idempotent replay)' : ''} · ${entry.at}`));
