@@ -32,7 +32,7 @@ describe('built-in scenarios', () => {
     const response = await app.inject({ method: 'GET', url: '/__admin/scenarios' });
     const names = (response.json().scenarios as { name: string; origin: string }[]).map((scenario) => scenario.name);
     assert.deepEqual(names, [
-      'backoff', 'chaos', 'expired-token', 'flaky', 'forbidden-account', 'happy-path', 'network-faults', 'not-found',
+      'backoff', 'chaos', 'expired-token', 'flaky', 'forbidden-account', 'happy-path', 'lost-answers', 'network-faults', 'not-found',
       'rate-limited', 'server-error', 'slow', 'unavailable', 'validation-error',
     ]);
   });
@@ -195,6 +195,39 @@ describe('built-in chaos and network-faults, over a socket', () => {
       await Promise.all(noise);
       assert.deepEqual(observed, predict(session, 20));
       assert.ok(observed.includes('error') && observed.includes(500), `the first 20 requests include failures: ${observed.join()}`);
+    } finally {
+      await mock.close();
+    }
+  });
+
+  it('lost-answers: every other write is made and its answer lost; the retry with the same key gets it', async () => {
+    const mock = await startMock({ watchScenarios: false });
+    try {
+      const token = await tokenFrom(mock.url, 'lost-client');
+      const headers = { authorization: `Bearer ${token}`, 'cint-api-version': API_VERSION, 'x-mock-session': 'lost-session', 'x-mock-scenario': 'lost-answers' };
+      const create = async (key: string, name: string): Promise<Response | Error> => {
+        try {
+          const response = await fetch(`${mock.url}${projectsUrl()}`, {
+            method: 'POST', headers: { ...headers, 'content-type': 'application/json', 'idempotency-key': key }, body: JSON.stringify(projectBody({ name })),
+          });
+          await response.clone().arrayBuffer();
+          return response;
+        } catch (error) {
+          return error as Error;
+        }
+      };
+      const ids: string[] = [];
+      for (const [key, name] of [['lost-1', 'First lost study'], ['lost-2', 'Second lost study']] as const) {
+        const lost = await create(key, name);
+        assert.ok(lost instanceof Error, `the first ${key} is answered by a reset`);
+        const retried = await create(key, name);
+        assert.ok(retried instanceof Response && retried.status === 202, `the retry of ${key} is answered`);
+        assert.equal(retried.headers.get('idempotent-replayed'), 'true');
+        ids.push(((await retried.json()) as { id: string }).id);
+      }
+      const listed = await fetch(`${mock.url}${projectsUrl()}`, { headers });
+      assert.equal(listed.status, 200);
+      assert.deepEqual(((await listed.json()) as { projects: { id: string }[] }).projects.map((project) => project.id).sort(), [...ids].sort(), 'each write made once');
     } finally {
       await mock.close();
     }

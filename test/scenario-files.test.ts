@@ -455,7 +455,9 @@ describe('the command line', () => {
   it('cint-mock validate with no folder checks the built-in scenarios', async () => {
     const { code, stdout } = await runCli(['validate']);
     assert.equal(code, 0);
-    assert.match(stdout, /13 scenarios valid/);
+    const builtins = (await readdir(BUILTIN_SCENARIOS_DIR)).filter((entry) => /\.ya?ml$/.test(entry)).map((entry) => entry.replace(/\.ya?ml$/, '')).sort();
+    assert.equal(builtins.length, 14);
+    assert.match(stdout, new RegExp(`: 14 scenarios valid \\(${builtins.join(', ')}\\)\n$`));
   });
 
   it('a broken scenario file at start exits 1 with the message', async () => {
