@@ -1,11 +1,10 @@
 // Faults break the connection itself, so these tests use a real socket.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { startMock, type RunningMock } from '../src/server.js';
 import { API_VERSION, projectsUrl } from './helpers.js';
-import { removeFolder, scenarioFolder } from './scenario-helpers.js';
+import { removeFolder, scenarioFolder, sendOnce } from './scenario-helpers.js';
 
 const PROJECT = '01K40T69E63BHTT9MAJYRBQ8HY';
 const RUN_URL = `${projectsUrl()}/${PROJECT}/target-groups/${PROJECT}/fielding-runs/${PROJECT}`;
@@ -31,31 +30,9 @@ rules:
 `,
 };
 
-interface Outcome { response?: IncomingMessage; body?: string; error?: NodeJS.ErrnoException }
-
 /** One request on its own connection; resolves with the response and body, or the socket error. */
-function send(mock: RunningMock, token: string, path: string, options: { method?: string; timeoutMs?: number } = {}): Promise<Outcome> & { sent: Promise<void> } {
-  let markSent!: () => void;
-  const sent = new Promise<void>((resolve) => { markSent = resolve; });
-  const outcome = new Promise<Outcome>((resolve) => {
-    const request = httpRequest(`${mock.url}${path}`, {
-      method: options.method ?? 'GET',
-      agent: false,
-      headers: { authorization: `Bearer ${token}`, 'cint-api-version': API_VERSION },
-      ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
-    }, (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => { body += chunk; });
-      response.on('end', () => resolve({ response, body }));
-      response.on('error', (error) => resolve({ response, body, error }));
-    });
-    request.on('error', (error) => resolve({ error }));
-    request.on('timeout', () => request.destroy(Object.assign(new Error('the client gave up'), { code: 'CLIENT_TIMEOUT' })));
-    request.on('finish', markSent);
-    request.end();
-  });
-  return Object.assign(outcome, { sent });
+function send(mock: RunningMock, token: string, path: string, options: { method?: string; timeoutMs?: number } = {}) {
+  return sendOnce(mock.url, { path, headers: { authorization: `Bearer ${token}`, 'cint-api-version': API_VERSION }, ...options });
 }
 
 describe('scenario faults', () => {

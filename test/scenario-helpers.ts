@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { once, type EventEmitter } from 'node:events';
 import { rmSync } from 'node:fs';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,4 +78,39 @@ export async function nextEvent(emitter: EventEmitter, name: string, timeoutMs =
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** What a client saw of one request: the response and its body, or the error its connection ended with. */
+export interface Outcome { response?: IncomingMessage; body?: string; error?: NodeJS.ErrnoException }
+
+export interface RawRequest { method?: string; path: string; headers: Record<string, string>; body?: unknown; timeoutMs?: number }
+
+/**
+ * One request on a connection of its own (no agent), for faults that break the connection itself:
+ * resolves with the response and body, or the socket error (CLIENT_TIMEOUT when timeoutMs passes first);
+ * `sent` resolves once the request is written.
+ */
+export function sendOnce(url: string, { method = 'GET', path, headers, body, timeoutMs }: RawRequest): Promise<Outcome> & { sent: Promise<void> } {
+  let markSent!: () => void;
+  const sent = new Promise<void>((resolve) => { markSent = resolve; });
+  const outcome = new Promise<Outcome>((resolve) => {
+    const text = body === undefined ? undefined : JSON.stringify(body);
+    const request = httpRequest(`${url}${path}`, {
+      method,
+      agent: false,
+      headers: { ...headers, ...(text === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(timeoutMs ? { timeout: timeoutMs } : {}),
+    }, (response) => {
+      let received = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => { received += chunk; });
+      response.on('end', () => resolve({ response, body: received }));
+      response.on('error', (error) => resolve({ response, body: received, error }));
+    });
+    request.on('error', (error) => resolve({ error }));
+    request.on('timeout', () => request.destroy(Object.assign(new Error('the client gave up'), { code: 'CLIENT_TIMEOUT' })));
+    request.on('finish', markSent);
+    request.end(text);
+  });
+  return Object.assign(outcome, { sent });
 }

@@ -3,11 +3,11 @@
 // requests go over a real socket; the app is on the store the suite gives it (npm run test:redis: Redis,
 // where the change must be saved before the connection breaks).
 import assert from 'node:assert/strict';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { MockApp } from '../src/index.js';
 import { assertCintError, clientOf, makeApp, projectBody, projectsUrl, type Client } from './helpers.js';
+import { sendOnce } from './scenario-helpers.js';
 
 const UNKNOWN_PROJECT = '01K40T69E63BHTT9MAJYRBQ8HY';
 
@@ -21,32 +21,6 @@ const LOST = {
     { match: { operation: 'get_project_by_id', params: { project_id: UNKNOWN_PROJECT } }, respond: { passthrough: true, fault: 'connection_reset', times: 1 } },
   ],
 };
-
-interface Outcome { response?: IncomingMessage; body?: string; error?: NodeJS.ErrnoException }
-
-interface Sent { method?: string; path: string; headers: Record<string, string>; body?: unknown; timeoutMs?: number }
-
-/** One request on a connection of its own: the response and its body, or the error the client saw. */
-function send(url: string, { method = 'GET', path, headers, body, timeoutMs }: Sent): Promise<Outcome> {
-  return new Promise((resolve) => {
-    const text = body === undefined ? undefined : JSON.stringify(body);
-    const request = httpRequest(`${url}${path}`, {
-      method,
-      agent: false,
-      headers: { ...headers, ...(text === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(timeoutMs ? { timeout: timeoutMs } : {}),
-    }, (response) => {
-      let received = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => { received += chunk; });
-      response.on('end', () => resolve({ response, body: received }));
-      response.on('error', (error) => resolve({ response, body: received, error }));
-    });
-    request.on('error', (error) => resolve({ error }));
-    request.on('timeout', () => request.destroy(Object.assign(new Error('the client gave up'), { code: 'CLIENT_TIMEOUT' })));
-    request.end(text);
-  });
-}
 
 interface JournalEntry { operation: string; status: number; fault?: string; replayed: boolean; response_body?: string; scenario: { rule: number } | null }
 
@@ -69,7 +43,7 @@ describe('answers made, then lost on the way (a passthrough step with a fault)',
   }
 
   async function projectsOf(client: Client): Promise<{ id: string; name: string }[]> {
-    const listed = await send(url, { path: projectsUrl(), headers: client.headers() });
+    const listed = await sendOnce(url, { path: projectsUrl(), headers: client.headers() });
     assert.equal(listed.response?.statusCode, 200, listed.body);
     return (JSON.parse(listed.body!) as { projects: { id: string; name: string }[] }).projects;
   }
@@ -85,7 +59,7 @@ describe('answers made, then lost on the way (a passthrough step with a fault)',
     const made = await projectsOf(client);
     assert.deepEqual(made.map((project) => project.name), [name], 'the request was carried out once');
 
-    const retried = await send(url, { method: 'POST', path: projectsUrl(), headers: client.headers({ 'idempotency-key': key }), body: projectBody({ name }) });
+    const retried = await sendOnce(url, { method: 'POST', path: projectsUrl(), headers: client.headers({ 'idempotency-key': key }), body: projectBody({ name }) });
     assert.equal(retried.response?.statusCode, 202, retried.body);
     assert.equal(retried.response?.headers['idempotent-replayed'], 'true');
     assert.deepEqual(JSON.parse(retried.body!), { id: made[0]!.id });
@@ -102,7 +76,7 @@ describe('answers made, then lost on the way (a passthrough step with a fault)',
   it('connection_reset: the project is made and kept for the key, and the client sees ECONNRESET', async () => {
     const client = await lostClient();
     const key = client.idempotencyKey();
-    const lost = await send(url, { method: 'POST', path: projectsUrl(), headers: client.headers({ 'idempotency-key': key }), body: projectBody({ name: 'Lost to a reset' }) });
+    const lost = await sendOnce(url, { method: 'POST', path: projectsUrl(), headers: client.headers({ 'idempotency-key': key }), body: projectBody({ name: 'Lost to a reset' }) });
     assert.equal(lost.response, undefined, 'no answer arrived');
     assert.equal(lost.error?.code, 'ECONNRESET');
     await assertMadeOnceAndReplayed(client, 'Lost to a reset', key);
@@ -111,7 +85,7 @@ describe('answers made, then lost on the way (a passthrough step with a fault)',
   it('empty_response: the project is made, and the connection is closed before a byte of the answer', async () => {
     const client = await lostClient();
     const key = client.idempotencyKey();
-    const lost = await send(url, { method: 'POST', path: projectsUrl(), headers: client.headers({ 'idempotency-key': key }), body: projectBody({ name: 'Lost to a close' }) });
+    const lost = await sendOnce(url, { method: 'POST', path: projectsUrl(), headers: client.headers({ 'idempotency-key': key }), body: projectBody({ name: 'Lost to a close' }) });
     assert.equal(lost.response, undefined, 'no answer arrived');
     assert.match(lost.error?.message ?? '', /socket hang up/);
     await assertMadeOnceAndReplayed(client, 'Lost to a close', key);
@@ -120,7 +94,7 @@ describe('answers made, then lost on the way (a passthrough step with a fault)',
   it('hang: the project is made and no answer comes; the client gives up and retries', async () => {
     const client = await lostClient();
     const key = client.idempotencyKey();
-    const lost = await send(url, { method: 'POST', path: projectsUrl(), headers: client.headers({ 'idempotency-key': key }), body: projectBody({ name: 'Lost to a hang' }), timeoutMs: 300 });
+    const lost = await sendOnce(url, { method: 'POST', path: projectsUrl(), headers: client.headers({ 'idempotency-key': key }), body: projectBody({ name: 'Lost to a hang' }), timeoutMs: 300 });
     assert.equal(lost.response, undefined, 'no answer arrived');
     assert.equal(lost.error?.code, 'CLIENT_TIMEOUT');
     await assertMadeOnceAndReplayed(client, 'Lost to a hang', key);
@@ -128,21 +102,21 @@ describe('answers made, then lost on the way (a passthrough step with a fault)',
 
   it('an update is made and its ETag moves on: the retry with the old If-Match and the same key gets the first answer', async () => {
     const client = await lostClient();
-    const created = await send(url, { method: 'POST', path: projectsUrl(), headers: client.headers({ 'idempotency-key': client.idempotencyKey() }), body: projectBody({ name: 'Before' }) });
+    const created = await sendOnce(url, { method: 'POST', path: projectsUrl(), headers: client.headers({ 'idempotency-key': client.idempotencyKey() }), body: projectBody({ name: 'Before' }) });
     assert.equal(created.response?.statusCode, 202, created.body);
     const { id } = JSON.parse(created.body!) as { id: string };
     const etag = String(created.response?.headers.etag);
     const key = client.idempotencyKey();
     const update = { method: 'PUT', path: `${projectsUrl()}/${id}`, headers: client.headers({ 'idempotency-key': key, 'if-match': etag }), body: projectBody({ name: 'After' }) };
 
-    const lost = await send(url, update);
+    const lost = await sendOnce(url, update);
     assert.equal(lost.error?.code, 'ECONNRESET');
-    const read = await send(url, { path: `${projectsUrl()}/${id}`, headers: client.headers() });
+    const read = await sendOnce(url, { path: `${projectsUrl()}/${id}`, headers: client.headers() });
     assert.equal(read.response?.statusCode, 200, read.body);
     assert.equal((JSON.parse(read.body!) as { name: string }).name, 'After');
     assert.notEqual(read.response?.headers.etag, etag, 'the update was made');
 
-    const retried = await send(url, update);
+    const retried = await sendOnce(url, update);
     assert.equal(retried.response?.statusCode, 200, retried.body);
     assert.equal(retried.response?.headers['idempotent-replayed'], 'true');
     assert.equal(retried.response?.headers['idempotency-key'], key);
@@ -151,9 +125,9 @@ describe('answers made, then lost on the way (a passthrough step with a fault)',
 
   it('an error answer is lost the same way, and journaled with its status', async () => {
     const client = await lostClient();
-    const lost = await send(url, { path: `${projectsUrl()}/${UNKNOWN_PROJECT}`, headers: client.headers() });
+    const lost = await sendOnce(url, { path: `${projectsUrl()}/${UNKNOWN_PROJECT}`, headers: client.headers() });
     assert.equal(lost.error?.code, 'ECONNRESET');
-    const again = await send(url, { path: `${projectsUrl()}/${UNKNOWN_PROJECT}`, headers: client.headers() });
+    const again = await sendOnce(url, { path: `${projectsUrl()}/${UNKNOWN_PROJECT}`, headers: client.headers() });
     assert.equal(again.response?.statusCode, 404, again.body);
     const entries = await journalOf(client, 'get_project_by_id');
     assert.deepEqual(entries.map((entry) => [entry.status, entry.fault ?? null]), [[404, null], [404, 'connection_reset']]);
