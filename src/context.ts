@@ -28,7 +28,7 @@ export interface RequestContext {
   jobScript?: JobScript | null;
   /** A scenario's `webhook` step: how the events this request publishes are delivered. */
   deliveryScript?: DeliveryScript | null;
-  /** A passthrough step's fault: the answer made is lost this way instead of sent (scenarios/faults.ts loseAnswer). */
+  /** The fault of a step that runs the realistic handler (passthrough, job, webhook): the answer made is lost this way instead of sent (scenarios/faults.ts loseAnswer). */
   lostAnswer?: LostAnswerFault | null;
   /** Its journal entry, once made (with a shared store it is saved with the session, before the answer goes out). */
   journaled?: { entry: JournalEntry; bytes: number } | null;

@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { MockApp } from '../src/index.js';
-import { assertCintError, clientOf, makeApp, projectBody, projectsUrl, type Client } from './helpers.js';
+import {
+  assertCintError, clientOf, createProject, createTargetGroup, futureDate, launchUrl, makeApp, projectBody, projectsUrl, runsUrl, type Client, type LaunchJobBody,
+} from './helpers.js';
 import { sendOnce } from './scenario-helpers.js';
 
 const UNKNOWN_PROJECT = '01K40T69E63BHTT9MAJYRBQ8HY';
@@ -19,12 +21,13 @@ const LOST = {
     { match: { operation: 'create_project', body: { name: 'Lost to a hang' } }, respond: { passthrough: true, fault: 'hang', times: 1 } },
     { match: { operation: 'update_project' }, respond: { passthrough: true, fault: 'connection_reset', times: 1 } },
     { match: { operation: 'get_project_by_id', params: { project_id: UNKNOWN_PROJECT } }, respond: { passthrough: true, fault: 'connection_reset', times: 1 } },
+    { match: { operation: 'create_launch_fielding_run_from_draft_job' }, respond: { job: { processing_polls: 1 }, fault: 'connection_reset', times: 1 } },
   ],
 };
 
 interface JournalEntry { operation: string; status: number; fault?: string; replayed: boolean; response_body?: string; scenario: { rule: number } | null }
 
-describe('answers made, then lost on the way (a passthrough step with a fault)', () => {
+describe('answers made, then lost on the way (a passthrough, job or webhook step with a fault)', () => {
   let app: MockApp;
   let url: string;
 
@@ -133,6 +136,38 @@ describe('answers made, then lost on the way (a passthrough step with a fault)',
     assert.deepEqual(entries.map((entry) => [entry.status, entry.fault ?? null]), [[404, null], [404, 'connection_reset']]);
   });
 
+  it('a job step: the launch makes its job as the step says and loses its answer; the retry with the same key gets the job\'s Location', async () => {
+    const client = await lostClient();
+    const project = await createProject(app, client);
+    const targetGroupId = await createTargetGroup(app, client, project.id);
+    const key = client.idempotencyKey();
+    const start = { method: 'POST', path: launchUrl(project.id, targetGroupId), headers: client.headers({ 'idempotency-key': key }), body: { end_fielding_at: futureDate() } };
+
+    const lost = await sendOnce(url, start);
+    assert.equal(lost.response, undefined, 'no answer arrived');
+    assert.equal(lost.error?.code, 'ECONNRESET');
+
+    const retried = await sendOnce(url, start);
+    assert.equal(retried.response?.statusCode, 201, retried.body);
+    assert.equal(retried.response?.headers['idempotent-replayed'], 'true');
+    const location = String(retried.response?.headers.location);
+    const poll = async () => {
+      const job = await sendOnce(url, { path: location, headers: client.headers() });
+      assert.equal(job.response?.statusCode, 200, job.body);
+      return JSON.parse(job.body!) as LaunchJobBody;
+    };
+    // The job the lost request made, held Processing for one poll by the step's script.
+    assert.equal((await poll()).status, 'Processing');
+    const done = await poll();
+    assert.equal(done.status, 'Completed', JSON.stringify(done));
+
+    const runs = await sendOnce(url, { path: runsUrl(project.id, targetGroupId), headers: client.headers() });
+    assert.equal(runs.response?.statusCode, 200, runs.body);
+    assert.deepEqual((JSON.parse(runs.body!) as { data: { id: string }[] }).data.map((run) => run.id), [done.created_fielding_run_id], 'one launch, one run');
+    const entries = await journalOf(client, 'create_launch_fielding_run_from_draft_job');
+    assert.deepEqual(entries.map((entry) => [entry.status, entry.fault ?? null, entry.replayed]), [[201, null, true], [201, 'connection_reset', false]]);
+  });
+
   it('refuses malformed_body on a passthrough step: it sends a body of its own, so it cannot lose one', async () => {
     const client = await clientOf(app);
     const refused = await app.inject({
@@ -142,6 +177,24 @@ describe('answers made, then lost on the way (a passthrough step with a fault)',
     assertCintError(refused, 400, 'bad_request_error', {
       detail: /scenario sent has problems/,
       invalid_params: [{ name: 'scenario.rules[0].respond.fault', reason: /^expected a fault that loses the answer \(connection_reset, empty_response, hang\), found "malformed_body"/ }],
+    });
+  });
+
+  it('refuses malformed_body on job and webhook steps the same way, naming the fault rather than the step', async () => {
+    const client = await clientOf(app);
+    const refused = await app.inject({
+      method: 'PUT', url: `/__admin/sessions/${client.clientId}/scenario`,
+      payload: { scenario: { description: 'broken bodies after the work', rules: [
+        { match: { operation: 'create_launch_fielding_run_from_draft_job' }, respond: { job: { processing_polls: 1 }, fault: 'malformed_body' } },
+        { match: { operation: 'pause_fielding_run' }, respond: { webhook: { duplicate: true }, fault: 'hangs' } },
+      ] } },
+    });
+    assertCintError(refused, 400, 'bad_request_error', {
+      detail: /scenario sent has problems/,
+      invalid_params: [
+        { name: 'scenario.rules[0].respond.fault', reason: /^expected a fault that loses the answer \(connection_reset, empty_response, hang\), found "malformed_body"/ },
+        { name: 'scenario.rules[1].respond.fault', reason: /^expected a fault that loses the answer \(connection_reset, empty_response, hang\), found "hangs"/ },
+      ],
     });
   });
 });

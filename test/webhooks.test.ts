@@ -16,7 +16,7 @@ import { signatureOf } from '../src/webhooks/signature.js';
 import {
   ACCOUNT, assertCintError, assertMatchesSpec, clientOf, createProject, createTargetGroup, launch, liveRun, makeApp, targetGroupBody, targetGroupsUrl, ULID, type Client,
 } from './helpers.js';
-import { appWithScenarios, eventually } from './scenario-helpers.js';
+import { appWithScenarios, eventually, sendOnce } from './scenario-helpers.js';
 
 const webhooksUrl = `/v1/accounts/${ACCOUNT}/webhooks`;
 
@@ -527,6 +527,34 @@ describe('scenario webhook steps', () => {
       const [first, second] = t.hooks.received.slice(1).map((request) => verify(request, t.webhook.secret));
       assert.deepEqual(first, second);
       assert.deepEqual(t.mock.deliveries(t.client.clientId).map((delivery) => delivery.copy), [2, 1, 1]);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('with a fault: the run is paused and its event delivered as the step says, and the answer is lost; the retry with the same key gets it', async () => {
+    const t = await setUp([{ match: { operation: 'pause_fielding_run' }, respond: { webhook: { duplicate: true }, fault: 'connection_reset', times: 1 } }]);
+    try {
+      await t.app.listen({ port: 0, host: '127.0.0.1' });
+      const url = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+      const pause = { method: 'POST', path: `${t.runUrl}/pause`, headers: t.client.headers({ 'if-match': t.etag, 'idempotency-key': t.client.idempotencyKey() }) };
+      const lost = await sendOnce(url, pause);
+      assert.equal(lost.response, undefined, 'no answer arrived');
+      assert.equal(lost.error?.code, 'ECONNRESET');
+
+      await t.hooks.gets(3);
+      const [first, second] = t.hooks.received.slice(1).map((request) => verify(request, t.webhook.secret));
+      assert.deepEqual(first, second, 'the pause\'s event, twice');
+      assert.equal(first!.payload.changes[0]!.new_value, 'paused');
+      const run = await t.app.inject({ method: 'GET', url: t.runUrl, headers: t.client.headers() });
+      assert.equal(run.json().status, 'paused', 'the pause was made');
+
+      const retried = await sendOnce(url, pause);
+      assert.equal(retried.response?.statusCode, 204, retried.body);
+      assert.equal(retried.response?.headers['idempotent-replayed'], 'true');
+      // Absence over time: the replay publishes nothing.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.equal(t.hooks.received.length, 3);
     } finally {
       await t.close();
     }

@@ -33,8 +33,9 @@ export interface RequestFacts {
 export interface CompiledStep {
   /**
    * respond: send `status` (an error envelope for 4xx/5xx, `body` for 2xx/3xx); passthrough: run the
-   * realistic handler, its success sent with `status` when set, its answer lost when `lostAnswer` is set;
-   * fault: break the connection instead of handling the request.
+   * realistic handler, its success sent with `status` when set; job, webhook: run it with their script;
+   * the last three lose the handler's answer when `lostAnswer` is set. fault: break the connection
+   * instead of handling the request.
    */
   readonly kind: 'respond' | 'passthrough' | 'fault' | 'job' | 'webhook';
   readonly status: number | null;
@@ -53,7 +54,7 @@ export interface CompiledStep {
   readonly webhook: DeliveryScript | null;
   /** respond with a 4xx/5xx: only the requests past `requests` in a window of `windowMs` are answered; null: every one. */
   readonly rateLimit: Readonly<{ requests: number; windowMs: number }> | null;
-  /** passthrough: the answer the realistic handler made is lost on its way, this way (a file's `passthrough: true, fault`). */
+  /** passthrough, job, webhook: the answer the realistic handler made is lost on its way, this way (the step's `fault`). */
   readonly lostAnswer: LostAnswerFault | null;
 }
 
@@ -610,9 +611,17 @@ function compileStep(step: StepData, at: FieldPath, issues: Issue[], matched: re
     lostAnswer: null,
   };
 
-  // Before `fault`: a passthrough step's fault loses the answer the realistic handler made.
+  // Before `fault`: the fault of a step that runs the realistic handler loses the answer the handler made.
   if ('passthrough' in data) {
     return Object.freeze({ kind: 'passthrough', status: null, body: undefined, fault: null, job: null, webhook: null, ...common, lostAnswer: data.fault ?? null });
+  }
+  if ('job' in data) {
+    const job = compileJob(data.job, [...at, 'job'], issues, matched);
+    return Object.freeze({ kind: 'job', status: null, body: undefined, fault: null, job, webhook: null, ...common, lostAnswer: data.fault ?? null });
+  }
+  if ('webhook' in data) {
+    const webhook = compileWebhook(data.webhook, [...at, 'webhook'], issues, matched);
+    return Object.freeze({ kind: 'webhook', status: null, body: undefined, fault: null, job: null, webhook, ...common, lostAnswer: data.fault ?? null });
   }
   if ('fault' in data) {
     if (data.status !== undefined && data.fault !== 'malformed_body') {
@@ -622,12 +631,6 @@ function compileStep(step: StepData, at: FieldPath, issues: Issue[], matched: re
       issues.push({ path: [...at, 'status'], expected: 'a status that carries a body (malformed_body sends one)', found: String(data.status) });
     }
     return Object.freeze({ kind: 'fault', status: data.status ?? null, body: undefined, fault: data.fault, job: null, webhook: null, ...common });
-  }
-  if ('job' in data) {
-    return Object.freeze({ kind: 'job', status: null, body: undefined, fault: null, job: compileJob(data.job, [...at, 'job'], issues, matched), webhook: null, ...common });
-  }
-  if ('webhook' in data) {
-    return Object.freeze({ kind: 'webhook', status: null, body: undefined, fault: null, job: null, webhook: compileWebhook(data.webhook, [...at, 'webhook'], issues, matched), ...common });
   }
   const { status, body } = data;
   if (body !== undefined && NO_BODY_STATUSES.has(status)) {

@@ -124,13 +124,16 @@ export const StatusStep = Type.Object({
   rate_limit: Type.Optional(RateLimit),
 }, { additionalProperties: false, title: 'a status step' });
 
+/** On a step that runs the realistic handler (passthrough, job, webhook): the answer it made is lost on the way. */
+const LostAnswer = Type.Optional(Type.Union(literals(LOST_ANSWER_FAULTS), {
+  title: `a fault that loses the answer (${LOST_ANSWER_FAULTS.join(', ')})`,
+  description: 'The request is carried out as the real API would (its change made, its answer kept for a retry with the same Idempotency-Key), '
+    + 'then its answer is lost on the way: the connection is reset, closed or left hanging instead',
+}));
+
 export const PassthroughStep = Type.Object({
   passthrough: Type.Literal(true, { description: 'The realistic behaviour' }),
-  fault: Type.Optional(Type.Union(literals(LOST_ANSWER_FAULTS), {
-    title: `a fault that loses the answer (${LOST_ANSWER_FAULTS.join(', ')})`,
-    description: 'The request is carried out as the real API would (its change made, its answer kept for a retry with the same Idempotency-Key), '
-      + 'then its answer is lost on the way: the connection is reset, closed or left hanging instead',
-  })),
+  fault: LostAnswer,
   ...stepCommon,
 }, { additionalProperties: false, title: 'a passthrough step' });
 
@@ -162,6 +165,7 @@ export const JobStep = Type.Object({
     additionalProperties: false, minProperties: 1, title: '{ processing_polls?, fail? }',
     description: 'The request is handled realistically and makes its job; the job stays Processing for processing_polls polls, then ends Failed with `fail` (when given) or as its work goes',
   }),
+  fault: LostAnswer,
   ...stepCommon,
 }, { additionalProperties: false, title: 'a job step' });
 
@@ -187,6 +191,7 @@ export const WebhookStep = Type.Object({
     additionalProperties: false, minProperties: 1, title: '{ delay_ms?, duplicate?, out_of_order?, drop?, signature? }',
     description: "The request is handled realistically; the webhook deliveries of the events it publishes (a target group's change) are delayed, duplicated, reordered, dropped or badly signed",
   }),
+  fault: LostAnswer,
   ...stepCommon,
 }, { additionalProperties: false, title: 'a webhook step' });
 
@@ -194,9 +199,10 @@ export const Step = Type.Union([
   Type.Literal('passthrough', { description: 'The realistic behaviour' }),
   StatusStep,
   PassthroughStep,
-  FaultStep,
+  // Before FaultStep: a job or webhook step with a misspelt fault is told about its fault, not its job.
   JobStep,
   WebhookStep,
+  FaultStep,
 ], { title: 'a step: "passthrough", or an object with status, passthrough: true, fault, job or webhook' });
 
 export const Respond = Type.Union([
