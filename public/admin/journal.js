@@ -147,7 +147,7 @@ function section(title, text, className) {
     element('pre', {}, text));
 }
 
-/** An answer a scenario made and then lost (a passthrough step's fault): its status went nowhere. */
+/** An answer a scenario made and then lost (the fault of a passthrough, job or webhook step): its status went nowhere. */
 const lostTo = (entry) => (entry.status !== 0 && entry.fault ? entry.fault : null);
 
 function renderEntry(entry, open) {

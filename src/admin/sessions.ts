@@ -43,7 +43,7 @@ const JournalEntry = Type.Object({
   duration_ms: Type.Number(),
   scenario: Type.Union([Type.Object({ name: Type.String(), rule: Type.Integer() }), Type.Null()]),
   replayed: Type.Boolean(),
-  fault: Type.Optional(Type.String({ description: 'a scenario fault that broke the connection: status is then 0, or the status of the answer made and then lost (a passthrough step\'s fault)' })),
+  fault: Type.Optional(Type.String({ description: 'a scenario fault that broke the connection: status is then 0, or the status of the answer made and then lost (the fault of a passthrough, job or webhook step)' })),
   body: Type.Optional(Type.Unknown({ description: 'the JSON request body, when it was at most 4 KB' })),
   response_body: Type.Optional(Type.String({ description: 'the response body as sent, as text, when it was at most 4 KB' })),
 });

@@ -15,7 +15,7 @@ export interface JournalEntry {
   /** The scenario rule that answered, when one did. */
   scenario: { name: string; rule: number } | null;
   replayed: boolean;
-  /** A scenario fault that broke the connection: status is then 0, or the status of the answer made and lost (a passthrough step's fault). */
+  /** A scenario fault that broke the connection: status is then 0, or the status of the answer made and lost (the fault of a passthrough, job or webhook step). */
   fault?: string;
   /** The JSON request body, when it was small enough to keep (JOURNAL_BODY_LIMIT characters). */
   body?: unknown;
