@@ -261,7 +261,8 @@ export class ScenarioCatalog extends EventEmitter<{ reloaded: [ScenarioSet]; 're
     const bytes = Buffer.byteLength(text);
     if (sender !== undefined) {
       const used = this.clientBytes(sender.clientId, sessionKey(sender.session, sender.clientId));
-      if (used + bytes > this.clientShare()) throw new InlineScenarioSpaceError(used, this.clientShare(), bytes, sender.clientId);
+      const share = this.clientShare();
+      if (used + bytes > share) throw new InlineScenarioSpaceError(used, share, bytes, sender.clientId);
     }
     if (this.inlineBytes + bytes > this.inlineLimit) this.sweepInline();
     if (this.inlineBytes + bytes > this.inlineLimit) throw new InlineScenarioSpaceError(this.inlineBytes, this.inlineLimit, bytes);
