@@ -74,6 +74,26 @@ describe('Idempotency-Key', () => {
     assert.equal(again.json().id, fixed.json().id);
   });
 
+  it('a retry while the first request waits out a scripted delay is carried out once: the first, when its delay ends, gets the retry\'s answer', async () => {
+    const client = await clientOf(app);
+    const chosen = await app.inject({
+      method: 'PUT', url: `/__admin/sessions/${client.clientId}/scenario`,
+      payload: { scenario: { description: 'a slow first create', rules: [{ match: { operation: 'create_project' }, respond: { passthrough: true, delay_ms: 400, times: 1 } }] } },
+    });
+    assert.equal(chosen.statusCode, 200, chosen.body);
+    const first = create(client, 'key-slow');
+    // The delay comes before the request is carried out: the retry, sent meanwhile, is the one that makes the project.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const retry = await create(client, 'key-slow');
+    assert.equal(retry.statusCode, 202, retry.body);
+    assert.equal(retry.headers['idempotent-replayed'], undefined);
+    const slow = await first;
+    assert.equal(slow.statusCode, 202, slow.body);
+    assert.equal(slow.headers['idempotent-replayed'], 'true');
+    assert.equal(slow.json().id, retry.json().id);
+    assert.deepEqual(await listIds(client), [retry.json().id]);
+  });
+
   it('a replayed launch points at the same job and launches nothing more', async () => {
     const client = await clientOf(app);
     const project = await createProject(app, client);
