@@ -9,7 +9,7 @@ import type { RequestFacts } from '../src/scenarios/compile.js';
 import {
   API_VERSION, ULID, advanceClock, assertCintError, clientOf, futureDate, makeApp, projectBody, projectsUrl, targetGroupBody, targetGroupsUrl,
 } from './helpers.js';
-import { clientUsing } from './scenario-helpers.js';
+import { clientUsing, sendOnce } from './scenario-helpers.js';
 
 const PROJECT = '01K40T69E63BHTT9MAJYRBQ8HY';
 
@@ -205,25 +205,16 @@ describe('built-in chaos and network-faults, over a socket', () => {
     try {
       const token = await tokenFrom(mock.url, 'lost-client');
       const headers = { authorization: `Bearer ${token}`, 'cint-api-version': API_VERSION, 'x-mock-session': 'lost-session', 'x-mock-scenario': 'lost-answers' };
-      const create = async (key: string, name: string): Promise<Response | Error> => {
-        try {
-          const response = await fetch(`${mock.url}${projectsUrl()}`, {
-            method: 'POST', headers: { ...headers, 'content-type': 'application/json', 'idempotency-key': key }, body: JSON.stringify(projectBody({ name })),
-          });
-          await response.clone().arrayBuffer();
-          return response;
-        } catch (error) {
-          return error as Error;
-        }
-      };
+      const create = (key: string, name: string) =>
+        sendOnce(mock.url, { method: 'POST', path: projectsUrl(), headers: { ...headers, 'idempotency-key': key }, body: projectBody({ name }) });
       const ids: string[] = [];
       for (const [key, name] of [['lost-1', 'First lost study'], ['lost-2', 'Second lost study']] as const) {
         const lost = await create(key, name);
-        assert.ok(lost instanceof Error, `the first ${key} is answered by a reset`);
+        assert.ok(lost.error !== undefined && lost.response === undefined, `the first ${key} is answered by a reset`);
         const retried = await create(key, name);
-        assert.ok(retried instanceof Response && retried.status === 202, `the retry of ${key} is answered`);
-        assert.equal(retried.headers.get('idempotent-replayed'), 'true');
-        ids.push(((await retried.json()) as { id: string }).id);
+        assert.equal(retried.response?.statusCode, 202, `the retry of ${key} is answered`);
+        assert.equal(retried.response?.headers['idempotent-replayed'], 'true');
+        ids.push((JSON.parse(retried.body!) as { id: string }).id);
       }
       const listed = await fetch(`${mock.url}${projectsUrl()}`, { headers });
       assert.equal(listed.status, 200);
