@@ -31,8 +31,9 @@ export function breakConnection(request: FastifyRequest, reply: FastifyReply, fa
  * An answer made, then lost on its way (the fault of a passthrough, job or webhook step): the request
  * was carried out as the real API would, its answer kept for a replay of its Idempotency-Key and, with a
  * shared store, the session saved, all in the onSend hooks. Where Fastify then writes the answer, the
- * connection is reset, closed or left hanging instead. Fastify writes an answer only through the response's writeHead, write
- * and end (a body, none, or a stream piped in), so this response's own stand in for them.
+ * connection is reset, closed or left hanging instead. Fastify writes an answer only through the
+ * response's writeHead, write and end (a body, none, or a stream piped in), so this response's own
+ * stand in for them.
  */
 export function loseAnswer(request: FastifyRequest, reply: FastifyReply, fault: LostAnswerFault, hangMs: number): void {
   const response = reply.raw;
