@@ -61,7 +61,7 @@ export interface MockControl {
   /** A session's requests, newest first. */
   journal(sessionId: string, filter?: JournalFilter & { clientId?: string | null }): JournalEntry[];
   /** How many requests a session made, e.g. count('ci', { operation: 'create_project' }). */
-  count(sessionId: string, filter?: Pick<JournalFilter, 'operation' | 'status'> & { clientId?: string | null }): number;
+  count(sessionId: string, filter?: Pick<JournalFilter, 'operation' | 'status' | 'fault'> & { clientId?: string | null }): number;
   /**
    * Reads or moves a session's clock: clock('ci', { advance: 'P3D' }), { set: '2030-01-31T12:00:00Z' },
    * { reset: true }; runs whose end has come are completed. The session must have made a request.

@@ -292,13 +292,14 @@ describe('admin API: journal and counts', () => {
     assert.deepEqual(counts.json(), {
       count: 4,
       by_operation: { create_project: { 202: 2 }, get_project_by_id: { 200: 1, 404: 1 } },
+      faults: {},
     });
     const count = async (query: string) => (await admin(app, 'GET', `/sessions/${client.clientId}/counts${query}`)).json().count;
     assert.equal(await count('?operation=create_project'), 2);
     assert.equal(await count('?status=404'), 1);
     assert.equal(await count('?operation=get_project_by_id&status=200'), 1);
     assert.equal(await count('?operation=delete_project'), 0);
-    assert.deepEqual((await admin(app, 'GET', '/sessions/never-seen-session/counts')).json(), { count: 0, by_operation: {} });
+    assert.deepEqual((await admin(app, 'GET', '/sessions/never-seen-session/counts')).json(), { count: 0, by_operation: {}, faults: {} });
   });
 
   it('a session\'s journal and counts never show another session\'s requests', async () => {
@@ -340,7 +341,7 @@ describe('admin API: journal and counts', () => {
       assert.deepEqual(entries.map((entry) => entry.operation), ['get_project_by_id', 'create_project', 'create_project']);
       assert.deepEqual(entries.slice(1).map((entry) => (entry.body as { name: string }).name), ['Project number 4', 'Project number 3']);
       const counts = (await admin(small, 'GET', `/sessions/${client.clientId}/counts`)).json();
-      assert.deepEqual(counts, { count: 6, by_operation: { create_project: { 202: 5 }, get_project_by_id: { 404: 1 } } });
+      assert.deepEqual(counts, { count: 6, by_operation: { create_project: { 202: 5 }, get_project_by_id: { 404: 1 } }, faults: {} });
     } finally {
       await small.close();
     }

@@ -65,7 +65,7 @@ describe('parallel suites against one shared instance', () => {
       assert.deepEqual(result.journal.map((entry) => entry.status), [200, 202, 202, 202, 503, 503], result.session);
       assert.ok(result.journal.filter((entry) => entry.body).every((entry) => entry.body!.name.startsWith(`${result.session} project`)), result.session);
       assert.deepEqual(result.counts, {
-        count: 6, by_operation: { create_project: { 202: 3, 503: 2 }, list_account_projects: { 200: 1 } },
+        count: 6, by_operation: { create_project: { 202: 3, 503: 2 }, list_account_projects: { 200: 1 } }, faults: {},
       }, result.session);
     }
 

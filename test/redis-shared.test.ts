@@ -3,6 +3,7 @@
 // away answers 503 and comes back. (test/redis-store.test.ts does the same with CLI processes.)
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { Redis } from 'ioredis';
@@ -11,7 +12,7 @@ import { buildApp } from '../src/app.js';
 import { makeConfig, type ConfigInput } from '../src/config.js';
 import { assertCintError, clientOf, projectBody, projectsUrl, startLaunch } from './helpers.js';
 import { redisSkip, startRedis, type RedisServer } from './redis-server.js';
-import { removeFolder, scenarioFolder } from './scenario-helpers.js';
+import { removeFolder, scenarioFolder, sendOnce } from './scenario-helpers.js';
 
 // Every read the store does not serialize is compared in full all the same (sessions/redis.ts), in
 // these processes and the ones they start: a change a read makes that its vitals miss fails a test here.
@@ -30,6 +31,16 @@ seed: 42
 rules:
   - match: { operation: list_account_projects }
     respond: { status: 500, probability: 0.5 }
+`,
+  'faulty.yaml': `
+description: an answer lost, a body cut off, a connection reset
+rules:
+  - match: { operation: create_project }
+    respond: { passthrough: true, fault: connection_reset, times: 1 }
+  - match: { operation: get_project_by_id }
+    respond: { fault: malformed_body, times: 1 }
+  - match: { operation: list_account_projects }
+    respond: { fault: connection_reset, times: 1 }
 `,
   'slow.yaml': `
 description: a slow list
@@ -279,6 +290,39 @@ describe('sessions in Redis, two instances in process', { skip }, () => {
     const kept = (await c.inject({ url: `/__admin/sessions/${other.clientId}/journal` })).json().entries as unknown[];
     assert.ok(kept.length >= 1 && kept.length < 6, `kept ${kept.length} entries in 1200 bytes`);
     assert.ok(JSON.stringify(kept).length <= 1200 + kept.length * 40, 'about the bytes allowed');
+  });
+
+  it('faulted answers are counted by fault in Redis: the other instance and a new one list and count them', async () => {
+    const prefix = `faults-${randomUUID()}`;
+    const [a, b] = [await instance(prefix), await instance(prefix)];
+    await a.listen({ port: 0, host: '127.0.0.1' });
+    const url = `http://127.0.0.1:${(a.server.address() as AddressInfo).port}`;
+    const client = await clientOf(a);
+    const chosen = await b.inject({ method: 'PUT', url: `/__admin/sessions/${client.clientId}/scenario`, payload: { scenario: 'faulty' } });
+    assert.equal(chosen.statusCode, 200, chosen.body);
+    const lost = await sendOnce(url, { method: 'POST', path: projectsUrl(), headers: client.headers({ 'idempotency-key': client.idempotencyKey() }), body: projectBody({ name: 'faulted' }) });
+    assert.equal(lost.error?.code, 'ECONNRESET');
+    assert.equal((await sendOnce(url, { path: projectsUrl(), headers: client.headers() })).error?.code, 'ECONNRESET');
+    const listed = await b.inject({ url: projectsUrl(), headers: client.headers() });
+    assert.equal(listed.statusCode, 200, listed.body);
+    const { id } = (listed.json().projects as { id: string }[])[0]!;
+    const cut = await sendOnce(url, { path: `${projectsUrl()}/${id}`, headers: client.headers() });
+    assert.equal(cut.response?.statusCode, 200);
+    assert.throws(() => JSON.parse(cut.body!));
+
+    const expected = {
+      count: 4,
+      by_operation: { create_project: { 202: 1 }, get_project_by_id: { 200: 1 }, list_account_projects: { 0: 1, 200: 1 } },
+      faults: { create_project: { connection_reset: 1 }, get_project_by_id: { malformed_body: 1 }, list_account_projects: { connection_reset: 1 } },
+    };
+    const c = await instance(prefix);
+    for (const app of [b, c]) {
+      assert.deepEqual((await app.inject({ url: `/__admin/sessions/${client.clientId}/counts` })).json(), expected);
+      assert.equal((await app.inject({ url: `/__admin/sessions/${client.clientId}/counts?fault=connection_reset&status=202` })).json().count, 1);
+      const faulted = (await app.inject({ url: `/__admin/sessions/${client.clientId}/journal?fault=any` })).json().entries as { operation: string; status: number; fault: string }[];
+      assert.deepEqual(faulted.map(({ operation, status, fault }) => `${operation} ${status} ${fault}`),
+        ['get_project_by_id 200 malformed_body', 'list_account_projects 0 connection_reset', 'create_project 202 connection_reset']);
+    }
   });
 
   it('a request refused before it took its session (a body that is not JSON) is in the journal, on the other instance too', async () => {

@@ -103,7 +103,7 @@ describe('scenario faults', () => {
     assert.ok(waited >= 950, `closed after ${waited} ms, before hangTimeoutMs (1000)`);
   });
 
-  it('every faulted call is in the journal and the counts: status 0 and the fault when no status went out', async () => {
+  it('every faulted call is in the journal and the counts: status 0 and the fault when no status went out, the status sent with malformed_body', async () => {
     const own = mock.token('fault-journal');
     await send(mock, own, projectsUrl());
     await send(mock, own, `${projectsUrl()}/${PROJECT}`);
@@ -115,12 +115,16 @@ describe('scenario faults', () => {
     }
     const entries = mock.journal('fault-journal').map((entry) => [entry.operation, entry.status, entry.fault ?? null]);
     assert.deepEqual(entries, [
-      ['get_list_target_groups', 200, null],
+      ['get_list_target_groups', 200, 'malformed_body'],
       ['get_project_by_id', 0, 'empty_response'],
       ['list_account_projects', 0, 'connection_reset'],
     ]);
     assert.equal(mock.count('fault-journal', { operation: 'list_account_projects' }), 1);
     assert.equal(mock.count('fault-journal', { status: 0 }), 2);
+    assert.equal(mock.count('fault-journal', { fault: 'any' }), 3);
+    assert.equal(mock.count('fault-journal', { fault: 'malformed_body' }), 1);
+    assert.equal(mock.count('fault-journal', { fault: 'any', status: 200 }), 1);
+    assert.deepEqual(mock.journal('fault-journal', { fault: 'connection_reset' }).map((entry) => entry.operation), ['list_account_projects']);
   });
 
   it('hang and long delays do not hold up a graceful shutdown', { timeout: 20_000 }, async () => {

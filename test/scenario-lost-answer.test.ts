@@ -168,6 +168,65 @@ describe('answers made, then lost on the way (a passthrough, job or webhook step
     assert.deepEqual(entries.map((entry) => [entry.status, entry.fault ?? null, entry.replayed]), [[201, null, true], [201, 'connection_reset', false]]);
   });
 
+  it('the journal and the counts pick out every answer a fault met: ?fault= a name or any, and counts by fault', async () => {
+    const client = await clientOf(app);
+    const chosen = await app.inject({
+      method: 'PUT', url: `/__admin/sessions/${client.clientId}/scenario`,
+      payload: {
+        scenario: {
+          description: 'a lost answer, a body cut off, a reset',
+          rules: [
+            { match: { operation: 'create_project' }, respond: { passthrough: true, fault: 'connection_reset', times: 1 } },
+            { match: { operation: 'get_project_by_id' }, respond: { fault: 'malformed_body', times: 1 } },
+            { match: { operation: 'list_account_projects' }, respond: { fault: 'connection_reset', times: 1 } },
+          ],
+        },
+      },
+    });
+    assert.equal(chosen.statusCode, 200, chosen.body);
+    const key = client.idempotencyKey();
+    const lost = await sendOnce(url, { method: 'POST', path: projectsUrl(), headers: client.headers({ 'idempotency-key': key }), body: projectBody({ name: 'Counted' }) });
+    assert.equal(lost.error?.code, 'ECONNRESET');
+    const replayed = await sendOnce(url, { method: 'POST', path: projectsUrl(), headers: client.headers({ 'idempotency-key': key }), body: projectBody({ name: 'Counted' }) });
+    assert.equal(replayed.response?.statusCode, 202, replayed.body);
+    const id = (JSON.parse(replayed.body!) as { id: string }).id;
+    const cut = await sendOnce(url, { path: `${projectsUrl()}/${id}`, headers: client.headers() });
+    assert.equal(cut.response?.statusCode, 200);
+    assert.throws(() => JSON.parse(cut.body!));
+    assert.equal((await sendOnce(url, { path: `${projectsUrl()}/${id}`, headers: client.headers() })).response?.statusCode, 200);
+    assert.equal((await sendOnce(url, { path: projectsUrl(), headers: client.headers() })).error?.code, 'ECONNRESET');
+    assert.equal((await sendOnce(url, { path: projectsUrl(), headers: client.headers() })).response?.statusCode, 200);
+
+    const admin = async (path: string) => {
+      const answer = await app.inject({ url: `/__admin/sessions/${client.clientId}${path}` });
+      assert.equal(answer.statusCode, 200, answer.body);
+      return answer.json();
+    };
+    const shown = (entries: JournalEntry[]) => entries.map((entry) => `${entry.operation} ${entry.status} ${entry.fault ?? '-'}`);
+    assert.deepEqual(shown((await admin('/journal')).entries), [
+      'list_account_projects 200 -', 'list_account_projects 0 connection_reset', 'get_project_by_id 200 -', 'get_project_by_id 200 malformed_body',
+      'create_project 202 -', 'create_project 202 connection_reset',
+    ]);
+    assert.deepEqual(shown((await admin('/journal?fault=any')).entries), [
+      'list_account_projects 0 connection_reset', 'get_project_by_id 200 malformed_body', 'create_project 202 connection_reset',
+    ]);
+    assert.deepEqual(shown((await admin('/journal?fault=connection_reset&operation=create_project')).entries), ['create_project 202 connection_reset']);
+    assert.deepEqual(shown((await admin('/journal?fault=hang')).entries), []);
+
+    assert.deepEqual(await admin('/counts'), {
+      count: 6,
+      by_operation: { create_project: { 202: 2 }, get_project_by_id: { 200: 2 }, list_account_projects: { 0: 1, 200: 1 } },
+      faults: { create_project: { connection_reset: 1 }, get_project_by_id: { malformed_body: 1 }, list_account_projects: { connection_reset: 1 } },
+    });
+    assert.equal((await admin('/counts?fault=any')).count, 3);
+    assert.equal((await admin('/counts?fault=connection_reset')).count, 2);
+    assert.equal((await admin('/counts?fault=any&status=202')).count, 1);
+    assert.equal((await admin('/counts?fault=any&operation=get_project_by_id&status=200')).count, 1);
+
+    const misspelt = await app.inject({ url: `/__admin/sessions/${client.clientId}/journal?fault=reset` });
+    assertCintError(misspelt, 400, 'bad_request_error', { invalid_params: [{ name: 'fault', reason: /connection_reset/ }] });
+  });
+
   it('refuses malformed_body on a passthrough step: it sends a body of its own, so it cannot lose one', async () => {
     const client = await clientOf(app);
     const refused = await app.inject({

@@ -5,6 +5,7 @@ import { badRequest, conflict, notFound } from '../cint/errors.js';
 import { changeFielding, clockOf, jobTimingView, moveClock, setJobTiming, type ClockChange, type JobTimingChangeData } from '../sessions/clock.js';
 import { FieldingSettingsError, FieldingSettingsSchema, fieldingView, type FieldingChange } from '../sessions/simulator.js';
 import { AmbiguousSessionError, summaryOf, type Session, type SessionStore } from '../sessions/store.js';
+import { FAULTS } from '../scenarios/schema.js';
 import { NoContent, SessionParams, SessionQuery } from './schemas.js';
 import { adminClientOf } from './token.js';
 
@@ -23,10 +24,16 @@ const SessionSummary = Type.Object({
   }),
 });
 
+/** The requests whose answer a scenario fault met: one fault's, or any's. */
+const FaultFilter = Type.Optional(Type.Union([...FAULTS, 'any'].map((fault) => Type.Literal(fault)), {
+  description: `a scenario fault (${FAULTS.join(', ')}), or any: the requests whose answer it broke, lost or cut off`,
+}));
+
 const JournalQuery = Type.Object({
   ...SessionQuery.properties,
   operation: Type.Optional(Type.String({ description: 'a Cint operation id' })),
   status: Type.Optional(Type.Integer({ minimum: 100, maximum: 599 })),
+  fault: FaultFilter,
   method: Type.Optional(Type.String()),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),
 });
@@ -43,7 +50,10 @@ const JournalEntry = Type.Object({
   duration_ms: Type.Number(),
   scenario: Type.Union([Type.Object({ name: Type.String(), rule: Type.Integer() }), Type.Null()]),
   replayed: Type.Boolean(),
-  fault: Type.Optional(Type.String({ description: 'a scenario fault that broke the connection: status is then 0, or the status of the answer made and then lost (the fault of a passthrough, job or webhook step)' })),
+  fault: Type.Optional(Type.String({
+    description: 'the scenario fault the answer met: status is then 0 (the connection broken, no answer), the status of the answer made and then lost '
+      + '(the fault of a passthrough, job or webhook step), or the status sent with a body cut off (malformed_body)',
+  })),
   body: Type.Optional(Type.Unknown({ description: 'the JSON request body, when it was at most 4 KB' })),
   response_body: Type.Optional(Type.String({ description: 'the response body as sent, as text, when it was at most 4 KB' })),
 });
@@ -232,15 +242,21 @@ export const sessionAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/sessions/:id/counts', {
     schema: {
-      tags, summary: 'How many requests the session made, by operation and status', params: SessionParams,
-      querystring: Type.Object({ ...SessionQuery.properties, operation: Type.Optional(Type.String()), status: Type.Optional(Type.Integer()) }),
-      response: { 200: Type.Object({ count: Type.Integer(), by_operation: Type.Record(Type.String(), Type.Record(Type.String(), Type.Integer())) }) },
+      tags, summary: 'How many requests the session made, by operation and status, and those whose answer a scenario fault met', params: SessionParams,
+      querystring: Type.Object({ ...SessionQuery.properties, operation: Type.Optional(Type.String()), status: Type.Optional(Type.Integer()), fault: FaultFilter }),
+      response: {
+        200: Type.Object({
+          count: Type.Integer({ description: 'the requests the filter matches' }),
+          by_operation: Type.Record(Type.String(), Type.Record(Type.String(), Type.Integer()), { description: 'requests by operation and status (0: no answer)' }),
+          faults: Type.Record(Type.String(), Type.Record(Type.String(), Type.Integer()), { description: 'of those, the ones whose answer a scenario fault met, by operation and fault' }),
+        }),
+      },
     },
   }, async (request) => {
     const { client_id: clientId, ...filter } = request.query;
     const session = oneSession(sessions, request.params.id, clientId);
-    if (!session) return { count: 0, by_operation: {} };
+    if (!session) return { count: 0, by_operation: {}, faults: {} };
     const journal = journals.of(session);
-    return { count: journal.count(filter), by_operation: journal.summary() };
+    return { count: journal.count(filter), by_operation: journal.summary(), faults: journal.faultSummary() };
   });
 };

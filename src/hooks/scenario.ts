@@ -144,8 +144,7 @@ export function scenarioEngine(app: FastifyInstance): void {
         request.log.info({ request_id: request.id, session: request.cint.sessionId, operation: operationId, scenario: request.cint.scenario, fault: step.fault }, `scenario fault: ${step.fault}`);
         breakConnection(request, reply, step.fault!, { status, headers: step.headers, traceparent: request.cint.traceparent, hangMs: app.mock.config.hangTimeoutMs });
         // malformed_body sends a status (and a body the journal does not keep); the others send none.
-        if (step.fault === 'malformed_body') recordRequest(app, request, status, elapsedMs(request));
-        else recordRequest(app, request, 0, elapsedMs(request), step.fault!);
+        recordRequest(app, request, step.fault === 'malformed_body' ? status : 0, elapsedMs(request), step.fault!);
         // A hanging connection must not keep its session from the client's other requests.
         letGo(app, request);
       }

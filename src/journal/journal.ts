@@ -15,7 +15,11 @@ export interface JournalEntry {
   /** The scenario rule that answered, when one did. */
   scenario: { name: string; rule: number } | null;
   replayed: boolean;
-  /** A scenario fault that broke the connection: status is then 0, or the status of the answer made and lost (the fault of a passthrough, job or webhook step). */
+  /**
+   * The scenario fault the answer met: status is then 0 (the connection broken, no answer), the status of
+   * the answer made and lost (the fault of a passthrough, job or webhook step), or the status sent with
+   * a body cut off (malformed_body).
+   */
   fault?: string;
   /** The JSON request body, when it was small enough to keep (JOURNAL_BODY_LIMIT characters). */
   body?: unknown;
@@ -26,9 +30,21 @@ export interface JournalEntry {
 export interface JournalFilter {
   operation?: string | undefined;
   status?: number | undefined;
+  /** A fault's name, or 'any': the requests whose answer a scenario fault broke, lost or cut off. */
+  fault?: string | undefined;
   method?: string | undefined;
   limit?: number | undefined;
 }
+
+/** A count of requests: by operation ('' for none) and status, and by the fault their answer met, if any. */
+export interface JournalCount {
+  operation: string;
+  status: number;
+  fault?: string | undefined;
+  count: number;
+}
+
+const faultMatches = (fault: string | undefined, wanted: string) => fault !== undefined && (wanted === 'any' || fault === wanted);
 
 export const JOURNAL_BODY_LIMIT = 4096;
 /** Characters of a request's path the journal keeps. */
@@ -57,6 +73,8 @@ export class Journal {
   private bytes = 0;
   /** Requests by operation ('' for none) and status, over the session's whole life. */
   private readonly counts = new Map<string, Map<number, number>>();
+  /** Those of them whose answer a scenario fault met (counted above as well), by operation, status and fault. */
+  private faulted: Required<JournalCount>[] = [];
 
   constructor(readonly capacity: number, readonly maxBytes = Infinity) {}
 
@@ -68,6 +86,7 @@ export class Journal {
   record(entry: JournalEntry, bytes = entryBytes(0, entry.path.length + entry.request_id.length)): void {
     const byStatus = this.countsOf(entry.operation ?? '');
     byStatus.set(entry.status, (byStatus.get(entry.status) ?? 0) + 1);
+    if (entry.fault !== undefined) this.countFault(entry.operation ?? '', entry.status, entry.fault, 1);
     if (this.capacity === 0 || bytes > this.maxBytes) return;
     this.entriesKept.push(entry);
     this.sizes.push(bytes);
@@ -88,20 +107,32 @@ export class Journal {
 
   /**
    * Replaces everything by another instance's view (a shared store's journal, oldest first, and its
-   * counts by operation and status).
+   * counts by operation, status and fault).
    */
-  replace(entries: { entry: JournalEntry; bytes: number }[], counts: { operation: string; status: number; count: number }[]): void {
+  replace(entries: { entry: JournalEntry; bytes: number }[], counts: JournalCount[]): void {
     this.entriesKept = [];
     this.sizes = [];
     this.head = 0;
     this.bytes = 0;
     this.counts.clear();
+    this.faulted = [];
     for (const { entry, bytes } of entries) {
       this.entriesKept.push(entry);
       this.sizes.push(bytes);
       this.bytes += bytes;
     }
-    for (const { operation, status, count } of counts) this.countsOf(operation).set(status, count);
+    for (const { operation, status, fault, count } of counts) {
+      const byStatus = this.countsOf(operation);
+      byStatus.set(status, (byStatus.get(status) ?? 0) + count);
+      if (fault !== undefined) this.countFault(operation, status, fault, count);
+    }
+  }
+
+  /** Faulted answers are few (a scenario's faults): a short list serves. */
+  private countFault(operation: string, status: number, fault: string, count: number): void {
+    const counted = this.faulted.find((item) => item.operation === operation && item.status === status && item.fault === fault);
+    if (counted) counted.count += count;
+    else this.faulted.push({ operation, status, fault, count });
   }
 
   /** An operation's requests by status, made empty the first time. */
@@ -119,6 +150,7 @@ export class Journal {
       const entry = this.entriesKept[i]!;
       if (filter.operation !== undefined && entry.operation !== filter.operation) continue;
       if (filter.status !== undefined && entry.status !== filter.status) continue;
+      if (filter.fault !== undefined && !faultMatches(entry.fault, filter.fault)) continue;
       if (filter.method !== undefined && entry.method !== filter.method.toUpperCase()) continue;
       out.push(entry);
     }
@@ -126,8 +158,15 @@ export class Journal {
   }
 
   /** How many requests matched, over the session's whole life (not only the entries kept). */
-  count(filter: Pick<JournalFilter, 'operation' | 'status'> = {}): number {
+  count(filter: Pick<JournalFilter, 'operation' | 'status' | 'fault'> = {}): number {
     let total = 0;
+    if (filter.fault !== undefined) {
+      for (const { operation, status, fault, count } of this.faulted) {
+        if ((filter.operation === undefined || operation === filter.operation) && (filter.status === undefined || status === filter.status)
+          && faultMatches(fault, filter.fault)) total += count;
+      }
+      return total;
+    }
     for (const [operation, byStatus] of this.counts) {
       if (filter.operation !== undefined && operation !== filter.operation) continue;
       for (const [status, value] of byStatus) if (filter.status === undefined || status === filter.status) total += value;
@@ -141,6 +180,16 @@ export class Journal {
     for (const [operation, byStatus] of this.counts) {
       const counts = (out[operation || '(none)'] ??= {});
       for (const [status, value] of byStatus) counts[status] = value;
+    }
+    return out;
+  }
+
+  /** Faulted answers per operation and fault: { create_project: { connection_reset: 1 } }. */
+  faultSummary(): Record<string, Record<string, number>> {
+    const out: Record<string, Record<string, number>> = {};
+    for (const { operation, fault, count } of this.faulted) {
+      const counts = (out[operation || '(none)'] ??= {});
+      counts[fault] = (counts[fault] ?? 0) + count;
     }
     return out;
   }

@@ -18,7 +18,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis, type RedisOptions } from 'ioredis';
 import { digestOf } from '../digest.js';
 import { INLINE_PREFIX, type ScenarioCatalog } from '../scenarios/catalog.js';
-import type { JournalEntry, JournalStore } from '../journal/journal.js';
+import type { JournalCount, JournalEntry, JournalStore } from '../journal/journal.js';
 import type { DeliveryRecord, WebhookDeliverer } from '../webhooks/delivery.js';
 import { restoreSnapshot, snapshotJson, snapshotOf, vitalsOf, type SessionSnapshot } from './snapshot.js';
 import { keyParts, Session, sessionKey, type EvictionLimit, type SessionLimits, type SessionStore } from './store.js';
@@ -188,6 +188,12 @@ for _, key in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
   end
 end
 return removed`;
+
+/** A field of a session's counts (journalArgs writes it: operation, status, the fault if any) and its count. */
+function countOf(field: string, count: string): JournalCount {
+  const [operation = '', status, fault] = field.split('\u0000');
+  return { operation, status: Number(status), fault, count: Number(count) };
+}
 
 /** RELEASE's journal arguments when the request has no journal entry. */
 const NO_ENTRY: [entry: string, size: number, maxBytes: number, countField: string] = ['', 0, 0, ''];
@@ -475,9 +481,13 @@ export class RedisSessions {
     return [this.key('journal', session.id), this.key('counts', session.id), this.key('journal-bytes', session.id)];
   }
 
-  /** A journal entry as APPEND takes it: its text ("<bytes> <JSON>"), the journal's bounds, its count's field. */
+  /**
+   * A journal entry as APPEND takes it: its text ("<bytes> <JSON>"), the journal's bounds, its count's
+   * field (operation and status, and the fault its answer met if any, NUL between them: countOf reads it).
+   */
   private journalArgs(entry: JournalEntry, bytes: number): [entry: string, size: number, maxBytes: number, countField: string] {
-    return [`${bytes} ${JSON.stringify(entry)}`, this.options.journalSize, this.options.journalBytes, `${entry.operation ?? ''}\u0000${entry.status}`];
+    const field = `${entry.operation ?? ''}\u0000${entry.status}`;
+    return [`${bytes} ${JSON.stringify(entry)}`, this.options.journalSize, this.options.journalBytes, entry.fault === undefined ? field : `${field}\u0000${entry.fault}`];
   }
 
   /**
@@ -589,10 +599,7 @@ export class RedisSessions {
         const space = item.indexOf(' ');
         return { bytes: Number(item.slice(0, space)), entry: JSON.parse(item.slice(space + 1)) as JournalEntry };
       });
-      this.journals!.of(session).replace(kept, Object.entries(counts).map(([field, count]) => {
-        const split = field.lastIndexOf('\u0000');
-        return { operation: field.slice(0, split), status: Number(field.slice(split + 1)), count: Number(count) };
-      }));
+      this.journals!.of(session).replace(kept, Object.entries(counts).map(([field, count]) => countOf(field, count)));
     }
   }
 
