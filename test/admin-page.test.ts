@@ -239,6 +239,45 @@ describe('admin page in headless Chromium', { skip: browserSkip }, () => {
     await page.context().close();
   });
 
+  it('the fault filter: every answer a scenario fault met, a broken connection, an answer lost and a body cut off', async () => {
+    mock.useScenario('browser-faults', {
+      description: 'one of each kind of fault, then the realistic behaviour',
+      rules: [
+        { match: { operation: 'create_project' }, respond: { passthrough: true, fault: 'connection_reset', times: 1 } },
+        { match: { operation: 'get_project_by_id' }, respond: { fault: 'malformed_body', times: 1 } },
+        { match: { operation: 'list_account_projects' }, respond: { fault: 'empty_response', times: 1 } },
+      ],
+    });
+    const headers = { ...mock.headers('browser-faults'), 'content-type': 'application/json', 'idempotency-key': 'browser-faults-1' };
+    const body = JSON.stringify({ name: 'Faulted study', project_manager_id: MANAGER_ID });
+    await assert.rejects(fetch(`${mock.url}${projectsUrl()}`, { method: 'POST', headers, body }), 'the answer is lost');
+    const { id } = await (await fetch(`${mock.url}${projectsUrl()}`, { method: 'POST', headers, body })).json() as { id: string };
+    const cut = await fetch(`${mock.url}${projectsUrl()}/${id}`, { headers: mock.headers('browser-faults') });
+    assert.equal(cut.status, 200);
+    await assert.rejects(cut.json(), 'the body is cut off');
+    assert.equal((await fetch(`${mock.url}${projectsUrl()}/${id}`, { headers: mock.headers('browser-faults') })).status, 200);
+    await assert.rejects(fetch(`${mock.url}${projectsUrl()}`, { headers: mock.headers('browser-faults') }), 'no answer at all');
+    assert.equal((await fetch(`${mock.url}${projectsUrl()}`, { headers: mock.headers('browser-faults') })).status, 200);
+
+    const { page, problems } = await open('/__admin/#session=browser-faults&client_id=browser-faults');
+    await page.waitForFunction(() => document.querySelectorAll('#journal details.entry').length === 6);
+    assert.equal(await page.locator('#filter-status option[value="fault"]').textContent(), 'fault (3)');
+    await page.selectOption('#filter-status', 'fault');
+    await page.waitForFunction(() => document.querySelectorAll('#journal details.entry').length === 3);
+    assert.match(new URL(page.url()).hash, /status=fault/);
+    assert.deepEqual(await rowsOf(page).evaluateAll((nodes) => nodes.map((node) => `${node.getAttribute('data-operation')} ${node.getAttribute('data-status')}`)), [
+      'list_account_projects 0', 'get_project_by_id 200', 'create_project 202',
+    ]);
+    const [reset, malformed, lost] = [rowsOf(page).nth(0), rowsOf(page).nth(1), rowsOf(page).nth(2)];
+    assert.equal(await reset.locator('.status').textContent(), 'empty_response');
+    assert.equal(await malformed.locator('.tag.lost').textContent(), 'malformed_body');
+    assert.equal(await lost.locator('.tag.lost').textContent(), 'lost: connection_reset');
+    await malformed.locator('summary').click();
+    assert.equal(await malformed.locator('.response-body pre').textContent(), '(JSON cut off mid-string by the malformed_body fault)');
+    assert.deepEqual(problems, []);
+    await page.context().close();
+  });
+
   it('filters by operation and by status, exactly or by class, and keeps the filter in the address', async () => {
     await traffic(mock, 'browser-b');
     await traffic(mock, 'browser-b');

@@ -7,8 +7,9 @@
 /** Where the admin token is kept for this tab; the Swagger UI page (../docs/) reads the same key. */
 const TOKEN_KEY = 'cint-mock-admin-token';
 const LIVE_EVERY_MS = 2000;
-/** Status filters that are not one status: answered by filtering the entries here. */
-const STATUS_CLASSES = { '2xx': [200, 299], '3xx': [300, 399], '4xx': [400, 499], '5xx': [500, 599], fault: [0, 0] };
+/** Status filters that are not one status: answered by filtering the entries here. (fault: any answer a scenario fault met, asked of the API.) */
+const STATUS_CLASSES = { '2xx': [200, 299], '3xx': [300, 399], '4xx': [400, 499], '5xx': [500, 599] };
+const FAULT = 'fault';
 const NO_OPERATION = '(none)';
 
 const $ = (id) => document.getElementById(id);
@@ -124,7 +125,7 @@ function fillSelect(select, options, value) {
   select.value = value;
 }
 
-function renderFilters(byOperation, selected) {
+function renderFilters({ by_operation: byOperation, faults }, selected) {
   const operations = Object.entries(byOperation)
     .map(([operation, statuses]) => [operation, Object.values(statuses).reduce((sum, count) => sum + count, 0)])
     .sort(([a], [b]) => a.localeCompare(b))
@@ -136,8 +137,10 @@ function renderFilters(byOperation, selected) {
     for (const [status, count] of Object.entries(counts)) statuses.set(status, (statuses.get(status) ?? 0) + count);
   }
   const exact = [...statuses.keys()].filter((status) => status !== '0').sort().map((status) => [status, `${status} (${statuses.get(status)})`]);
-  const classes = Object.keys(STATUS_CLASSES).filter((name) => name !== 'fault').map((name) => [name, name]);
-  if (statuses.has('0')) classes.push(['fault', `fault (${statuses.get('0')})`]);
+  const classes = Object.keys(STATUS_CLASSES).map((name) => [name, name]);
+  // Broken connections (status 0), answers made and lost, bodies cut off: every answer a fault met.
+  const faulted = Object.values(faults).reduce((sum, counts) => sum + Object.values(counts).reduce((total, count) => total + count, 0), 0);
+  if (faulted > 0) classes.push([FAULT, `fault (${faulted})`]);
   fillSelect($('filter-status'), [...classes, ...exact], selected.status);
 }
 
@@ -148,7 +151,9 @@ function section(title, text, className) {
 }
 
 /** An answer a scenario made and then lost (the fault of a passthrough, job or webhook step): its status went nowhere. */
-const lostTo = (entry) => (entry.status !== 0 && entry.fault ? entry.fault : null);
+const lostTo = (entry) => (entry.status !== 0 && entry.fault && entry.fault !== 'malformed_body' ? entry.fault : null);
+/** A status sent with its body cut off mid-JSON (a malformed_body fault). */
+const cutOff = (entry) => entry.fault === 'malformed_body';
 
 function renderEntry(entry, open) {
   const lost = lostTo(entry);
@@ -163,12 +168,14 @@ function renderEntry(entry, open) {
       element('span', { className: 'operation' }, entry.operation ?? NO_OPERATION),
       element('span', { className: 'path', title: entry.path }, `${entry.path}${query ? `?${query}` : ''}`),
       element('span', { className: 'rule' }, ruleText(entry.scenario), entry.replayed ? element('span', { className: 'tag' }, 'replayed') : '',
-        lost ? element('span', { className: 'tag lost' }, `lost: ${lost}`) : ''),
+        lost ? element('span', { className: 'tag lost' }, `lost: ${lost}`) : '',
+        cutOff(entry) ? element('span', { className: 'tag lost' }, 'malformed_body') : ''),
       element('span', { className: 'duration' }, `${entry.duration_ms} ms`)),
     element('div', { className: 'bodies' },
       section('Request body', pretty(entry.body), 'request-body'),
       section('Response body', entry.status === 0 ? `(no response: ${entry.fault})`
-        : lost ? `(made, then lost to ${lost}: the client never got it)\n${pretty(entry.response_body)}` : pretty(entry.response_body), 'response-body')),
+        : lost ? `(made, then lost to ${lost}: the client never got it)\n${pretty(entry.response_body)}`
+          : cutOff(entry) ? '(JSON cut off mid-string by the malformed_body fault)' : pretty(entry.response_body), 'response-body')),
     element('p', { className: 'meta' },
       `request ${entry.request_id} · answered by ${entry.scenario ? `scenario ${ruleText(entry.scenario)}` : 'the realistic behaviour'}`
       + `${entry.replayed ? ' (an idempotent replay)' : ''} · ${entry.at}`));
@@ -177,6 +184,7 @@ function renderEntry(entry, open) {
 
 function keep(entry, selected) {
   if (selected.operation === NO_OPERATION && entry.operation !== null) return false;
+  if (selected.status === FAULT) return entry.fault !== undefined;
   const range = STATUS_CLASSES[selected.status];
   return !range || (entry.status >= range[0] && entry.status <= range[1]);
 }
@@ -201,7 +209,7 @@ async function renderSession(selected) {
   const operation = selected.operation && selected.operation !== NO_OPERATION ? selected.operation : undefined;
   const [counts, journal] = await Promise.all([
     api(sessionPath(selected.session, '/counts'), who),
-    api(sessionPath(selected.session, '/journal'), { ...who, operation, status: exactStatus }),
+    api(sessionPath(selected.session, '/journal'), { ...who, operation, status: exactStatus, fault: selected.status === FAULT ? 'any' : undefined }),
   ]);
 
   $('session-title').textContent = `Session ${summary.id}`;
@@ -213,7 +221,7 @@ async function renderSession(selected) {
     ['objects', summary.objects],
   ];
   $('session-facts').replaceChildren(...facts.flatMap(([term, value]) => [element('dt', {}, term), element('dd', { 'data-fact': term }, value)]));
-  renderFilters(counts.by_operation, selected);
+  renderFilters(counts, selected);
 
   const list = $('journal');
   const opened = new Set([...list.querySelectorAll('details[open]')].map((node) => node.dataset.requestId));
