@@ -1,18 +1,60 @@
-// npm run test:redis: the whole suite once more, on the Redis session store. Starts a redis-server (or
-// valkey-server) on a free port of 127.0.0.1 with no persistence, runs exactly `npm test`'s command (read
-// from package.json, so the two never drift apart) with TEST_STORE=redis://127.0.0.1:<port>, which makes
-// every app test/helpers.ts builds use that Redis under a key prefix of its own, REQUIRE_REDIS_TESTS=1 and
-// CHECK_STORE_READS=1 (a read the store does not save is checked all the same), then stops Redis and
+// npm run test:redis: the suite once more, on the Redis session store. Starts a redis-server (or
+// valkey-server) on a free port of 127.0.0.1 with no persistence, runs `npm test`'s command (read from
+// package.json, so the two never drift apart) with TEST_STORE=redis://127.0.0.1:<port>, which makes every
+// app test/helpers.ts's makeApp builds use that Redis under a key prefix of its own, REQUIRE_REDIS_TESTS=1
+// and CHECK_STORE_READS=1 (a read the store does not save is checked all the same), then stops Redis and
 // exits with the suite's exit code. No Redis here is a failure, not a skip.
+// TEST_STORE reaches an app only through makeApp (and appWithScenarios, which calls it): the files of
+// SAME_ON_ANY_STORE never build one that way, so they would run here exactly as in npm test, and are left
+// out. Any other file `npm test`'s patterns name runs, a new one too.
 // Run with `node --import tsx` (the package.json script does): it shares test/redis-server.ts with the tests.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { redisBinary, redisSkip, startRedis } from '../test/redis-server.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const command = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.test;
+const testCommand = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.test;
+
+/** The files a pattern of npm test's names: `folder/*ending`, the only kind it uses. */
+function filesOf(pattern) {
+  const match = /^([\w./-]+)\/\*([\w.-]+)$/.exec(pattern);
+  if (!match) throw new Error(`test:redis: npm test's pattern ${JSON.stringify(pattern)} is not folder/*ending; teach filesOf it`);
+  const [, folder, ending] = match;
+  return readdirSync(join(root, folder)).filter((name) => name.endsWith(ending)).sort().map((name) => `${folder}/${name}`);
+}
+
+/** Files whose apps and processes choose their own store (or none), whatever TEST_STORE says. */
+const SAME_ON_ANY_STORE = new Map([
+  ['test/cli.test.ts', 'the command line, in processes of its own'],
+  ['test/config.test.ts', 'configuration parsing, no app'],
+  ['test/package.test.ts', 'the package, no app'],
+  ['test/tls.test.ts', 'HTTPS, through startMock and the command line'],
+  ['test/timeouts.test.ts', 'slow and stalled clients, through startMock'],
+  ['test/request-log.test.ts', 'the log line, an app of its own'],
+  ['test/scenario-faults.test.ts', 'faults on the socket, through startMock (test/scenario-lost-answer.test.ts runs on the store)'],
+  ['test/admin-page.test.ts', 'the journal page in Chromium, through startMock'],
+  ['test/generated-client.test.ts', 'a generated client, through startMock'],
+  ['test/programmatic.test.ts', 'startMock itself, with the defaults a suite gets'],
+  ['examples/client.test.ts', 'the example suite, on startMock as a user calls it'],
+  ['test/testcontainers.test.ts', 'the image in a container'],
+  ['test/testcontainers-python.test.ts', 'the image in a container, from Python'],
+  ['test/redis-store.test.ts', 'processes on a Redis of its own'],
+  ['test/redis-shared.test.ts', 'apps on a Redis of their own'],
+  ['examples/python.test.ts', 'the Python example suite, against a process of its own'],
+]);
+
+const words = testCommand.split(/\s+/);
+const files = words.filter((word) => word.includes('*')).flatMap(filesOf);
+for (const file of SAME_ON_ANY_STORE.keys()) {
+  if (!files.includes(file)) throw new Error(`test:redis: ${file} (SAME_ON_ANY_STORE) is not one of npm test's files`);
+  if (/\b(makeApp|appWithScenarios)\(/.test(readFileSync(join(root, file), 'utf8'))) {
+    throw new Error(`test:redis: ${file} builds apps with makeApp now, so they follow TEST_STORE: take it out of SAME_ON_ANY_STORE`);
+  }
+}
+const onStore = files.filter((file) => !SAME_ON_ANY_STORE.has(file));
+const command = [...words.filter((word) => !word.includes('*')), ...onStore].join(' ');
 
 if (redisSkip) {
   process.stderr.write(`test:redis: ${redisSkip}\n`);
@@ -20,7 +62,8 @@ if (redisSkip) {
 }
 
 const redis = await startRedis({ persistent: false });
-process.stderr.write(`test:redis: ${redisBinary} at ${redis.url}; running \`${command}\` with TEST_STORE=${redis.url}\n`);
+process.stderr.write(`test:redis: ${redisBinary} at ${redis.url}; running npm test's command with TEST_STORE=${redis.url} on ${onStore.length} of its `
+  + `${files.length} files (the other ${SAME_ON_ANY_STORE.size} choose their own store, so they would run as in npm test)\n`);
 
 // As npm runs a script: through sh, with the package's bin folder first on the PATH.
 const suite = spawn('sh', ['-c', command], {

@@ -2,11 +2,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startMock, type RunningMock } from '../src/server.js';
-import { API_VERSION, ACCOUNT, ULID, assertMatchesSpec, futureDate, projectBody, targetGroupBody } from './helpers.js';
+import { API_VERSION, ACCOUNT, ULID, assertMatchesSpec, futureDate, onTestStore, projectBody, targetGroupBody } from './helpers.js';
 
 describe('quick-start flow over HTTP', () => {
   let mock: RunningMock;
-  before(async () => { mock = await startMock({ port: 0 }); });
+  before(async () => { mock = await startMock(onTestStore({ port: 0 })); });
   after(() => mock.close());
 
   async function call(method: string, path: string, headers: Record<string, string>, body?: unknown) {

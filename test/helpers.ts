@@ -28,12 +28,19 @@ export const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
  * would warn about a variable of theirs they do not know, and the tests reading their stderr would fail.)
  */
 export async function makeApp(overrides: ConfigInput = {}, options?: Parameters<typeof buildApp>[1]): Promise<MockApp> {
-  const testStore = process.env.TEST_STORE;
-  const onTestStore = testStore !== undefined && /^rediss?:\/\//.test(testStore) && !('store' in overrides);
-  const input: ConfigInput = onTestStore ? { store: testStore, storePrefix: `test-${randomUUID()}`, ...overrides } : overrides;
-  const app = await buildApp(makeConfig(input), options);
+  const app = await buildApp(makeConfig(onTestStore(overrides)), options);
   await app.ready();
   return app;
+}
+
+/**
+ * The options with TEST_STORE's Redis and a key prefix of their own added, as makeApp builds its apps,
+ * when TEST_STORE is set and they name no store: for a test's startMock({...}) to run on it too.
+ */
+export function onTestStore<T extends ConfigInput>(overrides: T): T {
+  const testStore = process.env.TEST_STORE;
+  if (testStore === undefined || !/^rediss?:\/\//.test(testStore) || 'store' in overrides) return overrides;
+  return { store: testStore, storePrefix: `test-${randomUUID()}`, ...overrides };
 }
 
 export async function tokenFor(app: MockApp, clientId: string, accounts?: number[]): Promise<string> {

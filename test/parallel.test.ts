@@ -3,14 +3,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startMock, type RunningMock } from '../src/index.js';
-import { projectBody, projectsUrl } from './helpers.js';
+import { onTestStore, projectBody, projectsUrl } from './helpers.js';
 
 const SUITES = 20;
 const PROJECTS_PER_SUITE = 3;
 
 describe('parallel suites against one shared instance', () => {
   let mock: RunningMock;
-  before(async () => { mock = await startMock({ watchScenarios: false }); });
+  before(async () => { mock = await startMock(onTestStore({ watchScenarios: false })); });
   after(() => mock.close());
 
   /**

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { startMock, type RunningMock } from '../src/server.js';
-import { ACCOUNT, projectBody, socketClient } from './helpers.js';
+import { ACCOUNT, onTestStore, projectBody, socketClient } from './helpers.js';
 
 type Json = Record<string, unknown>;
 
@@ -25,7 +25,7 @@ const admin = async (mock: RunningMock, method: string, path: string, body?: unk
 
 describe('a named session belongs to its client (real socket)', () => {
   let mock: RunningMock;
-  before(async () => { mock = await startMock({ maxSessions: 50, maxSessionsPerClient: 10, watchScenarios: false }); });
+  before(async () => { mock = await startMock(onTestStore({ maxSessions: 50, maxSessionsPerClient: 10, watchScenarios: false })); });
   after(() => mock.close());
 
   it("a second client naming the first's session can neither list nor rename its project", async () => {
