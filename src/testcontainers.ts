@@ -40,7 +40,7 @@ export interface TokenRequest {
   audience?: string;
 }
 
-/** Which journal entries: the admin API's filters (operation, status, method, limit). */
+/** Which journal entries: the admin API's filters (operation, status, fault, method, limit). */
 export type JournalQuery = JournalFilter;
 export type { DeliveryView, FieldingChange, FieldingView, JobTimingChangeData, JournalEntry, ScenarioChoice };
 /** Which deliveries deliveries() lists: of one webhook, event type or status; `limit` of them, newest first. */
@@ -199,7 +199,7 @@ export class StartedCintMockContainer extends AbstractStartedContainer {
   }
 
   /** How many requests a session made, e.g. count('ci', { operation: 'create_project', status: 503 }). */
-  async count(session: string, query: Pick<JournalQuery, 'operation' | 'status'> = {}): Promise<number> {
+  async count(session: string, query: Pick<JournalQuery, 'operation' | 'status' | 'fault'> = {}): Promise<number> {
     const body = await this.admin('GET', `/sessions/${encodeURIComponent(session)}/counts${queryString(query)}`);
     return (JSON.parse(body) as { count: number }).count;
   }

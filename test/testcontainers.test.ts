@@ -94,6 +94,7 @@ describe(`cint-mock/testcontainers with the image ${IMAGE}`, { skip }, () => {
     assert.deepEqual(Object.keys(JSON.parse(a.body)).sort(), ['detail', 'id', 'object']);
     assert.equal((await cint(mock, 'suite-b', '/projects')).status, 200);
     assert.equal(await mock.count('suite-a', { status: 503 }), 1);
+    assert.equal(await mock.count('suite-a', { fault: 'any' }), 0, 'a scripted status is no fault');
 
     await mock.useScenario('suite-a', null);
     assert.equal((await cint(mock, 'suite-a', '/projects')).status, 200);
