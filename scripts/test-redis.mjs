@@ -4,9 +4,9 @@
 // app test/helpers.ts's makeApp builds use that Redis under a key prefix of its own, REQUIRE_REDIS_TESTS=1
 // and CHECK_STORE_READS=1 (a read the store does not save is checked all the same), then stops Redis and
 // exits with the suite's exit code. No Redis here is a failure, not a skip.
-// TEST_STORE reaches an app only through makeApp (and appWithScenarios, which calls it): the files of
-// SAME_ON_ANY_STORE never build one that way, so they would run here exactly as in npm test, and are left
-// out. Any other file `npm test`'s patterns name runs, a new one too.
+// TEST_STORE reaches an app only through test/helpers.ts (makeApp, onTestStore, and appWithScenarios,
+// which calls makeApp): the files of SAME_ON_ANY_STORE build none that way, so they would run here
+// exactly as in npm test, and are left out. Any other file `npm test`'s patterns name runs, a new one too.
 // Run with `node --import tsx` (the package.json script does): it shares test/redis-server.ts with the tests.
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -49,8 +49,8 @@ const words = testCommand.split(/\s+/);
 const files = words.filter((word) => word.includes('*')).flatMap(filesOf);
 for (const file of SAME_ON_ANY_STORE.keys()) {
   if (!files.includes(file)) throw new Error(`test:redis: ${file} (SAME_ON_ANY_STORE) is not one of npm test's files`);
-  if (/\b(makeApp|appWithScenarios)\(/.test(readFileSync(join(root, file), 'utf8'))) {
-    throw new Error(`test:redis: ${file} builds apps with makeApp now, so they follow TEST_STORE: take it out of SAME_ON_ANY_STORE`);
+  if (/\b(makeApp|appWithScenarios|onTestStore)\(/.test(readFileSync(join(root, file), 'utf8'))) {
+    throw new Error(`test:redis: ${file} builds apps on TEST_STORE now (makeApp, onTestStore or appWithScenarios): take it out of SAME_ON_ANY_STORE`);
   }
 }
 const onStore = files.filter((file) => !SAME_ON_ANY_STORE.has(file));
