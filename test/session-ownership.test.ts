@@ -112,7 +112,7 @@ describe('a named session belongs to its client (real socket)', () => {
 describe('sharing named sessions, when the instance says so', () => {
   for (const [label, options] of [['shareNamedSessions: true', { shareNamedSessions: true }], ['authMode: off', { authMode: 'off' as const }]] as const) {
     it(`${label}: two clients naming one session share it`, async () => {
-      const mock = await startMock({ ...options, watchScenarios: false });
+      const mock = await startMock(onTestStore({ ...options, watchScenarios: false }));
       try {
         const one = await clientOn(mock, 'share-a');
         const two = await clientOn(mock, 'share-b');
