@@ -212,6 +212,7 @@ describe('answers made, then lost on the way (a passthrough, job or webhook step
     ]);
     assert.deepEqual(shown((await admin('/journal?fault=connection_reset&operation=create_project')).entries), ['create_project 202 connection_reset']);
     assert.deepEqual(shown((await admin('/journal?fault=hang')).entries), []);
+    assert.deepEqual(shown((await admin('/journal?status=0')).entries), ['list_account_projects 0 connection_reset'], 'no answer went out');
 
     assert.deepEqual(await admin('/counts'), {
       count: 6,
@@ -222,9 +223,14 @@ describe('answers made, then lost on the way (a passthrough, job or webhook step
     assert.equal((await admin('/counts?fault=connection_reset')).count, 2);
     assert.equal((await admin('/counts?fault=any&status=202')).count, 1);
     assert.equal((await admin('/counts?fault=any&operation=get_project_by_id&status=200')).count, 1);
+    assert.equal((await admin('/counts?status=0')).count, 1);
 
     const misspelt = await app.inject({ url: `/__admin/sessions/${client.clientId}/journal?fault=reset` });
     assertCintError(misspelt, 400, 'bad_request_error', { invalid_params: [{ name: 'fault', reason: /connection_reset/ }] });
+    for (const status of ['-1', '600']) {
+      const outside = await app.inject({ url: `/__admin/sessions/${client.clientId}/counts?status=${status}` });
+      assertCintError(outside, 400, 'bad_request_error', { invalid_params: [{ name: 'status' }] });
+    }
   });
 
   it('refuses malformed_body on a passthrough step: it sends a body of its own, so it cannot lose one', async () => {

@@ -32,7 +32,7 @@ const FaultFilter = Type.Optional(Type.Union([...FAULTS, 'any'].map((fault) => T
 const JournalQuery = Type.Object({
   ...SessionQuery.properties,
   operation: Type.Optional(Type.String({ description: 'a Cint operation id' })),
-  status: Type.Optional(Type.Integer({ minimum: 100, maximum: 599 })),
+  status: Type.Optional(Type.Integer({ minimum: 0, maximum: 599, description: 'an HTTP status, or 0: no answer went out (a scenario fault broke the connection)' })),
   fault: FaultFilter,
   method: Type.Optional(Type.String()),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),
@@ -243,7 +243,7 @@ export const sessionAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/sessions/:id/counts', {
     schema: {
       tags, summary: 'How many requests the session made, by operation and status, and those whose answer a scenario fault met', params: SessionParams,
-      querystring: Type.Object({ ...SessionQuery.properties, operation: Type.Optional(Type.String()), status: Type.Optional(Type.Integer()), fault: FaultFilter }),
+      querystring: Type.Object({ ...SessionQuery.properties, operation: Type.Optional(Type.String()), status: JournalQuery.properties.status, fault: FaultFilter }),
       response: {
         200: Type.Object({
           count: Type.Integer({ description: 'the requests the filter matches' }),
