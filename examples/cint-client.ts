@@ -1,6 +1,8 @@
 // An example of the client code a team integrating with Cint writes, and tests against cint-mock:
-// it re-authenticates once on 401, retries 429/503 after Retry-After and 500 with backoff, stops on
-// 403, and turns a 400's invalid_params into a message a person can act on.
+// it re-authenticates once on 401, retries 429/503 after Retry-After and 500 with backoff, retries a
+// request whose answer never arrived (a reset or closed connection) when that is safe (a read, or a write
+// with its Idempotency-Key), stops on 403, and turns a 400's invalid_params into a message a person can
+// act on.
 
 export interface CintErrorBody {
   id?: string;
@@ -73,17 +75,27 @@ export class CintClient {
     let reauthenticated = false;
     for (let attempt = 0; ; attempt += 1) {
       const token = this.token ?? await this.authenticate();
-      const response = await fetch(`${this.options.baseUrl}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          'cint-api-version': '2025-12-18',
-          ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
-          // The same key on every retry: a retried create never creates twice.
-          ...(options.idempotencyKey ? { 'idempotency-key': options.idempotencyKey } : {}),
-        },
-        ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
-      });
+      let response: Response;
+      try {
+        response = await fetch(`${this.options.baseUrl}${path}`, {
+          method,
+          headers: {
+            authorization: `Bearer ${token}`,
+            'cint-api-version': '2025-12-18',
+            ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+            // The same key on every retry: a retried create never creates twice.
+            ...(options.idempotencyKey ? { 'idempotency-key': options.idempotencyKey } : {}),
+          },
+          ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+        });
+      } catch (error) {
+        // No answer: the request may or may not have been carried out. Sent again only where that
+        // cannot do it twice: a read, or a write with its Idempotency-Key (which gets the first answer).
+        const safe = method === 'GET' || options.idempotencyKey !== undefined;
+        if (!safe || attempt >= this.maxRetries) throw error;
+        await this.sleep(250 * 2 ** attempt);
+        continue;
+      }
       if (response.ok) {
         const text = await response.text();
         return { data: (text ? JSON.parse(text) : undefined) as T, response };

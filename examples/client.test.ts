@@ -93,6 +93,18 @@ describe('our Cint client against cint-mock', () => {
     assert.equal(mock.count(session, { operation: 'get_project_by_id', status: 200 }), 3);
   });
 
+  it('retries a write whose answer was lost with the same Idempotency-Key, and it is made once (lost-answers scenario)', async () => {
+    const { client, waits } = clientFor('retry-lost-answer');
+    mock.useScenario('retry-lost-answer', 'lost-answers');
+    const id = await client.createProject(ACCOUNT, { name: 'Made once', project_manager_id: MANAGER }, 'create-1');
+    assert.deepEqual(waits, [250], 'one retry after the reset');
+    assert.equal((await client.getProject(ACCOUNT, id)).name, 'Made once');
+    // The journal: the first create was carried out and its answer lost; the retry got that answer again.
+    const creates = mock.journal('retry-lost-answer', { operation: 'create_project' });
+    assert.deepEqual(creates.map((entry) => [entry.status, entry.fault ?? null, entry.replayed]), [[202, null, true], [202, 'connection_reset', false]]);
+    assert.equal(mock.count('retry-lost-answer', { fault: 'connection_reset' }), 1);
+  });
+
   it('gives up after its retries when Cint stays down (unavailable scenario)', async () => {
     const { client, waits } = clientFor('give-up-on-503');
     mock.useScenario('give-up-on-503', 'unavailable');
