@@ -42,7 +42,9 @@ class CintApiError(Exception):
 
 
 class CintClient:
-    """A small client as a team writes one: a token per client id, retries on 503/429 after Retry-After."""
+    """A small client as a team writes one: a token per client id, retries on 503/429 after Retry-After,
+    and sends a request whose answer never arrived again where that cannot do it twice (a GET, or a
+    write with its Idempotency-Key)."""
 
     def __init__(self, base_url, client_id, sleep=time.sleep, retries=3):
         self.base_url = base_url
@@ -59,10 +61,19 @@ class CintClient:
         return self.token
 
     def request(self, method, path, body=None, headers=None):
+        safe = method == "GET" or "idempotency-key" in (headers or {})
         for attempt in range(self.retries + 1):
-            status, answer, reply_headers = http(method, f"{self.base_url}/v1{path}", body, {
-                "authorization": f"Bearer {self._token()}", "cint-api-version": VERSION, **(headers or {}),
-            }, with_headers=True)
+            try:
+                status, answer, reply_headers = http(method, f"{self.base_url}/v1{path}", body, {
+                    "authorization": f"Bearer {self._token()}", "cint-api-version": VERSION, **(headers or {}),
+                }, with_headers=True)
+            except (ConnectionError, urllib.error.URLError):
+                # No answer (a reset or closed connection): the request may have been carried out.
+                # Sent again only where that is safe. (http() turns error statuses into answers.)
+                if not safe or attempt >= self.retries:
+                    raise
+                self.sleep(0.25 * 2 ** attempt)
+                continue
             if status in (429, 503) and attempt < self.retries:
                 self.sleep(int(reply_headers.get("retry-after", "1")))
                 continue
@@ -126,7 +137,9 @@ class CintClientAgainstMock(unittest.TestCase):
     def setUpClass(cls):
         command = json.loads(os.environ.get("CINT_MOCK_COMMAND", '["npx", "cint-mock"]'))
         # Its logs (stderr) go to this suite's stderr: a pipe nobody reads would fill and stall it.
-        cls.mock = subprocess.Popen([*command, "--port", "0", "--log-level", "warn"], stdout=subprocess.PIPE, text=True)
+        # CINT_MOCK_COMMAND is this suite's, not the mock's: the mock would warn about a name it does not know.
+        env = {name: value for name, value in os.environ.items() if name != "CINT_MOCK_COMMAND"}
+        cls.mock = subprocess.Popen([*command, "--port", "0", "--log-level", "warn"], stdout=subprocess.PIPE, text=True, env=env)
         # The first stdout line: {"event":"listening","url":"http://127.0.0.1:PORT","port":PORT}.
         ready = json.loads(cls.mock.stdout.readline())
         assert ready["event"] == "listening", ready
@@ -162,6 +175,21 @@ class CintClientAgainstMock(unittest.TestCase):
         self.assertEqual(self.count("py-retry", "create_project"), 3)
         _, read = client.request("GET", f"/demand/accounts/{ACCOUNT}/projects/{project['id']}")
         self.assertEqual(read["name"], "Retried project")
+
+    def test_retries_a_create_whose_answer_was_lost_with_the_same_key_and_it_is_made_once(self):
+        waits = []
+        client = CintClient(self.base_url, "py-lost", sleep=waits.append)
+        # The built-in lost-answers scenario: the first write is carried out, then its connection reset.
+        status, answer = self.admin("PUT", "/sessions/py-lost/scenario", {"scenario": "lost-answers"})
+        self.assertEqual(status, 200, answer)
+        status, project = client.create_project("Made once", "py-lost-1")
+        self.assertEqual(status, 202)
+        self.assertEqual(waits, [0.25])
+        _, listed = client.request("GET", f"/demand/accounts/{ACCOUNT}/projects")
+        self.assertEqual([item["id"] for item in listed["projects"]], [project["id"]])
+        _, journal = self.admin("GET", "/sessions/py-lost/journal?operation=create_project")
+        self.assertEqual([(entry["status"], entry.get("fault"), entry["replayed"]) for entry in journal["entries"]],
+                         [(202, None, True), (202, "connection_reset", False)])
 
     def test_surfaces_invalid_params_of_a_400(self):
         client = CintClient(self.base_url, "py-invalid")
