@@ -1,8 +1,8 @@
 // An example of the client code a team integrating with Cint writes, and tests against cint-mock:
 // it re-authenticates once on 401, retries 429/503 after Retry-After and 500 with backoff, retries a
-// request whose answer never arrived (a reset or closed connection) when that is safe (a read, or a write
-// with its Idempotency-Key), stops on 403, and turns a 400's invalid_params into a message a person can
-// act on.
+// request whose answer never arrived (a reset or closed connection, or none within its timeout) when that
+// is safe (a read, or a write with its Idempotency-Key), stops on 403, and turns a 400's invalid_params
+// into a message a person can act on.
 
 export interface CintErrorBody {
   id?: string;
@@ -32,6 +32,8 @@ export interface CintClientOptions {
   clientId: string;
   clientSecret: string;
   maxRetries?: number;
+  /** How long to wait for an answer before giving the attempt up; 30 s unless given. */
+  timeoutMs?: number;
   /** Waits between retries; tests pass one that records instead of sleeping. */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -87,9 +89,10 @@ export class CintClient {
             ...(options.idempotencyKey ? { 'idempotency-key': options.idempotencyKey } : {}),
           },
           ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+          signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
         });
       } catch (error) {
-        // No answer: the request may or may not have been carried out. Sent again only where that
+        // No answer, or none in time: the request may or may not have been carried out. Sent again only where that
         // cannot do it twice: a read, or a write with its Idempotency-Key (which gets the first answer).
         const safe = method === 'GET' || options.idempotencyKey !== undefined;
         if (!safe || attempt >= this.maxRetries) throw error;

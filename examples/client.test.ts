@@ -105,6 +105,22 @@ describe('our Cint client against cint-mock', () => {
     assert.equal(mock.count('retry-lost-answer', { fault: 'connection_reset' }), 1);
   });
 
+  it('gives up waiting for an answer that never comes, and the retry with the same key gets it (a hang, rules sent for the session)', async () => {
+    const session = 'retry-after-timeout';
+    const waits: number[] = [];
+    const client = new CintClient({
+      baseUrl: `${mock.url}/v1`, tokenUrl: `${mock.url}/oauth/token`, clientId: session, clientSecret: 'secret',
+      timeoutMs: 500, sleep: async (ms) => { waits.push(ms); },
+    });
+    // The first create is carried out, then no answer comes at all.
+    mock.useScenario(session, { rules: [{ match: { operation: 'create_project' }, respond: { passthrough: true, fault: 'hang', times: 1 } }] });
+    const id = await client.createProject(ACCOUNT, { name: 'Waited for', project_manager_id: MANAGER }, 'create-1');
+    assert.deepEqual(waits, [250]);
+    assert.equal((await client.getProject(ACCOUNT, id)).name, 'Waited for');
+    const creates = mock.journal(session, { operation: 'create_project' });
+    assert.deepEqual(creates.map((entry) => [entry.status, entry.fault ?? null, entry.replayed]), [[202, null, true], [202, 'hang', false]]);
+  });
+
   it('gives up after its retries when Cint stays down (unavailable scenario)', async () => {
     const { client, waits } = clientFor('give-up-on-503');
     mock.useScenario('give-up-on-503', 'unavailable');
