@@ -92,8 +92,9 @@ export class CintClient {
           signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
         });
       } catch (error) {
-        // No answer, or none in time: the request may or may not have been carried out. Sent again only where that
-        // cannot do it twice: a read, or a write with its Idempotency-Key (which gets the first answer).
+        // No answer, or none in time: the request may or may not have been carried out. Sent again only
+        // where that cannot do it twice: a read, or a write with its Idempotency-Key (which gets the first
+        // answer).
         const safe = method === 'GET' || options.idempotencyKey !== undefined;
         if (!safe || attempt >= this.maxRetries) throw error;
         await this.sleep(250 * 2 ** attempt);
