@@ -2,7 +2,7 @@
 // Works the same on an in-process app (inject-style tests) and on a listening server.
 import type { MockApp, MockServices } from './app.js';
 import { CINT_API_VERSION } from './cint/operations.js';
-import type { JournalEntry, JournalFilter } from './journal/journal.js';
+import type { CountFilter, JournalEntry, JournalFilter } from './journal/journal.js';
 import type { ScenarioChoice, ScenarioDefinition } from './scenarios/catalog.js';
 import type { Session } from './sessions/store.js';
 import { changeFielding, clockOf, jobTimingView, moveClock, setJobTiming, type ClockChange, type JobTimingChangeData } from './sessions/clock.js';
@@ -61,7 +61,7 @@ export interface MockControl {
   /** A session's requests, newest first. */
   journal(sessionId: string, filter?: JournalFilter & { clientId?: string | null }): JournalEntry[];
   /** How many requests a session made, e.g. count('ci', { operation: 'create_project' }). */
-  count(sessionId: string, filter?: Pick<JournalFilter, 'operation' | 'status' | 'fault'> & { clientId?: string | null }): number;
+  count(sessionId: string, filter?: CountFilter & { clientId?: string | null }): number;
   /**
    * Reads or moves a session's clock: clock('ci', { advance: 'P3D' }), { set: '2030-01-31T12:00:00Z' },
    * { reset: true }; runs whose end has come are completed. The session must have made a request.

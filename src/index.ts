@@ -6,6 +6,6 @@ export { controlOf, ScenarioNotFoundError, type DeliveryListFilter, type MockCon
 export { DeliveryTimeoutError, type DeliveryAttempt, type DeliveryStatus, type DeliveryView } from './webhooks/delivery.js';
 export { makeConfig, ConfigError, type Config, type ConfigInput } from './config.js';
 export { operationIds, type OperationId } from './cint/operations.js';
-export type { JournalEntry, JournalFilter } from './journal/journal.js';
+export type { CountFilter, JournalEntry, JournalFilter } from './journal/journal.js';
 export { InlineScenarioSpaceError, ScenarioDefinitionError, type ScenarioChoice, type ScenarioDefinition } from './scenarios/catalog.js';
 export type { CintErrorBody, InvalidParam } from './cint/errors.js';

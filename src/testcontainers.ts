@@ -15,7 +15,7 @@ import { request as httpRequest, type IncomingMessage, type RequestOptions } fro
 import { request as httpsRequest } from 'node:https';
 import { resolve } from 'node:path';
 import type { DeliveryListFilter, NextDeliveryFilter } from './control.js';
-import type { JournalEntry, JournalFilter } from './journal/journal.js';
+import type { CountFilter, JournalEntry, JournalFilter } from './journal/journal.js';
 import type { ScenarioChoice, ScenarioDefinition } from './scenarios/catalog.js';
 import type { JobTimingChangeData } from './sessions/clock.js';
 import type { FieldingChange, FieldingView } from './sessions/simulator.js';
@@ -42,7 +42,7 @@ export interface TokenRequest {
 
 /** Which journal entries: the admin API's filters (operation, status, fault, method, limit). */
 export type JournalQuery = JournalFilter;
-export type { DeliveryView, FieldingChange, FieldingView, JobTimingChangeData, JournalEntry, ScenarioChoice };
+export type { CountFilter, DeliveryView, FieldingChange, FieldingView, JobTimingChangeData, JournalEntry, ScenarioChoice };
 /** Which deliveries deliveries() lists: of one webhook, event type or status; `limit` of them, newest first. */
 export type DeliveryQuery = Omit<DeliveryListFilter, 'clientId'>;
 /** What nextDelivery() waits for: the first delivery after `after`, of that webhook and type; `timeoutMs` 5000 unless given. */
@@ -199,7 +199,7 @@ export class StartedCintMockContainer extends AbstractStartedContainer {
   }
 
   /** How many requests a session made, e.g. count('ci', { operation: 'create_project', status: 503 }). */
-  async count(session: string, query: Pick<JournalQuery, 'operation' | 'status' | 'fault'> = {}): Promise<number> {
+  async count(session: string, query: CountFilter = {}): Promise<number> {
     const body = await this.admin('GET', `/sessions/${encodeURIComponent(session)}/counts${queryString(query)}`);
     return (JSON.parse(body) as { count: number }).count;
   }

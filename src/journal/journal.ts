@@ -36,6 +36,9 @@ export interface JournalFilter {
   limit?: number | undefined;
 }
 
+/** What count() counts by: the journal's filters but for method and limit (counts are kept by operation, status and fault). */
+export type CountFilter = Pick<JournalFilter, 'operation' | 'status' | 'fault'>;
+
 /** A count of requests: by operation ('' for none) and status, and by the fault their answer met, if any. */
 export interface JournalCount {
   operation: string;
@@ -158,7 +161,7 @@ export class Journal {
   }
 
   /** How many requests matched, over the session's whole life (not only the entries kept). */
-  count(filter: Pick<JournalFilter, 'operation' | 'status' | 'fault'> = {}): number {
+  count(filter: CountFilter = {}): number {
     let total = 0;
     if (filter.fault !== undefined) {
       for (const { operation, status, fault, count } of this.faulted) {
