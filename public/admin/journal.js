@@ -184,7 +184,6 @@ function renderEntry(entry, open) {
 
 function keep(entry, selected) {
   if (selected.operation === NO_OPERATION && entry.operation !== null) return false;
-  if (selected.status === FAULT) return entry.fault !== undefined;
   const range = STATUS_CLASSES[selected.status];
   return !range || (entry.status >= range[0] && entry.status <= range[1]);
 }
