@@ -17,6 +17,7 @@ import { durationMs, idleMs } from './sessions/clock.js';
 import { ScenarioCatalog } from './scenarios/catalog.js';
 import { requestContext } from './hooks/context.js';
 import { requestLog } from './hooks/request-log.js';
+import { refuseContentCodings } from './hooks/content-encoding.js';
 import { JournalStore } from './journal/journal.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { jwksRoute } from './routes/jwks.js';
@@ -179,6 +180,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.setValidatorCompiler(validatorCompiler);
   registerErrorHandling(app, config.bodyLimitBytes);
   registerJsonParsing(app);
+  // Before any route: every route that takes a body refuses one in a content coding.
+  refuseContentCodings(app);
 
   // Every request: its context (trace headers, draining) and one log line. The Cint API's own pipeline
   // (api/plugin.ts) runs for its routes only.

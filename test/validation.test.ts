@@ -1,6 +1,7 @@
 // Every refusal before a handler runs — headers, JSON, content type, size, routes, path params — is
 // Cint's envelope, never Fastify's default {statusCode, error, message}.
 import assert from 'node:assert/strict';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import type { MockApp } from '../src/app.js';
 import type { ConfigInput } from '../src/config.js';
@@ -120,6 +121,54 @@ describe('request validation', () => {
     });
     // The OAuth route reads forms; the Cint routes do not.
     assertCintError(await createWith(client, { 'content-type': 'application/x-www-form-urlencoded' }, 'name=Form+project'), 415, 'unsupported_media_type_error');
+  });
+
+  it('a body in a content coding is 415 with Accept-Encoding: identity, before anything is done with it', async () => {
+    const client = await clientOf(app);
+    const body = JSON.stringify(projectBody({ name: 'Compressed project' }));
+    const key = client.idempotencyKey();
+    const codings: [string, string | Buffer][] = [['gzip', gzipSync(body)], ['deflate', deflateSync(body)], ['br', brotliCompressSync(body)],
+      // Labelled gzip but sent plain: not taken either.
+      ['gzip', body], ['GZIP, identity', gzipSync(body)], ['identity, gzip', gzipSync(body)]];
+    for (const [coding, payload] of codings) {
+      const response = await createWith(client, { 'content-type': 'application/json', 'content-encoding': coding, 'idempotency-key': key }, payload);
+      assertCintError(response, 415, 'unsupported_media_type_error', {
+        detail: `The 'Content-Encoding' header is set to '${coding}'; send the request body uncompressed, with no 'Content-Encoding' or 'identity'`,
+      });
+      assert.equal(response.headers['accept-encoding'], 'identity');
+      assert.match(String(response.headers.traceparent), /^00-/);
+    }
+    const listed = await app.inject({ method: 'GET', url: projectsUrl(), headers: client.headers() });
+    assert.deepEqual(listed.json().projects, [], 'no project was made');
+    // The key was not spent on a refused body; identity is no coding at all.
+    const plain = await createWith(client, { 'content-type': 'application/json', 'content-encoding': 'identity', 'idempotency-key': key }, body);
+    assert.equal(plain.statusCode, 202, plain.body);
+    assert.equal(plain.headers['idempotent-replayed'], undefined);
+
+    const journal = await app.inject({ method: 'GET', url: `/__admin/sessions/${client.clientId}/journal?operation=create_project` });
+    assert.equal(journal.statusCode, 200, journal.body);
+    assert.deepEqual(journal.json().entries.map((entry: { status: number }) => entry.status), [202, 415, 415, 415, 415, 415, 415]);
+  });
+
+  it('a content coding is refused on every route that takes a body, and ignored on a request without one', async () => {
+    const client = await clientOf(app);
+    const gzipped = gzipSync(JSON.stringify({ client_id: 'gzip-client', client_secret: 's', grant_type: 'client_credentials', audience: 'https://api.cint.com' }));
+    const token = await app.inject({ method: 'POST', url: '/oauth/token', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, payload: gzipped });
+    assertCintError(token, 415, 'unsupported_media_type_error', { detail: /'Content-Encoding' header is set to 'gzip'/ });
+    const admin = await app.inject({
+      method: 'PUT', url: `/__admin/sessions/${client.clientId}/scenario`, headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, payload: gzipSync('{"name":"outage"}'),
+    });
+    assertCintError(admin, 415, 'unsupported_media_type_error', { detail: /'Content-Encoding' header is set to 'gzip'/ });
+    assert.equal(admin.headers['accept-encoding'], 'identity');
+    const long = 'x'.repeat(300);
+    assertCintError(await createWith(client, { 'content-type': 'application/json', 'content-encoding': long }, '{}'), 415, 'unsupported_media_type_error', {
+      detail: `The 'Content-Encoding' header is set to '${'x'.repeat(100)}…'; send the request body uncompressed, with no 'Content-Encoding' or 'identity'`,
+    });
+    const read = await app.inject({ method: 'GET', url: projectsUrl(), headers: client.headers({ 'content-encoding': 'gzip' }) });
+    assert.equal(read.statusCode, 200, read.body);
+    const run = await liveRun(app, client);
+    const pause = await app.inject({ method: 'POST', url: `${run.runUrl}/pause`, headers: client.headers({ 'if-match': run.etag, 'content-encoding': 'gzip' }) });
+    assert.equal(pause.statusCode, 204, pause.body);
   });
 
   it('application/json with a charset is JSON', async () => {
