@@ -195,13 +195,35 @@ describe('request validation', () => {
     const client = await clientOf(app);
     const response = await app.inject({ method: 'GET', url: '/v1/demand/accounts/101/surveys', headers: client.headers() });
     assertCintError(response, 404, 'not_found_error', { detail: 'no route matches GET /v1/demand/accounts/101/surveys' });
-    assertCintError(await app.inject({ method: 'DELETE', url: projectsUrl() }), 404, 'not_found_error');
+    assertCintError(await app.inject({ method: 'GET', url: '/__admin/nothing' }), 404, 'not_found_error', { detail: 'no route matches GET /__admin/nothing' });
   });
 
-  it('HEAD is not an operation of the API: 404 like any method a path does not document, no body', async () => {
+  it('a method a path does not take is 405 method_not_allowed_error with Allow naming the ones it does, not a 404', async () => {
+    const client = await clientOf(app);
+    const project = `${projectsUrl()}/01K40T69E63BHTT9MAJYRBQ8HY`;
+    const pause = `${project}/target-groups/01K40T69E63BHTT9MAJYRBQ8HX/fielding-runs/01K40T69E63BHTT9MAJYRBQ8HW/pause`;
+    const cases: [string, string, string][] = [
+      ['DELETE', projectsUrl(), 'GET, POST'],
+      ['PATCH', project, 'GET, PUT'],
+      ['GET', pause, 'POST'],
+      // A trailing slash and a query do not change the path, as for the routes themselves.
+      ['OPTIONS', `${projectsUrl()}/?page_size=5`, 'GET, POST'],
+      ['GET', '/oauth/token', 'POST'],
+      ['POST', '/__admin/health', 'GET, HEAD'],
+    ];
+    for (const [method, url, allow] of cases) {
+      const response = await app.inject({ method: method as 'GET', url, headers: client.headers() });
+      assertCintError(response, 405, 'method_not_allowed_error', { detail: `${url.split('?')[0]} does not take ${method}; it takes ${allow}` });
+      assert.equal(response.headers.allow, allow, `${method} ${url}`);
+      assert.match(String(response.headers.traceparent), /^00-/);
+    }
+  });
+
+  it('HEAD is not an operation of the API: 405 with Allow like any method a path does not take, no body', async () => {
     const client = await clientOf(app);
     const response = await app.inject({ method: 'HEAD', url: projectsUrl(), headers: client.headers() });
-    assert.equal(response.statusCode, 404);
+    assert.equal(response.statusCode, 405);
+    assert.equal(response.headers.allow, 'GET, POST');
     assert.match(String(response.headers['content-type']), /^application\/json/);
     assert.equal(response.body, '');
   });

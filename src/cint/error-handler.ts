@@ -3,8 +3,9 @@ import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
-  CintError, type CintErrorBody, badRequest, contentTooLarge, envelope, internalError, routeNotFound, unsupportedMediaType,
+  CintError, type CintErrorBody, badRequest, contentTooLarge, envelope, internalError, methodNotAllowed, routeNotFound, unsupportedMediaType,
 } from './errors.js';
+import { RouteMethods } from './route-methods.js';
 import { HEADER_NAMES } from './operations.js';
 import { invalidParamsFrom, type HttpPart } from './validation.js';
 import { SessionFullError } from '../sessions/store.js';
@@ -83,7 +84,14 @@ export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): 
     }
     return sendCintError(reply, asDocumented(cintError, request));
   });
-  app.setNotFoundHandler((request, reply) => sendCintError(reply, routeNotFound(request.method, request.url)));
+  // A path the server has, with a method it does not take there, is a 405 naming the methods it does
+  // take (decision 37): a 404 would tell a client using the wrong method that the resource is gone.
+  const routes = new RouteMethods();
+  routes.watch(app);
+  app.setNotFoundHandler((request, reply) => {
+    const allow = routes.allowed(request.method, request.url);
+    return sendCintError(reply, allow === null ? routeNotFound(request.method, request.url) : methodNotAllowed(request.method, request.url, allow));
+  });
 }
 
 /**

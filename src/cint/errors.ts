@@ -85,6 +85,9 @@ export const notFoundDetail = (param: string) => `${param}: the specified resour
 export const notFound = (param: string) => new CintError(404, notFoundDetail(param));
 export const routeNotFound = (method: string, url: string) =>
   new CintError(404, `no route matches ${method} ${url.split('?')[0]}`);
+/** A path the server has, asked with a method it does not take there: Allow names the ones it does. */
+export const methodNotAllowed = (method: string, url: string, allow: string) =>
+  new CintError(405, `${url.split('?')[0]} does not take ${method}; it takes ${allow}`, { headers: { allow } });
 export const conflict = (detail: string) => new CintError(409, detail);
 export const preconditionFailed = (detail?: string) => new CintError(412, detail);
 export const contentTooLarge = (limit: number) =>
