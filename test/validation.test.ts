@@ -196,6 +196,8 @@ describe('request validation', () => {
     const response = await app.inject({ method: 'GET', url: '/v1/demand/accounts/101/surveys', headers: client.headers() });
     assertCintError(response, 404, 'not_found_error', { detail: 'no route matches GET /v1/demand/accounts/101/surveys' });
     assertCintError(await app.inject({ method: 'GET', url: '/__admin/nothing' }), 404, 'not_found_error', { detail: 'no route matches GET /__admin/nothing' });
+    const deep = `${projectsUrl()}/${'01K40T69E63BHTT9MAJYRBQ8HY/'.repeat(40)}`;
+    assertCintError(await app.inject({ method: 'DELETE', url: deep }), 404, 'not_found_error', { detail: `no route matches DELETE ${deep}` });
   });
 
   it('a method a path does not take is 405 method_not_allowed_error with Allow naming the ones it does, not a 404', async () => {

@@ -10,7 +10,10 @@ interface PathMethods {
 
 export class RouteMethods {
   private readonly byPath = new Map<string, Set<string>>();
-  private matchers: PathMethods[] | null = null;
+  /** The paths' matchers by their number of segments (a path with a `*` under -1, tried for every request). */
+  private matchers: Map<number, PathMethods[]> | null = null;
+  /** The most segments a route's path has: a request's path is counted no further. */
+  private deepest = 0;
 
   /** Notes every route registered on `app` (and its plugins) from now on. */
   watch(app: FastifyInstance): void {
@@ -33,16 +36,35 @@ export class RouteMethods {
   allowed(method: string, url: string): string | null {
     const queryAt = url.indexOf('?');
     const path = queryAt === -1 ? url : url.slice(0, queryAt);
+    const matchers = (this.matchers ??= this.compile());
     const methods = new Set<string>();
-    for (const matcher of (this.matchers ??= this.compile())) {
-      if (matcher.pattern.test(path)) for (const method of matcher.methods) methods.add(method);
+    for (const candidates of [matchers.get(segmentsOf(path, this.deepest + 1)), matchers.get(-1)]) {
+      for (const matcher of candidates ?? []) {
+        if (matcher.pattern.test(path)) for (const each of matcher.methods) methods.add(each);
+      }
     }
     return methods.size === 0 || methods.has(method) ? null : [...methods].sort().join(', ');
   }
 
-  private compile(): PathMethods[] {
-    return [...this.byPath].map(([url, methods]) => ({ pattern: patternOf(url), methods }));
+  private compile(): Map<number, PathMethods[]> {
+    const matchers = new Map<number, PathMethods[]>();
+    for (const [url, methods] of this.byPath) {
+      const key = url.includes('*') ? -1 : segmentsOf(url, Infinity);
+      this.deepest = Math.max(this.deepest, key);
+      let list = matchers.get(key);
+      if (!list) matchers.set(key, (list = []));
+      list.push({ pattern: patternOf(url), methods });
+    }
+    return matchers;
   }
+}
+
+/** How many slashes a path has, a trailing one left out (the router ignores it), counted up to `most`. */
+function segmentsOf(path: string, most: number): number {
+  let count = 0;
+  const end = path.endsWith('/') ? path.length - 1 : path.length;
+  for (let at = path.indexOf('/'); at !== -1 && at < end && count < most; at = path.indexOf('/', at + 1)) count += 1;
+  return count;
 }
 
 /** A route's path as a regular expression: a `:param` is one segment, `*` anything; a trailing slash is ignored, as the router ignores it. */
