@@ -200,6 +200,29 @@ describe('request validation', () => {
     assertCintError(await app.inject({ method: 'DELETE', url: deep }), 404, 'not_found_error', { detail: `no route matches DELETE ${deep}` });
   });
 
+  it('an unknown route near one the server has names it: no /v1, letters\' case, one segment\'s typo', async () => {
+    const client = await clientOf(app);
+    const project = `${projectsUrl()}/01K40T69E63BHTT9MAJYRBQ8HY`;
+    const cases: [string, string, string][] = [
+      ['GET', '/demand/accounts/101/projects?page_size=5', projectsUrl()],
+      ['GET', '/V1/Demand/Accounts/101/Projects', projectsUrl()],
+      ['GET', `${projectsUrl().replace('projects', 'project')}/01K40T69E63BHTT9MAJYRBQ8HY`, project],
+      ['POST', `${project}/targetgroups`, `${project}/target-groups`],
+      ['GET', '/v1/countrie', '/v1/countries'],
+      ['POST', '/oauth/tokens', '/oauth/token'],
+      ['GET', '/__admin/sesions', '/__admin/sessions'],
+    ];
+    for (const [method, url, meant] of cases) {
+      const response = await app.inject({ method: method as 'GET', url, headers: client.headers() });
+      assertCintError(response, 404, 'not_found_error', { detail: `no route matches ${method} ${url.split('?')[0]}; did you mean ${meant}?` });
+    }
+    // Two typos, or one too far from any route's segment, are not guessed at.
+    for (const url of [`${projectsUrl().replace('projects', 'project')}/01K40T69E63BHTT9MAJYRBQ8HY/targetgroups`, '/v1/demand/accounts/101/surveys', '/v1/x', `/v1/${'countries'.repeat(20)}`]) {
+      const response = await app.inject({ method: 'GET', url, headers: client.headers() });
+      assertCintError(response, 404, 'not_found_error', { detail: `no route matches GET ${url}` });
+    }
+  });
+
   it('a method a path does not take is 405 method_not_allowed_error with Allow naming the ones it does, not a 404', async () => {
     const client = await clientOf(app);
     const project = `${projectsUrl()}/01K40T69E63BHTT9MAJYRBQ8HY`;

@@ -85,12 +85,15 @@ export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): 
     return sendCintError(reply, asDocumented(cintError, request));
   });
   // A path the server has, with a method it does not take there, is a 405 naming the methods it does
-  // take (decision 37): a 404 would tell a client using the wrong method that the resource is gone.
+  // take (decision 37): a 404 would tell a client using the wrong method that the resource is gone. A
+  // path it does not have is a 404 that names the path meant, when one is near (decision 183).
   const routes = new RouteMethods();
   routes.watch(app);
   app.setNotFoundHandler((request, reply) => {
     const allow = routes.allowed(request.method, request.url);
-    return sendCintError(reply, allow === null ? routeNotFound(request.method, request.url) : methodNotAllowed(request.method, request.url, allow));
+    return sendCintError(reply, allow === null
+      ? routeNotFound(request.method, request.url, routes.nearest(request.url))
+      : methodNotAllowed(request.method, request.url, allow));
   });
 }
 

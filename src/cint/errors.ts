@@ -83,8 +83,8 @@ export const forbidden = (detail?: string) => new CintError(403, detail);
 /** Cint names the path parameter that found nothing: "project_id: the specified resource was not found". */
 export const notFoundDetail = (param: string) => `${param}: the specified resource was not found`;
 export const notFound = (param: string) => new CintError(404, notFoundDetail(param));
-export const routeNotFound = (method: string, url: string) =>
-  new CintError(404, `no route matches ${method} ${url.split('?')[0]}`);
+export const routeNotFound = (method: string, url: string, meant?: string | null) =>
+  new CintError(404, `no route matches ${method} ${url.split('?')[0]}${meant ? `; did you mean ${meant}?` : ''}`);
 /** A path the server has, asked with a method it does not take there: Allow names the ones it does. */
 export const methodNotAllowed = (method: string, url: string, allow: string) =>
   new CintError(405, `${url.split('?')[0]} does not take ${method}; it takes ${allow}`, { headers: { allow } });

@@ -1,12 +1,19 @@
-// Which methods each of the server's paths takes, so a request with a method its path does not take is
-// told so (405 with Allow) rather than that nothing is there (decision 37). Every route is noted as it is
-// registered; the matchers are made at the first request that needs them, after the last route.
+// The server's paths, for the answers of requests no route took: a method the path does not take is told
+// so (405 with Allow) rather than that nothing is there (decision 37), and a path with a slip in it (no
+// `/v1`, "project" for "projects") is answered with the path meant (decision 183). Every route is noted
+// as it is registered; the matchers are made at the first request that needs them, after the last route.
 import type { FastifyInstance } from 'fastify';
+import { editDistance } from '../scenarios/validate.js';
 
 interface PathMethods {
   readonly pattern: RegExp;
+  /** The route's path split at its slashes: a `:param` matches any segment. */
+  readonly segments: readonly string[];
   readonly methods: Set<string>;
 }
+
+/** Segments longer than this are not compared for a typo: no route's literal segment is near that long. */
+const LONGEST_TYPO = 64;
 
 export class RouteMethods {
   private readonly byPath = new Map<string, Set<string>>();
@@ -34,29 +41,82 @@ export class RouteMethods {
    * or when one with the request's method does (a route that found nothing of its own, a static file say).
    */
   allowed(method: string, url: string): string | null {
-    const queryAt = url.indexOf('?');
-    const path = queryAt === -1 ? url : url.slice(0, queryAt);
-    const matchers = (this.matchers ??= this.compile());
-    const methods = new Set<string>();
-    for (const candidates of [matchers.get(segmentsOf(path, this.deepest + 1)), matchers.get(-1)]) {
-      for (const matcher of candidates ?? []) {
-        if (matcher.pattern.test(path)) for (const each of matcher.methods) methods.add(each);
-      }
-    }
+    const methods = this.methodsOf(pathOf(url));
     return methods.size === 0 || methods.has(method) ? null : [...methods].sort().join(', ');
   }
 
-  private compile(): Map<number, PathMethods[]> {
+  /**
+   * The path a request no route has most likely meant: with `/v1` in front (Cint's base URL ends in it),
+   * or with its letters' case and at most one segment's typo mended against a route's path of as many
+   * segments. Null when none is near enough.
+   */
+  nearest(url: string): string | null {
+    const path = pathOf(url);
+    if (!path.startsWith('/v1/') && this.methodsOf(`/v1${path}`).size > 0) return `/v1${path}`;
+    const segments = path.replace(/\/$/, '').split('/');
+    let best: string | null = null;
+    let bestDistance = Infinity;
+    for (const route of this.compiled().get(segments.length - 1) ?? []) {
+      const mended = mend(segments, route.segments);
+      if (mended && mended.distance < bestDistance) {
+        best = mended.path;
+        bestDistance = mended.distance;
+      }
+    }
+    return best;
+  }
+
+  private methodsOf(path: string): Set<string> {
+    const matchers = this.compiled();
+    const methods = new Set<string>();
+    for (const candidates of [matchers.get(segmentsOf(path, this.deepest + 1)), matchers.get(-1)]) {
+      for (const matcher of candidates ?? []) {
+        if (matcher.pattern.test(path)) for (const method of matcher.methods) methods.add(method);
+      }
+    }
+    return methods;
+  }
+
+  private compiled(): Map<number, PathMethods[]> {
+    if (this.matchers) return this.matchers;
     const matchers = new Map<number, PathMethods[]>();
     for (const [url, methods] of this.byPath) {
       const key = url.includes('*') ? -1 : segmentsOf(url, Infinity);
       this.deepest = Math.max(this.deepest, key);
       let list = matchers.get(key);
       if (!list) matchers.set(key, (list = []));
-      list.push({ pattern: patternOf(url), methods });
+      list.push({ pattern: patternOf(url), segments: url.replace(/\/$/, '').split('/'), methods });
     }
-    return matchers;
+    return (this.matchers = matchers);
   }
+}
+
+/**
+ * The request's segments with a route's literal ones put in: any number that differ in case only, and
+ * one that differs by a typo (an edit distance of at most a third of the route's segment, and at least 2).
+ */
+function mend(segments: readonly string[], route: readonly string[]): { path: string; distance: number } | null {
+  let distance = 0;
+  let typos = 0;
+  const mended = [...segments];
+  for (let index = 0; index < route.length; index += 1) {
+    const wanted = route[index]!;
+    const given = segments[index]!;
+    if (wanted.startsWith(':') || wanted === given) continue;
+    mended[index] = wanted;
+    if (wanted.toLowerCase() === given.toLowerCase()) continue;
+    typos += 1;
+    if (typos > 1 || given.length > LONGEST_TYPO) return null;
+    const most = Math.max(2, Math.floor(wanted.length / 3));
+    distance = editDistance(given.toLowerCase(), wanted.toLowerCase(), most + 1);
+    if (distance > most) return null;
+  }
+  return mended.join('/') === segments.join('/') ? null : { path: mended.join('/'), distance };
+}
+
+function pathOf(url: string): string {
+  const queryAt = url.indexOf('?');
+  return queryAt === -1 ? url : url.slice(0, queryAt);
 }
 
 /** How many slashes a path has, a trailing one left out (the router ignores it), counted up to `most`. */
