@@ -205,6 +205,9 @@ describe('request validation', () => {
     const project = `${projectsUrl()}/01K40T69E63BHTT9MAJYRBQ8HY`;
     const cases: [string, string, string][] = [
       ['GET', '/demand/accounts/101/projects?page_size=5', projectsUrl()],
+      ['GET', '/accounts/101/projects', projectsUrl()],
+      ['GET', '/v1/accounts/101/projects', projectsUrl()],
+      ['GET', '/accounts/101/users', '/v1/accounts/101/users'],
       ['GET', '/V1/Demand/Accounts/101/Projects', projectsUrl()],
       ['GET', `${projectsUrl().replace('projects', 'project')}/01K40T69E63BHTT9MAJYRBQ8HY`, project],
       ['POST', `${project}/targetgroups`, `${project}/target-groups`],

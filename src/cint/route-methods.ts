@@ -46,13 +46,16 @@ export class RouteMethods {
   }
 
   /**
-   * The path a request no route has most likely meant: with `/v1` in front (Cint's base URL ends in it),
-   * or with its letters' case and at most one segment's typo mended against a route's path of as many
-   * segments. Null when none is near enough.
+   * The path a request no route has most likely meant: with the `/v1` or `/v1/demand` it left out (Cint's
+   * base URL ends in `/v1`, and the buyer's paths go on with `/demand`), or with its letters' case and at
+   * most one segment's typo mended against a route's path of as many segments. Null when none is near enough.
    */
   nearest(url: string): string | null {
     const path = pathOf(url);
-    if (!path.startsWith('/v1/') && this.methodsOf(`/v1${path}`).size > 0) return `/v1${path}`;
+    const prefixed = path.startsWith('/v1/') ? [`/v1/demand${path.slice(3)}`] : [`/v1${path}`, `/v1/demand${path}`];
+    for (const candidate of prefixed) if (this.methodsOf(candidate).size > 0) return candidate;
+    // A path deeper than every route's is near none of them.
+    if (segmentsOf(path, this.deepest + 1) > this.deepest) return null;
     const segments = path.replace(/\/$/, '').split('/');
     let best: string | null = null;
     let bestDistance = Infinity;
