@@ -84,11 +84,13 @@ export class RouteMethods {
     if (this.matchers) return this.matchers;
     const matchers = new Map<number, PathMethods[]>();
     for (const [url, methods] of this.byPath) {
-      const key = url.includes('*') ? -1 : segmentsOf(url, Infinity);
+      // Split as nearest() splits a request's path, so a route is filed under the count it looks up.
+      const segments = url.replace(/\/$/, '').split('/');
+      const key = url.includes('*') ? -1 : segments.length - 1;
       this.deepest = Math.max(this.deepest, key);
       let list = matchers.get(key);
       if (!list) matchers.set(key, (list = []));
-      list.push({ pattern: patternOf(url), segments: url.replace(/\/$/, '').split('/'), methods });
+      list.push({ pattern: patternOf(url), segments, methods });
     }
     return (this.matchers = matchers);
   }
