@@ -96,6 +96,10 @@ export const unsupportedMediaType = (contentType: string | undefined) =>
   new CintError(415, contentType
     ? `The 'Content-Type' header is incorrectly set '${contentType}'; use 'application/json'`
     : "The 'Content-Type' header is missing; use 'application/json'");
+/** A request body in a content coding (gzip, deflate, br): read as sent, it is refused (decision 182). */
+export const unsupportedContentEncoding = (coding: string) =>
+  new CintError(415, `The 'Content-Encoding' header is set to '${coding.length > 100 ? `${coding.slice(0, 100)}…` : coding}'; `
+    + "send the request body uncompressed, with no 'Content-Encoding' or 'identity'", { headers: { 'accept-encoding': 'identity' } });
 export const invalidState = (detail: string) => new CintError(422, detail);
 /** Cint's versioning page: no version header is an access question, 403 `required_header_missing`. */
 export const versionHeaderMissing = () => new CintError(403,

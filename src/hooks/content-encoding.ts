@@ -2,7 +2,7 @@
 // `Accept-Encoding: identity` (RFC 9110, 12.5.3), rather than read as JSON it is not (a misleading 400)
 // or, labelled gzip but sent plain, taken. Cint's pages are silent on compressed request bodies (decision 182).
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
-import { CintError } from '../cint/errors.js';
+import { unsupportedContentEncoding } from '../cint/errors.js';
 
 /** Methods whose requests carry a body; the check is added to their routes only, so a GET pays nothing. */
 const WITH_BODY = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -27,9 +27,7 @@ function checkCoding(request: FastifyRequest, _reply: FastifyReply, _payload: un
     done();
     return;
   }
-  const shown = coding.length > 100 ? `${coding.slice(0, 100)}…` : coding;
-  done(new CintError(415, `The 'Content-Encoding' header is set to '${shown}'; send the request body uncompressed, with no 'Content-Encoding' or 'identity'`,
-    { headers: { 'accept-encoding': 'identity' } }));
+  done(unsupportedContentEncoding(coding));
 }
 
 function hasBody(request: FastifyRequest): boolean {
