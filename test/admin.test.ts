@@ -2,6 +2,7 @@
 // the admin token and turning the API off, and the OpenAPI document that describes it.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { createSigner } from 'fast-jwt';
 import type { MockApp } from '../src/app.js';
 import type { JournalEntry } from '../src/journal/journal.js';
 import {
@@ -20,6 +21,11 @@ const journalOf = async (app: MockApp, session: string, query = ''): Promise<Jou
   assert.equal(response.statusCode, 200, response.body);
   return response.json().entries as JournalEntry[];
 };
+
+const now = () => Math.floor(Date.now() / 1000);
+/** A token as the mock signs them (with `secret`: its own, or a forger's), for the claims given. */
+const signed = (secret: string, claims: Record<string, unknown>) =>
+  createSigner({ key: secret, algorithm: 'HS256' })({ iss: 'cint-mock', aud: 'https://api.luc.id', iat: now() - 7200, ...claims });
 
 const getProject = (app: MockApp, client: Client, id: string) =>
   app.inject({ method: 'GET', url: `${projectsUrl()}/${id}`, headers: client.headers() });
@@ -313,6 +319,75 @@ describe('admin API: journal and counts', () => {
     assert.deepEqual((await journalOf(app, bob.clientId)).map((entry) => entry.operation), ['list_account_projects']);
     assert.ok((await journalOf(app, bob.clientId)).every((entry) => entry.session === bob.clientId));
     assert.equal((await admin(app, 'GET', `/sessions/${bob.clientId}/counts?operation=create_project`)).json().count, 0);
+  });
+
+  it('journals a request refused for its token\'s expiry in the session of the client the token names; not a forged token\'s', async () => {
+    const client = await clientOf(app);
+    const expired = signed(app.mock.config.jwtSecret, { client_id: client.clientId, exp: now() - 3600 });
+    const forged = signed('not the mock\'s secret', { client_id: client.clientId, exp: now() + 3600 });
+    const withToken = (token: string | undefined, extra: Record<string, string> = {}) => app.inject({
+      method: 'GET', url: projectsUrl(), headers: { 'cint-api-version': '2025-12-18', ...(token ? { authorization: `Bearer ${token}` } : {}), ...extra },
+    });
+    const late = await withToken(expired);
+    assertCintError(late, 401, 'authorization_error', { detail: 'the bearer token has expired; request a new one' });
+    assertCintError(await withToken(forged), 401, 'authorization_error', { detail: 'the bearer token signature is invalid' });
+    assertCintError(await withToken(undefined), 401, 'authorization_error');
+    // The client gets a new token and tries again: the journal shows both, the refusal first.
+    const again = await app.inject({ method: 'GET', url: projectsUrl(), headers: client.headers() });
+    assert.equal(again.statusCode, 200, again.body);
+    // A session the client names is its own, refusal or not.
+    assertCintError(await withToken(expired, { 'x-mock-session': 'retry-test' }), 401, 'authorization_error');
+
+    const entries = await journalOf(app, client.clientId);
+    assert.deepEqual(entries.map((entry) => [entry.operation, entry.status, entry.session]), [
+      ['list_account_projects', 200, client.clientId],
+      ['list_account_projects', 401, client.clientId],
+    ]);
+    assert.equal(entries[1]!.response_body, late.body);
+    assert.equal(entries[1]!.path, projectsUrl());
+    assert.deepEqual((await admin(app, 'GET', `/sessions/${client.clientId}/counts`)).json().by_operation, { list_account_projects: { 200: 1, 401: 1 } });
+    const named = await admin(app, 'GET', `/sessions/retry-test/journal?client_id=${client.clientId}`);
+    assert.deepEqual((named.json().entries as JournalEntry[]).map((entry) => [entry.session, entry.status]), [['retry-test', 401]]);
+  });
+
+  it('journals a request no route takes (404, 405) in its client\'s session when it was meant for the Cint API', async () => {
+    const client = await clientOf(app);
+    const typo = await app.inject({ method: 'GET', url: `/v1/demand/accounts/101/projectz?page_size=5`, headers: client.headers() });
+    assertCintError(typo, 404, 'not_found_error', { detail: 'no route matches GET /v1/demand/accounts/101/projectz; did you mean /v1/demand/accounts/101/projects?' });
+    const wrongMethod = await app.inject({ method: 'DELETE', url: projectsUrl(), headers: client.headers() });
+    assertCintError(wrongMethod, 405, 'method_not_allowed_error');
+    const noVersion = await app.inject({ method: 'GET', url: '/demand/accounts/101/projects', headers: client.headers() });
+    assertCintError(noVersion, 404, 'not_found_error', { detail: 'no route matches GET /demand/accounts/101/projects; did you mean /v1/demand/accounts/101/projects?' });
+    // Not the Cint API's: a path nowhere near it, and one under /__admin.
+    assertCintError(await app.inject({ method: 'GET', url: '/favicon.ico', headers: client.headers() }), 404, 'not_found_error');
+    assertCintError(await app.inject({ method: 'GET', url: '/__admin/nothing-here', headers: client.headers() }), 404, 'not_found_error');
+    // Without a token that names a client, nobody's journal gets it.
+    assertCintError(await app.inject({ method: 'GET', url: '/v1/demand/accounts/101/projectz' }), 404, 'not_found_error');
+    const forged = signed('not the mock\'s secret', { client_id: client.clientId, exp: now() + 3600 });
+    assertCintError(await app.inject({ method: 'GET', url: '/v1/nowhere', headers: { authorization: `Bearer ${forged}` } }), 404, 'not_found_error');
+    // An X-Mock-Session that is no session's name: the 404 alone.
+    assertCintError(await app.inject({ method: 'GET', url: '/v1/nowhere', headers: client.headers({ 'x-mock-session': 'not a name!' }) }), 404, 'not_found_error');
+    // A token refused for its expiry still names its client.
+    const expired = signed(app.mock.config.jwtSecret, { client_id: client.clientId, exp: now() - 3600 });
+    const late = await app.inject({ method: 'GET', url: '/v1/nowhere', headers: { authorization: `Bearer ${expired}` } });
+    assertCintError(late, 404, 'not_found_error', { detail: 'no route matches GET /v1/nowhere' });
+
+    const entries = await journalOf(app, client.clientId);
+    assert.deepEqual(entries.map((entry) => [entry.operation, entry.method, entry.path, entry.status, entry.session]), [
+      [null, 'GET', '/v1/nowhere', 404, client.clientId],
+      [null, 'GET', '/demand/accounts/101/projects', 404, client.clientId],
+      [null, 'DELETE', projectsUrl(), 405, client.clientId],
+      [null, 'GET', '/v1/demand/accounts/101/projectz', 404, client.clientId],
+    ]);
+    assert.deepEqual(entries.map((entry) => entry.response_body), [late.body, noVersion.body, wrongMethod.body, typo.body]);
+    assert.deepEqual(entries[3]!.query, { page_size: '5' });
+    assert.deepEqual((await admin(app, 'GET', `/sessions/${client.clientId}/counts`)).json().by_operation, { '(none)': { 404: 3, 405: 1 } });
+    assert.deepEqual((await journalOf(app, client.clientId, '?status=405')).map((entry) => entry.method), ['DELETE']);
+    // The counts' name for no operation picks them out, as an operation id does.
+    assert.equal((await journalOf(app, client.clientId, '?operation=(none)')).length, 4);
+    await app.inject({ method: 'GET', url: projectsUrl(), headers: client.headers() });
+    assert.equal((await admin(app, 'GET', `/sessions/${client.clientId}/counts?operation=(none)&status=404`)).json().count, 3);
+    assert.equal((await admin(app, 'GET', `/sessions/${client.clientId}/counts?operation=list_account_projects`)).json().count, 1);
   });
 
   it('keeps at most journalBytes of entries per session, the oldest dropped first, while counts stay exact', async () => {

@@ -10,7 +10,11 @@ export interface Identity {
   accounts: readonly number[] | null;
 }
 
-export type AuthOutcome = { ok: true; identity: Identity | null } | { ok: false; detail: string; expired?: boolean };
+/**
+ * A refused token's outcome names the client it was issued to when that much is certain: its signature
+ * passed and a claim (its expiry, its audience…) did not. A token whose signature failed names no one.
+ */
+export type AuthOutcome = { ok: true; identity: Identity | null } | { ok: false; detail: string; expired?: boolean; identity?: Identity };
 
 /** An Authorization header that passed, with its outcome and when its token expires (seconds). */
 interface Accepted { authorization: string; outcome: AuthOutcome; expiresAt: number }
@@ -35,6 +39,11 @@ export const AUDIENCES = ['https://api.luc.id', 'https://api.cint.com'] as const
 export const CLOCK_TOLERANCE_SECONDS = 60;
 /** How many accepted Authorization headers are remembered (a plain map: reading it is on every request's path). */
 const ACCEPTED_LIMIT = 1000;
+
+/** The refusals fast-jwt makes only after a token's signature passed (the claims' checks). */
+const REFUSED_AFTER_SIGNATURE: ReadonlySet<string> = new Set([
+  TokenError.codes.expired, TokenError.codes.inactive, TokenError.codes.missingRequiredClaim, TokenError.codes.invalidClaimValue, TokenError.codes.invalidClaimType,
+]);
 
 /** A token the mock will not take, with the detail its 401 gives. */
 class ClaimError extends Error {}
@@ -118,7 +127,27 @@ export class TokenService {
       }
       return { ok: true, identity };
     } catch (error) {
-      return { ok: false, detail: describeTokenError(error, this.config.tokenAlgorithm), ...(error instanceof TokenError && error.code === TokenError.codes.expired ? { expired: true } : {}) };
+      const identity = this.signedBy(token, error);
+      return {
+        ok: false,
+        detail: describeTokenError(error, this.config.tokenAlgorithm),
+        ...(error instanceof TokenError && error.code === TokenError.codes.expired ? { expired: true } : {}),
+        ...(identity ? { identity } : {}),
+      };
+    }
+  }
+
+  /**
+   * The client a refused token was still issued to: fast-jwt checks the signature before any claim, so a
+   * token refused for a claim (or by checkClaims, after verify) is one of the mock's, or in decode mode
+   * as much as any token is. Its client's journal gets the refusal; nobody's gets a forged token's.
+   */
+  private signedBy(token: string, error: unknown): Identity | null {
+    if (!(error instanceof ClaimError || (error instanceof TokenError && REFUSED_AFTER_SIGNATURE.has(error.code)))) return null;
+    try {
+      return identityOf(this.decode(token) as Record<string, unknown>);
+    } catch {
+      return null;
     }
   }
 

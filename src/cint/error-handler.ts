@@ -9,6 +9,7 @@ import { RouteMethods } from './route-methods.js';
 import { HEADER_NAMES } from './operations.js';
 import { invalidParamsFrom, type HttpPart } from './validation.js';
 import { SessionFullError } from '../sessions/store.js';
+import { journalUnrouted } from '../hooks/unrouted.js';
 import { storeUnavailable, StoreUnavailableError } from '../sessions/unavailable.js';
 
 export function sendCintError(reply: FastifyReply, error: CintError): FastifyReply {
@@ -91,9 +92,13 @@ export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): 
   routes.watch(app);
   app.setNotFoundHandler((request, reply) => {
     const allow = routes.allowed(request.method, request.url);
-    return sendCintError(reply, allow === null
-      ? routeNotFound(request.method, request.url, routes.nearest(request.url))
-      : methodNotAllowed(request.method, request.url, allow));
+    const meant = allow === null ? routes.nearest(request.url) : null;
+    const error = allow === null ? routeNotFound(request.method, request.url, meant) : methodNotAllowed(request.method, request.url, allow);
+    // Serialized here, once: the client's journal keeps the answer as sent.
+    const text = JSON.stringify(error.body);
+    const journaled = journalUnrouted(app, request, error, text, meant);
+    if (journaled === undefined) return sendEnvelope(reply, error.status, text, error.headers);
+    return journaled.then(() => sendEnvelope(reply, error.status, text, error.headers));
   });
 }
 

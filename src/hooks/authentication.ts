@@ -1,16 +1,16 @@
 // Authentication (401) and account access (403) for Cint routes; also picks the request's session.
 import { createHash } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Identity } from '../auth/tokens.js';
-import { badRequest, forbidden, unauthorized } from '../cint/errors.js';
+import { badRequest, forbidden, unauthorized, type CintError } from '../cint/errors.js';
 import { settle } from '../sessions/clock.js';
+import type { Session } from '../sessions/store.js';
 import { checked } from './checked.js';
 
 export const SESSION_HEADER = 'x-mock-session';
 const SESSION_NAME = /^[A-Za-z0-9._:@-]{1,128}$/;
 
 export function authentication(app: FastifyInstance): void {
-  const shareNamed = app.mock.config.shareNamedSessions;
   const expiredStatus = app.mock.config.expiredTokenStatus;
   const shared = app.mock.shared !== null;
   app.addHook('onRequest', checked((request) => {
@@ -31,29 +31,17 @@ export function authentication(app: FastifyInstance): void {
       if (!outcome.ok) {
         // Cint's pages disagree on an expired token (401 on the status page, 403 on the auth page):
         // 401 unless the instance is set to answer 403 (expiredTokenStatus), so clients can meet both.
-        if (outcome.expired && expiredStatus === 403) throw forbidden();
-        throw unauthorized(outcome.detail);
+        const refused = outcome.expired && expiredStatus === 403 ? forbidden() : unauthorized(outcome.detail);
+        // A token refused for a claim (expired, say) still says whose it is: the refusal goes in that
+        // client's journal, where a test of re-authentication looks for it (decision 184); the session
+        // is named, not used: no request counted, its clock not moved on.
+        if (outcome.identity) pickSession(app, request, outcome.identity.clientId, refused);
+        throw refused;
       }
       identity = outcome.identity;
     }
     request.cint.identity = identity;
-
-    // A client's sessions are its own: the default one is named by its client id, and a name it gives in
-    // X-Mock-Session is scoped inside its client id, so another client naming the same session gets its
-    // own. Shared by name only without a token (auth off) or when the instance says so.
-    const named = request.headers[SESSION_HEADER];
-    let owner = identity?.clientId ?? keyOwner;
-    if (named !== undefined) {
-      if (typeof named !== 'string' || !SESSION_NAME.test(named)) {
-        throw badRequest([{ name: 'X-Mock-Session', reason: "'X-Mock-Session' must be 1 to 128 letters, digits or . _ : @ -" }]);
-      }
-      request.cint.sessionId = named;
-      if (shareNamed) owner = null;
-    } else {
-      request.cint.sessionId = owner ?? 'anonymous';
-    }
-    const session = app.mock.sessions.get(request.cint.sessionId, owner);
-    request.cint.session = session;
+    const session = pickSession(app, request, identity?.clientId ?? keyOwner);
     // With a shared store, hooks/shared.ts does this once the session is this request's.
     if (!shared) {
       session.requestCount += 1;
@@ -66,4 +54,28 @@ export function authentication(app: FastifyInstance): void {
       throw forbidden(`you don't have the right permissions to perform this operation: the token does not grant account ${account}`);
     }
   }));
+}
+
+/**
+ * Picks the request's session as the client owning it names it, and puts it in the request's context. A
+ * client's sessions are its own: the default one is named by its client id, and a name it gives in
+ * X-Mock-Session is scoped inside its client id, so another client naming the same session gets its own.
+ * Shared by name only without a token (auth off) or when the instance says so. A name that is not one is
+ * a 400, or, for a request already refused (`refused`), that refusal without a session.
+ */
+export function pickSession(app: FastifyInstance, request: FastifyRequest, clientId: string | null, refused?: CintError): Session {
+  const named = request.headers[SESSION_HEADER];
+  let owner = clientId;
+  if (named !== undefined) {
+    if (typeof named !== 'string' || !SESSION_NAME.test(named)) {
+      throw refused ?? badRequest([{ name: 'X-Mock-Session', reason: "'X-Mock-Session' must be 1 to 128 letters, digits or . _ : @ -" }]);
+    }
+    request.cint.sessionId = named;
+    if (app.mock.config.shareNamedSessions) owner = null;
+  } else {
+    request.cint.sessionId = owner ?? 'anonymous';
+  }
+  const session = app.mock.sessions.get(request.cint.sessionId, owner);
+  request.cint.session = session;
+  return session;
 }

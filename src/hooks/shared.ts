@@ -43,9 +43,7 @@ export function giveSessionBack(shared: RedisSessions): onSendHookHandler {
     }
     // Made by the journal's onSend hook, before this one.
     if (!shared.holds(session)) {
-      const journaled = request.cint.journaled;
-      if (journaled) shared.journal(session, journaled.entry, journaled.bytes).catch(() => {});
-      done(null, payload);
+      void journalUntaken(shared, request).then(() => done(null, payload));
       return;
     }
     shared.release(session, request.cint.journaled ?? undefined, readsOnly(request)).then(() => done(null, payload), (error: unknown) => {
@@ -54,6 +52,24 @@ export function giveSessionBack(shared: RedisSessions): onSendHookHandler {
       done(null, replaceAnswer(reply, storeUnavailable(error, shared.url)));
     });
   };
+}
+
+/**
+ * Saves the journal entry of a request answered before it took its session (refused at authentication, a
+ * body that is not JSON, a path no route takes), with the session taken and given back as a read: the
+ * entry is in the store before the answer goes out, and a session that only such requests used is stored
+ * like any other, so the admin API finds it. Never rejects: the answer, already an error, stands, and a
+ * warning says the entry was lost.
+ */
+export async function journalUntaken(shared: RedisSessions, request: FastifyRequest): Promise<void> {
+  const { session, journaled } = request.cint;
+  if (!session || !journaled) return;
+  try {
+    await shared.acquire(session);
+    await shared.release(session, journaled, true);
+  } catch (error) {
+    request.log.warn({ request_id: request.id, err: error }, 'a request answered before it took its session could not be journaled in the session store');
+  }
 }
 
 /** Lets the session go while a request waits out a scripted delay, so others (here or elsewhere) are not held up. */

@@ -28,6 +28,7 @@ export interface JournalEntry {
 }
 
 export interface JournalFilter {
+  /** An operation id, or NO_OPERATION. */
   operation?: string | undefined;
   status?: number | undefined;
   /** A fault's name, or 'any': the requests whose answer a scenario fault broke, lost or cut off. */
@@ -46,6 +47,9 @@ export interface JournalCount {
   fault?: string | undefined;
   count: number;
 }
+
+/** How the counts and filters name the requests with no operation (a path no route takes). */
+export const NO_OPERATION = '(none)';
 
 const faultMatches = (fault: string | undefined, wanted: string) => fault !== undefined && (wanted === 'any' || fault === wanted);
 
@@ -151,7 +155,7 @@ export class Journal {
     const limit = filter.limit ?? this.capacity;
     for (let i = this.entriesKept.length - 1; i >= this.head && out.length < limit; i -= 1) {
       const entry = this.entriesKept[i]!;
-      if (filter.operation !== undefined && entry.operation !== filter.operation) continue;
+      if (filter.operation !== undefined && (entry.operation ?? NO_OPERATION) !== filter.operation) continue;
       if (filter.status !== undefined && entry.status !== filter.status) continue;
       if (filter.fault !== undefined && !faultMatches(entry.fault, filter.fault)) continue;
       if (filter.method !== undefined && entry.method !== filter.method.toUpperCase()) continue;
@@ -165,13 +169,13 @@ export class Journal {
     let total = 0;
     if (filter.fault !== undefined) {
       for (const { operation, status, fault, count } of this.faulted) {
-        if ((filter.operation === undefined || operation === filter.operation) && (filter.status === undefined || status === filter.status)
+        if ((filter.operation === undefined || (operation || NO_OPERATION) === filter.operation) && (filter.status === undefined || status === filter.status)
           && faultMatches(fault, filter.fault)) total += count;
       }
       return total;
     }
     for (const [operation, byStatus] of this.counts) {
-      if (filter.operation !== undefined && operation !== filter.operation) continue;
+      if (filter.operation !== undefined && (operation || NO_OPERATION) !== filter.operation) continue;
       for (const [status, value] of byStatus) if (filter.status === undefined || status === filter.status) total += value;
     }
     return total;
@@ -181,7 +185,7 @@ export class Journal {
   summary(): Record<string, Record<string, number>> {
     const out: Record<string, Record<string, number>> = {};
     for (const [operation, byStatus] of this.counts) {
-      const counts = (out[operation || '(none)'] ??= {});
+      const counts = (out[operation || NO_OPERATION] ??= {});
       for (const [status, value] of byStatus) counts[status] = value;
     }
     return out;
@@ -191,7 +195,7 @@ export class Journal {
   faultSummary(): Record<string, Record<string, number>> {
     const out: Record<string, Record<string, number>> = {};
     for (const { operation, fault, count } of this.faulted) {
-      const counts = (out[operation || '(none)'] ??= {});
+      const counts = (out[operation || NO_OPERATION] ??= {});
       counts[fault] = (counts[fault] ?? 0) + count;
     }
     return out;

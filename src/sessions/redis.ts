@@ -76,7 +76,7 @@ for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ARGV[4]) end
 return 1`;
 
 /**
- * A Lua function the scripts that add journal entries share: adds `entry` ("<bytes> <JSON>", its bytes as
+ * A Lua function RELEASE uses: adds `entry` ("<bytes> <JSON>", its bytes as
  * the in-memory journal counts them) to the list `journal` and counts it under `field` of `counts`; keeps
  * at most `size` entries and `maxBytes` of them (in `bytes`), the oldest dropped first, as that journal
  * does; all three live for `idle` ms more. Answers the entries kept.
@@ -103,7 +103,7 @@ end`;
  * client's session forgotten (for room, or idle) takes its scenario choice with it. Answers the version,
  * then each session forgotten for room: 'c' (its client's bound) or 'a' (the store's) and its key. The
  * request's journal entry, when ARGV[11] is one, is added first (KEYS[4] to KEYS[6], ARGV[11] to
- * ARGV[14], as APPEND_JOURNAL's), whether the lock is still held or not: one command, not two.
+ * ARGV[14], as APPEND takes them), whether the lock is still held or not: one command, not two.
  */
 const RELEASE = `
 ${APPEND}
@@ -148,11 +148,6 @@ end
 redis.call('ZADD', KEYS[3], now, key)
 trim(KEYS[3], tonumber(ARGV[6]), 'a')
 return answer`;
-
-/** Adds a journal entry (APPEND: ARGV[1] the entry, ARGV[2] and ARGV[3] the bounds, ARGV[4] its count's field, ARGV[5] the idle timeout). */
-const APPEND_JOURNAL = `
-${APPEND}
-return append(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])`;
 
 /** Keeps a held lock alive while a long request runs. */
 const RENEW = `
@@ -208,7 +203,6 @@ interface SharedRedis extends Redis {
   releaseSession(lock: string, data: string, sessions: string, journal: string, counts: string, bytes: string, token: string, snapshot: string, idleMs: number, now: number,
     key: string, maxSessions: number, prefix: string, clientId: string, maxPerClient: number, requestCount: number,
     entry: string, size: number, maxBytes: number, countField: string): Promise<string[] | null>;
-  appendJournal(journal: string, counts: string, bytes: string, entry: string, size: number, maxBytes: number, countField: string, idleMs: number): Promise<number>;
   renewSession(lock: string, token: string, lockMs: number): Promise<number>;
   forgetName(choices: string, name: string): Promise<number>;
   forgetSessions(sessions: string, prefix: string, name: string, key: string): Promise<number>;
@@ -290,7 +284,6 @@ export class RedisSessions {
     this.redis.defineCommand('acquireSession', { numberOfKeys: 5, lua: ACQUIRE });
     this.redis.defineCommand('saveDelivery', { numberOfKeys: 3, lua: SAVE_DELIVERY });
     this.redis.defineCommand('releaseSession', { numberOfKeys: 6, lua: RELEASE });
-    this.redis.defineCommand('appendJournal', { numberOfKeys: 3, lua: APPEND_JOURNAL });
     this.redis.defineCommand('renewSession', { numberOfKeys: 1, lua: RENEW });
     this.redis.defineCommand('forgetName', { numberOfKeys: 1, lua: FORGET_NAME });
     this.redis.defineCommand('forgetSessions', { numberOfKeys: 1, lua: FORGET_SESSIONS });
@@ -469,11 +462,6 @@ export class RedisSessions {
     } finally {
       hold.endTurn();
     }
-  }
-
-  /** Adds a request's journal entry (kept, with the other instances', as journalSize and journalBytes say). */
-  async journal(session: Session, entry: JournalEntry, bytes: number): Promise<void> {
-    await this.redis.appendJournal(...this.journalKeys(session), ...this.journalArgs(entry, bytes), this.options.idleMs);
   }
 
   /** The keys of a session's journal: its entries, their counts by operation and status, their bytes. */

@@ -1,0 +1,35 @@
+// Requests no route takes (404, 405) go in the journal of the client that sent them, when they were
+// meant for the Cint API and the client is known: a client's typo in a path, or a wrong method, shows
+// on the journal page and in the admin API's counts beside the requests that worked.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { CintError } from '../cint/errors.js';
+import { pickSession } from './authentication.js';
+import { elapsedMs, recordRequest } from './journal.js';
+import { journalUntaken } from './shared.js';
+
+/** A path under the Cint API's /v1: the paths whose requests are a Cint client's. */
+const CINT_PATH = /^\/v1(?:[/?]|$)/;
+
+/**
+ * Journals an unrouted request's answer (`text`, the envelope as sent) in its client's session: the one its
+ * bearer token names (a token refused for a claim, such as its expiry, still names it; a forged one does
+ * not), or with auth off the one X-Mock-Session names, as for a routed request. Only for a path under
+ * /v1, or one whose nearest route is (`meant`); no session is made for a request that names none.
+ */
+export function journalUnrouted(app: FastifyInstance, request: FastifyRequest, error: CintError, text: string, meant: string | null): Promise<void> | undefined {
+  const context = request.cint;
+  if (!context || !(CINT_PATH.test(request.url) || (meant !== null && CINT_PATH.test(meant)))) return undefined;
+  const outcome = app.mock.tokens.authenticate(request.headers.authorization);
+  const identity = outcome.identity ?? null;
+  if (!outcome.ok && identity === null) return undefined;
+  try {
+    pickSession(app, request, identity?.clientId ?? null);
+  } catch {
+    // An X-Mock-Session that names no session: the 404 or 405 is the answer, and no journal gets it.
+    return undefined;
+  }
+  if (request.method !== 'HEAD') context.responseBody = text;
+  recordRequest(app, request, error.status, elapsedMs(request));
+  // With a shared store the entry is saved before the answer goes out, as a routed request's is.
+  return app.mock.shared ? journalUntaken(app.mock.shared, request) : undefined;
+}
