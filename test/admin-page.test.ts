@@ -312,8 +312,20 @@ describe('admin page in headless Chromium', { skip: browserSkip }, () => {
     await linked.waitForFunction(() => document.querySelectorAll('#journal details.entry').length === 2);
     assert.equal(await linked.locator('#filter-operation').inputValue(), 'get_project_by_id');
     assert.equal(await linked.locator('#filter-status').inputValue(), '200');
-    assert.deepEqual(problems, []);
     await linked.context().close();
+
+    // A path no route has is journaled with no operation: '(none)' in the operation filter picks it out.
+    const typo = await get(mock, '/v1/demand/accounts/101/projectz', mock.headers('browser-b'));
+    assert.equal(typo.status, 404);
+    await page.selectOption('#filter-status', '');
+    await page.click('#refresh');
+    await page.waitForFunction(() => [...document.querySelectorAll('#filter-operation option')].some((option) => option.getAttribute('value') === '(none)'));
+    await page.selectOption('#filter-operation', '(none)');
+    await page.waitForFunction(() => document.querySelectorAll('#journal details.entry').length === 1);
+    assert.deepEqual(await operations(), ['(none)']);
+    assert.deepEqual(await statuses(), ['404']);
+    assert.match(await rowsOf(page).first().textContent() ?? '', /\/v1\/demand\/accounts\/101\/projectz/);
+    assert.deepEqual(problems, []);
     await page.context().close();
   });
 

@@ -183,7 +183,6 @@ function renderEntry(entry, open) {
 }
 
 function keep(entry, selected) {
-  if (selected.operation === NO_OPERATION && entry.operation !== null) return false;
   const range = STATUS_CLASSES[selected.status];
   return !range || (entry.status >= range[0] && entry.status <= range[1]);
 }
@@ -205,7 +204,8 @@ async function renderSession(selected) {
     return;
   }
   const exactStatus = /^\d{3}$/.test(selected.status) ? selected.status : undefined;
-  const operation = selected.operation && selected.operation !== NO_OPERATION ? selected.operation : undefined;
+  // NO_OPERATION is the admin API's name for the requests no route took, as in its counts.
+  const operation = selected.operation || undefined;
   const [counts, journal] = await Promise.all([
     api(sessionPath(selected.session, '/counts'), who),
     api(sessionPath(selected.session, '/journal'), { ...who, operation, status: exactStatus, fault: selected.status === FAULT ? 'any' : undefined }),
