@@ -2,6 +2,8 @@
 // the admin token and turning the API off, and the OpenAPI document that describes it.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Ajv } from 'ajv';
+import addFormatsImport from 'ajv-formats';
 import { createSigner } from 'fast-jwt';
 import type { MockApp } from '../src/app.js';
 import type { JournalEntry } from '../src/journal/journal.js';
@@ -21,6 +23,10 @@ const journalOf = async (app: MockApp, session: string, query = ''): Promise<Jou
   assert.equal(response.statusCode, 200, response.body);
   return response.json().entries as JournalEntry[];
 };
+
+const addFormats = addFormatsImport as unknown as typeof addFormatsImport.default;
+const ajv = new Ajv({ strict: false });
+addFormats(ajv);
 
 const now = () => Math.floor(Date.now() / 1000);
 /** A token as the mock signs them (with `secret`: its own, or a forger's), for the claims given. */
@@ -657,10 +663,60 @@ describe('admin API: its OpenAPI document', () => {
 
     // Each route's documented status is the one it answers with.
     const documented = (path: string, method: string) => Object.keys(document.paths[path]![method]!.responses);
-    assert.deepEqual(documented('/__admin/sessions', 'get'), ['200']);
-    assert.deepEqual(documented('/__admin/sessions', 'delete'), ['204']);
-    assert.deepEqual(documented('/__admin/sessions/{id}/reset', 'post'), ['204']);
-    assert.deepEqual(documented('/__admin/sessions/{id}', 'delete'), ['204']);
-    assert.deepEqual(documented('/__admin/sessions/{id}/scenario', 'delete'), ['204']);
+    // Its success, then its errors (decision 185): without an admin token no 401 or 403, in memory no 503.
+    const redis = app.mock.shared !== null ? ['503'] : [];
+    assert.deepEqual(documented('/__admin/sessions', 'get'), ['200', ...redis]);
+    assert.deepEqual(documented('/__admin/sessions', 'delete'), ['204', '413', '415', ...redis]);
+    assert.deepEqual(documented('/__admin/sessions/{id}/reset', 'post'), ['204', '400', '413', '415', ...redis]);
+    assert.deepEqual(documented('/__admin/sessions/{id}', 'delete'), ['204', '400', '413', '415', ...redis]);
+    assert.deepEqual(documented('/__admin/sessions/{id}/scenario', 'delete'), ['204', '400', '413', '415', ...redis]);
+    assert.deepEqual(documented('/__admin/sessions/{id}', 'get'), ['200', '400', '404', '409', ...redis]);
+    assert.deepEqual(documented('/__admin/sessions/{id}/deliveries/next', 'get'), ['200', '400', '404', '408', '409', ...redis]);
+  });
+
+  it('documents each route\'s error answers as the envelope it sends: each one produced here is documented and matches', async () => {
+    const guarded = await makeApp({ adminToken: 'admin-secret', bodyLimitBytes: 2048, watchScenarios: false });
+    try {
+      const auth = { authorization: 'Bearer admin-secret' };
+      const document = (await admin(guarded, 'GET', '/openapi.json', undefined, auth)).json() as { paths: Record<string, Record<string, Operation & { responses: Record<string, { content?: { 'application/json': { schema: object } } }> }>> };
+      const alice = await clientOf(guarded);
+      const bob = await clientOf(guarded);
+      // Two clients with a session named 'shared-name': a read of it without client_id is ambiguous.
+      for (const client of [alice, bob]) await guarded.inject({ method: 'GET', url: projectsUrl(), headers: client.headers({ 'x-mock-session': 'shared-name' }) });
+      await guarded.inject({ method: 'GET', url: projectsUrl(), headers: alice.headers() });
+      const asAlice = { authorization: alice.headers().authorization! };
+      const cases: [method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, path: string, status: number, headers?: Record<string, string>, payload?: string][] = [
+        ['GET', '/sessions', '/__admin/sessions', 401],
+        ['GET', '/sessions/nobody-here', '/__admin/sessions/{id}', 404, auth],
+        ['GET', '/sessions/shared-name', '/__admin/sessions/{id}', 409, auth],
+        ['GET', `/sessions/${'x'.repeat(129)}`, '/__admin/sessions/{id}', 400, auth],
+        ['GET', `/sessions/${alice.clientId}/journal?limit=0`, '/__admin/sessions/{id}/journal', 400, auth],
+        ['GET', `/sessions/${alice.clientId}/journal?client_id=${bob.clientId}`, '/__admin/sessions/{id}/journal', 403, asAlice],
+        ['DELETE', '/sessions', '/__admin/sessions', 403, asAlice],
+        ['POST', `/sessions/${alice.clientId}/clock`, '/__admin/sessions/{id}/clock', 400, { ...auth, 'content-type': 'application/json' }, '{"advance":"three days"}'],
+        ['PUT', `/sessions/${alice.clientId}/scenario`, '/__admin/sessions/{id}/scenario', 400, { ...auth, 'content-type': 'application/json' }, '{"scenario":"no-such-scenario"}'],
+        ['PUT', '/sessions/later/scenario', '/__admin/sessions/{id}/scenario', 404, { ...asAlice, 'content-type': 'application/json' }, '{"scenario":"flaky"}'],
+        ['PUT', `/sessions/${alice.clientId}/scenario`, '/__admin/sessions/{id}/scenario', 415, { ...auth, 'content-type': 'text/plain' }, 'flaky'],
+        ['PUT', `/sessions/${alice.clientId}/scenario`, '/__admin/sessions/{id}/scenario', 415, { ...auth, 'content-type': 'application/json', 'content-encoding': 'gzip' }, '{"scenario":"flaky"}'],
+        ['PUT', `/sessions/${alice.clientId}/jobs`, '/__admin/sessions/{id}/jobs', 413, { ...auth, 'content-type': 'application/json' }, JSON.stringify({ polls: 2, padding: 'p'.repeat(3000) })],
+        ['GET', `/sessions/${alice.clientId}/deliveries/next?timeout_ms=0`, '/__admin/sessions/{id}/deliveries/next', 408, auth],
+        ['GET', '/sessions/nobody-here/deliveries/next?timeout_ms=0', '/__admin/sessions/{id}/deliveries/next', 404, auth],
+      ];
+      for (const [method, url, path, status, headers = {}, payload] of cases) {
+        const response = await guarded.inject({ method, url: `/__admin${url}`, headers, ...(payload === undefined ? {} : { payload }) });
+        const where = `${method} ${url}`;
+        assert.equal(response.statusCode, status, `${where}: ${response.body}`);
+        const documented = document.paths[path]?.[method.toLowerCase()]?.responses[String(status)];
+        assert.ok(documented, `${where}: ${status} is not documented for ${method} ${path}`);
+        const validate = ajv.compile(documented.content!['application/json'].schema);
+        assert.ok(validate(response.json()), `${where}: ${response.body} does not match the documented ${status}: ${JSON.stringify(validate.errors)}`);
+      }
+      // A success does not match an error's schema, nor one status's envelope another's.
+      const notFound = ajv.compile(document.paths['/__admin/sessions/{id}']!.get!.responses['404']!.content!['application/json'].schema);
+      assert.equal(notFound((await admin(guarded, 'GET', '/sessions/shared-name', undefined, auth)).json()), false);
+      assert.equal(notFound((await admin(guarded, 'GET', `/sessions/${alice.clientId}`, undefined, auth)).json()), false);
+    } finally {
+      await guarded.close();
+    }
   });
 });

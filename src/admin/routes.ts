@@ -5,6 +5,7 @@
 import swagger from '@fastify/swagger';
 import type { FastifyPluginAsync } from 'fastify';
 import { storeUnavailable } from '../sessions/unavailable.js';
+import { documentErrors } from './document.js';
 import { adminPage } from './page.js';
 import { sharedAdmin } from './shared.js';
 import { scenarioAdminRoutes } from './scenarios.js';
@@ -31,6 +32,7 @@ export const adminRoutes: FastifyPluginAsync = async (app) => {
     const adminToken = config.adminToken;
     // Registered here, @fastify/swagger describes the admin routes only: Cint's API has Cint's document.
     await admin.register(swagger, {
+      transform: documentErrors({ adminToken: Boolean(adminToken), shared: shared !== null }),
       openapi: {
         openapi: '3.0.3',
         info: { title: 'cint-mock admin API', version: '1' },

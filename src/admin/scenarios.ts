@@ -63,6 +63,7 @@ export const scenarioAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => listing(adminClientOf(request)));
 
   app.post('/scenarios/reload', {
+    config: { errors: { 400: 'A scenario file has problems: invalid_params names each file and where; the scenarios loaded before stay.' } },
     schema: { tags, summary: 'Read the scenario folders again now; on any problem the scenarios in use stay', response: { 200: ScenarioList } },
   }, async () => {
     const outcome = await catalog.reload();
@@ -79,6 +80,13 @@ export const scenarioAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => ({ session: request.params.id, ...catalog.choiceOf(request.params.id, request.query.client_id) }));
 
   app.put('/sessions/:id/scenario', {
+    config: {
+      errors: {
+        400: 'The body is not valid, names no loaded scenario, or sends a scenario with problems: invalid_params names each.',
+        404: 'With a client\'s token: that client has no session of that name yet.',
+        413: 'The body is larger than the server accepts, or the scenarios sent for sessions would take more than inlineScenarioBytes allows.',
+      },
+    },
     schema: {
       tags,
       summary: 'Choose the scenario for a session (null: the realistic behaviour), or send its rules; its progress starts afresh',

@@ -12,3 +12,7 @@ export const SessionQuery = Type.Object({
 
 /** Documents a 204 as such: without it @fastify/swagger would describe the route as a 200. */
 export const NoContent = Type.Null({ description: 'Done; no body' });
+
+/** The error answers of a route that reads one session (admin/document.ts puts them in the document). */
+export const AMBIGUOUS = { 409: 'Several clients use that session name: give client_id.' } as const;
+export const ONE_SESSION = { 404: 'No session of that name (of that client, with client_id) yet: a session starts with its first request.', ...AMBIGUOUS } as const;

@@ -6,7 +6,7 @@ import { changeFielding, clockOf, jobTimingView, moveClock, setJobTiming, type C
 import { FieldingSettingsError, FieldingSettingsSchema, fieldingView, type FieldingChange } from '../sessions/simulator.js';
 import { AmbiguousSessionError, summaryOf, type Session, type SessionStore } from '../sessions/store.js';
 import { FAULTS } from '../scenarios/schema.js';
-import { NoContent, SessionParams, SessionQuery } from './schemas.js';
+import { AMBIGUOUS, NoContent, ONE_SESSION, SessionParams, SessionQuery } from './schemas.js';
 import { adminClientOf } from './token.js';
 
 const SessionSummary = Type.Object({
@@ -102,6 +102,7 @@ export const sessionAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.get('/sessions/:id', {
+    config: { errors: ONE_SESSION },
     schema: { tags, summary: "A session's summary", params: SessionParams, querystring: SessionQuery, response: { 200: SessionSummary } },
   }, async (request) => {
     return summary(existingSession(sessions, request.params.id, request.query.client_id));
@@ -129,6 +130,7 @@ export const sessionAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.get('/sessions/:id/journal', {
+    config: { errors: AMBIGUOUS },
     schema: {
       tags, summary: "The session's requests, newest first", params: SessionParams, querystring: JournalQuery,
       response: { 200: Type.Object({ entries: Type.Array(JournalEntry) }) },
@@ -147,6 +149,7 @@ export const sessionAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   ]);
 
   app.get('/sessions/:id/clock', {
+    config: { errors: ONE_SESSION },
     schema: { tags, summary: "The session's clock: what time it is for its runs", params: SessionParams, querystring: SessionQuery, response: { 200: Clock } },
   }, async (request) => {
     const session = existingSession(sessions, request.params.id, request.query.client_id);
@@ -154,6 +157,7 @@ export const sessionAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.post('/sessions/:id/clock', {
+    config: { errors: ONE_SESSION },
     schema: {
       tags, summary: "Move the session's clock: {advance: 'P1D'}, {set: '2030-01-31T12:00:00Z'} or {reset: true}; runs whose end has come complete",
       params: SessionParams, querystring: SessionQuery, body: ClockChangeBody, response: { 200: Clock },
@@ -184,6 +188,7 @@ export const sessionAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   ]);
 
   app.get('/sessions/:id/jobs', {
+    config: { errors: ONE_SESSION },
     schema: { tags, summary: "How long the session's jobs stay Processing", params: SessionParams, querystring: SessionQuery, response: { 200: JobTimingView } },
   }, async (request) => {
     const session = existingSession(sessions, request.params.id, request.query.client_id);
@@ -191,6 +196,7 @@ export const sessionAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.put('/sessions/:id/jobs', {
+    config: { errors: ONE_SESSION },
     schema: {
       tags, summary: "Set how long the session's jobs stay Processing: {polls: 2, duration: 'PT30S'}, or {reset: true} for the instance's",
       params: SessionParams, querystring: SessionQuery, body: JobTimingChange, response: { 200: JobTimingView },
@@ -221,10 +227,12 @@ export const sessionAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const fieldingAnswer = (session: Session) => ({ session: session.name, ...fieldingView(session) });
 
   app.get('/sessions/:id/fielding', {
+    config: { errors: ONE_SESSION },
     schema: { tags, summary: "The fielding simulator's rates and seed for the session's live target groups", params: SessionParams, querystring: SessionQuery, response: { 200: FieldingView } },
   }, async (request) => fieldingAnswer(existingSession(sessions, request.params.id, request.query.client_id)));
 
   app.put('/sessions/:id/fielding', {
+    config: { errors: ONE_SESSION },
     schema: {
       tags, summary: "Set how the session's live target groups fill: {starts_per_hour: 60, complete: 0.5, seed: 7} (the rest stay), or {reset: true} for the instance's",
       params: SessionParams, querystring: SessionQuery, body: FieldingChangeBody, response: { 200: FieldingView },
@@ -241,6 +249,7 @@ export const sessionAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.get('/sessions/:id/counts', {
+    config: { errors: AMBIGUOUS },
     schema: {
       tags, summary: 'How many requests the session made, by operation and status, and those whose answer a scenario fault met', params: SessionParams,
       querystring: Type.Object({ ...SessionQuery.properties, operation: Type.Optional(Type.String()), status: JournalQuery.properties.status, fault: FaultFilter }),

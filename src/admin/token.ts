@@ -28,6 +28,9 @@ export const adminRouteOf = (request: FastifyRequest): string => request.routeOp
 /** What a client's token may read besides its own sessions' routes: its sessions' list and the scenarios. */
 const CLIENT_READS = new Set(['/sessions', '/scenarios', '/openapi.json', '/docs/json', '/docs/yaml']);
 
+/** A route besides its own sessions' that a client's token may use: a read of CLIENT_READS. */
+export const clientReads = (method: string, route: string): boolean => method === 'GET' && CLIENT_READS.has(route);
+
 /**
  * An onRequest hook: the admin token reaches everything; a client's valid Cint token reaches the routes
  * of its own sessions (`client_id` is taken to be its own; another's is a 403), its sessions' list and
@@ -49,7 +52,7 @@ export function requireAdminAccess(expected: string, tokens: TokenService) {
         throw forbidden(`a client's token reaches its own sessions only: client_id ${JSON.stringify(query.client_id)} is not the token's (${JSON.stringify(clientId)})`);
       }
       query.client_id = clientId;
-    } else if (request.method !== 'GET' || !CLIENT_READS.has(route)) {
+    } else if (!clientReads(request.method, route)) {
       throw forbidden(`${request.method} /__admin${route} needs the admin token (CINT_MOCK_ADMIN_TOKEN): a client's token reaches its own sessions only`);
     }
     clients.set(request, clientId);

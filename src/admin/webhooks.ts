@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { CintError, conflict, notFound } from '../cint/errors.js';
 import { DELIVERY_STATUSES, DeliveryTimeoutError, deliveryView, TooManyWaitersError } from '../webhooks/delivery.js';
-import { SessionParams, SessionQuery } from './schemas.js';
+import { AMBIGUOUS, ONE_SESSION, SessionParams, SessionQuery } from './schemas.js';
 import { oneSession } from './sessions.js';
 
 const tags = ['webhooks'];
@@ -44,6 +44,7 @@ export const webhookAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { sessions, webhooks } = app.mock;
 
   app.get('/sessions/:id/deliveries', {
+    config: { errors: AMBIGUOUS },
     schema: {
       tags, summary: "The session's webhook deliveries, newest first, each with its attempts",
       params: SessionParams,
@@ -57,6 +58,13 @@ export const webhookAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.get('/sessions/:id/deliveries/next', {
+    config: {
+      errors: {
+        ...ONE_SESSION,
+        408: 'No delivery reached a status asked for within timeout_ms.',
+        409: 'Several clients use that session name (give client_id), or too many requests already wait on the session\'s deliveries.',
+      },
+    },
     schema: {
       tags,
       summary: 'Wait for the next delivery (the first after `after`, of that webhook and type) to be delivered or expired, or to reach one of `status`; 408 after timeout_ms',

@@ -14,5 +14,7 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** A Cint route's operation: hooks/context.ts puts it on the request's context. */
     operation?: Operation;
+    /** An admin route's own error answers, by status, for its OpenAPI document (admin/document.ts). */
+    errors?: Readonly<Record<number, string>>;
   }
 }
