@@ -283,6 +283,9 @@ describe('Cint\'s token request as documented, and the expired-token status', ()
       assertMatchesSpec('list_account_projects', 403, body);
       assertCintError(await listWith(app, 'Bearer not-a-jwt'), 401, 'authorization_error');
       assertCintError(await listWith(app, undefined), 401, 'authorization_error');
+      // The expired token still names its client: the 403 is in that client's journal (decision 184).
+      const journal = await app.inject({ method: 'GET', url: '/__admin/sessions/late/journal' });
+      assert.deepEqual((journal.json().entries as { operation: string; status: number }[]).map((entry) => [entry.operation, entry.status]), [['list_account_projects', 403]]);
     } finally {
       await app.close();
     }
@@ -299,11 +302,14 @@ describe('authMode decode', () => {
     assert.equal((await listWith(app, `Bearer ${token}`)).statusCode, 200);
   });
 
-  it('rejects an expired one', async () => {
-    const token = signWith(FOREIGN_SECRET, { sub: 'staging-client@clients', iat: now() - 7200, exp: now() - 3600 });
+  it('rejects an expired one, in the journal of the client it names', async () => {
+    const token = signWith(FOREIGN_SECRET, { sub: 'expired-client@clients', iat: now() - 7200, exp: now() - 3600 });
     assertCintError(await listWith(app, `Bearer ${token}`), 401, 'authorization_error', {
       detail: 'the bearer token has expired; request a new one',
     });
+    // decode mode takes any well-formed token's client as it is: its refusal for expiry goes in that client's journal.
+    const journal = await app.inject({ method: 'GET', url: '/__admin/sessions/expired-client/journal' });
+    assert.deepEqual((journal.json().entries as { status: number }[]).map((entry) => entry.status), [401]);
   });
 
   it('rejects a malformed one', async () => {
