@@ -3,9 +3,9 @@
 // figures that matter are the ratios, not the absolute numbers (these machines are shared).
 //   npm run bench                                  # builds dist first; about 18 minutes
 //   BENCH_LOAD=autocannon npm run bench            # autocannon, not wrk (the default where installed)
-//   BENCH_QUICK=1 npm run bench                    # a smoke check: 1 round, 3 s per target, 1 s warm-up
+//   BENCH_QUICK=1 npm run bench                    # a smoke check: 1 round, 3 s per target, 1 s warm-up, 201 projects
 //   BENCH_SECONDS=10 BENCH_CONNECTIONS=20 BENCH_ROUNDS=3 npm run bench
-//   (also BENCH_WARMUP seconds, BENCH_COLD_ROUNDS, BENCH_PAIR_ROUNDS, BENCH_START_TIMEOUT_MS; BENCH_PIN=0 runs unpinned)
+//   (also BENCH_WARMUP seconds, BENCH_COLD_ROUNDS, BENCH_PAIR_ROUNDS, BENCH_START_TIMEOUT_MS, BENCH_FILLERS; BENCH_PIN=0 runs unpinned)
 //
 // 1. Cold start: from spawn to the first successful answer, polled from the moment of spawn on a port
 //    picked beforehand. The bare server's first answer is GET /ok; the mock's is its first Cint answer,
@@ -71,7 +71,8 @@ const memoryWarmRequests = 10_000;
 const startTimeoutMs = envInteger('BENCH_START_TIMEOUT_MS', 20_000, 100);
 const requestTimeoutMs = 5_000;
 const pollIntervalMs = 5;
-const fillers = 2000;
+/** The projects made before a read, besides the one read: 2000 (BENCH_FILLERS); 200 in a smoke check, which reads no figure. */
+const fillers = envInteger('BENCH_FILLERS', quick ? 200 : 2000, 10);
 const fillChunk = 50;
 const manyRules = 10_000;
 const fewRules = 10;
