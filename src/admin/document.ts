@@ -6,7 +6,7 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import type { FastifySchema, RouteOptions } from 'fastify';
 import { errorDefaults } from '../cint/errors.js';
-import { clientReads } from './token.js';
+import { adminRoute, clientAccess } from './token.js';
 
 /** What the document says of the instance: whether the admin token guards the routes, and whether sessions live in Redis. */
 export interface DocumentedInstance {
@@ -38,12 +38,10 @@ export function errorsOf(route: Pick<RouteOptions, 'method' | 'url' | 'config'>,
   if (instance.adminToken) {
     errors[401] = 'No admin token, or a token that is neither the admin token nor a client\'s.';
     // A client's token reads its sessions' list and the scenarios as the admin token does.
-    const path = route.url.replace(/^\/__admin/, '');
-    if (!methods.every((method) => clientReads(method, path))) {
-      errors[403] = path.startsWith('/sessions/:id')
-        ? 'A client\'s token with another client\'s client_id: a client\'s token reaches its own sessions only.'
-        : 'A client\'s token: this route needs the admin token.';
-    }
+    const path = adminRoute(route.url);
+    const access = methods.map((method) => clientAccess(method, path));
+    if (access.includes('own')) errors[403] = 'A client\'s token with another client\'s client_id: a client\'s token reaches its own sessions only.';
+    else if (access.includes('admin')) errors[403] = 'A client\'s token: this route needs the admin token.';
   }
   if (methods.some((method) => BODY_METHODS.has(method))) {
     errors[413] = 'The body is larger than the server accepts.';

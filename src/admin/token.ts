@@ -22,14 +22,23 @@ export function adminClientOf(request: FastifyRequest): string | undefined {
   return clients.get(request);
 }
 
-/** An admin request's route as the admin plugin declares it, without its /__admin prefix: `/sessions/:id/journal`. */
-export const adminRouteOf = (request: FastifyRequest): string => request.routeOptions.url?.replace(/^\/__admin/, '') ?? '';
+/** A route's path as the admin plugin declares it, without its /__admin prefix: `/sessions/:id/journal`. */
+export const adminRoute = (url: string): string => url.replace(/^\/__admin/, '');
+/** An admin request's route, as adminRoute gives it. */
+export const adminRouteOf = (request: FastifyRequest): string => adminRoute(request.routeOptions.url ?? '');
 
 /** What a client's token may read besides its own sessions' routes: its sessions' list and the scenarios. */
 const CLIENT_READS = new Set(['/sessions', '/scenarios', '/openapi.json', '/docs/json', '/docs/yaml']);
 
-/** A route besides its own sessions' that a client's token may use: a read of CLIENT_READS. */
-export const clientReads = (method: string, route: string): boolean => method === 'GET' && CLIENT_READS.has(route);
+/**
+ * What a client's token may do on a route (its path without the prefix): `own` a route of its own
+ * sessions (another client's client_id is a 403), `read` one of CLIENT_READS, `admin` nothing (403).
+ * The access check below and the admin API's document (document.ts) both ask here.
+ */
+export function clientAccess(method: string, route: string): 'own' | 'read' | 'admin' {
+  if (route.startsWith('/sessions/:id')) return 'own';
+  return method === 'GET' && CLIENT_READS.has(route) ? 'read' : 'admin';
+}
 
 /**
  * An onRequest hook: the admin token reaches everything; a client's valid Cint token reaches the routes
@@ -46,13 +55,14 @@ export function requireAdminAccess(expected: string, tokens: TokenService) {
       throw unauthorized("the admin API needs Authorization: Bearer <admin token> (CINT_MOCK_ADMIN_TOKEN), or a client's own token for its own sessions");
     }
     const route = adminRouteOf(request);
-    if (route.startsWith('/sessions/:id')) {
+    const access = clientAccess(request.method, route);
+    if (access === 'own') {
       const query = request.query as { client_id?: string };
       if (query.client_id !== undefined && query.client_id !== clientId) {
         throw forbidden(`a client's token reaches its own sessions only: client_id ${JSON.stringify(query.client_id)} is not the token's (${JSON.stringify(clientId)})`);
       }
       query.client_id = clientId;
-    } else if (!clientReads(request.method, route)) {
+    } else if (access === 'admin') {
       throw forbidden(`${request.method} /__admin${route} needs the admin token (CINT_MOCK_ADMIN_TOKEN): a client's token reaches its own sessions only`);
     }
     clients.set(request, clientId);
