@@ -6,6 +6,7 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import type { FastifySchema, RouteOptions } from 'fastify';
 import { errorDefaults } from '../cint/errors.js';
+import { takesBody } from '../hooks/content-encoding.js';
 import { adminRoute, clientAccess } from './token.js';
 
 /** What the document says of the instance: whether the admin token guards the routes, and whether sessions live in Redis. */
@@ -24,8 +25,6 @@ function envelopeOf(status: number, description: string): TSchema {
   }, { description });
 }
 
-const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-
 /**
  * The error answers of a route: 400 when it reads a path, query or body, 401 and 403 behind the admin
  * token, 413 and 415 for a method that takes a body, 503 with a Redis store (it does not answer), and the
@@ -43,7 +42,7 @@ export function errorsOf(route: Pick<RouteOptions, 'method' | 'url' | 'config'>,
     if (access.includes('own')) errors[403] = 'A client\'s token with another client\'s client_id: a client\'s token reaches its own sessions only.';
     else if (access.includes('admin')) errors[403] = 'A client\'s token: this route needs the admin token.';
   }
-  if (methods.some((method) => BODY_METHODS.has(method))) {
+  if (takesBody(route.method)) {
     errors[413] = 'The body is larger than the server accepts.';
     errors[415] = 'The body is not JSON (Content-Type), or is in a content coding (Content-Encoding).';
   }

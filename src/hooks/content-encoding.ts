@@ -7,10 +7,13 @@ import { unsupportedContentEncoding } from '../cint/errors.js';
 /** Methods whose requests carry a body; the check is added to their routes only, so a GET pays nothing. */
 const WITH_BODY = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
+/** Whether a route of these methods takes a body, and so refuses one in a content coding (admin/document.ts documents its 415). */
+export const takesBody = (method: string | readonly string[]): boolean =>
+  (typeof method === 'string' ? [method] : method).some((one) => WITH_BODY.has(one));
+
 export function refuseContentCodings(app: FastifyInstance): void {
   app.addHook('onRoute', (route) => {
-    const methods = Array.isArray(route.method) ? route.method : [route.method];
-    if (!methods.some((method) => WITH_BODY.has(method))) return;
+    if (!takesBody(route.method)) return;
     const own = route.preParsing;
     route.preParsing = own === undefined ? [checkCoding] : [checkCoding, ...(Array.isArray(own) ? own : [own])];
   });
