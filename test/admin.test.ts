@@ -4,11 +4,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Ajv } from 'ajv';
 import addFormatsImport from 'ajv-formats';
-import { createSigner } from 'fast-jwt';
 import type { MockApp } from '../src/app.js';
 import type { JournalEntry } from '../src/journal/journal.js';
 import {
-  assertCintError, clientOf, createProject, liveRun, makeApp, projectBody, projectsUrl, type Client,
+  assertCintError, clientOf, createProject, liveRun, makeApp, nowSeconds, projectBody, projectsUrl, signWith, type Client,
 } from './helpers.js';
 
 // Well-formed project ids that no session holds.
@@ -28,10 +27,9 @@ const addFormats = addFormatsImport as unknown as typeof addFormatsImport.defaul
 const ajv = new Ajv({ strict: false });
 addFormats(ajv);
 
-const now = () => Math.floor(Date.now() / 1000);
+const now = nowSeconds;
 /** A token as the mock signs them (with `secret`: its own, or a forger's), for the claims given. */
-const signed = (secret: string, claims: Record<string, unknown>) =>
-  createSigner({ key: secret, algorithm: 'HS256' })({ iss: 'cint-mock', aud: 'https://api.luc.id', iat: now() - 7200, ...claims });
+const signed = (secret: string, claims: Record<string, unknown>) => signWith(secret, { iss: 'cint-mock', aud: 'https://api.luc.id', iat: now() - 7200, ...claims });
 
 const getProject = (app: MockApp, client: Client, id: string) =>
   app.inject({ method: 'GET', url: `${projectsUrl()}/${id}`, headers: client.headers() });

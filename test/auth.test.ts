@@ -2,14 +2,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createSigner } from 'fast-jwt';
 import type { MockApp } from '../src/app.js';
-import { API_VERSION, ACCOUNT, assertCintError, assertMatchesSpec, clientOf, createProject, createTargetGroup, launch, makeApp, projectsUrl } from './helpers.js';
+import {
+  API_VERSION, ACCOUNT, assertCintError, assertMatchesSpec, clientOf, createProject, createTargetGroup, launch, makeApp, nowSeconds, projectsUrl, signWith,
+} from './helpers.js';
 
 const FOREIGN_SECRET = 'a-key-the-mock-has-never-seen-0123456789';
-const now = () => Math.floor(Date.now() / 1000);
-
-function signWith(secret: string, claims: Record<string, unknown>): string {
-  return createSigner({ key: secret, algorithm: 'HS256' })(claims);
-}
+const now = nowSeconds;
 
 const listWith = (app: MockApp, authorization: string | undefined, account = ACCOUNT) => app.inject({
   method: 'GET', url: projectsUrl(account),

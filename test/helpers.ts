@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Ajv } from 'ajv';
+import { createSigner } from 'fast-jwt';
 import addFormatsImport from 'ajv-formats';
 import type { LightMyRequestResponse } from 'fastify';
 import { buildApp, type MockApp } from '../src/app.js';
@@ -41,6 +42,14 @@ export function onTestStore<T extends ConfigInput>(overrides: T): T {
   const testStore = process.env.TEST_STORE;
   if (testStore === undefined || !/^rediss?:\/\//.test(testStore) || 'store' in overrides) return overrides;
   return { store: testStore, storePrefix: `test-${randomUUID()}`, ...overrides };
+}
+
+/** Seconds since the epoch, as a token's time claims count them. */
+export const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/** A token signed HS256 with `secret` (the mock's own, or a forger's) for the claims given, as a test makes one by hand. */
+export function signWith(secret: string, claims: Record<string, unknown>): string {
+  return createSigner({ key: secret, algorithm: 'HS256' })(claims);
 }
 
 export async function tokenFor(app: MockApp, clientId: string, accounts?: number[]): Promise<string> {
