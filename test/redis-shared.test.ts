@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { Redis } from 'ioredis';
@@ -363,6 +364,57 @@ describe('sessions in Redis, two instances in process', { skip }, () => {
     assert.equal(reset.statusCode, 204);
     assertCintError(await b.inject({ url: `${projectsUrl()}/${id}`, headers: client.headers() }), 404, 'not_found_error');
     assertCintError(await a.inject({ url: `${projectsUrl()}/${id}`, headers: client.headers() }), 404, 'not_found_error');
+  });
+
+  it('keeps maxSessions scenario choices in the store, the least recently used forgotten first, with a warning', async () => {
+    // A choice for a name outlives its sessions (it answers sessions of that name made later), so the
+    // store bounds the choices as one instance's memory does: a staging instance choosing a scenario per
+    // test's session name must not fill its Redis.
+    const prefix = `choices-${randomUUID()}`;
+    const lines: Record<string, unknown>[] = [];
+    const stream = new Writable({ write(chunk, _encoding, done) { lines.push(JSON.parse(String(chunk)) as Record<string, unknown>); done(); } });
+    const config = makeConfig({ store: redis.url, storePrefix: prefix, scenariosDir, watchScenarios: false, maxSessions: 3 });
+    const a = await instance(prefix, { maxSessions: 3 });
+    const b = await buildApp(config, { logger: { level: 'warn', stream } });
+    apps.push(b);
+    await b.ready();
+    const client = await clientOf(a);
+    const choose = async (app: MockApp, name: string) => {
+      const chosen = await app.inject({ method: 'PUT', url: `/__admin/sessions/${name}/scenario`, payload: { scenario: 'thrice' } });
+      assert.equal(chosen.statusCode, 200, chosen.body);
+    };
+    const list = (app: MockApp, name: string) => app.inject({ url: projectsUrl(), headers: client.headers({ 'x-mock-session': name }) });
+    for (const name of ['s1', 's2', 's3']) await choose(a, name);
+    // s1 is used (on the other instance): s2 is now the least recently used.
+    assertCintError(await list(b, 's1'), 503, 'service_unavailable_error');
+    await choose(b, 's4');
+    const direct = new Redis(redis.url);
+    try {
+      assert.deepEqual((await direct.hkeys(`${prefix}:choices`)).sort(), ['s1', 's3', 's4']);
+      assert.deepEqual(await direct.zrange(`${prefix}:choice-use`, 0, -1), ['s3', 's1', 's4']);
+    } finally {
+      direct.disconnect();
+    }
+    assert.deepEqual(lines.filter((line) => line.event === 'scenario_choice_evicted').map(({ level, session, client_id, maxSessions, msg }) => ({ level, session, client_id, maxSessions, msg })), [{
+      level: 40, session: 's2', client_id: null, maxSessions: 3,
+      msg: "a session's scenario choice was forgotten to make room: maxSessions (3) choices are held; the session is back on the realistic behaviour",
+    }]);
+    // Both instances answer s2 realistically (a had it cached), s1 and s4 by their choice.
+    for (const app of [a, b]) {
+      assert.equal((await list(app, 's2')).statusCode, 200);
+      assert.deepEqual((await app.inject({ url: '/__admin/sessions/s2/scenario' })).json(), { session: 's2', scenario: null, chosen_by: 'default' });
+    }
+    assertCintError(await list(a, 's4'), 503, 'service_unavailable_error');
+    assertCintError(await list(a, 's1'), 503, 'service_unavailable_error');
+    // A name's choice forgotten by a reset leaves the store's count of choices with it.
+    assert.equal((await a.inject({ method: 'DELETE', url: '/__admin/sessions/s4/scenario' })).statusCode, 204);
+    const after = new Redis(redis.url);
+    try {
+      assert.deepEqual((await after.hkeys(`${prefix}:choices`)).sort(), ['s1', 's3']);
+      assert.deepEqual(await after.zrange(`${prefix}:choice-use`, 0, -1), ['s3', 's1']);
+    } finally {
+      after.disconnect();
+    }
   });
 
   it('a scripted delay does not hold the session up for the other instance', async () => {

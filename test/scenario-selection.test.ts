@@ -128,7 +128,7 @@ describe('scenario choices past maxSessions', () => {
     const lines: Record<string, unknown>[] = [];
     const stream = new Writable({ write(chunk, _encoding, done) { lines.push(JSON.parse(String(chunk)) as Record<string, unknown>); done(); } });
     const dir = await scenarioFolder(files);
-    // In memory: a Redis store keeps every choice in Redis, and an instance's map of them is only a cache.
+    // In memory (test/redis-shared.test.ts has the Redis store's bound, kept and told of by the store).
     const app = await makeApp({ store: 'memory', scenariosDir: dir, watchScenarios: false, maxSessions: 2 }, { logger: { level: 'warn', stream } });
     try {
       const [first, second, third] = [await clientOf(app), await clientOf(app), await clientOf(app)];

@@ -103,7 +103,8 @@ const RELOAD_DEBOUNCE_MS = 100;
 
 /** Where a shared store keeps the choices (implemented by sessions/redis.ts). */
 export interface ChoiceSharing {
-  setChoice(key: string, stored: string): Promise<void>;
+  /** Answers the keys of the choices forgotten to make room (the store keeps maxSessions). */
+  setChoice(key: string, stored: string): Promise<readonly string[]>;
   /** A sent scenario's text, for the other instances to take in (adoptInline) when a choice names it. */
   setInline(name: string, text: string): Promise<void>;
   forgetChoices(name: string, clientId?: string | null): Promise<void>;
@@ -138,11 +139,9 @@ export class ScenarioCatalog extends EventEmitter<{ reloaded: [ScenarioSet]; 're
       max: maxSessions,
       // A session back on the default without a word would pass a test that should fail. (With a shared
       // store the choices are Redis's, this map a cache of them: nothing is lost.)
+      // A shared store tells of its own (choose).
       dispose: (choice, key, reason) => {
-        if (reason !== 'evict' || this.shared !== null) return;
-        const { name, clientId } = keyParts(key);
-        this.log?.warn({ event: 'scenario_choice_evicted', session: name, client_id: clientId, scenario: choice.name, maxSessions },
-          `a session's scenario choice was forgotten to make room: maxSessions (${maxSessions}) choices are held; the session is back on ${this.defaultName === null ? 'the realistic behaviour' : `the default scenario ${JSON.stringify(this.defaultName)}`}`);
+        if (reason === 'evict' && this.shared === null) this.evicted(key, choice.name);
       },
     });
     this.inlineLimit = inlineLimit;
@@ -192,8 +191,21 @@ export class ScenarioCatalog extends EventEmitter<{ reloaded: [ScenarioSet]; 're
     // A sent scenario's text goes to the shared store before the choice that names it (one connection, in order).
     const text = scenario === null ? undefined : this.inline.get(scenario)?.text;
     const inlineSaved = text === undefined ? undefined : this.shared?.setInline(scenario!, text);
-    const saved = this.shared?.setChoice(choiceKey(name, clientId), scenario ?? '');
+    const saved = this.shared?.setChoice(choiceKey(name, clientId), scenario ?? '').then((gone) => {
+      for (const key of gone) {
+        this.evicted(key, this.choices.get(key)?.name);
+        this.choices.delete(key);
+      }
+    });
     return Promise.all([inlineSaved, saved]).then(() => undefined, this.sharingFailed);
+  }
+
+  /** Tells that a choice was forgotten to make room (`scenario`: what it chose, when this instance knew it). */
+  private evicted(key: string, scenario: string | null | undefined): void {
+    const { name, clientId } = keyParts(key);
+    const maxSessions = this.maxSessions;
+    this.log?.warn({ event: 'scenario_choice_evicted', session: name, client_id: clientId, scenario, maxSessions },
+      `a session's scenario choice was forgotten to make room: maxSessions (${maxSessions}) choices are held; the session is back on ${this.defaultName === null ? 'the realistic behaviour' : `the default scenario ${JSON.stringify(this.defaultName)}`}`);
   }
 
   /**

@@ -11,7 +11,8 @@
 // and the seeded random stream's position are exact whichever instance answers. Keys, all under the
 // prefix: <p>:session:<key> (hash: v version, d snapshot, n request count), <p>:lock:<key>,
 // <p>:journal:<key> (list), <p>:counts:<key> (hash), <p>:journal-bytes:<key>, <p>:sessions and
-// <p>:client:<client id> (sorted sets of keys by last use), <p>:choices (hash), <p>:jwt-secret,
+// <p>:client:<client id> (sorted sets of keys by last use), <p>:choices (hash) and <p>:choice-use (its
+// keys by last use), <p>:jwt-secret,
 // <p>:deliveries:<key> (hash), <p>:delivery-order:<key> (sorted set), <p>:deliveries-version:<key>.
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -41,8 +42,9 @@ end`;
 
 /**
  * Takes the lock when it is free; answers [version, snapshot or nil when the one held is current, the two
- * choices, the deliveries' version and records when newer, the request count]. A choice of a scenario sent
- * for sessions (inline:…) keeps its text (<p>:scenario:<name>) for another idle timeout.
+ * choices, the deliveries' version and records when newer, the request count]. A choice found is marked
+ * used (ARGV[9], now), as the in-memory cache of choices marks it; a choice of a scenario sent for
+ * sessions (inline:…) keeps its text (<p>:scenario:<name>) for another idle timeout.
  */
 const ACQUIRE = `
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return false end
@@ -50,6 +52,7 @@ local v = redis.call('HGET', KEYS[2], 'v') or ''
 local choices = redis.call('HMGET', KEYS[3], ARGV[4], ARGV[5])
 for i = 1, 2 do
   local c = choices[i]
+  if c then redis.call('ZADD', KEYS[6], ARGV[9], ARGV[3 + i]) end
   if c and string.sub(c, 1, 7) == 'inline:' then redis.call('PEXPIRE', ARGV[7] .. c, ARGV[8]) end
 end
 local dv = redis.call('GET', KEYS[4]) or ''
@@ -124,7 +127,10 @@ ${FORGET}
 local answer = {tostring(v)}
 -- A client's session takes its scenario choice with it (a choice for a name alone stays).
 local function unchoose(gone)
-  if string.find(gone, '\\0', 1, true) then redis.call('HDEL', prefix .. ':choices', gone) end
+  if string.find(gone, '\\0', 1, true) then
+    redis.call('HDEL', prefix .. ':choices', gone)
+    redis.call('ZREM', prefix .. ':choice-use', gone)
+  end
 end
 local function trim(set, max, limit)
   for _, gone in ipairs(redis.call('ZRANGEBYSCORE', set, '-inf', now - idle)) do
@@ -154,12 +160,32 @@ const RENEW = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0`;
 
+/**
+ * Records a session key's or a name's choice (ARGV[1], ARGV[2]: '' the realistic behaviour, else a
+ * scenario's name), marked used now (ARGV[3]), and keeps at most ARGV[4] choices, as the in-memory cache
+ * of choices does: past it the least recently used are forgotten. Answers their keys.
+ */
+const CHOOSE = `
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+local gone = {}
+while redis.call('ZCARD', KEYS[2]) > tonumber(ARGV[4]) do
+  local oldest = redis.call('ZPOPMIN', KEYS[2])[1]
+  redis.call('HDEL', KEYS[1], oldest)
+  table.insert(gone, oldest)
+end
+return gone`;
+
 /** Forgets the choices of a name: its own and every client's session of that name. */
 const FORGET_NAME = `
 redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
 local suffix = '\\0' .. ARGV[1]
 for _, field in ipairs(redis.call('HKEYS', KEYS[1])) do
-  if string.sub(field, -#suffix) == suffix then redis.call('HDEL', KEYS[1], field) end
+  if string.sub(field, -#suffix) == suffix then
+    redis.call('HDEL', KEYS[1], field)
+    redis.call('ZREM', KEYS[2], field)
+  end
 end
 return 1`;
 
@@ -197,14 +223,15 @@ const NO_ENTRY: [entry: string, size: number, maxBytes: number, countField: stri
 type Acquired = [string, string | null, string | null, string | null, string, string[] | null, string];
 
 interface SharedRedis extends Redis {
-  acquireSession(lock: string, data: string, choices: string, deliveryVersion: string, deliveries: string, token: string, lockMs: number, known: string, key: string, name: string,
-    knownDeliveries: string, scenarioPrefix: string, idleMs: number): Promise<Acquired | null>;
+  acquireSession(lock: string, data: string, choices: string, deliveryVersion: string, deliveries: string, choiceUse: string, token: string, lockMs: number, known: string, key: string,
+    name: string, knownDeliveries: string, scenarioPrefix: string, idleMs: number, now: number): Promise<Acquired | null>;
   saveDelivery(deliveries: string, order: string, version: string, id: string, record: string, limit: number, idleMs: number): Promise<number>;
   releaseSession(lock: string, data: string, sessions: string, journal: string, counts: string, bytes: string, token: string, snapshot: string, idleMs: number, now: number,
     key: string, maxSessions: number, prefix: string, clientId: string, maxPerClient: number, requestCount: number,
     entry: string, size: number, maxBytes: number, countField: string): Promise<string[] | null>;
   renewSession(lock: string, token: string, lockMs: number): Promise<number>;
-  forgetName(choices: string, name: string): Promise<number>;
+  choose(choices: string, choiceUse: string, key: string, stored: string, now: number, max: number): Promise<string[]>;
+  forgetName(choices: string, choiceUse: string, name: string): Promise<number>;
   forgetSessions(sessions: string, prefix: string, name: string, key: string): Promise<number>;
 }
 
@@ -243,9 +270,6 @@ interface Hold {
   renew: NodeJS.Timeout;
 }
 
-/** The choice as Redis keeps it: '' for the realistic behaviour, else a scenario's name; null: none. */
-export type StoredChoice = string | null;
-
 export class RedisSessions {
   readonly kind = 'redis';
   private readonly redis: SharedRedis;
@@ -281,11 +305,12 @@ export class RedisSessions {
 
   private constructor(redis: Redis, private readonly options: RedisSessionsOptions) {
     this.redis = redis as SharedRedis;
-    this.redis.defineCommand('acquireSession', { numberOfKeys: 5, lua: ACQUIRE });
+    this.redis.defineCommand('acquireSession', { numberOfKeys: 6, lua: ACQUIRE });
     this.redis.defineCommand('saveDelivery', { numberOfKeys: 3, lua: SAVE_DELIVERY });
     this.redis.defineCommand('releaseSession', { numberOfKeys: 6, lua: RELEASE });
     this.redis.defineCommand('renewSession', { numberOfKeys: 1, lua: RENEW });
-    this.redis.defineCommand('forgetName', { numberOfKeys: 1, lua: FORGET_NAME });
+    this.redis.defineCommand('choose', { numberOfKeys: 2, lua: CHOOSE });
+    this.redis.defineCommand('forgetName', { numberOfKeys: 2, lua: FORGET_NAME });
     this.redis.defineCommand('forgetSessions', { numberOfKeys: 1, lua: FORGET_SESSIONS });
     this.waitMs = options.waitMs ?? 10_000;
     this.lockMs = options.lockMs ?? 5000;
@@ -393,9 +418,9 @@ export class RedisSessions {
       let pause = 1;
       for (;;) {
         const answer = await this.redis.acquireSession(this.key('lock', session.id), this.key('session', session.id), this.key('choices'),
-          this.key('deliveries-version', session.id), this.key('deliveries', session.id),
+          this.key('deliveries-version', session.id), this.key('deliveries', session.id), this.key('choice-use'),
           token, this.lockMs, this.versions.get(session) ?? '', session.id, session.name, this.deliveryVersions.get(session) ?? '',
-          this.key('scenario', ''), this.options.idleMs);
+          this.key('scenario', ''), this.options.idleMs, Date.now());
         if (answer) {
           if (bringIn) {
             // A scenario another instance was sent, before the choice and the progress that name it.
@@ -520,14 +545,17 @@ export class RedisSessions {
   async clear(): Promise<void> {
     return guarded(async () => {
       await this.redis.forgetSessions(this.key('sessions'), this.options.prefix, '', '');
-      await this.redis.del(this.key('choices'));
+      await this.redis.del(this.key('choices'), this.key('choice-use'));
     });
   }
 
-  /** Records a choice for a session key or a name ('' the realistic behaviour, null none). */
-  async setChoice(choiceKey: string, choice: StoredChoice): Promise<void> {
-    if (choice === null) await this.redis.hdel(this.key('choices'), choiceKey);
-    else await this.redis.hset(this.key('choices'), choiceKey, choice);
+  /**
+   * Records a choice for a session key or a name ('' the realistic behaviour, else a scenario's name).
+   * The store keeps maxSessions choices, as one instance's memory does; answers the keys of those
+   * forgotten to make room (the least recently used).
+   */
+  async setChoice(choiceKey: string, choice: string): Promise<string[]> {
+    return this.redis.choose(this.key('choices'), this.key('choice-use'), choiceKey, choice, Date.now(), this.options.maxSessions);
   }
 
   /** Keeps a sent scenario's text for the other instances, for an idle timeout after the last request of a session that chose it. */
@@ -548,12 +576,14 @@ export class RedisSessions {
 
   /** Forgets the choices of a name, its own and its clients' sessions'; or of one client's session. */
   async forgetChoices(name: string, clientId?: string | null): Promise<void> {
-    if (clientId !== undefined && clientId !== null) await this.redis.hdel(this.key('choices'), sessionKey(name, clientId));
-    else await this.redis.forgetName(this.key('choices'), name);
+    if (clientId !== undefined && clientId !== null) {
+      const key = sessionKey(name, clientId);
+      await this.redis.multi().hdel(this.key('choices'), key).zrem(this.key('choice-use'), key).exec();
+    } else await this.redis.forgetName(this.key('choices'), this.key('choice-use'), name);
   }
 
   async forgetAllChoices(): Promise<void> {
-    await this.redis.del(this.key('choices'));
+    await this.redis.del(this.key('choices'), this.key('choice-use'));
   }
 
   private key(kind: string, id?: string): string {
