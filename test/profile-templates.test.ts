@@ -16,6 +16,8 @@ const selection = (name: string, question: number, shares: number[], description
   targets: shares.map((share, index) => ({ conditions: [{ object: 'selection', question_id: question, option: String(index + 1) }], quota: { completes_goal_percentage: share } })),
 });
 const GENDER = selection('Gender', 43, [40, 60], 'What is your gender?');
+/** Cint's global template, every account's (the one the document's list example shows as global). */
+const GLOBAL = '5d0c9a3e-6f1b-4c2a-9e7d-000000000001';
 const REGION = selection('Region', 96, [25, 25, 50]);
 
 interface Target { id: string; name?: string; conditions: { question_id: number; option: string }[]; quota: { completes_goal_percentage: number; completes_goal: number; quota_nominal: number } }
@@ -79,7 +81,7 @@ describe('profile templates', () => {
       assertCintError(answer, 400, 'bad_request_error', {
         invalid_params: ['locales', 'label', 'profiling'].map((name) => ({ name, reason: `'${name}' is required.` })),
       });
-      assert.deepEqual((await get(client, templatesUrl())).json().templates, []);
+      assert.deepEqual((await get(client, templatesUrl())).json().templates.map((template: { id: string }) => template.id), [GLOBAL], 'Cint\'s global template alone');
     });
 
     it('lists newest first (oldest with order=asc), filtered by scope and by any of the locales asked (eng-us is eng_us), then paged', async () => {
@@ -95,15 +97,17 @@ describe('profile templates', () => {
       };
       const ids = async (query: string) => (await list(query)).templates.map((template) => template.id);
 
+      // Cint's global template is older than any of the session's: last, and first with order=asc.
       const all = await list('');
-      assert.deepEqual(all.templates.map((template) => template.id), [de, both, us]);
+      assert.deepEqual(all.templates.map((template) => template.id), [de, both, us, GLOBAL]);
       assert.deepEqual(all.templates[0], { id: de, name: 'DE', description: 'Gender and region', label: 'demo', locales: ['deu_de'], scope: 'account' });
       assert.equal(all.next_cursor, '');
-      assert.deepEqual(await ids('?order=asc'), [us, both, de]);
+      assert.deepEqual(await ids('?order=asc'), [GLOBAL, us, both, de]);
       assert.deepEqual(await ids('?scope=account'), [de, both, us]);
-      assert.deepEqual(await ids('?scope=global'), [], 'the mock has no global templates');
-      assert.deepEqual(await ids('?locales=eng_us'), [both, us]);
-      assert.deepEqual(await ids('?locales=ENG-GB,deu_de'), [de, both]);
+      assert.deepEqual(await ids('?scope=global'), [GLOBAL]);
+      assert.deepEqual(await ids('?locales=eng_us'), [both, us, GLOBAL]);
+      assert.deepEqual(await ids('?locales=ENG-GB,deu_de'), [de, both, GLOBAL]);
+      assert.deepEqual(await ids('?scope=account&locales=ENG-GB,deu_de'), [de, both]);
       assert.deepEqual(await ids('?locales=jpn_jp'), []);
 
       const first = await list('?locales=eng_us&page_size=1');
@@ -111,7 +115,10 @@ describe('profile templates', () => {
       assert.equal(first.next_cursor, both);
       const second = await list(`?locales=eng_us&page_size=1&start_after=${both}`);
       assert.deepEqual(second.templates.map((template) => template.id), [us]);
-      assert.equal(second.next_cursor, '');
+      assert.equal(second.next_cursor, us);
+      const third = await list(`?locales=eng_us&page_size=1&start_after=${us}`);
+      assert.deepEqual(third.templates.map((template) => template.id), [GLOBAL]);
+      assert.equal(third.next_cursor, '');
     });
 
     it('get and delete take locales as a filter too: a template for none of them is not found, and not deleted (decision 178)', async () => {
@@ -132,11 +139,66 @@ describe('profile templates', () => {
     it('is the account\'s and the session\'s: another account and another client see none of it', async () => {
       const client = await clientOf(app);
       const id = await createTemplate(client);
-      assert.deepEqual((await get(client, templatesUrl(202))).json().templates, []);
+      const idsOf = async (who: Client, url: string) => (await get(who, url)).json().templates.map((template: { id: string }) => template.id);
+      assert.deepEqual(await idsOf(client, templatesUrl(202)), [GLOBAL]);
       assertCintError(await get(client, `${templatesUrl(202)}/${id}`), 404, 'not_found_error');
       const other = await clientOf(app);
-      assert.deepEqual((await get(other, templatesUrl())).json().templates, []);
+      assert.deepEqual(await idsOf(other, templatesUrl()), [GLOBAL]);
       assertCintError(await get(other, `${templatesUrl()}/${id}`), 404, 'not_found_error');
+    });
+  });
+
+  describe("Cint's global template", () => {
+    const globalUrl = (query = '', account = ACCOUNT) => `${templatesUrl(account)}/${GLOBAL}${query}`;
+    const GLOBAL_PROFILING = {
+      profile_adjustment_type: 'percentage',
+      profiles: [
+        { object: 'regular', name: 'Gender', description: 'What is your gender?', quotas_enabled: true, targets: ['1', '2'].map((option) => ({ conditions: [{ object: 'selection', question_id: 43, option }], quota: { completes_goal_percentage: 50 } })) },
+        {
+          object: 'regular', name: 'Age', description: 'What is your age?', quotas_enabled: true,
+          targets: [[18, 24, 33], [25, 34, 33], [35, 44, 34]].map(([min, max, share]) => ({ conditions: [{ object: 'range', question_id: 42, min, max }], quota: { completes_goal_percentage: share } })),
+        },
+      ],
+    };
+
+    it('is read by every account and client, as the document\'s list example shows it, with its profiles', async () => {
+      for (const [client, account] of [[await clientOf(app), ACCOUNT], [await clientOf(app), 202]] as const) {
+        const listed = await get(client, `${templatesUrl(account)}?scope=global`);
+        assert.equal(listed.statusCode, 200, listed.body);
+        assertMatchesSpec('list_profile_templates', 200, listed.json());
+        const overview = { id: GLOBAL, name: 'Standard B2C Demographics', description: 'A standard demographic template for B2C surveys.', label: 'Standard B2C Demographics', locales: ['eng-us', 'eng-gb', 'deu-de'], scope: 'global' };
+        assert.deepEqual(listed.json(), { templates: [overview], next_cursor: '' });
+        const read = await get(client, globalUrl('', account));
+        assert.equal(read.statusCode, 200, read.body);
+        assertMatchesSpec('get_profile_template', 200, read.json());
+        assert.deepEqual(read.json(), { ...overview, profiling: GLOBAL_PROFILING });
+        assert.equal((await get(client, globalUrl('?locales=eng_gb', account))).statusCode, 200);
+        assertCintError(await get(client, globalUrl('?locales=jpn_jp', account)), 404, 'not_found_error', { detail: 'profile_template_id: the specified resource was not found' });
+      }
+    });
+
+    it('is applied as an account\'s own is: its profiles in the target group, for its locales only (040)', async () => {
+      const { client, groupsUrl, draft, profilingOf } = await setUp();
+      const group = await draft({ locale: 'eng_gb', profiling: { template_id: GLOBAL, profile_adjustment_type: 'percentage' } });
+      const profiling = await profilingOf(group.url);
+      assert.equal(profiling.template_id, GLOBAL);
+      assert.deepEqual(shape(profiling.profiles), [
+        ['Gender', [[43, 50, 100], [43, 50, 100]]],
+        ['Age', [[42, 33, 66], [42, 33, 66], [42, 34, 68]]],
+      ]);
+      assertCintError(await send(client, 'POST', groupsUrl, targetGroupBody({ completes_goal: 200, locale: 'fra_fr', profiling: { template_id: GLOBAL, profile_adjustment_type: 'percentage' } })), 400, 'bad_request_error', {
+        invalid_params: [{ name: 'profiling.template_id', reason: `template ${GLOBAL} is for eng_us, eng_gb, deu_de, not the target group's locale fra_fr (template_locale_does_not_match_target_group_locale_040)` }],
+      });
+    });
+
+    it('is not an account\'s to edit or delete: 403, and it stays as it was', async () => {
+      const client = await clientOf(app);
+      const refused = { detail: `profile template ${GLOBAL} is a global template, Cint's for every account: an account edits and deletes only its own (scope account)` };
+      assertCintError(await send(client, 'PUT', globalUrl(), { name: 'Mine now', label: 'm', locales: ['eng_us'], profiling: { profile_adjustment_type: 'percentage', profiles: [GENDER] } }), 403, 'authorization_error', refused);
+      assertCintError(await app.inject({ method: 'DELETE', url: globalUrl(), headers: client.headers() }), 403, 'authorization_error', refused);
+      const read = await get(client, globalUrl());
+      assert.equal(read.json().name, 'Standard B2C Demographics');
+      assert.deepEqual(read.json().profiling, GLOBAL_PROFILING);
     });
   });
 
