@@ -341,15 +341,25 @@ describe('admin API: journal and counts', () => {
     assert.equal(again.statusCode, 200, again.body);
     // A session the client names is its own, refusal or not.
     assertCintError(await withToken(expired, { 'x-mock-session': 'retry-test' }), 401, 'authorization_error');
+    // A name that is no session's: its 400 (or the token's refusal) in the session the request would
+    // have had without it (decision 188). No session of that name is made.
+    const badName = await app.inject({ method: 'GET', url: projectsUrl(), headers: client.headers({ 'x-mock-session': 'not a name!' }) });
+    assertCintError(badName, 400, 'bad_request_error', { invalid_params: [{ name: 'X-Mock-Session', reason: "'X-Mock-Session' must be 1 to 128 letters, digits or . _ : @ -" }] });
+    assertCintError(await withToken(expired, { 'x-mock-session': 'not a name!' }), 401, 'authorization_error');
 
     const entries = await journalOf(app, client.clientId);
     assert.deepEqual(entries.map((entry) => [entry.operation, entry.status, entry.session]), [
+      ['list_account_projects', 401, client.clientId],
+      ['list_account_projects', 400, client.clientId],
       ['list_account_projects', 200, client.clientId],
       ['list_account_projects', 401, client.clientId],
     ]);
-    assert.equal(entries[1]!.response_body, late.body);
-    assert.equal(entries[1]!.path, projectsUrl());
-    assert.deepEqual((await admin(app, 'GET', `/sessions/${client.clientId}/counts`)).json().by_operation, { list_account_projects: { 200: 1, 401: 1 } });
+    assert.equal(entries[1]!.response_body, badName.body);
+    assert.equal(entries[3]!.response_body, late.body);
+    assert.equal(entries[3]!.path, projectsUrl());
+    assert.deepEqual((await admin(app, 'GET', `/sessions/${client.clientId}/counts`)).json().by_operation, { list_account_projects: { 200: 1, 400: 1, 401: 2 } });
+    // Refused, they used the session in no other way: no request counted.
+    assert.equal((await admin(app, 'GET', `/sessions/${client.clientId}`)).json().requests, 1);
     const named = await admin(app, 'GET', `/sessions/retry-test/journal?client_id=${client.clientId}`);
     assert.deepEqual((named.json().entries as JournalEntry[]).map((entry) => [entry.session, entry.status]), [['retry-test', 401]]);
   });
@@ -369,8 +379,9 @@ describe('admin API: journal and counts', () => {
     assertCintError(await app.inject({ method: 'GET', url: '/v1/demand/accounts/101/projectz' }), 404, 'not_found_error');
     const forged = signed('not the mock\'s secret', { client_id: client.clientId, exp: now() + 3600 });
     assertCintError(await app.inject({ method: 'GET', url: '/v1/nowhere', headers: { authorization: `Bearer ${forged}` } }), 404, 'not_found_error');
-    // An X-Mock-Session that is no session's name: the 404 alone.
-    assertCintError(await app.inject({ method: 'GET', url: '/v1/nowhere', headers: client.headers({ 'x-mock-session': 'not a name!' }) }), 404, 'not_found_error');
+    // An X-Mock-Session that is no session's name: in the session the request would have had without it.
+    const badName = await app.inject({ method: 'GET', url: '/v1/elsewhere', headers: client.headers({ 'x-mock-session': 'not a name!' }) });
+    assertCintError(badName, 404, 'not_found_error');
     // A token refused for its expiry still names its client.
     const expired = signed(app.mock.config.jwtSecret, { client_id: client.clientId, exp: now() - 3600 });
     const late = await app.inject({ method: 'GET', url: '/v1/nowhere', headers: { authorization: `Bearer ${expired}` } });
@@ -379,18 +390,19 @@ describe('admin API: journal and counts', () => {
     const entries = await journalOf(app, client.clientId);
     assert.deepEqual(entries.map((entry) => [entry.operation, entry.method, entry.path, entry.status, entry.session]), [
       [null, 'GET', '/v1/nowhere', 404, client.clientId],
+      [null, 'GET', '/v1/elsewhere', 404, client.clientId],
       [null, 'GET', '/demand/accounts/101/projects', 404, client.clientId],
       [null, 'DELETE', projectsUrl(), 405, client.clientId],
       [null, 'GET', '/v1/demand/accounts/101/projectz', 404, client.clientId],
     ]);
-    assert.deepEqual(entries.map((entry) => entry.response_body), [late.body, noVersion.body, wrongMethod.body, typo.body]);
-    assert.deepEqual(entries[3]!.query, { page_size: '5' });
-    assert.deepEqual((await admin(app, 'GET', `/sessions/${client.clientId}/counts`)).json().by_operation, { '(none)': { 404: 3, 405: 1 } });
+    assert.deepEqual(entries.map((entry) => entry.response_body), [late.body, badName.body, noVersion.body, wrongMethod.body, typo.body]);
+    assert.deepEqual(entries[4]!.query, { page_size: '5' });
+    assert.deepEqual((await admin(app, 'GET', `/sessions/${client.clientId}/counts`)).json().by_operation, { '(none)': { 404: 4, 405: 1 } });
     assert.deepEqual((await journalOf(app, client.clientId, '?status=405')).map((entry) => entry.method), ['DELETE']);
     // The counts' name for no operation picks them out, as an operation id does.
-    assert.equal((await journalOf(app, client.clientId, '?operation=(none)')).length, 4);
+    assert.equal((await journalOf(app, client.clientId, '?operation=(none)')).length, 5);
     await app.inject({ method: 'GET', url: projectsUrl(), headers: client.headers() });
-    assert.equal((await admin(app, 'GET', `/sessions/${client.clientId}/counts?operation=(none)&status=404`)).json().count, 3);
+    assert.equal((await admin(app, 'GET', `/sessions/${client.clientId}/counts?operation=(none)&status=404`)).json().count, 4);
     assert.equal((await admin(app, 'GET', `/sessions/${client.clientId}/counts?operation=list_account_projects`)).json().count, 1);
   });
 

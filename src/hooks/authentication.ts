@@ -61,21 +61,24 @@ export function authentication(app: FastifyInstance): void {
  * client's sessions are its own: the default one is named by its client id, and a name it gives in
  * X-Mock-Session is scoped inside its client id, so another client naming the same session gets its own.
  * Shared by name only without a token (auth off) or when the instance says so. A name that is not one is
- * a 400, or, for a request already refused (`refused`), that refusal without a session.
+ * a 400, or, for a request already refused (`refused`), that refusal; either way the request's session is
+ * then the one it would have had without the header, so its journal has the refusal (decision 188).
  */
 export function pickSession(app: FastifyInstance, request: FastifyRequest, clientId: string | null, refused?: CintError): Session {
   const named = request.headers[SESSION_HEADER];
   let owner = clientId;
-  if (named !== undefined) {
-    if (typeof named !== 'string' || !SESSION_NAME.test(named)) {
-      throw refused ?? badRequest([{ name: 'X-Mock-Session', reason: "'X-Mock-Session' must be 1 to 128 letters, digits or . _ : @ -" }]);
-    }
+  let refusal: CintError | undefined;
+  if (named === undefined) {
+    request.cint.sessionId = owner ?? 'anonymous';
+  } else if (typeof named !== 'string' || !SESSION_NAME.test(named)) {
+    refusal = refused ?? badRequest([{ name: 'X-Mock-Session', reason: "'X-Mock-Session' must be 1 to 128 letters, digits or . _ : @ -" }]);
+    request.cint.sessionId = owner ?? 'anonymous';
+  } else {
     request.cint.sessionId = named;
     if (app.mock.config.shareNamedSessions) owner = null;
-  } else {
-    request.cint.sessionId = owner ?? 'anonymous';
   }
   const session = app.mock.sessions.get(request.cint.sessionId, owner);
   request.cint.session = session;
+  if (refusal) throw refusal;
   return session;
 }

@@ -15,6 +15,7 @@ const CINT_PATH = /^\/v1(?:[/?]|$)/;
  * bearer token names (a token refused for a claim, such as its expiry, still names it; a forged one does
  * not), or with auth off the one X-Mock-Session names, as for a routed request. Only for a path under
  * /v1, or one whose nearest route is (`meant`); no session is made for a request that names none.
+ * (A name that is not one: the session the request would have had without it, decision 188.)
  */
 export function journalUnrouted(app: FastifyInstance, request: FastifyRequest, error: CintError, text: string, meant: string | null): Promise<void> | undefined {
   const context = request.cint;
@@ -25,8 +26,8 @@ export function journalUnrouted(app: FastifyInstance, request: FastifyRequest, e
   try {
     pickSession(app, request, identity?.clientId ?? null);
   } catch {
-    // An X-Mock-Session that names no session: the 404 or 405 is the answer, and no journal gets it.
-    return undefined;
+    // An X-Mock-Session that is no session's name: the 404 or 405 is the answer, and the session the
+    // request would have had without the header (pickSession put it in the context) journals it.
   }
   if (request.method !== 'HEAD') context.responseBody = text;
   recordRequest(app, request, error.status, elapsedMs(request));
