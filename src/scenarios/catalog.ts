@@ -138,8 +138,8 @@ export class ScenarioCatalog extends EventEmitter<{ reloaded: [ScenarioSet]; 're
     this.choices = new LRUCache({
       max: maxSessions,
       // A session back on the default without a word would pass a test that should fail. (With a shared
-      // store the choices are Redis's, this map a cache of them: nothing is lost.)
-      // A shared store tells of its own (choose).
+      // store the choices are Redis's, this map a cache of them: nothing is lost; the store tells of the
+      // choices it forgets, in choose.)
       dispose: (choice, key, reason) => {
         if (reason === 'evict' && this.shared === null) this.evicted(key, choice.name);
       },
@@ -193,7 +193,7 @@ export class ScenarioCatalog extends EventEmitter<{ reloaded: [ScenarioSet]; 're
     const inlineSaved = text === undefined ? undefined : this.shared?.setInline(scenario!, text);
     const saved = this.shared?.setChoice(choiceKey(name, clientId), scenario ?? '').then((gone) => {
       for (const key of gone) {
-        this.evicted(key, this.choices.get(key)?.name);
+        this.evicted(key, this.choices.peek(key)?.name);
         this.choices.delete(key);
       }
     });
