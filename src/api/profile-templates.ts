@@ -32,7 +32,7 @@ const percentages = (name: string, description: string, targets: [condition: Rec
  * and its profiles ask the example's questions, gender and age, as the question library has them
  * (questions 43 and 42, account_questions_translation), with the example's age bands.
  */
-const GLOBAL_TEMPLATES: ReadonlyMap<string, StoredResource> = new Map(
+const globalTemplates = (): ReadonlyMap<string, StoredResource> => (globals ??= new Map(
   ((exampleBody('list_profile_templates', 200) as { templates: Record<string, unknown>[] }).templates)
     .filter((template) => template.scope === 'global')
     .map((template, index): [string, StoredResource] => {
@@ -49,11 +49,13 @@ const GLOBAL_TEMPLATES: ReadonlyMap<string, StoredResource> = new Map(
       };
       return [id, { id, fields, etag: '', created_at: '2023-10-26T10:00:00.000Z', updated_at: '2023-10-26T10:15:00.000Z' }];
     }),
-);
+));
+/** Made when first asked for: the document's examples are read only when an answer needs them. */
+let globals: ReadonlyMap<string, StoredResource> | undefined;
 
 /** The account's profile template of that id, or Cint's global one, if there is one. */
 export function templateOf(session: Session, accountId: number, templateId: string): StoredResource | undefined {
-  return templatesOf(session, accountId)?.get(templateId) ?? GLOBAL_TEMPLATES.get(templateId);
+  return templatesOf(session, accountId)?.get(templateId) ?? globalTemplates().get(templateId);
 }
 
 /** A locale as templates and target groups are compared by it: Cint writes both eng_us and eng-us. */
@@ -86,7 +88,7 @@ const forLocales = (generic: Handler): Handler => (input) => {
 /** The global template a request's path names, unless the account has a template of that id. */
 function globalNamed(input: HandlerInput): StoredResource | undefined {
   const { session, params } = input as HandlerInput<'get_profile_template'>;
-  return templatesOf(session, params.account_id)?.has(params.profile_template_id) ? undefined : GLOBAL_TEMPLATES.get(params.profile_template_id);
+  return templatesOf(session, params.account_id)?.has(params.profile_template_id) ? undefined : globalTemplates().get(params.profile_template_id);
 }
 
 /** get_profile_template: a global template read as the account's own are (the generic read's answer). */
@@ -116,7 +118,7 @@ export const profileTemplateHandlers = {
   list_profile_templates: ({ session, params, query }) => {
     const { scope, locales, order, ...page } = query;
     const wanted = wantedLocales(locales);
-    const templates = [...GLOBAL_TEMPLATES.values(), ...(templatesOf(session, params.account_id)?.values() ?? [])];
+    const templates = [...globalTemplates().values(), ...(templatesOf(session, params.account_id)?.values() ?? [])];
     if (order !== 'asc') templates.reverse();
     const kept = templates.filter((template) => (scope === undefined || scope === (template.fields.scope ?? ACCOUNT_SCOPE)) && forAnyOf(template, wanted));
     const listed = pageOf(kept, (template) => template.id, page);
