@@ -406,6 +406,27 @@ describe('admin API: journal and counts', () => {
     assert.equal((await admin(app, 'GET', `/sessions/${client.clientId}/counts?operation=list_account_projects`)).json().count, 1);
   });
 
+  it('journals a request Fastify refuses before routing (bad percent-encoding 400, a segment too long 414) in its client\'s session', async () => {
+    const client = await clientOf(app);
+    const badPath = `${projectsUrl()}/50%zz`;
+    const malformed = await app.inject({ method: 'GET', url: badPath, headers: client.headers() });
+    assertCintError(malformed, 400, 'bad_request_error', { detail: 'the request URL is malformed', invalid_params: [{ name: 'path', reason: `the path is not valid percent-encoding: ${badPath}` }] });
+    const tooLong = await app.inject({ method: 'GET', url: `${projectsUrl()}/${'x'.repeat(1100)}`, headers: client.headers({ 'x-mock-session': 'long-ids' }) });
+    assertCintError(tooLong, 414, 'uri_too_long_error');
+    // The answer still carries the trace header every answer has.
+    assert.match(String(malformed.headers.traceparent), /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    // Without a token that names a client, or not the Cint API's path: nobody's journal.
+    assertCintError(await app.inject({ method: 'GET', url: badPath, headers: { 'cint-api-version': '2025-12-18' } }), 400, 'bad_request_error', { invalid_params: [{ name: 'path' }] });
+    assertCintError(await app.inject({ method: 'GET', url: '/elsewhere/50%zz', headers: client.headers() }), 400, 'bad_request_error', { invalid_params: [{ name: 'path' }] });
+
+    const entries = await journalOf(app, client.clientId);
+    assert.deepEqual(entries.map((entry) => [entry.operation, entry.method, entry.path, entry.status, entry.session]), [[null, 'GET', badPath, 400, client.clientId]]);
+    assert.equal(entries[0]!.response_body, malformed.body);
+    const named = await admin(app, 'GET', `/sessions/long-ids/journal?client_id=${client.clientId}`);
+    assert.deepEqual((named.json().entries as JournalEntry[]).map((entry) => [entry.status, entry.response_body]), [[414, tooLong.body]]);
+    assert.deepEqual((await admin(app, 'GET', `/sessions/${client.clientId}/counts`)).json().by_operation, { '(none)': { 400: 1 } });
+  });
+
   it('keeps at most journalBytes of entries per session, the oldest dropped first, while counts stay exact', async () => {
     const small = await makeApp({ journalBytes: 40_000, watchScenarios: false });
     try {

@@ -44,6 +44,25 @@ describe('the request log', () => {
     }
   });
 
+  it('writes the line of a request Fastify refuses before routing (bad percent-encoding 400, a segment too long 414), naming its session', async () => {
+    const { app, lines } = await loggedApp('info');
+    try {
+      const token = await tokenFor(app, 'unrouted');
+      lines.length = 0;
+      const headers = { authorization: `Bearer ${token}`, 'cint-api-version': API_VERSION };
+      assert.equal((await app.inject({ method: 'GET', url: `${projectsUrl()}/50%zz`, headers: { ...headers, 'x-request-id': 'bad-url' } })).statusCode, 400);
+      assert.equal((await app.inject({ method: 'GET', url: `${projectsUrl()}/${'x'.repeat(1100)}`, headers })).statusCode, 414);
+      const requests = lines.filter((line) => line.msg === 'request');
+      assert.deepEqual(requests.map(({ request_id, method, url, session, status }) => ({ request_id, method, url, session, status })).slice(0, 1), [
+        { request_id: 'bad-url', method: 'GET', url: `${projectsUrl()}/50%zz`, session: 'unrouted', status: 400 },
+      ]);
+      assert.deepEqual(requests.map((line) => line.status), [400, 414]);
+      assert.ok(requests.every((line) => line.level === 30 && typeof line.duration_ms === 'number'));
+    } finally {
+      await app.close();
+    }
+  });
+
   it('gives each request its own id, and keeps health checks out of info', async () => {
     const { app, lines } = await loggedApp('info');
     try {

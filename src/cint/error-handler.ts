@@ -9,6 +9,8 @@ import { RouteMethods } from './route-methods.js';
 import { HEADER_NAMES } from './operations.js';
 import { invalidParamsFrom, type HttpPart } from './validation.js';
 import { SessionFullError } from '../sessions/store.js';
+import { startContext, stampTrace } from '../hooks/context.js';
+import { logUnhooked } from '../hooks/request-log.js';
 import { journalUnrouted } from '../hooks/unrouted.js';
 import { storeUnavailable, StoreUnavailableError } from '../sessions/unavailable.js';
 
@@ -102,20 +104,30 @@ export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): 
   });
 }
 
-/**
- * Errors Fastify meets before a request has a route (a path that is not valid percent-encoding):
- * answered in the envelope like every other error.
- */
 /** The longest path segment a route takes: a session's name (128 characters, a client id's too), percent-encoded, fits. */
 export const MAX_PARAM_LENGTH = 1024;
 
+/**
+ * Errors Fastify meets before a request has a route (a path that is not valid percent-encoding, a
+ * segment too long): answered in the envelope like every other error, and journaled as a request no
+ * route takes is, in its client's session when the path is the Cint API's (decision 189). No hook runs
+ * for it, so its context starts here.
+ */
 export function frameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const cintError = error.code === 'FST_ERR_BAD_URL'
     ? badRequest([{ name: 'path', reason: `the path is not valid percent-encoding: ${request.url.split('?')[0]}` }], 'the request URL is malformed')
     : error.code === 'FST_ERR_MAX_PARAM_LENGTH'
       ? new CintError(414, `a segment of the path is longer than the ${MAX_PARAM_LENGTH} characters the server accepts`)
       : new CintError(typeof error.statusCode === 'number' ? error.statusCode : 400, error.message);
-  void sendCintError(reply, cintError);
+  if (!request.cint) startContext(request, null);
+  // Fastify's onSend hooks do not run for these answers: the trace headers go on here.
+  stampTrace(request, reply);
+  const text = JSON.stringify(cintError.body);
+  const journaled = journalUnrouted(request.server, request, cintError, text, null);
+  // Nor do its onResponse hooks: its log line is written here.
+  const answer = () => logUnhooked(request, sendEnvelope(reply, cintError.status, text, cintError.headers));
+  if (journaled === undefined) answer();
+  else void journaled.then(answer);
 }
 
 /**

@@ -15,6 +15,14 @@ export function requestLog(app: FastifyInstance): void {
   });
 }
 
+/**
+ * The line of a request Fastify answered before its hooks ran (error-handler.ts frameworkError), whose
+ * onResponse hooks do not run either.
+ */
+export function logUnhooked(request: FastifyRequest, reply: FastifyReply): void {
+  if ((request.log as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled?.('info')) writeLine(request, reply, 'info');
+}
+
 function writeLine(request: FastifyRequest, reply: FastifyReply, level: 'info' | 'debug'): void {
   request.log[level]({
     request_id: request.id,
