@@ -96,12 +96,25 @@ export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): 
     const allow = routes.allowed(request.method, request.url);
     const meant = allow === null ? routes.nearest(request.url) : null;
     const error = allow === null ? routeNotFound(request.method, request.url, meant) : methodNotAllowed(request.method, request.url, allow);
-    // Serialized here, once: the client's journal keeps the answer as sent.
-    const text = JSON.stringify(error.body);
-    const journaled = journalUnrouted(app, request, error, text, meant);
-    if (journaled === undefined) return sendEnvelope(reply, error.status, text, error.headers);
-    return journaled.then(() => sendEnvelope(reply, error.status, text, error.headers));
+    return answerUnrouted(app, request, reply, error, meant);
   });
+}
+
+/**
+ * Sends the answer to a request no route takes, after putting it in its client's journal (hooks/unrouted.ts:
+ * `meant`, the path it was near). Serialized once, so the journal keeps the answer as sent; `sent` is
+ * called once it has gone out.
+ */
+function answerUnrouted(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, error: CintError, meant: string | null,
+  sent?: (reply: FastifyReply) => void): FastifyReply | Promise<FastifyReply> {
+  const text = JSON.stringify(error.body);
+  const send = () => {
+    const answered = sendEnvelope(reply, error.status, text, error.headers);
+    sent?.(answered);
+    return answered;
+  };
+  const journaled = journalUnrouted(app, request, error, text, meant);
+  return journaled === undefined ? send() : journaled.then(send);
 }
 
 /** The longest path segment a route takes: a session's name (128 characters, a client id's too), percent-encoded, fits. */
@@ -122,12 +135,8 @@ export function frameworkError(error: FastifyError, request: FastifyRequest, rep
   if (!request.cint) startContext(request, null);
   // Fastify's onSend hooks do not run for these answers: the trace headers go on here.
   stampTrace(request, reply);
-  const text = JSON.stringify(cintError.body);
-  const journaled = journalUnrouted(request.server, request, cintError, text, null);
-  // Nor do its onResponse hooks: its log line is written here.
-  const answer = () => logUnhooked(request, sendEnvelope(reply, cintError.status, text, cintError.headers));
-  if (journaled === undefined) answer();
-  else void journaled.then(answer);
+  // Nor do its onResponse hooks: its log line is written once it is answered.
+  void answerUnrouted(request.server, request, reply, cintError, null, (answered) => logUnhooked(request, answered));
 }
 
 /**
