@@ -254,6 +254,51 @@ describe('rule index: first match in file order', () => {
   });
 });
 
+describe('compiled steps shared between rules', () => {
+  it('rules with the same respond share one frozen list of steps, and each rule keeps its own count of them', () => {
+    const scenario = compiled(`
+  - match: { operation: get_project_by_id, params: { project_id: ${P1} } }
+    respond: [{ status: 503, times: 1 }, { status: 404 }]
+  - match: { operation: get_project_by_id, params: { project_id: ${P2} } }
+    respond: [{ status: 503, times: 1 }, { status: 404 }]
+  - match: { operation: list_account_projects }
+    respond: [{ status: 503, times: 1 }, { status: 404 }]
+  - match: { operation: get_project_by_id, params: { project_id: ${P3} } }
+    respond: [{ status: 503, times: 1 }, { status: 404, headers: { x-why: gone } }]`);
+    const [first, second, otherOperation, different] = scenario.rules;
+    assert.equal(second!.steps, first!.steps);
+    // Steps compiled for other operations come out the same, and are the same list.
+    assert.equal(otherOperation!.steps, first!.steps);
+    assert.notEqual(different!.steps, first!.steps);
+    assert.ok(Object.isFrozen(first!.steps));
+    // Sharing the steps shares nothing of what a session used: each rule's 503 answers once.
+    const state = newScenarioState(scenario, 's');
+    const operation = scenario.byOperation.get('get_project_by_id')!;
+    const statusFor = (project: string) => {
+      const decision = decideResponse(operation, factsOf('get_project_by_id', { params: { project_id: project } }), state);
+      return decision ? `${decision.rule}:${decision.step.status}` : null;
+    };
+    assert.deepEqual([P1, P1, P2, P2, P1].map(statusFor), ['0:503', '0:404', '1:503', '1:404', '0:404']);
+  });
+
+  it('a rule whose respond an earlier rule had is still checked for what is its own: its `after`, its operations', () => {
+    const parsed = parseScenario(`description: shared steps
+rules:
+  - match: { operation: get_project_by_id }
+    respond: { status: 503 }
+  - match: { operation: get_project_by_id, params: { project_id: ${P1} } }
+    respond: { status: 503 }
+    after: repeat
+  - match: { operation: generate_report }
+    respond: { job: { processing_polls: 2 } }
+  - match: { operation: [generate_report, create_project] }
+    respond: { job: { processing_polls: 2 } }
+`, 'shared.yaml', 'shared');
+    assert.equal(parsed.scenario, null);
+    assert.deepEqual(parsed.problems.map((problem) => problem.field), ['rules[1].after', 'rules[3].respond.job']);
+  });
+});
+
 describe('rule index: the same decisions as a scan of every rule (generated)', () => {
   const RUNS = Number(process.env.INDEX_RUNS ?? 150);
   const SEED = Number(process.env.INDEX_SEED ?? 20261204);

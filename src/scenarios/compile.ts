@@ -109,7 +109,7 @@ export function compileScenario(data: ScenarioFileData, name: string, file: stri
   const rules: CompiledRule[] = [];
   // Rules with the same steps share them (steps are data; what a session used of them is kept by rule),
   // and rules for the same operations share the list.
-  const shared: Shared = { sharedSteps: new Map(), compiledFrom: new Map(), sharedOperations: new Map(), linearPatterns: options.linearPatterns ?? false };
+  const shared: Shared = { compiled: new Map(), sharedOperations: new Map(), linearPatterns: options.linearPatterns ?? false };
   data.rules.forEach((rule, index) => {
     if (skipRules.has(index)) return;
     const compiled = compileRule(rule, index, ['rules', index], issues, shared);
@@ -139,27 +139,35 @@ export function compileScenario(data: ScenarioFileData, name: string, file: stri
 }
 
 interface Shared {
-  /** Steps by their JSON text, which only narrows the search: steps are shared when they are deeply equal. */
-  readonly sharedSteps: Map<string, (readonly CompiledStep[])[]>;
   /**
-   * Steps by what they were compiled from: the rule's operations, its `after` and its `respond` as JSON
-   * text (which again only narrows the search). A generated file gives thousands of rules the same
-   * `respond`; each rule after the first takes the steps compiled for it, without compiling them again.
-   * Only steps that compiled without a problem are here, so a rule that takes them has none either.
+   * Compiled steps by the JSON text of the `respond` they came from, which only narrows the search. A
+   * generated file gives thousands of rules the same `respond`; each rule after the first takes the steps
+   * compiled for the same operations and `after` (by `sources`), without compiling them again; rules whose
+   * steps come out deeply equal share one frozen list (`steps`). Only steps that compiled without a
+   * problem are here, so a rule that takes them has none either. The text is made once per rule: a file
+   * of distinct bodies (a scenario sent through the admin API) spent a quarter of its compile on a second
+   * JSON text, of the steps, and on hashing long keys.
    */
-  readonly compiledFrom: Map<string, { readonly respond: unknown; readonly steps: readonly CompiledStep[] }[]>;
+  readonly compiled: Map<string, SameRespond>;
   readonly sharedOperations: Map<string, readonly OperationId[]>;
   readonly linearPatterns: boolean;
 }
 
+interface SameRespond {
+  /** By the rule's operations and `after`; JSON text loses the difference between undefined, Infinity and what they print as, so `respond` is compared too. */
+  readonly sources: Map<string, { readonly respond: unknown; readonly steps: readonly CompiledStep[] }[]>;
+  readonly steps: (readonly CompiledStep[])[];
+}
+
 function compileRule(rule: RuleData, index: number, at: FieldPath, issues: Issue[], shared: Shared): CompiledRule | null {
-  const { sharedSteps, compiledFrom, sharedOperations } = shared;
+  const { compiled, sharedOperations } = shared;
   const before = issues.length;
   const resolved = resolveOperations(rule.match, at, issues);
   const operationsKey = resolved ? resolved.operations.join(' ') : '';
-  // JSON text loses the difference between undefined, Infinity and the strings and nulls they print as.
-  const source = resolved ? `${operationsKey}\u0000${rule.after ?? ''}\u0000${JSON.stringify(rule.respond)}` : null;
-  const sameSource = source === null ? undefined : compiledFrom.get(source);
+  const sourceKey = `${operationsKey}\u0000${rule.after ?? ''}`;
+  const respondText = JSON.stringify(rule.respond) ?? '';
+  const same = resolved ? compiled.get(respondText) : undefined;
+  const sameSource = same?.sources.get(sourceKey);
   const known = sameSource?.find((entry) => isDeepStrictEqual(entry.respond, rule.respond))?.steps;
   const steps = known ?? compileSteps(rule, at, issues, resolved?.operations ?? []);
   const exact = exactConditions(rule.match);
@@ -167,13 +175,13 @@ function compileRule(rule: RuleData, index: number, at: FieldPath, issues: Issue
   if (!resolved || issues.length > before) return null;
   let ruleSteps = known;
   if (!ruleSteps) {
-    const text = JSON.stringify(steps);
-    let alike = sharedSteps.get(text);
-    if (!alike) sharedSteps.set(text, (alike = []));
-    ruleSteps = alike.find((shared) => isDeepStrictEqual(shared, steps));
-    if (!ruleSteps) alike.push((ruleSteps = Object.freeze(steps)));
-    if (sameSource) sameSource.push({ respond: rule.respond, steps: ruleSteps });
-    else compiledFrom.set(source!, [{ respond: rule.respond, steps: ruleSteps }]);
+    let alike = same;
+    if (!alike) compiled.set(respondText, (alike = { sources: new Map(), steps: [] }));
+    ruleSteps = alike.steps.find((shared) => isDeepStrictEqual(shared, steps));
+    if (!ruleSteps) alike.steps.push((ruleSteps = Object.freeze(steps)));
+    const entry = { respond: rule.respond, steps: ruleSteps };
+    if (sameSource) sameSource.push(entry);
+    else alike.sources.set(sourceKey, [entry]);
   }
   let ruleOperations = sharedOperations.get(operationsKey);
   if (!ruleOperations) sharedOperations.set(operationsKey, (ruleOperations = Object.freeze(resolved.operations)));
