@@ -160,7 +160,10 @@ describe('generic collections answer their objects\' own times and authors', () 
 
     const read = await app.inject({ method: 'GET', url: location, headers: client.headers() });
     assert.equal(read.statusCode, 200, read.body);
-    assert.deepEqual(read.json(), { template_id: id, name: 'Blocked suppliers', supply_allocations: allocations, last_modified_at: clock.now(), last_modified_by: actor });
+    // Each supplier as the answer's schema has it, with its name (101 is not in get_suppliers' list: named after itself).
+    const answered = [{ type: 'blocked', suppliers: [{ supplier_id: 101, name: 'Supplier 101' }] }];
+    assert.deepEqual(read.json(), { template_id: id, name: 'Blocked suppliers', supply_allocations: answered, last_modified_at: clock.now(), last_modified_by: actor });
+    assertMatchesSpec('get_account_allocation_template_by_template_id', 200, read.json(), true, read.headers);
 
     const modifiedAt = clock.later();
     const updated = await app.inject({
@@ -168,7 +171,7 @@ describe('generic collections answer their objects\' own times and authors', () 
     });
     assert.equal(updated.statusCode, 204, updated.body);
     const reread = await app.inject({ method: 'GET', url: location, headers: client.headers() });
-    assert.deepEqual(reread.json(), { template_id: id, name: 'Renamed template', supply_allocations: allocations, last_modified_at: modifiedAt, last_modified_by: actor });
+    assert.deepEqual(reread.json(), { template_id: id, name: 'Renamed template', supply_allocations: answered, last_modified_at: modifiedAt, last_modified_by: actor });
 
     const listed = await app.inject({ method: 'GET', url: `${accountUrl}/allocation-templates`, headers: client.headers() });
     assert.equal(listed.statusCode, 200, listed.body);
@@ -191,7 +194,17 @@ describe('generic collections answer their objects\' own times and authors', () 
     });
     assert.equal(created.statusCode, 201, created.body);
     const id = String(created.headers.location).split('/').at(-1)!;
-    const etag = (await app.inject({ method: 'GET', url: String(created.headers.location), headers: client.headers() })).headers.etag;
+    const own = await app.inject({ method: 'GET', url: String(created.headers.location), headers: client.headers() });
+    const etag = own.headers.etag;
+    // Read by its id: the template sent, each supplier named, the exchange with the suppliers the template
+    // neither groups nor blocks (not the document's example, which an exchange entry without suppliers got).
+    assert.equal(own.statusCode, 200, own.body);
+    assertMatchesSpec('get_account_allocation_template_by_template_id', 200, own.json(), true, own.headers);
+    assert.deepEqual(own.json().supply_allocations, [
+      { type: 'exchange', percentage_min: 10, percentage_max: 90, suppliers: [{ supplier_id: 4351, name: 'Acme Inc' }] },
+      { type: 'group', name: 'Premium', percentage_min: 20, percentage_max: 60, suppliers: [{ supplier_id: 3334, name: 'BCD Inc' }] },
+      { type: 'blocked', suppliers: [{ supplier_id: 101, name: 'Supplier 101' }] },
+    ]);
     const url = (templateId: string) => `${accountUrl}/business-units/3337/account-allocation-templates/${templateId}?locale=eng_us`;
 
     const read = await app.inject({ method: 'GET', url: url(id), headers: client.headers() });

@@ -17,7 +17,7 @@ import { requiredHeaders } from '../hooks/required-headers.js';
 import { scenarioEngine } from '../hooks/scenario.js';
 import { giveSessionBack, takeSessions } from '../hooks/shared.js';
 import { accountWrappers } from './accounts.js';
-import { allocationTemplateHandlers } from './allocation-templates.js';
+import { allocationTemplateHandlers, allocationTemplateWrappers } from './allocation-templates.js';
 import { directoryOf, type Directory } from './directory.js';
 import { exclusionGroupHandlers } from './exclusion-groups.js';
 import { exclusionHandlers, exclusionWrappers } from './exclusions.js';
@@ -92,6 +92,7 @@ export async function cintApi(app: FastifyInstance, options: { bodyLimit: number
     ...reportWrappers,
     ...profileTemplateWrappers,
     ...accountWrappers,
+    ...allocationTemplateWrappers,
     ...questionWrappers,
   };
   const register = (scope: FastifyInstance, op: Operation) => {
