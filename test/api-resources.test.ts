@@ -250,6 +250,9 @@ describe('fulfillment, on Cint\'s S2S paths', () => {
   it('answers a body it cannot validate with its documented 422', async () => {
     const response = await app.inject({ method: 'POST', url: '/fulfillment/respondents/transition', headers: { authorization: 's2s-api-key' }, payload: { id: 5 } });
     assertCintError(response, 422, 'bad_request_error', { invalid_params: [{ name: 'id' }] });
+    // The document makes the body optional, but its fields are required: without one it is refused too (decision 190).
+    const none = await app.inject({ method: 'POST', url: '/fulfillment/respondents/transition', headers: { authorization: 's2s-api-key' } });
+    assertCintError(none, 422, 'bad_request_error', { invalid_params: [{ name: 'body' }] });
   });
 
   const transition = (key: string, payload: unknown) =>

@@ -155,6 +155,27 @@ describe('feasibility', () => {
       assert.deepEqual((await feasible(client, url, { completes_goal: 40 }, 'calculate_target_group_feasibility_by_id')).suggested_completes_goal_range, { min: 36, max: 42 });
     });
 
+    it('the body is optional, as the document says: no body is the target group as it stands, as {} is; JSON null is still refused', async () => {
+      const client = await sessionOf();
+      await setFielding(app, client, { starts_per_hour: 10, complete: 0.5, screen_out: 0.3 });
+      const { url } = await targetGroup(client, { completes_goal: 1000, profiling: QUOTA_PROFILING });
+      const withEmpty = await feasible(client, url, {}, 'calculate_target_group_feasibility_by_id');
+      for (const headers of [client.headers(), client.headers({ 'content-type': 'application/json' })]) {
+        const none = await app.inject({ method: 'POST', url, headers });
+        assert.equal(none.statusCode, 200, none.body);
+        assertMatchesSpec('calculate_target_group_feasibility_by_id', 200, none.json());
+        assert.deepEqual(none.json(), withEmpty);
+      }
+      // The journal keeps the requests as they came (newest first): two without a body, then the {}.
+      const journal = await app.inject({ method: 'GET', url: `/__admin/sessions/${client.clientId}/journal?operation=calculate_target_group_feasibility_by_id`, headers: client.headers() });
+      assert.equal(journal.statusCode, 200, journal.body);
+      assert.deepEqual((journal.json().entries as { body?: unknown }[]).map((entry) => ('body' in entry ? entry.body : 'none')), ['none', 'none', {}]);
+      const nullBody = await app.inject({ method: 'POST', url, headers: client.headers({ 'content-type': 'application/json' }), payload: 'null' });
+      assertCintError(nullBody, 400, 'bad_request_error', { invalid_params: [{ name: 'body', reason: "'body' must be of type object." }] });
+      const wrongType = await app.inject({ method: 'POST', url, headers: client.headers(), payload: { completes_goal: 'many' } });
+      assertCintError(wrongType, 400, 'bad_request_error', { invalid_params: [{ name: 'completes_goal' }] });
+    });
+
     it('a target group the session does not have is 404 naming it', async () => {
       const client = await clientOf(app);
       const { projectId } = await targetGroup(client);

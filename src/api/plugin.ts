@@ -5,9 +5,11 @@
 //   (preHandler, on POST and PUT) -> the operation's handler -> stamp headers, then one journal entry
 //   (onSend), the answer kept for replay and, with a shared store, the session saved.
 // /oauth/token and /__admin are sibling plugins and pay for none of it.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaCompiler } from 'fastify';
 import { operations, type Operation } from '../cint/operations.js';
+import { badRequest } from '../cint/errors.js';
 import { pruneUnknown } from '../cint/prune.js';
+import { validatorCompiler } from '../cint/validation.js';
 import { authentication } from '../hooks/authentication.js';
 import { businessUnitHook } from '../hooks/business-unit.js';
 import { exclusionDurationsHook } from '../hooks/exclusion-durations.js';
@@ -100,7 +102,8 @@ export async function cintApi(app: FastifyInstance, options: { bodyLimit: number
     const generic = () => genericHandler(op, plans.get(op.id)!, referenceData.get(op.id), !(op.id in around));
     const handler = (handlers[op.id] as Handler | undefined) ?? around[op.id]?.(generic()) ?? generic();
     // What a body needs before it is validated, on the routes whose body has it.
-    const normalize = [businessUnitHook(op), exclusionDurationsHook(op)].filter((hook) => hook !== undefined);
+    const optional = takesNoBody(op);
+    const normalize = [...(optional ? [refuseNullBody] : []), businessUnitHook(op), exclusionDurationsHook(op)].filter((hook) => hook !== undefined);
     const keyed = takesIdempotencyKey(op.method);
     const onSend = [...(keyed ? [rememberIdempotent] : []), ...(giveBack ? [giveBack] : [])];
     scope.route({
@@ -111,6 +114,7 @@ export async function cintApi(app: FastifyInstance, options: { bodyLimit: number
       url: op.path,
       // Headers are checked by hooks/required-headers.ts, before the body, with the document's names.
       schema: routeSchemas(op),
+      ...(optional ? { validatorCompiler: bodyOrNone } : {}),
       config: { operation: op },
       exposeHeadRoute: false,
       handler: respond(op, handler, directory),
@@ -140,6 +144,32 @@ function runWithDeliveryScript<T>(request: FastifyRequest, run: () => T): T {
   } finally {
     session.deliveryScript = null;
   }
+}
+
+/**
+ * Where Cint's document makes the request body optional (requestBody not `required`) and every field of
+ * it is optional too, a request without a body stands as an empty one would (decision 190):
+ * calculate_target_group_feasibility_by_id's what-if fields. update_respondent_status's body is optional
+ * in the document as well, but its fields are required, so without one it is still refused.
+ */
+function takesNoBody(op: Operation): boolean {
+  const body = (op.schemas as { body?: object }).body;
+  return op.bodyContentType !== null && !op.bodyRequired && body !== undefined && validatorCompiler({ schema: body, httpPart: 'body', method: op.method, url: op.path })({}) === true;
+}
+
+/** The route's validators, its body's passing a request without one (Fastify hands the validator null for it). */
+const bodyOrNone: FastifySchemaCompiler<unknown> = (route) => {
+  const validate = validatorCompiler(route) as ReturnType<FastifySchemaCompiler<unknown>> & ((data: unknown) => boolean);
+  if (route.httpPart !== 'body') return validate;
+  const orNone = ((data: unknown) => data === null || validate(data)) as typeof validate;
+  Object.defineProperty(orNone, 'errors', { get: () => validate.errors });
+  return orNone;
+};
+
+/** A body that is JSON's null is not a missing one: refused as before, as every other body's type is. */
+function refuseNullBody(request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void {
+  if (request.body === null) done(badRequest([{ name: 'body', reason: "'body' must be of type object." }]));
+  else done();
 }
 
 function routeSchemas(op: Operation) {
