@@ -392,6 +392,10 @@ describe('fielding simulator', () => {
       const groupUrl = `${targetGroupsUrl(project.id)}/${targetGroupId}`;
       assertCintError(await get(client, `${groupUrl}/completes-aggregated-by-interval?aggregation_interval=PT1H`), 400, 'bad_request_error', { invalid_params: [{ name: 'aggregation_interval', reason: /more than 1000 intervals/ }] });
       assertCintError(await get(client, `${groupUrl}/completes-aggregated-by-interval?aggregation_interval=daily`), 400, 'bad_request_error', { invalid_params: [{ name: 'aggregation_interval' }] });
+      // Left out, the interval is a day: over four years that is too many, and the reason says it was the default.
+      assertCintError(await get(client, `${groupUrl}/completes-aggregated-by-interval`), 400, 'bad_request_error', {
+        invalid_params: [{ name: 'aggregation_interval', reason: "'aggregation_interval' left out, its default of P1D, gives more than 1000 intervals over this target group's fielding; send a longer one (P1W)." }],
+      });
       const weekly = await intervals(client, groupUrl, 'P1W');
       assert.equal(Math.max(...weekly.map(({ count }) => count)), numbers.completes);
 

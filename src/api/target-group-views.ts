@@ -188,7 +188,8 @@ function intervalOf(text: string | undefined, spanMs: number): number {
     throw badRequest([{ name, reason: `'${name}' must be an ISO 8601 duration of weeks, days, hours, minutes and seconds (P1D, PT6H, P1DT5H).` }]);
   }
   if (spanMs / ms > MAX_INTERVALS) {
-    throw badRequest([{ name, reason: `'${name}' of ${text} gives more than ${MAX_INTERVALS} intervals over this target group's fielding; use a longer one.` }]);
+    const given = text === undefined ? `'${name}' left out, its default of P1D,` : `'${name}' of ${text}`;
+    throw badRequest([{ name, reason: `${given} gives more than ${MAX_INTERVALS} intervals over this target group's fielding; send a longer one (P1W).` }]);
   }
   return ms;
 }
