@@ -138,7 +138,7 @@ describe('jobs, reports and target-group sub-resources', () => {
     const generated = await app.inject({
       method: 'POST', url: `/v1/demand/accounts/${ACCOUNT}/reports/completes`, headers: client.headers(),
       // The last 30 days: a report covers at most the last 12 months (decision 131).
-      payload: { start_date: futureDate(-30).slice(0, 10), end_date: futureDate(0).slice(0, 10), filter: 'project', filter_ids: [projectId] },
+      payload: { start_date: futureDate(-30).slice(0, 10), end_date: futureDate(0).slice(0, 10), filter: 'project', filter_ids: [projectId], email_recipients: ['b551326b-ac9d-4d32-8823-4f025787dab9'] },
     });
     assert.equal(generated.statusCode, 202, generated.body);
     const reportId = generated.json().report_id as string;

@@ -298,7 +298,7 @@ describe('jobs', () => {
       const created = await app.inject({
         method: 'POST', url: `/v1/demand/accounts/${ACCOUNT}/reports/completes`, headers: client.headers(),
         // The client's own project, over the last 30 days (decisions 131 and 132).
-        payload: { start_date: futureDate(-30).slice(0, 10), end_date: futureDate(0).slice(0, 10), filter: 'project', filter_ids: [projectId] },
+        payload: { start_date: futureDate(-30).slice(0, 10), end_date: futureDate(0).slice(0, 10), filter: 'project', filter_ids: [projectId], email_recipients: ['b551326b-ac9d-4d32-8823-4f025787dab9'] },
       });
       assert.equal(created.statusCode, 202, created.body);
       const reportId = created.json().report_id;

@@ -131,6 +131,13 @@ describe('generate_report', () => {
     for (const { type, body, name, reason } of cases) {
       assertCintError(await generate(app, client, type, { ...dates, ...body }), 400, 'bad_request_error', { invalid_params: [{ name, reason }] });
     }
+    // The guide makes email_recipients required: left out, it is named beside the other fields that fail.
+    const noRecipients = await app.inject({ method: 'POST', url: `${reportsUrl(ACCOUNT)}/completes`, headers: client.headers(), payload: { filter: 'project', filter_ids: [projectId], start_date: '2026-05-01' } });
+    assertCintError(noRecipients, 400, 'bad_request_error', { invalid_params: [{ name: 'end_date' }, { name: 'email_recipients' }] });
+    assert.deepEqual(noRecipients.json().invalid_params, [
+      { name: 'end_date', reason: "'end_date' is required." },
+      { name: 'email_recipients', reason: "'email_recipients' is required: the user ids (1 to 5) the report is emailed to." },
+    ]);
     // What the table allows: several ids at the levels that take them, and the account level with or without its id.
     await generated(app, client, 'respondent-analysis', { ...dates, filter: 'target_group', filter_ids: [targetGroupId, targetGroupId] });
     await generated(app, client, 'completes', { ...dates, filter: 'project', filter_ids: [projectId, other] });

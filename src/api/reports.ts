@@ -124,6 +124,15 @@ function dateProblems(session: Session, body: RequestBody): InvalidParam[] {
   return problems;
 }
 
+/**
+ * Cint's guide makes `email_recipients` required ("user UUIDs, required"); the document's schema has no
+ * required list, but its minItems of 1 says a report goes to someone (decision 131). The ids are any
+ * strings, as the schema has them (its own example's are not UUIDs).
+ */
+function recipientProblems(body: RequestBody): InvalidParam[] {
+  return body.email_recipients === undefined ? [{ name: 'email_recipients', reason: "'email_recipients' is required: the user ids (1 to 5) the report is emailed to." }] : [];
+}
+
 /** The session's object an id of the project or target group level names, in this account; null when none. */
 function ownedBy(session: Session, level: 'project' | 'target_group', id: string): number | null {
   const projectId = level === 'project' ? id : session.targetGroups.get(id)?.project_id;
@@ -192,7 +201,7 @@ const generateReport = (generic: Handler): Handler => async (input) => {
   const { session } = input;
   const params = pathOf(input);
   const body = (input.body ?? {}) as RequestBody;
-  const problems = [...filterProblems(session, params.account_id, params.report_type, body), ...dateProblems(session, body)];
+  const problems = [...filterProblems(session, params.account_id, params.report_type, body), ...dateProblems(session, body), ...recipientProblems(body)];
   if (problems.length > 0) throw badRequest(problems);
   const kept: Kept = { report_type: params.report_type, requestor_id: input.actor, signing_key: randomBytes(32).toString('hex') };
   // The generic collection stores the body with what the mock keeps beside it, counted as one object's
