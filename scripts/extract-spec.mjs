@@ -296,10 +296,22 @@ const paramsSchema = (op, where) => {
   const key = (param) => (where === 'header' ? param.name.toLowerCase() : param.name);
   return {
     type: 'object',
-    properties: Object.fromEntries(params.map((param) => [key(param), withStatedRange(param, normalize(param.schema))])),
+    properties: Object.fromEntries(params.map((param) => [key(param), withUlidKey(param, withStatedRange(param, normalize(param.schema)))])),
     required: params.filter((param) => param.required).map(key),
   };
 };
+
+// A header the document types `format: ulid` with no pattern beside it (the allocation templates'
+// Idempotency-Key, IdempotencyKeyULID) has no other rule, so its format becomes ULID's pattern (Crockford
+// base32, either case, at most 7ZZZ…): a client sending Cint a UUID key there is told so here too.
+// Elsewhere (ids in paths and bodies) the format is dropped as above: a malformed id is one the mock
+// answers 404 for, as it does for any unknown id.
+const ULID_PATTERN = '^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$';
+function withUlidKey(param, schema) {
+  const stated = deref(param.schema);
+  if (param.in !== 'header' || stated?.format !== 'ulid' || stated.type !== 'string' || stated.pattern !== undefined) return schema;
+  return { ...normalize(stated), pattern: ULID_PATTERN };
+}
 
 // Some bounds are stated only in a parameter's description: page_size "between 1 and 100" (1000 for
 // PageSize1000, 50 for the changelog). The document's words are its schema too: they become

@@ -74,6 +74,23 @@ describe('Idempotency-Key', () => {
     assert.equal(again.json().id, fixed.json().id);
   });
 
+  it('where the document types the key a ULID (allocation templates), another kind of key is a 400 naming it; either case of a ULID is one', async () => {
+    const client = await clientOf(app);
+    const template = (key: string, name: string) => app.inject({
+      method: 'POST', url: '/v1/demand/accounts/101/allocation-templates', headers: client.headers({ 'idempotency-key': key }),
+      payload: { name, supply_allocations: [{ type: 'blocked', suppliers: [{ supplier_id: 4351 }] }] },
+    });
+    for (const key of ['96C65204-90C2-4DCB-9393-B8226DD50C76', 'notaulid', '01JCDRR74NW2SSGN567A766VAL', '81JCDRR74NW2SSGN567A766VAB']) {
+      assertCintError(await template(key, 'Blocked first'), 400, 'bad_request_error', {
+        invalid_params: [{ name: 'Idempotency-Key', reason: "'Idempotency-Key' must match the pattern ^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$." }],
+      });
+    }
+    assert.equal((await template('01JCDRR74NW2SSGN567A766VAB', 'Blocked first')).statusCode, 201);
+    assert.equal((await template('01jcdrr74nw2ssgn567a766vac', 'Blocked second')).statusCode, 201);
+    // Where the document gives no format, any key is taken (create_project's).
+    assert.equal((await create(client, '96C65204-90C2-4DCB-9393-B8226DD50C76')).statusCode, 202);
+  });
+
   it('a retry while the first request waits out a scripted delay is carried out once: the first, when its delay ends, gets the retry\'s answer', async () => {
     const client = await clientOf(app);
     const chosen = await app.inject({

@@ -21,8 +21,6 @@ const UpdateAccountAllocationTemplateAssociation = Type.Object({
   template_id: TemplateID,
 });
 
-const IdempotencyKeyULID = Type.String();
-
 const AllocationTemplateExchangeSupplier = Type.Object({
   type: Type.Literal("exchange"),
   percentage_max: Type.Integer({"minimum":0,"maximum":100}),
@@ -959,7 +957,7 @@ const CreateAccountAllocationTemplateParams = Type.Object({
 });
 const CreateAccountAllocationTemplateHeaders = Type.Object({
   "cint-api-version": Type.String(),
-  "idempotency-key": IdempotencyKeyULID,
+  "idempotency-key": Type.String({"pattern":"^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$"}),
 });
 const CreateAccountAllocationTemplateBody = AllocationTemplateCreateRequest;
 
