@@ -360,6 +360,14 @@ describe('webhook deliveries', () => {
     const webhook = await createWebhook(app, client, 'https://example.com/hooks');
     const updated = await app.inject({ method: 'PUT', url: `${webhooksUrl}/${webhook.id}`, headers: client.headers(), payload: { url: 'mailto:ops@example.com' } });
     assertCintError(updated, 400, 'bad_request_error', { invalid_params: [{ name: 'url', reason: /HTTP or HTTPS/ }] });
+    // A url it cannot POST to is told in the same 400 as the body's other problems, one entry per field.
+    const both = await app.inject({ method: 'POST', url: webhooksUrl, headers: client.headers(), payload: { url: 'not a url', events: ['nope'] } });
+    assertCintError(both, 400, 'bad_request_error', { invalid_params: [{ name: 'url', reason: "'url' must be an absolute URL, such as https://example.com/webhook." }, { name: 'events[0]' }] });
+    assert.equal(both.json().invalid_params.length, 2, both.body);
+    // A url that is not a string is the schema's to name, once.
+    const numeric = await app.inject({ method: 'POST', url: webhooksUrl, headers: client.headers(), payload: { url: 5, events: ['target-group-updated'] } });
+    assertCintError(numeric, 400, 'bad_request_error', { invalid_params: [{ name: 'url', reason: /must be of type string/ }] });
+    assert.equal(numeric.json().invalid_params.length, 1, numeric.body);
   });
 
   describe('events history', () => {

@@ -45,7 +45,7 @@ import { targetGroupViewHandlers } from './target-group-views.js';
 import { targetGroupSettingsHandlers } from './target-group-settings.js';
 import { transitionHandlers } from './transitions.js';
 import { uniqueCodeHandlers } from './unique-codes.js';
-import { webhookWrappers } from './webhooks.js';
+import { webhookUrlHook, webhookWrappers } from './webhooks.js';
 
 export const handlers: Handlers = {
   ...projectHandlers,
@@ -88,7 +88,7 @@ export async function cintApi(app: FastifyInstance, options: { bodyLimit: number
   const plans = planOperations(operations, new Set(Object.keys(handlers)));
   // Operations the generic handler serves with a check before it or more after it (api/webhooks.ts).
   const around = {
-    ...webhookWrappers({ requireHttps: options.webhookRequireHttps ?? false }),
+    ...webhookWrappers,
     ...exclusionWrappers,
     ...recontactWrappers,
     ...reportWrappers,
@@ -97,13 +97,14 @@ export async function cintApi(app: FastifyInstance, options: { bodyLimit: number
     ...allocationTemplateWrappers,
     ...questionWrappers,
   };
+  const requireHttps = options.webhookRequireHttps ?? false;
   const register = (scope: FastifyInstance, op: Operation) => {
     // A wrapper makes the answer's list itself (the webhook events history): the example's is not paged first.
     const generic = () => genericHandler(op, plans.get(op.id)!, referenceData.get(op.id), !(op.id in around));
     const handler = (handlers[op.id] as Handler | undefined) ?? around[op.id]?.(generic()) ?? generic();
     // What a body needs before it is validated, on the routes whose body has it.
     const optional = takesNoBody(op);
-    const normalize = [...(optional ? [refuseNullBody] : []), businessUnitHook(op), exclusionDurationsHook(op)].filter((hook) => hook !== undefined);
+    const normalize = [...(optional ? [refuseNullBody] : []), businessUnitHook(op), exclusionDurationsHook(op), webhookUrlHook(op, requireHttps)].filter((hook) => hook !== undefined);
     const keyed = takesIdempotencyKey(op.method);
     const onSend = [...(keyed ? [rememberIdempotent] : []), ...(giveBack ? [giveBack] : [])];
     scope.route({

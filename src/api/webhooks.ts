@@ -4,27 +4,58 @@
 import { badRequest, type InvalidParam } from '../cint/errors.js';
 import type { CintEventType } from '../sessions/events.js';
 import type { Delivery, DeliveryStatus } from '../webhooks/delivery.js';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import type { Operation, OperationId } from '../cint/operations.js';
+import type { ValidateFunction } from 'ajv';
+import { invalidParamsFrom, validatorCompiler } from '../cint/validation.js';
 import { thenDo, type HandlerInput, type Wrappers } from './handler.js';
 
 /**
  * Cint's document says a webhook's URL is HTTPS. Receivers under test usually listen on plain HTTP on
  * a laptop or in CI, so http:// is accepted too unless webhookRequireHttps; anything else (no scheme,
- * another scheme, credentials in the URL) is a 400 naming `url`.
+ * another scheme, credentials in the URL) is a problem naming `url`.
  */
-function checkUrl(url: unknown, requireHttps: boolean): void {
-  if (url === undefined) return;
-  const problem = (reason: string): InvalidParam[] => [{ name: 'url', reason }];
+function urlProblem(url: unknown, requireHttps: boolean): InvalidParam | null {
+  // A url that is not a string is the schema's to name.
+  if (typeof url !== 'string') return null;
+  const problem = (reason: string): InvalidParam => ({ name: 'url', reason });
   let parsed: URL;
   try {
-    parsed = new URL(String(url));
+    parsed = new URL(url);
   } catch {
-    throw badRequest(problem("'url' must be an absolute URL, such as https://example.com/webhook."));
+    return problem("'url' must be an absolute URL, such as https://example.com/webhook.");
   }
   const schemes = requireHttps ? ['https:'] : ['https:', 'http:'];
   if (!schemes.includes(parsed.protocol)) {
-    throw badRequest(problem(`'url' must be an ${requireHttps ? 'HTTPS' : 'HTTP or HTTPS'} URL, got the scheme '${parsed.protocol.replace(/:$/, '')}'.`));
+    return problem(`'url' must be an ${requireHttps ? 'HTTPS' : 'HTTP or HTTPS'} URL, got the scheme '${parsed.protocol.replace(/:$/, '')}'.`);
   }
-  if (parsed.username || parsed.password) throw badRequest(problem("'url' must not carry a user name or password."));
+  if (parsed.username || parsed.password) return problem("'url' must not carry a user name or password.");
+  return null;
+}
+
+const URL_CHECKED: readonly OperationId[] = ['create_webhook', 'update_webhook'];
+
+/**
+ * The route-level preValidation hook of the operations that take a webhook's url, undefined for the
+ * others. A url the mock cannot POST to is refused in the same 400 as whatever else of the body fails
+ * its schema, one entry per field: before, the schema's problems were told first and the url's only
+ * once they were mended. A body whose url is fine goes on to be validated as any other.
+ */
+export function webhookUrlHook(op: Operation, requireHttps: boolean): ((request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void) | undefined {
+  if (!URL_CHECKED.includes(op.id)) return undefined;
+  const schema = (op.schemas as { body?: object }).body;
+  let validate: ValidateFunction | undefined;
+  return (request, _reply, done) => {
+    const body = request.body as { url?: unknown } | null | undefined;
+    const problem = typeof body === 'object' && body !== null ? urlProblem(body.url, requireHttps) : null;
+    if (!problem) {
+      done();
+      return;
+    }
+    validate ??= schema ? validatorCompiler({ schema, httpPart: 'body', method: op.method, url: op.path }) as ValidateFunction : undefined;
+    const others = validate && !validate(body) ? invalidParamsFrom(validate.errors ?? [], 'body').filter((param) => param.name !== 'url') : [];
+    done(badRequest([problem, ...others]));
+  };
 }
 
 interface HistoryQuery {
@@ -84,19 +115,9 @@ function historyPage(input: HandlerInput<'list_webhook_events_history'>) {
   return { events, next_cursor: more ? last.id : null };
 }
 
-export function webhookWrappers(options: { requireHttps: boolean }): Wrappers {
-  return {
-    create_webhook: (generic) => (input) => {
-      checkUrl((input.body as unknown as { url?: unknown }).url, options.requireHttps);
-      return generic(input);
-    },
-    update_webhook: (generic) => (input) => {
-      checkUrl((input.body as unknown as { url?: unknown } | undefined)?.url, options.requireHttps);
-      return generic(input);
-    },
-    // The generic handler finds the webhook (404 naming webhook_id otherwise); the body is its history.
-    list_webhook_events_history: (generic) => (input) => {
-      return thenDo(generic(input), (output) => ({ ...output, body: historyPage(input as HandlerInput<'list_webhook_events_history'>) }));
-    },
-  };
-}
+export const webhookWrappers: Wrappers = {
+  // The generic handler finds the webhook (404 naming webhook_id otherwise); the body is its history.
+  list_webhook_events_history: (generic) => (input) => {
+    return thenDo(generic(input), (output) => ({ ...output, body: historyPage(input as HandlerInput<'list_webhook_events_history'>) }));
+  },
+};
