@@ -111,12 +111,21 @@ export const QUOTA_PROFILING = {
 
 export const futureDate = (days = 30) => new Date(Date.now() + days * 86_400_000).toISOString();
 
-/** Asserts the exact Cint envelope: {id (UUID), object, detail, invalid_params?} and nothing else. */
+/**
+ * Asserts the exact Cint envelope: {id (UUID), object, detail, invalid_params?} and nothing else; with
+ * `oauth`, /oauth/token's: OAuth's `error` (that code) and `error_description` (the detail) beside it.
+ */
 export function assertCintError(response: LightMyRequestResponse, status: number, object: string,
-  expected: { detail?: string | RegExp; invalid_params?: { name: string; reason?: string | RegExp }[] } = {}) {
+  expected: { detail?: string | RegExp; invalid_params?: { name: string; reason?: string | RegExp }[]; oauth?: string } = {}) {
   assert.equal(response.statusCode, status, response.body);
   assert.match(String(response.headers['content-type']), /^application\/json/);
   const body = response.json();
+  if (expected.oauth !== undefined) {
+    assert.equal(body.error, expected.oauth, response.body);
+    assert.equal(body.error_description, body.detail, response.body);
+    delete body.error;
+    delete body.error_description;
+  }
   const allowed = status === 429 ? ['id', 'object', 'detail', 'invalid_params', 'details'] : ['id', 'object', 'detail', 'invalid_params'];
   assert.deepEqual(Object.keys(body).filter((key) => !allowed.includes(key)), [], `unexpected keys in ${response.body}`);
   assert.match(body.id, UUID);

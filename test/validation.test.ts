@@ -154,7 +154,8 @@ describe('request validation', () => {
     const client = await clientOf(app);
     const gzipped = gzipSync(JSON.stringify({ client_id: 'gzip-client', client_secret: 's', grant_type: 'client_credentials', audience: 'https://api.cint.com' }));
     const token = await app.inject({ method: 'POST', url: '/oauth/token', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, payload: gzipped });
-    assertCintError(token, 415, 'unsupported_media_type_error', { detail: /'Content-Encoding' header is set to 'gzip'/ });
+    assertCintError(token, 415, 'unsupported_media_type_error', { detail: /'Content-Encoding' header is set to 'gzip'/, oauth: 'invalid_request' });
+    assert.equal(token.headers['accept-encoding'], 'identity');
     const admin = await app.inject({
       method: 'PUT', url: `/__admin/sessions/${client.clientId}/scenario`, headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, payload: gzipSync('{"name":"outage"}'),
     });
@@ -241,7 +242,10 @@ describe('request validation', () => {
     ];
     for (const [method, url, allow] of cases) {
       const response = await app.inject({ method: method as 'GET', url, headers: client.headers() });
-      assertCintError(response, 405, 'method_not_allowed_error', { detail: `${url.split('?')[0]} does not take ${method}; it takes ${allow}` });
+      // The token endpoint's 405 carries OAuth's fields too (decision 18).
+      assertCintError(response, 405, 'method_not_allowed_error', {
+        detail: `${url.split('?')[0]} does not take ${method}; it takes ${allow}`, ...(url === '/oauth/token' ? { oauth: 'invalid_request' } : {}),
+      });
       assert.equal(response.headers.allow, allow, `${method} ${url}`);
       assert.match(String(response.headers.traceparent), /^00-/);
     }

@@ -3,7 +3,8 @@ import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
-  CintError, type CintErrorBody, badRequest, contentTooLarge, envelope, internalError, methodNotAllowed, routeNotFound, unsupportedMediaType,
+  CintError, type CintErrorBody, TOKEN_PATH, asOAuthError, badRequest, contentTooLarge, envelope, internalError, methodNotAllowed, routeNotFound,
+  unsupportedMediaType,
 } from './errors.js';
 import { RouteMethods } from './route-methods.js';
 import { HEADER_NAMES } from './operations.js';
@@ -79,14 +80,21 @@ function asDocumented(error: CintError, request: FastifyRequest): CintError {
   return unprocessable;
 }
 
+/**
+ * Answers whatever was thrown as the CintError it maps to, shaped for its route (`shape`: the Cint
+ * routes' asDocumented by default; /oauth/token's adds OAuth's fields); an error of the mock's own is logged.
+ */
+export function answerError(error: unknown, request: FastifyRequest, reply: FastifyReply, bodyLimit: number,
+  shape: (error: CintError, request: FastifyRequest) => CintError = asDocumented): FastifyReply {
+  const cintError = toCintError(error, request, bodyLimit);
+  if (cintError.status >= 500) {
+    request.log.error({ request_id: request.id, err: error, error_id: cintError.body.id }, 'unexpected error inside the mock');
+  }
+  return sendCintError(reply, shape(cintError, request));
+}
+
 export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): void {
-  app.setErrorHandler((error, request, reply) => {
-    const cintError = toCintError(error, request, bodyLimit);
-    if (cintError.status >= 500) {
-      request.log.error({ request_id: request.id, err: error, error_id: cintError.body.id }, 'unexpected error inside the mock');
-    }
-    return sendCintError(reply, asDocumented(cintError, request));
-  });
+  app.setErrorHandler((error, request, reply) => answerError(error, request, reply, bodyLimit));
   // A path the server has, with a method it does not take there, is a 405 naming the methods it does
   // take (decision 37): a 404 would tell a client using the wrong method that the resource is gone. A
   // path it does not have is a 404 that names the path meant, when one is near (decision 183).
@@ -96,6 +104,8 @@ export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): 
     const allow = routes.allowed(request.method, request.url);
     const meant = allow === null ? routes.nearest(request.url) : null;
     const error = allow === null ? routeNotFound(request.method, request.url, meant) : methodNotAllowed(request.method, request.url, allow);
+    // The token endpoint's errors carry OAuth's fields, a method it does not take included (decision 18).
+    if (allow !== null && (request.url.split('?')[0] ?? '') === TOKEN_PATH) asOAuthError(error);
     return answerUnrouted(app, request, reply, error, meant);
   });
 }

@@ -13,6 +13,9 @@ export interface CintErrorBody {
   invalid_params?: InvalidParam[];
   /** Only on 429: the spec's TooManyRequestsProblemDetails names its message `details`. */
   details?: string;
+  /** Only on /oauth/token's answers: OAuth's error code and its description (RFC 6749 §5.2, decision 18). */
+  error?: string;
+  error_description?: string;
 }
 
 /** The `object` and default `detail` per status, as Cint's document gives them in its examples. */
@@ -92,10 +95,11 @@ export const conflict = (detail: string) => new CintError(409, detail);
 export const preconditionFailed = (detail?: string) => new CintError(412, detail);
 export const contentTooLarge = (limit: number) =>
   new CintError(413, `the request body is larger than the ${limit} bytes the server accepts`);
-export const unsupportedMediaType = (contentType: string | undefined) =>
+/** A body of a media type the route does not read: the detail names the ones it does (`accepted`, quoted). */
+export const unsupportedMediaType = (contentType: string | undefined, accepted = "'application/json'") =>
   new CintError(415, contentType
-    ? `The 'Content-Type' header is incorrectly set '${contentType}'; use 'application/json'`
-    : "The 'Content-Type' header is missing; use 'application/json'");
+    ? `The 'Content-Type' header is incorrectly set '${contentType}'; use ${accepted}`
+    : `The 'Content-Type' header is missing; use ${accepted}`);
 /** A request body in a content coding (gzip, deflate, br): read as sent, it is refused (decision 182). */
 export const unsupportedContentEncoding = (coding: string) =>
   new CintError(415, `The 'Content-Encoding' header is set to '${coding.length > 100 ? `${coding.slice(0, 100)}…` : coding}'; `
@@ -106,3 +110,21 @@ export const versionHeaderMissing = () => new CintError(403,
   "The 'Cint-API-Version' header is missing and is required on every request; send the API version, e.g. 'Cint-API-Version: 2025-12-18'",
   { object: 'required_header_missing' });
 export const internalError = () => new CintError(500);
+
+/** Cint's auth server's token endpoint, served on the mock's own port (routes/oauth.ts). */
+export const TOKEN_PATH = '/oauth/token';
+
+/**
+ * An error of /oauth/token, in Cint's envelope with OAuth's `error` and `error_description` beside it
+ * (decision 18), so OAuth libraries and Cint-envelope parsers both read it. `error` is the one given, or
+ * the one RFC 6749 §5.2 has for a request the server cannot take as sent (`invalid_request`: malformed,
+ * of a media type or coding it does not read, too large, a method it does not take); a fault of the
+ * server's own is `server_error` (`temporarily_unavailable` for a 503), as RFC 6749 §4.1.2.1 names them.
+ */
+export function asOAuthError(cintError: CintError, error?: string): CintError {
+  if (cintError.body.error === undefined) {
+    cintError.body.error = error ?? (cintError.status < 500 ? 'invalid_request' : cintError.status === 503 ? 'temporarily_unavailable' : 'server_error');
+    cintError.body.error_description = cintError.body.detail;
+  }
+  return cintError;
+}
