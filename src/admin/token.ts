@@ -5,7 +5,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { TokenService } from '../auth/tokens.js';
-import { forbidden, unauthorized } from '../cint/errors.js';
+import { bearerChallenge, forbidden, unauthorized } from '../cint/errors.js';
 
 function tokenMatches(request: FastifyRequest, expected: string): boolean {
   const match = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '');
@@ -52,7 +52,8 @@ export function requireAdminAccess(expected: string, tokens: TokenService) {
     const outcome = request.headers.authorization ? tokens.authenticate(request.headers.authorization) : null;
     const clientId = outcome?.ok ? outcome.identity?.clientId : undefined;
     if (clientId === undefined) {
-      throw unauthorized("the admin API needs Authorization: Bearer <admin token> (CINT_MOCK_ADMIN_TOKEN), or a client's own token for its own sessions");
+      throw unauthorized("the admin API needs Authorization: Bearer <admin token> (CINT_MOCK_ADMIN_TOKEN), or a client's own token for its own sessions",
+        bearerChallenge(request.headers.authorization, outcome && !outcome.ok ? outcome.detail : 'the token is neither the admin token nor a client token'));
     }
     const route = adminRouteOf(request);
     const access = clientAccess(request.method, route);

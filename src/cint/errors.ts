@@ -81,7 +81,29 @@ export function envelope(status: number, detail?: string, invalidParams?: Invali
 
 export const badRequest = (invalidParams: InvalidParam[], detail = 'request had validation errors') =>
   new CintError(400, detail, { invalid_params: invalidParams });
-export const unauthorized = (detail?: string) => new CintError(401, detail);
+/**
+ * A 401 with its challenge (RFC 6750 §3): plain `Bearer` by default, for a request that sent no token;
+ * bearerChallenge() gives the one for a token refused.
+ */
+export const unauthorized = (detail?: string, challenge = 'Bearer') => new CintError(401, detail, { headers: { 'www-authenticate': challenge } });
+
+/** What an error_description may hold (RFC 6750 §3: printable ASCII but `"` and `\`), as one quoted string. */
+const NOT_QUOTE_SAFE = /[^\x20\x21\x23-\x5b\x5d-\x7e]+/g;
+const MAX_DESCRIPTION = 200;
+
+/**
+ * The WWW-Authenticate challenge of a 401 for a request with this Authorization header (RFC 6750 §3):
+ * plain `Bearer` when it sent no bearer token (no header, another scheme), as the RFC asks of a request
+ * without authentication; `Bearer error="invalid_token", error_description="…"` when its token was refused
+ * (malformed, expired, forged), the description made printable ASCII without quotes or backslashes.
+ * Only built for a 401: a request that passes pays nothing.
+ */
+export function bearerChallenge(authorization: string | undefined, description: string): string {
+  if (authorization === undefined || !/^Bearer\s+\S/i.test(authorization)) return 'Bearer';
+  const safe = description.replace(/"/g, "'").replace(/\\/g, '/').replace(NOT_QUOTE_SAFE, ' ').replace(/ {2,}/g, ' ').trim();
+  const short = safe.length > MAX_DESCRIPTION ? `${safe.slice(0, MAX_DESCRIPTION - 3)}...` : safe;
+  return `Bearer error="invalid_token", error_description="${short}"`;
+}
 export const forbidden = (detail?: string) => new CintError(403, detail);
 /** Cint names the path parameter that found nothing: "project_id: the specified resource was not found". */
 export const notFoundDetail = (param: string) => `${param}: the specified resource was not found`;

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Identity } from '../auth/tokens.js';
-import { badRequest, forbidden, unauthorized, type CintError } from '../cint/errors.js';
+import { badRequest, bearerChallenge, forbidden, unauthorized, type CintError } from '../cint/errors.js';
 import { settle } from '../sessions/clock.js';
 import type { Session } from '../sessions/store.js';
 import { checked } from './checked.js';
@@ -22,6 +22,7 @@ export function authentication(app: FastifyInstance): void {
       // The Fulfillment operations take Cint's S2S API key, not a token: any key is accepted, and a
       // bearer token of the mock's still picks its client's session. A key is a client of its own: its
       // sessions are named by its hash, so two suites with two keys never see each other's respondents.
+      // The challenge names Bearer (RFC 6750 §3), which these operations take too: an API key has no scheme to name.
       if (!authorization) throw unauthorized('no API key provided for this operation: send it in the Authorization header');
       const outcome = authorization.startsWith('Bearer ') ? app.mock.tokens.authenticate(authorization) : null;
       identity = outcome?.ok ? outcome.identity : null;
@@ -31,7 +32,8 @@ export function authentication(app: FastifyInstance): void {
       if (!outcome.ok) {
         // Cint's pages disagree on an expired token (401 on the status page, 403 on the auth page):
         // 401 unless the instance is set to answer 403 (expiredTokenStatus), so clients can meet both.
-        const refused = outcome.expired && expiredStatus === 403 ? forbidden() : unauthorized(outcome.detail);
+        // A 401 says why in WWW-Authenticate too (RFC 6750 §3), built only for a request refused.
+        const refused = outcome.expired && expiredStatus === 403 ? forbidden() : unauthorized(outcome.detail, bearerChallenge(authorization, outcome.detail));
         // A token refused for a claim (expired, say) still says whose it is: the refusal goes in that
         // client's journal, where a test of re-authentication looks for it (decision 184); the session
         // is named, not used: no request counted, its clock not moved on.

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
-import { badRequest, envelope, notFoundDetail } from '../cint/errors.js';
+import { badRequest, bearerChallenge, envelope, errorDefaults, notFoundDetail } from '../cint/errors.js';
 import { sendEnvelope } from '../cint/error-handler.js';
 import { operation, type OperationId } from '../cint/operations.js';
 import { documentedResponse } from '../api/answers.js';
@@ -175,11 +175,19 @@ function sendScripted(request: FastifyRequest, reply: FastifyReply, operationId:
   if (status >= 400) {
     // The envelope itself, not a CintError: a scripted answer is not an error of the mock's.
     const headers = retryAfterSeconds === undefined || 'retry-after' in step.headers ? step.headers : { ...step.headers, 'retry-after': String(retryAfterSeconds) };
+    // A scripted 401 challenges as the mock's own do (RFC 6750 §3), unless the rule sets WWW-Authenticate itself.
+    if (status === 401 && !('www-authenticate' in step.headers)) reply.header('www-authenticate', scriptedChallenge(request, step));
     return sendEnvelope(reply, status, scriptedEnvelope(step, operationId), headers);
   }
   reply.code(status).headers(step.headers);
   if (typeof step.body === 'string' && step.headers['content-type']) return reply.send(step.body);
   return reply.type('application/json; charset=utf-8').send(bodyText(step));
+}
+
+/** A scripted 401's challenge: its token refused, for the reason the rule's detail gives (plain `Bearer` without a token). */
+function scriptedChallenge(request: FastifyRequest, step: CompiledStep): string {
+  const detail = (step.body as { detail?: unknown } | undefined)?.detail;
+  return bearerChallenge(request.headers.authorization, typeof detail === 'string' ? detail : errorDefaults(401).detail);
 }
 
 /** A scripted success's body as JSON text, serialized once per step. */
