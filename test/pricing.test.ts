@@ -76,13 +76,16 @@ describe('pricing', () => {
       assert.deepEqual(body.open_exchange_price, { pricing_context: { type: 'dynamic' }, cost_per_interview: { value: '3.5', currency_code: 'JPY', currency_scale: 0 } });
     });
 
-    it('answers 400 naming what a configuration lacks, for either pricing model', async () => {
-      assertCintError(await predict({ type: 'rate_card', country_code: 'US' }), 400, 'bad_request_error', {
-        invalid_params: [
-          { name: 'config.expected_incidence_rate' }, { name: 'config.expected_length_of_interview_minutes' },
-          { name: 'config.user_requested_cpi' }, { name: 'config.type' }, { name: 'config' },
-        ],
+    it('answers 400 naming what a configuration lacks, for the pricing model its type names and no other', async () => {
+      const rateCardLacks = assertCintError(await predict({ type: 'rate_card', country_code: 'US' }), 400, 'bad_request_error', {
+        invalid_params: [{ name: 'config.expected_incidence_rate' }, { name: 'config.expected_length_of_interview_minutes' }],
       });
+      assert.deepEqual(rateCardLacks.invalid_params.map((param: { name: string }) => param.name),
+        ['config.expected_incidence_rate', 'config.expected_length_of_interview_minutes']);
+      const dynamicLacks = assertCintError(await predict({ type: 'dynamic' }), 400, 'bad_request_error', {
+        invalid_params: [{ name: 'config.user_requested_cpi', reason: "'config.user_requested_cpi' is required." }],
+      });
+      assert.equal(dynamicLacks.invalid_params.length, 1);
     });
   });
 });

@@ -3,6 +3,7 @@
 import { Ajv, type ErrorObject, type FuncKeywordDefinition, type ValidateFunction } from 'ajv';
 import addFormatsImport from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
+import { discriminateUnions } from './discriminated-unions.js';
 import type { InvalidParam } from './errors.js';
 
 // ajv-formats is CommonJS with a default export.
@@ -54,13 +55,28 @@ const bodyAjv = (): Ajv => (bodyAjvMade ??= makeAjv(false));
 const textAjv = (): Ajv => (textAjvMade ??= makeAjv('array'));
 
 /**
+ * Each schema with its unions told apart by a discriminator rewritten to check only the branch the value
+ * names (src/cint/discriminated-unions.ts), once: ajv keeps what it compiled by the schema object, so
+ * every app built in a process compiles a schema once only if it is handed the same object each time.
+ */
+const rewrittenSchemas = new WeakMap<object, object>();
+function forValidation(schema: object): object {
+  let rewritten = rewrittenSchemas.get(schema);
+  if (!rewritten) {
+    rewritten = discriminateUnions(schema) as object;
+    rewrittenSchemas.set(schema, rewritten);
+  }
+  return rewritten;
+}
+
+/**
  * A validator compiled on its first use: 158 operations have some 400 request schemas, and compiling
  * them all at start took most of a second and a half; a suite touches a few dozen.
  */
 function lazyValidator(ajv: () => Ajv, schema: object): ValidateFunction {
   let compiled: ValidateFunction | undefined;
   const validate = ((data: unknown) => {
-    compiled ??= ajv().compile(schema);
+    compiled ??= ajv().compile(forValidation(schema));
     if (compiled(data)) return true;
     validate.errors = compiled.errors;
     return false;
@@ -117,6 +133,9 @@ function reasonFor(error: ErrorObject, name: string): string {
 export function invalidParamsFrom(errors: readonly ErrorObject[], part: HttpPart, rename: (name: string) => string = (name) => name): InvalidParam[] {
   const byName = new Map<string, ErrorObject[]>();
   for (const error of errors) {
+    // "must match the then schema": the chain a discriminated union became says which branch failed,
+    // and that branch's own errors say how.
+    if (error.keyword === 'if') continue;
     const name = fieldName(error, part, rename);
     const list = byName.get(name) ?? [];
     list.push(error);
