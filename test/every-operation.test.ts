@@ -4,6 +4,7 @@
 // documented headers; then every documented status (and 503) must be producible with Prefer: code=.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { ulid } from 'ulid';
 import { operations, type Operation } from '../src/cint/operations.js';
 import { responseTable } from '../src/cint/responses.generated.js';
 import { startMock, type RunningMock } from '../src/server.js';
@@ -41,7 +42,8 @@ describe('every operation of the document', () => {
 
   const headersFor = (op: Operation, extra: Record<string, string> = {}) => {
     const headers: Record<string, string> = { authorization: `Bearer ${token}`, 'cint-api-version': API_VERSION, ...extra };
-    if (op.idempotencyKey) headers['idempotency-key'] = crypto.randomUUID();
+    // A ULID fits every operation's key: the allocation templates' must be one (decision 6), the others' any string.
+    if (op.idempotencyKey) headers['idempotency-key'] = ulid();
     if (op.ifMatch) headers['if-match'] = '*';
     return headers;
   };
