@@ -395,7 +395,8 @@ describe('a target group seen from its details, overviews and changelog', () => 
     const refusals: [string, string, RegExp][] = [
       ['?page_size=0', 'page_size', /^'page_size' must be >= 1\.$/],
       ['?page_size=51', 'page_size', /^'page_size' must be <= 50\.$/],
-      ['?change_types=no_such_change', 'change_types[0]', /^'change_types\[0\]' must be one of: business_unit_change, .*status_change/],
+      ['?change_types=no_such_change', 'change_types', /^'change_types' must be one of: business_unit_change, .*status_change/],
+      ['?change_types=name_change&change_types=no_such_change', 'change_types[1]', /^'change_types\[1\]' must be one of: business_unit_change, .*status_change/],
       ['?start_after=not-a-cursor', 'start_after', /^'start_after' must be a next_cursor value from an earlier page\.$/],
     ];
     for (const [query, name, reason] of refusals) {

@@ -258,10 +258,10 @@ describe('get_list_target_groups: country and language', () => {
     const client = await clientOf(app);
     const project = await createProject(app, client);
     assertCintError(await list(client, project.id, '?country=US'), 400, 'bad_request_error', {
-      invalid_params: [{ name: 'country[0]', reason: "'country[0]' must match the pattern ^[a-z]{2}$." }],
+      invalid_params: [{ name: 'country', reason: "'country' must match the pattern ^[a-z]{2}$." }],
     });
     assertCintError(await list(client, project.id, '?language=en'), 400, 'bad_request_error', {
-      invalid_params: [{ name: 'language[0]', reason: "'language[0]' must match the pattern ^[a-z]{3}$." }],
+      invalid_params: [{ name: 'language', reason: "'language' must match the pattern ^[a-z]{3}$." }],
     });
   });
 });

@@ -193,7 +193,11 @@ describe('target groups', () => {
       const client = await clientOf(app);
       const project = await createProject(app, client);
       assertCintError(await list(client, project.id, '?status=sleeping'), 400, 'bad_request_error', {
-        invalid_params: [{ name: 'status[0]', reason: "'status[0]' must be one of: draft, scheduled, live, paused, completed, archived." }],
+        invalid_params: [{ name: 'status', reason: "'status' must be one of: draft, scheduled, live, paused, completed, archived." }],
+      });
+      // Named as the client sent it (decision 10): sent once, the parameter; repeated, the one of its values.
+      assertCintError(await list(client, project.id, '?status=draft&status=sleeping'), 400, 'bad_request_error', {
+        invalid_params: [{ name: 'status[1]', reason: "'status[1]' must be one of: draft, scheduled, live, paused, completed, archived." }],
       });
     });
   });

@@ -28,6 +28,19 @@ export function sendEnvelope(reply: FastifyReply, status: number, body: CintErro
   return reply.send(body);
 }
 
+/**
+ * A query parameter the schema takes as a list is read as one even when it came once (`?status=bogus`):
+ * its problem is named as the client sent it, `status`, not `status[0]`; a repeated one keeps its index.
+ */
+function asSentInQuery(url: string): (name: string) => string {
+  const at = url.indexOf('?');
+  const sent = new URLSearchParams(at === -1 ? '' : url.slice(at + 1));
+  return (name) => {
+    const match = /^([^.[\]]+)\[0\](.*)$/.exec(name);
+    return match && sent.getAll(match[1]!).length <= 1 ? `${match[1]!}${match[2]!}` : name;
+  };
+}
+
 /** Maps a thrown value to the CintError the client should see. */
 export function toCintError(error: unknown, request: FastifyRequest, bodyLimit: number): CintError {
   if (error instanceof CintError) return error;
@@ -37,7 +50,7 @@ export function toCintError(error: unknown, request: FastifyRequest, bodyLimit: 
   if (fastifyError.validation) {
     const part = (fastifyError.validationContext ?? 'body') as HttpPart;
     return badRequest(invalidParamsFrom(fastifyError.validation as never, part,
-      part === 'headers' ? (name) => HEADER_NAMES[name] ?? name : undefined));
+      part === 'headers' ? (name) => HEADER_NAMES[name] ?? name : part === 'querystring' ? asSentInQuery(request.url) : undefined));
   }
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
