@@ -164,9 +164,12 @@ describe('jobs, reports and target-group sub-resources', () => {
     const file = (name: string, text: string) => `Content-Disposition: form-data; name="${name}"; filename="${name}.csv"\r\nContent-Type: text/csv\r\n\r\n${text}`;
     const post = (contentType: string, payload: string) => app.inject({ method: 'POST', url, headers: client.headers({ 'content-type': contentType }), payload });
     const limit = 1048576; // the default bodyLimitBytes
+    const fileLimit = 5 * 1024 * 1024; // Cint's: "less than 5MB"
 
-    const tooLarge = await post('multipart/form-data; boundary=b', multipart('b', [file('file', 'A'.repeat(limit + 1))]));
-    assertCintError(tooLarge, 413, 'content_too_large_error', { detail: `the request body is larger than the ${limit} bytes the server accepts` });
+    const tooLarge = await post('multipart/form-data; boundary=b', multipart('b', [file('file', 'A'.repeat(fileLimit))]));
+    assertCintError(tooLarge, 413, 'content_too_large_error', { detail: `File upload limit exceeded: the file must be less than 5 MB (${fileLimit} bytes).` });
+    const fieldTooLarge = await post('multipart/form-data; boundary=b', multipart('b', [`Content-Disposition: form-data; name="note"\r\n\r\n${'n'.repeat(limit + 1)}`, file('file', 'a')]));
+    assertCintError(fieldTooLarge, 413, 'content_too_large_error', { detail: `the request body is larger than the ${limit} bytes the server accepts` });
     const twoFiles = await post('multipart/form-data; boundary=b', multipart('b', [file('file', 'a'), file('more', 'b')]));
     assertCintError(twoFiles, 400, 'bad_request_error', { invalid_params: [{ name: 'file', reason: 'Only one file may be uploaded.' }] });
     const noBoundary = await post('multipart/form-data', multipart('b', [file('file', 'a')]));

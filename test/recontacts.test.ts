@@ -357,6 +357,33 @@ describe('recontacts: capacity and bytes', () => {
     }
   });
 
+  it('a file larger than the JSON body limit is taken, up to Cint\'s 5 MB, with the default configuration', async () => {
+    const app = await makeApp();
+    try {
+      const client = await clientOf(app);
+      const project = await createProject(app, client);
+      const base = `${targetGroupsUrl(project.id)}/${await createTargetGroup(app, client, project.id)}/recontacts`;
+      const post = (text: string) => {
+        const part = filePart(text);
+        return app.inject({ method: 'POST', url: `${base}/jobs/upload-rsids-by-file`, headers: client.headers(part.headers), payload: part.payload });
+      };
+      const text = uuids(55_000).join('\r\n');
+      assert.ok(Buffer.byteLength(text) > 2_000_000, 'a file of about 2 MB, twice the default bodyLimitBytes');
+      const created = await post(text);
+      assert.equal(created.statusCode, 201, created.body);
+      const overview = await app.inject({ method: 'GET', url: `${base}/overview`, headers: client.headers() });
+      assert.deepEqual(overview.json(), { saved_respondent_ids_count: 55_000 });
+      const limit = 5 * 1024 * 1024;
+      assertCintError(await post('x'.repeat(limit)), 413, 'content_too_large_error', {
+        detail: `File upload limit exceeded: the file must be less than 5 MB (${limit} bytes).`,
+      });
+      // One byte under the limit is read: its one line is no id, a 400 naming the file.
+      assertCintError(await post('x'.repeat(limit - 1)), 400, 'bad_request_error', { invalid_params: [{ name: 'file', reason: /./ }] });
+    } finally {
+      await app.close();
+    }
+  });
+
   it("an upload counts in the session's bytes: one past maxSessionBytes is refused and saves nothing", async () => {
     const app = await makeApp({ maxSessionBytes: 200_000 });
     try {

@@ -5,10 +5,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { Readable } from 'node:stream';
 import type { BusboyInstance } from '@fastify/busboy';
-import { badRequest, contentTooLarge } from '../cint/errors.js';
+import { badRequest, contentTooLarge, fileTooLarge } from '../cint/errors.js';
 
 export interface UploadLimits {
-  /** Bytes of the file, and of all the fields together. */
+  /** Bytes a file must stay under: Cint's limit, whatever the server's body limit. */
+  fileBytes: number;
+  /** Bytes of each field beside the file. */
   bytes: number;
   /** Fields beside the file. */
   fields: number;
@@ -36,7 +38,7 @@ async function readUpload(headers: Record<string, string | string[] | undefined>
   return new Promise((resolve, reject) => {
     let parser: BusboyInstance;
     try {
-      parser = new Busboy({ headers: headers as never, limits: { files: 1, fields: limits.fields, fileSize: limits.bytes, fieldSize: limits.bytes } });
+      parser = new Busboy({ headers: headers as never, limits: { files: 1, fields: limits.fields, fileSize: limits.fileBytes - 1, fieldSize: limits.bytes } });
     } catch (error) {
       // No boundary, say: busboy says what is wrong.
       reject(badRequest([], `the multipart body could not be read: ${(error as Error).message}`));
@@ -56,7 +58,7 @@ async function readUpload(headers: Record<string, string | string[] | undefined>
       if (fileName) names[name] = fileName;
       const chunks: Buffer[] = [];
       file.on('data', (chunk: Buffer) => chunks.push(chunk));
-      file.on('limit', () => fail(contentTooLarge(limits.bytes)));
+      file.on('limit', () => fail(fileTooLarge(limits.fileBytes)));
       file.on('end', () => { body[name] = Buffer.concat(chunks).toString('utf8'); });
     });
     parser.on('field', (name, value, _nameTruncated, valueTruncated) => {

@@ -38,6 +38,7 @@ import { reconciliationHandlers } from './reconciliations.js';
 import { reportHandlers, reportWrappers } from './reports.js';
 import { recontactHandlers, recontactWrappers } from './recontacts.js';
 import { acceptUploads } from './multipart.js';
+import { MAX_FILE_BYTES } from './uploads.js';
 import { loadReferenceData } from './reference-data.js';
 import { userIdOf } from './shared.js';
 import { targetGroupHandlers } from './target-groups.js';
@@ -124,8 +125,9 @@ export async function cintApi(app: FastifyInstance, options: { bodyLimit: number
   const isUpload = (op: Operation) => op.bodyContentType === 'multipart/form-data';
   for (const op of operations) if (!isUpload(op)) register(app, op);
   // The uploads (a `file` part in multipart/form-data) in a scope of their own, the only routes that read it.
+  // A file may be as large as Cint takes (under 5 MB), whatever the limit of the JSON bodies.
   await app.register(async (uploads) => {
-    acceptUploads(uploads, { bytes: options.bodyLimit, fields: 10 });
+    acceptUploads(uploads, { fileBytes: MAX_FILE_BYTES, bytes: options.bodyLimit, fields: 10 });
     for (const op of operations) if (isUpload(op)) register(uploads, op);
   });
 }

@@ -2,7 +2,7 @@
 // collections keep each upload's file (counted in the session's bytes) under its job's id; the ids are
 // folded from the jobs that Completed, oldest first, so a job does its work when it ends (decision 44)
 // and nothing but the files is stored.
-import { badRequest, CintError, conflict } from '../cint/errors.js';
+import { badRequest, conflict, fileTooLarge } from '../cint/errors.js';
 import { collectionKeyOf, type Session, type StoredResource } from '../sessions/store.js';
 import type { HandlerInput } from './handler.js';
 import { uuidFromHash } from './shared.js';
@@ -34,7 +34,7 @@ export function uploadedFile(body: unknown): string {
     throw badRequest([{ name: 'file', reason: "'file' is required: send the ids as the multipart/form-data part named 'file'." }]);
   }
   const bytes = Buffer.byteLength(file);
-  if (bytes >= MAX_FILE_BYTES) throw new CintError(413, `File upload limit exceeded: the file is ${bytes} bytes; it must be less than 5 MB (${MAX_FILE_BYTES} bytes).`);
+  if (bytes >= MAX_FILE_BYTES) throw fileTooLarge(MAX_FILE_BYTES, bytes);
   return file;
 }
 

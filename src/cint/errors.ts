@@ -117,6 +117,9 @@ export const conflict = (detail: string) => new CintError(409, detail);
 export const preconditionFailed = (detail?: string) => new CintError(412, detail);
 export const contentTooLarge = (limit: number) =>
   new CintError(413, `the request body is larger than the ${limit} bytes the server accepts`);
+/** An uploaded file of `bytes` (when known) past Cint's limit, `limit` bytes and more ("less than 5MB"). */
+export const fileTooLarge = (limit: number, bytes?: number) =>
+  new CintError(413, `File upload limit exceeded: the file${bytes === undefined ? '' : ` is ${bytes} bytes; it`} must be less than 5 MB (${limit} bytes).`);
 /** A body of a media type the route does not read: the detail names the ones it does (`accepted`, quoted). */
 export const unsupportedMediaType = (contentType: string | undefined, accepted = "'application/json'") =>
   new CintError(415, contentType
