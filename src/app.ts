@@ -7,7 +7,7 @@ import SerializerSelector from '@fastify/fast-json-stringify-compiler';
 import type { Config } from './config.js';
 import { clientErrorHandler, frameworkError, MAX_PARAM_LENGTH, rawAnswer, registerErrorHandling } from './cint/error-handler.js';
 import { validatorCompiler } from './cint/validation.js';
-import { badRequest, envelope } from './cint/errors.js';
+import { acceptedMediaTypes, badRequest, envelope, unsupportedMediaType } from './cint/errors.js';
 import { newTraceparent } from './cint/trace.js';
 import { excessiveNesting, MAX_JSON_DEPTH } from './cint/json-depth.js';
 import { TokenService } from './auth/tokens.js';
@@ -234,6 +234,12 @@ function registerJsonParsing(app: FastifyInstance): void {
   // An empty JSON body counts as no body: pause, resume and complete take none, and clients that always
   // send Content-Type: application/json must not get a 400 for it. Routes that need a body say so.
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    // JSON sent to an operation that takes a CSV or an upload: a 415 naming its types, not JSON's 400s.
+    const documented = request.cint?.operation?.bodyContentType;
+    if (documented !== undefined && documented !== null && documented !== 'application/json') {
+      done(unsupportedMediaType(request.headers['content-type'], acceptedMediaTypes(documented)), undefined);
+      return;
+    }
     if (body === '' || (typeof body === 'string' && body.trim() === '')) {
       done(null, undefined);
       return;

@@ -155,7 +155,30 @@ describe('jobs, reports and target-group sub-resources', () => {
     const uploaded = await app.inject({ method: 'POST', url, headers: client.headers({ 'content-type': `multipart/form-data; boundary=${boundary}` }), payload });
     assert.equal(uploaded.statusCode, 201, uploaded.body);
     const json = await app.inject({ method: 'POST', url, headers: client.headers(), payload: { file: 'x' } });
-    assertCintError(json, 415, 'unsupported_media_type_error');
+    assertCintError(json, 415, 'unsupported_media_type_error', { detail: "The 'Content-Type' header is incorrectly set 'application/json'; use 'multipart/form-data'" });
+  });
+
+  it("a 415 names the operation's own media types, whether or not the server reads the type sent", async () => {
+    const upload = `/v1/demand/accounts/${ACCOUNT}/projects/${projectId}/target-groups/${targetGroupId}/recontacts/jobs/upload-rsids-by-file`;
+    const reconciliations = `/v1/demand/accounts/${ACCOUNT}/reconciliations`;
+    const post = (url: string, contentType: string, payload = 'x') => app.inject({ method: 'POST', url, headers: client.headers({ 'content-type': contentType }), payload });
+    const cases: [string, string, string][] = [
+      // Types no parser reads (curl --data-binary sends a form's type), then types one does.
+      [upload, 'text/plain', "'multipart/form-data'"],
+      [upload, 'application/octet-stream', "'multipart/form-data'"],
+      [upload, 'text/csv', "'multipart/form-data'"],
+      [reconciliations, 'application/x-www-form-urlencoded', "'text/csv' or 'application/csv'"],
+      [reconciliations, 'text/plain', "'text/csv' or 'application/csv'"],
+      [reconciliations, 'application/json', "'text/csv' or 'application/csv'"],
+      [upload, 'application/json', "'multipart/form-data'"],
+      [`/v1/demand/accounts/${ACCOUNT}/projects`, 'text/csv', "'application/json'"],
+      [`/v1/demand/accounts/${ACCOUNT}/projects`, 'application/octet-stream', "'application/json'"],
+    ];
+    for (const [url, contentType, accepted] of cases) {
+      assertCintError(await post(url, contentType), 415, 'unsupported_media_type_error', {
+        detail: `The 'Content-Type' header is incorrectly set '${contentType}'; use ${accepted}`,
+      });
+    }
   });
 
   it('an upload that cannot be read is a 400 or 413 in the envelope, and the server goes on', async () => {

@@ -3,7 +3,7 @@ import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
-  CintError, type CintErrorBody, TOKEN_PATH, asOAuthError, badRequest, contentTooLarge, envelope, internalError, methodNotAllowed, routeNotFound,
+  acceptedMediaTypes, CintError, type CintErrorBody, TOKEN_PATH, asOAuthError, badRequest, contentTooLarge, envelope, internalError, methodNotAllowed, routeNotFound,
   unsupportedMediaType,
 } from './errors.js';
 import { RouteMethods } from './route-methods.js';
@@ -53,8 +53,11 @@ export function toCintError(error: unknown, request: FastifyRequest, bodyLimit: 
       part === 'headers' ? (name) => HEADER_NAMES[name] ?? name : part === 'querystring' ? asSentInQuery(request.url) : undefined));
   }
   switch (fastifyError.code) {
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return unsupportedMediaType(request.headers['content-type']);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': {
+      // A type no parser reads: the operation's own types (a CSV, an upload), JSON for the rest.
+      const documented = request.cint?.operation?.bodyContentType;
+      return unsupportedMediaType(request.headers['content-type'], documented ? acceptedMediaTypes(documented) : undefined);
+    }
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return contentTooLarge(bodyLimit);
     case 'FST_ERR_CTP_INVALID_JSON_BODY':

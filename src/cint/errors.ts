@@ -120,11 +120,15 @@ export const contentTooLarge = (limit: number) =>
 /** An uploaded file of `bytes` (when known) past Cint's limit, `limit` bytes and more ("less than 5MB"). */
 export const fileTooLarge = (limit: number, bytes?: number) =>
   new CintError(413, `File upload limit exceeded: the file${bytes === undefined ? '' : ` is ${bytes} bytes; it`} must be less than 5 MB (${limit} bytes).`);
-/** A body of a media type the route does not read: the detail names the ones it does (`accepted`, quoted). */
-export const unsupportedMediaType = (contentType: string | undefined, accepted = "'application/json'") =>
-  new CintError(415, contentType
-    ? `The 'Content-Type' header is incorrectly set '${contentType}'; use ${accepted}`
-    : `The 'Content-Type' header is missing; use ${accepted}`);
+/** The media types an operation's body may have: the one its document names; both CSV types for Cint's reconciliations (ReconPostContentType). */
+export const acceptedMediaTypes = (documented: string): readonly string[] => (documented === 'text/csv' ? ['text/csv', 'application/csv'] : [documented]);
+/** A body of a media type the route does not read: the detail names the ones it does (`accepted`; JSON unless told). */
+export const unsupportedMediaType = (contentType: string | undefined, accepted: readonly string[] = ['application/json']) => {
+  const use = accepted.map((type) => `'${type}'`).join(' or ');
+  return new CintError(415, contentType
+    ? `The 'Content-Type' header is incorrectly set '${contentType}'; use ${use}`
+    : `The 'Content-Type' header is missing; use ${use}`);
+};
 /** A request body in a content coding (gzip, deflate, br): read as sent, it is refused (decision 182). */
 export const unsupportedContentEncoding = (coding: string) =>
   new CintError(415, `The 'Content-Encoding' header is set to '${coding.length > 100 ? `${coding.slice(0, 100)}…` : coding}'; `

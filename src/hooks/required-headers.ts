@@ -3,7 +3,7 @@
 // required_header_missing; other missing or malformed ones are a 400 with invalid_params.
 import type { FastifyInstance } from 'fastify';
 import type { ValidateFunction } from 'ajv';
-import { badRequest, CintError, versionHeaderMissing } from '../cint/errors.js';
+import { acceptedMediaTypes, badRequest, unsupportedMediaType, versionHeaderMissing } from '../cint/errors.js';
 import { HEADER_NAMES, operations, type OperationId } from '../cint/operations.js';
 import { compileTextValidator, invalidParamsFrom } from '../cint/validation.js';
 import { checked } from './checked.js';
@@ -14,8 +14,6 @@ const API_VERSION = /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])$/;
 const NAMING = ['idempotency-key', 'if-match'];
 
 const mediaType = (header: string) => header.split(';')[0]!.trim().toLowerCase();
-// Cint's reconciliation uploads name both CSV media types (ReconPostContentType).
-const acceptedTypes = (documented: string) => (documented === 'text/csv' ? ['text/csv', 'application/csv'] : [documented]);
 
 export function requiredHeaders(app: FastifyInstance): void {
   // Made once at start, per operation: its header validator and the content types its body may have.
@@ -35,7 +33,7 @@ export function requiredHeaders(app: FastifyInstance): void {
       const named = NAMING.filter((name) => name in schema.properties);
       if (named.length) naming.set(op.id, named);
     }
-    if (op.bodyContentType !== null) bodyTypes.set(op.id, acceptedTypes(op.bodyContentType));
+    if (op.bodyContentType !== null) bodyTypes.set(op.id, acceptedMediaTypes(op.bodyContentType));
     if ((op.requiredHeaders as readonly string[]).some((name) => name.toLowerCase() === 'cint-api-version')) versionRequired.add(op.id);
   }
 
@@ -45,7 +43,7 @@ export function requiredHeaders(app: FastifyInstance): void {
     const contentType = request.headers['content-type'];
     const accepted = bodyTypes.get(id);
     if (contentType !== undefined && accepted !== undefined && !accepted.includes(mediaType(contentType))) {
-      throw new CintError(415, `The 'Content-Type' header is incorrectly set '${contentType}'; this operation takes '${accepted[0]}'`);
+      throw unsupportedMediaType(contentType, accepted);
     }
     const validate = validators.get(id);
     // The operations that document the header (all but Fulfillment's) refuse a request without it as Cint does.

@@ -25,7 +25,7 @@ function oauthError(status: 400 | 401 | 403, error: string, description: string,
 }
 
 /** The body's media types the endpoint reads, as a 415 names them. */
-const MEDIA_TYPES = "'application/json' or 'application/x-www-form-urlencoded'";
+const MEDIA_TYPES = ['application/json', 'application/x-www-form-urlencoded'];
 
 /**
  * The client's credentials sent with HTTP Basic (RFC 6749 §2.3.1: client_secret_basic, each part
