@@ -128,7 +128,7 @@ export function controlOf(app: MockApp): MockControl {
   }).access_token;
   const existingSession = (sessionId: string, clientId: string | null | undefined) => {
     const session = sessions.find(sessionId, clientId);
-    if (!session) throw new Error(`no session named ${JSON.stringify(sessionId)} yet: it starts with its first request`);
+    if (!session) throw new Error(`no session named ${JSON.stringify(sessionId)} yet: a session starts with its first request (a token of client ${JSON.stringify(sessionId)}, or X-Mock-Session: ${sessionId}), so make one first`);
     return session;
   };
   return {

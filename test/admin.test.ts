@@ -75,7 +75,16 @@ describe('admin API: health and sessions', () => {
     assert.equal(summary.objects, 2);
     assert.ok(!Number.isNaN(Date.parse(summary.created_at)));
     assert.ok(Date.parse(summary.last_seen_at) >= Date.parse(summary.created_at));
-    assertCintError(await admin(app, 'GET', '/sessions/never-seen-session'), 404, 'not_found_error', { detail: 'id: the specified resource was not found' });
+    const notYet = 'id: the specified resource was not found: no session named "never-seen-session" yet; a session starts with its first request '
+      + '(a token of client "never-seen-session", or X-Mock-Session: never-seen-session), so make one first, GET /v1/accounts say';
+    assertCintError(await admin(app, 'GET', '/sessions/never-seen-session'), 404, 'not_found_error', { detail: notYet });
+    // What a suite sets before its first request is refused the same way, saying what to do.
+    for (const [method, path, body] of [
+      ['PUT', 'jobs', { polls: 2 }], ['POST', 'clock', { advance: 'P1D' }], ['PUT', 'fielding', { starts_per_hour: 60 }],
+      ['GET', 'clock', undefined], ['GET', 'deliveries/next?timeout_ms=0', undefined],
+    ] as const) {
+      assertCintError(await admin(app, method, `/sessions/never-seen-session/${path}`, body), 404, 'not_found_error', { detail: notYet });
+    }
   });
 
   it('each session\'s summary names the scenario answering it and what its clock says', async () => {

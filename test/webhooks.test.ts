@@ -345,7 +345,7 @@ describe('webhook deliveries', () => {
       const none = await admin(`/deliveries/next?after=${second.json().id}&timeout_ms=50`);
       assertCintError(none, 408, 'request_timeout_error', { detail: /no delivery .* within 50 ms/ });
       const unknown = await app.inject({ method: 'GET', url: '/__admin/sessions/nobody-here/deliveries/next?timeout_ms=50' });
-      assertCintError(unknown, 404, 'not_found_error', { detail: 'id: the specified resource was not found' });
+      assertCintError(unknown, 404, 'not_found_error', { detail: /^id: the specified resource was not found: no session named "nobody-here" yet; a session starts with its first request/ });
     } finally {
       await hooks.close();
     }

@@ -1,7 +1,7 @@
 // Admin API for sessions: list, reset, delete, and each session's request journal and counts.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { badRequest, conflict, notFound } from '../cint/errors.js';
+import { badRequest, CintError, conflict, notFoundDetail } from '../cint/errors.js';
 import { changeFielding, clockOf, jobTimingView, moveClock, setJobTiming, type ClockChange, type JobTimingChangeData } from '../sessions/clock.js';
 import { FieldingSettingsError, FieldingSettingsSchema, fieldingView, type FieldingChange } from '../sessions/simulator.js';
 import { AmbiguousSessionError, summaryOf, type Session, type SessionStore } from '../sessions/store.js';
@@ -70,12 +70,17 @@ export function oneSession(sessions: SessionStore, name: string, clientId: strin
   }
 }
 
-/** The one session a name (and client id) names, which must exist: 404 naming `id` otherwise. */
-function existingSession(sessions: SessionStore, name: string, clientId: string | undefined): Session {
+/** The one session a name (and client id) names, which must exist: 404 naming `id`, and saying how to make it, otherwise. */
+export function existingSession(sessions: SessionStore, name: string, clientId: string | undefined): Session {
   const session = oneSession(sessions, name, clientId);
-  if (!session) throw notFound('id');
+  if (!session) throw noSessionYet(name);
   return session;
 }
+
+/** A session is made by its first API request; its clock, jobs and fielding settings are set once it exists. */
+export const noSessionYet = (name: string) => new CintError(404,
+  `${notFoundDetail('id')}: no session named ${JSON.stringify(name)} yet; a session starts with its first request `
+  + `(a token of client ${JSON.stringify(name)}, or X-Mock-Session: ${name}), so make one first, GET /v1/accounts say`);
 
 export const sessionAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { sessions, journals, scenarios } = app.mock;

@@ -2,10 +2,10 @@
 // the next one, so a test (in any language) can assert on what its receiver was sent without sleeping.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { CintError, conflict, notFound } from '../cint/errors.js';
+import { CintError, conflict } from '../cint/errors.js';
 import { DELIVERY_STATUSES, DeliveryTimeoutError, deliveryView, TooManyWaitersError } from '../webhooks/delivery.js';
 import { AMBIGUOUS, ONE_SESSION, SessionParams, SessionQuery } from './schemas.js';
-import { oneSession } from './sessions.js';
+import { existingSession, oneSession } from './sessions.js';
 
 const tags = ['webhooks'];
 
@@ -79,8 +79,7 @@ export const webhookAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (request) => {
     const { client_id: clientId, webhook_id: webhookId, type, after, status, timeout_ms: timeoutMs = 5000 } = request.query;
-    const session = oneSession(sessions, request.params.id, clientId);
-    if (!session) throw notFound('id');
+    const session = existingSession(sessions, request.params.id, clientId);
     try {
       return deliveryView(await webhooks.next(session, { webhookId, type, after, statuses: status }, timeoutMs));
     } catch (error) {
