@@ -2,6 +2,7 @@
 // one frozen Config, checked once at start.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
@@ -342,5 +343,15 @@ export function configFromFile(file: string): ConfigInput {
   }
   const lines = describeErrors(PartialConfig, data);
   if (lines.length > 0) throw new ConfigError(`invalid config file ${file}:\n${lines.join('\n')}`);
-  return data as ConfigInput;
+  // A relative path in the file is relative to the file's folder (as in a compose file or a tsconfig),
+  // so the file works from any working directory.
+  const options = data as Record<string, unknown>;
+  for (const key of PATH_OPTIONS) {
+    const value = options[key];
+    if (typeof value === 'string' && !isAbsolute(value)) options[key] = resolve(dirname(file), value);
+  }
+  return options as ConfigInput;
 }
+
+/** The options that name a file or folder. */
+const PATH_OPTIONS = ['jwtPrivateKeyFile', 'scenariosDir', 'referenceData', 'tlsCertFile', 'tlsKeyFile', 'tlsCertOut'] as const satisfies readonly (keyof ConfigInput)[];

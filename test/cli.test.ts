@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -96,7 +96,7 @@ describe('the cint-mock command', { concurrency: 3 }, () => {
     const path = configFile('reference.yaml', 'get_countries:\n  countries: [{ id: not-a-number }]\n');
     const cli = runCli(['--port', '0', '--reference-data', path]);
     assert.deepEqual(await cli.exited(), { code: 1, signal: null });
-    assert.match(cli.stderr(), /invalid reference data in .*reference\.yaml:\n {2}get_countries: the body does not match the documented 200 schema/);
+    assert.match(cli.stderr(), /invalid reference data in .*reference\.yaml:\n {2}get_countries: the body does not match the documented 200 schema:\n {4}'countries\[0\]\.id' must be of type integer\.\n/);
   });
 
   it('a valid YAML config file is applied', async () => {
@@ -105,6 +105,20 @@ describe('the cint-mock command', { concurrency: 3 }, () => {
     const { url } = await cli.ready();
     const listed = await listProjects(url);
     assert.equal(listed.status, 200, await listed.text());
+    cli.child.kill('SIGTERM');
+    assert.equal((await cli.exited()).code, 0);
+  });
+
+  it("a config file's relative scenariosDir is its own folder's, whatever the working directory", async () => {
+    const folder = join(dir, 'relative');
+    mkdirSync(join(folder, 'sc'), { recursive: true });
+    writeFileSync(join(folder, 'sc', 'relative-one.yaml'), 'description: lists are unavailable\nrules:\n  - match: { operation: list_account_projects }\n    respond: { status: 503 }\n');
+    const path = join(folder, 'cint-mock.yaml');
+    writeFileSync(path, 'authMode: off\nlogLevel: warn\nscenariosDir: ./sc\nscenario: relative-one\n');
+    const cli = runCli(['--port', '0', '--config', path]);
+    const { url } = await cli.ready();
+    const listed = await listProjects(url);
+    assert.equal(listed.status, 503, await listed.text());
     cli.child.kill('SIGTERM');
     assert.equal((await cli.exited()).code, 0);
   });

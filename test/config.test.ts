@@ -228,6 +228,16 @@ describe('configFromFile', () => {
     });
   });
 
+  it("resolves a relative file or folder against the config file's folder, not the working directory", () => {
+    const path = file('paths.yaml', [
+      'scenariosDir: ./sc', 'referenceData: data/reference.yaml', 'tlsCertOut: ../out/cert.pem', `jwtPrivateKeyFile: ${join(dir, 'abs.pem')}`, 'port: 9092',
+    ].join('\n'));
+    assert.deepEqual(configFromFile(path), {
+      scenariosDir: join(dir, 'sc'), referenceData: join(dir, 'data', 'reference.yaml'), tlsCertOut: join(dir, '..', 'out', 'cert.pem'),
+      jwtPrivateKeyFile: join(dir, 'abs.pem'), port: 9092,
+    });
+  });
+
   it('reads JSON', () => {
     const path = file('staging.json', JSON.stringify({ port: 9091, journalSize: 10, adminEnabled: false }));
     assert.deepEqual(configFromFile(path), { port: 9091, journalSize: 10, adminEnabled: false });

@@ -5,6 +5,8 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsImport from 'ajv-formats';
 import { responseDefinitions, responseTable } from '../cint/responses.generated.js';
 import type { DocumentedResponse } from '../cint/responses.js';
+import type { InvalidParam } from '../cint/errors.js';
+import { invalidParamsFrom } from '../cint/validation.js';
 
 const addFormats = addFormatsImport as unknown as typeof addFormatsImport.default;
 
@@ -57,6 +59,12 @@ function validatorFor(operationId: string, status: number): ValidateFunction | n
 export function fitsSchema(operationId: string, status: number, body: unknown): boolean {
   const validate = validatorFor(operationId, status);
   return !validate || validate(body) === true;
+}
+
+/** Where and how `body` breaks the documented schema of this answer, as a 400 would name them; none when it fits. */
+export function schemaProblems(operationId: string, status: number, body: unknown): InvalidParam[] {
+  const validate = validatorFor(operationId, status);
+  return !validate || validate(body) === true ? [] : invalidParamsFrom(validate.errors ?? [], 'body');
 }
 
 function resolve(schema: unknown): Record<string, unknown> {

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../config.js';
 import { isOperationId, operation } from '../cint/operations.js';
-import { fitsSchema } from './answers.js';
+import { schemaProblems } from './answers.js';
 
 export type ReferenceData = ReadonlyMap<string, string>;
 
@@ -27,7 +27,12 @@ export function loadReferenceData(file: string | undefined): ReferenceData {
     if (!isOperationId(id)) { problems.push(`  ${id}: not an operation id of Cint's document`); continue; }
     const op = operation(id);
     if (op.method !== 'GET') { problems.push(`  ${id}: only reads (GET operations) take reference data; this is ${op.method}`); continue; }
-    if (!fitsSchema(id, op.successStatus, body)) { problems.push(`  ${id}: the body does not match the documented ${op.successStatus} schema`); continue; }
+    const wrong = schemaProblems(id, op.successStatus, body);
+    if (wrong.length) {
+      problems.push(`  ${id}: the body does not match the documented ${op.successStatus} schema:`, ...wrong.slice(0, 5).map((problem) => `    ${problem.reason}`));
+      if (wrong.length > 5) problems.push(`    and ${wrong.length - 5} more`);
+      continue;
+    }
     data.set(id, JSON.stringify(body));
   }
   if (problems.length) throw new ConfigError(`invalid reference data in ${file}:\n${problems.join('\n')}`);
