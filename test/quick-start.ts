@@ -18,11 +18,19 @@ export function quickStartScript(): string {
   return block[1]!;
 }
 
+/** The README's example of the fielding simulator: the sh block after "see a run fill; after the quick start", run after the quick start. */
+export function fieldingExampleScript(): string {
+  const readme = readFileSync(README, 'utf8');
+  const block = /see a run fill; after the quick start[^\n]*\n+```sh\n([\s\S]*?)^```/m.exec(readme);
+  assert.ok(block, 'README.md has no sh block after "see a run fill; after the quick start"');
+  return block[1]!;
+}
+
 export interface QuickStartRun { stdout: string; stderr: string }
 
-/** Runs the quick start against `base`; curl verifies the server's certificate against `caFile` when given. */
-export async function runQuickStart(base: string, options: { caFile?: string; timeoutMs?: number } = {}): Promise<QuickStartRun> {
-  const script = quickStartScript().replace(/^BASE=http:\/\/127\.0\.0\.1:8080$/m, `BASE=${base}`);
+/** Runs the quick start against `base` (then the script `then`, in the same shell); curl verifies the server's certificate against `caFile` when given. */
+export async function runQuickStart(base: string, options: { caFile?: string; timeoutMs?: number; then?: string } = {}): Promise<QuickStartRun> {
+  const script = quickStartScript().replace(/^BASE=http:\/\/127\.0\.0\.1:8080$/m, `BASE=${base}`) + (options.then ?? '');
   const env = { ...process.env, ...(options.caFile ? { CURL_CA_BUNDLE: options.caFile } : {}) };
   return new Promise((resolve, reject) => {
     execFile('bash', ['-c', script], { env, timeout: options.timeoutMs ?? 60_000, maxBuffer: 4 * 1024 * 1024 }, (error, stdout, stderr) => {
