@@ -424,6 +424,9 @@ describe('a target group seen from its details, overviews and changelog', () => 
       ['?change_types=no_such_change', 'change_types', /^'change_types' must be one of: business_unit_change, .*status_change/],
       ['?change_types=name_change&change_types=no_such_change', 'change_types[1]', /^'change_types\[1\]' must be one of: business_unit_change, .*status_change/],
       ['?start_after=not-a-cursor', 'start_after', /^'start_after' must be a next_cursor value from an earlier page\.$/],
+      // The last page's next_cursor ('') sent back: the client is told that was the end.
+      ['?start_after=', 'start_after', /^'start_after' is empty: an empty next_cursor \(or none\) is the last page's, with nothing after it; stop paging there\.$/],
+      ['?end_before=', 'end_before', /^'end_before' must be a next_cursor value from an earlier page\.$/],
     ];
     for (const [query, name, reason] of refusals) {
       const refused = await app.inject({ method: 'GET', url: `${url}/changelog${query}`, headers: client.headers() });

@@ -34,11 +34,17 @@ export function pageSizeOf(pageSize: number | undefined): number {
 
 const CURSOR = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
+/** A cursor that names nothing of the list: an empty one is what a last page gives, so the client is told to stop there. */
+export const unknownCursor = (name: 'start_after' | 'end_before', value: string) => badRequest([{
+  name,
+  reason: value === '' && name === 'start_after'
+    ? `'${name}' is empty: an empty next_cursor (or none) is the last page's, with nothing after it; stop paging there.`
+    : `'${name}' must be a next_cursor value from an earlier page.`,
+}]);
+
 /** A list cursor is the id of an item from an earlier page (a ULID); anything else is a 400. */
 export function cursorOf(name: 'start_after' | 'end_before', value: string | undefined): string | undefined {
-  if (value !== undefined && !CURSOR.test(value)) {
-    throw badRequest([{ name, reason: `'${name}' must be a next_cursor value from an earlier page.` }]);
-  }
+  if (value !== undefined && !CURSOR.test(value)) throw unknownCursor(name, value);
   return value;
 }
 
@@ -56,7 +62,7 @@ export function pageOf<T>(items: readonly T[], idOf: (item: T) => string, query:
     const cursor = query[name];
     if (cursor === undefined) return undefined;
     const at = items.findIndex((item) => idOf(item) === cursor);
-    if (at < 0) throw badRequest([{ name, reason: `'${name}' must be a next_cursor value from an earlier page.` }]);
+    if (at < 0) throw unknownCursor(name, cursor);
     return at;
   };
   const after = indexOf('start_after');
