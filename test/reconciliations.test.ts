@@ -368,6 +368,30 @@ describe('reconciliations', () => {
     assert.equal(restored.json().negative_reversed_count, 2000);
   });
 
+  it("a file of Cint's 100,000 rows is read whatever the JSON body limit; past 8 MiB it is a 413 naming that limit", async () => {
+    const roomy = await makeApp({ maxSessionBytes: 16 * 1024 * 1024 });
+    try {
+      const client = await clientOf(roomy);
+      await fieldingTargetGroup(roomy, client, '2030-03-10T12:00:00Z');
+      const rows = Array.from({ length: 100_000 }, (_, n) => `${RID[0].slice(0, 24)}${n.toString(16).padStart(12, '0')},932`);
+      const file = rows.join('\r\n');
+      assert.ok(Buffer.byteLength(file) > 3 * 1048576, 'about 4 MB: four times the default bodyLimitBytes');
+      const requestId = await submitted(roomy, client, file);
+      const request = await roomy.inject({ method: 'GET', url: `${reconUrl()}/${requestId}`, headers: client.headers() });
+      assert.equal(request.json().submitted_count, 100_000, request.body);
+      assert.equal(request.json().invalid_count, 0, request.body);
+      const limit = 8 * 1024 * 1024;
+      assertCintError(await submit(roomy, client, 'x'.repeat(limit + 1)), 413, 'content_too_large_error', {
+        detail: `the request body is larger than the ${limit} bytes the server accepts`,
+      });
+      // JSON bodies keep the configured limit.
+      const json = await roomy.inject({ method: 'POST', url: `/v1/demand/accounts/${ACCOUNT}/projects`, headers: client.headers({ 'idempotency-key': client.idempotencyKey() }), payload: { name: 'x'.repeat(1048577) } });
+      assertCintError(json, 413, 'content_too_large_error', { detail: 'the request body is larger than the 1048576 bytes the server accepts' });
+    } finally {
+      await roomy.close();
+    }
+  });
+
   it('a session past its byte limit refuses the file and keeps nothing', async () => {
     const small = await makeApp({ maxSessionBytes: 30_000 });
     try {

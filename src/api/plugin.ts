@@ -70,6 +70,9 @@ export const handlers: Handlers = {
   ...pricingHandlers,
 };
 
+/** The largest reconciliation CSV taken: 100,000 rows of a UUID and a reason code are about 4.1 MB. */
+const MAX_CSV_BYTES = 8 * 1024 * 1024;
+
 export async function cintApi(app: FastifyInstance, options: { bodyLimit: number; referenceData?: string | undefined; webhookRequireHttps?: boolean }): Promise<void> {
   const referenceData = loadReferenceData(options.referenceData);
   const directory = directoryOf(referenceData);
@@ -109,6 +112,8 @@ export async function cintApi(app: FastifyInstance, options: { bodyLimit: number
     const keyed = takesIdempotencyKey(op.method);
     const onSend = [...(keyed ? [rememberIdempotent] : []), ...(giveBack ? [giveBack] : [])];
     scope.route({
+      // A reconciliation's CSV may have Cint's 100,000 rows (about 4 MB), whatever the limit of JSON bodies.
+      ...(op.bodyContentType === 'text/csv' ? { bodyLimit: Math.max(options.bodyLimit, MAX_CSV_BYTES) } : {}),
       ...(normalize.length ? { preValidation: normalize } : {}),
       ...(keyed ? { preHandler: replayIdempotent } : {}),
       ...(onSend.length ? { onSend } : {}),

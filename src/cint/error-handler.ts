@@ -59,7 +59,8 @@ export function toCintError(error: unknown, request: FastifyRequest, bodyLimit: 
       return unsupportedMediaType(request.headers['content-type'], documented ? acceptedMediaTypes(documented) : undefined);
     }
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return contentTooLarge(bodyLimit);
+      // The route's own limit where it has one (a reconciliation's CSV).
+      return contentTooLarge(request.routeOptions?.bodyLimit ?? bodyLimit);
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return badRequest([{ name: 'body', reason: `the request body is not valid JSON: ${fastifyError.message ?? ''}`.trim() }],
