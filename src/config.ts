@@ -50,7 +50,7 @@ export const ConfigSchema = Type.Object({
   keepAliveTimeoutMs: Type.Integer({ minimum: 100, default: 72000, description: 'how long an idle keep-alive connection stays open' }),
   hangTimeoutMs: Type.Integer({ minimum: 100, default: 600000, description: "how long a scenario's hang fault holds a connection without a byte before closing it" }),
   logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)), { default: 'info' }),
-  logPretty: Type.Optional(Type.Boolean({ description: 'pretty logs; defaults to whether stdout is a terminal' })),
+  logPretty: Type.Optional(Type.Boolean({ description: 'pretty logs; defaults to whether stderr (where logs go) is a terminal' })),
   shutdownGraceMs: Type.Integer({ minimum: 0, default: 1500 }),
   scenariosDir: Type.Optional(Type.String({ minLength: 1, description: "a folder of the user's scenario files, added on top of the built-in ones" })),
   scenario: Type.Optional(Type.String({ minLength: 1, description: 'the scenario every session starts with; none means the realistic behaviour' })),
