@@ -253,6 +253,86 @@ describe('recontacts', () => {
     assert.equal(next.json().next_cursor, null);
   });
 
+  it('reads each listed job at either upload\'s status path, whichever upload made it; a remove-all job at neither', async () => {
+    const { app: scripted, close } = await appWithScenarios({
+      'mixed-uploads.yaml': {
+        description: 'RSID uploads take a poll; respondent uploads fail',
+        rules: [
+          { match: { operation: 'recontact_create_upload_rsids_by_file_job' }, respond: { job: { processing_polls: 1 } } },
+          { match: { operation: 'recontact_create_upload_respondents_by_file_job' }, respond: { job: { fail: 'JobExecutionStartMessageFailed' } } },
+        ],
+      },
+    });
+    try {
+      const client = await clientUsing(scripted, 'mixed-uploads');
+      const project = await createProject(scripted, client);
+      const base = `${targetGroupsUrl(project.id)}/${await createTargetGroup(scripted, client, project.id)}/recontacts`;
+      const post = (url: string, text: string) => {
+        const part = filePart(text);
+        return scripted.inject({ method: 'POST', url, headers: client.headers(part.headers), payload: part.payload });
+      };
+      const read = (url: string) => scripted.inject({ method: 'GET', url, headers: client.headers() });
+      const listedJob = async (jobId: string) => {
+        const listed = await read(`${base}/jobs/upload-respondents-by-file`);
+        assertMatchesSpec('recontact_list_upload_respondents_by_file_jobs', 200, listed.json());
+        return (listed.json() as { data: { job_id: string; created_at: string; status: string }[] }).data.find((job) => job.job_id === jobId)!;
+      };
+      /** The job read at one upload's status path: 200 in that operation's schema. */
+      const status = async (path: 'upload-rsids-by-file' | 'upload-respondents-by-file', jobId: string) => {
+        const answer = await read(`${base}/jobs/${path}/${jobId}`);
+        assert.equal(answer.statusCode, 200, `${path}: ${answer.body}`);
+        assertMatchesSpec(path === 'upload-rsids-by-file' ? 'get_recontacts_rsids_upload_file_job_status' : 'get_recontact_upload_respondents_by_file_job', 200, answer.json());
+        return answer.json() as Record<string, unknown>;
+      };
+      const author = userIdOf(client.clientId);
+
+      // A job of upload-respondents-by-file, at upload-rsids-by-file's read too.
+      const failedId = (await post(`${base}/jobs/upload-respondents-by-file?entity_type=RSID`, uuids(1)[0]!)).json().job_id as string;
+      const failed = await status('upload-rsids-by-file', failedId);
+      assert.match(String(failed.job_trace_id), /^[0-9a-f]{32}$/);
+      const failedBody = {
+        job_id: failedId, created_at: (await listedJob(failedId)).created_at, completed_at: failed.completed_at, status: 'Failed', created_by: author,
+        failure_reason: { code: 'JobExecutionStartMessageFailed', description: 'The job execution start message failed. Please contact Cint for further assistance.' },
+        partial_success_reason: null, job_trace_id: failed.job_trace_id,
+      };
+      assert.deepEqual(failed, failedBody);
+      assert.deepEqual(await status('upload-respondents-by-file', failedId), failedBody);
+
+      // A job of upload-rsids-by-file, polled at the list's path until it ends; the same at its own.
+      const created = await post(`${base}/jobs/upload-rsids-by-file`, `${uuids(1)[0]!}\nnot-an-id\n`);
+      assert.equal(created.statusCode, 201, created.body);
+      const jobId = created.json().job_id as string;
+      const createdAt = (await listedJob(jobId)).created_at;
+      assert.deepEqual(await status('upload-respondents-by-file', jobId), {
+        job_id: jobId, created_at: createdAt, completed_at: null, status: 'Processing', created_by: author, failure_reason: null, partial_success_reason: null,
+      });
+      const done = await status('upload-respondents-by-file', jobId);
+      assert.match(String(done.completed_at), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      const doneBody = {
+        job_id: jobId, created_at: createdAt, completed_at: done.completed_at, status: 'Completed', created_by: author, failure_reason: null,
+        partial_success_reason: { description: 'Upload partially successful. 1 respondent IDs uploaded successfully, 1 failed (invalid or empty).' },
+      };
+      assert.deepEqual(done, doneBody);
+      assert.deepEqual(await status('upload-rsids-by-file', jobId), doneBody);
+      assert.equal((await listedJob(jobId)).status, 'Completed');
+
+      // A remove-all job is no upload: 404 naming job_id at both; an upload's job is not a remove-all's either.
+      const removal = await scripted.inject({ method: 'POST', url: `${base}/jobs/remove-all-rsids`, headers: client.headers() });
+      assert.equal(removal.statusCode, 201, removal.body);
+      for (const path of ['upload-rsids-by-file', 'upload-respondents-by-file']) {
+        assertCintError(await read(`${base}/jobs/${path}/${removal.json().job_id}`), 404, 'not_found_error', { detail: 'job_id: the specified resource was not found' });
+      }
+      assertCintError(await read(`${base}/jobs/remove-all-rsids/${jobId}`), 404, 'not_found_error', { detail: 'job_id: the specified resource was not found' });
+      // Nor is it another target group's.
+      const other = `${targetGroupsUrl(project.id)}/${await createTargetGroup(scripted, client, project.id)}/recontacts`;
+      for (const path of ['upload-rsids-by-file', 'upload-respondents-by-file']) {
+        assertCintError(await read(`${other}/jobs/${path}/${jobId}`), 404, 'not_found_error', { detail: 'job_id: the specified resource was not found' });
+      }
+    } finally {
+      await close();
+    }
+  });
+
   it("downloads an upload's file as it was sent, of either upload, under its name made safe for a header", async () => {
     const client = await clientOf(app);
     const base = await targetGroup(client);

@@ -76,10 +76,20 @@ function shownFields(op: Operation, role: Role): Iterable<string> {
   return (list && itemFields(op.id, op.successStatus, list)) ?? [];
 }
 
-/** Operations that create into a collection whose item path is not simply theirs plus an id. */
+/**
+ * Operations that create into a collection whose item path is not simply theirs plus an id, or whose
+ * item path's every operation is a handler of its own (nothing generic left to name the collection).
+ */
 export const CREATES_INTO: Partial<Record<OperationId, { itemPath: string; idParam: string }>> = {
   generate_report: { itemPath: '/v1/demand/accounts/:account_id/reports/:report_id', idParam: 'report_id' },
   post_reconciliations_completes: { itemPath: '/v1/demand/accounts/:account_id/reconciliations/:request_id', idParam: 'request_id' },
+  // Either upload's job is read at either's status path (api/recontacts.ts).
+  recontact_create_upload_rsids_by_file_job: {
+    itemPath: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/recontacts/jobs/upload-rsids-by-file/:job_id', idParam: 'job_id',
+  },
+  recontact_create_upload_respondents_by_file_job: {
+    itemPath: '/v1/demand/accounts/:account_id/projects/:project_id/target-groups/:target_group_id/recontacts/jobs/upload-respondents-by-file/:job_id', idParam: 'job_id',
+  },
 };
 
 function idMaker(operations: readonly Operation[], itemPath: string, idParam: string): () => string | number {

@@ -1,14 +1,16 @@
 // Recontacts: the respondent ids (RSIDs) a target group saves as recontact opportunities. The two
 // uploads (a file of RSIDs; a file of RSIDs or of response ids, by `entity_type`) and remove-all are
-// jobs of the generic collections (api/generic.ts keeps each upload's file under its job's id and reads
-// each job's status); the saved ids are folded from the target group's jobs that Completed, oldest first
-// (api/uploads.ts). Here: what an upload must be, one job at a time, the saved ids and their count, the
-// list of upload jobs, a job's partial success, and the download of an upload's file.
+// jobs of the generic collections (api/generic.ts keeps each upload's file under its job's id, and reads
+// a remove-all job's status); the saved ids are folded from the target group's jobs that Completed,
+// oldest first (api/uploads.ts). Here: what an upload must be, one job at a time, the saved ids and
+// their count, the list of upload jobs, an upload job's status (of either upload, at either's path),
+// and the download of an upload's file.
 import { badRequest, notFound } from '../cint/errors.js';
 import { operation } from '../cint/operations.js';
+import { pollJob } from '../sessions/jobs.js';
 import { findTargetGroup } from '../sessions/lookup.js';
 import type { Session, StoredResource } from '../sessions/store.js';
-import { thenDo, type AroundGeneric, type HandlerInput, type Handlers, type Wrappers } from './handler.js';
+import type { AroundGeneric, Handler, HandlerInput, Handlers, Wrappers } from './handler.js';
 import { uploadedFileName } from './multipart.js';
 import { pageOf } from './shared.js';
 import {
@@ -105,29 +107,43 @@ const removal: AroundGeneric = (generic) => (input) => {
   return generic(input);
 };
 
-/**
- * An upload job's status as the generic handler reads it, with the document's partial success once it
- * is Completed with lines that were empty or not an id: "500 respondent IDs uploaded successfully, 10
- * failed (invalid or empty)".
- */
-const withPartialSuccess: AroundGeneric = (generic) => (input) => thenDo(generic(input), (output) => {
-  const params = input.params as unknown as Params;
-  const body = output.body as { status?: string; partial_success_reason?: unknown } | undefined;
-  const upload = uploadNamed(input.session, params);
-  if (!body || body.status !== 'Completed' || !upload) return output;
-  const { ids, rejected } = idFileOf(upload);
-  if (rejected > 0) {
-    body.partial_success_reason = partialSuccess(ids.length, rejected);
-  }
-  return output;
-});
-
-/** The upload the path's job_id names, of either upload: both are listed together, so both download. */
+/** The upload the path's job_id names, of either upload: both are listed together, so both read and download. */
 function findUpload(session: Session, params: Params): StoredResource {
   const upload = uploadNamed(session, params);
   if (!upload) throw notFound('job_id');
   return upload;
 }
+
+/**
+ * An upload job's status, polled, at either upload's status path: the job list at upload-respondents-by-file
+ * "includes jobs created via both the upload-rsids-by-file and upload-respondents-by-file endpoints", so a
+ * client polls each at that path, and the two reads answer one schema (GetRecontactUploadRespondentsByFileJobResponse
+ * is all of GetRecontactRsidsUpdateJobResponse), so upload-rsids-by-file reads both too. A remove-all job is a
+ * 404 naming `job_id` at both. Fields that do not apply are null, as the schema allows, but `job_trace_id`
+ * (no null), left out; once Completed with lines that were empty or not an id, the document's partial
+ * success: "500 respondent IDs uploaded successfully, 10 failed (invalid or empty)".
+ */
+const uploadJobStatus: Handler = ({ session, params: path }) => {
+  const params = path as unknown as Params;
+  targetGroupOf(session, params);
+  const upload = findUpload(session, params);
+  const job = session.jobs.get(upload.id);
+  if (!job) throw notFound('job_id');
+  pollJob(session, job);
+  const { ids, rejected } = idFileOf(upload);
+  return {
+    body: {
+      job_id: job.job_id,
+      created_at: job.created_at,
+      completed_at: job.finished_at,
+      status: job.status,
+      created_by: job.created_by,
+      failure_reason: job.failure_reason,
+      partial_success_reason: job.status === 'Completed' && rejected > 0 ? partialSuccess(ids.length, rejected) : null,
+      ...(job.job_trace_id === null ? {} : { job_trace_id: job.job_trace_id }),
+    },
+  };
+};
 
 /** "Derived from the storage key": the name of an upload's file where the client gave none (its job id). */
 const storageName = (upload: StoredResource) => `${upload.id}.txt`;
@@ -152,8 +168,6 @@ export const recontactWrappers: Wrappers = {
   recontact_create_upload_rsids_by_file_job: upload(() => undefined),
   recontact_create_upload_respondents_by_file_job: upload((input) => (input.query as { entity_type?: string } | undefined)?.entity_type),
   create_all_recontact_rsids_removal_job: removal,
-  get_recontacts_rsids_upload_file_job_status: withPartialSuccess,
-  get_recontact_upload_respondents_by_file_job: withPartialSuccess,
 };
 
 export const recontactHandlers = {
@@ -170,6 +184,9 @@ export const recontactHandlers = {
       },
     };
   },
+
+  get_recontacts_rsids_upload_file_job_status: uploadJobStatus,
+  get_recontact_upload_respondents_by_file_job: uploadJobStatus,
 
   get_recontacts_overview: ({ session, params }) => {
     targetGroupOf(session, params);
