@@ -3,7 +3,7 @@
 // knows to be something else are refused, a group with members cannot be deleted, and the members are
 // stored data (counted in bytes, carried by a snapshot).
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, type TestContext } from 'node:test';
 import type { MockApp } from '../src/app.js';
 import { restoreSnapshot, snapshotOf, type SessionSnapshot } from '../src/sessions/snapshot.js';
 import {
@@ -17,10 +17,39 @@ const forTargetGroupUrl = (targetGroupId: string) => `/v1/demand/accounts/${ACCO
 /** Target group ids no session has made: the document's form, counted. */
 const madeUpId = (n: number) => `01JZ${String(n).padStart(22, '0')}`;
 
-async function createGroup(app: MockApp, client: Client, tag: string): Promise<string> {
-  const response = await app.inject({ method: 'POST', url: groupsUrl(), headers: client.headers(), payload: { tag, description: `${tag} studies` } });
+async function createGroup(app: MockApp, client: Client, tag: string, account = ACCOUNT): Promise<string> {
+  const response = await app.inject({ method: 'POST', url: groupsUrl(account), headers: client.headers(), payload: { tag, description: `${tag} studies` } });
   assert.equal(response.statusCode, 201, response.body);
   return response.json().exclusion_group_id as string;
+}
+
+/** A group as get_exclusion_group_by_id answers it, in its schema. */
+async function readGroup(app: MockApp, client: Client, groupId: string, account = ACCOUNT) {
+  const response = await app.inject({ method: 'GET', url: `${groupsUrl(account)}/${groupId}`, headers: client.headers() });
+  assert.equal(response.statusCode, 200, response.body);
+  assertMatchesSpec('get_exclusion_group_by_id', 200, response.json());
+  return response.json() as Record<string, unknown>;
+}
+
+/** An account's groups as get_exclusion_groups_by_account_id answers them, in its schema. */
+async function groupsOfAccount(app: MockApp, client: Client, account = ACCOUNT) {
+  const response = await app.inject({ method: 'GET', url: groupsUrl(account), headers: client.headers() });
+  assert.equal(response.statusCode, 200, response.body);
+  assertMatchesSpec('get_exclusion_groups_by_account_id', 200, response.json());
+  return response.json() as Record<string, unknown>;
+}
+
+/** Stops the clock at a whole second, so every date an answer shows is known; returns it as ISO text. */
+function stopClock(t: TestContext): { now: () => string; later: (ms: number) => void } {
+  let at = Math.ceil(Date.now() / 1000) * 1000;
+  t.mock.timers.enable({ apis: ['Date'], now: at });
+  return {
+    now: () => new Date(at).toISOString(),
+    later: (ms) => {
+      t.mock.timers.tick(ms);
+      at += ms;
+    },
+  };
 }
 
 async function change(app: MockApp, client: Client, groupId: string, action: 'add' | 'remove', data: string[], extra: Record<string, string> = {}) {
@@ -205,6 +234,28 @@ describe('exclusion group members', () => {
       assertCintError(await app.inject({ method: 'GET', url, headers: client.headers() }), 404, 'not_found_error');
     }
     assertCintError(await change(app, client, doomed, 'add', [targetGroup]), 404, 'not_found_error');
+  });
+});
+
+describe('exclusion groups as the document shows them', () => {
+  let app: MockApp;
+  before(async () => { app = await makeApp(); });
+  after(async () => app.close());
+
+  it("lists an account's groups under that account's url, whichever account the path names", async (t) => {
+    const client = await clientOf(app);
+    const clock = stopClock(t);
+    for (const account of [555, ACCOUNT]) {
+      const group = await createGroup(app, client, `Tracker ${account}`, account);
+      const info = await readGroup(app, client, group, account);
+      assert.equal(info.create_date, clock.now());
+      assert.deepEqual(await groupsOfAccount(app, client, account), {
+        data: [info],
+        next_cursor: '',
+        url: `accounts/${account}/exclusion-groups`,
+      });
+    }
+    assert.deepEqual(await groupsOfAccount(app, client, 556), { data: [], next_cursor: '', url: 'accounts/556/exclusion-groups' });
   });
 });
 

@@ -1,15 +1,15 @@
 // Exclusion groups' members: add and remove target groups, list a group's members and a target group's
-// groups. The groups themselves are a generic collection (api/generic.ts: create, read, update, list);
+// groups. The groups themselves are a generic collection (api/generic.ts: create, read, update);
 // their members are a field of the stored group, so the session's byte count, its snapshots and the
 // Redis store carry them, and a target group's groups are found by scanning its account's groups
-// (a few per account), so a deleted group is listed nowhere. Delete is here too: Cint refuses a group
-// that still has members.
+// (a few per account), so a deleted group is listed nowhere. The account's list is here too, in the
+// same shape as a target group's, and delete: Cint refuses a group that still has members.
 import { badRequest, conflict, notFound, type InvalidParam } from '../cint/errors.js';
 import { operation } from '../cint/operations.js';
 import { findTargetGroupById } from '../sessions/lookup.js';
 import { collectionKeyOf, jsonBytes, type Session, type StoredResource } from '../sessions/store.js';
 import type { Handlers } from './handler.js';
-import { pageOf } from './shared.js';
+import { pageOf, type PageQuery } from './shared.js';
 
 /** "An exclusion group can contain a maximum of 100 target groups." */
 const MAX_MEMBERS = 100;
@@ -70,7 +70,18 @@ const infoOf = (group: StoredResource) => ({
   update_date: group.updated_at,
 });
 
+/** A page of newest-first groups as both lists answer it; the url is the operation's own path, for the path's ids. */
+function groupPage(groups: readonly StoredResource[], query: PageQuery, url: string) {
+  const page = pageOf(groups, (group) => group.id, query);
+  // Not nullable in either list's schema: '' on the last page.
+  return { body: { data: page.items.map(infoOf), next_cursor: page.nextCursor ?? '', url } };
+}
+
 export const exclusionGroupHandlers = {
+  // "Ordered by creation date", newest first as every list (decision 16); the collection is in creation order.
+  get_exclusion_groups_by_account_id: ({ session, params, query }) =>
+    groupPage([...(groupsOf(session, params.account_id)?.values() ?? [])].reverse(), query, `accounts/${params.account_id}/exclusion-groups`),
+
   add_target_groups_to_exclusion_group: ({ session, params, body }) => {
     const group = findExclusionGroup(session, params.account_id, params.exclusion_group_id);
     const sent = body.data ?? [];
@@ -119,15 +130,7 @@ export const exclusionGroupHandlers = {
     const targetGroup = findTargetGroupById(session, params.account_id, params.target_group_id);
     // "Ordered by creation date", newest first as every list (decision 16); the collection is in creation order.
     const groups = [...(groupsOf(session, params.account_id)?.values() ?? [])].filter((group) => membersOf(group).includes(targetGroup.id)).reverse();
-    const page = pageOf(groups, (group) => group.id, query);
-    return {
-      body: {
-        data: page.items.map(infoOf),
-        // Not nullable here, unlike the members list: '' on the last page, as the account's list of groups has it.
-        next_cursor: page.nextCursor ?? '',
-        url: `accounts/${params.account_id}/target-groups/${targetGroup.id}/exclusion-groups`,
-      },
-    };
+    return groupPage(groups, query, `accounts/${params.account_id}/target-groups/${targetGroup.id}/exclusion-groups`);
   },
 
   // "Attempting to delete a group that still contains target groups will result in a failed request with
