@@ -247,15 +247,45 @@ describe('exclusion groups as the document shows them', () => {
     const clock = stopClock(t);
     for (const account of [555, ACCOUNT]) {
       const group = await createGroup(app, client, `Tracker ${account}`, account);
-      const info = await readGroup(app, client, group, account);
-      assert.equal(info.create_date, clock.now());
       assert.deepEqual(await groupsOfAccount(app, client, account), {
-        data: [info],
+        data: [{ exclusion_group_id: group, tag: `Tracker ${account}`, description: `Tracker ${account} studies`, create_date: clock.now() }],
         next_cursor: '',
         url: `accounts/${account}/exclusion-groups`,
       });
     }
     assert.deepEqual(await groupsOfAccount(app, client, 556), { data: [], next_cursor: '', url: 'accounts/556/exclusion-groups' });
+  });
+
+  it('a group never updated has no update_date (its schema allows no null); its first update sets it, its members never do', async (t) => {
+    const client = await clientOf(app);
+    const targetGroup = await createTargetGroup(app, client, (await createProject(app, client)).id);
+    const clock = stopClock(t);
+    const group = await createGroup(app, client, 'Fresh');
+    const fresh = { exclusion_group_id: group, tag: 'Fresh', description: 'Fresh studies', create_date: clock.now() };
+    clock.later(60_000);
+    noContent(await change(app, client, group, 'add', [targetGroup, madeUpId(1)]));
+    noContent(await change(app, client, group, 'remove', [madeUpId(1)]));
+    const everywhere = async () => [
+      await readGroup(app, client, group),
+      await groupsOfAccount(app, client),
+      await groupsOfTargetGroup(app, client, targetGroup),
+    ];
+    const shown = (info: Record<string, unknown>) => [
+      info,
+      { data: [info], next_cursor: '', url: `accounts/${ACCOUNT}/exclusion-groups` },
+      { data: [info], next_cursor: '', url: `accounts/${ACCOUNT}/target-groups/${targetGroup}/exclusion-groups` },
+    ];
+    assert.deepEqual(await everywhere(), shown(fresh));
+
+    clock.later(60_000);
+    const updateDate = clock.now();
+    noContent(await app.inject({ method: 'PUT', url: `${groupsUrl()}/${group}`, headers: client.headers(), payload: { description: 'Renamed' } }));
+    const updated = { ...fresh, description: 'Renamed', update_date: updateDate };
+    assert.deepEqual(await everywhere(), shown(updated));
+    // Members change after it leave it alone (decision 118).
+    clock.later(60_000);
+    noContent(await change(app, client, group, 'add', [madeUpId(2)]));
+    assert.deepEqual(await everywhere(), shown(updated));
   });
 });
 

@@ -1,15 +1,16 @@
 // Exclusion groups' members: add and remove target groups, list a group's members and a target group's
-// groups. The groups themselves are a generic collection (api/generic.ts: create, read, update);
-// their members are a field of the stored group, so the session's byte count, its snapshots and the
-// Redis store carry them, and a target group's groups are found by scanning its account's groups
-// (a few per account), so a deleted group is listed nowhere. The account's list is here too, in the
-// same shape as a target group's, and delete: Cint refuses a group that still has members.
+// groups. The groups themselves are a generic collection (api/generic.ts: create, update); their
+// members are a field of the stored group, so the session's byte count, its snapshots and the Redis
+// store carry them, and a target group's groups are found by scanning its account's groups (a few per
+// account), so a deleted group is listed nowhere. A group's read and the account's list are here too,
+// in the shape a target group's list shows it, and delete: Cint refuses a group that still has members.
 import { badRequest, conflict, notFound, type InvalidParam } from '../cint/errors.js';
 import { operation } from '../cint/operations.js';
 import { findTargetGroupById } from '../sessions/lookup.js';
 import { collectionKeyOf, jsonBytes, type Session, type StoredResource } from '../sessions/store.js';
-import type { Handlers } from './handler.js';
+import type { Handlers, Wrappers } from './handler.js';
 import { pageOf, type PageQuery } from './shared.js';
+import { withBody } from './uploads.js';
 
 /** "An exclusion group can contain a maximum of 100 target groups." */
 const MAX_MEMBERS = 100;
@@ -18,6 +19,8 @@ const MAX_MEMBERS = 100;
 const ITEM_PATH = operation('get_exclusion_group_by_id').path;
 /** The field of a stored group that holds its members, oldest first; no schema names it, so no answer shows it. */
 const MEMBERS = 'target_group_ids';
+/** The field of a stored group that its first update sets (true); no schema names it either. */
+const UPDATED = '_updated';
 
 const groupsOf = (session: Session, accountId: number) => session.resources.get(collectionKeyOf(ITEM_PATH, [accountId]));
 
@@ -61,13 +64,17 @@ function checkTargetGroupIds(session: Session, accountId: number, ids: readonly 
   if (problems.length) throw badRequest(problems);
 }
 
-/** ExclusionGroupInfo, as the group's own read shows it (api/generic.ts). */
+/**
+ * ExclusionGroupInfo, as the group's read and both lists show it. The document's examples show a group
+ * never updated with `update_date: null`, but its schema allows no null (nor requires the field): such a
+ * group leaves it out, until update_exclusion_group_by_id sets it.
+ */
 const infoOf = (group: StoredResource) => ({
   exclusion_group_id: group.id,
   tag: group.fields.tag,
   description: group.fields.description,
   create_date: group.created_at,
-  update_date: group.updated_at,
+  ...(group.fields[UPDATED] === true ? { update_date: group.updated_at } : {}),
 });
 
 /** A page of newest-first groups as both lists answer it; the url is the operation's own path, for the path's ids. */
@@ -78,6 +85,8 @@ function groupPage(groups: readonly StoredResource[], query: PageQuery, url: str
 }
 
 export const exclusionGroupHandlers = {
+  get_exclusion_group_by_id: ({ session, params }) => ({ body: infoOf(findExclusionGroup(session, params.account_id, params.exclusion_group_id)) }),
+
   // "Ordered by creation date", newest first as every list (decision 16); the collection is in creation order.
   get_exclusion_groups_by_account_id: ({ session, params, query }) =>
     groupPage([...(groupsOf(session, params.account_id)?.values() ?? [])].reverse(), query, `accounts/${params.account_id}/exclusion-groups`),
@@ -145,3 +154,8 @@ export const exclusionGroupHandlers = {
     return {};
   },
 } satisfies Handlers;
+
+export const exclusionGroupWrappers: Wrappers = {
+  // The generic update keeps the new tag and description and the time (updated_at); the group keeps that it was updated.
+  update_exclusion_group_by_id: (generic) => (input) => generic(withBody(input, { ...(input.body as unknown as Record<string, unknown> | undefined), [UPDATED]: true })),
+};

@@ -21,7 +21,7 @@ import { giveSessionBack, takeSessions } from '../hooks/shared.js';
 import { accountWrappers } from './accounts.js';
 import { allocationTemplateHandlers, allocationTemplateWrappers } from './allocation-templates.js';
 import { directoryOf, type Directory } from './directory.js';
-import { exclusionGroupHandlers } from './exclusion-groups.js';
+import { exclusionGroupHandlers, exclusionGroupWrappers } from './exclusion-groups.js';
 import { exclusionHandlers, exclusionWrappers } from './exclusions.js';
 import { feasibilityHandlers } from './feasibility.js';
 import { fieldingRunHandlers } from './fielding-runs.js';
@@ -94,6 +94,7 @@ export async function cintApi(app: FastifyInstance, options: { bodyLimit: number
   const around = {
     ...webhookWrappers,
     ...exclusionWrappers,
+    ...exclusionGroupWrappers,
     ...recontactWrappers,
     ...reportWrappers,
     ...profileTemplateWrappers,
