@@ -146,9 +146,31 @@ const normalizedComponents = new Map();
 function normalizeComponent(name) {
   if (!normalizedComponents.has(name)) {
     normalizedComponents.set(name, null);
-    normalizedComponents.set(name, normalize(doc.components.schemas[name]));
+    normalizedComponents.set(name, withTargetName(name, normalize(doc.components.schemas[name])));
   }
   return normalizedComponents.get(name);
+}
+
+// A request's target names itself only in its quota, whose `name` is "deprecated, functionally replaced by
+// the `target.name` field one layer up in the contract". That field is in every response's targets and in
+// the template and feasibility requests' targets, and the document's own request examples send it
+// (create_target_group's, validate_profiles'), but these request schemas leave it out, so it was dropped
+// with every field a schema does not have. The document's words are its schema: a target whose quota's
+// name says so gets `name` (a string), and so does every target of the same `targets` union (the one
+// without a quota too).
+const REPLACED_BY_TARGET_NAME = /replaced by the `target\.name`\s+field one layer up/;
+const resolved = (node) => (node?.$ref ? lookup(node.$ref) : node);
+const namesTargetOneLayerUp = (target) =>
+  REPLACED_BY_TARGET_NAME.test(resolved(resolved(resolved(target)?.properties?.quota)?.properties?.name)?.description ?? '');
+let targetComponents;
+function withTargetName(name, schema) {
+  targetComponents ??= new Set(Object.entries(doc.components.schemas).flatMap(([component, node]) => {
+    const items = (node.oneOf ?? node.anyOf ?? []).map((branch) => resolved(branch).items).filter(Boolean);
+    const targets = items.some(namesTargetOneLayerUp) ? items.filter((item) => item.$ref).map((item) => refName(item.$ref)) : [];
+    return namesTargetOneLayerUp(node) ? [component, ...targets] : targets;
+  }));
+  if (!targetComponents.has(name) || schema.type !== 'object' || schema.properties.name) return schema;
+  return { ...schema, properties: { name: { type: 'string' }, ...schema.properties } };
 }
 
 /** A copy of `node` with every `{$ref}` replaced by what `replace` makes of the component name. */

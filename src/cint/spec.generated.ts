@@ -409,6 +409,7 @@ const BatchProfileDeletionRequestV3 = Type.Object({
 });
 
 const RequestDraftQuotaNominalV3 = Type.Object({
+  name: Type.Optional(Type.String()),
   conditions: Type.Array(InterlockProfileConditionsV3, {"minItems":1}),
   quota: Type.Object({
     name: Type.Optional(Type.String()),
@@ -417,6 +418,7 @@ const RequestDraftQuotaNominalV3 = Type.Object({
 });
 
 const RequestDraftQuotaPercentageV3 = Type.Object({
+  name: Type.Optional(Type.String()),
   conditions: Type.Array(InterlockProfileConditionsV3, {"minItems":1}),
   quota: Type.Object({
     name: Type.Optional(Type.String()),
@@ -425,6 +427,7 @@ const RequestDraftQuotaPercentageV3 = Type.Object({
 });
 
 const RequestDraftNoQuotaV3 = Type.Object({
+  name: Type.Optional(Type.String()),
   object: Type.Literal("nominal"),
   conditions: Type.Array(InterlockProfileConditionsV3, {"minItems":1}),
 });
