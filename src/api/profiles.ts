@@ -15,7 +15,9 @@ import { forgetRemovedQuotas, goalOf, quotaFillOf } from '../sessions/simulator.
 import { newId, targetGroupBytes, type Session, type TargetGroup } from '../sessions/store.js';
 import type { Handlers } from './handler.js';
 import { localeKey, templateLocales, templateOf } from './profile-templates.js';
-import { conditionOf, isObject, newProfileIdBase, objectsOf, profilesOf, profilingWithIds, quotaShareOf, type Json } from './target-group-shape.js';
+import {
+  conditionOf, defined, isObject, newProfileIdBase, objectsOf, profilesOf, profilingWithIds, quotaNameOf, quotaShareOf, targetNameOf, type Json,
+} from './target-group-shape.js';
 import { canonicalJson } from './shared.js';
 
 /** A profile as RegularProfileV3: each target's quota with what the simulator has filled. */
@@ -189,12 +191,6 @@ function profileRefusals(profile: Json, at: string, adjustment: unknown): Profil
   });
   return refusals;
 }
-
-/** A target's name: its own, else its quota's (deprecated) one. */
-const targetNameOf = (target: Json): string | undefined => {
-  const name = typeof target.name === 'string' && target.name !== '' ? target.name : (target.quota as Json | undefined)?.name;
-  return typeof name === 'string' && name !== '' ? name : undefined;
-};
 
 /**
  * A profile's refusals for the rules of its shape that the document names and its own examples keep to
@@ -460,15 +456,15 @@ function blended(profiles: Json[], completesGoal: number): Json {
   const targets = combinations(profiles).map((combination) => {
     const share = combination.reduce((product, target, index) => product * quotaShareOf(target, profiles[index]!, completesGoal), 1);
     const completes = Math.round(share * completesGoal);
-    // A target's name is its quota's (the request's targets carry it there), or its own where it has one.
-    const targetNames = combination.map((target) => target.name ?? (target.quota as Json | undefined)?.name);
-    const named = targetNames.every((name) => typeof name === 'string');
+    // Named where each of its targets is (its own name or its quota's); its quota by theirs (their own or their targets').
+    const targetNames = combination.map(targetNameOf);
+    const named = targetNames.every((name) => name !== undefined);
     return {
       id: newId(),
       ...(named ? { name: targetNames.join(' x '), text: targetNames.join(' and ') } : {}),
       conditions: combination.flatMap((target) => objectsOf(target.conditions)),
       quota: {
-        ...(named ? { name: targetNames.join('_') } : {}),
+        ...(named ? { name: combination.map(quotaNameOf).join('_') } : {}),
         completes_goal_percentage: Math.round(share * 10_000) / 100, quota_nominal: completes, completes_goal: completes,
       },
     };
@@ -514,9 +510,12 @@ export const profileHandlers = {
     const refusals = profileRefusals(profile, 'profile', request.profile_adjustment_type);
     if (refusals.length > 0) throw asBadRequest(refusals);
     const targets = objectsOf(profile.targets).map((target) => {
-      if (typeof target.quota !== 'object' || target.quota === null) return target;
-      const { completes_goal_percentage: _percentage, ...quota } = target.quota as Json;
-      return { ...target, quota: { ...quota, completes_goal: Math.round(quotaShareOf(target, profile, request.completes_goal) * request.completes_goal) } };
+      const { name: _name, quota: sent, ...rest } = target;
+      const name = targetNameOf(target);
+      if (!isObject(sent)) return defined({ ...rest, name });
+      const { completes_goal_percentage: _percentage, name: _quotaName, ...quota } = sent;
+      const completesGoal = Math.round(quotaShareOf(target, profile, request.completes_goal) * request.completes_goal);
+      return defined({ ...rest, name, quota: defined({ ...quota, name: quotaNameOf(target), completes_goal: completesGoal }) });
     });
     return { body: { ...profile, targets } };
   },

@@ -132,17 +132,26 @@ export function conditionOf(condition: Json): Json {
  */
 const storedIdOf = (part: Json): string | undefined => (typeof part.id === 'string' ? part.id : undefined);
 
+const nameIn = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+
+/**
+ * A target's name: its own (`target.name`), else its quota's deprecated one, "functionally replaced by the
+ * `target.name` field one layer up".
+ */
+export const targetNameOf = (target: Json): string | undefined => nameIn(target.name) ?? nameIn((target.quota as Json | undefined)?.name);
+
+/** A quota's name: its own, else its target's (the deprecated field mirrors its replacement, for older clients). */
+export const quotaNameOf = (target: Json): string | undefined => nameIn((target.quota as Json | undefined)?.name) ?? nameIn(target.name);
+
 function targetOf(target: Json, id: string, completesGoal: number): Json {
   const conditions = objectsOf(target.conditions).map(conditionOf);
+  const name = targetNameOf(target);
   const quota = target.quota;
-  if (!isObject(quota)) return { id, conditions };
-  // The request names a target only through its quota's (deprecated) name, "functionally replaced by the
-  // target.name field": the answer has both.
-  const name = typeof quota.name === 'string' ? quota.name : undefined;
+  if (!isObject(quota)) return defined({ id, name, conditions });
   const { percentage, completes } = quotaValues(quota, completesGoal);
   return defined({
     id, name, conditions,
-    quota: defined({ name, completes_goal_percentage: percentage, quota_nominal: completes, completes_goal: completes }),
+    quota: defined({ name: quotaNameOf(target), completes_goal_percentage: percentage, quota_nominal: completes, completes_goal: completes }),
   });
 }
 
