@@ -84,6 +84,37 @@ describe('profile templates', () => {
       assert.deepEqual((await get(client, templatesUrl())).json().templates.map((template: { id: string }) => template.id), [GLOBAL], 'Cint\'s global template alone');
     });
 
+    it('refuses, when it is made or edited, profiles that break the rules validate_profiles checks: a 400 naming each, as create_target_group\'s', async () => {
+      const client = await clientOf(app);
+      // The same selection condition in two targets of a profile (039) and a range whose min is above its max (001).
+      const twice = { object: 'regular', name: 'Gender', quotas_enabled: true, targets: [
+        { name: 'Men', conditions: [{ object: 'selection', question_id: 43, option: '1' }], quota: { completes_goal_percentage: 50 } },
+        { name: 'Men again', conditions: [{ object: 'selection', question_id: 43, option: '1' }], quota: { completes_goal_percentage: 50 } },
+      ] };
+      const backwards = { object: 'regular', name: 'Age', quotas_enabled: true, targets: [{ conditions: [{ object: 'range', question_id: 42, min: 65, max: 18 }], quota: { completes_goal_percentage: 100 } }] };
+      const body = { name: 'Broken', label: 'b', locales: ['eng_us'], profiling: { profile_adjustment_type: 'percentage', profiles: [twice, backwards] } };
+      const expected = [
+        { name: 'profiling.profiles[0].targets[1].conditions[0]', reason: 'the same selection condition is already in this profile (duplicate_condition_039)' },
+        { name: 'profiling.profiles[1].targets[0].conditions[0]', reason: 'the minimum value (65) cannot be greater than the maximum value (18) (profile_condition_min_greater_than_max_001)' },
+      ];
+      // validate_profiles refuses the same profiles with its 422, by the same codes.
+      const validated = await send(client, 'POST', `/v1/demand/accounts/${ACCOUNT}/profiles/validate`, { locale: 'eng_us', completes_goal: 100, profiling: body.profiling });
+      assert.equal(validated.statusCode, 422, validated.body);
+      assert.deepEqual(validated.json().invalid_params.map(({ reason }: { reason: string }) => reason), ['duplicate_condition_039', 'profile_condition_min_greater_than_max_001']);
+      const created = await send(client, 'POST', templatesUrl(), body);
+      const error = assertCintError(created, 400, 'bad_request_error', { detail: 'request had validation errors', invalid_params: expected });
+      assert.deepEqual(error.invalid_params, expected);
+      assertMatchesSpec('create_profile_template', 400, error);
+      const listed = await get(client, templatesUrl());
+      assert.deepEqual(listed.json().templates.filter((template: { scope: string }) => template.scope === 'account'), []);
+
+      const id = await createTemplate(client);
+      const edited = await send(client, 'PUT', `${templatesUrl()}/${id}`, body);
+      assert.deepEqual(assertCintError(edited, 400, 'bad_request_error', { invalid_params: expected }).invalid_params, expected);
+      assertMatchesSpec('edit_profile_template', 400, edited.json());
+      assert.equal((await get(client, `${templatesUrl()}/${id}`)).json().name, 'Demographics', 'the template is as it was');
+    });
+
     it('lists newest first (oldest with order=asc), filtered by scope and by any of the locales asked (eng-us is eng_us), then paged', async () => {
       const client = await clientOf(app);
       const us = await createTemplate(client, { name: 'US', locales: ['eng_us'] });
@@ -277,23 +308,20 @@ describe('profile templates', () => {
       assert.deepEqual((await get(client, groupsUrl)).json().target_groups, []);
     });
 
-    it('checks the template\'s profiles by the same rules as the request\'s: a broken one is the 400 naming where it is', async () => {
+    it('checks the template\'s profiles with the request\'s by the same rules: a template\'s refusal and the rules broken come in one 400', async () => {
       const { client, groupsUrl } = await setUp();
+      // A template's own profiles are checked when it is made (below); here the request's profile is broken.
       const broken = { object: 'regular', name: 'Age', quotas_enabled: true, targets: [{ conditions: [{ object: 'range', question_id: 42, min: 65, max: 18 }], quota: { completes_goal_percentage: 100 } }] };
-      const templateId = await createTemplate(client, { profiling: { profile_adjustment_type: 'percentage', profiles: [broken] } });
-      const answer = await send(client, 'POST', groupsUrl, targetGroupBody({ locale: 'eng_us', profiling: { template_id: templateId, profile_adjustment_type: 'percentage' } }));
-      assertCintError(answer, 400, 'bad_request_error', {
-        invalid_params: [{ name: 'profiling.profiles[0].targets[0].conditions[0]', reason: 'the minimum value (65) cannot be greater than the maximum value (18) (profile_condition_min_greater_than_max_001)' }],
-      });
-      // A template's own refusal and the rules its profiles break come in one 400, as manage gives them in one 422.
-      const elsewhere = await createTemplate(client, { locales: ['deu_de'], profiling: { profile_adjustment_type: 'percentage', profiles: [broken] } });
-      const both = await send(client, 'POST', groupsUrl, targetGroupBody({ locale: 'eng_us', profiling: { template_id: elsewhere, profile_adjustment_type: 'percentage' } }));
+      const elsewhere = await createTemplate(client, { locales: ['deu_de'] });
+      const both = await send(client, 'POST', groupsUrl, targetGroupBody({ locale: 'eng_us', profiling: { template_id: elsewhere, profile_adjustment_type: 'percentage', profiles: [broken] } }));
+      // As manage gives them in one 422; the request's profile comes after the template's two.
       assertCintError(both, 400, 'bad_request_error', {
         invalid_params: [
           { name: 'profiling.template_id', reason: `template ${elsewhere} is for deu_de, not the target group's locale eng_us (template_locale_does_not_match_target_group_locale_040)` },
-          { name: 'profiling.profiles[0].targets[0].conditions[0]', reason: 'the minimum value (65) cannot be greater than the maximum value (18) (profile_condition_min_greater_than_max_001)' },
+          { name: 'profiling.profiles[2].targets[0].conditions[0]', reason: 'the minimum value (65) cannot be greater than the maximum value (18) (profile_condition_min_greater_than_max_001)' },
         ],
       });
+      assert.deepEqual((await get(client, groupsUrl)).json().target_groups, []);
     });
   });
 

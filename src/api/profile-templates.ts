@@ -9,6 +9,7 @@ import { collectionKeyOf } from '../sessions/store.js';
 import { forbidden, notFound } from '../cint/errors.js';
 import { answerFrom, exampleBody } from './answers.js';
 import type { Handler, HandlerInput, Handlers, Wrappers } from './handler.js';
+import { checkTemplateProfiling } from './profiles.js';
 import { pageOf } from './shared.js';
 import { defined } from './target-group-shape.js';
 import { withBody } from './uploads.js';
@@ -105,10 +106,19 @@ const notGlobal = (generic: Handler): Handler => (input) => {
   return generic(input);
 };
 
+/**
+ * create_profile_template, edit_profile_template: the template's profiles keep to the rules applying it
+ * checks (profiles.ts), so that a template a target group could never take is refused when it is made.
+ */
+const checkedProfiling = (generic: Handler): Handler => (input) => {
+  checkTemplateProfiling((input.body as Record<string, unknown> | undefined)?.profiling);
+  return generic(input);
+};
+
 export const profileTemplateWrappers: Wrappers = {
-  create_profile_template: (generic) => (input) => generic(withBody(input, { ...(input.body as Record<string, unknown> | undefined), scope: ACCOUNT_SCOPE })),
+  create_profile_template: (generic) => checkedProfiling((input) => generic(withBody(input, { ...(input.body as Record<string, unknown> | undefined), scope: ACCOUNT_SCOPE }))),
   get_profile_template: (generic) => forLocales(orGlobal(generic)),
-  edit_profile_template: notGlobal,
+  edit_profile_template: (generic) => notGlobal(checkedProfiling(generic)),
   delete_profile_template: (generic) => forLocales(notGlobal(generic)),
 };
 

@@ -350,6 +350,17 @@ export function withCheckedProfiling<Body extends { profiling?: unknown; locale?
   return profiling === body.profiling ? body : { ...body, profiling };
 }
 
+/**
+ * A profile template's profiles checked by the rules validate_profiles checks, when the template is made
+ * or edited (create_profile_template, edit_profile_template), not first when a target group applies it.
+ * Those operations document no 422: the refusals are their 400, as create_target_group's are. A template
+ * has no completes goal, so no nominal quota can be above one (its quotas are percentages anyway).
+ */
+export function checkTemplateProfiling(profiling: unknown): void {
+  const refusals = profilingRulesBroken(profiling, undefined);
+  if (refusals.length > 0) throw asBadRequest(refusals);
+}
+
 /** The request's profiles with their duplicate open-ended values removed, as they are validated and saved. */
 const withoutDuplicateValues = (profile: Json): Json => ({
   ...profile,
