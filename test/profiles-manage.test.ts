@@ -440,6 +440,29 @@ describe('changing a target group\'s profiles', () => {
       assert.deepEqual(shares(answer), [[3.13, 13], [3.13, 13], [9.38, 38], [9.38, 38], [9.38, 38], [9.38, 38], [28.13, 113], [28.13, 113]]);
     });
 
+    it('answers Cint\'s 422 for an end_at before start_at (036) or a date that is not a date-time (037), with the profiles\' broken rules', async () => {
+      const client = await clientOf(app);
+      const dated = (startAt: string, endAt: string, ...profiles: unknown[]) => post(client, '/v1/demand/accounts/101/drafts/generate-blended-profile', {
+        locale: 'eng_us', completes_goal: 100, start_at: startAt, end_at: endAt, collects_pii: false, profiling: { profile_adjustment_type: 'nominal', profiles },
+      });
+      const body = assertProfilingRefused(await dated('2030-01-15T00:00:00.000Z', '2030-01-01T00:00:00.000Z', gender(10, 30), age([18, 34, 40])), 'generate_blended_profile', [
+        { name: 'profile_validation_error_036', reason: 'end_at_cannot_be_before_start_at_036', detail: /^end_at: 2030-01-01T00:00:00\.000Z is before start_at 2030-01-15T00:00:00\.000Z$/ },
+      ]);
+      assert.deepEqual(body.invalid_params[0]!.metadata, { error_level: 'error' });
+      assertProfilingRefused(await dated('2030-01-15T00:00:00Z', '2030-01-14T23:59:59+01:00', gender(10, 30), { ...age([40, 30, 10]) }), 'generate_blended_profile', [
+        { name: 'profile_validation_error_036', reason: 'end_at_cannot_be_before_start_at_036' },
+        { name: 'profile_validation_error_001', reason: 'profile_condition_min_greater_than_max_001' },
+      ]);
+      assertProfilingRefused(await dated('next week', '2030-01-01', gender(10, 30), age([18, 34, 40])), 'generate_blended_profile', [
+        { name: 'profile_validation_error_037', reason: 'invalid_start_at_or_end_at_date_format_037', detail: /^start_at: "next week" is not a date-time/ },
+        { name: 'profile_validation_error_037', reason: 'invalid_start_at_or_end_at_date_format_037', detail: /^end_at: "2030-01-01" is not a date-time/ },
+      ]);
+      // The same instant is not refused (035): the schema's own examples of start_at and end_at are one instant.
+      await blended(await dated('2030-01-01T00:00:00.000Z', '2030-01-01T00:00:00.000Z', gender(10, 30), age([18, 34, 40])));
+      // An end one hour after a start written in another offset is after it.
+      await blended(await dated('2030-01-15T00:00:00+01:00', '2030-01-15T00:00:00Z', gender(10, 30), age([18, 34, 40])));
+    });
+
     it('answers Cint\'s 422 for broken rules and more than 350 quotas, and 400 for a profile that is not regular', async () => {
       const client = await clientOf(app);
       const many = (question: number, count: number) => ({ object: 'regular', quotas_enabled: false, targets: Array.from({ length: count }, (_, n) => ({ object: 'nominal', conditions: [{ object: 'selection', question_id: question, option: String(n + 1) }] })) });

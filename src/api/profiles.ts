@@ -491,7 +491,28 @@ function blended(profiles: Json[], completesGoal: number): Json {
   };
 }
 
+/** An RFC 3339 date-time, as Cint's examples write start_at and end_at (the schema says only `string`). */
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/**
+ * generate_blended_profile's fielding dates by the document's codes: a date that is not a date-time
+ * (037) and an end before the start (036). A start equal to the end (035) is not refused: the schema's
+ * own examples of the two fields are the same instant.
+ */
+function fieldingDatesRefusals(startAt: string, endAt: string): ProfilingRefusal[] {
+  const invalid = (['start_at', 'end_at'] as const).flatMap((field) => {
+    const value = field === 'start_at' ? startAt : endAt;
+    if (DATE_TIME.test(value) && Number.isFinite(Date.parse(value))) return [];
+    return [refusal('037', 'invalid_start_at_or_end_at_date_format', `${field}: ${JSON.stringify(value)} is not a date-time such as 2030-01-15T12:00:00.000Z`, {})];
+  });
+  if (invalid.length > 0) return invalid;
+  if (Date.parse(endAt) >= Date.parse(startAt)) return [];
+  return [refusal('036', 'end_at_cannot_be_before_start_at', `end_at: ${endAt} is before start_at ${startAt}`, {})];
+}
+
 interface BlendRequest {
+  start_at: string;
+  end_at: string;
   completes_goal: number;
   profiling: { profile_adjustment_type: string; profiles: Json[] };
 }
@@ -570,14 +591,14 @@ export const profileHandlers = {
 
   // Stateless, as validate_profiles: the profiles checked by manage's rules, then interlocked.
   generate_blended_profile: ({ body }) => {
-    const { completes_goal: completesGoal, profiling } = body as BlendRequest;
+    const { completes_goal: completesGoal, profiling, start_at: startAt, end_at: endAt } = body as BlendRequest;
     const profiles = profiling.profiles.map(withoutDuplicateValues);
     // "Combining two or three regular profiles": a blended one is not blended again.
     const notRegular = profiles.flatMap((profile, index) => (profile.object === 'regular' ? [] : [{
       name: `profiling.profiles[${index}].object`, reason: `'profiling.profiles[${index}].object' must be regular: only regular profiles are blended, not ${String(profile.object)}`,
     }]));
     if (notRegular.length > 0) throw badRequest(notRegular);
-    const refusals = profilingRefusals(profiles, profiling.profile_adjustment_type, completesGoal);
+    const refusals = [...fieldingDatesRefusals(startAt, endAt), ...profilingRefusals(profiles, profiling.profile_adjustment_type, completesGoal)];
     const quotas = profiles.reduce((product, profile) => product * objectsOf(profile.targets).length, 1);
     if (quotas > MAX_QUOTAS) {
       const questions = questionsOf(profiles.flatMap((profile) => objectsOf(profile.targets).flatMap((target) => objectsOf(target.conditions))));
