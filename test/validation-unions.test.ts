@@ -1,6 +1,7 @@
 // A body that fails a union whose branches are told apart by a discriminator (`type`, `object`,
 // `profiling.profile_adjustment_type`) is answered with the errors of the branch the client named, and
-// only those; a discriminator that names no branch is one entry listing the values allowed.
+// only those; a discriminator that names no branch is one entry listing the values allowed. A union told
+// apart only by which fields a value has is answered with the errors of the branches it could be.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
@@ -118,6 +119,51 @@ describe('unions told apart by a discriminator', () => {
     assertInvalidParams(await feasibility([{ object: 'zip', question_id: 42 }]), [
       [`${at}[0].object`, `'${at}[0].object' must be one of: selection, range, open_ended.`],
     ]);
+  });
+});
+
+describe('unions told apart by the fields a value has', () => {
+  let app: MockApp;
+  let client: Client;
+  before(async () => {
+    app = await makeApp();
+    client = await clientOf(app);
+  });
+  after(() => app.close());
+
+  const fillingGoal = (payload: unknown) =>
+    app.inject({ method: 'PUT', url: `${GROUP_URL}/profiles/completes-goal`, headers: client.headers(), payload: payload as object });
+  const GOAL = { profile_id: '01K40T69E63BHTT9MAJYRBQ8J0', targets: [{ id: '01K40T69E63BHTT9MAJYRBQ8J1', quota: { completes_goal: 10 } }] };
+
+  it('update_profile_filling_goal: a body of completes_goal alone is held to that shape only', async () => {
+    // Before: also "'profiles' is required" and "'body' does not match any of the allowed shapes".
+    assertInvalidParams(await fillingGoal({ completes_goal: '800' }), [['completes_goal', "'completes_goal' must be of type number."]]);
+    assertInvalidParams(await fillingGoal({ completes_goal: 0 }), [['completes_goal', "'completes_goal' must be >= 1."]]);
+  });
+
+  it('update_profile_filling_goal: a body of profiles alone is held to the shapes that have them', async () => {
+    assertInvalidParams(await fillingGoal({ profiles: [{ ...GOAL, targets: [{ id: GOAL.targets[0]!.id, quota: {} }] }] }), [
+      ['profiles[0].targets[0].quota.completes_goal', "'profiles[0].targets[0].quota.completes_goal' is required."],
+    ]);
+  });
+
+  it('update_profile_filling_goal: a body with neither, or both, still meets every shape', async () => {
+    assertInvalidParams(await fillingGoal({}), [
+      ['completes_goal', "'completes_goal' is required."], ['profiles', "'profiles' is required."], ['body', "'body' does not match any of the allowed shapes."],
+    ]);
+    assertInvalidParams(await fillingGoal({ completes_goal: '800', profiles: [GOAL] }), [
+      ['completes_goal', "'completes_goal' must be of type number."], ['profiles', "'profiles' must have at most 0 items."], ['body', "'body' does not match any of the allowed shapes."],
+    ]);
+  });
+
+  it('create_profile_template: a target without a quota is held to the shape without one', async () => {
+    const template = (target: unknown) => app.inject({
+      method: 'POST', url: `/v1/demand/accounts/${ACCOUNT}/profiling-templates`, headers: client.headers(),
+      payload: { name: 'T', label: 'L', locales: ['eng_us'], profiling: { profile_adjustment_type: 'percentage', profiles: [{ object: 'regular', quotas_enabled: false, targets: [target] }] } },
+    });
+    const at = 'profiling.profiles[0].targets[0]';
+    // Before: also "'…targets[0].quota' is required" and "'…targets[0]' does not match any of the allowed shapes".
+    assertInvalidParams(await template({ name: 'All', conditions: [] }), [[`${at}.conditions`, `'${at}.conditions' must have at least 1 items.`]]);
   });
 });
 

@@ -11,7 +11,11 @@
 // fields every branch requires are there. Which values are valid does not change: every branch requires
 // its discriminator at one value, so a value can only ever match the branches that name it.
 //
-// A union with no discriminator is left as it is.
+// A union with no discriminator may still be told apart by which fields a value has: a branch that
+// requires a field the value does not have cannot match it. update_profile_filling_goal's body is
+// {completes_goal}, {profiles} or both; a template's target has a quota or not. There the value is checked
+// against the branches whose required fields it has, and a value that has none's is checked against
+// every branch, as before. Which values are valid does not change either. Any other union is left as it is.
 
 type Schema = Record<string, unknown>;
 type Tag = { path: readonly string[]; values: readonly unknown[] };
@@ -134,10 +138,43 @@ function discriminate(branches: readonly unknown[]): Schema | undefined {
   return nulls.length > 0 ? { if: { type: 'null' }, then: true, else: chain } : chain;
 }
 
+/** At most this many fields tell a union's branches apart by being there: the chain has 2^n ends. */
+const MAX_PRESENCE_FIELDS = 3;
+
+/**
+ * The chain that checks an object against the branches whose required fields it has, or undefined where
+ * every branch requires the same fields, or one requires none. A value that has no branch's required
+ * fields (or is no object) meets every branch, as in the union.
+ */
+function byRequiredFields(branches: readonly unknown[]): Schema | undefined {
+  const schemas = branches.filter(isSchema);
+  if (schemas.length !== branches.length) return undefined;
+  const nulls = schemas.filter(isNullBranch);
+  const shapes = schemas.filter((schema) => !isNullBranch(schema));
+  if (shapes.length < 2 || !shapes.every(isObjectShape)) return undefined;
+  const requiredOf = shapes.map((shape) => (Array.isArray(shape.required) ? shape.required as string[] : []));
+  // A shape that requires nothing takes any object (ProfilingRequest's "No profiling"): none is told apart.
+  if (requiredOf.some((required) => required.length === 0)) return undefined;
+  const fields = [...new Set(requiredOf.flat())].filter((field) => !requiredOf.every((required) => required.includes(field)));
+  if (fields.length === 0 || fields.length > MAX_PRESENCE_FIELDS) return undefined;
+  const chainFrom = (present: readonly string[], rest: readonly string[]): Schema => {
+    if (rest.length === 0) {
+      const meant = shapes.filter((_, index) => requiredOf[index]!.every((field) => !fields.includes(field) || present.includes(field)));
+      const candidates = meant.length === 0 ? shapes : meant;
+      return candidates.length === 1 ? candidates[0]! : { anyOf: candidates };
+    }
+    const [field, ...others] = rest;
+    return { if: { type: 'object', required: [field] }, then: chainFrom([...present, field!], others), else: chainFrom(present, others) };
+  };
+  const chain = chainFrom([], fields);
+  return nulls.length > 0 ? { if: { type: 'null' }, then: true, else: chain } : chain;
+}
+
 /**
  * The schema with every union whose branches are told apart by a discriminator rewritten as a chain that
- * checks only the branch named (see above); the schema given is not changed. Run once per schema, when its
- * validator is compiled.
+ * checks only the branch named, and every other one told apart by the fields a value has, as a chain that
+ * checks only the branches it could be (see above); the schema given is not changed. Run once per schema,
+ * when its validator is compiled.
  */
 export function discriminateUnions(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(discriminateUnions);
@@ -149,7 +186,8 @@ export function discriminateUnions(schema: unknown): unknown {
     else if (SCHEMA_MAPS.has(keyword) && isSchema(value)) {
       result[keyword] = Object.fromEntries(Object.entries(value).map(([name, sub]) => [name, discriminateUnions(sub)]));
     } else if ((keyword === 'anyOf' || keyword === 'oneOf') && Array.isArray(value)) {
-      const chain = discriminate(flatten(value).map(discriminateUnions));
+      const branches = flatten(value).map(discriminateUnions);
+      const chain = discriminate(branches) ?? byRequiredFields(branches);
       if (chain) chains.push(chain);
       else result[keyword] = value.map(discriminateUnions);
     } else result[keyword] = discriminateUnions(value);
