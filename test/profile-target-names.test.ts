@@ -135,6 +135,26 @@ describe('a target\'s name', () => {
     }
   });
 
+  it('names a target of several conditions for the rule that asks for a name (057): validate_profiles takes one named as a target', async () => {
+    const client = await clientOf(app);
+    const interlocked = (named: Record<string, unknown>[]) => ({
+      object: 'blended', name: 'gender x age', quotas_enabled: true,
+      targets: [[MEN, 18, 34], [WOMEN, 35, 99]].map(([condition, min, max], index) => ({
+        ...named[index], conditions: [condition, { object: 'range', question_id: 42, min, max }], quota: { completes_goal_percentage: 50 },
+      })),
+    });
+    const validate = (profile: unknown) => post(client, `/v1/demand/accounts/${ACCOUNT}/profiles/validate`, { locale: 'eng_us', completes_goal: 100, profiling: { profile_adjustment_type: 'percentage', profiles: [profile] } });
+    const taken = await validate(interlocked([{ name: 'Young men' }, { name: 'Older women' }]));
+    assert.equal(taken.statusCode, 204, taken.body);
+    assert.equal(taken.body, '');
+    const refused = await validate(interlocked([{ name: 'Young men' }, {}]));
+    assert.equal(refused.statusCode, 422, refused.body);
+    assertMatchesSpec('validate_profiles', 422, refused.json());
+    assert.deepEqual(refused.json().invalid_params.map(({ name, reason }: { name: string; reason: string }) => [name, reason]), [
+      ['profile_validation_error_057', 'target_name_or_quota_name_must_be_provided_for_multiple_conditions_057'],
+    ]);
+  });
+
   it('survives from a profiling template into the target group it is applied to', async () => {
     const client = await clientOf(app);
     const gender = { object: 'regular', name: 'gender', quotas_enabled: true, targets: [
