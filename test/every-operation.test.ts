@@ -58,7 +58,10 @@ describe('every operation of the document', () => {
   let walkProfile = { id: '', targetId: '' };
   // A scheduled run for launch now, which starts scheduled runs only (the walk's other run is live).
   let scheduled: { target_group_id: string; fielding_run_id: string } | undefined;
+  // A global allocation template is one list_global_allocation_templates lists (the example's first), not an account's.
+  const GLOBAL_TEMPLATE_ID = '01JT5Z59MAKQ82J5K9Y3YGFNHN';
   const idAt = (op: Operation, name: string, at: number) => {
+    if (name === 'template_id' && op.id.startsWith('get_global_allocation_template')) return GLOBAL_TEMPLATE_ID;
     if (name === 'target_group_id' && DRAFT_ONLY.has(op.id) && draftTargetGroupId) return draftTargetGroupId;
     if (op.id === 'launch_now_fielding_run' && scheduled && (name === 'target_group_id' || name === 'fielding_run_id')) return scheduled[name];
     const above = op.path.slice(0, at - 1);

@@ -3,6 +3,7 @@
 // target group's details. They come from the lists a client can read, so the two always agree: the
 // user's reference data for get_suppliers and get_user_accounts when given, else the document's example
 // of each. An id neither list has is named after itself ("Supplier 980"): the mock knows no other names.
+// Other reads that answer what a reference list holds (the global allocation templates) read it here too.
 import { exampleBody } from './answers.js';
 import type { ReferenceData } from './reference-data.js';
 
@@ -13,12 +14,19 @@ export interface Directory {
   readonly suppliers: readonly Supplier[];
   supplier(id: number): Supplier;
   accountName(accountId: number): string;
+  /** The body a read of reference data answers: the user's, else the document's example. Read it, never change it. */
+  referenceBody(operationId: string): unknown;
+}
+
+/** What the user gave for a read, or the document's example. */
+function bodyOf(reference: ReferenceData, operationId: string): unknown {
+  const text = reference.get(operationId);
+  return text === undefined ? exampleBody(operationId, 200) : JSON.parse(text);
 }
 
 /** The {id, name} entries of a list read's body: `field` of what the user gave, or of the document's example. */
 function namesIn(reference: ReferenceData, operationId: string, field: string): Map<number, string> {
-  const text = reference.get(operationId);
-  const body = (text === undefined ? exampleBody(operationId, 200) : JSON.parse(text)) as Record<string, unknown> | undefined;
+  const body = bodyOf(reference, operationId) as Record<string, unknown> | undefined;
   const names = new Map<number, string>();
   const entries = body?.[field];
   for (const entry of Array.isArray(entries) ? entries as { id?: unknown; name?: unknown }[] : []) {
@@ -35,6 +43,7 @@ export function directoryOf(reference: ReferenceData): Directory {
   let suppliers: Map<number, string> | undefined;
   let accounts: Map<number, string> | undefined;
   let supplierList: Supplier[] | undefined;
+  const bodies = new Map<string, unknown>();
   const supplierNames = () => (suppliers ??= namesIn(reference, 'get_suppliers', 'suppliers'));
   return {
     get suppliers() {
@@ -42,5 +51,9 @@ export function directoryOf(reference: ReferenceData): Directory {
     },
     supplier: (id) => ({ id, name: supplierNames().get(id) ?? `Supplier ${id}` }),
     accountName: (accountId) => (accounts ??= namesIn(reference, 'get_user_accounts', 'accounts')).get(accountId) ?? `Account ${accountId}`,
+    referenceBody: (operationId) => {
+      if (!bodies.has(operationId)) bodies.set(operationId, bodyOf(reference, operationId));
+      return bodies.get(operationId);
+    },
   };
 }

@@ -216,7 +216,7 @@ function jobAnswer(op: Operation, body: unknown, job: Job): unknown {
 const newSecret = () => randomBytes(32).toString('base64');
 
 /** A weak ETag for an answer that has no stored version: the same body gives the same tag. */
-function contentEtag(body: unknown): string {
+export function contentEtag(body: unknown): string {
   const text = JSON.stringify(body) ?? '';
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i += 1) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);

@@ -1,0 +1,178 @@
+// The allocation templates as one coherent set: the global templates the list shows, each read the same by
+// its id and through a business unit, and no other; the system template of the locale asked, with the
+// suppliers get_suppliers lists.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { MockApp } from '../src/app.js';
+import { ACCOUNT, assertCintError, assertMatchesSpec, clientOf, makeApp, MANAGER_ID, type Client } from './helpers.js';
+
+const accountUrl = `/v1/demand/accounts/${ACCOUNT}`;
+const globalUrl = (templateId: string) => `/v1/demand/allocation-templates/${templateId}`;
+const globalForUnitUrl = (templateId: string, unit = '3337') => `${accountUrl}/business-units/${unit}/global-allocation-templates/${templateId}?locale=eng_us`;
+const NOWHERE = '01ARZ3NDEKTSV4RRFFQ69G5FAV';
+const TEMPLATE_A = '01JT5Z59MAKQ82J5K9Y3YGFNHN';
+const TEMPLATE_B = '01JT5Z59MAKQ82J5K9Y3YGFNJM';
+
+let keys = 0;
+/** A ULID of its own for each creation (the templates' Idempotency-Key must be one). */
+const ulidKey = () => `01JT5Z59MAKQ82J5K9Y3Y${String((keys += 1)).padStart(5, '0')}`;
+
+describe('global allocation templates: the ones the list shows, read the same everywhere', () => {
+  let app: MockApp;
+  let client: Client;
+  before(async () => {
+    app = await makeApp();
+    client = await clientOf(app);
+  });
+  after(async () => app.close());
+
+  it('each listed template reads by its id with the list\'s name, the document\'s rules and get_suppliers\' suppliers', async () => {
+    const listed = await app.inject({ url: '/v1/demand/allocation-templates', headers: client.headers() });
+    assert.equal(listed.statusCode, 200, listed.body);
+    const templates = listed.json().templates as { template_id: string; name: string }[];
+    assert.deepEqual(templates.map((template) => [template.template_id, template.name]), [[TEMPLATE_A, 'Global Template A'], [TEMPLATE_B, 'Global Template B']]);
+    for (const { template_id, name } of templates) {
+      const read = await app.inject({ url: globalUrl(template_id), headers: client.headers() });
+      assert.equal(read.statusCode, 200, read.body);
+      assertMatchesSpec('get_global_allocation_template_by_template_id', 200, read.json(), true, read.headers);
+      // The example's rules (the exchange at 80-100%, supplier 101 blocked); the exchange's suppliers are
+      // those get_suppliers lists (4351 Acme Inc, 3334 BCD Inc), 101 named after itself (decision 53).
+      assert.deepEqual(read.json(), {
+        template_id, name,
+        supply_allocations: [
+          { type: 'exchange', percentage_min: 80, percentage_max: 100, suppliers: [{ supplier_id: 4351, name: 'Acme Inc' }, { supplier_id: 3334, name: 'BCD Inc' }] },
+          { type: 'blocked', suppliers: [{ supplier_id: 101, name: 'Supplier 101' }] },
+        ],
+      });
+      assert.match(String(read.headers.etag), /^W\/"[0-9a-f]+"$/);
+    }
+  });
+
+  it('through a business unit, the same template in its own shape, modified as the list says', async () => {
+    const read = await app.inject({ url: globalForUnitUrl(TEMPLATE_B), headers: client.headers() });
+    assert.equal(read.statusCode, 200, read.body);
+    assertMatchesSpec('get_global_allocation_template_by_id_for_business_unit_id', 200, read.json(), true, read.headers);
+    assert.deepEqual(read.json(), {
+      template_id: TEMPLATE_B,
+      template_name: 'Global Template B',
+      open_exchange_allocations: {
+        exchange_suppliers: [{ supplier_id: '4351', supplier_name: 'Acme Inc' }, { supplier_id: '3334', supplier_name: 'BCD Inc' }],
+        blocked_suppliers: [{ supplier_id: '101', supplier_name: 'Supplier 101' }],
+        exchange_min_percentage: 80,
+        exchange_max_percentage: 100,
+        groups: [],
+      },
+      private_exchange_allocations: { blocked_suppliers: [] },
+      last_modified_at: '2024-06-17T11:00:00Z',
+      last_modified_by: MANAGER_ID,
+    });
+  });
+
+  it('an id the list does not show is a 404 naming template_id on both reads, an account template\'s too', async () => {
+    const created = await app.inject({
+      method: 'POST', url: `${accountUrl}/allocation-templates`, headers: client.headers({ 'idempotency-key': ulidKey() }),
+      payload: { name: 'Account own', supply_allocations: [{ type: 'blocked', suppliers: [{ supplier_id: 4351 }] }] },
+    });
+    assert.equal(created.statusCode, 201, created.body);
+    const own = String(created.headers.location).split('/').at(-1)!;
+    for (const id of [NOWHERE, own]) {
+      for (const url of [globalUrl(id), globalForUnitUrl(id)]) {
+        const refused = await app.inject({ url, headers: client.headers() });
+        assertCintError(refused, 404, 'not_found_error', { detail: 'template_id: the specified resource was not found' });
+      }
+    }
+  });
+});
+
+describe('global allocation templates from the user\'s reference data', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cint-mock-allocation-templates-'));
+  let app: MockApp;
+  let client: Client;
+  const mine = '01JV0000000000000000000001';
+  before(async () => {
+    const file = join(dir, 'reference.json');
+    writeFileSync(file, JSON.stringify({
+      list_global_allocation_templates: {
+        templates: [{ template_id: mine, name: 'Nordic panels', last_modified_at: '2025-01-02T03:04:05Z', last_modified_by: MANAGER_ID }],
+        has_more: false, next_cursor: '',
+      },
+      get_global_allocation_template_by_template_id: {
+        template_id: mine, name: 'ignored: the list names it',
+        supply_allocations: [{ type: 'group', name: 'Nordics', percentage_min: 10, percentage_max: 40, suppliers: [{ supplier_id: 77, name: 'Ignored', type: 'survey_panels' }] }],
+      },
+      get_suppliers: { suppliers: [{ id: 77, code: 'NOR', name: 'Nordic Panel' }, { id: 78, code: 'FIN', name: 'Finnish Panel' }] },
+    }));
+    app = await makeApp({ referenceData: file });
+    client = await clientOf(app);
+  });
+  after(async () => {
+    await app.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the templates are the user\'s list, with the rules of the user\'s template and the user\'s suppliers', async () => {
+    const read = await app.inject({ url: globalUrl(mine), headers: client.headers() });
+    assert.equal(read.statusCode, 200, read.body);
+    assertMatchesSpec('get_global_allocation_template_by_template_id', 200, read.json(), true, read.headers);
+    assert.deepEqual(read.json(), {
+      template_id: mine, name: 'Nordic panels',
+      supply_allocations: [{ type: 'group', name: 'Nordics', percentage_min: 10, percentage_max: 40, suppliers: [{ supplier_id: 77, name: 'Nordic Panel' }] }],
+    });
+    const forUnit = await app.inject({ url: globalForUnitUrl(mine), headers: client.headers() });
+    assert.equal(forUnit.statusCode, 200, forUnit.body);
+    assert.deepEqual(forUnit.json().open_exchange_allocations, {
+      exchange_suppliers: [{ supplier_id: '78', supplier_name: 'Finnish Panel' }],
+      blocked_suppliers: [],
+      exchange_min_percentage: 0,
+      exchange_max_percentage: 100,
+      groups: [{ group_name: 'Nordics', min_percentage: 10, max_percentage: 40, suppliers: [{ supplier_id: '77', supplier_name: 'Nordic Panel' }] }],
+    });
+    assert.equal(forUnit.json().last_modified_at, '2025-01-02T03:04:05Z');
+    assertCintError(await app.inject({ url: globalUrl(TEMPLATE_A), headers: client.headers() }), 404, 'not_found_error', { detail: 'template_id: the specified resource was not found' });
+  });
+
+  it('the system template lists the user\'s suppliers', async () => {
+    const read = await app.inject({ url: '/v1/demand/system-allocation-template?locale=swe_se', headers: client.headers() });
+    assert.equal(read.statusCode, 200, read.body);
+    assert.deepEqual(read.json().supply_allocations[0].suppliers, [{ supplier_id: 77, name: 'Nordic Panel' }, { supplier_id: 78, name: 'Finnish Panel' }]);
+  });
+});
+
+describe('the system allocation template: the locale asked for, every supplier get_suppliers lists', () => {
+  let app: MockApp;
+  let client: Client;
+  before(async () => {
+    app = await makeApp();
+    client = await clientOf(app);
+  });
+  after(async () => app.close());
+
+  it('by locale and through a business unit, the same suppliers under the locale\'s name', async () => {
+    const suppliers = await app.inject({ url: '/v1/suppliers', headers: client.headers() });
+    assert.deepEqual(suppliers.json().suppliers.map((supplier: { id: number }) => supplier.id), [4351, 3334]);
+
+    const read = await app.inject({ url: '/v1/demand/system-allocation-template?locale=jpn_jp', headers: client.headers() });
+    assert.equal(read.statusCode, 200, read.body);
+    assertMatchesSpec('get_system_allocation_template', 200, read.json(), true, read.headers);
+    assert.deepEqual(read.json(), {
+      name: 'System Default for jpn_jp',
+      supply_allocations: [{ type: 'exchange', percentage_min: 100, percentage_max: 100, suppliers: [{ supplier_id: 4351, name: 'Acme Inc' }, { supplier_id: 3334, name: 'BCD Inc' }] }],
+    });
+
+    const forUnit = await app.inject({ url: `${accountUrl}/business-units/3337/system-allocation-template?locale=jpn_jp`, headers: client.headers() });
+    assert.equal(forUnit.statusCode, 200, forUnit.body);
+    assertMatchesSpec('get_system_allocation_template_by_business_unit_id', 200, forUnit.json(), true, forUnit.headers);
+    assert.deepEqual(forUnit.json(), {
+      template_name: 'System Default for jpn_jp',
+      open_exchange_allocations: {
+        exchange_suppliers: [{ supplier_id: '4351', supplier_name: 'Acme Inc' }, { supplier_id: '3334', supplier_name: 'BCD Inc' }],
+        exchange_min_percentage: 100,
+        exchange_max_percentage: 100,
+      },
+      private_exchange_allocations: { blocked_suppliers: [] },
+    });
+  });
+});
