@@ -175,4 +175,19 @@ describe('the system allocation template: the locale asked for, every supplier g
       private_exchange_allocations: { blocked_suppliers: [] },
     });
   });
+
+  it('a business_unit_id that is not digits is a 400 naming it, on every read of a business unit\'s, as in a body (decision 14)', async () => {
+    const urls = [
+      `${accountUrl}/business-units/abc/system-allocation-template?locale=eng_us`,
+      `${accountUrl}/business-units/abc/global-allocation-templates/${TEMPLATE_A}?locale=eng_us`,
+      `${accountUrl}/business-units/12ab/account-allocation-templates/${TEMPLATE_A}?locale=eng_us`,
+      `${accountUrl}/business-units/abc/rate-card?country_code=US`,
+      `${accountUrl}/business-units/-1/target-groups/${TEMPLATE_A}/price`,
+    ];
+    for (const url of urls) {
+      assertCintError(await app.inject({ url, headers: client.headers() }), 400, 'bad_request_error', {
+        invalid_params: [{ name: 'business_unit_id', reason: "'business_unit_id' must be the numeric id of a business unit." }],
+      });
+    }
+  });
 });

@@ -11,7 +11,7 @@ import { badRequest } from '../cint/errors.js';
 import { pruneUnknown } from '../cint/prune.js';
 import { validatorCompiler } from '../cint/validation.js';
 import { authentication } from '../hooks/authentication.js';
-import { businessUnitHook } from '../hooks/business-unit.js';
+import { businessUnitHook, businessUnitPathHook } from '../hooks/business-unit.js';
 import { exclusionDurationsHook } from '../hooks/exclusion-durations.js';
 import { rememberIdempotent, replayIdempotent, takesIdempotencyKey } from '../hooks/idempotency.js';
 import { journal } from '../hooks/journal.js';
@@ -109,7 +109,7 @@ export async function cintApi(app: FastifyInstance, options: { bodyLimit: number
     const handler = (handlers[op.id] as Handler | undefined) ?? around[op.id]?.(generic()) ?? generic();
     // What a body needs before it is validated, on the routes whose body has it.
     const optional = takesNoBody(op);
-    const normalize = [...(optional ? [refuseNullBody] : []), businessUnitHook(op), exclusionDurationsHook(op), webhookUrlHook(op, requireHttps)].filter((hook) => hook !== undefined);
+    const normalize = [...(optional ? [refuseNullBody] : []), businessUnitPathHook(op), businessUnitHook(op), exclusionDurationsHook(op), webhookUrlHook(op, requireHttps)].filter((hook) => hook !== undefined);
     const keyed = takesIdempotencyKey(op.method);
     const onSend = [...(keyed ? [rememberIdempotent] : []), ...(giveBack ? [giveBack] : [])];
     scope.route({
