@@ -1,6 +1,6 @@
 // The allocation templates as one coherent set: the global templates the list shows, each read the same by
 // its id and through a business unit, and no other; the system template of the locale asked, with the
-// suppliers get_suppliers lists.
+// suppliers get_suppliers lists; an account's association naming a template that exists, gone with it.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { ACCOUNT, assertCintError, assertMatchesSpec, clientOf, makeApp, MANAGER
 const accountUrl = `/v1/demand/accounts/${ACCOUNT}`;
 const globalUrl = (templateId: string) => `/v1/demand/allocation-templates/${templateId}`;
 const globalForUnitUrl = (templateId: string, unit = '3337') => `${accountUrl}/business-units/${unit}/global-allocation-templates/${templateId}?locale=eng_us`;
+const associationUrl = `${accountUrl}/allocation-template-association`;
 const NOWHERE = '01ARZ3NDEKTSV4RRFFQ69G5FAV';
 const TEMPLATE_A = '01JT5Z59MAKQ82J5K9Y3YGFNHN';
 const TEMPLATE_B = '01JT5Z59MAKQ82J5K9Y3YGFNJM';
@@ -134,6 +135,12 @@ describe('global allocation templates from the user\'s reference data', () => {
     assertCintError(await app.inject({ url: globalUrl(TEMPLATE_A), headers: client.headers() }), 404, 'not_found_error', { detail: 'template_id: the specified resource was not found' });
   });
 
+  it('an account\'s default before any association is the first global template of the user\'s list', async () => {
+    const read = await app.inject({ url: associationUrl, headers: client.headers() });
+    assert.equal(read.statusCode, 200, read.body);
+    assert.deepEqual(read.json(), { template_id: mine });
+  });
+
   it('the system template lists the user\'s suppliers', async () => {
     const read = await app.inject({ url: '/v1/demand/system-allocation-template?locale=swe_se', headers: client.headers() });
     assert.equal(read.statusCode, 200, read.body);
@@ -189,5 +196,62 @@ describe('the system allocation template: the locale asked for, every supplier g
         invalid_params: [{ name: 'business_unit_id', reason: "'business_unit_id' must be the numeric id of a business unit." }],
       });
     }
+  });
+});
+
+describe('the account\'s allocation template association names a template that exists', () => {
+  let app: MockApp;
+  before(async () => { app = await makeApp(); });
+  after(async () => app.close());
+
+  const associate = (client: Client, templateId: unknown, ifMatch = '*') =>
+    app.inject({ method: 'PUT', url: associationUrl, headers: client.headers({ 'if-match': ifMatch }), payload: { template_id: templateId } });
+  const association = async (client: Client) => {
+    const read = await app.inject({ url: associationUrl, headers: client.headers() });
+    assert.equal(read.statusCode, 200, read.body);
+    assertMatchesSpec('get_account_allocation_template_association', 200, read.json(), true, read.headers);
+    return read.json();
+  };
+  const createTemplate = async (client: Client, name: string) => {
+    const created = await app.inject({
+      method: 'POST', url: `${accountUrl}/allocation-templates`, headers: client.headers({ 'idempotency-key': ulidKey() }),
+      payload: { name, supply_allocations: [{ type: 'blocked', suppliers: [{ supplier_id: 4351 }] }] },
+    });
+    assert.equal(created.statusCode, 201, created.body);
+    return String(created.headers.location).split('/').at(-1)!;
+  };
+
+  it('an account template or a global one is associated and read back; a malformed template_id is a 400 naming it, any other a 404', async () => {
+    const client = await clientOf(app);
+    const own = await createTemplate(client, 'Our default');
+    const fresh = await app.inject({ url: associationUrl, headers: client.headers() });
+    const set = await associate(client, own, String(fresh.headers.etag));
+    assert.equal(set.statusCode, 204, set.body);
+    assert.deepEqual(await association(client), { template_id: own });
+    assert.equal((await associate(client, TEMPLATE_B)).statusCode, 204);
+    assert.deepEqual(await association(client), { template_id: TEMPLATE_B });
+
+    assertCintError(await associate(client, 'abc'), 400, 'bad_request_error', { invalid_params: [{ name: 'template_id', reason: "'template_id' must be a valid ulid." }] });
+    assertCintError(await associate(client, NOWHERE), 404, 'not_found_error', {
+      detail: `template_id: the specified resource was not found (${NOWHERE} is neither an allocation template of account ${ACCOUNT} nor a global one)`,
+    });
+    // Another client's (another session's) template is not this account's.
+    const stranger = await clientOf(app);
+    assertCintError(await associate(client, await createTemplate(stranger, 'Not yours')), 404, 'not_found_error');
+    // None of them changed it.
+    assert.deepEqual(await association(client), { template_id: TEMPLATE_B });
+  });
+
+  it('the association goes with its template: once the template is deleted the account\'s default is as before any was set', async () => {
+    const client = await clientOf(app);
+    const own = await createTemplate(client, 'Short lived');
+    const other = await createTemplate(client, 'Unrelated');
+    assert.equal((await associate(client, own)).statusCode, 204);
+    // Deleting another template leaves the association alone.
+    assert.equal((await app.inject({ method: 'DELETE', url: `${accountUrl}/allocation-templates/${other}`, headers: client.headers() })).statusCode, 204);
+    assert.deepEqual(await association(client), { template_id: own });
+    assert.equal((await app.inject({ method: 'DELETE', url: `${accountUrl}/allocation-templates/${own}`, headers: client.headers() })).statusCode, 204);
+    assert.deepEqual(await association(client), { template_id: TEMPLATE_A });
+    assertCintError(await associate(client, own), 404, 'not_found_error');
   });
 });

@@ -7,8 +7,9 @@
 // answer's schema requires, so the generic read kept the example's.
 // The global templates are those list_global_allocation_templates lists (the user's reference data, else
 // the document's example), each with the rules of get_global_allocation_template_by_template_id's body;
-// the system template is every supplier get_suppliers lists.
-import { notFound } from '../cint/errors.js';
+// the system template is every supplier get_suppliers lists. The account's association names one of the
+// account's templates or a global one, and goes with an account template that is deleted.
+import { badRequest, CintError, notFound, notFoundDetail } from '../cint/errors.js';
 import { operation } from '../cint/operations.js';
 import { collectionKeyOf, type Session, type StoredResource } from '../sessions/store.js';
 import type { Directory } from './directory.js';
@@ -18,9 +19,14 @@ import { isObject, objectsOf, type Json } from './target-group-shape.js';
 
 /** The templates live in create_account_allocation_template's generic collection, per account. */
 const ITEM_PATH = operation('get_account_allocation_template_by_template_id').path;
+/** The association is a generic singleton, kept under its path. */
+const ASSOCIATION_PATH = operation('set_account_allocation_template_association').path;
+/** TemplateID is `format: ulid`: Crockford's base 32, 26 characters, at most 7ZZZ… (either case). */
+const ULID = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/i;
 
 const accountTemplate = (session: Session, accountId: unknown, templateId: string): StoredResource | undefined =>
   session.resources.get(collectionKeyOf(ITEM_PATH, [accountId as number]))?.get(templateId);
+const associationKey = (accountId: unknown) => ASSOCIATION_PATH.replace(':account_id', String(accountId));
 
 // ---- Suppliers ------------------------------------------------------------------------------------
 
@@ -130,6 +136,40 @@ export const allocationTemplateWrappers: Wrappers = {
     return { ...output, body: { ...(output.body as Json), supply_allocations: answeredAllocations(objectsOf(template.fields.supply_allocations), input.directory) } };
   }),
 
+  // Before any association is set (and once its template is deleted), the account's default is the first
+  // global template listed, as the document's example names 01JT5Z59MAKQ82J5K9Y3YGFNHN, the list's first.
+  get_account_allocation_template_association: (generic) => (input) => {
+    const params = input.params as unknown as Record<string, unknown>;
+    if (input.session.singletons.has(associationKey(params.account_id))) return generic(input);
+    const first = globalTemplates(input.directory)[0];
+    if (!first) throw new CintError(404, `no allocation template is associated with account ${String(params.account_id)}, and there is no global template`);
+    const body = { template_id: first.template_id };
+    return { headers: { etag: contentEtag(body) }, body };
+  },
+
+  // The template must be one of the account's or a global one: a malformed id is a 400 (TemplateID is a
+  // ULID), another a 404 naming template_id, both before If-Match is compared (decision 11).
+  set_account_allocation_template_association: (generic) => (input) => {
+    const params = input.params as unknown as Record<string, unknown>;
+    const templateId = (input.body as unknown as { template_id: string }).template_id;
+    if (!ULID.test(templateId)) throw badRequest([{ name: 'template_id', reason: "'template_id' must be a valid ulid." }]);
+    if (!accountTemplate(input.session, params.account_id, templateId) && !globalTemplates(input.directory).some((item) => item.template_id === templateId)) {
+      throw new CintError(404, `${notFoundDetail('template_id')} (${templateId} is neither an allocation template of account ${String(params.account_id)} nor a global one)`);
+    }
+    return generic(input);
+  },
+
+  // An association goes with its template: the account's default is then as before any was set.
+  delete_account_allocation_template: (generic) => (input) => thenDo(generic(input), (output) => {
+    const params = input.params as unknown as Record<string, unknown>;
+    const key = associationKey(params.account_id);
+    const association = input.session.singletons.get(key);
+    if (association && association.fields.template_id === params.template_id) {
+      input.session.singletons.delete(key);
+      input.session.release(association);
+    }
+    return output;
+  }),
 };
 
 export const allocationTemplateHandlers = {
