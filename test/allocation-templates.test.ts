@@ -1,13 +1,18 @@
 // The allocation templates as one coherent set: the global templates the list shows, each read the same by
 // its id and through a business unit, and no other; the system template of the locale asked, with the
-// suppliers get_suppliers lists; an account's association naming a template that exists, gone with it.
+// suppliers get_suppliers lists; an account's association naming a template that exists, gone with it;
+// and the allocation rules (a minimum above its maximum, minimums past 100, a supplier in two places, two
+// exchange entries) refused by every operation that takes allocations, the document's own examples taken.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { LightMyRequestResponse } from 'fastify';
 import type { MockApp } from '../src/app.js';
-import { ACCOUNT, assertCintError, assertMatchesSpec, clientOf, makeApp, MANAGER_ID, type Client } from './helpers.js';
+import {
+  ACCOUNT, assertCintError, assertMatchesSpec, clientOf, createProject, createTargetGroup, fixtures, makeApp, MANAGER_ID, targetGroupBody, targetGroupsUrl, type Client,
+} from './helpers.js';
 
 const accountUrl = `/v1/demand/accounts/${ACCOUNT}`;
 const globalUrl = (templateId: string) => `/v1/demand/allocation-templates/${templateId}`;
@@ -16,6 +21,12 @@ const associationUrl = `${accountUrl}/allocation-template-association`;
 const NOWHERE = '01ARZ3NDEKTSV4RRFFQ69G5FAV';
 const TEMPLATE_A = '01JT5Z59MAKQ82J5K9Y3YGFNHN';
 const TEMPLATE_B = '01JT5Z59MAKQ82J5K9Y3YGFNJM';
+
+/** The invalid_params names of a 400, in order, after checking its envelope. */
+function refusedNames(response: LightMyRequestResponse): string[] {
+  const body = assertCintError(response, 400, 'bad_request_error', { invalid_params: [] });
+  return (body.invalid_params as { name: string }[]).map((param) => param.name);
+}
 
 let keys = 0;
 /** A ULID of its own for each creation (the templates' Idempotency-Key must be one). */
@@ -253,5 +264,152 @@ describe('the account\'s allocation template association names a template that e
     assert.equal((await app.inject({ method: 'DELETE', url: `${accountUrl}/allocation-templates/${own}`, headers: client.headers() })).statusCode, 204);
     assert.deepEqual(await association(client), { template_id: TEMPLATE_A });
     assertCintError(await associate(client, own), 404, 'not_found_error');
+  });
+});
+
+describe('allocation rules: what no allocation can be filled under is a 400 naming each field', () => {
+  let app: MockApp;
+  let client: Client;
+  let projectId: string;
+  before(async () => {
+    app = await makeApp();
+    client = await clientOf(app);
+    projectId = (await createProject(app, client)).id;
+  });
+  after(async () => app.close());
+
+  const createTemplate = (body: unknown) =>
+    app.inject({ method: 'POST', url: `${accountUrl}/allocation-templates`, headers: client.headers({ 'idempotency-key': ulidKey() }), payload: body as object });
+
+  it('create_account_allocation_template and its update: a minimum above its maximum, minimums past 100, a supplier twice, two exchange entries', async () => {
+    const body = {
+      name: 'Broken template',
+      supply_allocations: [
+        { type: 'exchange', percentage_min: 50, percentage_max: 20 },
+        { type: 'exchange', percentage_min: 0, percentage_max: 100 },
+        { type: 'group', name: 'Premium', percentage_min: 60, percentage_max: 100, suppliers: [{ supplier_id: 4351 }, { supplier_id: 3334 }] },
+        { type: 'blocked', suppliers: [{ supplier_id: 3334 }] },
+      ],
+    };
+    const refused = await createTemplate(body);
+    const error = assertCintError(refused, 400, 'bad_request_error', { invalid_params: [] });
+    assert.deepEqual(error.invalid_params, [
+      { name: 'supply_allocations[1].type', reason: "'supply_allocations[1].type': a template has one exchange entry, and supply_allocations[0] is it." },
+      { name: 'supply_allocations[0].percentage_min', reason: "'supply_allocations[0].percentage_min' (50) must not be above 'supply_allocations[0].percentage_max' (20)." },
+      { name: 'supply_allocations[2].percentage_min', reason: "'supply_allocations[2].percentage_min' (60) is one of the minimums, which add up to 110: together they must not be above 100." },
+      {
+        name: 'supply_allocations[3].suppliers[0].supplier_id',
+        reason: "'supply_allocations[3].suppliers[0].supplier_id' names supplier 3334, which 'supply_allocations[2].suppliers[1].supplier_id' names already: a supplier is blocked or in one group, in one place only.",
+      },
+    ]);
+    assertMatchesSpec('create_account_allocation_template', 400, error);
+
+    // Two groups whose minimums pass 100 name both; the update is held to the same rules.
+    const good = await createTemplate({ name: 'Good template', supply_allocations: [{ type: 'exchange', percentage_min: 0, percentage_max: 100 }] });
+    assert.equal(good.statusCode, 201, good.body);
+    const location = String(good.headers.location);
+    const update = await app.inject({
+      method: 'PUT', url: location, headers: client.headers(),
+      payload: { name: 'Good template', supply_allocations: [
+        { type: 'group', name: 'A', percentage_min: 60, percentage_max: 100, suppliers: [{ supplier_id: 4351 }] },
+        { type: 'group', name: 'B', percentage_min: 60, percentage_max: 100, suppliers: [{ supplier_id: 4351 }] },
+      ] },
+    });
+    assert.deepEqual(refusedNames(update), ['supply_allocations[0].percentage_min', 'supply_allocations[1].percentage_min', 'supply_allocations[1].suppliers[0].supplier_id']);
+    const kept = await app.inject({ url: location, headers: client.headers() });
+    assert.equal(kept.json().supply_allocations.length, 1, 'the refused update changed nothing');
+  });
+
+  it('the rules\' problems come in the same 400 as the schema\'s', async () => {
+    const refused = await createTemplate({ name: 'ab', supply_allocations: [{ type: 'exchange', percentage_min: 50, percentage_max: 20 }, { type: 'group', name: 'G', percentage_min: 0, percentage_max: 101, suppliers: [] }] });
+    assert.deepEqual(refusedNames(refused), ['supply_allocations[0].percentage_min', 'name', 'supply_allocations[1].percentage_max']);
+  });
+
+  it('update_target_group_allocation_specification: the exchange\'s minimum above its maximum, a supplier blocked and grouped, minimums past 100', async () => {
+    const targetGroupId = await createTargetGroup(app, client, projectId);
+    const url = `${targetGroupsUrl(projectId)}/${targetGroupId}/allocation-specification`;
+    const before = (await app.inject({ url, headers: client.headers() })).json();
+    const refused = await app.inject({
+      method: 'PUT', url, headers: client.headers(),
+      payload: {
+        open_exchange_allocations: {
+          blocked_supplier_ids: ['4351'], exchange_min_percentage: 90, exchange_max_percentage: 10,
+          groups: [{ group_name: 'Premium', min_percentage: 20, max_percentage: 80, supplier_ids: ['4351'] }],
+        },
+        private_exchange_allocations: { blocked_supplier_ids: ['980'], groups: [{ group_name: 'Private', min_percentage: 0, max_percentage: 100, supplier_id: '980' }] },
+      },
+    });
+    const error = assertCintError(refused, 400, 'bad_request_error', { invalid_params: [] });
+    assert.deepEqual(error.invalid_params, [
+      {
+        name: 'open_exchange_allocations.exchange_min_percentage',
+        reason: "'open_exchange_allocations.exchange_min_percentage' (90) must not be above 'open_exchange_allocations.exchange_max_percentage' (10).",
+      },
+      {
+        name: 'open_exchange_allocations.groups[0].min_percentage',
+        reason: "'open_exchange_allocations.groups[0].min_percentage' (20) is one of the minimums, which add up to 110: together they must not be above 100.",
+      },
+      {
+        name: 'open_exchange_allocations.groups[0].supplier_ids[0]',
+        reason: "'open_exchange_allocations.groups[0].supplier_ids[0]' names supplier 4351, which 'open_exchange_allocations.blocked_supplier_ids[0]' names already: a supplier is blocked or in one group, in one place only.",
+      },
+      {
+        name: 'private_exchange_allocations.groups[0].supplier_id',
+        reason: "'private_exchange_allocations.groups[0].supplier_id' names supplier 980, which 'private_exchange_allocations.blocked_supplier_ids[0]' names already: a supplier is blocked or in one group, in one place only.",
+      },
+    ]);
+    assertMatchesSpec('update_target_group_allocation_specification', 400, error);
+    assert.deepEqual((await app.inject({ url, headers: client.headers() })).json(), before, 'nothing changed');
+  });
+
+  it('create_target_group: the same rules on its allocations, named under allocations.', async () => {
+    const refused = await app.inject({
+      method: 'POST', url: targetGroupsUrl(projectId), headers: client.headers(),
+      payload: targetGroupBody({ allocations: { open_exchange_allocations: {
+        blocked_supplier_ids: [], exchange_min_percentage: 50, exchange_max_percentage: 100,
+        groups: [
+          { group_name: 'A', min_percentage: 30, max_percentage: 20, suppliers: ['4351'] },
+          { group_name: 'B', min_percentage: 30, max_percentage: 100, suppliers: ['4351'] },
+        ],
+      } } }),
+    });
+    assert.deepEqual(refusedNames(refused), [
+      'allocations.open_exchange_allocations.groups[0].min_percentage',
+      'allocations.open_exchange_allocations.exchange_min_percentage',
+      'allocations.open_exchange_allocations.groups[1].min_percentage',
+      'allocations.open_exchange_allocations.groups[1].suppliers[0]',
+    ]);
+  });
+
+  it('update_target_group: the same rules, but a supplier blocked and grouped is taken, as the document\'s own example does it', async () => {
+    const targetGroupId = await createTargetGroup(app, client, projectId);
+    const url = `${targetGroupsUrl(projectId)}/${targetGroupId}`;
+    const example = fixtures.operations.update_target_group!.requestExample as { allocations: unknown };
+    const taken = await app.inject({ method: 'PUT', url, headers: client.headers(), payload: targetGroupBody({ allocations: example.allocations }) });
+    assert.equal(taken.statusCode, 204, taken.body);
+    const refused = await app.inject({
+      method: 'PUT', url, headers: client.headers(),
+      payload: targetGroupBody({ allocations: { open_exchange_allocations: { blocked_supplier_ids: [], exchange_min_percentage: 70, exchange_max_percentage: 60, groups: [] } } }),
+    });
+    assert.deepEqual(refusedNames(refused), ['allocations.open_exchange_allocations.exchange_min_percentage']);
+  });
+
+  it('the document\'s own request examples keep the rules', async () => {
+    const examples = (id: string) => fixtures.operations[id]!.requestExample as Record<string, unknown>;
+    const created = await createTemplate(examples('create_account_allocation_template'));
+    assert.equal(created.statusCode, 201, created.body);
+    const location = String(created.headers.location);
+    const updated = await app.inject({ method: 'PUT', url: location, headers: client.headers(), payload: examples('update_account_allocation_template') });
+    assert.equal(updated.statusCode, 204, updated.body);
+    const targetGroupId = await createTargetGroup(app, client, projectId);
+    const specification = await app.inject({
+      method: 'PUT', url: `${targetGroupsUrl(projectId)}/${targetGroupId}/allocation-specification`, headers: client.headers(),
+      payload: { ...examples('update_target_group_allocation_specification'), open_exchange_allocations: {
+        ...(examples('update_target_group_allocation_specification').open_exchange_allocations as object),
+        // The example updates group 1, which a new target group has not got: the rules are what is tried here.
+        groups: [{ group_name: 'Premium Tier', min_percentage: 50, max_percentage: 80, supplier_ids: ['420', '422'] }],
+      } },
+    });
+    assert.equal(specification.statusCode, 204, specification.body);
   });
 });

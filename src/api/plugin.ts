@@ -19,6 +19,7 @@ import { requiredHeaders } from '../hooks/required-headers.js';
 import { scenarioEngine } from '../hooks/scenario.js';
 import { giveSessionBack, takeSessions } from '../hooks/shared.js';
 import { accountWrappers } from './accounts.js';
+import { allocationRulesHook } from './allocation-rules.js';
 import { allocationTemplateHandlers, allocationTemplateWrappers } from './allocation-templates.js';
 import { directoryOf, type Directory } from './directory.js';
 import { exclusionGroupHandlers, exclusionGroupWrappers } from './exclusion-groups.js';
@@ -109,7 +110,7 @@ export async function cintApi(app: FastifyInstance, options: { bodyLimit: number
     const handler = (handlers[op.id] as Handler | undefined) ?? around[op.id]?.(generic()) ?? generic();
     // What a body needs before it is validated, on the routes whose body has it.
     const optional = takesNoBody(op);
-    const normalize = [...(optional ? [refuseNullBody] : []), businessUnitPathHook(op), businessUnitHook(op), exclusionDurationsHook(op), webhookUrlHook(op, requireHttps)].filter((hook) => hook !== undefined);
+    const normalize = [...(optional ? [refuseNullBody] : []), businessUnitPathHook(op), businessUnitHook(op), allocationRulesHook(op), exclusionDurationsHook(op), webhookUrlHook(op, requireHttps)].filter((hook) => hook !== undefined);
     const keyed = takesIdempotencyKey(op.method);
     const onSend = [...(keyed ? [rememberIdempotent] : []), ...(giveBack ? [giveBack] : [])];
     scope.route({

@@ -1,0 +1,149 @@
+// What an allocation must make sense as, beyond its schema: the document is silent on the rules, so these
+// are the ones no allocation can be filled under and Cint cannot be expected to take. A minimum above its
+// maximum; minimums adding up past the 100% there is; a supplier in two places (blocked and grouped, or
+// in two groups); a template with two exchange entries. Checked on the allocation templates' create and
+// update, on update_target_group_allocation_specification and on a target group's `allocations`
+// (create_target_group, update_target_group), each offending field named, in the same 400 as whatever
+// else of the body fails its schema. Values of the wrong type are left to the schema.
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import type { ValidateFunction } from 'ajv';
+import { badRequest, type InvalidParam } from '../cint/errors.js';
+import type { Operation, OperationId } from '../cint/operations.js';
+import { invalidParamsFrom, validatorCompiler } from '../cint/validation.js';
+
+type Json = Record<string, unknown>;
+
+/** A share of the supply: an exchange, a group; its minimum and maximum and their names. */
+interface Share { min: unknown; max: unknown; minName: string; maxName: string }
+/** Where a supplier is placed: blocked, or in a group (its id, and the name of the field holding it). */
+interface Place { id: unknown; name: string; blocked: boolean }
+
+const objectOf = (value: unknown): Json | undefined => (value && typeof value === 'object' && !Array.isArray(value) ? value as Json : undefined);
+const listOf = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+const percentage = (value: unknown): number | undefined => (Number.isInteger(value) ? value as number : undefined);
+/** A supplier id as a number, whether sent as digits or as an integer; undefined for anything else (the schema's or checkSupplierIds' to name). */
+const supplierKey = (id: unknown): number | undefined => (Number.isSafeInteger(id) ? id as number : typeof id === 'string' && /^\d{1,9}$/.test(id) ? Number(id) : undefined);
+
+/**
+ * The problems of one allocation: its shares (a null minimum is none) and where each supplier is placed,
+ * in the order sent; a supplier's second place is the one named. `blockedMayBeGrouped` lets a supplier be
+ * both blocked and in a group (update_target_group's own example does it).
+ */
+function allocationProblems(shares: readonly Share[], places: readonly Place[], blockedMayBeGrouped = false): InvalidParam[] {
+  const problems: InvalidParam[] = [];
+  const named = new Set<string>();
+  const add = (name: string, reason: string) => {
+    if (named.has(name)) return;
+    named.add(name);
+    problems.push({ name, reason });
+  };
+  for (const share of shares) {
+    const min = percentage(share.min);
+    const max = percentage(share.max);
+    if (min !== undefined && max !== undefined && min > max) add(share.minName, `'${share.minName}' (${min}) must not be above '${share.maxName}' (${max}).`);
+  }
+  const minimums = shares.map((share) => ({ name: share.minName, min: percentage(share.min) ?? 0 })).filter((share) => share.min > 0);
+  const total = minimums.reduce((sum, share) => sum + share.min, 0);
+  if (total > 100) {
+    for (const share of minimums) add(share.name, `'${share.name}' (${share.min}) is one of the minimums, which add up to ${total}: together they must not be above 100.`);
+  }
+  const first = new Map<number, Place[]>();
+  for (const place of places) {
+    const key = supplierKey(place.id);
+    if (key === undefined) continue;
+    const before = first.get(key) ?? [];
+    const clash = before.find((other) => !(blockedMayBeGrouped && other.blocked !== place.blocked));
+    if (clash) add(place.name, `'${place.name}' names supplier ${key}, which '${clash.name}' names already: a supplier is blocked or in one group, in one place only.`);
+    first.set(key, [...before, place]);
+  }
+  return problems;
+}
+
+/** An allocation template's `supply_allocations`: its entries' shares and suppliers, and one exchange entry at most. */
+function templateProblems(body: Json): InvalidParam[] {
+  const shares: Share[] = [];
+  const places: Place[] = [];
+  const extra: InvalidParam[] = [];
+  let exchange: string | undefined;
+  listOf(body.supply_allocations).forEach((value, index) => {
+    const entry = objectOf(value);
+    const at = `supply_allocations[${index}]`;
+    if (!entry) return;
+    if (entry.type === 'exchange' || entry.type === 'group') {
+      shares.push({ min: entry.percentage_min, max: entry.percentage_max, minName: `${at}.percentage_min`, maxName: `${at}.percentage_max` });
+    }
+    if (entry.type === 'exchange') {
+      if (exchange !== undefined) extra.push({ name: `${at}.type`, reason: `'${at}.type': a template has one exchange entry, and ${exchange} is it.` });
+      exchange ??= at;
+    }
+    if (entry.type === 'group' || entry.type === 'blocked') {
+      listOf(entry.suppliers).forEach((supplier, position) => {
+        places.push({ id: objectOf(supplier)?.supplier_id, name: `${at}.suppliers[${position}].supplier_id`, blocked: entry.type === 'blocked' });
+      });
+    }
+  });
+  return [...extra, ...allocationProblems(shares, places)];
+}
+
+/**
+ * A target group's allocations (`prefix`: where they are in the body; an open exchange group's suppliers
+ * are in `groupField`): the open exchange's share, its groups' and the private groups', all of one supply;
+ * the suppliers of each exchange in one place each (the private exchange's suppliers are its own deals).
+ */
+function targetGroupProblems(allocations: unknown, prefix: string, groupField: 'suppliers' | 'supplier_ids', blockedMayBeGrouped = false): InvalidParam[] {
+  const parts = objectOf(allocations);
+  if (!parts) return [];
+  const shares: Share[] = [];
+  const placesOf = (part: Json, at: string, ofGroup: (group: Json, name: string) => Place[]): Place[] => [
+    ...listOf(part.blocked_supplier_ids).map((id, index) => ({ id, name: `${at}.blocked_supplier_ids[${index}]`, blocked: true })),
+    ...listOf(part.groups).flatMap((value, index) => {
+      const group = objectOf(value);
+      const name = `${at}.groups[${index}]`;
+      if (!group) return [];
+      shares.push({ min: group.min_percentage, max: group.max_percentage, minName: `${name}.min_percentage`, maxName: `${name}.max_percentage` });
+      return ofGroup(group, name);
+    }),
+  ];
+  const open = objectOf(parts.open_exchange_allocations);
+  const closed = objectOf(parts.private_exchange_allocations);
+  const at = `${prefix}open_exchange_allocations`;
+  if (open) shares.push({ min: open.exchange_min_percentage, max: open.exchange_max_percentage, minName: `${at}.exchange_min_percentage`, maxName: `${at}.exchange_max_percentage` });
+  const openPlaces = open ? placesOf(open, at, (group, name) => listOf(group[groupField]).map((id, index) => ({ id, name: `${name}.${groupField}[${index}]`, blocked: false }))) : [];
+  const closedPlaces = closed ? placesOf(closed, `${prefix}private_exchange_allocations`, (group, name) => [{ id: group.supplier_id, name: `${name}.supplier_id`, blocked: false }]) : [];
+  // The shares are checked once, with the open exchange's places; the private exchange's places on their own.
+  return [...allocationProblems(shares, openPlaces, blockedMayBeGrouped), ...allocationProblems([], closedPlaces, blockedMayBeGrouped)];
+}
+
+const RULES: Partial<Record<OperationId, (body: Json) => InvalidParam[]>> = {
+  create_account_allocation_template: templateProblems,
+  update_account_allocation_template: templateProblems,
+  update_target_group_allocation_specification: (body) => targetGroupProblems(body, '', 'supplier_ids'),
+  create_target_group: (body) => targetGroupProblems(body.allocations, 'allocations.', 'suppliers'),
+  // The document's own update_target_group example blocks suppliers 123 and 456 and groups them too.
+  update_target_group: (body) => targetGroupProblems(body.allocations, 'allocations.', 'suppliers', true),
+};
+
+/**
+ * The route-level preValidation hook of the operations that take allocations, undefined for the others:
+ * an allocation that breaks a rule is refused in the same 400 as whatever else of the body fails its
+ * schema, one entry per field (a field the rules name is named once). A body that keeps the rules goes on
+ * to be validated as any other.
+ */
+export function allocationRulesHook(op: Operation): ((request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void) | undefined {
+  const rules = RULES[op.id];
+  if (!rules) return undefined;
+  const schema = (op.schemas as { body?: object }).body;
+  let validate: ValidateFunction | undefined;
+  return (request, _reply, done) => {
+    const body = objectOf(request.body);
+    const problems = body ? rules(body) : [];
+    if (!problems.length) {
+      done();
+      return;
+    }
+    validate ??= schema ? validatorCompiler({ schema, httpPart: 'body', method: op.method, url: op.path }) as ValidateFunction : undefined;
+    const named = new Set(problems.map((problem) => problem.name));
+    const others = validate && !validate(body) ? invalidParamsFrom(validate.errors ?? [], 'body').filter((param) => !named.has(param.name)) : [];
+    done(badRequest([...problems, ...others]));
+  };
+}
