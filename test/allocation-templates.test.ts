@@ -281,14 +281,16 @@ describe('allocation rules: what no allocation can be filled under is a 400 nami
   const createTemplate = (body: unknown) =>
     app.inject({ method: 'POST', url: `${accountUrl}/allocation-templates`, headers: client.headers({ 'idempotency-key': ulidKey() }), payload: body as object });
 
-  it('create_account_allocation_template and its update: a minimum above its maximum, minimums past 100, a supplier twice, two exchange entries', async () => {
+  it('create_account_allocation_template and its update: a minimum above its maximum, minimums past 100, a supplier in two groups, two exchange entries', async () => {
     const body = {
       name: 'Broken template',
       supply_allocations: [
         { type: 'exchange', percentage_min: 50, percentage_max: 20 },
         { type: 'exchange', percentage_min: 0, percentage_max: 100 },
         { type: 'group', name: 'Premium', percentage_min: 60, percentage_max: 100, suppliers: [{ supplier_id: 4351 }, { supplier_id: 3334 }] },
-        { type: 'blocked', suppliers: [{ supplier_id: 3334 }] },
+        { type: 'group', name: 'Budget', percentage_min: 0, percentage_max: 100, suppliers: [{ supplier_id: 3334 }] },
+        // Blocked and grouped is taken, as the document's update_target_group example does it.
+        { type: 'blocked', suppliers: [{ supplier_id: 4351 }] },
       ],
     };
     const refused = await createTemplate(body);
@@ -299,7 +301,7 @@ describe('allocation rules: what no allocation can be filled under is a 400 nami
       { name: 'supply_allocations[2].percentage_min', reason: "'supply_allocations[2].percentage_min' (60) is one of the minimums, which add up to 110: together they must not be above 100." },
       {
         name: 'supply_allocations[3].suppliers[0].supplier_id',
-        reason: "'supply_allocations[3].suppliers[0].supplier_id' names supplier 3334, which 'supply_allocations[2].suppliers[1].supplier_id' names already: a supplier is blocked or in one group, in one place only.",
+        reason: "'supply_allocations[3].suppliers[0].supplier_id' names supplier 3334, which 'supply_allocations[2].suppliers[1].supplier_id' names already: a supplier is in one group at most.",
       },
     ]);
     assertMatchesSpec('create_account_allocation_template', 400, error);
@@ -325,7 +327,7 @@ describe('allocation rules: what no allocation can be filled under is a 400 nami
     assert.deepEqual(refusedNames(refused), ['supply_allocations[0].percentage_min', 'name', 'supply_allocations[1].percentage_max']);
   });
 
-  it('update_target_group_allocation_specification: the exchange\'s minimum above its maximum, a supplier blocked and grouped, minimums past 100', async () => {
+  it('update_target_group_allocation_specification: the exchange\'s minimum above its maximum, a supplier in two groups, minimums past 100', async () => {
     const targetGroupId = await createTargetGroup(app, client, projectId);
     const url = `${targetGroupsUrl(projectId)}/${targetGroupId}/allocation-specification`;
     const before = (await app.inject({ url, headers: client.headers() })).json();
@@ -333,10 +335,20 @@ describe('allocation rules: what no allocation can be filled under is a 400 nami
       method: 'PUT', url, headers: client.headers(),
       payload: {
         open_exchange_allocations: {
-          blocked_supplier_ids: ['4351'], exchange_min_percentage: 90, exchange_max_percentage: 10,
-          groups: [{ group_name: 'Premium', min_percentage: 20, max_percentage: 80, supplier_ids: ['4351'] }],
+          blocked_supplier_ids: ['3334'], exchange_min_percentage: 90, exchange_max_percentage: 10,
+          groups: [
+            { group_name: 'Premium', min_percentage: 20, max_percentage: 80, supplier_ids: ['4351', '3334'] },
+            { group_name: 'Budget', min_percentage: 0, max_percentage: 80, supplier_ids: ['4351'] },
+          ],
         },
-        private_exchange_allocations: { blocked_supplier_ids: ['980'], groups: [{ group_name: 'Private', min_percentage: 0, max_percentage: 100, supplier_id: '980' }] },
+        private_exchange_allocations: {
+          // Blocked twice, and blocked and grouped, are taken; a second group is not.
+          blocked_supplier_ids: ['980', '980'],
+          groups: [
+            { group_name: 'Private', min_percentage: 0, max_percentage: 50, supplier_id: '980' },
+            { group_name: 'Private too', min_percentage: 0, max_percentage: 50, supplier_id: '980' },
+          ],
+        },
       },
     });
     const error = assertCintError(refused, 400, 'bad_request_error', { invalid_params: [] });
@@ -350,12 +362,12 @@ describe('allocation rules: what no allocation can be filled under is a 400 nami
         reason: "'open_exchange_allocations.groups[0].min_percentage' (20) is one of the minimums, which add up to 110: together they must not be above 100.",
       },
       {
-        name: 'open_exchange_allocations.groups[0].supplier_ids[0]',
-        reason: "'open_exchange_allocations.groups[0].supplier_ids[0]' names supplier 4351, which 'open_exchange_allocations.blocked_supplier_ids[0]' names already: a supplier is blocked or in one group, in one place only.",
+        name: 'open_exchange_allocations.groups[1].supplier_ids[0]',
+        reason: "'open_exchange_allocations.groups[1].supplier_ids[0]' names supplier 4351, which 'open_exchange_allocations.groups[0].supplier_ids[0]' names already: a supplier is in one group at most.",
       },
       {
-        name: 'private_exchange_allocations.groups[0].supplier_id',
-        reason: "'private_exchange_allocations.groups[0].supplier_id' names supplier 980, which 'private_exchange_allocations.blocked_supplier_ids[0]' names already: a supplier is blocked or in one group, in one place only.",
+        name: 'private_exchange_allocations.groups[1].supplier_id',
+        reason: "'private_exchange_allocations.groups[1].supplier_id' names supplier 980, which 'private_exchange_allocations.groups[0].supplier_id' names already: a supplier is in one group at most.",
       },
     ]);
     assertMatchesSpec('update_target_group_allocation_specification', 400, error);
@@ -381,12 +393,15 @@ describe('allocation rules: what no allocation can be filled under is a 400 nami
     ]);
   });
 
-  it('update_target_group: the same rules, but a supplier blocked and grouped is taken, as the document\'s own example does it', async () => {
+  it('update_target_group and create_target_group take a supplier blocked and grouped, as the document\'s own update example does it', async () => {
     const targetGroupId = await createTargetGroup(app, client, projectId);
     const url = `${targetGroupsUrl(projectId)}/${targetGroupId}`;
     const example = fixtures.operations.update_target_group!.requestExample as { allocations: unknown };
     const taken = await app.inject({ method: 'PUT', url, headers: client.headers(), payload: targetGroupBody({ allocations: example.allocations }) });
     assert.equal(taken.statusCode, 204, taken.body);
+    // What the update takes, a create takes too.
+    const created = await app.inject({ method: 'POST', url: targetGroupsUrl(projectId), headers: client.headers(), payload: targetGroupBody({ allocations: example.allocations }) });
+    assert.equal(created.statusCode, 201, created.body);
     const refused = await app.inject({
       method: 'PUT', url, headers: client.headers(),
       payload: targetGroupBody({ allocations: { open_exchange_allocations: { blocked_supplier_ids: [], exchange_min_percentage: 70, exchange_max_percentage: 60, groups: [] } } }),

@@ -1,7 +1,8 @@
 // What an allocation must make sense as, beyond its schema: the document is silent on the rules, so these
 // are the ones no allocation can be filled under and Cint cannot be expected to take. A minimum above its
-// maximum; minimums adding up past the 100% there is; a supplier in two places (blocked and grouped, or
-// in two groups); a template with two exchange entries. Checked on the allocation templates' create and
+// maximum; minimums adding up past the 100% there is; a supplier in two groups (blocked and grouped is
+// taken, as the document's own update_target_group example does it, everywhere, so that what one
+// operation takes the others do too; blocked twice is only said twice); a template with two exchange entries. Checked on the allocation templates' create and
 // update, on update_target_group_allocation_specification and on a target group's `allocations`
 // (create_target_group, update_target_group), each offending field named, in the same 400 as whatever
 // else of the body fails its schema. Values of the wrong type are left to the schema.
@@ -26,10 +27,10 @@ const supplierKey = (id: unknown): number | undefined => (Number.isSafeInteger(i
 
 /**
  * The problems of one allocation: its shares (a null minimum is none) and where each supplier is placed,
- * in the order sent; a supplier's second place is the one named. `blockedMayBeGrouped` lets a supplier be
- * both blocked and in a group (update_target_group's own example does it).
+ * in the order sent; a supplier's second group is the one named. A supplier both blocked and in a group is
+ * taken (update_target_group's own example does it), and one blocked twice.
  */
-function allocationProblems(shares: readonly Share[], places: readonly Place[], blockedMayBeGrouped = false): InvalidParam[] {
+function allocationProblems(shares: readonly Share[], places: readonly Place[]): InvalidParam[] {
   const problems: InvalidParam[] = [];
   const named = new Set<string>();
   const add = (name: string, reason: string) => {
@@ -52,8 +53,8 @@ function allocationProblems(shares: readonly Share[], places: readonly Place[], 
     const key = supplierKey(place.id);
     if (key === undefined) continue;
     const before = first.get(key) ?? [];
-    const clash = before.find((other) => !(blockedMayBeGrouped && other.blocked !== place.blocked));
-    if (clash) add(place.name, `'${place.name}' names supplier ${key}, which '${clash.name}' names already: a supplier is blocked or in one group, in one place only.`);
+    const clash = place.blocked ? undefined : before.find((other) => !other.blocked);
+    if (clash) add(place.name, `'${place.name}' names supplier ${key}, which '${clash.name}' names already: a supplier is in one group at most.`);
     first.set(key, [...before, place]);
   }
   return problems;
@@ -90,7 +91,7 @@ function templateProblems(body: Json): InvalidParam[] {
  * are in `groupField`): the open exchange's share, its groups' and the private groups', all of one supply;
  * the suppliers of each exchange in one place each (the private exchange's suppliers are its own deals).
  */
-function targetGroupProblems(allocations: unknown, prefix: string, groupField: 'suppliers' | 'supplier_ids', blockedMayBeGrouped = false): InvalidParam[] {
+function targetGroupProblems(allocations: unknown, prefix: string, groupField: 'suppliers' | 'supplier_ids'): InvalidParam[] {
   const parts = objectOf(allocations);
   if (!parts) return [];
   const shares: Share[] = [];
@@ -111,7 +112,7 @@ function targetGroupProblems(allocations: unknown, prefix: string, groupField: '
   const openPlaces = open ? placesOf(open, at, (group, name) => listOf(group[groupField]).map((id, index) => ({ id, name: `${name}.${groupField}[${index}]`, blocked: false }))) : [];
   const closedPlaces = closed ? placesOf(closed, `${prefix}private_exchange_allocations`, (group, name) => [{ id: group.supplier_id, name: `${name}.supplier_id`, blocked: false }]) : [];
   // The shares are checked once, with the open exchange's places; the private exchange's places on their own.
-  return [...allocationProblems(shares, openPlaces, blockedMayBeGrouped), ...allocationProblems([], closedPlaces, blockedMayBeGrouped)];
+  return [...allocationProblems(shares, openPlaces), ...allocationProblems([], closedPlaces)];
 }
 
 const RULES: Partial<Record<OperationId, (body: Json) => InvalidParam[]>> = {
@@ -119,8 +120,7 @@ const RULES: Partial<Record<OperationId, (body: Json) => InvalidParam[]>> = {
   update_account_allocation_template: templateProblems,
   update_target_group_allocation_specification: (body) => targetGroupProblems(body, '', 'supplier_ids'),
   create_target_group: (body) => targetGroupProblems(body.allocations, 'allocations.', 'suppliers'),
-  // The document's own update_target_group example blocks suppliers 123 and 456 and groups them too.
-  update_target_group: (body) => targetGroupProblems(body.allocations, 'allocations.', 'suppliers', true),
+  update_target_group: (body) => targetGroupProblems(body.allocations, 'allocations.', 'suppliers'),
 };
 
 /**
