@@ -409,6 +409,25 @@ describe('allocation rules: what no allocation can be filled under is a 400 nami
     assert.deepEqual(refusedNames(refused), ['allocations.open_exchange_allocations.exchange_min_percentage']);
   });
 
+  it('the Fielding Assistant\'s dynamic pricing: a minimum_cpi above its maximum_cpi is a 400 naming it, on the assignment and in a target group', async () => {
+    const targetGroupId = await createTargetGroup(app, client, projectId);
+    const url = `${targetGroupsUrl(projectId)}/${targetGroupId}/fielding-assistant-assignment`;
+    const pricing = (min: string, max: string, currency = 'USD') => ({
+      type: 'dynamic', minimum_cpi: { value: min, currency_code: currency }, maximum_cpi: { value: max, currency_code: 'USD' },
+    });
+    const put = (body: unknown) => app.inject({ method: 'PUT', url, headers: client.headers(), payload: body as object });
+    const refused = await put({ pricing: pricing('6.00', '5.00') });
+    const error = assertCintError(refused, 400, 'bad_request_error', { invalid_params: [] });
+    assert.deepEqual(error.invalid_params, [{ name: 'pricing.minimum_cpi.value', reason: "'pricing.minimum_cpi.value' (6.00) must not be above 'pricing.maximum_cpi.value' (5.00)." }]);
+    // The same value is taken (the document's create_target_group example gives both one value), and so is a lower one.
+    for (const [min, max] of [['5.00', '5.00'], ['4.99', '5']]) assert.equal((await put({ pricing: pricing(min!, max!) })).statusCode, 204, `${min} to ${max}`);
+    const created = await app.inject({
+      method: 'POST', url: targetGroupsUrl(projectId), headers: client.headers(),
+      payload: targetGroupBody({ fielding_assistant_assignment: { pricing: pricing('9', '2.7352') } }),
+    });
+    assert.deepEqual(refusedNames(created), ['fielding_assistant_assignment.pricing.minimum_cpi.value']);
+  });
+
   it('the document\'s own request examples keep the rules', async () => {
     const examples = (id: string) => fixtures.operations[id]!.requestExample as Record<string, unknown>;
     const created = await createTemplate(examples('create_account_allocation_template'));

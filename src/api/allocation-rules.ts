@@ -5,7 +5,8 @@
 // operation takes the others do too; blocked twice is only said twice); a template with two exchange entries. Checked on the allocation templates' create and
 // update, on update_target_group_allocation_specification and on a target group's `allocations`
 // (create_target_group, update_target_group), each offending field named, in the same 400 as whatever
-// else of the body fails its schema. Values of the wrong type are left to the schema.
+// else of the body fails its schema. Values of the wrong type are left to the schema. The Fielding
+// Assistant's dynamic pricing is held to its description's minimum_cpi rule here too.
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { ValidateFunction } from 'ajv';
 import { badRequest, type InvalidParam } from '../cint/errors.js';
@@ -115,12 +116,34 @@ function targetGroupProblems(allocations: unknown, prefix: string, groupField: '
   return [...allocationProblems(shares, openPlaces), ...allocationProblems([], closedPlaces)];
 }
 
+/**
+ * The Fielding Assistant's dynamic pricing module: "If you specify `minimum_cpi`, it must be lower than the
+ * `maximum_cpi`." Read as not above it, in the same currency: the document's own create_target_group
+ * example gives the two the same value (and a total_budget beside maximum_cpi, which the module's
+ * description also rules out; the example wins over that reading, as in decision 173).
+ */
+function pricingProblems(assignment: unknown, prefix: string): InvalidParam[] {
+  const pricing = objectOf(objectOf(assignment)?.pricing);
+  const min = objectOf(pricing?.minimum_cpi);
+  const max = objectOf(pricing?.maximum_cpi);
+  if (pricing?.type !== 'dynamic' || !min || !max || min.currency_code !== max.currency_code) return [];
+  const [low, high] = [Number(min.value), Number(max.value)];
+  if (!(typeof min.value === 'string' && typeof max.value === 'string' && low > high)) return [];
+  const name = `${prefix}pricing.minimum_cpi.value`;
+  return [{ name, reason: `'${name}' (${min.value}) must not be above '${prefix}pricing.maximum_cpi.value' (${max.value}).` }];
+}
+
 const RULES: Partial<Record<OperationId, (body: Json) => InvalidParam[]>> = {
   create_account_allocation_template: templateProblems,
   update_account_allocation_template: templateProblems,
   update_target_group_allocation_specification: (body) => targetGroupProblems(body, '', 'supplier_ids'),
-  create_target_group: (body) => targetGroupProblems(body.allocations, 'allocations.', 'suppliers'),
-  update_target_group: (body) => targetGroupProblems(body.allocations, 'allocations.', 'suppliers'),
+  create_target_group: (body) => [
+    ...targetGroupProblems(body.allocations, 'allocations.', 'suppliers'), ...pricingProblems(body.fielding_assistant_assignment, 'fielding_assistant_assignment.'),
+  ],
+  update_target_group: (body) => [
+    ...targetGroupProblems(body.allocations, 'allocations.', 'suppliers'), ...pricingProblems(body.fielding_assistant_assignment, 'fielding_assistant_assignment.'),
+  ],
+  create_or_update_fielding_assistant_assignment: (body) => pricingProblems(body, ''),
 };
 
 /**
