@@ -167,6 +167,16 @@ describe('profile templates', () => {
       assertCintError(await get(client, url), 404, 'not_found_error', notFound);
     });
 
+    it('a template for no locale in particular (locales: []) passes every locales filter, as it applies to a target group of any locale', async () => {
+      const client = await clientOf(app);
+      const id = await createTemplate(client, { locales: [] });
+      const url = `${templatesUrl()}/${id}`;
+      assert.equal((await get(client, `${url}?locales=jpn_jp`)).statusCode, 200);
+      const listed = (await get(client, `${templatesUrl()}?scope=account&locales=deu_de`)).json().templates.map((template: { id: string }) => template.id);
+      assert.deepEqual(listed, [id]);
+      assert.equal((await app.inject({ method: 'DELETE', url: `${url}?locales=jpn_jp`, headers: client.headers() })).statusCode, 204);
+    });
+
     it('is the account\'s and the session\'s: another account and another client see none of it', async () => {
       const client = await clientOf(app);
       const id = await createTemplate(client);

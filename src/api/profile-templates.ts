@@ -70,9 +70,14 @@ export const templateLocales = (template: StoredResource): string[] =>
 const wantedLocales = (locales: string | undefined): Set<string> =>
   new Set((locales ?? '').split(',').map(localeKey).filter((locale) => locale !== ''));
 
-/** Whether a template passes a `locales` filter: it is for one of them, or none was asked. */
-const forAnyOf = (template: StoredResource, wanted: ReadonlySet<string>): boolean =>
-  wanted.size === 0 || templateLocales(template).some((locale) => wanted.has(locale));
+/**
+ * Whether a template passes a `locales` filter: it is for one of them, or none was asked. A template for
+ * no locale in particular (`locales: []`) is for every one, as applying it takes it for any target group.
+ */
+const forAnyOf = (template: StoredResource, wanted: ReadonlySet<string>): boolean => {
+  const locales = templateLocales(template);
+  return wanted.size === 0 || locales.length === 0 || locales.some((locale) => wanted.has(locale));
+};
 
 /**
  * get_profile_template and delete_profile_template take `locales` as the list does, as a filter: a
