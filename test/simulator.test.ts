@@ -367,6 +367,28 @@ describe('fielding simulator', () => {
   });
 
   describe('cost', () => {
+    it("a run ending years ahead answers the default P1D: the 1000 intervals cap what has fielded so far, and the list stops at it", async () => {
+      const far = new Date(Date.now() + 4 * 365 * 86_400_000).toISOString();
+      const client = await clientOf(app);
+      const project = await createProject(app, client);
+      const targetGroupId = await createTargetGroup(app, client, project.id, plainBody());
+      const launched = await app.inject({
+        method: 'POST', url: `${targetGroupsUrl(project.id)}/${targetGroupId}/fielding-run-jobs/launch-from-draft`,
+        headers: client.headers({ 'idempotency-key': client.idempotencyKey() }), payload: { end_fielding_at: far },
+      });
+      assert.equal(launched.statusCode, 201, launched.body);
+      await get(client, String(launched.headers.location));
+      const groupUrl = `${targetGroupsUrl(project.id)}/${targetGroupId}`;
+      const daily = await intervals(client, groupUrl);
+      assert.equal(daily.length, 1000, 'as far as the cap reaches, not the 1461 days to the end');
+      assert.ok(daily.every(({ count }) => count === 0), 'nothing yet');
+      const gap = Date.parse(daily[1]!.timestamp) - Date.parse(daily[0]!.timestamp);
+      assert.equal(gap, 86_400_000);
+      // A week gives every interval to the end (about 209).
+      const weekly = await intervals(client, groupUrl, 'P1W');
+      assert.ok(Math.abs(Date.parse(weekly.at(-1)!.timestamp) - Date.parse(far)) < 7 * 86_400_000, `${weekly.at(-1)!.timestamp} is the week the run ends`);
+    });
+
     it('a clock moved years on settles in a bounded number of ticks and buckets; nothing is due while nothing fields', async () => {
       const far = new Date(Date.now() + 5 * 365 * 86_400_000).toISOString();
       const client = await clientOf(app);
@@ -394,7 +416,7 @@ describe('fielding simulator', () => {
       assertCintError(await get(client, `${groupUrl}/completes-aggregated-by-interval?aggregation_interval=daily`), 400, 'bad_request_error', { invalid_params: [{ name: 'aggregation_interval' }] });
       // Left out, the interval is a day: over four years that is too many, and the reason says it was the default.
       assertCintError(await get(client, `${groupUrl}/completes-aggregated-by-interval`), 400, 'bad_request_error', {
-        invalid_params: [{ name: 'aggregation_interval', reason: "'aggregation_interval' left out, its default of P1D, gives more than 1000 intervals over this target group's fielding; send a longer one (P1W)." }],
+        invalid_params: [{ name: 'aggregation_interval', reason: "'aggregation_interval' left out, its default of P1D, gives more than 1000 intervals over this target group's fielding so far; send a longer one (P1W)." }],
       });
       const weekly = await intervals(client, groupUrl, 'P1W');
       assert.equal(Math.max(...weekly.map(({ count }) => count)), numbers.completes);

@@ -180,7 +180,7 @@ function performanceOf(session: Session, group: TargetGroup) {
   };
 }
 
-/** The completes-by-interval's interval: an ISO 8601 duration (P1D by default), giving at most MAX_INTERVALS intervals. */
+/** The completes-by-interval's interval: an ISO 8601 duration (P1D by default), giving at most MAX_INTERVALS intervals over the fielding so far (`spanMs`). */
 function intervalOf(text: string | undefined, spanMs: number): number {
   const name = 'aggregation_interval';
   const ms = text === undefined ? 86_400_000 : durationMs(text);
@@ -189,7 +189,7 @@ function intervalOf(text: string | undefined, spanMs: number): number {
   }
   if (spanMs / ms > MAX_INTERVALS) {
     const given = text === undefined ? `'${name}' left out, its default of P1D,` : `'${name}' of ${text}`;
-    throw badRequest([{ name, reason: `${given} gives more than ${MAX_INTERVALS} intervals over this target group's fielding; send a longer one (P1W).` }]);
+    throw badRequest([{ name, reason: `${given} gives more than ${MAX_INTERVALS} intervals over this target group's fielding so far; send a longer one (P1W).` }]);
   }
   return ms;
 }
@@ -250,8 +250,12 @@ export const targetGroupViewHandlers = {
     const run = runOf(session, group);
     const end = run ? Date.parse(run.end_fielding_at) : 0;
     const until = run?.status === 'completed' ? Math.min(end, Date.parse(run.last_changed_at)) : end;
-    const interval = intervalOf(query.aggregation_interval, start === undefined ? 0 : until - start);
-    const intervals = completesByInterval(session, group, interval, until);
+    // The cap is on the intervals fielded so far: a run ending years ahead still answers its default P1D,
+    // listing the intervals to come as far as the cap reaches.
+    const fielded = start === undefined ? 0 : Math.max(0, Math.min(until, session.now()) - start);
+    const interval = intervalOf(query.aggregation_interval, fielded);
+    const listed = start === undefined ? until : Math.min(until, start + MAX_INTERVALS * interval);
+    const intervals = completesByInterval(session, group, interval, listed);
     return { body: { aggregated_completes_intervals: intervals.map(({ timestamp, count }) => ({ timestamp: isoAt(timestamp), count })) } };
   },
 
