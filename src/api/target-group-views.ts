@@ -99,8 +99,10 @@ function overviewOf(session: Session, project: Project, group: TargetGroup, byId
     conversion_rate: statistics.conversion_rate,
     drop_off_rate: statistics.drop_off_rate,
     incidence_rate: statistics.incidence_rate,
-    // Nullable in get_target_group_overview, an integer in the one by target group id.
-    median_length_of_interview_seconds: loi ?? (byId ? 0 : null),
+    // Before any complete: left out of get_target_group_overview, where it is not required (its
+    // `allOf: [integer, {nullable: true}]` reads as not nullable to strict OAS 3.0 tools), 0 in the one by
+    // target group id, which requires it and allows no null.
+    ...(loi !== null ? { median_length_of_interview_seconds: loi } : byId ? { median_length_of_interview_seconds: 0 } : {}),
     study_type_code: group.spec.study_type_code ?? 'adhoc',
     target_group_customer_reference_number: group.spec.target_group_customer_reference_number,
     created_at: group.created_at,
