@@ -206,9 +206,14 @@ describe('fielding run lifecycles', () => {
       await advance(client, 'P2D');
       assert.equal((await runOf(client, runUrl)).run.status, 'scheduled', 'the old start no longer starts it');
       await advance(client, 'PT25H');
-      assert.equal((await runOf(client, runUrl)).run.status, 'live');
+      const started = (await runOf(client, runUrl)).run;
+      assert.equal(started.status, 'live');
+      // Changes nobody asked for are no user's: the nil UUID, where the changelog says system_user.
+      assert.deepEqual([started.last_changed_by, started.last_changed_at], ['00000000-0000-0000-0000-000000000000', dates.start_fielding_at]);
       await advance(client, 'P1D');
-      assert.equal((await runOf(client, runUrl)).run.status, 'completed');
+      const ended = (await runOf(client, runUrl)).run;
+      assert.deepEqual([ended.status, ended.last_changed_by, ended.last_changed_at], ['completed', '00000000-0000-0000-0000-000000000000', dates.end_fielding_at]);
+      assertMatchesSpec('get_fielding_run', 200, ended);
     });
 
     it("extends a live run's end, keeping its start; the old end no longer completes it", async () => {

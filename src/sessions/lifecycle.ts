@@ -68,11 +68,18 @@ export type StatusReason = FillStop['reason'] | 'past_scheduled_end_date';
  * system did, by time or goal, for `reason`). Its fill is brought up to `at` first, as it was, and
  * follows the new status.
  */
+/**
+ * The run's last changer for a change nobody asked for (its start, an end date, a fill stop): the nil UUID,
+ * as no user made it; the changelog names the same change's user `system_user`. last_changed_by is a
+ * required UserID, so it cannot be left out, and keeping the last client's id would name them for it.
+ */
+export const SYSTEM_USER_ID = '00000000-0000-0000-0000-000000000000';
+
 export function setStatus(session: Session, run: FieldingRun, status: FieldingRunStatus, at: string, actor?: string, reason?: StatusReason): void {
   const atMs = Date.parse(at);
   beforeStatusChange(session, run, atMs);
   run.status = status;
-  bumpVersion(run, at, actor);
+  bumpVersion(run, at, actor ?? SYSTEM_USER_ID);
   afterStatusChange(session, run, atMs);
   watchRun(session, run);
   const group = session.targetGroups.get(run.target_group_id);
