@@ -1,17 +1,16 @@
 // What an allocation must make sense as, beyond its schema: the document is silent on the rules, so these
 // are the ones no allocation can be filled under and Cint cannot be expected to take. A minimum above its
 // maximum; minimums adding up past the 100% there is; a supplier in two groups (blocked and grouped is
-// taken, as the document's own update_target_group example does it, everywhere, so that what one
-// operation takes the others do too; blocked twice is only said twice); a template with two exchange entries. Checked on the allocation templates' create and
-// update, on update_target_group_allocation_specification and on a target group's `allocations`
-// (create_target_group, update_target_group), each offending field named, in the same 400 as whatever
-// else of the body fails its schema. Values of the wrong type are left to the schema. The Fielding
-// Assistant's dynamic pricing is held to its description's minimum_cpi rule here too.
-import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
-import type { ValidateFunction } from 'ajv';
-import { badRequest, type InvalidParam } from '../cint/errors.js';
+// taken, as the document's own update_target_group example does it, on every operation, so that what one
+// takes the others take too; blocked twice is taken as well); a template with two exchange entries.
+// Checked on the allocation templates' create and update, on update_target_group_allocation_specification
+// and on a target group's `allocations` (create_target_group, update_target_group), each offending field
+// named, in the same 400 as whatever else of the body fails its schema (hooks/body-rules.ts). Values of
+// the wrong type are left to the schema. The Fielding Assistant's dynamic pricing is held to its
+// description's minimum_cpi rule here too.
+import type { InvalidParam } from '../cint/errors.js';
 import type { Operation, OperationId } from '../cint/operations.js';
-import { invalidParamsFrom, validatorCompiler } from '../cint/validation.js';
+import { bodyRulesHook, type BodyRules } from '../hooks/body-rules.js';
 
 type Json = Record<string, unknown>;
 
@@ -133,7 +132,7 @@ function pricingProblems(assignment: unknown, prefix: string): InvalidParam[] {
   return [{ name, reason: `'${name}' (${min.value}) must not be above '${prefix}pricing.maximum_cpi.value' (${max.value}).` }];
 }
 
-const RULES: Partial<Record<OperationId, (body: Json) => InvalidParam[]>> = {
+const RULES: Partial<Record<OperationId, BodyRules>> = {
   create_account_allocation_template: templateProblems,
   update_account_allocation_template: templateProblems,
   update_target_group_allocation_specification: (body) => targetGroupProblems(body, '', 'supplier_ids'),
@@ -146,27 +145,8 @@ const RULES: Partial<Record<OperationId, (body: Json) => InvalidParam[]>> = {
   create_or_update_fielding_assistant_assignment: (body) => pricingProblems(body, ''),
 };
 
-/**
- * The route-level preValidation hook of the operations that take allocations, undefined for the others:
- * an allocation that breaks a rule is refused in the same 400 as whatever else of the body fails its
- * schema, one entry per field (a field the rules name is named once). A body that keeps the rules goes on
- * to be validated as any other.
- */
-export function allocationRulesHook(op: Operation): ((request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void) | undefined {
+/** The route-level preValidation hook of the operations that take allocations, undefined for the others. */
+export function allocationRulesHook(op: Operation): ReturnType<typeof bodyRulesHook> | undefined {
   const rules = RULES[op.id];
-  if (!rules) return undefined;
-  const schema = (op.schemas as { body?: object }).body;
-  let validate: ValidateFunction | undefined;
-  return (request, _reply, done) => {
-    const body = objectOf(request.body);
-    const problems = body ? rules(body) : [];
-    if (!problems.length) {
-      done();
-      return;
-    }
-    validate ??= schema ? validatorCompiler({ schema, httpPart: 'body', method: op.method, url: op.path }) as ValidateFunction : undefined;
-    const named = new Set(problems.map((problem) => problem.name));
-    const others = validate && !validate(body) ? invalidParamsFrom(validate.errors ?? [], 'body').filter((param) => !named.has(param.name)) : [];
-    done(badRequest([...problems, ...others]));
-  };
+  return rules ? bodyRulesHook(op, rules) : undefined;
 }

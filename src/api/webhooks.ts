@@ -4,10 +4,8 @@
 import { badRequest, type InvalidParam } from '../cint/errors.js';
 import type { CintEventType } from '../sessions/events.js';
 import type { Delivery, DeliveryStatus } from '../webhooks/delivery.js';
-import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { Operation, OperationId } from '../cint/operations.js';
-import type { ValidateFunction } from 'ajv';
-import { invalidParamsFrom, validatorCompiler } from '../cint/validation.js';
+import { bodyRulesHook } from '../hooks/body-rules.js';
 import { thenDo, type HandlerInput, type Wrappers } from './handler.js';
 
 /**
@@ -37,25 +35,14 @@ const URL_CHECKED: readonly OperationId[] = ['create_webhook', 'update_webhook']
 
 /**
  * The route-level preValidation hook of the operations that take a webhook's url, undefined for the
- * others. A url the mock cannot POST to is refused in the same 400 as whatever else of the body fails
- * its schema, one entry per field: before, the schema's problems were told first and the url's only
- * once they were mended. A body whose url is fine goes on to be validated as any other.
+ * others: a url the mock cannot POST to is refused in the same 400 as the body's schema problems.
  */
-export function webhookUrlHook(op: Operation, requireHttps: boolean): ((request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void) | undefined {
+export function webhookUrlHook(op: Operation, requireHttps: boolean): ReturnType<typeof bodyRulesHook> | undefined {
   if (!URL_CHECKED.includes(op.id)) return undefined;
-  const schema = (op.schemas as { body?: object }).body;
-  let validate: ValidateFunction | undefined;
-  return (request, _reply, done) => {
-    const body = request.body as { url?: unknown } | null | undefined;
-    const problem = typeof body === 'object' && body !== null ? urlProblem(body.url, requireHttps) : null;
-    if (!problem) {
-      done();
-      return;
-    }
-    validate ??= schema ? validatorCompiler({ schema, httpPart: 'body', method: op.method, url: op.path }) as ValidateFunction : undefined;
-    const others = validate && !validate(body) ? invalidParamsFrom(validate.errors ?? [], 'body').filter((param) => param.name !== 'url') : [];
-    done(badRequest([problem, ...others]));
-  };
+  return bodyRulesHook(op, (body) => {
+    const problem = urlProblem(body.url, requireHttps);
+    return problem ? [problem] : [];
+  });
 }
 
 interface HistoryQuery {
