@@ -5,6 +5,7 @@
 // exchange entries) refused by every operation that takes allocations, the document's own examples taken.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { ulid } from 'ulid';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,10 +28,6 @@ function refusedNames(response: LightMyRequestResponse): string[] {
   const body = assertCintError(response, 400, 'bad_request_error', { invalid_params: [] });
   return (body.invalid_params as { name: string }[]).map((param) => param.name);
 }
-
-let keys = 0;
-/** A ULID of its own for each creation (the templates' Idempotency-Key must be one). */
-const ulidKey = () => `01JT5Z59MAKQ82J5K9Y3Y${String((keys += 1)).padStart(5, '0')}`;
 
 describe('global allocation templates: the ones the list shows, read the same everywhere', () => {
   let app: MockApp;
@@ -85,7 +82,7 @@ describe('global allocation templates: the ones the list shows, read the same ev
 
   it('an id the list does not show is a 404 naming template_id on both reads, an account template\'s too', async () => {
     const created = await app.inject({
-      method: 'POST', url: `${accountUrl}/allocation-templates`, headers: client.headers({ 'idempotency-key': ulidKey() }),
+      method: 'POST', url: `${accountUrl}/allocation-templates`, headers: client.headers({ 'idempotency-key': ulid() }),
       payload: { name: 'Account own', supply_allocations: [{ type: 'blocked', suppliers: [{ supplier_id: 4351 }] }] },
     });
     assert.equal(created.statusCode, 201, created.body);
@@ -225,7 +222,7 @@ describe('the account\'s allocation template association names a template that e
   };
   const createTemplate = async (client: Client, name: string) => {
     const created = await app.inject({
-      method: 'POST', url: `${accountUrl}/allocation-templates`, headers: client.headers({ 'idempotency-key': ulidKey() }),
+      method: 'POST', url: `${accountUrl}/allocation-templates`, headers: client.headers({ 'idempotency-key': ulid() }),
       payload: { name, supply_allocations: [{ type: 'blocked', suppliers: [{ supplier_id: 4351 }] }] },
     });
     assert.equal(created.statusCode, 201, created.body);
@@ -279,7 +276,7 @@ describe('allocation rules: what no allocation can be filled under is a 400 nami
   after(async () => app.close());
 
   const createTemplate = (body: unknown) =>
-    app.inject({ method: 'POST', url: `${accountUrl}/allocation-templates`, headers: client.headers({ 'idempotency-key': ulidKey() }), payload: body as object });
+    app.inject({ method: 'POST', url: `${accountUrl}/allocation-templates`, headers: client.headers({ 'idempotency-key': ulid() }), payload: body as object });
 
   it('create_account_allocation_template and its update: a minimum above its maximum, minimums past 100, a supplier in two groups, two exchange entries', async () => {
     const body = {
