@@ -64,7 +64,7 @@ export interface MockControl {
   count(sessionId: string, filter?: CountFilter & { clientId?: string | null }): number;
   /**
    * Reads or moves a session's clock: clock('ci', { advance: 'P3D' }), { set: '2030-01-31T12:00:00Z' },
-   * { reset: true }; runs whose end has come are completed. The session must have made a request.
+   * { reset: true }; live runs whose end has come are paused. The session must have made a request.
    */
   clock(sessionId: string, change?: ClockChange, clientId?: string | null): { now: string; offset_ms: number };
   /**

@@ -185,7 +185,7 @@ describe('fielding runs', () => {
   });
 
   describe('the session clock', () => {
-    it('a run whose end has passed by the session clock is completed, and its target group with it; no waiting', async () => {
+    it('a run whose end has passed by the session clock is paused, and its target group with it; no waiting', async () => {
       const client = await clientOf(app);
       const run = await liveRun(app, client); // ends in futureDate()'s days
       const admin = (method: 'GET' | 'POST', payload?: unknown) => app.inject({ method, url: `/__admin/sessions/${client.clientId}/clock`, ...(payload ? { payload } : {}) });
@@ -198,12 +198,18 @@ describe('fielding runs', () => {
       assert.equal((await read(client, run.runUrl)).json().status, 'live', 'an hour before the end it is still live');
       assert.equal((await admin('POST', { advance: 'PT2H' })).statusCode, 200);
       const ended = await read(client, run.runUrl);
-      assert.equal(ended.json().status, 'completed');
+      assert.equal(ended.json().status, 'paused');
       assert.equal(ended.json().version, 2);
+      assert.equal(ended.json().last_changed_at, new Date(end).toISOString(), 'paused at its end, not when the clock was read');
       assert.equal(ended.headers.etag, 'W/"2"');
       const group = await app.inject({ method: 'GET', url: `/v1/demand/accounts/${ACCOUNT}/projects/${run.projectId}/target-groups/${run.targetGroupId}/overview`, headers: client.headers() });
-      assert.equal(group.json().status, 'completed');
-      assertCintError(await act(client, run.runUrl, 'pause', 'W/"2"'), 422, 'invalid_state_error');
+      assert.equal(group.json().status, 'paused');
+      assertCintError(await act(client, run.runUrl, 'pause', 'W/"2"'), 422, 'invalid_state_error', {
+        detail: 'Cannot pause a fielding run which is paused; pause needs a run that is live.',
+      });
+      assertCintError(await act(client, run.runUrl, 'resume', 'W/"2"'), 422, 'invalid_state_error', {
+        detail: `Cannot resume a fielding run whose end date (${new Date(end).toISOString()}) has passed; a fielding run will only be resumed if its completes goal and end date have not yet been reached. Move its end date later (update_fielding_run) and resume it.`,
+      });
 
       // A launch is checked against the session's clock too: a date in the real future may be its past.
       const project = await createProject(app, client);
@@ -226,8 +232,9 @@ describe('fielding runs', () => {
       const { now } = controlOf(app).clock(client.clientId, { advance: 'P400D' });
       assert.ok(Date.parse(now) > Date.now() + 399 * 86_400_000);
       const ended = await read(client, run.runUrl);
-      assert.equal(ended.json().status, 'completed', 'a paused run ends at its end date too');
-      assertCintError(await act(client, run.runUrl, 'resume', String(ended.headers.etag)), 422, 'invalid_state_error', { detail: /^Cannot resume a fielding run which is completed/ });
+      assert.equal(ended.json().status, 'paused', 'a paused run stays paused at its end date');
+      assert.equal(ended.json().version, 2, 'its end is no new version: nothing about it changed');
+      assertCintError(await act(client, run.runUrl, 'resume', String(ended.headers.etag)), 422, 'invalid_state_error', { detail: /^Cannot resume a fielding run whose end date \(.+\) has passed/ });
       assert.throws(() => controlOf(app).clock('no-such-session'), /no session named "no-such-session" yet/);
     });
   });

@@ -169,6 +169,7 @@ describe('fielding run lifecycles', () => {
       assertCintError(await post(client, `${runUrl}/relaunch`, etag), 422, 'invalid_state_error', {
         detail: 'Cannot relaunch a fielding run which is live; relaunch needs a run that is completed.',
       });
+      assert.equal((await post(client, `${runUrl}/complete`, etag)).statusCode, 204);
       await advance(client, 'P40D');
       const ended = await runOf(client, runUrl);
       assert.equal(ended.run.status, 'completed');
@@ -212,11 +213,11 @@ describe('fielding run lifecycles', () => {
       assert.deepEqual([started.last_changed_by, started.last_changed_at], ['00000000-0000-0000-0000-000000000000', dates.start_fielding_at]);
       await advance(client, 'P1D');
       const ended = (await runOf(client, runUrl)).run;
-      assert.deepEqual([ended.status, ended.last_changed_by, ended.last_changed_at], ['completed', '00000000-0000-0000-0000-000000000000', dates.end_fielding_at]);
+      assert.deepEqual([ended.status, ended.last_changed_by, ended.last_changed_at], ['paused', '00000000-0000-0000-0000-000000000000', dates.end_fielding_at]);
       assertMatchesSpec('get_fielding_run', 200, ended);
     });
 
-    it("extends a live run's end, keeping its start; the old end no longer completes it", async () => {
+    it("extends a live run's end, keeping its start; the old end no longer pauses it", async () => {
       const client = await clientOf(app);
       const { runUrl, etag } = await liveRun(app, client);
       const { run } = await runOf(client, runUrl);
@@ -227,7 +228,7 @@ describe('fielding run lifecycles', () => {
       const after35 = (await runOf(client, runUrl)).run;
       assert.deepEqual([after35.status, after35.start_fielding_at, after35.end_fielding_at], ['live', run.start_fielding_at, newEnd]);
       await advance(client, 'P10D');
-      assert.equal((await runOf(client, runUrl)).run.status, 'completed');
+      assert.equal((await runOf(client, runUrl)).run.status, 'paused');
     });
 
     it('refuses a start in the past, an end before the start and an end in the past (400 naming each), a completed run (422) and a stale If-Match (412)', async () => {

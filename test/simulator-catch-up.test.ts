@@ -116,7 +116,7 @@ describe('a clock moved years on for target groups that cannot take a complete',
   before(async () => { app = await makeApp(); });
   after(() => app.close());
 
-  it('a target group whose quotas are full fields on for ten years: its starts grow with the time, its completes stay at its quotas, and its run completes at its end date', async () => {
+  it('a target group whose quotas are full fields on for ten years: its starts grow with the time, its completes stay at its quotas, and its run is paused at its end date', async () => {
     const perHour = 12;
     const run = await launched(app, { starts_per_hour: perHour, seed: 'full quotas' }, fullQuotas, TEN_YEARS);
     await move(run, 'P1D');
@@ -144,17 +144,17 @@ describe('a clock moved years on for target groups that cannot take a complete',
     const overQuota = done.performance.respondent_analysis.live.find(({ status }) => status === 'Overquota')!.count;
     near(overQuota, done.performance.entrants * (0.3 + 0.05), 0.02, 'over quota: the complete and over-quota shares');
 
-    assert.equal(done.status, 'completed');
+    assert.equal(done.status, 'paused');
     const ended = (await get(run, run.runUrl)).json();
-    assert.equal(ended.last_changed_at, run.endAt, 'completed at its end date, not when the clock got there');
+    assert.equal(ended.last_changed_at, run.endAt, 'paused at its end date, not when the clock got there');
     const changelog = await get(run, `${run.groupUrl}/changelog`);
-    assert.deepEqual(changelog.json().changelog[0].changes[0], { object: 'status_change', new_value: 'completed', old_value: 'live', reason_code: 'past_scheduled_end_date' });
+    assert.deepEqual(changelog.json().changelog[0].changes[0], { object: 'status_change', new_value: 'paused', old_value: 'live', reason_code: 'past_scheduled_end_date' });
     assert.equal(done.weekly.length, Math.ceil(TEN_YEARS / 7), 'the run\'s ten years by week');
     assert.equal(done.weekly.at(-1), 40);
     assert.equal(done.weekly[0], 40, 'every complete in the first week');
 
     await move(run, 'P30D');
-    assert.deepEqual(await counts(run), done, 'a completed run fills no more');
+    assert.deepEqual(await counts(run), done, 'a run paused at its end fills no more');
   });
 
   it('a session whose complete share is 0: ten years of starts split at its shares over every profile\'s targets, none completing', async () => {
@@ -172,7 +172,7 @@ describe('a clock moved years on for target groups that cannot take a complete',
     // Cint's example target group: several profiles, each target's prescreens by its share of the profile's goals.
     const [gender] = profiles;
     near(gender![0]!.prescreens, numbers.prescreens * 0.4921, 0.02, 'the first gender target\'s prescreens');
-    assert.equal(status, 'completed');
+    assert.equal(status, 'paused');
   });
 });
 
@@ -203,7 +203,7 @@ describe('the same counts however the clock gets there', () => {
 
   it('two apps given the same seed and moves give the same counts, at each step and at the end', async () => {
     const [a, b] = await Promise.all([driven(first, oneJump, 'same'), driven(second, oneJump, 'same')]);
-    assert.deepEqual(a.map((read) => [read.performance.completes, read.status]), [[40, 'live'], [40, 'live'], [40, 'live'], [40, 'completed']]);
+    assert.deepEqual(a.map((read) => [read.performance.completes, read.status]), [[40, 'live'], [40, 'live'], [40, 'live'], [40, 'paused']]);
     for (const read of a) accountedFor(read.performance, read.quotas);
     assert.ok(a[3]!.performance.entrants > a[2]!.performance.entrants && a[2]!.performance.entrants > a[1]!.performance.entrants * 7);
     assert.deepEqual(b, a);
@@ -212,7 +212,7 @@ describe('the same counts however the clock gets there', () => {
 
   it('one jump or several, a pause on the way: the same counts at the same times, for full quotas and for Cint\'s example', async () => {
     const jumps = await driven(first, oneJump, 7);
-    assert.equal(jumps.at(-1)!.status, 'completed');
+    assert.equal(jumps.at(-1)!.status, 'paused');
     assert.deepEqual(await driven(second, several, 7), jumps);
     // Cint's example target group: eight profiles, whose quotas stop its completes at 150 in about ten days.
     const example = await driven(first, oneJump, 'example', undefined);

@@ -116,6 +116,46 @@ describe('fielding simulator', () => {
       assert.equal(sixHours[3]!.count, daily[0]!.count);
     });
 
+    it('a run is paused at its end date (past_scheduled_end_date) with its last respondents; moved later and resumed, it fills again', async () => {
+      // 20 starts an hour: about 4,300 completes in its 30 days, under a goal of 10,000.
+      const { client, groupUrl, runUrl } = await fielding({ starts_per_hour: 20, seed: 'extended' }, plainBody({ completes_goal: 10_000 }));
+      const { end_fielding_at: end, start_fielding_at: start } = (await get(client, runUrl)).json();
+      // The run is 30 days less the few milliseconds launch took: its last tick is an hour less those.
+      const setClock = (at: number) => app.inject({ method: 'POST', url: `/__admin/sessions/${client.clientId}/clock`, payload: { set: new Date(at).toISOString() } });
+      assert.equal((await setClock(Date.parse(end) - 1_800_000)).statusCode, 200);
+      const beforeEnd = await performance(client, groupUrl);
+      assert.equal((await setClock(Date.parse(end) + 86_400_000)).statusCode, 200);
+      const expired = await get(client, runUrl);
+      assert.deepEqual([expired.json().status, expired.json().last_changed_at, expired.json().version], ['paused', end, 2]);
+      const atEnd = await performance(client, groupUrl);
+      assert.ok(atEnd.entrants > beforeEnd.entrants, `the respondents of its last, partial tick are counted at its end: ${beforeEnd.entrants} then ${atEnd.entrants}`);
+      assert.ok(atEnd.last_complete! <= end, `no complete after the end: ${atEnd.last_complete}`);
+      const daily = await intervals(client, groupUrl);
+      assert.equal(daily.at(-1)!.count, atEnd.completes, JSON.stringify(daily.slice(-3)));
+      const changelog = (await get(client, `${groupUrl}/changelog`)).json().changelog;
+      assert.deepEqual(changelog[0].changes, [{ object: 'status_change', new_value: 'paused', old_value: 'live', reason_code: 'past_scheduled_end_date' }]);
+      assert.deepEqual([changelog[0].occurred_at, changelog[0].user], [end, { type: 'system_user' }]);
+      await advance(client, 'P1D');
+      assert.deepEqual(counts(await performance(client, groupUrl)), counts(atEnd), 'nothing after the end');
+      assert.equal((await get(client, `${groupUrl}/overview`)).json().status, 'paused');
+
+      // Cint's way to extend an expired target group: a later end date on the paused run, then resume it.
+      const newEnd = futureDate(60);
+      const moved = await app.inject({
+        method: 'PUT', url: runUrl, headers: client.headers({ 'if-match': String(expired.headers.etag) }),
+        payload: { start_fielding_at: start, end_fielding_at: newEnd },
+      });
+      assert.equal(moved.statusCode, 202, moved.body);
+      const resumed = await app.inject({ method: 'POST', url: `${runUrl}/resume`, headers: client.headers({ 'if-match': String(moved.headers.etag) }) });
+      assert.equal(resumed.statusCode, 204, resumed.body);
+      const live = (await get(client, runUrl)).json();
+      assert.deepEqual([live.status, live.start_fielding_at, live.end_fielding_at, live.version], ['live', start, newEnd, 4]);
+      await advance(client, 'P1D');
+      const extended = await performance(client, groupUrl);
+      assert.ok(extended.entrants > atEnd.entrants + 300, `about 480 more starts in a day at 20 an hour: ${atEnd.entrants} then ${extended.entrants}`);
+      assert.equal((await get(client, `${groupUrl}/overview`)).json().status, 'live');
+    });
+
     it('a paused run does not fill; resumed, it fills again; a scheduled run starts filling at its start', async () => {
       const { client, groupUrl, runUrl } = await fielding({ starts_per_hour: 30 });
       await advance(client, 'PT5H');

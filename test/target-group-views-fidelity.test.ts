@@ -272,11 +272,11 @@ describe('target group views, as the document has them', () => {
       const user = { type: 'las_user', las_user_id: createdBy };
       assert.match(createdBy, UUID);
       assert.deepEqual(await entriesOf(launched), [
-        { occurred_at: launchEnd, user: system, changes: [{ object: 'status_change', new_value: 'completed', old_value: 'live', reason_code: 'past_scheduled_end_date' }] },
+        { occurred_at: launchEnd, user: system, changes: [{ object: 'status_change', new_value: 'paused', old_value: 'live', reason_code: 'past_scheduled_end_date' }] },
         { occurred_at: launchedRun.last_changed_at, user, changes: [{ object: 'status_change', new_value: 'live', old_value: 'draft' }] },
       ]);
       assert.deepEqual(await entriesOf(scheduled), [
-        { occurred_at: dates.end_fielding_at, user: system, changes: [{ object: 'status_change', new_value: 'completed', old_value: 'live', reason_code: 'past_scheduled_end_date' }] },
+        { occurred_at: dates.end_fielding_at, user: system, changes: [{ object: 'status_change', new_value: 'paused', old_value: 'live', reason_code: 'past_scheduled_end_date' }] },
         { occurred_at: dates.start_fielding_at, user: system, changes: [{ object: 'status_change', new_value: 'live', old_value: 'scheduled' }] },
         { occurred_at: scheduledAt, user, changes: [{ object: 'status_change', new_value: 'scheduled', old_value: 'draft' }] },
       ]);

@@ -121,11 +121,11 @@ describe('compute_target_group_transitions', () => {
     assert.deepEqual((await compute(client, projectId, { included_target_group_ids: [completed] })).allowed, ['relaunch']);
 
     assert.equal((await advance(client, 'P3D')).statusCode, 200);
-    // The paused run ended by time (completed), and neither can be relaunched after its end.
-    const after = await compute(client, projectId, { filters: { status: ['completed'] } });
-    assert.deepEqual(new Set(after.ids), new Set([paused, completed]));
-    assert.deepEqual(after.allowed, []);
-    assert.equal((await compute(client, projectId, { filters: { status: ['paused'] } })).ids, undefined);
+    // Past its end the paused run stays paused (decision 41): it is not resumed, nor the completed one relaunched.
+    const stillPaused = await compute(client, projectId, { filters: { status: ['paused'] } });
+    assert.deepEqual([stillPaused.ids, stillPaused.allowed], [[paused], []]);
+    const stillCompleted = await compute(client, projectId, { filters: { status: ['completed'] } });
+    assert.deepEqual([stillCompleted.ids, stillCompleted.allowed], [[completed], []]);
   });
 
   it('search_string, status, country and language select as get_list_target_groups does; an empty selection has no ids and allows nothing', async () => {

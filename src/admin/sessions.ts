@@ -164,7 +164,7 @@ export const sessionAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/sessions/:id/clock', {
     config: { errors: ONE_SESSION },
     schema: {
-      tags, summary: "Move the session's clock: {advance: 'P1D'}, {set: '2030-01-31T12:00:00Z'} or {reset: true}; runs whose end has come complete",
+      tags, summary: "Move the session's clock: {advance: 'P1D'}, {set: '2030-01-31T12:00:00Z'} or {reset: true}; live runs whose end has come are paused",
       params: SessionParams, querystring: SessionQuery, body: ClockChangeBody, response: { 200: Clock },
     },
   }, async (request) => {

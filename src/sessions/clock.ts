@@ -1,6 +1,6 @@
 // Time passing in a session: its clock (Session.now) and what changes when it moves. Jobs whose time
-// has come end; a scheduled run whose start has come goes live; a live or paused run whose end has
-// passed is completed, and its target group with it, as Cint's runs are. Worked out when a request of
+// has come end; a scheduled run whose start has come goes live; a live run whose end has passed is
+// paused, and its target group with it, as Cint automation pauses them. Worked out when a request of
 // the session arrives (or its clock moves) and something is due, not by timers.
 import { DURATION_PATTERN } from '../config.js';
 import { endDueJobs } from './jobs.js';

@@ -1,11 +1,11 @@
 // The fielding run's lifecycle: which state each action leaves from and where it goes, and what time
-// does by itself (a scheduled run goes live at its start, a live one fills (sessions/simulator.ts) and
-// completes at its goal, a live or paused one completes at its end). A target group's status follows
+// does by itself (a scheduled run goes live at its start, a live one fills (sessions/simulator.ts),
+// completes at its goal and is paused at its end). A target group's status follows
 // its run's. Used by the single-run operations (a refusal is their 422), the batch jobs (a refusal is a
 // failed target group) and the session's clock.
 import { addChangelogEntry, ensureChangelogRoom, type Change } from './changelog.js';
 import { appendId } from './lookup.js';
-import { advanceFill, afterStatusChange, beforeStatusChange, goalOf, goalReached, nextTickAt, type FillStop } from './simulator.js';
+import { advanceFill, afterStatusChange, beforeStatusChange, endFill, goalOf, goalReached, nextTickAt, type FillStop } from './simulator.js';
 import { bumpVersion, etagOfVersion, newId, type FieldingRun, type FieldingRunStatus, type Session, type TargetGroup } from './store.js';
 
 export type RunAction = 'pause' | 'resume' | 'complete' | 'relaunch' | 'launch_now';
@@ -33,7 +33,8 @@ export function refusal(session: Session, run: FieldingRun, action: RunAction): 
       return `Cannot ${verb} a fielding run whose completes goal (${goalOf(group)}) has been reached; a fielding run will only be ${done} if its completes goal and end date have not yet been reached.`;
     }
     if (Date.parse(run.end_fielding_at) <= session.now()) {
-      return `Cannot ${verb} a fielding run whose end date (${run.end_fielding_at}) has passed; a fielding run will only be ${done} if its completes goal and end date have not yet been reached.`;
+      const extend = action === 'resume' ? ' Move its end date later (update_fielding_run) and resume it.' : '';
+      return `Cannot ${verb} a fielding run whose end date (${run.end_fielding_at}) has passed; a fielding run will only be ${done} if its completes goal and end date have not yet been reached.${extend}`;
     }
   }
   return null;
@@ -120,12 +121,13 @@ export function runOf(session: Session, group: TargetGroup): FieldingRun | undef
   return ids ? session.runs.get(ids[ids.length - 1]!) : undefined;
 }
 
-/** When the run next changes by itself: its start while scheduled, its end while paused, its next tick of respondents or its end while live. */
+/** When the run next changes by itself: its start while scheduled, its end while paused before it, its next tick of respondents or its end while live. */
 function nextChangeOf(session: Session, run: FieldingRun): number {
   if (run.status === 'scheduled') return Date.parse(run.start_fielding_at);
   if (run.status === 'completed') return Infinity;
   const end = Date.parse(run.end_fielding_at);
-  return run.status === 'live' ? Math.min(end, nextTickAt(session, run)) : end;
+  if (run.status === 'live') return Math.min(end, nextTickAt(session, run));
+  return end > session.now() ? end : Infinity;
 }
 
 /** A run that may change by itself later: the session's clock looks again then. */
@@ -136,7 +138,8 @@ export function watchRun(session: Session, run: FieldingRun): void {
 /**
  * Moves the run along by the session's clock: scheduled → live at its start; while live, respondents
  * up to now or its end, completed when they reach the goal, paused when its live unique codes run out;
- * → completed at its end. Returns when it next changes.
+ * → paused at its end (decision 41), where "Cint automation" pauses a target group outside its start and
+ * end: a client extends an expired run by moving its end date and resuming it. Returns when it next changes.
  */
 export function passTime(session: Session, run: FieldingRun, now: number): number {
   if (run.status === 'scheduled' && Date.parse(run.start_fielding_at) <= now) {
@@ -148,8 +151,10 @@ export function passTime(session: Session, run: FieldingRun, now: number): numbe
     const stop = advanceFill(session, run, Math.min(now, end));
     if (stop) setStatus(session, run, stop.reason === 'total_completes_reached' ? 'completed' : 'paused', isoAt(stop.at), undefined, stop.reason);
   }
-  if ((run.status === 'live' || run.status === 'paused') && end <= now) {
-    setStatus(session, run, 'completed', isoAt(end), undefined, 'past_scheduled_end_date');
+  if (end <= now) {
+    if (run.status === 'live') setStatus(session, run, 'paused', isoAt(end), undefined, 'past_scheduled_end_date');
+    // Paused before its end: it stays paused, and the live time of its last tick is counted.
+    else if (run.status === 'paused') endFill(session, run, end);
   }
   return nextChangeOf(session, run);
 }

@@ -186,7 +186,8 @@ export function beforeStatusChange(session: Session, run: FieldingRun, atMs: num
 
 /**
  * After it changed: a live run counts its time from `atMs` (its first time live makes its fill, with
- * a stream of its own); a completed one gets the respondents of its last, partial tick.
+ * a stream of its own); a completed one, or one paused at its end, gets the respondents of its last,
+ * partial tick.
  */
 export function afterStatusChange(session: Session, run: FieldingRun, atMs: number): void {
   const group = session.targetGroups.get(run.target_group_id);
@@ -205,12 +206,20 @@ export function afterStatusChange(session: Session, run: FieldingRun, atMs: numb
       session.fills.set(group.id, fill);
     }
     fill.liveSince = atMs;
-  } else if (run.status === 'completed' && fill && fill.liveMs > 0) {
-    const step = newStep(fill, atMs);
-    draw(session, group, fill, fill.liveMs, atMs, step);
-    fill.liveMs = 0;
-    publishStep(session, group, run, step);
+  } else if (run.status === 'completed' || atMs >= Date.parse(run.end_fielding_at)) {
+    endFill(session, run, atMs);
   }
+}
+
+/** The respondents of a run's last, partial tick, at `atMs` when it stopped fielding (none left: nothing). */
+export function endFill(session: Session, run: FieldingRun, atMs: number): void {
+  const group = session.targetGroups.get(run.target_group_id);
+  const fill = session.fills.get(run.target_group_id);
+  if (!group || !fill || fill.liveMs <= 0) return;
+  const step = newStep(fill, atMs);
+  draw(session, group, fill, fill.liveMs, atMs, step);
+  fill.liveMs = 0;
+  publishStep(session, group, run, step);
 }
 
 function newStep(fill: Fill, toMs: number): Step {
