@@ -48,6 +48,39 @@ describe('target groups', () => {
       });
     });
 
+    it('a fielding period that ends before it starts, or when it starts, is 400 naming end_at, on create and on update (decision 199)', async () => {
+      const client = await clientOf(app);
+      const project = await createProject(app, client);
+      const backwards = { start_at: '2030-02-01T00:00:00.000Z', end_at: '2030-01-01T00:00:00.000Z' };
+      assertCintError(await create(client, project.id, targetGroupBody({ fielding_specification: backwards, name: 'abc' })), 400, 'bad_request_error', {
+        invalid_params: [
+          { name: 'fielding_specification.end_at', reason: "'fielding_specification.end_at' (2030-01-01T00:00:00.000Z) must be after 'fielding_specification.start_at' (2030-02-01T00:00:00.000Z)." },
+          { name: 'name', reason: "'name' must be at least 5 characters long." },
+        ],
+      });
+      const id = await createTargetGroup(app, client, project.id);
+      const same = { start_at: '2030-01-01T00:00:00Z', end_at: '2030-01-01T01:00:00+01:00' };
+      const updated = await app.inject({ method: 'PUT', url: `${targetGroupsUrl(project.id)}/${id}`, headers: client.headers(), payload: targetGroupBody({ fielding_specification: same }) });
+      assertCintError(updated, 400, 'bad_request_error', { invalid_params: [{ name: 'fielding_specification.end_at' }] });
+    });
+
+    it("reads the fielding period back in the schema's RFC 3339 UTC with 3 fractional digits, whatever offset was sent; the document's past example is taken", async () => {
+      const client = await clientOf(app);
+      const project = await createProject(app, client);
+      const sent = { start_at: '2030-01-01T01:00:00+01:00', end_at: '2030-02-01T00:00:00Z' };
+      const created = await create(client, project.id, targetGroupBody({ fielding_specification: sent }));
+      assert.equal(created.statusCode, 201, created.body);
+      const read = await get(client, project.id, created.json().id);
+      assertMatchesSpec('get_target_group', 200, read.json());
+      assert.deepEqual(read.json().fielding_specification, { start_at: '2030-01-01T00:00:00.000Z', end_at: '2030-02-01T00:00:00.000Z' });
+      // A draft's period is a plan, not held to the clock: Cint's own example is in 2025.
+      const example = targetGroupBody().fielding_specification as { start_at: string };
+      assert.ok(Date.parse(example.start_at) < Date.now(), example.start_at);
+      const fromExample = await create(client, project.id, targetGroupBody());
+      assert.equal(fromExample.statusCode, 201, fromExample.body);
+      assert.deepEqual((await get(client, project.id, fromExample.json().id)).json().fielding_specification, example);
+    });
+
     it('a missing required field is named', async () => {
       const client = await clientOf(app);
       const project = await createProject(app, client);

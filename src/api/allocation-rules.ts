@@ -7,7 +7,8 @@
 // and on a target group's `allocations` (create_target_group, update_target_group), each offending field
 // named, in the same 400 as whatever else of the body fails its schema (hooks/body-rules.ts). Values of
 // the wrong type are left to the schema. The Fielding Assistant's dynamic pricing is held to its
-// description's minimum_cpi rule here too.
+// description's minimum_cpi rule here too, and a target group's fielding_specification to an end after
+// its start (decision 199).
 import type { InvalidParam } from '../cint/errors.js';
 import type { Operation, OperationId } from '../cint/operations.js';
 import { bodyRulesHook, type BodyRules } from '../hooks/body-rules.js';
@@ -132,16 +133,30 @@ function pricingProblems(assignment: unknown, prefix: string): InvalidParam[] {
   return [{ name, reason: `'${name}' (${min.value}) must not be above '${prefix}pricing.maximum_cpi.value' (${max.value}).` }];
 }
 
+/**
+ * A draft's planned fielding period ends after it starts, as a run's must (update_fielding_run) and as the
+ * document says of a target group's start_at and end_at elsewhere ("Must be later than the 'start_at'").
+ * Not held to the clock: the document's own example plans a period long past (decision 199).
+ */
+function fieldingProblems(fielding: unknown): InvalidParam[] {
+  const dates = objectOf(fielding);
+  const [start, end] = [dates?.start_at, dates?.end_at];
+  if (typeof start !== 'string' || typeof end !== 'string' || !(Date.parse(end) <= Date.parse(start))) return [];
+  return [{ name: 'fielding_specification.end_at', reason: `'fielding_specification.end_at' (${end}) must be after 'fielding_specification.start_at' (${start}).` }];
+}
+
+const targetGroupRules = (body: Json): InvalidParam[] => [
+  ...targetGroupProblems(body.allocations, 'allocations.', 'suppliers'),
+  ...pricingProblems(body.fielding_assistant_assignment, 'fielding_assistant_assignment.'),
+  ...fieldingProblems(body.fielding_specification),
+];
+
 const RULES: Partial<Record<OperationId, BodyRules>> = {
   create_account_allocation_template: templateProblems,
   update_account_allocation_template: templateProblems,
   update_target_group_allocation_specification: (body) => targetGroupProblems(body, '', 'supplier_ids'),
-  create_target_group: (body) => [
-    ...targetGroupProblems(body.allocations, 'allocations.', 'suppliers'), ...pricingProblems(body.fielding_assistant_assignment, 'fielding_assistant_assignment.'),
-  ],
-  update_target_group: (body) => [
-    ...targetGroupProblems(body.allocations, 'allocations.', 'suppliers'), ...pricingProblems(body.fielding_assistant_assignment, 'fielding_assistant_assignment.'),
-  ],
+  create_target_group: (body) => targetGroupRules(body),
+  update_target_group: (body) => targetGroupRules(body),
   create_or_update_fielding_assistant_assignment: (body) => pricingProblems(body, ''),
 };
 

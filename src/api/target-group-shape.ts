@@ -284,6 +284,13 @@ export function allocationGroupIds(allocations: unknown): string[] {
 
 // ---- The two views ------------------------------------------------------------------------------------
 
+/** A draft's fielding period as the schema has it, "RFC3339 UTC format, 3 fractional digits", whatever offset or precision was sent. */
+function fieldingOf(fielding: unknown): unknown {
+  if (!isObject(fielding)) return fielding;
+  const utc = (value: unknown) => (typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? new Date(Date.parse(value)).toISOString() : value);
+  return { ...fielding, start_at: utc(fielding.start_at), end_at: utc(fielding.end_at) };
+}
+
 /** get_target_group: a draft, in FetchTargetGroupResponse's shape with DraftTargetGroupLinks' links. */
 export function draftView(group: TargetGroup, directory: Directory): Json {
   const spec = group.spec;
@@ -302,7 +309,7 @@ export function draftView(group: TargetGroup, directory: Directory): Json {
     client_cost_per_interview_note: spec.client_cost_per_interview_note,
     client_id: spec.client_id,
     project_manager_id: spec.project_manager_id,
-    fielding_specification: spec.fielding_specification,
+    fielding_specification: fieldingOf(spec.fielding_specification),
     completes_goal: spec.completes_goal,
     expected_length_of_interview_minutes: spec.expected_length_of_interview_minutes,
     expected_incidence_rate: spec.expected_incidence_rate,
