@@ -254,6 +254,26 @@ describe('reference data', () => {
     await assert.rejects(startMock({ referenceData: file }), (error: Error) => error instanceof ConfigError
       && /get_countries: the body does not match/.test(error.message) && /get_nothing: not an operation id/.test(error.message));
   });
+
+  it('refuses at start a body for a read that answers the session\'s state or the mock\'s own rules, which it would never answer', async () => {
+    const file = join(dir, 'unread.yaml');
+    writeFileSync(file, [
+      'get_project_by_id: {}', 'get_webhook: {}', 'report_status: {}', 'get_system_allocation_template: {}',
+      'get_countries:\n  countries:\n    - { id: 752, code: SE, name: Sweden }',
+    ].join('\n'));
+    await assert.rejects(startMock({ referenceData: file }), (error: Error) => {
+      assert.ok(error instanceof ConfigError, String(error));
+      const lines = error.message.split('\n');
+      assert.equal(lines[0], `invalid reference data in ${file}:`);
+      assert.deepEqual(lines.slice(1), [
+        "  get_project_by_id: the mock answers this read itself, from the session's state or its own rules; reference data would never be answered",
+        "  get_webhook: the mock answers this read from the session's state (what its clients made); reference data would never be answered",
+        "  report_status: the mock answers this read from the session's state (what its clients made); reference data would never be answered",
+        "  get_system_allocation_template: the mock answers this read itself, from the session's state or its own rules; reference data would never be answered",
+      ]);
+      return true;
+    });
+  });
 });
 
 describe('fulfillment, on Cint\'s S2S paths', () => {

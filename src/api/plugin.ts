@@ -6,7 +6,7 @@
 //   (onSend), the answer kept for replay and, with a shared store, the session saved.
 // /oauth/token and /__admin are sibling plugins and pay for none of it.
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaCompiler } from 'fastify';
-import { operations, type Operation } from '../cint/operations.js';
+import { operations, type Operation, type OperationId } from '../cint/operations.js';
 import { badRequest } from '../cint/errors.js';
 import { pruneUnknown } from '../cint/prune.js';
 import { validatorCompiler } from '../cint/validation.js';
@@ -74,8 +74,20 @@ export const handlers: Handlers = {
 /** The largest reconciliation CSV taken: 100,000 rows of a UUID and a reason code are about 4.1 MB. */
 const MAX_CSV_BYTES = 8 * 1024 * 1024;
 
+/** Reads with a handler of their own that answer (part of) the user's reference data for them. */
+const OWN_REFERENCE_READS: ReadonlySet<OperationId> = new Set(['get_global_allocation_template_by_template_id']);
+
+/** Why `id`'s read never answers reference data given for it (null: it does), as the start's error says it. */
+function unreadReference(id: OperationId, plans: ReadonlyMap<OperationId, { role: string; within: readonly unknown[] }>): string | null {
+  if (id in handlers) return OWN_REFERENCE_READS.has(id) ? null : 'the mock answers this read itself, from the session\'s state or its own rules';
+  // A read of something the clients made (a webhook's events, a report's status) is theirs too.
+  const plan = plans.get(id);
+  return !plan || (plan.role === 'other' && plan.within.length === 0) ? null : 'the mock answers this read from the session\'s state (what its clients made)';
+}
+
 export async function cintApi(app: FastifyInstance, options: { bodyLimit: number; referenceData?: string | undefined; webhookRequireHttps?: boolean }): Promise<void> {
-  const referenceData = loadReferenceData(options.referenceData);
+  const plans = planOperations(operations, new Set(Object.keys(handlers)));
+  const referenceData = loadReferenceData(options.referenceData, (id) => unreadReference(id, plans));
   const directory = directoryOf(referenceData);
   // Reconciliations arrive as CSV text.
   app.addContentTypeParser(['text/csv', 'application/csv'], { parseAs: 'string' }, (_request, body, done) => done(null, body));
@@ -90,7 +102,6 @@ export async function cintApi(app: FastifyInstance, options: { bodyLimit: number
   // Idempotency-Key (reads and deletes run neither hook), then a shared store saves the session.
   const giveBack = shared ? giveSessionBack(shared) : undefined;
 
-  const plans = planOperations(operations, new Set(Object.keys(handlers)));
   // Operations the generic handler serves with a check before it or more after it (api/webhooks.ts).
   const around = {
     ...webhookWrappers,

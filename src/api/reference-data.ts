@@ -4,13 +4,17 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../config.js';
-import { isOperationId, operation } from '../cint/operations.js';
+import { isOperationId, operation, type OperationId } from '../cint/operations.js';
 import { schemaProblems } from './answers.js';
 
 export type ReferenceData = ReadonlyMap<string, string>;
 
-/** Operation id -> the JSON text of the body to answer; empty when no file is given. */
-export function loadReferenceData(file: string | undefined): ReferenceData {
+/**
+ * Operation id -> the JSON text of the body to answer; empty when no file is given. `unread` says why a
+ * read would never answer what the file gives it (its answer is the session's state, or the mock's own
+ * rules), or null when it would: such an entry fails the start too, rather than being ignored.
+ */
+export function loadReferenceData(file: string | undefined, unread: (id: OperationId) => string | null = () => null): ReferenceData {
   const data = new Map<string, string>();
   if (!file) return data;
   let parsed: unknown;
@@ -27,6 +31,8 @@ export function loadReferenceData(file: string | undefined): ReferenceData {
     if (!isOperationId(id)) { problems.push(`  ${id}: not an operation id of Cint's document`); continue; }
     const op = operation(id);
     if (op.method !== 'GET') { problems.push(`  ${id}: only reads (GET operations) take reference data; this is ${op.method}`); continue; }
+    const why = unread(id);
+    if (why !== null) { problems.push(`  ${id}: ${why}; reference data would never be answered`); continue; }
     const wrong = schemaProblems(id, op.successStatus, body);
     if (wrong.length) {
       problems.push(`  ${id}: the body does not match the documented ${op.successStatus} schema:`, ...wrong.slice(0, 5).map((problem) => `    ${problem.reason}`));
