@@ -1,11 +1,12 @@
 // Scenarios sent for a session (PUT /__admin/sessions/{id}/scenario with the rules themselves, or the
 // programmatic useScenario with an object): checked as a file is, answering that session alone.
 import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { controlOf, ScenarioDefinitionError, type MockApp } from '../src/index.js';
 import { linearPattern } from '../src/scenarios/compile.js';
-import { assertCintError, clientOf, createProject, makeApp, projectBody, projectsUrl, type Client } from './helpers.js';
+import { MANAGER_ID, assertCintError, clientOf, createProject, makeApp, projectBody, projectsUrl, type Client } from './helpers.js';
 
 const FLAKY_CREATE = {
   description: 'create_project fails twice with 503, then answers',
@@ -56,6 +57,43 @@ describe('scenarios sent through the admin API', () => {
     const answer = await app.inject({ method: 'PUT', url: '/__admin/sessions/retry-test/scenario', headers: { 'content-type': 'application/json' }, payload: example[1]! });
     assert.equal(answer.statusCode, 200, answer.body);
     assert.deepEqual(answer.json(), JSON.parse(example[2]!));
+  });
+
+  it('gives each status of the "one example per status" file of docs/scenarios.md to the request its comment names', async () => {
+    const docs = readFileSync(new URL('../docs/scenarios.md', import.meta.url), 'utf8');
+    const section = docs.slice(docs.indexOf('### One example per status'));
+    const block = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
+    assert.ok(block, 'the example is in docs/scenarios.md');
+    const client = await clientOf(app);
+    const chosen = await admin(app, 'PUT', `/sessions/${client.clientId}/scenario`, { scenario: { description: 'one example per status', ...parseYaml(block) } });
+    assert.equal(chosen.statusCode, 200, chosen.body);
+    const send = (method: 'GET' | 'POST' | 'PUT', url: string, payload?: object, headers: Record<string, string> = {}) =>
+      app.inject({ method, url: `/v1${url}`, headers: client.headers({ 'idempotency-key': client.idempotencyKey(), ...headers }), ...(payload ? { payload } : {}) });
+    const project = '/demand/accounts/101/projects/01K40T69E63BHTT9MAJYRBQ8HY';
+    const run = `${project}/target-groups/01K40T69E63BHTT9MAJYRBQ8HY/fielding-runs/01K40T69E63BHTT9MAJYRBQ8HY`;
+    const answers = [
+      await send('GET', '/demand/accounts/101/projects', undefined, { 'x-test-case': 'expired' }),
+      await send('GET', '/demand/accounts/999/projects'),
+      await send('GET', '/demand/accounts/101/projects'),
+      await send('POST', '/demand/accounts/101/projects', projectBody({ name: 'Duplicate name' })),
+      await send('PUT', project, projectBody(), { 'x-test-case': 'stale' }),
+    ];
+    // The 204 is the realistic update's, of a project that exists, with its ETag.
+    const created = await send('POST', '/demand/accounts/101/projects', projectBody());
+    answers.push(created, await send('PUT', `/demand/accounts/101/projects/${created.json().id}`, { name: 'Renamed study', project_manager_id: MANAGER_ID, project_customer_reference_number: null }, { 'if-match': String(created.headers.etag) }));
+    answers.push(
+      await send('POST', `${project}/target-groups`, { name: 'Broken group' }),
+      await send('GET', `${project}/target-groups/01K40T69E63BHTT9MAJYRBQ8HY`),
+      await send('POST', `${run}/pause`, undefined, { 'if-match': '1' }),
+      await send('GET', run),
+      await send('GET', `${project}/target-groups`),
+      await send('GET', '/countries'),
+    );
+    assert.deepEqual(answers.map((answer) => answer.statusCode), [401, 403, 200, 409, 412, 201, 204, 400, 404, 422, 429, 500, 503]);
+    assert.deepEqual([answers[10]!.headers['retry-after'], answers[12]!.headers['retry-after']], ['10', '30']);
+    // Each answered by its own rule, in the file's order.
+    const journal = (await admin(app, 'GET', `/sessions/${client.clientId}/journal`)).json() as { entries: { scenario: { rule: number } | null }[] };
+    assert.deepEqual(journal.entries.map((entry) => entry.scenario?.rule).reverse(), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
   });
 
   it('answers no other session: another client\'s stays realistic', async () => {
