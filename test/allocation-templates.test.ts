@@ -250,6 +250,19 @@ describe('the account\'s allocation template association names a template that e
     assert.deepEqual(await association(client), { template_id: TEMPLATE_B });
   });
 
+  it('the first write over the default is held to the ETag its read answered: a stale one is 412, and of two writers from one read only the first lands', async () => {
+    const client = await clientOf(app);
+    const fresh = await app.inject({ url: associationUrl, headers: client.headers() });
+    const etag = String(fresh.headers.etag);
+    const stale = await associate(client, TEMPLATE_B, 'W/"garbage"');
+    assertCintError(stale, 412, 'precondition_failed_error');
+    assertMatchesSpec('set_account_allocation_template_association', 412, stale.json());
+    assert.deepEqual(await association(client), fresh.json(), 'a refused write changes nothing');
+    assert.equal((await associate(client, TEMPLATE_B, etag)).statusCode, 204);
+    assertCintError(await associate(client, TEMPLATE_A, etag), 412, 'precondition_failed_error');
+    assert.deepEqual(await association(client), { template_id: TEMPLATE_B });
+  });
+
   it('the association goes with its template: once the template is deleted the account\'s default is as before any was set', async () => {
     const client = await clientOf(app);
     const own = await createTemplate(client, 'Short lived');

@@ -10,6 +10,7 @@
 // the system template is every supplier get_suppliers lists. The account's association names one of the
 // account's templates or a global one, and goes with an account template that is deleted.
 import { badRequest, CintError, notFound, notFoundDetail } from '../cint/errors.js';
+import { requireIfMatch } from '../cint/etag.js';
 import { operation } from '../cint/operations.js';
 import { collectionKeyOf, type Session, type StoredResource } from '../sessions/store.js';
 import type { Directory } from './directory.js';
@@ -126,6 +127,12 @@ const systemTemplateName = (locale: string) => `System Default for ${locale}`;
  */
 const SYSTEM_PERCENTAGE = 100;
 
+/** The association before any is set: the first global template listed (none without one). */
+function defaultAssociation(directory: Directory): { template_id: string } | undefined {
+  const first = globalTemplates(directory)[0];
+  return first && { template_id: first.template_id };
+}
+
 // ---- The handlers ----------------------------------------------------------------------------------
 
 export const allocationTemplateWrappers: Wrappers = {
@@ -141,9 +148,8 @@ export const allocationTemplateWrappers: Wrappers = {
   get_account_allocation_template_association: (generic) => (input) => {
     const params = input.params as unknown as Record<string, unknown>;
     if (input.session.singletons.has(associationKey(params.account_id))) return generic(input);
-    const first = globalTemplates(input.directory)[0];
-    if (!first) throw new CintError(404, `no allocation template is associated with account ${String(params.account_id)}, and there is no global template`);
-    const body = { template_id: first.template_id };
+    const body = defaultAssociation(input.directory);
+    if (!body) throw new CintError(404, `no allocation template is associated with account ${String(params.account_id)}, and there is no global template`);
     return { headers: { etag: contentEtag(body) }, body };
   },
 
@@ -156,6 +162,10 @@ export const allocationTemplateWrappers: Wrappers = {
     if (!accountTemplate(input.session, params.account_id, templateId) && !globalTemplates(input.directory).some((item) => item.template_id === templateId)) {
       throw new CintError(404, `${notFoundDetail('template_id')} (${templateId} is neither an allocation template of account ${String(params.account_id)} nor a global one)`);
     }
+    // The first write is held to the default's ETag, which the read answered: two clients both writing
+    // over the default must not both succeed (the generic write compares only what it stored).
+    const unset = input.session.singletons.has(associationKey(params.account_id)) ? undefined : defaultAssociation(input.directory);
+    if (unset) requireIfMatch(input.headers['if-match'], contentEtag(unset));
     return generic(input);
   },
 
