@@ -215,7 +215,7 @@ async function request(url: string, init: RequestInit = {}, timeoutMs = requestT
 async function issueToken(base: string, timeoutMs = requestTimeoutMs): Promise<string | null> {
   const answer = await request(`${base}/oauth/token`, {
     method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ grant_type: 'client_credentials', client_id: 'bench' }),
+    body: JSON.stringify({ grant_type: 'client_credentials', client_id: 'bench', client_secret: 'bench' }),
   }, timeoutMs);
   if (answer.status !== 200) return null;
   const token = (JSON.parse(answer.body) as { access_token?: unknown }).access_token;

@@ -72,6 +72,26 @@ describe('/oauth/token errors carry OAuth\'s error and error_description in Cint
     }
   });
 
+  it('a token request without client_secret (left out, empty, not a string) is 400 invalid_request naming it, clients configured or not', async () => {
+    const { client_secret: _secret, ...noSecret } = GRANT;
+    for (const response of [
+      await post({ 'content-type': 'application/json' }, JSON.stringify(noSecret)),
+      await post({ 'content-type': 'application/json' }, JSON.stringify({ ...GRANT, client_secret: '' })),
+      await post({ 'content-type': 'application/json' }, JSON.stringify({ ...GRANT, client_secret: 42 })),
+      await post({ 'content-type': 'application/x-www-form-urlencoded' }, 'client_id=acme&grant_type=client_credentials'),
+      await post({ 'content-type': 'application/json', authorization: basic('acme', '') }, JSON.stringify({ grant_type: 'client_credentials' })),
+    ]) {
+      assertCintError(response, 400, 'bad_request_error', { detail: 'client_secret is required', oauth: 'invalid_request' });
+    }
+    const configured = await makeApp({ clients: [{ client_id: 'acme', client_secret: 's3cret-value' }] });
+    try {
+      const refused = await configured.inject({ method: 'POST', url: '/oauth/token', payload: noSecret });
+      assertCintError(refused, 400, 'bad_request_error', { detail: 'client_secret is required', oauth: 'invalid_request' });
+    } finally {
+      await configured.close();
+    }
+  });
+
   it('a body that is not an object is 400 invalid_request', async () => {
     for (const payload of ['[]', '"client_credentials"', '42']) {
       assertCintError(await post({ 'content-type': 'application/json' }, payload), 400, 'bad_request_error', {

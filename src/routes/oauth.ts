@@ -89,6 +89,11 @@ export const oauthRoutes: FastifyPluginAsync = async (app) => {
     if (typeof clientId !== 'string' || clientId.length === 0) {
       throw oauthError(400, 'invalid_request', 'client_id is required');
     }
+    // Cint's token request names client_secret among its fields: a client that forgets it must learn so
+    // here, not from Cint, whether or not the mock knows the client's secret (CINT_MOCK_CLIENTS).
+    if (typeof clientSecret !== 'string' || clientSecret.length === 0) {
+      throw oauthError(400, 'invalid_request', 'client_secret is required');
+    }
     // A client's sessions are named by its client id, and a session's name is at most 128 characters (as X-Mock-Session's).
     if (clientId.length > MAX_CLIENT_ID_LENGTH) {
       throw oauthError(400, 'invalid_request', `client_id must be at most ${MAX_CLIENT_ID_LENGTH} characters`);
