@@ -63,6 +63,9 @@ function normalize(schema) {
   }
   if (schema.enum && out.type !== undefined && out.type !== 'object') { out.enum = [...schema.enum]; }
   if (schema.type && schema.enum) out.type = schema.type;
+  // An enum's null under a type that refuses null is no value at all (ReportGenerationRequest's filter):
+  // left in, a refusal would offer it ("must be one of: …, null"). Null is allowed by `nullable` only.
+  if (out.enum && out.type !== undefined && out.type !== 'null') out.enum = out.enum.filter((value) => value !== null);
   for (const key of KEPT_KEYWORDS) {
     if (schema[key] !== undefined && typeof schema[key] !== 'boolean') out = attach(out, key, schema[key]);
   }

@@ -131,6 +131,10 @@ describe('generate_report', () => {
     for (const { type, body, name, reason } of cases) {
       assertCintError(await generate(app, client, type, { ...dates, ...body }), 400, 'bad_request_error', { invalid_params: [{ name, reason }] });
     }
+    // The account level is no filter at all (decision 131): the refusal of another offers the values that are taken, not null.
+    assertCintError(await generate(app, client, 'completes', { ...dates, filter: 'account' }), 400, 'bad_request_error', {
+      invalid_params: [{ name: 'filter', reason: "'filter' must be one of: business_unit, target_group, project." }],
+    });
     // The guide makes email_recipients required: left out, it is named beside the other fields that fail.
     const noRecipients = await app.inject({ method: 'POST', url: `${reportsUrl(ACCOUNT)}/completes`, headers: client.headers(), payload: { filter: 'project', filter_ids: [projectId], start_date: '2026-05-01' } });
     assertCintError(noRecipients, 400, 'bad_request_error', { invalid_params: [{ name: 'end_date' }, { name: 'email_recipients' }] });

@@ -596,7 +596,7 @@ const Status = Type.Union([Type.Literal("processing"), Type.Literal("failed"), T
 const ReportId = Type.String({"pattern":"^[0-9A-Z]{26}$"});
 
 const ReportGenerationRequest = Type.Object({
-  filter: Type.Optional(Type.Union([Type.Literal("business_unit"), Type.Literal("target_group"), Type.Literal("project"), Type.Null()])),
+  filter: Type.Optional(Type.Union([Type.Literal("business_unit"), Type.Literal("target_group"), Type.Literal("project")])),
   start_date: Type.Optional(Type.String()),
   end_date: Type.Optional(Type.String()),
   filter_ids: Type.Optional(Type.Array(Type.String())),
