@@ -129,4 +129,40 @@ describe('Idempotency-Key', () => {
     const runs = await app.inject({ method: 'GET', url: runsUrl(project.id, targetGroupId), headers: client.headers() });
     assert.equal(runs.json().data.length, 1);
   });
+
+  it('a trailing slash is the same request; another target group or another operation under the key is not', async () => {
+    const client = await clientOf(app);
+    const project = await createProject(app, client);
+    const [targetGroupId, otherId] = [await createTargetGroup(app, client, project.id), await createTargetGroup(app, client, project.id)];
+    const endAt = futureDate();
+    const launchOf = (url: string, key: string) => app.inject({ method: 'POST', url, headers: client.headers({ 'idempotency-key': key }), payload: { end_fielding_at: endAt } });
+    const first = await launchOf(launchUrl(project.id, targetGroupId), 'launch-slash');
+    assert.equal(first.statusCode, 201, first.body);
+    // The route takes the path with a trailing slash too: a retry that adds one is the same request.
+    const again = await launchOf(`${launchUrl(project.id, targetGroupId)}/`, 'launch-slash');
+    assert.equal(again.statusCode, 201, again.body);
+    assert.equal(again.headers['idempotent-replayed'], 'true');
+    assert.equal(again.headers.location, first.headers.location);
+    // So is one that percent-encodes a character of an id: the route reads the same id.
+    const encoded = await launchOf(launchUrl(project.id, targetGroupId).replace(targetGroupId, `%${targetGroupId.charCodeAt(0).toString(16)}${targetGroupId.slice(1)}`), 'launch-slash');
+    assert.equal(encoded.statusCode, 201, encoded.body);
+    assert.equal(encoded.headers['idempotent-replayed'], 'true');
+    const runs = await app.inject({ method: 'GET', url: runsUrl(project.id, targetGroupId), headers: client.headers() });
+    assert.equal(runs.json().data.length, 1);
+
+    assertCintError(await launchOf(`${launchUrl(project.id, otherId)}/`, 'launch-slash'), 409, 'conflict_error', {
+      detail: "Idempotency-Key 'launch-slash' was already used for a different request (create_launch_fielding_run_from_draft_job); use a new key for a new request",
+    });
+
+    // Two operations on the same run with the same (empty) body: the pause's key is not the resume's.
+    const job = await app.inject({ method: 'GET', url: String(first.headers.location), headers: client.headers() });
+    const runUrl = `${runsUrl(project.id, targetGroupId)}/${job.json().created_fielding_run_id}`;
+    const run = await app.inject({ method: 'GET', url: runUrl, headers: client.headers() });
+    const act = (action: string, etag: string) => app.inject({ method: 'POST', url: `${runUrl}/${action}`, headers: client.headers({ 'idempotency-key': 'run-key', 'if-match': etag }) });
+    const paused = await act('pause', String(run.headers.etag));
+    assert.equal(paused.statusCode, 204, paused.body);
+    assertCintError(await act('resume', String(paused.headers.etag)), 409, 'conflict_error', {
+      detail: "Idempotency-Key 'run-key' was already used for a different request (pause_fielding_run); use a new key for a new request",
+    });
+  });
 });

@@ -8,9 +8,13 @@ import { canonicalJson } from '../api/shared.js';
 
 const KEPT_HEADERS = ['etag', 'location', 'content-type', 'idempotency-key'];
 
-function fingerprint(request: FastifyRequest): string {
-  const path = request.url.split('?')[0];
-  return createHash('sha256').update(`${request.method} ${path}\n${canonicalJson(request.body)}`).digest('base64url');
+/**
+ * What makes two requests with a key the same (decision 6: method, path and body): the operation and
+ * its path parameters as the route read them, so that a trailing slash the route takes or an encoded
+ * character does not tell a retry from its first request, and the body in canonical JSON.
+ */
+function fingerprint(request: FastifyRequest, operationId: string): string {
+  return createHash('sha256').update(`${operationId} ${canonicalJson(request.params)}\n${canonicalJson(request.body)}`).digest('base64url');
 }
 
 /** Operations whose requests take an Idempotency-Key: those sent with POST or PUT. */
@@ -29,12 +33,13 @@ function keyOf(request: FastifyRequest): string | undefined {
 export function replayIdempotent(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
   const session = request.cint.session;
   const key = keyOf(request);
-  const stored = session && key && request.cint.operation ? session.idempotency.get(key) : undefined;
-  if (!stored) {
+  const operationId = request.cint.operation?.id;
+  const stored = session && key && operationId ? session.idempotency.get(key) : undefined;
+  if (!stored || !operationId) {
     done();
     return;
   }
-  if (stored.fingerprint !== fingerprint(request)) {
+  if (stored.fingerprint !== fingerprint(request, operationId)) {
     done(conflict(`Idempotency-Key '${key}' was already used for a different request (${stored.operationId}); use a new key for a new request`));
     return;
   }
@@ -70,7 +75,7 @@ function remember(request: FastifyRequest, reply: FastifyReply, payload: unknown
     if (value !== undefined) headers[name] = String(value);
   }
   session.idempotency.set(key, {
-    fingerprint: fingerprint(request),
+    fingerprint: fingerprint(request, operationId),
     operationId,
     status: reply.statusCode,
     headers,
