@@ -464,6 +464,64 @@ describe('webhook circuit and bounds', () => {
     }
   });
 
+  /**
+   * Five events to a webhook whose circuit opens on its second failure: the launch's delivery fails once
+   * and waits for a retry a minute away, the pause's fails and opens the circuit, the next three come
+   * while it is open. From then on only the circuit's tries (every 50 ms) send anything.
+   */
+  async function fiveBounced(status: (n: number) => number) {
+    const hooks = await receiver(status);
+    const app = await makeApp({ webhookRetryBaseMs: 60_000, webhookRetryMaxMs: 60_000, webhookRetries: 2, webhookCircuitFailures: 2, webhookCircuitOpenMs: 50 });
+    const mock = controlOf(app);
+    const client = await clientOf(app);
+    const webhook = await createWebhook(app, client, hooks.url);
+    const live = await liveRun(app, client);
+    await mock.nextDelivery(client.clientId, { webhookId: webhook.id, statuses: ['undelivered'] });
+    let etag = live.etag;
+    for (const action of ['pause', 'resume', 'pause', 'resume']) {
+      const answer = await post(app, client, `${live.runUrl}/${action}`, etag);
+      assert.equal(answer.statusCode, 204, answer.body);
+      etag = String(answer.headers.etag);
+    }
+    const made = mock.deliveries(client.clientId, { webhookId: webhook.id }).reverse();
+    assert.equal(made.length, 5);
+    /** Waits for every delivery to end (they end oldest first): each as it is then, oldest first. */
+    const ended = async () => {
+      await mock.nextDelivery(client.clientId, { webhookId: webhook.id, after: made[3]!.id });
+      return mock.deliveries(client.clientId, { webhookId: webhook.id }).reverse();
+    };
+    const sent = () => hooks.received.map((request) => made.findIndex((delivery) => delivery.body === request.body) + 1);
+    return { app, ended, sent, close: async () => { await app.close(); await hooks.close(); } };
+  }
+
+  it('after the circuit opens, the oldest delivery is tried until one gets through; then the others follow in order', async () => {
+    const t = await fiveBounced((n) => (n < 3 ? 503 : 200));
+    try {
+      const deliveries = await t.ended();
+      assert.deepEqual(deliveries.map((delivery) => [delivery.status, delivery.attempts.map((attempt) => attempt.status_code)]), [
+        ['delivered', [503, 503, 200]], ['delivered', [503, 200]], ['delivered', [200]], ['delivered', [200]], ['delivered', [200]],
+      ]);
+      assert.deepEqual(t.sent(), [1, 2, 1, 1, 2, 3, 4, 5], 'events by number, as the receiver got them');
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('while the receiver stays down, the oldest delivery uses up its retries and expires first, then the next', async () => {
+    const t = await fiveBounced(() => 503);
+    try {
+      const deliveries = await t.ended();
+      for (const delivery of deliveries) {
+        assert.equal(delivery.status, 'expired');
+        assert.deepEqual(delivery.attempts.map((attempt) => attempt.status_code), [503, 503, 503]);
+        assert.equal(delivery.note, 'not delivered after 3 attempts (webhookRetries: 2)');
+      }
+      assert.deepEqual(t.sent(), [1, 2, 1, 1, 2, 2, 3, 3, 3, 4, 4, 4, 5, 5, 5], 'events by number, as the receiver got them');
+    } finally {
+      await t.close();
+    }
+  });
+
   it('keeps at most webhookQueueLimit deliveries waiting per webhook; a slow receiver does not hold up requests', async () => {
     const hooks = await receiver(() => 'hang');
     const app = await makeApp({ webhookQueueLimit: 2, webhookTimeoutMs: 10000 });

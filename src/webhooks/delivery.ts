@@ -6,8 +6,8 @@
 // across the instance at most `concurrency` at once. A 2xx answer is `delivered`; anything else, a
 // timeout or a refused connection is an `undelivered` attempt retried with exponential backoff, and
 // `expired` once the retries are used up. `circuitFailures` failed attempts in a row open the webhook's
-// circuit: its waiting deliveries are `bounced` and none is tried until, after `circuitOpenMs`, one of
-// them is tried again; a success closes the circuit and the others follow, a failure keeps it open.
+// circuit: its waiting deliveries are `bounced` and none is tried until, after `circuitOpenMs`, the oldest
+// is tried again; a success closes the circuit and the others follow in order, a failure keeps it open.
 // Memory is bounded: at most `queueLimit` unfinished deliveries per webhook (the next is `expired` at
 // once) and `historyLimit` deliveries per session (the oldest forgotten first).
 import { randomBytes } from 'node:crypto';
@@ -125,7 +125,7 @@ interface Lane {
   readonly owner: SessionDeliveries;
   /** Due, waiting for the lane (or a global slot). */
   readonly ready: Delivery[];
-  /** Waiting for the circuit to close. */
+  /** Waiting for the circuit to close, oldest first (the next one tried is the oldest). */
   readonly bounced: Delivery[];
   /** out_of_order: waiting for a later delivery to overtake them. */
   readonly held: Delivery[];
@@ -406,13 +406,8 @@ export class WebhookDeliverer implements SessionEventListener {
   private due(lane: Lane, delivery: Delivery): void {
     delivery.timer = null;
     if (lane.owner.closed || FINAL.has(delivery.status)) return;
-    if (lane.circuit !== 'closed') {
-      delivery.status = 'bounced';
-      delivery.nextAttemptAt = null;
-      lane.bounced.push(delivery);
-    } else {
-      lane.ready.push(delivery);
-    }
+    if (lane.circuit !== 'closed') return this.bounce(lane, delivery);
+    lane.ready.push(delivery);
     this.changed(lane.owner, delivery);
     this.pump(lane);
   }
@@ -500,13 +495,7 @@ export class WebhookDeliverer implements SessionEventListener {
     const retriesLeft = delivery.attempts.length <= this.options.retries;
     if (lane.circuit === 'half-open' || (lane.circuit === 'closed' && lane.failures >= this.options.circuitFailures)) this.openCircuit(lane);
     if (!retriesLeft) return this.end(lane, delivery, 'expired', `not delivered after ${delivery.attempts.length} attempts (webhookRetries: ${this.options.retries})`);
-    if (lane.circuit !== 'closed') {
-      delivery.status = 'bounced';
-      delivery.nextAttemptAt = null;
-      // The one tried again first when the circuit half-opens.
-      lane.bounced.unshift(delivery);
-      return this.changed(lane.owner, delivery);
-    }
+    if (lane.circuit !== 'closed') return this.bounce(lane, delivery);
     const wait = Math.min(this.options.retryBaseMs * 2 ** (delivery.attempts.length - 1), this.options.retryMaxMs);
     delivery.status = 'undelivered';
     delivery.nextAttemptAt = Date.now() + wait;
@@ -516,19 +505,19 @@ export class WebhookDeliverer implements SessionEventListener {
 
   private openCircuit(lane: Lane): void {
     lane.circuit = 'open';
-    // What was waiting for its turn waits for the circuit now.
-    for (const waiting of lane.ready.splice(0)) {
-      waiting.status = 'bounced';
-      waiting.nextAttemptAt = null;
-      lane.bounced.push(waiting);
-      this.changed(lane.owner, waiting);
+    // What was waiting for its turn or for a retry waits for the circuit now: were a retry left on its
+    // timer, a newer delivery would be tried before it when the circuit half-opens. Opening is rare,
+    // and the session's list is bounded (historyLimit).
+    for (const waiting of lane.ready.splice(0)) this.bounce(lane, waiting);
+    for (const waiting of lane.owner.list) {
+      if (waiting.webhookId === lane.webhookId && waiting.status === 'undelivered' && waiting.timer) this.bounce(lane, waiting);
     }
     if (lane.circuitTimer) clearTimeout(lane.circuitTimer);
     lane.circuitTimer = setTimeout(() => this.halfOpen(lane), this.options.circuitOpenMs).unref();
     this.log?.info({ session: lane.owner.session.name, webhook: lane.webhookId, failures: lane.failures }, 'webhook circuit open');
   }
 
-  /** After circuitOpenMs: the first bounced delivery is tried; its answer closes or reopens the circuit. */
+  /** After circuitOpenMs: the oldest bounced delivery is tried; its answer closes or reopens the circuit. */
   private halfOpen(lane: Lane): void {
     lane.circuitTimer = null;
     if (lane.owner.closed) return;
@@ -540,6 +529,19 @@ export class WebhookDeliverer implements SessionEventListener {
     lane.circuit = 'half-open';
     lane.ready.unshift(probe);
     this.pump(lane);
+  }
+
+  /** The delivery waits for the circuit, in its place by age among the others. */
+  private bounce(lane: Lane, delivery: Delivery): void {
+    if (delivery.timer) clearTimeout(delivery.timer);
+    delivery.timer = null;
+    delivery.status = 'bounced';
+    delivery.nextAttemptAt = null;
+    // Ids are in creation order; at most queueLimit wait, and mostly the newest comes last.
+    let at = lane.bounced.length;
+    while (at > 0 && lane.bounced[at - 1]!.id > delivery.id) at -= 1;
+    lane.bounced.splice(at, 0, delivery);
+    this.changed(lane.owner, delivery);
   }
 
   private closeCircuit(lane: Lane): void {
