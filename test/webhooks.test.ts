@@ -469,9 +469,9 @@ describe('webhook circuit and bounds', () => {
    * and waits for a retry a minute away, the pause's fails and opens the circuit, the next three come
    * while it is open. From then on only the circuit's tries (every 50 ms) send anything.
    */
-  async function fiveBounced(status: (n: number) => number) {
+  async function fiveBounced(status: (n: number) => number, overrides: ConfigInput = {}) {
     const hooks = await receiver(status);
-    const app = await makeApp({ webhookRetryBaseMs: 60_000, webhookRetryMaxMs: 60_000, webhookRetries: 2, webhookCircuitFailures: 2, webhookCircuitOpenMs: 50 });
+    const app = await makeApp({ webhookRetryBaseMs: 60_000, webhookRetryMaxMs: 60_000, webhookRetries: 2, webhookCircuitFailures: 2, webhookCircuitOpenMs: 50, ...overrides });
     const mock = controlOf(app);
     const client = await clientOf(app);
     const webhook = await createWebhook(app, client, hooks.url);
@@ -491,7 +491,7 @@ describe('webhook circuit and bounds', () => {
       return mock.deliveries(client.clientId, { webhookId: webhook.id }).reverse();
     };
     const sent = () => hooks.received.map((request) => made.findIndex((delivery) => delivery.body === request.body) + 1);
-    return { app, ended, sent, close: async () => { await app.close(); await hooks.close(); } };
+    return { app, mock, client, webhook, hooks, made, ended, sent, close: async () => { await app.close(); await hooks.close(); } };
   }
 
   it('after the circuit opens, the oldest delivery is tried until one gets through; then the others follow in order', async () => {
@@ -519,6 +519,46 @@ describe('webhook circuit and bounds', () => {
       assert.deepEqual(t.sent(), [1, 2, 1, 1, 2, 2, 3, 3, 3, 4, 4, 4, 5, 5, 5], 'events by number, as the receiver got them');
     } finally {
       await t.close();
+    }
+  });
+
+  it('a webhook deleted while its circuit is open: its next try ends every waiting delivery expired, unsent, and nothing more is tried', async () => {
+    // Retries enough that the circuit's tries, all of the oldest delivery, cannot use them up.
+    const t = await fiveBounced(() => 503, { webhookRetries: 100, webhookCircuitOpenMs: 200 });
+    try {
+      await t.mock.nextDelivery(t.client.clientId, { webhookId: t.webhook.id, after: t.made[3]!.id, statuses: ['bounced'] });
+      const deleted = await t.app.inject({ method: 'DELETE', url: `${webhooksUrl}/${t.webhook.id}`, headers: t.client.headers() });
+      assert.equal(deleted.statusCode, 204, deleted.body);
+      const deliveries = await t.ended();
+      assert.deepEqual(deliveries.map((delivery) => [delivery.status, delivery.note, delivery.next_attempt_at]), [
+        ['expired', 'not sent again: the webhook was deleted', null], ['expired', 'not sent again: the webhook was deleted', null],
+        ['expired', 'not sent: the webhook was deleted', null], ['expired', 'not sent: the webhook was deleted', null], ['expired', 'not sent: the webhook was deleted', null],
+      ]);
+      assert.deepEqual(deliveries.slice(1).map((delivery) => delivery.attempts.length), [1, 0, 0, 0]);
+      // Every POST the receiver got is an attempt the mock recorded: none went out after the deletion.
+      assert.equal(deliveries.reduce((sum, delivery) => sum + delivery.attempts.length, 0), t.hooks.received.length);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('a webhook deleted while a POST to it is out: the failed attempt ends the delivery expired, not retried', async () => {
+    const hooks = await receiver(() => 'hang');
+    const app = await makeApp({ webhookTimeoutMs: 1000, webhookRetryBaseMs: 60_000 });
+    const mock = controlOf(app);
+    try {
+      const client = await clientOf(app);
+      const webhook = await createWebhook(app, client, hooks.url);
+      await liveRun(app, client);
+      await hooks.gets(1);
+      const deleted = await app.inject({ method: 'DELETE', url: `${webhooksUrl}/${webhook.id}`, headers: client.headers() });
+      assert.equal(deleted.statusCode, 204, deleted.body);
+      const delivery = await mock.nextDelivery(client.clientId, { webhookId: webhook.id });
+      assert.deepEqual([delivery.status, delivery.note, delivery.next_attempt_at], ['expired', 'not sent again: the webhook was deleted', null]);
+      assert.deepEqual(delivery.attempts.map((attempt) => [attempt.status_code, attempt.error]), [[null, 'no answer within 1000 ms (webhookTimeoutMs)']]);
+    } finally {
+      await app.close();
+      await hooks.close();
     }
   });
 

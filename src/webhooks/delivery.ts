@@ -444,7 +444,7 @@ export class WebhookDeliverer implements SessionEventListener {
   private async attempt(lane: Lane, delivery: Delivery): Promise<void> {
     const owner = lane.owner;
     const webhook = currentWebhook(owner.session, lane.webhookId);
-    if (!webhook) return this.end(lane, delivery, 'expired', 'not sent: the webhook was deleted');
+    if (!webhook) return this.webhookGone(lane);
     const url = String(webhook.fields.url);
     const script = delivery.script;
     const t = Math.floor(Date.now() / 1000) - (script?.signature === 'stale_timestamp' ? STALE_SECONDS : 0);
@@ -481,7 +481,30 @@ export class WebhookDeliverer implements SessionEventListener {
     delivery.attempts.push({ at: new Date(started).toISOString(), url, status_code: statusCode, error, duration_ms: Date.now() - started, signature });
     this.log?.debug({ session: owner.session.name, webhook: lane.webhookId, event: delivery.event.id, status: statusCode, error }, 'webhook delivery attempt');
     if (statusCode !== null && statusCode >= 200 && statusCode < 300) return this.succeeded(lane, delivery);
+    // Deleted while the POST was out: there is nothing left to retry it to.
+    if (!currentWebhook(owner.session, lane.webhookId)) return this.webhookGone(lane);
     this.failed(lane, delivery);
+  }
+
+  /**
+   * The webhook is deleted: every delivery of it that waits (its turn, a retry, the circuit, a later
+   * event) ends `expired` with a note, and nothing stays scheduled for it; one whose POST is out ends
+   * by its answer. Its lane goes: a deleted webhook gets no more events.
+   */
+  private webhookGone(lane: Lane): void {
+    const owner = lane.owner;
+    owner.lanes.delete(lane.webhookId);
+    if (lane.circuitTimer) clearTimeout(lane.circuitTimer);
+    lane.circuitTimer = null;
+    if (lane.queued) this.queue.splice(this.queue.indexOf(lane), 1);
+    lane.queued = false;
+    lane.ready.length = 0;
+    lane.bounced.length = 0;
+    lane.held.length = 0;
+    for (const delivery of owner.list) {
+      if (delivery.webhookId !== lane.webhookId || FINAL.has(delivery.status) || delivery.remote || delivery.abort) continue;
+      this.end(lane, delivery, 'expired', `not sent${delivery.attempts.length > 0 ? ' again' : ''}: the webhook was deleted`);
+    }
   }
 
   private succeeded(lane: Lane, delivery: Delivery): void {
