@@ -522,7 +522,7 @@ describe('webhook circuit and bounds', () => {
     }
   });
 
-  it('a webhook deleted while its circuit is open: its next try ends every waiting delivery expired, unsent, and nothing more is tried', async () => {
+  it('a webhook deleted while its circuit is open, its receiver still failing: every waiting delivery ends expired, unsent, and nothing more is tried', async () => {
     // Retries enough that the circuit's tries, all of the oldest delivery, cannot use them up.
     const t = await fiveBounced(() => 503, { webhookRetries: 100, webhookCircuitOpenMs: 200 });
     try {
@@ -537,6 +537,30 @@ describe('webhook circuit and bounds', () => {
       assert.deepEqual(deliveries.slice(1).map((delivery) => delivery.attempts.length), [1, 0, 0, 0]);
       // Every POST the receiver got is an attempt the mock recorded: none went out after the deletion.
       assert.equal(deliveries.reduce((sum, delivery) => sum + delivery.attempts.length, 0), t.hooks.received.length);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('deleting a webhook ends its waiting deliveries expired at once, unsent; those the full queue refused stay as they were', async () => {
+    // The circuit would not try again within the test: only the deletion can end them.
+    const t = await fiveBounced(() => 503, { webhookCircuitOpenMs: 60_000, webhookQueueLimit: 4 });
+    try {
+      await t.mock.nextDelivery(t.client.clientId, { webhookId: t.webhook.id, after: t.made[2]!.id, statuses: ['bounced'] });
+      const admin = async () => {
+        const listed = await t.app.inject({ method: 'GET', url: `/__admin/sessions/${t.client.clientId}/deliveries?webhook_id=${t.webhook.id}&limit=200` });
+        assert.equal(listed.statusCode, 200, listed.body);
+        return (listed.json().deliveries as { status: string; note: string | null; next_attempt_at: string | null }[]).map((delivery) => [delivery.status, delivery.note, delivery.next_attempt_at]);
+      };
+      const refused = ['expired', 'not sent: the webhook already has 4 deliveries waiting (webhookQueueLimit)', null];
+      assert.deepEqual(await admin(), [refused, ['bounced', null, null], ['bounced', null, null], ['bounced', null, null], ['bounced', null, null]]);
+      const deleted = await t.app.inject({ method: 'DELETE', url: `${webhooksUrl}/${t.webhook.id}`, headers: t.client.headers() });
+      assert.equal(deleted.statusCode, 204, deleted.body);
+      assert.deepEqual(await admin(), [
+        refused, ['expired', 'not sent: the webhook was deleted', null], ['expired', 'not sent: the webhook was deleted', null],
+        ['expired', 'not sent again: the webhook was deleted', null], ['expired', 'not sent again: the webhook was deleted', null],
+      ]);
+      assert.equal(t.hooks.received.length, 2, 'the first attempts of the launch and the pause, nothing after');
     } finally {
       await t.close();
     }

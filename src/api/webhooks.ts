@@ -1,6 +1,7 @@
 // The Notifications Webhooks operations beyond what the generic collection does for them: a webhook's
-// URL must be one the mock can POST to, and list_webhook_events_history answers the webhook's own
-// deliveries (webhooks/delivery.ts), filtered and paged as the document says.
+// URL must be one the mock can POST to, list_webhook_events_history answers the webhook's own
+// deliveries (webhooks/delivery.ts), filtered and paged as the document says, and a deleted webhook's
+// waiting deliveries end at once.
 import { badRequest, type InvalidParam } from '../cint/errors.js';
 import type { CintEventType } from '../sessions/events.js';
 import type { Delivery, DeliveryStatus } from '../webhooks/delivery.js';
@@ -106,5 +107,13 @@ export const webhookWrappers: Wrappers = {
   // The generic handler finds the webhook (404 naming webhook_id otherwise); the body is its history.
   list_webhook_events_history: (generic) => (input) => {
     return thenDo(generic(input), (output) => ({ ...output, body: historyPage(input as HandlerInput<'list_webhook_events_history'>) }));
+  },
+  // The generic handler deletes it (404 or 412 first); its deliveries still waiting end at once.
+  delete_webhook: (generic) => (input) => {
+    return thenDo(generic(input), (output) => {
+      const { session, params } = input as HandlerInput<'delete_webhook'>;
+      session.webhookDeliveries?.deliverer.webhookDeleted(session, params.webhook_id);
+      return output;
+    });
   },
 };

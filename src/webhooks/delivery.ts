@@ -144,13 +144,13 @@ interface Waiter {
   readonly resolve: (delivery: Delivery) => void;
 }
 
-/** A session's deliveries: its webhooks' lanes and every delivery, oldest first. */
+/** A session's deliveries: its webhooks' lanes and every delivery, oldest first; and who sends them. */
 export class SessionDeliveries {
   readonly lanes = new Map<string, Lane>();
   readonly list: Delivery[] = [];
   readonly waiters = new Set<Waiter>();
   closed = false;
-  constructor(readonly session: Session) {}
+  constructor(readonly session: Session, readonly deliverer: WebhookDeliverer) {}
 }
 
 export interface DeliveryFilter {
@@ -277,6 +277,15 @@ export class WebhookDeliverer implements SessionEventListener {
     owner.waiters.clear();
   }
 
+  /**
+   * delete_webhook: the webhook's waiting deliveries end `expired` at once (decision 68), not when its
+   * retry or its circuit would have found it gone.
+   */
+  webhookDeleted(session: Session, webhookId: string): void {
+    const lane = session.webhookDeliveries?.lanes.get(webhookId);
+    if (lane) this.webhookGone(lane);
+  }
+
   /** Stops every timer and in-flight POST: a closed app keeps nothing alive. */
   close(): void {
     this.closed = true;
@@ -332,7 +341,7 @@ export class WebhookDeliverer implements SessionEventListener {
   private ownerOf(session: Session): SessionDeliveries {
     let owner = session.webhookDeliveries;
     if (!owner) {
-      owner = session.webhookDeliveries = new SessionDeliveries(session);
+      owner = session.webhookDeliveries = new SessionDeliveries(session, this);
       this.active.add(owner);
     }
     return owner;
