@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { MockApp } from '../src/app.js';
 import {
-  assertCintError, clientOf, createProject, createTargetGroup, futureDate, launchUrl, makeApp, projectBody, projectsUrl, runsUrl,
+  assertCintError, clientOf, createProject, createTargetGroup, futureDate, launchUrl, makeApp, projectBody, projectsUrl, runsUrl, targetGroupsUrl,
   type Client,
 } from './helpers.js';
 
@@ -163,6 +163,25 @@ describe('Idempotency-Key', () => {
     assert.equal(paused.statusCode, 204, paused.body);
     assertCintError(await act('resume', String(paused.headers.etag)), 409, 'conflict_error', {
       detail: "Idempotency-Key 'run-key' was already used for a different request (pause_fielding_run); use a new key for a new request",
+    });
+  });
+
+  it('a query that changes what a write does is part of the request: the same key with another entity_type is a 409, the same query replays', async () => {
+    const client = await clientOf(app);
+    const project = await createProject(app, client);
+    const targetGroupId = await createTargetGroup(app, client, project.id);
+    const removeAll = (query: string) => app.inject({
+      method: 'POST', url: `${targetGroupsUrl(project.id)}/${targetGroupId}/exclusions/jobs/remove-all-respondents${query}`,
+      headers: client.headers({ 'idempotency-key': 'remove-all' }),
+    });
+    const first = await removeAll('?entity_type=RSID');
+    assert.equal(first.statusCode, 201, first.body);
+    const again = await removeAll('?entity_type=RSID');
+    assert.equal(again.statusCode, 201, again.body);
+    assert.equal(again.headers['idempotent-replayed'], 'true');
+    assert.deepEqual(again.json(), first.json());
+    assertCintError(await removeAll('?entity_type=ACCESS_RESPONDENT_GUID'), 409, 'conflict_error', {
+      detail: "Idempotency-Key 'remove-all' was already used for a different request (exclusion_create_remove_all_respondents_job); use a new key for a new request",
     });
   });
 });

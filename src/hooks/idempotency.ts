@@ -9,12 +9,13 @@ import { canonicalJson } from '../api/shared.js';
 const KEPT_HEADERS = ['etag', 'location', 'content-type', 'idempotency-key'];
 
 /**
- * What makes two requests with a key the same (decision 6: method, path and body): the operation and
- * its path parameters as the route read them, so that a trailing slash the route takes or an encoded
- * character does not tell a retry from its first request, and the body in canonical JSON.
+ * What makes two requests with a key the same (decision 6): the operation, its path parameters and query
+ * as the route read them, so that a trailing slash the route takes, an encoded character or the query's
+ * order does not tell a retry from its first request, while another `entity_type` or reconciliation
+ * `name` does; and the body in canonical JSON.
  */
 function fingerprint(request: FastifyRequest, operationId: string): string {
-  return createHash('sha256').update(`${operationId} ${canonicalJson(request.params)}\n${canonicalJson(request.body)}`).digest('base64url');
+  return createHash('sha256').update(`${operationId} ${canonicalJson(request.params)} ${canonicalJson(request.query)}\n${canonicalJson(request.body)}`).digest('base64url');
 }
 
 /** Operations whose requests take an Idempotency-Key: those sent with POST or PUT. */
