@@ -138,7 +138,11 @@ export function controlOf(app: MockApp): MockControl {
       void chooseScenario(app.mock, sessionId, scenario, clientId);
       save(...sessions.named(sessionId, clientId));
     },
-    scenarioOf: (sessionId, clientId) => scenarios.choiceOf(sessionId, clientId),
+    scenarioOf(sessionId, clientId) {
+      // As the admin API's read: AmbiguousSessionError where several clients use the name, the session's own choice where one does.
+      const session = sessions.find(sessionId, clientId);
+      return scenarios.choiceOf(sessionId, session ? session.clientId : clientId);
+    },
     scenarios: () => scenarios.list().map(({ scenario }) => ({ name: scenario.name, description: scenario.description })),
     reset(sessionId, clientId) {
       // Sent to a shared store at once; this control is synchronous, so it is not awaited.

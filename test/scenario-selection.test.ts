@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import type { MockApp } from '../src/app.js';
+import { controlOf } from '../src/control.js';
 import { ScenarioError } from '../src/scenarios/load.js';
+import { AmbiguousSessionError } from '../src/sessions/store.js';
 import { assertCintError, clientOf, makeApp, projectBody, projectsUrl } from './helpers.js';
 import { appWithScenarios, removeFolder, scenarioFolder } from './scenario-helpers.js';
 
@@ -106,6 +108,36 @@ describe('choosing a scenario', () => {
     assertCintError(await list(client, { 'x-mock-scenario': 'nope' }), 400, 'bad_request_error', {
       invalid_params: [{ name: 'X-Mock-Scenario', reason: /names no scenario: "nope"/ }],
     });
+  });
+
+  it('GET /__admin/sessions/:id/scenario reads one session: 409 naming the clients where several use the name, else that session\'s own choice', async () => {
+    const [first, second, alone] = [await clientOf(app), await clientOf(app), await clientOf(app)];
+    const shared = `shared-${Math.random().toString(36).slice(2)}`;
+    const own = `own-${Math.random().toString(36).slice(2)}`;
+    for (const client of [first, second]) await list(client, { 'x-mock-session': shared });
+    await list(alone, { 'x-mock-session': own });
+    for (const [session, client, scenario] of [[shared, first, 'always-409'], [shared, second, null], [own, alone, 'always-409']] as const) {
+      const put = await app.inject({ method: 'PUT', url: `/__admin/sessions/${session}/scenario?client_id=${client.clientId}`, payload: { scenario } });
+      assert.equal(put.statusCode, 200, put.body);
+    }
+    assertCintError(await list(first, { 'x-mock-session': shared }), 409, 'conflict_error');
+    assert.equal((await list(second, { 'x-mock-session': shared })).statusCode, 200);
+    const read = (url: string) => app.inject({ method: 'GET', url: `/__admin/sessions/${url}` });
+
+    // The two sessions answer differently: no one scenario is "the" answer for the name.
+    assertCintError(await read(`${shared}/scenario`), 409, 'conflict_error', {
+      detail: `several clients use the session name "${shared}" (${first.clientId}, ${second.clientId}); name the client with client_id`,
+    });
+    assert.deepEqual((await read(`${shared}/scenario?client_id=${first.clientId}`)).json(), { session: shared, scenario: 'always-409', chosen_by: 'session' });
+    assert.deepEqual((await read(`${shared}/scenario?client_id=${second.clientId}`)).json(), { session: shared, scenario: null, chosen_by: 'session' });
+    // One client's session of a name: its own choice answers it, not the instance's default.
+    assertCintError(await list(alone, { 'x-mock-session': own }), 409, 'conflict_error');
+    assert.deepEqual((await read(`${own}/scenario`)).json(), { session: own, scenario: 'always-409', chosen_by: 'session' });
+    // The programmatic read says the same.
+    const control = controlOf(app);
+    assert.throws(() => control.scenarioOf(shared), (error: unknown) => error instanceof AmbiguousSessionError && error.message.includes(first.clientId));
+    assert.deepEqual(control.scenarioOf(shared, second.clientId), { scenario: null, chosen_by: 'session' });
+    assert.deepEqual(control.scenarioOf(own), { scenario: 'always-409', chosen_by: 'session' });
   });
 
   it('GET /__admin/scenarios lists built-in and user scenarios with their descriptions', async () => {

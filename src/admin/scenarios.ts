@@ -5,7 +5,7 @@ import { badRequest, CintError, notFoundDetail } from '../cint/errors.js';
 import { InlineScenarioSpaceError, ScenarioDefinitionError } from '../scenarios/catalog.js';
 import { formatField, formatProblem } from '../scenarios/load.js';
 import { chooseScenario, ScenarioNotFoundError } from '../control.js';
-import { NoContent, SessionParams, SessionQuery } from './schemas.js';
+import { AMBIGUOUS, NoContent, SessionParams, SessionQuery } from './schemas.js';
 import { oneSession } from './sessions.js';
 import { adminClientOf } from './token.js';
 
@@ -76,8 +76,16 @@ export const scenarioAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   // Without client_id a choice is for the name: every client's session of that name, now and later.
   app.get('/sessions/:id/scenario', {
+    config: { errors: AMBIGUOUS },
     schema: { tags, summary: 'The scenario answering a session\'s requests', params: SessionParams, querystring: SessionQuery, response: { 200: ScenarioChoice } },
-  }, async (request) => ({ session: request.params.id, ...catalog.choiceOf(request.params.id, request.query.client_id) }));
+  }, async (request) => {
+    const { id } = request.params;
+    const clientId = request.query.client_id;
+    // As every read of one session: 409 where several clients use the name, and the session's own choice
+    // where one does. A name no session has yet answers the choice its first session will get.
+    const session = oneSession(app.mock.sessions, id, clientId);
+    return { session: id, ...catalog.choiceOf(id, session ? session.clientId : clientId) };
+  });
 
   app.put('/sessions/:id/scenario', {
     config: {
