@@ -2,7 +2,7 @@
 // Works the same on an in-process app (inject-style tests) and on a listening server.
 import type { MockApp, MockServices } from './app.js';
 import { CINT_API_VERSION } from './cint/operations.js';
-import type { CountFilter, JournalEntry, JournalFilter } from './journal/journal.js';
+import { filterProblems, type CountFilter, type JournalEntry, type JournalFilter } from './journal/journal.js';
 import type { ScenarioChoice, ScenarioDefinition } from './scenarios/catalog.js';
 import type { Session } from './sessions/store.js';
 import { changeFielding, clockOf, jobTimingView, moveClock, setJobTiming, type ClockChange, type JobTimingChangeData } from './sessions/clock.js';
@@ -58,9 +58,16 @@ export interface MockControl {
   scenarios(): { name: string; description: string }[];
   /** Forgets one session's state (objects, keys, journal, scenario progress), or every session's. */
   reset(sessionId?: string, clientId?: string | null): void;
-  /** A session's requests, newest first. */
+  /**
+   * A session's requests, newest first: none for a name no session has (not used yet, or reset), as
+   * count() says 0. Throws a RangeError for an operation or fault that names none.
+   */
   journal(sessionId: string, filter?: JournalFilter & { clientId?: string | null }): JournalEntry[];
-  /** How many requests a session made, e.g. count('ci', { operation: 'create_project' }). */
+  /**
+   * How many requests a session made, e.g. count('ci', { operation: 'create_project' }): 0 for a name no
+   * session has (not used yet, or reset), so "my client made no call" holds before its first request
+   * too. Throws a RangeError for an operation or fault that names none, which would count 0 whatever.
+   */
   count(sessionId: string, filter?: CountFilter & { clientId?: string | null }): number;
   /**
    * Reads or moves a session's clock: clock('ci', { advance: 'P3D' }), { set: '2030-01-31T12:00:00Z' },
@@ -85,6 +92,12 @@ export interface MockControl {
    * (the rest stay), { reset: true } for the instance's. Throws a RangeError when the shares exceed 1.
    */
   fielding(sessionId: string, change?: FieldingChange, clientId?: string | null): FieldingView;
+}
+
+/** A filter that can match no request (an operation id mistyped) throws a RangeError naming it, as the admin API answers 400: it would count 0. */
+function checkFilter(filter: CountFilter): void {
+  const problems = filterProblems(filter);
+  if (problems.length > 0) throw new RangeError(problems.map(({ reason }) => reason).join('; '));
 }
 
 export class ScenarioNotFoundError extends Error {
@@ -149,11 +162,13 @@ export function controlOf(app: MockApp): MockControl {
       forgetStored(() => (sessionId === undefined ? sessions.clear() : sessions.delete(sessionId, clientId)));
     },
     journal(sessionId, { clientId, ...filter } = {}) {
+      checkFilter(filter);
       const session = sessions.find(sessionId, clientId);
       // Copies: a caller's edits never reach the journal.
       return session ? journals.of(session).entries(filter).map((entry) => structuredClone(entry)) : [];
     },
     count(sessionId, { clientId, ...filter } = {}) {
+      checkFilter(filter);
       const session = sessions.find(sessionId, clientId);
       return session ? journals.of(session).count(filter) : 0;
     },

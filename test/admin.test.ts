@@ -285,6 +285,28 @@ describe('admin API: journal and counts', () => {
     assertCintError(await admin(app, 'GET', `/sessions/${client.clientId}/journal?limit=0`), 400, 'bad_request_error', { invalid_params: [{ name: 'limit' }] });
   });
 
+  it('an operation filter that names no operation is a 400 naming operation, with the id it was near, even for a name no session has', async () => {
+    const client = await clientOf(app);
+    await createProject(app, client);
+    for (const session of [client.clientId, 'never-seen-session']) {
+      for (const read of ['journal', 'counts']) {
+        assertCintError(await admin(app, 'GET', `/sessions/${session}/${read}?operation=create_projct`), 400, 'bad_request_error', {
+          detail: 'unknown operation "create_projct"',
+          invalid_params: [{
+            name: 'operation',
+            reason: '\'operation\' names no operation: "create_projct" (did you mean "create_project"?); give a Cint operation id (docs/operations.md lists them), or (none) for the requests no route took',
+          }],
+        });
+      }
+    }
+    assertCintError(await admin(app, 'GET', `/sessions/${client.clientId}/counts?operation=nothing_like_an_id`), 400, 'bad_request_error', {
+      invalid_params: [{ name: 'operation', reason: /^'operation' names no operation: "nothing_like_an_id"; give a Cint operation id/ }],
+    });
+    // An operation the session never called, and the requests no route took, are filters that count.
+    assert.equal((await admin(app, 'GET', `/sessions/${client.clientId}/counts?operation=update_project`)).json().count, 0);
+    assert.deepEqual(await journalOf(app, client.clientId, '?operation=(none)'), []);
+  });
+
   it('records which scenario rule answered, and idempotent replays', async () => {
     const client = await clientOf(app);
     await admin(app, 'PUT', `/sessions/${client.clientId}/scenario`, { scenario: 'flaky' });
@@ -317,7 +339,7 @@ describe('admin API: journal and counts', () => {
     assert.equal(await count('?operation=create_project'), 2);
     assert.equal(await count('?status=404'), 1);
     assert.equal(await count('?operation=get_project_by_id&status=200'), 1);
-    assert.equal(await count('?operation=delete_project'), 0);
+    assert.equal(await count('?operation=update_project'), 0);
     assert.deepEqual((await admin(app, 'GET', '/sessions/never-seen-session/counts')).json(), { count: 0, by_operation: {}, faults: {} });
   });
 

@@ -110,6 +110,17 @@ describe('startMock()', () => {
     assert.deepEqual(mock.journal('never-seen-client'), []);
   });
 
+  it('journal() and count() throw a RangeError for an operation or fault that names none, as the admin API answers 400', async () => {
+    await create('filter-typo-client', 'key-1');
+    for (const read of [() => mock.count('filter-typo-client', { operation: 'create_projct' }), () => mock.journal('never-seen-client', { operation: 'create_projct' })]) {
+      assert.throws(read, (error: unknown) => error instanceof RangeError
+        && error.message === '\'operation\' names no operation: "create_projct" (did you mean "create_project"?); give a Cint operation id (docs/operations.md lists them), or (none) for the requests no route took');
+    }
+    assert.throws(() => mock.count('filter-typo-client', { fault: 'connection_rest' }), (error: unknown) => error instanceof RangeError
+      && error.message === '\'fault\' names no fault: "connection_rest" (did you mean "connection_reset"?); give one of connection_reset, empty_response, malformed_body, hang, any');
+    assert.equal(mock.count('filter-typo-client', { operation: 'create_project', fault: 'any' }), 0);
+  });
+
   it('reset(session) forgets that session\'s state but keeps its scenario choice; reset() forgets every session', async () => {
     const created = await (await create('reset-one', 'key-1')).json() as { id: string };
     await create('reset-other', 'key-1');

@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { badRequest, CintError, conflict, notFoundDetail } from '../cint/errors.js';
+import { filterProblems, type CountFilter } from '../journal/journal.js';
 import { changeFielding, clockOf, jobTimingView, moveClock, setJobTiming, type ClockChange, type JobTimingChangeData } from '../sessions/clock.js';
 import { FieldingSettingsError, FieldingSettingsSchema, fieldingView, type FieldingChange } from '../sessions/simulator.js';
 import { AmbiguousSessionError, summaryOf, type Session, type SessionStore } from '../sessions/store.js';
@@ -77,6 +78,13 @@ export function existingSession(sessions: SessionStore, name: string, clientId: 
   return session;
 }
 
+/** A journal or counts filter that can match no request (an operation id mistyped) is a 400 naming it: it would count 0. */
+function checkFilter(filter: CountFilter): void {
+  const problems = filterProblems(filter);
+  if (problems.length === 0) return;
+  throw badRequest(problems, problems.map(({ name }) => `unknown ${name} ${JSON.stringify(filter[name as keyof CountFilter])}`).join(', '));
+}
+
 /** A session is made by its first API request; its clock, jobs and fielding settings are set once it exists. */
 export const noSessionYet = (name: string) => new CintError(404,
   `${notFoundDetail('id')}: no session named ${JSON.stringify(name)} yet; a session starts with its first request `
@@ -137,11 +145,14 @@ export const sessionAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/sessions/:id/journal', {
     config: { errors: AMBIGUOUS },
     schema: {
-      tags, summary: "The session's requests, newest first", params: SessionParams, querystring: JournalQuery,
+      tags, summary: "The session's requests, newest first (none for a name no session has: not used yet, or reset)", params: SessionParams, querystring: JournalQuery,
       response: { 200: Type.Object({ entries: Type.Array(JournalEntry) }) },
     },
   }, async (request) => {
     const { client_id: clientId, ...filter } = request.query;
+    checkFilter(filter);
+    // A name no session has made no requests: not the 404 of the clock and the other settings, so that a
+    // test can assert its client made no call before its first one, or after a reset (which forgets the session).
     const session = oneSession(sessions, request.params.id, clientId);
     return { entries: session ? journals.of(session).entries(filter) : [] };
   });
@@ -256,7 +267,7 @@ export const sessionAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/sessions/:id/counts', {
     config: { errors: AMBIGUOUS },
     schema: {
-      tags, summary: 'How many requests the session made, by operation and status, and those whose answer a scenario fault met', params: SessionParams,
+      tags, summary: 'How many requests the session made (0 for a name no session has: not used yet, or reset), by operation and status, and those whose answer a scenario fault met', params: SessionParams,
       querystring: Type.Object({ ...SessionQuery.properties, operation: Type.Optional(Type.String()), status: JournalQuery.properties.status, fault: FaultFilter }),
       response: {
         200: Type.Object({
@@ -268,6 +279,8 @@ export const sessionAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (request) => {
     const { client_id: clientId, ...filter } = request.query;
+    checkFilter(filter);
+    // 0 for a name no session has, as the journal is empty: "made no call" holds before the first.
     const session = oneSession(sessions, request.params.id, clientId);
     if (!session) return { count: 0, by_operation: {}, faults: {} };
     const journal = journals.of(session);

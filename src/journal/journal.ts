@@ -1,5 +1,9 @@
 // The request journal: what each session asked and what it got, newest first. Each session keeps at
 // most journalSize entries and journalBytes bytes of them; counts are exact however many were dropped.
+import type { InvalidParam } from '../cint/errors.js';
+import { isOperationId, operationIds } from '../cint/operations.js';
+import { FAULTS } from '../scenarios/schema.js';
+import { nearestName } from '../scenarios/validate.js';
 import type { Session } from '../sessions/store.js';
 
 export interface JournalEntry {
@@ -50,6 +54,32 @@ export interface JournalCount {
 
 /** How the counts and filters name the requests with no operation (a path no route takes). */
 export const NO_OPERATION = '(none)';
+
+/**
+ * The filters that can match no request, each with why: an `operation` that is neither an operation id
+ * nor NO_OPERATION, a `fault` that is neither a fault's name nor 'any'. A typo would otherwise count 0,
+ * and pass a test asserting that its client never made that call.
+ */
+export function filterProblems({ operation, fault }: CountFilter): InvalidParam[] {
+  const problems: InvalidParam[] = [];
+  if (operation !== undefined && operation !== NO_OPERATION && !isOperationId(operation)) {
+    problems.push({
+      name: 'operation',
+      reason: `'operation' names no operation: ${JSON.stringify(operation)}${didYouMean(operation, operationIds)}; give a Cint operation id (docs/operations.md lists them), or ${NO_OPERATION} for the requests no route took`,
+    });
+  }
+  const faults = [...FAULTS, 'any'];
+  if (fault !== undefined && !faults.includes(fault)) {
+    problems.push({ name: 'fault', reason: `'fault' names no fault: ${JSON.stringify(fault)}${didYouMean(fault, faults)}; give one of ${faults.join(', ')}` });
+  }
+  return problems;
+}
+
+/** ` (did you mean "x"?)` when `name` is a typo of one of `known`; nothing otherwise. */
+function didYouMean(name: string, known: readonly string[]): string {
+  const nearest = nearestName(name, known);
+  return nearest ? ` (did you mean ${JSON.stringify(nearest)}?)` : '';
+}
 
 const faultMatches = (fault: string | undefined, wanted: string) => fault !== undefined && (wanted === 'any' || fault === wanted);
 
