@@ -3,6 +3,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { MockApp } from '../src/app.js';
+import { controlOf } from '../src/control.js';
 import { assertCintError, clientOf, makeApp, projectsUrl } from './helpers.js';
 import { eventually, nextEvent, removeFolder, scenarioFolder, writeFiles } from './scenario-helpers.js';
 
@@ -128,6 +129,39 @@ describe('hot reload', () => {
       assert.equal(reloaded.statusCode, 200);
       assert.ok((reloaded.json().scenarios as { name: string }[]).some((scenario) => scenario.name === 'live'));
       assert.equal(await status(), 503);
+    } finally {
+      await app.close();
+      await removeFolder(dir);
+    }
+  });
+
+  it('a chosen scenario whose file is deleted: the reads say the realistic behaviour answers, and name the one missing, until it is back', { timeout: 20_000 }, async () => {
+    const dir = await scenarioFolder({ 'other.yaml': everything(409) });
+    const app = await makeApp({ scenariosDir: dir });
+    try {
+      const client = await clientOf(app);
+      const list = () => app.inject({ method: 'GET', url: projectsUrl(), headers: client.headers() });
+      const read = async (url: string) => (await app.inject({ method: 'GET', url: `/__admin/sessions${url}` })).json();
+      assert.equal((await app.inject({ method: 'PUT', url: `/__admin/sessions/${client.clientId}/scenario`, payload: { scenario: 'other' } })).statusCode, 200);
+      assertCintError(await list(), 409, 'conflict_error');
+
+      const removed = nextEvent(app.mock.scenarios, 'reloaded');
+      await rm(join(dir, 'other.yaml'));
+      await removed;
+      assert.equal((await list()).statusCode, 200);
+      assert.equal((await read(`/${client.clientId}/journal?limit=1`)).entries[0].scenario, null);
+      assert.deepEqual(await read(`/${client.clientId}/scenario`), { session: client.clientId, scenario: null, chosen_by: 'session', missing: 'other' });
+      assert.equal((await read(`/${client.clientId}`)).scenario, null);
+      assert.equal((await read('')).sessions.find((session: { id: string }) => session.id === client.clientId).scenario, null);
+      assert.deepEqual(controlOf(app).scenarioOf(client.clientId), { scenario: null, chosen_by: 'session', missing: 'other' });
+
+      // The choice stays: the file back, the scenario answers again, and the reads say so.
+      const restored = nextEvent(app.mock.scenarios, 'reloaded');
+      await writeFiles(dir, { 'other.yaml': everything(409) });
+      await restored;
+      assertCintError(await list(), 409, 'conflict_error');
+      assert.deepEqual(await read(`/${client.clientId}/scenario`), { session: client.clientId, scenario: 'other', chosen_by: 'session' });
+      assert.equal((await read(`/${client.clientId}`)).scenario, 'other');
     } finally {
       await app.close();
       await removeFolder(dir);

@@ -23,6 +23,9 @@ const ScenarioChoice = Type.Object({
   scenario: Type.Union([Type.String(), Type.Null()], { description: 'null: the realistic behaviour' }),
   chosen_by: Type.Union([Type.Literal('session'), Type.Literal('default')]),
   sent: Type.Optional(Type.Unknown({ description: 'a scenario sent for the session (inline:…): its content as sent, with the description filled in' })),
+  missing: Type.Optional(Type.String({
+    description: 'the scenario chosen, when it is not loaded now (its file removed or renamed): scenario is then null, the realistic behaviour, until it is loaded again',
+  })),
 });
 
 const SentScenarios = Type.Object({

@@ -86,10 +86,16 @@ export type ReloadOutcome = { ok: true; scenarios: number } | { ok: false; error
 
 /** A session's scenario and where the choice came from. */
 export interface ScenarioChoice {
+  /** The scenario answering: null, the realistic behaviour. */
   scenario: string | null;
   chosen_by: 'session' | 'default';
   /** A scenario sent for the session (inline:…): what was sent, with its description filled in. */
   sent?: unknown;
+  /**
+   * The scenario chosen, when it is not loaded now (its file removed or renamed; a scenario sent to another
+   * instance that this one could not take in): it answers again once it is.
+   */
+  missing?: string;
 }
 
 /** The sent scenarios an instance holds (GET /__admin/scenarios). */
@@ -361,7 +367,10 @@ export class ScenarioCatalog extends EventEmitter<{ reloaded: [ScenarioSet]; 're
   choiceOf(name: string, clientId?: string | null): ScenarioChoice {
     const choice = (clientId !== undefined ? this.choices.get(choiceKey(name, clientId)) : undefined) ?? this.choices.get(choiceKey(name));
     if (!choice) return { scenario: this.defaultName, chosen_by: 'default' };
-    const sent = choice.name === null ? undefined : this.inline.get(choice.name)?.text;
+    if (choice.name === null) return { scenario: null, chosen_by: 'session' };
+    // The choice stays, but what answers is what scenarioOf finds: the realistic behaviour, until the scenario is back.
+    if (!this.loadedOf(choice.name)) return { scenario: null, chosen_by: 'session', missing: choice.name };
+    const sent = this.inline.get(choice.name)?.text;
     return sent === undefined ? { scenario: choice.name, chosen_by: 'session' } : { scenario: choice.name, chosen_by: 'session', sent: JSON.parse(sent) };
   }
 
