@@ -713,7 +713,7 @@ describe('admin API: its OpenAPI document', () => {
 
     const paths = Object.keys(document.paths);
     for (const path of [
-      '/__admin/sessions', '/__admin/sessions/{id}', '/__admin/sessions/{id}/reset', '/__admin/sessions/{id}/journal',
+      '/__admin/health', '/__admin/sessions', '/__admin/sessions/{id}', '/__admin/sessions/{id}/reset', '/__admin/sessions/{id}/journal',
       '/__admin/sessions/{id}/counts', '/__admin/sessions/{id}/scenario', '/__admin/scenarios', '/__admin/scenarios/reload',
     ]) {
       assert.ok(paths.includes(path), `${path} is not in ${paths.join(', ')}`);
@@ -727,6 +727,7 @@ describe('admin API: its OpenAPI document', () => {
     const documented = (path: string, method: string) => Object.keys(document.paths[path]![method]!.responses);
     // Its success, then its errors (decision 185): without an admin token no 401 or 403, in memory no 503.
     const redis = app.mock.shared !== null ? ['503'] : [];
+    assert.deepEqual(documented('/__admin/health', 'get'), ['200', ...redis]);
     assert.deepEqual(documented('/__admin/sessions', 'get'), ['200', ...redis]);
     assert.deepEqual(documented('/__admin/sessions', 'delete'), ['204', '413', '415', ...redis]);
     assert.deepEqual(documented('/__admin/sessions/{id}/reset', 'post'), ['204', '400', '413', '415', ...redis]);
@@ -734,6 +735,29 @@ describe('admin API: its OpenAPI document', () => {
     assert.deepEqual(documented('/__admin/sessions/{id}/scenario', 'delete'), ['204', '400', '413', '415', ...redis]);
     assert.deepEqual(documented('/__admin/sessions/{id}', 'get'), ['200', '400', '404', '409', ...redis]);
     assert.deepEqual(documented('/__admin/sessions/{id}/deliveries/next', 'get'), ['200', '400', '404', '408', '409', ...redis]);
+  });
+
+  it('describes /__admin/health, open behind the admin token too: no security, no 401 or 403, and the answer it documents', async () => {
+    const guarded = await makeApp({ adminToken: 'admin-secret', watchScenarios: false });
+    try {
+      type Document = { paths: Record<string, Record<string, { security?: unknown[]; tags?: string[]; responses: Record<string, { content?: { 'application/json': { schema: object } } }> }>> };
+      const document = (await admin(guarded, 'GET', '/openapi.json', undefined, { authorization: 'Bearer admin-secret' })).json() as Document;
+      const health = document.paths['/__admin/health']?.get;
+      assert.ok(health, `/__admin/health is not in ${Object.keys(document.paths).join(', ')}`);
+      assert.deepEqual(health.security, []);
+      assert.deepEqual(health.tags, ['health']);
+      assert.deepEqual(Object.keys(health.responses), ['200', ...(guarded.mock.shared !== null ? ['503'] : [])]);
+      const answer = await admin(guarded, 'GET', '/health');
+      assert.equal(answer.statusCode, 200, answer.body);
+      const validate = ajv.compile(health.responses['200']!.content!['application/json'].schema);
+      assert.ok(validate(answer.json()), `${answer.body} does not match the documented 200: ${JSON.stringify(validate.errors)}`);
+      assert.deepEqual(Object.keys(answer.json()), ['status', 'sessions', 'uptime_seconds', 'store']);
+      // The other routes keep the document's security, and their 401.
+      assert.equal(document.paths['/__admin/sessions']!.get!.security, undefined);
+      assert.ok(document.paths['/__admin/sessions']!.get!.responses['401']);
+    } finally {
+      await guarded.close();
+    }
   });
 
   it('documents each route\'s error answers as the envelope it sends: each one produced here is documented and matches', async () => {

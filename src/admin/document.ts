@@ -27,14 +27,16 @@ function envelopeOf(status: number, description: string): TSchema {
 
 /**
  * The error answers of a route: 400 when it reads a path, query or body, 401 and 403 behind the admin
- * token, 413 and 415 for a method that takes a body, 503 with a Redis store (it does not answer), and the
- * route's own (`config.errors`).
+ * token (but on an open route), 413 and 415 for a method that takes a body, 503 with a Redis store (it
+ * does not answer), and the route's own (`config.errors`).
  */
 export function errorsOf(route: Pick<RouteOptions, 'method' | 'url' | 'config'>, schema: FastifySchema, instance: DocumentedInstance): Record<number, string> {
   const errors: Record<number, string> = {};
   if (schema.params || schema.querystring || schema.body) errors[400] = 'A path parameter, query parameter or the body is not valid: invalid_params names each.';
   const methods = Array.isArray(route.method) ? route.method : [route.method];
-  if (instance.adminToken) {
+  // A route whose schema asks no security (health) is open: the token refuses nothing there.
+  const open = schema.security?.length === 0;
+  if (instance.adminToken && !open) {
     errors[401] = 'No admin token, or a token that is neither the admin token nor a client\'s.';
     // A client's token reads its sessions' list and the scenarios as the admin token does.
     const path = adminRoute(route.url);

@@ -4,8 +4,8 @@
 // at / that reads them.
 import swagger from '@fastify/swagger';
 import type { FastifyPluginAsync } from 'fastify';
-import { storeUnavailable } from '../sessions/unavailable.js';
 import { documentErrors } from './document.js';
+import { adminHealth } from './health.js';
 import { adminPage } from './page.js';
 import { sharedAdmin } from './shared.js';
 import { scenarioAdminRoutes } from './scenarios.js';
@@ -17,16 +17,10 @@ import { adminViewer } from './viewer.js';
 export const adminRoutes: FastifyPluginAsync = async (app) => {
   const { config } = app.mock;
   const { shared } = app.mock;
-  // A load balancer or healthcheck learns here whether this instance can answer: with a shared store,
-  // not while the store is unreachable (503 in Cint's envelope, naming it).
-  app.get('/health', async () => {
-    if (shared && !(await shared.ping())) throw storeUnavailable(new Error('it does not answer'), shared.url);
-    return {
-      status: 'ok', sessions: app.mock.sessions.size, uptime_seconds: Math.round(process.uptime()),
-      store: { kind: shared ? 'redis' : 'memory', status: 'ok' },
-    };
-  });
-  if (!config.adminEnabled) return;
+  if (!config.adminEnabled) {
+    await app.register(adminHealth);
+    return;
+  }
 
   await app.register(async (admin) => {
     const adminToken = config.adminToken;
@@ -38,6 +32,7 @@ export const adminRoutes: FastifyPluginAsync = async (app) => {
         info: { title: 'cint-mock admin API', version: '1' },
         servers: [{ url: '/' }],
         tags: [
+          { name: 'health', description: 'Whether this instance can answer; open, with or without the admin token' },
           { name: 'sessions', description: "Each client's world: state, journal and counts" },
           { name: 'scenarios', description: 'Scenario files and which session uses which' },
           { name: 'webhooks', description: "Each session's webhook deliveries and their attempts" },
@@ -45,6 +40,8 @@ export const adminRoutes: FastifyPluginAsync = async (app) => {
         ...(adminToken ? { components: { securitySchemes: { adminToken: { type: 'http', scheme: 'bearer', description: "the admin token; or a client's own Cint token, for its own sessions' routes" } } }, security: [{ adminToken: [] }] } : {}),
       },
     });
+    // Health after the document's plugin, so that the document describes it; before the token's scope.
+    await admin.register(adminHealth);
     // What a browser loads before it has a token: the journal page and the document's viewer, which
     // hold no data and read the routes below with the token the person gives the page.
     await admin.register(adminPage);
