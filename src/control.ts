@@ -3,7 +3,7 @@
 import type { MockApp, MockServices } from './app.js';
 import { CINT_API_VERSION } from './cint/operations.js';
 import { filterProblems, type CountFilter, type JournalEntry, type JournalFilter } from './journal/journal.js';
-import type { ScenarioChoice, ScenarioDefinition } from './scenarios/catalog.js';
+import type { ScenarioChoice, ScenarioDefinition, SentThrough } from './scenarios/catalog.js';
 import type { Session } from './sessions/store.js';
 import { changeFielding, clockOf, jobTimingView, moveClock, setJobTiming, type ClockChange, type JobTimingChangeData } from './sessions/clock.js';
 import { deliveryView, type DeliveryFilter, type DeliveryStatus, type DeliveryView } from './webhooks/delivery.js';
@@ -109,13 +109,16 @@ export class ScenarioNotFoundError extends Error {
 
 /**
  * Makes `scenario` the session's choice (null: the realistic behaviour) and restarts its progress, so a
- * newly chosen scenario starts from its first step. Shared by the admin API and the programmatic one.
+ * newly chosen scenario starts from its first step. Shared by the admin API and the programmatic one
+ * (`through`: which of them sends it).
  */
-export function chooseScenario({ sessions, scenarios }: MockServices, sessionId: string, scenario: string | object | null, clientId?: string | null, sender?: string): Promise<void> {
+export function chooseScenario(
+  { sessions, scenarios }: MockServices, sessionId: string, scenario: string | object | null, clientId: string | null | undefined, through: SentThrough, sender?: string,
+): Promise<void> {
   const by = sender === undefined ? undefined : { clientId: sender, session: sessionId };
   // Rules sent as data are a scenario of their own (ScenarioDefinitionError names what is wrong in them);
   // a client sending them with its own token has its share of the room for them (`sender`).
-  const name = scenario === null || typeof scenario === 'string' ? scenario : scenarios.defineInline(scenario, by);
+  const name = scenario === null || typeof scenario === 'string' ? scenario : scenarios.defineInline(scenario, through, by);
   if (name !== null && !scenarios.get(name) && !scenarios.hasInline(name)) throw new ScenarioNotFoundError(name, scenarios.names());
   const saved = scenarios.choose(sessionId, name, clientId);
   for (const session of sessions.named(sessionId, clientId)) scenarios.restart(session);
@@ -148,7 +151,7 @@ export function controlOf(app: MockApp): MockControl {
     token,
     headers: (clientId, options) => ({ authorization: `Bearer ${token(clientId, options)}`, 'cint-api-version': CINT_API_VERSION }),
     useScenario: (sessionId, scenario, clientId) => {
-      void chooseScenario(app.mock, sessionId, scenario, clientId);
+      void chooseScenario(app.mock, sessionId, scenario, clientId, 'programmatic');
       save(...sessions.named(sessionId, clientId));
     },
     scenarioOf(sessionId, clientId) {

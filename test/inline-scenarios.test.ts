@@ -256,12 +256,26 @@ describe('scenarios sent through the programmatic control', () => {
     control.useScenario(client.clientId, { rules: [{ match: { operation: 'list_account_projects' }, respond: { status: 403 } }] });
     assert.match(control.scenarioOf(client.clientId).scenario ?? '', /^inline:/);
     assert.deepEqual(control.scenarioOf(client.clientId).sent, {
-      rules: [{ match: { operation: 'list_account_projects' }, respond: { status: 403 } }], description: 'a scenario sent through the admin API',
+      rules: [{ match: { operation: 'list_account_projects' }, respond: { status: 403 } }], description: 'a scenario sent through the programmatic API',
     });
     assertCintError(await app.inject({ method: 'GET', url: projectsUrl(), headers: client.headers() }), 403, 'authorization_error');
 
     assert.throws(() => control.useScenario(client.clientId, { rules: [{ match: { operation: 'list_account_projects' }, respond: { status: 'x' as never } }] }),
       (error: unknown) => error instanceof ScenarioDefinitionError && error.issues.some((issue) => issue.path.join('.') === 'rules.0.respond.status'));
     assertCintError(await app.inject({ method: 'GET', url: projectsUrl(), headers: client.headers() }), 403, 'authorization_error');
+  });
+  it('a scenario sent without a description is described by the way it came: the admin API, or the programmatic API', async () => {
+    const control = controlOf(app);
+    const rules = [{ match: { operation: 'list_account_projects' }, respond: { status: 418 } }];
+    const [inProcess, overHttp] = [await clientOf(app), await clientOf(app)];
+    control.useScenario(inProcess.clientId, { rules });
+    assert.equal((await admin(app, 'PUT', `/sessions/${overHttp.clientId}/scenario`, { scenario: { rules } })).statusCode, 200);
+    const sent = async (client: Client) => (await admin(app, 'GET', `/sessions/${client.clientId}/scenario`)).json() as { scenario: string; sent: unknown };
+    assert.deepEqual((await sent(inProcess)).sent, { rules, description: 'a scenario sent through the programmatic API' });
+    assert.deepEqual((await sent(overHttp)).sent, { rules, description: 'a scenario sent through the admin API' });
+    const listed = (await admin(app, 'GET', '/scenarios')).json() as { sent: { scenarios: { name: string; description: string }[] } };
+    const described = new Map(listed.sent.scenarios.map(({ name, description }) => [name, description]));
+    assert.equal(described.get((await sent(inProcess)).scenario), 'a scenario sent through the programmatic API');
+    assert.equal(described.get((await sent(overHttp)).scenario), 'a scenario sent through the admin API');
   });
 });

@@ -124,7 +124,7 @@ export const scenarioAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       throw new CintError(404, `${notFoundDetail('id')}: a client's token chooses scenarios for its own sessions once they exist; make a request with X-Mock-Session: ${id} first`);
     }
     try {
-      await chooseScenario(app.mock, id, scenario, clientId, client);
+      await chooseScenario(app.mock, id, scenario, clientId, 'admin', client);
     } catch (error) {
       if (error instanceof ScenarioDefinitionError) {
         throw badRequest(error.issues.map((issue) => ({ name: `scenario.${formatField(issue.path)}`, reason: `expected ${issue.expected}, found ${issue.found}` })),

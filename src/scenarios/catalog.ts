@@ -42,8 +42,11 @@ export type ScenarioDefinition = Omit<ScenarioFileData, 'description' | '$schema
 
 /** The name a sent scenario goes by: `inline:` and the start of its text's digest, so the same rules are one scenario. */
 export const INLINE_PREFIX = 'inline:';
-const INLINE_FILE = '(sent through the admin API)';
-const INLINE_DESCRIPTION = 'a scenario sent through the admin API';
+const INLINE_FILE = '(sent for a session)';
+/** The description of a sent scenario that gives none: which way it came. */
+const INLINE_DESCRIPTIONS = { admin: 'a scenario sent through the admin API', programmatic: 'a scenario sent through the programmatic API' } as const;
+/** The way a scenario is sent for a session: the admin API (a client in any language), or the programmatic API (useScenario in process). */
+export type SentThrough = keyof typeof INLINE_DESCRIPTIONS;
 const DEFAULT_INLINE_BYTES = 16 * 1024 * 1024;
 
 /** A sent scenario's problems, each at its path in what was sent (`rules[0].respond.status`). */
@@ -218,10 +221,11 @@ export class ScenarioCatalog extends EventEmitter<{ reloaded: [ScenarioSet]; 're
    * Takes in a scenario sent for a session: checked and compiled as a file would be (throws
    * ScenarioDefinitionError naming each problem's path), named by its text's digest, and kept while a
    * choice names it. Throws InlineScenarioSpaceError when it would pass the instance's bound, after the
-   * sent scenarios no choice names any more are let go. Answers its name, for choose().
+   * sent scenarios no choice names any more are let go. Answers its name, for choose(). Its description,
+   * when it gives none, says which way it came (`through`), so the same rules sent each way are two scenarios.
    */
-  defineInline(definition: unknown, sender?: { clientId: string; session: string }): string {
-    const data = isPlainObject(definition) && definition.description === undefined ? { ...definition, description: INLINE_DESCRIPTION } : definition;
+  defineInline(definition: unknown, through: SentThrough, sender?: { clientId: string; session: string }): string {
+    const data = isPlainObject(definition) && definition.description === undefined ? { ...definition, description: INLINE_DESCRIPTIONS[through] } : definition;
     const text = JSON.stringify(data) ?? 'null';
     const digest = digestOf(text);
     const name = `${INLINE_PREFIX}${digest.slice(0, 16)}`;
