@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { LightMyRequestResponse } from 'fastify';
 import type { MockApp } from '../src/app.js';
 import { buildApp } from '../src/app.js';
 import { makeConfig } from '../src/config.js';
-import { API_VERSION, ULID, assertCintError, assertMatchesSpec, clientOf, projectBody, projectsUrl } from './helpers.js';
+import { API_VERSION, ULID, assertCintError, assertMatchesSpec, clientOf, createProject, createTargetGroup, projectBody, projectsUrl, targetGroupsUrl } from './helpers.js';
 import { appWithScenarios, clientUsing, removeFolder, scenarioFolder } from './scenario-helpers.js';
 
 const PROJECT = '01K40T69E63BHTT9MAJYRBQ8HY';
@@ -50,6 +51,18 @@ rules:
     respond: { status: 200 }
   - match: { operation: get_list_target_groups }
     respond: { status: 301, body: {}, headers: { Location: /v1/elsewhere } }
+`,
+  'redirects.yaml': `
+description: 3xx statuses without a body
+rules:
+  - match: { operation: get_project_by_id }
+    respond: { status: 302 }
+  - match: { operation: list_account_projects }
+    respond: { status: 307, headers: { Location: /v1/demand/accounts/101/projects?page=2 } }
+  - match: { operation: get_target_group }
+    respond: { status: 301 }
+  - match: { operation: create_project }
+    respond: { status: 303 }
 `,
   'look-alike-steps.yaml': `
 description: steps that print alike as JSON text but differ (rules with equal steps share them)
@@ -141,6 +154,33 @@ describe('scenario responses', () => {
     assert.equal(moved.statusCode, 301);
     assert.equal(moved.headers.location, '/v1/elsewhere');
     assert.deepEqual(moved.json(), {});
+  });
+
+  it("a 3xx without a body is a redirect: no body, the handler does not run, a Location only where the step or Cint's document gives one", async () => {
+    const client = await clientOf(app);
+    const project = await createProject(app, client);
+    const projectUrl = `${projectsUrl()}/${project.id}`;
+    const groupUrl = `${targetGroupsUrl(project.id)}/${await createTargetGroup(app, client, project.id)}`;
+    const redirected = client.headers({ 'x-mock-scenario': 'redirects' });
+    const expectRedirect = (response: LightMyRequestResponse, status: number, location: string | undefined) => {
+      assert.equal(response.statusCode, status, response.body);
+      assert.equal(response.body, '');
+      assert.equal(response.headers['content-type'], undefined);
+      assert.equal(response.headers.location, location);
+    };
+
+    // Never the request's own URL: a client that follows redirects would ask it again for ever.
+    expectRedirect(await app.inject({ method: 'GET', url: projectUrl, headers: redirected }), 302, undefined);
+    expectRedirect(await app.inject({ method: 'GET', url: projectUrl, headers: client.headers({ prefer: 'code=302' }) }), 302, undefined);
+    expectRedirect(await app.inject({ method: 'GET', url: projectsUrl(), headers: redirected }), 307, '/v1/demand/accounts/101/projects?page=2');
+    // A draft too: the rule gives get_target_group's documented 301 to its details, as Prefer does.
+    expectRedirect(await app.inject({ method: 'GET', url: groupUrl, headers: redirected }), 301, `${groupUrl}/details`);
+    expectRedirect(await app.inject({ method: 'GET', url: groupUrl, headers: client.headers({ prefer: 'code=301' }) }), 301, `${groupUrl}/details`);
+
+    const created = await app.inject({ method: 'POST', url: projectsUrl(), headers: { ...redirected, 'idempotency-key': client.idempotencyKey() }, payload: projectBody() });
+    expectRedirect(created, 303, undefined);
+    const listed = await app.inject({ method: 'GET', url: projectsUrl(), headers: client.headers() });
+    assert.deepEqual(listed.json().projects.map((item: { id: string }) => item.id), [project.id], 'the redirect created nothing');
   });
 
   it('rules whose steps print alike as JSON but differ each answer as their own step says', async () => {

@@ -161,15 +161,18 @@ interface Decided {
 
 /**
  * A scripted status: Cint's envelope (with the rule's fields over it) for 4xx/5xx, the rule's body
- * otherwise. A rate-limited step says when its window ends in Retry-After, unless its headers set one.
+ * otherwise, a redirect for a 3xx without one. A rate-limited step says when its window ends in
+ * Retry-After, unless its headers set one.
  */
 function sendScripted(request: FastifyRequest, reply: FastifyReply, operationId: OperationId, step: CompiledStep, retryAfterSeconds?: number): FastifyReply {
   const status = step.status!;
   if (status === 304) return reply.code(status).headers(step.headers).send();
   if (status >= 300 && status < 400 && step.body === undefined) {
-    // A redirect: get_target_group's 301 points at the launched target group's details.
-    const path = request.url.split('?')[0] ?? request.url;
-    reply.code(status).header('location', operationId === 'get_target_group' ? `${path}/details` : path).headers(step.headers);
+    // A redirect, where the step's Location says; get_target_group's points at the target group's details
+    // (Cint's documented 301 for a launched one); any other has none: the request's own URL would send a
+    // client that follows redirects round in a loop.
+    reply.code(status).headers(step.headers);
+    if (operationId === 'get_target_group' && !('location' in step.headers)) reply.header('location', `${request.url.split('?')[0] ?? request.url}/details`);
     return reply.send();
   }
   if (status >= 400) {

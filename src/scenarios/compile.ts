@@ -32,8 +32,9 @@ export interface RequestFacts {
 
 export interface CompiledStep {
   /**
-   * respond: send `status` (an error envelope for 4xx/5xx, `body` for 2xx/3xx); passthrough: run the
-   * realistic handler, its success sent with `status` when set; job, webhook: run it with their script;
+   * respond: send `status` (an error envelope for 4xx/5xx, `body` for 2xx/3xx, a redirect without a
+   * body for any other 3xx); passthrough: run the realistic handler, its success sent with `status` when
+   * set (a 2xx, or 304); job, webhook: run it with their script;
    * the last three lose the handler's answer when `lostAnswer` is set. fault: break the connection
    * instead of handling the request.
    */
@@ -651,8 +652,9 @@ function compileStep(step: StepData, at: FieldPath, issues: Issue[], matched: re
   if (limit !== undefined && status < 400) {
     issues.push({ path: [...at, 'rate_limit'], expected: 'rate_limit only with a status from 400 to 599 (the requests past the limit are refused with it)', found: `status ${status}`, atKey: true });
   }
-  // A success status without a body keeps the realistic answer and changes only its status.
-  const kind = status < 400 && body === undefined ? 'passthrough' : 'respond';
+  // A 2xx (or 304) without a body keeps the realistic answer and changes only its status; any other
+  // 3xx without one is a redirect, answered without running the handler (hooks/scenario.ts).
+  const kind = body === undefined && (status < 300 || status === 304) ? 'passthrough' : 'respond';
   const rateLimit = limit === undefined ? null : Object.freeze({ requests: limit.requests, windowMs: limit.per_ms });
   return Object.freeze({ kind, status, body, fault: null, job: null, webhook: null, ...common, rateLimit });
 }

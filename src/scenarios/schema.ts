@@ -118,7 +118,8 @@ export const RateLimit = Type.Object({
 export const StatusStep = Type.Object({
   status: Type.Integer({ minimum: 200, maximum: 599, title: 'an HTTP status from 200 to 599' }),
   body: Type.Optional(Type.Unknown({
-    description: "4xx/5xx: fields merged over Cint's error envelope. 2xx/3xx: the whole body sent; without it the realistic answer is sent with this status",
+    description: "4xx/5xx: fields merged over Cint's error envelope. 2xx/3xx: the whole body sent; without it a 2xx (or 304) sends the realistic answer with this status, "
+      + "and another 3xx is a redirect with no body, to the Location its headers give (get_target_group's: its details)",
   })),
   ...stepCommon,
   rate_limit: Type.Optional(RateLimit),
