@@ -27,6 +27,12 @@ rules:
     respond: { fault: hang }
   - match: { operation: get_fielding_runs_by_target_group_id }
     respond: { passthrough: true, delay_ms: 60000 }
+  - match: { operation: get_user_accounts }
+    respond: { fault: malformed_body, status: 503 }
+  - match: { operation: get_account_users }
+    respond: { fault: malformed_body, status: 429, headers: { Retry-After: "7" } }
+  - match: { operation: get_account_service_clients }
+    respond: { fault: malformed_body, status: 401 }
 `,
 };
 
@@ -86,6 +92,21 @@ describe('scenario faults', () => {
     const pause = await send(mock, token, `${RUN_URL}/pause`, { method: 'POST' });
     assert.equal(pause.response?.statusCode, 200, 'pause answers 204, which cannot carry a body');
     assert.throws(() => JSON.parse(pause.body ?? ''), SyntaxError);
+  });
+
+  it("malformed_body with a status carries that status's headers as a scripted status does: Retry-After (1 unless set), WWW-Authenticate", async () => {
+    const unavailable = await send(mock, token, '/v1/accounts');
+    assert.equal(unavailable.response?.statusCode, 503);
+    assert.equal(unavailable.response?.headers['retry-after'], '1');
+    assert.throws(() => JSON.parse(unavailable.body ?? ''), SyntaxError);
+
+    const limited = await send(mock, token, '/v1/accounts/101/users');
+    assert.equal(limited.response?.statusCode, 429);
+    assert.equal(limited.response?.headers['retry-after'], '7');
+
+    const refused = await send(mock, token, '/v1/accounts/101/service-clients');
+    assert.equal(refused.response?.statusCode, 401);
+    assert.match(String(refused.response?.headers['www-authenticate']), /^Bearer error="invalid_token"/);
   });
 
   it('hang: no answer ever comes; the client gives up on its own', async () => {

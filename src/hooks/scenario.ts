@@ -137,18 +137,31 @@ export function scenarioEngine(app: FastifyInstance): void {
         done();
         return;
       case 'respond':
-        sendScripted(request, reply, operationId, step, retryAfterSeconds);
+        sendScripted(request, reply, operationId, step, statusHeaders(request, step, step.status!, retryAfterSeconds));
         return;
       case 'fault': {
         const status = step.status ?? successStatusWithBody(operationId);
         request.log.info({ request_id: request.id, session: request.cint.sessionId, operation: operationId, scenario: request.cint.scenario, fault: step.fault }, `scenario fault: ${step.fault}`);
-        breakConnection(request, reply, step.fault!, { status, headers: step.headers, traceparent: request.cint.traceparent, hangMs: app.mock.config.hangTimeoutMs });
+        breakConnection(request, reply, step.fault!, { status, headers: statusHeaders(request, step, status), traceparent: request.cint.traceparent, hangMs: app.mock.config.hangTimeoutMs });
         // malformed_body sends a status (and a body the journal does not keep); the others send none.
         recordRequest(app, request, step.fault === 'malformed_body' ? status : 0, elapsedMs(request), step.fault!);
         // A hanging connection must not keep its session from the client's other requests.
         letGo(app, request);
       }
     }
+  }
+
+  /**
+   * A scripted status's headers: the step's, and those the mock's own answers of that status carry, unless
+   * the step sets them: 429 and 503 say when to retry (when a rate-limited step's window ends, else in 1
+   * second), 401 challenges (RFC 6750 §3). A malformed_body fault's status is scripted too: its broken
+   * body comes with the same headers.
+   */
+  function statusHeaders(request: FastifyRequest, step: CompiledStep, status: number, retryAfterSeconds?: number): Readonly<Record<string, string>> {
+    const headers = step.headers;
+    if ((status === 429 || status === 503) && !('retry-after' in headers)) return { ...headers, 'retry-after': String(retryAfterSeconds ?? 1) };
+    if (status === 401 && !('www-authenticate' in headers)) return { ...headers, 'www-authenticate': scriptedChallenge(request, step) };
+    return headers;
   }
 }
 
@@ -160,29 +173,23 @@ interface Decided {
 }
 
 /**
- * A scripted status: Cint's envelope (with the rule's fields over it) for 4xx/5xx, the rule's body
- * otherwise, a redirect for a 3xx without one. A rate-limited step says when its window ends in
- * Retry-After, unless its headers set one.
+ * A scripted status, with its headers (statusHeaders): Cint's envelope (with the rule's fields over it)
+ * for 4xx/5xx, the rule's body otherwise, a redirect for a 3xx without one.
  */
-function sendScripted(request: FastifyRequest, reply: FastifyReply, operationId: OperationId, step: CompiledStep, retryAfterSeconds?: number): FastifyReply {
+function sendScripted(request: FastifyRequest, reply: FastifyReply, operationId: OperationId, step: CompiledStep, headers: Readonly<Record<string, string>>): FastifyReply {
   const status = step.status!;
-  if (status === 304) return reply.code(status).headers(step.headers).send();
+  if (status === 304) return reply.code(status).headers(headers).send();
   if (status >= 300 && status < 400 && step.body === undefined) {
     // A redirect, where the step's Location says; get_target_group's points at the target group's details
     // (Cint's documented 301 for a launched one); any other has none: the request's own URL would send a
     // client that follows redirects round in a loop.
-    reply.code(status).headers(step.headers);
-    if (operationId === 'get_target_group' && !('location' in step.headers)) reply.header('location', `${request.url.split('?')[0] ?? request.url}/details`);
+    reply.code(status).headers(headers);
+    if (operationId === 'get_target_group' && !('location' in headers)) reply.header('location', `${request.url.split('?')[0] ?? request.url}/details`);
     return reply.send();
   }
-  if (status >= 400) {
-    // The envelope itself, not a CintError: a scripted answer is not an error of the mock's.
-    const headers = retryAfterSeconds === undefined || 'retry-after' in step.headers ? step.headers : { ...step.headers, 'retry-after': String(retryAfterSeconds) };
-    // A scripted 401 challenges as the mock's own do (RFC 6750 §3), unless the rule sets WWW-Authenticate itself.
-    if (status === 401 && !('www-authenticate' in step.headers)) reply.header('www-authenticate', scriptedChallenge(request, step));
-    return sendEnvelope(reply, status, scriptedEnvelope(step, operationId), headers);
-  }
-  reply.code(status).headers(step.headers);
+  // The envelope itself, not a CintError: a scripted answer is not an error of the mock's.
+  if (status >= 400) return sendEnvelope(reply, status, scriptedEnvelope(step, operationId), headers);
+  reply.code(status).headers(headers);
   if (typeof step.body === 'string' && step.headers['content-type']) return reply.send(step.body);
   return reply.type('application/json; charset=utf-8').send(bodyText(step));
 }
