@@ -178,7 +178,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.decorateRequest('cint', null as never);
 
   app.setValidatorCompiler(validatorCompiler);
-  registerErrorHandling(app, config.bodyLimitBytes);
+  const routes = registerErrorHandling(app, config.bodyLimitBytes);
   registerJsonParsing(app);
   // Before any route: every route that takes a body refuses one in a content coding.
   refuseContentCodings(app);
@@ -190,7 +190,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   await app.register(oauthRoutes);
   if (services.tokens.jwks) await app.register(jwksRoute, { jwks: services.tokens.jwks });
-  await app.register(cintApi, { bodyLimit: config.bodyLimitBytes, referenceData: config.referenceData, webhookRequireHttps: config.webhookRequireHttps });
+  await app.register(cintApi, { bodyLimit: config.bodyLimitBytes, referenceData: config.referenceData, webhookRequireHttps: config.webhookRequireHttps, routes });
   // Reports' pre-signed links, without a bearer token (share_report).
   await app.register(sharedReportRoute);
   await app.register(adminRoutes, { prefix: '/__admin' });

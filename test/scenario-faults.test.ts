@@ -33,6 +33,8 @@ rules:
     respond: { fault: malformed_body, status: 429, headers: { Retry-After: "7" } }
   - match: { operation: get_account_service_clients }
     respond: { fault: malformed_body, status: 401 }
+  - match: { operation: update_project }
+    respond: { fault: malformed_body, status: 405 }
 `,
 };
 
@@ -94,7 +96,7 @@ describe('scenario faults', () => {
     assert.throws(() => JSON.parse(pause.body ?? ''), SyntaxError);
   });
 
-  it("malformed_body with a status carries that status's headers as a scripted status does: Retry-After (1 unless set), WWW-Authenticate", async () => {
+  it("malformed_body with a status carries that status's headers as a scripted status does: Retry-After (1 unless set), WWW-Authenticate, Allow", async () => {
     const unavailable = await send(mock, token, '/v1/accounts');
     assert.equal(unavailable.response?.statusCode, 503);
     assert.equal(unavailable.response?.headers['retry-after'], '1');
@@ -107,6 +109,11 @@ describe('scenario faults', () => {
     const refused = await send(mock, token, '/v1/accounts/101/service-clients');
     assert.equal(refused.response?.statusCode, 401);
     assert.match(String(refused.response?.headers['www-authenticate']), /^Bearer error="invalid_token"/);
+
+    const notAllowed = await send(mock, token, `${projectsUrl()}/${PROJECT}`, { method: 'PUT' });
+    assert.equal(notAllowed.response?.statusCode, 405);
+    assert.equal(notAllowed.response?.headers.allow, 'GET, PUT');
+    assert.throws(() => JSON.parse(notAllowed.body ?? ''), SyntaxError);
   });
 
   it('hang: no answer ever comes; the client gives up on its own', async () => {

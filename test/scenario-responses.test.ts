@@ -64,6 +64,14 @@ rules:
   - match: { operation: create_project }
     respond: { status: 303 }
 `,
+  'method-not-allowed.yaml': `
+description: scripted 405s
+rules:
+  - match: { operation: list_account_projects }
+    respond: { status: 405 }
+  - match: { operation: get_project_by_id }
+    respond: { status: 405, headers: { Allow: GET } }
+`,
   'look-alike-steps.yaml': `
 description: steps that print alike as JSON text but differ (rules with equal steps share them)
 rules:
@@ -181,6 +189,27 @@ describe('scenario responses', () => {
     expectRedirect(created, 303, undefined);
     const listed = await app.inject({ method: 'GET', url: projectsUrl(), headers: client.headers() });
     assert.deepEqual(listed.json().projects.map((item: { id: string }) => item.id), [project.id], 'the redirect created nothing');
+  });
+
+  it("a scripted 405 carries the Allow the mock's own 405 gives for the path, unless the step sets one", async () => {
+    const client = await clientOf(app);
+    const projectUrl = `${projectsUrl()}/${PROJECT}`;
+    const own = await app.inject({ method: 'DELETE', url: projectsUrl(), headers: client.headers() });
+    assertCintError(own, 405, 'method_not_allowed_error');
+    assert.equal(own.headers.allow, 'GET, POST');
+    const ownOfProject = await app.inject({ method: 'POST', url: projectUrl, headers: client.headers() });
+    assertCintError(ownOfProject, 405, 'method_not_allowed_error');
+    assert.equal(ownOfProject.headers.allow, 'GET, PUT');
+
+    const ruled = await app.inject({ method: 'GET', url: projectsUrl(), headers: client.headers({ 'x-mock-scenario': 'method-not-allowed' }) });
+    assertCintError(ruled, 405, 'method_not_allowed_error', { detail: 'the method is not allowed for this resource' });
+    assert.equal(ruled.headers.allow, own.headers.allow);
+    const preferred = await app.inject({ method: 'GET', url: projectUrl, headers: client.headers({ prefer: 'code=405' }) });
+    assertCintError(preferred, 405, 'method_not_allowed_error');
+    assert.equal(preferred.headers.allow, ownOfProject.headers.allow);
+    const own405 = await app.inject({ method: 'GET', url: projectUrl, headers: client.headers({ 'x-mock-scenario': 'method-not-allowed' }) });
+    assertCintError(own405, 405, 'method_not_allowed_error');
+    assert.equal(own405.headers.allow, 'GET', "the step's own Allow");
   });
 
   it('rules whose steps print alike as JSON but differ each answer as their own step says', async () => {

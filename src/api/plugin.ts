@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaCompil
 import { operations, type Operation, type OperationId } from '../cint/operations.js';
 import { badRequest } from '../cint/errors.js';
 import { pruneUnknown } from '../cint/prune.js';
+import type { RouteMethods } from '../cint/route-methods.js';
 import { validatorCompiler } from '../cint/validation.js';
 import { authentication } from '../hooks/authentication.js';
 import { businessUnitHook, businessUnitPathHook } from '../hooks/business-unit.js';
@@ -85,7 +86,7 @@ function unreadReference(id: OperationId, plans: ReadonlyMap<OperationId, { role
   return !plan || (plan.role === 'other' && plan.within.length === 0) ? null : 'the mock answers this read from the session\'s state (what its clients made)';
 }
 
-export async function cintApi(app: FastifyInstance, options: { bodyLimit: number; referenceData?: string | undefined; webhookRequireHttps?: boolean }): Promise<void> {
+export async function cintApi(app: FastifyInstance, options: { bodyLimit: number; referenceData?: string | undefined; webhookRequireHttps?: boolean; routes: RouteMethods }): Promise<void> {
   const plans = planOperations(operations, new Set(Object.keys(handlers)));
   const referenceData = loadReferenceData(options.referenceData, (id) => unreadReference(id, plans));
   const directory = directoryOf(referenceData);
@@ -95,7 +96,7 @@ export async function cintApi(app: FastifyInstance, options: { bodyLimit: number
   authentication(app);
   const { shared } = app.mock;
   if (shared) takeSessions(app, shared);
-  scenarioEngine(app);
+  scenarioEngine(app, options.routes);
   requiredHeaders(app);
   journal(app);
   // Route hooks, after the journal's onSend: an operation's answer is kept for replay where it takes an

@@ -110,7 +110,8 @@ export function answerError(error: unknown, request: FastifyRequest, reply: Fast
   return sendCintError(reply, shape(cintError, request));
 }
 
-export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): void {
+/** Returns the server's paths and their methods, noted as routes are registered (a scripted 405's Allow). */
+export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): RouteMethods {
   app.setErrorHandler((error, request, reply) => answerError(error, request, reply, bodyLimit));
   // A path the server has, with a method it does not take there, is a 405 naming the methods it does
   // take (decision 37): a 404 would tell a client using the wrong method that the resource is gone. A
@@ -125,6 +126,7 @@ export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): 
     if (allow !== null && (request.url.split('?')[0] ?? '') === TOKEN_PATH) asOAuthError(error);
     return answerUnrouted(app, request, reply, error, meant);
   });
+  return routes;
 }
 
 /**

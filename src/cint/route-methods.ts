@@ -42,7 +42,13 @@ export class RouteMethods {
    */
   allowed(method: string, url: string): string | null {
     const methods = this.methodsOf(pathOf(url));
-    return methods.size === 0 || methods.has(method) ? null : [...methods].sort().join(', ');
+    return methods.size === 0 || methods.has(method) ? null : allowHeader(methods);
+  }
+
+  /** Every method a request's path takes, as the 405 above lists them (a scripted 405's Allow); null when no route has the path. */
+  allowedAt(url: string): string | null {
+    const methods = this.methodsOf(pathOf(url));
+    return methods.size === 0 ? null : allowHeader(methods);
   }
 
   /**
@@ -118,6 +124,8 @@ function mend(segments: readonly string[], route: readonly string[]): { path: st
   }
   return mended.join('/') === segments.join('/') ? null : { path: mended.join('/'), distance };
 }
+
+const allowHeader = (methods: ReadonlySet<string>): string => [...methods].sort().join(', ');
 
 function pathOf(url: string): string {
   const queryAt = url.indexOf('?');

@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunc
 import { badRequest, bearerChallenge, envelope, errorDefaults, notFoundDetail } from '../cint/errors.js';
 import { sendEnvelope } from '../cint/error-handler.js';
 import { operation, type OperationId } from '../cint/operations.js';
+import type { RouteMethods } from '../cint/route-methods.js';
 import { documentedResponse } from '../api/answers.js';
 import type { CompiledScenario, CompiledStep, RequestFacts } from '../scenarios/compile.js';
 import { decideResponse } from '../scenarios/decide.js';
@@ -21,7 +22,7 @@ export const SCENARIO_HEADER = 'x-mock-scenario';
 
 const PREFER_CODE = /(?:^|[\s,;])code\s*=\s*"?([^\s,;"]*)"?/i;
 
-export function scenarioEngine(app: FastifyInstance): void {
+export function scenarioEngine(app: FastifyInstance, routes: RouteMethods): void {
   const catalog = app.mock.scenarios;
   /** Passthrough answers that keep the realistic body but change its status or add headers. */
   const adjusted = new WeakMap<FastifyRequest, CompiledStep>();
@@ -154,13 +155,18 @@ export function scenarioEngine(app: FastifyInstance): void {
   /**
    * A scripted status's headers: the step's, and those the mock's own answers of that status carry, unless
    * the step sets them: 429 and 503 say when to retry (when a rate-limited step's window ends, else in 1
-   * second), 401 challenges (RFC 6750 §3). A malformed_body fault's status is scripted too: its broken
-   * body comes with the same headers.
+   * second), 401 challenges (RFC 6750 §3), 405 lists the methods the path takes, as the mock's own 405
+   * does (RFC 9110 §15.5.6). A malformed_body fault's status is scripted too: its broken body comes with
+   * the same headers.
    */
   function statusHeaders(request: FastifyRequest, step: CompiledStep, status: number, retryAfterSeconds?: number): Readonly<Record<string, string>> {
     const headers = step.headers;
     if ((status === 429 || status === 503) && !('retry-after' in headers)) return { ...headers, 'retry-after': String(retryAfterSeconds ?? 1) };
     if (status === 401 && !('www-authenticate' in headers)) return { ...headers, 'www-authenticate': scriptedChallenge(request, step) };
+    if (status === 405 && !('allow' in headers)) {
+      const allow = routes.allowedAt(request.url);
+      return allow === null ? headers : { ...headers, allow };
+    }
     return headers;
   }
 }
