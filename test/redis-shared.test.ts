@@ -13,7 +13,7 @@ import { buildApp } from '../src/app.js';
 import { makeConfig, type ConfigInput } from '../src/config.js';
 import { assertCintError, clientOf, projectBody, projectsUrl, startLaunch } from './helpers.js';
 import { redisSkip, startRedis, type RedisServer } from './redis-server.js';
-import { removeFolder, scenarioFolder, sendOnce } from './scenario-helpers.js';
+import { eventually, removeFolder, scenarioFolder, sendOnce } from './scenario-helpers.js';
 
 // Every read the store does not serialize is compared in full all the same (sessions/redis.ts), in
 // these processes and the ones they start: a change a read makes that its vitals miss fails a test here.
@@ -42,6 +42,12 @@ rules:
     respond: { fault: malformed_body, times: 1 }
   - match: { operation: list_account_projects }
     respond: { fault: connection_reset, times: 1 }
+`,
+  'held.yaml': `
+description: a 503 held back two seconds, once
+rules:
+  - match: { operation: get_user_accounts }
+    respond: { status: 503, delay_ms: 2000, times: 1 }
 `,
   'slow.yaml': `
 description: a slow list
@@ -341,6 +347,28 @@ describe('sessions in Redis, two instances in process', { skip }, () => {
       [['create_project', 400], ['list_account_projects', 200]]);
     const counts = await b.inject({ url: `/__admin/sessions/${client.clientId}/counts?operation=create_project` });
     assert.equal(counts.json().count, 1);
+  });
+
+  it('a request whose client left during a scripted delay is in the journal and the counts, on the other instance too', async () => {
+    const [a, b] = await pair();
+    await a.listen({ port: 0, host: '127.0.0.1' });
+    const url = `http://127.0.0.1:${(a.server.address() as AddressInfo).port}`;
+    const client = await clientOf(a);
+    const headers = client.headers({ 'x-mock-scenario': 'held' });
+    const gone = await sendOnce(url, { path: '/v1/accounts', headers, timeoutMs: 200 });
+    assert.equal(gone.error?.code, 'CLIENT_TIMEOUT');
+    const counted = async () => (await b.inject({ url: `/__admin/sessions/${client.clientId}/counts` })).json().count === 1;
+    await eventually(counted, 5000, 'the request whose client left to be journaled in the store');
+    const next = await b.inject({ url: '/v1/accounts', headers });
+    assert.equal(next.statusCode, 200, 'the step was used up by the request that left');
+
+    for (const app of [a, b]) {
+      const counts = await app.inject({ url: `/__admin/sessions/${client.clientId}/counts` });
+      assert.deepEqual(counts.json(), { count: 2, by_operation: { get_user_accounts: { 0: 1, 200: 1 } }, faults: {} });
+      const journal = await app.inject({ url: `/__admin/sessions/${client.clientId}/journal` });
+      assert.deepEqual((journal.json().entries as { status: number; fault?: string; scenario: unknown }[]).map(({ status, fault, scenario }) => [status, fault ?? null, scenario]),
+        [[200, null, null], [0, null, { name: 'held', rule: 0 }]]);
+    }
   });
 
   it("the session clock moved on one instance is the other's", async () => {

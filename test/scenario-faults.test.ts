@@ -4,12 +4,18 @@ import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { startMock, type RunningMock } from '../src/server.js';
 import { API_VERSION, projectsUrl } from './helpers.js';
-import { removeFolder, scenarioFolder, sendOnce } from './scenario-helpers.js';
+import { eventually, removeFolder, scenarioFolder, sendOnce } from './scenario-helpers.js';
 
 const PROJECT = '01K40T69E63BHTT9MAJYRBQ8HY';
 const RUN_URL = `${projectsUrl()}/${PROJECT}/target-groups/${PROJECT}/fielding-runs/${PROJECT}`;
 
 const files = {
+  'held.yaml': `
+description: a 503 held back two seconds, once
+rules:
+  - match: { operation: get_user_accounts }
+    respond: { status: 503, delay_ms: 2000, times: 1 }
+`,
   'faults.yaml': `
 description: one fault per operation
 rules:
@@ -153,6 +159,29 @@ describe('scenario faults', () => {
     assert.equal(mock.count('fault-journal', { fault: 'malformed_body' }), 1);
     assert.equal(mock.count('fault-journal', { fault: 'any', status: 200 }), 1);
     assert.deepEqual(mock.journal('fault-journal', { fault: 'connection_reset' }).map((entry) => entry.operation), ['list_account_projects']);
+  });
+
+  it('a client that gives up during a scripted delay is in the journal and the counts: status 0, no fault, the rule that held it', async () => {
+    const own = mock.token('gone-journal');
+    const headers = { authorization: `Bearer ${own}`, 'cint-api-version': API_VERSION, 'x-mock-scenario': 'held' };
+    const gone = await sendOnce(mock.url, { path: '/v1/accounts', headers, timeoutMs: 200 });
+    assert.equal(gone.error?.code, 'CLIENT_TIMEOUT');
+    await eventually(() => mock.count('gone-journal') === 1, 5000, 'the request whose client left to be journaled');
+    // The step was used up by the request that left: the next one gets the realistic answer.
+    const next = await sendOnce(mock.url, { path: '/v1/accounts', headers });
+    assert.equal(next.response?.statusCode, 200);
+    await eventually(() => mock.count('gone-journal') === 2, 5000, 'both requests to be journaled');
+
+    const entries = mock.journal('gone-journal').map((entry) => [entry.operation, entry.status, entry.fault ?? null, entry.scenario]);
+    assert.deepEqual(entries, [
+      ['get_user_accounts', 200, null, null],
+      ['get_user_accounts', 0, null, { name: 'held', rule: 0 }],
+    ]);
+    assert.equal(mock.count('gone-journal', { status: 0 }), 1);
+    assert.equal(mock.count('gone-journal', { status: 503 }), 0, 'no 503 went out');
+    assert.equal(mock.count('gone-journal', { fault: 'any' }), 0, 'no scenario fault met it');
+    const counts = await fetch(`${mock.url}/__admin/sessions/gone-journal/counts`);
+    assert.deepEqual(await counts.json(), { count: 2, by_operation: { get_user_accounts: { 0: 1, 200: 1 } }, faults: {} });
   });
 
   it('hang and long delays do not hold up a graceful shutdown', { timeout: 20_000 }, async () => {

@@ -163,7 +163,7 @@ function renderEntry(entry, open) {
   details.append(
     element('summary', {},
       element('span', { className: 'at', title: entry.at }, time(entry.at)),
-      element('span', { className: `status ${statusClass(entry.status)}` }, entry.status === 0 ? entry.fault ?? 'fault' : entry.status),
+      element('span', { className: `status ${statusClass(entry.status)}` }, entry.status === 0 ? entry.fault ?? 'no answer' : entry.status),
       element('span', { className: 'method' }, entry.method),
       element('span', { className: 'operation' }, entry.operation ?? NO_OPERATION),
       element('span', { className: 'path', title: entry.path }, `${entry.path}${query ? `?${query}` : ''}`),
@@ -173,7 +173,7 @@ function renderEntry(entry, open) {
       element('span', { className: 'duration' }, `${entry.duration_ms} ms`)),
     element('div', { className: 'bodies' },
       section('Request body', pretty(entry.body), 'request-body'),
-      section('Response body', entry.status === 0 ? `(no response: ${entry.fault})`
+      section('Response body', entry.status === 0 ? `(no response: ${entry.fault ?? 'the client left during a scripted delay'})`
         : lost ? `(made, then lost to ${lost}: the client never got it)\n${pretty(entry.response_body)}`
           : cutOff(entry) ? '(JSON cut off mid-string by the malformed_body fault)' : pretty(entry.response_body), 'response-body')),
     element('p', { className: 'meta' },

@@ -33,7 +33,7 @@ const FaultFilter = Type.Optional(Type.Union([...FAULTS, 'any'].map((fault) => T
 const JournalQuery = Type.Object({
   ...SessionQuery.properties,
   operation: Type.Optional(Type.String({ description: "a Cint operation id, or '(none)': the requests no route took (404, 405)" })),
-  status: Type.Optional(Type.Integer({ minimum: 0, maximum: 599, description: 'an HTTP status, or 0: no answer went out (a scenario fault broke the connection)' })),
+  status: Type.Optional(Type.Integer({ minimum: 0, maximum: 599, description: 'an HTTP status, or 0: no answer went out (a scenario fault broke the connection, or the client left during a scripted delay)' })),
   fault: FaultFilter,
   method: Type.Optional(Type.String()),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),

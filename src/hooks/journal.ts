@@ -59,7 +59,8 @@ class Entry implements JournalEntry {
 /**
  * Puts a request in its session's journal. `status` 0 with a `fault` is a request the scenario engine
  * answered by breaking the connection: no HTTP status went out, but the client did make the call. With
- * another status, the fault lost that answer, or (malformed_body) cut its body off.
+ * another status, the fault lost that answer, or (malformed_body) cut its body off. `status` 0 without a
+ * fault: the client left while a scripted delay held its answer back.
  */
 export function recordRequest(app: FastifyInstance, request: FastifyRequest, status: number, durationMs: number, fault?: string): void {
   const context = request.cint;

@@ -15,7 +15,7 @@ import { decideResponse } from '../scenarios/decide.js';
 import { breakConnection, loseAnswer } from '../scenarios/faults.js';
 import type { LostAnswerFault } from '../scenarios/schema.js';
 import { elapsedMs, recordRequest } from './journal.js';
-import { letGo, setDown, takeUp } from './shared.js';
+import { journalUntaken, letGo, setDown, takeUp } from './shared.js';
 import type { Session } from '../sessions/store.js';
 
 export const SCENARIO_HEADER = 'x-mock-scenario';
@@ -45,14 +45,28 @@ export function scenarioEngine(app: FastifyInstance, routes: RouteMethods): void
       return;
     }
     void setDown(app, request).then(() => stillOpenAfter(delayMs, reply.raw)).then(async (open) => {
-      // The client gave up while it waited: there is no one left to answer.
-      if (!open) reply.hijack();
-      else {
+      if (open) {
         await takeUp(app, request);
         answer(request, reply, decided, done);
+        return;
       }
+      // The client gave up while it waited: there is no one left to answer, but it did make the call.
+      reply.hijack();
+      await journalGone(request);
     }).catch((error: unknown) => done(error as Error));
   });
+
+  /**
+   * A request whose client left during its delay goes in the journal and the counts as one that got no
+   * answer, status 0, with no `fault`: no scenario fault met it, its client went. Its session was set down
+   * for the delay, so with a shared store the entry is saved as an untaken request's is.
+   */
+  async function journalGone(request: FastifyRequest): Promise<void> {
+    request.log.info({ request_id: request.id, session: request.cint.sessionId, operation: request.cint.operation?.id, scenario: request.cint.scenario },
+      'the client left during the scenario\'s delay: no answer sent');
+    recordRequest(app, request, 0, elapsedMs(request));
+    if (app.mock.shared) await journalUntaken(app.mock.shared, request);
+  }
 
   /** The step that answers this request and how long it waits first; null: the realistic answer, as is. */
   function decide(request: FastifyRequest): Decided | null {

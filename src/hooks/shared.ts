@@ -56,10 +56,10 @@ export function giveSessionBack(shared: RedisSessions): onSendHookHandler {
 
 /**
  * Saves the journal entry of a request answered before it took its session (refused at authentication, a
- * body that is not JSON, a path no route takes), with the session taken and given back as a read: the
- * entry is in the store before the answer goes out, and a session that only such requests used is stored
- * like any other, so the admin API finds it. Never rejects: the answer, already an error, stands, and a
- * warning says the entry was lost.
+ * body that is not JSON, a path no route takes) or left after it set it down (a scripted delay its client
+ * did not wait out), with the session taken and given back as a read: the entry is in the store before
+ * the answer goes out, and a session that only such requests used is stored like any other, so the admin
+ * API finds it. Never rejects: the answer, already an error, stands, and a warning says the entry was lost.
  */
 export async function journalUntaken(shared: RedisSessions, request: FastifyRequest): Promise<void> {
   const { session, journaled } = request.cint;
