@@ -165,6 +165,23 @@ describe('scenarios sent through the admin API', () => {
     assertCintError(await createProjectRequest(app, client), 503, 'service_unavailable_error');
   });
 
+  it("refuses a 4xx/5xx body with a field Cint's envelope does not have, or of another type, naming it", async () => {
+    const client = await clientOf(app);
+    const refused = await admin(app, 'PUT', `/sessions/${client.clientId}/scenario`, {
+      scenario: { rules: [{ match: { operation: 'create_project' }, respond: { status: 400, body: { detial: 'x', invalid_params: [{ name: 'name' }] } } }] },
+    });
+    const body = assertCintError(refused, 400, 'bad_request_error', {
+      detail: "the scenario sent has problems; the session's scenario is unchanged",
+      invalid_params: [
+        { name: 'scenario.rules[0].respond.body.detial', reason: 'expected one of the fields id, object, detail, invalid_params, found "detial" (did you mean "detail"?)' },
+        { name: 'scenario.rules[0].respond.body.invalid_params[0].reason', reason: 'expected a string, found nothing' },
+      ],
+    });
+    assert.equal(body.invalid_params.length, 2, refused.body);
+    // Nothing was chosen: the session's answers stay realistic.
+    assert.equal((await createProjectRequest(app, client)).statusCode, 202);
+  });
+
   it('runs its patterns in linear time: one that backtracks exponentially answers at once, one the linear engine cannot run is refused', { timeout: 30_000 }, async () => {
     const client = await clientOf(app);
     // safe-regex2 lets (a|a)* through; with backtracking, 40 a's would hold the process for days.

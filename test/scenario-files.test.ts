@@ -114,6 +114,53 @@ rules:
     ]);
   });
 
+  it("check a 4xx/5xx body's fields against the envelope its answer is: Error's, with what the status adds; id and object stay replaceable", () => {
+    const problems = problemsOf(`description: error bodies
+rules:
+  - match: { operation: create_project }
+    respond: { status: 400, body: { invalid_param: [ { name: n, reason: r } ], detial: x } }
+  - match: { operation: create_project }
+    respond: { status: 400, body: { object: 123, detail: null, invalid_params: oops } }
+  - match: { operation: create_project }
+    respond: { status: 422, body: { invalid_params: [ { name: x } ], object: Not-Snake, id: 7 } }
+  - match: { operation: manage_target_group_profiles }
+    respond: { status: 500, body: { errors: [ { name: a } ], title: x } }
+  - match: { operation: "*" }
+    respond: { status: 429, body: { details: 5 } }
+`).map(formatProblem);
+    assert.deepEqual(problems, [
+      'broken.yaml:4:37: rules[0].respond.body.invalid_param: expected one of the fields id, object, detail, invalid_params, found "invalid_param" (did you mean "invalid_params"?)',
+      'broken.yaml:4:80: rules[0].respond.body.detial: expected one of the fields id, object, detail, invalid_params, found "detial" (did you mean "detail"?)',
+      'broken.yaml:6:45: rules[1].respond.body.object: expected a string matching ^([a-z]*_)*([a-z]*)$, found 123',
+      'broken.yaml:6:58: rules[1].respond.body.detail: expected a string, found null',
+      'broken.yaml:6:80: rules[1].respond.body.invalid_params: expected a list of { name, reason } or null, found "oops"',
+      'broken.yaml:8:55: rules[2].respond.body.invalid_params[0].reason: expected a string, found nothing',
+      'broken.yaml:8:78: rules[2].respond.body.object: expected a string matching ^([a-z]*_)*([a-z]*)$, found "Not-Snake"',
+      'broken.yaml:8:93: rules[2].respond.body.id: expected a string, found 7',
+      // manage_target_group_profiles documents InternalErrorDemandAPI for 500: `errors` of { name, reason }, no `title`.
+      'broken.yaml:10:47: rules[3].respond.body.errors[0].reason: expected a string, found nothing',
+      'broken.yaml:10:62: rules[3].respond.body.title: expected one of the fields id, object, detail, invalid_params, errors, found "title"',
+      // Every 429 carries `details`, Cint's TooManyRequestsProblemDetails message.
+      'broken.yaml:12:46: rules[4].respond.body.details: expected a string, found 5',
+    ]);
+
+    // Setting the envelope's fields, replacing id and object, adding a field the operation documents for the status.
+    const parsed = parseScenario(`description: error bodies that fit
+rules:
+  - match: { operation: "*" }
+    respond: { status: 503, body: { id: fixed-id, object: maintenance_error, detail: down, invalid_params: null } }
+  - match: { operation: create_project }
+    respond: { status: 400, body: { invalid_params: [ { name: name, reason: "'name' must not be empty." } ] } }
+  - match: { operation: get_panel_distribution_draft }
+    respond: { status: 400, body: { title: Bad profile, instance: /x, type: about:blank } }
+  - match: { operation: "*" }
+    respond: { status: 500, body: { errors: [] } }
+  - match: { operation: create_launch_fielding_run_from_draft_job }
+    respond: { status: 429, body: { details: slow down } }
+`, 'fits.yaml', 'fits');
+    assert.deepEqual(parsed.problems.map(formatProblem), []);
+  });
+
   it('refuse a pattern a request\'s value could make backtrack exponentially, and take the usual ones', () => {
     const problems = problemsOf(`description: patterns
 rules:

@@ -15,7 +15,8 @@ import type { AfterLastStep, FaultName, JobStep, LostAnswerFault, MatchData, Rul
 import { PUBLISHING_OPERATIONS } from '../sessions/events.js';
 import type { DeliveryScript } from '../webhooks/delivery.js';
 import { indexRules, type ExactCondition, type ExactField, type OperationRules } from './rule-index.js';
-import { describeValue, editDistance, isPlainObject, nearestName, type FieldPath, type Issue } from './validate.js';
+import { checkAgainst, describeValue, editDistance, isPlainObject, nearestName, type FieldPath, type Issue } from './validate.js';
+import { errorBodySchema } from './error-body.js';
 
 type JobStepData = Static<typeof JobStep>;
 type WebhookStepData = Static<typeof WebhookStep>;
@@ -645,8 +646,13 @@ function compileStep(step: StepData, at: FieldPath, issues: Issue[], matched: re
   if (body !== undefined && NO_BODY_STATUSES.has(status)) {
     issues.push({ path: [...at, 'body'], expected: `no body with status ${status} (it has none)`, found: describeValue(body), atKey: true });
   }
-  if (status >= 400 && body !== undefined && !isPlainObject(body)) {
-    issues.push({ path: [...at, 'body'], expected: "an object of fields merged over Cint's error envelope (id, object, detail, invalid_params)", found: describeValue(body) });
+  if (status >= 400 && body !== undefined) {
+    if (!isPlainObject(body)) {
+      issues.push({ path: [...at, 'body'], expected: "an object of fields merged over Cint's error envelope (id, object, detail, invalid_params)", found: describeValue(body) });
+    } else {
+      // Each field is sent as is: one the envelope does not have, or of another type, breaks the answer.
+      issues.push(...checkAgainst(errorBodySchema(status, matched), body, [...at, 'body']));
+    }
   }
   const limit = data.rate_limit;
   if (limit !== undefined && status < 400) {

@@ -15,7 +15,8 @@ export interface Issue {
   missing?: boolean;
 }
 
-interface Schema {
+/** The JSON Schema the checker reads: TypeBox's, and Cint's error envelopes made checkable (error-body.ts). */
+export interface Schema {
   type?: string;
   const?: unknown;
   anyOf?: Schema[];
@@ -34,7 +35,7 @@ interface Schema {
   maximum?: number;
 }
 
-export function checkAgainst(schema: TSchema, value: unknown, path: FieldPath = []): Issue[] {
+export function checkAgainst(schema: TSchema | Schema, value: unknown, path: FieldPath = []): Issue[] {
   const issues: Issue[] = [];
   check(schema as Schema, value, [...path], issues);
   return issues;
@@ -75,6 +76,9 @@ function check(schema: Schema, value: unknown, path: PathStack, issues: Issue[])
       return;
     case 'boolean':
       if (typeof value !== 'boolean') issues.push(mismatch(path, schema, value));
+      return;
+    case 'null':
+      if (value !== null) issues.push(mismatch(path, schema, value));
       return;
   }
   // A schema without a type takes any value.
@@ -239,6 +243,7 @@ function accepts(schema: Schema, value: unknown): boolean {
     case 'integer':
     case 'number': return typeof value === 'number';
     case 'boolean': return typeof value === 'boolean';
+    case 'null': return value === null;
     default: return true;
   }
 }
@@ -261,7 +266,9 @@ export function describeSchema(schema: Schema): string {
   if ('const' in schema) return JSON.stringify(schema.const);
   if (schema.anyOf) return schema.anyOf.map(describeSchema).join(' or ');
   switch (schema.type) {
-    case 'string': return schema.minLength ? 'a non-empty string' : 'a string';
+    case 'string':
+      if (schema.pattern !== undefined) return `a string matching ${schema.pattern}`;
+      return schema.minLength ? 'a non-empty string' : 'a string';
     case 'integer':
     case 'number': {
       const noun = schema.type === 'integer' ? 'an integer' : 'a number';
@@ -270,6 +277,7 @@ export function describeSchema(schema: Schema): string {
       return noun;
     }
     case 'boolean': return 'true or false';
+    case 'null': return 'null';
     case 'array': return 'a list';
     case 'object': return 'an object';
     default: return 'anything';
