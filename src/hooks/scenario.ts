@@ -166,6 +166,9 @@ export function scenarioEngine(app: FastifyInstance, routes: RouteMethods): void
     }
   }
 
+  /** A step's headers with the default Retry-After, per step (a step's status is its own). */
+  const retryingHeaders = new WeakMap<CompiledStep, Readonly<Record<string, string>>>();
+
   /**
    * A scripted status's headers: the step's, and those the mock's own answers of that status carry, unless
    * the step sets them: 429 and 503 say when to retry (when a rate-limited step's window ends, else in 1
@@ -175,7 +178,13 @@ export function scenarioEngine(app: FastifyInstance, routes: RouteMethods): void
    */
   function statusHeaders(request: FastifyRequest, step: CompiledStep, status: number, retryAfterSeconds?: number): Readonly<Record<string, string>> {
     const headers = step.headers;
-    if ((status === 429 || status === 503) && !('retry-after' in headers)) return { ...headers, 'retry-after': String(retryAfterSeconds ?? 1) };
+    if ((status === 429 || status === 503) && !('retry-after' in headers)) {
+      if (retryAfterSeconds !== undefined) return { ...headers, 'retry-after': String(retryAfterSeconds) };
+      // The default is the same for every answer of the step: made once, so a scripted 503 copies nothing.
+      let kept = retryingHeaders.get(step);
+      if (!kept) retryingHeaders.set(step, (kept = Object.freeze({ ...headers, 'retry-after': '1' })));
+      return kept;
+    }
     if (status === 401 && !('www-authenticate' in headers)) return { ...headers, 'www-authenticate': scriptedChallenge(request, step) };
     if (status === 405 && !('allow' in headers)) {
       const allow = routes.allowedAt(request.url);
