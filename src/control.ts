@@ -95,7 +95,7 @@ export interface MockControl {
 }
 
 /** A filter that can match no request (an operation id mistyped) throws a RangeError naming it, as the admin API answers 400: it would count 0. */
-function checkFilter(filter: CountFilter): void {
+function checkFilter(filter: CountFilter & { method?: string | undefined }): void {
   const problems = filterProblems(filter);
   if (problems.length > 0) throw new RangeError(problems.map(({ reason }) => reason).join('; '));
 }

@@ -305,6 +305,12 @@ describe('admin API: journal and counts', () => {
     // An operation the session never called, and the requests no route took, are filters that count.
     assert.equal((await admin(app, 'GET', `/sessions/${client.clientId}/counts?operation=update_project`)).json().count, 0);
     assert.deepEqual(await journalOf(app, client.clientId, '?operation=(none)'), []);
+    // So is a method: one of any case that HTTP has, never one that none has.
+    assert.equal((await journalOf(app, client.clientId, '?method=post')).length, 1);
+    assert.deepEqual(await journalOf(app, client.clientId, '?method=PROPFIND'), []);
+    assertCintError(await admin(app, 'GET', `/sessions/${client.clientId}/journal?method=POTS`), 400, 'bad_request_error', {
+      invalid_params: [{ name: 'method', reason: '\'method\' names no HTTP method: "POTS"; give one such as GET, POST, PUT or DELETE' }],
+    });
   });
 
   it('records which scenario rule answered, and idempotent replays', async () => {

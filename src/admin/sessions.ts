@@ -79,7 +79,7 @@ export function existingSession(sessions: SessionStore, name: string, clientId: 
 }
 
 /** A journal or counts filter that can match no request (an operation id mistyped) is a 400 naming it: it would count 0. */
-function checkFilter(filter: CountFilter): void {
+function checkFilter(filter: CountFilter & { method?: string | undefined }): void {
   const problems = filterProblems(filter);
   if (problems.length === 0) return;
   throw badRequest(problems, problems.map(({ name }) => `unknown ${name} ${JSON.stringify(filter[name as keyof CountFilter])}`).join(', '));

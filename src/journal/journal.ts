@@ -1,5 +1,6 @@
 // The request journal: what each session asked and what it got, newest first. Each session keeps at
 // most journalSize entries and journalBytes bytes of them; counts are exact however many were dropped.
+import { METHODS } from 'node:http';
 import type { InvalidParam } from '../cint/errors.js';
 import { isOperationId, operationIds } from '../cint/operations.js';
 import { FAULTS } from '../scenarios/schema.js';
@@ -55,13 +56,18 @@ export interface JournalCount {
 /** How the counts and filters name the requests with no operation (a path no route takes). */
 export const NO_OPERATION = '(none)';
 
+
 /**
  * The filters that can match no request, each with why: an `operation` that is neither an operation id
- * nor NO_OPERATION, a `fault` that is neither a fault's name nor 'any'. A typo would otherwise count 0,
+ * nor NO_OPERATION, a `fault` that is neither a fault's name nor 'any', a `method` that is no HTTP method. A typo would otherwise count 0,
  * and pass a test asserting that its client never made that call.
  */
-export function filterProblems({ operation, fault }: CountFilter): InvalidParam[] {
+export function filterProblems({ operation, fault, method }: CountFilter & Pick<JournalFilter, 'method'>): InvalidParam[] {
   const problems: InvalidParam[] = [];
+  // Any method Node's parser takes may reach the journal (a 405 or a 404 for one no route has).
+  if (method !== undefined && !METHODS.includes(method.toUpperCase())) {
+    problems.push({ name: 'method', reason: `'method' names no HTTP method: ${JSON.stringify(method)}; give one such as GET, POST, PUT or DELETE` });
+  }
   if (operation !== undefined && operation !== NO_OPERATION && !isOperationId(operation)) {
     problems.push({
       name: 'operation',
