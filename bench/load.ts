@@ -70,12 +70,17 @@ async function run(name: string, command: string[], cpu: number | undefined, dea
   const { file, args } = onCpu(cpu, command);
   const child = spawn(file, args, { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = track(child);
+  // What it printed is read once its output has closed, not at its exit, which may come first: bench59
+  // read a wrk's stdout at its exit and found nothing there yet.
+  const printed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr = (stderr + chunk).slice(-2000); });
   try {
-    return { exit: await withDeadline(exited, deadlineMs, name), stdout, stderr };
+    const exit = await withDeadline(exited, deadlineMs, name);
+    await withDeadline(printed, 5000, `${name}'s output`);
+    return { exit, stdout, stderr };
   } catch (error) {
     child.kill('SIGKILL');
     throw error;
