@@ -113,13 +113,17 @@ function namesNoBranch(shapes: readonly Schema[], tag: Tag, nullable: boolean): 
   return schema;
 }
 
-/** The chain that checks a value against the branches its discriminator names, or undefined without one. */
-function discriminate(branches: readonly unknown[]): Schema | undefined {
+/** A union's object branches and whether it takes null too; undefined unless two or more are objects and the rest null. */
+function objectBranches(branches: readonly unknown[]): { shapes: Schema[]; nullable: boolean } | undefined {
   const schemas = branches.filter(isSchema);
   if (schemas.length !== branches.length) return undefined;
-  const nulls = schemas.filter(isNullBranch);
   const shapes = schemas.filter((schema) => !isNullBranch(schema));
   if (shapes.length < 2 || !shapes.every(isObjectShape)) return undefined;
+  return { shapes, nullable: shapes.length < schemas.length };
+}
+
+/** The chain that checks object `shapes` against the branches their discriminator names, or undefined without one. */
+function discriminate(shapes: readonly Schema[], nullable: boolean): Schema | undefined {
   const tag = discriminatorOf(shapes);
   if (!tag) return undefined;
   const groups = new Map<string, { value: unknown; shapes: Schema[] }>();
@@ -129,13 +133,13 @@ function discriminate(branches: readonly unknown[]): Schema | undefined {
     group.shapes.push(shape);
     groups.set(key, group);
   });
-  let chain = namesNoBranch(shapes, tag, nulls.length > 0);
+  let chain = namesNoBranch(shapes, tag, nullable);
   for (const group of [...groups.values()].reverse()) {
     // Shapes that share a value may be told apart by another discriminator; if not, any of them will do.
-    const then = group.shapes.length === 1 ? group.shapes[0]! : discriminate(group.shapes) ?? { anyOf: group.shapes };
+    const then = group.shapes.length === 1 ? group.shapes[0]! : discriminate(group.shapes, false) ?? { anyOf: group.shapes };
     chain = { if: selects(tag.path, group.value), then, else: chain };
   }
-  return nulls.length > 0 ? { if: { type: 'null' }, then: true, else: chain } : chain;
+  return chain;
 }
 
 /** At most this many fields tell a union's branches apart by being there: the chain has 2^n ends. */
@@ -146,12 +150,7 @@ const MAX_PRESENCE_FIELDS = 3;
  * every branch requires the same fields, or one requires none. A value that has no branch's required
  * fields (or is no object) meets every branch, as in the union.
  */
-function byRequiredFields(branches: readonly unknown[]): Schema | undefined {
-  const schemas = branches.filter(isSchema);
-  if (schemas.length !== branches.length) return undefined;
-  const nulls = schemas.filter(isNullBranch);
-  const shapes = schemas.filter((schema) => !isNullBranch(schema));
-  if (shapes.length < 2 || !shapes.every(isObjectShape)) return undefined;
+function byRequiredFields(shapes: readonly Schema[]): Schema | undefined {
   const requiredOf = shapes.map((shape) => (Array.isArray(shape.required) ? shape.required as string[] : []));
   // A shape that requires nothing takes any object (ProfilingRequest's "No profiling"): none is told apart.
   if (requiredOf.some((required) => required.length === 0)) return undefined;
@@ -166,8 +165,7 @@ function byRequiredFields(branches: readonly unknown[]): Schema | undefined {
     const [field, ...others] = rest;
     return { if: { type: 'object', required: [field] }, then: chainFrom([...present, field!], others), else: chainFrom(present, others) };
   };
-  const chain = chainFrom([], fields);
-  return nulls.length > 0 ? { if: { type: 'null' }, then: true, else: chain } : chain;
+  return chainFrom([], fields);
 }
 
 /**
@@ -186,9 +184,10 @@ export function discriminateUnions(schema: unknown): unknown {
     else if (SCHEMA_MAPS.has(keyword) && isSchema(value)) {
       result[keyword] = Object.fromEntries(Object.entries(value).map(([name, sub]) => [name, discriminateUnions(sub)]));
     } else if ((keyword === 'anyOf' || keyword === 'oneOf') && Array.isArray(value)) {
-      const branches = flatten(value).map(discriminateUnions);
-      const chain = discriminate(branches) ?? byRequiredFields(branches);
-      if (chain) chains.push(chain);
+      const union = objectBranches(flatten(value).map(discriminateUnions));
+      const chain = union && (discriminate(union.shapes, union.nullable) ?? byRequiredFields(union.shapes));
+      // A union that takes null takes it before any chain is asked.
+      if (chain) chains.push(union.nullable ? { if: { type: 'null' }, then: true, else: chain } : chain);
       else result[keyword] = value.map(discriminateUnions);
     } else result[keyword] = discriminateUnions(value);
   }
