@@ -234,6 +234,8 @@ function registerJsonParsing(app: FastifyInstance): void {
   // An empty JSON body counts as no body: pause, resume and complete take none, and clients that always
   // send Content-Type: application/json must not get a 400 for it. Routes that need a body say so.
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    // The journal shows the body as it came, whatever validation then makes of it (or of its absence).
+    if (request.cint && body !== '') request.cint.requestText = body as string;
     // JSON sent to an operation that takes a CSV or an upload: a 415 naming its types, not JSON's 400s.
     const documented = request.cint?.operation?.bodyContentType;
     if (documented !== undefined && documented !== null && documented !== 'application/json') {

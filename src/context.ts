@@ -32,6 +32,8 @@ export interface RequestContext {
   lostAnswer?: LostAnswerFault | null;
   /** Its journal entry, once made (with a shared store it is saved with the session, before the answer goes out). */
   journaled?: { entry: JournalEntry; bytes: number } | null;
+  /** The request's body as the client sent it, when it was read as JSON text, for the journal: validation trims and fills in request.body. */
+  requestText?: string;
   /** The response's body as sent (onSend's payload, when it is text), for the journal. */
   responseBody?: string;
 }

@@ -205,8 +205,8 @@ describe('admin API: journal and counts', () => {
     ]);
     const [listed, , read, created] = entries as [JournalEntry, JournalEntry, JournalEntry, JournalEntry];
     assert.equal(listed.path, projectsUrl());
-    // The query as validated, so read as the schema's types.
-    assert.deepEqual(listed.query, { page_size: 5 });
+    // The query as sent: text, as the client wrote it, not the schema's types.
+    assert.deepEqual(listed.query, { page_size: '5' });
     assert.equal(read.path, `${projectsUrl()}/${project.id}`);
     assert.equal(read.body, undefined);
     assert.deepEqual(created.body, projectBody({ name: 'Journal study' }));
@@ -218,6 +218,25 @@ describe('admin API: journal and counts', () => {
       assert.ok(!Number.isNaN(Date.parse(entry.at)));
       assert.ok(entry.duration_ms >= 0);
     }
+  });
+
+  it('keeps the body and query as the client sent them, not as validation read them; a body that is not JSON as its text', async () => {
+    const client = await clientOf(app);
+    // The name is trimmed before it is checked and stored (x-trim); the journal shows the spaces sent.
+    const padded = projectBody({ name: '   Padded project name   ' });
+    const created = await app.inject({ method: 'POST', url: projectsUrl(), headers: client.headers({ 'idempotency-key': 'as-sent' }), payload: padded });
+    assert.equal(created.statusCode, 202, created.body);
+    assert.equal((await getProject(app, client, created.json().id)).json().name, 'Padded project name');
+    // page_size has a default of 10 the client did not send, and a repeated parameter is a list.
+    const listed = await app.inject({ method: 'GET', url: `${projectsUrl()}?x=1&x=2&name=a%20b+c`, headers: client.headers() });
+    assert.equal(listed.statusCode, 200, listed.body);
+    const broken = await app.inject({ method: 'POST', url: projectsUrl(), headers: client.headers({ 'idempotency-key': 'broken', 'content-type': 'application/json' }), payload: '{"name": 1' });
+    assertCintError(broken, 400, 'bad_request_error', { detail: 'the request body is not valid JSON', invalid_params: [{ name: 'body' }] });
+
+    const [brokenEntry, listedEntry, , createdEntry] = await journalOf(app, client.clientId);
+    assert.equal(brokenEntry?.body, '{"name": 1');
+    assert.deepEqual(listedEntry?.query, { x: ['1', '2'], name: 'a b c' });
+    assert.deepEqual(createdEntry?.body, padded);
   });
 
   it('keeps a large body out of the journal', async () => {

@@ -141,7 +141,7 @@ describe('scenario faults', () => {
     const own = mock.token('fault-journal');
     await send(mock, own, projectsUrl());
     await send(mock, own, `${projectsUrl()}/${PROJECT}`);
-    await send(mock, own, `${projectsUrl()}/${PROJECT}/target-groups`);
+    const cut = await send(mock, own, `${projectsUrl()}/${PROJECT}/target-groups`);
     const deadline = Date.now() + 5000;
     while (mock.count('fault-journal') < 3) {
       assert.ok(Date.now() < deadline, `journal: ${JSON.stringify(mock.journal('fault-journal'))}`);
@@ -153,6 +153,9 @@ describe('scenario faults', () => {
       ['get_project_by_id', 0, 'empty_response'],
       ['list_account_projects', 0, 'connection_reset'],
     ]);
+    // What the client read of a malformed_body answer is the point of the fault; the others sent no body.
+    assert.ok(cut.body && cut.body.length > 0);
+    assert.deepEqual(mock.journal('fault-journal').map((entry) => entry.response_body), [cut.body, undefined, undefined]);
     assert.equal(mock.count('fault-journal', { operation: 'list_account_projects' }), 1);
     assert.equal(mock.count('fault-journal', { status: 0 }), 2);
     assert.equal(mock.count('fault-journal', { fault: 'any' }), 3);

@@ -15,7 +15,7 @@ const SessionSummary = Type.Object({
   client_id: Type.Union([Type.String(), Type.Null()], { description: 'the client it belongs to; null when shared by name' }),
   created_at: Type.String({ format: 'date-time' }),
   last_seen_at: Type.String({ format: 'date-time' }),
-  requests: Type.Integer(),
+  requests: Type.Integer({ description: 'the requests its client made to Cint operations since it was made or reset; its journal also keeps those refused before (an expired token) and those no route took (404, 405), which its counts count' }),
   objects: Type.Integer(),
   bytes: Type.Integer({ description: 'bytes of stored request data it holds, counted against maxSessionBytes' }),
   scenario: Type.Union([Type.String(), Type.Null()], { description: "the scenario answering its requests (its choice, its name's, else the instance's); null: the realistic behaviour" }),
@@ -46,7 +46,7 @@ const JournalEntry = Type.Object({
   operation: Type.Union([Type.String(), Type.Null()]),
   method: Type.String(),
   path: Type.String(),
-  query: Type.Record(Type.String(), Type.Unknown()),
+  query: Type.Record(Type.String(), Type.Unknown(), { description: 'the query as sent: each parameter\'s text, a list when it was repeated' }),
   status: Type.Integer(),
   duration_ms: Type.Number(),
   scenario: Type.Union([Type.Object({ name: Type.String(), rule: Type.Integer() }), Type.Null()]),
@@ -55,7 +55,7 @@ const JournalEntry = Type.Object({
     description: 'the scenario fault the answer met: status is then 0 (the connection broken, no answer), the status of the answer made and then lost '
       + '(the fault of a passthrough, job or webhook step), or the status sent with a body cut off (malformed_body)',
   })),
-  body: Type.Optional(Type.Unknown({ description: 'the JSON request body, when it was at most 4 KB' })),
+  body: Type.Optional(Type.Unknown({ description: 'the request body as sent, when it was at most 4 KB: its JSON (before validation trims it or fills in defaults), or its text when it is not JSON' })),
   response_body: Type.Optional(Type.String({ description: 'the response body as sent, as text, when it was at most 4 KB' })),
 });
 

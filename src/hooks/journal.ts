@@ -1,4 +1,5 @@
 // Records every Cint request in its session's journal once the response has gone out.
+import { parse as parseQuery } from 'node:querystring';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { entryBytes, JOURNAL_BODY_LIMIT, JOURNAL_PATH_LIMIT, type JournalEntry } from '../journal/journal.js';
 
@@ -9,6 +10,24 @@ function keptBody(body: unknown): { body?: unknown; chars: number } {
   if (text === undefined) return { chars: 0 };
   if (text.length > JOURNAL_BODY_LIMIT) return { body: `[body omitted: ${text.length} characters, more than the ${JOURNAL_BODY_LIMIT} the journal keeps]`, chars: 100 };
   return { body, chars: text.length };
+}
+
+/**
+ * A JSON request body as the journal keeps it: what the client sent, parsed afresh from its text (request.body
+ * is what validation made of it: trimmed, defaults filled in), or the text itself when it is not JSON.
+ */
+function sentBody(text: string): { body?: unknown; chars: number } {
+  if (text.length > JOURNAL_BODY_LIMIT) return keptBody(text);
+  try {
+    return { body: JSON.parse(text) as unknown, chars: text.length };
+  } catch {
+    return { body: text, chars: text.length };
+  }
+}
+
+/** A query as the client sent it (request.query is what validation made of it: coerced, defaults filled in). */
+function sentQuery(text: string): Record<string, unknown> {
+  return { ...parseQuery(text) };
 }
 
 const NO_QUERY: Record<string, unknown> = Object.freeze({});
@@ -66,7 +85,7 @@ export function recordRequest(app: FastifyInstance, request: FastifyRequest, sta
   const context = request.cint;
   // Once: with a shared store the entry is made as the answer is sent (hooks/shared.ts).
   if (!context?.session || context.journaled) return;
-  const kept = keptBody(request.body);
+  const kept = context.requestText === undefined ? keptBody(request.body) : sentBody(context.requestText);
   // The response as sent (text); an empty one (204, a redirect) is none.
   const response = context.responseBody ? keptBody(context.responseBody) : NO_BODY;
   const url = request.url;
@@ -79,7 +98,7 @@ export function recordRequest(app: FastifyInstance, request: FastifyRequest, sta
     context.operation?.id ?? null,
     request.method,
     path.length > JOURNAL_PATH_LIMIT ? `${path.slice(0, JOURNAL_PATH_LIMIT)}…` : path,
-    queryAt === -1 ? NO_QUERY : { ...(request.query as Record<string, unknown>) },
+    queryAt === -1 ? NO_QUERY : sentQuery(url.slice(queryAt + 1)),
     status,
     Math.round(durationMs * 100) / 100,
     context.scenario ?? null,

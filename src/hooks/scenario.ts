@@ -157,8 +157,9 @@ export function scenarioEngine(app: FastifyInstance, routes: RouteMethods): void
       case 'fault': {
         const status = step.status ?? successStatusWithBody(operationId);
         request.log.info({ request_id: request.id, session: request.cint.sessionId, operation: operationId, scenario: request.cint.scenario, fault: step.fault }, `scenario fault: ${step.fault}`);
-        breakConnection(request, reply, step.fault!, { status, headers: statusHeaders(request, step, status), traceparent: request.cint.traceparent, hangMs: app.mock.config.hangTimeoutMs });
-        // malformed_body sends a status (and a body the journal does not keep); the others send none.
+        const sent = breakConnection(request, reply, step.fault!, { status, headers: statusHeaders(request, step, status), traceparent: request.cint.traceparent, hangMs: app.mock.config.hangTimeoutMs });
+        // malformed_body sends a status and its cut-off body, which the journal keeps as sent; the others send none.
+        if (sent !== undefined) request.cint.responseBody = sent;
         recordRequest(app, request, step.fault === 'malformed_body' ? status : 0, elapsedMs(request), step.fault!);
         // A hanging connection must not keep its session from the client's other requests.
         letGo(app, request);

@@ -14,6 +14,7 @@ export interface JournalEntry {
   operation: string | null;
   method: string;
   path: string;
+  /** The query as the client sent it: each parameter's text, a list of them when it was repeated. */
   query: Record<string, unknown>;
   status: number;
   duration_ms: number;
@@ -26,7 +27,10 @@ export interface JournalEntry {
    * a body cut off (malformed_body).
    */
   fault?: string;
-  /** The JSON request body, when it was small enough to keep (JOURNAL_BODY_LIMIT characters). */
+  /**
+   * The request body as the client sent it, when it was small enough to keep (JOURNAL_BODY_LIMIT characters):
+   * its JSON, parsed afresh (not what validation trimmed or filled in), or its text when it is not JSON.
+   */
   body?: unknown;
   /** The response body as sent, as text (JSON is not parsed), when it was small enough to keep. */
   response_body?: string;

@@ -10,12 +10,13 @@ export function malformedBody(): string {
   return `{"id":"${randomUUID()}","detail":"this body was cut off by the mock's malformed_body fault`;
 }
 
+/** Takes the answer over and breaks it; the body sent (malformed_body's), if any, for the journal. */
 export function breakConnection(request: FastifyRequest, reply: FastifyReply, fault: FaultName,
-  options: { status: number; headers: Readonly<Record<string, string>>; traceparent: string; hangMs: number }): void {
+  options: { status: number; headers: Readonly<Record<string, string>>; traceparent: string; hangMs: number }): string | undefined {
   reply.hijack();
   if (fault !== 'malformed_body') {
     cut(request, reply, fault, options.hangMs);
-    return;
+    return undefined;
   }
   const text = malformedBody();
   reply.raw.writeHead(options.status, {
@@ -25,6 +26,7 @@ export function breakConnection(request: FastifyRequest, reply: FastifyReply, fa
     traceparent: options.traceparent,
   });
   reply.raw.end(text);
+  return text;
 }
 
 /**
