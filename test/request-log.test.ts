@@ -35,10 +35,34 @@ describe('the request log', () => {
       assert.equal(line.request_id, 'req-123');
       assert.equal(line.method, 'GET');
       assert.equal(line.url, `${projectsUrl()}?page_size=5`);
+      assert.equal(line.client, 'logged');
       assert.equal(line.session, 'logged');
       assert.equal(line.operation, 'list_account_projects');
       assert.equal(line.status, 200);
       assert.equal(typeof line.duration_ms, 'number');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('names the client of a session name two clients share, and keeps a credential sent in the query out of the url', async () => {
+    const { app, lines } = await loggedApp('info');
+    try {
+      const tokens = { alpha: await tokenFor(app, 'alpha'), beta: await tokenFor(app, 'beta') };
+      lines.length = 0;
+      for (const [client, token] of Object.entries(tokens)) {
+        const response = await app.inject({ method: 'GET', url: projectsUrl(), headers: { authorization: `Bearer ${token}`, 'cint-api-version': API_VERSION, 'x-mock-session': 'ci' } });
+        assert.equal(response.statusCode, 200, `${client}: ${response.body}`);
+      }
+      const refused = await app.inject({ method: 'POST', url: '/oauth/token?grant_type=client_credentials&client_id=alpha&client_secret=hunter2-XYZ&access_token=abc&page=2' });
+      assert.equal(refused.statusCode, 400, refused.body);
+      const requests = lines.filter((line) => line.msg === 'request');
+      assert.deepEqual(requests.map(({ client, session, url }) => ({ client, session, url })), [
+        { client: 'alpha', session: 'ci', url: projectsUrl() },
+        { client: 'beta', session: 'ci', url: projectsUrl() },
+        { client: undefined, session: undefined, url: '/oauth/token?grant_type=client_credentials&client_id=alpha&client_secret=[redacted]&access_token=[redacted]&page=2' },
+      ]);
+      assert.ok(!lines.some((line) => JSON.stringify(line).includes('hunter2')), 'the secret is in no line');
     } finally {
       await app.close();
     }
