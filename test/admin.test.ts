@@ -681,6 +681,29 @@ describe('admin API: the admin token, and turning the API off', () => {
         await small.close();
       }
     });
+
+    it("GET /scenarios with a client's own token counts its sessions' sent scenarios against its share, not the instance's against the whole", async () => {
+      const small = await makeApp({ adminToken: 'admin-secret', maxSessions: 10, maxSessionsPerClient: 2, inlineScenarioBytes: 4096, watchScenarios: false });
+      try {
+        const alice = await clientOf(small);
+        const bob = await clientOf(small);
+        for (const client of [alice, bob]) assert.equal((await small.inject({ method: 'GET', url: projectsUrl(), headers: client.headers() })).statusCode, 200);
+        const scenario = { scenario: { description: `alice's ${'x'.repeat(300)}`, rules: [{ match: { operation: 'create_project' }, respond: { status: 503 } }] } };
+        assert.equal((await admin(small, 'PUT', `/sessions/${alice.clientId}/scenario`, scenario, { authorization: alice.headers().authorization! })).statusCode, 200);
+        const sent = async (authorization: string) => (await admin(small, 'GET', '/scenarios', undefined, { authorization })).json().sent as { bytes: number; limit: number; scenarios: { bytes: number }[] };
+        const whole = await sent('Bearer admin-secret');
+        assert.equal(whole.limit, 4096);
+        assert.equal(whole.scenarios.length, 1);
+        const aliceBytes = whole.scenarios[0]!.bytes;
+        assert.ok(aliceBytes > 300);
+        assert.equal(whole.bytes, aliceBytes);
+        // The share: 4096 × 2 / 10 = 819 bytes.
+        assert.deepEqual(await sent(alice.headers().authorization!), { bytes: aliceBytes, limit: 819, scenarios: whole.scenarios });
+        assert.deepEqual(await sent(bob.headers().authorization!), { bytes: 0, limit: 819, scenarios: [] });
+      } finally {
+        await small.close();
+      }
+    });
   });
 
   it('adminEnabled: false removes the admin API (404 in Cint\'s envelope) but keeps health', async () => {

@@ -29,8 +29,8 @@ const ScenarioChoice = Type.Object({
 });
 
 const SentScenarios = Type.Object({
-  bytes: Type.Integer({ description: 'bytes of their text held, counted against limit' }),
-  limit: Type.Integer({ description: 'inlineScenarioBytes: past it a new one is refused (413) after the ones not in use are let go' }),
+  bytes: Type.Integer({ description: 'bytes of their text held, counted against limit (with a client\'s own token: those its sessions chose)' }),
+  limit: Type.Integer({ description: 'inlineScenarioBytes: past it a new one is refused (413) after the ones not in use are let go (with a client\'s own token: its share, inlineScenarioBytes × maxSessionsPerClient / maxSessions)' }),
   scenarios: Type.Array(Type.Object({
     name: Type.String(),
     description: Type.String(),

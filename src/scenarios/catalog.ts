@@ -295,14 +295,15 @@ export class ScenarioCatalog extends EventEmitter<{ reloaded: [ScenarioSet]; 're
   /**
    * The sent scenarios held here, with the bytes of their text against the bound; one no choice names
    * (in_use false) is let go when a new one needs its room. With a client id, only those its own
-   * sessions' choices name.
+   * sessions' choices name, and its bytes against its share (clientShare).
    */
   sentScenarios(clientId?: string): SentScenarios {
     const named = this.chosenNames();
     const own = clientId === undefined ? null : this.chosenNames(clientId);
     return {
-      bytes: this.inlineBytes,
-      limit: this.inlineLimit,
+      // A client sees its own use against its own share, not the instance's (other clients' included).
+      bytes: clientId === undefined ? this.inlineBytes : this.clientBytes(clientId, ''),
+      limit: clientId === undefined ? this.inlineLimit : this.clientShare(),
       scenarios: [...this.inline].filter(([name]) => own === null || own.has(name)).map(([name, { loaded: { scenario }, bytes }]) => ({
         name, description: scenario.description, seed: scenario.seed, rules: scenario.rules.length, bytes, in_use: named.has(name),
       })),
