@@ -23,7 +23,7 @@ export interface RequestContext {
    * Which scenario rule answered (its index in the file's rules, from 0); null when the scenario engine
    * let the realistic behaviour answer; `{ name: 'Prefer: code=NNN', rule: -1 }` for a Prefer header.
    */
-  scenario?: { name: string; rule: number } | null;
+  scenario?: { name: string; rule: number; step?: number } | null;
   /** A scenario's `job` step: how the job this request creates behaves. */
   jobScript?: JobScript | null;
   /** A scenario's `webhook` step: how the events this request publishes are delivered. */

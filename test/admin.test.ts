@@ -239,6 +239,19 @@ describe('admin API: journal and counts', () => {
     assert.deepEqual(createdEntry?.body, padded);
   });
 
+  it("names the step of a sequence that answered: flaky's two 503s, then its passthrough", async () => {
+    const client = await clientOf(app);
+    for (let i = 0; i < 3; i += 1) await app.inject({ method: 'GET', url: projectsUrl(), headers: client.headers({ 'x-mock-scenario': 'flaky' }) });
+    await app.inject({ method: 'GET', url: projectsUrl(), headers: client.headers({ prefer: 'code=500' }) });
+    const entries = await journalOf(app, client.clientId);
+    assert.deepEqual(entries.map((entry) => [entry.status, entry.scenario]), [
+      [500, { name: 'Prefer: code=500', rule: -1 }],
+      [200, { name: 'flaky', rule: 0, step: 1 }],
+      [503, { name: 'flaky', rule: 0, step: 0 }],
+      [503, { name: 'flaky', rule: 0, step: 0 }],
+    ]);
+  });
+
   it('keeps a large body out of the journal', async () => {
     const client = await clientOf(app);
     const response = await app.inject({
@@ -342,8 +355,8 @@ describe('admin API: journal and counts', () => {
 
     const entries = await journalOf(app, client.clientId);
     assert.deepEqual(entries.map((entry) => [entry.status, entry.replayed]), [[202, true], [202, false], [503, false], [503, false]]);
-    assert.deepEqual(entries[2]?.scenario, { name: 'flaky', rule: 0 });
-    assert.deepEqual(entries[3]?.scenario, { name: 'flaky', rule: 0 });
+    // flaky is one rule of two steps: which step answered is named too.
+    assert.deepEqual(entries.map((entry) => entry.scenario), [{ name: 'flaky', rule: 0, step: 1 }, { name: 'flaky', rule: 0, step: 1 }, { name: 'flaky', rule: 0, step: 0 }, { name: 'flaky', rule: 0, step: 0 }]);
   });
 
   it('GET /__admin/sessions/:id/counts counts by operation and status', async () => {

@@ -49,7 +49,11 @@ const JournalEntry = Type.Object({
   query: Type.Record(Type.String(), Type.Unknown(), { description: 'the query as sent: each parameter\'s text, a list when it was repeated' }),
   status: Type.Integer(),
   duration_ms: Type.Number(),
-  scenario: Type.Union([Type.Object({ name: Type.String(), rule: Type.Integer() }), Type.Null()]),
+  scenario: Type.Union([Type.Object({
+    name: Type.String(),
+    rule: Type.Integer({ description: 'the index of the rule that answered in its scenario\'s rules, from 0 (-1 for a Prefer header)' }),
+    step: Type.Optional(Type.Integer({ description: 'for a rule of several steps (a sequence), the index of the one that answered, from 0' })),
+  }), Type.Null()]),
   replayed: Type.Boolean(),
   fault: Type.Optional(Type.String({
     description: 'the scenario fault the answer met: status is then 0 (the connection broken, no answer), the status of the answer made and then lost '

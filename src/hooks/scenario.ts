@@ -88,7 +88,7 @@ export function scenarioEngine(app: FastifyInstance, routes: RouteMethods): void
     // Rate limits count on the session's clock: real time, moved on with the admin API's clock.
     const decision = decideResponse(rules, factsOf(request, operationId), catalog.stateOf(session, scenario), session.now());
     if (!decision) return null;
-    context.scenario = { name: scenario.name, rule: decision.rule };
+    context.scenario = decision.position === null ? { name: scenario.name, rule: decision.rule } : { name: scenario.name, rule: decision.rule, step: decision.position };
     return decision;
   }
 

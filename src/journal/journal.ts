@@ -18,8 +18,8 @@ export interface JournalEntry {
   query: Record<string, unknown>;
   status: number;
   duration_ms: number;
-  /** The scenario rule that answered, when one did. */
-  scenario: { name: string; rule: number } | null;
+  /** The scenario rule that answered, when one did; for a rule of several steps, which one (from 0). */
+  scenario: { name: string; rule: number; step?: number } | null;
   replayed: boolean;
   /**
    * The scenario fault the answer met: status is then 0 (the connection broken, no answer), the status of

@@ -22,6 +22,8 @@ export interface Decision {
   /** The index of the rule that answered. */
   readonly rule: number;
   readonly step: CompiledStep;
+  /** Which of a sequence's steps answered, from 0; null for a rule of one step. */
+  readonly position: number | null;
   /** The delay drawn for this request, in milliseconds. */
   readonly delayMs: number;
   /** A rate-limited step's answer: when its window ends (session clock, ms), for Retry-After as the answer is sent. */
@@ -73,7 +75,8 @@ function tryRule(rule: CompiledRule, facts: RequestFacts, state: ScenarioState, 
   if (step.times !== Infinity && state.used[rule.index]! < step.times) state.used[rule.index]! += 1;
   const delay = step.delayMs;
   const delayMs = delay === null ? 0 : delay[0] === delay[1] ? delay[0] : state.random.between(delay[0], delay[1]);
-  return windowEndsAt === null ? { rule: rule.index, step, delayMs } : { rule: rule.index, step, delayMs, windowEndsAt };
+  const position = rule.steps.length > 1 ? state.step[rule.index]! : null;
+  return windowEndsAt === null ? { rule: rule.index, step, position, delayMs } : { rule: rule.index, step, position, delayMs, windowEndsAt };
 }
 
 /**
