@@ -347,6 +347,44 @@ describe('admin page in headless Chromium', { skip: browserSkip }, () => {
     await page.context().close();
   });
 
+  it('after a refused read, shows the address\'s session with no entries, the API\'s reasons, and the matching row selected', async () => {
+    await traffic(mock, 'browser-alice');
+    await traffic(mock, 'browser-bob');
+    await get(mock, '/v1/demand/accounts/101/projects?page_size=5', mock.headers('browser-bob'));
+    const { page, problems } = await open('/__admin/#session=browser-alice&client_id=browser-alice');
+    await page.waitForFunction(() => document.querySelectorAll('#journal details.entry').length === 4);
+    await page.evaluate(() => { location.hash = '#session=browser-bob&client_id=browser-bob&status=999'; });
+    await page.locator('#message[data-kind="error"]').waitFor();
+    assert.equal(await page.locator('#message').textContent(),
+      'Could not read the admin API: 400 bad_request_error: request had validation errors (\'status\' must be <= 599.)');
+    assert.equal(await page.locator('#session-title').textContent(), 'Session browser-bob');
+    assert.equal(await rowsOf(page).count(), 0, 'none of alice\'s entries under bob\'s name');
+    assert.equal(await page.locator('#session-facts dd').count(), 0);
+    assert.equal(await page.locator('#journal').textContent(), 'Nothing shown: the admin API did not answer this read (the message above says why).');
+    assert.deepEqual(await page.locator('#sessions tr.selected').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-session'))), ['browser-bob']);
+    // The filters stay, naming the refused value, so it can be changed.
+    assert.equal(await page.locator('#filter-status').isVisible(), true);
+    assert.equal(await page.locator('#filter-status').inputValue(), '999');
+    assert.equal(await page.locator('#filter-status option:checked').textContent(), '999 (refused)');
+    await page.selectOption('#filter-status', '');
+    await page.waitForFunction(() => document.querySelectorAll('#journal details.entry').length === 5);
+    assert.equal(await page.locator('#message').textContent(), '');
+    assert.equal(await page.locator('#session-title').textContent(), 'Session browser-bob');
+    assert.equal(await rowsOf(page).first().getAttribute('data-operation'), 'list_account_projects');
+
+    // The same from a first load: the panel and its filters are there, with the API's reason for the operation.
+    const { page: typo } = await open('/__admin/#session=browser-bob&client_id=browser-bob&operation=create_projct');
+    await typo.locator('#message[data-kind="error"]').waitFor();
+    assert.equal(await typo.locator('#message').textContent(), 'Could not read the admin API: 400 bad_request_error: unknown operation "create_projct" '
+      + '(\'operation\' names no operation: "create_projct" (did you mean "create_project"?); give a Cint operation id (docs/operations.md lists them), or (none) for the requests no route took)');
+    assert.equal(await typo.locator('#session-title').textContent(), 'Session browser-bob');
+    assert.equal(await typo.locator('#filter-operation option:checked').textContent(), 'create_projct (refused)');
+    assert.ok(await typo.locator('#filter-operation option[value="create_project"]').count() === 1, 'the dropdown offers the operations the session made');
+    await typo.context().close();
+    assert.deepEqual(problems.filter((problem) => !/status of 400/.test(problem)), []);
+    await page.context().close();
+  });
+
   it('shows what a client sent as text: markup in a body never runs', async () => {
     await traffic(mock, 'browser-c', '<img src=x onerror="alert(1)"><script>alert(2)</script>');
     const { page, problems } = await open('/__admin/#session=browser-c&client_id=browser-c&operation=create_project');
@@ -392,6 +430,28 @@ describe('admin page and viewer in headless Chromium, with an admin token', { sk
     await block.locator('button.execute').click();
     await block.locator('.live-responses-table tbody td.response-col_status').first().waitFor();
     assert.equal((await block.locator('.live-responses-table tbody td.response-col_status').first().textContent())?.trim(), '200');
+    await context.close();
+  });
+
+  it('a session the token may not read (403): its name over an empty panel, not the last session\'s entries', async () => {
+    await traffic(mock, 'own-client');
+    await traffic(mock, 'other-client');
+    const context = await (await browserOf()).newContext();
+    const page = await context.newPage();
+    page.setDefaultTimeout(SHOWN_WITHIN_MS);
+    await page.goto(`${mock.url}/__admin/#session=own-client&client_id=own-client`);
+    await page.locator('#token-form').waitFor();
+    // A client's own Cint token reads its own sessions only.
+    await page.fill('#token', mock.headers('own-client').authorization!.replace(/^Bearer /, ''));
+    await page.click('#token-form button');
+    await page.waitForFunction(() => document.querySelectorAll('#journal details.entry').length === 4);
+    await page.evaluate(() => { location.hash = '#session=other-client&client_id=other-client'; });
+    await page.locator('#message[data-kind="error"]').waitFor();
+    assert.match(String(await page.locator('#message').textContent()), /^Could not read the admin API: 403 authorization_error: /);
+    assert.equal(await page.locator('#session-title').textContent(), 'Session other-client');
+    assert.equal(await page.locator('#journal details.entry').count(), 0);
+    assert.equal(await page.locator('#sessions tr.selected').count(), 0, 'the other client\'s session is not listed, so no row is selected');
+    assert.deepEqual(await page.locator('#sessions tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-session'))), ['own-client']);
     await context.close();
   });
 

@@ -58,8 +58,12 @@ async function api(path, query = {}) {
   const body = await response.json().catch(() => ({}));
   if (response.status === 401) throw new Unauthorized(body.detail ?? 'the admin API needs a token');
   if (!response.ok) {
-    const error = new Error(`${response.status} ${body.object ?? ''}: ${body.detail ?? response.statusText}`);
+    // The whole detail, then each refused parameter's reason: the reasons say what to give instead
+    // ('status' must be <= 599., did you mean "create_project"?).
+    const reasons = Array.isArray(body.invalid_params) ? body.invalid_params.map((param) => String(param.reason ?? param.name)) : [];
+    const error = new Error(`${response.status} ${body.object ?? ''}: ${body.detail ?? response.statusText}${reasons.length ? ` (${reasons.join('; ')})` : ''}`);
     error.status = response.status;
+    error.refused = new Set(Array.isArray(body.invalid_params) ? body.invalid_params.map((param) => param.name) : []);
     throw error;
   }
   return body;
@@ -118,19 +122,19 @@ function renderSessions(sessions, selected) {
   $('no-sessions').hidden = sessions.length > 0;
 }
 
-function fillSelect(select, options, value) {
+function fillSelect(select, options, value, refused = false) {
   const known = new Set(options.map(([optionValue]) => optionValue));
-  if (value && !known.has(value)) options.push([value, value]);
+  if (value && !known.has(value)) options.push([value, refused ? `${value} (refused)` : value]);
   select.replaceChildren(element('option', { value: '' }, 'any'), ...options.map(([optionValue, label]) => element('option', { value: optionValue }, label)));
   select.value = value;
 }
 
-function renderFilters({ by_operation: byOperation, faults }, selected) {
+function renderFilters({ by_operation: byOperation, faults }, selected, refused = new Set()) {
   const operations = Object.entries(byOperation)
     .map(([operation, statuses]) => [operation, Object.values(statuses).reduce((sum, count) => sum + count, 0)])
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([operation, count]) => [operation, `${operation} (${count})`]);
-  fillSelect($('filter-operation'), operations, selected.operation);
+  fillSelect($('filter-operation'), operations, selected.operation, refused.has('operation'));
 
   const statuses = new Map();
   for (const counts of Object.values(byOperation)) {
@@ -141,7 +145,7 @@ function renderFilters({ by_operation: byOperation, faults }, selected) {
   // Broken connections (status 0), answers made and lost, bodies cut off: every answer a fault met.
   const faulted = Object.values(faults).reduce((sum, counts) => sum + Object.values(counts).reduce((total, count) => total + count, 0), 0);
   if (faulted > 0) classes.push([FAULT, `fault (${faulted})`]);
-  fillSelect($('filter-status'), [...classes, ...exact], selected.status);
+  fillSelect($('filter-status'), [...classes, ...exact], selected.status, refused.has('status'));
 }
 
 function section(title, text, className) {
@@ -187,10 +191,31 @@ function keep(entry, selected) {
   return !range || (entry.status >= range[0] && entry.status <= range[1]);
 }
 
+/** The session and client the address names, as one string: what the panel's content belongs to. */
+const sessionKey = (selected) => (selected.session ? `${selected.session}\u0000${selected.clientId ?? ''}` : '');
+/** Whose panel is shown now ('' for none): an error must not leave one session's entries under another's name. */
+let panelShows = '';
+
+/**
+ * The panel after a read failed: the address's session as its title, no facts and no entries (they may
+ * be another session's, or not what the filters ask), and the filter controls, so a refused filter can be
+ * changed. `refused` names the parameters the API refused.
+ */
+function clearPanel(selected, counts = { by_operation: {}, faults: {} }, refused = new Set()) {
+  $('session-title').textContent = `Session ${selected.session}`;
+  $('session-facts').replaceChildren();
+  renderFilters(counts, selected, refused);
+  $('journal').replaceChildren(element('p', { className: 'empty' }, 'Nothing shown: the admin API did not answer this read (the message above says why).'));
+  $('shown').textContent = '';
+  $('session-panel').hidden = false;
+  panelShows = sessionKey(selected);
+}
+
 async function renderSession(selected) {
   const panel = $('session-panel');
   if (!selected.session) {
     panel.hidden = true;
+    panelShows = '';
     return;
   }
   const who = { client_id: selected.clientId || undefined };
@@ -198,18 +223,31 @@ async function renderSession(selected) {
   try {
     summary = await api(sessionPath(selected.session), who);
   } catch (error) {
-    if (error.status !== 404) throw error;
+    if (error.status !== 404) {
+      clearPanel(selected);
+      throw error;
+    }
     panel.hidden = true;
+    panelShows = '';
     say(`Session ${selected.session} is not in memory: it was reset or forgotten, or has made no request yet.`, 'warning');
     return;
   }
   const exactStatus = /^\d{3}$/.test(selected.status) ? selected.status : undefined;
   // NO_OPERATION is the admin API's name for the requests no route took, as in its counts.
   const operation = selected.operation || undefined;
-  const [counts, journal] = await Promise.all([
-    api(sessionPath(selected.session, '/counts'), who),
-    api(sessionPath(selected.session, '/journal'), { ...who, operation, status: exactStatus, fault: selected.status === FAULT ? 'any' : undefined }),
-  ]);
+  let counts;
+  let journal;
+  try {
+    [counts, journal] = await Promise.all([
+      api(sessionPath(selected.session, '/counts'), who),
+      api(sessionPath(selected.session, '/journal'), { ...who, operation, status: exactStatus, fault: selected.status === FAULT ? 'any' : undefined }),
+    ]);
+  } catch (error) {
+    // A refused filter: the session's counts without it still fill the dropdowns, to pick another.
+    const unfiltered = await api(sessionPath(selected.session, '/counts'), who).catch(() => undefined);
+    clearPanel(selected, unfiltered, error.refused);
+    throw error;
+  }
 
   $('session-title').textContent = `Session ${summary.id}`;
   const facts = [
@@ -229,6 +267,7 @@ async function renderSession(selected) {
   if (entries.length === 0) list.append(element('p', { className: 'empty' }, 'No request matches.'));
   $('shown').textContent = `${entries.length} shown, newest first`;
   panel.hidden = false;
+  panelShows = sessionKey(selected);
 }
 
 let running = null;
@@ -255,6 +294,11 @@ async function refresh() {
         say(`${error.message}. Type the admin token (CINT_MOCK_ADMIN_TOKEN); it is kept in this tab only.`, 'warning');
       } else {
         say(`Could not read the admin API: ${error.message}`, 'error');
+      }
+      // Whatever failed, the panel shows the address's session or nothing: never another's entries.
+      if (panelShows !== sessionKey(selected)) {
+        if (selected.session) clearPanel(selected);
+        else $('session-panel').hidden = true;
       }
     }
   })();
