@@ -261,7 +261,7 @@ describe('admin page in headless Chromium', { skip: browserSkip }, () => {
 
     const { page, problems } = await open('/__admin/#session=browser-faults&client_id=browser-faults');
     await page.waitForFunction(() => document.querySelectorAll('#journal details.entry').length === 6);
-    assert.equal(await page.locator('#filter-status option[value="fault"]').textContent(), 'fault (3)');
+    assert.equal(await page.locator('#filter-status option[value="fault"]').textContent(), 'fault · 3 over its life');
     await page.selectOption('#filter-status', 'fault');
     await page.waitForFunction(() => document.querySelectorAll('#journal details.entry').length === 3);
     assert.match(new URL(page.url()).hash, /status=fault/);
@@ -276,6 +276,61 @@ describe('admin page in headless Chromium', { skip: browserSkip }, () => {
     assert.equal(await malformed.locator('.response-body pre').textContent(), '(JSON cut off mid-string by the malformed_body fault)');
     assert.deepEqual(problems, []);
     await page.context().close();
+  });
+
+  it('the address\'s status (0 or a value the API refuses), method and fault filters, shown in their dropdowns with counts over the session\'s life', async () => {
+    mock.useScenario('browser-filters', {
+      description: 'one list_account_projects with no answer, then the realistic behaviour',
+      rules: [{ match: { operation: 'list_account_projects' }, respond: { fault: 'empty_response', times: 1 } }],
+    });
+    await assert.rejects(fetch(`${mock.url}${projectsUrl()}`, { headers: mock.headers('browser-filters') }), 'no answer at all');
+    await traffic(mock, 'browser-filters');
+    const hash = '#session=browser-filters&client_id=browser-filters';
+    const kinds = (page: Page) => rowsOf(page).evaluateAll((nodes) => nodes.map((node) => `${node.getAttribute('data-operation')} ${node.getAttribute('data-status')}`));
+
+    // status=0: the requests that got no answer, an option of its own.
+    const { page, problems } = await open(`/__admin/${hash}&status=0`);
+    await page.waitForFunction(() => document.querySelectorAll('#journal details.entry').length === 1);
+    assert.deepEqual(await kinds(page), ['list_account_projects 0']);
+    assert.equal(await page.locator('#filter-status').inputValue(), '0');
+    assert.equal(await page.locator('#filter-status option:checked').textContent(), 'no answer (0) · 1 over its life');
+    assert.deepEqual(await page.locator('#filter-status option').evaluateAll((nodes) => nodes.map((node) => node.textContent)), [
+      'any', '2xx · 2 over its life', '3xx · 0 over its life', '4xx · 1 over its life', '5xx · 1 over its life', 'fault · 1 over its life',
+      'no answer (0) · 1 over its life', '200 · 1 over its life', '202 · 1 over its life', '404 · 1 over its life', '503 · 1 over its life',
+    ]);
+
+    // A method in the address, and chosen in its dropdown.
+    await page.evaluate((next) => { location.hash = next; }, `${hash}&method=POST`);
+    await page.waitForFunction(() => document.querySelectorAll('#journal details.entry').length === 1 && document.querySelector('#journal details.entry')?.getAttribute('data-operation') === 'create_project');
+    assert.equal(await page.locator('#filter-method').inputValue(), 'POST');
+    await page.selectOption('#filter-method', 'GET');
+    await page.waitForFunction(() => document.querySelectorAll('#journal details.entry').length === 4);
+    assert.equal(new URL(page.url()).hash, `${hash}&method=GET`);
+    assert.deepEqual(await kinds(page), ['list_account_projects 503', 'get_project_by_id 404', 'get_project_by_id 200', 'list_account_projects 0']);
+
+    // A fault in the address.
+    await page.evaluate((next) => { location.hash = next; }, `${hash}&fault=empty_response`);
+    await page.waitForFunction(() => document.querySelectorAll('#journal details.entry').length === 1);
+    assert.equal(await page.locator('#filter-fault').inputValue(), 'empty_response');
+    assert.equal(await page.locator('#filter-fault option:checked').textContent(), 'empty_response · 1 over its life');
+    assert.deepEqual(await kinds(page), ['list_account_projects 0']);
+    assert.deepEqual(problems, []);
+    await page.context().close();
+
+    // Values the API refuses: its reason, not every entry as if no filter were set.
+    for (const [query, reason] of [
+      ['status=abc', "'status' must be of type integer."], ['status=6xx', "'status' must be of type integer."], ['status=999', "'status' must be <= 599."],
+      ['method=FETCH', "'method' names no HTTP method: \"FETCH\"; give one such as GET, POST, PUT or DELETE"],
+    ] as const) {
+      const { page: refused } = await open(`/__admin/${hash}&${query}`);
+      await refused.locator('#message[data-kind="error"]').waitFor();
+      const detail = query.startsWith('method') ? 'unknown method "FETCH"' : 'request had validation errors';
+      assert.equal(await refused.locator('#message').textContent(), `Could not read the admin API: 400 bad_request_error: ${detail} (${reason})`, query);
+      assert.equal(await rowsOf(refused).count(), 0, query);
+      const [name, value] = query.split('=') as [string, string];
+      assert.equal(await refused.locator(`#filter-${name} option:checked`).textContent(), `${value} (refused)`, query);
+      await refused.context().close();
+    }
   });
 
   it('filters by operation and by status, exactly or by class, and keeps the filter in the address', async () => {

@@ -1,7 +1,7 @@
 // The journal page: the sessions, each one's scenario and clock, and a session's requests newest first,
 // read from the admin API's JSON routes beside this page. Everything a client sent is shown as text
 // (textContent), never as markup. The location's hash holds the choice, so a link can point at a
-// session and its filters: #session=my-client&client_id=my-client&status=503.
+// session and its filters: #session=my-client&client_id=my-client&status=503 (also operation, method, fault).
 'use strict';
 
 /** Where the admin token is kept for this tab; the Swagger UI page (../docs/) reads the same key. */
@@ -11,6 +11,10 @@ const LIVE_EVERY_MS = 2000;
 const STATUS_CLASSES = { '2xx': [200, 299], '3xx': [300, 399], '4xx': [400, 499], '5xx': [500, 599] };
 const FAULT = 'fault';
 const NO_OPERATION = '(none)';
+/** The methods offered in the method filter (the API takes any HTTP method; it counts none by method). */
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
+/** The counts the dropdowns show are the API's: over the session's life, dropped entries included. */
+const LIFE = 'over its life';
 
 const $ = (id) => document.getElementById(id);
 
@@ -33,12 +37,28 @@ function choice() {
     clientId: params.get('client_id'),
     operation: params.get('operation') ?? '',
     status: params.get('status') ?? '',
+    method: params.get('method') ?? '',
+    fault: params.get('fault') ?? '',
+  };
+}
+
+/** The filters the address sets, as the journal route's query: a status class is applied here, not asked of the API. */
+function journalQuery(selected) {
+  const status = selected.status === '' || selected.status === FAULT || Object.hasOwn(STATUS_CLASSES, selected.status) ? undefined : selected.status;
+  return {
+    // NO_OPERATION is the admin API's name for the requests no route took, as in its counts.
+    operation: selected.operation || undefined,
+    // Anything else (0, 999, abc) goes to the API as given: it answers 0's entries, and refuses the rest with its reason.
+    status,
+    method: selected.method || undefined,
+    fault: selected.fault || (selected.status === FAULT ? 'any' : undefined),
   };
 }
 
 function choose(next) {
   const params = new URLSearchParams();
-  for (const [name, value] of [['session', next.session], ['client_id', next.clientId], ['operation', next.operation], ['status', next.status]]) {
+  for (const [name, value] of [['session', next.session], ['client_id', next.clientId], ['operation', next.operation], ['status', next.status],
+    ['method', next.method], ['fault', next.fault]]) {
     if (value) params.set(name, value);
   }
   const hash = `#${params}`;
@@ -108,7 +128,7 @@ function renderSessions(sessions, selected) {
     const link = element('a', { href: '#', 'data-session': session.id }, session.id);
     link.addEventListener('click', (event) => {
       event.preventDefault();
-      choose({ session: session.id, clientId: session.client_id ?? '', operation: '', status: '' });
+      choose({ session: session.id, clientId: session.client_id ?? '' });
     });
     return element('tr', { className: current ? 'selected' : '', 'data-session': session.id },
       element('td', {}, link),
@@ -122,30 +142,42 @@ function renderSessions(sessions, selected) {
   $('no-sessions').hidden = sessions.length > 0;
 }
 
-function fillSelect(select, options, value, refused = false) {
+function fillSelect(select, options, value, refused = false, anyLabel = 'any') {
   const known = new Set(options.map(([optionValue]) => optionValue));
   if (value && !known.has(value)) options.push([value, refused ? `${value} (refused)` : value]);
-  select.replaceChildren(element('option', { value: '' }, 'any'), ...options.map(([optionValue, label]) => element('option', { value: optionValue }, label)));
+  select.replaceChildren(element('option', { value: '' }, anyLabel), ...options.map(([optionValue, label]) => element('option', { value: optionValue }, label)));
   select.value = value;
 }
 
+const sum = (values) => values.reduce((total, count) => total + count, 0);
+const counted = (name, count) => `${name} · ${count} ${LIFE}`;
+
 function renderFilters({ by_operation: byOperation, faults }, selected, refused = new Set()) {
   const operations = Object.entries(byOperation)
-    .map(([operation, statuses]) => [operation, Object.values(statuses).reduce((sum, count) => sum + count, 0)])
+    .map(([operation, statuses]) => [operation, sum(Object.values(statuses))])
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([operation, count]) => [operation, `${operation} (${count})`]);
+    .map(([operation, count]) => [operation, counted(operation, count)]);
   fillSelect($('filter-operation'), operations, selected.operation, refused.has('operation'));
 
   const statuses = new Map();
   for (const counts of Object.values(byOperation)) {
-    for (const [status, count] of Object.entries(counts)) statuses.set(status, (statuses.get(status) ?? 0) + count);
+    for (const [status, count] of Object.entries(counts)) statuses.set(Number(status), (statuses.get(Number(status)) ?? 0) + count);
   }
-  const exact = [...statuses.keys()].filter((status) => status !== '0').sort().map((status) => [status, `${status} (${statuses.get(status)})`]);
-  const classes = Object.keys(STATUS_CLASSES).map((name) => [name, name]);
+  const classes = Object.entries(STATUS_CLASSES)
+    .map(([name, [low, high]]) => [name, counted(name, sum([...statuses].filter(([status]) => status >= low && status <= high).map(([, count]) => count)))]);
   // Broken connections (status 0), answers made and lost, bodies cut off: every answer a fault met.
-  const faulted = Object.values(faults).reduce((sum, counts) => sum + Object.values(counts).reduce((total, count) => total + count, 0), 0);
-  if (faulted > 0) classes.push([FAULT, `fault (${faulted})`]);
-  fillSelect($('filter-status'), [...classes, ...exact], selected.status, refused.has('status'));
+  const byFault = new Map();
+  for (const counts of Object.values(faults)) for (const [fault, count] of Object.entries(counts)) byFault.set(fault, (byFault.get(fault) ?? 0) + count);
+  const faulted = sum([...byFault.values()]);
+  if (faulted > 0) classes.push([FAULT, counted(FAULT, faulted)]);
+  // 0: the requests that got no answer (a fault broke the connection, or the client left during a scripted delay).
+  const none = [['0', counted('no answer (0)', statuses.get(0) ?? 0)]];
+  const exact = [...statuses.keys()].filter((status) => status !== 0).sort((a, b) => a - b).map((status) => [String(status), counted(status, statuses.get(status))]);
+  fillSelect($('filter-status'), [...classes, ...none, ...exact], selected.status, refused.has('status'));
+
+  fillSelect($('filter-method'), METHODS.map((method) => [method, method]), selected.method, refused.has('method'));
+  const faultNames = [...byFault.keys()].sort().map((fault) => [fault, counted(fault, byFault.get(fault))]);
+  fillSelect($('filter-fault'), [['any', counted('any fault', faulted)], ...faultNames], selected.fault, refused.has('fault'), 'all requests');
 }
 
 function section(title, text, className) {
@@ -187,7 +219,7 @@ function renderEntry(entry, open) {
 }
 
 function keep(entry, selected) {
-  const range = STATUS_CLASSES[selected.status];
+  const range = Object.hasOwn(STATUS_CLASSES, selected.status) ? STATUS_CLASSES[selected.status] : undefined;
   return !range || (entry.status >= range[0] && entry.status <= range[1]);
 }
 
@@ -232,15 +264,12 @@ async function renderSession(selected) {
     say(`Session ${selected.session} is not in memory: it was reset or forgotten, or has made no request yet.`, 'warning');
     return;
   }
-  const exactStatus = /^\d{3}$/.test(selected.status) ? selected.status : undefined;
-  // NO_OPERATION is the admin API's name for the requests no route took, as in its counts.
-  const operation = selected.operation || undefined;
   let counts;
   let journal;
   try {
     [counts, journal] = await Promise.all([
       api(sessionPath(selected.session, '/counts'), who),
-      api(sessionPath(selected.session, '/journal'), { ...who, operation, status: exactStatus, fault: selected.status === FAULT ? 'any' : undefined }),
+      api(sessionPath(selected.session, '/journal'), { ...who, ...journalQuery(selected) }),
     ]);
   } catch (error) {
     // A refused filter: the session's counts without it still fill the dropdowns, to pick another.
@@ -332,6 +361,8 @@ document.addEventListener('DOMContentLoaded', () => {
   $('live').addEventListener('change', (event) => setLive(event.target.checked));
   $('filter-operation').addEventListener('change', (event) => choose({ ...choice(), operation: event.target.value }));
   $('filter-status').addEventListener('change', (event) => choose({ ...choice(), status: event.target.value }));
+  $('filter-method').addEventListener('change', (event) => choose({ ...choice(), method: event.target.value }));
+  $('filter-fault').addEventListener('change', (event) => choose({ ...choice(), fault: event.target.value }));
   window.addEventListener('hashchange', () => void refresh());
   void refresh();
 });
