@@ -440,6 +440,44 @@ describe('admin page in headless Chromium', { skip: browserSkip }, () => {
     await page.context().close();
   });
 
+  it('fits a phone and a laptop: no sideways scrolling, the path gets room first, and an opened entry shows the whole path and query', async () => {
+    const { id } = await traffic(mock, 'browser-narrow');
+    const long = `${projectsUrl()}/${id}/target-groups/${MISSING}/fielding-runs?page_size=5&starting_after=${MISSING}&name=a-rather-long-name-to-find`;
+    await get(mock, long, mock.headers('browser-narrow'));
+    const { page, problems } = await open('/__admin/#session=browser-narrow&client_id=browser-narrow');
+    await page.waitForFunction(() => document.querySelectorAll('#journal details.entry').length === 5);
+    const newest = rowsOf(page).first();
+    const missing = rowsOf(page).nth(2);
+    assert.equal(await missing.getAttribute('data-status'), '404');
+    const box = (selector: string, entry = newest) => entry.locator(selector).evaluate((node) => {
+      const rect = node.getBoundingClientRect();
+      return { left: rect.left, right: rect.right, width: rect.width, cut: node.scrollWidth > node.clientWidth, text: node.textContent };
+    });
+    for (const width of [375, 1280]) {
+      await page.setViewportSize({ width, height: 800 });
+      const overflow = await page.evaluate(() => ({ document: document.documentElement.scrollWidth, viewport: document.documentElement.clientWidth }));
+      assert.ok(overflow.document <= overflow.viewport, `${width} px: the document is ${overflow.document} px wide in ${overflow.viewport}`);
+      const path = await box('summary .path');
+      assert.ok(path.width > 0 && path.left >= 0 && path.right <= width, `${width} px: the path's box ${JSON.stringify(path)}`);
+      // The 404's path (59 characters) is whole on its line at either width; the long one wraps, whole, on a phone.
+      const short = await box('summary .path', missing);
+      assert.equal(short.text, `${projectsUrl()}/${MISSING}`);
+      assert.equal(short.cut, false, `${width} px: ${short.text} is cut`);
+      if (width === 375) assert.equal(path.cut, false, 'the long path wraps, whole, on its own line');
+
+      await newest.locator('summary').click();
+      const full = await box('.request-line');
+      assert.equal(full.text, `GET${long}`);
+      assert.equal(await newest.locator('.request-line .full-path').textContent(), long);
+      assert.ok(full.width > 0 && full.right <= width && !full.cut, `${width} px: the whole path in the details ${JSON.stringify(full)}`);
+      const opened = await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth);
+      assert.ok(opened, `${width} px: no sideways scrolling with the entry open`);
+      await newest.locator('summary').click();
+    }
+    assert.deepEqual(problems, []);
+    await page.context().close();
+  });
+
   it('shows what a client sent as text: markup in a body never runs', async () => {
     await traffic(mock, 'browser-c', '<img src=x onerror="alert(1)"><script>alert(2)</script>');
     const { page, problems } = await open('/__admin/#session=browser-c&client_id=browser-c&operation=create_project');

@@ -191,9 +191,19 @@ const lostTo = (entry) => (entry.status !== 0 && entry.fault && entry.fault !== 
 /** A status sent with its body cut off mid-JSON (a malformed_body fault). */
 const cutOff = (entry) => entry.fault === 'malformed_body';
 
+/** The query as the journal parsed it, as text again (a repeated parameter's values each in turn). */
+function queryText(query) {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(query ?? {})) {
+    for (const one of Array.isArray(value) ? value : [value]) search.append(name, String(one));
+  }
+  return search.toString();
+}
+
 function renderEntry(entry, open) {
   const lost = lostTo(entry);
-  const query = new URLSearchParams(Object.entries(entry.query ?? {}).map(([name, value]) => [name, String(value)])).toString();
+  const query = queryText(entry.query);
+  const fullPath = `${entry.path}${query ? `?${query}` : ''}`;
   const details = element('details', { className: 'entry', role: 'listitem', 'data-request-id': entry.request_id, 'data-status': entry.status, 'data-operation': entry.operation ?? NO_OPERATION });
   details.open = open;
   details.append(
@@ -202,11 +212,13 @@ function renderEntry(entry, open) {
       element('span', { className: `status ${statusClass(entry.status)}` }, entry.status === 0 ? entry.fault ?? 'no answer' : entry.status),
       element('span', { className: 'method' }, entry.method),
       element('span', { className: 'operation' }, entry.operation ?? NO_OPERATION),
-      element('span', { className: 'path', title: entry.path }, `${entry.path}${query ? `?${query}` : ''}`),
+      element('span', { className: 'path', title: fullPath }, fullPath),
       element('span', { className: 'rule' }, ruleText(entry.scenario), entry.replayed ? element('span', { className: 'tag' }, 'replayed') : '',
         lost ? element('span', { className: 'tag lost' }, `lost: ${lost}`) : '',
         cutOff(entry) ? element('span', { className: 'tag lost' }, 'malformed_body') : ''),
       element('span', { className: 'duration' }, `${entry.duration_ms} ms`)),
+    // The whole path and query, which the line above may cut short.
+    element('p', { className: 'request-line' }, element('span', { className: 'method' }, entry.method), element('code', { className: 'full-path' }, fullPath)),
     element('div', { className: 'bodies' },
       section('Request body', pretty(entry.body), 'request-body'),
       section('Response body', entry.status === 0 ? `(no response: ${entry.fault ?? 'the client left during a scripted delay'})`
