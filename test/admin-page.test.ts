@@ -478,6 +478,66 @@ describe('admin page in headless Chromium', { skip: browserSkip }, () => {
     await page.context().close();
   });
 
+  it('live keeps the focus and a text selection: unchanged reads change nothing, new entries leave the old ones in place, Enter on a session keeps focus on it', async () => {
+    await traffic(mock, 'browser-focus');
+    await traffic(mock, 'browser-focus-2');
+    const { page, problems } = await open('/__admin/#session=browser-focus&client_id=browser-focus');
+    await page.waitForFunction(() => document.querySelectorAll('#journal details.entry').length === 4);
+    const refreshes = async () => Number(await page.locator('body').getAttribute('data-refreshes'));
+    const afterRefreshes = async (count: number) => {
+      const from = await refreshes();
+      await page.waitForFunction(([before, more]) => Number(document.body.dataset.refreshes) >= before + more, [from, count] as const);
+    };
+
+    // Enter on a session's link shows it, and the focus stays on the link.
+    await page.locator('#sessions a[data-session="browser-focus-2"]').focus();
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelector('#session-title')?.textContent === 'Session browser-focus-2');
+    await page.waitForFunction(() => document.querySelectorAll('#journal details.entry').length === 4);
+    assert.equal(await page.evaluate(() => `${document.activeElement?.tagName} ${document.activeElement?.getAttribute('data-session')}`), 'A browser-focus-2');
+    await page.locator('#sessions a[data-session="browser-focus"]').focus();
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelector('#session-title')?.textContent === 'Session browser-focus');
+    assert.equal(await page.evaluate(() => `${document.activeElement?.tagName} ${document.activeElement?.getAttribute('data-session')}`), 'A browser-focus');
+
+    // Live, with nothing new: the list is not touched.
+    await page.check('#live');
+    await page.evaluate(() => {
+      const changes = { count: 0 };
+      (window as unknown as { changes: typeof changes }).changes = changes;
+      new MutationObserver((records) => { changes.count += records.length; }).observe(document.querySelector('#journal')!, { subtree: true, childList: true, characterData: true, attributes: true });
+    });
+    await afterRefreshes(2);
+    assert.equal(await page.evaluate(() => (window as unknown as { changes: { count: number } }).changes.count), 0, 'two live reads of the same entries changed nothing');
+
+    // A focused entry keeps the focus while new ones arrive above it.
+    const second = rowsOf(page).nth(1);
+    const id = await second.getAttribute('data-request-id');
+    await second.locator('summary').focus();
+    await traffic(mock, 'browser-focus');
+    await page.waitForFunction(() => document.querySelectorAll('#journal details.entry').length === 8);
+    assert.equal(await page.evaluate(() => `${document.activeElement?.tagName} ${document.activeElement?.parentElement?.getAttribute('data-request-id')}`), `SUMMARY ${id}`);
+
+    // Text selected in an entry: live waits while it is there, and shows the new entries once it is cleared.
+    const path = rowsOf(page).nth(1).locator('summary .path');
+    const selected = await path.evaluate((node) => {
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      document.getSelection()!.removeAllRanges();
+      document.getSelection()!.addRange(range);
+      return document.getSelection()!.toString();
+    });
+    assert.equal(selected, `${projectsUrl()}/${MISSING}`);
+    await traffic(mock, 'browser-focus');
+    await afterRefreshes(2);
+    assert.equal(await page.evaluate(() => document.getSelection()!.toString()), selected, 'the selection is still there');
+    assert.equal(await rowsOf(page).count(), 8, 'the new entries wait');
+    await page.evaluate(() => document.getSelection()!.removeAllRanges());
+    await page.waitForFunction(() => document.querySelectorAll('#journal details.entry').length === 12);
+    assert.deepEqual(problems, []);
+    await page.context().close();
+  });
+
   it('shows what a client sent as text: markup in a body never runs', async () => {
     await traffic(mock, 'browser-c', '<img src=x onerror="alert(1)"><script>alert(2)</script>');
     const { page, problems } = await open('/__admin/#session=browser-c&client_id=browser-c&operation=create_project');

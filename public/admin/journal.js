@@ -121,23 +121,80 @@ function pretty(value) {
   }
 }
 
+/** Sets a node's text only when it differs: a write replaces the text node, and with it a selection in it. */
+function setText(node, text) {
+  const value = String(text ?? '');
+  if (node.textContent !== value) node.textContent = value;
+}
+
+function setAttribute(node, name, value) {
+  if (node.getAttribute(name) !== value) node.setAttribute(name, value);
+}
+
+/**
+ * Puts `nodes` in `parent` in this order, moving only those out of place and removing the rest: a live
+ * refresh that read the same things changes nothing, and the nodes kept keep their focus and state.
+ */
+function placeChildren(parent, nodes) {
+  const wanted = new Set(nodes);
+  for (const child of [...parent.children]) if (!wanted.has(child)) child.remove();
+  nodes.forEach((node, index) => {
+    if (parent.children[index] !== node) parent.insertBefore(node, parent.children[index] ?? null);
+  });
+}
+
+/** Runs `render`, then gives the focus back to the element with the same data-focus-key if a node it had was replaced or moved. */
+function keepingFocus(render) {
+  const active = document.activeElement;
+  const key = active instanceof HTMLElement ? active.dataset.focusKey : undefined;
+  render();
+  if (!key || document.activeElement === active) return;
+  const same = [...document.querySelectorAll('[data-focus-key]')].find((node) => node.dataset.focusKey === key);
+  if (same) same.focus({ preventScroll: true });
+}
+
+/** Whether the person has text selected in the page's content: a live refresh then waits, so as not to lose it. */
+function selecting() {
+  const selection = document.getSelection();
+  if (!selection || selection.isCollapsed || selection.toString() === '') return false;
+  const main = document.querySelector('main');
+  return main.contains(selection.anchorNode) || main.contains(selection.focusNode);
+}
+
+function sessionRow(key) {
+  const link = element('a', { href: '#', 'data-focus-key': `session:${key}` });
+  link.addEventListener('click', (event) => {
+    event.preventDefault();
+    choose({ session: link.dataset.session, clientId: link.dataset.clientId });
+  });
+  return element('tr', { 'data-key': key },
+    element('td', {}, link), element('td'), element('td', { className: 'scenario' }), element('td', { className: 'clock' }),
+    element('td', { className: 'number' }), element('td', { className: 'number' }), element('td'));
+}
+
 function renderSessions(sessions, selected) {
   const body = $('sessions').tBodies[0];
-  body.replaceChildren(...sessions.map((session) => {
+  const rows = new Map([...body.rows].map((row) => [row.dataset.key, row]));
+  placeChildren(body, sessions.map((session) => {
+    const key = sessionKey({ session: session.id, clientId: session.client_id ?? '' });
+    const row = rows.get(key) ?? sessionRow(key);
     const current = selected.session === session.id && (selected.clientId ?? null) === session.client_id;
-    const link = element('a', { href: '#', 'data-session': session.id }, session.id);
-    link.addEventListener('click', (event) => {
-      event.preventDefault();
-      choose({ session: session.id, clientId: session.client_id ?? '' });
-    });
-    return element('tr', { className: current ? 'selected' : '', 'data-session': session.id },
-      element('td', {}, link),
-      element('td', {}, session.client_id ?? '(shared)'),
-      element('td', { className: 'scenario' }, session.scenario ?? 'realistic'),
-      element('td', { className: 'clock', title: `offset ${session.clock.offset_ms} ms` }, session.clock.now),
-      element('td', { className: 'number' }, session.requests),
-      element('td', { className: 'number' }, session.objects),
-      element('td', { title: session.last_seen_at }, time(session.last_seen_at)));
+    setAttribute(row, 'class', current ? 'selected' : '');
+    setAttribute(row, 'data-session', session.id);
+    const [name, client, scenario, clock, requests, objects, seen] = row.cells;
+    const link = name.firstChild;
+    setText(link, session.id);
+    link.dataset.session = session.id;
+    link.dataset.clientId = session.client_id ?? '';
+    setText(client, session.client_id ?? '(shared)');
+    setText(scenario, session.scenario ?? 'realistic');
+    setText(clock, session.clock.now);
+    setAttribute(clock, 'title', `offset ${session.clock.offset_ms} ms`);
+    setText(requests, session.requests);
+    setText(objects, session.objects);
+    setText(seen, time(session.last_seen_at));
+    setAttribute(seen, 'title', session.last_seen_at);
+    return row;
   }));
   $('no-sessions').hidden = sessions.length > 0;
 }
@@ -145,6 +202,10 @@ function renderSessions(sessions, selected) {
 function fillSelect(select, options, value, refused = false, anyLabel = 'any') {
   const known = new Set(options.map(([optionValue]) => optionValue));
   if (value && !known.has(value)) options.push([value, refused ? `${value} (refused)` : value]);
+  // The same choices as shown: left alone, so an open dropdown or the keyboard's place in it stays.
+  const key = JSON.stringify([anyLabel, options, value]);
+  if (select.dataset.key === key) return;
+  select.dataset.key = key;
   select.replaceChildren(element('option', { value: '' }, anyLabel), ...options.map(([optionValue, label]) => element('option', { value: optionValue }, label)));
   select.value = value;
 }
@@ -200,6 +261,9 @@ function queryText(query) {
   return search.toString();
 }
 
+/** An entry's key on the page: its request id (a client may send its own, twice) and time. */
+const entryKey = (entry) => `${entry.request_id} ${entry.at}`;
+
 function renderEntry(entry, open) {
   const lost = lostTo(entry);
   const query = queryText(entry.query);
@@ -207,7 +271,7 @@ function renderEntry(entry, open) {
   const details = element('details', { className: 'entry', role: 'listitem', 'data-request-id': entry.request_id, 'data-status': entry.status, 'data-operation': entry.operation ?? NO_OPERATION });
   details.open = open;
   details.append(
-    element('summary', {},
+    element('summary', { 'data-focus-key': `entry:${entryKey(entry)}` },
       element('span', { className: 'at', title: entry.at }, time(entry.at)),
       element('span', { className: `status ${statusClass(entry.status)}` }, entry.status === 0 ? entry.fault ?? 'no answer' : entry.status),
       element('span', { className: 'method' }, entry.method),
@@ -255,42 +319,42 @@ function clearPanel(selected, counts = { by_operation: {}, faults: {} }, refused
   panelShows = sessionKey(selected);
 }
 
-async function renderSession(selected) {
-  const panel = $('session-panel');
-  if (!selected.session) {
-    panel.hidden = true;
-    panelShows = '';
-    return;
-  }
+/**
+ * Reads the chosen session: its summary, counts and the entries the filters keep; 'gone' for a session
+ * no longer in memory. A failed read throws, with the counts without the filters when they could be read
+ * (`unfiltered`), to fill the dropdowns so a refused filter can be changed.
+ */
+async function readSession(selected) {
   const who = { client_id: selected.clientId || undefined };
   let summary;
   try {
     summary = await api(sessionPath(selected.session), who);
   } catch (error) {
-    if (error.status !== 404) {
-      clearPanel(selected);
-      throw error;
-    }
-    panel.hidden = true;
-    panelShows = '';
-    say(`Session ${selected.session} is not in memory: it was reset or forgotten, or has made no request yet.`, 'warning');
-    return;
+    if (error.status === 404) return 'gone';
+    throw error;
   }
-  let counts;
-  let journal;
   try {
-    [counts, journal] = await Promise.all([
+    const [counts, journal] = await Promise.all([
       api(sessionPath(selected.session, '/counts'), who),
       api(sessionPath(selected.session, '/journal'), { ...who, ...journalQuery(selected) }),
     ]);
+    return { summary, counts, entries: journal.entries.filter((entry) => keep(entry, selected)) };
   } catch (error) {
-    // A refused filter: the session's counts without it still fill the dropdowns, to pick another.
-    const unfiltered = await api(sessionPath(selected.session, '/counts'), who).catch(() => undefined);
-    clearPanel(selected, unfiltered, error.refused);
+    error.unfiltered = await api(sessionPath(selected.session, '/counts'), who).catch(() => undefined);
     throw error;
   }
+}
 
-  $('session-title').textContent = `Session ${summary.id}`;
+function showSession(selected, read) {
+  const panel = $('session-panel');
+  if (!selected.session || read === 'gone') {
+    panel.hidden = true;
+    panelShows = '';
+    if (read === 'gone') say(`Session ${selected.session} is not in memory: it was reset or forgotten, or has made no request yet.`, 'warning');
+    return;
+  }
+  const { summary, counts, entries } = read;
+  setText($('session-title'), `Session ${summary.id}`);
   const facts = [
     ['client', summary.client_id ?? '(shared by name)'],
     ['scenario', summary.scenario ?? 'none (the realistic behaviour)'],
@@ -298,36 +362,70 @@ async function renderSession(selected) {
     ['requests', `${summary.requests} (${counts.count} journaled over its life)`],
     ['objects', summary.objects],
   ];
-  $('session-facts').replaceChildren(...facts.flatMap(([term, value]) => [element('dt', {}, term), element('dd', { 'data-fact': term }, value)]));
+  const factList = $('session-facts');
+  if (factList.children.length !== facts.length * 2) {
+    factList.replaceChildren(...facts.flatMap(([term]) => [element('dt', {}, term), element('dd', { 'data-fact': term })]));
+  }
+  facts.forEach(([, value], index) => setText(factList.children[index * 2 + 1], value));
   renderFilters(counts, selected);
 
+  // The entries already shown are kept as they are (open or not, focused or not); only new ones are made.
   const list = $('journal');
-  const opened = new Set([...list.querySelectorAll('details[open]')].map((node) => node.dataset.requestId));
-  const entries = journal.entries.filter((entry) => keep(entry, selected));
-  list.replaceChildren(...entries.map((entry) => renderEntry(entry, opened.has(entry.request_id))));
-  if (entries.length === 0) list.append(element('p', { className: 'empty' }, 'No request matches.'));
-  $('shown').textContent = `${entries.length} shown, newest first`;
+  const shown = new Map([...list.querySelectorAll('details.entry')].map((node) => [node.dataset.key, node]));
+  const nodes = [];
+  for (const entry of entries) {
+    const key = `${sessionKey(selected)}|${entryKey(entry)}`;
+    let node = shown.get(key);
+    shown.delete(key);
+    if (!node) {
+      node = renderEntry(entry, false);
+      node.dataset.key = key;
+    }
+    nodes.push(node);
+  }
+  if (nodes.length === 0) nodes.push(list.querySelector(':scope > p.empty.none') ?? element('p', { className: 'empty none' }, 'No request matches.'));
+  placeChildren(list, nodes);
+  setText($('shown'), `${entries.length} shown, newest first`);
   panel.hidden = false;
   panelShows = sessionKey(selected);
 }
 
 let running = null;
 let again = false;
+let againLive = false;
 let refreshes = 0;
-/** Reads and shows the sessions and the chosen one; asked again while it reads, it reads once more after (a filter changed meanwhile). */
-async function refresh() {
+/**
+ * Reads and shows the sessions and the chosen one; asked again while it reads, it reads once more after
+ * (a filter changed meanwhile). A live refresh (`live`) shows nothing new while text is selected in the
+ * page, so as not to take the selection away: the next one after it is cleared does.
+ */
+async function refresh({ live = false } = {}) {
   if (running) {
+    againLive = again ? againLive && live : live;
     again = true;
     return running;
   }
   running = (async () => {
     const selected = choice();
+    let fromSession = false;
     try {
       const { sessions } = await api('sessions');
       $('token-form').hidden = !sessionStorage.getItem(TOKEN_KEY);
+      let read;
+      let failed;
+      try {
+        read = selected.session ? await readSession(selected) : undefined;
+      } catch (error) {
+        failed = error;
+      }
+      if (live && !failed && selecting()) return;
       say('');
-      renderSessions(sessions, selected);
-      await renderSession(selected);
+      keepingFocus(() => renderSessions(sessions, selected));
+      if (failed) {
+        fromSession = true;
+        throw failed;
+      }
+      keepingFocus(() => showSession(selected, read));
       document.body.dataset.loaded = 'true';
     } catch (error) {
       if (error instanceof Unauthorized) {
@@ -337,8 +435,8 @@ async function refresh() {
         say(`Could not read the admin API: ${error.message}`, 'error');
       }
       // Whatever failed, the panel shows the address's session or nothing: never another's entries.
-      if (panelShows !== sessionKey(selected)) {
-        if (selected.session) clearPanel(selected);
+      if (fromSession || panelShows !== sessionKey(selected)) {
+        if (selected.session) clearPanel(selected, error.unfiltered, error.refused);
         else $('session-panel').hidden = true;
       }
     }
@@ -351,7 +449,7 @@ async function refresh() {
     document.body.dataset.refreshes = String((refreshes += 1));
     if (again) {
       again = false;
-      void refresh();
+      void refresh({ live: againLive });
     }
   }
 }
@@ -359,7 +457,7 @@ async function refresh() {
 let timer = null;
 function setLive(on) {
   clearInterval(timer);
-  timer = on ? setInterval(() => void refresh(), LIVE_EVERY_MS) : null;
+  timer = on ? setInterval(() => void refresh({ live: true }), LIVE_EVERY_MS) : null;
 }
 
 document.addEventListener('DOMContentLoaded', () => {
