@@ -538,6 +538,32 @@ describe('admin page in headless Chromium', { skip: browserSkip }, () => {
     await page.context().close();
   });
 
+  it('session links are real links to their address, and each request has a link that opens it', async () => {
+    await traffic(mock, 'browser-links');
+    const { page, problems } = await open('/__admin/');
+    const link = page.locator('#sessions a[data-session="browser-links"]');
+    await link.waitFor();
+    assert.equal(await link.getAttribute('href'), '#session=browser-links&client_id=browser-links');
+    await link.click();
+    await page.waitForFunction(() => document.querySelectorAll('#journal details.entry').length === 4);
+    assert.equal(new URL(page.url()).hash, '#session=browser-links&client_id=browser-links');
+
+    const missing = rowsOf(page).nth(1);
+    const id = String(await missing.getAttribute('data-request-id'));
+    await missing.locator('summary').click();
+    const permalink = missing.locator('a.permalink');
+    assert.equal(await permalink.textContent(), 'link to this request');
+    assert.equal(await permalink.getAttribute('href'), `#session=browser-links&client_id=browser-links&entry=${encodeURIComponent(id)}`);
+
+    const { page: linked } = await open(`/__admin/${await permalink.getAttribute('href')}`);
+    await linked.waitForFunction(() => document.querySelectorAll('#journal details.entry').length === 4);
+    assert.deepEqual(await linked.locator('#journal details[open]').evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-request-id'))), [id]);
+    assert.equal(await linked.locator('#journal details[open] .request-line').textContent(), `GET${projectsUrl()}/${MISSING}`);
+    await linked.context().close();
+    assert.deepEqual(problems, []);
+    await page.context().close();
+  });
+
   it('shows what a client sent as text: markup in a body never runs', async () => {
     await traffic(mock, 'browser-c', '<img src=x onerror="alert(1)"><script>alert(2)</script>');
     const { page, problems } = await open('/__admin/#session=browser-c&client_id=browser-c&operation=create_project');

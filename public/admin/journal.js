@@ -39,6 +39,8 @@ function choice() {
     status: params.get('status') ?? '',
     method: params.get('method') ?? '',
     fault: params.get('fault') ?? '',
+    // One request to open and scroll to: a link to it (its details' "link to this request").
+    entry: params.get('entry') ?? '',
   };
 }
 
@@ -55,13 +57,18 @@ function journalQuery(selected) {
   };
 }
 
-function choose(next) {
+/** The address's hash for a choice: what a link to it carries. */
+function hashOf(next) {
   const params = new URLSearchParams();
   for (const [name, value] of [['session', next.session], ['client_id', next.clientId], ['operation', next.operation], ['status', next.status],
-    ['method', next.method], ['fault', next.fault]]) {
+    ['method', next.method], ['fault', next.fault], ['entry', next.entry]]) {
     if (value) params.set(name, value);
   }
-  const hash = `#${params}`;
+  return `#${params}`;
+}
+
+function choose(next) {
+  const hash = hashOf(next);
   if (location.hash === hash) void refresh();
   else location.hash = hash;
 }
@@ -163,7 +170,9 @@ function selecting() {
 
 function sessionRow(key) {
   const link = element('a', { href: '#', 'data-focus-key': `session:${key}` });
+  // A real link (copy it, open it in a new tab); a plain click chooses here, reading again even when already chosen.
   link.addEventListener('click', (event) => {
+    if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
     event.preventDefault();
     choose({ session: link.dataset.session, clientId: link.dataset.clientId });
   });
@@ -186,6 +195,7 @@ function renderSessions(sessions, selected) {
     setText(link, session.id);
     link.dataset.session = session.id;
     link.dataset.clientId = session.client_id ?? '';
+    setAttribute(link, 'href', hashOf({ session: session.id, clientId: session.client_id ?? '' }));
     setText(client, session.client_id ?? '(shared)');
     setText(scenario, session.scenario ?? 'realistic');
     setText(clock, session.clock.now);
@@ -264,7 +274,7 @@ function queryText(query) {
 /** An entry's key on the page: its request id (a client may send its own, twice) and time. */
 const entryKey = (entry) => `${entry.request_id} ${entry.at}`;
 
-function renderEntry(entry, open) {
+function renderEntry(entry, open, selected) {
   const lost = lostTo(entry);
   const query = queryText(entry.query);
   const fullPath = `${entry.path}${query ? `?${query}` : ''}`;
@@ -290,7 +300,8 @@ function renderEntry(entry, open) {
           : cutOff(entry) ? '(JSON cut off mid-string by the malformed_body fault)' : pretty(entry.response_body), 'response-body')),
     element('p', { className: 'meta' },
       `request ${entry.request_id} · answered by ${entry.scenario ? `scenario ${ruleText(entry.scenario)}` : 'the realistic behaviour'}`
-      + `${entry.replayed ? ' (an idempotent replay)' : ''} · ${entry.at}`));
+      + `${entry.replayed ? ' (an idempotent replay)' : ''} · ${entry.at} · `,
+    element('a', { className: 'permalink', href: hashOf({ session: selected.session, clientId: selected.clientId, entry: entry.request_id }) }, 'link to this request')));
   return details;
 }
 
@@ -378,7 +389,7 @@ function showSession(selected, read) {
     let node = shown.get(key);
     shown.delete(key);
     if (!node) {
-      node = renderEntry(entry, false);
+      node = renderEntry(entry, false, selected);
       node.dataset.key = key;
     }
     nodes.push(node);
@@ -388,7 +399,19 @@ function showSession(selected, read) {
   setText($('shown'), `${entries.length} shown, newest first`);
   panel.hidden = false;
   panelShows = sessionKey(selected);
+  // A link to one request opens it and brings it into view, once for that address.
+  if (selected.entry && location.hash !== entryShownFor) {
+    const linked = [...list.querySelectorAll('details.entry')].find((node) => node.dataset.requestId === selected.entry);
+    if (linked) {
+      entryShownFor = location.hash;
+      linked.open = true;
+      linked.scrollIntoView({ block: 'start' });
+    }
+  }
 }
+
+/** The address whose linked entry was opened: it is not opened again each refresh once closed. */
+let entryShownFor = '';
 
 let running = null;
 let again = false;
