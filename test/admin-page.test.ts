@@ -564,6 +564,40 @@ describe('admin page in headless Chromium', { skip: browserSkip }, () => {
     await page.context().close();
   });
 
+  it('reads and draws the newest 500 only, says so, and says when the journal\'s bounds dropped older matching requests', async () => {
+    const bounded = await startMock({ watchScenarios: false, journalSize: 510, journalBytes: 16 * 1024 * 1024 });
+    try {
+      const headers = bounded.headers('browser-many');
+      for (let i = 0; i < 20; i += 1) assert.equal((await fetch(`${bounded.url}${projectsUrl()}/${MISSING}`, { headers })).status, 404);
+      for (let i = 0; i < 500; i += 1) assert.equal((await fetch(`${bounded.url}${projectsUrl()}`, { headers })).status, 200);
+      // 520 requests: the journal keeps the newest 510, so 10 of the 404s are gone.
+      const { page, problems } = await open('/__admin/#session=browser-many&client_id=browser-many', bounded);
+      const asked: string[] = [];
+      page.on('request', (request) => { if (request.url().includes('/journal')) asked.push(new URL(request.url()).search); });
+      await page.waitForFunction(() => document.querySelectorAll('#journal details.entry').length === 500);
+      assert.equal(await page.locator('#shown').textContent(), '500 shown, newest first');
+      assert.equal(await page.locator('#bounds').textContent(), 'Showing the newest 500 of 520 matching requests (counted over its life; the journal keeps only the newest, up to its bounds). '
+        + 'Narrow with the filters to see older ones.');
+      assert.equal(await page.locator('#filter-status option[value="404"]').textContent(), '404 · 20 over its life');
+
+      for (const status of ['404', '4xx']) {
+        await page.selectOption('#filter-status', status);
+        await page.waitForFunction(() => document.querySelectorAll('#journal details.entry').length === 10);
+        assert.equal(await page.locator('#shown').textContent(), '10 shown, newest first', status);
+        assert.equal(await page.locator('#bounds').textContent(),
+          '10 older matching requests were dropped by the journal\'s bounds (journalSize, journalBytes); the counts still count them.', status);
+      }
+      await page.selectOption('#filter-status', '200');
+      await page.waitForFunction(() => document.querySelectorAll('#journal details.entry').length === 500);
+      assert.equal(await page.locator('#bounds').textContent(), '');
+      assert.ok(asked.length > 0 && asked.every((search) => new URLSearchParams(search).get('limit') === '501'), asked.join(' '));
+      assert.deepEqual(problems, []);
+      await page.context().close();
+    } finally {
+      await bounded.close();
+    }
+  });
+
   it('shows what a client sent as text: markup in a body never runs', async () => {
     await traffic(mock, 'browser-c', '<img src=x onerror="alert(1)"><script>alert(2)</script>');
     const { page, problems } = await open('/__admin/#session=browser-c&client_id=browser-c&operation=create_project');

@@ -7,7 +7,9 @@
 /** Where the admin token is kept for this tab; the Swagger UI page (../docs/) reads the same key. */
 const TOKEN_KEY = 'cint-mock-admin-token';
 const LIVE_EVERY_MS = 2000;
-/** Status filters that are not one status: answered by filtering the entries here. (fault: any answer a scenario fault met, asked of the API.) */
+/** The most entries the page reads and draws: the newest; the filters reach older ones. */
+const LIMIT = 500;
+/** Status filters that are not one status: each status of the class the session has had is asked of the API. (fault: any answer a scenario fault met.) */
 const STATUS_CLASSES = { '2xx': [200, 299], '3xx': [300, 399], '4xx': [400, 499], '5xx': [500, 599] };
 const FAULT = 'fault';
 const NO_OPERATION = '(none)';
@@ -305,11 +307,6 @@ function renderEntry(entry, open, selected) {
   return details;
 }
 
-function keep(entry, selected) {
-  const range = Object.hasOwn(STATUS_CLASSES, selected.status) ? STATUS_CLASSES[selected.status] : undefined;
-  return !range || (entry.status >= range[0] && entry.status <= range[1]);
-}
-
 /** The session and client the address names, as one string: what the panel's content belongs to. */
 const sessionKey = (selected) => (selected.session ? `${selected.session}\u0000${selected.clientId ?? ''}` : '');
 /** Whose panel is shown now ('' for none): an error must not leave one session's entries under another's name. */
@@ -326,6 +323,7 @@ function clearPanel(selected, counts = { by_operation: {}, faults: {} }, refused
   renderFilters(counts, selected, refused);
   $('journal').replaceChildren(element('p', { className: 'empty' }, 'Nothing shown: the admin API did not answer this read (the message above says why).'));
   $('shown').textContent = '';
+  $('bounds').textContent = '';
   $('session-panel').hidden = false;
   panelShows = sessionKey(selected);
 }
@@ -345,15 +343,60 @@ async function readSession(selected) {
     throw error;
   }
   try {
-    const [counts, journal] = await Promise.all([
-      api(sessionPath(selected.session, '/counts'), who),
-      api(sessionPath(selected.session, '/journal'), { ...who, ...journalQuery(selected) }),
-    ]);
-    return { summary, counts, entries: journal.entries.filter((entry) => keep(entry, selected)) };
+    return { summary, ...await readEntries(selected, who) };
   } catch (error) {
     error.unfiltered = await api(sessionPath(selected.session, '/counts'), who).catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * The newest LIMIT entries the filters keep (one more is asked for, to know whether there are more),
+ * with the counts, and `total`: how many requests the filters match over the session's life, where the
+ * counts can say (they count by operation, status and fault, not method). The counts are read first, so
+ * a request made meanwhile cannot make the journal look as if it had dropped one.
+ */
+async function readEntries(selected, who) {
+  const query = journalQuery(selected);
+  const range = Object.hasOwn(STATUS_CLASSES, selected.status) ? STATUS_CLASSES[selected.status] : undefined;
+  const countsPath = sessionPath(selected.session, '/counts');
+  const journalPath = sessionPath(selected.session, '/journal');
+  const counts = await api(countsPath, { ...who, operation: query.operation, status: query.status, fault: query.fault });
+  const countable = query.method === undefined;
+  if (!range) {
+    const { entries } = await api(journalPath, { ...who, ...query, limit: LIMIT + 1 });
+    return { counts, entries: entries.slice(0, LIMIT), more: entries.length > LIMIT, total: countable ? counts.count : undefined };
+  }
+  // A class (5xx): each of its statuses the session has had, asked of the API, merged newest first.
+  const statuses = new Set();
+  for (const [operation, byStatus] of Object.entries(counts.by_operation)) {
+    if (query.operation !== undefined && operation !== query.operation) continue;
+    for (const status of Object.keys(byStatus)) if (Number(status) >= range[0] && Number(status) <= range[1]) statuses.add(status);
+  }
+  const reads = await Promise.all([...statuses].map(async (status) => {
+    const statusCounts = countable ? await api(countsPath, { ...who, operation: query.operation, status, fault: query.fault }) : undefined;
+    const { entries } = await api(journalPath, { ...who, ...query, status, limit: LIMIT + 1 });
+    return { entries, count: statusCounts?.count };
+  }));
+  const entries = reads.flatMap((read) => read.entries).sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+  return {
+    counts,
+    entries: entries.slice(0, LIMIT),
+    more: entries.length > LIMIT,
+    total: countable ? sum(reads.map((read) => read.count)) : undefined,
+  };
+}
+
+/** What the list leaves out: entries past LIMIT, or ones the journal's bounds dropped (the counts still count them). */
+function boundsNote({ entries, more, total }) {
+  if (more) {
+    return total === undefined
+      ? `Showing the newest ${LIMIT}; more match. Narrow with the filters to see older ones.`
+      : `Showing the newest ${LIMIT} of ${total} matching requests (counted ${LIFE}; the journal keeps only the newest, up to its bounds). Narrow with the filters to see older ones.`;
+  }
+  const dropped = total === undefined ? 0 : total - entries.length;
+  if (dropped <= 0) return '';
+  return `${dropped} older matching request${dropped === 1 ? ' was' : 's were'} dropped by the journal's bounds (journalSize, journalBytes); the counts still count ${dropped === 1 ? 'it' : 'them'}.`;
 }
 
 function showSession(selected, read) {
@@ -365,6 +408,7 @@ function showSession(selected, read) {
     return;
   }
   const { summary, counts, entries } = read;
+  setText($('bounds'), boundsNote(read));
   setText($('session-title'), `Session ${summary.id}`);
   const facts = [
     ['client', summary.client_id ?? '(shared by name)'],
