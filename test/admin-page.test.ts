@@ -244,7 +244,8 @@ describe('admin page in headless Chromium', { skip: browserSkip }, () => {
       description: 'one of each kind of fault, then the realistic behaviour',
       rules: [
         { match: { operation: 'create_project' }, respond: { passthrough: true, fault: 'connection_reset', times: 1 } },
-        { match: { operation: 'get_project_by_id' }, respond: { fault: 'malformed_body', times: 1 } },
+        // A sequence: the cut-off body, then the realistic answer (each entry names its step).
+        { match: { operation: 'get_project_by_id' }, respond: [{ fault: 'malformed_body', times: 1 }, { passthrough: true }] },
         { match: { operation: 'list_account_projects' }, respond: { fault: 'empty_response', times: 1 } },
       ],
     });
@@ -254,7 +255,8 @@ describe('admin page in headless Chromium', { skip: browserSkip }, () => {
     const { id } = await (await fetch(`${mock.url}${projectsUrl()}`, { method: 'POST', headers, body })).json() as { id: string };
     const cut = await fetch(`${mock.url}${projectsUrl()}/${id}`, { headers: mock.headers('browser-faults') });
     assert.equal(cut.status, 200);
-    await assert.rejects(cut.json(), 'the body is cut off');
+    const cutText = await cut.text();
+    assert.throws(() => JSON.parse(cutText), SyntaxError, 'the body is cut off');
     assert.equal((await fetch(`${mock.url}${projectsUrl()}/${id}`, { headers: mock.headers('browser-faults') })).status, 200);
     await assert.rejects(fetch(`${mock.url}${projectsUrl()}`, { headers: mock.headers('browser-faults') }), 'no answer at all');
     assert.equal((await fetch(`${mock.url}${projectsUrl()}`, { headers: mock.headers('browser-faults') })).status, 200);
@@ -272,8 +274,9 @@ describe('admin page in headless Chromium', { skip: browserSkip }, () => {
     assert.equal(await reset.locator('.status').textContent(), 'empty_response');
     assert.equal(await malformed.locator('.tag.lost').textContent(), 'malformed_body');
     assert.equal(await lost.locator('.tag.lost').textContent(), 'lost: connection_reset');
+    assert.match(String(await malformed.locator('.rule').textContent()), /^inline:\S+ · rules\[1\] · step 0malformed_body$/);
     await malformed.locator('summary').click();
-    assert.equal(await malformed.locator('.response-body pre').textContent(), '(JSON cut off mid-string by the malformed_body fault)');
+    assert.equal(await malformed.locator('.response-body pre').textContent(), `(JSON cut off mid-string by the malformed_body fault; as the client read it:)\n${cutText}`);
     assert.deepEqual(problems, []);
     await page.context().close();
   });

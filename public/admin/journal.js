@@ -117,7 +117,9 @@ function statusClass(status) {
 
 function ruleText(scenario) {
   if (!scenario) return 'realistic';
-  return scenario.rule < 0 ? scenario.name : `${scenario.name} · rules[${scenario.rule}]`;
+  if (scenario.rule < 0) return scenario.name;
+  // A sequence's step too, from 0 as in the file's list: flaky's 503s are step 0, its passthrough step 1.
+  return `${scenario.name} · rules[${scenario.rule}]${scenario.step === undefined ? '' : ` · step ${scenario.step}`}`;
 }
 
 function pretty(value) {
@@ -299,7 +301,7 @@ function renderEntry(entry, open, selected) {
       section('Request body', pretty(entry.body), 'request-body'),
       section('Response body', entry.status === 0 ? `(no response: ${entry.fault ?? 'the client left during a scripted delay'})`
         : lost ? `(made, then lost to ${lost}: the client never got it)\n${pretty(entry.response_body)}`
-          : cutOff(entry) ? '(JSON cut off mid-string by the malformed_body fault)' : pretty(entry.response_body), 'response-body')),
+          : cutOff(entry) ? `(JSON cut off mid-string by the malformed_body fault; as the client read it:)\n${entry.response_body ?? ''}` : pretty(entry.response_body), 'response-body')),
     element('p', { className: 'meta' },
       `request ${entry.request_id} · answered by ${entry.scenario ? `scenario ${ruleText(entry.scenario)}` : 'the realistic behaviour'}`
       + `${entry.replayed ? ' (an idempotent replay)' : ''} · ${entry.at} · `,
