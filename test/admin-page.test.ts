@@ -632,7 +632,9 @@ describe('admin page and viewer in headless Chromium, with an admin token', { sk
     await page.fill('#token', 'wrong');
     await page.click('#token-form button');
     await page.waitForFunction((before) => Number(document.body.dataset.refreshes) > before, refreshes);
-    assert.match(String(await page.locator('#message').textContent()), /admin token/);
+    // A wrong token is said to be refused, not taken for none, and is not kept for the next read.
+    assert.match(String(await page.locator('#message').textContent()), /^The token given was refused \(.+\)\. Type the admin token/);
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('cint-mock-admin-token')), null);
     assert.equal(await page.locator('#sessions tbody tr').count(), 0);
     await page.fill('#token', 'browser-secret');
     await page.click('#token-form button');

@@ -498,8 +498,11 @@ async function refresh({ live = false } = {}) {
       document.body.dataset.loaded = 'true';
     } catch (error) {
       if (error instanceof Unauthorized) {
+        // A token the API refused is forgotten (here and for Swagger UI), and said so: a typo is not "no token".
+        const refusedToken = sessionStorage.getItem(TOKEN_KEY) !== null;
+        sessionStorage.removeItem(TOKEN_KEY);
         $('token-form').hidden = false;
-        say(`${error.message}. Type the admin token (CINT_MOCK_ADMIN_TOKEN); it is kept in this tab only.`, 'warning');
+        say(`${refusedToken ? `The token given was refused (${error.message})` : error.message}. Type the admin token (CINT_MOCK_ADMIN_TOKEN); it is kept in this tab only.`, 'warning');
       } else {
         say(`Could not read the admin API: ${error.message}`, 'error');
       }
