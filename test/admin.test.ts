@@ -713,6 +713,11 @@ describe('admin API: the admin token, and turning the API off', () => {
         // The share: 4096 × 2 / 10 = 819 bytes.
         assert.deepEqual(await sent(alice.headers().authorization!), { bytes: aliceBytes, limit: 819, scenarios: whole.scenarios });
         assert.deepEqual(await sent(bob.headers().authorization!), { bytes: 0, limit: 819, scenarios: [] });
+        // The files: where the server keeps them for the admin token, their names only for a client's.
+        const files = async (authorization: string) => ((await admin(small, 'GET', '/scenarios', undefined, { authorization })).json().scenarios as { name: string; file: string }[])
+          .find((scenario) => scenario.name === 'flaky')?.file;
+        assert.match(String(await files('Bearer admin-secret')), /^\/.+\/scenarios\/flaky\.yaml$/);
+        assert.equal(await files(bob.headers().authorization!), 'flaky.yaml');
       } finally {
         await small.close();
       }

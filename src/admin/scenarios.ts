@@ -1,4 +1,5 @@
 // Admin API for scenarios: list them, reload them from disk, and choose one per session.
+import { basename } from 'node:path';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { badRequest, CintError, notFoundDetail } from '../cint/errors.js';
@@ -13,7 +14,7 @@ const ScenarioSummary = Type.Object({
   name: Type.String(),
   description: Type.String(),
   origin: Type.Union([Type.Literal('builtin'), Type.Literal('user')]),
-  file: Type.String(),
+  file: Type.String({ description: 'the file it was loaded from (with a client\'s own token: its name only)' }),
   seed: Type.Union([Type.Integer(), Type.String(), Type.Null()]),
   rules: Type.Integer(),
 });
@@ -54,7 +55,8 @@ export const scenarioAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       name: scenario.name,
       description: scenario.description,
       origin,
-      file: scenario.file,
+      // A client's own token is told the file's name, not where the server keeps it.
+      file: client === undefined ? scenario.file : basename(scenario.file),
       seed: scenario.seed,
       rules: scenario.rules.length,
     })),
