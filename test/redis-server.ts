@@ -5,7 +5,8 @@
 // SIGINT/SIGTERM here, and by a watchdog shell when this process is killed outright.
 //
 // Where no binary is found, `redisSkip` is the reason for { skip: redisSkip }; with REQUIRE_REDIS_TESTS=1
-// (CI) a missing binary throws when this module loads instead. REDIS_SERVER names a binary of your own.
+// (CI) a missing binary throws when this module loads instead. REDIS_SERVER names a binary of your own;
+// REDIS_TEST_PORTS=6430-6439 keeps the servers on those ports (on a machine others share), else any free one.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { accessSync, closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
@@ -59,6 +60,12 @@ export interface RedisServer {
   running(): boolean;
   /** Stops it (SIGTERM: a clean shutdown; `{ kill: true }`: SIGKILL, a crash) and waits for it to be gone. */
   stop(options?: { kill?: boolean }): Promise<void>;
+  /**
+   * Freezes it (SIGSTOP) as a hung server, a partition or a failover does: connections stay open and
+   * nothing answers; resume() (SIGCONT) lets it go on with what it was sent meanwhile.
+   */
+  pause(): void;
+  resume(): void;
   /** Starts it again on the same port and folder (its AOF is loaded) and waits until it answers PING. */
   start(): Promise<void>;
   /** Stops it and removes its folder. */
@@ -74,9 +81,11 @@ export interface RedisOptions {
   wrap?: (file: string, args: string[]) => { file: string; args: string[] };
   /** The binary (default: the one found). */
   binary?: string;
+  /** More of its options (`--requirepass`, say). */
+  args?: string[];
 }
 
-interface Running { child: ChildProcess; watchdog: ChildProcess; exited: Promise<void> }
+interface Running { child: ChildProcess; watchdog: ChildProcess; exited: Promise<void>; port: number }
 
 const live = new Set<Running>();
 const folders = new Set<string>();
@@ -107,6 +116,39 @@ export async function freePort(): Promise<number> {
   const { port } = probe.address() as AddressInfo;
   await new Promise<void>((resolve) => probe.close(() => resolve()));
   return port;
+}
+
+/** Whether `port` of 127.0.0.1 can be bound now. */
+async function bindable(port: number): Promise<boolean> {
+  const probe = createServer();
+  probe.listen(port, '127.0.0.1');
+  try {
+    await once(probe, 'listening');
+  } catch {
+    return false;
+  }
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return true;
+}
+
+/** REDIS_TEST_PORTS (`6430-6439`): the ports servers may take, or undefined for any free one. */
+function portRange(): [number, number] | undefined {
+  const given = process.env.REDIS_TEST_PORTS;
+  if (!given) return undefined;
+  const match = /^(\d+)-(\d+)$/.exec(given);
+  if (!match || Number(match[1]) > Number(match[2])) throw new Error(`REDIS_TEST_PORTS=${given}: expected a range such as 6430-6439`);
+  return [Number(match[1]), Number(match[2])];
+}
+
+/** A port of REDIS_TEST_PORTS no server of this process has and nothing answers on, or a free one when it is unset. */
+async function serverPort(): Promise<number> {
+  const range = portRange();
+  if (!range) return freePort();
+  const taken = new Set([...live].map((running) => running.port));
+  for (let port = range[0]; port <= range[1]; port += 1) {
+    if (!taken.has(port) && (await bindable(port))) return port;
+  }
+  throw new Error(`no free port left in REDIS_TEST_PORTS=${process.env.REDIS_TEST_PORTS}`);
 }
 
 /** The first line Redis answers to an inline PING ('+PONG', '-LOADING …'), or undefined when it cannot be reached. */
@@ -158,6 +200,7 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
       '--port', String(port), '--bind', '127.0.0.1', '--dir', dir,
       '--save', '', '--daemonize', 'no', '--logfile', '',
       ...(persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
+      ...(options.args ?? []),
     ];
     const { file, args: wrapped } = options.wrap ? options.wrap(binary, args) : { file: binary, args };
     const log = openSync(logFile, 'a');
@@ -179,7 +222,7 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
       child.once('exit', () => resolve());
       child.once('error', () => resolve());
     });
-    const running: Running = { child, watchdog, exited };
+    const running: Running = { child, watchdog, exited, port };
     live.add(running);
     void exited.then(() => {
       live.delete(running);
@@ -197,7 +240,9 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
     void running.exited.then(() => { gone = true; });
     for (;;) {
       if (gone) return false;
-      if ((await ping(port)) === '+PONG') return true;
+      // A server that asks for a password answers, refusing the PING.
+      const answer = await ping(port);
+      if (answer === '+PONG' || answer?.startsWith('-NOAUTH')) return true;
       if (Date.now() > deadline) {
         running.child.kill('SIGKILL');
         throw new Error(`${binary} on port ${port} did not answer PING within ${START_TIMEOUT_MS} ms:\n${tail(logFile)}`);
@@ -212,9 +257,17 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
     dir,
     running: () => current !== undefined && live.has(current),
     logTail: () => tail(logFile),
+    pause() {
+      if (current && live.has(current)) current.child.kill('SIGSTOP');
+    },
+    resume() {
+      if (current && live.has(current)) current.child.kill('SIGCONT');
+    },
     async stop({ kill = false } = {}) {
       const running = current;
       if (!running || !live.has(running)) return;
+      // A paused server takes its SIGTERM only once it runs again.
+      running.child.kill('SIGCONT');
       running.child.kill(kill ? 'SIGKILL' : 'SIGTERM');
       const timer = setTimeout(() => running.child.kill('SIGKILL'), STOP_TIMEOUT_MS);
       await running.exited;
@@ -239,7 +292,7 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
 
   // A new free port each try: another process may take the one picked before Redis binds it.
   for (let attempt = 1; ; attempt += 1) {
-    port = await freePort();
+    port = await serverPort();
     if (await launch()) return server;
     if (attempt === 5) {
       folders.delete(dir);
