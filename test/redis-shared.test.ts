@@ -517,6 +517,46 @@ describe('sessions in Redis, two instances in process', { skip }, () => {
     await assert.rejects(buildApp(makeConfig({ store: 'redis://127.0.0.1:1', storePrefix: 'nowhere' })), /cannot reach the session store redis:\/\/127\.0\.0\.1:1/);
   });
 
+  it("does not start on a store that refuses its credentials, saying what Redis said (not ioredis's \"Connection is closed.\")", async () => {
+    const locked = await startRedis({ persistent: false, args: ['--requirepass', 'the-password'] });
+    try {
+      const start = (url: string) => buildApp(makeConfig({ store: url, storePrefix: 'locked' }));
+      await assert.rejects(start(`redis://bob:wrong@127.0.0.1:${locked.port}`),
+        /^StoreUnavailableError: the session store redis:\/\/bob:\*\*\*@127\.0\.0\.1:\d+ refused the connection: WRONGPASS invalid username-password pair or user is disabled\. \(the user and password are the URL's/);
+      await assert.rejects(start(locked.url), /^StoreUnavailableError: the session store redis:\/\/127\.0\.0\.1:\d+ refused the connection: NOAUTH /);
+      const app = await start(`redis://:the-password@127.0.0.1:${locked.port}`);
+      await app.close();
+    } finally {
+      await locked.close();
+    }
+  });
+
+  it('a store that refuses writes (maxmemory, noeviction) is a 503 saying it refused, and the next request after it has room succeeds', async () => {
+    const [a, b] = await pair();
+    const client = await clientOf(a);
+    assert.equal((await a.inject({ url: projectsUrl(), headers: client.headers() })).statusCode, 200);
+    const direct = new Redis(redis.url);
+    try {
+      await direct.config('SET', 'maxmemory-policy', 'noeviction');
+      await direct.config('SET', 'maxmemory', '1');
+      try {
+        for (const app of [a, b]) {
+          const refused = await app.inject({ method: 'POST', url: projectsUrl(), headers: client.headers({ 'idempotency-key': client.idempotencyKey() }), payload: projectBody() });
+          assertCintError(refused, 503, 'service_unavailable_error', {
+            detail: /^the session store refused the command: OOM command not allowed when used memory > 'maxmemory'\. \(the session store at redis:\/\/127\.0\.0\.1:\d+\); retry after the delay in Retry-After$/,
+          });
+          assert.equal(refused.headers['retry-after'], '1');
+        }
+      } finally {
+        await direct.config('SET', 'maxmemory', '0');
+      }
+      const created = await b.inject({ method: 'POST', url: projectsUrl(), headers: client.headers({ 'idempotency-key': client.idempotencyKey() }), payload: projectBody() });
+      assert.equal(created.statusCode, 202, created.body);
+    } finally {
+      direct.disconnect();
+    }
+  });
+
   function assertUnavailable(response: LightMyRequestResponse) {
     assertCintError(response, 503, 'service_unavailable_error', { detail: /session store at redis:\/\/127\.0\.0\.1:\d+/ });
     assert.equal(response.headers['retry-after'], '1');

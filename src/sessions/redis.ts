@@ -23,7 +23,7 @@ import type { JournalCount, JournalEntry, JournalStore } from '../journal/journa
 import type { DeliveryRecord, WebhookDeliverer } from '../webhooks/delivery.js';
 import { restoreSnapshot, snapshotJson, snapshotOf, vitalsOf, type SessionSnapshot } from './snapshot.js';
 import { keyParts, Session, sessionKey, type EvictionLimit, type SessionLimits, type SessionStore } from './store.js';
-import { StoreUnavailableError, unavailable } from './unavailable.js';
+import { isRefusal, replyOf, StoreUnavailableError, unavailable } from './unavailable.js';
 
 
 /**
@@ -334,12 +334,21 @@ export class RedisSessions {
     const redis = new Redis(options.url, redisOptions);
     // Errors are answered where they happen (503s, the health endpoint); ioredis would print each one.
     redis.on('error', () => {});
+    // Redis's own refusal of the connection (WRONGPASS, NOAUTH), which ioredis reports only as an event:
+    // the failed connect() says no more than "Connection is closed."
+    let refusal: Error | undefined;
+    const atStart = (error: Error) => {
+      if (isRefusal(error)) refusal ??= error;
+    };
+    redis.on('error', atStart);
     try {
       await redis.connect();
       await redis.ping();
     } catch (error) {
       redis.disconnect();
-      throw new StoreUnavailableError(`cannot reach the session store ${redactUrl(options.url)}: ${(error as Error).message}`, { cause: error });
+      throw startFailure(options.url, refusal ?? error);
+    } finally {
+      redis.off('error', atStart);
     }
     return new RedisSessions(redis, options);
   }
@@ -710,6 +719,15 @@ async function guarded(run: () => Promise<void>): Promise<void> {
 }
 
 
+
+/** Why an instance could not start on its store: Redis's refusal (with what to check), or what kept it from answering. */
+function startFailure(url: string, error: unknown): StoreUnavailableError {
+  const where = redactUrl(url);
+  if (!isRefusal(error)) return new StoreUnavailableError(`cannot reach the session store ${where}: ${(error as Error).message}`, { cause: error });
+  const reply = replyOf(error);
+  const hint = /^(WRONGPASS|NOAUTH)\b/.test(reply) ? ' (the user and password are the URL\'s: redis://user:password@host:port, or redis://:password@host:port for the default user)' : '';
+  return new StoreUnavailableError(`the session store ${where} refused the connection: ${reply}${hint}`, { cause: error });
+}
 
 /** The URL without its password, for messages and logs. */
 export function redactUrl(url: string): string {

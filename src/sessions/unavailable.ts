@@ -1,5 +1,6 @@
-// The error of a shared session store that cannot be reached or did not answer in time, and the 503
-// the request that met it is answered. Its own module, so the memory store never loads the Redis client.
+// The error of a shared session store that cannot be reached, did not answer in time or refused the
+// command, and the 503 the request that met it is answered. Its own module, so the memory store never
+// loads the Redis client.
 import { CintError } from '../cint/errors.js';
 
 const RETRY_AFTER_SECONDS = '1';
@@ -11,8 +12,20 @@ export class StoreUnavailableError extends Error {
   }
 }
 
+/** Redis answered the command with an error (OOM, READONLY, WRONGPASS, NOAUTH…): ioredis names those ReplyError. */
+export function isRefusal(error: unknown): error is Error {
+  return error instanceof Error && error.name === 'ReplyError';
+}
+
+/** Redis's reply, without the script's digest and line a refusal inside a script adds. */
+export function replyOf(error: Error): string {
+  return error.message.replace(/\s*script: [0-9a-f]{40}, on @user_script:\d+\.?$/, '');
+}
+
 export function unavailable(error: unknown): StoreUnavailableError {
-  return error instanceof StoreUnavailableError ? error : new StoreUnavailableError(`the session store did not answer: ${(error as Error).message}`, { cause: error });
+  if (error instanceof StoreUnavailableError) return error;
+  const message = isRefusal(error) ? `the session store refused the command: ${replyOf(error)}` : `the session store did not answer: ${(error as Error).message}`;
+  return new StoreUnavailableError(message, { cause: error });
 }
 
 /** Cint's 503 for a store that cannot be reached (named when its URL is given), with when to try again. */
