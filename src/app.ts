@@ -126,6 +126,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       shared = await (await import('./sessions/redis.js')).RedisSessions.connect({
         url: config.store, prefix: config.storePrefix, idleMs: sessionIdleMs, journalSize: config.journalSize, journalBytes: config.journalBytes,
         maxSessions: config.maxSessions, maxSessionsPerClient: config.maxSessionsPerClient, deliveryHistoryLimit: config.webhookHistoryLimit, limits,
+        log: app.log,
         evicted: (key, limit) => {
           const { name, clientId } = keyParts(key);
           logEviction(app.log, name, clientId, limit, config[limit]);

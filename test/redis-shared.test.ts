@@ -513,6 +513,51 @@ describe('sessions in Redis, two instances in process', { skip }, () => {
     assert.deepEqual(health.json().store, { kind: 'redis', status: 'ok' });
   });
 
+  it('a store that hangs (SIGSTOP) is a 503 within a second, then at once for every session until it answers; back, no request waits out a lock', async () => {
+    const [a, b] = await pair();
+    const client = await clientOf(a);
+    const other = await clientOf(a);
+    for (const { headers } of [client, other]) assert.equal((await a.inject({ url: projectsUrl(), headers: headers() })).statusCode, 200);
+    const timed = async (app: MockApp, url: string, headers?: Record<string, string>) => {
+      const started = Date.now();
+      const response = await app.inject({ url, ...(headers ? { headers } : {}) });
+      return { response, ms: Date.now() - started };
+    };
+    redis.pause();
+    try {
+      // Two requests of one session at once: the first waits for the store's answer, not the 5 s command
+      // timeout; the one that waited for its turn behind it is not sent to the store at all.
+      const [first, queued] = await Promise.all([timed(a, projectsUrl(), client.headers()), timed(a, projectsUrl(), client.headers())]);
+      assertUnavailable(first.response);
+      assert.ok(first.ms < 3000, `the first 503 took ${first.ms} ms`);
+      assertUnavailable(queued.response);
+      assert.ok(queued.ms < first.ms + 500, `the request queued behind it took ${queued.ms} ms`);
+      // Then every session's requests, the admin API's and health are answered at once.
+      for (const [url, headers] of [[projectsUrl(), client.headers()], [projectsUrl(), other.headers()], ['/__admin/sessions', undefined], [`/__admin/sessions/${other.clientId}`, undefined], ['/__admin/health', undefined]] as const) {
+        const { response, ms } = await timed(a, url, headers);
+        assertUnavailable(response);
+        assert.ok(ms < 500, `${url} took ${ms} ms`);
+      }
+    } finally {
+      redis.resume();
+    }
+    // Back: the lock the unanswered command took when the store resumed is freed after it, so neither
+    // instance waits it out (lockMs, 5 s).
+    const started = Date.now();
+    let back: LightMyRequestResponse;
+    for (;;) {
+      back = await a.inject({ url: projectsUrl(), headers: client.headers() });
+      if (back.statusCode !== 503 || Date.now() - started > 1000) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.equal(back.statusCode, 200, back.body);
+    assert.ok(Date.now() - started < 1000, `back after ${Date.now() - started} ms`);
+    const onB = await timed(b, projectsUrl(), client.headers());
+    assert.equal(onB.response.statusCode, 200, onB.response.body);
+    assert.ok(onB.ms < 1000, `the other instance took ${onB.ms} ms`);
+    assert.equal((await timed(a, '/__admin/health')).response.statusCode, 200);
+  });
+
   it('does not start without its store, naming it', async () => {
     await assert.rejects(buildApp(makeConfig({ store: 'redis://127.0.0.1:1', storePrefix: 'nowhere' })), /cannot reach the session store redis:\/\/127\.0\.0\.1:1/);
   });

@@ -155,6 +155,11 @@ redis.call('ZADD', KEYS[3], now, key)
 trim(KEYS[3], tonumber(ARGV[6]), 'a')
 return answer`;
 
+/** Frees a lock if it is still the holder's (a lock taken by a command whose answer never came back). */
+const FREE_LOCK = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
 /** Keeps a held lock alive while a long request runs. */
 const RENEW = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
@@ -230,6 +235,7 @@ interface SharedRedis extends Redis {
     key: string, maxSessions: number, prefix: string, clientId: string, maxPerClient: number, requestCount: number,
     entry: string, size: number, maxBytes: number, countField: string): Promise<string[] | null>;
   renewSession(lock: string, token: string, lockMs: number): Promise<number>;
+  freeLock(lock: string, token: string): Promise<number>;
   choose(choices: string, choiceUse: string, key: string, stored: string, now: number, max: number): Promise<string[]>;
   forgetName(choices: string, choiceUse: string, name: string): Promise<number>;
   forgetSessions(sessions: string, prefix: string, name: string, key: string): Promise<number>;
@@ -254,6 +260,13 @@ export interface RedisSessionsOptions {
   waitMs?: number;
   /** How long a lock lives unless renewed (an instance that dies holding one frees it after this). */
   lockMs?: number;
+  /**
+   * How long taking a session's lock, or health's look at the store, may wait for Redis's answer before
+   * the store counts as not answering (default 1000 ms; other commands wait the client's 5 s).
+   */
+  answerTimeoutMs?: number;
+  /** Told when the store stops answering and when it answers again (one line each, not one per request). */
+  log?: StoreLog;
   /** Told of each stored session this instance forgot to make room (its key), and for which bound. */
   evicted?: (key: string, limit: EvictionLimit) => void;
   /**
@@ -262,6 +275,37 @@ export interface RedisSessionsOptions {
    * without touching the vitals fails a test instead of going unsaved. Default: CHECK_STORE_READS=1.
    */
   checkReads?: boolean;
+}
+
+/** Where the store's state changes are logged (the app's logger). */
+export interface StoreLog {
+  warn(fields: object, message: string): void;
+  info(fields: object, message: string): void;
+}
+
+/** How often a store that stopped answering is asked again (PING) until it answers. */
+const PROBE_MS = 500;
+
+/** A command that got no answer in time (the store hangs, or the network to it). */
+class NoAnswerError extends Error {}
+
+/**
+ * Whether a command's failure says the store did not answer (a timeout, a connection gone), as opposed
+ * to its refusing the command (a ReplyError) or a fault of the mock's own.
+ */
+function noAnswer(error: unknown): boolean {
+  if (!(error instanceof Error) || isRefusal(error) || error instanceof StoreUnavailableError) return false;
+  if (error instanceof NoAnswerError || error.name === 'MaxRetriesPerRequestError') return true;
+  const code = (error as NodeJS.ErrnoException).code;
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return true;
+  return /^(Command timed out|Connection is closed|Stream isn't writeable|Socket closed)/.test(error.message);
+}
+
+/** The store's trouble: it does not answer (every request refused at once until it does), or refuses commands. */
+interface Outage {
+  kind: 'down' | 'refusing';
+  since: number;
+  reason: string;
 }
 
 interface Hold {
@@ -295,6 +339,18 @@ export class RedisSessions {
   private readonly checkReads: boolean;
   private readonly waitMs: number;
   private readonly lockMs: number;
+  private readonly answerTimeoutMs: number;
+  /** null while the store answers; see Outage. */
+  private outage: Outage | null = null;
+  /** The PING loop of a store that is down, and whether its PING is out. */
+  private probe: NodeJS.Timeout | null = null;
+  private probing = false;
+  /**
+   * Locks a command may have taken without its answer coming back (token → lock key): each is freed as
+   * soon as it was lost (the FREE_LOCK sent after it on the same connection runs after it, when the
+   * store resumes) and again before the store counts as back, so no request waits out a lock nobody holds.
+   */
+  private readonly orphans = new Map<string, string>();
   /** A lock's owner: this instance (random, once) and which of its holds (a counter), not random bytes per request. */
   private readonly instanceId = randomBytes(12).toString('base64url');
   private lockCount = 0;
@@ -309,11 +365,15 @@ export class RedisSessions {
     this.redis.defineCommand('saveDelivery', { numberOfKeys: 3, lua: SAVE_DELIVERY });
     this.redis.defineCommand('releaseSession', { numberOfKeys: 6, lua: RELEASE });
     this.redis.defineCommand('renewSession', { numberOfKeys: 1, lua: RENEW });
+    this.redis.defineCommand('freeLock', { numberOfKeys: 1, lua: FREE_LOCK });
     this.redis.defineCommand('choose', { numberOfKeys: 2, lua: CHOOSE });
     this.redis.defineCommand('forgetName', { numberOfKeys: 2, lua: FORGET_NAME });
     this.redis.defineCommand('forgetSessions', { numberOfKeys: 1, lua: FORGET_SESSIONS });
     this.waitMs = options.waitMs ?? 10_000;
     this.lockMs = options.lockMs ?? 5000;
+    this.answerTimeoutMs = options.answerTimeoutMs ?? 1000;
+    // A connection made again: ask at once whether the store answers.
+    this.redis.on('ready', () => this.probeOnce());
     this.checkReads = options.checkReads ?? process.env.CHECK_STORE_READS === '1';
   }
 
@@ -396,16 +456,136 @@ export class RedisSessions {
     return (await this.redis.get(key)) ?? mine;
   }
 
-  /** Whether the store answers now. */
+  /** Whether the store answers now (within answerTimeoutMs; at once false while it is down). */
   async ping(): Promise<boolean> {
+    if (this.outage?.kind === 'down') return false;
     try {
-      return (await this.redis.ping()) === 'PONG';
-    } catch {
+      return (await this.answered(this.redis.ping())) === 'PONG';
+    } catch (error) {
+      this.failure(error);
       return false;
     }
   }
 
+  /**
+   * `command`'s answer, or a NoAnswerError after answerTimeoutMs. A timer that fires late (the event loop
+   * was busy) first lets the loop read what came meanwhile, so a busy instance does not take an answer
+   * waiting in its socket for a store that hangs.
+   */
+  private answered<T>(command: Promise<T>): Promise<T> {
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const timer = setTimeout(() => setImmediate(() => {
+        if (settled) return;
+        settled = true;
+        reject(new NoAnswerError(`no answer within ${this.answerTimeoutMs} ms`));
+      }), this.answerTimeoutMs);
+      command.then((value) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(value);
+      }, (error: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        reject(error as Error);
+      });
+    });
+  }
+
+  /**
+   * The request's error for a command that failed, noting what it says of the store: one that did not
+   * answer is down (every request refused at once until a PING is answered), one that refused the command
+   * (OOM, READONLY…) is refusing; either is logged once, when it starts, not per request.
+   */
+  private failure(error: unknown): StoreUnavailableError {
+    const failed = unavailable(error);
+    if (noAnswer(error)) {
+      this.down((error as Error).message);
+      failed.outage = true;
+    } else if (isRefusal(error)) {
+      this.refusing(replyOf(error as Error));
+      failed.outage = true;
+    }
+    return failed;
+  }
+
+  /** Refuses a request at once while the store is down. */
+  private checkUp(): void {
+    const outage = this.outage;
+    if (outage?.kind !== 'down') return;
+    const refused = new StoreUnavailableError(`the session store has not answered since ${new Date(outage.since).toISOString()} (${outage.reason})`);
+    refused.outage = true;
+    throw refused;
+  }
+
+  private down(reason: string): void {
+    if (this.outage?.kind === 'down') return;
+    this.outage = { kind: 'down', since: Date.now(), reason };
+    this.options.log?.warn({ event: 'session_store_down', store: this.url, reason },
+      'the session store does not answer: requests that need it are answered 503 at once until it answers a PING again');
+    this.probe = setInterval(() => this.probeOnce(), PROBE_MS);
+    this.probe.unref();
+    this.probeOnce();
+  }
+
+  private refusing(reason: string): void {
+    if (this.outage !== null) return;
+    this.outage = { kind: 'refusing', since: Date.now(), reason };
+    this.options.log?.warn({ event: 'session_store_refusing', store: this.url, reason },
+      `the session store refuses commands (${reason}): requests that need it are answered 503 until it takes them again`);
+  }
+
+  /** The store took a command again (a session's lock): a refusing store is back. */
+  private accepted(): void {
+    if (this.outage?.kind === 'refusing') this.back();
+  }
+
+  /** While the store is down: a PING, unless one is out; when it is answered, the lost locks are freed and the store is back. */
+  private probeOnce(): void {
+    if (this.outage?.kind !== 'down' || this.probing) return;
+    this.probing = true;
+    this.redis.ping()
+      .then(async () => {
+        for (const [token, lock] of this.orphans) {
+          await this.redis.freeLock(lock, token);
+          this.orphans.delete(token);
+        }
+        if (this.outage?.kind === 'down') this.back();
+      })
+      .catch(() => {
+        // Still away: the next tick asks again.
+      })
+      .finally(() => {
+        this.probing = false;
+      });
+  }
+
+  private back(): void {
+    const outage = this.outage!;
+    this.outage = null;
+    if (this.probe) clearInterval(this.probe);
+    this.probe = null;
+    this.options.log?.info({ event: 'session_store_back', store: this.url, after_ms: Date.now() - outage.since },
+      `the session store ${outage.kind === 'down' ? 'answers' : 'takes commands'} again`);
+  }
+
+  /**
+   * A lock `token` may hold without its holder knowing (its command's answer was lost): freed by a
+   * FREE_LOCK sent now, which runs after that command on the same connection, and again once the store
+   * is back (in case the connection was made anew meanwhile).
+   */
+  private orphan(lock: string, token: string): void {
+    this.orphans.set(token, lock);
+    this.redis.freeLock(lock, token).then(() => this.orphans.delete(token), () => {
+      // The store is away: freed when it is back.
+    });
+  }
+
   async close(): Promise<void> {
+    if (this.probe) clearInterval(this.probe);
+    this.probe = null;
     try {
       await this.redis.quit();
     } catch {
@@ -420,16 +600,21 @@ export class RedisSessions {
 
   /** Takes `session` for one request: its turn here, then the lock; brings in the stored state when it is newer. */
   async acquire(session: Session, bringIn = true): Promise<void> {
+    this.checkUp();
     const endTurn = await this.turns.take(session.id);
+    const token = `${this.instanceId}:${(this.lockCount += 1)}`;
+    const lock = this.key('lock', session.id);
     try {
-      const token = `${this.instanceId}:${(this.lockCount += 1)}`;
+      // A request that waited for its turn behind one the store did not answer is not sent to it.
+      this.checkUp();
       const deadline = Date.now() + this.waitMs;
       let pause = 1;
       for (;;) {
-        const answer = await this.redis.acquireSession(this.key('lock', session.id), this.key('session', session.id), this.key('choices'),
+        const answer = await this.answered(this.redis.acquireSession(lock, this.key('session', session.id), this.key('choices'),
           this.key('deliveries-version', session.id), this.key('deliveries', session.id), this.key('choice-use'),
           token, this.lockMs, this.versions.get(session) ?? '', session.id, session.name, this.deliveryVersions.get(session) ?? '',
-          this.key('scenario', ''), this.options.idleMs, Date.now());
+          this.key('scenario', ''), this.options.idleMs, Date.now()));
+        if (this.outage !== null) this.accepted();
         if (answer) {
           if (bringIn) {
             // A scenario another instance was sent, before the choice and the progress that name it.
@@ -441,16 +626,19 @@ export class RedisSessions {
         }
         if (Date.now() > deadline) throw new StoreUnavailableError(`the session ${JSON.stringify(session.name)} stayed busy in another instance for ${this.waitMs} ms`);
         await sleep(pause);
+        this.checkUp();
         pause = Math.min(pause * 2, 25);
       }
       const renew = setInterval(() => {
-        this.redis.renewSession(this.key('lock', session.id), token, this.lockMs).catch(() => {});
+        if (this.outage?.kind !== 'down') this.redis.renewSession(lock, token, this.lockMs).catch(() => {});
       }, Math.floor(this.lockMs / 3));
       renew.unref();
       this.held.set(session, { token, endTurn, renew });
     } catch (error) {
       endTurn();
-      throw unavailable(error);
+      // The script may still run when the store resumes, taking the lock for nobody.
+      if (noAnswer(error)) this.orphan(lock, token);
+      throw this.failure(error);
     }
   }
 
@@ -465,7 +653,13 @@ export class RedisSessions {
     if (!hold) return;
     this.held.delete(session);
     clearInterval(hold.renew);
+    const lock = this.key('lock', session.id);
     try {
+      if (this.outage?.kind === 'down') {
+        // Nothing is saved (the request answers 503), and the lock goes once the store is back.
+        this.orphan(lock, hold.token);
+        this.checkUp();
+      }
       const vitals = digestOf(vitalsOf(session, this.scenarios!));
       // The snapshot's text when it changed ('' when not), and its digest when it was made (not for a read whose vitals stayed).
       let snapshot = '';
@@ -478,7 +672,7 @@ export class RedisSessions {
         if (digest !== this.savedDigests.get(session)) snapshot = pieces.join('');
       }
       // With the journal entry: one command.
-      const answer = await this.redis.releaseSession(this.key('lock', session.id), this.key('session', session.id), this.key('sessions'),
+      const answer = await this.redis.releaseSession(lock, this.key('session', session.id), this.key('sessions'),
         ...this.journalKeys(session), hold.token, snapshot, this.options.idleMs, session.lastSeenAt, session.id,
         this.options.maxSessions, this.options.prefix, session.clientId ?? '', this.options.maxSessionsPerClient, session.requestCount,
         ...(entry ? this.journalArgs(entry.entry, entry.bytes) : NO_ENTRY));
@@ -492,7 +686,9 @@ export class RedisSessions {
       }
     } catch (error) {
       this.versions.set(session, 'stale');
-      throw unavailable(error);
+      // RELEASE may never have reached the store: its lock goes once the store is back.
+      if (noAnswer(error)) this.orphan(lock, hold.token);
+      throw this.failure(error);
     } finally {
       hold.endTurn();
     }
@@ -526,7 +722,7 @@ export class RedisSessions {
    * choices and, when asked, their journals: the admin API reads and changes them here afterwards.
    */
   async pull(name: string, clientId?: string | null, withJournal = false): Promise<void> {
-    return guarded(async () => {
+    return this.guarded(async () => {
       const keys = clientId !== undefined ? [sessionKey(name, clientId)] : (await this.liveKeys()).filter((key) => keyParts(key).name === name);
       // Choices first: a session's progress through a sent scenario applies once the scenario is here.
       await this.pullChoices([name, ...keys]);
@@ -536,7 +732,7 @@ export class RedisSessions {
 
   /** Brings every stored session in (for the list of sessions). */
   async pullAll(): Promise<void> {
-    return guarded(async () => {
+    return this.guarded(async () => {
       const keys = await this.liveKeys();
       await this.pullChoices([...new Set(keys.flatMap((key) => [key, keyParts(key).name]))]);
       await Promise.all(keys.map((key) => this.pullKey(key, false)));
@@ -545,14 +741,14 @@ export class RedisSessions {
 
   /** Forgets the stored sessions called `name` (of `clientId` when given): state, journal, counts. */
   async delete(name: string, clientId?: string | null): Promise<void> {
-    return guarded(async () => {
+    return this.guarded(async () => {
       await this.redis.forgetSessions(this.key('sessions'), this.options.prefix, name, clientId !== undefined ? sessionKey(name, clientId) : '');
     });
   }
 
   /** Forgets every stored session and every choice. */
   async clear(): Promise<void> {
-    return guarded(async () => {
+    return this.guarded(async () => {
       await this.redis.forgetSessions(this.key('sessions'), this.options.prefix, '', '');
       await this.redis.del(this.key('choices'), this.key('choice-use'));
     });
@@ -593,6 +789,16 @@ export class RedisSessions {
 
   async forgetAllChoices(): Promise<void> {
     await this.redis.del(this.key('choices'), this.key('choice-use'));
+  }
+
+  /** Runs commands of the admin API: refused at once while the store is down, a failure noted as the store's. */
+  private async guarded(run: () => Promise<void>): Promise<void> {
+    this.checkUp();
+    try {
+      await run();
+    } catch (error) {
+      throw this.failure(error);
+    }
   }
 
   private key(kind: string, id?: string): string {
@@ -710,13 +916,6 @@ class Turns {
   }
 }
 
-async function guarded(run: () => Promise<void>): Promise<void> {
-  try {
-    await run();
-  } catch (error) {
-    throw unavailable(error);
-  }
-}
 
 
 
@@ -724,7 +923,7 @@ async function guarded(run: () => Promise<void>): Promise<void> {
 function startFailure(url: string, error: unknown): StoreUnavailableError {
   const where = redactUrl(url);
   if (!isRefusal(error)) return new StoreUnavailableError(`cannot reach the session store ${where}: ${(error as Error).message}`, { cause: error });
-  const reply = replyOf(error);
+  const reply = replyOf(error as Error);
   const hint = /^(WRONGPASS|NOAUTH)\b/.test(reply) ? ' (the user and password are the URL\'s: redis://user:password@host:port, or redis://:password@host:port for the default user)' : '';
   return new StoreUnavailableError(`the session store ${where} refused the connection: ${reply}${hint}`, { cause: error });
 }

@@ -6,6 +6,12 @@ import { CintError } from '../cint/errors.js';
 const RETRY_AFTER_SECONDS = '1';
 
 export class StoreUnavailableError extends Error {
+  /**
+   * The store did not answer, or refused the command: the store's own log lines (when it stops answering,
+   * when it answers again) tell of it, so the request that met it writes none of its own.
+   */
+  outage = false;
+
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'StoreUnavailableError';
@@ -13,7 +19,7 @@ export class StoreUnavailableError extends Error {
 }
 
 /** Redis answered the command with an error (OOM, READONLY, WRONGPASS, NOAUTH…): ioredis names those ReplyError. */
-export function isRefusal(error: unknown): error is Error {
+export function isRefusal(error: unknown): boolean {
   return error instanceof Error && error.name === 'ReplyError';
 }
 
@@ -24,7 +30,7 @@ export function replyOf(error: Error): string {
 
 export function unavailable(error: unknown): StoreUnavailableError {
   if (error instanceof StoreUnavailableError) return error;
-  const message = isRefusal(error) ? `the session store refused the command: ${replyOf(error)}` : `the session store did not answer: ${(error as Error).message}`;
+  const message = isRefusal(error) ? `the session store refused the command: ${replyOf(error as Error)}` : `the session store did not answer: ${(error as Error).message}`;
   return new StoreUnavailableError(message, { cause: error });
 }
 
