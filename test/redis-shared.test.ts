@@ -558,6 +558,53 @@ describe('sessions in Redis, two instances in process', { skip }, () => {
     assert.equal((await timed(a, '/__admin/health')).response.statusCode, 200);
   });
 
+  it('an outage logs one warning when the store goes and one line when it is back, and each request its request line alone: no error, no stack', async () => {
+    const prefix = `quiet-${randomUUID()}`;
+    const lines: Record<string, unknown>[] = [];
+    const stream = new Writable({ write(chunk, _encoding, done) { lines.push(JSON.parse(String(chunk)) as Record<string, unknown>); done(); } });
+    const a = await buildApp(makeConfig({ store: redis.url, storePrefix: prefix, scenariosDir, watchScenarios: false }), { logger: { level: 'info', stream } });
+    apps.push(a);
+    await a.ready();
+    const client = await clientOf(a);
+    const created = await a.inject({ method: 'POST', url: projectsUrl(), headers: client.headers({ 'idempotency-key': client.idempotencyKey() }), payload: projectBody() });
+    assert.equal(created.statusCode, 202, created.body);
+    lines.length = 0;
+    let requests = 0;
+    await redis.stop();
+    try {
+      for (let i = 0; i < 3; i += 1) {
+        assertUnavailable(await a.inject({ url: `${projectsUrl()}/${created.json().id}`, headers: client.headers() }));
+        assertUnavailable(await a.inject({ method: 'POST', url: projectsUrl(), headers: client.headers({ 'idempotency-key': client.idempotencyKey() }), payload: projectBody() }));
+        assertUnavailable(await a.inject({ url: '/__admin/sessions' }));
+        assertUnavailable(await a.inject({ url: '/__admin/health' }));
+        requests += 4;
+      }
+      // A request refused before it takes its session (an expired token names its client) writes no line
+      // about a journal entry the store could not take.
+      const expired = await a.inject({ url: projectsUrl(), headers: { ...client.headers(), authorization: `Bearer ${a.mock.tokens.issue({ clientId: client.clientId, ttlSeconds: -120 }).access_token}` } });
+      assert.equal(expired.statusCode, 401, expired.body);
+      requests += 1;
+    } finally {
+      await redis.start();
+    }
+    await eventually(async () => {
+      requests += 1;
+      return (await a.inject({ url: `${projectsUrl()}/${created.json().id}`, headers: client.headers() })).statusCode === 200;
+    }, 5000, 'the store to be back');
+    const requestLines = lines.filter((line) => line.msg === 'request');
+    // Health's request line is written at debug.
+    assert.equal(requestLines.length, requests - 3);
+    assert.deepEqual(lines.filter((line) => Number(line.level) >= 50), []);
+    assert.deepEqual(lines.filter((line) => 'err' in line || 'stack' in line), []);
+    const others = lines.filter((line) => line.msg !== 'request');
+    assert.deepEqual(others.map(({ level, event, store }) => ({ level, event, store })), [
+      { level: 40, event: 'session_store_down', store: redis.url },
+      { level: 30, event: 'session_store_back', store: redis.url },
+    ]);
+    assert.equal(typeof others[0]!.reason, 'string');
+    assert.equal(typeof others[1]!.after_ms, 'number');
+  });
+
   it('does not start without its store, naming it', async () => {
     await assert.rejects(buildApp(makeConfig({ store: 'redis://127.0.0.1:1', storePrefix: 'nowhere' })), /cannot reach the session store redis:\/\/127\.0\.0\.1:1/);
   });

@@ -13,7 +13,7 @@ import { SessionFullError } from '../sessions/store.js';
 import { startContext, stampTrace } from '../hooks/context.js';
 import { logUnhooked } from '../hooks/request-log.js';
 import { journalUnrouted } from '../hooks/unrouted.js';
-import { storeUnavailable, StoreUnavailableError } from '../sessions/unavailable.js';
+import { storeUnavailable, StoreUnavailableAnswer, StoreUnavailableError } from '../sessions/unavailable.js';
 
 export function sendCintError(reply: FastifyReply, error: CintError): FastifyReply {
   return sendEnvelope(reply, error.status, error.body, error.headers);
@@ -100,11 +100,12 @@ function asDocumented(error: CintError, request: FastifyRequest): CintError {
 /**
  * Answers whatever was thrown as the CintError it maps to, shaped for its route (`shape`: the Cint
  * routes' asDocumented by default; /oauth/token's adds OAuth's fields); an error of the mock's own is logged.
+ * A shared store away is not one: its 503 is documented, and the store logs when it goes and comes back.
  */
 export function answerError(error: unknown, request: FastifyRequest, reply: FastifyReply, bodyLimit: number,
   shape: (error: CintError, request: FastifyRequest) => CintError = asDocumented): FastifyReply {
   const cintError = toCintError(error, request, bodyLimit);
-  if (cintError.status >= 500) {
+  if (cintError.status >= 500 && !(cintError instanceof StoreUnavailableAnswer)) {
     request.log.error({ request_id: request.id, err: error, error_id: cintError.body.id }, 'unexpected error inside the mock');
   }
   return sendCintError(reply, shape(cintError, request));

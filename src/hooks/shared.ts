@@ -5,7 +5,21 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, onSendHookHandler }
 import type { CintError } from '../cint/errors.js';
 import { settle } from '../sessions/clock.js';
 import type { RedisSessions } from '../sessions/redis.js';
-import { storeUnavailable } from '../sessions/unavailable.js';
+import { storeUnavailable, unavailable } from '../sessions/unavailable.js';
+
+/** Requests whose session the store would not give (it is away): nothing of theirs is sent to it again. */
+const refusedByStore = new WeakSet<FastifyRequest>();
+
+/**
+ * The log fields of a store failure a request met, or null when the store's own lines tell of it (it
+ * did not answer, or refused the command: sessions/redis.ts logs when that starts and ends). A stack only
+ * for an error that is neither the store's nor a lock lost (a fault of the mock's).
+ */
+function failureFields(request: FastifyRequest, error: unknown): object | null {
+  const failure = unavailable(error);
+  if (failure.outage) return null;
+  return { request_id: request.id, reason: failure.message, ...(failure.cause instanceof Error ? { err: failure.cause } : {}) };
+}
 
 /**
  * Takes the request's session once its body is in (a slow upload holds nobody up), before the scenario
@@ -24,7 +38,10 @@ export function takeSessions(app: FastifyInstance, shared: RedisSessions): void 
       session.requestCount += 1;
       settle(session);
       done();
-    }, (error: unknown) => done(storeUnavailable(error, shared.url)));
+    }, (error: unknown) => {
+      refusedByStore.add(request);
+      done(storeUnavailable(error, shared.url));
+    });
   });
 }
 
@@ -41,14 +58,17 @@ export function giveSessionBack(shared: RedisSessions): onSendHookHandler {
       done(null, payload);
       return;
     }
-    // Made by the journal's onSend hook, before this one.
+    // Made by the journal's onSend hook, before this one. A request the store refused its session has
+    // no entry the store would take now either.
     if (!shared.holds(session)) {
-      void journalUntaken(shared, request).then(() => done(null, payload));
+      if (refusedByStore.has(request)) done(null, payload);
+      else void journalUntaken(shared, request).then(() => done(null, payload));
       return;
     }
     shared.release(session, request.cint.journaled ?? undefined, readsOnly(request)).then(() => done(null, payload), (error: unknown) => {
       // The change is not saved, so the answer must not say it was made.
-      reply.log.warn({ request_id: request.id, err: error }, 'a change could not be saved to the session store; answered 503');
+      const fields = failureFields(request, error);
+      if (fields) reply.log.warn(fields, 'a change could not be saved to the session store; answered 503');
       done(null, replaceAnswer(reply, storeUnavailable(error, shared.url)));
     });
   };
@@ -68,7 +88,8 @@ export async function journalUntaken(shared: RedisSessions, request: FastifyRequ
     await shared.acquire(session);
     await shared.release(session, journaled, true);
   } catch (error) {
-    request.log.warn({ request_id: request.id, err: error }, 'a request answered before it took its session could not be journaled in the session store');
+    const fields = failureFields(request, error);
+    if (fields) request.log.warn(fields, 'a request answered before it took its session could not be journaled in the session store');
   }
 }
 
@@ -98,7 +119,8 @@ export function letGo(app: FastifyInstance, request: FastifyRequest): void {
   const session = request.cint?.session;
   if (!shared || !session || !shared.holds(session)) return;
   shared.release(session, request.cint.journaled ?? undefined, readsOnly(request)).catch((error: unknown) => {
-    app.log.warn({ request_id: request.id, err: error }, 'a session could not be saved to the session store after its request ended');
+    const fields = failureFields(request, error);
+    if (fields) app.log.warn(fields, 'a session could not be saved to the session store after its request ended');
   });
 }
 

@@ -34,8 +34,11 @@ export function unavailable(error: unknown): StoreUnavailableError {
   return new StoreUnavailableError(message, { cause: error });
 }
 
+/** The 503 of a store away: an answer the README documents, not a fault of the mock, so no error is logged for it. */
+export class StoreUnavailableAnswer extends CintError {}
+
 /** Cint's 503 for a store that cannot be reached (named when its URL is given), with when to try again. */
 export function storeUnavailable(error: unknown, storeUrl?: string): CintError {
   const where = storeUrl === undefined ? '' : ` (the session store at ${storeUrl})`;
-  return new CintError(503, `${unavailable(error).message}${where}; retry after the delay in Retry-After`, { headers: { 'retry-after': RETRY_AFTER_SECONDS } });
+  return new StoreUnavailableAnswer(503, `${unavailable(error).message}${where}; retry after the delay in Retry-After`, { headers: { 'retry-after': RETRY_AFTER_SECONDS } });
 }
