@@ -395,6 +395,37 @@ describe('sessions in Redis, two instances in process', { skip }, () => {
     assertCintError(await a.inject({ url: `${projectsUrl()}/${id}`, headers: client.headers() }), 404, 'not_found_error');
   });
 
+  it("the list of sessions and health's count are the store's: sessions another instance deleted, reset or cleared are gone from both", async () => {
+    const [a, b] = await pair();
+    const clients = [await clientOf(a), await clientOf(a), await clientOf(a)];
+    for (const [i, client] of clients.entries()) assert.equal((await (i % 2 === 0 ? a : b).inject({ url: projectsUrl(), headers: client.headers() })).statusCode, 200);
+    const listed = async (app: MockApp) => {
+      const list = await app.inject({ url: '/__admin/sessions' });
+      assert.equal(list.statusCode, 200, list.body);
+      return (list.json().sessions as { id: string }[]).map((session) => session.id).sort();
+    };
+    const counted = async (app: MockApp) => (await app.inject({ url: '/__admin/health' })).json().sessions as number;
+    const ids = clients.map((client) => client.clientId);
+    for (const app of [a, b]) {
+      assert.deepEqual(await listed(app), [...ids].sort());
+      assert.equal(await counted(app), 3);
+    }
+    // Both instances hold all three now; b deletes one and resets another.
+    assert.equal((await b.inject({ method: 'DELETE', url: `/__admin/sessions/${ids[0]}` })).statusCode, 204);
+    assert.equal((await b.inject({ method: 'POST', url: `/__admin/sessions/${ids[1]}/reset` })).statusCode, 204);
+    assert.equal(await counted(a), 1);
+    assert.deepEqual(await listed(a), [ids[2]]);
+    assert.equal(await counted(a), 1);
+    assertCintError(await a.inject({ url: `/__admin/sessions/${ids[0]}` }), 404, 'not_found_error');
+    // The reset session starts again with its next request, on either instance.
+    assert.equal((await a.inject({ url: projectsUrl(), headers: clients[1]!.headers() })).statusCode, 200);
+    assert.deepEqual(await listed(b), [ids[1], ids[2]].sort());
+    assert.equal(await counted(b), 2);
+    assert.equal((await b.inject({ method: 'DELETE', url: '/__admin/sessions' })).statusCode, 204);
+    assert.deepEqual(await listed(a), []);
+    assert.equal(await counted(a), 0);
+  });
+
   it('keeps maxSessions scenario choices in the store, the least recently used forgotten first, with a warning', async () => {
     // A choice for a name outlives its sessions (it answers sessions of that name made later), so the
     // store bounds the choices as one instance's memory does: a staging instance choosing a scenario per

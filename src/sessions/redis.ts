@@ -456,14 +456,17 @@ export class RedisSessions {
     return (await this.redis.get(key)) ?? mine;
   }
 
-  /** Whether the store answers now (within answerTimeoutMs; at once false while it is down). */
-  async ping(): Promise<boolean> {
-    if (this.outage?.kind === 'down') return false;
+  /**
+   * The sessions in the store (used within the idle timeout), for health: what every instance counts
+   * alike, and whether the store answers (within answerTimeoutMs). Throws a StoreUnavailableError when it
+   * does not, at once while it is down.
+   */
+  async sessionCount(): Promise<number> {
+    this.checkUp();
     try {
-      return (await this.answered(this.redis.ping())) === 'PONG';
+      return await this.answered(this.redis.zcount(this.key('sessions'), Date.now() - this.options.idleMs, '+inf'));
     } catch (error) {
-      this.failure(error);
-      return false;
+      throw this.failure(error);
     }
   }
 
@@ -730,10 +733,17 @@ export class RedisSessions {
     });
   }
 
-  /** Brings every stored session in (for the list of sessions). */
+  /**
+   * Brings every stored session in (for the list of sessions), and forgets here those the store no longer
+   * has (deleted, reset or forgotten by another instance, or idle), but one a request here holds.
+   */
   async pullAll(): Promise<void> {
     return this.guarded(async () => {
       const keys = await this.liveKeys();
+      const stored = new Set(keys);
+      for (const session of this.store!.all()) {
+        if (!stored.has(session.id) && !this.held.has(session)) this.store!.forgetHere(session.name, session.clientId);
+      }
       await this.pullChoices([...new Set(keys.flatMap((key) => [key, keyParts(key).name]))]);
       await Promise.all(keys.map((key) => this.pullKey(key, false)));
     });
