@@ -120,6 +120,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const scenarios = await ScenarioCatalog.fromConfig(config, app.log);
   let shared: RedisSessions | null = null;
   let jwtSecret = config.jwtSecret;
+  let sharedKeys: { current: string; accepted: string[] } | null = null;
   try {
     if (config.store !== 'memory') {
       // The Redis client is loaded only by an instance that uses it.
@@ -133,7 +134,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         },
       });
       // Instances on one store take each other's tokens: without a jwtSecret of the user's, they share the first one's.
-      if (config.jwtSecretMade && config.tokenAlgorithm === 'HS256') jwtSecret = await shared.sharedSecret(jwtSecret);
+      if (config.jwtSecretMade && config.tokenAlgorithm === 'HS256') {
+        sharedKeys = await shared.sharedSecret(jwtSecret);
+        jwtSecret = sharedKeys.current;
+      }
     }
   } catch (error) {
     // Nothing of a start that failed stays open: no folder watched, no connection.
@@ -167,6 +171,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   };
   if (shared) {
     shared.attach(services.sessions, services.scenarios, services.journals, services.webhooks);
+    if (sharedKeys) {
+      // Kept in step with the store's: a store that lost the key (FLUSHALL, a restart without
+      // persistence) gets it back, and replicas that saved different ones converge on one.
+      services.tokens.useSecrets(sharedKeys.current, sharedKeys.accepted);
+      shared.shareTokens(services.tokens);
+    }
     services.scenarios.shared = shared;
     services.sessions.shared = shared;
   }

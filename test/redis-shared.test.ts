@@ -11,7 +11,7 @@ import { Redis } from 'ioredis';
 import type { MockApp } from '../src/app.js';
 import { buildApp } from '../src/app.js';
 import { makeConfig, type ConfigInput } from '../src/config.js';
-import { assertCintError, clientOf, projectBody, projectsUrl, startLaunch } from './helpers.js';
+import { API_VERSION, assertCintError, clientOf, projectBody, projectsUrl, startLaunch, tokenFor } from './helpers.js';
 import { redisSkip, startRedis, type RedisServer } from './redis-server.js';
 import { eventually, removeFolder, scenarioFolder, sendOnce } from './scenario-helpers.js';
 
@@ -495,6 +495,52 @@ describe('sessions in Redis, two instances in process', { skip }, () => {
     assert.equal(listed.statusCode, 200);
     // It answers as the session is after its delay: the project made meanwhile is in it.
     assert.equal((listed.json().projects as unknown[]).length, 1);
+  });
+
+  /** Every key of `prefix` gone, as after a FLUSHALL or a restart of a Redis without persistence (other tests' keys stay). */
+  async function loseEverything(prefix: string): Promise<void> {
+    const direct = new Redis(redis.url);
+    try {
+      const keys = await direct.keys(`${prefix}:*`);
+      assert.ok(keys.includes(`${prefix}:jwt-secret`), keys.join(', '));
+      await direct.del(...keys);
+    } finally {
+      direct.disconnect();
+    }
+  }
+
+  const accountsWith = (app: MockApp, token: string) => app.inject({ url: '/v1/accounts', headers: { authorization: `Bearer ${token}`, 'cint-api-version': API_VERSION } });
+
+  it('replicas whose store lost the token key, and a replica started then with a key of its own, converge: every token verifies on every replica', async () => {
+    const prefix = `keys-${randomUUID()}`;
+    const [a, b] = [await instance(prefix), await instance(prefix)];
+    const before = [await tokenFor(a, 'client-a'), await tokenFor(b, 'client-b')];
+    await loseEverything(prefix);
+    const c = await instance(prefix);
+    const fromC = await tokenFor(c, 'client-c');
+    // The check each replica makes every few seconds (and when the store is back, or a token's signature is
+    // unknown to it), made now: a and b adopt c's key for their new tokens and write theirs back beside it, c takes theirs.
+    for (const app of [a, b, c]) await app.mock.shared!.syncTokenKey();
+    const after = [await tokenFor(a, 'client-a2'), await tokenFor(b, 'client-b2')];
+    const d = await instance(prefix);
+    for (const token of [...before, fromC, ...after, await tokenFor(d, 'client-d')]) {
+      for (const [name, app] of Object.entries({ a, b, c, d })) {
+        const answer = await accountsWith(app, token);
+        assert.equal(answer.statusCode, 200, `${name}: ${answer.body}`);
+      }
+    }
+  });
+
+  it('a token whose key a replica does not know makes it look at the store again: replicas split by a lost key converge without waiting for the periodic check', async () => {
+    const prefix = `keys-${randomUUID()}`;
+    const a = await instance(prefix);
+    const fromA = await tokenFor(a, 'client-a');
+    await loseEverything(prefix);
+    const c = await instance(prefix);
+    const fromC = await tokenFor(c, 'client-c');
+    // Well within the 5 s between periodic checks (both instances started less than a second ago).
+    await eventually(async () => (await accountsWith(a, fromC)).statusCode === 200 && (await accountsWith(c, fromA)).statusCode === 200, 3000, 'each replica to take the other\'s token');
+    assert.equal((await accountsWith(c, await tokenFor(a, 'client-a2'))).statusCode, 200);
   });
 
   it('a new instance on the store serves what the old one created', async () => {

@@ -48,12 +48,29 @@ const REFUSED_AFTER_SIGNATURE: ReadonlySet<string> = new Set([
 /** A token the mock will not take, with the detail its 401 gives. */
 class ClaimError extends Error {}
 
+/** HS256 keys an instance takes tokens of, besides the one it signs with: enough for every key replicas on one store used. */
+export const MAX_HS256_KEYS = 16;
+
+type Verifier = (token: string) => Record<string, unknown>;
+
+const invalidSignature = (error: unknown) => error instanceof TokenError && error.code === TokenError.codes.invalidSignature;
+
 export class TokenService {
-  private readonly sign: (payload: Record<string, unknown>) => string;
-  private readonly verify: (token: string) => Record<string, unknown>;
+  private sign: (payload: Record<string, unknown>) => string;
+  private verify: Verifier;
   private readonly decode = createDecoder();
   /** The JWK Set of the instance's RS256 key; null with HS256, whose secret is never published. */
   readonly jwks: { keys: PublicJwk[] } | null;
+  /** HS256: the key it signs with, and the keys it has signed with, newest first (that one included). */
+  private secret: string;
+  private signedWith: string[];
+  /** HS256: verifiers of the other keys whose tokens it takes (tried only when the signature is not the current key's), by key. */
+  private others = new Map<string, Verifier>();
+  /**
+   * Told when a token's signature is none of the keys it knows (HS256 shared through a store: a replica
+   * that adopted a key another replica does not know yet). Not told of tokens refused for anything else.
+   */
+  onUnknownSignature: (() => void) | null = null;
 
   constructor(private readonly config: Pick<Config, 'jwtSecret' | 'tokenTtlSeconds' | 'authMode' | 'tokenAlgorithm' | 'jwtKey'>) {
     const rsa = config.tokenAlgorithm === 'RS256' ? config.jwtKey : undefined;
@@ -64,13 +81,60 @@ export class TokenService {
       ? createSigner({ key: rsa.privateKey, algorithm: 'RS256', kid: rsa.kid, iss: ISSUER })
       : createSigner({ key: config.jwtSecret, algorithm: 'HS256', iss: ISSUER });
     this.jwks = rsa ? { keys: [rsa.jwk] } : null;
-    // Checked as a resource server checks an authorization server's tokens: signature, issuer, audience,
-    // an expiry (required), not before; then checkClaims() for iat and the accounts claim.
-    this.verify = createVerifier({
-      key: rsa ? rsa.publicKey : config.jwtSecret, algorithms: [config.tokenAlgorithm],
+    this.verify = this.verifierOf(rsa ? rsa.publicKey : config.jwtSecret);
+    this.secret = config.jwtSecret;
+    this.signedWith = [config.jwtSecret];
+  }
+
+  /**
+   * Checked as a resource server checks an authorization server's tokens: signature, issuer, audience,
+   * an expiry (required), not before; then checkClaims() for iat and the accounts claim.
+   */
+  private verifierOf(key: string): Verifier {
+    return createVerifier({
+      key, algorithms: [this.config.tokenAlgorithm],
       allowedIss: ISSUER, allowedAud: [...AUDIENCES], requiredClaims: ['exp', 'iss', 'aud'],
       clockTolerance: CLOCK_TOLERANCE_SECONDS * 1000,
     });
+  }
+
+  /** HS256: the key it signs with, and those it has signed with (newest first), which a store shared with other replicas keeps. */
+  hs256Keys(): { current: string; signedWith: readonly string[] } {
+    return { current: this.secret, signedWith: this.signedWith };
+  }
+
+  /**
+   * HS256: signs with `current` from now on, and takes tokens signed with it, with any of `accepted`, and
+   * with the keys it signed with before (so that no token it issued is refused after a change of key).
+   */
+  useSecrets(current: string, accepted: readonly string[]): void {
+    if (this.config.tokenAlgorithm !== 'HS256') return;
+    if (current !== this.secret) {
+      this.secret = current;
+      this.sign = createSigner({ key: current, algorithm: 'HS256', iss: ISSUER });
+      this.verify = this.others.get(current) ?? this.verifierOf(current);
+      this.signedWith = [current, ...this.signedWith.filter((key) => key !== current)].slice(0, MAX_HS256_KEYS);
+    }
+    const keys = [...new Set([...accepted, ...this.signedWith])].filter((key) => key !== current).slice(0, MAX_HS256_KEYS);
+    this.others = new Map(keys.map((key) => [key, this.others.get(key) ?? this.verifierOf(key)]));
+  }
+
+  /** The current key's verifier; on a signature that is not its, the other keys' (HS256 shared through a store). */
+  private verified(token: string): Record<string, unknown> {
+    try {
+      return this.verify(token);
+    } catch (error) {
+      if (!invalidSignature(error)) throw error;
+      for (const other of this.others.values()) {
+        try {
+          return other(token);
+        } catch (otherError) {
+          if (!invalidSignature(otherError)) throw otherError;
+        }
+      }
+      this.onUnknownSignature?.();
+      throw error;
+    }
   }
 
   issue(options: IssueOptions): { access_token: string; expires_in: number; token_type: 'Bearer' } {
@@ -118,7 +182,7 @@ export class TokenService {
     if (!match?.[1]) return { ok: false, detail: "the Authorization header must be 'Bearer <token>'" };
     const token = match[1];
     try {
-      const claims = checkClaims(this.config.authMode === 'verify' ? this.verify(token) : this.decodeInTime(token));
+      const claims = checkClaims(this.config.authMode === 'verify' ? this.verified(token) : this.decodeInTime(token));
       const identity = identityOf(claims);
       if (typeof claims.exp === 'number') {
         // The oldest goes first when it is full: a header it forgets is only checked again.

@@ -12,11 +12,12 @@
 // prefix: <p>:session:<key> (hash: v version, d snapshot, n request count), <p>:lock:<key>,
 // <p>:journal:<key> (list), <p>:counts:<key> (hash), <p>:journal-bytes:<key>, <p>:sessions and
 // <p>:client:<client id> (sorted sets of keys by last use), <p>:choices (hash) and <p>:choice-use (its
-// keys by last use), <p>:jwt-secret,
+// keys by last use), <p>:jwt-secret and <p>:jwt-secrets (the HS256 key, and those whose tokens are taken),
 // <p>:deliveries:<key> (hash), <p>:delivery-order:<key> (sorted set), <p>:deliveries-version:<key>.
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis, type RedisOptions } from 'ioredis';
+import { MAX_HS256_KEYS, type TokenService } from '../auth/tokens.js';
 import { digestOf } from '../digest.js';
 import { INLINE_PREFIX, type ScenarioCatalog } from '../scenarios/catalog.js';
 import type { JournalCount, JournalEntry, JournalStore } from '../journal/journal.js';
@@ -155,6 +156,23 @@ redis.call('ZADD', KEYS[3], now, key)
 trim(KEYS[3], tonumber(ARGV[6]), 'a')
 return answer`;
 
+/**
+ * The HS256 key of the instances on the store (KEYS[1]), written by the first (ARGV[2] when none is
+ * stored), and the keys whose tokens they take (KEYS[2], sorted by when each was added, ARGV[1]): the
+ * one stored and those ARGV[3..] an instance has signed with, so that after the store lost them (a
+ * FLUSHALL, a restart without persistence) the replicas put them back and converge on one key to sign
+ * with while taking every token any of them issued. Keeps the newest ${MAX_HS256_KEYS}. Answers the stored
+ * key, the keys to take, and 1 when ARGV[2] was written.
+ */
+const SYNC_SECRET = `
+local written = redis.call('SET', KEYS[1], ARGV[2], 'NX') and 1 or 0
+local current = redis.call('GET', KEYS[1])
+for i = 3, #ARGV do redis.call('ZADD', KEYS[2], 'NX', ARGV[1], ARGV[i]) end
+local extra = redis.call('ZCARD', KEYS[2]) - ${MAX_HS256_KEYS}
+if extra > 0 then redis.call('ZREMRANGEBYRANK', KEYS[2], 0, extra - 1) end
+redis.call('ZADD', KEYS[2], 'NX', ARGV[1], current)
+return {current, redis.call('ZRANGE', KEYS[2], 0, -1), written}`;
+
 /** Frees a lock if it is still the holder's (a lock taken by a command whose answer never came back). */
 const FREE_LOCK = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -236,6 +254,7 @@ interface SharedRedis extends Redis {
     entry: string, size: number, maxBytes: number, countField: string): Promise<string[] | null>;
   renewSession(lock: string, token: string, lockMs: number): Promise<number>;
   freeLock(lock: string, token: string): Promise<number>;
+  syncSecret(secret: string, secrets: string, now: number, candidate: string, ...signedWith: string[]): Promise<[string, string[], number]>;
   choose(choices: string, choiceUse: string, key: string, stored: string, now: number, max: number): Promise<string[]>;
   forgetName(choices: string, choiceUse: string, name: string): Promise<number>;
   forgetSessions(sessions: string, prefix: string, name: string, key: string): Promise<number>;
@@ -267,6 +286,8 @@ export interface RedisSessionsOptions {
   answerTimeoutMs?: number;
   /** Told when the store stops answering and when it answers again (one line each, not one per request). */
   log?: StoreLog;
+  /** How often an instance sharing its HS256 key through the store checks the store still holds it (default 5 s). */
+  keySyncMs?: number;
   /** Told of each stored session this instance forgot to make room (its key), and for which bound. */
   evicted?: (key: string, limit: EvictionLimit) => void;
   /**
@@ -282,6 +303,9 @@ export interface StoreLog {
   warn(fields: object, message: string): void;
   info(fields: object, message: string): void;
 }
+
+/** How soon after a token whose signature no known key matches the key is looked up in the store again, at most. */
+const UNKNOWN_SIGNATURE_SYNC_MS = 1000;
 
 /** How often a store that stopped answering is asked again (PING) until it answers. */
 const PROBE_MS = 500;
@@ -351,6 +375,11 @@ export class RedisSessions {
    * store resumes) and again before the store counts as back, so no request waits out a lock nobody holds.
    */
   private readonly orphans = new Map<string, string>();
+  /** The token service whose HS256 key is shared through the store (shareTokens), its periodic check, the last check, and when a token's signature last asked for one. */
+  private tokens: TokenService | null = null;
+  private keyTimer: NodeJS.Timeout | null = null;
+  private keySync: Promise<void> = Promise.resolve();
+  private unknownSignatureAt = 0;
   /** A lock's owner: this instance (random, once) and which of its holds (a counter), not random bytes per request. */
   private readonly instanceId = randomBytes(12).toString('base64url');
   private lockCount = 0;
@@ -366,6 +395,7 @@ export class RedisSessions {
     this.redis.defineCommand('releaseSession', { numberOfKeys: 6, lua: RELEASE });
     this.redis.defineCommand('renewSession', { numberOfKeys: 1, lua: RENEW });
     this.redis.defineCommand('freeLock', { numberOfKeys: 1, lua: FREE_LOCK });
+    this.redis.defineCommand('syncSecret', { numberOfKeys: 2, lua: SYNC_SECRET });
     this.redis.defineCommand('choose', { numberOfKeys: 2, lua: CHOOSE });
     this.redis.defineCommand('forgetName', { numberOfKeys: 2, lua: FORGET_NAME });
     this.redis.defineCommand('forgetSessions', { numberOfKeys: 1, lua: FORGET_SESSIONS });
@@ -448,12 +478,57 @@ export class RedisSessions {
 
   /**
    * The HS256 key of the instances on this store: the first one's, kept in the store, so a token from
-   * one instance is taken by every other (the store holds it as long as any session, and longer).
+   * one instance is taken by every other (the store holds it as long as any session, and longer); and
+   * the keys whose tokens they take (decision 92).
    */
-  async sharedSecret(mine: string): Promise<string> {
-    const key = this.key('jwt-secret');
-    await this.redis.set(key, mine, 'NX');
-    return (await this.redis.get(key)) ?? mine;
+  async sharedSecret(mine: string): Promise<{ current: string; accepted: string[] }> {
+    const [current, accepted] = await this.redis.syncSecret(this.key('jwt-secret'), this.key('jwt-secrets'), Date.now(), mine);
+    return { current, accepted };
+  }
+
+  /**
+   * Keeps `tokens`' HS256 key in step with the store's, from now on: every keySyncMs, when the store is
+   * back after an outage, and (at most once a second) when a token's signature matches no key it knows.
+   */
+  shareTokens(tokens: TokenService): void {
+    this.tokens = tokens;
+    tokens.onUnknownSignature = () => {
+      const now = Date.now();
+      if (now - this.unknownSignatureAt < UNKNOWN_SIGNATURE_SYNC_MS) return;
+      this.unknownSignatureAt = now;
+      void this.syncTokenKey();
+    };
+    this.keyTimer = setInterval(() => void this.syncTokenKey(), this.options.keySyncMs ?? 5000);
+    this.keyTimer.unref();
+  }
+
+  /**
+   * Puts this instance's HS256 key back in the store when the store lost it (SET NX: the first instance
+   * to do so wins), with the keys it signed with; signs from then on with the key the store holds, and
+   * takes tokens of every key the store lists, and of its own. One check after another; never rejects.
+   */
+  syncTokenKey(): Promise<void> {
+    this.keySync = this.keySync.then(() => this.checkTokenKey());
+    return this.keySync;
+  }
+
+  private async checkTokenKey(): Promise<void> {
+    const tokens = this.tokens;
+    if (!tokens || this.outage?.kind === 'down') return;
+    const { current, signedWith } = tokens.hs256Keys();
+    try {
+      const [stored, accepted, written] = await this.answered(this.redis.syncSecret(this.key('jwt-secret'), this.key('jwt-secrets'), Date.now(), current, ...signedWith));
+      tokens.useSecrets(stored, accepted);
+      if (written === 1) {
+        this.options.log?.info({ event: 'token_key_restored', store: this.url },
+          'the session store had lost the HS256 token key: this instance wrote its own back, which every instance on the store adopts');
+      } else if (stored !== current) {
+        this.options.log?.info({ event: 'token_key_adopted', store: this.url },
+          'the session store holds another HS256 token key (it lost the one this instance had): signing with it now, and still taking tokens of the keys before');
+      }
+    } catch (error) {
+      this.failure(error);
+    }
   }
 
   /**
@@ -572,6 +647,8 @@ export class RedisSessions {
     this.probe = null;
     this.options.log?.info({ event: 'session_store_back', store: this.url, after_ms: Date.now() - outage.since },
       `the session store ${outage.kind === 'down' ? 'answers' : 'takes commands'} again`);
+    // A store restarted without persistence lost the token key with the rest.
+    if (outage.kind === 'down') void this.syncTokenKey();
   }
 
   /**
@@ -589,6 +666,8 @@ export class RedisSessions {
   async close(): Promise<void> {
     if (this.probe) clearInterval(this.probe);
     this.probe = null;
+    if (this.keyTimer) clearInterval(this.keyTimer);
+    this.keyTimer = null;
     try {
       await this.redis.quit();
     } catch {
