@@ -292,16 +292,39 @@ export function envSources(env: NodeJS.ProcessEnv = process.env): ConfigSources 
   return sources;
 }
 
-/** Options from the environment, converted to the schema's types (a bad value is reported by makeConfig). */
+/**
+ * Options from the environment, each variable's text read as its option's type: an integer only when
+ * it is one exactly, in decimal digits (`1e3`, `0x2594`, `8080.5`, `true`, ` 80` are left as text, which
+ * makeConfig refuses naming the variable); true/false (or 1/0) for a yes-or-no option. The JSON of
+ * CINT_MOCK_CLIENTS and CINT_MOCK_FIELDING is taken as it is, typed by JSON, as a config file's values
+ * are: `"accounts": ["101.7"]` or `[101.7]` is refused, not cut to 101.
+ */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput {
   const input: Record<string, unknown> = {};
   for (const [name, key] of Object.entries(ENV)) {
     const raw = env[name];
-    if (raw !== undefined && raw !== '') input[key] = raw;
+    if (raw !== undefined && raw !== '') input[key] = fromEnvText(ConfigSchema.properties[key], raw);
   }
   if (env.CINT_MOCK_CLIENTS) input.clients = parseJsonOption('CINT_MOCK_CLIENTS', env.CINT_MOCK_CLIENTS);
   if (env.CINT_MOCK_FIELDING) input.fielding = parseJsonOption('CINT_MOCK_FIELDING', env.CINT_MOCK_FIELDING);
-  return Value.Convert(ConfigSchema, input) as ConfigInput;
+  return input as ConfigInput;
+}
+
+/** An integer written exactly: decimal digits, a minus sign for a negative one (a range then refuses what it must). */
+const INTEGER_TEXT = /^-?\d+$/;
+
+/** A variable's text as its option's type when it is exactly one, else the text, for makeConfig to refuse. */
+function fromEnvText(schema: TSchema, raw: string): unknown {
+  const literals = ((schema.anyOf ?? []) as TSchema[]).map((branch) => branch.const as unknown);
+  if (schema.type === 'integer' || (literals.length > 0 && literals.every((value) => typeof value === 'number'))) {
+    const value = Number(raw);
+    return INTEGER_TEXT.test(raw) && Number.isSafeInteger(value) ? value : raw;
+  }
+  if (schema.type === 'boolean') {
+    const word = raw.toLowerCase();
+    return word === 'true' || word === '1' ? true : word === 'false' || word === '0' ? false : raw;
+  }
+  return raw;
 }
 
 export function parseJsonOption(name: string, raw: string): unknown {

@@ -69,6 +69,15 @@ describe('the cint-mock command', { concurrency: 3 }, () => {
     assert.match(scenario.stderr(), /found "flakey" \(did you mean "flaky"\?\)/);
   });
 
+  it('an integer variable that is not exactly one exits 1 naming the variable and the option, not cut down by parseInt', async () => {
+    // PORT=0e5 was read as parseInt's 0: a free port. A start would print the ready line; the refusal exits first.
+    const cli = runCli([], { PORT: '0e5', LOG_LEVEL: 'silent' });
+    const exit = await Promise.race([cli.exited(), cli.ready().then((ready) => assert.fail(`started: ${JSON.stringify(ready)}`))]);
+    assert.deepEqual(exit, { code: 1, signal: null });
+    assert.equal(cli.stderr(), 'cint-mock: invalid configuration:\n  PORT (port): Expected integer (got "0e5")\n');
+    assert.equal(cli.stdout(), '');
+  });
+
   it('an unreadable key file exits 1 naming the flag', async () => {
     // The key file is read only with RS256 (with HS256 it is refused as unused): this error shows both flags arrive.
     const cli = runCli(['--port', '0', '--token-algorithm', 'RS256', '--jwt-private-key-file', join(dir, 'no-such-key.pem')]);

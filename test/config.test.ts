@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ConfigError, configFromEnv, configFromFile, makeConfig, type ConfigInput } from '../src/config.js';
+import { ConfigError, configFromEnv, configFromFile, envSources, makeConfig, type ConfigInput } from '../src/config.js';
 import { idleMs } from '../src/sessions/clock.js';
 
 /** The ConfigError's message, failing when `run` does not throw one. */
@@ -201,6 +201,36 @@ describe('configFromEnv', () => {
     const message = configErrorOf(() => makeConfig(input));
     assert.match(message, /^ {2}port: .*\(got "eighty"\)$/m);
     assert.match(message, /^ {2}watchScenarios: .*\(got "sometimes"\)$/m);
+  });
+
+  /** makeConfig's message for these variables alone, as the command line builds it. */
+  const envError = (env: NodeJS.ProcessEnv) => configErrorOf(() => makeConfig(configFromEnv(env), envSources(env)));
+
+  it('refuses an integer option whose text is not exactly an integer, naming the variable and the option', () => {
+    // TypeBox's conversion read these with parseInt: PORT=1e3 listened on port 1, PORT=true on 1, 0x2594 on 9620.
+    for (const [name, option, raw] of [
+      ['PORT', 'port', '1e3'], ['PORT', 'port', 'true'], ['PORT', 'port', '0x2594'], ['PORT', 'port', '8080.5'], ['PORT', 'port', ' 80'],
+      ['PORT', 'port', '+80'], ['CINT_MOCK_TOKEN_TTL_SECONDS', 'tokenTtlSeconds', '1e5'], ['CINT_MOCK_JOURNAL_SIZE', 'journalSize', '0b11'],
+      ['CINT_MOCK_TOKEN_TTL_SECONDS', 'tokenTtlSeconds', '99999999999999999999'],
+    ] as const) {
+      assert.equal(envError({ [name]: raw }), `invalid configuration:\n  ${name} (${option}): Expected integer (got ${JSON.stringify(raw)})`);
+    }
+    assert.equal(envError({ CINT_MOCK_EXPIRED_TOKEN_STATUS: '4.03e2' }),
+      'invalid configuration:\n  CINT_MOCK_EXPIRED_TOKEN_STATUS (expiredTokenStatus): Expected one of 401, 403 (got "4.03e2")');
+    // A minus sign is an integer's: the option's range refuses it, saying why.
+    assert.equal(envError({ PORT: '-5' }), 'invalid configuration:\n  PORT (port): Expected integer to be greater or equal to 0 (got -5)');
+    assert.deepEqual(configFromEnv({ PORT: '08080', CINT_MOCK_EXPIRED_TOKEN_STATUS: '403', CINT_MOCK_WATCH_SCENARIOS: 'FALSE', CINT_MOCK_ADMIN_ENABLED: '1' }),
+      { port: 8080, expiredTokenStatus: 403, watchScenarios: false, adminEnabled: true });
+  });
+
+  it('takes the numbers in CINT_MOCK_CLIENTS as JSON gives them: a fraction or a string is refused, not cut', () => {
+    const clients = (accounts: unknown[]) => JSON.stringify([{ client_id: 'ci', client_secret: 'secret', accounts }]);
+    assert.equal(envError({ CINT_MOCK_CLIENTS: clients(['101.7']) }),
+      'invalid configuration:\n  CINT_MOCK_CLIENTS (clients.0.accounts.0): Expected integer (got "101.7")');
+    assert.equal(envError({ CINT_MOCK_CLIENTS: clients([101.7]) }),
+      'invalid configuration:\n  CINT_MOCK_CLIENTS (clients.0.accounts.0): Expected integer (got 101.7)');
+    assert.equal(envError({ CINT_MOCK_FIELDING: '{"starts_per_hour":"2"}' }),
+      'invalid configuration:\n  CINT_MOCK_FIELDING (fielding.starts_per_hour): Expected number (got "2")');
   });
 
   it('reads CINT_MOCK_CLIENTS as JSON, and names it when it is not', () => {
