@@ -147,7 +147,15 @@ type Candidate = Partial<Static<typeof ConfigSchema>> & { jwtKey?: RsaSigningKey
 
 /** Defaults filled in, values checked; throws ConfigError naming every offending option, as the user gave it. */
 export function makeConfig(input: ConfigInput = {}, sources: ConfigSources = {}): Config {
-  const candidate = Value.Default(ConfigSchema, Value.Clone(input));
+  const candidate = Value.Default(ConfigSchema, Value.Clone(input)) as Record<string, unknown>;
+  // Value.Default merges an object given for a list into the list's default ({"a": 1} for clients became
+  // an array with a property a, and {} an empty list): a list or object of the wrong kind stays as given.
+  for (const [key, value] of Object.entries(input)) {
+    const type = (ConfigSchema.properties as Record<string, TSchema>)[key]?.type;
+    if ((type === 'array' || type === 'object') && value !== undefined && (value === null || typeof value !== 'object' || Array.isArray(value) !== (type === 'array'))) {
+      candidate[key] = Value.Clone(value);
+    }
+  }
   const lines = describeErrors(ConfigSchema, candidate, sources);
   const options = candidate as Candidate;
   if (lines.length === 0 && options.headersTimeoutMs! > options.requestTimeoutMs!) {

@@ -233,6 +233,11 @@ describe('configFromEnv', () => {
       'invalid configuration:\n  CINT_MOCK_FIELDING (fielding.starts_per_hour): Expected number (got "2")');
   });
 
+  it('an object for CINT_MOCK_CLIENTS, not a list, is one line saying so', () => {
+    assert.equal(envError({ CINT_MOCK_CLIENTS: '{}' }), 'invalid configuration:\n  CINT_MOCK_CLIENTS (clients): Expected array (got {})');
+    assert.equal(configErrorOf(() => makeConfig({ fielding: [] as never })), 'invalid configuration:\n  fielding: Expected object (got [])');
+  });
+
   it('reads CINT_MOCK_CLIENTS as JSON, and names it when it is not', () => {
     const clients = [{ client_id: 'ci', client_secret: 'secret', accounts: [101] }];
     assert.deepEqual(configFromEnv({ CINT_MOCK_CLIENTS: JSON.stringify(clients) }), { clients });
