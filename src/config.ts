@@ -131,9 +131,36 @@ export type ConfigSources = Partial<Record<keyof Static<typeof ConfigSchema>, st
 function describeErrors(schema: TSchema, value: unknown, sources: ConfigSources = {}): string[] {
   const lines = [...Value.Errors(schema, value)].map((error) => {
     const path = error.path.slice(1).replaceAll('/', '.') || '(root)';
-    return `  ${labelOf(path, sources)}: ${explain(error)} (got ${JSON.stringify(error.value)})`;
+    const got = shownValue(error);
+    return `  ${labelOf(path, sources)}: ${explain(error)}${got === undefined ? '' : ` (got ${got})`}`;
   });
   return [...new Set(lines)];
+}
+
+/** The options and fields whose values are secrets: an error names them and the rule they break, never their value. */
+const SECRET_KEYS: ReadonlySet<string> = new Set(['jwtSecret', 'adminToken', 'client_secret']);
+
+/**
+ * The value an error shows, as JSON: none for a secret (or an unknown key, which may be a misspelt
+ * secret and whose value does not help), secrets inside an object or list shown as "(hidden)", and a
+ * store URL's password left out.
+ */
+function shownValue(error: ValueError): string | undefined {
+  if (error.type === ValueErrorType.ObjectAdditionalProperties) return undefined;
+  const segments = error.path.split('/').slice(1);
+  if (segments.some((segment) => SECRET_KEYS.has(segment))) return undefined;
+  if (segments.length === 1 && segments[0] === 'store' && typeof error.value === 'string') return JSON.stringify(withoutPassword(error.value));
+  return JSON.stringify(error.value, hideSecrets);
+}
+
+/** JSON.stringify's replacer that shows a secret field as "(hidden)". */
+function hideSecrets(key: string, value: unknown): unknown {
+  return SECRET_KEYS.has(key) ? '(hidden)' : value;
+}
+
+/** `redis://user:pass@host` as `redis://user:***@host`. */
+function withoutPassword(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:]*):[^/@]*@/i, '$1:***@');
 }
 
 /** An option's path, after the flag, variable or file key that gave it when that is known. */
@@ -313,7 +340,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput
     const raw = env[name];
     if (raw !== undefined && raw !== '') input[key] = fromEnvText(ConfigSchema.properties[key], raw);
   }
-  if (env.CINT_MOCK_CLIENTS) input.clients = parseJsonOption('CINT_MOCK_CLIENTS', env.CINT_MOCK_CLIENTS);
+  if (env.CINT_MOCK_CLIENTS) input.clients = parseJsonOption('CINT_MOCK_CLIENTS', env.CINT_MOCK_CLIENTS, true);
   if (env.CINT_MOCK_FIELDING) input.fielding = parseJsonOption('CINT_MOCK_FIELDING', env.CINT_MOCK_FIELDING);
   return input as ConfigInput;
 }
@@ -335,11 +362,17 @@ function fromEnvText(schema: TSchema, raw: string): unknown {
   return raw;
 }
 
-export function parseJsonOption(name: string, raw: string): unknown {
+/** A variable's JSON; when it is not JSON, the error shows the text unless it may hold a secret (`secret`). */
+export function parseJsonOption(name: string, raw: string, secret = false): unknown {
   try {
     return JSON.parse(raw);
-  } catch {
-    throw new ConfigError(`invalid configuration:\n  ${name}: expected JSON, got ${JSON.stringify(raw)}`);
+  } catch (error) {
+    // JSON.parse's message quotes the text around the mistake: only its position is kept for a secret's variable.
+    const position = /at position (\d+)/.exec((error as Error).message)?.[1];
+    const got = secret
+      ? `text that is not JSON (${position === undefined ? '' : `its first mistake at character ${Number(position) + 1}; `}the text is left out, as it may hold secrets)`
+      : JSON.stringify(raw);
+    throw new ConfigError(`invalid configuration:\n  ${name}: expected JSON, got ${got}`);
   }
 }
 
@@ -364,7 +397,7 @@ export function configFromFile(file: string): ConfigInput {
   }
   if (data === null || data === undefined) return {};
   if (typeof data !== 'object' || Array.isArray(data)) {
-    throw new ConfigError(`invalid config file ${file}:\n  (root): expected an object of options, got ${JSON.stringify(data)}`);
+    throw new ConfigError(`invalid config file ${file}:\n  (root): expected an object of options, got ${JSON.stringify(data, hideSecrets)}`);
   }
   // Checked before the schema, whose messages print the values: data that holds itself cannot be printed.
   const bad = badShape(data, true);

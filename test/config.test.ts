@@ -245,6 +245,44 @@ describe('configFromEnv', () => {
   });
 });
 
+describe('secrets in configuration errors', () => {
+  let dir: string;
+  before(() => { dir = mkdtempSync(join(tmpdir(), 'cint-mock-secrets-')); });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const envError = (env: NodeJS.ProcessEnv) => configErrorOf(() => makeConfig(configFromEnv(env), envSources(env)));
+
+  it('name the option and the rule, never the value of jwtSecret, adminToken or a client secret', () => {
+    assert.equal(envError({ CINT_MOCK_JWT_SECRET: 'myrealsecret123' }),
+      'invalid configuration:\n  CINT_MOCK_JWT_SECRET (jwtSecret): Expected string length greater or equal to 16');
+    const clients = envError({ CINT_MOCK_CLIENTS: '[{"client_id":"ci","client_secret":7},{"client_id":"x","client_secret":"hunter2-secret","client_secrt":"typo-secret"}]' });
+    assert.equal(clients, 'invalid configuration:\n  CINT_MOCK_CLIENTS (clients.0.client_secret): Expected string\n'
+      + '  CINT_MOCK_CLIENTS (clients.1.client_secrt): Unexpected property; did you mean client_secret? (known fields: client_id, client_secret, accounts)');
+    assert.equal(envError({ CINT_MOCK_CLIENTS: '{"client_id":"ci","client_secret":"hunter2-secret"}' }),
+      'invalid configuration:\n  CINT_MOCK_CLIENTS (clients): Expected array (got {"client_id":"ci","client_secret":"(hidden)"})');
+    assert.equal(configErrorOf(() => configFromEnv({ CINT_MOCK_CLIENTS: '[{"client_id":"ci","client_secret":hunter2-secret}]' })),
+      'invalid configuration:\n  CINT_MOCK_CLIENTS: expected JSON, got text that is not JSON (the text is left out, as it may hold secrets)');
+    assert.equal(configErrorOf(() => configFromEnv({ CINT_MOCK_CLIENTS: '[{"client_id":"ci" "client_secret":"hunter2-secret"}]' })),
+      'invalid configuration:\n  CINT_MOCK_CLIENTS: expected JSON, got text that is not JSON (its first mistake at character 20; the text is left out, as it may hold secrets)');
+    assert.equal(configErrorOf(() => makeConfig({ adminToken: 12345 as never })), 'invalid configuration:\n  adminToken: Expected string');
+    assert.equal(envError({ CINT_MOCK_STORE: 'http://cache:s3cret-pw@cache:6379' }),
+      'invalid configuration:\n  CINT_MOCK_STORE (store): Expected string to match \'^(memory|rediss?://.+)$\' (got "http://cache:***@cache:6379")');
+  });
+
+  it('in a config file too, misspelt names included', () => {
+    const path = join(dir, 'secrets.yaml');
+    writeFileSync(path, 'jwtSecret: myrealsecret123\nadminTokn: my-admin-token\nclients:\n  - client_id: ci\n    client_secret: ""\n');
+    const message = configErrorOf(() => makeConfig(configFromFile(path)));
+    assert.equal(message, `invalid config file ${path}:\n`
+      + '  adminTokn: Unexpected property; did you mean adminToken? (known options: ' + message.split('(known options: ')[1]!.split('\n')[0]! + '\n'
+      + '  jwtSecret: Expected string length greater or equal to 16\n'
+      + '  clients.0.client_secret: Expected string length greater or equal to 1');
+    assert.ok(!message.includes('myrealsecret123') && !message.includes('my-admin-token'), message);
+    const list = join(dir, 'list.yaml');
+    writeFileSync(list, '- jwtSecret: myrealsecret123\n');
+    assert.equal(configErrorOf(() => configFromFile(list)), `invalid config file ${list}:\n  (root): expected an object of options, got [{"jwtSecret":"(hidden)"}]`);
+  });
+});
+
 describe('configFromFile', () => {
   let dir: string;
   before(() => { dir = mkdtempSync(join(tmpdir(), 'cint-mock-config-')); });
