@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { readFile, readdir } from 'node:fs/promises';
+import { execFileSync, spawn } from 'node:child_process';
+import { chmod, mkdir, readFile, readdir, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -418,6 +418,29 @@ describe('scenario folders', () => {
     }
   });
 
+  it('an entry named as a scenario file that is no file is a problem: a folder, a named pipe, a symbolic link to nothing', { timeout: 10_000 }, async () => {
+    // They were skipped without a word (and reading a named pipe waited for a writer): the load went on
+    // without them, and `cint-mock validate` counted what was left.
+    const dir = await scenarioFolder({ 'good.yaml': 'description: good\nrules: []\n' });
+    try {
+      await mkdir(join(dir, 'mounted.yaml'));
+      execFileSync('mkfifo', [join(dir, 'pipe.yaml')]);
+      await symlink(join(dir, 'nowhere.yaml'), join(dir, 'dangling.json'));
+      await assert.rejects(loadScenarioFolders([{ dir, origin: 'user' }]), (error: unknown) => {
+        assert.ok(error instanceof ScenarioError);
+        assert.equal(error.message, [
+          '3 problems in the scenarios:',
+          `  ${join(dir, 'dangling.json')}: (file): expected a file (this is a symbolic link to nothing), found ENOENT: no such file or directory`,
+          `  ${join(dir, 'mounted.yaml')}: (file): expected a file, found a folder (a bind mount of a host file that does not exist makes one)`,
+          `  ${join(dir, 'pipe.yaml')}: (file): expected a file, found a named pipe (FIFO)`,
+        ].join('\n'));
+        return true;
+      });
+    } finally {
+      await removeFolder(dir);
+    }
+  });
+
   it('a missing folder is a problem too', async () => {
     await assert.rejects(loadScenarioFolders([{ dir: '/nonexistent/cint-mock-scenarios', origin: 'user' }]), /\/nonexistent\/cint-mock-scenarios: \(folder\): expected a readable folder of scenario files, found ENOENT/);
   });
@@ -457,10 +480,10 @@ describe('docs/scenarios.md', () => {
   });
 });
 
-function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runCli(args: string[], env: Record<string, string> = {}, user: { uid?: number; gid?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
-      cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'silent', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'silent', ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...user,
     });
     let stdout = '';
     let stderr = '';
@@ -512,6 +535,35 @@ describe('the command line', () => {
     assert.equal(code, 1);
     assert.equal(stdout, '');
     assert.match(stderr, /broken\.yaml:4:24: rules\[0\]\.respond\.status: expected an HTTP status from 200 to 599, found 99/);
+  });
+
+  it('a scenario file the server cannot read exits 1, at start and in validate, naming the file, the error and whose read it was', async () => {
+    // As in the image: a file of another user's, mode 600, and a server that is not root. Root reads
+    // any file, so as root the server runs as nobody (65534); otherwise the file is made unreadable.
+    const root = process.getuid?.() === 0;
+    const dir = await scenarioFolder({ 'mine.yaml': 'description: mine\nrules: []\n', 'private.yaml': 'description: private\nrules: []\n' });
+    const user = root ? { uid: 65534, gid: 65534 } : {};
+    const uid = root ? 65534 : process.getuid?.();
+    try {
+      await chmod(dir, 0o755);
+      await chmod(join(dir, 'private.yaml'), root ? 0o600 : 0o000);
+      const expected = `cint-mock: a problem in the scenarios:\n  ${join(dir, 'private.yaml')}: (file): expected a file readable by the server's user `
+        + `(the server runs as uid ${uid}; the image's user is node, uid 1000: make it readable by that user, e.g. chmod a+r), found EACCES: permission denied\n`;
+      const validated = await runCli(['validate', dir], {}, user);
+      assert.deepEqual(validated, { code: 1, stdout: '', stderr: expected });
+      const started = await runCli(['--port', '0', '--scenarios', dir], {}, user);
+      assert.deepEqual(started, { code: 1, stdout: '', stderr: expected });
+      // A folder it cannot list says the same.
+      await chmod(dir, root ? 0o700 : 0o000);
+      const folder = await runCli(['validate', dir], {}, user);
+      assert.deepEqual(folder, {
+        code: 1, stdout: '', stderr: `cint-mock: a problem in the scenarios:\n  ${dir}: (folder): expected a folder of scenario files readable by the server's user `
+          + `(the server runs as uid ${uid}; the image's user is node, uid 1000: make it readable by that user, e.g. chmod a+r), found EACCES\n`,
+      });
+      await chmod(dir, 0o700);
+    } finally {
+      await removeFolder(dir);
+    }
   });
 
   it('an unknown --scenario at start exits 1 naming the known ones (also through the environment)', async () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { MockApp } from '../src/app.js';
@@ -129,6 +129,30 @@ describe('hot reload', () => {
       assert.equal(reloaded.statusCode, 200);
       assert.ok((reloaded.json().scenarios as { name: string }[]).some((scenario) => scenario.name === 'live'));
       assert.equal(await status(), 503);
+    } finally {
+      await app.close();
+      await removeFolder(dir);
+    }
+  });
+
+  it('an entry the server cannot read as a file, at a reload: the last good scenarios stay, and the reload says why', { timeout: 20_000 }, async () => {
+    const dir = await scenarioFolder({ 'live.yaml': everything(500) });
+    const app = await makeApp({ scenariosDir: dir, scenario: 'live' });
+    try {
+      const client = await clientOf(app);
+      const status = async () => (await app.inject({ method: 'GET', url: projectsUrl(), headers: client.headers() })).statusCode;
+      const failed = nextEvent(app.mock.scenarios, 'reload-failed');
+      await writeFiles(dir, { 'live.yaml': everything(503) });
+      await mkdir(join(dir, 'mounted.yaml'));
+      const [error] = await failed;
+      const problem = `${join(dir, 'mounted.yaml')}: (file): expected a file, found a folder (a bind mount of a host file that does not exist makes one)`;
+      assert.equal((error as Error).message, `a problem in the scenarios:\n  ${problem}`);
+      assert.equal(await status(), 500, 'the last good set still answers');
+      const refused = await app.inject({ method: 'POST', url: '/__admin/scenarios/reload' });
+      assertCintError(refused, 400, 'bad_request_error', { invalid_params: [{ name: join(dir, 'mounted.yaml'), reason: problem }] });
+
+      await rm(join(dir, 'mounted.yaml'), { recursive: true });
+      await eventually(async () => (await status()) === 503, 5000, 'the edit to be picked up once the folder is gone');
     } finally {
       await app.close();
       await removeFolder(dir);

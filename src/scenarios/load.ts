@@ -1,7 +1,7 @@
 // Reads scenario folders (YAML or JSON, one scenario per file, named by the file's stem) into a set of
 // compiled scenarios, or fails with every problem found, each naming file, line, field, expected, found.
 import { existsSync } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { lstat, readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CORE_SCHEMA, load as loadPlainYaml } from 'js-yaml';
@@ -316,9 +316,11 @@ export async function loadScenarioFolders(folders: readonly ScenarioFolder[], pr
     try {
       names = (await readdir(folder.dir)).sort();
     } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
       problems.push({
         file: folder.dir, line: null, column: null, rule: null, field: '(folder)',
-        expected: 'a readable folder of scenario files', found: (error as NodeJS.ErrnoException).code ?? String(error),
+        expected: code === 'EACCES' || code === 'EPERM' ? `a folder of scenario files readable ${WHOSE_READ}` : 'a readable folder of scenario files',
+        found: code ?? String(error),
       });
       continue;
     }
@@ -327,8 +329,13 @@ export async function loadScenarioFolders(folders: readonly ScenarioFolder[], pr
       const extension = extname(entry).toLowerCase();
       if (entry.startsWith('.') || !SCENARIO_EXTENSIONS.includes(extension)) continue;
       const file = join(folder.dir, entry);
-      const text = await readFile(file, 'utf8').catch(() => null);
-      if (text === null || !(await stat(file).then((info) => info.isFile(), () => false))) continue;
+      const read = await readScenarioText(file);
+      if (read === null) continue;
+      if ('problem' in read) {
+        problems.push(read.problem);
+        continue;
+      }
+      const { text } = read;
       const name = basename(entry, extname(entry));
       if (!SCENARIO_NAME.test(name)) {
         problems.push({ file, line: null, column: null, rule: null, field: '(file name)', expected: 'a name of letters, digits, ".", "_" and "-", starting with a letter or digit', found: JSON.stringify(name) });
@@ -357,6 +364,51 @@ export async function loadScenarioFolders(folders: readonly ScenarioFolder[], pr
   }
   if (problems.length > 0) throw new ScenarioError(problems);
   return Object.freeze({ scenarios });
+}
+
+/**
+ * The text of a scenario file, or why it cannot be read, as a problem of the load like any other (a file
+ * that could not be read was skipped without a word: the server went on without it, and `validate`
+ * counted 0 scenarios and passed). Null for a file gone since the folder was listed (ENOENT): a delete
+ * or a rename under way, which the next reload sees as such, not a file the server was given and could
+ * not read. A symbolic link to nothing is not gone, and is a problem.
+ */
+async function readScenarioText(file: string): Promise<{ text: string } | { problem: ScenarioProblem } | null> {
+  const problem = (expected: string, found: string) => ({ problem: { file, line: null, column: null, rule: null, field: '(file)', expected, found } });
+  let info;
+  try {
+    // Looked at before reading: reading a FIFO (a named pipe) would wait for a writer, and hold the load.
+    info = await stat(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT') return problem(READABLE_FILE, describeReadError(error));
+    const link = await lstat(file).then((found) => found.isSymbolicLink(), () => false);
+    return link ? problem('a file (this is a symbolic link to nothing)', 'ENOENT: no such file or directory') : null;
+  }
+  if (!info.isFile()) {
+    // Docker makes a folder where a bind mount names a host file that does not exist: -v ./x.yaml:/scenarios/x.yaml.
+    const kind = info.isDirectory() ? 'a folder (a bind mount of a host file that does not exist makes one)'
+      : info.isFIFO() ? 'a named pipe (FIFO)' : info.isSocket() ? 'a socket' : 'a device';
+    return problem('a file', kind);
+  }
+  try {
+    return { text: await readFile(file, 'utf8') };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    return problem(READABLE_FILE, describeReadError(error));
+  }
+}
+
+/** Whose read it is: the server's user, in the image uid 1000 (node), which a mounted file's owner often is not. */
+const WHOSE_READ = `by the server's user (the server runs as uid ${process.getuid?.() ?? 'unknown'}; the image's user is node, uid 1000: make it readable by that user, e.g. chmod a+r)`;
+
+/** What a scenario file must be. */
+const READABLE_FILE = `a file readable ${WHOSE_READ}`;
+
+function describeReadError(error: unknown): string {
+  const { code, message } = error as NodeJS.ErrnoException;
+  // Node's message is "EACCES: permission denied, open '/scenarios/x.yaml'": the file is named already.
+  return code ? message.replace(/, \w+ '.*'$/, '') : String(error);
 }
 
 /**
