@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // cint-mock's command line: flags -> config -> start. The only place that calls process.exit.
 import { releaseYoungGeneration } from './start-heap.js';
-import { parseArgs } from 'node:util';
-import { ConfigError, configFromEnv, configFromFile, ENV_NAMES, envSources, makeConfig, type ConfigInput, type ConfigSources } from './config.js';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import {
+  ConfigError, configFromEnv, configFromFile, ENV_NAMES, envSources, labelOf, makeConfig, OptionError, type Config, type ConfigInput, type ConfigSources,
+} from './config.js';
 import { listen } from './server.js';
 import { ScenarioError, validateScenarioFolder } from './scenarios/load.js';
 import { nearestName } from './scenarios/validate.js';
@@ -62,32 +64,61 @@ const FLAG_OF: Record<string, string> = {
   tlsCertFile: '--tls-cert', tlsKeyFile: '--tls-key', tlsSelfSigned: '--tls-self-signed', tlsCertOut: '--tls-cert-out',
 };
 
+const OPTIONS = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'auth-mode': { type: 'string' },
+  'token-algorithm': { type: 'string' },
+  'jwt-private-key-file': { type: 'string' },
+  'log-level': { type: 'string' },
+  scenarios: { type: 'string' },
+  scenario: { type: 'string' },
+  'reference-data': { type: 'string' },
+  store: { type: 'string' },
+  'store-prefix': { type: 'string' },
+  'session-idle-timeout': { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'tls-self-signed': { type: 'string' },
+  'tls-cert-out': { type: 'string' },
+  config: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+/**
+ * What is wrong with the flags, in our words: parseArgs's own messages are about its API ("To specify a
+ * positional argument starting with a '-', place it at the end of the command after '--', as in '--
+ * "--version"'"). The flags are read loosely first, to find each mistake, then strictly.
+ */
+function checkFlags(argv: string[]): void {
+  const { tokens } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: false, tokens: true });
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue;
+    const option = (OPTIONS as Record<string, { type: 'string' | 'boolean' }>)[token.name];
+    if (!option) {
+      const nearest = token.rawName.startsWith('--') ? nearestFlag(token.name) : undefined;
+      throw new TypeError(`unknown option ${token.rawName}${nearest ? ` (did you mean --${nearest}?)` : ''}; see --help`);
+    }
+    if (option.type === 'boolean' && token.value !== undefined) throw new TypeError(`option ${token.rawName} takes no value; see --help`);
+    if (option.type === 'string' && token.value === undefined) throw new TypeError(`option ${token.rawName} needs a value; see --help`);
+    if (option.type === 'string' && !token.inlineValue && token.value!.startsWith('-')) {
+      throw new TypeError(`option ${token.rawName} needs a value, and ${token.value} looks like an option (for a value that starts with "-", write ${token.rawName}=${token.value}); see --help`);
+    }
+  }
+}
+
+/** The flag a mistyped one most likely meant: the nearest name, else the one it starts with (--scenarios-dir: --scenarios). */
+function nearestFlag(name: string): string | undefined {
+  const names = Object.keys(OPTIONS);
+  const nearest = nearestName(name, names);
+  if (nearest) return nearest;
+  const within = names.filter((known) => name.startsWith(known) && known.length >= 3).sort((a, b) => b.length - a.length);
+  return within[0];
+}
+
 function flagsToInput(argv: string[]): CliInput {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      port: { type: 'string' },
-      host: { type: 'string' },
-      'auth-mode': { type: 'string' },
-      'token-algorithm': { type: 'string' },
-      'jwt-private-key-file': { type: 'string' },
-      'log-level': { type: 'string' },
-      scenarios: { type: 'string' },
-      scenario: { type: 'string' },
-      'reference-data': { type: 'string' },
-      store: { type: 'string' },
-      'store-prefix': { type: 'string' },
-      'session-idle-timeout': { type: 'string' },
-      'tls-cert': { type: 'string' },
-      'tls-key': { type: 'string' },
-      'tls-self-signed': { type: 'string' },
-      'tls-cert-out': { type: 'string' },
-      config: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-  });
+  checkFlags(argv);
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS, strict: true });
   const input: Record<string, unknown> = {};
   // Only digits are a port: Number('') is 0 (a random port) and Number('abc') NaN, which the error would show as null.
   if (values.port !== undefined) input.port = /^\d+$/.test(values.port) ? Number(values.port) : values.port;
@@ -109,7 +140,7 @@ function flagsToInput(argv: string[]): CliInput {
   if (values.config !== undefined) input.configFile = values.config;
   if (values.help) input.help = true;
   if (positionals.length > 0) {
-    if (positionals[0] !== 'validate' || positionals.length > 2) throw new TypeError(`unknown command: ${positionals.join(' ')} (try --help)`);
+    if (positionals[0] !== 'validate' || positionals.length > 2) throw new TypeError(`unknown command: ${positionals.join(' ')}; see --help`);
     input.command = positionals;
   }
   return input as CliInput;
@@ -140,10 +171,20 @@ async function prettyStream(): Promise<NodeJS.WritableStream | undefined> {
   }
 }
 
+/**
+ * The folder `validate` checks when none is named: --scenarios, else CINT_MOCK_SCENARIOS_DIR, else the
+ * config file's scenariosDir, else the built-in one. Nothing else is read: a bad setting that loading
+ * scenarios does not use (PORT=abc) is no reason for validate to fail.
+ */
+function foldersToValidate(flags: ConfigInput, configFile: string | undefined): string | undefined {
+  return flags.scenariosDir ?? (process.env.CINT_MOCK_SCENARIOS_DIR || undefined) ?? (configFile ? configFromFile(configFile).scenariosDir : undefined);
+}
+
 async function main(): Promise<void> {
   // Who started it, read first: a parent that dies while the server starts must still be noticed.
   const parent = process.ppid;
-  let config;
+  let config: Config;
+  let sources: ConfigSources = {};
   try {
     const { help, command, configFile: fileFlag, ...flags } = flagsToInput(process.argv.slice(2));
     if (help) {
@@ -156,15 +197,15 @@ async function main(): Promise<void> {
       process.stderr.write(`cint-mock: ignoring the unknown environment variable ${name}${nearest ? `; did you mean ${nearest}?` : ''}\n`);
     }
     const configFile = fileFlag ?? (process.env.CINT_MOCK_CONFIG || undefined);
+    if (command) await validate(command[1] ?? foldersToValidate(flags, configFile));
     const fromFile = configFile ? configFromFile(configFile) : {};
     // Each option's error names what the user wrote: the flag, else the variable, else the file's key.
-    const sources: ConfigSources = {
+    sources = {
       ...Object.fromEntries(Object.keys(fromFile).map((key) => [key, `${configFile}: ${key}`])),
       ...envSources(),
       ...Object.fromEntries(Object.keys(flags).map((key) => [key, FLAG_OF[key] ?? key])),
     };
     config = makeConfig({ ...fromFile, ...configFromEnv(), ...flags }, sources);
-    if (command) await validate(command[1] ?? config.scenariosDir);
   } catch (error) {
     process.stderr.write(`cint-mock: ${error instanceof ConfigError || error instanceof TypeError ? error.message : String(error)}\n`);
     process.exit(EXIT.badConfig);
@@ -179,7 +220,9 @@ async function main(): Promise<void> {
   } catch (error) {
     // A broken scenario or reference data file is the user's configuration: exit 1 with every problem it has.
     if (error instanceof ScenarioError || error instanceof ConfigError) {
-      process.stderr.write(`cint-mock: ${error.message}\n`);
+      // An option's problem found at the start names the option as the user gave it, as makeConfig's do.
+      const message = error instanceof OptionError ? `invalid configuration:\n  ${labelOf(error.option, sources)}: ${error.problem}` : error.message;
+      process.stderr.write(`cint-mock: ${message}\n`);
       process.exit(EXIT.badConfig);
     }
     process.stderr.write(`cint-mock: could not start: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -107,6 +107,17 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * A problem of one option found after the options were checked (a certificate file that cannot be
+ * written, say): the command line names it as the user gave it, `--tls-cert-out (tlsCertOut)`.
+ */
+export class OptionError extends ConfigError {
+  constructor(readonly option: keyof ConfigSources, readonly problem: string) {
+    super(`invalid configuration:\n  ${option}: ${problem}`);
+    this.name = 'OptionError';
+  }
+}
+
 /** TypeBox's message, with what would have been accepted where it does not say: known keys, allowed values. */
 function explain(error: ValueError): string {
   if (error.type === ValueErrorType.ObjectAdditionalProperties) {
@@ -164,7 +175,7 @@ function withoutPassword(url: string): string {
 }
 
 /** An option's path, after the flag, variable or file key that gave it when that is known. */
-function labelOf(path: string, sources: ConfigSources): string {
+export function labelOf(path: string, sources: ConfigSources): string {
   const source = sources[path.split('.')[0] as keyof ConfigSources];
   return source ? `${source} (${path})` : path;
 }

@@ -1,7 +1,7 @@
 // Starting and stopping a listening mock: used by the CLI and by test suites in-process.
 import type { FastifyServerOptions } from 'fastify';
 import { buildApp, type MockApp } from './app.js';
-import { ConfigError, makeConfig, type Config, type ConfigInput } from './config.js';
+import { makeConfig, OptionError, type Config, type ConfigInput } from './config.js';
 import { controlOf, type MockControl } from './control.js';
 import { generateSelfSigned, removeMadeCertificate, type TlsMaterial } from './tls.js';
 
@@ -76,7 +76,7 @@ async function selfSigned(names: readonly string[], outFile: string | undefined)
     return await generateSelfSigned([...names], outFile);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code && outFile !== undefined) throw new ConfigError(`invalid configuration:\n  tlsCertOut: cannot write the certificate to ${outFile}: ${code}`);
+    if (code && outFile !== undefined) throw new OptionError('tlsCertOut', `cannot write the certificate to ${outFile}: ${code}`);
     throw error;
   }
 }

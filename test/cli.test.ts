@@ -85,10 +85,41 @@ describe('the cint-mock command', { concurrency: 3 }, () => {
     assert.match(cli.stderr(), /^ {2}--jwt-private-key-file \(jwtPrivateKeyFile\): cannot read the key file: ENOENT.*\(got ".*no-such-key\.pem"\)$/m);
   });
 
-  it('an unknown flag exits 1', async () => {
-    const cli = runCli(['--port', '0', '--no-such-flag']);
-    assert.deepEqual(await cli.exited(), { code: 1, signal: null });
-    assert.match(cli.stderr(), /no-such-flag/);
+  it('a wrong flag exits 1 with our own message, the nearest flag suggested', async () => {
+    // parseArgs's own: "Unknown option '--version'. To specify a positional argument starting with a '-', place it at the end of the command after '--', as in '-- \"--version\"".
+    for (const [args, message] of [
+      [['--port', '0', '--no-such-flag'], 'unknown option --no-such-flag; see --help'],
+      [['--version'], 'unknown option --version; see --help'],
+      [['--scenarios-dir', 'x'], 'unknown option --scenarios-dir (did you mean --scenarios?); see --help'],
+      [['--auth-mod', 'off'], 'unknown option --auth-mod (did you mean --auth-mode?); see --help'],
+      [['-x'], 'unknown option -x; see --help'],
+      [['--port'], 'option --port needs a value; see --help'],
+      [['--port', '--host', '0.0.0.0'], 'option --port needs a value, and --host looks like an option (for a value that starts with "-", write --port=--host); see --help'],
+      [['--help=yes'], 'option --help takes no value; see --help'],
+      [['serve'], 'unknown command: serve; see --help'],
+    ] as const) {
+      const cli = runCli([...args]);
+      assert.deepEqual(await cli.exited(), { code: 1, signal: null }, args.join(' '));
+      assert.equal(cli.stderr(), `cint-mock: ${message}\n`);
+      assert.equal(cli.stdout(), '');
+    }
+  });
+
+  it('validate reads the folder alone: an unrelated bad setting (PORT=abc) does not fail it', async () => {
+    const folder = join(dir, 'validate-only');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'mine.yaml'), 'description: mine\nrules: []\n');
+    const named = runCli(['validate', folder], { PORT: 'abc', CINT_MOCK_MAX_SESSIONS: 'lots' });
+    assert.deepEqual(await named.exited(), { code: 0, signal: null });
+    assert.equal(named.stdout(), `${folder}: 1 scenario valid (mine)\n`);
+    assert.equal(named.stderr(), '');
+    // The folder from the environment, or from the config file (relative to the file), with the same bad setting beside it.
+    const fromEnv = runCli(['validate'], { PORT: 'abc', CINT_MOCK_SCENARIOS_DIR: folder });
+    assert.deepEqual(await fromEnv.exited(), { code: 0, signal: null });
+    assert.equal(fromEnv.stdout(), `${folder}: 1 scenario valid (mine)\n`);
+    const fromFile = runCli(['validate', '--config', configFile('validate.yaml', 'scenariosDir: ./validate-only\n')], { PORT: 'abc' });
+    assert.deepEqual(await fromFile.exited(), { code: 0, signal: null });
+    assert.equal(fromFile.stdout(), `${folder}: 1 scenario valid (mine)\n`);
   });
 
   it('a broken config file exits 1 naming the file and each wrong field', async () => {

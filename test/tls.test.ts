@@ -216,8 +216,8 @@ describe('TLS configuration errors', () => {
   });
 
   it('exits 1 naming the flag, and 1 when the certificate cannot be written', async () => {
-    const run = (args: string[]) => new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--port', '0', ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    const run = (args: string[], env: NodeJS.ProcessEnv = {}) => new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--port', '0', ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
       children.push(child);
       let stderr = '';
       child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
@@ -226,8 +226,11 @@ describe('TLS configuration errors', () => {
     const missingKey = await run(['--tls-cert', join(dir, 'errors.pem')]);
     assert.equal(missingKey.code, 1);
     assert.match(missingKey.stderr, /--tls-cert \(tlsCertFile\): HTTPS needs both a certificate and its key/);
-    const unwritable = await run(['--tls-self-signed', 'localhost', '--tls-cert-out', join(dir, 'no', 'such', 'folder', 'c.pem')]);
-    assert.equal(unwritable.code, 1);
-    assert.match(unwritable.stderr, /tlsCertOut: cannot write the certificate to .*c\.pem: ENOENT/);
+    // Named as the user gave it, as every other option is: the flag, or the variable.
+    const out = join(dir, 'no', 'such', 'folder', 'c.pem');
+    const unwritable = await run(['--tls-self-signed', 'localhost', '--tls-cert-out', out]);
+    assert.deepEqual(unwritable, { code: 1, stderr: `cint-mock: invalid configuration:\n  --tls-cert-out (tlsCertOut): cannot write the certificate to ${out}: ENOENT\n` });
+    const fromEnv = await run([], { CINT_MOCK_TLS_SELF_SIGNED: 'localhost', CINT_MOCK_TLS_CERT_OUT: out, LOG_LEVEL: 'silent' });
+    assert.deepEqual(fromEnv, { code: 1, stderr: `cint-mock: invalid configuration:\n  CINT_MOCK_TLS_CERT_OUT (tlsCertOut): cannot write the certificate to ${out}: ENOENT\n` });
   });
 });
