@@ -229,15 +229,17 @@ async function main(): Promise<void> {
     process.exit(EXIT.startFailed);
   }
   releaseYoungGeneration();
-  const ready = { event: 'listening', url: mock.url, port: mock.port, ...(mock.tls ? { certificate: mock.tls.certificateFile } : {}) };
-  process.stdout.write(`${JSON.stringify(ready)}\n`);
-
   const stop = (signal: string) => {
     mock.app.log.info({ signal }, 'shutting down: draining in-flight requests');
     mock.close().then(() => process.exit(EXIT.ok), () => process.exit(EXIT.ok));
   };
+  // Before the ready line: a SIGTERM sent as soon as it is read arrived, now and then, before the
+  // handler was in place, and ended the process by the signal instead of a drain and exit 0.
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+  const ready = { event: 'listening', url: mock.url, port: mock.port, ...(mock.tls ? { certificate: mock.tls.certificateFile } : {}) };
+  process.stdout.write(`${JSON.stringify(ready)}\n`);
+
   // Under `npm start`, a SIGTERM ends npm without passing it on, and the server would go on listening
   // on its own: when run by an npm script, it stops when the process that started it is gone.
   if (process.env.npm_lifecycle_event) {
