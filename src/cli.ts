@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // cint-mock's command line: flags -> config -> start. The only place that calls process.exit.
 import { releaseYoungGeneration } from './start-heap.js';
+import { hostname } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import {
   ConfigError, configFromEnv, configFromFile, ENV_NAMES, envSources, labelOf, makeConfig, OptionError, type Config, type ConfigInput, type ConfigSources,
@@ -159,15 +160,46 @@ async function validate(dir: string | undefined): Promise<never> {
 
 /**
  * Readable logs for a terminal, written in-process (no worker thread). pino-pretty is loaded only when
- * asked for, and may be left out of a production install: then the logs stay JSON, with a warning.
+ * asked for, and may be left out of a production install: then undefined, and the logs stay JSON.
  */
 async function prettyStream(): Promise<NodeJS.WritableStream | undefined> {
   try {
     const { default: pretty } = await import('pino-pretty');
     return pretty({ destination: 2, sync: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' });
   } catch {
-    process.stderr.write('cint-mock: pino-pretty is not installed; logs stay JSON\n');
     return undefined;
+  }
+}
+
+/** The known variable an unknown CINT_MOCK_ one most likely meant, LOG_LEVEL, PORT and HOST included (CINT_MOCK_LOGLEVEL: LOG_LEVEL). */
+function nearestVariable(name: string): string | undefined {
+  const stem = (variable: string) => variable.replace(/^CINT_MOCK_/, '');
+  const wanted = stem(name);
+  const same = ENV_NAMES.find((known) => known !== name && stem(known) === wanted);
+  if (same) return same;
+  const nearest = nearestName(wanted, ENV_NAMES.map(stem));
+  return nearest === undefined ? undefined : ENV_NAMES.find((known) => stem(known) === nearest);
+}
+
+/** A warning for each CINT_MOCK_ variable the mock does not read. */
+function unknownVariables(): string[] {
+  return Object.keys(process.env).filter((name) => name.startsWith('CINT_MOCK_') && !ENV_NAMES.includes(name)).map((name) => {
+    const nearest = nearestVariable(name);
+    return `ignoring the unknown environment variable ${name}${nearest ? `; did you mean ${nearest}?` : ''}`;
+  });
+}
+
+const LEVELS: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity };
+
+/**
+ * Warnings from before the logger exists, written as the logs are: a JSON line shaped as pino's (level,
+ * time, pid, hostname, msg) when the logs are JSON, so a log collector reading the image's stderr gets
+ * only JSON; plain text on a pretty terminal; nothing below the log level.
+ */
+function writeWarnings(warnings: readonly string[], json: boolean, level: string): void {
+  if (LEVELS.warn! < (LEVELS[level] ?? LEVELS.info!)) return;
+  for (const msg of warnings) {
+    process.stderr.write(json ? `${JSON.stringify({ level: LEVELS.warn, time: Date.now(), pid: process.pid, hostname: hostname(), msg })}\n` : `cint-mock: ${msg}\n`);
   }
 }
 
@@ -185,19 +217,19 @@ async function main(): Promise<void> {
   const parent = process.ppid;
   let config: Config;
   let sources: ConfigSources = {};
+  let warnings = unknownVariables();
   try {
     const { help, command, configFile: fileFlag, ...flags } = flagsToInput(process.argv.slice(2));
     if (help) {
       process.stdout.write(`${HELP}\n`);
       return;
     }
-    for (const name of Object.keys(process.env)) {
-      if (!name.startsWith('CINT_MOCK_') || ENV_NAMES.includes(name)) continue;
-      const nearest = nearestName(name, ENV_NAMES);
-      process.stderr.write(`cint-mock: ignoring the unknown environment variable ${name}${nearest ? `; did you mean ${nearest}?` : ''}\n`);
-    }
     const configFile = fileFlag ?? (process.env.CINT_MOCK_CONFIG || undefined);
-    if (command) await validate(command[1] ?? foldersToValidate(flags, configFile));
+    if (command) {
+      // A command's output is text for a person or a CI log, not the server's logs.
+      writeWarnings(warnings, false, 'info');
+      await validate(command[1] ?? foldersToValidate(flags, configFile));
+    }
     const fromFile = configFile ? configFromFile(configFile) : {};
     // Each option's error names what the user wrote: the flag, else the variable, else the file's key.
     sources = {
@@ -207,13 +239,19 @@ async function main(): Promise<void> {
     };
     config = makeConfig({ ...fromFile, ...configFromEnv(), ...flags }, sources);
   } catch (error) {
+    // A start that stops here has no logger: its warnings go out as text with its error (a typo'd
+    // variable may be why), which is text itself.
+    writeWarnings(warnings, false, 'info');
     process.stderr.write(`cint-mock: ${error instanceof ConfigError || error instanceof TypeError ? error.message : String(error)}\n`);
     process.exit(EXIT.badConfig);
   }
 
   const pretty = config.logPretty ?? process.stderr.isTTY === true;
+  const prettyLogs = pretty && config.logLevel !== 'silent' ? await prettyStream() : undefined;
+  if (pretty && config.logLevel !== 'silent' && !prettyLogs) warnings = [...warnings, 'pino-pretty is not installed; logs stay JSON'];
+  writeWarnings(warnings, !prettyLogs, config.logLevel);
   // Silent writes nothing: no logger at all, so no request pays for a child logger it never writes to.
-  const logger = config.logLevel === 'silent' ? false : { level: config.logLevel, stream: (pretty && (await prettyStream())) || process.stderr };
+  const logger = config.logLevel === 'silent' ? false : { level: config.logLevel, stream: prettyLogs ?? process.stderr };
   let mock;
   try {
     mock = await listen(config, logger);

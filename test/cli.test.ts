@@ -96,6 +96,62 @@ describe('the cint-mock command', { concurrency: 3 }, () => {
     assert.match(cli.stderr(), /^ {2}--jwt-private-key-file \(jwtPrivateKeyFile\): cannot read the key file: ENOENT.*\(got ".*no-such-key\.pem"\)$/m);
   });
 
+  it("warnings before the logger are JSON lines when the logs are JSON, and suggest LOG_LEVEL, PORT and HOST for a CINT_MOCK_ name of theirs", async () => {
+    const cli = runCli(['--port', '0'], { CINT_MOCK_LOGLEVEL: 'debug', CINT_MOCK_PORT: '9000', CINT_MOCK_HOST: '0.0.0.0' });
+    await cli.ready();
+    cli.child.kill('SIGTERM');
+    assert.deepEqual(await cli.exited(), { code: 0, signal: null });
+    const lines = cli.stderr().trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const warnings = lines.filter((line) => line.level === 40);
+    assert.deepEqual(warnings.map(({ msg }) => msg).sort(), [
+      'ignoring the unknown environment variable CINT_MOCK_HOST; did you mean HOST?',
+      'ignoring the unknown environment variable CINT_MOCK_LOGLEVEL; did you mean LOG_LEVEL?',
+      'ignoring the unknown environment variable CINT_MOCK_PORT; did you mean PORT?',
+    ]);
+    // Shaped as the server's own log lines.
+    const serverLine = lines.find((line) => line.level === 30)!;
+    for (const warning of warnings) {
+      assert.deepEqual(Object.keys(warning), Object.keys(serverLine).filter((key) => ['level', 'time', 'pid', 'hostname', 'msg'].includes(key)));
+      assert.equal(warning.pid, serverLine.pid);
+      assert.equal(typeof warning.time, 'number');
+    }
+
+    // Plain text when the logs are pretty (pino-pretty is a dev dependency here), and none below the log level.
+    const pretty = runCli(['--port', '0'], { CINT_MOCK_LOGLEVEL: 'debug', CINT_MOCK_LOG_PRETTY: 'true', LOG_LEVEL: 'warn' });
+    await pretty.ready();
+    pretty.child.kill('SIGTERM');
+    assert.deepEqual(await pretty.exited(), { code: 0, signal: null });
+    assert.equal(pretty.stderr(), 'cint-mock: ignoring the unknown environment variable CINT_MOCK_LOGLEVEL; did you mean LOG_LEVEL?\n');
+    const quiet = runCli(['--port', '0'], { CINT_MOCK_LOGLEVEL: 'debug', LOG_LEVEL: 'error' });
+    await quiet.ready();
+    quiet.child.kill('SIGTERM');
+    assert.deepEqual(await quiet.exited(), { code: 0, signal: null });
+    assert.equal(quiet.stderr(), '');
+  });
+
+  it('pretty logs asked for without pino-pretty installed: the warning is a JSON line, as the logs then are', async () => {
+    // pino-pretty made unresolvable, as in the image (an optional dependency it leaves out).
+    const hook = `data:text/javascript,import { register } from 'node:module'; register(${JSON.stringify(
+      'data:text/javascript,export async function resolve(s, c, n) { if (s === "pino-pretty") throw Object.assign(new Error("not installed"), { code: "ERR_MODULE_NOT_FOUND" }); return n(s, c); }')});`;
+    const env: NodeJS.ProcessEnv = { ...process.env, CINT_MOCK_LOG_PRETTY: 'true' };
+    for (const name of Object.keys(env)) if (/^(PORT|HOST|LOG_LEVEL)$/.test(name)) delete env[name];
+    const child = spawn(process.execPath, ['--import', 'tsx', '--import', hook, 'src/cli.ts', '--port', '0'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    started.push(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+    await withinDeadline(new Promise<void>((resolve) => {
+      const check = () => (stdout.includes('\n') ? resolve() : setTimeout(check, 20));
+      check();
+    }), 'ready line');
+    child.kill('SIGTERM');
+    await once(child, 'close');
+    const lines = stderr.trimEnd().split('\n').map((line) => JSON.parse(line) as { level: number; msg: string });
+    assert.deepEqual({ level: lines[0]!.level, msg: lines[0]!.msg }, { level: 40, msg: 'pino-pretty is not installed; logs stay JSON' });
+    assert.ok(lines.some((line) => line.level === 30), 'the server logs JSON too');
+  });
+
   it('a wrong flag exits 1 with our own message, the nearest flag suggested', async () => {
     // parseArgs's own: "Unknown option '--version'. To specify a positional argument starting with a '-', place it at the end of the command after '--', as in '-- \"--version\"".
     for (const [args, message] of [
