@@ -24,7 +24,8 @@ ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=8080 \
     CINT_MOCK_SCENARIOS_DIR=/scenarios \
-    LOG_LEVEL=info
+    LOG_LEVEL=info \
+    CINT_MOCK_LISTENING_FILE=/tmp/cint-mock.listening
 WORKDIR /app
 COPY --from=deps --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist/src ./dist/src
@@ -37,7 +38,9 @@ VOLUME ["/scenarios"]
 USER node
 EXPOSE 8080
 # Checked every second from the start until the first success (--start-interval, Docker 25 and later),
-# so a fresh container reports healthy within about a second of being ready; then every 30 s.
+# so a fresh container reports healthy within about a second of being ready; then every 30 s. The check
+# asks the address and port the server wrote to CINT_MOCK_LISTENING_FILE when it listened, whatever gave
+# them (PORT, --port, a config file's port).
 HEALTHCHECK --interval=30s --timeout=3s --start-period=60s --start-interval=1s --retries=3 \
   CMD ["node", "dist/src/healthcheck.js"]
 # node runs as PID 1 and handles SIGTERM itself: in-flight requests drain, then it exits.

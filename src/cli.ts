@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // cint-mock's command line: flags -> config -> start. The only place that calls process.exit.
 import { releaseYoungGeneration } from './start-heap.js';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import {
@@ -204,6 +205,22 @@ function writeWarnings(warnings: readonly string[], json: boolean, level: string
 }
 
 /**
+ * The ready line, in the file CINT_MOCK_LISTENING_FILE names (the image sets it): its health check reads
+ * the port and scheme there, whatever gave them. Written whole, then renamed into place, so a check never
+ * reads half of it. A file that cannot be written is logged; the check then falls back to PORT.
+ */
+function writeListeningFile(file: string, line: string, log: { warn(object: object, message: string): void }): void {
+  const partial = `${file}.${process.pid}.partial`;
+  try {
+    writeFileSync(partial, line);
+    renameSync(partial, file);
+  } catch (error) {
+    rmSync(partial, { force: true });
+    log.warn({ file, err: error }, 'cannot write the listening file (CINT_MOCK_LISTENING_FILE): the health check falls back to PORT');
+  }
+}
+
+/**
  * The folder `validate` checks when none is named: --scenarios, else CINT_MOCK_SCENARIOS_DIR, else the
  * config file's scenariosDir, else the built-in one. Nothing else is read: a bad setting that loading
  * scenarios does not use (PORT=abc) is no reason for validate to fail.
@@ -267,8 +284,11 @@ async function main(): Promise<void> {
     process.exit(EXIT.startFailed);
   }
   releaseYoungGeneration();
+  const listeningFile = process.env.CINT_MOCK_LISTENING_FILE || undefined;
   const stop = (signal: string) => {
     mock.app.log.info({ signal }, 'shutting down: draining in-flight requests');
+    // The health check reads the file: a stopped server's port is not one to ask.
+    if (listeningFile) rmSync(listeningFile, { force: true });
     mock.close().then(() => process.exit(EXIT.ok), () => process.exit(EXIT.ok));
   };
   // Before the ready line: a SIGTERM sent as soon as it is read arrived, now and then, before the
@@ -276,6 +296,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
   const ready = { event: 'listening', url: mock.url, port: mock.port, ...(mock.tls ? { certificate: mock.tls.certificateFile } : {}) };
+  if (listeningFile) writeListeningFile(listeningFile, `${JSON.stringify(ready)}\n`, mock.app.log);
   process.stdout.write(`${JSON.stringify(ready)}\n`);
 
   // Under `npm start`, a SIGTERM ends npm without passing it on, and the server would go on listening

@@ -327,7 +327,7 @@ const ENV: Record<string, keyof Static<typeof ConfigSchema>> = {
 };
 
 /** Every environment variable the mock reads. */
-export const ENV_NAMES: readonly string[] = [...Object.keys(ENV), 'CINT_MOCK_CLIENTS', 'CINT_MOCK_FIELDING', 'CINT_MOCK_CONFIG'];
+export const ENV_NAMES: readonly string[] = [...Object.keys(ENV), 'CINT_MOCK_CLIENTS', 'CINT_MOCK_FIELDING', 'CINT_MOCK_CONFIG', 'CINT_MOCK_LISTENING_FILE'];
 
 /** The environment variables that give options, by option: for errors that name what the user set. */
 export function envSources(env: NodeJS.ProcessEnv = process.env): ConfigSources {
