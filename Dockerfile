@@ -10,6 +10,12 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY scripts/finish-build.mjs ./scripts/
 RUN npm run build
+# The files the image runs, readable by everyone and writable by root alone, whatever the checkout's
+# umask made them: the last stage copies them as root's, so the node user cannot change them.
+COPY scenarios ./scenarios
+COPY public ./public
+COPY scripts/docker-entrypoint.sh ./scripts/
+RUN chmod -R u=rwX,go=rX dist/src scenarios public package.json && chmod 755 scripts/docker-entrypoint.sh
 
 # The production dependencies alone: no dev packages, and no optional ones (pino-pretty only formats logs
 # for a terminal; the image logs JSON).
@@ -20,20 +26,27 @@ COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund
 
 FROM node:24-bookworm-slim
+# Only what the image changes from the built-in defaults: HOST (0.0.0.0, to be reached from outside the
+# container) and the scenarios volume. They are environment variables, so they win over a config file
+# (flags > environment > file > defaults); `-e HOST=` or `-e CINT_MOCK_SCENARIOS_DIR=` (empty) unsets
+# one, and the config file's then applies. PORT and LOG_LEVEL are not set: their built-in defaults are
+# the same (8080, info), and a config file can set them.
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
-    PORT=8080 \
     CINT_MOCK_SCENARIOS_DIR=/scenarios \
-    LOG_LEVEL=info \
     CINT_MOCK_LISTENING_FILE=/tmp/cint-mock.listening
 WORKDIR /app
-COPY --from=deps --chown=node:node /app/node_modules ./node_modules
-COPY --from=build --chown=node:node /app/dist/src ./dist/src
-COPY --chown=node:node package.json ./
-COPY --chown=node:node scenarios ./scenarios
-COPY --chown=node:node public ./public
-# Mount your own scenario files here: they are added on top of the built-in ones and hot-reloaded.
-RUN mkdir -p /scenarios && chown node:node /scenarios
+# Root's files, not the node user's: the server cannot rewrite its own code. Nothing under /app is
+# written at run time (a made certificate and the listening file go to /tmp).
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist/src ./dist/src
+COPY --from=build /app/package.json ./
+COPY --from=build /app/scenarios ./scenarios
+COPY --from=build /app/public ./public
+COPY --from=build /app/scripts/docker-entrypoint.sh /usr/local/bin/cint-mock-entrypoint
+# Mount your own scenario files here: they are added on top of the built-in ones and hot-reloaded. The
+# server only reads them: the folder is root's, and a mounted one must be readable by uid 1000.
+RUN mkdir -p /scenarios
 VOLUME ["/scenarios"]
 USER node
 EXPOSE 8080
@@ -43,5 +56,8 @@ EXPOSE 8080
 # them (PORT, --port, a config file's port).
 HEALTHCHECK --interval=30s --timeout=3s --start-period=60s --start-interval=1s --retries=3 \
   CMD ["node", "dist/src/healthcheck.js"]
-# node runs as PID 1 and handles SIGTERM itself: in-flight requests drain, then it exits.
+# Flags and `validate` after the image name are cint-mock's (docker run IMAGE --port 9618); any other
+# command runs as given. The entrypoint execs it: node runs as PID 1 and handles SIGTERM itself, so
+# in-flight requests drain, then it exits.
+ENTRYPOINT ["cint-mock-entrypoint"]
 CMD ["node", "dist/src/cli.js"]

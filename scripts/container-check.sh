@@ -89,6 +89,10 @@ docker healthcheck run "$name" >/dev/null || fail "HEALTHCHECK did not pass"
 echo "container-check: HEALTHCHECK passes"
 
 [ "$(docker exec "$name" id -u)" != "0" ] || fail "the container runs as root"
+# The app's files are root's: the node user the server runs as cannot rewrite them.
+docker exec "$name" sh -c 'test ! -w /app/dist/src/cli.js && test -z "$(find /app /scenarios -user node -print -quit)"' \
+  || fail "the node user owns or can write the app's files"
+echo "container-check: the app's files are root's, read-only to the node user"
 
 # A field of the JSON on stdin.
 field() { node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s)[process.argv[1]]))' "$1"; }
@@ -142,6 +146,30 @@ elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
 echo "container-check: docker stop took ${elapsed} ms"
 [ "$elapsed" -lt 2000 ] || fail "docker stop took ${elapsed} ms (more than 2 s: SIGTERM not handled?)"
 docker rm -f "$name" >/dev/null 2>&1 || true
+
+# Flags appended to docker run reach cint-mock (the base image's entrypoint ran `node --port ...`), and
+# the HEALTHCHECK finds the port they gave: no PORT in the environment at all.
+docker run -d --name "$name" "$image" --port "$port" --log-level warn >/dev/null
+for _ in $(seq 1 100); do curl -fsS "$url/__admin/health" >/dev/null 2>&1 && break; sleep 0.1; done
+curl -fsS "$url/__admin/health" >/dev/null || fail "no answer on --port $port given after the image name"
+docker healthcheck run "$name" >/dev/null || fail "HEALTHCHECK did not pass with --port $port"
+echo "container-check: docker run IMAGE --port $port answers there, and the HEALTHCHECK finds it"
+docker rm -f "$name" >/dev/null 2>&1 || true
+
+# A mounted config file sets the port and log level: the image's environment no longer overrides them.
+printf 'port: %s\nlogLevel: warn\n' "$port" >"$work/cint-mock.yaml"
+chmod 644 "$work/cint-mock.yaml"
+docker run -d --name "$name" -v "$work/cint-mock.yaml:/etc/cint-mock.yaml:ro" -e CINT_MOCK_CONFIG=/etc/cint-mock.yaml "$image" >/dev/null
+for _ in $(seq 1 100); do curl -fsS "$url/__admin/health" >/dev/null 2>&1 && break; sleep 0.1; done
+curl -fsS "$url/__admin/health" >/dev/null || fail "no answer on the config file's port $port"
+docker healthcheck run "$name" >/dev/null || fail "HEALTHCHECK did not pass with the config file's port"
+echo "container-check: a mounted config file's port applies, and the HEALTHCHECK finds it"
+docker rm -f "$name" >/dev/null 2>&1 || true
+
+# validate and other commands after the image name.
+docker run --rm "$image" validate /app/scenarios | grep -q '14 scenarios valid' || fail "docker run IMAGE validate did not validate"
+[ "$(docker run --rm "$image" sh -c 'echo ok')" = ok ] || fail "docker run IMAGE sh -c did not run the command"
+echo "container-check: docker run IMAGE validate DIR and docker run IMAGE sh work"
 
 # HTTPS with a certificate made at start: the HEALTHCHECK passes over it, and curl trusting the
 # certificate written in the container (read with docker exec) gets an answer.

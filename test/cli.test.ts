@@ -230,6 +230,15 @@ describe('the cint-mock command', { concurrency: 3 }, () => {
     assert.equal((await cli.exited()).code, 0);
   });
 
+  it("an empty variable is unset, so the config file's value applies (the image's HOST, blanked with docker run -e HOST=)", async () => {
+    const path = configFile('host.yaml', 'host: 127.0.0.2\nport: 0\nlogLevel: silent\n');
+    const cli = runCli(['--config', path], { HOST: '', CINT_MOCK_SCENARIOS_DIR: '' });
+    const { url, port } = await cli.ready();
+    assert.equal(url, `http://127.0.0.2:${port}`);
+    cli.child.kill('SIGTERM');
+    assert.deepEqual(await cli.exited(), { code: 0, signal: null });
+  });
+
   it('flags win over the config file', async () => {
     const path = configFile('overridden.yaml', 'authMode: off\nlogLevel: warn\nport: 1\n');
     const cli = runCli(['--config', path, '--port', '0', '--auth-mode', 'verify']);
