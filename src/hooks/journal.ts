@@ -1,5 +1,4 @@
 // Records every Cint request in its session's journal once the response has gone out.
-import { parse as parseQuery } from 'node:querystring';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { entryBytes, JOURNAL_BODY_LIMIT, JOURNAL_PATH_LIMIT, type JournalEntry } from '../journal/journal.js';
 
@@ -25,9 +24,36 @@ function sentBody(text: string): { body?: unknown; chars: number } {
   }
 }
 
-/** A query as the client sent it (request.query is what validation made of it: coerced, defaults filled in). */
+/**
+ * A query as the client sent it (request.query is what validation made of it: coerced, defaults filled
+ * in): each parameter's text, `+` a space and `%XX` decoded where it is valid, a list when repeated.
+ * Read here rather than by node:querystring, whose null-prototype object, copied, made a list page's
+ * answer about a tenth slower (bench61): one parameter costs a slice.
+ */
 function sentQuery(text: string): Record<string, unknown> {
-  return { ...parseQuery(text) };
+  const query: Record<string, unknown> = {};
+  for (const pair of text.split('&')) {
+    if (pair === '') continue;
+    const at = pair.indexOf('=');
+    const name = decodedPart(at === -1 ? pair : pair.slice(0, at));
+    const value = at === -1 ? '' : decodedPart(pair.slice(at + 1));
+    const before = Object.hasOwn(query, name) ? query[name] : undefined;
+    const next = before === undefined ? value : Array.isArray(before) ? [...(before as string[]), value] : [before, value];
+    // An own property whatever its name: `__proto__=` must not set the object's prototype.
+    if (name === '__proto__') Object.defineProperty(query, name, { value: next, enumerable: true, writable: true, configurable: true });
+    else query[name] = next;
+  }
+  return query;
+}
+
+function decodedPart(text: string): string {
+  if (!text.includes('%') && !text.includes('+')) return text;
+  const spaced = text.replaceAll('+', ' ');
+  try {
+    return decodeURIComponent(spaced);
+  } catch {
+    return spaced;
+  }
 }
 
 const NO_QUERY: Record<string, unknown> = Object.freeze({});
