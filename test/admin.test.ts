@@ -228,14 +228,14 @@ describe('admin API: journal and counts', () => {
     assert.equal(created.statusCode, 202, created.body);
     assert.equal((await getProject(app, client, created.json().id)).json().name, 'Padded project name');
     // page_size has a default of 10 the client did not send, and a repeated parameter is a list.
-    const listed = await app.inject({ method: 'GET', url: `${projectsUrl()}?x=1&x=2&name=a%20b+c&bad=%zz&__proto__=p&toString=t&flag`, headers: client.headers() });
+    const listed = await app.inject({ method: 'GET', url: `${projectsUrl()}?x=1&x=2&x=3&name=a%20b+c&bad=%zz&__proto__=p&toString=t&flag`, headers: client.headers() });
     assert.equal(listed.statusCode, 200, listed.body);
     const broken = await app.inject({ method: 'POST', url: projectsUrl(), headers: client.headers({ 'idempotency-key': 'broken', 'content-type': 'application/json' }), payload: '{"name": 1' });
     assertCintError(broken, 400, 'bad_request_error', { detail: 'the request body is not valid JSON', invalid_params: [{ name: 'body' }] });
 
     const [brokenEntry, listedEntry, , createdEntry] = await journalOf(app, client.clientId);
     assert.equal(brokenEntry?.body, '{"name": 1');
-    assert.deepEqual(listedEntry?.query, { x: ['1', '2'], name: 'a b c', bad: '%zz', ['__proto__']: 'p', toString: 't', flag: '' });
+    assert.deepEqual(listedEntry?.query, { x: ['1', '2', '3'], name: 'a b c', bad: '%zz', ['__proto__']: 'p', toString: 't', flag: '' });
     assert.deepEqual(createdEntry?.body, padded);
   });
 

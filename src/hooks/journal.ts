@@ -38,7 +38,12 @@ function sentQuery(text: string): Record<string, unknown> {
     const name = decodedPart(at === -1 ? pair : pair.slice(0, at));
     const value = at === -1 ? '' : decodedPart(pair.slice(at + 1));
     const before = Object.hasOwn(query, name) ? query[name] : undefined;
-    const next = before === undefined ? value : Array.isArray(before) ? [...(before as string[]), value] : [before, value];
+    // A list made here grows in place: copying it for each repeat took time of the square of their number.
+    if (Array.isArray(before)) {
+      before.push(value);
+      continue;
+    }
+    const next = before === undefined ? value : [before, value];
     // An own property whatever its name: `__proto__=` must not set the object's prototype.
     if (name === '__proto__') Object.defineProperty(query, name, { value: next, enumerable: true, writable: true, configurable: true });
     else query[name] = next;
