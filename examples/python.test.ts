@@ -6,6 +6,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { cliCommand, envWithoutMockVariables } from '../test/cli-process.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -20,9 +21,8 @@ function pythonSkipReason(): string | false {
 }
 
 it('the Python example suite passes against cint-mock started as a child process', { skip: pythonSkipReason(), timeout: 120_000 }, async () => {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) if (!/^(PORT|HOST|LOG_LEVEL|CINT_MOCK_.*)$/.test(name)) env[name] = value;
-  env.CINT_MOCK_COMMAND = JSON.stringify([process.execPath, '--import', 'tsx', 'src/cli.ts']);
+  const env = envWithoutMockVariables();
+  env.CINT_MOCK_COMMAND = JSON.stringify(cliCommand());
   const { code, output } = await new Promise<{ code: number; output: string }>((resolve) => {
     execFile('python3', ['-m', 'unittest', '-v', 'examples/python/test_cint_mock.py'], { cwd: ROOT, env, timeout: 110_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? Number(error.code ?? 1) : 0, output: `${stdout}${stderr}` });

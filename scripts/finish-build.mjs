@@ -7,21 +7,31 @@
 // `node dist/src/cli.js` (and the image) start about a third faster. The library entry
 // (dist/src/index.js, for suites that start the mock in-process) stays unbundled.
 //   node scripts/finish-build.mjs          # run by `npm run build`, after tsc
+//   node scripts/finish-build.mjs --cli-only DIR
+//                                          # the bundle alone, from the source as it is now, at DIR/src/cli.js
+//                                          # with the data files it reads (the tests' command line:
+//                                          # test/cli-process.ts). DIR must be two folders below the package
+//                                          # root, like dist/src, for the bundle to find public/ and scenarios/.
 import { build } from 'esbuild';
-import { copyFile, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+const cliOnly = process.argv[2] === '--cli-only';
+if (cliOnly && !process.argv[3]) throw new Error('finish-build.mjs: --cli-only needs a folder');
+const out = join(cliOnly ? resolve(process.argv[3]) : join(root, 'dist'), 'src');
 
 // src/cint/*.generated.json: tsc copies only what is imported, and these are read (src/cint/generated-data.ts).
-for (const name of await readdir(new URL('../src/cint/', import.meta.url))) {
-  if (name.endsWith('.generated.json')) await copyFile(new URL(`../src/cint/${name}`, import.meta.url), new URL(`../dist/src/cint/${name}`, import.meta.url));
+await mkdir(join(out, 'cint'), { recursive: true });
+for (const name of await readdir(join(root, 'src/cint'))) {
+  if (name.endsWith('.generated.json')) await copyFile(join(root, 'src/cint', name), join(out, 'cint', name));
 }
 
 await build({
   absWorkingDir: root,
   entryPoints: ['src/cli.ts'],
-  outfile: 'dist/src/cli.js',
+  outfile: join(out, 'cli.js'),
   allowOverwrite: true,
   bundle: true,
   platform: 'node',
@@ -54,12 +64,14 @@ await build({
 // two-byte string: 7.6 MB instead of 3.8 MB of every server's memory. esbuild writes strings and names
 // in ASCII (its default charset) but keeps some comments as they are (a dependency's "Θ(N²)"); their
 // characters are written as \u escapes, which change nothing in a comment (nor would they in code).
-const bundlePath = new URL('../dist/src/cli.js', import.meta.url);
+const bundlePath = join(out, 'cli.js');
 const bundle = await readFile(bundlePath, 'utf8');
 const ascii = bundle.replace(/[\u0080-\uffff]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
 if (ascii !== bundle) await writeFile(bundlePath, ascii);
 // The package ships no source maps (they would point at src/, which it does not ship): tsc makes none
 // for the build (tsconfig.build.json), and maps left in dist/ by an older build are removed.
-for (const entry of await readdir(new URL('../dist/src/', import.meta.url), { recursive: true })) {
-  if (entry.endsWith('.map')) await rm(new URL(`../dist/src/${entry}`, import.meta.url));
+if (!cliOnly) {
+  for (const entry of await readdir(out, { recursive: true })) {
+    if (entry.endsWith('.map')) await rm(join(out, entry));
+  }
 }

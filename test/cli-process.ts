@@ -1,8 +1,8 @@
-// The cint-mock command line run from source in a child process, as another language's test suite runs
-// it: its ready line on stdout, its output, its exit. Shared by the CLI's tests and the Redis store's
-// multi-process tests.
-import { spawn, type ChildProcess } from 'node:child_process';
+// The cint-mock command line in a child process, as users and other languages' test suites run it: its
+// ready line on stdout, its output, its exit. Shared by the tests that start the command line.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -10,10 +10,39 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
  * A bound on waiting for the CLI, so a broken start fails the test instead of hanging it; not a timing
- * assertion. Each CLI compiles its TypeScript with tsx as it starts (about a second of CPU alone): on a
- * shared 2-core machine under load, several at once took more than 20 s.
+ * assertion. On a shared 2-core machine under load, several starts at once have taken more than 20 s.
  */
 export const DEADLINE_MS = 60_000;
+
+let bundled: string | undefined;
+
+/**
+ * The command that runs the command line: node and src/cli.ts bundled as `npm run build` bundles it into
+ * dist/src/cli.js (scripts/finish-build.mjs), the file users and the image run. It is made from the
+ * source as it is now, once per test process, into a folder of that process's own under dist/ (removed
+ * when the process exits): dist/src/cli.js itself may be older than the source, and other test files'
+ * processes would be writing it at the same time. A bundle starts in about a third of the time
+ * `node --import tsx src/cli.ts` takes, which compiles and loads each module through tsx's hooks.
+ */
+export function cliCommand(): [string, string] {
+  if (!bundled) {
+    const dir = join(ROOT, 'dist', `test-cli-${process.pid}`);
+    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+    const made = spawnSync(process.execPath, ['scripts/finish-build.mjs', '--cli-only', dir], { cwd: ROOT, encoding: 'utf8' });
+    if (made.status !== 0) throw new Error(`bundling the command line failed (${made.status ?? made.signal}):\n${made.stderr}`);
+    bundled = join(dir, 'src', 'cli.js');
+  }
+  return [process.execPath, bundled];
+}
+
+/** The environment with the mock's own variables (PORT, HOST, LOG_LEVEL, CINT_MOCK_*) taken out. */
+export function envWithoutMockVariables(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const clean: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (!/^(PORT|HOST|LOG_LEVEL|CINT_MOCK_.*)$/.test(name)) clean[name] = value;
+  }
+  return clean;
+}
 
 export interface Exit { code: number | null; signal: NodeJS.Signals | null }
 
@@ -48,14 +77,11 @@ export async function withinDeadline<T>(promise: Promise<T>, what: string, ms = 
   }
 }
 
-/** Runs the CLI from source with an environment free of the mock's own variables, then `extraEnv`. */
+/** Runs the command line (cliCommand) with an environment free of the mock's own variables, then `extraEnv`. */
 export function runCli(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Cli {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (!/^(PORT|HOST|LOG_LEVEL|CINT_MOCK_.*)$/.test(name)) env[name] = value;
-  }
-  Object.assign(env, extraEnv);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = { ...envWithoutMockVariables(), ...extraEnv };
+  const [node, cli] = cliCommand();
+  const child = spawn(node, [cli, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   started.push(child);
   let stdout = '';
   let stderr = '';

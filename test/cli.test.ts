@@ -8,10 +8,10 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { killStarted, ROOT, runCli, started, withinDeadline } from './cli-process.js';
+import { cliCommand, envWithoutMockVariables, killStarted, ROOT, runCli, started, withinDeadline } from './cli-process.js';
 import { API_VERSION, projectsUrl } from './helpers.js';
 
-// A few CLIs at a time: each starts a TypeScript compiler of its own.
+// A few CLIs at a time: each start takes about half a second of CPU.
 describe('the cint-mock command', { concurrency: 3 }, () => {
   let dir: string;
   before(() => { dir = mkdtempSync(join(tmpdir(), 'cint-mock-cli-')); });
@@ -135,7 +135,8 @@ describe('the cint-mock command', { concurrency: 3 }, () => {
       'data:text/javascript,export async function resolve(s, c, n) { if (s === "pino-pretty") throw Object.assign(new Error("not installed"), { code: "ERR_MODULE_NOT_FOUND" }); return n(s, c); }')});`;
     const env: NodeJS.ProcessEnv = { ...process.env, CINT_MOCK_LOG_PRETTY: 'true' };
     for (const name of Object.keys(env)) if (/^(PORT|HOST|LOG_LEVEL)$/.test(name)) delete env[name];
-    const child = spawn(process.execPath, ['--import', 'tsx', '--import', hook, 'src/cli.ts', '--port', '0'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const [node, cli] = cliCommand();
+    const child = spawn(node, ['--import', hook, cli, '--port', '0'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     started.push(child);
     let stdout = '';
     let stderr = '';
@@ -266,9 +267,9 @@ describe('the cint-mock command', { concurrency: 3 }, () => {
 
   it('run by an npm script, it stops when the process that started it is gone (npm does not pass SIGTERM on)', async () => {
     // npm runs a script as `sh -c '<command>'`; killing that shell is what a SIGTERM to npm amounts to.
-    const env: NodeJS.ProcessEnv = { ...process.env, npm_lifecycle_event: 'start' };
-    for (const name of Object.keys(env)) if (/^(PORT|HOST|LOG_LEVEL|CINT_MOCK_.*)$/.test(name)) delete env[name];
-    const shell = spawn('sh', ['-c', `"${process.execPath}" --import tsx src/cli.ts --port 0 --log-level silent & wait`], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'ignore'] });
+    const env = { ...envWithoutMockVariables(), npm_lifecycle_event: 'start' };
+    const [node, cli] = cliCommand();
+    const shell = spawn('sh', ['-c', `"${node}" "${cli}" --port 0 --log-level silent & wait`], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'ignore'] });
     started.push(shell);
     let stdout = '';
     shell.stdout!.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });

@@ -10,7 +10,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { killStarted, ROOT, runCli, started, withinDeadline } from './cli-process.js';
+import { envWithoutMockVariables, killStarted, ROOT, runCli, started, withinDeadline } from './cli-process.js';
 
 /** A port nothing listens on now: the kernel's choice, closed again. */
 async function freePort(): Promise<number> {
@@ -25,9 +25,7 @@ async function freePort(): Promise<number> {
 
 /** The health check's exit code, run with only `env` of the mock's variables (no PORT unless given). */
 async function healthcheck(env: NodeJS.ProcessEnv): Promise<number | null> {
-  const clean: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) if (!/^(PORT|HOST|LOG_LEVEL|CINT_MOCK_.*)$/.test(name)) clean[name] = value;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/healthcheck.ts'], { cwd: ROOT, env: { ...clean, ...env }, stdio: 'ignore' });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/healthcheck.ts'], { cwd: ROOT, env: { ...envWithoutMockVariables(), ...env }, stdio: 'ignore' });
   started.push(child);
   const [code] = await withinDeadline(once(child, 'exit'), 'health check exit');
   return code as number | null;

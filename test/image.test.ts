@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ROOT, withinDeadline } from './cli-process.js';
+import { envWithoutMockVariables, ROOT, withinDeadline } from './cli-process.js';
 
 const ENTRYPOINT = join(ROOT, 'scripts/docker-entrypoint.sh');
 
@@ -16,9 +16,7 @@ const children: ReturnType<typeof spawn>[] = [];
 
 /** Runs the entrypoint with `args`; `whenReady` runs once stdout has a line, then the run is waited for. */
 async function entrypoint(args: string[], whenReady?: (pid: number, line: string) => void | Promise<void>): Promise<Run> {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) if (!/^(PORT|HOST|LOG_LEVEL|CINT_MOCK_.*)$/.test(name)) env[name] = value;
-  const child = spawn(ENTRYPOINT, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(ENTRYPOINT, args, { cwd: ROOT, env: envWithoutMockVariables(), stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let stdout = '';
   let stderr = '';

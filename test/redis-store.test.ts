@@ -1,5 +1,5 @@
 // The Redis session store across processes: each cint-mock here is a real process started through its
-// CLI (`node --import tsx src/cli.ts --store redis://… --store-prefix …`), all on one real redis-server
+// command line (`cint-mock --store redis://… --store-prefix …`, test/cli-process.ts), all on one real redis-server
 // (test/redis-server.ts), each test under a key prefix of its own. Several processes on one Redis and
 // one prefix must behave as one process would: the same objects, idempotency keys, ETags, scenario
 // counters and seeded draws, session clock and scenario choice, jobs, journal and webhook events, each
@@ -494,7 +494,7 @@ rules:
       runMock(['--port', '0'], { CINT_MOCK_STORE: url }),
       runMock(['--port', '0', '--config', configFile]),
     ];
-    // The contract's ~10 s after the start, and the time tsx takes to compile the CLI on a loaded machine;
+    // The contract's ~10 s after the start, and the time a start takes on a loaded machine;
     // one that starts listening instead fails at once.
     const exits = await Promise.all(clis.map((cli) => Promise.race([
       cli.exited(30_000),

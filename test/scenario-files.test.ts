@@ -11,6 +11,7 @@ import {
   type ScenarioProblem,
 } from '../src/scenarios/load.js';
 import { scenarioJsonSchema } from '../src/scenarios/schema.js';
+import { cliCommand } from './cli-process.js';
 import { appWithScenarios, clientUsing, removeFolder, scenarioFolder } from './scenario-helpers.js';
 import { projectsUrl } from './helpers.js';
 
@@ -482,7 +483,8 @@ describe('docs/scenarios.md', () => {
 
 function runCli(args: string[], env: Record<string, string> = {}, user: { uid?: number; gid?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+    const [node, cli] = cliCommand();
+    const child = spawn(node, [cli, ...args], {
       cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'silent', ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...user,
     });
     let stdout = '';

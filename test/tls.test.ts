@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError, makeConfig } from '../src/config.js';
 import { startMock } from '../src/server.js';
 import { generateSelfSigned } from '../src/tls.js';
+import { cliCommand, envWithoutMockVariables } from './cli-process.js';
 import { API_VERSION, projectBody, projectsUrl } from './helpers.js';
 import { assertQuickStartOutput, runQuickStart } from './quick-start.js';
 
@@ -42,12 +43,11 @@ function httpsCall(url: string, ca: string | undefined, options: { method?: stri
   });
 }
 
-/** Starts the command line from source and waits for its ready line. */
+/** Starts the command line and waits for its ready line. */
 async function startCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; ready: { url: string; port: number; certificate?: string } }> {
-  const clean: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) if (!/^(PORT|HOST|LOG_LEVEL|CINT_MOCK_.*)$/.test(name)) clean[name] = value;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--port', '0', '--log-level', 'warn', ...args],
-    { cwd: ROOT, env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [node, cli] = cliCommand();
+  const child = spawn(node, [cli, '--port', '0', '--log-level', 'warn', ...args],
+    { cwd: ROOT, env: { ...envWithoutMockVariables(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let stdout = '';
   let stderr = '';
@@ -217,7 +217,8 @@ describe('TLS configuration errors', () => {
 
   it('exits 1 naming the flag, and 1 when the certificate cannot be written', async () => {
     const run = (args: string[], env: NodeJS.ProcessEnv = {}) => new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--port', '0', ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+      const [node, cli] = cliCommand();
+      const child = spawn(node, [cli, '--port', '0', ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
       children.push(child);
       let stderr = '';
       child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
