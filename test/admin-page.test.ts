@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startMock, type RunningMock } from '../src/index.js';
-import { MANAGER_ID, projectsUrl } from './helpers.js';
+import { API_VERSION, MANAGER_ID, projectsUrl } from './helpers.js';
 
 const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome']
   .find((candidate): candidate is string => Boolean(candidate) && existsSync(candidate!));
@@ -562,7 +562,19 @@ describe('admin page in headless Chromium', { skip: browserSkip }, () => {
     await linked.waitForFunction(() => document.querySelectorAll('#journal details.entry').length === 4);
     assert.deepEqual(await linked.locator('#journal details[open]').evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-request-id'))), [id]);
     assert.equal(await linked.locator('#journal details[open] .request-line').textContent(), `GET${projectsUrl()}/${MISSING}`);
+    // The headers the journal keeps, under the request line, Authorization's value redacted.
+    assert.equal(await linked.locator('#journal details[open] .request-headers').textContent(),
+      `authorization: [redacted]\ncint-api-version: ${API_VERSION}\ncontent-type: application/json`);
+    assert.equal(await linked.locator('#message').textContent(), '');
     await linked.context().close();
+
+    // A link to a request the list does not hold (dropped by the journal's bounds, filtered out) says so.
+    const { page: gone } = await open('/__admin/#session=browser-links&client_id=browser-links&entry=no-such-request');
+    await gone.waitForFunction(() => document.querySelectorAll('#journal details.entry').length === 4);
+    assert.equal(await gone.locator('#journal details[open]').count(), 0);
+    assert.equal(await gone.locator('#message').getAttribute('data-kind'), 'warning');
+    assert.match(String(await gone.locator('#message').textContent()), /^Request no-such-request is not in the list: the journal may have dropped it/);
+    await gone.context().close();
     assert.deepEqual(problems, []);
     await page.context().close();
   });

@@ -7,7 +7,7 @@ import addFormatsImport from 'ajv-formats';
 import type { MockApp } from '../src/app.js';
 import type { JournalEntry } from '../src/journal/journal.js';
 import {
-  assertCintError, clientOf, createProject, liveRun, makeApp, nowSeconds, projectBody, projectsUrl, signWith, type Client,
+  API_VERSION, assertCintError, clientOf, createProject, liveRun, makeApp, nowSeconds, projectBody, projectsUrl, signWith, type Client,
 } from './helpers.js';
 
 // Well-formed project ids that no session holds.
@@ -237,6 +237,27 @@ describe('admin API: journal and counts', () => {
     assert.equal(brokenEntry?.body, '{"name": 1');
     assert.deepEqual(listedEntry?.query, { x: ['1', '2', '3'], name: 'a b c', bad: '%zz', ['__proto__']: 'p', toString: 't', flag: '' });
     assert.deepEqual(createdEntry?.body, padded);
+  });
+
+  it("keeps the request headers that show the client's handling of the API, Authorization's value redacted, and no others (decision 209)", async () => {
+    const client = await clientOf(app);
+    const created = await app.inject({
+      method: 'POST', url: projectsUrl(), payload: projectBody(),
+      headers: client.headers({ 'idempotency-key': 'journal-headers', prefer: 'code=503', 'user-agent': 'journal-test', 'x-custom': 'not kept' }),
+    });
+    assert.equal(created.statusCode, 503, created.body);
+    const read = await app.inject({
+      method: 'GET', url: `${projectsUrl()}/${MISSING}`,
+      headers: { 'cint-api-version': API_VERSION, authorization: `Bearer ${client.token}`, 'if-none-match': '"1", "2"', 'x-mock-scenario': 'not-found' },
+    });
+    assert.equal(read.statusCode, 404, read.body);
+
+    const [readEntry, createdEntry] = await journalOf(app, client.clientId);
+    assert.deepEqual(createdEntry?.headers, {
+      authorization: '[redacted]', 'cint-api-version': API_VERSION, 'content-type': 'application/json', 'idempotency-key': 'journal-headers', prefer: 'code=503',
+    });
+    assert.deepEqual(readEntry?.headers, { authorization: '[redacted]', 'cint-api-version': API_VERSION, 'if-none-match': '"1", "2"', 'x-mock-scenario': 'not-found' });
+    assert.equal(JSON.stringify(await journalOf(app, client.clientId)).includes(client.token), false, 'no token in the journal');
   });
 
   it("names the step of a sequence that answered: flaky's two 503s, then its passthrough", async () => {

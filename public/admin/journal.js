@@ -297,6 +297,10 @@ function renderEntry(entry, open, selected) {
       element('span', { className: 'duration' }, `${entry.duration_ms} ms`)),
     // The whole path and query, which the line above may cut short.
     element('p', { className: 'request-line' }, element('span', { className: 'method' }, entry.method), element('code', { className: 'full-path' }, fullPath)),
+    // The headers the journal keeps of those sent (Cint's, Authorization redacted, the body's type, Prefer, X-Mock-Scenario).
+    entry.headers && Object.keys(entry.headers).length > 0
+      ? element('pre', { className: 'request-headers', 'aria-label': 'request headers' }, Object.entries(entry.headers).map(([name, value]) => `${name}: ${value}`).join('\n'))
+      : '',
     element('div', { className: 'bodies' },
       section('Request body', pretty(entry.body), 'request-body'),
       section('Response body', entry.status === 0 ? `(no response: ${entry.fault ?? 'the client left during a scripted delay'})`
@@ -452,6 +456,8 @@ function showSession(selected, read) {
       entryShownFor = location.hash;
       linked.open = true;
       linked.scrollIntoView({ block: 'start' });
+    } else {
+      say(`Request ${selected.entry} is not in the list: the journal may have dropped it (it keeps a session's newest requests, up to journalSize and journalBytes), the filters may leave it out, or it is older than the newest ${LIMIT} shown.`, 'warning');
     }
   }
 }

@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { badRequest, CintError, conflict, notFoundDetail } from '../cint/errors.js';
-import { filterProblems, type CountFilter } from '../journal/journal.js';
+import { filterProblems, JOURNAL_HEADERS, REDACTED, type CountFilter } from '../journal/journal.js';
 import { changeFielding, clockOf, jobTimingView, moveClock, setJobTiming, type ClockChange, type JobTimingChangeData } from '../sessions/clock.js';
 import { FieldingSettingsError, FieldingSettingsSchema, fieldingView, type FieldingChange } from '../sessions/simulator.js';
 import { AmbiguousSessionError, summaryOf, type Session, type SessionStore } from '../sessions/store.js';
@@ -47,6 +47,9 @@ const JournalEntry = Type.Object({
   method: Type.String(),
   path: Type.String(),
   query: Type.Record(Type.String(), Type.Unknown(), { description: 'the query as sent: each parameter\'s text, a list when it was repeated' }),
+  headers: Type.Optional(Type.Record(Type.String(), Type.String(), {
+    description: `the request headers sent of ${JOURNAL_HEADERS.join(', ')}, by lower-case name (a repeated one joined with ", "); authorization's value is ${REDACTED}`,
+  })),
   status: Type.Integer(),
   duration_ms: Type.Number(),
   scenario: Type.Union([Type.Object({

@@ -1,6 +1,6 @@
 // Records every Cint request in its session's journal once the response has gone out.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { entryBytes, JOURNAL_BODY_LIMIT, JOURNAL_PATH_LIMIT, type JournalEntry } from '../journal/journal.js';
+import { entryBytes, JOURNAL_BODY_LIMIT, JOURNAL_HEADERS, JOURNAL_PATH_LIMIT, REDACTED, type JournalEntry } from '../journal/journal.js';
 
 /** A request or response body as the journal keeps it, and its size in characters: bodies over JOURNAL_BODY_LIMIT are left out. */
 function keptBody(body: unknown): { body?: unknown; chars: number } {
@@ -61,6 +61,23 @@ function decodedPart(text: string): string {
   }
 }
 
+/** Characters of the headers sentHeaders last kept (names and values): read right after it, by the one caller. */
+let headerChars = 0;
+
+/** The request's JOURNAL_HEADERS as sent, Authorization's value left out; their characters in headerChars. */
+function sentHeaders(sent: FastifyRequest['headers']): Record<string, string> {
+  const headers: Record<string, string> = {};
+  headerChars = 0;
+  for (const name of JOURNAL_HEADERS) {
+    const value = sent[name];
+    if (value === undefined) continue;
+    const text = name === 'authorization' ? REDACTED : typeof value === 'string' ? value : value.join(', ');
+    headers[name] = text;
+    headerChars += name.length + text.length;
+  }
+  return headers;
+}
+
 const NO_QUERY: Record<string, unknown> = Object.freeze({});
 const NO_BODY: { body?: unknown; chars: number } = Object.freeze({ chars: 0 });
 
@@ -99,6 +116,7 @@ class Entry implements JournalEntry {
     public method: string,
     public path: string,
     public query: Record<string, unknown>,
+    public headers: Record<string, string>,
     public status: number,
     public duration_ms: number,
     public scenario: { name: string; rule: number } | null,
@@ -130,6 +148,7 @@ export function recordRequest(app: FastifyInstance, request: FastifyRequest, sta
     request.method,
     path.length > JOURNAL_PATH_LIMIT ? `${path.slice(0, JOURNAL_PATH_LIMIT)}…` : path,
     queryAt === -1 ? NO_QUERY : sentQuery(url.slice(queryAt + 1)),
+    sentHeaders(request.headers),
     status,
     Math.round(durationMs * 100) / 100,
     context.scenario ?? null,
@@ -138,7 +157,7 @@ export function recordRequest(app: FastifyInstance, request: FastifyRequest, sta
   if (fault) entry.fault = fault;
   if (kept.body !== undefined) entry.body = kept.body;
   if (response.body !== undefined) entry.response_body = response.body as string;
-  const bytes = entryBytes(kept.chars + response.chars, url.length + request.id.length);
+  const bytes = entryBytes(kept.chars + response.chars, url.length + request.id.length + headerChars);
   app.mock.journals.of(context.session).record(entry, bytes);
   context.journaled = { entry, bytes };
 }

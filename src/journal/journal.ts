@@ -16,6 +16,11 @@ export interface JournalEntry {
   path: string;
   /** The query as the client sent it: each parameter's text, a list of them when it was repeated. */
   query: Record<string, unknown>;
+  /**
+   * The request's JOURNAL_HEADERS the client sent, by lower-case name (a repeated one joined with ", "),
+   * Authorization's value as [redacted]. Absent in entries a shared store kept from before it was journaled.
+   */
+  headers?: Record<string, string>;
   status: number;
   duration_ms: number;
   /** The scenario rule that answered, when one did; for a rule of several steps, which one (from 0). */
@@ -94,6 +99,16 @@ function didYouMean(name: string, known: readonly string[]): string {
 const faultMatches = (fault: string | undefined, wanted: string) => fault !== undefined && (wanted === 'any' || fault === wanted);
 
 export const JOURNAL_BODY_LIMIT = 4096;
+/**
+ * The request headers an entry keeps (decision 209): those whose sending, or not, is the client's handling
+ * of the API: Cint's own (Cint-API-Version, Idempotency-Key, If-Match, If-None-Match), Authorization (its
+ * value never kept), the body's type, and the mock's own choice of answer (Prefer, X-Mock-Scenario). Not the
+ * rest (Host, User-Agent, Accept-Encoding, …), which say nothing of it and would more than double what an
+ * entry holds.
+ */
+export const JOURNAL_HEADERS = ['authorization', 'cint-api-version', 'content-type', 'idempotency-key', 'if-match', 'if-none-match', 'prefer', 'x-mock-scenario'] as const;
+/** What a journal entry keeps of an Authorization header's value. */
+export const REDACTED = '[redacted]';
 /** Characters of a request's path the journal keeps. */
 export const JOURNAL_PATH_LIMIT = 2048;
 /** What an entry costs beyond its body, path and query: its other fields and the objects holding them. */
@@ -102,7 +117,7 @@ const ENTRY_OVERHEAD_BYTES = 320;
 /**
  * About how many bytes an entry holds in memory (strings as UTF-16 code units): its bodies' characters,
  * and those of the other text a client chose: its URL (path and query, kept as the path and the parsed
- * query) and its request id (an X-Request-Id of the client's), with its other fields.
+ * query), its request id (an X-Request-Id of the client's) and its kept headers, with its other fields.
  */
 export function entryBytes(bodyChars: number, textChars: number): number {
   return ENTRY_OVERHEAD_BYTES + 2 * (bodyChars + textChars);
