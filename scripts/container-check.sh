@@ -166,12 +166,11 @@ docker healthcheck run "$name" >/dev/null || fail "HEALTHCHECK did not pass with
 echo "container-check: a mounted config file's port applies, and the HEALTHCHECK finds it"
 docker rm -f "$name" >/dev/null 2>&1 || true
 
-# validate and other commands after the image name.
+# validate after the image name.
 # (podman's notes about systemd and health checks on stderr are kept out of this script's output.)
 docker run --rm "$image" validate /app/scenarios 2>"$work/run.err" | grep -q '14 scenarios valid' \
   || { cat "$work/run.err"; fail "docker run IMAGE validate did not validate"; }
-[ "$(docker run --rm "$image" sh -c 'echo ok' 2>"$work/run.err")" = ok ] || { cat "$work/run.err"; fail "docker run IMAGE sh -c did not run the command"; }
-echo "container-check: docker run IMAGE validate DIR and docker run IMAGE sh work"
+echo "container-check: docker run IMAGE validate DIR works"
 
 # HTTPS with a certificate made at start: the HEALTHCHECK passes over it, and curl trusting the
 # certificate written in the container (read with docker exec) gets an answer.
@@ -189,11 +188,17 @@ done
 curl -fsS --cacert "$work/cint-mock.pem" "https://localhost:$port/__admin/health" >/dev/null || fail "no HTTPS answer trusting the container's certificate"
 docker healthcheck run "$name" >/dev/null || fail "HEALTHCHECK did not pass over HTTPS"
 echo "container-check: HTTPS with the certificate made at start; HEALTHCHECK passes over it"
+# Any other command after the image name runs as given: the image's entrypoint with `sh -c 'echo ok'`, as
+# `docker run IMAGE sh -c 'echo ok'` runs it, here in a running container (with the shim's vfs storage,
+# every container made copies the image: about 17 s of the kernel's time).
+[ "$(docker exec "$name" cint-mock-entrypoint sh -c 'echo ok' 2>"$work/run.err")" = ok ] \
+  || { cat "$work/run.err"; fail "the entrypoint did not run sh -c as given"; }
+echo "container-check: the entrypoint runs any other command as given (sh -c)"
 docker rm -f "$name" >/dev/null 2>&1 || true
 
 # The Redis store, as the README's staging setup runs it: two containers of the image on one redis-server
 # (the host's; these containers share the host's network), a project made through one read through the
-# other with the first one's token, and a container started afresh still serving it.
+# other with the first one's token, and a container restarted still serving it.
 redis_server=$(command -v redis-server || command -v valkey-server || true)
 if [ -n "$redis_server" ]; then
   redis_port=$((port + 2))
@@ -217,11 +222,17 @@ if [ -n "$redis_server" ]; then
   [ -n "$project" ] || fail "create_project on the Redis store gave no id"
   curl -fsS "${auth[@]}" "$b/v1/demand/accounts/101/projects/$project" | grep -q '"Shared project"' \
     || fail "the second replica did not serve the project the first made"
-  docker rm -f "$name-a" >/dev/null 2>&1
-  replica "$name-a" "$port" || fail "a replica started afresh on $store did not become healthy"
+  # Restarted (docker restart: a new process, its memory gone), it serves the session from Redis.
+  docker restart "$name-a" >/dev/null 2>&1 || fail "docker restart $name-a failed"
+  restarted=
+  for _ in $(seq 1 100); do
+    curl -fsS "$a/__admin/health" 2>/dev/null | grep -q '"kind":"redis"' && { restarted=yes; break; }
+    sleep 0.1
+  done
+  [ -n "$restarted" ] || { docker logs "$name-a" 2>&1 | tail -20; fail "a replica restarted on $store did not become healthy"; }
   curl -fsS "${auth[@]}" "$a/v1/demand/accounts/101/projects/$project" | grep -q '"Shared project"' \
-    || fail "a replica started afresh did not serve the project made before"
-  echo "container-check: two replicas on $store share a session; one started afresh still serves it"
+    || fail "a restarted replica did not serve the project made before"
+  echo "container-check: two replicas on $store share a session; one restarted still serves it"
   docker rm -f "$name-a" "$name-b" >/dev/null 2>&1 || true
   kill "$redis_pid" 2>/dev/null || true
   redis_pid=
