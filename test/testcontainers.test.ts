@@ -45,21 +45,43 @@ async function logLine(mock: StartedCintMockContainer, pattern: RegExp): Promise
   });
 }
 
+/**
+ * A suite's container, asked for as the file loads, so that the three suites' containers start side by
+ * side: with the podman shim's vfs storage each start copies the image (about 17 s of the kernel's time),
+ * about a minute one after another. Its suite's before() waits for it, and fails if it failed.
+ */
+function starting(start: () => Promise<StartedCintMockContainer>): Promise<StartedCintMockContainer> | undefined {
+  if (skip) return undefined;
+  const started = start();
+  started.catch(() => undefined);
+  return started;
+}
+
+const plainStarted = starting(() => {
+  const scenarios = join(dir, 'scenarios');
+  mkdirSync(scenarios, { mode: 0o755 });
+  writeFileSync(join(scenarios, 'suite-mounted.yaml'), [
+    'description: mounted by test/testcontainers.test.ts; list_account_projects answers 503 with Retry-After 7.',
+    'rules:',
+    '  - match: { operation: list_account_projects }',
+    '    respond: { status: 503, headers: { Retry-After: "7" } }',
+    '',
+  ].join('\n'));
+  return new CintMockContainer(IMAGE).withScenarios(scenarios).withOption('LOG_LEVEL', 'warn').start();
+});
+const httpsStarted = starting(() => new CintMockContainer(IMAGE).withSelfSignedTls(['cint-mock.test']).withOption('LOG_LEVEL', 'warn').start());
+const guardedStarted = starting(() => new CintMockContainer(IMAGE).withAdminToken('admin-secret').withOption('LOG_LEVEL', 'warn').start());
+// Each container started is stopped at the end, its suite run or not (a name pattern may have left it out).
+after(async () => {
+  const settled = await Promise.allSettled([plainStarted, httpsStarted, guardedStarted]);
+  await Promise.all(settled.map((result) => (result.status === 'fulfilled' ? result.value?.stop() : undefined)));
+});
+
 describe(`cint-mock/testcontainers with the image ${IMAGE}`, { skip }, () => {
   let mock: StartedCintMockContainer;
   before(async () => {
-    const scenarios = join(dir, 'scenarios');
-    mkdirSync(scenarios, { mode: 0o755 });
-    writeFileSync(join(scenarios, 'suite-mounted.yaml'), [
-      'description: mounted by test/testcontainers.test.ts; list_account_projects answers 503 with Retry-After 7.',
-      'rules:',
-      '  - match: { operation: list_account_projects }',
-      '    respond: { status: 503, headers: { Retry-After: "7" } }',
-      '',
-    ].join('\n'));
-    mock = await new CintMockContainer(IMAGE).withScenarios(scenarios).withOption('LOG_LEVEL', 'warn').start();
+    mock = await plainStarted!;
   }, { timeout: START_MS });
-  after(() => mock?.stop());
 
   it('runs the README quick start against the base URL (the runtime host and the mapped port)', { timeout: START_MS }, async () => {
     assert.match(mock.getBaseUrl(), /^http:\/\/[^/]+:\d+$/);
@@ -213,9 +235,8 @@ function httpsStatus(url: string, ca: string | undefined, headers: Record<string
 describe(`cint-mock/testcontainers over HTTPS (${IMAGE})`, { skip }, () => {
   let mock: StartedCintMockContainer;
   before(async () => {
-    mock = await new CintMockContainer(IMAGE).withSelfSignedTls(['cint-mock.test']).withOption('LOG_LEVEL', 'warn').start();
+    mock = await httpsStarted!;
   }, { timeout: START_MS });
-  after(() => mock?.stop());
 
   it('walks the README quick start with curl trusting the certificate read from the container', { timeout: START_MS }, async () => {
     assert.match(mock.getBaseUrl(), /^https:\/\//);
@@ -236,9 +257,8 @@ describe(`cint-mock/testcontainers over HTTPS (${IMAGE})`, { skip }, () => {
 describe(`cint-mock/testcontainers with an admin token (${IMAGE})`, { skip }, () => {
   let mock: StartedCintMockContainer;
   before(async () => {
-    mock = await new CintMockContainer(IMAGE).withAdminToken('admin-secret').withOption('LOG_LEVEL', 'warn').start();
+    mock = await guardedStarted!;
   }, { timeout: START_MS });
-  after(() => mock?.stop());
 
   it('sends the token to the admin API, which refuses a request without it', async () => {
     await mock.useScenario('guarded', 'unavailable');
