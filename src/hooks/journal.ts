@@ -61,21 +61,17 @@ function decodedPart(text: string): string {
   }
 }
 
-/** Characters of the headers sentHeaders last kept (names and values): read right after it, by the one caller. */
-let headerChars = 0;
-
-/** The request's JOURNAL_HEADERS as sent, Authorization's value left out; their characters in headerChars. */
-function sentHeaders(sent: FastifyRequest['headers']): Record<string, string> {
-  const headers: Record<string, string> = {};
-  headerChars = 0;
+/** Puts the request's JOURNAL_HEADERS as sent in `kept`, Authorization's value left out; answers their characters (names and values). */
+function keepHeaders(sent: FastifyRequest['headers'], kept: Record<string, string>): number {
+  let chars = 0;
   for (const name of JOURNAL_HEADERS) {
     const value = sent[name];
     if (value === undefined) continue;
     const text = name === 'authorization' ? REDACTED : typeof value === 'string' ? value : value.join(', ');
-    headers[name] = text;
-    headerChars += name.length + text.length;
+    kept[name] = text;
+    chars += name.length + text.length;
   }
-  return headers;
+  return chars;
 }
 
 const NO_QUERY: Record<string, unknown> = Object.freeze({});
@@ -140,6 +136,8 @@ export function recordRequest(app: FastifyInstance, request: FastifyRequest, sta
   const url = request.url;
   const queryAt = url.indexOf('?');
   const path = queryAt === -1 ? url : url.slice(0, queryAt);
+  const headers: Record<string, string> = {};
+  const headerChars = keepHeaders(request.headers, headers);
   const entry = new Entry(
     request.id,
     isoNow(),
@@ -148,7 +146,7 @@ export function recordRequest(app: FastifyInstance, request: FastifyRequest, sta
     request.method,
     path.length > JOURNAL_PATH_LIMIT ? `${path.slice(0, JOURNAL_PATH_LIMIT)}…` : path,
     queryAt === -1 ? NO_QUERY : sentQuery(url.slice(queryAt + 1)),
-    sentHeaders(request.headers),
+    headers,
     status,
     Math.round(durationMs * 100) / 100,
     context.scenario ?? null,
