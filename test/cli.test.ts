@@ -133,8 +133,7 @@ describe('the cint-mock command', { concurrency: 3 }, () => {
     // pino-pretty made unresolvable, as in the image (an optional dependency it leaves out).
     const hook = `data:text/javascript,import { register } from 'node:module'; register(${JSON.stringify(
       'data:text/javascript,export async function resolve(s, c, n) { if (s === "pino-pretty") throw Object.assign(new Error("not installed"), { code: "ERR_MODULE_NOT_FOUND" }); return n(s, c); }')});`;
-    const env: NodeJS.ProcessEnv = { ...process.env, CINT_MOCK_LOG_PRETTY: 'true' };
-    for (const name of Object.keys(env)) if (/^(PORT|HOST|LOG_LEVEL)$/.test(name)) delete env[name];
+    const env = { ...envWithoutMockVariables(), CINT_MOCK_LOG_PRETTY: 'true' };
     const [node, cli] = cliCommand();
     const child = spawn(node, ['--import', hook, cli, '--port', '0'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     started.push(child);
