@@ -482,8 +482,13 @@ export class RedisSessions {
    * the keys whose tokens they take (decision 92).
    */
   async sharedSecret(mine: string): Promise<{ current: string; accepted: string[] }> {
-    const [current, accepted] = await this.redis.syncSecret(this.key('jwt-secret'), this.key('jwt-secrets'), Date.now(), mine);
+    const [current, accepted] = await this.syncSecret(mine);
     return { current, accepted };
+  }
+
+  /** SYNC_SECRET: `candidate` written when the store holds no key, `signedWith` added to the keys taken. */
+  private syncSecret(candidate: string, ...signedWith: string[]): Promise<[string, string[], number]> {
+    return this.redis.syncSecret(this.key('jwt-secret'), this.key('jwt-secrets'), Date.now(), candidate, ...signedWith);
   }
 
   /**
@@ -517,7 +522,7 @@ export class RedisSessions {
     if (!tokens || this.outage?.kind === 'down') return;
     const { current, signedWith } = tokens.hs256Keys();
     try {
-      const [stored, accepted, written] = await this.answered(this.redis.syncSecret(this.key('jwt-secret'), this.key('jwt-secrets'), Date.now(), current, ...signedWith));
+      const [stored, accepted, written] = await this.answered(this.syncSecret(current, ...signedWith));
       tokens.useSecrets(stored, accepted);
       if (written === 1) {
         this.options.log?.info({ event: 'token_key_restored', store: this.url },
