@@ -5,7 +5,7 @@ import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import {
-  ConfigError, configFromEnv, configFromFile, ENV_NAMES, envSources, labelOf, makeConfig, OptionError, type Config, type ConfigInput, type ConfigSources,
+  ConfigError, configFromEnv, configFromFile, ENV_NAMES, envSources, makeConfig, OptionError, type Config, type ConfigInput, type ConfigSources,
 } from './config.js';
 import { listen } from './server.js';
 import { ScenarioError, validateScenarioFolder } from './scenarios/load.js';
@@ -263,9 +263,9 @@ async function main(): Promise<void> {
     process.exit(EXIT.badConfig);
   }
 
-  const pretty = config.logPretty ?? process.stderr.isTTY === true;
-  const prettyLogs = pretty && config.logLevel !== 'silent' ? await prettyStream() : undefined;
-  if (pretty && config.logLevel !== 'silent' && !prettyLogs) warnings = [...warnings, 'pino-pretty is not installed; logs stay JSON'];
+  const wantsPretty = (config.logPretty ?? process.stderr.isTTY === true) && config.logLevel !== 'silent';
+  const prettyLogs = wantsPretty ? await prettyStream() : undefined;
+  if (wantsPretty && !prettyLogs) warnings = [...warnings, 'pino-pretty is not installed; logs stay JSON'];
   writeWarnings(warnings, !prettyLogs, config.logLevel);
   // Silent writes nothing: no logger at all, so no request pays for a child logger it never writes to.
   const logger = config.logLevel === 'silent' ? false : { level: config.logLevel, stream: prettyLogs ?? process.stderr };
@@ -276,7 +276,7 @@ async function main(): Promise<void> {
     // A broken scenario or reference data file is the user's configuration: exit 1 with every problem it has.
     if (error instanceof ScenarioError || error instanceof ConfigError) {
       // An option's problem found at the start names the option as the user gave it, as makeConfig's do.
-      const message = error instanceof OptionError ? `invalid configuration:\n  ${labelOf(error.option, sources)}: ${error.problem}` : error.message;
+      const message = error instanceof OptionError ? error.describe(sources) : error.message;
       process.stderr.write(`cint-mock: ${message}\n`);
       process.exit(EXIT.badConfig);
     }

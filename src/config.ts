@@ -113,9 +113,18 @@ export class ConfigError extends Error {
  */
 export class OptionError extends ConfigError {
   constructor(readonly option: keyof ConfigSources, readonly problem: string) {
-    super(`invalid configuration:\n  ${option}: ${problem}`);
+    super(optionMessage(option, problem, {}));
     this.name = 'OptionError';
   }
+
+  /** The message, the option named as the user gave it (`sources`: the flag, variable or file key). */
+  describe(sources: ConfigSources): string {
+    return optionMessage(this.option, this.problem, sources);
+  }
+}
+
+function optionMessage(option: string, problem: string, sources: ConfigSources): string {
+  return `invalid configuration:\n  ${labelOf(option, sources)}: ${problem}`;
 }
 
 /** TypeBox's message, with what would have been accepted where it does not say: known keys, allowed values. */
@@ -175,7 +184,7 @@ function withoutPassword(url: string): string {
 }
 
 /** An option's path, after the flag, variable or file key that gave it when that is known. */
-export function labelOf(path: string, sources: ConfigSources): string {
+function labelOf(path: string, sources: ConfigSources): string {
   const source = sources[path.split('.')[0] as keyof ConfigSources];
   return source ? `${source} (${path})` : path;
 }
