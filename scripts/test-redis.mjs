@@ -1,30 +1,20 @@
 // npm run test:redis: the suite once more, on the Redis session store. Starts a redis-server (or
-// valkey-server) on a free port of 127.0.0.1 with no persistence, runs `npm test`'s command (read from
-// package.json, so the two never drift apart) with TEST_STORE=redis://127.0.0.1:<port>, which makes every
-// app test/helpers.ts's makeApp builds use that Redis under a key prefix of its own, REQUIRE_REDIS_TESTS=1
-// and CHECK_STORE_READS=1 (a read the store does not save is checked all the same), then stops Redis and
-// exits with the suite's exit code. No Redis here is a failure, not a skip.
+// valkey-server) on a free port of 127.0.0.1 with no persistence, runs `npm test`'s files as npm test does
+// (scripts/run-tests.mjs, so the two never drift apart) with TEST_STORE=redis://127.0.0.1:<port>, which
+// makes every app test/helpers.ts's makeApp builds use that Redis under a key prefix of its own,
+// REQUIRE_REDIS_TESTS=1 and CHECK_STORE_READS=1 (a read the store does not save is checked all the same),
+// then stops Redis and exits with the suite's exit code. No Redis here is a failure, not a skip.
 // TEST_STORE reaches an app only through test/helpers.ts (makeApp, onTestStore, and appWithScenarios,
 // which calls makeApp): the files of SAME_ON_ANY_STORE build none that way, so they would run here
-// exactly as in npm test, and are left out. Any other file `npm test`'s patterns name runs, a new one too.
+// exactly as in npm test, and are left out. Any other file of npm test's runs, a new one too.
 // Run with `node --import tsx` (the package.json script does): it shares test/redis-server.ts with the tests.
-import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { redisBinary, redisSkip, startRedis } from '../test/redis-server.ts';
+import { run, testFiles } from './run-tests.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const testCommand = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.test;
-
-/** The files a pattern of npm test's names: `folder/*ending`, the only kind it uses. */
-function filesOf(pattern) {
-  const match = /^([\w./-]+)\/\*([\w.-]+)$/.exec(pattern);
-  if (!match) throw new Error(`test:redis: npm test's pattern ${JSON.stringify(pattern)} is not folder/*ending; teach filesOf it`);
-  const [, folder, ending] = match;
-  return readdirSync(join(root, folder)).filter((name) => name.endsWith(ending)).sort().map((name) => `${folder}/${name}`);
-}
-
 /** Files whose apps and processes choose their own store (or none), whatever TEST_STORE says. */
 const SAME_ON_ANY_STORE = new Map([
   ['test/cli.test.ts', 'the command line, in processes of its own'],
@@ -45,8 +35,7 @@ const SAME_ON_ANY_STORE = new Map([
   ['examples/python.test.ts', 'the Python example suite, against a process of its own'],
 ]);
 
-const words = testCommand.split(/\s+/);
-const files = words.filter((word) => word.includes('*')).flatMap(filesOf);
+const files = await testFiles();
 for (const file of SAME_ON_ANY_STORE.keys()) {
   if (!files.includes(file)) throw new Error(`test:redis: ${file} (SAME_ON_ANY_STORE) is not one of npm test's files`);
   if (/\b(makeApp|appWithScenarios|onTestStore)\(/.test(readFileSync(join(root, file), 'utf8'))) {
@@ -54,7 +43,6 @@ for (const file of SAME_ON_ANY_STORE.keys()) {
   }
 }
 const onStore = files.filter((file) => !SAME_ON_ANY_STORE.has(file));
-const command = [...words.filter((word) => !word.includes('*')), ...onStore].join(' ');
 
 if (redisSkip) {
   process.stderr.write(`test:redis: ${redisSkip}\n`);
@@ -62,28 +50,15 @@ if (redisSkip) {
 }
 
 const redis = await startRedis({ persistent: false });
-process.stderr.write(`test:redis: ${redisBinary} at ${redis.url}; running npm test's command with TEST_STORE=${redis.url} on ${onStore.length} of its `
+process.stderr.write(`test:redis: ${redisBinary} at ${redis.url}; running npm test's files with TEST_STORE=${redis.url} on ${onStore.length} of its `
   + `${files.length} files (the other ${SAME_ON_ANY_STORE.size} choose their own store, so they would run as in npm test)\n`);
 
-// As npm runs a script: through sh, with the package's bin folder first on the PATH.
-const suite = spawn('sh', ['-c', command], {
-  cwd: root,
-  stdio: 'inherit',
-  env: {
-    ...process.env,
-    TEST_STORE: redis.url,
-    REQUIRE_REDIS_TESTS: '1',
-    // Every read the store does not serialize is checked in full: a change it would miss fails its test (sessions/redis.ts).
-    CHECK_STORE_READS: '1',
-    PATH: [join(root, 'node_modules', '.bin'), process.env.PATH].filter(Boolean).join(delimiter),
-  },
+const code = await run([], onStore, {
+  ...process.env,
+  TEST_STORE: redis.url,
+  REQUIRE_REDIS_TESTS: '1',
+  // Every read the store does not serialize is checked in full: a change it would miss fails its test (sessions/redis.ts).
+  CHECK_STORE_READS: '1',
 });
-
-// A Ctrl-C reaches the suite from the terminal itself; a SIGTERM to this process alone is passed on,
-// and Redis is stopped once the suite has gone.
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => suite.kill(signal));
-
-const [code, signal] = await new Promise((resolve) => suite.once('exit', (...exit) => resolve(exit)));
 await redis.close();
-if (signal) process.stderr.write(`test:redis: the suite ended on ${signal}\n`);
-process.exit(code ?? 1);
+process.exit(code);

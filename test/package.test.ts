@@ -3,13 +3,15 @@
 // the dependencies its code imports. (scripts/package-check.sh installs the real tarball in CI.)
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+// The checkout itself: npm test runs this file from a compiled tree (scripts/run-tests.mjs) whose
+// package.json is a link to the checkout's, and `npm pack` does not follow a link.
+const ROOT = dirname(realpathSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'package.json')));
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   license: string;
   files: string[];
