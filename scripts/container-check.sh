@@ -6,8 +6,17 @@
 # the engine's Docker-compatible API: Docker's, or podman's served for the occasion.
 # Uses ../shared/tools/docker (a podman-backed docker shim) where there is no Docker engine; where
 # neither exists, it says so and exits 0 so the rest of CI still runs.
+#   bash scripts/container-check.sh               # build, then check
+#   bash scripts/container-check.sh --build-only  # build the image, no more (.ci/run, in the background)
+#   bash scripts/container-check.sh --built       # check the image --build-only built; no build
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+mode=${1:-all}
+case "$mode" in
+  all | --build-only | --built) ;;
+  *) echo "container-check: unknown argument $mode (--build-only or --built, or none)"; exit 2 ;;
+esac
 
 shim=
 if [ -x ../shared/tools/docker ]; then
@@ -47,31 +56,42 @@ rules:
     respond: { status: 503, headers: { Retry-After: "7" } }
 YAML
 
-echo "container-check: docker build"
-start=$(date +%s)
-# HEALTHCHECK --start-interval needs Docker 25 or later; buildah 1.28 (podman 4.3, Debian 12) does not
-# know it, and says so only when its build reaches that line, after every stage before it. A two-line
-# Dockerfile asks first (about 2 s); such a builder gets a copy without the flag, and the container is
-# then first checked after --interval.
-dockerfile=Dockerfile
-mkdir "$work/probe"
-# The probe is built on the image the Dockerfile's last stage (the one with the HEALTHCHECK) starts from.
-base=$(sed -n 's/^FROM \([^ ]*\).*/\1/p' Dockerfile | tail -n 1)
-printf 'FROM %s\nHEALTHCHECK --interval=30s --start-interval=1s CMD ["true"]\n' "$base" >"$work/probe/Dockerfile"
-if ! docker build -q -t "$image-probe" "$work/probe" >"$work/probe.log" 2>&1; then
-  if grep -q 'start-interval' "$work/probe.log"; then
-    echo "container-check: this builder does not know HEALTHCHECK --start-interval; building a copy of the Dockerfile without it"
-    sed 's/ --start-interval=[^ ]*//' Dockerfile >"$work/Dockerfile"
-    dockerfile=$work/Dockerfile
+# build_image: the probe, then the Dockerfile (or its copy without --start-interval) as $image.
+build_image() {
+  echo "container-check: docker build"
+  start=$(date +%s)
+  # HEALTHCHECK --start-interval needs Docker 25 or later; buildah 1.28 (podman 4.3, Debian 12) does not
+  # know it, and says so only when its build reaches that line, after every stage before it. A two-line
+  # Dockerfile asks first (about 2 s); such a builder gets a copy without the flag, and the container is
+  # then first checked after --interval.
+  dockerfile=Dockerfile
+  mkdir "$work/probe"
+  # The probe is built on the image the Dockerfile's last stage (the one with the HEALTHCHECK) starts from.
+  base=$(sed -n 's/^FROM \([^ ]*\).*/\1/p' Dockerfile | tail -n 1)
+  printf 'FROM %s\nHEALTHCHECK --interval=30s --start-interval=1s CMD ["true"]\n' "$base" >"$work/probe/Dockerfile"
+  if ! docker build -q -t "$image-probe" "$work/probe" >"$work/probe.log" 2>&1; then
+    if grep -q 'start-interval' "$work/probe.log"; then
+      echo "container-check: this builder does not know HEALTHCHECK --start-interval; building a copy of the Dockerfile without it"
+      sed 's/ --start-interval=[^ ]*//' Dockerfile >"$work/Dockerfile"
+      dockerfile=$work/Dockerfile
+    fi
   fi
+  docker rmi -f "$image-probe" >/dev/null 2>&1 || true
+  if ! docker build -q -t "$image" -f "$dockerfile" . >"$work/build.log" 2>&1; then
+    cat "$work/build.log"
+    echo "container-check: FAILED: docker build"
+    exit 1
+  fi
+  echo "container-check: built in $(( $(date +%s) - start )) s"
+}
+
+if [ "$mode" = --built ]; then
+  docker image inspect "$image" >/dev/null 2>&1 || { echo "container-check: FAILED: --built, but there is no image $image"; exit 1; }
+  echo "container-check: checking $image, built before"
+else
+  build_image
+  [ "$mode" != --build-only ] || exit 0
 fi
-docker rmi -f "$image-probe" >/dev/null 2>&1 || true
-if ! docker build -q -t "$image" -f "$dockerfile" . >"$work/build.log" 2>&1; then
-  cat "$work/build.log"
-  echo "container-check: FAILED: docker build"
-  exit 1
-fi
-echo "container-check: built in $(( $(date +%s) - start )) s"
 grep -Eq '^HEALTHCHECK .*--start-period=[0-9]+s .*--start-interval=1s' Dockerfile \
   || { echo "container-check: FAILED: the Dockerfile's HEALTHCHECK has no --start-period and --start-interval=1s"; exit 1; }
 
