@@ -278,5 +278,5 @@ if [ -n "$shim" ] && [ -z "${DOCKER_HOST:-}" ]; then
 fi
 export TESTCONTAINERS_RYUK_DISABLED=true   # the tests stop their containers; Ryuk's image cannot be pulled here
 echo "container-check: Testcontainers tests against $image (DOCKER_HOST=${DOCKER_HOST:-the default socket})"
-CINT_MOCK_IMAGE="$image" node --import tsx --test test/testcontainers.test.ts test/testcontainers-python.test.ts
+CINT_MOCK_IMAGE="$image" node scripts/run-tests.mjs test/testcontainers.test.ts test/testcontainers-python.test.ts
 echo "container-check: ok"
