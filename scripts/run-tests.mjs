@@ -1,5 +1,5 @@
 // npm test: node's test runner over the TypeScript tests, compiled first, all at once, with esbuild.
-//   node scripts/run-tests.mjs [node --test options] [files]   # files default to test/*.test.ts examples/*.test.ts
+//   node scripts/run-tests.mjs [node --test options] [files.ts]   # files default to test/*.test.ts examples/*.test.ts
 //
 // Each test file runs in a process of its own. Under `node --import tsx`, every module that process
 // loads, node_modules' included, goes through tsx's hooks on a thread of their own, and each TypeScript
@@ -15,7 +15,7 @@
 // test:redis (scripts/test-redis.mjs) runs its files through here too (run).
 import { spawn } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { transform } from 'esbuild';
 
@@ -104,7 +104,8 @@ export async function run(options, files, env = process.env) {
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const args = process.argv.slice(2);
-  const options = args.filter((arg) => arg.startsWith('-'));
-  const named = args.filter((arg) => !arg.startsWith('-')).map((file) => relative(root, join(process.cwd(), file)));
+  // The .ts files are the files; every other argument is node --test's, in its order (--name value too).
+  const options = args.filter((arg) => !arg.endsWith('.ts'));
+  const named = args.filter((arg) => arg.endsWith('.ts')).map((file) => relative(root, resolve(file)));
   process.exitCode = await run(options, named.length > 0 ? named : await testFiles());
 }
