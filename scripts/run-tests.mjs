@@ -10,12 +10,13 @@
 // and so is every .ts file (beside its .js), so that a path a test makes from its own place (../README.md,
 // ../src/healthcheck.ts, ../docs) finds what it finds in the checkout. Then plain `node --test` runs the
 // compiled files, with source maps on, so a failure names the lines of the .ts files. The tree is removed
-// when the run ends.
+// when the run ends (or by the next run, when this one was killed).
 // A file alone runs the same way, or as before without this script: node --import tsx --test test/x.test.ts
 // test:redis (scripts/test-redis.mjs) runs its files through here too (run).
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { transform } from 'esbuild';
 
@@ -66,11 +67,32 @@ async function compile(path, tree) {
   await writeFile(join(tree, path.replace(/\.ts$/, '.js')), code);
 }
 
+const TREE_PREFIX = 'cint-mock-tests-';
+
+/** Trees of runs that ended without removing theirs (killed): their process is gone. */
+async function removeOrphans(cache) {
+  for (const name of await readdir(cache)) {
+    const pid = name.startsWith(TREE_PREFIX) ? Number.parseInt(name.slice(TREE_PREFIX.length), 10) : Number.NaN;
+    if (!(pid > 0) || alive(pid)) continue;
+    await rm(join(cache, name), { recursive: true, force: true });
+  }
+}
+
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
+}
+
 /** A fresh tree of the package's root with src/, test/ and examples/ compiled: its folder. */
 export async function buildTree() {
   const cache = join(root, 'node_modules', '.cache');
   await mkdir(cache, { recursive: true });
-  const tree = await mkdtemp(join(cache, 'cint-mock-tests-'));
+  await removeOrphans(cache);
+  const tree = await mkdtemp(join(cache, `${TREE_PREFIX}${process.pid}-`));
   // mkdtemp makes it its owner's alone; a test runs the command line as another user (nobody, as root).
   await chmod(tree, 0o755);
   const work = [];
@@ -107,5 +129,10 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   // The .ts files are the files; every other argument is node --test's, in its order (--name value too).
   const options = args.filter((arg) => !arg.endsWith('.ts'));
   const named = args.filter((arg) => arg.endsWith('.ts')).map((file) => relative(root, resolve(file)));
+  const missing = named.filter((file) => !existsSync(join(root, file)) || !COMPILED.includes(file.split(sep)[0]));
+  if (missing.length > 0) {
+    process.stderr.write(`run-tests: not a test file of ${COMPILED.join(', ')}: ${missing.join(', ')}\n`);
+    process.exit(1);
+  }
   process.exitCode = await run(options, named.length > 0 ? named : await testFiles());
 }
