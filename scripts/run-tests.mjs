@@ -53,9 +53,13 @@ async function mirror(folder, tree) {
   await Promise.all(work);
 }
 
+/** tsconfig.json, as tsx gives it to esbuild: the options that change what the transform makes (target, class fields). */
+const tsconfigRaw = await readFile(join(root, 'tsconfig.json'), 'utf8');
+
 async function compile(path, tree) {
   const source = await readFile(join(root, path), 'utf8');
   const { code } = await transform(source, {
+    tsconfigRaw,
     loader: 'ts',
     format: 'esm',
     platform: 'node',
@@ -109,7 +113,8 @@ const CONCURRENCY = '--test-concurrency=2';
 
 /**
  * Runs `node --test` with options (after CONCURRENCY, so one given wins) over files (relative to the
- * root, .ts) compiled in a tree of their own, with env; answers its exit code. The tree is removed after, also after a Ctrl-C or a SIGTERM.
+ * root, .ts) compiled in a tree of their own, with env; answers its exit code. The tree is removed
+ * after, also after a Ctrl-C or a SIGTERM.
  */
 export async function run(options, files, env = process.env) {
   const tree = await buildTree();
@@ -119,20 +124,28 @@ export async function run(options, files, env = process.env) {
   // tree); a SIGTERM to this process alone is passed on.
   process.on('SIGINT', () => {});
   process.on('SIGTERM', () => child.kill('SIGTERM'));
-  const code = await new Promise((resolve) => child.on('exit', (status, signal) => resolve(status ?? (signal ? 1 : 0))));
+  const code = await new Promise((settle) => child.on('exit', (status, signal) => settle(status ?? (signal ? 1 : 0))));
   await rm(tree, { recursive: true, force: true });
   return code;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const args = process.argv.slice(2);
-  // The .ts files are the files; every other argument is node --test's, in its order (--name value too).
+/**
+ * A command line's arguments: the .ts ones are files (relative to the root after this), every other one
+ * is node --test's, in its order (so `--name value` too). A file that is not one of src/, test/ or
+ * examples/ ends the process with a message naming it.
+ */
+export function argumentsOf(args, who) {
   const options = args.filter((arg) => !arg.endsWith('.ts'));
-  const named = args.filter((arg) => arg.endsWith('.ts')).map((file) => relative(root, resolve(file)));
-  const missing = named.filter((file) => !existsSync(join(root, file)) || !COMPILED.includes(file.split(sep)[0]));
+  const files = args.filter((arg) => arg.endsWith('.ts')).map((file) => relative(root, resolve(file)));
+  const missing = files.filter((file) => !existsSync(join(root, file)) || !COMPILED.includes(file.split(sep)[0]));
   if (missing.length > 0) {
-    process.stderr.write(`run-tests: not a test file of ${COMPILED.join(', ')}: ${missing.join(', ')}\n`);
+    process.stderr.write(`${who}: not a test file of ${COMPILED.join(', ')}: ${missing.join(', ')}\n`);
     process.exit(1);
   }
-  process.exitCode = await run(options, named.length > 0 ? named : await testFiles());
+  return { options, files };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const { options, files } = argumentsOf(process.argv.slice(2), 'run-tests');
+  process.exitCode = await run(options, files.length > 0 ? files : await testFiles());
 }

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { redisBinary, redisSkip, startRedis } from '../test/redis-server.ts';
-import { run, testFiles } from './run-tests.mjs';
+import { argumentsOf, run, testFiles } from './run-tests.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 /** Files whose apps and processes choose their own store (or none), whatever TEST_STORE says. */
@@ -43,6 +43,14 @@ for (const file of SAME_ON_ANY_STORE.keys()) {
   }
 }
 const onStore = files.filter((file) => !SAME_ON_ANY_STORE.has(file));
+// As npm test: `npm run test:redis -- test/x.test.ts --test-name-pattern=etag` runs that file alone.
+const { options, files: asked } = argumentsOf(process.argv.slice(2), 'test:redis');
+const offStore = asked.filter((file) => !onStore.includes(file));
+if (offStore.length > 0) {
+  process.stderr.write(`test:redis: left out here, as it chooses its own store (npm test runs it): ${offStore.map((file) => `${file} (${SAME_ON_ANY_STORE.get(file)})`).join(', ')}\n`);
+  process.exit(1);
+}
+const chosen = asked.length > 0 ? asked : onStore;
 
 if (redisSkip) {
   process.stderr.write(`test:redis: ${redisSkip}\n`);
@@ -50,10 +58,12 @@ if (redisSkip) {
 }
 
 const redis = await startRedis({ persistent: false });
-process.stderr.write(`test:redis: ${redisBinary} at ${redis.url}; running npm test's files with TEST_STORE=${redis.url} on ${onStore.length} of its `
-  + `${files.length} files (the other ${SAME_ON_ANY_STORE.size} choose their own store, so they would run as in npm test)\n`);
+process.stderr.write(asked.length > 0
+  ? `test:redis: ${redisBinary} at ${redis.url}; running ${asked.join(', ')} with TEST_STORE=${redis.url}\n`
+  : `test:redis: ${redisBinary} at ${redis.url}; running npm test's files with TEST_STORE=${redis.url} on ${onStore.length} of its `
+    + `${files.length} files (the other ${SAME_ON_ANY_STORE.size} choose their own store, so they would run as in npm test)\n`);
 
-const code = await run([], onStore, {
+const code = await run(options, chosen, {
   ...process.env,
   TEST_STORE: redis.url,
   REQUIRE_REDIS_TESTS: '1',
