@@ -47,7 +47,8 @@ const onStore = files.filter((file) => !SAME_ON_ANY_STORE.has(file));
 const { options, files: asked } = argumentsOf(process.argv.slice(2), 'test:redis');
 const offStore = asked.filter((file) => !onStore.includes(file));
 if (offStore.length > 0) {
-  process.stderr.write(`test:redis: left out here, as it chooses its own store (npm test runs it): ${offStore.map((file) => `${file} (${SAME_ON_ANY_STORE.get(file)})`).join(', ')}\n`);
+  const why = (file) => SAME_ON_ANY_STORE.get(file) ?? "not one of npm test's files";
+  process.stderr.write(`test:redis: not run on the store here (npm test runs each of its files): ${offStore.map((file) => `${file} (${why(file)})`).join(', ')}\n`);
   process.exit(1);
 }
 const chosen = asked.length > 0 ? asked : onStore;
