@@ -13,7 +13,10 @@
 //                                          # test/cli-process.ts). DIR must be two folders below the package
 //                                          # root, like dist/src, for the bundle to find public/ and scenarios/.
 import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -21,6 +24,20 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const cliOnly = process.argv[2] === '--cli-only';
 if (cliOnly && !process.argv[3]) throw new Error('finish-build.mjs: --cli-only needs a folder');
 const out = join(cliOnly ? resolve(process.argv[3]) : join(root, 'dist'), 'src');
+
+// tsc builds incrementally (tsconfig.build.json): it writes only what changed since the build its build
+// info (dist/build.tsbuildinfo) records, and does not look at what is in dist/src. Outputs removed since
+// (dist/src deleted, not dist/) would stay missing: then the build info goes and tsc builds afresh.
+if (!cliOnly) {
+  const sources = (await readdir(join(root, 'src'), { recursive: true }))
+    .filter((name) => name.endsWith('.ts') && !name.endsWith('.d.ts'));
+  const missing = sources.filter((name) => !existsSync(join(out, name.replace(/\.ts$/, '.js'))));
+  if (missing.length > 0) {
+    process.stderr.write(`finish-build: ${missing.length} of tsc's outputs are missing (${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', …' : ''}): building afresh\n`);
+    await rm(join(root, 'dist/build.tsbuildinfo'), { force: true });
+    execFileSync(process.execPath, [createRequire(import.meta.url).resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  }
+}
 
 // src/cint/*.generated.json: tsc copies only what is imported, and these are read (src/cint/generated-data.ts).
 await mkdir(join(out, 'cint'), { recursive: true });
