@@ -1,6 +1,7 @@
 // The admin API under /__admin: health, sessions (list, get, reset, delete), the journal and counts,
 // the admin token and turning the API off, and the OpenAPI document that describes it.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Ajv } from 'ajv';
 import addFormatsImport from 'ajv-formats';
@@ -494,6 +495,34 @@ describe('admin API: journal and counts', () => {
     await app.inject({ method: 'GET', url: projectsUrl(), headers: client.headers() });
     assert.equal((await admin(app, 'GET', `/sessions/${client.clientId}/counts?operation=(none)&status=404`)).json().count, 4);
     assert.equal((await admin(app, 'GET', `/sessions/${client.clientId}/counts?operation=list_account_projects`)).json().count, 1);
+  });
+
+  it('journals a Fulfillment request no route takes in the session of its S2S API key, as the Fulfillment routes do', async () => {
+    const key = 'partner-key-for-the-unrouted-journal';
+    // The key's session, as the Fulfillment routes name it (decision 27).
+    const keyOwner = `s2s-${createHash('sha256').update(key).digest('hex').slice(0, 16)}`;
+    const respondent = '/fulfillment/respondents/6780395e-94fa-1eb7-612c-d2e19af42758';
+    const routed = await app.inject({ method: 'GET', url: respondent, headers: { authorization: key } });
+    assert.equal(routed.statusCode, 200, routed.body);
+    const typo = await app.inject({ method: 'GET', url: '/fulfillment/respondent/6780395e-94fa-1eb7-612c-d2e19af42758', headers: { authorization: key } });
+    assertCintError(typo, 404, 'not_found_error');
+    const wrongMethod = await app.inject({ method: 'DELETE', url: '/fulfillment/respondents/transition', headers: { authorization: key } });
+    assertCintError(wrongMethod, 405, 'method_not_allowed_error');
+    // Without a key nobody's journal gets it; a mock token there names its client's session, as on the routes.
+    assertCintError(await app.inject({ method: 'GET', url: '/fulfillment/nothing' }), 404, 'not_found_error');
+    const client = await clientOf(app);
+    const withToken = await app.inject({ method: 'GET', url: '/fulfillment/nothing', headers: client.headers() });
+    assertCintError(withToken, 404, 'not_found_error');
+
+    const entries = await journalOf(app, keyOwner);
+    assert.deepEqual(entries.map((entry) => [entry.operation, entry.method, entry.path, entry.status, entry.session]), [
+      [null, 'DELETE', '/fulfillment/respondents/transition', 405, keyOwner],
+      [null, 'GET', '/fulfillment/respondent/6780395e-94fa-1eb7-612c-d2e19af42758', 404, keyOwner],
+      ['get_respondent_status', 'GET', respondent, 200, keyOwner],
+    ]);
+    assert.deepEqual(entries.slice(0, 2).map((entry) => entry.response_body), [wrongMethod.body, typo.body]);
+    assert.equal(entries[0]!.headers?.authorization, '[redacted]');
+    assert.deepEqual((await journalOf(app, client.clientId)).map((entry) => [entry.path, entry.status, entry.response_body]), [['/fulfillment/nothing', 404, withToken.body]]);
   });
 
   it('journals a request Fastify refuses before routing (bad percent-encoding 400, a segment too long 414) in its client\'s session', async () => {

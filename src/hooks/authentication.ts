@@ -26,7 +26,7 @@ export function authentication(app: FastifyInstance): void {
       if (!authorization) throw unauthorized('no API key provided for this operation: send it in the Authorization header');
       const outcome = authorization.startsWith('Bearer ') ? app.mock.tokens.authenticate(authorization) : null;
       identity = outcome?.ok ? outcome.identity : null;
-      if (!identity) keyOwner = `s2s-${createHash('sha256').update(authorization).digest('hex').slice(0, 16)}`;
+      if (!identity) keyOwner = s2sKeyOwner(authorization);
     } else {
       const outcome = app.mock.tokens.authenticate(authorization);
       if (!outcome.ok) {
@@ -56,6 +56,11 @@ export function authentication(app: FastifyInstance): void {
       throw forbidden(`you don't have the right permissions to perform this operation: the token does not grant account ${account}`);
     }
   }));
+}
+
+/** Who owns an S2S API key's sessions: a client of its own, named by the key's hash (decision 27). */
+export function s2sKeyOwner(key: string): string {
+  return `s2s-${createHash('sha256').update(key).digest('hex').slice(0, 16)}`;
 }
 
 /**

@@ -3,28 +3,41 @@
 // on the journal page and in the admin API's counts beside the requests that worked.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { CintError } from '../cint/errors.js';
-import { pickSession } from './authentication.js';
+import { pickSession, s2sKeyOwner } from './authentication.js';
 import { elapsedMs, recordRequest } from './journal.js';
 import { journalUntaken } from './shared.js';
 
 /** A path under the Cint API's /v1: the paths whose requests are a Cint client's. */
 const CINT_PATH = /^\/v1(?:[/?]|$)/;
+/** A path under /fulfillment: the Fulfillment operations' S2S paths, which take an S2S API key. */
+const S2S_PATH = /^\/fulfillment(?:[/?]|$)/;
 
 /**
  * Journals an unrouted request's answer (`text`, the envelope as sent) in its client's session: the one its
  * bearer token names (a token refused for a claim, such as its expiry, still names it; a forged one does
  * not), or with auth off the one X-Mock-Session names, as for a routed request. Only for a path under
- * /v1, or one whose nearest route is (`meant`); no session is made for a request that names none.
- * (A name that is not one: the session the request would have had without it, decision 188.)
+ * /v1, or one whose nearest route is (`meant`); no session is made for a request that names none. Under
+ * /fulfillment, as the Fulfillment routes do, any Authorization that is not a token the mock accepts is
+ * an S2S API key, a client of its own. (A name that is not one: the session the request would have had
+ * without it, decision 188.)
  */
 export function journalUnrouted(app: FastifyInstance, request: FastifyRequest, error: CintError, text: string, meant: string | null): Promise<void> | undefined {
   const context = request.cint;
-  if (!context || !(CINT_PATH.test(request.url) || (meant !== null && CINT_PATH.test(meant)))) return undefined;
-  const outcome = app.mock.tokens.authenticate(request.headers.authorization);
-  const identity = outcome.identity ?? null;
-  if (!outcome.ok && identity === null) return undefined;
+  const under = (path: RegExp) => path.test(request.url) || (meant !== null && path.test(meant));
+  if (!context) return undefined;
+  const s2s = under(S2S_PATH);
+  if (!s2s && !under(CINT_PATH)) return undefined;
+  const authorization = request.headers.authorization;
+  const outcome = app.mock.tokens.authenticate(authorization);
+  let owner: string | null;
+  if (s2s && authorization && !(outcome.ok && outcome.identity)) {
+    owner = s2sKeyOwner(authorization);
+  } else {
+    if (!outcome.ok && !outcome.identity) return undefined;
+    owner = outcome.identity?.clientId ?? null;
+  }
   try {
-    pickSession(app, request, identity?.clientId ?? null);
+    pickSession(app, request, owner);
   } catch {
     // An X-Mock-Session that is no session's name: the 404 or 405 is the answer, and the session the
     // request would have had without the header (pickSession put it in the context) journals it.
