@@ -5,6 +5,7 @@ import { CINT_API_VERSION } from './cint/operations.js';
 import { filterProblems, type CountFilter, type JournalEntry, type JournalFilter } from './journal/journal.js';
 import type { ScenarioChoice, ScenarioDefinition, SentThrough } from './scenarios/catalog.js';
 import type { Session } from './sessions/store.js';
+import { failedCommand } from './sessions/unavailable.js';
 import { changeFielding, clockOf, jobTimingView, moveClock, setJobTiming, type ClockChange, type JobTimingChangeData } from './sessions/clock.js';
 import { deliveryView, type DeliveryFilter, type DeliveryStatus, type DeliveryView } from './webhooks/delivery.js';
 
@@ -133,11 +134,11 @@ export function controlOf(app: MockApp): MockControl {
    */
   const save = (...changed: Session[]) => {
     for (const session of changed) {
-      shared?.persist(session).catch((error: unknown) => app.log.warn({ err: error, session: session.name }, 'a change made through the programmatic control was not saved to the session store'));
+      shared?.persist(session).catch((error: unknown) => app.log.warn({ ...failedCommand(error), session: session.name }, 'a change made through the programmatic control was not saved to the session store'));
     }
   };
   const forgetStored = (run: () => Promise<void>) => {
-    run().catch((error: unknown) => app.log.warn({ err: error }, 'a reset through the programmatic control did not reach the session store'));
+    run().catch((error: unknown) => app.log.warn(failedCommand(error), 'a reset through the programmatic control did not reach the session store'));
   };
   const token = (clientId: string, options: TokenOptions = {}) => tokens.issue({
     clientId, accounts: options.accounts ?? null, ...(options.ttlSeconds ? { ttlSeconds: options.ttlSeconds } : {}),

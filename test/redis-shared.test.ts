@@ -11,6 +11,7 @@ import { Redis } from 'ioredis';
 import type { MockApp } from '../src/app.js';
 import { buildApp } from '../src/app.js';
 import { makeConfig, type ConfigInput } from '../src/config.js';
+import { controlOf } from '../src/control.js';
 import { API_VERSION, assertCintError, clientOf, projectBody, projectsUrl, startLaunch, tokenFor } from './helpers.js';
 import { redisSkip, startRedis, type RedisServer } from './redis-server.js';
 import { eventually, removeFolder, scenarioFolder, sendOnce } from './scenario-helpers.js';
@@ -635,7 +636,7 @@ describe('sessions in Redis, two instances in process', { skip }, () => {
     assert.equal((await timed(a, '/__admin/health')).response.statusCode, 200);
   });
 
-  it('an outage logs one warning when the store goes and one line when it is back, and each request its request line alone: no error, no stack', async () => {
+  it('an outage logs one warning when the store goes and one line when it is back, each request its request line alone, and a save made in the background a warning with the reason: no error, no stack', async () => {
     const prefix = `quiet-${randomUUID()}`;
     const lines: Record<string, unknown>[] = [];
     const stream = new Writable({ write(chunk, _encoding, done) { lines.push(JSON.parse(String(chunk)) as Record<string, unknown>); done(); } });
@@ -661,6 +662,13 @@ describe('sessions in Redis, two instances in process', { skip }, () => {
       const expired = await a.inject({ url: projectsUrl(), headers: { ...client.headers(), authorization: `Bearer ${a.mock.tokens.issue({ clientId: client.clientId, ttlSeconds: -120 }).access_token}` } });
       assert.equal(expired.statusCode, 401, expired.body);
       requests += 1;
+      // Saves the programmatic control makes in the background, with no request to answer 503: a warning
+      // each, with the store's reason.
+      const control = controlOf(a);
+      control.useScenario(client.clientId, null, client.clientId);
+      control.clock(client.clientId, { advance: 'P1D' }, client.clientId);
+      control.reset('never-used', client.clientId);
+      await eventually(async () => lines.filter((line) => line.level === 40 && line.event === undefined).length >= 3, 2000, 'the background saves\' warnings');
     } finally {
       await redis.start();
     }
@@ -673,7 +681,15 @@ describe('sessions in Redis, two instances in process', { skip }, () => {
     assert.equal(requestLines.length, requests - 3);
     assert.deepEqual(lines.filter((line) => Number(line.level) >= 50), []);
     assert.deepEqual(lines.filter((line) => 'err' in line || 'stack' in line), []);
-    const others = lines.filter((line) => line.msg !== 'request');
+    const background = lines.filter((line) => line.level === 40 && line.event === undefined);
+    assert.deepEqual(background.map((line) => line.msg).sort(), [
+      'a change made through the programmatic control was not saved to the session store',
+      'a change made through the programmatic control was not saved to the session store',
+      'a reset through the programmatic control did not reach the session store',
+      'a scenario choice was not saved to the session store',
+    ]);
+    for (const line of background) assert.match(String(line.reason), /^the session store (has not answered since|did not answer)/);
+    const others = lines.filter((line) => line.msg !== 'request' && !background.includes(line));
     assert.deepEqual(others.map(({ level, event, store }) => ({ level, event, store })), [
       { level: 40, event: 'session_store_down', store: redis.url },
       { level: 30, event: 'session_store_back', store: redis.url },

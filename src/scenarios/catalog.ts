@@ -9,6 +9,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
 import { digestOf } from '../digest.js';
 import { keyParts, sessionKey, type Session } from '../sessions/store.js';
+import { failedCommand } from '../sessions/unavailable.js';
 import type { CompiledScenario } from './compile.js';
 import { newScenarioState, type ScenarioState } from './decide.js';
 import { SeededRandom } from './random.js';
@@ -339,7 +340,7 @@ export class ScenarioCatalog extends EventEmitter<{ reloaded: [ScenarioSet]; 're
    */
   shared: ChoiceSharing | null = null;
 
-  private readonly sharingFailed = (error: unknown) => this.log?.warn({ err: error }, 'a scenario choice was not saved to the session store');
+  private readonly sharingFailed = (error: unknown) => this.log?.warn(failedCommand(error), 'a scenario choice was not saved to the session store');
 
   /** Takes in a choice as the shared store holds it: '' the realistic behaviour, a name, or null for none. */
   adoptChoice(key: string, stored: string | null): void {

@@ -34,6 +34,16 @@ export function unavailable(error: unknown): StoreUnavailableError {
   return new StoreUnavailableError(message, { cause: error });
 }
 
+/**
+ * What a warning says of a command the store did not carry out, for a save made in the background (no
+ * request to answer 503): the store's reason, without a stack, as the store's own lines say it. A fault of
+ * the mock's own code (a TypeError, say) keeps its stack.
+ */
+export function failedCommand(error: unknown): { reason: string } | { err: unknown } {
+  const ours = error instanceof TypeError || error instanceof RangeError || error instanceof ReferenceError || error instanceof SyntaxError;
+  return ours ? { err: error } : { reason: unavailable(error).message };
+}
+
 /** The 503 of a store away: an answer the README documents, not a fault of the mock, so no error is logged for it. */
 export class StoreUnavailableAnswer extends CintError {}
 
