@@ -222,11 +222,11 @@ function writeListeningFile(file: string, line: string, log: { warn(object: obje
 
 /**
  * The folder `validate` checks when none is named: --scenarios, else CINT_MOCK_SCENARIOS_DIR, else the
- * config file's scenariosDir, else the built-in one. Nothing else is read: a bad setting that loading
- * scenarios does not use (PORT=abc) is no reason for validate to fail.
+ * config file's scenariosDir, else the built-in one. Nothing else is read or checked: a bad setting that
+ * loading scenarios does not use (PORT=abc, or `port: abc` in the file) is no reason for validate to fail.
  */
 function foldersToValidate(flags: ConfigInput, configFile: string | undefined): string | undefined {
-  return flags.scenariosDir ?? (process.env.CINT_MOCK_SCENARIOS_DIR || undefined) ?? (configFile ? configFromFile(configFile).scenariosDir : undefined);
+  return flags.scenariosDir ?? (process.env.CINT_MOCK_SCENARIOS_DIR || undefined) ?? (configFile ? configFromFile(configFile, 'scenariosDir').scenariosDir : undefined);
 }
 
 async function main(): Promise<void> {

@@ -402,7 +402,7 @@ const PartialConfig = Type.Partial(ConfigSchema, { additionalProperties: false }
  * Options from a YAML or JSON config file (the same names as the schema: port, authMode, clients, …),
  * checked on their own so that an error names the file. Flags and environment variables win over it.
  */
-export function configFromFile(file: string): ConfigInput {
+export function configFromFile(file: string, only?: keyof ConfigInput): ConfigInput {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -419,8 +419,10 @@ export function configFromFile(file: string): ConfigInput {
   if (typeof data !== 'object' || Array.isArray(data)) {
     throw new ConfigError(`invalid config file ${file}:\n  (root): expected an object of options, got ${JSON.stringify(data, hideSecrets)}`);
   }
+  // One option alone (`validate` reads the scenarios folder): the others, and their mistakes, are not its business.
+  if (only !== undefined) data = Object.hasOwn(data, only) ? { [only]: (data as Record<string, unknown>)[only] } : {};
   // Checked before the schema, whose messages print the values: data that holds itself cannot be printed.
-  const bad = badShape(data, true);
+  const bad = badShape(data as object, true);
   if (bad) {
     const { expected, found } = SHAPE_WORDS[bad.kind];
     throw new ConfigError(`invalid config file ${file}:\n  ${bad.path.join('.')}: expected ${expected}, got ${found}`);

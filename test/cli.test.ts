@@ -187,6 +187,17 @@ describe('the cint-mock command', { concurrency: 3 }, () => {
     const fromFile = runCli(['validate', '--config', configFile('validate.yaml', 'scenariosDir: ./validate-only\n')], { PORT: 'abc' });
     assert.deepEqual(await fromFile.exited(), { code: 0, signal: null });
     assert.equal(fromFile.stdout(), `${folder}: 1 scenario valid (mine)\n`);
+    // Bad settings in the file itself, beside its scenariosDir: not validate's business either.
+    const besideBad = runCli(['validate', '--config', configFile('validate-beside.yaml', 'scenariosDir: ./validate-only\nport: abc\nlogLevl: loud\n')]);
+    assert.deepEqual(await besideBad.exited(), { code: 0, signal: null });
+    assert.equal(besideBad.stdout(), `${folder}: 1 scenario valid (mine)\n`);
+    assert.equal(besideBad.stderr(), '');
+    // The one setting it reads is still checked, naming the file.
+    const badFolder = configFile('validate-bad.yaml', 'scenariosDir: [one, two]\nport: abc\n');
+    const wrong = runCli(['validate', '--config', badFolder]);
+    assert.deepEqual(await wrong.exited(), { code: 1, signal: null });
+    assert.match(wrong.stderr(), new RegExp(`^cint-mock: invalid config file ${badFolder.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\n  scenariosDir: `));
+    assert.doesNotMatch(wrong.stderr(), /port/);
   });
 
   it('a broken config file exits 1 naming the file and each wrong field', async () => {
