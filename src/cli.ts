@@ -263,6 +263,13 @@ async function main(): Promise<void> {
     process.exit(EXIT.badConfig);
   }
 
+  // A stop asked for while the server starts (docker stop just after docker run, Ctrl-C while the store is
+  // checked): nothing is in flight yet, so the process exits at once, 0. As a container's PID 1, node
+  // would otherwise ignore it (the kernel gives PID 1 no default action for a signal), and docker stop
+  // would wait its 10 s, then kill it. Replaced by the draining stop once the server listens.
+  const stopWhileStarting = () => process.exit(EXIT.ok);
+  process.once('SIGTERM', stopWhileStarting);
+  process.once('SIGINT', stopWhileStarting);
   const wantsPretty = (config.logPretty ?? process.stderr.isTTY === true) && config.logLevel !== 'silent';
   const prettyLogs = wantsPretty ? await prettyStream() : undefined;
   if (wantsPretty && !prettyLogs) warnings = [...warnings, 'pino-pretty is not installed; logs stay JSON'];
@@ -293,6 +300,8 @@ async function main(): Promise<void> {
   };
   // Before the ready line: a SIGTERM sent as soon as it is read arrived, now and then, before the
   // handler was in place, and ended the process by the signal instead of a drain and exit 0.
+  process.off('SIGTERM', stopWhileStarting);
+  process.off('SIGINT', stopWhileStarting);
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
   const ready = { event: 'listening', url: mock.url, port: mock.port, ...(mock.tls ? { certificate: mock.tls.certificateFile } : {}) };

@@ -56,6 +56,25 @@ describe('the cint-mock command', { concurrency: 3 }, () => {
     }
   });
 
+  it('a SIGTERM while it starts (its store not answering yet) exits 0 at once, without waiting for the start', async () => {
+    // As a container's PID 1, node ignores a signal it has no handler for: docker stop then waited 10 s.
+    // A store that takes connections and never answers holds the start (about 5 s, then exit 2).
+    const silent = createServer(() => {}).listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    try {
+      const cli = runCli(['--port', '0', '--log-level', 'silent', '--store', `redis://127.0.0.1:${(silent.address() as AddressInfo).port}`]);
+      // Well into the start (the store is being asked), well before it gives up.
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      const sent = Date.now();
+      cli.child.kill('SIGTERM');
+      assert.deepEqual(await cli.exited(), { code: 0, signal: null }, cli.stderr());
+      assert.ok(Date.now() - sent < 2000, `exited ${Date.now() - sent} ms after the signal`);
+      assert.equal(cli.stdout(), '');
+    } finally {
+      silent.close();
+    }
+  });
+
   it('bad flag values exit 1 naming each option and the value given', async () => {
     const cli = runCli(['--port', 'eighty', '--auth-mode', 'nope', '--token-algorithm', 'HS512']);
     assert.deepEqual(await cli.exited(), { code: 1, signal: null });
