@@ -5,7 +5,8 @@ import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import {
-  ConfigError, configFromEnv, configFromFile, ENV_NAMES, envSources, makeConfig, OptionError, type Config, type ConfigInput, type ConfigSources,
+  ConfigError, configFromEnv, configFromFile, ENV_NAMES, envSources, makeConfig, OptionError, overriddenByEnvironment, type Config, type ConfigInput,
+  type ConfigSources,
 } from './config.js';
 import { listen } from './server.js';
 import { ScenarioError, validateScenarioFolder } from './scenarios/load.js';
@@ -255,6 +256,10 @@ async function main(): Promise<void> {
       ...Object.fromEntries(Object.keys(flags).map((key) => [key, FLAG_OF[key] ?? key])),
     };
     config = makeConfig({ ...fromFile, ...configFromEnv(), ...flags }, sources);
+    // A flag that sets it too is the user's own choice, said on the command line: no word then.
+    for (const { key, variable } of overriddenByEnvironment(fromFile).filter(({ key }) => !Object.hasOwn(flags, key))) {
+      warnings = [...warnings, `the config file's ${key} (${configFile}) is not used: ${variable} is set, and the environment wins over a config file (flags > environment > file); unset ${variable} (docker run -e ${variable}=) to use the file's`];
+    }
   } catch (error) {
     // A start that stops here has no logger: its warnings go out as text with its error (a typo'd
     // variable may be why), which is text itself.

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
@@ -439,5 +440,25 @@ export function configFromFile(file: string, only?: keyof ConfigInput): ConfigIn
   return options as ConfigInput;
 }
 
+/**
+ * The options a config file sets that a variable of the environment sets otherwise, each with the
+ * variable's name: the environment wins (flags > environment > file), so the file's are not used. In the
+ * image, HOST and CINT_MOCK_SCENARIOS_DIR are the image's, not the user's: a file's `host` or
+ * `scenariosDir` would be passed over without a word. Values are compared (a path as resolved), never
+ * shown: a file may hold secrets.
+ */
+export function overriddenByEnvironment(fromFile: ConfigInput, env: NodeJS.ProcessEnv = process.env): { key: string; variable: string }[] {
+  const names = envSources(env);
+  const fromEnv = configFromEnv(env) as Record<string, unknown>;
+  const file = fromFile as Record<string, unknown>;
+  const paths: readonly string[] = PATH_OPTIONS;
+  return Object.keys(file).flatMap((key) => {
+    const variable = names[key as keyof ConfigSources];
+    if (variable === undefined) return [];
+    const value = paths.includes(key) && typeof fromEnv[key] === 'string' ? resolve(fromEnv[key] as string) : fromEnv[key];
+    return isDeepStrictEqual(value, file[key]) ? [] : [{ key, variable }];
+  });
+}
+
 /** The options that name a file or folder. */
-const PATH_OPTIONS = ['jwtPrivateKeyFile', 'scenariosDir', 'referenceData', 'tlsCertFile', 'tlsKeyFile', 'tlsCertOut'] as const satisfies readonly (keyof ConfigInput)[];
+export const PATH_OPTIONS = ['jwtPrivateKeyFile', 'scenariosDir', 'referenceData', 'tlsCertFile', 'tlsKeyFile', 'tlsCertOut'] as const satisfies readonly (keyof ConfigInput)[];

@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { cliCommand, envWithoutMockVariables, killStarted, ROOT, runCli, started, withinDeadline } from './cli-process.js';
 import { API_VERSION, projectsUrl } from './helpers.js';
@@ -73,6 +73,28 @@ describe('the cint-mock command', { concurrency: 3 }, () => {
     } finally {
       silent.close();
     }
+  });
+
+  it("warns when a variable of the environment overrides a config file's setting (the image's HOST and CINT_MOCK_SCENARIOS_DIR, say)", async () => {
+    mkdirSync(join(dir, 'file-scenarios'));
+    mkdirSync(join(dir, 'env-scenarios'));
+    const path = configFile('overridden.yaml', 'scenariosDir: ./file-scenarios\nhost: 127.0.0.1\nmaxSessions: 50\nlogLevel: info\n');
+    // As in the image: HOST and the scenarios folder from the environment. maxSessions the same in both: no word.
+    const cli = runCli(['--port', '0', '--config', path], { HOST: '127.0.0.1', CINT_MOCK_SCENARIOS_DIR: join(dir, 'env-scenarios'), CINT_MOCK_MAX_SESSIONS: '50', LOG_LEVEL: 'warn' });
+    await cli.ready();
+    cli.child.kill('SIGTERM');
+    assert.deepEqual(await cli.exited(), { code: 0, signal: null });
+    const warnings = cli.stderr().trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.level === 40);
+    assert.deepEqual(warnings.map(({ msg }) => msg), [
+      `the config file's scenariosDir (${path}) is not used: CINT_MOCK_SCENARIOS_DIR is set, and the environment wins over a config file (flags > environment > file); unset CINT_MOCK_SCENARIOS_DIR (docker run -e CINT_MOCK_SCENARIOS_DIR=) to use the file's`,
+      `the config file's logLevel (${path}) is not used: LOG_LEVEL is set, and the environment wins over a config file (flags > environment > file); unset LOG_LEVEL (docker run -e LOG_LEVEL=) to use the file's`,
+    ]);
+    // The same path through the environment (relative there, to the working folder), or a flag for it: no word.
+    const agreeing = runCli(['--port', '0', '--log-level', 'warn', '--config', path], { CINT_MOCK_SCENARIOS_DIR: relative(ROOT, join(dir, 'file-scenarios')), LOG_LEVEL: 'info' });
+    await agreeing.ready();
+    agreeing.child.kill('SIGTERM');
+    assert.deepEqual(await agreeing.exited(), { code: 0, signal: null });
+    assert.equal(agreeing.stderr(), '');
   });
 
   it('bad flag values exit 1 naming each option and the value given', async () => {
