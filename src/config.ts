@@ -461,4 +461,4 @@ export function overriddenByEnvironment(fromFile: ConfigInput, env: NodeJS.Proce
 }
 
 /** The options that name a file or folder. */
-export const PATH_OPTIONS = ['jwtPrivateKeyFile', 'scenariosDir', 'referenceData', 'tlsCertFile', 'tlsKeyFile', 'tlsCertOut'] as const satisfies readonly (keyof ConfigInput)[];
+const PATH_OPTIONS = ['jwtPrivateKeyFile', 'scenariosDir', 'referenceData', 'tlsCertFile', 'tlsKeyFile', 'tlsCertOut'] as const satisfies readonly (keyof ConfigInput)[];
