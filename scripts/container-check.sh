@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Builds the real Dockerfile and proves, against the running container: the health check passes, the
 # quick-start flow answers, a mounted scenario folder is used, `docker stop` returns quickly, HTTPS with
-# a certificate made at start, and (where redis-server is installed) two replicas sharing a Redis store. The
-# Testcontainers tests (the Node module, the Python snippet) run against the same image beside the later
-# checks, through the engine's Docker-compatible API: Docker's, or podman's served for the occasion.
+# a certificate made at start, and (where redis-server is installed) two replicas sharing a Redis store. Then
+# the Testcontainers tests (the Node module, the Python snippet) run against the same image through
+# the engine's Docker-compatible API: Docker's, or podman's served for the occasion.
 # Uses ../shared/tools/docker (a podman-backed docker shim) where there is no Docker engine; where
 # neither exists, it says so and exits 0 so the rest of CI still runs.
 #   bash scripts/container-check.sh               # build, then check
@@ -41,10 +41,7 @@ chmod 755 "$scenarios"
 work=$(mktemp -d)
 podman_service=
 redis_pid=
-testcontainers=
 cleanup() {
-  # The background Testcontainers run (scripts/run-tests.mjs stops its node --test on SIGTERM), first.
-  [ -z "$testcontainers" ] || { kill "$testcontainers" 2>/dev/null || true; wait "$testcontainers" 2>/dev/null || true; }
   docker rm -f "$name" "$name-a" "$name-b" >/dev/null 2>&1 || true
   [ -z "${redis_pid:-}" ] || kill "$redis_pid" 2>/dev/null || true
   [ -z "$podman_service" ] || kill "$podman_service" 2>/dev/null || true
@@ -170,30 +167,6 @@ echo "container-check: docker stop took ${elapsed} ms"
 [ "$elapsed" -lt 2000 ] || fail "docker stop took ${elapsed} ms (more than 2 s: SIGTERM not handled?)"
 docker rm -f "$name" >/dev/null 2>&1 || true
 
-# The same image through Testcontainers, in the background from here on, beside the checks below (after
-# docker stop's timing, which more load could blur): with vfs, making a container is mostly the kernel
-# copying the image on one core, and two made at once took about 16 s where one took 13. With the shim,
-# podman serves its Docker-compatible API on a socket of this run's own (the shim's storage and runtime,
-# so it sees the image just built); its containers get a network of their own and a mapped port, as
-# with Docker.
-testcontainers_env=(TESTCONTAINERS_RYUK_DISABLED=true)   # the tests stop their containers; Ryuk's image cannot be pulled here
-testcontainers_host=${DOCKER_HOST:-the default socket}
-if [ -n "$shim" ] && [ -z "${DOCKER_HOST:-}" ]; then
-  CONTAINERS_CONF="$shim/containers.conf" podman --storage-driver vfs --runtime runc \
-    system service --time=0 "unix://$work/podman.sock" >"$work/podman.log" 2>&1 &
-  podman_service=$!
-  for _ in $(seq 1 100); do [ -S "$work/podman.sock" ] && break; sleep 0.1; done
-  [ -S "$work/podman.sock" ] || { cat "$work/podman.log"; echo "container-check: FAILED: podman system service did not start"; exit 1; }
-  # The mapped ports answer on the loopback address; Testcontainers would otherwise pick the bridge's
-  # gateway (this script may itself run in a container, which testcontainers-python also checks).
-  testcontainers_host="unix://$work/podman.sock"
-  testcontainers_env+=(DOCKER_HOST="$testcontainers_host" TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1 TESTCONTAINERS_CONNECTION_MODE=docker_host)
-fi
-echo "container-check: Testcontainers tests against $image started (DOCKER_HOST=$testcontainers_host), their output at the end"
-env "${testcontainers_env[@]}" CINT_MOCK_IMAGE="$image" node scripts/run-tests.mjs test/testcontainers.test.ts test/testcontainers-python.test.ts \
-  >"$work/testcontainers.log" 2>&1 &
-testcontainers=$!
-
 # A mounted config file sets the port and log level: the image's environment no longer overrides them.
 printf 'port: %s\nlogLevel: warn\n' "$port" >"$work/cint-mock.yaml"
 chmod 644 "$work/cint-mock.yaml"
@@ -281,10 +254,21 @@ else
   echo "container-check: the Redis store's check skipped: no redis-server or valkey-server here"
 fi
 
-# The Testcontainers tests, started above, beside these checks.
-status=0
-wait "$testcontainers" || status=$?
-testcontainers=
-cat "$work/testcontainers.log"
-[ "$status" = 0 ] || { echo "container-check: FAILED: the Testcontainers tests (exit $status)"; exit 1; }
+# The same image through Testcontainers. With the shim, podman serves its Docker-compatible API on a
+# socket of this run's own (the shim's storage and runtime, so it sees the image just built); its
+# containers get a network of their own and a mapped port, as with Docker.
+if [ -n "$shim" ] && [ -z "${DOCKER_HOST:-}" ]; then
+  CONTAINERS_CONF="$shim/containers.conf" podman --storage-driver vfs --runtime runc \
+    system service --time=0 "unix://$work/podman.sock" >"$work/podman.log" 2>&1 &
+  podman_service=$!
+  for _ in $(seq 1 100); do [ -S "$work/podman.sock" ] && break; sleep 0.1; done
+  [ -S "$work/podman.sock" ] || { cat "$work/podman.log"; echo "container-check: FAILED: podman system service did not start"; exit 1; }
+  export DOCKER_HOST="unix://$work/podman.sock"
+  # The mapped ports answer on the loopback address; Testcontainers would otherwise pick the bridge's
+  # gateway (this script may itself run in a container, which testcontainers-python also checks).
+  export TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1 TESTCONTAINERS_CONNECTION_MODE=docker_host
+fi
+export TESTCONTAINERS_RYUK_DISABLED=true   # the tests stop their containers; Ryuk's image cannot be pulled here
+echo "container-check: Testcontainers tests against $image (DOCKER_HOST=${DOCKER_HOST:-the default socket})"
+CINT_MOCK_IMAGE="$image" node scripts/run-tests.mjs test/testcontainers.test.ts test/testcontainers-python.test.ts
 echo "container-check: ok"
