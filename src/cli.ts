@@ -249,15 +249,17 @@ async function main(): Promise<void> {
       await validate(command[1] ?? foldersToValidate(flags, configFile));
     }
     const fromFile = configFile ? configFromFile(configFile) : {};
+    const fromEnv = configFromEnv();
+    const envNames = envSources();
     // Each option's error names what the user wrote: the flag, else the variable, else the file's key.
     sources = {
       ...Object.fromEntries(Object.keys(fromFile).map((key) => [key, `${configFile}: ${key}`])),
-      ...envSources(),
+      ...envNames,
       ...Object.fromEntries(Object.keys(flags).map((key) => [key, FLAG_OF[key] ?? key])),
     };
-    config = makeConfig({ ...fromFile, ...configFromEnv(), ...flags }, sources);
+    config = makeConfig({ ...fromFile, ...fromEnv, ...flags }, sources);
     // A flag that sets it too is the user's own choice, said on the command line: no word then.
-    for (const { key, variable } of overriddenByEnvironment(fromFile).filter(({ key }) => !Object.hasOwn(flags, key))) {
+    for (const { key, variable } of overriddenByEnvironment(fromFile, fromEnv, envNames).filter(({ key }) => !Object.hasOwn(flags, key))) {
       warnings = [...warnings, `the config file's ${key} (${configFile}) is not used: ${variable} is set, and the environment wins over a config file (flags > environment > file); unset ${variable} (docker run -e ${variable}=) to use the file's`];
     }
   } catch (error) {

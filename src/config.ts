@@ -445,17 +445,17 @@ export function configFromFile(file: string, only?: keyof ConfigInput): ConfigIn
  * variable's name: the environment wins (flags > environment > file), so the file's are not used. In the
  * image, HOST and CINT_MOCK_SCENARIOS_DIR are the image's, not the user's: a file's `host` or
  * `scenariosDir` would be passed over without a word. Values are compared (a path as resolved), never
- * shown: a file may hold secrets.
+ * shown: a file may hold secrets. `fromEnv` and `names` are the environment as configFromEnv and
+ * envSources read it.
  */
-export function overriddenByEnvironment(fromFile: ConfigInput, env: NodeJS.ProcessEnv = process.env): { key: string; variable: string }[] {
-  const names = envSources(env);
-  const fromEnv = configFromEnv(env) as Record<string, unknown>;
+export function overriddenByEnvironment(fromFile: ConfigInput, fromEnv: ConfigInput, names: ConfigSources): { key: string; variable: string }[] {
   const file = fromFile as Record<string, unknown>;
+  const env = fromEnv as Record<string, unknown>;
   const paths: readonly string[] = PATH_OPTIONS;
   return Object.keys(file).flatMap((key) => {
     const variable = names[key as keyof ConfigSources];
     if (variable === undefined) return [];
-    const value = paths.includes(key) && typeof fromEnv[key] === 'string' ? resolve(fromEnv[key] as string) : fromEnv[key];
+    const value = paths.includes(key) && typeof env[key] === 'string' ? resolve(env[key] as string) : env[key];
     return isDeepStrictEqual(value, file[key]) ? [] : [{ key, variable }];
   });
 }
