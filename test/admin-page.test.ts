@@ -200,14 +200,14 @@ describe('admin page in headless Chromium', { skip: browserSkip }, () => {
     const scripted = rowsOf(page).nth(0);
     assert.equal(await scripted.locator('.rule').textContent(), 'Prefer: code=503');
     await scripted.locator('summary').click();
-    assert.deepEqual(JSON.parse(String(await scripted.locator('.response-body pre').textContent())), JSON.parse(sent.scripted));
+    assert.deepEqual(JSON.parse(String(await scripted.locator('.response-body pre.body').textContent())), JSON.parse(sent.scripted));
     assert.equal(await scripted.locator('.request-body pre').textContent(), '(no body)');
 
     // The create: the request body as sent, the response as answered.
     const create = rowsOf(page).nth(3);
     await create.locator('summary').click();
     assert.deepEqual(JSON.parse(String(await create.locator('.request-body pre').textContent())), { name: 'Browser study', project_manager_id: MANAGER_ID });
-    assert.deepEqual(JSON.parse(String(await create.locator('.response-body pre').textContent())), { id: sent.id });
+    assert.deepEqual(JSON.parse(String(await create.locator('.response-body pre.body').textContent())), { id: sent.id });
     assert.equal(await create.locator('.rule').textContent(), 'realistic');
     assert.deepEqual(problems, []);
     await page.context().close();
@@ -232,7 +232,7 @@ describe('admin page in headless Chromium', { skip: browserSkip }, () => {
     assert.equal(await lost.locator('.tag.lost').textContent(), 'lost: connection_reset');
     assert.equal(await rowsOf(page).nth(0).locator('.tag.lost').count(), 0, 'the replay arrived');
     await lost.locator('summary').click();
-    const shown = String(await lost.locator('.response-body pre').textContent());
+    const shown = String(await lost.locator('.response-body pre.body').textContent());
     assert.match(shown, /^\(made, then lost to connection_reset: the client never got it\)\n/);
     assert.deepEqual(JSON.parse(shown.slice(shown.indexOf('\n') + 1)), { id });
     assert.deepEqual(problems, []);
@@ -276,7 +276,7 @@ describe('admin page in headless Chromium', { skip: browserSkip }, () => {
     assert.equal(await lost.locator('.tag.lost').textContent(), 'lost: connection_reset');
     assert.match(String(await malformed.locator('.rule').textContent()), /^inline:\S+ · rules\[1\] · step 0malformed_body$/);
     await malformed.locator('summary').click();
-    assert.equal(await malformed.locator('.response-body pre').textContent(), `(JSON cut off mid-string by the malformed_body fault; as the client read it:)\n${cutText}`);
+    assert.equal(await malformed.locator('.response-body pre.body').textContent(), `(JSON cut off mid-string by the malformed_body fault; as the client read it:)\n${cutText}`);
     assert.deepEqual(problems, []);
     await page.context().close();
   });
@@ -565,6 +565,9 @@ describe('admin page in headless Chromium', { skip: browserSkip }, () => {
     // The headers the journal keeps, under the request line, Authorization's value redacted.
     assert.equal(await linked.locator('#journal details[open] .request-headers').textContent(),
       `authorization: [redacted]\ncint-api-version: ${API_VERSION}\ncontent-type: application/json`);
+    // The answer's headers, above its body: the envelope's type and the trace header the mock made.
+    assert.match(String(await linked.locator('#journal details[open] .response-body .response-headers').textContent()),
+      /^content-type: application\/json; charset=utf-8\ntraceparent: 00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
     assert.equal(await linked.locator('#message').textContent(), '');
     await linked.context().close();
 

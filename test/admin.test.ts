@@ -8,7 +8,7 @@ import addFormatsImport from 'ajv-formats';
 import type { MockApp } from '../src/app.js';
 import type { JournalEntry } from '../src/journal/journal.js';
 import {
-  API_VERSION, assertCintError, clientOf, createProject, liveRun, makeApp, nowSeconds, projectBody, projectsUrl, signWith, type Client,
+  ACCOUNT, API_VERSION, assertCintError, clientOf, createProject, liveRun, makeApp, nowSeconds, projectBody, projectsUrl, setByTheMock, signWith, type Client,
 } from './helpers.js';
 
 // Well-formed project ids that no session holds.
@@ -259,6 +259,41 @@ describe('admin API: journal and counts', () => {
     });
     assert.deepEqual(readEntry?.headers, { authorization: '[redacted]', 'cint-api-version': API_VERSION, 'if-none-match': '"1", "2"', 'x-mock-scenario': 'not-found' });
     assert.equal(JSON.stringify(await journalOf(app, client.clientId)).includes(client.token), false, 'no token in the journal');
+  });
+
+  it('keeps the response headers as the mock set them: ETag, Retry-After, WWW-Authenticate, Allow, an echoed Idempotency-Key, a replay\'s (decision 210)', async () => {
+    const client = await clientOf(app);
+    const webhooks = `/v1/accounts/${ACCOUNT}/webhooks`;
+    const created = await app.inject({ method: 'POST', url: projectsUrl(), headers: client.headers({ 'idempotency-key': 'response-headers' }), payload: projectBody() });
+    const replayed = await app.inject({ method: 'POST', url: projectsUrl(), headers: client.headers({ 'idempotency-key': 'response-headers' }), payload: projectBody() });
+    const read = await getProject(app, client, created.json().id);
+    const unavailable = await app.inject({ method: 'GET', url: projectsUrl(), headers: client.headers({ prefer: 'code=503', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', tracestate: 'a=1' }) });
+    const refused = await app.inject({ method: 'GET', url: projectsUrl(), headers: client.headers({ prefer: 'code=401' }) });
+    const wrongMethod = await app.inject({ method: 'PATCH', url: projectsUrl(), headers: client.headers() });
+    const typo = await app.inject({ method: 'GET', url: `${projectsUrl()}x`, headers: client.headers() });
+    const hook = await app.inject({ method: 'POST', url: webhooks, headers: client.headers(), payload: { url: 'https://client.example/hooks', events: ['target-group-updated'] } });
+    const update = () => app.inject({ method: 'PUT', url: `${webhooks}/${hook.json().id}`, headers: client.headers({ 'idempotency-key': 'hook-update' }), payload: { url: 'https://client.example/v2' } });
+    const updated = await update();
+    const updatedAgain = await update();
+    const answers = [updatedAgain, updated, hook, typo, wrongMethod, refused, unavailable, read, replayed, created];
+    assert.deepEqual(answers.map((answer) => answer.statusCode), [200, 200, 201, 404, 405, 401, 503, 200, 202, 202]);
+
+    const entries = await journalOf(app, client.clientId);
+    assert.deepEqual(entries.map((entry) => entry.response_headers), answers.map((answer) => setByTheMock(answer.headers)));
+    // What each answer is there to show, in its entry.
+    const [againEntry, updatedEntry, , typoEntry, wrongMethodEntry, refusedEntry, unavailableEntry, readEntry, replayedEntry, createdEntry] = entries.map((entry) => entry.response_headers!);
+    assert.equal(createdEntry!.etag, created.headers.etag);
+    assert.equal(replayedEntry!['idempotent-replayed'], 'true');
+    assert.equal(readEntry!.etag, created.headers.etag);
+    assert.equal(unavailableEntry!['retry-after'], '1');
+    assert.deepEqual([unavailableEntry!.traceparent?.slice(0, 35), unavailableEntry!.tracestate], ['00-0af7651916cd43dd8448eb211c80319c', 'a=1']);
+    assert.match(String(refusedEntry!['www-authenticate']), /^Bearer /);
+    assert.equal(wrongMethodEntry!.allow, wrongMethod.headers.allow);
+    assert.ok(wrongMethodEntry!.allow?.includes('POST'));
+    assert.equal(typoEntry!['content-type'], 'application/json; charset=utf-8');
+    assert.equal(updatedEntry!['idempotency-key'], 'hook-update');
+    assert.deepEqual([againEntry!['idempotency-key'], againEntry!['idempotent-replayed']], ['hook-update', 'true']);
+    for (const entry of entries) assert.equal(entry.response_headers!['content-length'], undefined);
   });
 
   it("names the step of a sequence that answered: flaky's two 503s, then its passthrough", async () => {

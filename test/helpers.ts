@@ -112,6 +112,16 @@ export const QUOTA_PROFILING = {
 export const futureDate = (days = 30) => new Date(Date.now() + days * 86_400_000).toISOString();
 
 /**
+ * A response's headers less those Node adds as it writes (Content-Length, Date, Connection, Keep-Alive,
+ * Transfer-Encoding): what the mock set, which its journal keeps as `response_headers`.
+ */
+export function setByTheMock(headers: Record<string, string | string[] | number | undefined>): Record<string, string> {
+  const framing = new Set(['content-length', 'date', 'connection', 'keep-alive', 'transfer-encoding']);
+  return Object.fromEntries(Object.entries(headers).filter(([name, value]) => !framing.has(name) && value !== undefined)
+    .map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : String(value)]));
+}
+
+/**
  * Asserts the exact Cint envelope: {id (UUID), object, detail, invalid_params?} and nothing else; with
  * `oauth`, /oauth/token's: OAuth's `error` (that code) and `error_description` (the detail) beside it.
  */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { startMock, type RunningMock } from '../src/server.js';
-import { API_VERSION, projectsUrl } from './helpers.js';
+import { API_VERSION, projectsUrl, setByTheMock } from './helpers.js';
 import { eventually, removeFolder, scenarioFolder, sendOnce } from './scenario-helpers.js';
 
 const PROJECT = '01K40T69E63BHTT9MAJYRBQ8HY';
@@ -156,6 +156,11 @@ describe('scenario faults', () => {
     // What the client read of a malformed_body answer is the point of the fault; the others sent no body.
     assert.ok(cut.body && cut.body.length > 0);
     assert.deepEqual(mock.journal('fault-journal').map((entry) => entry.response_body), [cut.body, undefined, undefined]);
+    // And the headers it came with, as the client got them but for Node's framing; the others sent none.
+    const cutHeaders = setByTheMock(cut.response!.headers);
+    assert.equal(cutHeaders['content-type'], 'application/json; charset=utf-8');
+    assert.match(String(cutHeaders.traceparent), /^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
+    assert.deepEqual(mock.journal('fault-journal').map((entry) => entry.response_headers), [cutHeaders, undefined, undefined]);
     assert.equal(mock.count('fault-journal', { operation: 'list_account_projects' }), 1);
     assert.equal(mock.count('fault-journal', { status: 0 }), 2);
     assert.equal(mock.count('fault-journal', { fault: 'any' }), 3);

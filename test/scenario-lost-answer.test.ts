@@ -25,7 +25,9 @@ const LOST = {
   ],
 };
 
-interface JournalEntry { operation: string; status: number; fault?: string; replayed: boolean; response_body?: string; scenario: { rule: number } | null }
+interface JournalEntry {
+  operation: string; status: number; fault?: string; replayed: boolean; response_body?: string; response_headers?: Record<string, string>; scenario: { rule: number } | null;
+}
 
 describe('answers made, then lost on the way (a passthrough, job or webhook step with a fault)', () => {
   let app: MockApp;
@@ -71,6 +73,13 @@ describe('answers made, then lost on the way (a passthrough, job or webhook step
     const entries = await journalOf(client, 'create_project');
     assert.deepEqual(entries.map((entry) => [entry.status, entry.fault ?? null, entry.replayed]), [[202, null, true], [202, lostFault(name), false]]);
     assert.deepEqual(JSON.parse(entries[1]!.response_body!), { id: made[0]!.id }, 'the journal keeps the answer that was lost');
+    // And the headers it was made with, which the replay carries too (the stored ETag among them).
+    const { 'idempotent-replayed': replayedMark, traceparent: _replayTrace, ...replayHeaders } = entries[0]!.response_headers!;
+    const { traceparent: lostTrace, ...lostHeaders } = entries[1]!.response_headers!;
+    assert.equal(replayedMark, 'true');
+    assert.match(String(lostTrace), /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    assert.match(String(lostHeaders.etag), /^W\/"[^"]+"$/);
+    assert.deepEqual(lostHeaders, replayHeaders);
     assert.equal(entries[1]!.scenario?.rule, LOST.rules.findIndex((rule) => (rule.match as { body?: { name?: string } }).body?.name === name));
   }
 

@@ -255,11 +255,17 @@ function renderFilters({ by_operation: byOperation, faults }, selected, refused 
   fillSelect($('filter-fault'), [['any', counted('any fault', faulted)], ...faultNames], selected.fault, refused.has('fault'), 'all requests');
 }
 
-function section(title, text, className) {
+function section(title, text, className, headers) {
   return element('section', { className },
     element('h3', {}, title),
-    element('pre', {}, text));
+    // An answer's headers, above its body (name: value, a line each).
+    headers && Object.keys(headers).length > 0
+      ? element('pre', { className: 'response-headers', 'aria-label': 'response headers' }, headerLines(headers))
+      : '',
+    element('pre', { className: 'body' }, text));
 }
+
+const headerLines = (headers) => Object.entries(headers).map(([name, value]) => `${name}: ${value}`).join('\n');
 
 /** An answer a scenario made and then lost (the fault of a passthrough, job or webhook step): its status went nowhere. */
 const lostTo = (entry) => (entry.status !== 0 && entry.fault && entry.fault !== 'malformed_body' ? entry.fault : null);
@@ -299,13 +305,14 @@ function renderEntry(entry, open, selected) {
     element('p', { className: 'request-line' }, element('span', { className: 'method' }, entry.method), element('code', { className: 'full-path' }, fullPath)),
     // The headers the journal keeps of those sent (Cint's, Authorization redacted, the body's type, Prefer, X-Mock-Scenario).
     entry.headers && Object.keys(entry.headers).length > 0
-      ? element('pre', { className: 'request-headers', 'aria-label': 'request headers' }, Object.entries(entry.headers).map(([name, value]) => `${name}: ${value}`).join('\n'))
+      ? element('pre', { className: 'request-headers', 'aria-label': 'request headers' }, headerLines(entry.headers))
       : '',
     element('div', { className: 'bodies' },
       section('Request body', pretty(entry.body), 'request-body'),
-      section('Response body', entry.status === 0 ? `(no response: ${entry.fault ?? 'the client left during a scripted delay'})`
+      section('Response', entry.status === 0 ? `(no response: ${entry.fault ?? 'the client left during a scripted delay'})`
         : lost ? `(made, then lost to ${lost}: the client never got it)\n${pretty(entry.response_body)}`
-          : cutOff(entry) ? `(JSON cut off mid-string by the malformed_body fault; as the client read it:)\n${entry.response_body ?? ''}` : pretty(entry.response_body), 'response-body')),
+          : cutOff(entry) ? `(JSON cut off mid-string by the malformed_body fault; as the client read it:)\n${entry.response_body ?? ''}` : pretty(entry.response_body), 'response-body',
+      entry.response_headers)),
     element('p', { className: 'meta' },
       `request ${entry.request_id} · answered by ${entry.scenario ? `scenario ${ruleText(entry.scenario)}` : 'the realistic behaviour'}`
       + `${entry.replayed ? ' (an idempotent replay)' : ''} · ${entry.at} · `,

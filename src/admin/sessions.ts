@@ -64,6 +64,10 @@ const JournalEntry = Type.Object({
   })),
   body: Type.Optional(Type.Unknown({ description: 'the request body as sent, when it was at most 4 KB: its JSON (before validation trims it or fills in defaults), or its text when it is not JSON' })),
   response_body: Type.Optional(Type.String({ description: 'the response body as sent, as text, when it was at most 4 KB' })),
+  response_headers: Type.Optional(Type.Record(Type.String(), Type.String(), {
+    description: 'the response headers as the mock set them, by lower-case name (a list joined with ", "): not Content-Length, nor the Date, Connection and Keep-Alive '
+      + 'Node adds as it writes; absent when no answer went out (status 0)',
+  })),
 });
 
 const tags = ['sessions'];

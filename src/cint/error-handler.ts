@@ -21,11 +21,16 @@ export function sendCintError(reply: FastifyReply, error: CintError): FastifyRep
 
 /** Sends an envelope (or its JSON text) with its status and headers; 429 and 503 always say when to retry. */
 export function sendEnvelope(reply: FastifyReply, status: number, body: CintErrorBody | string, headers: Readonly<Record<string, string>>): FastifyReply {
+  return envelopeHeaders(reply, status, headers).send(body);
+}
+
+/** An envelope's status and headers on the reply, before it is sent. */
+function envelopeHeaders(reply: FastifyReply, status: number, headers: Readonly<Record<string, string>>): FastifyReply {
   reply.code(status).headers(headers).type('application/json; charset=utf-8');
   if (status === 429 || status === 503) {
     if (!reply.hasHeader('retry-after')) reply.header('retry-after', '1');
   }
-  return reply.send(body);
+  return reply;
 }
 
 /**
@@ -132,18 +137,20 @@ export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): 
 
 /**
  * Sends the answer to a request no route takes, after putting it in its client's journal (hooks/unrouted.ts:
- * `meant`, the path it was near). Serialized once, so the journal keeps the answer as sent; `sent` is
- * called once it has gone out.
+ * `meant`, the path it was near). Serialized once and its headers set first, trace headers included, so
+ * the journal keeps the answer as sent; `sent` is called once it has gone out.
  */
 function answerUnrouted(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, error: CintError, meant: string | null,
   sent?: (reply: FastifyReply) => void): FastifyReply | Promise<FastifyReply> {
   const text = JSON.stringify(error.body);
+  envelopeHeaders(reply, error.status, error.headers);
+  if (request.cint) stampTrace(request, reply);
   const send = () => {
-    const answered = sendEnvelope(reply, error.status, text, error.headers);
+    const answered = reply.send(text);
     sent?.(answered);
     return answered;
   };
-  const journaled = journalUnrouted(app, request, error, text, meant);
+  const journaled = journalUnrouted(app, request, reply, error, text, meant);
   return journaled === undefined ? send() : journaled.then(send);
 }
 

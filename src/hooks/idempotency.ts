@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { conflict } from '../cint/errors.js';
 import { canonicalJson } from '../api/shared.js';
+import { journalResponseHeader } from './journal.js';
 
 const KEPT_HEADERS = ['etag', 'location', 'content-type', 'idempotency-key'];
 
@@ -58,7 +59,10 @@ export function replayIdempotent(request: FastifyRequest, reply: FastifyReply, d
 export function rememberIdempotent(request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void): void {
   const key = keyOf(request);
   if (key) {
-    if ((request.cint?.operation?.echoesIdempotencyKey as readonly number[] | undefined)?.includes(reply.statusCode)) reply.header('idempotency-key', key);
+    if ((request.cint?.operation?.echoesIdempotencyKey as readonly number[] | undefined)?.includes(reply.statusCode)) {
+      reply.header('idempotency-key', key);
+      journalResponseHeader(request, 'idempotency-key', key);
+    }
     remember(request, reply, payload, key);
   }
   done(null, payload);

@@ -74,6 +74,23 @@ function keepHeaders(sent: FastifyRequest['headers'], kept: Record<string, strin
   return chars;
 }
 
+/**
+ * Puts the answer's headers as the mock set them in `kept`, each as text, Content-Length left out (Node's
+ * framing, as are the Date, Connection and Keep-Alive it adds as it writes); answers their characters.
+ */
+function keepResponseHeaders(sent: Readonly<Record<string, unknown>>, kept: Record<string, string>): number {
+  let chars = 0;
+  for (const name in sent) {
+    if (name === 'content-length') continue;
+    const value = sent[name];
+    if (value === undefined) continue;
+    const text = typeof value === 'string' ? value : Array.isArray(value) ? value.join(', ') : String(value);
+    kept[name] = text;
+    chars += name.length + text.length;
+  }
+  return chars;
+}
+
 const NO_QUERY: Record<string, unknown> = Object.freeze({});
 const NO_BODY: { body?: unknown; chars: number } = Object.freeze({ chars: 0 });
 
@@ -103,6 +120,7 @@ class Entry implements JournalEntry {
   declare fault?: string;
   declare body?: unknown;
   declare response_body?: string;
+  declare response_headers?: Record<string, string>;
 
   constructor(
     public request_id: string,
@@ -121,12 +139,14 @@ class Entry implements JournalEntry {
 }
 
 /**
- * Puts a request in its session's journal. `status` 0 with a `fault` is a request the scenario engine
- * answered by breaking the connection: no HTTP status went out, but the client did make the call. With
- * another status, the fault lost that answer, or (malformed_body) cut its body off. `status` 0 without a
- * fault: the client left while a scripted delay held its answer back.
+ * Puts a request in its session's journal, with the answer's status and headers (`sent`; null when none
+ * went out). `status` 0 with a `fault` is a request the scenario engine answered by breaking the
+ * connection: no HTTP status went out, but the client did make the call. With another status, the fault
+ * lost that answer, or (malformed_body) cut its body off. `status` 0 without a fault: the client left
+ * while a scripted delay held its answer back.
  */
-export function recordRequest(app: FastifyInstance, request: FastifyRequest, status: number, durationMs: number, fault?: string): void {
+export function recordRequest(app: FastifyInstance, request: FastifyRequest, status: number, sent: Readonly<Record<string, unknown>> | null, durationMs: number,
+  fault?: string): void {
   const context = request.cint;
   // Once: with a shared store the entry is made as the answer is sent (hooks/shared.ts).
   if (!context?.session || context.journaled) return;
@@ -155,7 +175,9 @@ export function recordRequest(app: FastifyInstance, request: FastifyRequest, sta
   if (fault) entry.fault = fault;
   if (kept.body !== undefined) entry.body = kept.body;
   if (response.body !== undefined) entry.response_body = response.body as string;
-  const bytes = entryBytes(kept.chars + response.chars, url.length + request.id.length + headerChars);
+  let responseHeaderChars = 0;
+  if (sent !== null) responseHeaderChars = keepResponseHeaders(sent, (entry.response_headers = {}));
+  const bytes = entryBytes(kept.chars + response.chars, url.length + request.id.length + headerChars + responseHeaderChars);
   app.mock.journals.of(context.session).record(entry, bytes);
   context.journaled = { entry, bytes };
 }
@@ -173,8 +195,17 @@ export function journal(app: FastifyInstance): void {
     if (request.cint) {
       if (typeof payload === 'string') request.cint.responseBody = payload;
       // An answer a scenario loses on its way is journaled with its status and the fault that lost it.
-      recordRequest(app, request, reply.statusCode, elapsedMs(request), request.cint.lostAnswer ?? undefined);
+      recordRequest(app, request, reply.statusCode, reply.getHeaders(), elapsedMs(request), request.cint.lostAnswer ?? undefined);
     }
     done(null, payload);
   });
+}
+
+/**
+ * A header put on the answer after its entry was made (by a route's onSend hook, which runs after the
+ * journal's: an echoed Idempotency-Key), put in the entry too. Its few characters are not counted.
+ */
+export function journalResponseHeader(request: FastifyRequest, name: string, value: string): void {
+  const headers = request.cint?.journaled?.entry.response_headers;
+  if (headers) headers[name] = value;
 }

@@ -64,7 +64,7 @@ export function scenarioEngine(app: FastifyInstance, routes: RouteMethods): void
   async function journalGone(request: FastifyRequest): Promise<void> {
     request.log.info({ request_id: request.id, session: request.cint.sessionId, operation: request.cint.operation?.id, scenario: request.cint.scenario },
       'the client left during the scenario\'s delay: no answer sent');
-    recordRequest(app, request, 0, elapsedMs(request));
+    recordRequest(app, request, 0, null, elapsedMs(request));
     if (app.mock.shared) await journalUntaken(app.mock.shared, request);
   }
 
@@ -158,9 +158,9 @@ export function scenarioEngine(app: FastifyInstance, routes: RouteMethods): void
         const status = step.status ?? successStatusWithBody(operationId);
         request.log.info({ request_id: request.id, session: request.cint.sessionId, operation: operationId, scenario: request.cint.scenario, fault: step.fault }, `scenario fault: ${step.fault}`);
         const sent = breakConnection(request, reply, step.fault!, { status, headers: statusHeaders(request, step, status), traceparent: request.cint.traceparent, hangMs: app.mock.config.hangTimeoutMs });
-        // malformed_body sends a status and its cut-off body, which the journal keeps as sent; the others send none.
-        if (sent !== undefined) request.cint.responseBody = sent;
-        recordRequest(app, request, step.fault === 'malformed_body' ? status : 0, elapsedMs(request), step.fault!);
+        // malformed_body sends a status, its headers and its cut-off body, which the journal keeps as sent; the others send none.
+        if (sent !== undefined) request.cint.responseBody = sent.body;
+        recordRequest(app, request, sent === undefined ? 0 : status, sent?.headers ?? null, elapsedMs(request), step.fault!);
         // A hanging connection must not keep its session from the client's other requests.
         letGo(app, request);
       }

@@ -1,7 +1,7 @@
 // Requests no route takes (404, 405) go in the journal of the client that sent them, when they were
 // meant for the Cint API and the client is known: a client's typo in a path, or a wrong method, shows
 // on the journal page and in the admin API's counts beside the requests that worked.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CintError } from '../cint/errors.js';
 import { pickSession, s2sKeyOwner } from './authentication.js';
 import { elapsedMs, recordRequest } from './journal.js';
@@ -13,7 +13,7 @@ const CINT_PATH = /^\/v1(?:[/?]|$)/;
 const S2S_PATH = /^\/fulfillment(?:[/?]|$)/;
 
 /**
- * Journals an unrouted request's answer (`text`, the envelope as sent) in its client's session: the one its
+ * Journals an unrouted request's answer (`text`, the envelope as sent; its headers already on `reply`) in its client's session: the one its
  * bearer token names (a token refused for a claim, such as its expiry, still names it; a forged one does
  * not), or with auth off the one X-Mock-Session names, as for a routed request. Only for a path under
  * /v1, or one whose nearest route is (`meant`); no session is made for a request that names none. Under
@@ -21,7 +21,7 @@ const S2S_PATH = /^\/fulfillment(?:[/?]|$)/;
  * an S2S API key, a client of its own. (A name that is not one: the session the request would have had
  * without it, decision 188.)
  */
-export function journalUnrouted(app: FastifyInstance, request: FastifyRequest, error: CintError, text: string, meant: string | null): Promise<void> | undefined {
+export function journalUnrouted(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, error: CintError, text: string, meant: string | null): Promise<void> | undefined {
   const context = request.cint;
   const under = (path: RegExp) => path.test(request.url) || (meant !== null && path.test(meant));
   if (!context) return undefined;
@@ -43,7 +43,7 @@ export function journalUnrouted(app: FastifyInstance, request: FastifyRequest, e
     // request would have had without the header (pickSession put it in the context) journals it.
   }
   if (request.method !== 'HEAD') context.responseBody = text;
-  recordRequest(app, request, error.status, elapsedMs(request));
+  recordRequest(app, request, error.status, reply.getHeaders(), elapsedMs(request));
   // With a shared store the entry is saved before the answer goes out, as a routed request's is.
   return app.mock.shared ? journalUntaken(app.mock.shared, request) : undefined;
 }

@@ -39,6 +39,14 @@ export interface JournalEntry {
   body?: unknown;
   /** The response body as sent, as text (JSON is not parsed), when it was small enough to keep. */
   response_body?: string;
+  /**
+   * The answer's headers as the mock set them, by lower-case name, each as text (a list joined with ", "):
+   * Content-Type, the trace headers, Retry-After, ETag, Location, WWW-Authenticate, Allow, an echoed
+   * Idempotency-Key, a rule's own. Not Content-Length, nor what Node adds as it writes (Date, Connection,
+   * Keep-Alive). Absent when no answer went out (status 0), and in entries a shared store kept from
+   * before it was journaled.
+   */
+  response_headers?: Record<string, string>;
 }
 
 export interface JournalFilter {
@@ -117,7 +125,8 @@ const ENTRY_OVERHEAD_BYTES = 320;
 /**
  * About how many bytes an entry holds in memory (strings as UTF-16 code units): its bodies' characters,
  * and those of the other text a client chose: its URL (path and query, kept as the path and the parsed
- * query), its request id (an X-Request-Id of the client's) and its kept headers, with its other fields.
+ * query), its request id (an X-Request-Id of the client's) and its kept headers, with its other fields
+ * and the answer's headers.
  */
 export function entryBytes(bodyChars: number, textChars: number): number {
   return ENTRY_OVERHEAD_BYTES + 2 * (bodyChars + textChars);

@@ -2,6 +2,7 @@
 // from Fastify (hijacked) and the connection is reset, closed, fed a broken body, or left hanging; or
 // the realistic answer is made and then lost the same way.
 import { randomUUID } from 'node:crypto';
+import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FaultName, LostAnswerFault } from './schema.js';
 
@@ -10,23 +11,24 @@ export function malformedBody(): string {
   return `{"id":"${randomUUID()}","detail":"this body was cut off by the mock's malformed_body fault`;
 }
 
-/** Takes the answer over and breaks it; the body sent (malformed_body's), if any, for the journal. */
+/** Takes the answer over and breaks it; the headers and body sent (malformed_body's), if any, for the journal. */
 export function breakConnection(request: FastifyRequest, reply: FastifyReply, fault: FaultName,
-  options: { status: number; headers: Readonly<Record<string, string>>; traceparent: string; hangMs: number }): string | undefined {
+  options: { status: number; headers: Readonly<Record<string, string>>; traceparent: string; hangMs: number }): { headers: OutgoingHttpHeaders; body: string } | undefined {
   reply.hijack();
   if (fault !== 'malformed_body') {
     cut(request, reply, fault, options.hangMs);
     return undefined;
   }
-  const text = malformedBody();
-  reply.raw.writeHead(options.status, {
+  const body = malformedBody();
+  const headers = {
     ...options.headers,
     'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
+    'content-length': Buffer.byteLength(body),
     traceparent: options.traceparent,
-  });
-  reply.raw.end(text);
-  return text;
+  };
+  reply.raw.writeHead(options.status, headers);
+  reply.raw.end(body);
+  return { headers, body };
 }
 
 /**
