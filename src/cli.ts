@@ -273,10 +273,15 @@ async function main(): Promise<void> {
   // A stop asked for while the server starts (docker stop just after docker run, Ctrl-C while the store is
   // checked): nothing is in flight yet, so the process exits at once, 0. As a container's PID 1, node
   // would otherwise ignore it (the kernel gives PID 1 no default action for a signal), and docker stop
-  // would wait its 10 s, then kill it. Replaced by the draining stop once the server listens.
-  const stopWhileStarting = () => process.exit(EXIT.ok);
-  process.once('SIGTERM', stopWhileStarting);
-  process.once('SIGINT', stopWhileStarting);
+  // would wait its 10 s, then kill it. Once the server listens, the same listeners drain it instead: one
+  // listener per signal for the whole start, its action changed, never removed and added again. Removing
+  // a signal's last listener closes Node's watcher of it, and a signal that had arrived but not yet been
+  // handed to JavaScript (the start keeps the event loop from looking) was lost in the swap: the server
+  // went on to listen as if nothing had been asked, and ran on.
+  let onStopSignal = (_signal: string): void => process.exit(EXIT.ok);
+  const stopSignal = (signal: NodeJS.Signals) => onStopSignal(signal);
+  process.once('SIGTERM', stopSignal);
+  process.once('SIGINT', stopSignal);
   const wantsPretty = (config.logPretty ?? process.stderr.isTTY === true) && config.logLevel !== 'silent';
   const prettyLogs = wantsPretty ? await prettyStream() : undefined;
   if (wantsPretty && !prettyLogs) warnings = [...warnings, 'pino-pretty is not installed; logs stay JSON'];
@@ -307,10 +312,7 @@ async function main(): Promise<void> {
   };
   // Before the ready line: a SIGTERM sent as soon as it is read arrived, now and then, before the
   // handler was in place, and ended the process by the signal instead of a drain and exit 0.
-  process.off('SIGTERM', stopWhileStarting);
-  process.off('SIGINT', stopWhileStarting);
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  onStopSignal = stop;
   const ready = { event: 'listening', url: mock.url, port: mock.port, ...(mock.tls ? { certificate: mock.tls.certificateFile } : {}) };
   if (listeningFile) writeListeningFile(listeningFile, `${JSON.stringify(ready)}\n`, mock.app.log);
   process.stdout.write(`${JSON.stringify(ready)}\n`);
