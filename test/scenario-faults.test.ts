@@ -91,6 +91,18 @@ describe('scenario faults', () => {
     assert.throws(() => JSON.parse(body ?? ''), SyntaxError);
   });
 
+  it("malformed_body carries the request's trace context back, traceparent and tracestate, as every answer does", async () => {
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const { response } = await sendOnce(mock.url, {
+      path: `${projectsUrl()}/${PROJECT}/target-groups`,
+      headers: { authorization: `Bearer ${token}`, 'cint-api-version': API_VERSION, traceparent, tracestate: 'vendor=value' },
+    });
+    assert.equal(response?.statusCode, 200);
+    // The same trace, a span of the mock's own.
+    assert.match(String(response?.headers.traceparent), /^00-0af7651916cd43dd8448eb211c80319c-[0-9a-f]{16}-01$/);
+    assert.equal(response?.headers.tracestate, 'vendor=value');
+  });
+
   it('malformed_body with a status and headers; 200 for an operation whose success has no body', async () => {
     const scripted = await send(mock, token, `${projectsUrl()}/${PROJECT}/target-groups/${PROJECT}`);
     assert.equal(scripted.response?.statusCode, 500);

@@ -157,7 +157,7 @@ export function scenarioEngine(app: FastifyInstance, routes: RouteMethods): void
       case 'fault': {
         const status = step.status ?? successStatusWithBody(operationId);
         request.log.info({ request_id: request.id, session: request.cint.sessionId, operation: operationId, scenario: request.cint.scenario, fault: step.fault }, `scenario fault: ${step.fault}`);
-        const sent = breakConnection(request, reply, step.fault!, { status, headers: statusHeaders(request, step, status), traceparent: request.cint.traceparent, hangMs: app.mock.config.hangTimeoutMs });
+        const sent = breakConnection(request, reply, step.fault!, { status, headers: statusHeaders(request, step, status), hangMs: app.mock.config.hangTimeoutMs });
         // malformed_body sends a status, its headers and its cut-off body, which the journal keeps as sent; the others send none.
         if (sent !== undefined) request.cint.responseBody = sent.body;
         recordRequest(app, request, sent === undefined ? 0 : status, sent?.headers ?? null, elapsedMs(request), step.fault!);

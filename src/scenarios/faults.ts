@@ -13,18 +13,21 @@ export function malformedBody(): string {
 
 /** Takes the answer over and breaks it; the headers and body sent (malformed_body's), if any, for the journal. */
 export function breakConnection(request: FastifyRequest, reply: FastifyReply, fault: FaultName,
-  options: { status: number; headers: Readonly<Record<string, string>>; traceparent: string; hangMs: number }): { headers: OutgoingHttpHeaders; body: string } | undefined {
+  options: { status: number; headers: Readonly<Record<string, string>>; hangMs: number }): { headers: OutgoingHttpHeaders; body: string } | undefined {
   reply.hijack();
   if (fault !== 'malformed_body') {
     cut(request, reply, fault, options.hangMs);
     return undefined;
   }
   const body = malformedBody();
+  // The trace headers every answer carries (hooks/context.ts), which this one, hijacked, would not get.
+  const { traceparent, tracestate } = request.cint;
   const headers = {
     ...options.headers,
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(body),
-    traceparent: options.traceparent,
+    traceparent,
+    ...(tracestate ? { tracestate } : {}),
   };
   reply.raw.writeHead(options.status, headers);
   reply.raw.end(body);
