@@ -1,5 +1,5 @@
 // Records every Cint request in its session's journal once the response has gone out.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { entryBytes, JOURNAL_BODY_LIMIT, JOURNAL_HEADERS, JOURNAL_PATH_LIMIT, REDACTED, type JournalEntry } from '../journal/journal.js';
 
 /** A request or response body as the journal keeps it, and its size in characters: bodies over JOURNAL_BODY_LIMIT are left out. */
@@ -195,10 +195,23 @@ export function journal(app: FastifyInstance): void {
     if (request.cint) {
       if (typeof payload === 'string') request.cint.responseBody = payload;
       // An answer a scenario loses on its way is journaled with its status and the fault that lost it.
-      recordRequest(app, request, reply.statusCode, reply.getHeaders(), elapsedMs(request), request.cint.lostAnswer ?? undefined);
+      recordRequest(app, request, reply.statusCode, headersOf(reply), elapsedMs(request), request.cint.lostAnswer ?? undefined);
     }
     done(null, payload);
   });
+}
+
+/** Fastify's own object of a reply's headers (by its symbol's description), read once; null: none such. */
+let replyHeaders: symbol | null | undefined;
+
+/**
+ * The headers set on a reply so far: Fastify's object of them, read in place. reply.getHeaders() copies it
+ * into a new object, with the Node response's own (the mock sets none there) merged in another: two
+ * objects more per request, only to be copied again.
+ */
+function headersOf(reply: FastifyReply): Readonly<Record<string, unknown>> {
+  if (replyHeaders === undefined) replyHeaders = Object.getOwnPropertySymbols(reply).find((symbol) => symbol.description === 'fastify.reply.headers') ?? null;
+  return replyHeaders === null ? reply.getHeaders() : (reply as unknown as Record<symbol, Readonly<Record<string, unknown>>>)[replyHeaders]!;
 }
 
 /**
