@@ -1,7 +1,7 @@
 // Benchmark: the mock as users run it (`node dist/src/cli.js`, its own process) against a bare Fastify
 // server (bench/bare-server.mjs, also its own process), in the same run on the same machine, so the
 // figures that matter are the ratios, not the absolute numbers (these machines are shared).
-//   npm run bench                                  # builds dist first; about 21 minutes
+//   npm run bench                                  # builds dist first; about 21–23 minutes
 //   BENCH_LOAD=autocannon npm run bench            # autocannon, not wrk (the default where installed)
 //   BENCH_QUICK=1 npm run bench                    # a smoke check: 1 round, 3 s per target, 1 s warm-up, 201 projects
 //   BENCH_SECONDS=10 BENCH_CONNECTIONS=20 BENCH_ROUNDS=3 npm run bench
