@@ -13,13 +13,13 @@ const CINT_PATH = /^\/v1(?:[/?]|$)/;
 const S2S_PATH = /^\/fulfillment(?:[/?]|$)/;
 
 /**
- * Journals an unrouted request's answer (`text`, the envelope as sent; its headers already on `reply`) in its client's session: the one its
- * bearer token names (a token refused for a claim, such as its expiry, still names it; a forged one does
- * not), or with auth off the one X-Mock-Session names, as for a routed request. Only for a path under
- * /v1, or one whose nearest route is (`meant`); no session is made for a request that names none. Under
- * /fulfillment, as the Fulfillment routes do, any Authorization that is not a token the mock accepts is
- * an S2S API key, a client of its own. (A name that is not one: the session the request would have had
- * without it, decision 188.)
+ * Journals an unrouted request's answer (`text`, the envelope as sent; its headers already on `reply`) in
+ * its client's session: the one its bearer token names (a token refused for a claim, such as its expiry,
+ * still names it; a forged one does not), or with auth off the one X-Mock-Session names, as for a routed
+ * request. Only for a path under /v1, or one whose nearest route is (`meant`); no session is made for a
+ * request that names none. Under /fulfillment, as the Fulfillment routes do, any Authorization that is
+ * not a token the mock accepts is an S2S API key, a client of its own. (A name that is not one: the
+ * session the request would have had without it, decision 188.)
  */
 export function journalUnrouted(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, error: CintError, text: string, meant: string | null): Promise<void> | undefined {
   const context = request.cint;
