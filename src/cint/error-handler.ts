@@ -137,14 +137,15 @@ export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): 
 
 /**
  * Sends the answer to a request no route takes, after putting it in its client's journal (hooks/unrouted.ts:
- * `meant`, the path it was near). Serialized once and its headers set first, trace headers included, so
- * the journal keeps the answer as sent; `sent` is called once it has gone out.
+ * `meant`, the path it was near). Serialized once and its headers set first, trace headers included (a
+ * framework error's answer gets them nowhere else), so the journal keeps the answer as sent; `sent` is
+ * called once it has gone out.
  */
 function answerUnrouted(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, error: CintError, meant: string | null,
   sent?: (reply: FastifyReply) => void): FastifyReply | Promise<FastifyReply> {
   const text = JSON.stringify(error.body);
   envelopeHeaders(reply, error.status, error.headers);
-  if (request.cint) stampTrace(request, reply);
+  stampTrace(request, reply);
   const send = () => {
     const answered = reply.send(text);
     sent?.(answered);
@@ -170,9 +171,8 @@ export function frameworkError(error: FastifyError, request: FastifyRequest, rep
       ? new CintError(414, `a segment of the path is longer than the ${MAX_PARAM_LENGTH} characters the server accepts`)
       : new CintError(typeof error.statusCode === 'number' ? error.statusCode : 400, error.message);
   if (!request.cint) startContext(request, null);
-  // Fastify's onSend hooks do not run for these answers: the trace headers go on here.
-  stampTrace(request, reply);
-  // Nor do its onResponse hooks: its log line is written once it is answered.
+  // Fastify's onSend hooks do not run for these answers (answerUnrouted puts the trace headers on), nor
+  // do its onResponse hooks: its log line is written once it is answered.
   void answerUnrouted(request.server, request, reply, cintError, null, (answered) => logUnhooked(request, answered));
 }
 
